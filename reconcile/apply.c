@@ -1,0 +1,96 @@
+/* The applier; see apply.h. */
+#include "reconcile/apply.h"
+#include "util/err.h"
+#include "util/xalloc.h"
+
+#include <string.h>
+
+static const char *done_word(const struct plan_step *st)
+{
+	switch (st->op) {
+	case OP_ADD: return "added";
+	case OP_ADD_DISTRUSTED: return "added as distrusted";
+	case OP_REMOVE: return st->seen.fixed ? "deselected" : "removed";
+	case OP_REPLACE: return "replaced";
+	case OP_UPDATE: return "updated";
+	case OP_RETRUST: return "trusted";
+	case OP_DISTRUST: return "marked distrusted";
+	case OP_REFRESH: return "regenerated";
+	}
+	return "done";
+}
+
+static void count(struct plan_counts *c, enum plan_action a)
+{
+	switch (a) {
+	case ACT_CREATE: c->add++; break;
+	case ACT_UPDATE: c->change++; break;
+	case ACT_DELETE: c->destroy++; break;
+	case ACT_REPLACE: c->add++; c->destroy++; break;
+	}
+}
+
+void apply_plan(struct plan *p, FILE *out, const struct render_opts *o,
+		struct apply_result *res)
+{
+	memset(res, 0, sizeof(*res));
+	for (size_t i = 0; i < p->n; i++) {
+		struct plan_store *ps = &p->stores[i];
+		if (ps->error) {
+			res->failed_stores++;
+			continue;
+		}
+		if (!ps->n)
+			continue;
+		err_clear();
+		int rc = ps->inst->ops->apply(ps->inst, ps);
+		bool step_failed = false;
+		for (size_t j = 0; j < ps->n; j++) {
+			struct plan_step *st = &ps->steps[j];
+			const char *what = st->op == OP_REFRESH ? "files" : "ca";
+			const char *name = st->op == OP_REFRESH ? ps->address : st->name;
+			if (st->result == STEP_DONE) {
+				fprintf(out, "%s: %s \"%s\": %s\n", ps->title, what, name,
+					done_word(st));
+				count(&res->done, st->action);
+			} else if (st->result == STEP_FAILED) {
+				fprintf(out, "%s: %s \"%s\": failed: %s\n", ps->title, what, name,
+					st->error);
+				step_failed = true;
+			}
+		}
+		if (rc < 0 && !ps->apply_error && !step_failed)
+			ps->apply_error = xstrdup(err_msg());
+		if (ps->apply_error)
+			fprintf(out, "%s: failed: %s\n", ps->title, ps->apply_error);
+		if (rc < 0 || step_failed || ps->apply_error)
+			res->failed_stores++;
+	}
+	(void)o;
+}
+
+void apply_render_summary(FILE *out, const struct plan *p, const struct apply_result *res,
+			  const struct render_opts *o)
+{
+	const char *bold = o->color ? "\033[1m" : "", *reset = o->color ? "\033[0m" : "";
+	if (!res->failed_stores) {
+		fprintf(out, "\n%sApply complete!%s Resources: %zu added, %zu changed, %zu "
+			"destroyed.\n", o->color ? "\033[1;32m" : "", reset, res->done.add,
+			res->done.change, res->done.destroy);
+		return;
+	}
+	fprintf(out, "\n%sApply failed%s in %zu store(s):", bold, reset, res->failed_stores);
+	const char *sep = " ";
+	for (size_t i = 0; i < p->n; i++) {
+		const struct plan_store *ps = &p->stores[i];
+		bool failed = ps->error || ps->apply_error;
+		for (size_t j = 0; j < ps->n && !failed; j++)
+			failed = ps->steps[j].result == STEP_FAILED;
+		if (failed) {
+			fprintf(out, "%s%s", sep, ps->title);
+			sep = ", ";
+		}
+	}
+	fprintf(out, ". Resources: %zu added, %zu changed, %zu destroyed.\n", res->done.add,
+		res->done.change, res->done.destroy);
+}

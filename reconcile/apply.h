@@ -1,0 +1,22 @@
+/*
+ * The applier: hands each store its steps, isolates failures (one store
+ * failing never stops the others), and reports what was done.
+ */
+#ifndef TF_APPLY_H
+#define TF_APPLY_H
+
+#include "reconcile/plan.h"
+#include "reconcile/render.h"
+#include <stdio.h>
+
+struct apply_result {
+	struct plan_counts done;
+	size_t failed_stores;
+};
+
+void apply_plan(struct plan *p, FILE *out, const struct render_opts *o,
+		struct apply_result *res);
+void apply_render_summary(FILE *out, const struct plan *p, const struct apply_result *res,
+			  const struct render_opts *o);
+
+#endif

@@ -1,0 +1,50 @@
+/*
+ * Common options of every command (SPEC §1), parsed once. Only the CLI prints
+ * messages and chooses exit codes.
+ */
+#ifndef TF_CLI_H
+#define TF_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stddef.h>
+#include <time.h>
+
+enum exit_code {
+	EXIT_OK = 0,
+	EXIT_ERROR = 1,
+	EXIT_CHANGES = 2,
+	EXIT_USAGE = 64,
+};
+
+struct options {
+	const char *command;
+	const char *config;		/* NULL: default search */
+	const char *host;
+	const char *root;		/* "" for / */
+	bool detailed_exitcode;
+	bool json;
+	bool no_color;
+	bool auto_approve;
+	double lock_timeout;
+	char **targets;
+	size_t ntargets;
+	char **args;			/* positional arguments after the command */
+	size_t nargs;
+	bool color;			/* decided: terminal, no --no-color, no NO_COLOR */
+	time_t now;
+};
+
+/* Parse argv (after the command word). Returns 0, or EXIT_USAGE after printing why. */
+int cli_parse(struct options *o, const char *command, int argc, char **argv);
+void cli_dispose(struct options *o);
+void cli_usage(FILE *out);
+
+/* Commands: each returns an exit code. */
+int cmd_plan(struct options *o);
+int cmd_apply(struct options *o);
+int cmd_validate(struct options *o);
+int cmd_show(struct options *o);
+int cmd_version(struct options *o);
+
+#endif

@@ -1,0 +1,63 @@
+/* `trustform show`: what each store of this host holds now, managed and foreign. */
+#include "reconcile/cert.h"
+#include "reconcile/cli.h"
+#include "reconcile/render.h"
+#include "reconcile/run.h"
+#include "util/err.h"
+
+#include <stdio.h>
+
+static void show_entries(const struct plan_store *ps, bool owned)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < ps->actual.n; i++)
+		n += ps->actual.items[i].owned == owned;
+	printf("  %s (%zu):\n", owned ? "managed by trustform" : "foreign", n);
+	for (size_t i = 0; i < ps->actual.n; i++) {
+		const struct trust_entry *e = &ps->actual.items[i];
+		if (e->owned != owned)
+			continue;
+		char fp[20], date[11] = "?";
+		render_short_fp(fp, e->fphex);
+		if (e->not_after)
+			cert_date(date, e->not_after);
+		printf("    %-32s %s  %-10s expires %s  %s\n", e->label, fp,
+		       e->flags ? e->flags : trust_state_name(e->state), date, e->where);
+		if (e->subject)
+			printf("    %-32s %s\n", "", e->subject);
+	}
+}
+
+int cmd_show(struct options *o)
+{
+	struct run r;
+	int code = EXIT_ERROR;
+	run_init(&r, o);
+	if (run_load(&r) < 0)
+		goto out;
+	if (run_resolve(&r) < 0 || run_lock(&r, false) < 0) {
+		run_error(err_msg());
+		goto out;
+	}
+	run_plan(&r);
+	printf("trustform show · host %s · roles %s · config %s\n", r.ctx.host,
+	       *r.roles_text ? r.roles_text : "(none)", r.cfg->origin);
+	for (size_t i = 0; i < r.plan.n; i++) {
+		const struct plan_store *ps = &r.plan.stores[i];
+		printf("\n%s\n", ps->title);
+		if (ps->error) {
+			printf("  error: %s\n", ps->error);
+			continue;
+		}
+		show_entries(ps, true);
+		show_entries(ps, false);
+		if (ps->actual.stale)
+			printf("  out of date: %s\n", ps->actual.stale);
+		for (size_t j = 0; j < ps->actual.nnotes; j++)
+			printf("  note: %s\n", ps->actual.notes[j]);
+	}
+	code = r.plan.failed_stores ? EXIT_ERROR : EXIT_OK;
+out:
+	run_dispose(&r);
+	return code;
+}

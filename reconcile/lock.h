@@ -1,0 +1,22 @@
+/*
+ * One run at a time per root (SPEC §7): flock on <root>/var/lib/trustform/lock.
+ * apply creates it; plan and show take it when it exists, so they never read
+ * a store halfway through an apply, and never create anything themselves.
+ */
+#ifndef TF_LOCK_H
+#define TF_LOCK_H
+
+#include <stdbool.h>
+
+struct run_lock {
+	int fd;
+	char *path;
+};
+
+/* create: make the file (apply). timeout in seconds (0: fail at once).
+ * Returns 0, or -1 with err set naming the holder. */
+int lock_acquire(struct run_lock *l, const char *root, const char *command, bool create,
+		 double timeout);
+void lock_release(struct run_lock *l);
+
+#endif

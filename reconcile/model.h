@@ -1,0 +1,60 @@
+/*
+ * The shared model between stores and the planner. A store reads what it holds
+ * into a trust_set (fingerprints, labels, owned or foreign); the planner diffs
+ * that against the desired CAs, once, generically. Backends never diff.
+ */
+#ifndef TF_MODEL_H
+#define TF_MODEL_H
+
+#include "util/hex.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+enum trust_state {
+	TS_TRUSTED,	/* the store trusts it as a CA */
+	TS_DISTRUSTED,	/* the store holds it marked as distrusted */
+	TS_INERT,	/* held but neither trusted nor distrusted */
+};
+
+struct trust_entry {
+	unsigned char fp[FP_LEN];
+	char fphex[FP_HEX_LEN + 1];
+	char *label;		/* owned: the CA name of its marker; foreign: store's own name */
+	bool owned;		/* carries trustform's marker */
+	enum trust_state state;
+	char *flags;		/* store trust flags ("C,,"), or NULL where not applicable */
+	char *where;		/* file, nickname or block, for show and messages */
+	char *subject;
+	time_t not_after;
+	size_t siblings;	/* other certificates in the same file (removal takes them too) */
+	bool fixed;		/* cannot be deleted, only deselected (a distro CA file) */
+	bool can_distrust;	/* the store can mark this entry distrusted in place */
+};
+
+struct trust_set {
+	struct trust_entry *items;
+	size_t n, alloc;
+	char *stale;		/* derived files out of date with their sources: why, or NULL */
+	char **notes;		/* things the plan should say about this store */
+	size_t nnotes, notes_alloc;
+};
+
+struct cert;
+void trust_set_init(struct trust_set *s);
+void trust_set_dispose(struct trust_set *s);
+struct trust_entry *trust_set_add(struct trust_set *s, const unsigned char fp[FP_LEN],
+				  const char *label, bool owned, enum trust_state state,
+				  const char *where);
+/* Fill subject and expiry of an entry from its certificate. */
+void trust_entry_describe(struct trust_entry *e, const struct cert *c);
+void trust_entry_copy(struct trust_entry *dst, const struct trust_entry *src);
+void trust_entry_dispose(struct trust_entry *e);
+void trust_set_note(struct trust_set *s, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Order entries by label, then fingerprint, so output is deterministic. */
+void trust_set_sort(struct trust_set *s);
+const char *trust_state_name(enum trust_state st);
+
+#endif

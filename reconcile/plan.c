@@ -1,0 +1,337 @@
+/*
+ * The one diff engine (SPEC §2 semantics). Stores only report what they hold;
+ * every decision about adding, replacing or removing is made here, the same
+ * way for every store, so a plan reads the same whatever the backend.
+ */
+#include "reconcile/plan.h"
+#include "reconcile/cert.h"
+#include "util/buf.h"
+#include "util/xalloc.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+void plan_init(struct plan *p)
+{
+	memset(p, 0, sizeof(*p));
+}
+
+static void step_dispose(struct plan_step *st)
+{
+	free(st->name);
+	free(st->reason);
+	free(st->detail);
+	free(st->error);
+	if (st->has_seen)
+		trust_entry_dispose(&st->seen);
+}
+
+void plan_dispose(struct plan *p)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		struct plan_store *ps = &p->stores[i];
+		for (size_t j = 0; j < ps->n; j++)
+			step_dispose(&ps->steps[j]);
+		free(ps->steps);
+		trust_set_dispose(&ps->actual);
+		store_inst_free(ps->inst);
+		free(ps->address);
+		free(ps->title);
+		free(ps->error);
+		free(ps->apply_error);
+	}
+	free(p->stores);
+	plan_init(p);
+}
+
+struct plan_store *plan_add_store(struct plan *p, struct store_inst *inst, const char *address,
+				  const char *title)
+{
+	ARRAY_GROW(p->stores, p->n + 1, p->alloc);
+	struct plan_store *ps = &p->stores[p->n++];
+	memset(ps, 0, sizeof(*ps));
+	ps->inst = inst;
+	ps->address = xstrdup(address);
+	ps->title = xstrdup(title);
+	trust_set_init(&ps->actual);
+	return ps;
+}
+
+static struct plan_step *add_step(struct plan_store *ps, enum plan_action action,
+				  enum plan_op op, const char *name, const struct conf_ca *ca,
+				  const struct trust_entry *seen)
+{
+	ARRAY_GROW(ps->steps, ps->n + 1, ps->alloc);
+	struct plan_step *st = &ps->steps[ps->n++];
+	memset(st, 0, sizeof(*st));
+	st->action = action;
+	st->op = op;
+	st->name = xstrdup(name);
+	st->ca = ca;
+	if (seen) {
+		st->has_seen = true;
+		trust_entry_copy(&st->seen, seen);
+	}
+	return st;
+}
+
+static void set_reason(struct plan_step *st, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void set_reason(struct plan_step *st, const char *fmt, ...)
+{
+	struct buf b = BUF_INIT;
+	va_list ap;
+	va_start(ap, fmt);
+	buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	free(st->reason);
+	st->reason = buf_detach(&b);
+}
+
+void plan_step_fail(struct plan_step *st, const char *fmt, ...)
+{
+	struct buf b = BUF_INIT;
+	va_list ap;
+	va_start(ap, fmt);
+	buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	free(st->error);
+	st->error = buf_detach(&b);
+	st->result = STEP_FAILED;
+}
+
+static bool flags_ok(const struct plan_store *ps, const struct trust_entry *e)
+{
+	const char *want = ps->inst ? ps->inst->want_flags : NULL;
+	if (!want)
+		return true;
+	return e->flags && strcmp(e->flags, want) == 0;
+}
+
+static unsigned store_caps(const struct plan_store *ps)
+{
+	return ps->inst ? ps->inst->ops->caps : 0;
+}
+
+static void diff_present(struct plan_store *ps, const struct conf_ca *ca, unsigned char *used)
+{
+	struct trust_set *a = &ps->actual;
+	const unsigned char *fp = ca->cert->fp;
+	struct trust_entry *owned = NULL, *same_label = NULL, *foreign_ok = NULL,
+			   *foreign_other = NULL;
+
+	for (size_t i = 0; i < a->n; i++) {
+		struct trust_entry *e = &a->items[i];
+		bool fp_eq = memcmp(e->fp, fp, FP_LEN) == 0;
+		if (e->owned && fp_eq) {
+			if (!owned || strcmp(e->label, ca->name) == 0)
+				owned = e;
+		} else if (e->owned && !used[i] && strcmp(e->label, ca->name) == 0) {
+			same_label = e;
+		} else if (!e->owned && fp_eq) {
+			if (e->state == TS_TRUSTED && flags_ok(ps, e))
+				foreign_ok = e;
+			else
+				foreign_other = e;
+		}
+	}
+
+	if (owned) {
+		used[owned - a->items] = 1;
+		bool renamed = strcmp(owned->label, ca->name) != 0;
+		bool reflag = !flags_ok(ps, owned) || owned->state != TS_TRUSTED;
+		if (renamed || reflag) {
+			struct plan_step *st = add_step(ps, ACT_UPDATE, OP_UPDATE, ca->name, ca, owned);
+			if (renamed)
+				set_reason(st, "because it was renamed from \"%s\"", owned->label);
+			else
+				set_reason(st, "because its trust is \"%s\", not \"%s\"",
+					   owned->flags ? owned->flags : trust_state_name(owned->state),
+					   ps->inst->want_flags ? ps->inst->want_flags : "trusted");
+		}
+		if (same_label) {
+			used[same_label - a->items] = 1;
+			struct plan_step *st = add_step(ps, ACT_DELETE, OP_REMOVE, same_label->label,
+							NULL, same_label);
+			set_reason(st, "because it is an older copy of \"%s\"", ca->name);
+		}
+		return;
+	}
+	if (same_label) {
+		used[same_label - a->items] = 1;
+		if (foreign_ok) {
+			struct plan_step *st = add_step(ps, ACT_DELETE, OP_REMOVE, ca->name, NULL,
+							same_label);
+			set_reason(st, "because its content changed and the new certificate is "
+				   "already held as \"%s\"", foreign_ok->label);
+		} else {
+			struct plan_step *st = add_step(ps, ACT_REPLACE, OP_REPLACE, ca->name, ca,
+							same_label);
+			set_reason(st, "because %s changed content under the same name",
+				   ca->name);
+		}
+		return;
+	}
+	if (foreign_ok)
+		return;		/* already trusted by an entry trustform did not write */
+	if (foreign_other && (store_caps(ps) & STORE_HAS_TRUST_FLAGS) && !foreign_other->fixed) {
+		struct plan_step *st = add_step(ps, ACT_UPDATE, OP_RETRUST, ca->name, ca,
+						foreign_other);
+		set_reason(st, "because it is held as \"%s\" with trust \"%s\"",
+			   foreign_other->label,
+			   foreign_other->flags ? foreign_other->flags
+						: trust_state_name(foreign_other->state));
+		return;
+	}
+	add_step(ps, ACT_CREATE, OP_ADD, ca->name, ca, NULL);
+}
+
+static void diff_absent(struct plan_store *ps, const struct conf_ca *ca, unsigned char *used)
+{
+	struct trust_set *a = &ps->actual;
+	bool seen_any = false;
+	for (size_t i = 0; i < a->n; i++) {
+		struct trust_entry *e = &a->items[i];
+		if (memcmp(e->fp, ca->cert->fp, FP_LEN) != 0)
+			continue;
+		used[i] = 1;
+		seen_any = true;
+		if (ca->ensure == ENSURE_ABSENT) {
+			if (e->fixed && e->state != TS_TRUSTED)
+				continue;	/* as absent as this store can make it */
+			struct plan_step *st = add_step(ps, ACT_DELETE, OP_REMOVE, ca->name, ca, e);
+			set_reason(st, "because %s is ensure: absent%s%s%s", ca->name,
+				   e->owned ? "" : " (held as \"", e->owned ? "" : e->label,
+				   e->owned ? "" : "\")");
+			continue;
+		}
+		if (e->state == TS_DISTRUSTED)
+			continue;
+		if (e->can_distrust) {
+			struct plan_step *st = add_step(ps, ACT_UPDATE, OP_DISTRUST, ca->name, ca, e);
+			set_reason(st, "because %s is ensure: distrusted%s%s%s", ca->name,
+				   e->owned ? "" : " (held as \"", e->owned ? "" : e->label,
+				   e->owned ? "" : "\")");
+		} else {
+			struct plan_step *st = add_step(ps, ACT_DELETE, OP_REMOVE, ca->name, ca, e);
+			set_reason(st, "because %s is ensure: distrusted and this store can only "
+				   "remove it", ca->name);
+		}
+	}
+	if (ca->ensure == ENSURE_DISTRUSTED && !seen_any &&
+	    (store_caps(ps) & STORE_CAN_DISTRUST)) {
+		struct plan_step *st = add_step(ps, ACT_CREATE, OP_ADD_DISTRUSTED, ca->name, ca,
+						NULL);
+		set_reason(st, "because %s is ensure: distrusted", ca->name);
+	}
+}
+
+static int step_cmp(const void *x, const void *y)
+{
+	const struct plan_step *a = x, *b = y;
+	if ((a->op == OP_REFRESH) != (b->op == OP_REFRESH))
+		return a->op == OP_REFRESH ? 1 : -1;
+	int c = strcmp(a->name, b->name);
+	if (c)
+		return c;
+	if (a->has_seen && b->has_seen)
+		return strcmp(a->seen.where, b->seen.where);
+	return (int)a->action - (int)b->action;
+}
+
+void plan_diff_store(struct plan_store *ps, const struct host_store *hs,
+		     const struct config *cfg)
+{
+	struct trust_set *a = &ps->actual;
+	unsigned char *used = xcalloc(a->n ? a->n : 1, 1);
+
+	for (size_t i = 0; i < hs->ncas; i++) {
+		const struct conf_ca *ca = hs->cas[i];
+		if (!ca->cert)
+			continue;
+		if (ca->ensure == ENSURE_PRESENT)
+			diff_present(ps, ca, used);
+		else
+			diff_absent(ps, ca, used);
+	}
+	/* What trustform put here and the configuration no longer asks for. */
+	for (size_t i = 0; i < a->n; i++) {
+		struct trust_entry *e = &a->items[i];
+		if (!e->owned || used[i])
+			continue;
+		struct plan_step *st = add_step(ps, ACT_DELETE, OP_REMOVE, e->label, NULL, e);
+		const struct conf_ca *still = config_find_ca(cfg, e->label);
+		bool dup = false;
+		for (size_t j = 0; j < hs->ncas && !dup; j++)
+			dup = hs->cas[j]->cert && !memcmp(hs->cas[j]->cert->fp, e->fp, FP_LEN);
+		if (dup)
+			set_reason(st, "because it duplicates another entry of the same certificate");
+		else if (still && still->ensure == ENSURE_PRESENT)
+			set_reason(st, "because no role of this host lists %s for this store",
+				   e->label);
+		else
+			set_reason(st, "because it is not in the configuration");
+	}
+	if (a->stale) {
+		struct plan_step *st = add_step(ps, ACT_UPDATE, OP_REFRESH, "", NULL, NULL);
+		st->detail = xstrdup(a->stale);
+	}
+	if (ps->n > 1)
+		qsort(ps->steps, ps->n, sizeof(*ps->steps), step_cmp);
+	free(used);
+}
+
+void plan_count(struct plan *p)
+{
+	memset(&p->counts, 0, sizeof(p->counts));
+	p->failed_stores = 0;
+	for (size_t i = 0; i < p->n; i++) {
+		struct plan_store *ps = &p->stores[i];
+		if (ps->error)
+			p->failed_stores++;
+		for (size_t j = 0; j < ps->n; j++) {
+			switch (ps->steps[j].action) {
+			case ACT_CREATE: p->counts.add++; break;
+			case ACT_UPDATE: p->counts.change++; break;
+			case ACT_DELETE: p->counts.destroy++; break;
+			case ACT_REPLACE: p->counts.add++; p->counts.destroy++; break;
+			}
+		}
+	}
+}
+
+bool plan_has_changes(const struct plan *p)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (p->stores[i].n)
+			return true;
+	return false;
+}
+
+const char *plan_action_symbol(enum plan_action a)
+{
+	switch (a) {
+	case ACT_CREATE: return "+";
+	case ACT_UPDATE: return "~";
+	case ACT_DELETE: return "-";
+	case ACT_REPLACE: return "-/+";
+	}
+	return "?";
+}
+
+const char *plan_op_name(enum plan_op op)
+{
+	switch (op) {
+	case OP_ADD: return "add";
+	case OP_REMOVE: return "remove";
+	case OP_REPLACE: return "replace";
+	case OP_UPDATE: return "update";
+	case OP_RETRUST: return "retrust";
+	case OP_DISTRUST: return "distrust";
+	case OP_ADD_DISTRUSTED: return "add-distrusted";
+	case OP_REFRESH: return "refresh";
+	}
+	return "?";
+}

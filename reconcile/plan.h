@@ -1,0 +1,83 @@
+/*
+ * The plan: what each store instance must do, made by one generic diff of the
+ * desired CAs against the store's trust_set. Every step carries the entry the
+ * planner saw, so a store can compare-and-swap at apply time.
+ */
+#ifndef TF_PLAN_H
+#define TF_PLAN_H
+
+#include "reconcile/model.h"
+#include "schema/config.h"
+#include "schema/resolve.h"
+#include "stores/store.h"
+
+enum plan_action {
+	ACT_CREATE,	/* + */
+	ACT_UPDATE,	/* ~ */
+	ACT_DELETE,	/* - */
+	ACT_REPLACE,	/* -/+ */
+};
+
+enum plan_op {
+	OP_ADD,			/* write a new owned entry for ca */
+	OP_REMOVE,		/* remove (or, for a fixed entry, deselect) the seen entry */
+	OP_REPLACE,		/* remove the seen owned entry, add ca */
+	OP_UPDATE,		/* make the seen owned entry carry ca's name and flags */
+	OP_RETRUST,		/* give the seen foreign entry the wanted trust flags */
+	OP_DISTRUST,		/* mark the seen entry distrusted in place */
+	OP_ADD_DISTRUSTED,	/* add ca marked distrusted */
+	OP_REFRESH,		/* regenerate derived files from their sources */
+};
+
+enum step_result { STEP_PENDING, STEP_DONE, STEP_FAILED };
+
+struct plan_step {
+	enum plan_action action;
+	enum plan_op op;
+	char *name;			/* CA name, or the label of the entry */
+	const struct conf_ca *ca;	/* desired CA, or NULL */
+	bool has_seen;
+	struct trust_entry seen;	/* the entry as the planner saw it */
+	char *reason;			/* "because it is not in the configuration" */
+	char *detail;			/* refresh: what is out of date */
+	enum step_result result;
+	char *error;
+};
+
+struct plan_store {
+	struct store_inst *inst;	/* NULL if the store could not be opened */
+	char *address;			/* copy, valid even without inst */
+	char *title;
+	struct trust_set actual;
+	char *error;			/* open or read failure */
+	struct plan_step *steps;
+	size_t n, alloc;
+	char *apply_error;		/* set when apply failed as a whole */
+};
+
+struct plan_counts {
+	size_t add, change, destroy;
+};
+
+struct plan {
+	struct plan_store *stores;
+	size_t n, alloc;
+	struct plan_counts counts;
+	size_t failed_stores;		/* could not be read */
+};
+
+void plan_init(struct plan *p);
+void plan_dispose(struct plan *p);
+struct plan_store *plan_add_store(struct plan *p, struct store_inst *inst, const char *address,
+				  const char *title);
+/* Diff one store: desired CAs (sorted by name) against ps->actual. */
+void plan_diff_store(struct plan_store *ps, const struct host_store *hs,
+		     const struct config *cfg);
+void plan_count(struct plan *p);
+bool plan_has_changes(const struct plan *p);
+const char *plan_action_symbol(enum plan_action a);
+const char *plan_op_name(enum plan_op op);
+void plan_step_fail(struct plan_step *st, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+#endif

@@ -1,0 +1,221 @@
+/* Text rendering of a plan; see render.h. */
+#include "reconcile/render.h"
+#include "reconcile/cert.h"
+
+#include <string.h>
+
+#define C_RESET "\033[0m"
+#define C_BOLD "\033[1m"
+#define C_GREEN "\033[32m"
+#define C_RED "\033[31m"
+#define C_YELLOW "\033[33m"
+
+static const char *col(const struct render_opts *o, const char *code)
+{
+	return o->color ? code : "";
+}
+
+void render_short_fp(char out[20], const char *fphex)
+{
+	snprintf(out, 20, "%.12s…", fphex);
+}
+
+void render_header(FILE *out, const struct render_opts *o)
+{
+	fprintf(out, "%strustform %s · host %s · roles %s · config %s%s\n\n", col(o, C_BOLD),
+		o->verb, o->host, o->roles && *o->roles ? o->roles : "(none)", o->origin,
+		col(o, C_RESET));
+}
+
+static void symbol(FILE *out, const struct render_opts *o, enum plan_action a)
+{
+	switch (a) {
+	case ACT_CREATE:
+		fprintf(out, "  %s+%s", col(o, C_GREEN), col(o, C_RESET));
+		break;
+	case ACT_DELETE:
+		fprintf(out, "  %s-%s", col(o, C_RED), col(o, C_RESET));
+		break;
+	case ACT_UPDATE:
+		fprintf(out, "  %s~%s", col(o, C_YELLOW), col(o, C_RESET));
+		break;
+	case ACT_REPLACE:
+		fprintf(out, "%s-%s/%s+%s", col(o, C_RED), col(o, C_RESET), col(o, C_GREEN),
+			col(o, C_RESET));
+		break;
+	}
+}
+
+static void attr(FILE *out, const struct render_opts *o, char sym, const char *key,
+		 const char *val)
+{
+	const char *c = sym == '+' ? C_GREEN : sym == '-' ? C_RED : C_YELLOW;
+	fprintf(out, "      %s%c%s %-7s = \"%s\"\n", col(o, c), sym, col(o, C_RESET), key, val);
+}
+
+static void attr_change(FILE *out, const struct render_opts *o, const char *key,
+			const char *from, const char *to)
+{
+	fprintf(out, "      %s~%s %-7s = \"%s\" -> \"%s\"\n", col(o, C_YELLOW), col(o, C_RESET),
+		key, from, to);
+}
+
+static void cert_attrs(FILE *out, const struct render_opts *o, char sym,
+		       const struct cert *c)
+{
+	char fp[20], date[11];
+	render_short_fp(fp, c->fphex);
+	cert_date(date, c->not_after);
+	attr(out, o, sym, "sha256", fp);
+	attr(out, o, sym, "subject", c->subject);
+	attr(out, o, sym, "expires", date);
+}
+
+static const char *headline(const struct plan_step *st)
+{
+	switch (st->op) {
+	case OP_ADD: return "will be added";
+	case OP_ADD_DISTRUSTED: return "will be added as distrusted";
+	case OP_REMOVE: return st->seen.fixed ? "will be deselected" : "will be removed";
+	case OP_REPLACE: return "changed content under the same name";
+	case OP_UPDATE: return "will be updated in place";
+	case OP_RETRUST: return "will be trusted";
+	case OP_DISTRUST: return "will be marked distrusted";
+	case OP_REFRESH: return "generated files are out of date with their sources";
+	}
+	return "";
+}
+
+static void render_step(FILE *out, const struct plan_store *ps, const struct plan_step *st,
+			const struct render_opts *o)
+{
+	char fp[20], fp2[20];
+	if (st->op == OP_REFRESH)
+		fprintf(out, "  # %s: %s\n", ps->title, headline(st));
+	else if (st->op == OP_REPLACE)
+		fprintf(out, "  # %s: %s %s\n", ps->title, st->name, headline(st));
+	else
+		fprintf(out, "  # %s: %s %s\n", ps->title, st->name, headline(st));
+	if (st->reason && st->op != OP_REPLACE)
+		fprintf(out, "  # (%s)\n", st->reason);
+	symbol(out, o, st->action);
+
+	switch (st->op) {
+	case OP_REFRESH:
+		fprintf(out, " files \"%s\" {\n", ps->address);
+		for (const char *p = st->detail; p && *p;) {
+			const char *nl = strchr(p, '\n');
+			int n = nl ? (int)(nl - p) : (int)strlen(p);
+			fprintf(out, "      %s~%s %.*s\n", col(o, C_YELLOW), col(o, C_RESET), n, p);
+			p += n + (nl ? 1 : 0);
+		}
+		fprintf(out, "    }\n");
+		break;
+	case OP_ADD:
+	case OP_ADD_DISTRUSTED:
+		fprintf(out, " ca \"%s\" {\n", st->name);
+		cert_attrs(out, o, '+', st->ca->cert);
+		if (st->op == OP_ADD_DISTRUSTED)
+			attr(out, o, '+', "trust", "distrusted");
+		else if (ps->inst && ps->inst->want_flags)
+			attr(out, o, '+', "trust", ps->inst->want_flags);
+		fprintf(out, "    }\n");
+		break;
+	case OP_REMOVE:
+		render_short_fp(fp, st->seen.fphex);
+		fprintf(out, " ca \"%s\" {\n", st->name);
+		attr(out, o, '-', "sha256", fp);
+		if (st->seen.subject)
+			attr(out, o, '-', "subject", st->seen.subject);
+		attr(out, o, '-', "entry", st->seen.where);
+		if (st->seen.siblings)
+			fprintf(out, "      # the file holds %zu other certificate(s); they go too\n",
+				st->seen.siblings);
+		fprintf(out, "    }\n");
+		break;
+	case OP_REPLACE:
+		render_short_fp(fp, st->seen.fphex);
+		render_short_fp(fp2, st->ca->cert->fphex);
+		fprintf(out, " ca \"%s\" {\n", st->name);
+		attr_change(out, o, "sha256", fp, fp2);
+		if (st->seen.subject && strcmp(st->seen.subject, st->ca->cert->subject))
+			attr_change(out, o, "subject", st->seen.subject, st->ca->cert->subject);
+		if (st->seen.not_after && st->seen.not_after != st->ca->cert->not_after) {
+			char d1[11], d2[11];
+			cert_date(d1, st->seen.not_after);
+			cert_date(d2, st->ca->cert->not_after);
+			attr_change(out, o, "expires", d1, d2);
+		}
+		fprintf(out, "    }\n");
+		break;
+	case OP_UPDATE:
+	case OP_RETRUST:
+		render_short_fp(fp, st->seen.fphex);
+		fprintf(out, " ca \"%s\" {\n", st->name);
+		if (strcmp(st->seen.label, st->name) && st->op == OP_UPDATE)
+			attr_change(out, o, "name", st->seen.label, st->name);
+		if (ps->inst && ps->inst->want_flags &&
+		    (!st->seen.flags || strcmp(st->seen.flags, ps->inst->want_flags)))
+			attr_change(out, o, "trust",
+				    st->seen.flags ? st->seen.flags
+						   : trust_state_name(st->seen.state),
+				    ps->inst->want_flags);
+		attr(out, o, ' ', "sha256", fp);
+		fprintf(out, "    }\n");
+		break;
+	case OP_DISTRUST:
+		render_short_fp(fp, st->seen.fphex);
+		fprintf(out, " ca \"%s\" {\n", st->name);
+		attr_change(out, o, "trust",
+			    st->seen.flags ? st->seen.flags : trust_state_name(st->seen.state),
+			    "distrusted");
+		attr(out, o, ' ', "sha256", fp);
+		attr(out, o, ' ', "entry", st->seen.where);
+		fprintf(out, "    }\n");
+		break;
+	}
+	fputc('\n', out);
+}
+
+void render_plan(FILE *out, const struct plan *p, const struct render_opts *o)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		const struct plan_store *ps = &p->stores[i];
+		for (size_t j = 0; j < ps->n; j++)
+			render_step(out, ps, &ps->steps[j], o);
+	}
+	bool any_note = false;
+	for (size_t i = 0; i < p->n; i++) {
+		const struct plan_store *ps = &p->stores[i];
+		for (size_t j = 0; j < ps->actual.nnotes; j++) {
+			fprintf(out, "%sNote:%s %s: %s\n", col(o, C_BOLD), col(o, C_RESET), ps->title,
+				ps->actual.notes[j]);
+			any_note = true;
+		}
+	}
+	if (any_note)
+		fputc('\n', out);
+}
+
+void render_summary(FILE *out, const struct plan *p, const struct render_opts *o)
+{
+	if (!plan_has_changes(p)) {
+		if (p->failed_stores)
+			fprintf(out, "No changes in the stores that could be read; %zu store(s) "
+				"failed (see the errors above).\n", p->failed_stores);
+		else
+			fprintf(out, "%sNo changes.%s Trust stores match the configuration.\n",
+				col(o, C_GREEN), col(o, C_RESET));
+		return;
+	}
+	fprintf(out, "%sPlan:%s %zu to add, %zu to change, %zu to destroy.\n", col(o, C_BOLD),
+		col(o, C_RESET), p->counts.add, p->counts.change, p->counts.destroy);
+}
+
+void render_store_errors(FILE *out, const struct plan *p)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (p->stores[i].error)
+			fprintf(out, "trustform: error: %s: %s\n", p->stores[i].title,
+				p->stores[i].error);
+}

@@ -1,0 +1,25 @@
+/* The human plan of SPEC §4: Terraform's shape, deterministic order. */
+#ifndef TF_RENDER_H
+#define TF_RENDER_H
+
+#include "reconcile/plan.h"
+#include <stdbool.h>
+#include <stdio.h>
+
+struct render_opts {
+	bool color;
+	const char *verb;	/* "plan" or "apply" */
+	const char *host;
+	const char *roles;	/* "edge, runner" */
+	const char *origin;	/* "trust.yaml" or "git URL @ commit" */
+};
+
+void render_header(FILE *out, const struct render_opts *o);
+void render_plan(FILE *out, const struct plan *p, const struct render_opts *o);
+/* "trustform: error: <store>: <why>" for stores that could not be read */
+void render_store_errors(FILE *out, const struct plan *p);
+void render_summary(FILE *out, const struct plan *p, const struct render_opts *o);
+/* "3b8f0a1c9d2e…": the 12-digit prefix used in file names too */
+void render_short_fp(char out[20], const char *fphex);
+
+#endif

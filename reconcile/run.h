@@ -1,0 +1,39 @@
+/*
+ * The pipeline every store-reading command shares: load the config, resolve
+ * this host, open and read each store, diff. Commands stay thin.
+ */
+#ifndef TF_RUN_H
+#define TF_RUN_H
+
+#include "reconcile/cli.h"
+#include "reconcile/lock.h"
+#include "reconcile/plan.h"
+#include "schema/config.h"
+#include "schema/resolve.h"
+
+struct run {
+	struct options *opt;
+	struct config *cfg;
+	struct diag diag;
+	struct resolved *res;
+	struct run_ctx ctx;
+	struct plan plan;
+	struct run_lock lock;
+	char *roles_text;
+};
+
+void run_init(struct run *r, struct options *o);
+void run_dispose(struct run *r);
+/* Load and validate the configuration, printing diagnostics. -1 on errors. */
+int run_load(struct run *r);
+/* Pick this host's roles and stores. -1 with err set. */
+int run_resolve(struct run *r);
+/* Take the lock (create it for apply). -1 with err set. */
+int run_lock(struct run *r, bool create);
+/* Open and read every store of the host and diff them. Failures of single
+ * stores are recorded in the plan, not returned. */
+void run_plan(struct run *r);
+/* Print "trustform: error: <msg>" to stderr. */
+void run_error(const char *msg);
+
+#endif

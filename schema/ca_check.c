@@ -1,0 +1,236 @@
+/* CA file loading and checks; see ca_check.h. */
+#include "schema/ca_check.h"
+#include "reconcile/cert.h"
+#include "schema/keys.h"
+#include "util/buf.h"
+#include "util/err.h"
+#include "util/rootfs.h"
+#include "util/xalloc.h"
+
+#include <errno.h>
+#include <openssl/evp.h>
+#include <openssl/objects.h>
+#include <string.h>
+
+char *ca_file_host_path(const struct config *cfg, const char *file, const char *root)
+{
+	if (file[0] == '/')
+		return root_join(root, file);
+	if (strcmp(cfg->dir, ".") == 0)
+		return xstrdup(file);
+	return xasprintf("%s/%s", cfg->dir, file);
+}
+
+static void warn_weak(const struct config *cfg, const struct conf_ca *ca, struct diag *d)
+{
+	const struct cert *c = ca->cert;
+	int pknid = 0, mdnid = NID_undef;
+	if (OBJ_find_sigid_algs(X509_get_signature_nid(c->x509), &mdnid, &pknid) &&
+	    (mdnid == NID_sha1 || mdnid == NID_md5))
+		diag_add(d, DIAG_WARNING, cfg->path, ca->file_pos.line, ca->file_pos.col,
+			 "CA \"%s\" (%s) is signed with %s, which is broken; plan to replace it "
+			 "with a SHA-256 CA", ca->name, ca->file, OBJ_nid2sn(mdnid));
+	EVP_PKEY *k = X509_get0_pubkey(c->x509);
+	if (k && EVP_PKEY_get_base_id(k) == EVP_PKEY_RSA && EVP_PKEY_get_bits(k) < 2048)
+		diag_add(d, DIAG_WARNING, cfg->path, ca->file_pos.line, ca->file_pos.col,
+			 "CA \"%s\" (%s) has a %d-bit RSA key; keys under 2048 bits are "
+			 "refused by current clients, replace it", ca->name, ca->file,
+			 EVP_PKEY_get_bits(k));
+}
+
+static void check_validity(const struct config *cfg, const struct conf_ca *ca, time_t now,
+			   struct diag *d)
+{
+	const struct cert *c = ca->cert;
+	char from[11], to[11], today[11];
+	cert_date(from, c->not_before);
+	cert_date(to, c->not_after);
+	cert_date(today, now);
+	int line = ca->file_pos.line, col = ca->file_pos.col;
+	if (now < c->not_before) {
+		diag_add(d, DIAG_ERROR, cfg->path, line, col,
+			 "CA \"%s\" (%s) is not valid yet: valid from %s to %s, and today is %s. "
+			 "Usually a clock is wrong: check this machine's time (timedatectl), or "
+			 "the clock of the machine that made the CA (Caddy's \"not valid yet\" is "
+			 "the same skew)", ca->name, ca->file, from, to, today);
+	} else if (now > c->not_after) {
+		diag_add(d, DIAG_ERROR, cfg->path, line, col,
+			 "CA \"%s\" (%s) expired on %s (valid %s to %s, today is %s); replace "
+			 "the file with the renewed CA, or check the system clock", ca->name,
+			 ca->file, to, from, to, today);
+	} else if (c->not_after - now < (time_t)EXPIRY_WARN_DAYS * 86400) {
+		diag_add(d, DIAG_WARNING, cfg->path, line, col,
+			 "CA \"%s\" (%s) expires on %s, in %ld days; renew it and roll the new "
+			 "CA out before then", ca->name, ca->file, to,
+			 (long)((c->not_after - now) / 86400));
+	}
+}
+
+static void check_one(struct config *cfg, struct conf_ca *ca, const char *root, time_t now,
+		      struct diag *d)
+{
+	struct buf data = BUF_INIT;
+	struct cert_list certs = { 0 };
+	int line = ca->file_pos.line, col = ca->file_pos.col;
+
+	ca->file_path = ca_file_host_path(cfg, ca->file, root);
+	if (buf_read_file(&data, ca->file_path) < 0) {
+		diag_add(d, DIAG_ERROR, cfg->path, line, col,
+			 "CA \"%s\": cannot read %s (%s): %s; fix the path (a relative path is "
+			 "taken from the directory of %s)", ca->name, ca->file, ca->file_path,
+			 strerror(errno), cfg->path);
+		goto out;
+	}
+	if (cert_list_parse(&certs, data.ptr, data.len) < 0) {
+		diag_add(d, DIAG_ERROR, cfg->path, line, col,
+			 "CA \"%s\": %s is not a certificate: %s; the file must hold exactly one "
+			 "CA certificate, PEM or DER", ca->name, ca->file, err_msg());
+		goto out;
+	}
+	if (certs.has_private_key) {
+		diag_add(d, DIAG_ERROR, cfg->path, line, col,
+			 "CA \"%s\": %s holds a private key; never keep a CA's key beside the "
+			 "trust configuration: keep only the certificate and move the key away",
+			 ca->name, ca->file);
+		goto out;
+	}
+	if (certs.n != 1) {
+		diag_add(d, DIAG_ERROR, cfg->path, line, col,
+			 "CA \"%s\": %s holds %zu certificates; trustform needs exactly one per "
+			 "CA: put each certificate in its own file and declare each under cas:",
+			 ca->name, ca->file, certs.n);
+		goto out;
+	}
+	ca->cert = certs.items[0];
+	certs.items[0] = NULL;
+	certs.n = 0;
+	const struct cert *c = ca->cert;
+
+	if (ca->pin) {
+		unsigned char pin[FP_LEN];
+		if (fp_parse(pin, ca->pin) && memcmp(pin, c->fp, FP_LEN) != 0) {
+			char hex[FP_HEX_LEN + 1];
+			hex_encode(hex, pin, FP_LEN);
+			diag_add(d, DIAG_ERROR, cfg->path, ca->pin_pos.line, ca->pin_pos.col,
+				 "CA \"%s\": the sha256 pin does not match %s: pinned %s, the file "
+				 "is %s. If the CA was rotated on purpose, update the pin; if not, "
+				 "the file was replaced and must not be trusted", ca->name, ca->file,
+				 hex, c->fphex);
+		}
+	}
+	if (ca->ensure != ENSURE_PRESENT)
+		goto out;	/* a CA being removed may be expired, or even a leaf */
+	if (!cert_is_ca(c)) {
+		diag_add(d, DIAG_ERROR, cfg->path, line, col,
+			 "CA \"%s\": %s is not a CA certificate (basicConstraints CA:TRUE is "
+			 "missing): subject \"%s\", issued by \"%s\". This looks like a server "
+			 "(leaf) certificate; trust the CA that issued it instead", ca->name,
+			 ca->file, c->subject, c->issuer);
+		goto out;
+	}
+	check_validity(cfg, ca, now, d);
+	if (!cert_is_self_signed(c))
+		diag_add(d, DIAG_WARNING, cfg->path, line, col,
+			 "CA \"%s\" (%s) is an intermediate issued by \"%s\", not a self-signed "
+			 "root: trust the root, so that re-issuing the intermediate (Caddy does "
+			 "every few days) does not break clients", ca->name, ca->file, c->issuer);
+	warn_weak(cfg, ca, d);
+out:
+	cert_list_dispose(&certs);
+	buf_dispose(&data);
+}
+
+void ca_check_all(struct config *cfg, const char *root, time_t now, struct diag *d)
+{
+	for (size_t i = 0; i < cfg->ncas; i++)
+		if (cfg->cas[i].file)
+			check_one(cfg, &cfg->cas[i], root, now, d);
+	/* Identity is the fingerprint: two names for one certificate is a mistake. */
+	for (size_t i = 0; i < cfg->ncas; i++) {
+		for (size_t j = 0; j < i; j++) {
+			const struct conf_ca *a = &cfg->cas[j], *b = &cfg->cas[i];
+			if (!a->cert || !b->cert || memcmp(a->cert->fp, b->cert->fp, FP_LEN))
+				continue;
+			diag_add(d, DIAG_ERROR, cfg->path, b->pos.line, b->pos.col,
+				 "CA \"%s\" is the same certificate as CA \"%s\" (line %d, sha256 "
+				 "%.12s…); keep one name for it", b->name, a->name, a->pos.line,
+				 a->cert->fphex);
+			break;
+		}
+	}
+}
+
+static const struct key_spec caddy_keys[] = {
+	{ "data_dir", true }, { "caddyfile", false }, { "json", false }, { "ca", false },
+	{ "intermediate_lifetime", false }, { "binary", false }, { "stop", false },
+	{ "start", false }, { "reload", false }, { NULL, false },
+};
+
+/* Go's time.Duration syntax, as Caddy parses it: 43800h, 1h30m, 90m. */
+static bool go_duration_ok(const char *s)
+{
+	if (!*s)
+		return false;
+	while (*s) {
+		const char *start = s;
+		while ((*s >= '0' && *s <= '9') || *s == '.')
+			s++;
+		if (s == start)
+			return false;
+		static const char *const units[] = { "ns", "us", "µs", "ms", "s", "m", "h", "d" };
+		size_t best = 0;
+		for (size_t i = 0; i < sizeof(units) / sizeof(*units); i++) {
+			size_t n = strlen(units[i]);
+			if (strncmp(s, units[i], n) == 0 && n > best)
+				best = n;
+		}
+		if (!best)
+			return false;
+		s += best;
+	}
+	return true;
+}
+
+void config_check_caddy(struct config *cfg, const struct ynode *caddy, struct diag *d)
+{
+	for (size_t i = 0; i < caddy->n; i++) {
+		const struct ynode *k = caddy->keys[i], *v = caddy->items[i];
+		if (!key_spec_find(caddy_keys, k->text)) {
+			const char *near = key_spec_suggest(caddy_keys, k->text);
+			struct buf allowed = BUF_INIT;
+			key_spec_list(caddy_keys, &allowed);
+			diag_add(d, DIAG_ERROR, cfg->path, k->line, k->col,
+				 "unknown key \"%s\" in caddy%s%s%s; allowed keys: %s", k->text,
+				 near ? "; did you mean \"" : "", near ? near : "", near ? "\"?" : "",
+				 allowed.ptr);
+			buf_dispose(&allowed);
+			continue;
+		}
+		if (v->kind != YNODE_SCALAR) {
+			diag_add(d, DIAG_ERROR, cfg->path, v->line, v->col,
+				 "caddy: %s must be a value, not %s", k->text, ykind_name(v->kind));
+			continue;
+		}
+		bool is_path = !strcmp(k->text, "data_dir") || !strcmp(k->text, "caddyfile") ||
+			       !strcmp(k->text, "json") || !strcmp(k->text, "binary");
+		if (is_path && v->text[0] != '/')
+			diag_add(d, DIAG_ERROR, cfg->path, v->line, v->col,
+				 "caddy: %s must be an absolute path, not \"%s\"", k->text, v->text);
+		if (!strcmp(k->text, "ca") && !config_name_ok(v->text))
+			diag_add(d, DIAG_ERROR, cfg->path, v->line, v->col,
+				 "caddy: ca must be a Caddy CA id such as \"local\"");
+		if (!strcmp(k->text, "intermediate_lifetime") && !go_duration_ok(v->text))
+			diag_add(d, DIAG_ERROR, cfg->path, v->line, v->col,
+				 "caddy: intermediate_lifetime \"%s\" is not a duration; write it "
+				 "as Caddy does, e.g. 43800h (5 years) or 720h", v->text);
+	}
+	if (!ymap_get(caddy, "data_dir"))
+		diag_add(d, DIAG_ERROR, cfg->path, caddy->line, caddy->col,
+			 "caddy: data_dir is required (Caddy's data directory, e.g. "
+			 "/var/lib/caddy/.local/share/caddy)");
+	if (ymap_get(caddy, "caddyfile") && ymap_get(caddy, "json")) {
+		const struct ynode *j = ymap_get(caddy, "json");
+		diag_add(d, DIAG_ERROR, cfg->path, j->line, j->col,
+			 "caddy: give caddyfile or json, not both");
+	}
+}

@@ -1,0 +1,639 @@
+/*
+ * Load the desired-state file: structure, names, references and store options.
+ * CA files are loaded and checked by ca_check.c; host resolution is resolve.c.
+ * Validation never stops at the first problem: every finding goes to diag.
+ */
+#include "schema/config.h"
+#include "schema/ca_check.h"
+#include "schema/keys.h"
+#include "reconcile/cert.h"
+#include "stores/store.h"
+#include "util/buf.h"
+#include "util/err.h"
+#include "util/xalloc.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <openssl/evp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_NAME 64
+
+struct loadctx {
+	struct config *cfg;
+	struct diag *d;
+	const struct config_load_opts *opts;
+};
+
+static void errorf_at(struct loadctx *lc, const struct ynode *n, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void errorf_at(struct loadctx *lc, const struct ynode *n, const char *fmt, ...)
+{
+	struct buf b = BUF_INIT;
+	va_list ap;
+	va_start(ap, fmt);
+	buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	diag_add(lc->d, DIAG_ERROR, lc->cfg->path, n ? n->line : 0, n ? n->col : 0, "%s", b.ptr);
+	buf_dispose(&b);
+}
+
+static struct pos pos_of(const struct ynode *n)
+{
+	return (struct pos){ n ? n->line : 0, n ? n->col : 0 };
+}
+
+bool config_name_ok(const char *s)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n > MAX_NAME || !isalnum((unsigned char)s[0]))
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (!isalnum(c) && c != '.' && c != '_' && c != '-')
+			return false;
+	}
+	return true;
+}
+
+const char *ensure_name(enum ensure e)
+{
+	switch (e) {
+	case ENSURE_PRESENT: return "present";
+	case ENSURE_ABSENT: return "absent";
+	case ENSURE_DISTRUSTED: return "distrusted";
+	}
+	return "?";
+}
+
+static bool check_name(struct loadctx *lc, const struct ynode *key, const char *what)
+{
+	if (config_name_ok(key->text))
+		return true;
+	errorf_at(lc, key, "%s name \"%s\" is not allowed: use 1 to %d characters from "
+		  "[A-Za-z0-9._-], starting with a letter or digit", what, key->text, MAX_NAME);
+	return false;
+}
+
+static const struct ynode *expect(struct loadctx *lc, const struct ynode *n,
+				  enum ynode_kind kind, const char *what)
+{
+	if (!n)
+		return NULL;
+	if (n->kind == kind)
+		return n;
+	errorf_at(lc, n, "%s must be %s, not %s", what, ykind_name(kind), ykind_name(n->kind));
+	return NULL;
+}
+
+static const char *expect_scalar(struct loadctx *lc, const struct ynode *n, const char *what)
+{
+	n = expect(lc, n, YNODE_SCALAR, what);
+	return n ? n->text : NULL;
+}
+
+static int parse_bool(struct loadctx *lc, const struct ynode *n, const char *what)
+{
+	const char *s = expect_scalar(lc, n, what);
+	if (!s)
+		return -1;
+	if (n->plain && strcmp(s, "true") == 0)
+		return 1;
+	if (n->plain && strcmp(s, "false") == 0)
+		return 0;
+	errorf_at(lc, n, "%s must be true or false, not \"%s\"", what, s);
+	return -1;
+}
+
+/* --- top level ----------------------------------------------------------- */
+
+static const struct key_spec top_keys[] = {
+	{ "version", true }, { "cas", true }, { "stores", true }, { "caddy", false },
+	{ "roles", true }, { "hosts", true }, { NULL, false },
+};
+
+static const struct key_spec ca_keys[] = {
+	{ "file", true }, { "sha256", false }, { "ensure", false }, { "caddy", false },
+	{ NULL, false },
+};
+
+static const struct key_spec role_keys[] = {
+	{ "cas", false }, { "stores", false }, { "caddy", false }, { NULL, false },
+};
+
+/* Report unknown keys (with a suggestion) and missing required ones. */
+static void check_keys(struct loadctx *lc, const struct ynode *map,
+		       const struct key_spec *spec, const char *where)
+{
+	for (size_t i = 0; i < map->n; i++) {
+		const struct ynode *k = map->keys[i];
+		if (key_spec_find(spec, k->text))
+			continue;
+		const char *near = key_spec_suggest(spec, k->text);
+		struct buf allowed = BUF_INIT;
+		key_spec_list(spec, &allowed);
+		if (near)
+			errorf_at(lc, k, "unknown key \"%s\" in %s; did you mean \"%s\"?", k->text,
+				  where, near);
+		else
+			errorf_at(lc, k, "unknown key \"%s\" in %s; allowed keys: %s", k->text,
+				  where, allowed.ptr);
+		buf_dispose(&allowed);
+	}
+	for (const struct key_spec *s = spec; s->name; s++)
+		if (s->required && !ymap_get(map, s->name))
+			errorf_at(lc, map, "%s is missing the required key \"%s\"", where, s->name);
+}
+
+/* --- cas ------------------------------------------------------------------ */
+
+static void load_cas(struct loadctx *lc, const struct ynode *cas)
+{
+	struct config *cfg = lc->cfg;
+	if (!expect(lc, cas, YNODE_MAP, "cas"))
+		return;
+	cfg->cas = xcalloc(cas->n ? cas->n : 1, sizeof(*cfg->cas));
+	for (size_t i = 0; i < cas->n; i++) {
+		const struct ynode *k = cas->keys[i], *v = cas->items[i];
+		struct conf_ca *ca = &cfg->cas[cfg->ncas++];
+		ca->name = xstrdup(k->text);
+		ca->pos = pos_of(k);
+		check_name(lc, k, "CA");
+		struct buf where = BUF_INIT;
+		buf_printf(&where, "CA \"%s\"", k->text);
+		if (expect(lc, v, YNODE_MAP, where.ptr)) {
+			check_keys(lc, v, ca_keys, where.ptr);
+			const struct ynode *f = ymap_get(v, "file");
+			const char *file = expect_scalar(lc, f, "file");
+			if (file && !*file)
+				errorf_at(lc, f, "%s: file is empty; give the path of the CA certificate",
+					  where.ptr);
+			else if (file)
+				ca->file = xstrdup(file), ca->file_pos = pos_of(f);
+			const struct ynode *pin = ymap_get(v, "sha256");
+			const char *p = expect_scalar(lc, pin, "sha256");
+			if (p) {
+				ca->pin = xstrdup(p);
+				ca->pin_pos = pos_of(pin);
+				unsigned char tmp[FP_LEN];
+				if (!fp_parse(tmp, p))
+					errorf_at(lc, pin, "%s: sha256 must be 64 hex digits (colons "
+						  "and case ignored); get it with `openssl x509 "
+						  "-noout -fingerprint -sha256 -in %s`", where.ptr,
+						  ca->file ? ca->file : "CA.pem");
+			}
+			const struct ynode *en = ymap_get(v, "ensure");
+			const char *e = expect_scalar(lc, en, "ensure");
+			if (e) {
+				if (strcmp(e, "present") == 0)
+					ca->ensure = ENSURE_PRESENT;
+				else if (strcmp(e, "absent") == 0)
+					ca->ensure = ENSURE_ABSENT;
+				else if (strcmp(e, "distrusted") == 0)
+					ca->ensure = ENSURE_DISTRUSTED;
+				else
+					errorf_at(lc, en, "%s: ensure must be present, absent or "
+						  "distrusted, not \"%s\"", where.ptr, e);
+			}
+			const struct ynode *cd = ymap_get(v, "caddy");
+			const char *cid = expect_scalar(lc, cd, "caddy");
+			if (cid) {
+				if (!config_name_ok(cid))
+					errorf_at(lc, cd, "%s: caddy must name a Caddy CA id such as "
+						  "\"local\"", where.ptr);
+				ca->caddy = xstrdup(cid);
+			}
+		}
+		buf_dispose(&where);
+	}
+}
+
+/* --- stores ----------------------------------------------------------------- */
+
+static void check_store_option(struct loadctx *lc, const struct conf_store *cs,
+			       const struct store_key *key, const struct ynode *v)
+{
+	struct buf what = BUF_INIT;
+	buf_printf(&what, "store \"%s\": %s", cs->name, key->name);
+	switch (key->kind) {
+	case SKEY_BOOL:
+		parse_bool(lc, v, what.ptr);
+		break;
+	case SKEY_STRING:
+		expect_scalar(lc, v, what.ptr);
+		break;
+	case SKEY_PATH: {
+		const char *s = expect_scalar(lc, v, what.ptr);
+		if (s && s[0] != '/')
+			errorf_at(lc, v, "%s must be an absolute path (it is taken under --root "
+				  "when given), not \"%s\"", what.ptr, s);
+		else if (s && strstr(s, "/../"))
+			errorf_at(lc, v, "%s must not contain \"..\"", what.ptr);
+		break;
+	}
+	case SKEY_ENUM: {
+		const char *s = expect_scalar(lc, v, what.ptr);
+		if (!s)
+			break;
+		bool ok = false;
+		struct buf allowed = BUF_INIT;
+		for (const char *const *c = key->choices; *c; c++) {
+			ok |= strcmp(*c, s) == 0;
+			buf_printf(&allowed, "%s%s", allowed.len ? ", " : "", *c);
+		}
+		if (!ok)
+			errorf_at(lc, v, "%s must be one of %s, not \"%s\"", what.ptr, allowed.ptr, s);
+		buf_dispose(&allowed);
+		break;
+	}
+	case SKEY_LIST:
+		if (!expect(lc, v, YNODE_SEQ, what.ptr))
+			break;
+		for (size_t i = 0; i < v->n; i++) {
+			const char *s = expect_scalar(lc, v->items[i], what.ptr);
+			if (!s || !key->choices)
+				continue;
+			bool ok = false;
+			for (const char *const *c = key->choices; *c; c++)
+				ok |= strcmp(*c, s) == 0;
+			if (!ok)
+				errorf_at(lc, v->items[i], "%s: unknown item \"%s\"", what.ptr, s);
+		}
+		break;
+	}
+	buf_dispose(&what);
+}
+
+static void load_store(struct loadctx *lc, struct conf_store *cs, const struct ynode *v)
+{
+	struct buf where = BUF_INIT;
+	buf_printf(&where, "store \"%s\"", cs->name);
+	if (!expect(lc, v, YNODE_MAP, where.ptr))
+		goto out;
+	cs->node = v;
+	const struct ynode *t = ymap_get(v, "type");
+	if (!t) {
+		errorf_at(lc, v, "%s has no type; add `type: system` (or nss, python, "
+			  "systemd-env, java, pem-bundle)", where.ptr);
+		goto out;
+	}
+	const char *type = expect_scalar(lc, t, "type");
+	if (!type)
+		goto out;
+	cs->type = xstrdup(type);
+	cs->ops = store_type_find(type);
+	if (!cs->ops) {
+		struct buf known = BUF_INIT;
+		for (size_t i = 0; store_types[i]; i++)
+			buf_printf(&known, "%s%s", i ? ", " : "", store_types[i]->name);
+		errorf_at(lc, t, "%s: unknown store type \"%s\"; known types: %s", where.ptr,
+			  type, known.ptr);
+		buf_dispose(&known);
+		goto out;
+	}
+	for (size_t i = 0; i < v->n; i++) {
+		const struct ynode *k = v->keys[i];
+		if (strcmp(k->text, "type") == 0)
+			continue;
+		const struct store_key *key = NULL;
+		for (const struct store_key *sk = cs->ops->keys; sk && sk->name; sk++)
+			if (strcmp(sk->name, k->text) == 0)
+				key = sk;
+		if (!key) {
+			struct buf allowed = BUF_INIT;
+			for (const struct store_key *sk = cs->ops->keys; sk && sk->name; sk++)
+				buf_printf(&allowed, "%s%s", allowed.len ? ", " : "", sk->name);
+			errorf_at(lc, k, "unknown key \"%s\" in %s (type %s); allowed keys: type%s%s",
+				  k->text, where.ptr, type, allowed.len ? ", " : "", allowed.ptr);
+			buf_dispose(&allowed);
+			continue;
+		}
+		check_store_option(lc, cs, key, v->items[i]);
+	}
+	for (const struct store_key *sk = cs->ops->keys; sk && sk->name; sk++)
+		if (sk->required && !ymap_get(v, sk->name))
+			errorf_at(lc, v, "%s (type %s) is missing the required key \"%s\" (%s)",
+				  where.ptr, type, sk->name, sk->help ? sk->help : "");
+	if (cs->ops->validate)
+		cs->ops->validate(cs, lc->d);
+out:
+	buf_dispose(&where);
+}
+
+static void load_stores(struct loadctx *lc, const struct ynode *stores)
+{
+	struct config *cfg = lc->cfg;
+	if (!expect(lc, stores, YNODE_MAP, "stores"))
+		return;
+	cfg->stores = xcalloc(stores->n ? stores->n : 1, sizeof(*cfg->stores));
+	for (size_t i = 0; i < stores->n; i++) {
+		struct conf_store *cs = &cfg->stores[cfg->nstores++];
+		cs->name = xstrdup(stores->keys[i]->text);
+		cs->pos = pos_of(stores->keys[i]);
+		cs->config_file = cfg->path;
+		check_name(lc, stores->keys[i], "store");
+		load_store(lc, cs, stores->items[i]);
+	}
+}
+
+/* --- roles and hosts ------------------------------------------------------- */
+
+static size_t *resolve_refs(struct loadctx *lc, const struct ynode *list, const char *what,
+			    const char *owner, size_t *nout,
+			    long (*find)(const struct config *, const char *), const char *hint)
+{
+	*nout = 0;
+	if (!list)
+		return NULL;
+	if (!expect(lc, list, YNODE_SEQ, what))
+		return NULL;
+	size_t *idx = xcalloc(list->n ? list->n : 1, sizeof(*idx));
+	for (size_t i = 0; i < list->n; i++) {
+		const char *name = expect_scalar(lc, list->items[i], what);
+		if (!name)
+			continue;
+		long at = find(lc->cfg, name);
+		if (at < 0) {
+			errorf_at(lc, list->items[i], "%s uses %s \"%s\", which is not defined; %s",
+				  owner, what, name, hint);
+			continue;
+		}
+		bool dup = false;
+		for (size_t j = 0; j < *nout; j++)
+			dup |= idx[j] == (size_t)at;
+		if (dup) {
+			errorf_at(lc, list->items[i], "%s lists %s \"%s\" twice; remove one",
+				  owner, what, name);
+			continue;
+		}
+		idx[(*nout)++] = (size_t)at;
+	}
+	return idx;
+}
+
+static long find_ca_idx(const struct config *c, const char *name)
+{
+	for (size_t i = 0; i < c->ncas; i++)
+		if (strcmp(c->cas[i].name, name) == 0)
+			return (long)i;
+	return -1;
+}
+
+static long find_store_idx(const struct config *c, const char *name)
+{
+	for (size_t i = 0; i < c->nstores; i++)
+		if (strcmp(c->stores[i].name, name) == 0)
+			return (long)i;
+	return -1;
+}
+
+static long find_role_idx(const struct config *c, const char *name)
+{
+	for (size_t i = 0; i < c->nroles; i++)
+		if (strcmp(c->roles[i].name, name) == 0)
+			return (long)i;
+	return -1;
+}
+
+static void load_roles(struct loadctx *lc, const struct ynode *roles)
+{
+	struct config *cfg = lc->cfg;
+	if (!expect(lc, roles, YNODE_MAP, "roles"))
+		return;
+	cfg->roles = xcalloc(roles->n ? roles->n : 1, sizeof(*cfg->roles));
+	for (size_t i = 0; i < roles->n; i++) {
+		const struct ynode *k = roles->keys[i], *v = roles->items[i];
+		struct conf_role *r = &cfg->roles[cfg->nroles++];
+		r->name = xstrdup(k->text);
+		r->pos = pos_of(k);
+		check_name(lc, k, "role");
+		struct buf where = BUF_INIT;
+		buf_printf(&where, "role \"%s\"", k->text);
+		if (expect(lc, v, YNODE_MAP, where.ptr)) {
+			check_keys(lc, v, role_keys, where.ptr);
+			r->cas = resolve_refs(lc, ymap_get(v, "cas"), "CA", where.ptr, &r->ncas,
+					      find_ca_idx, "define it under cas:");
+			r->stores = resolve_refs(lc, ymap_get(v, "stores"), "store", where.ptr,
+						 &r->nstores, find_store_idx,
+						 "define it under stores:");
+			const struct ynode *c = ymap_get(v, "caddy");
+			if (c)
+				r->caddy = parse_bool(lc, c, "caddy") == 1;
+			if (r->caddy && !lc->cfg->caddy.present)
+				errorf_at(lc, c, "%s sets caddy: true but there is no top-level "
+					  "caddy: section; add one with data_dir and ca",
+					  where.ptr);
+		}
+		buf_dispose(&where);
+	}
+}
+
+static bool host_pattern_ok(const char *s)
+{
+	if (!*s || strlen(s) > 253)
+		return false;
+	for (const char *p = s; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+		if (!isalnum(c) && !strchr(".-_*?[]!", c))
+			return false;
+	}
+	return true;
+}
+
+static void load_hosts(struct loadctx *lc, const struct ynode *hosts)
+{
+	struct config *cfg = lc->cfg;
+	if (!expect(lc, hosts, YNODE_MAP, "hosts"))
+		return;
+	cfg->hosts = xcalloc(hosts->n ? hosts->n : 1, sizeof(*cfg->hosts));
+	for (size_t i = 0; i < hosts->n; i++) {
+		const struct ynode *k = hosts->keys[i], *v = hosts->items[i];
+		struct conf_host *h = &cfg->hosts[cfg->nhosts++];
+		h->pattern = xstrdup(k->text);
+		h->pos = pos_of(k);
+		if (!host_pattern_ok(k->text))
+			errorf_at(lc, k, "host \"%s\" is not a host name or glob: use letters, "
+				  "digits, . - _ and the glob characters * ? [ ]", k->text);
+		struct buf where = BUF_INIT;
+		buf_printf(&where, "host \"%s\"", k->text);
+		if (v->kind == YNODE_SCALAR && v->plain && !*v->text)
+			errorf_at(lc, v, "%s has no roles; write `%s: [role]`", where.ptr, k->text);
+		else
+			h->roles = resolve_refs(lc, v, "role", where.ptr, &h->nroles, find_role_idx,
+						"define it under roles:");
+		buf_dispose(&where);
+	}
+}
+
+/* Warn about definitions that nothing uses: usually a typo elsewhere. */
+static void warn_unused(struct loadctx *lc)
+{
+	struct config *cfg = lc->cfg;
+	for (size_t i = 0; i < cfg->ncas; i++) {
+		if (cfg->cas[i].ensure != ENSURE_PRESENT)
+			continue;
+		bool used = false;
+		for (size_t r = 0; r < cfg->nroles && !used; r++)
+			for (size_t j = 0; j < cfg->roles[r].ncas; j++)
+				used |= cfg->roles[r].cas[j] == i;
+		if (!used)
+			diag_add(lc->d, DIAG_WARNING, cfg->path, cfg->cas[i].pos.line,
+				 cfg->cas[i].pos.col, "CA \"%s\" is defined but no role uses it",
+				 cfg->cas[i].name);
+	}
+	for (size_t i = 0; i < cfg->nstores; i++) {
+		bool used = false;
+		for (size_t r = 0; r < cfg->nroles && !used; r++)
+			for (size_t j = 0; j < cfg->roles[r].nstores; j++)
+				used |= cfg->roles[r].stores[j] == i;
+		if (!used)
+			diag_add(lc->d, DIAG_WARNING, cfg->path, cfg->stores[i].pos.line,
+				 cfg->stores[i].pos.col,
+				 "store \"%s\" is defined but no role uses it", cfg->stores[i].name);
+	}
+}
+
+static void load_all(struct loadctx *lc)
+{
+	struct config *cfg = lc->cfg;
+	const struct ynode *t = cfg->tree;
+	if (t->kind != YNODE_MAP) {
+		errorf_at(lc, t, "the file must be a mapping with version, cas, stores, roles "
+			  "and hosts; see examples/");
+		return;
+	}
+	check_keys(lc, t, top_keys, "the top level");
+	const struct ynode *v = ymap_get(t, "version");
+	const char *vs = expect_scalar(lc, v, "version");
+	if (vs) {
+		if (strcmp(vs, "1") != 0)
+			errorf_at(lc, v, "version %s is not supported by trustform %s; this "
+				  "version reads `version: 1`", vs, TRUSTFORM_VERSION);
+		else
+			cfg->version = 1;
+	}
+	const struct ynode *caddy = ymap_get(t, "caddy");
+	if (caddy && expect(lc, caddy, YNODE_MAP, "caddy")) {
+		cfg->caddy.present = true;
+		cfg->caddy.pos = pos_of(caddy);
+		cfg->caddy.node = caddy;
+		config_check_caddy(cfg, caddy, lc->d);
+	}
+	load_cas(lc, ymap_get(t, "cas"));
+	load_stores(lc, ymap_get(t, "stores"));
+	load_roles(lc, ymap_get(t, "roles"));
+	load_hosts(lc, ymap_get(t, "hosts"));
+	warn_unused(lc);
+	ca_check_all(cfg, lc->opts->root, lc->opts->now, lc->d);
+}
+
+struct config *config_load_buffer(const char *name, const char *dir, const char *data,
+				  size_t len, const struct config_load_opts *opts,
+				  struct diag *d)
+{
+	struct ynode *tree = ytree_load_buffer(name, data, len);
+	if (!tree) {
+		diag_add(d, DIAG_ERROR, NULL, 0, 0, "%s", err_msg());
+		return NULL;
+	}
+	struct config *cfg = xcalloc(1, sizeof(*cfg));
+	cfg->path = xstrdup(name);
+	cfg->dir = xstrdup(dir);
+	cfg->root = xstrdup(opts->root ? opts->root : "");
+	cfg->origin = xstrdup(name);
+	cfg->tree = tree;
+	unsigned int mdlen;
+	EVP_Digest(data, len, cfg->digest, &mdlen, EVP_sha256(), NULL);
+	struct loadctx lc = { cfg, d, opts };
+	load_all(&lc);
+	return cfg;
+}
+
+struct config *config_load(const char *path, const struct config_load_opts *opts,
+			   struct diag *d)
+{
+	struct buf b = BUF_INIT;
+	if (buf_read_file(&b, path) < 0) {
+		diag_add(d, DIAG_ERROR, path, 0, 0, "cannot read the configuration: %s; "
+			 "give its path with --config", strerror(errno));
+		return NULL;
+	}
+	char *dir;
+	const char *slash = strrchr(path, '/');
+	dir = slash ? xstrndup(path, (size_t)(slash - path) + (slash == path)) : xstrdup(".");
+	struct config *cfg = config_load_buffer(path, dir, b.ptr, b.len, opts, d);
+	free(dir);
+	buf_dispose(&b);
+	return cfg;
+}
+
+void config_free(struct config *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < c->ncas; i++) {
+		struct conf_ca *ca = &c->cas[i];
+		free(ca->name);
+		free(ca->file);
+		free(ca->file_path);
+		free(ca->pin);
+		free(ca->caddy);
+		cert_free(ca->cert);
+	}
+	free(c->cas);
+	for (size_t i = 0; i < c->nstores; i++) {
+		free(c->stores[i].name);
+		free(c->stores[i].type);
+	}
+	free(c->stores);
+	for (size_t i = 0; i < c->nroles; i++) {
+		free(c->roles[i].name);
+		free(c->roles[i].cas);
+		free(c->roles[i].stores);
+	}
+	free(c->roles);
+	for (size_t i = 0; i < c->nhosts; i++) {
+		free(c->hosts[i].pattern);
+		free(c->hosts[i].roles);
+	}
+	free(c->hosts);
+	ytree_free(c->tree);
+	free(c->path);
+	free(c->dir);
+	free(c->root);
+	free(c->origin);
+	free(c);
+}
+
+const struct conf_ca *config_find_ca(const struct config *c, const char *name)
+{
+	long i = find_ca_idx(c, name);
+	return i < 0 ? NULL : &c->cas[i];
+}
+
+const struct conf_store *config_find_store(const struct config *c, const char *name)
+{
+	long i = find_store_idx(c, name);
+	return i < 0 ? NULL : &c->stores[i];
+}
+
+const struct ynode *conf_store_node(const struct conf_store *s, const char *key)
+{
+	return ymap_get(s->node, key);
+}
+
+const char *conf_store_str(const struct conf_store *s, const char *key)
+{
+	const struct ynode *n = ymap_get(s->node, key);
+	return n && n->kind == YNODE_SCALAR ? n->text : NULL;
+}
+
+bool conf_store_bool(const struct conf_store *s, const char *key, bool dflt)
+{
+	const struct ynode *n = ymap_get(s->node, key);
+	if (!n || n->kind != YNODE_SCALAR)
+		return dflt;
+	return strcmp(n->text, "true") == 0;
+}

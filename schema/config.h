@@ -1,0 +1,115 @@
+/*
+ * The desired-state file (SPEC §2), loaded and validated. Every value keeps
+ * the line and column it came from so any later error can point at it. CA
+ * files are loaded and checked here, before any store is read.
+ */
+#ifndef TF_CONFIG_H
+#define TF_CONFIG_H
+
+#include "schema/diag.h"
+#include "schema/yamltree.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+struct cert;
+struct store_ops;
+
+enum ensure { ENSURE_PRESENT, ENSURE_ABSENT, ENSURE_DISTRUSTED };
+
+struct pos {
+	int line, col;
+};
+
+struct conf_ca {
+	char *name;
+	struct pos pos;
+	char *file;		/* as written */
+	char *file_path;	/* host path it was read from */
+	struct pos file_pos;
+	char *pin;		/* as written, or NULL */
+	struct pos pin_pos;
+	enum ensure ensure;
+	char *caddy;		/* Caddy CA id this must equal, or NULL */
+	struct cert *cert;	/* loaded; NULL if it failed to load */
+};
+
+struct conf_store {
+	char *name;
+	struct pos pos;
+	char *type;
+	const struct store_ops *ops;
+	const struct ynode *node;	/* the store's mapping, for its options */
+	const char *config_file;
+};
+
+struct conf_caddy {
+	bool present;
+	struct pos pos;
+	const struct ynode *node;
+};
+
+struct conf_role {
+	char *name;
+	struct pos pos;
+	size_t *cas;		/* indexes into config.cas */
+	size_t ncas;
+	size_t *stores;		/* indexes into config.stores */
+	size_t nstores;
+	bool caddy;
+};
+
+struct conf_host {
+	char *pattern;
+	struct pos pos;
+	size_t *roles;
+	size_t nroles;
+};
+
+struct config {
+	char *path;		/* as given */
+	char *dir;		/* directory CA paths are relative to */
+	char *root;		/* --root ("" for /) */
+	struct ynode *tree;
+	int version;
+	struct conf_ca *cas;
+	size_t ncas;
+	struct conf_store *stores;
+	size_t nstores;
+	struct conf_caddy caddy;
+	struct conf_role *roles;
+	size_t nroles;
+	struct conf_host *hosts;
+	size_t nhosts;
+	unsigned char digest[32];	/* SHA-256 of the file's bytes */
+	char *origin;			/* "trust.yaml" or "git URL @ commit", for headers */
+};
+
+struct config_load_opts {
+	const char *root;	/* "" or the --root directory */
+	time_t now;
+};
+
+/* Load and validate; returns NULL when the file cannot be parsed at all.
+ * A config with diag->errors > 0 must not be used to change anything. */
+struct config *config_load(const char *path, const struct config_load_opts *opts,
+			   struct diag *d);
+struct config *config_load_buffer(const char *name, const char *dir, const char *data,
+				  size_t len, const struct config_load_opts *opts,
+				  struct diag *d);
+void config_free(struct config *c);
+
+const struct conf_ca *config_find_ca(const struct config *c, const char *name);
+const struct conf_store *config_find_store(const struct config *c, const char *name);
+
+/* Names from the config: [A-Za-z0-9._-], starting with a letter or digit. */
+bool config_name_ok(const char *s);
+const char *ensure_name(enum ensure e);
+
+/* Typed access to a store's options (validated already by the loader). */
+const char *conf_store_str(const struct conf_store *s, const char *key);
+bool conf_store_bool(const struct conf_store *s, const char *key, bool dflt);
+const struct ynode *conf_store_node(const struct conf_store *s, const char *key);
+
+#endif

@@ -1,0 +1,52 @@
+/* Allowed-key tables; see keys.h. */
+#include "schema/keys.h"
+
+#include <string.h>
+
+const struct key_spec *key_spec_find(const struct key_spec *spec, const char *name)
+{
+	for (; spec->name; spec++)
+		if (strcmp(spec->name, name) == 0)
+			return spec;
+	return NULL;
+}
+
+int edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	if (la > 32 || lb > 32)
+		return 8;
+	int prev[33], cur[33];
+	for (size_t j = 0; j <= lb; j++)
+		prev[j] = (int)j;
+	for (size_t i = 1; i <= la; i++) {
+		cur[0] = (int)i;
+		for (size_t j = 1; j <= lb; j++) {
+			int sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
+			int del = prev[j] + 1, ins = cur[j - 1] + 1;
+			cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+		}
+		memcpy(prev, cur, sizeof(int) * (lb + 1));
+	}
+	return prev[lb] > 8 ? 8 : prev[lb];
+}
+
+const char *key_spec_suggest(const struct key_spec *spec, const char *name)
+{
+	const char *best = NULL;
+	int bestd = 3;
+	for (; spec->name; spec++) {
+		int d = edit_distance(spec->name, name);
+		if (d < bestd) {
+			bestd = d;
+			best = spec->name;
+		}
+	}
+	return best;
+}
+
+void key_spec_list(const struct key_spec *spec, struct buf *out)
+{
+	for (; spec->name; spec++)
+		buf_printf(out, "%s%s", out->len ? ", " : "", spec->name);
+}

@@ -1,0 +1,145 @@
+/* Host resolution; see resolve.h. */
+#include "schema/resolve.h"
+#include "util/buf.h"
+#include "util/err.h"
+#include "util/xalloc.h"
+
+#include <fnmatch.h>
+#include <stdlib.h>
+#include <string.h>
+
+static bool has_glob(const char *s)
+{
+	return strpbrk(s, "*?[") != NULL;
+}
+
+static int ca_cmp(const void *a, const void *b)
+{
+	const struct conf_ca *const *x = a, *const *y = b;
+	return strcmp((*x)->name, (*y)->name);
+}
+
+static int store_cmp(const void *a, const void *b)
+{
+	const struct host_store *x = a, *y = b;
+	return strcmp(x->store->name, y->store->name);
+}
+
+static void add_role(struct resolved *r, const struct conf_role *role)
+{
+	for (size_t i = 0; i < r->nroles; i++)
+		if (r->roles[i] == role)
+			return;
+	r->roles = xrealloc(r->roles, (r->nroles + 1) * sizeof(*r->roles));
+	r->roles[r->nroles++] = role;
+}
+
+static bool targeted(const char *name, char *const *targets, size_t n)
+{
+	if (!n)
+		return true;
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(targets[i], name) == 0)
+			return true;
+	return false;
+}
+
+static void fill_store(const struct config *cfg, const struct resolved *r, size_t si,
+		       struct host_store *hs)
+{
+	/* A byte per CA marks membership: linear in roles × their CAs. */
+	unsigned char *in = xcalloc(cfg->ncas ? cfg->ncas : 1, 1);
+	for (size_t i = 0; i < r->nroles; i++) {
+		const struct conf_role *role = r->roles[i];
+		bool lists = false;
+		for (size_t j = 0; j < role->nstores; j++)
+			lists |= role->stores[j] == si;
+		if (!lists)
+			continue;
+		for (size_t j = 0; j < role->ncas; j++)
+			in[role->cas[j]] = 1;
+	}
+	for (size_t i = 0; i < cfg->ncas; i++)
+		if (cfg->cas[i].ensure != ENSURE_PRESENT)
+			in[i] = 1;
+	hs->store = &cfg->stores[si];
+	hs->cas = xcalloc(cfg->ncas ? cfg->ncas : 1, sizeof(*hs->cas));
+	for (size_t i = 0; i < cfg->ncas; i++)
+		if (in[i])
+			hs->cas[hs->ncas++] = &cfg->cas[i];
+	qsort(hs->cas, hs->ncas, sizeof(*hs->cas), ca_cmp);
+	free(in);
+}
+
+struct resolved *resolve_host(const struct config *cfg, const char *host,
+			      char *const *targets, size_t ntargets)
+{
+	struct resolved *r = xcalloc(1, sizeof(*r));
+	r->host = xstrdup(host);
+
+	const struct conf_host *exact = NULL;
+	for (size_t i = 0; i < cfg->nhosts; i++)
+		if (!has_glob(cfg->hosts[i].pattern) && strcmp(cfg->hosts[i].pattern, host) == 0)
+			exact = &cfg->hosts[i];
+	for (size_t i = 0; i < cfg->nhosts; i++) {
+		const struct conf_host *h = &cfg->hosts[i];
+		bool match = exact ? h == exact
+				   : has_glob(h->pattern) && fnmatch(h->pattern, host, 0) == 0;
+		if (!match)
+			continue;
+		for (size_t j = 0; j < h->nroles; j++)
+			add_role(r, &cfg->roles[h->roles[j]]);
+	}
+	bool matched = exact != NULL;
+	for (size_t i = 0; !matched && i < cfg->nhosts; i++)
+		matched = has_glob(cfg->hosts[i].pattern) &&
+			  fnmatch(cfg->hosts[i].pattern, host, 0) == 0;
+	if (!matched) {
+		err_set("%s: host \"%s\" matches no entry under hosts:; add `%s: [role]` or a "
+			"glob that matches it, or pass --host NAME", cfg->path, host, host);
+		goto fail;
+	}
+
+	unsigned char *used = xcalloc(cfg->nstores ? cfg->nstores : 1, 1);
+	for (size_t i = 0; i < r->nroles; i++) {
+		r->caddy |= r->roles[i]->caddy;
+		for (size_t j = 0; j < r->roles[i]->nstores; j++)
+			used[r->roles[i]->stores[j]] = 1;
+	}
+	for (size_t t = 0; t < ntargets; t++) {
+		const struct conf_store *cs = config_find_store(cfg, targets[t]);
+		if (!cs) {
+			err_set("--target %s: no store of that name in %s", targets[t], cfg->path);
+			free(used);
+			goto fail;
+		}
+		if (!used[cs - cfg->stores]) {
+			err_set("--target %s: host \"%s\" does not use that store (its roles do not "
+				"list it in %s)", targets[t], host, cfg->path);
+			free(used);
+			goto fail;
+		}
+	}
+	r->stores = xcalloc(cfg->nstores ? cfg->nstores : 1, sizeof(*r->stores));
+	for (size_t i = 0; i < cfg->nstores; i++)
+		if (used[i] && targeted(cfg->stores[i].name, targets, ntargets))
+			fill_store(cfg, r, i, &r->stores[r->nstores++]);
+	free(used);
+	qsort(r->stores, r->nstores, sizeof(*r->stores), store_cmp);
+	return r;
+fail:
+	resolved_free(r);
+	return NULL;
+}
+
+void resolved_free(struct resolved *r)
+{
+	if (!r)
+		return;
+	for (size_t i = 0; i < r->nstores; i++)
+		free(r->stores[i].cas);
+	free(r->stores);
+	free(r->roles);
+	free(r->host);
+	free(r);
+}

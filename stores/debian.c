@@ -1,0 +1,429 @@
+/*
+ * The Debian (and Ubuntu) system store: reads ca-certificates' sources into a
+ * trust_set, and applies plan steps by writing trustform's own files under
+ * /usr/local/share/ca-certificates/trustform, `!` lines in
+ * /etc/ca-certificates.conf for distro CAs, then regenerating /etc/ssl/certs
+ * (debian_etc.c) and running the hooks (hooks.c) with + and - lines.
+ */
+#include "reconcile/plan.h"
+#include "stores/debian.h"
+#include "util/err.h"
+#include "util/fsutil.h"
+#include "util/rootfs.h"
+#include "util/xalloc.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MANAGED_PREFIX "trustform/"
+
+/* "trustform/<name>-<12 hex>.crt" → name; NULL for anything else. */
+static char *managed_label(const char *rel)
+{
+	if (strncmp(rel, MANAGED_PREFIX, strlen(MANAGED_PREFIX)) != 0)
+		return NULL;
+	const char *base = rel + strlen(MANAGED_PREFIX);
+	size_t n = strlen(base);
+	if (strchr(base, '/') || n < 4 + 13 + 1 || strcmp(base + n - 4, ".crt") != 0)
+		return NULL;
+	const char *dash = base + n - 4 - 13;
+	if (*dash != '-')
+		return NULL;
+	for (int i = 1; i <= 12; i++)
+		if (!isxdigit((unsigned char)dash[i]) || isupper((unsigned char)dash[i]))
+			return NULL;
+	char *label = xstrndup(base, (size_t)(dash - base));
+	if (!config_name_ok(label)) {
+		free(label);
+		return NULL;
+	}
+	return label;
+}
+
+static char *managed_rel(const char *name, const char *fphex)
+{
+	return xasprintf(MANAGED_PREFIX "%s-%.12s.crt", name, fphex);
+}
+
+static bool hooks_enabled(const struct store_inst *s)
+{
+	return conf_store_bool(s->conf, "run_hooks", !*s->ctx->root);
+}
+
+static enum trust_state distro_state(const struct deb_state *st, const char *rel)
+{
+	enum trust_state state = TS_INERT;
+	char *want = path_normalize(rel);
+	for (size_t i = 0; i < st->nconf; i++) {
+		if (st->conf[i].kind == CONF_OTHER)
+			continue;
+		char *have = path_normalize(st->conf[i].name);
+		if (!strcmp(have, want)) {
+			if (st->conf[i].kind == CONF_SELECT)
+				state = TS_TRUSTED;
+			else if (state != TS_TRUSTED)
+				state = TS_DISTRUSTED;
+		}
+		free(have);
+	}
+	free(want);
+	return state;
+}
+
+static void add_src_entries(struct trust_set *out, const struct deb_src *src, const char *label,
+			    bool owned, enum trust_state state)
+{
+	if (owned && !(src->parsed_ok && src->certs.n == 1)) {
+		/* Ours, but damaged: an entry without a valid fingerprint gets replaced. */
+		static const unsigned char zero[FP_LEN];
+		struct trust_entry *e = trust_set_add(out, zero, label, true, state, src->inroot);
+		e->subject = xstrdup("(not a single certificate: damaged)");
+		return;
+	}
+	for (size_t i = 0; i < src->certs.n; i++) {
+		const struct cert *c = src->certs.items[i];
+		struct trust_entry *e = trust_set_add(out, c->fp, label, owned, state,
+						      src->local ? src->inroot : src->rel);
+		trust_entry_describe(e, c);
+		e->siblings = src->certs.n - 1;
+		e->fixed = !src->local;
+		e->can_distrust = !src->local;
+	}
+}
+
+static void describe_stale(const struct deb_etc_diff *d, bool journal, struct buf *out)
+{
+	if (d->etc_missing)
+		buf_printf(out, "%s does not exist yet\n", DEB_ETCCERTS);
+	if (d->bundle_differs)
+		buf_printf(out, "%s/%s differs from the concatenation of its sources\n",
+			   DEB_ETCCERTS, DEB_BUNDLE);
+	if (d->link_add || d->link_change || d->link_remove)
+		buf_printf(out, "%s: %zu link(s) to create, %zu to retarget, %zu to remove\n",
+			   DEB_ETCCERTS, d->link_add, d->link_change, d->link_remove);
+	if (d->hash_changes)
+		buf_printf(out, "%s: %zu subject-hash link(s) to create, renumber or remove\n",
+			   DEB_ETCCERTS, d->hash_changes);
+	if (journal)
+		buf_printf(out, "hooks in %s did not run after an interrupted apply\n",
+			   DEB_HOOKSDIR);
+	if (out->len && out->ptr[out->len - 1] == '\n')
+		buf_truncate(out, out->len - 1);
+}
+
+static int deb_read(struct store_inst *s, struct trust_set *out)
+{
+	const char *root = s->ctx->root;
+	struct deb_state st;
+	if (deb_state_load(&st, root) < 0)
+		return -1;
+	for (size_t i = 0; i < st.ndistro; i++) {
+		if (st.distro[i].parsed_ok)
+			add_src_entries(out, &st.distro[i], st.distro[i].rel, false,
+					distro_state(&st, st.distro[i].rel));
+	}
+	for (size_t i = 0; i < st.nlocal; i++) {
+		const struct deb_src *src = &st.local[i];
+		char *label = managed_label(src->rel);
+		if (label)
+			add_src_entries(out, src, label, true, TS_TRUSTED);
+		else if (src->parsed_ok)
+			add_src_entries(out, src, src->rel, false, TS_TRUSTED);
+		else
+			trust_set_note(out, "%s is not a certificate, but update-ca-certificates "
+				       "copies its bytes into the bundle; remove or fix it",
+				       src->inroot);
+		free(label);
+	}
+	for (size_t i = 0; i < st.nconf; i++) {
+		if (st.conf[i].kind != CONF_SELECT)
+			continue;
+		bool found = false;
+		for (size_t j = 0; j < st.nbundle && !found; j++)
+			found = !st.bundle[j]->local && !strcmp(st.bundle[j]->rel, st.conf[i].name);
+		if (!found)
+			trust_set_note(out, "%s lists %s, which is not in %s", DEB_CONF,
+				       st.conf[i].name, DEB_CERTSDIR);
+	}
+
+	struct deb_etc_diff diff;
+	int rc = deb_etc_check(&st, &diff);
+	if (rc == 0) {
+		char *journal = root_join(root, DEB_JOURNAL);
+		bool pending = hooks_enabled(s) && path_exists(journal);
+		free(journal);
+		struct buf why = BUF_INIT;
+		describe_stale(&diff, pending, &why);
+		if (why.len)
+			out->stale = buf_detach(&why);
+		buf_dispose(&why);
+		if (*root && !hooks_enabled(s)) {
+			char **hooks;
+			size_t n;
+			deb_hooks_list(root, &hooks, &n);
+			if (n)
+				trust_set_note(out, "%zu hook(s) in %s will not run under --root; set "
+					       "`run_hooks: true` on the store to run them", n,
+					       DEB_HOOKSDIR);
+			for (size_t i = 0; i < n; i++)
+				free(hooks[i]);
+			free(hooks);
+		}
+	}
+	deb_state_dispose(&st);
+	return rc;
+}
+
+/* --- apply ------------------------------------------------------------------ */
+
+static const struct deb_src *find_local(const struct deb_state *st, const char *inroot)
+{
+	for (size_t i = 0; i < st->nlocal; i++)
+		if (!strcmp(st->local[i].inroot, inroot))
+			return &st->local[i];
+	return NULL;
+}
+
+static bool src_holds(const struct deb_src *src, const unsigned char *fp)
+{
+	for (size_t i = 0; src && i < src->certs.n; i++)
+		if (!memcmp(src->certs.items[i]->fp, fp, FP_LEN))
+			return true;
+	return false;
+}
+
+static int write_managed(const struct store_inst *s, const struct deb_state *st,
+			 const struct conf_ca *ca)
+{
+	char *rel = managed_rel(ca->name, ca->cert->fphex);
+	char *inroot = xasprintf("%s/%s", DEB_LOCALDIR, rel);
+	const struct deb_src *have = find_local(st, inroot);
+	int rc = 0;
+	if (have && have->certs.n == 1 && src_holds(have, ca->cert->fp))
+		goto out;	/* already there: idempotent */
+	size_t len;
+	char *pem = cert_to_pem(ca->cert, &len);
+	char *host = root_join(s->ctx->root, inroot);
+	rc = atomic_write(host, pem, len, 0644);
+	free(host);
+	free(pem);
+out:
+	free(rel);
+	free(inroot);
+	return rc;
+}
+
+/* Remove a local file, if it still holds what the plan saw. */
+static int remove_local(const struct store_inst *s, const struct deb_state *st,
+			const struct trust_entry *seen)
+{
+	const struct deb_src *have = find_local(st, seen->where);
+	static const unsigned char zero[FP_LEN];
+	if (!have)
+		return 0;	/* already gone */
+	bool damaged_ours = seen->owned && !memcmp(seen->fp, zero, FP_LEN);
+	if (!damaged_ours && !src_holds(have, seen->fp)) {
+		err_set("%s changed since the plan was made; run trustplan again",
+			seen->where);
+		return -1;
+	}
+	if (have->certs.n > 1) {
+		err_set("%s also holds %zu other certificate(s); trustform will not remove "
+			"them with it: split the file, or remove it by hand", seen->where,
+			have->certs.n - 1);
+		return -1;
+	}
+	char *host = root_join(s->ctx->root, seen->where);
+	int rc = durable_unlink(host);
+	free(host);
+	return rc;
+}
+
+static int write_conf(const struct store_inst *s, const struct deb_state *st,
+		      char **deselect, size_t n)
+{
+	struct buf out = BUF_INIT;
+	bool *done = xcalloc(n ? n : 1, sizeof(*done));
+	for (size_t i = 0; i < st->nconf; i++) {
+		const struct deb_conf_line *l = &st->conf[i];
+		bool hit = false;
+		for (size_t j = 0; j < n; j++) {
+			if (l->kind != CONF_OTHER && !strcmp(l->name, deselect[j])) {
+				done[j] = true;
+				hit = l->kind == CONF_SELECT;
+			}
+		}
+		if (hit)
+			buf_printf(&out, "!%s", l->name);
+		else
+			buf_puts(&out, l->raw);
+		bool last = i + 1 == st->nconf;
+		if (!last || (st->conf_raw.len && st->conf_raw.ptr[st->conf_raw.len - 1] == '\n'))
+			buf_putc(&out, '\n');
+	}
+	for (size_t j = 0; j < n; j++) {
+		if (done[j])
+			continue;
+		if (out.len && out.ptr[out.len - 1] != '\n')
+			buf_putc(&out, '\n');
+		buf_printf(&out, "!%s\n", deselect[j]);
+	}
+	char *host = root_join(s->ctx->root, DEB_CONF);
+	int rc = buf_equal(&st->conf_raw, out.ptr, out.len) ? 0
+		 : atomic_write(host, out.ptr, out.len, 0644);
+	free(host);
+	free(done);
+	buf_dispose(&out);
+	return rc;
+}
+
+static int do_step(const struct store_inst *s, const struct deb_state *st,
+		   const struct plan_step *step, char ***deselect, size_t *ndeselect)
+{
+	switch (step->op) {
+	case OP_ADD:
+		return write_managed(s, st, step->ca);
+	case OP_REPLACE:
+	case OP_UPDATE: {
+		/* The new file first, so the CA is never missing in between. */
+		if (write_managed(s, st, step->ca) < 0)
+			return -1;
+		char *rel = managed_rel(step->ca->name, step->ca->cert->fphex);
+		char *inroot = xasprintf("%s/%s", DEB_LOCALDIR, rel);
+		int rc = strcmp(inroot, step->seen.where) ? remove_local(s, st, &step->seen) : 0;
+		free(rel);
+		free(inroot);
+		return rc;
+	}
+	case OP_REMOVE:
+	case OP_DISTRUST:
+		if (step->seen.fixed) {
+			*deselect = xrealloc(*deselect, (*ndeselect + 1) * sizeof(**deselect));
+			(*deselect)[(*ndeselect)++] = xstrdup(step->seen.where);
+			return 0;
+		}
+		return remove_local(s, st, &step->seen);
+	case OP_REFRESH:
+		return 0;
+	case OP_RETRUST:
+	case OP_ADD_DISTRUSTED:
+		break;
+	}
+	err_set("the Debian store cannot %s an entry", plan_op_name(step->op));
+	return -1;
+}
+
+struct journal_ctx {
+	const struct store_inst *s;
+	bool enabled;
+};
+
+/* Before /etc/ssl/certs changes, record the hook lines so that a run killed in
+ * between still tells the hooks next time. */
+static int journal_write(const struct buf *lines, void *arg)
+{
+	struct journal_ctx *j = arg;
+	if (!j->enabled || !lines->len)
+		return 0;
+	char *path = root_join(j->s->ctx->root, DEB_JOURNAL);
+	struct buf all = BUF_INIT;
+	if (buf_read_file(&all, path) < 0 && errno != ENOENT) {
+		err_set_errno(errno, "%s: cannot read", path);
+		free(path);
+		return -1;
+	}
+	buf_add(&all, lines->ptr, lines->len);
+	char *dir = root_join(j->s->ctx->root, "/var/lib/trustform");
+	int rc = mkdir_p(dir, 0755) < 0 ? -1 : atomic_write(path, all.ptr, all.len, 0600);
+	free(dir);
+	free(path);
+	buf_dispose(&all);
+	return rc;
+}
+
+static int run_hooks(const struct store_inst *s)
+{
+	char *path = root_join(s->ctx->root, DEB_JOURNAL);
+	struct buf lines = BUF_INIT;
+	int rc = 0;
+	if (buf_read_file(&lines, path) == 0) {
+		rc = deb_hooks_run(s->ctx->root, &lines);
+		if (rc == 0)
+			rc = durable_unlink(path);
+	}
+	buf_dispose(&lines);
+	free(path);
+	return rc;
+}
+
+static int deb_apply(struct store_inst *s, struct plan_store *ps)
+{
+	const char *root = s->ctx->root;
+	struct deb_state st;
+	char **deselect = NULL;
+	size_t ndeselect = 0;
+	int rc = 0;
+
+	struct buf managed = BUF_INIT;
+	if (root_resolve(root, DEB_MANAGED, &managed) < 0)
+		return -1;
+	if (strcmp(managed.ptr, DEB_MANAGED) != 0) {
+		err_set("%s%s is a symlink (to %s); trustform writes only into a real "
+			"directory there: remove the link", root, DEB_MANAGED, managed.ptr);
+		buf_dispose(&managed);
+		return -1;
+	}
+	buf_dispose(&managed);
+	char *mdir = root_join(root, DEB_MANAGED);
+	if (mkdir_p(mdir, 0755) < 0) {
+		free(mdir);
+		return -1;
+	}
+	cleanup_stale_temps(mdir);
+	free(mdir);
+
+	if (deb_state_load(&st, root) < 0)
+		return -1;
+	for (size_t i = 0; i < ps->n; i++) {
+		struct plan_step *step = &ps->steps[i];
+		if (do_step(s, &st, step, &deselect, &ndeselect) < 0) {
+			plan_step_fail(step, "%s", err_msg());
+			rc = -1;
+		} else {
+			step->result = STEP_DONE;
+		}
+	}
+	if (ndeselect && write_conf(s, &st, deselect, ndeselect) < 0) {
+		for (size_t i = 0; i < ps->n; i++)
+			if (ps->steps[i].has_seen && ps->steps[i].seen.fixed)
+				plan_step_fail(&ps->steps[i], "%s", err_msg());
+		rc = -1;
+	}
+	for (size_t i = 0; i < ndeselect; i++)
+		free(deselect[i]);
+	free(deselect);
+	deb_state_dispose(&st);
+
+	/* Regenerate /etc/ssl/certs from what the sources are now. */
+	struct journal_ctx j = { s, hooks_enabled(s) };
+	struct buf lines = BUF_INIT;
+	if (deb_state_load(&st, root) < 0 ||
+	    deb_etc_apply(&st, &lines, journal_write, &j) < 0 ||
+	    (j.enabled && run_hooks(s) < 0)) {
+		free(ps->apply_error);
+		ps->apply_error = xstrdup(err_msg());
+		rc = -1;
+	}
+	deb_state_dispose(&st);
+	buf_dispose(&lines);
+	return rc;
+}
+
+const struct store_ops store_debian = {
+	.name = "debian",
+	.caps = 0,
+	.read = deb_read,
+	.apply = deb_apply,
+};

@@ -1,0 +1,251 @@
+/*
+ * The sources of Debian's system trust, read as update-ca-certificates reads
+ * them: /etc/ca-certificates.conf selecting files under
+ * /usr/share/ca-certificates (in the order of the file), then every *.crt
+ * under /usr/local/share/ca-certificates (find -L, sorted bytewise). Files
+ * trustform writes live in its own subdirectory there, named
+ * <name>-<sha256[:12]>.crt, so new content never hides behind an old name.
+ */
+#include "stores/debian.h"
+#include "util/err.h"
+#include "util/rootfs.h"
+#include "util/xalloc.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+char *deb_pem_name(const char *path)
+{
+	const char *base = strrchr(path, '/');
+	base = base ? base + 1 : path;
+	size_t n = strlen(base);
+	if (n > 4 && strcmp(base + n - 4, ".crt") == 0)
+		n -= 4;
+	char *out = xmalloc(n + 5);
+	for (size_t i = 0; i < n; i++) {
+		char c = base[i];
+		out[i] = (c == ' ' || c == ',') ? '_' : (c == '(' || c == ')') ? '=' : c;
+	}
+	memcpy(out + n, ".pem", 5);
+	return out;
+}
+
+static void src_dispose(struct deb_src *s)
+{
+	free(s->inroot);
+	free(s->rel);
+	free(s->pem_name);
+	buf_dispose(&s->bytes);
+	cert_list_dispose(&s->certs);
+}
+
+void deb_state_dispose(struct deb_state *st)
+{
+	for (size_t i = 0; i < st->nconf; i++) {
+		free(st->conf[i].raw);
+		free(st->conf[i].name);
+	}
+	free(st->conf);
+	for (size_t i = 0; i < st->ndistro; i++)
+		src_dispose(&st->distro[i]);
+	free(st->distro);
+	for (size_t i = 0; i < st->nlocal; i++)
+		src_dispose(&st->local[i]);
+	free(st->local);
+	free(st->bundle);
+	buf_dispose(&st->conf_raw);
+	memset(st, 0, sizeof(*st));
+}
+
+/* --- ca-certificates.conf --------------------------------------------------- */
+
+static char *trim(const char *s, size_t n)
+{
+	while (n && (*s == ' ' || *s == '\t'))
+		s++, n--;
+	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+		n--;
+	return xstrndup(s, n);
+}
+
+static void parse_conf(struct deb_state *st)
+{
+	const char *p = st->conf_raw.ptr, *end = p + st->conf_raw.len;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		ARRAY_GROW(st->conf, st->nconf + 1, st->conf_alloc);
+		struct deb_conf_line *l = &st->conf[st->nconf++];
+		l->raw = xstrndup(p, n);
+		if (n == 0 || p[0] == '#') {
+			l->kind = CONF_OTHER;
+			l->name = xstrdup("");
+		} else if (p[0] == '!') {
+			l->kind = CONF_DESELECT;
+			l->name = trim(p + 1, n - 1);
+		} else {
+			l->kind = CONF_SELECT;
+			l->name = trim(p, n);
+		}
+		p += n + (nl ? 1 : 0);
+	}
+}
+
+/* --- walking a tree as find -L does ------------------------------------------ */
+
+struct walk {
+	const char *root;
+	char **rels;
+	size_t n, alloc;
+	dev_t devs[64];
+	ino_t inos[64];
+	int depth;
+};
+
+static void walk_dir(struct walk *w, const char *inroot_dir, const char *rel_prefix)
+{
+	char *host = root_resolve_host(w->root, inroot_dir);
+	DIR *d = host ? opendir(host) : NULL;
+	struct stat dst;
+	if (!d || fstat(dirfd(d), &dst) < 0 || w->depth >= 64)
+		goto out;
+	for (int i = 0; i < w->depth; i++)
+		if (w->devs[i] == dst.st_dev && w->inos[i] == dst.st_ino)
+			goto out;	/* a directory loop: find -L reports it and goes on */
+	w->devs[w->depth] = dst.st_dev;
+	w->inos[w->depth] = dst.st_ino;
+	w->depth++;
+	struct dirent *de;
+	while ((de = readdir(d)) != NULL) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		char *child = xasprintf("%s/%s", inroot_dir, de->d_name);
+		char *rel = *rel_prefix ? xasprintf("%s/%s", rel_prefix, de->d_name)
+					: xstrdup(de->d_name);
+		char *chost = root_resolve_host(w->root, child);
+		struct stat st;
+		if (chost && stat(chost, &st) == 0) {
+			if (S_ISDIR(st.st_mode)) {
+				walk_dir(w, child, rel);
+			} else if (S_ISREG(st.st_mode)) {
+				size_t n = strlen(de->d_name);
+				if (n >= 4 && !strcmp(de->d_name + n - 4, ".crt")) {
+					ARRAY_GROW(w->rels, w->n + 1, w->alloc);
+					w->rels[w->n++] = rel;
+					rel = NULL;
+				}
+			}
+		}
+		free(chost);
+		free(child);
+		free(rel);
+	}
+	w->depth--;
+out:
+	if (d)
+		closedir(d);
+	free(host);
+}
+
+static int strp_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int load_src(struct deb_src *s, const char *root, const char *dir, const char *rel,
+		    bool local)
+{
+	memset(s, 0, sizeof(*s));
+	s->rel = xstrdup(rel);
+	s->inroot = xasprintf("%s/%s", dir, rel);
+	s->pem_name = deb_pem_name(s->inroot);
+	s->local = local;
+	char *host = root_resolve_host(root, s->inroot);
+	int rc = host ? buf_read_file(&s->bytes, host) : -1;
+	free(host);
+	if (rc < 0)
+		return -1;
+	s->parsed_ok = cert_list_parse(&s->certs, s->bytes.ptr, s->bytes.len) == 0 &&
+		       s->certs.n > 0;
+	return 0;
+}
+
+static void load_tree(struct deb_state *st, const char *dir, bool local, struct deb_src **arr,
+		      size_t *n, size_t *alloc)
+{
+	struct walk w = { .root = st->root };
+	walk_dir(&w, dir, "");
+	qsort(w.rels, w.n, sizeof(*w.rels), strp_cmp);
+	for (size_t i = 0; i < w.n; i++) {
+		ARRAY_GROW(*arr, *n + 1, *alloc);
+		if (load_src(&(*arr)[*n], st->root, dir, w.rels[i], local) == 0)
+			(*n)++;
+		else
+			src_dispose(&(*arr)[*n]);
+		free(w.rels[i]);
+	}
+	free(w.rels);
+}
+
+static struct deb_src *find_distro(struct deb_state *st, const char *name)
+{
+	char *want = path_normalize(name);
+	struct deb_src *found = NULL;
+	for (size_t i = 0; i < st->ndistro && !found; i++) {
+		char *have = path_normalize(st->distro[i].rel);
+		if (!strcmp(have, want))
+			found = &st->distro[i];
+		free(have);
+	}
+	free(want);
+	return found;
+}
+
+int deb_state_load(struct deb_state *st, const char *root)
+{
+	memset(st, 0, sizeof(*st));
+	st->root = root;
+	char *conf = root_resolve_host(root, DEB_CONF);
+	if (conf && buf_read_file(&st->conf_raw, conf) == 0) {
+		st->conf_exists = true;
+	} else if (errno != ENOENT) {
+		err_set_errno(errno, "%s: cannot read", conf ? conf : DEB_CONF);
+		free(conf);
+		return -1;
+	}
+	free(conf);
+	parse_conf(st);
+	load_tree(st, DEB_CERTSDIR, false, &st->distro, &st->ndistro, &st->distro_alloc);
+	load_tree(st, DEB_LOCALDIR, true, &st->local, &st->nlocal, &st->local_alloc);
+
+	/* Bundle order: selected conf lines that are files, then local files. A
+	 * selected line naming a file outside the *.crt scan is still added. */
+	for (size_t i = 0; i < st->nconf; i++) {
+		if (st->conf[i].kind != CONF_SELECT)
+			continue;
+		struct deb_src *s = find_distro(st, st->conf[i].name);
+		if (!s) {
+			struct deb_src extra;
+			if (load_src(&extra, root, DEB_CERTSDIR, st->conf[i].name, false) < 0) {
+				src_dispose(&extra);
+				continue;	/* "W: ... not found, but listed" */
+			}
+			ARRAY_GROW(st->distro, st->ndistro + 1, st->distro_alloc);
+			st->distro[st->ndistro++] = extra;
+			/* the array may have moved: rebuild the borrowed pointers */
+			st->nbundle = 0;
+			i = (size_t)-1;
+			continue;
+		}
+		ARRAY_GROW(st->bundle, st->nbundle + 1, st->bundle_alloc);
+		st->bundle[st->nbundle++] = s;
+	}
+	for (size_t i = 0; i < st->nlocal; i++) {
+		ARRAY_GROW(st->bundle, st->nbundle + 1, st->bundle_alloc);
+		st->bundle[st->nbundle++] = &st->local[i];
+	}
+	return 0;
+}

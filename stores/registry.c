@@ -1,0 +1,51 @@
+/* The registry of store types and the instance helpers. */
+#include "stores/store.h"
+#include "util/rootfs.h"
+#include "util/xalloc.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+const struct store_ops *const store_types[] = {
+	&store_system,
+	NULL,
+};
+
+const struct store_ops *store_type_find(const char *name)
+{
+	for (size_t i = 0; store_types[i]; i++)
+		if (!strcmp(store_types[i]->name, name))
+			return store_types[i];
+	return NULL;
+}
+
+struct store_inst *store_inst_new(const struct store_ops *ops, const struct conf_store *cs,
+				  const struct run_ctx *ctx, const char *address,
+				  const char *title)
+{
+	struct store_inst *s = xcalloc(1, sizeof(*s));
+	s->ops = ops;
+	s->conf = cs;
+	s->ctx = ctx;
+	s->address = xstrdup(address);
+	s->title = xstrdup(title);
+	return s;
+}
+
+void store_inst_free(struct store_inst *s)
+{
+	if (!s)
+		return;
+	if (s->ops && s->ops->free)
+		s->ops->free(s);
+	free(s->address);
+	free(s->title);
+	free(s->want_flags);
+	free(s);
+}
+
+char *store_path_opt(const struct store_inst *s, const char *key)
+{
+	const char *v = conf_store_str(s->conf, key);
+	return v ? root_join(s->ctx->root, v) : NULL;
+}

@@ -1,0 +1,98 @@
+/*
+ * The store interface (curl's struct Curl_ssl, one const table per backend).
+ *
+ * A configured store (`stores:` entry) has a type; its type table declares the
+ * options it takes and expands it on this host into one or more instances (the
+ * system store into the distro's backend, an nss store into one instance per
+ * database). An instance reads what it holds into a trust_set and applies the
+ * plan steps the planner made for it. Instances never diff.
+ */
+#ifndef TF_STORE_H
+#define TF_STORE_H
+
+#include "reconcile/model.h"
+#include "schema/config.h"
+#include "schema/diag.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+struct plan_store;
+
+/* What a backend can express; checked by the planner before anything is written. */
+enum store_caps {
+	STORE_CAN_DISTRUST = 1 << 0,	/* can hold a certificate marked distrusted */
+	STORE_HAS_TRUST_FLAGS = 1 << 1,	/* entries carry trust flags (NSS) */
+};
+
+enum skey_kind {
+	SKEY_STRING,
+	SKEY_PATH,	/* absolute path, resolved under --root */
+	SKEY_BOOL,
+	SKEY_LIST,	/* list of strings */
+	SKEY_ENUM,	/* one of choices */
+};
+
+struct store_key {
+	const char *name;
+	enum skey_kind kind;
+	bool required;
+	const char *const *choices;	/* SKEY_ENUM, and allowed list items for SKEY_LIST */
+	const char *help;
+};
+
+/* Everything a store needs to know about this run. */
+struct run_ctx {
+	const char *root;	/* "" for /, else the --root directory */
+	const char *host;
+	time_t now;
+	const struct config *cfg;
+	bool dry_run;		/* plan only: a store must not write anything */
+	bool hooks_under_root;	/* run system hooks although --root is set */
+};
+
+struct store_inst;
+
+struct store_ops {
+	const char *name;		/* type name in the config, or backend name */
+	unsigned caps;
+	const struct store_key *keys;	/* options of the type, NULL-name terminated */
+	/* Checks beyond the option types, at load time. */
+	void (*validate)(const struct conf_store *cs, struct diag *d);
+	/* Expand a configured store into instances on this host. Returns 0, or -1
+	 * with err set (the store is then reported as failed, others go on). */
+	int (*open)(const struct conf_store *cs, const struct run_ctx *ctx,
+		    struct store_inst ***out, size_t *nout);
+	int (*read)(struct store_inst *s, struct trust_set *out);
+	/* Carry out ps->steps; set each step's result; return -1 if any failed. */
+	int (*apply)(struct store_inst *s, struct plan_store *ps);
+	void (*free)(struct store_inst *s);
+};
+
+struct store_inst {
+	const struct store_ops *ops;	/* the backend doing read/apply */
+	const struct conf_store *conf;
+	const struct run_ctx *ctx;
+	char *address;		/* "system", "browsers[alice firefox default-release]" */
+	char *title;		/* "system (debian)" */
+	char *want_flags;	/* trust flags a present CA must carry, or NULL */
+	void *priv;
+};
+
+struct store_inst *store_inst_new(const struct store_ops *ops, const struct conf_store *cs,
+				  const struct run_ctx *ctx, const char *address,
+				  const char *title);
+void store_inst_free(struct store_inst *s);
+
+/* Registry of configurable types, NULL-terminated. */
+extern const struct store_ops *const store_types[];
+const struct store_ops *store_type_find(const char *name);
+
+/* Options of a store, with its root applied. */
+char *store_path_opt(const struct store_inst *s, const char *key);
+
+extern const struct store_ops store_system;
+extern const struct store_ops store_debian;
+
+#endif

@@ -1,0 +1,138 @@
+/* Growable byte buffer; see buf.h. */
+#include "util/buf.h"
+#include "util/xalloc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+char buf__empty[1];
+
+void buf_init(struct buf *b)
+{
+	b->ptr = buf__empty;
+	b->len = b->cap = 0;
+}
+
+void buf_dispose(struct buf *b)
+{
+	if (b->cap)
+		free(b->ptr);
+	buf_init(b);
+}
+
+void buf_reset(struct buf *b)
+{
+	buf_truncate(b, 0);
+}
+
+void buf_truncate(struct buf *b, size_t len)
+{
+	if (len > b->len)
+		return;
+	b->len = len;
+	if (b->cap)
+		b->ptr[len] = '\0';
+}
+
+void buf_grow(struct buf *b, size_t extra)
+{
+	size_t need = b->len + extra + 1;
+	if (need <= b->cap)
+		return;
+	size_t cap = b->cap ? b->cap : 64;
+	while (cap < need)
+		cap *= 2;
+	if (b->cap) {
+		b->ptr = xrealloc(b->ptr, cap);
+	} else {
+		b->ptr = xmalloc(cap);
+		b->ptr[0] = '\0';
+	}
+	b->cap = cap;
+}
+
+void buf_add(struct buf *b, const void *data, size_t len)
+{
+	if (!len)
+		return;
+	buf_grow(b, len);
+	memcpy(b->ptr + b->len, data, len);
+	b->len += len;
+	b->ptr[b->len] = '\0';
+}
+
+void buf_puts(struct buf *b, const char *s)
+{
+	buf_add(b, s, strlen(s));
+}
+
+void buf_putc(struct buf *b, char c)
+{
+	buf_add(b, &c, 1);
+}
+
+void buf_vprintf(struct buf *b, const char *fmt, va_list ap)
+{
+	va_list cp;
+	va_copy(cp, ap);
+	int n = vsnprintf(NULL, 0, fmt, cp);
+	va_end(cp);
+	if (n <= 0)
+		return;
+	buf_grow(b, (size_t)n);
+	vsnprintf(b->ptr + b->len, (size_t)n + 1, fmt, ap);
+	b->len += (size_t)n;
+}
+
+void buf_printf(struct buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	buf_vprintf(b, fmt, ap);
+	va_end(ap);
+}
+
+char *buf_detach(struct buf *b)
+{
+	char *s = b->cap ? b->ptr : xstrdup("");
+	buf_init(b);
+	return s;
+}
+
+bool buf_equal(const struct buf *b, const void *data, size_t len)
+{
+	return b->len == len && (len == 0 || memcmp(b->ptr, data, len) == 0);
+}
+
+int buf_read_file(struct buf *b, const char *path)
+{
+	struct buf tmp = BUF_INIT;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	for (;;) {
+		buf_grow(&tmp, 65536);
+		ssize_t n = read(fd, tmp.ptr + tmp.len, tmp.cap - tmp.len - 1);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			int saved = errno;
+			close(fd);
+			buf_dispose(&tmp);
+			errno = saved;
+			return -1;
+		}
+		if (n == 0)
+			break;
+		tmp.len += (size_t)n;
+		tmp.ptr[tmp.len] = '\0';
+	}
+	close(fd);
+	buf_dispose(b);
+	*b = tmp;
+	return 0;
+}

@@ -1,0 +1,38 @@
+/*
+ * A growable byte buffer whose pointer is never NULL (git's strbuf): an empty
+ * buffer points at a shared "" so callers can always treat ptr as a C string.
+ */
+#ifndef TF_BUF_H
+#define TF_BUF_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+struct buf {
+	char *ptr;
+	size_t len;
+	size_t cap;
+};
+
+extern char buf__empty[1];
+#define BUF_INIT { buf__empty, 0, 0 }
+
+void buf_init(struct buf *b);
+void buf_dispose(struct buf *b);
+void buf_reset(struct buf *b);
+void buf_grow(struct buf *b, size_t extra);
+void buf_add(struct buf *b, const void *data, size_t len);
+void buf_puts(struct buf *b, const char *s);
+void buf_putc(struct buf *b, char c);
+void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void buf_vprintf(struct buf *b, const char *fmt, va_list ap);
+void buf_truncate(struct buf *b, size_t len);
+/* Hand the string to the caller (who frees it) and leave b empty. */
+char *buf_detach(struct buf *b);
+bool buf_equal(const struct buf *b, const void *data, size_t len);
+
+/* Read a whole file; returns 0, or -1 with errno set and the buffer unchanged. */
+int buf_read_file(struct buf *b, const char *path);
+
+#endif

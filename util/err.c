@@ -1,0 +1,61 @@
+/* The per-process last-error slot; see err.h. */
+#include "util/err.h"
+#include "util/buf.h"
+
+#include <openssl/err.h>
+#include <stdarg.h>
+#include <string.h>
+
+static struct buf last = BUF_INIT;
+
+void err_clear(void)
+{
+	buf_reset(&last);
+}
+
+const char *err_msg(void)
+{
+	return last.len ? last.ptr : "unknown error";
+}
+
+void err_set(const char *fmt, ...)
+{
+	va_list ap;
+	buf_reset(&last);
+	va_start(ap, fmt);
+	buf_vprintf(&last, fmt, ap);
+	va_end(ap);
+}
+
+void err_set_errno(int errnum, const char *fmt, ...)
+{
+	va_list ap;
+	buf_reset(&last);
+	va_start(ap, fmt);
+	buf_vprintf(&last, fmt, ap);
+	va_end(ap);
+	buf_printf(&last, ": %s", strerror(errnum));
+}
+
+void err_prefix(const char *fmt, ...)
+{
+	struct buf p = BUF_INIT;
+	va_list ap;
+	va_start(ap, fmt);
+	buf_vprintf(&p, fmt, ap);
+	va_end(ap);
+	buf_puts(&p, ": ");
+	buf_add(&p, last.ptr, last.len);
+	buf_dispose(&last);
+	last = p;
+}
+
+void err_append_openssl(void)
+{
+	unsigned long e;
+	char tmp[256];
+	while ((e = ERR_get_error()) != 0) {
+		ERR_error_string_n(e, tmp, sizeof(tmp));
+		buf_printf(&last, " (%s)", tmp);
+	}
+}

@@ -1,0 +1,243 @@
+/* Durable, atomic file-system changes; see fsutil.h. */
+#include "util/fsutil.h"
+#include "util/buf.h"
+#include "util/err.h"
+#include "util/xalloc.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define TEMP_MARK ".tf-tmp-"
+
+static long writes_done;
+
+void fault_point(void)
+{
+	static long crash_after = -1;
+	if (crash_after == -1) {
+		const char *s = getenv("TRUSTFORM_TEST_CRASH_AFTER_WRITES");
+		crash_after = (s && *s) ? strtol(s, NULL, 10) : 0;
+	}
+	writes_done++;
+	if (crash_after > 0 && writes_done == crash_after) {
+		fflush(NULL);
+		kill(getpid(), SIGKILL);
+	}
+}
+
+static char *dir_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	if (!slash)
+		return xstrdup(".");
+	if (slash == path)
+		return xstrdup("/");
+	return xstrndup(path, (size_t)(slash - path));
+}
+
+int fsync_dir_of(const char *path)
+{
+	char *dir = dir_of(path);
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int rc = 0;
+	if (fd < 0 || fsync(fd) < 0) {
+		err_set_errno(errno, "%s: cannot sync directory", dir);
+		rc = -1;
+	}
+	if (fd >= 0)
+		close(fd);
+	free(dir);
+	return rc;
+}
+
+bool is_temp_name(const char *name)
+{
+	return strstr(name, TEMP_MARK) != NULL;
+}
+
+/* Make "<dir>/.<base>.tf-tmp-XXXXXX": hidden, and without the .crt/.pem suffix
+ * that update-ca-certificates, openssl rehash or a reader of the directory
+ * would pick up. */
+static char *temp_template(const char *path)
+{
+	char *dir = dir_of(path);
+	const char *base = strrchr(path, '/');
+	base = base ? base + 1 : path;
+	char *t = xasprintf("%s/.%.*s" TEMP_MARK "XXXXXX", dir, 64, base);
+	free(dir);
+	return t;
+}
+
+static int write_all(int fd, const void *data, size_t len)
+{
+	const char *p = data;
+	while (len) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int atomic_write_owned(const char *path, const void *data, size_t len, mode_t mode,
+		       struct file_owner owner)
+{
+	char *tmp = temp_template(path);
+	int fd = mkstemp(tmp);
+	int rc = -1;
+
+	if (fd < 0) {
+		err_set_errno(errno, "%s: cannot create a temporary file beside it", path);
+		goto out;
+	}
+	if (write_all(fd, data, len) < 0) {
+		err_set_errno(errno, "%s: cannot write", tmp);
+		goto out_unlink;
+	}
+	if ((owner.uid != (uid_t)-1 || owner.gid != (gid_t)-1) &&
+	    fchown(fd, owner.uid, owner.gid) < 0) {
+		err_set_errno(errno, "%s: cannot set owner", tmp);
+		goto out_unlink;
+	}
+	if (fchmod(fd, mode) < 0 || fsync(fd) < 0) {
+		err_set_errno(errno, "%s: cannot set mode or sync", tmp);
+		goto out_unlink;
+	}
+	if (close(fd) < 0) {
+		fd = -1;
+		err_set_errno(errno, "%s: cannot close", tmp);
+		goto out_unlink;
+	}
+	fd = -1;
+	if (rename(tmp, path) < 0) {
+		err_set_errno(errno, "%s: cannot rename into place", path);
+		goto out_unlink;
+	}
+	rc = fsync_dir_of(path);
+	fault_point();
+	goto out;
+out_unlink:
+	if (fd >= 0)
+		close(fd);
+	unlink(tmp);
+out:
+	free(tmp);
+	return rc;
+}
+
+int atomic_write(const char *path, const void *data, size_t len, mode_t mode)
+{
+	return atomic_write_owned(path, data, len, mode, FILE_OWNER_DEFAULT);
+}
+
+int atomic_symlink(const char *target, const char *path)
+{
+	char *tmp = NULL;
+	int rc = -1;
+
+	for (int attempt = 0; attempt < 100; attempt++) {
+		free(tmp);
+		tmp = temp_template(path);
+		/* mkstemp-style unique name, but for a symlink. */
+		char *x = tmp + strlen(tmp) - 6;
+		unsigned long r = (unsigned long)random() ^ ((unsigned long)getpid() << 8);
+		for (int i = 0; i < 6; i++, r /= 36)
+			x[i] = "abcdefghijklmnopqrstuvwxyz0123456789"[r % 36];
+		if (symlink(target, tmp) == 0)
+			break;
+		if (errno != EEXIST) {
+			err_set_errno(errno, "%s: cannot create symlink", tmp);
+			goto out;
+		}
+	}
+	if (rename(tmp, path) < 0) {
+		err_set_errno(errno, "%s: cannot rename symlink into place", path);
+		unlink(tmp);
+		goto out;
+	}
+	rc = fsync_dir_of(path);
+	fault_point();
+out:
+	free(tmp);
+	return rc;
+}
+
+int durable_unlink(const char *path)
+{
+	if (unlink(path) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		err_set_errno(errno, "%s: cannot remove", path);
+		return -1;
+	}
+	int rc = fsync_dir_of(path);
+	fault_point();
+	return rc;
+}
+
+int mkdir_p(const char *path, mode_t mode)
+{
+	char *p = xstrdup(path);
+	int rc = 0;
+	for (char *s = p + 1; ; s++) {
+		if (*s != '/' && *s != '\0')
+			continue;
+		char saved = *s;
+		*s = '\0';
+		if (mkdir(p, mode) < 0 && errno != EEXIST) {
+			err_set_errno(errno, "%s: cannot create directory", p);
+			rc = -1;
+			break;
+		}
+		*s = saved;
+		if (saved == '\0')
+			break;
+	}
+	if (rc == 0 && !is_dir(path)) {
+		err_set("%s: exists and is not a directory", path);
+		rc = -1;
+	}
+	free(p);
+	return rc;
+}
+
+void cleanup_stale_temps(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	if (!d)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.' && is_temp_name(de->d_name)) {
+			char *p = xasprintf("%s/%s", dir, de->d_name);
+			unlink(p);
+			free(p);
+		}
+	}
+	closedir(d);
+}
+
+bool path_exists(const char *path)
+{
+	struct stat st;
+	return lstat(path, &st) == 0;
+}
+
+bool is_dir(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}

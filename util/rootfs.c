@@ -1,0 +1,168 @@
+/* Paths under --root and chroot-like symlink resolution; see rootfs.h. */
+#include "util/rootfs.h"
+#include "util/err.h"
+#include "util/xalloc.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define MAX_LINK_HOPS 40
+
+char *root_join(const char *root, const char *p)
+{
+	if (!root || !*root)
+		return xstrdup(p);
+	return xasprintf("%s%s%s", root, p[0] == '/' ? "" : "/", p);
+}
+
+char *path_normalize(const char *abs)
+{
+	struct buf out = BUF_INIT;
+	const char *p = abs;
+	while (*p) {
+		while (*p == '/')
+			p++;
+		if (!*p)
+			break;
+		const char *e = strchr(p, '/');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+		if (n == 1 && p[0] == '.') {
+			/* skip */
+		} else if (n == 2 && p[0] == '.' && p[1] == '.') {
+			char *slash = strrchr(out.ptr, '/');
+			buf_truncate(&out, slash ? (size_t)(slash - out.ptr) : 0);
+		} else {
+			buf_putc(&out, '/');
+			buf_add(&out, p, n);
+		}
+		p += n;
+	}
+	if (!out.len)
+		buf_putc(&out, '/');
+	return buf_detach(&out);
+}
+
+bool path_is_under(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+	if (n == 1 && dir[0] == '/')
+		return true;
+	return strncmp(path, dir, n) == 0 && (path[n] == '\0' || path[n] == '/');
+}
+
+int root_resolve(const char *root, const char *inroot_abs, struct buf *out)
+{
+	struct buf done = BUF_INIT;	/* resolved prefix, in-root, no trailing slash */
+	struct buf rest = BUF_INIT;	/* components still to walk */
+	int hops = 0, rc = -1;
+	bool missing = false;
+
+	buf_puts(&rest, inroot_abs);
+	while (rest.len) {
+		const char *p = rest.ptr;
+		while (*p == '/')
+			p++;
+		if (!*p)
+			break;
+		const char *e = strchr(p, '/');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+		char *comp = xstrndup(p, n);
+		char *remaining = xstrdup(p + n);
+		buf_reset(&rest);
+		buf_puts(&rest, remaining);
+		free(remaining);
+
+		if (strcmp(comp, ".") == 0) {
+			free(comp);
+			continue;
+		}
+		if (strcmp(comp, "..") == 0) {
+			char *slash = strrchr(done.ptr, '/');
+			buf_truncate(&done, slash ? (size_t)(slash - done.ptr) : 0);
+			free(comp);
+			continue;
+		}
+		size_t before = done.len;
+		buf_putc(&done, '/');
+		buf_puts(&done, comp);
+		free(comp);
+		if (missing)
+			continue;
+
+		char *host = root_join(root, done.ptr);
+		struct stat st;
+		if (lstat(host, &st) < 0) {
+			missing = true;	/* the rest is taken lexically */
+			free(host);
+			continue;
+		}
+		if (S_ISLNK(st.st_mode)) {
+			char target[PATH_MAX];
+			ssize_t len = readlink(host, target, sizeof(target) - 1);
+			if (len < 0) {
+				err_set_errno(errno, "%s: cannot read link", host);
+				free(host);
+				goto out;
+			}
+			target[len] = '\0';
+			if (++hops > MAX_LINK_HOPS) {
+				err_set("%s: too many levels of symbolic links", host);
+				free(host);
+				goto out;
+			}
+			buf_truncate(&done, before);
+			if (target[0] == '/')
+				buf_reset(&done);
+			struct buf next = BUF_INIT;
+			buf_puts(&next, target);
+			buf_putc(&next, '/');
+			buf_add(&next, rest.ptr, rest.len);
+			buf_dispose(&rest);
+			rest = next;
+		}
+		free(host);
+	}
+	buf_reset(out);
+	if (done.len)
+		buf_add(out, done.ptr, done.len);
+	else
+		buf_putc(out, '/');
+	rc = 0;
+out:
+	buf_dispose(&done);
+	buf_dispose(&rest);
+	return rc;
+}
+
+char *root_resolve_host(const char *root, const char *inroot_abs)
+{
+	struct buf r = BUF_INIT;
+	char *host = NULL;
+	if (root_resolve(root, inroot_abs, &r) == 0)
+		host = root_join(root, r.ptr);
+	buf_dispose(&r);
+	return host;
+}
+
+char *relative_link(const char *from_dir, const char *to)
+{
+	/* Find the common directory prefix, then climb out of the rest of from_dir. */
+	size_t common = 0, i = 0;
+	while (from_dir[i] && to[i] && from_dir[i] == to[i]) {
+		if (from_dir[i] == '/')
+			common = i;
+		i++;
+	}
+	if (from_dir[i] == '\0' && to[i] == '/')
+		common = i;
+	struct buf out = BUF_INIT;
+	for (const char *p = from_dir + common; *p; p++)
+		if (*p == '/')
+			buf_puts(&out, "../");
+	buf_puts(&out, to + common + 1);
+	return buf_detach(&out);
+}
