@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# Removal: a CA dropped from the config leaves every place trustform put it
+# (file, link, hash link, bundle) and the hooks hear a "-" line; `ensure:
+# absent` removes a foreign CA matched by fingerprint (a local file, and a
+# distro CA through a `!` line); `distrusted` writes the `!` line. Hooks get
+# "+" and "-" lines, removals included.
+. "$(dirname "$0")/../lib/common.sh"
+
+R=$T/root; mk_root "$R" with-distro; real_update_ca_chroot_like "$R" --fresh
+mk_recording_hook "$R"
+mkdir -p "$T/cfg/cas"
+mk_ca "$T/cfg/cas/keep" "/CN=Keep CA"
+mk_ca "$T/cfg/cas/drop" "/CN=Drop CA"
+mk_leaf "$T/drop-leaf" "$T/cfg/cas/drop"
+cfg=$T/cfg/trust.yaml
+cat >"$cfg" <<'YAML'
+version: 1
+cas:
+  keep: { file: cas/keep.pem }
+  drop: { file: cas/drop.pem }
+stores:
+  system: { type: system, run_hooks: true }
+roles:
+  node: { cas: [keep, drop], stores: [system] }
+hosts:
+  h: [node]
+YAML
+args=(-c "$cfg" --root "$R" --host h)
+expect_rc 0 "apply two CAs" tf apply "${args[@]}" --auto-approve
+dfp=$(fingerprint "$T/cfg/cas/drop.pem"); d12=${dfp:0:12}
+check "hook heard the additions" grep -qx "+$R/etc/ssl/certs/drop-$d12.pem" "$R/hook.log"
+check "drop verifies" openssl verify -CApath "$R/etc/ssl/certs" "$T/drop-leaf.pem"
+hash=$(openssl x509 -in "$T/cfg/cas/drop.pem" -noout -hash)
+
+# 1. dropped from the configuration
+sed -i 's/cas: \[keep, drop\]/cas: [keep]/; /^  drop:/d' "$cfg"
+: >"$R/hook.log"
+expect_rc 2 "plan shows the removal" tf plan "${args[@]}" --detailed-exitcode
+check "removal headline" out_has '# system (debian): drop will be removed'
+check "removal reason" out_has '# (because it is not in the configuration)'
+check "removal line" out_has '- ca "drop" {'
+expect_rc 0 "apply the removal" tf apply "${args[@]}" --auto-approve
+check "managed file gone" bash -c "! ls '$R'/usr/local/share/ca-certificates/trustform/drop-* 2>/dev/null"
+check "pem link gone" test ! -e "$R/etc/ssl/certs/drop-$d12.pem" -a ! -L "$R/etc/ssl/certs/drop-$d12.pem"
+check "hash link gone" bash -c "! ls '$R/etc/ssl/certs/$hash.'* 2>/dev/null"
+check "not in the bundle" bash -c "! grep -qF '$(sed -n 2p "$T/cfg/cas/drop.pem")' '$R/etc/ssl/certs/ca-certificates.crt'"
+check "hook heard the removal" grep -qx -- "-$R/etc/ssl/certs/drop-$d12.pem" "$R/hook.log"
+check "leaf no longer verifies" bash -c "! openssl verify -CApath '$R/etc/ssl/certs' '$T/drop-leaf.pem' >/dev/null 2>&1"
+
+# 2. ensure: absent removes a foreign local CA, matched by fingerprint (the
+#    file name says nothing), and deselects a distro CA
+mk_ca "$T/foreign" "/CN=Foreign Lab"
+cp "$T/foreign.pem" "$R/usr/local/share/ca-certificates/innocent-name.crt"
+real_update_ca_chroot_like "$R"
+cp "$T/foreign.pem" "$T/cfg/cas/retired-lab.pem"
+distro=ISRG_Root_X1
+cp "$R/usr/share/ca-certificates/mozilla/$distro.crt" "$T/cfg/cas/isrg.pem"
+cat >>"$cfg" <<'YAML'
+YAML
+/usr/bin/python3 - "$cfg" <<'PY'
+import sys
+p = sys.argv[1]; s = open(p).read()
+s = s.replace("cas:\n", "cas:\n  retired-lab: { file: cas/retired-lab.pem, ensure: absent }\n"
+              "  isrg: { file: cas/isrg.pem, ensure: absent }\n", 1)
+open(p, "w").write(s)
+PY
+: >"$R/hook.log"
+expect_rc 2 "plan shows the absent removals" tf plan "${args[@]}" --detailed-exitcode
+check "foreign removal reason" out_has '(because retired-lab is ensure: absent (held as "innocent-name.crt"))'
+check "distro CA deselected" out_has "# system (debian): isrg will be deselected"
+expect_rc 0 "apply absent" tf apply "${args[@]}" --auto-approve
+check "foreign file removed" test ! -e "$R/usr/local/share/ca-certificates/innocent-name.crt"
+check "distro file kept (package-owned)" test -f "$R/usr/share/ca-certificates/mozilla/$distro.crt"
+check "! line written" grep -qx "!mozilla/$distro.crt" "$R/etc/ca-certificates.conf"
+check "distro pem link gone" test ! -L "$R/etc/ssl/certs/$distro.pem"
+check "hook heard the distro removal" grep -qx -- "-$R/etc/ssl/certs/$distro.pem" "$R/hook.log"
+check "hook heard the foreign removal" grep -qx -- "-$R/etc/ssl/certs/innocent-name.pem" "$R/hook.log"
+expect_rc 0 "clean afterwards" tf plan "${args[@]}" --detailed-exitcode
+
+# 3. distrusted: a distro CA not selected yet gets a `!` line too
+distro2=GTS_Root_R1
+cp "$R/usr/share/ca-certificates/mozilla/$distro2.crt" "$T/cfg/cas/gts.pem"
+/usr/bin/python3 - "$cfg" <<'PY'
+import sys
+p = sys.argv[1]; s = open(p).read()
+s = s.replace("cas:\n", "cas:\n  gts: { file: cas/gts.pem, ensure: distrusted }\n", 1)
+open(p, "w").write(s)
+PY
+expect_rc 2 "plan shows distrust" tf plan "${args[@]}" --detailed-exitcode
+check "distrust headline" out_has '# system (debian): gts will be marked distrusted'
+expect_rc 0 "apply distrust" tf apply "${args[@]}" --auto-approve
+check "! line for distrusted" grep -qx "!mozilla/$distro2.crt" "$R/etc/ca-certificates.conf"
+check "selected line replaced, not duplicated" bash -c "! grep -qx 'mozilla/$distro2.crt' '$R/etc/ca-certificates.conf'"
+expect_rc 0 "clean afterwards" tf plan "${args[@]}" --detailed-exitcode
+
+# 4. hooks do not run under --root unless asked, and the plan says so
+sed -i 's/run_hooks: true/run_hooks: false/' "$cfg"
+mk_ca "$T/cfg/cas/drop" "/CN=Drop CA 2"
+sed -i 's/cas: \[keep\]/cas: [keep, drop]/; s/^cas:$/cas:\n  drop: { file: cas\/drop.pem }/' "$cfg"
+: >"$R/hook.log"
+expect_rc 0 "apply without hooks" tf apply "${args[@]}" --auto-approve
+check "plan notes the skipped hooks" out_has 'will not run under --root'
+check "hook did not run" test ! -s "$R/hook.log"
+done_testing

@@ -1,0 +1,282 @@
+#!/usr/bin/env bash
+# Bad input gets a clear error naming the file and line (and what to do), and
+# the sandbox tree is unchanged: malformed YAML, unknown key, broken PEM, two
+# certificates in one file, a leaf instead of a CA, an expired CA, a CA not
+# valid yet, a wrong pin, a hostile name, a missing file, and more.
+. "$(dirname "$0")/../lib/common.sh"
+
+R=$T/root; mk_root "$R" with-distro; real_update_ca_chroot_like "$R" --fresh
+C=$T/cfg; mkdir -p "$C/cas"
+mk_ca "$C/cas/good" "/CN=Good CA"
+mk_ca "$C/cas/other" "/CN=Other CA"
+mk_leaf "$T/leaf" "$C/cas/good"; cp "$T/leaf.pem" "$C/cas/leaf.pem"
+cat "$C/cas/good.pem" "$C/cas/other.pem" >"$C/cas/two.pem"
+head -c 300 "$C/cas/good.pem" >"$C/cas/broken.pem"; echo "-----END CERTIFICATE-----" >>"$C/cas/broken.pem"
+mk_ca_dated "$C/cas/expired" "/CN=Expired CA" 20200101000000Z 20210101000000Z
+mk_ca_dated "$C/cas/future" "/CN=Future CA" 20990101000000Z 21000101000000Z
+cat "$C/cas/good.pem" "$C/cas/good.key" >"$C/cas/withkey.pem"
+printf 'not a certificate at all\n' >"$C/cas/garbage.pem"
+good_fp=$(fingerprint "$C/cas/good.pem")
+before=$(tree_sum "$R")
+
+# case NAME "expected text" <<YAML : run plan and apply on the YAML
+case_() {
+  local name=$1 want=$2 f=$C/$1.yaml
+  cat >"$f"
+  expect_rc 1 "$name: plan fails" tf plan -c "$f" --root "$R" --host h
+  check "$name: message names the file and position" err_has "$f:"
+  check "$name: message says '$want'" err_has "$want"
+  expect_rc 1 "$name: apply fails" tf apply -c "$f" --root "$R" --host h --auto-approve
+  check "$name: tree unchanged" test "$before" = "$(tree_sum "$R")"
+}
+
+tail_ok='stores:
+  system: { type: system }
+roles:
+  node: { cas: [x], stores: [system] }
+hosts:
+  h: [node]'
+
+case_ malformed "malformed YAML" <<YAML
+version: 1
+cas:
+  x: { file: cas/good.pem
+ bad indentation: [
+YAML
+check "malformed: line and column" err_has "malformed.yaml:4:"
+
+case_ unknown_key 'unknown key "fiel" in CA "x"; did you mean "file"?' <<YAML
+version: 1
+cas:
+  x: { fiel: cas/good.pem }
+$tail_ok
+YAML
+check "unknown key: position" err_has "unknown_key.yaml:3:8: error"
+
+case_ duplicate_key 'duplicate key "x" (first at line 3)' <<YAML
+version: 1
+cas:
+  x: { file: cas/good.pem }
+  x: { file: cas/other.pem }
+$tail_ok
+YAML
+
+case_ broken_pem "is not a certificate" <<YAML
+version: 1
+cas:
+  x: { file: cas/broken.pem }
+$tail_ok
+YAML
+check "broken pem: points at the file value" err_has "broken_pem.yaml:3:14: error"
+
+case_ garbage "neither PEM" <<YAML
+version: 1
+cas:
+  x: { file: cas/garbage.pem }
+$tail_ok
+YAML
+
+case_ two_certs "holds 2 certificates; trustform needs exactly one" <<YAML
+version: 1
+cas:
+  x: { file: cas/two.pem }
+$tail_ok
+YAML
+
+case_ leaf "is not a CA certificate (basicConstraints CA:TRUE is missing)" <<YAML
+version: 1
+cas:
+  x: { file: cas/leaf.pem }
+$tail_ok
+YAML
+check "leaf: suggests trusting the issuer" err_has "trust the CA that issued it instead"
+
+case_ expired "expired on 2021-01-01" <<YAML
+version: 1
+cas:
+  x: { file: cas/expired.pem }
+$tail_ok
+YAML
+
+case_ future "is not valid yet: valid from 2099-01-01" <<YAML
+version: 1
+cas:
+  x: { file: cas/future.pem }
+$tail_ok
+YAML
+check "future: suggests the clock" err_has "check this machine's time"
+
+case_ wrong_pin "the sha256 pin does not match cas/good.pem" <<YAML
+version: 1
+cas:
+  x: { file: cas/good.pem, sha256: "$(echo "$good_fp" | rev)" }
+$tail_ok
+YAML
+check "wrong pin: position of the pin" err_has "wrong_pin.yaml:3:36: error"
+
+case_ bad_pin_syntax "sha256 must be 64 hex digits" <<YAML
+version: 1
+cas:
+  x: { file: cas/good.pem, sha256: "abc" }
+$tail_ok
+YAML
+
+case_ hostile_name 'CA name "../../etc/x" is not allowed' <<YAML
+version: 1
+cas:
+  ../../etc/x: { file: cas/good.pem }
+stores:
+  system: { type: system }
+roles:
+  node: { cas: [../../etc/x], stores: [system] }
+hosts:
+  h: [node]
+YAML
+
+case_ hostile_store 'store name "a/b" is not allowed' <<YAML
+version: 1
+cas:
+  x: { file: cas/good.pem }
+stores:
+  a/b: { type: system }
+roles:
+  node: { cas: [x], stores: [a/b] }
+hosts:
+  h: [node]
+YAML
+
+case_ missing_file "cannot read cas/nope.pem" <<YAML
+version: 1
+cas:
+  x: { file: cas/nope.pem }
+$tail_ok
+YAML
+
+case_ private_key "holds a private key" <<YAML
+version: 1
+cas:
+  x: { file: cas/withkey.pem }
+$tail_ok
+YAML
+
+case_ undefined_ca 'uses CA "y", which is not defined; define it under cas:' <<YAML
+version: 1
+cas:
+  x: { file: cas/good.pem }
+stores:
+  system: { type: system }
+roles:
+  node: { cas: [x, y], stores: [system] }
+hosts:
+  h: [node]
+YAML
+
+case_ undefined_store 'uses store "browsers", which is not defined' <<YAML
+version: 1
+cas:
+  x: { file: cas/good.pem }
+stores:
+  system: { type: system }
+roles:
+  node: { cas: [x], stores: [system, browsers] }
+hosts:
+  h: [node]
+YAML
+
+case_ bad_store_type 'unknown store type "keychain"' <<YAML
+version: 1
+cas:
+  x: { file: cas/good.pem }
+stores:
+  system: { type: keychain }
+roles:
+  node: { cas: [x], stores: [system] }
+hosts:
+  h: [node]
+YAML
+
+case_ bad_store_option 'unknown key "pth" in store "system" (type system)' <<YAML
+version: 1
+cas:
+  x: { file: cas/good.pem }
+stores:
+  system: { type: system, pth: /x }
+roles:
+  node: { cas: [x], stores: [system] }
+hosts:
+  h: [node]
+YAML
+
+case_ bad_ensure "ensure must be present, absent or distrusted" <<YAML
+version: 1
+cas:
+  x: { file: cas/good.pem, ensure: gone }
+$tail_ok
+YAML
+
+case_ same_cert_twice 'CA "y" is the same certificate as CA "x"' <<YAML
+version: 1
+cas:
+  x: { file: cas/good.pem }
+  y: { file: cas/good.pem }
+stores:
+  system: { type: system }
+roles:
+  node: { cas: [x, y], stores: [system] }
+hosts:
+  h: [node]
+YAML
+
+case_ wrong_version "version 2 is not supported" <<YAML
+version: 2
+cas:
+  x: { file: cas/good.pem }
+$tail_ok
+YAML
+
+case_ bad_bool "caddy must be true or false" <<YAML
+version: 1
+cas:
+  x: { file: cas/good.pem }
+stores:
+  system: { type: system }
+roles:
+  node: { cas: [x], stores: [system], caddy: yes }
+hosts:
+  h: [node]
+YAML
+
+# A host that matches no entry.
+cat >"$C/nohost.yaml" <<YAML
+version: 1
+cas:
+  x: { file: cas/good.pem }
+$tail_ok
+YAML
+expect_rc 1 "unknown host" tf plan -c "$C/nohost.yaml" --root "$R" --host elsewhere
+check "unknown host message" err_has 'host "elsewhere" matches no entry under hosts:'
+check "names the config" err_has "$C/nohost.yaml"
+
+# An empty file and a missing config.
+: >"$C/empty.yaml"
+expect_rc 1 "empty file" tf plan -c "$C/empty.yaml" --root "$R" --host h
+check "empty message" err_has "the file is empty"
+expect_rc 1 "missing config" tf plan -c "$C/none.yaml" --root "$R" --host h
+check "missing config message" err_has "$C/none.yaml: error: cannot read the configuration"
+
+# Everything at once: all problems reported in one run.
+cat >"$C/many.yaml" <<YAML
+version: 1
+cas:
+  x: { file: cas/expired.pem }
+  y: { file: cas/leaf.pem, colour: red }
+$tail_ok
+YAML
+expect_rc 1 "many problems" tf validate -c "$C/many.yaml"
+check "reports the expired CA" err_has "expired on"
+check "reports the unknown key" err_has 'unknown key "colour"'
+check "reports the leaf" err_has "is not a CA certificate"
+check "counts the errors" err_has "error(s) in the configuration"
+
+check "tree unchanged after all of it" test "$before" = "$(tree_sum "$R")"
+done_testing
