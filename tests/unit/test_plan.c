@@ -1,0 +1,179 @@
+/*
+ * The one diff engine, table-driven: what a store holds and what the config
+ * wants, in; the steps of the plan, out. Every rule of SPEC §2 has a row.
+ */
+#include "certgen.h"
+#include "harness.h"
+#include "reconcile/plan.h"
+#include "util/buf.h"
+#include "util/xalloc.h"
+
+static struct cert *A, *B, *C;
+
+struct entry_spec {
+	struct cert **cert;
+	const char *label;
+	bool owned;
+	enum trust_state state;
+	const char *flags;
+	bool fixed, can_distrust;
+};
+
+struct want_spec {
+	const char *name;
+	struct cert **cert;
+	enum ensure ensure;
+};
+
+struct row {
+	const char *what;
+	unsigned caps;
+	const char *want_flags;
+	struct entry_spec have[4];
+	struct want_spec want[3];
+	const char *stale;
+	const char *expect;	/* "symbol op name; ..." */
+};
+
+#define E(c, l, o, s) { &c, l, o, s, NULL, false, false }
+#define W(n, c, e) { n, &c, e }
+
+static const struct row rows[] = {
+	{ "add to an empty store", 0, NULL, { { 0 } }, { W("a", A, ENSURE_PRESENT) }, NULL,
+	  "+ add a" },
+	{ "already there", 0, NULL, { E(A, "a", true, TS_TRUSTED) },
+	  { W("a", A, ENSURE_PRESENT) }, NULL, "" },
+	{ "same name, new content: replacement", 0, NULL, { E(B, "a", true, TS_TRUSTED) },
+	  { W("a", A, ENSURE_PRESENT) }, NULL, "-/+ replace a" },
+	{ "renamed in the config: update in place", 0, NULL, { E(A, "old", true, TS_TRUSTED) },
+	  { W("a", A, ENSURE_PRESENT) }, NULL, "~ update a" },
+	{ "held by a foreign entry: nothing to do", 0, NULL, { E(A, "x.crt", false, TS_TRUSTED) },
+	  { W("a", A, ENSURE_PRESENT) }, NULL, "" },
+	{ "foreign but not trusted, store without flags: add ours", 0, NULL,
+	  { E(A, "x.crt", false, TS_INERT) }, { W("a", A, ENSURE_PRESENT) }, NULL, "+ add a" },
+	{ "foreign with wrong flags, flag store: retrust", STORE_HAS_TRUST_FLAGS, "C,,",
+	  { { &A, "x", false, TS_TRUSTED, ",,", false, true } }, { W("a", A, ENSURE_PRESENT) },
+	  NULL, "~ retrust a" },
+	{ "owned with wrong flags: update", STORE_HAS_TRUST_FLAGS, "C,,",
+	  { { &A, "a", true, TS_TRUSTED, "c,,", false, true } }, { W("a", A, ENSURE_PRESENT) },
+	  NULL, "~ update a" },
+	{ "dropped from the config: removed", 0, NULL, { E(C, "gone", true, TS_TRUSTED) },
+	  { { 0 } }, NULL, "- remove gone" },
+	{ "foreign entries are never touched by default", 0, NULL,
+	  { E(C, "x.crt", false, TS_TRUSTED) }, { { 0 } }, NULL, "" },
+	{ "absent removes a foreign entry by fingerprint", 0, NULL,
+	  { E(A, "innocent.crt", false, TS_TRUSTED) }, { W("a", A, ENSURE_ABSENT) }, NULL,
+	  "- remove a" },
+	{ "absent: a deselected distro CA is as absent as it gets", 0, NULL,
+	  { { &A, "mozilla/A.crt", false, TS_DISTRUSTED, NULL, true, true } },
+	  { W("a", A, ENSURE_ABSENT) }, NULL, "" },
+	{ "absent: a selected distro CA is deselected", 0, NULL,
+	  { { &A, "mozilla/A.crt", false, TS_TRUSTED, NULL, true, true } },
+	  { W("a", A, ENSURE_ABSENT) }, NULL, "- remove a" },
+	{ "distrusted, can mark in place", 0, NULL,
+	  { { &A, "mozilla/A.crt", false, TS_INERT, NULL, true, true } },
+	  { W("a", A, ENSURE_DISTRUSTED) }, NULL, "~ distrust a" },
+	{ "distrusted, can only remove", 0, NULL, { E(A, "x.crt", false, TS_TRUSTED) },
+	  { W("a", A, ENSURE_DISTRUSTED) }, NULL, "- remove a" },
+	{ "distrusted already", 0, NULL,
+	  { { &A, "x", false, TS_DISTRUSTED, "p,p,p", false, true } },
+	  { W("a", A, ENSURE_DISTRUSTED) }, NULL, "" },
+	{ "distrusted, not held, store can express it", STORE_CAN_DISTRUST, NULL, { { 0 } },
+	  { W("a", A, ENSURE_DISTRUSTED) }, NULL, "+ add-distrusted a" },
+	{ "distrusted, not held, store cannot express it", 0, NULL, { { 0 } },
+	  { W("a", A, ENSURE_DISTRUSTED) }, NULL, "" },
+	{ "two owned copies of one certificate: the stray goes", 0, NULL,
+	  { E(A, "a", true, TS_TRUSTED), E(A, "a2", true, TS_TRUSTED) },
+	  { W("a", A, ENSURE_PRESENT) }, NULL, "- remove a2" },
+	{ "renamed while an old copy under the new name lingers", 0, NULL,
+	  { E(A, "old", true, TS_TRUSTED), E(B, "a", true, TS_TRUSTED) },
+	  { W("a", A, ENSURE_PRESENT) }, NULL, "- remove a; ~ update a" },
+	{ "derived files out of date come last", 0, NULL, { { 0 } },
+	  { W("z", A, ENSURE_PRESENT) }, "bundle differs", "+ add z; ~ refresh " },
+	{ "deterministic order by name", 0, NULL, { E(C, "m", true, TS_TRUSTED) },
+	  { W("b", B, ENSURE_PRESENT), W("a", A, ENSURE_PRESENT) }, NULL,
+	  "+ add a; + add b; - remove m" },
+};
+
+static const struct store_ops fake_ops = { .name = "fake" };
+
+static void run_row(const struct row *r)
+{
+	struct store_ops ops = fake_ops;
+	ops.caps = r->caps;
+	struct run_ctx ctx = { .root = "" };
+	struct store_inst *inst = store_inst_new(&ops, NULL, &ctx, "s", "s (fake)");
+	inst->want_flags = r->want_flags ? xstrdup(r->want_flags) : NULL;
+	struct plan p;
+	plan_init(&p);
+	struct plan_store *ps = plan_add_store(&p, inst, "s", "s (fake)");
+	for (size_t i = 0; i < 4 && r->have[i].cert; i++) {
+		const struct entry_spec *e = &r->have[i];
+		struct trust_entry *t = trust_set_add(&ps->actual, (*e->cert)->fp, e->label, e->owned,
+						      e->state, e->label);
+		t->flags = e->flags ? xstrdup(e->flags) : NULL;
+		t->fixed = e->fixed;
+		t->can_distrust = e->can_distrust;
+	}
+	ps->actual.stale = r->stale ? xstrdup(r->stale) : NULL;
+	struct conf_ca cas[3];
+	const struct conf_ca *ptrs[3];
+	size_t n = 0;
+	for (size_t i = 0; i < 3 && r->want[i].name; i++) {
+		memset(&cas[n], 0, sizeof(cas[n]));
+		cas[n].name = (char *)r->want[i].name;
+		cas[n].cert = *r->want[i].cert;
+		cas[n].ensure = r->want[i].ensure;
+		n++;
+	}
+	/* the resolver hands the planner CAs sorted by name */
+	for (size_t i = 0; i < n; i++)
+		ptrs[i] = &cas[i];
+	for (size_t i = 0; i + 1 < n; i++)
+		for (size_t j = i + 1; j < n; j++)
+			if (strcmp(ptrs[i]->name, ptrs[j]->name) > 0) {
+				const struct conf_ca *t = ptrs[i];
+				ptrs[i] = ptrs[j];
+				ptrs[j] = t;
+			}
+	struct host_store hs = { .cas = ptrs, .ncas = n };
+	struct config cfg = { 0 };
+	plan_diff_store(ps, &hs, &cfg);
+	struct buf got = BUF_INIT;
+	for (size_t i = 0; i < ps->n; i++)
+		buf_printf(&got, "%s%s %s %s", i ? "; " : "", plan_action_symbol(ps->steps[i].action),
+			   plan_op_name(ps->steps[i].op), ps->steps[i].name);
+	CHECK_MSG(strcmp(got.ptr, r->expect) == 0, "%s: got \"%s\", want \"%s\"", r->what, got.ptr,
+		  r->expect);
+	buf_dispose(&got);
+	plan_dispose(&p);
+}
+
+int main(void)
+{
+	A = certgen("A", NULL, 1);
+	B = certgen("B", NULL, 1);
+	C = certgen("C", NULL, 1);
+	for (size_t i = 0; i < sizeof(rows) / sizeof(*rows); i++)
+		run_row(&rows[i]);
+
+	/* counting: a replacement is one add and one destroy */
+	struct plan p;
+	plan_init(&p);
+	struct plan_store *ps = plan_add_store(&p, NULL, "s", "s");
+	(void)ps;
+	ps->steps = xcalloc(3, sizeof(*ps->steps));
+	ps->n = 3;
+	ps->steps[0].action = ACT_REPLACE;
+	ps->steps[1].action = ACT_UPDATE;
+	ps->steps[2].action = ACT_CREATE;
+	for (int i = 0; i < 3; i++)
+		ps->steps[i].name = xstrdup("x");
+	plan_count(&p);
+	CHECK(p.counts.add == 2 && p.counts.change == 1 && p.counts.destroy == 1);
+	plan_dispose(&p);
+	cert_free(A);
+	cert_free(B);
+	cert_free(C);
+	return test_report();
+}
