@@ -146,5 +146,12 @@ void run_plan(struct run *r)
 		}
 		free(insts);
 	}
+	if (r->res->caddy && !r->opt->ntargets) {
+		/* SPEC §3's caddy checks are not in this build: say so, never skip silently. */
+		struct plan_store *ps = plan_add_store(&r->plan, NULL, "caddy", "caddy");
+		ps->error = xasprintf("host \"%s\" has a role with caddy: true, but this build of "
+				      "trustform cannot check Caddy's PKI yet; use --target to plan "
+				      "the other stores", r->ctx.host);
+	}
 	plan_count(&r->plan);
 }

@@ -178,7 +178,8 @@ static void load_tree(struct deb_state *st, const char *dir, bool local, struct 
 {
 	struct walk w = { .root = st->root };
 	walk_dir(&w, dir, "");
-	qsort(w.rels, w.n, sizeof(*w.rels), strp_cmp);
+	if (w.n > 1)
+		qsort(w.rels, w.n, sizeof(*w.rels), strp_cmp);
 	for (size_t i = 0; i < w.n; i++) {
 		ARRAY_GROW(*arr, *n + 1, *alloc);
 		if (load_src(&(*arr)[*n], st->root, dir, w.rels[i], local) == 0)
