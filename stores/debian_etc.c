@@ -125,6 +125,7 @@ static int read_listing(const char *root, struct listing *l)
  * non-link entry of the directory, or an in-root path outside it. */
 struct vres {
 	const struct ent *ent;	/* final entry inside the directory, or NULL */
+	bool in_dir;		/* the target is (or would be) an entry of the directory */
 	char *path;		/* in-root path of the final target */
 };
 
@@ -135,7 +136,10 @@ static bool vresolve(const struct listing *l, const char *name, struct vres *out
 	for (int depth = 0; depth < 40; depth++) {
 		const struct ent *e = listing_find(l, cur);
 		if (!e || e->type != ENT_LINK) {
+			/* The virtual listing is the truth for the directory itself: a
+			 * name it does not hold is missing, whatever is on disk now. */
 			out->ent = e;
+			out->in_dir = true;
 			out->path = xasprintf("%s/%s", l->etc_inroot, cur);
 			free(cur);
 			return true;
@@ -176,8 +180,8 @@ static bool is_regular_file_virtual(const struct listing *l, const char *name)
 	if (!vresolve(l, name, &v))
 		return false;
 	bool ok;
-	if (v.ent) {
-		ok = v.ent->type == ENT_FILE || v.ent->content;
+	if (v.in_dir) {
+		ok = v.ent && (v.ent->type == ENT_FILE || v.ent->content);
 	} else {
 		char *host = root_join(l->root, v.path);
 		struct stat st;
@@ -226,6 +230,10 @@ static int read_virtual(void *arg, const char *name, struct buf *content)
 		buf_add(content, v.ent->content->ptr, v.ent->content->len);
 		free(v.path);
 		return 0;
+	}
+	if (v.in_dir && !v.ent) {
+		free(v.path);
+		return -1;
 	}
 	char *host = root_join(l->root, v.path);
 	int rc = buf_read_file(content, host);

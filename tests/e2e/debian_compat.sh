@@ -79,4 +79,20 @@ C=$T/c; cp -a "$B" "$C"
 real_update_ca_chroot_like "$C"
 expect_rc 0 "after a real non-fresh run the plan is clean" \
   tf plan -c "$T/cfg/trust.yaml" --root "$C" --host h --detailed-exitcode
+
+# Generation 4: the real tool ran outside a chroot, so its links name host
+# paths of another tree (which exists on this host, not inside the root).
+# One apply repairs /etc/ssl/certs as the root itself sees it.
+D=$T/d; cp -a "$B" "$D"; real_update_ca "$D" --fresh
+E=$T/e; cp -a "$D" "$E"      # E's links lead into D
+check "E's links name another tree" bash -c "readlink '$E/etc/ssl/certs/ca-certificates.crt' >/dev/null || ls -l '$E/etc/ssl/certs' | grep -q ' -> $D/'"
+# and "lab" is rotated under the same subject, so its hash bucket still needs a
+# link while the old one, read on the host, would still seem to lead somewhere
+mk_ca "$T/cfg/cas/lab" "/CN=Lab Root"
+expect_rc 2 "host-absolute links are drift" \
+  tf plan -c "$T/cfg/trust.yaml" --root "$E" --host h --detailed-exitcode
+expect_rc 0 "repair" tf apply -c "$T/cfg/trust.yaml" --root "$E" --host h --auto-approve
+expect_rc 0 "clean after one apply" \
+  tf plan -c "$T/cfg/trust.yaml" --root "$E" --host h --detailed-exitcode
+check "no link leads out of the root" bash -c "! ls -l '$E/etc/ssl/certs' | grep -q ' -> $D/'"
 done_testing
