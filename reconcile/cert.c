@@ -1,25 +1,42 @@
 /* Certificates keyed by SHA-256 of DER; see cert.h. */
 #include "reconcile/cert.h"
 #include "util/err.h"
+#include "util/strmap.h"
 #include "util/xalloc.h"
 
 #include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/objects.h>
 #include <openssl/pem.h>
+#include <openssl/provider.h>
 #include <openssl/x509v3.h>
 #include <string.h>
+
+/* A library context with only the null provider: no key decoders, so a parse
+ * leaves the public key undecoded. Hashing still uses the default context. */
+static OSSL_LIB_CTX *light_ctx(void)
+{
+	static OSSL_LIB_CTX *ctx;
+	if (!ctx) {
+		ctx = OSSL_LIB_CTX_new();
+		if (ctx && !OSSL_PROVIDER_load(ctx, "null")) {
+			OSSL_LIB_CTX_free(ctx);
+			ctx = NULL;
+		}
+	}
+	return ctx;
+}
 
 static char *name_text(const X509_NAME *name)
 {
 	BIO *b = BIO_new(BIO_s_mem());
 	unsigned long flags = (XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB & ~XN_FLAG_SEP_MASK) |
 			      XN_FLAG_SEP_CPLUS_SPC;
-	char *s;
 	X509_NAME_print_ex(b, name, 0, flags);
 	char *p;
 	long n = BIO_get_mem_data(b, &p);
-	s = xstrndup(p, n > 0 ? (size_t)n : 0);
+	char *s = xstrndup(p, n > 0 ? (size_t)n : 0);
 	BIO_free(b);
 	return s;
 }
@@ -32,36 +49,90 @@ static time_t asn1_time(const ASN1_TIME *t)
 	return timegm(&tm);
 }
 
+/* Issuer equals subject, and where both key identifiers are given they agree:
+ * the test X509_check_issued makes, without verifying the signature (which
+ * says nothing about whether to trust a root). */
+static bool self_issued(X509 *x)
+{
+	if (X509_NAME_cmp(X509_get_issuer_name(x), X509_get_subject_name(x)) != 0)
+		return false;
+	AUTHORITY_KEYID *akid = X509_get_ext_d2i(x, NID_authority_key_identifier, NULL, NULL);
+	ASN1_OCTET_STRING *skid = X509_get_ext_d2i(x, NID_subject_key_identifier, NULL, NULL);
+	bool ok = !akid || !akid->keyid || !skid || ASN1_OCTET_STRING_cmp(akid->keyid, skid) == 0;
+	AUTHORITY_KEYID_free(akid);
+	ASN1_OCTET_STRING_free(skid);
+	return ok;
+}
+
+/* Parsed certificates by SHA-256 of their DER (keys borrowed from the certs). */
+static struct strmap cache;
+
 struct cert *cert_from_der(const unsigned char *der, size_t len)
 {
+	unsigned char fp[FP_LEN];
+	char fphex[FP_HEX_LEN + 1];
+	unsigned int mdlen = 0;
+	EVP_Digest(der, len, fp, &mdlen, EVP_sha256(), NULL);
+	hex_encode(fphex, fp, FP_LEN);
+	size_t hit = strmap_get(&cache, fphex);
+	if (hit != STRMAP_NONE) {
+		struct cert *c = (struct cert *)(uintptr_t)hit;
+		c->refs++;
+		return c;
+	}
 	const unsigned char *p = der;
-	X509 *x = d2i_X509(NULL, &p, (long)len);
-	if (!x || p != der + len) {
+	X509 *x = X509_new_ex(light_ctx(), NULL);
+	if (!x || !d2i_X509(&x, &p, (long)len) || p != der + len) {
 		X509_free(x);
 		err_set("not a valid X.509 certificate");
 		err_append_openssl();
 		return NULL;
 	}
+	ERR_clear_error();
 	struct cert *c = xcalloc(1, sizeof(*c));
-	c->x509 = x;
+	c->refs = 1;
 	c->der = xmalloc(len);
 	memcpy(c->der, der, len);
 	c->der_len = len;
-	unsigned int mdlen = 0;
-	EVP_Digest(der, len, c->fp, &mdlen, EVP_sha256(), NULL);
-	hex_encode(c->fphex, c->fp, FP_LEN);
+	memcpy(c->fp, fp, FP_LEN);
+	memcpy(c->fphex, fphex, sizeof(fphex));
+	EVP_Digest(der, len, c->sha1, &mdlen, EVP_sha1(), NULL);
 	c->subject = name_text(X509_get_subject_name(x));
 	c->issuer = name_text(X509_get_issuer_name(x));
 	c->not_before = asn1_time(X509_get0_notBefore(x));
 	c->not_after = asn1_time(X509_get0_notAfter(x));
+	c->subject_hash = X509_NAME_hash_ex(X509_get_subject_name(x), NULL, NULL, NULL);
+	BASIC_CONSTRAINTS *bc = X509_get_ext_d2i(x, NID_basic_constraints, NULL, NULL);
+	c->is_ca = bc && bc->ca;
+	BASIC_CONSTRAINTS_free(bc);
+	c->self_issued = self_issued(x);
+	int pknid = 0;
+	c->sig_md_nid = NID_undef;
+	OBJ_find_sigid_algs(X509_get_signature_nid(x), &c->sig_md_nid, &pknid);
+	ASN1_OBJECT *alg = NULL;
+	X509_PUBKEY_get0_param(&alg, NULL, NULL, NULL, X509_get_X509_PUBKEY(x));
+	c->key_nid = alg ? OBJ_obj2nid(alg) : NID_undef;
+	X509_free(x);
+	ERR_clear_error();
+	strmap_put(&cache, c->fphex, (size_t)(uintptr_t)c);
 	return c;
+}
+
+X509 *cert_x509_full(const struct cert *c)
+{
+	const unsigned char *p = c->der;
+	X509 *x = d2i_X509(NULL, &p, (long)c->der_len);
+	ERR_clear_error();
+	return x;
 }
 
 void cert_free(struct cert *c)
 {
-	if (!c)
+	if (!c || --c->refs > 0)
 		return;
-	X509_free(c->x509);
+	strmap_del(&cache, c->fphex);
+	if (cache.n == 0)
+		strmap_dispose(&cache);
 	free(c->der);
 	free(c->subject);
 	free(c->issuer);
@@ -86,6 +157,7 @@ static int parse_pem(struct cert_list *out, const void *data, size_t len)
 {
 	BIO *b = BIO_new_mem_buf(data, (int)len);
 	int rc = 0;
+	out->pem = true;
 	for (;;) {
 		char *name = NULL, *header = NULL;
 		unsigned char *der = NULL;
@@ -110,9 +182,9 @@ static int parse_pem(struct cert_list *out, const void *data, size_t len)
 		} else if (strcmp(name, "TRUSTED CERTIFICATE") == 0) {
 			/* OpenSSL's trusted form: the certificate followed by trust settings. */
 			const unsigned char *p = der;
-			X509 *x = d2i_X509_AUX(NULL, &p, dlen);
+			X509 *x = X509_new_ex(light_ctx(), NULL);
 			unsigned char *plain = NULL;
-			int plen = x ? i2d_X509(x, &plain) : -1;
+			int plen = x && d2i_X509_AUX(&x, &p, dlen) ? i2d_X509(x, &plain) : -1;
 			struct cert *c = plen > 0 ? cert_from_der(plain, (size_t)plen) : NULL;
 			X509_free(x);
 			OPENSSL_free(plain);
@@ -155,7 +227,7 @@ int cert_list_parse(struct cert_list *out, const void *data, size_t len)
 char *cert_to_pem(const struct cert *c, size_t *len)
 {
 	BIO *b = BIO_new(BIO_s_mem());
-	PEM_write_bio_X509(b, c->x509);
+	PEM_write_bio(b, PEM_STRING_X509, "", c->der, (long)c->der_len);
 	char *p;
 	long n = BIO_get_mem_data(b, &p);
 	char *s = xstrndup(p, (size_t)n);
@@ -170,27 +242,4 @@ void cert_date(char out[11], time_t t)
 	struct tm tm;
 	gmtime_r(&t, &tm);
 	strftime(out, 11, "%Y-%m-%d", &tm);
-}
-
-bool cert_is_ca(const struct cert *c)
-{
-	BASIC_CONSTRAINTS *bc = X509_get_ext_d2i(c->x509, NID_basic_constraints, NULL, NULL);
-	bool ca = bc && bc->ca;
-	BASIC_CONSTRAINTS_free(bc);
-	return ca;
-}
-
-bool cert_is_self_signed(const struct cert *c)
-{
-	if (X509_check_issued(c->x509, c->x509) != X509_V_OK)
-		return false;
-	EVP_PKEY *k = X509_get0_pubkey(c->x509);
-	bool ok = k && X509_verify(c->x509, k) == 1;
-	ERR_clear_error();
-	return ok;
-}
-
-unsigned long cert_subject_hash(const struct cert *c)
-{
-	return X509_NAME_hash_ex(X509_get_subject_name(c->x509), NULL, NULL, NULL);
 }

@@ -1,6 +1,10 @@
 /*
  * One X.509 certificate as trustform sees it: identified by the SHA-256 of its
  * DER, never by name or file name. Parsing of PEM/DER is OpenSSL's.
+ *
+ * Everything trustform needs is read once, by a parse that does not decode the
+ * public key (OpenSSL 3 spends most of a parse in its key decoders, and only
+ * the RSA key-size check needs the key: cert_x509_full parses it then).
  */
 #ifndef TF_CERT_H
 #define TF_CERT_H
@@ -13,14 +17,20 @@
 #include <time.h>
 
 struct cert {
-	X509 *x509;
+	unsigned refs;			/* shared through the content cache */
 	unsigned char fp[FP_LEN];
 	char fphex[FP_HEX_LEN + 1];
+	unsigned char sha1[20];		/* what `openssl rehash` tells duplicates by */
 	unsigned char *der;
 	size_t der_len;
-	char *subject;		/* "CN=Corp Root CA, O=Corp" */
+	char *subject;			/* "CN=Corp Root CA, O=Corp" */
 	char *issuer;
 	time_t not_before, not_after;
+	unsigned long subject_hash;	/* OpenSSL's X509_NAME_hash, as in c_rehash links */
+	bool is_ca;			/* basicConstraints CA:TRUE */
+	bool self_issued;		/* issuer is subject, and the key ids agree */
+	int sig_md_nid;			/* digest of its signature (NID_sha1 ...) */
+	int key_nid;			/* public-key algorithm (NID_rsaEncryption ...) */
 };
 
 /* What a blob of PEM or DER holds. */
@@ -29,8 +39,12 @@ struct cert_list {
 	size_t n, alloc;
 	size_t other_blocks;	/* PEM blocks that are not certificates */
 	bool has_private_key;
+	bool pem;		/* parsed as PEM (DER otherwise) */
 };
 
+/* Parse DER. Certificates are cached by content for the life of the process:
+ * the same DER (a config CA and trustform's copy of it in a store) is parsed
+ * once and shared; cert_free drops a reference. */
 struct cert *cert_from_der(const unsigned char *der, size_t len);
 void cert_free(struct cert *c);
 /* Parse every certificate of a PEM text, or a single DER certificate.
@@ -38,13 +52,11 @@ void cert_free(struct cert *c);
 int cert_list_parse(struct cert_list *out, const void *data, size_t len);
 void cert_list_dispose(struct cert_list *l);
 
+/* A full OpenSSL parse, public key included (caller frees). */
+X509 *cert_x509_full(const struct cert *c);
 /* Canonical PEM (64-column base64) of the DER; caller frees. */
 char *cert_to_pem(const struct cert *c, size_t *len);
 /* "2036-01-01" */
 void cert_date(char out[11], time_t t);
-bool cert_is_ca(const struct cert *c);
-bool cert_is_self_signed(const struct cert *c);
-/* OpenSSL's subject-name hash, as `openssl rehash` uses it. */
-unsigned long cert_subject_hash(const struct cert *c);
 
 #endif

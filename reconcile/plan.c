@@ -6,6 +6,7 @@
 #include "reconcile/plan.h"
 #include "reconcile/cert.h"
 #include "util/buf.h"
+#include "util/strmap.h"
 #include "util/xalloc.h"
 
 #include <stdarg.h>
@@ -115,27 +116,64 @@ static unsigned store_caps(const struct plan_store *ps)
 	return ps->inst ? ps->inst->ops->caps : 0;
 }
 
-static void diff_present(struct plan_store *ps, const struct conf_ca *ca, unsigned char *used)
+/* Entries by fingerprint, and owned entries by label: each a chain through
+ * next[], so that a diff is linear in the number of entries and CAs. */
+struct index {
+	struct strmap by_fp, by_label;
+	size_t *next_fp, *next_label;
+};
+
+static void index_build(struct index *ix, const struct trust_set *a)
+{
+	strmap_init(&ix->by_fp);
+	strmap_init(&ix->by_label);
+	ix->next_fp = xcalloc(a->n ? a->n : 1, sizeof(size_t));
+	ix->next_label = xcalloc(a->n ? a->n : 1, sizeof(size_t));
+	for (size_t i = a->n; i-- > 0;) {
+		const struct trust_entry *e = &a->items[i];
+		ix->next_fp[i] = strmap_put(&ix->by_fp, e->fphex, i);
+		ix->next_label[i] = STRMAP_NONE;
+		if (e->owned)
+			ix->next_label[i] = strmap_put(&ix->by_label, e->label, i);
+	}
+}
+
+static void index_dispose(struct index *ix)
+{
+	strmap_dispose(&ix->by_fp);
+	strmap_dispose(&ix->by_label);
+	free(ix->next_fp);
+	free(ix->next_label);
+}
+
+#define FOR_FP(ix, fphex, i) \
+	for (size_t i = strmap_get(&(ix)->by_fp, (fphex)); i != STRMAP_NONE; i = (ix)->next_fp[i])
+#define FOR_LABEL(ix, label, i) \
+	for (size_t i = strmap_get(&(ix)->by_label, (label)); i != STRMAP_NONE; \
+	     i = (ix)->next_label[i])
+
+static void diff_present(struct plan_store *ps, const struct conf_ca *ca, unsigned char *used,
+			 const struct index *ix)
 {
 	struct trust_set *a = &ps->actual;
-	const unsigned char *fp = ca->cert->fp;
 	struct trust_entry *owned = NULL, *same_label = NULL, *foreign_ok = NULL,
 			   *foreign_other = NULL;
 
-	for (size_t i = 0; i < a->n; i++) {
+	FOR_FP(ix, ca->cert->fphex, i) {
 		struct trust_entry *e = &a->items[i];
-		bool fp_eq = memcmp(e->fp, fp, FP_LEN) == 0;
-		if (e->owned && fp_eq) {
+		if (e->owned) {
 			if (!owned || strcmp(e->label, ca->name) == 0)
 				owned = e;
-		} else if (e->owned && !used[i] && strcmp(e->label, ca->name) == 0) {
-			same_label = e;
-		} else if (!e->owned && fp_eq) {
-			if (e->state == TS_TRUSTED && flags_ok(ps, e))
-				foreign_ok = e;
-			else
-				foreign_other = e;
+		} else if (e->state == TS_TRUSTED && flags_ok(ps, e)) {
+			foreign_ok = e;
+		} else {
+			foreign_other = e;
 		}
+	}
+	FOR_LABEL(ix, ca->name, i) {
+		struct trust_entry *e = &a->items[i];
+		if (!used[i] && memcmp(e->fp, ca->cert->fp, FP_LEN) != 0)
+			same_label = e;
 	}
 
 	if (owned) {
@@ -188,14 +226,13 @@ static void diff_present(struct plan_store *ps, const struct conf_ca *ca, unsign
 	add_step(ps, ACT_CREATE, OP_ADD, ca->name, ca, NULL);
 }
 
-static void diff_absent(struct plan_store *ps, const struct conf_ca *ca, unsigned char *used)
+static void diff_absent(struct plan_store *ps, const struct conf_ca *ca, unsigned char *used,
+			const struct index *ix)
 {
 	struct trust_set *a = &ps->actual;
 	bool seen_any = false;
-	for (size_t i = 0; i < a->n; i++) {
+	FOR_FP(ix, ca->cert->fphex, i) {
 		struct trust_entry *e = &a->items[i];
-		if (memcmp(e->fp, ca->cert->fp, FP_LEN) != 0)
-			continue;
 		used[i] = 1;
 		seen_any = true;
 		if (ca->ensure == ENSURE_ABSENT) {
@@ -246,15 +283,20 @@ void plan_diff_store(struct plan_store *ps, const struct host_store *hs,
 {
 	struct trust_set *a = &ps->actual;
 	unsigned char *used = xcalloc(a->n ? a->n : 1, 1);
+	struct index ix;
+	struct strmap wanted;	/* fingerprints this store is told about */
+	index_build(&ix, a);
+	strmap_init(&wanted);
 
 	for (size_t i = 0; i < hs->ncas; i++) {
 		const struct conf_ca *ca = hs->cas[i];
 		if (!ca->cert)
 			continue;
+		strmap_put(&wanted, ca->cert->fphex, i);
 		if (ca->ensure == ENSURE_PRESENT)
-			diff_present(ps, ca, used);
+			diff_present(ps, ca, used, &ix);
 		else
-			diff_absent(ps, ca, used);
+			diff_absent(ps, ca, used, &ix);
 	}
 	/* What trustform put here and the configuration no longer asks for. */
 	for (size_t i = 0; i < a->n; i++) {
@@ -263,10 +305,7 @@ void plan_diff_store(struct plan_store *ps, const struct host_store *hs,
 			continue;
 		struct plan_step *st = add_step(ps, ACT_DELETE, OP_REMOVE, e->label, NULL, e);
 		const struct conf_ca *still = config_find_ca(cfg, e->label);
-		bool dup = false;
-		for (size_t j = 0; j < hs->ncas && !dup; j++)
-			dup = hs->cas[j]->cert && !memcmp(hs->cas[j]->cert->fp, e->fp, FP_LEN);
-		if (dup)
+		if (strmap_get(&wanted, e->fphex) != STRMAP_NONE)
 			set_reason(st, "because it duplicates another entry of the same certificate");
 		else if (still && still->ensure == ENSURE_PRESENT)
 			set_reason(st, "because no role of this host lists %s for this store",
@@ -280,6 +319,8 @@ void plan_diff_store(struct plan_store *ps, const struct host_store *hs,
 	}
 	if (ps->n > 1)
 		qsort(ps->steps, ps->n, sizeof(*ps->steps), step_cmp);
+	index_dispose(&ix);
+	strmap_dispose(&wanted);
 	free(used);
 }
 

@@ -5,6 +5,7 @@
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/rootfs.h"
+#include "util/strmap.h"
 #include "util/xalloc.h"
 
 #include <errno.h>
@@ -24,18 +25,20 @@ char *ca_file_host_path(const struct config *cfg, const char *file, const char *
 static void warn_weak(const struct config *cfg, const struct conf_ca *ca, struct diag *d)
 {
 	const struct cert *c = ca->cert;
-	int pknid = 0, mdnid = NID_undef;
-	if (OBJ_find_sigid_algs(X509_get_signature_nid(c->x509), &mdnid, &pknid) &&
-	    (mdnid == NID_sha1 || mdnid == NID_md5))
+	if (c->sig_md_nid == NID_sha1 || c->sig_md_nid == NID_md5)
 		diag_add(d, DIAG_WARNING, cfg->path, ca->file_pos.line, ca->file_pos.col,
 			 "CA \"%s\" (%s) is signed with %s, which is broken; plan to replace it "
-			 "with a SHA-256 CA", ca->name, ca->file, OBJ_nid2sn(mdnid));
-	EVP_PKEY *k = X509_get0_pubkey(c->x509);
-	if (k && EVP_PKEY_get_base_id(k) == EVP_PKEY_RSA && EVP_PKEY_get_bits(k) < 2048)
+			 "with a SHA-256 CA", ca->name, ca->file, OBJ_nid2sn(c->sig_md_nid));
+	if (c->key_nid != NID_rsaEncryption)
+		return;
+	X509 *x = cert_x509_full(c);	/* only RSA keys need decoding, for their size */
+	EVP_PKEY *k = x ? X509_get0_pubkey(x) : NULL;
+	if (k && EVP_PKEY_get_bits(k) < 2048)
 		diag_add(d, DIAG_WARNING, cfg->path, ca->file_pos.line, ca->file_pos.col,
 			 "CA \"%s\" (%s) has a %d-bit RSA key; keys under 2048 bits are "
 			 "refused by current clients, replace it", ca->name, ca->file,
 			 EVP_PKEY_get_bits(k));
+	X509_free(x);
 }
 
 static void check_validity(const struct config *cfg, const struct conf_ca *ca, time_t now,
@@ -120,7 +123,7 @@ static void check_one(struct config *cfg, struct conf_ca *ca, const char *root, 
 	}
 	if (ca->ensure != ENSURE_PRESENT)
 		goto out;	/* a CA being removed may be expired, or even a leaf */
-	if (!cert_is_ca(c)) {
+	if (!c->is_ca) {
 		diag_add(d, DIAG_ERROR, cfg->path, line, col,
 			 "CA \"%s\": %s is not a CA certificate (basicConstraints CA:TRUE is "
 			 "missing): subject \"%s\", issued by \"%s\". This looks like a server "
@@ -129,7 +132,7 @@ static void check_one(struct config *cfg, struct conf_ca *ca, const char *root, 
 		goto out;
 	}
 	check_validity(cfg, ca, now, d);
-	if (!cert_is_self_signed(c))
+	if (!c->self_issued)
 		diag_add(d, DIAG_WARNING, cfg->path, line, col,
 			 "CA \"%s\" (%s) is an intermediate issued by \"%s\", not a self-signed "
 			 "root: trust the root, so that re-issuing the intermediate (Caddy does "
@@ -146,18 +149,24 @@ void ca_check_all(struct config *cfg, const char *root, time_t now, struct diag 
 		if (cfg->cas[i].file)
 			check_one(cfg, &cfg->cas[i], root, now, d);
 	/* Identity is the fingerprint: two names for one certificate is a mistake. */
+	struct strmap seen;
+	strmap_init(&seen);
 	for (size_t i = 0; i < cfg->ncas; i++) {
-		for (size_t j = 0; j < i; j++) {
-			const struct conf_ca *a = &cfg->cas[j], *b = &cfg->cas[i];
-			if (!a->cert || !b->cert || memcmp(a->cert->fp, b->cert->fp, FP_LEN))
-				continue;
-			diag_add(d, DIAG_ERROR, cfg->path, b->pos.line, b->pos.col,
-				 "CA \"%s\" is the same certificate as CA \"%s\" (line %d, sha256 "
-				 "%.12s…); keep one name for it", b->name, a->name, a->pos.line,
-				 a->cert->fphex);
-			break;
+		const struct conf_ca *b = &cfg->cas[i];
+		if (!b->cert)
+			continue;
+		size_t j = strmap_get(&seen, b->cert->fphex);
+		if (j == STRMAP_NONE) {
+			strmap_put(&seen, b->cert->fphex, i);
+			continue;
 		}
+		const struct conf_ca *a = &cfg->cas[j];
+		diag_add(d, DIAG_ERROR, cfg->path, b->pos.line, b->pos.col,
+			 "CA \"%s\" is the same certificate as CA \"%s\" (line %d, sha256 "
+			 "%.12s…); keep one name for it", b->name, a->name, a->pos.line,
+			 a->cert->fphex);
 	}
+	strmap_dispose(&seen);
 }
 
 static const struct key_spec caddy_keys[] = {

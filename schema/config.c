@@ -159,6 +159,7 @@ static void load_cas(struct loadctx *lc, const struct ynode *cas)
 		const struct ynode *k = cas->keys[i], *v = cas->items[i];
 		struct conf_ca *ca = &cfg->cas[cfg->ncas++];
 		ca->name = xstrdup(k->text);
+		strmap_put(&cfg->ca_index, ca->name, cfg->ncas - 1);
 		ca->pos = pos_of(k);
 		check_name(lc, k, "CA");
 		struct buf where = BUF_INIT;
@@ -331,6 +332,7 @@ static void load_stores(struct loadctx *lc, const struct ynode *stores)
 	for (size_t i = 0; i < stores->n; i++) {
 		struct conf_store *cs = &cfg->stores[cfg->nstores++];
 		cs->name = xstrdup(stores->keys[i]->text);
+		strmap_put(&cfg->store_index, cs->name, cfg->nstores - 1);
 		cs->pos = pos_of(stores->keys[i]);
 		cs->config_file = cfg->path;
 		check_name(lc, stores->keys[i], "store");
@@ -341,8 +343,8 @@ static void load_stores(struct loadctx *lc, const struct ynode *stores)
 /* --- roles and hosts ------------------------------------------------------- */
 
 static size_t *resolve_refs(struct loadctx *lc, const struct ynode *list, const char *what,
-			    const char *owner, size_t *nout,
-			    long (*find)(const struct config *, const char *), const char *hint)
+			    const char *owner, size_t *nout, const struct strmap *index,
+			    size_t space, const char *hint)
 {
 	*nout = 0;
 	if (!list)
@@ -350,52 +352,46 @@ static size_t *resolve_refs(struct loadctx *lc, const struct ynode *list, const 
 	if (!expect(lc, list, YNODE_SEQ, what))
 		return NULL;
 	size_t *idx = xcalloc(list->n ? list->n : 1, sizeof(*idx));
+	unsigned char *seen = xcalloc(space ? space : 1, 1);
 	for (size_t i = 0; i < list->n; i++) {
 		const char *name = expect_scalar(lc, list->items[i], what);
 		if (!name)
 			continue;
-		long at = find(lc->cfg, name);
-		if (at < 0) {
+		size_t at = strmap_get(index, name);
+		if (at == STRMAP_NONE) {
 			errorf_at(lc, list->items[i], "%s uses %s \"%s\", which is not defined; %s",
 				  owner, what, name, hint);
 			continue;
 		}
-		bool dup = false;
-		for (size_t j = 0; j < *nout; j++)
-			dup |= idx[j] == (size_t)at;
-		if (dup) {
+		if (seen[at]) {
 			errorf_at(lc, list->items[i], "%s lists %s \"%s\" twice; remove one",
 				  owner, what, name);
 			continue;
 		}
-		idx[(*nout)++] = (size_t)at;
+		seen[at] = 1;
+		idx[(*nout)++] = at;
 	}
+	free(seen);
 	return idx;
+}
+
+static long index_get(const struct strmap *m, const char *name)
+{
+	size_t i = strmap_get(m, name);
+	return i == STRMAP_NONE ? -1 : (long)i;
 }
 
 static long find_ca_idx(const struct config *c, const char *name)
 {
-	for (size_t i = 0; i < c->ncas; i++)
-		if (strcmp(c->cas[i].name, name) == 0)
-			return (long)i;
-	return -1;
+	return index_get(&c->ca_index, name);
 }
 
 static long find_store_idx(const struct config *c, const char *name)
 {
-	for (size_t i = 0; i < c->nstores; i++)
-		if (strcmp(c->stores[i].name, name) == 0)
-			return (long)i;
-	return -1;
+	return index_get(&c->store_index, name);
 }
 
-static long find_role_idx(const struct config *c, const char *name)
-{
-	for (size_t i = 0; i < c->nroles; i++)
-		if (strcmp(c->roles[i].name, name) == 0)
-			return (long)i;
-	return -1;
-}
+
 
 static void load_roles(struct loadctx *lc, const struct ynode *roles)
 {
@@ -407,6 +403,7 @@ static void load_roles(struct loadctx *lc, const struct ynode *roles)
 		const struct ynode *k = roles->keys[i], *v = roles->items[i];
 		struct conf_role *r = &cfg->roles[cfg->nroles++];
 		r->name = xstrdup(k->text);
+		strmap_put(&cfg->role_index, r->name, cfg->nroles - 1);
 		r->pos = pos_of(k);
 		check_name(lc, k, "role");
 		struct buf where = BUF_INIT;
@@ -414,9 +411,9 @@ static void load_roles(struct loadctx *lc, const struct ynode *roles)
 		if (expect(lc, v, YNODE_MAP, where.ptr)) {
 			check_keys(lc, v, role_keys, where.ptr);
 			r->cas = resolve_refs(lc, ymap_get(v, "cas"), "CA", where.ptr, &r->ncas,
-					      find_ca_idx, "define it under cas:");
+					      &cfg->ca_index, cfg->ncas, "define it under cas:");
 			r->stores = resolve_refs(lc, ymap_get(v, "stores"), "store", where.ptr,
-						 &r->nstores, find_store_idx,
+						 &r->nstores, &cfg->store_index, cfg->nstores,
 						 "define it under stores:");
 			const struct ynode *c = ymap_get(v, "caddy");
 			if (c)
@@ -461,8 +458,8 @@ static void load_hosts(struct loadctx *lc, const struct ynode *hosts)
 		if (v->kind == YNODE_SCALAR && v->plain && !*v->text)
 			errorf_at(lc, v, "%s has no roles; write `%s: [role]`", where.ptr, k->text);
 		else
-			h->roles = resolve_refs(lc, v, "role", where.ptr, &h->nroles, find_role_idx,
-						"define it under roles:");
+			h->roles = resolve_refs(lc, v, "role", where.ptr, &h->nroles,
+						&cfg->role_index, cfg->nroles, "define it under roles:");
 		buf_dispose(&where);
 	}
 }
@@ -471,28 +468,26 @@ static void load_hosts(struct loadctx *lc, const struct ynode *hosts)
 static void warn_unused(struct loadctx *lc)
 {
 	struct config *cfg = lc->cfg;
-	for (size_t i = 0; i < cfg->ncas; i++) {
-		if (cfg->cas[i].ensure != ENSURE_PRESENT)
-			continue;
-		bool used = false;
-		for (size_t r = 0; r < cfg->nroles && !used; r++)
-			for (size_t j = 0; j < cfg->roles[r].ncas; j++)
-				used |= cfg->roles[r].cas[j] == i;
-		if (!used)
+	unsigned char *ca_used = xcalloc(cfg->ncas ? cfg->ncas : 1, 1);
+	unsigned char *store_used = xcalloc(cfg->nstores ? cfg->nstores : 1, 1);
+	for (size_t r = 0; r < cfg->nroles; r++) {
+		for (size_t j = 0; j < cfg->roles[r].ncas; j++)
+			ca_used[cfg->roles[r].cas[j]] = 1;
+		for (size_t j = 0; j < cfg->roles[r].nstores; j++)
+			store_used[cfg->roles[r].stores[j]] = 1;
+	}
+	for (size_t i = 0; i < cfg->ncas; i++)
+		if (cfg->cas[i].ensure == ENSURE_PRESENT && !ca_used[i])
 			diag_add(lc->d, DIAG_WARNING, cfg->path, cfg->cas[i].pos.line,
 				 cfg->cas[i].pos.col, "CA \"%s\" is defined but no role uses it",
 				 cfg->cas[i].name);
-	}
-	for (size_t i = 0; i < cfg->nstores; i++) {
-		bool used = false;
-		for (size_t r = 0; r < cfg->nroles && !used; r++)
-			for (size_t j = 0; j < cfg->roles[r].nstores; j++)
-				used |= cfg->roles[r].stores[j] == i;
-		if (!used)
+	for (size_t i = 0; i < cfg->nstores; i++)
+		if (!store_used[i])
 			diag_add(lc->d, DIAG_WARNING, cfg->path, cfg->stores[i].pos.line,
 				 cfg->stores[i].pos.col,
 				 "store \"%s\" is defined but no role uses it", cfg->stores[i].name);
-	}
+	free(ca_used);
+	free(store_used);
 }
 
 static void load_all(struct loadctx *lc)
@@ -599,6 +594,9 @@ void config_free(struct config *c)
 		free(c->hosts[i].roles);
 	}
 	free(c->hosts);
+	strmap_dispose(&c->ca_index);
+	strmap_dispose(&c->store_index);
+	strmap_dispose(&c->role_index);
 	ytree_free(c->tree);
 	free(c->path);
 	free(c->dir);

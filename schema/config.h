@@ -8,6 +8,7 @@
 
 #include "schema/diag.h"
 #include "schema/yamltree.h"
+#include "util/strmap.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -82,6 +83,7 @@ struct config {
 	size_t nroles;
 	struct conf_host *hosts;
 	size_t nhosts;
+	struct strmap ca_index, store_index, role_index;	/* name -> index */
 	unsigned char digest[32];	/* SHA-256 of the file's bytes */
 	char *origin;			/* "trust.yaml" or "git URL @ commit", for headers */
 };

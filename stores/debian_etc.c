@@ -17,6 +17,7 @@
 #include "util/err.h"
 #include "util/fsutil.h"
 #include "util/rootfs.h"
+#include "util/strmap.h"
 #include "util/xalloc.h"
 
 #include <dirent.h>
@@ -33,50 +34,177 @@ struct ent {
 	char *name;
 	enum ent_type type;
 	char *target;		/* links */
-	const struct buf *content;	/* known content (sources, new bundle), or NULL */
+	const struct rh_info *info;	/* what rehash makes of it, when known (the new bundle) */
+	const struct deb_src *src;	/* the source a new pem link leads to, or NULL */
 	bool removed;
+	/* Where a target with a '/' leads, resolved once (it is outside the
+	 * directory, so the virtual state does not change it). */
+	bool ext_done, ext_ok, ext_isreg;
+	char *ext_path;
+};
+
+/* Resolved directories, shared by both listings of a run: thousands of links
+ * lead into the same few directories, which need resolving only once. */
+struct dircache {
+	struct strmap map;	/* in-root directory -> index into resolved[] */
+	char **keys, **resolved;
+	size_t n, alloc;
 };
 
 struct listing {
 	struct ent *e;
 	size_t n, alloc;
+	struct strmap by_name;	/* live entries only */
 	char *etc_inroot;	/* resolved in-root path of /etc/ssl/certs */
 	const char *root;
+	struct dircache *dirs;
 };
+
+static void dircache_dispose(struct dircache *c)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		free(c->keys[i]);
+		free(c->resolved[i]);
+	}
+	free(c->keys);
+	free(c->resolved);
+	strmap_dispose(&c->map);
+	memset(c, 0, sizeof(*c));
+}
+
+/* Collapse the leading "../" of a link target that climbs out of the
+ * directory: safe lexically, because etc_inroot is resolved and has no links.
+ * Returns NULL when anything else is left to interpret. */
+static char *climb(const struct listing *l, const char *target)
+{
+	if (target[0] == '/')
+		return xstrdup(target);
+	size_t keep = strlen(l->etc_inroot);
+	const char *t = target;
+	while (!strncmp(t, "../", 3)) {
+		while (keep > 0 && l->etc_inroot[keep - 1] != '/')
+			keep--;
+		if (keep > 0)
+			keep--;		/* drop the slash too */
+		t += 3;
+	}
+	return xasprintf("%.*s/%s", (int)keep, l->etc_inroot, t);
+}
+
+/* root_resolve for a link target, with its directory looked up in the cache:
+ * only the last component is examined on disk. */
+static int resolve_target(const struct listing *l, const char *target, struct buf *out)
+{
+	char *path = climb(l, target);
+	int rc = -1;
+	char *slash = strrchr(path, '/');
+	bool plain = !strstr(path, "/./") && !strstr(path, "/../") && !strstr(path, "//") &&
+		     slash && slash[1] && strcmp(slash + 1, ".") && strcmp(slash + 1, "..");
+	if (!plain || !l->dirs || slash == path) {
+		rc = root_resolve(l->root, path, out);
+		free(path);
+		return rc;
+	}
+	*slash = '\0';
+	struct dircache *c = l->dirs;
+	size_t i = strmap_get(&c->map, path);
+	if (i == STRMAP_NONE) {
+		struct buf d = BUF_INIT;
+		if (root_resolve(l->root, path, &d) < 0) {
+			buf_dispose(&d);
+			free(path);
+			return -1;
+		}
+		ARRAY_GROW(c->keys, c->n + 1, c->alloc);
+		c->resolved = xrealloc(c->resolved, c->alloc * sizeof(*c->resolved));
+		c->keys[c->n] = xstrdup(path);
+		c->resolved[c->n] = buf_detach(&d);
+		i = c->n++;
+		strmap_put(&c->map, c->keys[i], i);
+	}
+	const char *dir = c->resolved[i];
+	char *full = xasprintf("%s/%s", strcmp(dir, "/") ? dir : "", slash + 1);
+	char *host = root_join(l->root, full);
+	struct stat st;
+	if (lstat(host, &st) == 0 && S_ISLNK(st.st_mode)) {
+		rc = root_resolve(l->root, full, out);	/* a link: follow it properly */
+	} else {
+		buf_reset(out);
+		buf_puts(out, full);
+		rc = 0;
+	}
+	free(host);
+	free(full);
+	free(path);
+	return rc;
+}
+
+static void ent_forget_target(struct ent *e)
+{
+	free(e->target);
+	free(e->ext_path);
+	e->target = e->ext_path = NULL;
+	e->ext_done = e->ext_ok = e->ext_isreg = false;
+	e->info = NULL;
+	e->src = NULL;
+}
 
 static void listing_dispose(struct listing *l)
 {
 	for (size_t i = 0; i < l->n; i++) {
+		ent_forget_target(&l->e[i]);
 		free(l->e[i].name);
-		free(l->e[i].target);
 	}
 	free(l->e);
 	free(l->etc_inroot);
+	strmap_dispose(&l->by_name);
 	memset(l, 0, sizeof(*l));
 }
 
 static struct ent *listing_find(const struct listing *l, const char *name)
 {
-	for (size_t i = 0; i < l->n; i++)
-		if (!l->e[i].removed && !strcmp(l->e[i].name, name))
-			return &l->e[i];
-	return NULL;
+	size_t i = strmap_get(&l->by_name, name);
+	return i == STRMAP_NONE ? NULL : &l->e[i];
+}
+
+static void listing_remove(struct listing *l, struct ent *e)
+{
+	e->removed = true;
+	strmap_put(&l->by_name, e->name, STRMAP_NONE);
 }
 
 static struct ent *listing_put(struct listing *l, const char *name)
 {
 	struct ent *e = listing_find(l, name);
 	if (e) {
-		free(e->target);
-		e->target = NULL;
-		e->content = NULL;
+		ent_forget_target(e);
 		return e;
 	}
 	ARRAY_GROW(l->e, l->n + 1, l->alloc);
-	e = &l->e[l->n++];
+	e = &l->e[l->n];
 	memset(e, 0, sizeof(*e));
 	e->name = xstrdup(name);
+	strmap_put(&l->by_name, e->name, l->n);
+	l->n++;
 	return e;
+}
+
+/* Resolve (once) a link target that leads out of the directory. */
+static void ent_resolve_ext(const struct listing *l, struct ent *e)
+{
+	if (e->ext_done)
+		return;
+	e->ext_done = true;
+	struct buf r = BUF_INIT;
+	if (resolve_target(l, e->target, &r) == 0) {
+		e->ext_ok = true;
+		e->ext_path = buf_detach(&r);
+		char *host = root_join(l->root, e->ext_path);
+		struct stat st;
+		e->ext_isreg = stat(host, &st) == 0 && S_ISREG(st.st_mode);
+		free(host);
+	}
+	buf_dispose(&r);
 }
 
 static int read_listing(const char *root, struct listing *l)
@@ -126,51 +254,41 @@ static int read_listing(const char *root, struct listing *l)
 struct vres {
 	const struct ent *ent;	/* final entry inside the directory, or NULL */
 	bool in_dir;		/* the target is (or would be) an entry of the directory */
+	bool ext_isreg;		/* outside it: a regular file */
 	char *path;		/* in-root path of the final target */
 };
 
 static bool vresolve(const struct listing *l, const char *name, struct vres *out)
 {
-	char *cur = xstrdup(name);
+	const char *cur = name;
 	memset(out, 0, sizeof(*out));
 	for (int depth = 0; depth < 40; depth++) {
-		const struct ent *e = listing_find(l, cur);
+		struct ent *e = listing_find(l, cur);
 		if (!e || e->type != ENT_LINK) {
 			/* The virtual listing is the truth for the directory itself: a
 			 * name it does not hold is missing, whatever is on disk now. */
 			out->ent = e;
 			out->in_dir = true;
 			out->path = xasprintf("%s/%s", l->etc_inroot, cur);
-			free(cur);
 			return true;
 		}
-		const char *t = e->target;
-		if (!strchr(t, '/')) {
-			free(cur);
-			cur = xstrdup(t);
+		if (!strchr(e->target, '/')) {
+			cur = e->target;
 			continue;
 		}
-		char *joined = t[0] == '/' ? xstrdup(t) : xasprintf("%s/%s", l->etc_inroot, t);
-		struct buf r = BUF_INIT;
-		int rc = root_resolve(l->root, joined, &r);
-		free(joined);
-		free(cur);
-		cur = NULL;
-		if (rc < 0) {
-			buf_dispose(&r);
+		ent_resolve_ext(l, e);
+		if (!e->ext_ok)
 			return false;
-		}
-		const char *slash = strrchr(r.ptr, '/');
-		size_t dirlen = (size_t)(slash - r.ptr);
-		if (dirlen == strlen(l->etc_inroot) && !strncmp(r.ptr, l->etc_inroot, dirlen)) {
-			cur = xstrdup(slash + 1);	/* back into the directory */
-			buf_dispose(&r);
+		const char *r = e->ext_path, *slash = strrchr(r, '/');
+		size_t dirlen = (size_t)(slash - r);
+		if (dirlen == strlen(l->etc_inroot) && !strncmp(r, l->etc_inroot, dirlen)) {
+			cur = slash + 1;	/* back into the directory */
 			continue;
 		}
-		out->path = buf_detach(&r);
+		out->path = xstrdup(r);
+		out->ext_isreg = e->ext_isreg;
 		return true;
 	}
-	free(cur);
 	return false;
 }
 
@@ -180,14 +298,10 @@ static bool is_regular_file_virtual(const struct listing *l, const char *name)
 	if (!vresolve(l, name, &v))
 		return false;
 	bool ok;
-	if (v.in_dir) {
-		ok = v.ent && (v.ent->type == ENT_FILE || v.ent->content);
-	} else {
-		char *host = root_join(l->root, v.path);
-		struct stat st;
-		ok = stat(host, &st) == 0 && S_ISREG(st.st_mode);
-		free(host);
-	}
+	if (v.in_dir)
+		ok = v.ent && (v.ent->type == ENT_FILE || v.ent->info);
+	else
+		ok = v.ext_isreg;
 	free(v.path);
 	return ok;
 }
@@ -211,35 +325,48 @@ static bool points_into_sources(const struct listing *l, const struct ent *e)
 	return in;
 }
 
-struct read_ctx {
+struct info_ctx {
 	const struct listing *l;
 };
 
-static int read_virtual(void *arg, const char *name, struct buf *content)
+/* What rehash makes of an entry: from the parsed source when the entry is a
+ * link trustform adds for a plain one-certificate PEM file, else from bytes. */
+static void entry_info(void *arg, const char *name, struct rh_info *out)
 {
-	const struct listing *l = ((struct read_ctx *)arg)->l;
+	const struct listing *l = ((struct info_ctx *)arg)->l;
 	const struct ent *e = listing_find(l, name);
-	if (e && e->content) {
-		buf_add(content, e->content->ptr, e->content->len);
-		return 0;
+	memset(out, 0, sizeof(*out));
+	out->kind = RH_SKIP;
+	if (e && e->src) {
+		const struct deb_src *s = e->src;
+		if (s->parsed_ok && s->certs.pem && s->certs.n == 1 && !s->certs.other_blocks) {
+			const struct cert *c = s->certs.items[0];
+			out->kind = RH_CERT;
+			out->hash = c->subject_hash;
+			memcpy(out->sha1, c->sha1, sizeof(out->sha1));
+			return;
+		}
+		rehash_info_from_bytes(s->bytes.ptr, s->bytes.len, out);
+		return;
+	}
+	if (e && e->info) {
+		*out = *e->info;
+		return;
 	}
 	struct vres v;
 	if (!vresolve(l, name, &v))
-		return -1;
-	if (v.ent && v.ent->content) {
-		buf_add(content, v.ent->content->ptr, v.ent->content->len);
-		free(v.path);
-		return 0;
+		return;
+	struct buf content = BUF_INIT;
+	if (v.ent && v.ent->info) {
+		*out = *v.ent->info;
+	} else if (!(v.in_dir && !v.ent)) {
+		char *host = root_join(l->root, v.path);
+		if (buf_read_file(&content, host) == 0)
+			rehash_info_from_bytes(content.ptr, content.len, out);
+		free(host);
 	}
-	if (v.in_dir && !v.ent) {
-		free(v.path);
-		return -1;
-	}
-	char *host = root_join(l->root, v.path);
-	int rc = buf_read_file(content, host);
-	free(host);
+	buf_dispose(&content);
 	free(v.path);
-	return rc;
 }
 
 static char *link_target_for(const struct listing *l, const char *inroot)
@@ -259,26 +386,86 @@ static void build_bundle(const struct deb_state *st, struct buf *bundle)
 	}
 }
 
+/* What rehash makes of the new bundle, without building a big one: any two
+ * certificate blocks make it skip the file. */
+static void bundle_info(const struct deb_state *st, struct rh_info *out)
+{
+	static const char mark[] = "-----BEGIN CERTIFICATE-----";
+	size_t blocks = 0;
+	for (size_t i = 0; i < st->nbundle && blocks < 2; i++) {
+		const struct buf *b = &st->bundle[i]->bytes;
+		for (const char *p = b->ptr; blocks < 2 &&
+		     (p = memmem(p, b->len - (size_t)(p - b->ptr), mark, sizeof(mark) - 1));
+		     p += sizeof(mark) - 1)
+			blocks++;
+	}
+	if (blocks >= 2) {
+		memset(out, 0, sizeof(*out));
+		out->kind = RH_SKIP;
+		return;
+	}
+	struct buf small = BUF_INIT;
+	build_bundle(st, &small);
+	rehash_info_from_bytes(small.ptr, small.len, out);
+	buf_dispose(&small);
+}
+
+/* Whether the file at host holds exactly the bundle of the sources: read in
+ * chunks and compared piece by piece, never held whole. */
+static bool bundle_matches(const struct deb_state *st, const char *host, bool *exists)
+{
+	FILE *f = fopen(host, "rb");
+	*exists = f != NULL;
+	if (!f)
+		return false;
+	char chunk[65536];
+	bool same = true;
+	for (size_t i = 0; i < st->nbundle && same; i++) {
+		const struct buf *b = &st->bundle[i]->bytes;
+		size_t off = 0;
+		while (same && off < b->len) {
+			size_t want = b->len - off < sizeof(chunk) ? b->len - off : sizeof(chunk);
+			same = fread(chunk, 1, want, f) == want && !memcmp(chunk, b->ptr + off, want);
+			off += want;
+		}
+		if (same && b->len && b->ptr[b->len - 1] != '\n')
+			same = fgetc(f) == '\n';
+	}
+	if (same)
+		same = fgetc(f) == EOF;
+	fclose(f);
+	return same;
+}
+
 /* The directory as --fresh leaves it: copy of actual, then the fresh steps. */
 static void compute_desired(const struct deb_state *st, const struct listing *actual,
-			    const struct buf *bundle, struct listing *want)
+			    const struct rh_info *bundle, struct listing *want, struct dircache *dirs)
 {
 	memset(want, 0, sizeof(*want));
 	want->root = actual->root;
 	want->etc_inroot = xstrdup(actual->etc_inroot);
+	want->dirs = dirs;
 	for (size_t i = 0; i < actual->n; i++) {
-		struct ent *e = listing_put(want, actual->e[i].name);
-		e->type = actual->e[i].type;
-		e->target = actual->e[i].target ? xstrdup(actual->e[i].target) : NULL;
+		const struct ent *a = &actual->e[i];
+		struct ent *e = listing_put(want, a->name);
+		e->type = a->type;
+		e->target = a->target ? xstrdup(a->target) : NULL;
+		if (a->target && strchr(a->target, '/')) {
+			ent_resolve_ext(actual, (struct ent *)a);	/* resolve once, share */
+			e->ext_done = true;
+			e->ext_ok = a->ext_ok;
+			e->ext_isreg = a->ext_isreg;
+			e->ext_path = a->ext_path ? xstrdup(a->ext_path) : NULL;
+		}
 	}
 	/* --fresh: drop links into the source trees, then links that lead nowhere. */
 	for (size_t i = 0; i < want->n; i++)
 		if (points_into_sources(actual, &want->e[i]))
-			want->e[i].removed = true;
+			listing_remove(want, &want->e[i]);
 	for (size_t i = 0; i < want->n; i++)
 		if (!want->e[i].removed && want->e[i].type == ENT_LINK &&
 		    !is_regular_file_virtual(want, want->e[i].name))
-			want->e[i].removed = true;
+			listing_remove(want, &want->e[i]);
 	/* add(): one link per source, later ones win the name. */
 	for (size_t i = 0; i < st->nbundle; i++) {
 		const struct deb_src *s = st->bundle[i];
@@ -288,11 +475,11 @@ static void compute_desired(const struct deb_state *st, const struct listing *ac
 		e = listing_put(want, s->pem_name);
 		e->type = ENT_LINK;
 		e->target = link_target_for(want, s->inroot);
-		e->content = &s->bytes;
+		e->src = s;
 	}
 	struct ent *b = listing_put(want, DEB_BUNDLE);
 	b->type = ENT_FILE;
-	b->content = bundle;
+	b->info = bundle;
 
 	/* openssl rehash over the result. */
 	struct rh_entry *rh = xcalloc(want->n ? want->n : 1, sizeof(*rh));
@@ -307,15 +494,15 @@ static void compute_desired(const struct deb_state *st, const struct listing *ac
 	}
 	struct rh_link *links;
 	size_t nlinks;
-	struct read_ctx rc = { want };
-	rehash_compute(rh, nrh, read_virtual, &rc, &links, &nlinks);
+	struct info_ctx ic = { want };
+	rehash_compute(rh, nrh, entry_info, &ic, &links, &nlinks);
 	free(rh);
 	for (size_t i = 0; i < want->n; i++)
-		if (want->e[i].type == ENT_LINK && rehash_is_hash_name(want->e[i].name))
-			want->e[i].removed = true;
+		if (!want->e[i].removed && want->e[i].type == ENT_LINK &&
+		    rehash_is_hash_name(want->e[i].name))
+			listing_remove(want, &want->e[i]);
 	for (size_t i = 0; i < nlinks; i++) {
 		struct ent *e = listing_put(want, links[i].name);
-		e->removed = false;
 		e->type = ENT_LINK;
 		e->target = xstrdup(links[i].target);
 	}
@@ -339,27 +526,27 @@ static bool same_link(const struct listing *a, const struct ent *x, const struct
 }
 
 struct etc_work {
+	struct dircache dirs;
 	struct listing actual, want;
-	struct buf bundle, old_bundle;
-	bool bundle_exists;
+	struct rh_info bundle_info;
+	bool bundle_exists, bundle_same;
 };
 
 static int work_load(const struct deb_state *st, struct etc_work *w)
 {
 	memset(w, 0, sizeof(*w));
-	buf_init(&w->bundle);
-	buf_init(&w->old_bundle);
 	if (read_listing(st->root, &w->actual) < 0)
 		return -1;
+	w->actual.dirs = &w->dirs;
 	if (!w->actual.etc_inroot)
 		return -1;
-	build_bundle(st, &w->bundle);
 	char *bpath = xasprintf("%s/%s", w->actual.etc_inroot, DEB_BUNDLE);
 	char *host = root_join(st->root, bpath);
-	w->bundle_exists = buf_read_file(&w->old_bundle, host) == 0;
+	w->bundle_same = bundle_matches(st, host, &w->bundle_exists);
 	free(host);
 	free(bpath);
-	compute_desired(st, &w->actual, &w->bundle, &w->want);
+	bundle_info(st, &w->bundle_info);
+	compute_desired(st, &w->actual, &w->bundle_info, &w->want, &w->dirs);
 	return 0;
 }
 
@@ -367,8 +554,7 @@ static void work_dispose(struct etc_work *w)
 {
 	listing_dispose(&w->actual);
 	listing_dispose(&w->want);
-	buf_dispose(&w->bundle);
-	buf_dispose(&w->old_bundle);
+	dircache_dispose(&w->dirs);
 }
 
 /* With no sources at all update-ca-certificates writes no bundle; neither do we. */
@@ -376,7 +562,7 @@ static bool bundle_needs_write(const struct deb_state *st, const struct etc_work
 {
 	if (!w->bundle_exists)
 		return st->nbundle > 0;
-	return !buf_equal(&w->old_bundle, w->bundle.ptr, w->bundle.len);
+	return !w->bundle_same;
 }
 
 int deb_etc_check(const struct deb_state *st, struct deb_etc_diff *diff)
@@ -495,9 +681,12 @@ int deb_etc_apply(const struct deb_state *st, struct buf *hook_lines,
 		}
 	}
 	if (bundle_needs_write(st, &w)) {
+		struct buf bundle = BUF_INIT;
+		build_bundle(st, &bundle);
 		char *path = xasprintf("%s/%s", etc_host, DEB_BUNDLE);
-		int r = atomic_write(path, w.bundle.ptr, w.bundle.len, 0644);
+		int r = atomic_write(path, bundle.ptr, bundle.len, 0644);
 		free(path);
+		buf_dispose(&bundle);
 		if (r < 0)
 			goto out_host;
 	}

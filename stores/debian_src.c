@@ -12,6 +12,7 @@
 #include "util/xalloc.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,19 +97,25 @@ static void parse_conf(struct deb_state *st)
 
 /* --- walking a tree as find -L does ------------------------------------------ */
 
+struct found {
+	char *rel;	/* path below the walked directory, as find -L prints it */
+	char *host;	/* where to read it */
+};
+
 struct walk {
 	const char *root;
-	char **rels;
+	struct found *files;
 	size_t n, alloc;
 	dev_t devs[64];
 	ino_t inos[64];
 	int depth;
 };
 
-static void walk_dir(struct walk *w, const char *inroot_dir, const char *rel_prefix)
+/* inroot_dir is where find would be; host_dir is that directory resolved. */
+static void walk_dir(struct walk *w, const char *inroot_dir, const char *host_dir,
+		     const char *rel_prefix)
 {
-	char *host = root_resolve_host(w->root, inroot_dir);
-	DIR *d = host ? opendir(host) : NULL;
+	DIR *d = opendir(host_dir);
 	struct stat dst;
 	if (!d || fstat(dirfd(d), &dst) < 0 || w->depth >= 64)
 		goto out;
@@ -122,73 +129,99 @@ static void walk_dir(struct walk *w, const char *inroot_dir, const char *rel_pre
 	while ((de = readdir(d)) != NULL) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
-		char *child = xasprintf("%s/%s", inroot_dir, de->d_name);
+		struct stat st;
+		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		char *host;
+		if (S_ISLNK(st.st_mode)) {
+			/* -L: follow it, the way the root itself would */
+			char *child = xasprintf("%s/%s", inroot_dir, de->d_name);
+			host = root_resolve_host(w->root, child);
+			free(child);
+			if (!host || stat(host, &st) < 0) {
+				free(host);
+				continue;
+			}
+		} else {
+			host = xasprintf("%s/%s", host_dir, de->d_name);
+		}
 		char *rel = *rel_prefix ? xasprintf("%s/%s", rel_prefix, de->d_name)
 					: xstrdup(de->d_name);
-		char *chost = root_resolve_host(w->root, child);
-		struct stat st;
-		if (chost && stat(chost, &st) == 0) {
-			if (S_ISDIR(st.st_mode)) {
-				walk_dir(w, child, rel);
-			} else if (S_ISREG(st.st_mode)) {
-				size_t n = strlen(de->d_name);
-				if (n >= 4 && !strcmp(de->d_name + n - 4, ".crt")) {
-					ARRAY_GROW(w->rels, w->n + 1, w->alloc);
-					w->rels[w->n++] = rel;
-					rel = NULL;
-				}
-			}
+		size_t n = strlen(de->d_name);
+		if (S_ISDIR(st.st_mode)) {
+			char *child = xasprintf("%s/%s", inroot_dir, de->d_name);
+			walk_dir(w, child, host, rel);
+			free(child);
+		} else if (S_ISREG(st.st_mode) && n >= 4 && !strcmp(de->d_name + n - 4, ".crt")) {
+			ARRAY_GROW(w->files, w->n + 1, w->alloc);
+			w->files[w->n].rel = rel;
+			w->files[w->n].host = host;
+			w->n++;
+			continue;
 		}
-		free(chost);
-		free(child);
 		free(rel);
+		free(host);
 	}
 	w->depth--;
 out:
 	if (d)
 		closedir(d);
-	free(host);
 }
 
-static int strp_cmp(const void *a, const void *b)
+static int found_cmp(const void *a, const void *b)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	return strcmp(((const struct found *)a)->rel, ((const struct found *)b)->rel);
 }
 
-static int load_src(struct deb_src *s, const char *root, const char *dir, const char *rel,
-		    bool local)
+static void src_init(struct deb_src *s, const char *dir, const char *rel, bool local)
 {
 	memset(s, 0, sizeof(*s));
 	s->rel = xstrdup(rel);
 	s->inroot = xasprintf("%s/%s", dir, rel);
 	s->pem_name = deb_pem_name(s->inroot);
 	s->local = local;
-	char *host = root_resolve_host(root, s->inroot);
-	int rc = host ? buf_read_file(&s->bytes, host) : -1;
-	free(host);
-	if (rc < 0)
+}
+
+static int src_read(struct deb_src *s, const char *host)
+{
+	if (!host || buf_read_file(&s->bytes, host) < 0)
 		return -1;
 	s->parsed_ok = cert_list_parse(&s->certs, s->bytes.ptr, s->bytes.len) == 0 &&
 		       s->certs.n > 0;
 	return 0;
 }
 
+static int load_src(struct deb_src *s, const char *root, const char *dir, const char *rel,
+		    bool local)
+{
+	src_init(s, dir, rel, local);
+	char *host = root_resolve_host(root, s->inroot);
+	int rc = src_read(s, host);
+	free(host);
+	return rc;
+}
+
 static void load_tree(struct deb_state *st, const char *dir, bool local, struct deb_src **arr,
 		      size_t *n, size_t *alloc)
 {
 	struct walk w = { .root = st->root };
-	walk_dir(&w, dir, "");
+	char *host = root_resolve_host(st->root, dir);
+	if (host)
+		walk_dir(&w, dir, host, "");
+	free(host);
 	if (w.n > 1)
-		qsort(w.rels, w.n, sizeof(*w.rels), strp_cmp);
+		qsort(w.files, w.n, sizeof(*w.files), found_cmp);
 	for (size_t i = 0; i < w.n; i++) {
 		ARRAY_GROW(*arr, *n + 1, *alloc);
-		if (load_src(&(*arr)[*n], st->root, dir, w.rels[i], local) == 0)
+		src_init(&(*arr)[*n], dir, w.files[i].rel, local);
+		if (src_read(&(*arr)[*n], w.files[i].host) == 0)
 			(*n)++;
 		else
 			src_dispose(&(*arr)[*n]);
-		free(w.rels[i]);
+		free(w.files[i].rel);
+		free(w.files[i].host);
 	}
-	free(w.rels);
+	free(w.files);
 }
 
 static struct deb_src *find_distro(struct deb_state *st, const char *name)

@@ -136,11 +136,11 @@ static bool has_cert_extension(const char *name)
 	       !strcasecmp(ext, "crl");
 }
 
-static size_t count_cert_begins(const struct buf *b)
+static size_t count_cert_begins(const char *p, size_t len)
 {
 	static const char mark[] = "-----BEGIN CERTIFICATE-----";
 	size_t n = 0;
-	const char *p = b->ptr, *end = b->ptr + b->len;
+	const char *end = p + len;
 	while ((p = memmem(p, (size_t)(end - p), mark, sizeof(mark) - 1)) != NULL) {
 		n++;
 		p += sizeof(mark) - 1;
@@ -148,38 +148,42 @@ static size_t count_cert_begins(const struct buf *b)
 	return n;
 }
 
-static void do_file(struct table *t, const struct rh_entry *e, rh_read_fn read, void *ctx)
+void rehash_info_from_bytes(const void *data, size_t len, struct rh_info *out)
 {
-	struct buf content = BUF_INIT;
-	if (!has_cert_extension(e->name) || read(ctx, e->name, &content) < 0)
-		goto out;
+	memset(out, 0, sizeof(*out));
+	out->kind = RH_SKIP;
 	/* Two certificate blocks always mean "not exactly one" (or a parse error):
 	 * skip without parsing a whole bundle. */
-	if (count_cert_begins(&content) >= 2)
-		goto out;
-	BIO *bio = BIO_new_mem_buf(content.ptr, (int)content.len);
+	if (count_cert_begins(data, len) >= 2)
+		return;
+	BIO *bio = BIO_new_mem_buf(data, (int)len);
 	STACK_OF(X509_INFO) *inf = PEM_X509_INFO_read_bio(bio, NULL, NULL, NULL);
 	BIO_free(bio);
 	ERR_clear_error();
 	if (inf && sk_X509_INFO_num(inf) == 1) {
 		X509_INFO *x = sk_X509_INFO_value(inf, 0);
-		unsigned char digest[EVP_MAX_MD_SIZE];
 		unsigned int dlen = 0;
 		if (x->x509) {
-			X509_digest(x->x509, EVP_sha1(), digest, &dlen);
-			add_entry(t, 0, X509_NAME_hash_ex(X509_get_subject_name(x->x509), NULL, NULL,
-							  NULL),
-				  e->name, digest, true, NO_ID);
+			out->kind = RH_CERT;
+			X509_digest(x->x509, EVP_sha1(), out->sha1, &dlen);
+			out->hash = X509_NAME_hash_ex(X509_get_subject_name(x->x509), NULL, NULL, NULL);
 		} else if (x->crl) {
-			X509_CRL_digest(x->crl, EVP_sha1(), digest, &dlen);
-			add_entry(t, 1, X509_NAME_hash_ex(X509_CRL_get_issuer(x->crl), NULL, NULL,
-							  NULL),
-				  e->name, digest, true, NO_ID);
+			out->kind = RH_CRL;
+			X509_CRL_digest(x->crl, EVP_sha1(), out->sha1, &dlen);
+			out->hash = X509_NAME_hash_ex(X509_CRL_get_issuer(x->crl), NULL, NULL, NULL);
 		}
 	}
 	sk_X509_INFO_pop_free(inf, X509_INFO_free);
-out:
-	buf_dispose(&content);
+}
+
+static void do_file(struct table *t, const struct rh_entry *e, rh_info_fn info, void *ctx)
+{
+	struct rh_info i;
+	if (!has_cert_extension(e->name))
+		return;
+	info(ctx, e->name, &i);
+	if (i.kind != RH_SKIP)
+		add_entry(t, i.kind == RH_CRL, i.hash, e->name, i.sha1, true, NO_ID);
 }
 
 static int entry_cmp(const void *a, const void *b)
@@ -197,7 +201,7 @@ static void push_link(struct rh_link **out, size_t *n, size_t *alloc, const stru
 	(*n)++;
 }
 
-void rehash_compute(const struct rh_entry *entries, size_t n, rh_read_fn read, void *ctx,
+void rehash_compute(const struct rh_entry *entries, size_t n, rh_info_fn info, void *ctx,
 		    struct rh_link **out, size_t *nout)
 {
 	struct table t = { 0 };
@@ -214,7 +218,7 @@ void rehash_compute(const struct rh_entry *entries, size_t n, rh_read_fn read, v
 		if (e->is_link && rehash_is_hash_name(e->name) && e->target)
 			handle_symlink(&t, e);
 		else
-			do_file(&t, e, read, ctx);
+			do_file(&t, e, info, ctx);
 	}
 	for (size_t bi = 0; bi < t.n; bi++) {
 		struct bucket *b = &t.b[bi];

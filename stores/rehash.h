@@ -22,12 +22,23 @@ struct rh_link {
 	char *target;		/* the file name it points to */
 };
 
-/* Give the content of a directory entry (following links), or -1 if it cannot
- * be opened, as BIO_new_file would fail. */
+/* What rehash makes of one file: nothing, or one certificate or CRL. */
+struct rh_info {
+	enum { RH_SKIP, RH_CERT, RH_CRL } kind;
+	unsigned long hash;		/* subject (CRL: issuer) name hash */
+	unsigned char sha1[20];		/* digest that tells duplicates apart */
+};
+
+/* Describe a directory entry (following links) with a recognised extension.
+ * A caller that knows the content may answer without reading it; otherwise
+ * rehash_info_from_bytes does what `openssl rehash` does with the bytes. */
+typedef void (*rh_info_fn)(void *ctx, const char *name, struct rh_info *out);
+void rehash_info_from_bytes(const void *data, size_t len, struct rh_info *out);
+/* The content of a file opened by name, for callers that just read it. */
 typedef int (*rh_read_fn)(void *ctx, const char *name, struct buf *content);
 
 /* entries need not be sorted. Returns the hash links that exist afterwards. */
-void rehash_compute(const struct rh_entry *entries, size_t n, rh_read_fn read, void *ctx,
+void rehash_compute(const struct rh_entry *entries, size_t n, rh_info_fn info, void *ctx,
 		    struct rh_link **out, size_t *nout);
 void rehash_links_free(struct rh_link *links, size_t n);
 /* True for names rehash treats as its own links: 8 hex digits, '.', [r] digits. */

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -43,7 +44,7 @@ void buf_grow(struct buf *b, size_t extra)
 	size_t need = b->len + extra + 1;
 	if (need <= b->cap)
 		return;
-	size_t cap = b->cap ? b->cap : 64;
+	size_t cap = b->cap ? b->cap : (need < 64 ? 64 : need);
 	while (cap < need)
 		cap *= 2;
 	if (b->cap) {
@@ -111,12 +112,19 @@ bool buf_equal(const struct buf *b, const void *data, size_t len)
 int buf_read_file(struct buf *b, const char *path)
 {
 	struct buf tmp = BUF_INIT;
+	struct stat st;
+	char probe[4096];
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
+	/* Size the buffer from the file: thousands of small certificates must not
+	 * each reserve a large chunk. Small reads past the end detect a file that
+	 * grew meanwhile (and serve files whose size stat cannot tell). */
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0)
+		buf_grow(&tmp, (size_t)st.st_size);
 	for (;;) {
-		buf_grow(&tmp, 65536);
-		ssize_t n = read(fd, tmp.ptr + tmp.len, tmp.cap - tmp.len - 1);
+		size_t room = tmp.cap ? tmp.cap - tmp.len - 1 : 0;
+		ssize_t n = room ? read(fd, tmp.ptr + tmp.len, room) : read(fd, probe, sizeof(probe));
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -128,8 +136,12 @@ int buf_read_file(struct buf *b, const char *path)
 		}
 		if (n == 0)
 			break;
-		tmp.len += (size_t)n;
-		tmp.ptr[tmp.len] = '\0';
+		if (room) {
+			tmp.len += (size_t)n;
+			tmp.ptr[tmp.len] = '\0';
+		} else {
+			buf_add(&tmp, probe, (size_t)n);
+		}
 	}
 	close(fd);
 	buf_dispose(b);

@@ -16,7 +16,14 @@ char *root_join(const char *root, const char *p)
 {
 	if (!root || !*root)
 		return xstrdup(p);
-	return xasprintf("%s%s%s", root, p[0] == '/' ? "" : "/", p);
+	size_t rl = strlen(root), pl = strlen(p);
+	bool slash = p[0] != '/';
+	char *out = xmalloc(rl + slash + pl + 1);
+	memcpy(out, root, rl);
+	if (slash)
+		out[rl] = '/';
+	memcpy(out + rl + slash, p, pl + 1);
+	return out;
 }
 
 char *path_normalize(const char *abs)
@@ -57,74 +64,65 @@ bool path_is_under(const char *path, const char *dir)
 int root_resolve(const char *root, const char *inroot_abs, struct buf *out)
 {
 	struct buf done = BUF_INIT;	/* resolved prefix, in-root, no trailing slash */
-	struct buf rest = BUF_INIT;	/* components still to walk */
+	struct buf rest = BUF_INIT;	/* components still to walk, from pos */
+	struct buf host = BUF_INIT;	/* root + done, for lstat */
+	size_t rootlen = root ? strlen(root) : 0, pos = 0;
 	int hops = 0, rc = -1;
 	bool missing = false;
 
 	buf_puts(&rest, inroot_abs);
-	while (rest.len) {
-		const char *p = rest.ptr;
-		while (*p == '/')
-			p++;
-		if (!*p)
+	for (;;) {
+		while (pos < rest.len && rest.ptr[pos] == '/')
+			pos++;
+		if (pos >= rest.len)
 			break;
-		const char *e = strchr(p, '/');
-		size_t n = e ? (size_t)(e - p) : strlen(p);
-		char *comp = xstrndup(p, n);
-		char *remaining = xstrdup(p + n);
-		buf_reset(&rest);
-		buf_puts(&rest, remaining);
-		free(remaining);
-
-		if (strcmp(comp, ".") == 0) {
-			free(comp);
+		const char *p = rest.ptr + pos;
+		size_t n = strcspn(p, "/");
+		pos += n;
+		if (n == 1 && p[0] == '.')
 			continue;
-		}
-		if (strcmp(comp, "..") == 0) {
+		if (n == 2 && p[0] == '.' && p[1] == '.') {
 			char *slash = strrchr(done.ptr, '/');
 			buf_truncate(&done, slash ? (size_t)(slash - done.ptr) : 0);
-			free(comp);
 			continue;
 		}
 		size_t before = done.len;
 		buf_putc(&done, '/');
-		buf_puts(&done, comp);
-		free(comp);
+		buf_add(&done, p, n);
 		if (missing)
 			continue;
 
-		char *host = root_join(root, done.ptr);
+		buf_reset(&host);
+		buf_add(&host, root, rootlen);
+		buf_add(&host, done.ptr, done.len);
 		struct stat st;
-		if (lstat(host, &st) < 0) {
+		if (lstat(host.ptr, &st) < 0) {
 			missing = true;	/* the rest is taken lexically */
-			free(host);
 			continue;
 		}
-		if (S_ISLNK(st.st_mode)) {
-			char target[PATH_MAX];
-			ssize_t len = readlink(host, target, sizeof(target) - 1);
-			if (len < 0) {
-				err_set_errno(errno, "%s: cannot read link", host);
-				free(host);
-				goto out;
-			}
-			target[len] = '\0';
-			if (++hops > MAX_LINK_HOPS) {
-				err_set("%s: too many levels of symbolic links", host);
-				free(host);
-				goto out;
-			}
-			buf_truncate(&done, before);
-			if (target[0] == '/')
-				buf_reset(&done);
-			struct buf next = BUF_INIT;
-			buf_puts(&next, target);
-			buf_putc(&next, '/');
-			buf_add(&next, rest.ptr, rest.len);
-			buf_dispose(&rest);
-			rest = next;
+		if (!S_ISLNK(st.st_mode))
+			continue;
+		char target[PATH_MAX];
+		ssize_t len = readlink(host.ptr, target, sizeof(target) - 1);
+		if (len < 0) {
+			err_set_errno(errno, "%s: cannot read link", host.ptr);
+			goto out;
 		}
-		free(host);
+		target[len] = '\0';
+		if (++hops > MAX_LINK_HOPS) {
+			err_set("%s: too many levels of symbolic links", host.ptr);
+			goto out;
+		}
+		buf_truncate(&done, before);
+		if (target[0] == '/')
+			buf_reset(&done);
+		struct buf next = BUF_INIT;
+		buf_add(&next, target, (size_t)len);
+		buf_putc(&next, '/');
+		buf_add(&next, rest.ptr + pos, rest.len - pos);
+		buf_dispose(&rest);
+		rest = next;
+		pos = 0;
 	}
 	buf_reset(out);
 	if (done.len)
@@ -135,6 +133,7 @@ int root_resolve(const char *root, const char *inroot_abs, struct buf *out)
 out:
 	buf_dispose(&done);
 	buf_dispose(&rest);
+	buf_dispose(&host);
 	return rc;
 }
 

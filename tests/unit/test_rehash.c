@@ -55,11 +55,15 @@ static char *hash_name(X509 *x, int id)
 			 id);
 }
 
-static int read_file(void *ctx, const char *name, struct buf *out)
+static void file_info(void *ctx, const char *name, struct rh_info *out)
 {
 	char p[PATH_MAX];
+	struct buf b = BUF_INIT;
 	snprintf(p, sizeof(p), "%s/%s", (const char *)ctx, name);
-	return buf_read_file(out, p);
+	out->kind = RH_SKIP;
+	if (buf_read_file(&b, p) == 0)
+		rehash_info_from_bytes(b.ptr, b.len, out);
+	buf_dispose(&b);
 }
 
 /* "name -> target" lines of the hash links in d, sorted. */
@@ -110,7 +114,7 @@ static void compare(const char *what)
 	closedir(d);
 	struct rh_link *links;
 	size_t nlinks;
-	rehash_compute(ents, n, read_file, dir, &links, &nlinks);
+	rehash_compute(ents, n, file_info, dir, &links, &nlinks);
 	char **lines = xcalloc(nlinks + 1, sizeof(*lines));
 	for (size_t i = 0; i < nlinks; i++)
 		lines[i] = xasprintf("%s -> %s\n", links[i].name, links[i].target);
