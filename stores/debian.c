@@ -195,7 +195,7 @@ static bool src_holds(const struct deb_src *src, const unsigned char *fp)
 }
 
 static int write_managed(const struct store_inst *s, const struct deb_state *st,
-			 const struct conf_ca *ca)
+			 const struct conf_ca *ca, struct fs_txn *txn)
 {
 	char *rel = managed_rel(ca->name, ca->cert->fphex);
 	char *inroot = xasprintf("%s/%s", DEB_LOCALDIR, rel);
@@ -206,7 +206,7 @@ static int write_managed(const struct store_inst *s, const struct deb_state *st,
 	size_t len;
 	char *pem = cert_to_pem(ca->cert, &len);
 	char *host = root_join(s->ctx->root, inroot);
-	rc = atomic_write(host, pem, len, 0644);
+	rc = fs_txn_write(txn, host, pem, len, 0644, FILE_OWNER_DEFAULT);
 	free(host);
 	free(pem);
 out:
@@ -217,7 +217,7 @@ out:
 
 /* Remove a local file, if it still holds what the plan saw. */
 static int remove_local(const struct store_inst *s, const struct deb_state *st,
-			const struct trust_entry *seen)
+			const struct trust_entry *seen, struct fs_txn *txn)
 {
 	const struct deb_src *have = find_local(st, seen->where);
 	static const unsigned char zero[FP_LEN];
@@ -236,13 +236,13 @@ static int remove_local(const struct store_inst *s, const struct deb_state *st,
 		return -1;
 	}
 	char *host = root_join(s->ctx->root, seen->where);
-	int rc = durable_unlink(host);
+	fs_txn_unlink(txn, host);
 	free(host);
-	return rc;
+	return 0;
 }
 
 static int write_conf(const struct store_inst *s, const struct deb_state *st,
-		      char **deselect, size_t n)
+		      char **deselect, size_t n, struct fs_txn *txn)
 {
 	struct buf out = BUF_INIT;
 	bool *done = xcalloc(n ? n : 1, sizeof(*done));
@@ -271,8 +271,9 @@ static int write_conf(const struct store_inst *s, const struct deb_state *st,
 		buf_printf(&out, "!%s\n", deselect[j]);
 	}
 	char *host = root_join(s->ctx->root, DEB_CONF);
-	int rc = buf_equal(&st->conf_raw, out.ptr, out.len) ? 0
-		 : atomic_write(host, out.ptr, out.len, 0644);
+	int rc = buf_equal(&st->conf_raw, out.ptr, out.len)
+			 ? 0
+			 : fs_txn_write(txn, host, out.ptr, out.len, 0644, FILE_OWNER_DEFAULT);
 	free(host);
 	free(done);
 	buf_dispose(&out);
@@ -280,19 +281,20 @@ static int write_conf(const struct store_inst *s, const struct deb_state *st,
 }
 
 static int do_step(const struct store_inst *s, const struct deb_state *st,
-		   const struct plan_step *step, char ***deselect, size_t *ndeselect)
+		   const struct plan_step *step, char ***deselect, size_t *ndeselect,
+		   struct fs_txn *txn)
 {
 	switch (step->op) {
 	case OP_ADD:
-		return write_managed(s, st, step->ca);
+		return write_managed(s, st, step->ca, txn);
 	case OP_REPLACE:
 	case OP_UPDATE: {
 		/* The new file first, so the CA is never missing in between. */
-		if (write_managed(s, st, step->ca) < 0)
+		if (write_managed(s, st, step->ca, txn) < 0)
 			return -1;
 		char *rel = managed_rel(step->ca->name, step->ca->cert->fphex);
 		char *inroot = xasprintf("%s/%s", DEB_LOCALDIR, rel);
-		int rc = strcmp(inroot, step->seen.where) ? remove_local(s, st, &step->seen) : 0;
+		int rc = strcmp(inroot, step->seen.where) ? remove_local(s, st, &step->seen, txn) : 0;
 		free(rel);
 		free(inroot);
 		return rc;
@@ -304,7 +306,7 @@ static int do_step(const struct store_inst *s, const struct deb_state *st,
 			(*deselect)[(*ndeselect)++] = xstrdup(step->seen.where);
 			return 0;
 		}
-		return remove_local(s, st, &step->seen);
+		return remove_local(s, st, &step->seen, txn);
 	case OP_REFRESH:
 		return 0;
 	case OP_RETRUST:
@@ -383,24 +385,39 @@ static int deb_apply(struct store_inst *s, struct plan_store *ps)
 	}
 	cleanup_stale_temps(mdir);
 	free(mdir);
+	char *etc = root_join(root, "/etc");
+	cleanup_stale_temps(etc);	/* a killed run's ca-certificates.conf temp */
+	free(etc);
 
 	if (deb_state_load(&st, root) < 0)
 		return -1;
+	/* Sources first, as one transaction: trustform's files and the conf. */
+	struct fs_txn txn;
+	fs_txn_init(&txn);
 	for (size_t i = 0; i < ps->n; i++) {
 		struct plan_step *step = &ps->steps[i];
-		if (do_step(s, &st, step, &deselect, &ndeselect) < 0) {
+		if (do_step(s, &st, step, &deselect, &ndeselect, &txn) < 0) {
 			plan_step_fail(step, "%s", err_msg());
 			rc = -1;
-		} else {
-			step->result = STEP_DONE;
 		}
 	}
-	if (ndeselect && write_conf(s, &st, deselect, ndeselect) < 0) {
+	if (ndeselect && write_conf(s, &st, deselect, ndeselect, &txn) < 0) {
 		for (size_t i = 0; i < ps->n; i++)
 			if (ps->steps[i].has_seen && ps->steps[i].seen.fixed)
 				plan_step_fail(&ps->steps[i], "%s", err_msg());
 		rc = -1;
 	}
+	bool committed = fs_txn_commit(&txn) == 0;
+	for (size_t i = 0; i < ps->n; i++) {
+		struct plan_step *step = &ps->steps[i];
+		if (step->result == STEP_PENDING && committed)
+			step->result = STEP_DONE;
+		else if (step->result == STEP_PENDING)
+			plan_step_fail(step, "%s", err_msg());
+	}
+	if (!committed)
+		rc = -1;
+	fs_txn_dispose(&txn);
 	for (size_t i = 0; i < ndeselect; i++)
 		free(deselect[i]);
 	free(deselect);

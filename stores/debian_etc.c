@@ -226,8 +226,9 @@ static int read_listing(const char *root, struct listing *l)
 	}
 	struct dirent *de;
 	while ((de = readdir(d)) != NULL) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
+		    is_temp_name(de->d_name))
+			continue;	/* a killed run's temp file: not part of the store */
 		char *p = xasprintf("%s/%s", host, de->d_name);
 		struct stat st;
 		if (lstat(p, &st) == 0) {
@@ -615,6 +616,10 @@ int deb_etc_apply(const struct deb_state *st, struct buf *hook_lines,
 {
 	struct etc_work w;
 	int rc = -1;
+	char *etc_pre = root_resolve_host(st->root, DEB_ETCCERTS);
+	if (etc_pre)
+		cleanup_stale_temps(etc_pre);
+	free(etc_pre);
 	if (work_load(st, &w) < 0)
 		goto out;
 	char *etc_host = root_join(st->root, w.want.etc_inroot);
@@ -622,7 +627,6 @@ int deb_etc_apply(const struct deb_state *st, struct buf *hook_lines,
 		free(etc_host);
 		goto out;
 	}
-	cleanup_stale_temps(etc_host);
 
 	/* Hook lines first, as update-ca-certificates collects them: additions in
 	 * bundle order, then removals. */
@@ -647,7 +651,10 @@ int deb_etc_apply(const struct deb_state *st, struct buf *hook_lines,
 	if (before_change && before_change(hook_lines, arg) < 0)
 		goto out_host;
 
-	/* New and changed links: pem links, then hash links. */
+	/* One transaction: new and changed links (pem links, then hash links),
+	 * then the links that must go (stale hash links first), then the bundle. */
+	struct fs_txn txn;
+	fs_txn_init(&txn);
 	for (int pass = 0; pass < 2; pass++) {
 		for (size_t i = 0; i < w.want.n; i++) {
 			const struct ent *y = &w.want.e[i];
@@ -658,13 +665,12 @@ int deb_etc_apply(const struct deb_state *st, struct buf *hook_lines,
 			if (same_link(&w.actual, x, &w.want, y))
 				continue;
 			char *path = xasprintf("%s/%s", etc_host, y->name);
-			int r = atomic_symlink(y->target, path);
+			int r = fs_txn_symlink(&txn, y->target, path);
 			free(path);
 			if (r < 0)
-				goto out_host;
+				goto out_txn;
 		}
 	}
-	/* Links that must go: stale hash links first, then the rest. */
 	for (int pass = 0; pass < 2; pass++) {
 		for (size_t i = 0; i < w.actual.n; i++) {
 			const struct ent *x = &w.actual.e[i];
@@ -674,22 +680,25 @@ int deb_etc_apply(const struct deb_state *st, struct buf *hook_lines,
 			if (y && y->type == ENT_LINK)
 				continue;
 			char *path = xasprintf("%s/%s", etc_host, x->name);
-			int r = durable_unlink(path);
+			fs_txn_unlink(&txn, path);
 			free(path);
-			if (r < 0)
-				goto out_host;
 		}
 	}
 	if (bundle_needs_write(st, &w)) {
 		struct buf bundle = BUF_INIT;
 		build_bundle(st, &bundle);
 		char *path = xasprintf("%s/%s", etc_host, DEB_BUNDLE);
-		int r = atomic_write(path, bundle.ptr, bundle.len, 0644);
+		int r = fs_txn_write(&txn, path, bundle.ptr, bundle.len, 0644, FILE_OWNER_DEFAULT);
 		free(path);
 		buf_dispose(&bundle);
 		if (r < 0)
-			goto out_host;
+			goto out_txn;
 	}
+	if (fs_txn_commit(&txn) < 0)
+		goto out_txn;
+	rc = 0;
+out_txn:
+	fs_txn_dispose(&txn);
 	rc = 0;
 out_host:
 	free(etc_host);

@@ -241,3 +241,166 @@ bool is_dir(const char *path)
 	struct stat st;
 	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
+
+/* --- transactions --------------------------------------------------------- */
+
+void fs_txn_init(struct fs_txn *t)
+{
+	memset(t, 0, sizeof(*t));
+}
+
+static struct fs_txn_op *txn_push(struct fs_txn *t)
+{
+	ARRAY_GROW(t->ops, t->n + 1, t->alloc);
+	struct fs_txn_op *op = &t->ops[t->n++];
+	memset(op, 0, sizeof(*op));
+	return op;
+}
+
+int fs_txn_write(struct fs_txn *t, const char *path, const void *data, size_t len, mode_t mode,
+		 struct file_owner owner)
+{
+	char *tmp = temp_template(path);
+	int fd = mkstemp(tmp);
+	if (fd < 0) {
+		err_set_errno(errno, "%s: cannot create a temporary file beside it", path);
+		free(tmp);
+		return -1;
+	}
+	if (write_all(fd, data, len) < 0 ||
+	    ((owner.uid != (uid_t)-1 || owner.gid != (gid_t)-1) &&
+	     fchown(fd, owner.uid, owner.gid) < 0) ||
+	    fchmod(fd, mode) < 0) {
+		err_set_errno(errno, "%s: cannot write", tmp);
+		close(fd);
+		unlink(tmp);
+		free(tmp);
+		return -1;
+	}
+	close(fd);
+	struct fs_txn_op *op = txn_push(t);
+	op->kind = TXN_RENAME;
+	op->tmp = tmp;
+	op->path = xstrdup(path);
+	op->is_file = true;
+	return 0;
+}
+
+int fs_txn_symlink(struct fs_txn *t, const char *target, const char *path)
+{
+	char *tmp = NULL;
+	for (int attempt = 0;; attempt++) {
+		free(tmp);
+		tmp = temp_template(path);
+		char *x = tmp + strlen(tmp) - 6;
+		unsigned long r = (unsigned long)random() ^ ((unsigned long)getpid() << 8);
+		for (int i = 0; i < 6; i++, r /= 36)
+			x[i] = "abcdefghijklmnopqrstuvwxyz0123456789"[r % 36];
+		if (symlink(target, tmp) == 0)
+			break;
+		if (errno != EEXIST || attempt > 100) {
+			err_set_errno(errno, "%s: cannot create symlink", tmp);
+			free(tmp);
+			return -1;
+		}
+	}
+	struct fs_txn_op *op = txn_push(t);
+	op->kind = TXN_RENAME;
+	op->tmp = tmp;
+	op->path = xstrdup(path);
+	return 0;
+}
+
+void fs_txn_unlink(struct fs_txn *t, const char *path)
+{
+	struct fs_txn_op *op = txn_push(t);
+	op->kind = TXN_UNLINK;
+	op->path = xstrdup(path);
+}
+
+/* Make the prepared files' data durable before any of them is renamed into
+ * place: one filesystem flush for many files, fsync for a few. */
+static int txn_flush_data(struct fs_txn *t)
+{
+	size_t files = 0;
+	for (size_t i = 0; i < t->n; i++)
+		files += t->ops[i].is_file;
+	if (!files)
+		return 0;
+	for (size_t i = 0; i < t->n; i++) {
+		if (!t->ops[i].is_file)
+			continue;
+		int fd = open(t->ops[i].tmp, O_RDONLY | O_CLOEXEC);
+		int rc = fd < 0 ? -1 : files > 16 ? syncfs(fd) : fsync(fd);
+		if (fd >= 0)
+			close(fd);
+		if (rc < 0) {
+			err_set_errno(errno, "%s: cannot sync", t->ops[i].tmp);
+			return -1;
+		}
+		if (files > 16)
+			break;	/* one syncfs covered them all (same filesystem per store) */
+	}
+	return 0;
+}
+
+int fs_txn_commit(struct fs_txn *t)
+{
+	if (txn_flush_data(t) < 0)
+		return -1;
+	char **dirs = NULL;
+	size_t ndirs = 0, dirs_alloc = 0;
+	int rc = 0;
+	for (size_t i = 0; i < t->n && rc == 0; i++) {
+		struct fs_txn_op *op = &t->ops[i];
+		if (op->kind == TXN_RENAME) {
+			if (rename(op->tmp, op->path) < 0) {
+				err_set_errno(errno, "%s: cannot rename into place", op->path);
+				rc = -1;
+				break;
+			}
+			free(op->tmp);
+			op->tmp = NULL;
+		} else if (unlink(op->path) < 0 && errno != ENOENT) {
+			err_set_errno(errno, "%s: cannot remove", op->path);
+			rc = -1;
+			break;
+		}
+		char *dir = dir_of(op->path);
+		bool known = false;
+		for (size_t j = 0; j < ndirs && !known; j++)
+			known = !strcmp(dirs[j], dir);
+		if (known) {
+			free(dir);
+		} else {
+			ARRAY_GROW(dirs, ndirs + 1, dirs_alloc);
+			dirs[ndirs++] = dir;
+		}
+		fault_point();
+	}
+	for (size_t i = 0; i < ndirs; i++) {
+		int fd = open(dirs[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if ((fd < 0 || fsync(fd) < 0) && rc == 0) {
+			err_set_errno(errno, "%s: cannot sync directory", dirs[i]);
+			rc = -1;
+		}
+		if (fd >= 0)
+			close(fd);
+		free(dirs[i]);
+	}
+	free(dirs);
+	return rc;
+}
+
+void fs_txn_dispose(struct fs_txn *t)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		if (t->ops[i].tmp) {
+			unlink(t->ops[i].tmp);
+			free(t->ops[i].tmp);
+		}
+		free(t->ops[i].path);
+	}
+	free(t->ops);
+	fs_txn_init(t);
+}

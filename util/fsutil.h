@@ -33,6 +33,36 @@ int durable_unlink(const char *path);
 int mkdir_p(const char *path, mode_t mode);
 int fsync_dir_of(const char *path);
 
+/*
+ * A batch of changes made durable together: every new file and link is first
+ * built under a temp name beside its target; commit then makes the data
+ * durable once (one flush instead of one per file), renames everything into
+ * place in order, and syncs each directory once. A kill before commit leaves
+ * only temp files (cleaned by the next run); a kill during commit leaves each
+ * file old or new.
+ */
+struct fs_txn_op {
+	enum { TXN_RENAME, TXN_UNLINK } kind;
+	char *tmp;	/* TXN_RENAME: the prepared temp name */
+	char *path;
+	bool is_file;	/* a regular file whose data needs flushing */
+};
+
+struct fs_txn {
+	struct fs_txn_op *ops;
+	size_t n, alloc;
+};
+
+void fs_txn_init(struct fs_txn *t);
+int fs_txn_write(struct fs_txn *t, const char *path, const void *data, size_t len, mode_t mode,
+		 struct file_owner owner);
+int fs_txn_symlink(struct fs_txn *t, const char *target, const char *path);
+void fs_txn_unlink(struct fs_txn *t, const char *path);
+/* Apply in order; -1 with err set at the first failure (earlier ops stay done). */
+int fs_txn_commit(struct fs_txn *t);
+/* Drop what was not committed (removes prepared temp files); frees t. */
+void fs_txn_dispose(struct fs_txn *t);
+
 /* Remove leftover temp files of killed runs in dir (names this module makes). */
 void cleanup_stale_temps(const char *dir);
 bool is_temp_name(const char *name);

@@ -41,10 +41,11 @@ ref_local=$(cd "$REF/usr/local/share/ca-certificates" && find . | LC_ALL=C sort)
 ref_conf=$(cat "$REF/etc/ca-certificates.conf")
 ref_hooks=$(grep -v '^--$' "$REF/hook.log" | sed "s|$REF||" | LC_ALL=C sort -u)
 
-# every file whole: certificates parse, the bundle parses to its end, no temp files
+# every file whole: certificates parse, the bundle parses to its end; a kill
+# before a commit may leave hidden temp files, which no reader looks at
 all_whole() {
   local r=$1 f n1 n2
-  for f in $(find "$r/usr/local/share/ca-certificates" -name '*.crt'); do
+  for f in $(find "$r/usr/local/share/ca-certificates" -name '*.crt' ! -name '.*'); do
     openssl x509 -in "$f" -noout 2>/dev/null || { echo "partial: $f" >&2; return 1; }
   done
   f=$r/etc/ssl/certs/ca-certificates.crt
@@ -52,7 +53,8 @@ all_whole() {
   [ "$n1" = "$n2" ] || { echo "bundle torn" >&2; return 1; }
   openssl crl2pkcs7 -nocrl -certfile "$f" 2>/dev/null | openssl pkcs7 -print_certs -noout 2>/dev/null ||
     { echo "bundle does not parse" >&2; return 1; }
-  [ -z "$(find "$r" -name '*.tf-tmp-*')" ] || { echo "temp files left" >&2; return 1; }
+  [ -z "$(find "$r" -name '*.tf-tmp-*' \( -name '*.crt' -o -name '*.pem' \))" ] ||
+    { echo "temp file with a name readers pick up" >&2; return 1; }
 }
 
 declare -a plan_rc
@@ -72,6 +74,7 @@ while :; do
   plan_rc[$n]=$prc
   expect_rc 0 "write $n: recovery apply" tf apply -c "$T/cfg/trust.yaml" --root "$W" --host h --auto-approve
   expect_rc 0 "write $n: clean afterwards" tf plan -c "$T/cfg/trust.yaml" --root "$W" --host h --detailed-exitcode
+  check "write $n: the next apply removed the temp files" test -z "$(find "$W" -name '*.tf-tmp-*')"
   check "write $n: same /etc/ssl/certs as an uninterrupted run" \
     test "$ref_listing" = "$(certs_dir_listing "$W")"
   check "write $n: same local CAs" \

@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# trustform's speed targets (SPEC §6), measured side by side with the tools
+# users would otherwise run, in one run on this machine. Not part of the test
+# suite: it takes a few minutes. Prints medians and ratios.
+#
+#   bench/bench.sh            (builds first; needs the packages of scripts/deps.txt)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/build.sh build >/dev/null
+cmake --build build --target gen_cas >/dev/null
+TF=$PWD/build/trustform
+GEN=$PWD/build/gen_cas
+# BENCH_DIR picks the filesystem: the default is tmpfs (/dev/shm), which
+# measures the software; a disk directory adds that disk's metadata costs,
+# which both tools pay for the same links.
+W=$(mktemp -d "${BENCH_DIR:-/dev/shm}/trustform-bench.XXXXXX")
+trap 'rm -rf "$W"' EXIT
+export NO_COLOR=1
+
+# median_ms RUNS SETUP-CMD CMD...: median wall time of CMD in ms (SETUP runs before each)
+median_ms() {
+  local runs=$1 setup=$2; shift 2
+  local t=() i s e
+  for ((i = 0; i < runs; i++)); do
+    eval "$setup"
+    s=$(date +%s%N); "$@" >/dev/null 2>&1 || true; e=$(date +%s%N)
+    t+=($(((e - s) / 1000000)))
+  done
+  printf '%s\n' "${t[@]}" | sort -n | sed -n "$(((runs + 1) / 2))p"
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1fx", (a > 0 ? b / a : 0) }'; }
+row() { printf '  %-52s %9s %9s %8s   %s\n' "$@"; }
+
+# A Debian tree with the 142 distro CAs and an empty /etc/ssl/certs.
+mk_tree() {
+  local r=$1
+  mkdir -p "$r/etc/ssl/certs" "$r/usr/share/ca-certificates" "$r/usr/local/share/ca-certificates" \
+    "$r/etc/ca-certificates/update.d"
+  printf 'ID=debian\n' >"$r/etc/os-release"
+  cp -r /usr/share/ca-certificates/mozilla "$r/usr/share/ca-certificates/"
+  (cd "$r/usr/share/ca-certificates" && find mozilla -name '*.crt' | LC_ALL=C sort) >"$r/etc/ca-certificates.conf"
+}
+uca() {
+  local r=$1; shift
+  update-ca-certificates "$@" --certsconf "$r/etc/ca-certificates.conf" \
+    --certsdir "$r/usr/share/ca-certificates" --localcertsdir "$r/usr/local/share/ca-certificates" \
+    --etccertsdir "$r/etc/ssl/certs" --hooksdir "$r/etc/ca-certificates/update.d"
+}
+
+echo "trustform benchmark · $(nproc) cores · $("$TF" version | sed -n 2p | tr -s ' ')"
+echo "reference tree: $(ls /usr/share/ca-certificates/mozilla | wc -l) distro CAs + 100 local CAs, on $(df --output=fstype "$W" | tail -1) ($W)"
+echo
+row "" trustform baseline ratio target
+
+"$GEN" "$W/cfg100" 100
+mk_tree "$W/pristine"
+# trustform's converged tree, and the same sources converged by the real tool
+cp -a "$W/pristine" "$W/tf"
+"$TF" apply -c "$W/cfg100/trust.yaml" --root "$W/tf" --host bench --auto-approve >/dev/null
+cp -a "$W/pristine" "$W/uca"
+mkdir -p "$W/uca/usr/local/share/ca-certificates/trustform"
+cp "$W/tf"/usr/local/share/ca-certificates/trustform/*.crt "$W/uca/usr/local/share/ca-certificates/trustform/"
+uca "$W/uca" --fresh >/dev/null 2>&1
+
+tf_plan=$(median_ms 9 : "$TF" plan -c "$W/cfg100/trust.yaml" --root "$W/tf" --host bench)
+uca_noop=$(median_ms 5 : uca "$W/uca")
+row "nothing to do: trustplan vs update-ca-certificates" "${tf_plan} ms" "${uca_noop} ms" \
+  "$(ratio "$tf_plan" "$uca_noop")" ">= 20x"
+
+tf_apply=$(median_ms 5 'rm -rf "$W/t2"; cp -a "$W/pristine" "$W/t2"' \
+  "$TF" apply -c "$W/cfg100/trust.yaml" --root "$W/t2" --host bench --auto-approve)
+uca_fresh=$(median_ms 5 'rm -rf "$W/u2"; cp -a "$W/uca" "$W/u2"; find "$W/u2/etc/ssl/certs" -mindepth 1 -delete' \
+  uca "$W/u2" --fresh)
+row "converge from empty: apply vs uca --fresh" "${tf_apply} ms" "${uca_fresh} ms" \
+  "$(ratio "$tf_apply" "$uca_fresh")" ">= 20x"
+
+echo
+echo "scaling with CAs in the config (plan with nothing to do; target: 10k under 2 s and 64 MiB, linear)"
+printf '  %8s %10s %12s %12s\n' CAs "plan (ms)" "µs per CA" "max RSS"
+for n in 1000 2500 5000 10000; do
+  "$GEN" "$W/cfg$n" "$n"
+  cp -a "$W/pristine" "$W/s$n"
+  "$TF" apply -c "$W/cfg$n/trust.yaml" --root "$W/s$n" --host bench --auto-approve >/dev/null
+  ms=$(median_ms 3 : "$TF" plan -c "$W/cfg$n/trust.yaml" --root "$W/s$n" --host bench)
+  rss=$( { /usr/bin/time -f '%M' "$TF" plan -c "$W/cfg$n/trust.yaml" --root "$W/s$n" --host bench >/dev/null; } 2>&1 | tail -1)
+  printf '  %8d %10d %12d %9d MiB\n' "$n" "$ms" "$((ms * 1000 / n))" "$((rss / 1024))"
+  rm -rf "$W/s$n" "$W/cfg$n"
+done
