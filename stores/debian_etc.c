@@ -13,6 +13,7 @@
  *     --fresh runs are not idempotent).
  */
 #include "stores/debian.h"
+#include "stores/certsdir.h"
 #include "stores/rehash.h"
 #include "util/err.h"
 #include "util/fsutil.h"
@@ -27,291 +28,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-enum ent_type { ENT_FILE, ENT_LINK, ENT_DIR, ENT_OTHER };
-
-struct ent {
-	char *name;
-	enum ent_type type;
-	char *target;		/* links */
-	const struct rh_info *info;	/* what rehash makes of it, when known (the new bundle) */
-	const struct deb_src *src;	/* the source a new pem link leads to, or NULL */
-	bool removed;
-	/* Where a target with a '/' leads, resolved once (it is outside the
-	 * directory, so the virtual state does not change it). */
-	bool ext_done, ext_ok, ext_isreg;
-	char *ext_path;
-};
-
-/* Resolved directories, shared by both listings of a run: thousands of links
- * lead into the same few directories, which need resolving only once. */
-struct dircache {
-	struct strmap map;	/* in-root directory -> index into resolved[] */
-	char **keys, **resolved;
-	size_t n, alloc;
-};
-
-struct listing {
-	struct ent *e;
-	size_t n, alloc;
-	struct strmap by_name;	/* live entries only */
-	char *etc_inroot;	/* resolved in-root path of /etc/ssl/certs */
-	const char *root;
-	struct dircache *dirs;
-};
-
-static void dircache_dispose(struct dircache *c)
-{
-	for (size_t i = 0; i < c->n; i++) {
-		free(c->keys[i]);
-		free(c->resolved[i]);
-	}
-	free(c->keys);
-	free(c->resolved);
-	strmap_dispose(&c->map);
-	memset(c, 0, sizeof(*c));
-}
-
-/* Collapse the leading "../" of a link target that climbs out of the
- * directory: safe lexically, because etc_inroot is resolved and has no links.
- * Returns NULL when anything else is left to interpret. */
-static char *climb(const struct listing *l, const char *target)
-{
-	if (target[0] == '/')
-		return xstrdup(target);
-	size_t keep = strlen(l->etc_inroot);
-	const char *t = target;
-	while (!strncmp(t, "../", 3)) {
-		while (keep > 0 && l->etc_inroot[keep - 1] != '/')
-			keep--;
-		if (keep > 0)
-			keep--;		/* drop the slash too */
-		t += 3;
-	}
-	return xasprintf("%.*s/%s", (int)keep, l->etc_inroot, t);
-}
-
-/* root_resolve for a link target, with its directory looked up in the cache:
- * only the last component is examined on disk. */
-static int resolve_target(const struct listing *l, const char *target, struct buf *out)
-{
-	char *path = climb(l, target);
-	int rc = -1;
-	char *slash = strrchr(path, '/');
-	bool plain = !strstr(path, "/./") && !strstr(path, "/../") && !strstr(path, "//") &&
-		     slash && slash[1] && strcmp(slash + 1, ".") && strcmp(slash + 1, "..");
-	if (!plain || !l->dirs || slash == path) {
-		rc = root_resolve(l->root, path, out);
-		free(path);
-		return rc;
-	}
-	*slash = '\0';
-	struct dircache *c = l->dirs;
-	size_t i = strmap_get(&c->map, path);
-	if (i == STRMAP_NONE) {
-		struct buf d = BUF_INIT;
-		if (root_resolve(l->root, path, &d) < 0) {
-			buf_dispose(&d);
-			free(path);
-			return -1;
-		}
-		ARRAY_GROW(c->keys, c->n + 1, c->alloc);
-		c->resolved = xrealloc(c->resolved, c->alloc * sizeof(*c->resolved));
-		c->keys[c->n] = xstrdup(path);
-		c->resolved[c->n] = buf_detach(&d);
-		i = c->n++;
-		strmap_put(&c->map, c->keys[i], i);
-	}
-	const char *dir = c->resolved[i];
-	char *full = xasprintf("%s/%s", strcmp(dir, "/") ? dir : "", slash + 1);
-	char *host = root_join(l->root, full);
-	struct stat st;
-	if (lstat(host, &st) == 0 && S_ISLNK(st.st_mode)) {
-		rc = root_resolve(l->root, full, out);	/* a link: follow it properly */
-	} else {
-		buf_reset(out);
-		buf_puts(out, full);
-		rc = 0;
-	}
-	free(host);
-	free(full);
-	free(path);
-	return rc;
-}
-
-static void ent_forget_target(struct ent *e)
-{
-	free(e->target);
-	free(e->ext_path);
-	e->target = e->ext_path = NULL;
-	e->ext_done = e->ext_ok = e->ext_isreg = false;
-	e->info = NULL;
-	e->src = NULL;
-}
-
-static void listing_dispose(struct listing *l)
-{
-	for (size_t i = 0; i < l->n; i++) {
-		ent_forget_target(&l->e[i]);
-		free(l->e[i].name);
-	}
-	free(l->e);
-	free(l->etc_inroot);
-	strmap_dispose(&l->by_name);
-	memset(l, 0, sizeof(*l));
-}
-
-static struct ent *listing_find(const struct listing *l, const char *name)
-{
-	size_t i = strmap_get(&l->by_name, name);
-	return i == STRMAP_NONE ? NULL : &l->e[i];
-}
-
-static void listing_remove(struct listing *l, struct ent *e)
-{
-	e->removed = true;
-	strmap_put(&l->by_name, e->name, STRMAP_NONE);
-}
-
-static struct ent *listing_put(struct listing *l, const char *name)
-{
-	struct ent *e = listing_find(l, name);
-	if (e) {
-		ent_forget_target(e);
-		return e;
-	}
-	ARRAY_GROW(l->e, l->n + 1, l->alloc);
-	e = &l->e[l->n];
-	memset(e, 0, sizeof(*e));
-	e->name = xstrdup(name);
-	strmap_put(&l->by_name, e->name, l->n);
-	l->n++;
-	return e;
-}
-
-/* Resolve (once) a link target that leads out of the directory. */
-static void ent_resolve_ext(const struct listing *l, struct ent *e)
-{
-	if (e->ext_done)
-		return;
-	e->ext_done = true;
-	struct buf r = BUF_INIT;
-	if (resolve_target(l, e->target, &r) == 0) {
-		e->ext_ok = true;
-		e->ext_path = buf_detach(&r);
-		char *host = root_join(l->root, e->ext_path);
-		struct stat st;
-		e->ext_isreg = stat(host, &st) == 0 && S_ISREG(st.st_mode);
-		free(host);
-	}
-	buf_dispose(&r);
-}
-
-static int read_listing(const char *root, struct listing *l)
-{
-	struct buf r = BUF_INIT;
-	memset(l, 0, sizeof(*l));
-	l->root = root;
-	if (root_resolve(root, DEB_ETCCERTS, &r) < 0)
-		return -1;
-	l->etc_inroot = buf_detach(&r);
-	char *host = root_join(root, l->etc_inroot);
-	DIR *d = opendir(host);
-	if (!d) {
-		int e = errno;
-		if (e != ENOENT)
-			err_set_errno(e, "%s: cannot list", host);
-		free(host);
-		return e == ENOENT ? 0 : -1;
-	}
-	struct dirent *de;
-	while ((de = readdir(d)) != NULL) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
-		    is_temp_name(de->d_name))
-			continue;	/* a killed run's temp file: not part of the store */
-		char *p = xasprintf("%s/%s", host, de->d_name);
-		struct stat st;
-		if (lstat(p, &st) == 0) {
-			struct ent *e = listing_put(l, de->d_name);
-			if (S_ISLNK(st.st_mode)) {
-				char t[PATH_MAX];
-				ssize_t n = readlink(p, t, sizeof(t) - 1);
-				e->type = ENT_LINK;
-				e->target = xstrndup(t, n > 0 ? (size_t)n : 0);
-			} else {
-				e->type = S_ISREG(st.st_mode) ? ENT_FILE
-					: S_ISDIR(st.st_mode) ? ENT_DIR : ENT_OTHER;
-			}
-		}
-		free(p);
-	}
-	closedir(d);
-	free(host);
-	return 0;
-}
-
-/* Follow a name of the (virtual) directory to what it designates: either a
- * non-link entry of the directory, or an in-root path outside it. */
-struct vres {
-	const struct ent *ent;	/* final entry inside the directory, or NULL */
-	bool in_dir;		/* the target is (or would be) an entry of the directory */
-	bool ext_isreg;		/* outside it: a regular file */
-	char *path;		/* in-root path of the final target */
-};
-
-static bool vresolve(const struct listing *l, const char *name, struct vres *out)
-{
-	const char *cur = name;
-	memset(out, 0, sizeof(*out));
-	for (int depth = 0; depth < 40; depth++) {
-		struct ent *e = listing_find(l, cur);
-		if (!e || e->type != ENT_LINK) {
-			/* The virtual listing is the truth for the directory itself: a
-			 * name it does not hold is missing, whatever is on disk now. */
-			out->ent = e;
-			out->in_dir = true;
-			out->path = xasprintf("%s/%s", l->etc_inroot, cur);
-			return true;
-		}
-		if (!strchr(e->target, '/')) {
-			cur = e->target;
-			continue;
-		}
-		ent_resolve_ext(l, e);
-		if (!e->ext_ok)
-			return false;
-		const char *r = e->ext_path, *slash = strrchr(r, '/');
-		size_t dirlen = (size_t)(slash - r);
-		if (dirlen == strlen(l->etc_inroot) && !strncmp(r, l->etc_inroot, dirlen)) {
-			cur = slash + 1;	/* back into the directory */
-			continue;
-		}
-		out->path = xstrdup(r);
-		out->ext_isreg = e->ext_isreg;
-		return true;
-	}
-	return false;
-}
-
-static bool is_regular_file_virtual(const struct listing *l, const char *name)
-{
-	struct vres v;
-	if (!vresolve(l, name, &v))
-		return false;
-	bool ok;
-	if (v.in_dir)
-		ok = v.ent && (v.ent->type == ENT_FILE || v.ent->info);
-	else
-		ok = v.ext_isreg;
-	free(v.path);
-	return ok;
-}
-
-static char *resolve_path(const struct listing *l, const char *name)
-{
-	struct vres v;
-	return vresolve(l, name, &v) ? v.path : NULL;
-}
 
 static bool points_into_sources(const struct listing *l, const struct ent *e)
 {
@@ -330,26 +46,14 @@ struct info_ctx {
 	const struct listing *l;
 };
 
-/* What rehash makes of an entry: from the parsed source when the entry is a
- * link trustform adds for a plain one-certificate PEM file, else from bytes. */
+/* What rehash makes of an entry: known for the new bundle and for trustform's
+ * links to sources (from their parsed certificates), read from disk otherwise. */
 static void entry_info(void *arg, const char *name, struct rh_info *out)
 {
 	const struct listing *l = ((struct info_ctx *)arg)->l;
 	const struct ent *e = listing_find(l, name);
 	memset(out, 0, sizeof(*out));
 	out->kind = RH_SKIP;
-	if (e && e->src) {
-		const struct deb_src *s = e->src;
-		if (s->parsed_ok && s->certs.pem && s->certs.n == 1 && !s->certs.other_blocks) {
-			const struct cert *c = s->certs.items[0];
-			out->kind = RH_CERT;
-			out->hash = c->subject_hash;
-			memcpy(out->sha1, c->sha1, sizeof(out->sha1));
-			return;
-		}
-		rehash_info_from_bytes(s->bytes.ptr, s->bytes.len, out);
-		return;
-	}
 	if (e && e->info) {
 		*out = *e->info;
 		return;
@@ -370,11 +74,26 @@ static void entry_info(void *arg, const char *name, struct rh_info *out)
 	free(v.path);
 }
 
+/* A source as rehash sees it: a plain one-certificate PEM file is known from
+ * its parse; anything else is judged from its bytes as rehash would. */
+static void src_info(const struct deb_src *s, struct rh_info *out)
+{
+	if (s->parsed_ok && s->certs.pem && s->certs.n == 1 && !s->certs.other_blocks) {
+		const struct cert *c = s->certs.items[0];
+		memset(out, 0, sizeof(*out));
+		out->kind = RH_CERT;
+		out->hash = c->subject_hash;
+		memcpy(out->sha1, c->sha1, sizeof(out->sha1));
+		return;
+	}
+	rehash_info_from_bytes(s->bytes.ptr, s->bytes.len, out);
+}
+
 static char *link_target_for(const struct listing *l, const char *inroot)
 {
 	if (!l->root || !*l->root)
 		return xstrdup(inroot);
-	return relative_link(l->etc_inroot, inroot);
+	return relative_link(l->dir_inroot, inroot);
 }
 
 static void build_bundle(const struct deb_state *st, struct buf *bundle)
@@ -440,11 +159,12 @@ static bool bundle_matches(const struct deb_state *st, const char *host, bool *e
 
 /* The directory as --fresh leaves it: copy of actual, then the fresh steps. */
 static void compute_desired(const struct deb_state *st, const struct listing *actual,
-			    const struct rh_info *bundle, struct listing *want, struct dircache *dirs)
+			    const struct rh_info *bundle, const struct rh_info *srcs,
+			    struct listing *want, struct dircache *dirs)
 {
 	memset(want, 0, sizeof(*want));
 	want->root = actual->root;
-	want->etc_inroot = xstrdup(actual->etc_inroot);
+	want->dir_inroot = xstrdup(actual->dir_inroot);
 	want->dirs = dirs;
 	for (size_t i = 0; i < actual->n; i++) {
 		const struct ent *a = &actual->e[i];
@@ -476,7 +196,7 @@ static void compute_desired(const struct deb_state *st, const struct listing *ac
 		e = listing_put(want, s->pem_name);
 		e->type = ENT_LINK;
 		e->target = link_target_for(want, s->inroot);
-		e->src = s;
+		e->info = &srcs[i];
 	}
 	struct ent *b = listing_put(want, DEB_BUNDLE);
 	b->type = ENT_FILE;
@@ -530,24 +250,28 @@ struct etc_work {
 	struct dircache dirs;
 	struct listing actual, want;
 	struct rh_info bundle_info;
+	struct rh_info *src_info;	/* per source, in bundle order */
 	bool bundle_exists, bundle_same;
 };
 
 static int work_load(const struct deb_state *st, struct etc_work *w)
 {
 	memset(w, 0, sizeof(*w));
-	if (read_listing(st->root, &w->actual) < 0)
+	if (read_listing(st->root, DEB_ETCCERTS, &w->actual) < 0)
 		return -1;
 	w->actual.dirs = &w->dirs;
-	if (!w->actual.etc_inroot)
+	if (!w->actual.dir_inroot)
 		return -1;
-	char *bpath = xasprintf("%s/%s", w->actual.etc_inroot, DEB_BUNDLE);
+	char *bpath = xasprintf("%s/%s", w->actual.dir_inroot, DEB_BUNDLE);
 	char *host = root_join(st->root, bpath);
 	w->bundle_same = bundle_matches(st, host, &w->bundle_exists);
 	free(host);
 	free(bpath);
 	bundle_info(st, &w->bundle_info);
-	compute_desired(st, &w->actual, &w->bundle_info, &w->want, &w->dirs);
+	w->src_info = xcalloc(st->nbundle ? st->nbundle : 1, sizeof(*w->src_info));
+	for (size_t i = 0; i < st->nbundle; i++)
+		src_info(st->bundle[i], &w->src_info[i]);
+	compute_desired(st, &w->actual, &w->bundle_info, w->src_info, &w->want, &w->dirs);
 	return 0;
 }
 
@@ -556,6 +280,7 @@ static void work_dispose(struct etc_work *w)
 	listing_dispose(&w->actual);
 	listing_dispose(&w->want);
 	dircache_dispose(&w->dirs);
+	free(w->src_info);
 }
 
 /* With no sources at all update-ca-certificates writes no bundle; neither do we. */
@@ -622,7 +347,7 @@ int deb_etc_apply(const struct deb_state *st, struct buf *hook_lines,
 	free(etc_pre);
 	if (work_load(st, &w) < 0)
 		goto out;
-	char *etc_host = root_join(st->root, w.want.etc_inroot);
+	char *etc_host = root_join(st->root, w.want.dir_inroot);
 	if (mkdir_p(etc_host, 0755) < 0) {
 		free(etc_host);
 		goto out;
@@ -638,14 +363,14 @@ int deb_etc_apply(const struct deb_state *st, struct buf *hook_lines,
 		const struct ent *y = listing_find(&w.want, name);
 		const struct ent *x = listing_find(&w.actual, name);
 		if (!later && y && y->type == ENT_LINK && !same_link(&w.actual, x, &w.want, y))
-			hook_line(hook_lines, st->root, w.want.etc_inroot, '+', name);
+			hook_line(hook_lines, st->root, w.want.dir_inroot, '+', name);
 	}
 	for (size_t i = 0; i < w.actual.n; i++) {
 		const struct ent *x = &w.actual.e[i];
 		const struct ent *y = listing_find(&w.want, x->name);
 		if (points_into_sources(&w.actual, x) && !rehash_is_hash_name(x->name) &&
 		    (!y || y->type != ENT_LINK))
-			hook_line(hook_lines, st->root, w.want.etc_inroot, '-', x->name);
+			hook_line(hook_lines, st->root, w.want.dir_inroot, '-', x->name);
 	}
 
 	if (before_change && before_change(hook_lines, arg) < 0)

@@ -43,21 +43,6 @@ static char *dir_of(const char *path)
 	return xstrndup(path, (size_t)(slash - path));
 }
 
-int fsync_dir_of(const char *path)
-{
-	char *dir = dir_of(path);
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	int rc = 0;
-	if (fd < 0 || fsync(fd) < 0) {
-		err_set_errno(errno, "%s: cannot sync directory", dir);
-		rc = -1;
-	}
-	if (fd >= 0)
-		close(fd);
-	free(dir);
-	return rc;
-}
-
 bool is_temp_name(const char *name)
 {
 	return strstr(name, TEMP_MARK) != NULL;
@@ -92,49 +77,14 @@ static int write_all(int fd, const void *data, size_t len)
 	return 0;
 }
 
+/* The single-file helpers are one-operation transactions. */
 int atomic_write_owned(const char *path, const void *data, size_t len, mode_t mode,
 		       struct file_owner owner)
 {
-	char *tmp = temp_template(path);
-	int fd = mkstemp(tmp);
-	int rc = -1;
-
-	if (fd < 0) {
-		err_set_errno(errno, "%s: cannot create a temporary file beside it", path);
-		goto out;
-	}
-	if (write_all(fd, data, len) < 0) {
-		err_set_errno(errno, "%s: cannot write", tmp);
-		goto out_unlink;
-	}
-	if ((owner.uid != (uid_t)-1 || owner.gid != (gid_t)-1) &&
-	    fchown(fd, owner.uid, owner.gid) < 0) {
-		err_set_errno(errno, "%s: cannot set owner", tmp);
-		goto out_unlink;
-	}
-	if (fchmod(fd, mode) < 0 || fsync(fd) < 0) {
-		err_set_errno(errno, "%s: cannot set mode or sync", tmp);
-		goto out_unlink;
-	}
-	if (close(fd) < 0) {
-		fd = -1;
-		err_set_errno(errno, "%s: cannot close", tmp);
-		goto out_unlink;
-	}
-	fd = -1;
-	if (rename(tmp, path) < 0) {
-		err_set_errno(errno, "%s: cannot rename into place", path);
-		goto out_unlink;
-	}
-	rc = fsync_dir_of(path);
-	fault_point();
-	goto out;
-out_unlink:
-	if (fd >= 0)
-		close(fd);
-	unlink(tmp);
-out:
-	free(tmp);
+	struct fs_txn t;
+	fs_txn_init(&t);
+	int rc = fs_txn_write(&t, path, data, len, mode, owner) < 0 ? -1 : fs_txn_commit(&t);
+	fs_txn_dispose(&t);
 	return rc;
 }
 
@@ -145,46 +95,20 @@ int atomic_write(const char *path, const void *data, size_t len, mode_t mode)
 
 int atomic_symlink(const char *target, const char *path)
 {
-	char *tmp = NULL;
-	int rc = -1;
-
-	for (int attempt = 0; attempt < 100; attempt++) {
-		free(tmp);
-		tmp = temp_template(path);
-		/* mkstemp-style unique name, but for a symlink. */
-		char *x = tmp + strlen(tmp) - 6;
-		unsigned long r = (unsigned long)random() ^ ((unsigned long)getpid() << 8);
-		for (int i = 0; i < 6; i++, r /= 36)
-			x[i] = "abcdefghijklmnopqrstuvwxyz0123456789"[r % 36];
-		if (symlink(target, tmp) == 0)
-			break;
-		if (errno != EEXIST) {
-			err_set_errno(errno, "%s: cannot create symlink", tmp);
-			goto out;
-		}
-	}
-	if (rename(tmp, path) < 0) {
-		err_set_errno(errno, "%s: cannot rename symlink into place", path);
-		unlink(tmp);
-		goto out;
-	}
-	rc = fsync_dir_of(path);
-	fault_point();
-out:
-	free(tmp);
+	struct fs_txn t;
+	fs_txn_init(&t);
+	int rc = fs_txn_symlink(&t, target, path) < 0 ? -1 : fs_txn_commit(&t);
+	fs_txn_dispose(&t);
 	return rc;
 }
 
 int durable_unlink(const char *path)
 {
-	if (unlink(path) < 0) {
-		if (errno == ENOENT)
-			return 0;
-		err_set_errno(errno, "%s: cannot remove", path);
-		return -1;
-	}
-	int rc = fsync_dir_of(path);
-	fault_point();
+	struct fs_txn t;
+	fs_txn_init(&t);
+	fs_txn_unlink(&t, path);
+	int rc = fs_txn_commit(&t);
+	fs_txn_dispose(&t);
 	return rc;
 }
 

@@ -31,7 +31,6 @@ int atomic_symlink(const char *target, const char *path);
 int durable_unlink(const char *path);
 /* mkdir -p; every created directory gets mode. */
 int mkdir_p(const char *path, mode_t mode);
-int fsync_dir_of(const char *path);
 
 /*
  * A batch of changes made durable together: every new file and link is first

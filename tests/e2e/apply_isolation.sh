@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# One store failing does not stop the others: a host with a good system store
+# and one that cannot be opened (a distribution this build does not cover) and
+# one whose apply fails (its managed directory is a symlink, which trustform
+# refuses) gets the good store converged, a summary naming what failed, and
+# exit code 1. Plan shows the good store's changes and the errors.
+. "$(dirname "$0")/../lib/common.sh"
+
+R=$T/root; mk_root "$R"
+mkdir -p "$T/cfg/cas"; mk_ca "$T/cfg/cas/a" "/CN=Isolation A"
+cat >"$T/cfg/trust.yaml" <<'YAML'
+version: 1
+cas:
+  a: { file: cas/a.pem }
+stores:
+  good: { type: system }
+  alpine: { type: system, distro: alpine }
+roles:
+  node: { cas: [a], stores: [good, alpine] }
+hosts:
+  h: [node]
+YAML
+args=(-c "$T/cfg/trust.yaml" --root "$R" --host h)
+expect_rc 1 "plan with a failing store exits 1" tf plan "${args[@]}" --detailed-exitcode
+check "plan still shows the good store" out_has '# good (debian): a will be added'
+check "plan names the failed store" err_has 'alpine (system): distribution "alpine"'
+expect_rc 1 "apply with a failing store exits 1" tf apply "${args[@]}" --auto-approve
+check "the good store converged" out_has 'good (debian): ca "a": added'
+check "summary names what failed" out_has 'Apply failed in 1 store(s): alpine (system).'
+check "good store really holds it" bash -c "ls '$R'/usr/local/share/ca-certificates/trustform/a-*.crt"
+
+# A store whose apply fails (not its read) is isolated the same way.
+R2=$T/root2; mk_root "$R2"
+mkdir -p "$T/elsewhere"; ln -s "$T/elsewhere" "$R2/usr/local/share/ca-certificates/trustform"
+cat >"$T/cfg/two.yaml" <<YAML
+version: 1
+cas:
+  a: { file: cas/a.pem }
+stores:
+  first: { type: system }
+roles:
+  node: { cas: [a], stores: [first] }
+hosts:
+  h: [node]
+YAML
+expect_rc 1 "apply into a symlinked managed directory fails" \
+  tf apply -c "$T/cfg/two.yaml" --root "$R2" --host h --auto-approve
+check "says it refuses the symlink" out_has "is a symlink"
+check "nothing written through the link" test -z "$(ls -A "$T/elsewhere")"
+done_testing
