@@ -118,6 +118,19 @@ int run_lock(struct run *r, bool create)
 			    r->opt->lock_timeout);
 }
 
+/* Another instance of a different configured store with the same target. */
+static const struct plan_store *same_target(const struct plan *p, const struct plan_store *ps)
+{
+	const struct store_inst *s = ps->inst;
+	for (size_t i = 0; s->key && i < p->n; i++) {
+		const struct plan_store *o = &p->stores[i];
+		if (o != ps && o->inst && o->inst->key && !o->error &&
+		    o->inst->conf != s->conf && !strcmp(o->inst->key, s->key))
+			return o;
+	}
+	return NULL;
+}
+
 void run_plan(struct run *r)
 {
 	for (size_t i = 0; i < r->res->nstores; i++) {
@@ -136,6 +149,14 @@ void run_plan(struct run *r)
 		for (size_t j = 0; j < n; j++) {
 			struct store_inst *s = insts[j];
 			struct plan_store *ps = plan_add_store(&r->plan, s, s->address, s->title);
+			const struct plan_store *other = same_target(&r->plan, ps);
+			if (other) {
+				ps->error = xasprintf("store \"%s\" manages %s, which store \"%s\" "
+						      "already manages for this host; use one store "
+						      "for it in %s", s->conf->name, s->key,
+						      other->inst->conf->name, r->cfg->path);
+				continue;
+			}
 			err_clear();
 			if (s->ops->read(s, &ps->actual) < 0) {
 				ps->error = xstrdup(err_msg());

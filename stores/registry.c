@@ -41,6 +41,7 @@ void store_inst_free(struct store_inst *s)
 	free(s->address);
 	free(s->title);
 	free(s->want_flags);
+	free(s->key);
 	free(s);
 }
 

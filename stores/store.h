@@ -77,6 +77,10 @@ struct store_inst {
 	char *address;		/* "system", "browsers[alice firefox default-release]" */
 	char *title;		/* "system (debian)" */
 	char *want_flags;	/* trust flags a present CA must carry, or NULL */
+	/* What this instance manages ("system", a database or file path), so that
+	 * two configured stores never manage one target and fight over it; NULL
+	 * when the instance cannot collide with another. */
+	char *key;
 	void *priv;
 };
 

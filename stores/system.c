@@ -102,6 +102,7 @@ static int system_open(const struct conf_store *cs, const struct run_ctx *ctx,
 	char *title = xasprintf("%s (%s)", cs->name, be->name);
 	*out = xcalloc(1, sizeof(**out));
 	(*out)[0] = store_inst_new(be, cs, ctx, cs->name, title);
+	(*out)[0]->key = xstrdup("the system trust store");
 	*nout = 1;
 	free(title);
 	free(id);
