@@ -8,6 +8,8 @@
 
 const struct store_ops *const store_types[] = {
 	&store_system,
+	&store_pem_bundle,
+	&store_python,
 	NULL,
 };
 
