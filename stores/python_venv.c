@@ -328,7 +328,7 @@ int py_pth_apply(struct store_inst *s, struct py_store *p, struct plan_store *ps
 	} else if (t.exists) {
 		fs_txn_unlink(&txn, p->file_host);
 	}
-	rc = store_finish_steps(ps, &txn, rc);
+	rc = store_finish_steps(ps, &txn, rc, NULL);
 	buf_dispose(&out);
 	fs_txn_dispose(&txn);
 	pth_dispose(&t);

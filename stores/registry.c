@@ -10,6 +10,7 @@ const struct store_ops *const store_types[] = {
 	&store_system,
 	&store_pem_bundle,
 	&store_python,
+	&store_systemd_env,
 	NULL,
 };
 

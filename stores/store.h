@@ -96,5 +96,6 @@ extern const struct store_ops store_system;
 extern const struct store_ops store_debian;
 extern const struct store_ops store_pem_bundle;
 extern const struct store_ops store_python;
+extern const struct store_ops store_systemd_env;
 
 #endif

@@ -16,9 +16,11 @@ char *store_opt_pos(const struct conf_store *cs, const char *key)
 	return xasprintf("%s:%d:%d", cs->config_file, cs->pos.line, cs->pos.col);
 }
 
-int store_finish_steps(struct plan_store *ps, struct fs_txn *txn, int rc)
+int store_finish_steps(struct plan_store *ps, struct fs_txn *txn, int rc, bool *done)
 {
 	bool committed = fs_txn_commit(txn) == 0;
+	if (done)
+		*done = committed;
 	for (size_t i = 0; i < ps->n; i++) {
 		struct plan_step *st = &ps->steps[i];
 		if (st->result != STEP_PENDING)
@@ -62,7 +64,7 @@ int store_apply_pem_file(struct plan_store *ps, const char *host, const char *sh
 			plan_step_fail(&ps->steps[i], "%s", err_msg());
 	} else {
 		rc = pem_file_apply(&f, ps, &txn, &changed);
-		rc = store_finish_steps(ps, &txn, rc);
+		rc = store_finish_steps(ps, &txn, rc, NULL);
 	}
 	fs_txn_dispose(&txn);
 	pem_file_dispose(&f);

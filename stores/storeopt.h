@@ -14,7 +14,7 @@ struct plan_store;
 char *store_opt_pos(const struct conf_store *cs, const char *key);
 /* Commit txn; then every step still pending is done (or failed with the
  * commit's error). Returns -1 if the commit or any step failed. */
-int store_finish_steps(struct plan_store *ps, struct fs_txn *txn, int rc);
+int store_finish_steps(struct plan_store *ps, struct fs_txn *txn, int rc, bool *committed);
 /* Reload a PEM file and carry out the plan's steps on it, atomically; creates
  * its directory when missing. */
 int store_apply_pem_file(struct plan_store *ps, const char *host, const char *shown);
