@@ -6,6 +6,7 @@
 #include "stores/pemfile.h"
 #include "reconcile/plan.h"
 #include "schema/config.h"
+#include "stores/storeopt.h"
 #include "util/err.h"
 #include "util/hex.h"
 #include "util/xalloc.h"
@@ -357,8 +358,10 @@ int pem_file_apply(struct pem_file *f, struct plan_store *ps, struct fs_txn *txn
 			own = (struct file_owner){ f->st.st_uid, f->st.st_gid };
 			mode = f->st.st_mode & 07777;
 		}
-		if (fs_txn_write(txn, f->host, out.ptr, out.len, mode, own) < 0)
+		if (fs_txn_write(txn, f->host, out.ptr, out.len, mode, own) < 0) {
+			store_fail_pending(ps);
 			rc = -1;
+		}
 		else
 			*changed = true;
 	}

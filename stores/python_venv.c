@@ -323,8 +323,10 @@ int py_pth_apply(struct store_inst *s, struct py_store *p, struct plan_store *ps
 		pth_render(&out, t.ca, t.n);
 		if (!t.exists || !buf_equal(&t.raw, out.ptr, out.len))
 			if (fs_txn_write(&txn, p->file_host, out.ptr, out.len, 0644,
-					 FILE_OWNER_DEFAULT) < 0)
+					 FILE_OWNER_DEFAULT) < 0) {
+				store_fail_pending(ps);
 				rc = -1;
+			}
 	} else if (t.exists) {
 		fs_txn_unlink(&txn, p->file_host);
 	}

@@ -11,6 +11,7 @@ const struct store_ops *const store_types[] = {
 	&store_pem_bundle,
 	&store_python,
 	&store_systemd_env,
+	&store_java,
 	NULL,
 };
 

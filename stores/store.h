@@ -97,5 +97,6 @@ extern const struct store_ops store_debian;
 extern const struct store_ops store_pem_bundle;
 extern const struct store_ops store_python;
 extern const struct store_ops store_systemd_env;
+extern const struct store_ops store_java;
 
 #endif

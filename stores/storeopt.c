@@ -33,6 +33,13 @@ int store_finish_steps(struct plan_store *ps, struct fs_txn *txn, int rc, bool *
 	return committed ? rc : -1;
 }
 
+void store_fail_pending(struct plan_store *ps)
+{
+	for (size_t i = 0; i < ps->n; i++)
+		if (ps->steps[i].result == STEP_PENDING)
+			plan_step_fail(&ps->steps[i], "%s", err_msg());
+}
+
 static int parent_dir(const char *host)
 {
 	char *dir = xstrdup(host);

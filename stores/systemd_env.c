@@ -393,8 +393,10 @@ static int senv_apply(struct store_inst *s, struct plan_store *ps)
 	rc = pem_file_apply(&f, ps, &txn, &bundle_changed);
 	if (!v.have_exists || !buf_equal(&v.have, v.want.ptr, v.want.len)) {
 		if (fs_txn_write(&txn, p->dropin_host, v.want.ptr, v.want.len, 0644,
-				 FILE_OWNER_DEFAULT) < 0)
+				 FILE_OWNER_DEFAULT) < 0) {
+			store_fail_pending(ps);
 			rc = -1;
+		}
 		else
 			dropin_changed = true;
 	}
