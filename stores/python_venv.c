@@ -242,7 +242,7 @@ int py_pth_read(struct store_inst *s, struct py_store *p, struct trust_set *out)
 	else if (t.exists && !buf_equal(&t.raw, want.ptr, want.len))
 		out->stale = xasprintf("%s was edited: it must call truststore.inject_into_ssl() "
 				       "and list only trustform's CA lines", p->file);
-	if (t.n || !t.exists)
+	if (!t.exists)
 		trust_set_note(out, "Python in %s trusts the system store through truststore: "
 			       "the system store of this host must hold these CAs", p->venv);
 	buf_dispose(&want);

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # One store failing does not stop the others: a host with a good system store
-# and one that cannot be opened (a distribution this build does not cover) and
+# and one that cannot be read (a bundle that is not a PEM file) and
 # one whose apply fails (its managed directory is a symlink, which trustform
 # refuses) gets the good store converged, a summary naming what failed, and
 # exit code 1. Plan shows the good store's changes and the errors.
@@ -14,19 +14,21 @@ cas:
   a: { file: cas/a.pem }
 stores:
   good: { type: system }
-  alpine: { type: system, distro: alpine }
+  bad: { type: pem-bundle, path: /etc/app/bundle.der }
 roles:
-  node: { cas: [a], stores: [good, alpine] }
+  node: { cas: [a], stores: [good, bad] }
 hosts:
   h: [node]
 YAML
+mkdir -p "$R/etc/app"; cp "$T/cfg/cas/a.pem" "$T/a.pem"
+openssl x509 -in "$T/a.pem" -outform DER -out "$R/etc/app/bundle.der"
 args=(-c "$T/cfg/trust.yaml" --root "$R" --host h)
 expect_rc 1 "plan with a failing store exits 1" tf plan "${args[@]}" --detailed-exitcode
 check "plan still shows the good store" out_has '# good (debian): a will be added'
-check "plan names the failed store" err_has 'alpine (system): distribution "alpine"'
+check "plan names the failed store" err_has 'bad (pem-bundle): /etc/app/bundle.der is not a PEM file'
 expect_rc 1 "apply with a failing store exits 1" tf apply "${args[@]}" --auto-approve
 check "the good store converged" out_has 'good (debian): ca "a": added'
-check "summary names what failed" out_has 'Apply failed in 1 store(s): alpine (system).'
+check "summary names what failed" out_has 'Apply failed in 1 store(s): bad (pem-bundle).'
 check "good store really holds it" bash -c "ls '$R'/usr/local/share/ca-certificates/trustform/a-*.crt"
 
 # A store whose apply fails (not its read) is isolated the same way.
