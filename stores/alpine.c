@@ -4,15 +4,15 @@
  * links into /etc/ssl/certs and concatenates into ca-certificates.crt. */
 #include "stores/anchors.h"
 
-static const char *const alpine_extract[] = { "update-ca-certificates", NULL };
+static const char *const alpine_extract[] = {"update-ca-certificates", NULL};
 
 static const struct anchors_family alpine = {
-	.name = "alpine",
-	.anchors = "/usr/local/share/ca-certificates",
-	.blocklist = NULL,
-	.suffix = ".crt",
-	.extract = alpine_extract,
-	.extracted = "/etc/ssl/certs/ca-certificates.crt",
+    .name = "alpine",
+    .anchors = "/usr/local/share/ca-certificates",
+    .blocklist = NULL,
+    .suffix = ".crt",
+    .extract = alpine_extract,
+    .extracted = "/etc/ssl/certs/ca-certificates.crt",
 };
 
 static int alpine_read(struct store_inst *s, struct trust_set *out)
@@ -26,8 +26,8 @@ static int alpine_apply(struct store_inst *s, struct plan_store *ps)
 }
 
 const struct store_ops store_alpine = {
-	.name = "alpine",
-	.caps = 0,
-	.read = alpine_read,
-	.apply = alpine_apply,
+    .name = "alpine",
+    .caps = 0,
+    .read = alpine_read,
+    .apply = alpine_apply,
 };

@@ -18,7 +18,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#define PREFIX "trustform-"
+#define PREFIX	    "trustform-"
 #define JOURNAL_DIR "/var/lib/trustform"
 
 struct afile {
@@ -133,7 +133,7 @@ static char *extraction_stale(const struct anchors_family *fam, const struct sto
 {
 	const char *root = s->ctx->root;
 	struct buf bundle = BUF_INIT, journal = BUF_INIT, why = BUF_INIT;
-	struct cert_list have = { 0 };
+	struct cert_list have = {0};
 	struct strmap in;
 	strmap_init(&in);
 	char *bh = root_resolve_host(root, fam->extracted);
@@ -145,17 +145,20 @@ static char *extraction_stale(const struct anchors_family *fam, const struct sto
 	size_t missing = 0, blocked_in = 0, removed_in = 0;
 	for (size_t i = 0; i < st->n; i++)
 		for (size_t j = 0; j < st->f[i].certs.n; j++) {
-			bool there = strmap_get(&in, st->f[i].certs.items[j]->fphex) != STRMAP_NONE;
+			const char *fp = st->f[i].certs.items[j]->fphex;
+			bool there = strmap_get(&in, fp) != STRMAP_NONE;
 			missing += !st->f[i].blocked && !there;
 			blocked_in += st->f[i].blocked && there;
 		}
 	char *jp = journal_path(fam);
 	char *jh = root_join(root, jp);
 	if (buf_read_file(&journal, jh) == 0)
-		for (const char *l = journal.ptr; *l; l += strcspn(l, "\n") + (l[strcspn(l, "\n")] != 0)) {
+		for (const char *l = journal.ptr; *l;) {
+			size_t n = strcspn(l, "\n");
 			char fp[FP_HEX_LEN + 1];
-			snprintf(fp, sizeof(fp), "%.*s", (int)strcspn(l, "\n"), l);
+			snprintf(fp, sizeof(fp), "%.*s", (int)n, l);
 			removed_in += strmap_get(&in, fp) != STRMAP_NONE;
+			l += n + (l[n] != 0);
 		}
 	free(jh);
 	free(jp);
@@ -203,11 +206,13 @@ static bool extract_runnable(const struct anchors_family *fam, const struct stor
 		*say = xasprintf("run extract_command (%s)", cmd);
 	} else if (*s->ctx->root) {
 		*say = xasprintf("extraction pending: `%s` is not run under --root; run it inside "
-				 "the system, or set extract_command", text);
+				 "the system, or set extract_command",
+				 text);
 		ok = false;
 	} else if (!argv0) {
 		*say = xasprintf("extraction pending: `%s` is not on this machine; install it "
-				 "(the anchors are written) or set extract_command", text);
+				 "(the anchors are written) or set extract_command",
+				 text);
 		ok = false;
 	} else {
 		*say = xasprintf("run `%s`", text);
@@ -225,8 +230,8 @@ static int run_extract(const struct anchors_family *fam, const struct store_inst
 	char *text = cmd ? xstrdup(cmd) : extract_text(fam);
 	if (cmd) {
 		char *envv = xasprintf("TRUSTFORM_ROOT=%s", *s->ctx->root ? s->ctx->root : "/");
-		const char *argv[] = { "/bin/sh", "-c", cmd, NULL };
-		const char *env[] = { envv, NULL };
+		const char *argv[] = {"/bin/sh", "-c", cmd, NULL};
+		const char *env[] = {envv, NULL};
 		st = proc_run(argv, env, &log);
 		free(envv);
 	} else {
@@ -245,8 +250,7 @@ static int run_extract(const struct anchors_family *fam, const struct store_inst
 
 /* --- read ------------------------------------------------------------------------ */
 
-int anchors_read(const struct anchors_family *fam, struct store_inst *s,
-		 struct trust_set *out)
+int anchors_read(const struct anchors_family *fam, struct store_inst *s, struct trust_set *out)
 {
 	static const unsigned char zero[FP_LEN];
 	struct astate st;
@@ -255,14 +259,18 @@ int anchors_read(const struct anchors_family *fam, struct store_inst *s,
 		const struct afile *f = &st.f[i];
 		char *label = managed_label(f->inroot, f->blocked ? ".pem" : fam->suffix);
 		enum trust_state ts = f->blocked ? TS_DISTRUSTED : TS_TRUSTED;
-		if (label && !(f->parsed && f->certs.n == 1)) {
-			struct trust_entry *e = trust_set_add(out, zero, label, true, ts, f->inroot);
+		bool damaged = label && !(f->parsed && f->certs.n == 1);
+		if (damaged) {
+			struct trust_entry *e =
+			    trust_set_add(out, zero, label, true, ts, f->inroot);
 			e->subject = xstrdup("(not a single certificate: damaged)");
 		} else if (!f->parsed) {
-			trust_set_note(out, "%s is not a certificate trustform can read; it is left "
-				       "alone", f->inroot);
+			trust_set_note(out,
+				       "%s is not a certificate trustform can read; it is "
+				       "left alone",
+				       f->inroot);
 		}
-		for (size_t j = 0; f->parsed && !(label && f->certs.n != 1) && j < f->certs.n; j++) {
+		for (size_t j = 0; f->parsed && !damaged && j < f->certs.n; j++) {
 			const struct cert *c = f->certs.items[j];
 			const char *base = strrchr(f->inroot, '/') + 1;
 			struct trust_entry *e = trust_set_add(out, c->fp, label ? label : base,
@@ -302,8 +310,9 @@ static int write_cert(const struct anchors_family *fam, const struct store_inst 
 		char *host = root_join(s->ctx->root, inroot);
 		char *dir = xstrdup(host);
 		*strrchr(dir, '/') = '\0';
-		rc = mkdir_p(dir, 0755) < 0 ? -1
-		     : fs_txn_write(txn, host, pem, len, 0644, FILE_OWNER_DEFAULT);
+		rc = mkdir_p(dir, 0755) < 0
+			 ? -1
+			 : fs_txn_write(txn, host, pem, len, 0644, FILE_OWNER_DEFAULT);
 		free(dir);
 		free(host);
 		free(pem);
@@ -329,8 +338,8 @@ static int remove_seen(const struct store_inst *s, const struct astate *st,
 	}
 	if (f->certs.n > 1) {
 		err_set("%s also holds %zu other certificate(s); trustform will not remove them "
-			"with it: split the file, or remove it by hand", seen->where,
-			f->certs.n - 1);
+			"with it: split the file, or remove it by hand",
+			seen->where, f->certs.n - 1);
 		return -1;
 	}
 	char *host = root_join(s->ctx->root, seen->where);
@@ -362,7 +371,8 @@ static int do_step(const struct anchors_family *fam, const struct store_inst *s,
 			return -1;
 		char *want = managed_path(fam, false, step->ca->name, step->ca->cert->fphex);
 		int rc = strcmp(want, step->seen.where)
-				 ? remove_seen(s, st, &step->seen, txn, journal) : 0;
+			     ? remove_seen(s, st, &step->seen, txn, journal)
+			     : 0;
 		free(want);
 		return rc;
 	}
@@ -397,8 +407,7 @@ static int journal_add(const struct store_inst *s, const struct anchors_family *
 	return rc;
 }
 
-int anchors_apply(const struct anchors_family *fam, struct store_inst *s,
-		  struct plan_store *ps)
+int anchors_apply(const struct anchors_family *fam, struct store_inst *s, struct plan_store *ps)
 {
 	struct astate st;
 	struct fs_txn txn;
@@ -439,7 +448,7 @@ int anchors_apply(const struct anchors_family *fam, struct store_inst *s,
 	}
 	free(say);
 	char *text = conf_store_str(s->conf, "extract_command") ? xstrdup("extract_command")
-								 : extract_text(fam);
+								: extract_text(fam);
 	if (run_extract(fam, s) < 0) {
 		ps->apply_error = xstrdup(err_msg());
 		rc = -1;

@@ -19,18 +19,16 @@
 #include "stores/store.h"
 
 struct anchors_family {
-	const char *name;		/* backend name: "rhel" */
-	const char *anchors;		/* directory of trusted anchors */
-	const char *blocklist;		/* directory of distrusted certificates, or NULL */
-	const char *suffix;		/* of trustform's files: ".pem" or ".crt" */
-	const char *const *extract;	/* argv of the extract command */
-	const char *extracted;		/* the bundle the extract command writes */
+	const char *name;	    /* backend name: "rhel" */
+	const char *anchors;	    /* directory of trusted anchors */
+	const char *blocklist;	    /* directory of distrusted certificates, or NULL */
+	const char *suffix;	    /* of trustform's files: ".pem" or ".crt" */
+	const char *const *extract; /* argv of the extract command */
+	const char *extracted;	    /* the bundle the extract command writes */
 };
 
-int anchors_read(const struct anchors_family *fam, struct store_inst *s,
-		 struct trust_set *out);
-int anchors_apply(const struct anchors_family *fam, struct store_inst *s,
-		  struct plan_store *ps);
+int anchors_read(const struct anchors_family *fam, struct store_inst *s, struct trust_set *out);
+int anchors_apply(const struct anchors_family *fam, struct store_inst *s, struct plan_store *ps);
 
 extern const struct store_ops store_rhel;
 extern const struct store_ops store_arch;

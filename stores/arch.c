@@ -2,15 +2,15 @@
  * /etc/ca-certificates/trust-source, extracted by `trust extract-compat`. */
 #include "stores/anchors.h"
 
-static const char *const arch_extract[] = { "trust", "extract-compat", NULL };
+static const char *const arch_extract[] = {"trust", "extract-compat", NULL};
 
 static const struct anchors_family arch = {
-	.name = "arch",
-	.anchors = "/etc/ca-certificates/trust-source/anchors",
-	.blocklist = "/etc/ca-certificates/trust-source/blocklist",
-	.suffix = ".pem",
-	.extract = arch_extract,
-	.extracted = "/etc/ca-certificates/extracted/tls-ca-bundle.pem",
+    .name = "arch",
+    .anchors = "/etc/ca-certificates/trust-source/anchors",
+    .blocklist = "/etc/ca-certificates/trust-source/blocklist",
+    .suffix = ".pem",
+    .extract = arch_extract,
+    .extracted = "/etc/ca-certificates/extracted/tls-ca-bundle.pem",
 };
 
 static int arch_read(struct store_inst *s, struct trust_set *out)
@@ -24,8 +24,8 @@ static int arch_apply(struct store_inst *s, struct plan_store *ps)
 }
 
 const struct store_ops store_arch = {
-	.name = "arch",
-	.caps = STORE_CAN_DISTRUST,
-	.read = arch_read,
-	.apply = arch_apply,
+    .name = "arch",
+    .caps = STORE_CAN_DISTRUST,
+    .read = arch_read,
+    .apply = arch_apply,
 };

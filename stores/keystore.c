@@ -15,13 +15,15 @@ int ks_parse(struct keystore *ks, const unsigned char *data, size_t len, const c
 		return ks_jks_parse(ks, data, len, shown, pass);
 	if (len >= 4 && !memcmp(data, "\xce\xce\xce\xce", 4)) {
 		err_set("%s is a JCEKS keystore, which trustform does not write; convert it "
-			"(keytool -importkeystore -deststoretype pkcs12)", shown);
+			"(keytool -importkeystore -deststoretype pkcs12)",
+			shown);
 		return -1;
 	}
 	if (len >= 2 && data[0] == 0x30)
 		return ks_p12_parse(ks, data, len, shown, pass);
 	err_set("%s is not a Java keystore (neither PKCS#12 nor JKS); restore it or point "
-		"`path:` at the truststore", shown);
+		"`path:` at the truststore",
+		shown);
 	return -1;
 }
 
@@ -50,7 +52,7 @@ void ks_add_trusted(struct keystore *ks, const char *alias, struct cert *c, int6
 	memset(e, 0, sizeof(*e));
 	buf_init(&e->raw);
 	e->alias = xstrdup(alias);
-	if (ks->format == KS_JKS)	/* the JDK stores JKS aliases in lower case */
+	if (ks->format == KS_JKS) /* the JDK stores JKS aliases in lower case */
 		for (char *p = e->alias; *p; p++)
 			*p = (char)tolower((unsigned char)*p);
 	e->cert = c;

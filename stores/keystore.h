@@ -19,10 +19,10 @@ enum ks_format { KS_PKCS12, KS_JKS };
 
 struct ks_entry {
 	char *alias;
-	struct cert *cert;		/* a trusted certificate entry; NULL: something else */
-	int64_t date_ms;		/* JKS: creation date */
-	struct buf raw;			/* JKS: the entry as read, written back as is */
-	PKCS12_SAFEBAG *bag;		/* PKCS#12: the bag as read (decrypted safe) */
+	struct cert *cert;   /* a trusted certificate entry; NULL: something else */
+	int64_t date_ms;     /* JKS: creation date */
+	struct buf raw;	     /* JKS: the entry as read, written back as is */
+	PKCS12_SAFEBAG *bag; /* PKCS#12: the bag as read (decrypted safe) */
 	bool drop;
 };
 

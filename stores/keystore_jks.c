@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define JKS_MAGIC 0xFEEDFEEDu
+#define JKS_MAGIC    0xFEEDFEEDu
 #define JKS_WHITENER "Mighty Aphrodite"
 
 struct rd {
@@ -117,7 +117,7 @@ static bool rd_cert(struct rd *r, int version, const unsigned char **der, size_t
 int ks_jks_parse(struct keystore *ks, const unsigned char *data, size_t len, const char *shown,
 		 const char *pass)
 {
-	struct rd r = { data, len, 0, false };
+	struct rd r = {data, len, 0, false};
 	ks->format = KS_JKS;
 	if (rd_n(&r, 4) != JKS_MAGIC) {
 		err_set("%s is not a JKS keystore", shown);
@@ -173,14 +173,16 @@ int ks_jks_parse(struct keystore *ks, const unsigned char *data, size_t len, con
 	const unsigned char *md = rd_bytes(&r, 20);
 	if (r.bad || !md || r.off != len) {
 		err_set("%s is damaged (a JKS keystore cut short or with trailing bytes); restore "
-			"it from a backup", shown);
+			"it from a backup",
+			shown);
 		return -1;
 	}
 	unsigned char want[20];
 	jks_digest(pass, data, len - 20, want);
 	if (memcmp(want, md, 20)) {
 		err_set("%s: the keystore password is wrong (or the file was altered: its "
-			"integrity check fails); fix `password:` / `password_file:`", shown);
+			"integrity check fails); fix `password:` / `password_file:`",
+			shown);
 		return -1;
 	}
 	return 0;
@@ -209,8 +211,9 @@ int ks_jks_serialize(const struct keystore *ks, const char *pass, struct buf *ou
 			continue;
 		}
 		if (!e->cert) {
-			err_set("a version 1 JKS private key entry (%s) cannot be rewritten; convert "
-				"the keystore with keytool -importkeystore", e->alias);
+			err_set("a version 1 JKS private key entry (%s) cannot be rewritten; "
+				"convert the keystore with keytool -importkeystore",
+				e->alias);
 			return -1;
 		}
 		put_n(out, 2, 4);

@@ -18,8 +18,8 @@
 #include <string.h>
 
 #define OID_JDK_TRUSTED "2.16.840.1.113894.746875.1.1"
-#define OID_ANY_EKU "2.5.29.37.0"
-#define P12_ITER 10000
+#define OID_ANY_EKU	"2.5.29.37.0"
+#define P12_ITER	10000
 
 static ASN1_OBJECT *jdk_trusted_oid(void)
 {
@@ -37,7 +37,7 @@ static bool bag_is_trusted(const PKCS12_SAFEBAG *bag)
 	return yes;
 }
 
-static int take_bags(struct keystore *ks, STACK_OF(PKCS12_SAFEBAG) *bags)
+static int take_bags(struct keystore *ks, STACK_OF(PKCS12_SAFEBAG) * bags)
 {
 	for (int i = 0; i < sk_PKCS12_SAFEBAG_num(bags); i++) {
 		PKCS12_SAFEBAG *bag = sk_PKCS12_SAFEBAG_value(bags, i);
@@ -61,7 +61,7 @@ static int take_bags(struct keystore *ks, STACK_OF(PKCS12_SAFEBAG) *bags)
 				return -1;
 		}
 	}
-	sk_PKCS12_SAFEBAG_free(bags);	/* the bags now belong to the entries */
+	sk_PKCS12_SAFEBAG_free(bags); /* the bags now belong to the entries */
 	return 0;
 }
 
@@ -75,12 +75,14 @@ int ks_p12_parse(struct keystore *ks, const unsigned char *data, size_t len, con
 	ks->format = KS_PKCS12;
 	if (!p12 || p != data + len) {
 		err_set("%s is damaged: not a complete PKCS#12 keystore; restore it from a "
-			"backup", shown);
+			"backup",
+			shown);
 		goto out;
 	}
 	if (PKCS12_mac_present(p12) && !PKCS12_verify_mac(p12, pass, -1)) {
 		err_set("%s: the keystore password is wrong (or the file was altered: its MAC "
-			"check fails); fix `password:` / `password_file:`", shown);
+			"check fails); fix `password:` / `password_file:`",
+			shown);
 		goto out;
 	}
 	safes = PKCS12_unpack_authsafes(p12);
@@ -92,10 +94,13 @@ int ks_p12_parse(struct keystore *ks, const unsigned char *data, size_t len, con
 		PKCS7 *p7 = sk_PKCS7_value(safes, i);
 		int nid = OBJ_obj2nid(p7->type);
 		STACK_OF(PKCS12_SAFEBAG) *bags = nid == NID_pkcs7_data ? PKCS12_unpack_p7data(p7)
-			: nid == NID_pkcs7_encrypted ? PKCS12_unpack_p7encdata(p7, pass, -1) : NULL;
+						 : nid == NID_pkcs7_encrypted
+						     ? PKCS12_unpack_p7encdata(p7, pass, -1)
+						     : NULL;
 		if (!bags || take_bags(ks, bags) < 0) {
 			err_set("%s: a PKCS#12 safe cannot be read (damaged, or the password is "
-				"wrong)", shown);
+				"wrong)",
+				shown);
 			goto out;
 		}
 	}

@@ -14,13 +14,13 @@
 #include <string.h>
 
 struct pemb {
-	char *inroot;	/* the path as configured */
-	char *host;	/* resolved under --root */
+	char *inroot; /* the path as configured */
+	char *host;   /* resolved under --root */
 };
 
 static const struct store_key pemb_keys[] = {
-	{ "path", SKEY_PATH, true, NULL, "the PEM file to keep trustform's blocks in" },
-	{ NULL, 0, false, NULL, NULL },
+    {"path", SKEY_PATH, true, NULL, "the PEM file to keep trustform's blocks in"},
+    {NULL, 0, false, NULL, NULL},
 };
 
 static int pemb_open(const struct conf_store *cs, const struct run_ctx *ctx,
@@ -73,10 +73,10 @@ static void pemb_free(struct store_inst *s)
 }
 
 const struct store_ops store_pem_bundle = {
-	.name = "pem-bundle",
-	.keys = pemb_keys,
-	.open = pemb_open,
-	.read = pemb_read,
-	.apply = pemb_apply,
-	.free = pemb_free,
+    .name = "pem-bundle",
+    .keys = pemb_keys,
+    .open = pemb_open,
+    .read = pemb_read,
+    .apply = pemb_apply,
+    .free = pemb_free,
 };

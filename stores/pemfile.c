@@ -16,7 +16,7 @@
 #include <string.h>
 
 #define MARK_BEGIN "# trustform:begin "
-#define MARK_END "# trustform:end "
+#define MARK_END   "# trustform:end "
 
 static bool starts(const char *p, size_t n, const char *prefix)
 {
@@ -52,7 +52,7 @@ static struct pem_seg *push_seg(struct pem_file *f)
 /* The single certificate of a byte range, or NULL. */
 static struct cert *one_cert(const char *p, size_t n, size_t *ncerts, size_t *other)
 {
-	struct cert_list l = { 0 };
+	struct cert_list l = {0};
 	struct cert *c = NULL;
 	*ncerts = *other = 0;
 	if (cert_list_parse(&l, p, n) == 0) {
@@ -106,7 +106,7 @@ static bool next_line(struct cursor *c, const char **p, size_t *n)
 
 static int scan(struct pem_file *f)
 {
-	struct cursor c = { f->raw.ptr, 0, f->raw.len, 0 };
+	struct cursor c = {f->raw.ptr, 0, f->raw.len, 0};
 	const char *p;
 	size_t n;
 	bool other_text = false;
@@ -121,24 +121,28 @@ static int scan(struct pem_file *f)
 			s->line = line;
 			if (!parse_begin(p + strlen(MARK_BEGIN), n - strlen(MARK_BEGIN), &s->name,
 					 want)) {
-				err_set("%s:%zu: a trustform begin marker is damaged (wanted \"%s<name> "
-					"sha256=<64 hex>\"); fix the line or remove the block by hand",
-					f->shown, line, MARK_BEGIN);
+				err_set(
+				    "%s:%zu: a trustform begin marker is damaged (wanted "
+				    "\"%s<name> "
+				    "sha256=<64 hex>\"); fix the line or remove the block by hand",
+				    f->shown, line, MARK_BEGIN);
 				return -1;
 			}
 			size_t body = c.off;
 			bool closed = false;
 			while (!closed && next_line(&c, &p, &n)) {
-				if (starts(p, n, MARK_END) && n - strlen(MARK_END) == strlen(s->name) &&
+				if (starts(p, n, MARK_END) &&
+				    n - strlen(MARK_END) == strlen(s->name) &&
 				    !memcmp(p + strlen(MARK_END), s->name, strlen(s->name)))
 					closed = true;
 				else if (starts(p, n, MARK_BEGIN))
 					break;
 			}
 			if (!closed) {
-				err_set("%s:%zu: trustform block \"%s\" has no \"%s%s\" line; restore it "
-					"or remove the block by hand", f->shown, line, s->name, MARK_END,
-					s->name);
+				err_set("%s:%zu: trustform block \"%s\" has no \"%s%s\" line; "
+					"restore it "
+					"or remove the block by hand",
+					f->shown, line, s->name, MARK_END, s->name);
 				return -1;
 			}
 			s->end = c.off;
@@ -153,15 +157,18 @@ static int scan(struct pem_file *f)
 			while (!closed && next_line(&c, &p, &n))
 				closed = starts(p, n, "-----END ");
 			if (!closed) {
-				err_set("%s:%zu: a PEM block has no -----END line; this is not a PEM "
-					"file trustform can edit: fix it by hand", f->shown, line);
+				err_set(
+				    "%s:%zu: a PEM block has no -----END line; this is not a PEM "
+				    "file trustform can edit: fix it by hand",
+				    f->shown, line);
 				return -1;
 			}
 			size_t ncerts, other;
-			struct cert *cert = one_cert(f->raw.ptr + start, c.off - start, &ncerts, &other);
+			struct cert *cert =
+			    one_cert(f->raw.ptr + start, c.off - start, &ncerts, &other);
 			if (!cert && !other) {
-				err_set("%s:%zu: a PEM block is damaged (%s); fix it by hand", f->shown,
-					line, err_msg());
+				err_set("%s:%zu: a PEM block is damaged (%s); fix it by hand",
+					f->shown, line, err_msg());
 				return -1;
 			}
 			if (cert) {
@@ -175,14 +182,15 @@ static int scan(struct pem_file *f)
 			continue;
 		}
 		if (n && p[0] == '#')
-			continue;	/* a comment, as certifi's "# Issuer:" lines */
+			continue; /* a comment, as certifi's "# Issuer:" lines */
 		for (size_t i = 0; i < n && !other_text; i++)
 			other_text = p[i] != ' ' && p[i] != '\t' && p[i] != '\r';
 	}
 	if (other_text && f->n == 0) {
-		err_set("%s is not a PEM file (no -----BEGIN line, and text that is not a comment); "
-			"trustform edits PEM bundles only: point the store at a PEM file",
-			f->shown);
+		err_set(
+		    "%s is not a PEM file (no -----BEGIN line, and text that is not a comment); "
+		    "trustform edits PEM bundles only: point the store at a PEM file",
+		    f->shown);
 		return -1;
 	}
 	return 0;
@@ -210,7 +218,8 @@ int pem_file_load(struct pem_file *f, const char *host, const char *shown)
 	f->exists = true;
 	if (memchr(f->raw.ptr, '\0', f->raw.len)) {
 		err_set("%s is not a PEM file (it holds binary data: DER or a keystore?); "
-			"trustform edits PEM bundles only", shown);
+			"trustform edits PEM bundles only",
+			shown);
 		return -1;
 	}
 	return scan(f);
@@ -238,8 +247,8 @@ void pem_file_entries(const struct pem_file *f, struct trust_set *out)
 		}
 		where = xasprintf("%s:%zu", f->shown, s->line);
 		label = xasprintf("%s:%zu", base, s->line);
-		struct trust_entry *e = trust_set_add(out, s->cert->fp, label, false, TS_TRUSTED,
-						      where);
+		struct trust_entry *e =
+		    trust_set_add(out, s->cert->fp, label, false, TS_TRUSTED, where);
 		trust_entry_describe(e, s->cert);
 		free(where);
 		free(label);
@@ -290,10 +299,11 @@ static int do_step(struct pem_file *f, struct plan_step *st, struct buf *append)
 	case OP_ADD:
 		s = find_ours(f, st->ca->name);
 		if (s && s->intact && s->cert == st->ca->cert)
-			return 0;	/* already there */
+			return 0; /* already there */
 		if (s) {
 			err_set("%s changed since the plan was made (block \"%s\" appeared); run "
-				"trustplan again", f->shown, st->ca->name);
+				"trustplan again",
+				f->shown, st->ca->name);
 			return -1;
 		}
 		pem_block_render(append, st->ca->name, st->ca->cert);
@@ -301,14 +311,15 @@ static int do_step(struct pem_file *f, struct plan_step *st, struct buf *append)
 	case OP_REMOVE:
 		s = find_seen(f, &st->seen);
 		if (s)
-			s->drop = true;	/* gone already is fine too */
+			s->drop = true; /* gone already is fine too */
 		return 0;
 	case OP_REPLACE:
 	case OP_UPDATE:
 		s = find_seen(f, &st->seen);
 		if (!s) {
 			err_set("%s changed since the plan was made (%s is not there any more); "
-				"run trustplan again", f->shown, st->seen.where);
+				"run trustplan again",
+				f->shown, st->seen.where);
 			return -1;
 		}
 		s->put = st->ca->cert;
@@ -325,8 +336,7 @@ static int do_step(struct pem_file *f, struct plan_step *st, struct buf *append)
 	return -1;
 }
 
-int pem_file_apply(struct pem_file *f, struct plan_store *ps, struct fs_txn *txn,
-		   bool *changed)
+int pem_file_apply(struct pem_file *f, struct plan_store *ps, struct fs_txn *txn, bool *changed)
 {
 	struct buf out = BUF_INIT, append = BUF_INIT;
 	int rc = 0;
@@ -355,14 +365,13 @@ int pem_file_apply(struct pem_file *f, struct plan_store *ps, struct fs_txn *txn
 		struct file_owner own = FILE_OWNER_DEFAULT;
 		mode_t mode = 0644;
 		if (f->exists) {
-			own = (struct file_owner){ f->st.st_uid, f->st.st_gid };
+			own = (struct file_owner){f->st.st_uid, f->st.st_gid};
 			mode = f->st.st_mode & 07777;
 		}
 		if (fs_txn_write(txn, f->host, out.ptr, out.len, mode, own) < 0) {
 			store_fail_pending(ps);
 			rc = -1;
-		}
-		else
+		} else
 			*changed = true;
 	}
 	buf_dispose(&out);

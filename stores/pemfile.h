@@ -26,20 +26,20 @@ struct plan_store;
 
 struct pem_seg {
 	enum { SEG_OURS, SEG_PEM } kind;
-	size_t start, end;		/* byte range of whole lines, newline included */
-	size_t line;			/* 1-based line of its first line */
-	char *name;			/* SEG_OURS: the CA name of its marker */
-	struct cert *cert;		/* its certificate, or NULL (damaged / not a cert) */
-	bool intact;			/* SEG_OURS: one certificate, matching the marker */
+	size_t start, end; /* byte range of whole lines, newline included */
+	size_t line;	   /* 1-based line of its first line */
+	char *name;	   /* SEG_OURS: the CA name of its marker */
+	struct cert *cert; /* its certificate, or NULL (damaged / not a cert) */
+	bool intact;	   /* SEG_OURS: one certificate, matching the marker */
 	/* apply */
 	bool drop;
-	const struct cert *put;		/* replace the block with one for this CA */
+	const struct cert *put; /* replace the block with one for this CA */
 	const char *put_name;
 };
 
 struct pem_file {
-	char *host;			/* where it is read and written */
-	char *shown;			/* the in-root path, for messages */
+	char *host;  /* where it is read and written */
+	char *shown; /* the in-root path, for messages */
 	struct buf raw;
 	bool exists;
 	struct stat st;
@@ -57,8 +57,7 @@ void pem_file_entries(const struct pem_file *f, struct trust_set *out);
 /* Carry out the CA steps of ps on f (reloaded at apply time), compare-and-swap
  * against what the plan saw, and queue the new file in txn when it changed.
  * OP_REFRESH steps are left to the caller. Returns -1 if any step failed. */
-int pem_file_apply(struct pem_file *f, struct plan_store *ps, struct fs_txn *txn,
-		   bool *changed);
+int pem_file_apply(struct pem_file *f, struct plan_store *ps, struct fs_txn *txn, bool *changed);
 /* The block trustform writes for a CA. */
 void pem_block_render(struct buf *out, const char *name, const struct cert *c);
 

@@ -13,9 +13,9 @@
  *                     the venv's own python: checked when the store is read, so
  *                     the plan fails before anything is written.
  */
+#include "stores/python.h"
 #include "reconcile/plan.h"
 #include "stores/pemfile.h"
-#include "stores/python.h"
 #include "stores/storeopt.h"
 #include "util/err.h"
 #include "util/hex.h"
@@ -27,13 +27,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const mode_choices[] = { "certifi", "truststore", NULL };
+static const char *const mode_choices[] = {"certifi", "truststore", NULL};
 
 static const struct store_key py_keys[] = {
-	{ "venv", SKEY_PATH, true, NULL, "the virtual environment (the directory of pyvenv.cfg)" },
-	{ "mode", SKEY_ENUM, false, mode_choices,
-	  "certifi (blocks in certifi's cacert.pem, the default) or truststore (a .pth)" },
-	{ NULL, 0, false, NULL, NULL },
+    {"venv", SKEY_PATH, true, NULL, "the virtual environment (the directory of pyvenv.cfg)"},
+    {"mode", SKEY_ENUM, false, mode_choices,
+     "certifi (blocks in certifi's cacert.pem, the default) or truststore (a .pth)"},
+    {NULL, 0, false, NULL, NULL},
 };
 
 static void py_free(struct store_inst *s)
@@ -54,8 +54,8 @@ static bool truststore_mode(const struct conf_store *cs)
 	return m && !strcmp(m, "truststore");
 }
 
-static int py_open(const struct conf_store *cs, const struct run_ctx *ctx,
-		   struct store_inst ***out, size_t *nout)
+static int py_open(const struct conf_store *cs, const struct run_ctx *ctx, struct store_inst ***out,
+		   size_t *nout)
 {
 	struct py_store *p = xcalloc(1, sizeof(*p));
 	p->truststore = truststore_mode(cs);
@@ -64,7 +64,7 @@ static int py_open(const struct conf_store *cs, const struct run_ctx *ctx,
 	char *site = NULL;
 	if (!p->venv_host || py_find_site(&site, p, ctx->root, cs) < 0) {
 		free(site);
-		struct store_inst tmp = { .priv = p };
+		struct store_inst tmp = {.priv = p};
 		py_free(&tmp);
 		return -1;
 	}
@@ -72,12 +72,12 @@ static int py_open(const struct conf_store *cs, const struct run_ctx *ctx,
 	p->file_host = root_resolve_host(ctx->root, p->file);
 	free(site);
 	if (!p->file_host) {
-		struct store_inst tmp = { .priv = p };
+		struct store_inst tmp = {.priv = p};
 		py_free(&tmp);
 		return -1;
 	}
-	char *title = xasprintf("%s (python %s)", cs->name, p->truststore ? "truststore"
-									  : "certifi");
+	char *title =
+	    xasprintf("%s (python %s)", cs->name, p->truststore ? "truststore" : "certifi");
 	*out = xcalloc(1, sizeof(**out));
 	(*out)[0] = store_inst_new(&store_python, cs, ctx, cs->name, title);
 	(*out)[0]->priv = p;
@@ -90,8 +90,8 @@ static int py_open(const struct conf_store *cs, const struct run_ctx *ctx,
 static int check_truststore(const struct store_inst *s, const struct py_store *p)
 {
 	char *python = xasprintf("%s/bin/python", p->venv_host);
-	const char *argv[] = { python, "-I", "-B", "-c",
-			       "import truststore; truststore.inject_into_ssl", NULL };
+	const char *argv[] = {
+	    python, "-I", "-B", "-c", "import truststore; truststore.inject_into_ssl", NULL};
 	struct buf out = BUF_INIT;
 	int st = proc_run(argv, NULL, &out);
 	int rc = 0;
@@ -101,7 +101,8 @@ static int check_truststore(const struct store_inst *s, const struct py_store *p
 				      : proc_last_line(&out);
 		err_set("%s: truststore is not importable in the venv %s (%s); install it there "
 			"(%s/bin/pip install truststore) or use `mode: certifi`; nothing was "
-			"written", pos, p->venv, why, p->venv);
+			"written",
+			pos, p->venv, why, p->venv);
 		free(why);
 		free(pos);
 		rc = -1;
@@ -133,8 +134,10 @@ static int py_apply(struct store_inst *s, struct plan_store *ps)
 	if (!p->truststore) {
 		if (!path_exists(p->file_host)) {
 			for (size_t i = 0; i < ps->n; i++)
-				plan_step_fail(&ps->steps[i], "%s disappeared since the plan was made "
-					       "(certifi uninstalled?); run trustplan again", p->file);
+				plan_step_fail(&ps->steps[i],
+					       "%s disappeared since the plan was made "
+					       "(certifi uninstalled?); run trustplan again",
+					       p->file);
 			return -1;
 		}
 		return store_apply_pem_file(ps, p->file_host, p->file);
@@ -148,10 +151,10 @@ static int py_apply(struct store_inst *s, struct plan_store *ps)
 }
 
 const struct store_ops store_python = {
-	.name = "python",
-	.keys = py_keys,
-	.open = py_open,
-	.read = py_read,
-	.apply = py_apply,
-	.free = py_free,
+    .name = "python",
+    .keys = py_keys,
+    .open = py_open,
+    .read = py_read,
+    .apply = py_apply,
+    .free = py_free,
 };

@@ -13,9 +13,9 @@
 #define PY_PTH "trustform-truststore.pth"
 
 struct py_store {
-	char *venv;		/* as configured (in-root) */
+	char *venv; /* as configured (in-root) */
 	char *venv_host;
-	char *file;		/* certifi's cacert.pem or the .pth, in-root */
+	char *file; /* certifi's cacert.pem or the .pth, in-root */
 	char *file_host;
 	bool truststore;
 };

@@ -19,11 +19,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PTH_CA "# trustform:ca "
+#define PTH_CA	   "# trustform:ca "
 #define PTH_IMPORT "import truststore; truststore.inject_into_ssl()"
-#define PTH_HEAD "# Written by trustform: this venv verifies TLS with the operating " \
-		 "system's trust store\n# (truststore). The CAs it is meant to trust " \
-		 "that way:\n"
+#define PTH_HEAD                                                                                   \
+	"# Written by trustform: this venv verifies TLS with the operating "                       \
+	"system's trust store\n# (truststore). The CAs it is meant to trust "                      \
+	"that way:\n"
 
 /* "3.11" from pyvenv.cfg's version (or uv's version_info), or NULL. */
 static char *venv_version(const char *venv_host)
@@ -32,7 +33,8 @@ static char *venv_version(const char *venv_host)
 	struct buf b = BUF_INIT;
 	char *ver = NULL;
 	if (buf_read_file(&b, cfg) == 0) {
-		for (const char *l = b.ptr; *l && !ver; l = strchrnul(l, '\n') + (*strchrnul(l, '\n') != 0)) {
+		for (const char *l = b.ptr; *l && !ver;
+		     l = strchrnul(l, '\n') + (*strchrnul(l, '\n') != 0)) {
 			size_t n = strcspn(l, "=\n");
 			if (l[n] != '=')
 				continue;
@@ -65,7 +67,8 @@ int py_find_site(char **site, const struct py_store *p, const char *root,
 	if (!path_exists(cfg)) {
 		char *pos = store_opt_pos(cs, "venv");
 		err_set("%s: %s is not a virtual environment (%s is missing); create it "
-			"(python3 -m venv %s) or fix `venv:`", pos, p->venv, cfg, p->venv);
+			"(python3 -m venv %s) or fix `venv:`",
+			pos, p->venv, cfg, p->venv);
 		free(pos);
 		free(cfg);
 		return -1;
@@ -123,16 +126,17 @@ int py_find_site(char **site, const struct py_store *p, const char *root,
 		found[0] = NULL;
 		rc = 0;
 	} else if (n == 0 && p->truststore) {
-		err_set("%s: no lib/<python>/site-packages in the venv %s; recreate the venv",
-			pos, p->venv);
+		err_set("%s: no lib/<python>/site-packages in the venv %s; recreate the venv", pos,
+			p->venv);
 	} else if (n == 0) {
 		err_set("%s: certifi is not installed in the venv %s (no "
 			"lib/<python>/site-packages/certifi/cacert.pem); install it there, or use "
-			"`mode: truststore`", pos, p->venv);
+			"`mode: truststore`",
+			pos, p->venv);
 	} else {
 		err_set("%s: the venv %s has %zu site-packages trees (%s, %s, ...) and pyvenv.cfg "
-			"does not say which is in use; remove the stale one", pos, p->venv, n,
-			found[0], found[1]);
+			"does not say which is in use; remove the stale one",
+			pos, p->venv, n, found[0], found[1]);
 	}
 	free(pos);
 	for (size_t i = 0; i < total; i++) {
@@ -228,8 +232,8 @@ int py_pth_read(struct store_inst *s, struct py_store *p, struct trust_set *out)
 	if (pth_load(&t, p) < 0)
 		return -1;
 	for (size_t i = 0; i < t.n; i++) {
-		struct trust_entry *e = trust_set_add(out, t.ca[i].fp, t.ca[i].name, true,
-						      TS_TRUSTED, p->file);
+		struct trust_entry *e =
+		    trust_set_add(out, t.ca[i].fp, t.ca[i].name, true, TS_TRUSTED, p->file);
 		const struct cert *c = known_cert(s->ctx->cfg, t.ca[i].fp);
 		if (c)
 			trust_entry_describe(e, c);
@@ -241,10 +245,13 @@ int py_pth_read(struct store_inst *s, struct py_store *p, struct trust_set *out)
 		out->stale = xasprintf("%s lists no CA: it will be removed", p->file);
 	else if (t.exists && !buf_equal(&t.raw, want.ptr, want.len))
 		out->stale = xasprintf("%s was edited: it must call truststore.inject_into_ssl() "
-				       "and list only trustform's CA lines", p->file);
+				       "and list only trustform's CA lines",
+				       p->file);
 	if (!t.exists)
-		trust_set_note(out, "Python in %s trusts the system store through truststore: "
-			       "the system store of this host must hold these CAs", p->venv);
+		trust_set_note(out,
+			       "Python in %s trusts the system store through truststore: "
+			       "the system store of this host must hold these CAs",
+			       p->venv);
 	buf_dispose(&want);
 	pth_dispose(&t);
 	return 0;
@@ -278,8 +285,10 @@ int py_pth_apply(struct store_inst *s, struct py_store *p, struct plan_store *ps
 		case OP_REPLACE:
 		case OP_UPDATE:
 			if (at == t.n && st->op != OP_REMOVE) {
-				plan_step_fail(st, "%s changed since the plan was made; run trustplan "
-					       "again", p->file);
+				plan_step_fail(st,
+					       "%s changed since the plan was made; run trustplan "
+					       "again",
+					       p->file);
 				rc = -1;
 				continue;
 			}

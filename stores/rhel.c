@@ -2,15 +2,15 @@
  * ca-trust): anchors and a blocklist under /etc/pki/ca-trust/source. */
 #include "stores/anchors.h"
 
-static const char *const rhel_extract[] = { "update-ca-trust", "extract", NULL };
+static const char *const rhel_extract[] = {"update-ca-trust", "extract", NULL};
 
 static const struct anchors_family rhel = {
-	.name = "rhel",
-	.anchors = "/etc/pki/ca-trust/source/anchors",
-	.blocklist = "/etc/pki/ca-trust/source/blocklist",
-	.suffix = ".pem",
-	.extract = rhel_extract,
-	.extracted = "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem",
+    .name = "rhel",
+    .anchors = "/etc/pki/ca-trust/source/anchors",
+    .blocklist = "/etc/pki/ca-trust/source/blocklist",
+    .suffix = ".pem",
+    .extract = rhel_extract,
+    .extracted = "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem",
 };
 
 static int rhel_read(struct store_inst *s, struct trust_set *out)
@@ -24,8 +24,8 @@ static int rhel_apply(struct store_inst *s, struct plan_store *ps)
 }
 
 const struct store_ops store_rhel = {
-	.name = "rhel",
-	.caps = STORE_CAN_DISTRUST,
-	.read = rhel_read,
-	.apply = rhel_apply,
+    .name = "rhel",
+    .caps = STORE_CAN_DISTRUST,
+    .read = rhel_read,
+    .apply = rhel_apply,
 };

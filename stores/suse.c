@@ -2,15 +2,15 @@
  * /etc/pki/trust, extracted by SUSE's own update-ca-certificates. */
 #include "stores/anchors.h"
 
-static const char *const suse_extract[] = { "update-ca-certificates", NULL };
+static const char *const suse_extract[] = {"update-ca-certificates", NULL};
 
 static const struct anchors_family suse = {
-	.name = "suse",
-	.anchors = "/etc/pki/trust/anchors",
-	.blocklist = "/etc/pki/trust/blacklist",
-	.suffix = ".pem",
-	.extract = suse_extract,
-	.extracted = "/var/lib/ca-certificates/ca-bundle.pem",
+    .name = "suse",
+    .anchors = "/etc/pki/trust/anchors",
+    .blocklist = "/etc/pki/trust/blacklist",
+    .suffix = ".pem",
+    .extract = suse_extract,
+    .extracted = "/var/lib/ca-certificates/ca-bundle.pem",
 };
 
 static int suse_read(struct store_inst *s, struct trust_set *out)
@@ -24,8 +24,8 @@ static int suse_apply(struct store_inst *s, struct plan_store *ps)
 }
 
 const struct store_ops store_suse = {
-	.name = "suse",
-	.caps = STORE_CAN_DISTRUST,
-	.read = suse_read,
-	.apply = suse_apply,
+    .name = "suse",
+    .caps = STORE_CAN_DISTRUST,
+    .read = suse_read,
+    .apply = suse_apply,
 };

@@ -31,20 +31,20 @@
 #include <string.h>
 
 #define DROPIN_NAME "90-trustform.conf"
-#define BUNDLE_DIR "/etc/trustform/bundles"
+#define BUNDLE_DIR  "/etc/trustform/bundles"
 
 /* Settings that turn TLS verification off, and for whom. bad == NULL: any value. */
 static const struct insecure {
 	const char *name, *bad, *why;
 } insecure[] = {
-	{ "NODE_TLS_REJECT_UNAUTHORIZED", "0", "Node.js accepts any certificate" },
-	{ "PYTHONHTTPSVERIFY", "0", "Python's http.client and urllib do not verify" },
-	{ "GIT_SSL_NO_VERIFY", NULL, "git does not verify" },
-	{ "NPM_CONFIG_STRICT_SSL", "false", "npm does not verify" },
-	{ "npm_config_strict_ssl", "false", "npm does not verify" },
-	{ "YARN_ENABLE_STRICT_SSL", "false", "yarn does not verify" },
-	{ "PIP_TRUSTED_HOST", NULL, "pip does not verify these hosts" },
-	{ "GOINSECURE", NULL, "go fetches these modules without verification" },
+    {"NODE_TLS_REJECT_UNAUTHORIZED", "0", "Node.js accepts any certificate"},
+    {"PYTHONHTTPSVERIFY", "0", "Python's http.client and urllib do not verify"},
+    {"GIT_SSL_NO_VERIFY", NULL, "git does not verify"},
+    {"NPM_CONFIG_STRICT_SSL", "false", "npm does not verify"},
+    {"npm_config_strict_ssl", "false", "npm does not verify"},
+    {"YARN_ENABLE_STRICT_SSL", "false", "yarn does not verify"},
+    {"PIP_TRUSTED_HOST", NULL, "pip does not verify these hosts"},
+    {"GOINSECURE", NULL, "go fetches these modules without verification"},
 };
 #define NINSECURE (sizeof(insecure) / sizeof(*insecure))
 
@@ -68,18 +68,18 @@ struct senv {
 };
 
 static const struct store_key senv_keys[] = {
-	{ "unit", SKEY_STRING, true, NULL, "the systemd unit, e.g. homepage.service" },
-	{ "env", SKEY_LIST, true, NULL,
-	  "variables to point at the bundle: NODE_EXTRA_CA_CERTS, SSL_CERT_FILE, ..." },
-	{ "bundle", SKEY_PATH, false, NULL,
-	  "the bundle file (default /etc/trustform/bundles/<store>.pem)" },
-	{ "restart", SKEY_BOOL, false, NULL,
-	  "daemon-reload and try-restart the unit after a change (default: true, but "
-	  "false under --root)" },
-	{ "restart_command", SKEY_STRING, false, NULL,
-	  "shell command run instead of systemctl after a change ($TRUSTFORM_UNIT is the "
-	  "unit); needed to restart under --root" },
-	{ NULL, 0, false, NULL, NULL },
+    {"unit", SKEY_STRING, true, NULL, "the systemd unit, e.g. homepage.service"},
+    {"env", SKEY_LIST, true, NULL,
+     "variables to point at the bundle: NODE_EXTRA_CA_CERTS, SSL_CERT_FILE, ..."},
+    {"bundle", SKEY_PATH, false, NULL,
+     "the bundle file (default /etc/trustform/bundles/<store>.pem)"},
+    {"restart", SKEY_BOOL, false, NULL,
+     "daemon-reload and try-restart the unit after a change (default: true, but "
+     "false under --root)"},
+    {"restart_command", SKEY_STRING, false, NULL,
+     "shell command run instead of systemctl after a change ($TRUSTFORM_UNIT is the "
+     "unit); needed to restart under --root"},
+    {NULL, 0, false, NULL, NULL},
 };
 
 static bool env_name_ok(const char *s)
@@ -100,7 +100,8 @@ static void senv_validate(const struct conf_store *cs, struct diag *d)
 	if (!env->n)
 		diag_add(d, DIAG_ERROR, cs->config_file, env->line, env->col,
 			 "store \"%s\": env is empty; list the variables to set, e.g. "
-			 "[NODE_EXTRA_CA_CERTS]", cs->name);
+			 "[NODE_EXTRA_CA_CERTS]",
+			 cs->name);
 	for (size_t i = 0; i < env->n; i++) {
 		const struct ynode *v = env->items[i];
 		if (v->kind != YNODE_SCALAR)
@@ -150,7 +151,8 @@ static int senv_open(const struct conf_store *cs, const struct run_ctx *ctx,
 	if (restart && *ctx->root && !restart_cmd) {
 		char *pos = store_opt_pos(cs, "restart");
 		err_set("%s: restart: true under --root needs restart_command (systemctl would "
-			"restart the host's %s, not the image's)", pos, unit);
+			"restart the host's %s, not the image's)",
+			pos, unit);
 		free(pos);
 		return -1;
 	}
@@ -200,7 +202,7 @@ static size_t find_insecure(const struct unit_env *u, struct finding *out, size_
 		for (size_t j = 0; j < n && !dup; j++)
 			dup = !strcmp(out[j].a->name, a->name);
 		if (!dup)
-			out[n++] = (struct finding){ a, why };
+			out[n++] = (struct finding){a, why};
 	}
 	return n;
 }
@@ -218,8 +220,10 @@ static char *printable(const char *s)
 static void render_dropin(struct buf *out, const struct store_inst *s, const struct senv *p,
 			  const struct finding *f, size_t nf)
 {
-	buf_printf(out, "# Written by trustform for store \"%s\"; trustapply rewrites this "
-		   "file.\n[Service]\n", s->conf->name);
+	buf_printf(out,
+		   "# Written by trustform for store \"%s\"; trustapply rewrites this "
+		   "file.\n[Service]\n",
+		   s->conf->name);
 	for (size_t i = 0; i < p->nenv; i++)
 		buf_printf(out, "Environment=\"%s=%s\"\n", p->env[i], p->bundle);
 	for (size_t i = 0; i < nf; i++) {
@@ -234,11 +238,11 @@ static void render_dropin(struct buf *out, const struct store_inst *s, const str
 }
 
 struct unit_view {
-	struct unit_env others;		/* the unit without trustform's drop-in */
+	struct unit_env others; /* the unit without trustform's drop-in */
 	struct finding found[NINSECURE];
 	size_t nfound;
-	struct buf want;		/* trustform's drop-in as it must be */
-	struct buf have;		/* as it is */
+	struct buf want; /* trustform's drop-in as it must be */
+	struct buf have; /* as it is */
 	bool have_exists;
 };
 
@@ -275,7 +279,8 @@ static char *restart_text(const struct store_inst *s, const struct senv *p)
 		return xasprintf("systemctl daemon-reload; systemctl try-restart %s", p->unit);
 	if (*s->ctx->root)
 		return xasprintf("%s is not restarted under --root (set restart_command to "
-				 "restart it)", p->unit);
+				 "restart it)",
+				 p->unit);
 	return xasprintf("%s is not restarted (restart: false)", p->unit);
 }
 
@@ -291,14 +296,17 @@ static void note_overrides(const struct store_inst *s, const struct senv *p,
 		const char *src = NULL;
 		const char *val = unit_env_final(&after, p->env[i], &src);
 		if (!val || strcmp(val, p->bundle))
-			trust_set_note(out, "%s: %s ends up %s%s%s (decided by %s, which comes after "
-				       "trustform's drop-in); remove that setting", p->unit,
-				       p->env[i], val ? "as \"" : "unset", val ? val : "",
+			trust_set_note(out,
+				       "%s: %s ends up %s%s%s (decided by %s, which comes after "
+				       "trustform's drop-in); remove that setting",
+				       p->unit, p->env[i], val ? "as \"" : "unset", val ? val : "",
 				       val ? "\"" : "", src ? src : "?");
 	}
 	for (size_t i = 0; i < after.nenvfiles; i++)
-		trust_set_note(out, "%s: EnvironmentFile %s cannot be read here; insecure settings "
-			       "in it are not seen", p->unit, after.envfiles[i]);
+		trust_set_note(out,
+			       "%s: EnvironmentFile %s cannot be read here; insecure settings "
+			       "in it are not seen",
+			       p->unit, after.envfiles[i]);
 	unit_env_dispose(&after);
 }
 
@@ -327,9 +335,11 @@ static int senv_read(struct store_inst *s, struct trust_set *out)
 			   p->bundle);
 		buf_dispose(&vars);
 		for (size_t i = 0; i < v.nfound; i++)
-			buf_printf(&why, "insecure setting removed: %s=%s from %s (%s): "
-				   "UnsetEnvironment=%s\n", v.found[i].a->name, v.found[i].a->value,
-				   v.found[i].a->src, v.found[i].why->why, v.found[i].a->name);
+			buf_printf(&why,
+				   "insecure setting removed: %s=%s from %s (%s): "
+				   "UnsetEnvironment=%s\n",
+				   v.found[i].a->name, v.found[i].a->value, v.found[i].a->src,
+				   v.found[i].why->why, v.found[i].a->name);
 	}
 	if (why.len) {
 		buf_truncate(&why, why.len - 1);
@@ -338,7 +348,8 @@ static int senv_read(struct store_inst *s, struct trust_set *out)
 	buf_dispose(&why);
 	if (v.others.unit_file == SIZE_MAX)
 		trust_set_note(out, "%s is %s; the drop-in is written for when it is installed",
-			       p->unit, v.others.masked ? "masked" : "not installed (no unit file)");
+			       p->unit,
+			       v.others.masked ? "masked" : "not installed (no unit file)");
 	note_overrides(s, p, &v, out);
 	out->after = restart_text(s, p);
 	view_dispose(&v);
@@ -349,14 +360,14 @@ static int run_restart(const struct senv *p, struct buf *log)
 {
 	if (p->restart_command) {
 		char *envv = xasprintf("TRUSTFORM_UNIT=%s", p->unit);
-		const char *argv[] = { "/bin/sh", "-c", p->restart_command, NULL };
-		const char *env[] = { envv, NULL };
+		const char *argv[] = {"/bin/sh", "-c", p->restart_command, NULL};
+		const char *env[] = {envv, NULL};
 		int st = proc_run(argv, env, log);
 		free(envv);
 		return st;
 	}
-	const char *reload[] = { "systemctl", "daemon-reload", NULL };
-	const char *restart[] = { "systemctl", "try-restart", p->unit, NULL };
+	const char *reload[] = {"systemctl", "daemon-reload", NULL};
+	const char *restart[] = {"systemctl", "try-restart", p->unit, NULL};
 	int st = proc_run(reload, NULL, log);
 	return st ? st : proc_run(restart, NULL, log);
 }
@@ -396,8 +407,7 @@ static int senv_apply(struct store_inst *s, struct plan_store *ps)
 				 FILE_OWNER_DEFAULT) < 0) {
 			store_fail_pending(ps);
 			rc = -1;
-		}
-		else
+		} else
 			dropin_changed = true;
 	}
 	bool committed;
@@ -408,16 +418,17 @@ static int senv_apply(struct store_inst *s, struct plan_store *ps)
 			int st = run_restart(p, &log);
 			if (st != 0) {
 				char *last = proc_last_line(&log);
-				ps->apply_error = xasprintf("the files are written, but restarting %s "
-							    "failed (exit %d: %s); restart it by hand",
-							    p->unit, st, last);
+				ps->apply_error =
+				    xasprintf("the files are written, but restarting %s "
+					      "failed (exit %d: %s); restart it by hand",
+					      p->unit, st, last);
 				free(last);
 				rc = -1;
 			} else {
-				ps->apply_note = xasprintf("%s: %s", p->unit,
-							   p->restart_command
-								   ? "restart_command ran"
-								   : "daemon-reload and try-restart done");
+				ps->apply_note = xasprintf(
+				    "%s: %s", p->unit,
+				    p->restart_command ? "restart_command ran"
+						       : "daemon-reload and try-restart done");
 			}
 			buf_dispose(&log);
 		} else {
@@ -431,11 +442,11 @@ static int senv_apply(struct store_inst *s, struct plan_store *ps)
 }
 
 const struct store_ops store_systemd_env = {
-	.name = "systemd-env",
-	.keys = senv_keys,
-	.validate = senv_validate,
-	.open = senv_open,
-	.read = senv_read,
-	.apply = senv_apply,
-	.free = senv_free,
+    .name = "systemd-env",
+    .keys = senv_keys,
+    .validate = senv_validate,
+    .open = senv_open,
+    .read = senv_read,
+    .apply = senv_apply,
+    .free = senv_free,
 };

@@ -20,8 +20,8 @@
 /* The unit search path, most important first (systemd's lookup paths for the
  * system manager, less the runtime-only control and generator ones). */
 static const char *const search_path[] = {
-	"/etc/systemd/system", "/run/systemd/system", "/usr/local/lib/systemd/system",
-	"/usr/lib/systemd/system", "/lib/systemd/system",
+    "/etc/systemd/system",     "/run/systemd/system", "/usr/local/lib/systemd/system",
+    "/usr/lib/systemd/system", "/lib/systemd/system",
 };
 #define NSEARCH (sizeof(search_path) / sizeof(*search_path))
 
@@ -31,9 +31,9 @@ bool unit_name_ok(const char *name)
 	const char *dot = strrchr(name, '.');
 	if (n == 0 || n > 255 || !dot || dot == name || !dot[1])
 		return false;
-	static const char *const types[] = { "service", "socket", "mount", "timer", "path",
-					     "swap", "scope", "slice", "target", "device",
-					     "automount" };
+	static const char *const types[] = {"service", "socket", "mount",    "timer",
+					    "path",    "swap",	 "scope",    "slice",
+					    "target",  "device", "automount"};
 	bool type_ok = false;
 	for (size_t i = 0; i < sizeof(types) / sizeof(*types); i++)
 		type_ok |= !strcmp(dot + 1, types[i]);
@@ -66,8 +66,9 @@ void unit_env_dispose(struct unit_env *u)
 
 static int unhex(char c)
 {
-	return isdigit((unsigned char)c) ? c - '0' : isxdigit((unsigned char)c)
-		? (tolower((unsigned char)c) - 'a' + 10) : -1;
+	return isdigit((unsigned char)c)    ? c - '0'
+	       : isxdigit((unsigned char)c) ? (tolower((unsigned char)c) - 'a' + 10)
+					    : -1;
 }
 
 /* systemd's extract_first_word(UNQUOTE|CUNESCAPE|RELAX), closely enough. */
@@ -96,16 +97,23 @@ size_t unit_split_words(const char *s, char ***out)
 			if (*s == '\\' && s[1] && quote != '\'') {
 				s++;
 				switch (*s) {
-				case 'n': buf_putc(&w, '\n'); break;
-				case 't': buf_putc(&w, '\t'); break;
+				case 'n':
+					buf_putc(&w, '\n');
+					break;
+				case 't':
+					buf_putc(&w, '\t');
+					break;
 				case 'x':
 					if (unhex(s[1]) >= 0 && unhex(s[2]) >= 0) {
-						buf_putc(&w, (char)(unhex(s[1]) * 16 + unhex(s[2])));
+						buf_putc(&w,
+							 (char)(unhex(s[1]) * 16 + unhex(s[2])));
 						s += 2;
 						break;
 					}
 					/* fall through */
-				default: buf_putc(&w, *s); break;
+				default:
+					buf_putc(&w, *s);
+					break;
 				}
 				continue;
 			}
@@ -151,8 +159,7 @@ static void push(struct unit_env *u, int kind, const char *name, size_t nlen, co
 
 /* --- EnvironmentFile= ------------------------------------------------------------ */
 
-static void read_envfile(struct unit_env *u, const char *root, const char *spec,
-			 const char *src)
+static void read_envfile(struct unit_env *u, const char *root, const char *spec, const char *src)
 {
 	bool optional = spec[0] == '-';
 	const char *path = spec + optional;
@@ -204,8 +211,8 @@ static void read_envfile(struct unit_env *u, const char *root, const char *spec,
 
 /* --- one file ---------------------------------------------------------------- */
 
-static void parse_setting(struct unit_env *u, const char *root, const char *key,
-			  const char *value, const char *src)
+static void parse_setting(struct unit_env *u, const char *root, const char *key, const char *value,
+			  const char *src)
 {
 	if (!strcmp(key, "Environment")) {
 		if (!*value) {
@@ -238,8 +245,8 @@ static void parse_setting(struct unit_env *u, const char *root, const char *key,
 	}
 }
 
-static void parse_text(struct unit_env *u, const char *root, const char *inroot,
-		       const char *text, size_t len)
+static void parse_text(struct unit_env *u, const char *root, const char *inroot, const char *text,
+		       size_t len)
 {
 	struct buf logical = BUF_INIT;
 	bool in_service = false;
@@ -257,7 +264,7 @@ static void parse_text(struct unit_env *u, const char *root, const char *inroot,
 		while (lead < n && (s[lead] == ' ' || s[lead] == '\t'))
 			lead++;
 		if (lead < n && (s[lead] == '#' || s[lead] == ';'))
-			continue;	/* comments, also inside a continued line */
+			continue; /* comments, also inside a continued line */
 		if (!logical.len)
 			first = line;
 		bool cont = n && s[n - 1] == '\\';
@@ -322,7 +329,7 @@ static size_t dropin_names(const char *unit, char **names)
 	for (size_t i = stem; i-- > 0 && n < 30;)
 		if (unit[i] == '-')
 			names[n++] = xasprintf("%.*s-%s", (int)i, unit, dot);
-	names[n++] = xstrdup(dot + 1);	/* "service": drop-ins for every service */
+	names[n++] = xstrdup(dot + 1); /* "service": drop-ins for every service */
 	return n;
 }
 
@@ -340,8 +347,8 @@ static void find_unit_file(struct unit_env *u, const char *root, const char *uni
 {
 	const char *dot = strrchr(unit, '.');
 	const char *at = strchr(unit, '@');
-	char *templ = at && at + 1 != dot ? xasprintf("%.*s@%s", (int)(at - unit), unit, dot)
-					  : NULL;
+	char *templ =
+	    at && at + 1 != dot ? xasprintf("%.*s@%s", (int)(at - unit), unit, dot) : NULL;
 	for (int pass = 0; pass < 2 && !found->len; pass++) {
 		const char *name = pass ? templ : unit;
 		for (size_t i = 0; name && i < NSEARCH && !found->len; i++) {
@@ -411,13 +418,14 @@ int unit_env_load(struct unit_env *u, const char *root, const char *unit, const 
 			struct dirent *de;
 			while (dh && (de = readdir(dh)) != NULL) {
 				size_t l = strlen(de->d_name);
-				if (l < 6 || strcmp(de->d_name + l - 5, ".conf") || de->d_name[0] == '.')
+				if (l < 6 || strcmp(de->d_name + l - 5, ".conf") ||
+				    de->d_name[0] == '.')
 					continue;
 				bool masked = false;
 				for (size_t j = 0; j < nd && !masked; j++)
 					masked = !strcmp(d[j].base, de->d_name);
 				if (masked)
-					continue;	/* a more important directory has this name */
+					continue; /* a more important directory has this name */
 				ARRAY_GROW(d, nd + 1, dalloc);
 				d[nd].base = xstrdup(de->d_name);
 				d[nd].inroot = xasprintf("%s/%s", dir, de->d_name);

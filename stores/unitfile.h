@@ -13,21 +13,21 @@
 
 struct unit_assign {
 	char *name, *value;
-	char *src;		/* "/etc/systemd/system/x.service.d/50-a.conf:3" (in-root) */
-	size_t file;		/* index of the file it came from (unit_env.files) */
+	char *src;   /* "/etc/systemd/system/x.service.d/50-a.conf:3" (in-root) */
+	size_t file; /* index of the file it came from (unit_env.files) */
 	enum { UA_SET, UA_RESET, UA_UNSET, UA_FILE_RESET } kind;
 	bool from_envfile;
 };
 
 struct unit_env {
-	char **files;		/* in-root paths in the order systemd reads them */
+	char **files; /* in-root paths in the order systemd reads them */
 	size_t nfiles, files_alloc;
-	size_t unit_file;	/* index of the unit file itself in files, or SIZE_MAX */
-	bool masked;		/* the unit file is a link to /dev/null */
-	size_t ours;		/* index of trustform's drop-in in files, or SIZE_MAX */
-	struct unit_assign *a;	/* every setting, in the order read */
+	size_t unit_file;      /* index of the unit file itself in files, or SIZE_MAX */
+	bool masked;	       /* the unit file is a link to /dev/null */
+	size_t ours;	       /* index of trustform's drop-in in files, or SIZE_MAX */
+	struct unit_assign *a; /* every setting, in the order read */
 	size_t n, alloc;
-	char **envfiles;	/* EnvironmentFile= paths that could not be read */
+	char **envfiles; /* EnvironmentFile= paths that could not be read */
 	size_t nenvfiles, envfiles_alloc;
 };
 

@@ -33,7 +33,7 @@ char *proc_which(const char *name)
 
 int proc_run(const char *const argv[], const char *const env[], struct buf *out)
 {
-	int pfd[2] = { -1, -1 };
+	int pfd[2] = {-1, -1};
 	if (out && pipe2(pfd, O_CLOEXEC) < 0) {
 		err_set_errno(errno, "%s: cannot create a pipe", argv[0]);
 		return -1;
@@ -55,7 +55,7 @@ int proc_run(const char *const argv[], const char *const env[], struct buf *out)
 			dup2(pfd[1], 1);
 			dup2(pfd[1], 2);
 		} else {
-			dup2(2, 1);	/* never on our stdout, where the plan goes */
+			dup2(2, 1); /* never on our stdout, where the plan goes */
 		}
 		for (size_t i = 0; env && env[i]; i++)
 			putenv((char *)env[i]);

@@ -37,24 +37,24 @@ static void expand(struct buf *out, const char *tmpl)
 static const struct {
 	const char *what, *text;
 	int ok;
-	const char *expect;	/* "o:label:X" / "f:label:X", X = A, B or 0 (damaged) */
+	const char *expect; /* "o:label:X" / "f:label:X", X = A, B or 0 (damaged) */
 	const char *error;
 } rows[] = {
-	{ "empty file", "", 1, "", NULL },
-	{ "comments only", "# nothing here\n\n", 1, "", NULL },
-	{ "a foreign certificate", "# Issuer: x\n%A", 1, "f:t.pem:2:A", NULL },
-	{ "one block", "%a%A# trustform:end a\n", 1, "o:a:A", NULL },
-	{ "block among foreign", "%B%a%A# trustform:end a\n%A", 1,
-	  "f:t.pem:1:B o:a:A f:t.pem:21:A", NULL },
-	{ "hand-edited block: other certificate", "%a%B# trustform:end a\n", 1, "o:a:0", NULL },
-	{ "hand-edited block: nothing left", "%a# trustform:end a\n", 1, "o:a:0", NULL },
-	{ "block without end", "%a%A", 0, "", "has no \"# trustform:end a\" line" },
-	{ "damaged marker", "# trustform:begin a sha256=zz\n%A# trustform:end a\n", 0, "",
-	  "a trustform begin marker is damaged" },
-	{ "text, no PEM", "hello world\n", 0, "", "is not a PEM file" },
-	{ "a PEM block without END", "-----BEGIN CERTIFICATE-----\nMIIB\n", 0, "",
-	  "a PEM block has no -----END line" },
-	{ "DER bytes", "\x30\x82\x01", 0, "", "is not a PEM file" },
+    {"empty file", "", 1, "", NULL},
+    {"comments only", "# nothing here\n\n", 1, "", NULL},
+    {"a foreign certificate", "# Issuer: x\n%A", 1, "f:t.pem:2:A", NULL},
+    {"one block", "%a%A# trustform:end a\n", 1, "o:a:A", NULL},
+    {"block among foreign", "%B%a%A# trustform:end a\n%A", 1, "f:t.pem:1:B o:a:A f:t.pem:21:A",
+     NULL},
+    {"hand-edited block: other certificate", "%a%B# trustform:end a\n", 1, "o:a:0", NULL},
+    {"hand-edited block: nothing left", "%a# trustform:end a\n", 1, "o:a:0", NULL},
+    {"block without end", "%a%A", 0, "", "has no \"# trustform:end a\" line"},
+    {"damaged marker", "# trustform:begin a sha256=zz\n%A# trustform:end a\n", 0, "",
+     "a trustform begin marker is damaged"},
+    {"text, no PEM", "hello world\n", 0, "", "is not a PEM file"},
+    {"a PEM block without END", "-----BEGIN CERTIFICATE-----\nMIIB\n", 0, "",
+     "a PEM block has no -----END line"},
+    {"DER bytes", "\x30\x82\x01", 0, "", "is not a PEM file"},
 };
 
 static void describe(struct buf *out, const struct trust_set *ts)
@@ -62,8 +62,9 @@ static void describe(struct buf *out, const struct trust_set *ts)
 	static const unsigned char zero[FP_LEN];
 	for (size_t i = 0; i < ts->n; i++) {
 		const struct trust_entry *e = &ts->items[i];
-		char which = !memcmp(e->fp, zero, FP_LEN) ? '0'
-			     : !memcmp(e->fp, A->fp, FP_LEN) ? 'A' : 'B';
+		char which = !memcmp(e->fp, zero, FP_LEN)    ? '0'
+			     : !memcmp(e->fp, A->fp, FP_LEN) ? 'A'
+							     : 'B';
 		buf_printf(out, "%s%c:%s:%c", i ? " " : "", e->owned ? 'o' : 'f', e->label, which);
 	}
 }
