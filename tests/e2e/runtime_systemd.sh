@@ -82,7 +82,10 @@ uenv homepage.service --print >"$T/homepage.env"
 check "homepage env: NODE_EXTRA_CA_CERTS" grep -qx "NODE_EXTRA_CA_CERTS=/etc/trustform/bundles/homepage.pem" "$T/homepage.env"
 check "homepage env: insecure setting gone" bash -c "! grep -q NODE_TLS_REJECT_UNAUTHORIZED '$T/homepage.env'"
 check "homepage env: the unit's own settings kept" grep -qx "APP_MODE=prod ha" "$T/homepage.env"
-check "riskapp env: PYTHONHTTPSVERIFY gone" bash -c "! uenv() { :; }; ! grep -q PYTHONHTTPSVERIFY <(/usr/bin/python3 '$TESTS_DIR/lib/unit_env.py' '$R' riskapp.service --print)"
+uenv riskapp.service --print >"$T/riskapp.env"
+check "riskapp env: PYTHONHTTPSVERIFY gone" bash -c "! grep -q PYTHONHTTPSVERIFY '$T/riskapp.env'"
+check "riskapp env: SSL_CERT_FILE" grep -qx "SSL_CERT_FILE=/etc/trustform/bundles/riskapp.pem" "$T/riskapp.env"
+check "riskapp env: the environment file's other setting kept" grep -qx "RISK_LEVEL=high" "$T/riskapp.env"
 check "systemd lists trustform's drop-in" grep -q "90-trustform.conf" <(systemd-analyze --root="$R" cat-config systemd/system/homepage.service)
 # The bundle path is in-root; in the sandbox the clients read it from the tree.
 for u in homepage webhook riskapp; do
@@ -126,4 +129,9 @@ for bad in ../../etc/evil.service a/b.service; do
   check "unit $bad: nothing of it written" test "$before" = "$(find "$R/etc/systemd" | sort | sha256sum)"
   sed -i "s|unit: $bad|unit: webhook.service|" "$C/trust.yaml"
 done
+
+# restart: true under --root without a command would restart the host's unit.
+sed -i 's|unit: webhook.service, env: \[NODE_EXTRA_CA_CERTS\] }|unit: webhook.service, env: [NODE_EXTRA_CA_CERTS], restart: true }|' "$C/trust.yaml"
+expect_rc 1 "restart under --root without a command" tf plan "${args[@]}"
+check "  is refused" err_has "restart: true under --root needs restart_command"
 done_testing
