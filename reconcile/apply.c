@@ -59,6 +59,8 @@ void apply_plan(struct plan *p, FILE *out, const struct render_opts *o,
 				step_failed = true;
 			}
 		}
+		if (ps->apply_note)
+			fprintf(out, "%s: %s\n", ps->title, ps->apply_note);
 		if (rc < 0 && !ps->apply_error && !step_failed)
 			ps->apply_error = xstrdup(err_msg());
 		if (ps->apply_error)

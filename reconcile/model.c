@@ -31,6 +31,7 @@ void trust_set_dispose(struct trust_set *s)
 		free(s->notes[i]);
 	free(s->notes);
 	free(s->stale);
+	free(s->after);
 	trust_set_init(s);
 }
 

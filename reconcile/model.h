@@ -37,6 +37,8 @@ struct trust_set {
 	struct trust_entry *items;
 	size_t n, alloc;
 	char *stale;		/* derived files out of date with their sources: why, or NULL */
+	char *after;		/* what apply does after changing this store ("systemctl
+				 * try-restart x.service"), shown with its steps, or NULL */
 	char **notes;		/* things the plan should say about this store */
 	size_t nnotes, notes_alloc;
 };

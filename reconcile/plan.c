@@ -41,6 +41,7 @@ void plan_dispose(struct plan *p)
 		free(ps->title);
 		free(ps->error);
 		free(ps->apply_error);
+		free(ps->apply_note);
 	}
 	free(p->stores);
 	plan_init(p);

@@ -53,6 +53,7 @@ struct plan_store {
 	struct plan_step *steps;
 	size_t n, alloc;
 	char *apply_error;		/* set when apply failed as a whole */
+	char *apply_note;		/* what apply did or left pending besides the steps */
 };
 
 struct plan_counts {

@@ -183,6 +183,8 @@ void render_plan(FILE *out, const struct plan *p, const struct render_opts *o)
 		const struct plan_store *ps = &p->stores[i];
 		for (size_t j = 0; j < ps->n; j++)
 			render_step(out, ps, &ps->steps[j], o);
+		if (ps->n && ps->actual.after)
+			fprintf(out, "  # %s: then %s\n\n", ps->title, ps->actual.after);
 	}
 	bool any_note = false;
 	for (size_t i = 0; i < p->n; i++) {

@@ -8,6 +8,10 @@
 
 const struct store_ops *const store_types[] = {
 	&store_system,
+	&store_pem_bundle,
+	&store_python,
+	&store_systemd_env,
+	&store_java,
 	NULL,
 };
 

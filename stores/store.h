@@ -98,5 +98,9 @@ char *store_path_opt(const struct store_inst *s, const char *key);
 
 extern const struct store_ops store_system;
 extern const struct store_ops store_debian;
+extern const struct store_ops store_pem_bundle;
+extern const struct store_ops store_python;
+extern const struct store_ops store_systemd_env;
+extern const struct store_ops store_java;
 
 #endif

@@ -2,6 +2,7 @@
  * The `system` store type: the operating system's own trust, handled by the
  * backend of the distro family found in <root>/etc/os-release (or `distro:`).
  */
+#include "stores/anchors.h"
 #include "stores/osrelease.h"
 #include "stores/store.h"
 #include "util/err.h"
@@ -20,6 +21,10 @@ static const struct store_key system_keys[] = {
 	  "the distribution, when <root>/etc/os-release does not say" },
 	{ "run_hooks", SKEY_BOOL, false, NULL,
 	  "run the distro's trust hooks (default: true, but false under --root)" },
+	{ "extract_command", SKEY_STRING, false, NULL,
+	  "RHEL, Arch, SUSE, Alpine: shell command that extracts the bundles after the "
+	  "anchors change, instead of the distro's own; the only way it runs under --root "
+	  "($TRUSTFORM_ROOT is the root)" },
 	{ NULL, 0, false, NULL, NULL },
 };
 
@@ -84,16 +89,25 @@ static int system_open(const struct conf_store *cs, const struct run_ctx *ctx,
 		be = &store_debian;
 		break;
 	case FAM_RHEL:
+		be = &store_rhel;
+		break;
 	case FAM_ARCH:
+		be = &store_arch;
+		break;
 	case FAM_SUSE:
+		be = &store_suse;
+		break;
 	case FAM_ALPINE:
+		be = &store_alpine;
+		break;
 	case FAM_UNKNOWN:
 		break;
 	}
 	if (!be) {
 		err_set("distribution \"%s\"%s%s%s is not supported by the system store of this "
-			"build (supported: Debian, Ubuntu and distributions like them); set "
-			"`distro:` if os-release is wrong", id, os.path ? " (from " : "",
+			"build (supported: Debian, Ubuntu, RHEL, Fedora, CentOS, Rocky, AlmaLinux, "
+			"Arch, openSUSE, SLES, Alpine and distributions like them); set `distro:` "
+			"if os-release is wrong", id, os.path ? " (from " : "",
 			os.path ? os.path : "", os.path ? ")" : "");
 		free(id);
 		os_release_dispose(&os);

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # One store failing does not stop the others: a host with a good system store
-# and a second store that fails (a second store for the same system trust,
-# which trustform refuses rather than let two stores fight) gets the good
-# store converged, a summary naming what failed, and exit code 1; the same
-# when a store fails during apply (its managed directory is a symlink, which
-# trustform refuses). Plan shows the good store's changes and the errors.
+# and two stores that fail (a second store for the same system trust, which
+# trustform refuses rather than let two stores fight, and a bundle that is not
+# a PEM file) gets the good store converged, a summary naming what failed, and
+# exit code 1; the same when a store fails during apply (its managed directory
+# is a symlink, which trustform refuses). Plan shows the good store's changes
+# and the errors.
 . "$(dirname "$0")/../lib/common.sh"
 
 R=$T/root; mk_root "$R"
@@ -16,18 +17,22 @@ cas:
 stores:
   good: { type: system }
   twin: { type: system }
+  bad: { type: pem-bundle, path: /etc/app/bundle.der }
 roles:
-  node: { cas: [a], stores: [good, twin] }
+  node: { cas: [a], stores: [good, twin, bad] }
 hosts:
   h: [node]
 YAML
+mkdir -p "$R/etc/app"; cp "$T/cfg/cas/a.pem" "$T/a.pem"
+openssl x509 -in "$T/a.pem" -outform DER -out "$R/etc/app/bundle.der"
 args=(-c "$T/cfg/trust.yaml" --root "$R" --host h)
 expect_rc 1 "plan with a failing store exits 1" tf plan "${args[@]}" --detailed-exitcode
 check "plan still shows the good store" out_has '# good (debian): a will be added'
-check "plan names the failed store" err_has 'store "twin" manages the system trust store, which store "good" already manages'
-expect_rc 1 "apply with a failing store exits 1" tf apply "${args[@]}" --auto-approve
+check "plan names the twin store" err_has 'store "twin" manages the system trust store, which store "good" already manages'
+check "plan names the bad bundle" err_has 'bad (pem-bundle): /etc/app/bundle.der is not a PEM file'
+expect_rc 1 "apply with failing stores exits 1" tf apply "${args[@]}" --auto-approve
 check "the good store converged" out_has 'good (debian): ca "a": added'
-check "summary names what failed" out_has 'Apply failed in 1 store(s): twin (debian).'
+check "summary names what failed" out_has 'Apply failed in 2 store(s): bad (pem-bundle), twin (debian).'
 check "good store really holds it" bash -c "ls '$R'/usr/local/share/ca-certificates/trustform/a-*.crt"
 
 # A store whose apply fails (not its read) is isolated the same way.

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every example is a real config: it validates, and plan → apply → plan works
-# for each of its hosts on a sandbox Debian tree (hosts whose role manages
-# Caddy are planned for their other stores with --target).
+# for each of its hosts on a sandbox Debian tree with the venvs its python
+# stores name (hosts whose role manages Caddy are planned for their other
+# stores with --target).
 . "$(dirname "$0")/../lib/common.sh"
 
 for ex in "$SRC_DIR"/examples/*/trust.yaml; do
@@ -12,6 +13,10 @@ for ex in "$SRC_DIR"/examples/*/trust.yaml; do
     host=${h//\*/x}; host=${host//\?/x}
     R=$T/root-$(basename "$(dirname "$ex")")-$host; mk_root "$R" with-distro
     real_update_ca_chroot_like "$R" --fresh
+    # the venvs the example's python stores name (a real machine has them)
+    for v in $(/usr/bin/python3 -c "import yaml; print(' '.join(s['venv'] for s in yaml.safe_load(open('$ex'))['stores'].values() if s.get('type') == 'python'))"); do
+      mk_certifi_venv "$R$v" 2>/dev/null
+    done
     tf validate -c "$ex" --host "$host" >"$T/v.out"
     targets=()
     if tf plan -c "$ex" --root "$R" --host "$host" >/dev/null 2>"$T/caddy.err"; then :; else

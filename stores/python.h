@@ -1,0 +1,29 @@
+/*
+ * Internals of the python store, shared by its files:
+ *   python.c       the store type: options, open, read, apply
+ *   python_venv.c  finding site-packages in a venv; the truststore .pth
+ */
+#ifndef TF_PYTHON_H
+#define TF_PYTHON_H
+
+#include "stores/store.h"
+
+#include <stdbool.h>
+
+#define PY_PTH "trustform-truststore.pth"
+
+struct py_store {
+	char *venv; /* as configured (in-root) */
+	char *venv_host;
+	char *file; /* certifi's cacert.pem or the .pth, in-root */
+	char *file_host;
+	bool truststore;
+};
+
+/* The venv's site-packages (in-root) that holds what the mode needs. */
+int py_find_site(char **site, const struct py_store *p, const char *root,
+		 const struct conf_store *cs);
+int py_pth_read(struct store_inst *s, struct py_store *p, struct trust_set *out);
+int py_pth_apply(struct store_inst *s, struct py_store *p, struct plan_store *ps);
+
+#endif

@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# systemd-env: node (https.get) and Python (ssl/urllib) run with exactly the
+# environment their unit gives them (unit file and drop-ins as the real
+# `systemd-analyze --root cat-config` lists them, see tests/lib/unit_env.py),
+# against TLS servers on 127.0.0.1. Before apply they fail to verify (or, where
+# a drop-in sets NODE_TLS_REJECT_UNAUTHORIZED=0, accept even a rogue server);
+# after apply they verify with trustform's bundle and the insecure setting is
+# unset. The plan names the insecure settings and the units to restart; the
+# restart command runs after a change, and is skipped under --root without it.
+. "$(dirname "$0")/../lib/common.sh"
+
+R=$T/root; mk_root "$R"
+C=$T/cfg; mkdir -p "$C/cas"
+mk_ca "$C/cas/corp" "/CN=Corp Root"
+mk_ca "$T/rogue" "/CN=Rogue Root"
+mk_leaf "$T/leaf" "$C/cas/corp"
+mk_leaf "$T/rogue-leaf" "$T/rogue"
+U=$R/usr/lib/systemd/system; E=$R/etc/systemd/system
+mkdir -p "$U" "$E/homepage.service.d" "$R/etc/default"
+cat >"$U/homepage.service" <<'UNIT'
+[Unit]
+Description=node web app
+[Service]
+ExecStart=/usr/bin/node /srv/homepage/server.js
+Environment="APP_MODE=prod ha" PORT=3000
+UNIT
+printf '[Service]\n# the quick fix someone made\nEnvironment=NODE_TLS_REJECT_UNAUTHORIZED=0\n' \
+  >"$E/homepage.service.d/50-insecure.conf"
+cp "$U/homepage.service" "$U/webhook.service"
+cat >"$U/riskapp.service" <<'UNIT'
+[Service]
+ExecStart=/usr/bin/python3 /srv/riskapp/main.py
+EnvironmentFile=-/etc/default/riskapp
+UNIT
+printf 'PYTHONHTTPSVERIFY=0\nRISK_LEVEL=high\n' >"$R/etc/default/riskapp"
+cat >"$C/trust.yaml" <<YAML
+version: 1
+cas:
+  corp: { file: cas/corp.pem }
+stores:
+  homepage: { type: systemd-env, unit: homepage.service, env: [NODE_EXTRA_CA_CERTS],
+              restart_command: 'echo "\$TRUSTFORM_UNIT" >> $T/restarts' }
+  webhook: { type: systemd-env, unit: webhook.service, env: [NODE_EXTRA_CA_CERTS] }
+  riskapp: { type: systemd-env, unit: riskapp.service, env: [SSL_CERT_FILE, REQUESTS_CA_BUNDLE] }
+roles:
+  node: { cas: [corp], stores: [homepage, webhook, riskapp] }
+hosts:
+  h: [node]
+YAML
+args=(-c "$C/trust.yaml" --root "$R" --host h)
+port=$(free_port); start_tls_server "$T/leaf" "$port"
+rport=$(free_port); start_tls_server "$T/rogue-leaf" "$rport"
+
+uenv() { /usr/bin/python3 "$TESTS_DIR/lib/unit_env.py" "$R" "$@"; }
+node_get() { # node_get UNIT PORT
+  uenv "$1" -- node -e 'require("https").get(process.argv[1], r => { r.resume(); r.on("end", () => process.exit(0)); }).on("error", e => { console.error(e.code || e.message); process.exit(1); })' "https://localhost:$2/" 2>"$T/node.err"
+}
+py_get() { uenv "$1" -- /usr/bin/python3 -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=10)' "https://localhost:$2/" 2>"$T/py.err"; }
+fails() { ! "$@"; }
+
+# Before: no unit verifies with the test CA; the insecure one accepts anything.
+check "webhook: node fails before apply" fails node_get webhook.service "$port"
+check "  with a verification error" grep -qE "UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT" "$T/node.err"
+check "homepage: node accepts even a rogue server (insecure)" node_get homepage.service "$rport"
+check "riskapp: python fails before apply" fails py_get riskapp.service "$port"
+check "  with a verification error" grep -q CERTIFICATE_VERIFY_FAILED "$T/py.err"
+
+expect_rc 2 "plan" tf plan "${args[@]}" --detailed-exitcode
+check "plan: CA into the bundle" out_has '# homepage (systemd-env homepage.service): corp will be added'
+check "plan: drop-in" out_has "~ /etc/systemd/system/homepage.service.d/90-trustform.conf will be written: NODE_EXTRA_CA_CERTS -> /etc/trustform/bundles/homepage.pem"
+check "plan: insecure setting named" out_has "~ insecure setting removed: NODE_TLS_REJECT_UNAUTHORIZED=0 from /etc/systemd/system/homepage.service.d/50-insecure.conf:3 (Node.js accepts any certificate): UnsetEnvironment=NODE_TLS_REJECT_UNAUTHORIZED"
+check "plan: insecure setting from the environment file" out_has "insecure setting removed: PYTHONHTTPSVERIFY=0 from /etc/default/riskapp:1"
+check "plan: restart command" out_has "# homepage (systemd-env homepage.service): then run restart_command for homepage.service"
+check "plan: no restart under --root" out_has "# webhook (systemd-env webhook.service): then webhook.service is not restarted under --root (set restart_command to restart it)"
+expect_rc 0 "apply" tf apply "${args[@]}" --auto-approve
+check "apply: restart ran" out_has "homepage (systemd-env homepage.service): homepage.service: restart_command ran"
+check "apply: says webhook is not restarted" out_has "webhook (systemd-env webhook.service): webhook.service is not restarted under --root"
+check "restart command got the unit" test "$(cat "$T/restarts")" = homepage.service
+
+# After: the environment the unit gives, read from its files.
+uenv homepage.service --print >"$T/homepage.env"
+check "homepage env: NODE_EXTRA_CA_CERTS" grep -qx "NODE_EXTRA_CA_CERTS=/etc/trustform/bundles/homepage.pem" "$T/homepage.env"
+check "homepage env: insecure setting gone" bash -c "! grep -q NODE_TLS_REJECT_UNAUTHORIZED '$T/homepage.env'"
+check "homepage env: the unit's own settings kept" grep -qx "APP_MODE=prod ha" "$T/homepage.env"
+uenv riskapp.service --print >"$T/riskapp.env"
+check "riskapp env: PYTHONHTTPSVERIFY gone" bash -c "! grep -q PYTHONHTTPSVERIFY '$T/riskapp.env'"
+check "riskapp env: SSL_CERT_FILE" grep -qx "SSL_CERT_FILE=/etc/trustform/bundles/riskapp.pem" "$T/riskapp.env"
+check "riskapp env: the environment file's other setting kept" grep -qx "RISK_LEVEL=high" "$T/riskapp.env"
+check "systemd lists trustform's drop-in" grep -q "90-trustform.conf" <(systemd-analyze --root="$R" cat-config systemd/system/homepage.service)
+# The bundle path is in-root; in the sandbox the clients read it from the tree.
+for u in homepage webhook riskapp; do
+  sed -i "s|=/etc/trustform/bundles/|=$R/etc/trustform/bundles/|g" "$E/$u.service.d/90-trustform.conf"
+done
+check "webhook: node verifies after apply" node_get webhook.service "$port"
+check "homepage: node verifies after apply" node_get homepage.service "$port"
+check "homepage: node now rejects the rogue server" fails node_get homepage.service "$rport"
+check "riskapp: python verifies after apply" py_get riskapp.service "$port"
+check "riskapp: python rejects the rogue server" fails py_get riskapp.service "$rport"
+for u in homepage webhook riskapp; do
+  sed -i "s|=$R/etc/trustform/bundles/|=/etc/trustform/bundles/|g" "$E/$u.service.d/90-trustform.conf"
+done
+: >"$T/restarts"
+expect_rc 0 "plan clean" tf plan "${args[@]}" --detailed-exitcode
+expect_rc 0 "apply with nothing to do" tf apply "${args[@]}" --auto-approve
+check "no restart without a change" test ! -s "$T/restarts"
+
+# A later drop-in that overrides trustform's variable: the plan says so.
+printf '[Service]\nEnvironment=NODE_EXTRA_CA_CERTS=/opt/other.pem\n' >"$E/homepage.service.d/95-local.conf"
+expect_rc 0 "override: plan" tf plan "${args[@]}"
+check "override noted" out_has 'homepage.service: NODE_EXTRA_CA_CERTS ends up as "/opt/other.pem" (decided by /etc/systemd/system/homepage.service.d/95-local.conf:2'
+rm "$E/homepage.service.d/95-local.conf"
+
+# A CA change restarts the unit.
+mk_ca "$C/cas/lab" "/CN=Lab Root"
+sed -i 's|^cas:$|cas:\n  lab: { file: cas/lab.pem }|; s/cas: \[corp\]/cas: [corp, lab]/' "$C/trust.yaml"
+expect_rc 0 "apply a second CA" tf apply "${args[@]}" --auto-approve
+check "restarted after the bundle changed" test "$(cat "$T/restarts")" = homepage.service
+
+# Bad input: a unit name with '/' or '..' is refused for that store; nothing
+# of it is written, and the other stores still converge.
+for bad in ../../etc/evil.service a/b.service; do
+  sed -i "s|unit: webhook.service|unit: $bad|; s|unit: \.\./\.\./etc/evil.service|unit: $bad|" "$C/trust.yaml"
+  mk_ca "$C/cas/lab" "/CN=Lab Root $RANDOM"
+  before=$(find "$R/etc/systemd" | sort | sha256sum)
+  expect_rc 1 "unit $bad: apply fails" tf apply "${args[@]}" --auto-approve
+  check "unit $bad: clear error" err_has "unit \"$bad\" is not a systemd unit name"
+  check "unit $bad: error points at the config" err_has "$C/trust.yaml:8:39:"
+  check "unit $bad: others converge" out_has 'riskapp (systemd-env riskapp.service): ca "lab": replaced'
+  check "unit $bad: nothing of it written" test "$before" = "$(find "$R/etc/systemd" | sort | sha256sum)"
+  sed -i "s|unit: $bad|unit: webhook.service|" "$C/trust.yaml"
+done
+
+# restart: true under --root without a command would restart the host's unit.
+sed -i 's|unit: webhook.service, env: \[NODE_EXTRA_CA_CERTS\] }|unit: webhook.service, env: [NODE_EXTRA_CA_CERTS], restart: true }|' "$C/trust.yaml"
+expect_rc 1 "restart under --root without a command" tf plan "${args[@]}"
+check "  is refused" err_has "restart: true under --root needs restart_command"
+done_testing
