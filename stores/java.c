@@ -111,6 +111,7 @@ static int java_open(const struct conf_store *cs, const struct run_ctx *ctx,
 	}
 	free(s->title);
 	s->title = xasprintf("%s (java)", cs->name);
+	s->key = xasprintf("the truststore %s", j->host);
 	*out = xcalloc(1, sizeof(**out));
 	(*out)[0] = s;
 	*nout = 1;

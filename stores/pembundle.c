@@ -37,6 +37,7 @@ static int pemb_open(const struct conf_store *cs, const struct run_ctx *ctx,
 	*out = xcalloc(1, sizeof(**out));
 	(*out)[0] = store_inst_new(&store_pem_bundle, cs, ctx, cs->name, title);
 	(*out)[0]->priv = p;
+	(*out)[0]->key = xasprintf("the file %s", host);
 	*nout = 1;
 	free(title);
 	return 0;

@@ -81,6 +81,7 @@ static int py_open(const struct conf_store *cs, const struct run_ctx *ctx, struc
 	*out = xcalloc(1, sizeof(**out));
 	(*out)[0] = store_inst_new(&store_python, cs, ctx, cs->name, title);
 	(*out)[0]->priv = p;
+	(*out)[0]->key = xasprintf("the file %s", p->file_host);
 	*nout = 1;
 	free(title);
 	return 0;

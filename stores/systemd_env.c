@@ -177,6 +177,7 @@ static int senv_open(const struct conf_store *cs, const struct run_ctx *ctx,
 	}
 	free(s->title);
 	s->title = xasprintf("%s (systemd-env %s)", cs->name, unit);
+	s->key = xasprintf("the drop-in %s", p->dropin_host);
 	*out = xcalloc(1, sizeof(**out));
 	(*out)[0] = s;
 	*nout = 1;
