@@ -147,7 +147,7 @@ int cli_parse(struct options *o, const char *command, int argc, char **argv)
 	int c;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+c:h", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:h", long_opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			o->config = optarg;
