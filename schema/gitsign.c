@@ -107,8 +107,14 @@ static int verify_ssh(struct tool_run *t, const char *allowed, time_t when, cons
 		      char **signer)
 {
 	char *sig = xasprintf("%s/sig", t->dir), *data = xasprintf("%s/data", t->dir);
+	/* as git does: the commit time, so that a key's valid-after/valid-before
+	 * options in allowed_signers apply to when it signed */
+	char verify_time[64];
+	struct tm tm;
+	gmtime_r(&when, &tm);
+	strftime(verify_time, sizeof(verify_time), "-Overify-time=%Y%m%d%H%M%SZ", &tm);
 	char *find[] = { "ssh-keygen", "-Y", "find-principals", "-f", (char *)allowed, "-s", sig,
-			 NULL };
+			 verify_time, NULL };
 	int rc = -1;
 	tool_exec(t, find, NULL);
 	if (t->missing) {
@@ -118,18 +124,12 @@ static int verify_ssh(struct tool_run *t, const char *allowed, time_t when, cons
 	}
 	char *principal = xstrndup(t->out.ptr, strcspn(t->out.ptr, "\n"));
 	if (t->status != 0 || !*principal) {
-		err_set("commit %.12s is signed by an SSH key that %s does not list (ssh-keygen: "
-			"%s); add the key to the allowed signers, or check who pushed it", commit,
-			allowed, tool_says(t));
+		err_set("commit %.12s is signed by an SSH key that %s does not list as valid for "
+			"it (ssh-keygen: %s); add the key to the allowed signers, or check who "
+			"pushed it", commit, allowed, tool_says(t));
 		free(principal);
 		goto out;
 	}
-	/* git passes the commit time, so that a key's valid-after/valid-before
-	 * options in allowed_signers apply to when it signed */
-	char verify_time[64];
-	struct tm tm;
-	gmtime_r(&when, &tm);
-	strftime(verify_time, sizeof(verify_time), "-Overify-time=%Y%m%d%H%M%SZ", &tm);
 	char *verify[] = { "ssh-keygen", "-Y", "verify", "-n", "git", "-f", (char *)allowed,
 			   "-I", principal, "-s", sig, verify_time, NULL };
 	tool_exec(t, verify, data);
