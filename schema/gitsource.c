@@ -238,7 +238,14 @@ static int fetch(git_repository *repo, const char *url)
 	fo.proxy_opts.type = GIT_PROXY_AUTO;
 	fo.callbacks.credentials = credentials;
 	fo.callbacks.payload = &cs;
-	int rc = git_remote_create_anonymous(&remote, repo, url);
+	/* An in-memory remote, nothing written to the cache's config. insteadOf
+	 * rewriting is skipped: the URL given is the URL fetched (and libgit2
+	 * 1.5 leaks in that lookup: libgit2 PR #6382, fixed after 1.5.1). */
+	git_remote_create_options co;
+	git_remote_create_options_init(&co, GIT_REMOTE_CREATE_OPTIONS_VERSION);
+	co.repository = repo;
+	co.flags = GIT_REMOTE_CREATE_SKIP_INSTEADOF;
+	int rc = git_remote_create_with_opts(&remote, url, &co);
 	if (rc == 0)
 		rc = git_remote_fetch(remote, &refspecs, &fo, NULL);
 	if (rc < 0) {
