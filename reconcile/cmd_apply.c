@@ -90,12 +90,8 @@ int cmd_apply(struct options *o)
 		}
 		options_from_plan(o, sp);
 	}
-	if (run_load(&r) < 0)
+	if (run_start(&r, true) < 0)
 		goto out;
-	if (run_resolve(&r) < 0 || run_lock(&r, true) < 0) {
-		run_fail(&r, err_msg());
-		goto out;
-	}
 	run_plan(&r);
 	if (sp && (planfile_check(sp, r.cfg, &r.plan) < 0 ||
 		   planfile_restore_steps(sp, r.cfg, &r.plan) < 0)) {

@@ -42,12 +42,8 @@ int cmd_plan(struct options *o)
 		code = EXIT_USAGE;
 		goto out;
 	}
-	if (run_load(&r) < 0)
+	if (run_start(&r, false) < 0)
 		goto out;
-	if (run_resolve(&r) < 0 || run_lock(&r, false) < 0) {
-		run_fail(&r, err_msg());
-		goto out;
-	}
 	run_plan(&r);
 	struct render_opts ro;
 	run_render_opts(&r, "plan", &ro);

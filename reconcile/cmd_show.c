@@ -54,12 +54,8 @@ int cmd_show(struct options *o)
 	struct run r;
 	int code = EXIT_ERROR;
 	run_init(&r, o);
-	if (run_load(&r) < 0)
+	if (run_start(&r, false) < 0)
 		goto out;
-	if (run_resolve(&r) < 0 || run_lock(&r, false) < 0) {
-		run_fail(&r, err_msg());
-		goto out;
-	}
 	run_plan(&r);
 	if (o->json) {
 		struct json_doc doc;

@@ -209,6 +209,17 @@ int run_lock(struct run *r, bool create)
 			    r->opt->lock_timeout);
 }
 
+int run_start(struct run *r, bool create_lock)
+{
+	if (run_load(r) < 0)
+		return -1;
+	if (run_resolve(r) < 0 || run_lock(r, create_lock) < 0) {
+		run_fail(r, err_msg());
+		return -1;
+	}
+	return 0;
+}
+
 void run_plan(struct run *r)
 {
 	for (size_t i = 0; i < r->res->nstores; i++) {

@@ -36,6 +36,8 @@ int run_load(struct run *r);
 int run_resolve(struct run *r);
 /* Take the lock (create it for apply). -1 with err set. */
 int run_lock(struct run *r, bool create);
+/* Load, resolve and lock, reporting any failure (run_fail). -1 on failure. */
+int run_start(struct run *r, bool create_lock);
 /* Open and read every store of the host and diff them. Failures of single
  * stores are recorded in the plan, not returned. */
 void run_plan(struct run *r);

@@ -7,24 +7,10 @@
 
 EX=$SRC_DIR/examples/drift-from-git
 B=${TF_BUILD_DIR:-$(dirname "$TRUSTFORM")}
-export GIT_CONFIG_NOSYSTEM=1 HOME=$T/home; mkdir -p "$HOME"
+git_sandbox
 
 R=$T/root; mk_root "$R" with-distro; real_update_ca_chroot_like "$R" --fresh
-git init -q --bare -b main "$T/trust.git"
-git clone -q "$T/trust.git" "$T/w" 2>/dev/null
-mkdir -p "$T/w/cas"; mk_ca "$T/w/cas/corp" "/CN=Example Corp"; rm "$T/w/cas/corp.key"
-cat >"$T/w/trust.yaml" <<YAML
-version: 1
-cas:
-  corp: { file: cas/corp.pem, sha256: "$(fingerprint "$T/w/cas/corp.pem")" }
-stores:
-  system: { type: system }
-roles:
-  node: { cas: [corp], stores: [system] }
-hosts:
-  h: [node]
-YAML
-(cd "$T/w" && git add -A && git -c user.name=t -c user.email=t@e commit -qm c && git push -q origin HEAD:main 2>/dev/null)
+mk_git_config "$T/trust.git" "$T/w"
 
 # systemd: both units verify, with the binary where the unit says it is
 mkdir -p "$T/units"

@@ -72,12 +72,12 @@ expect_rc 1 "unwritable metrics file is an error" tf plan -c "$T/cfg/trust.yaml"
 check "names it" err_has "--prometheus $T/nowhere/x.prom: cannot write the metrics"
 
 # from git, with the remote gone: the fetch age shows
-export GIT_CONFIG_NOSYSTEM=1 HOME=$T/home; mkdir -p "$HOME"
-git init -q --bare -b main "$T/trust.git"
+git_sandbox
+git init -q --bare "$T/trust.git"
 git clone -q "$T/trust.git" "$T/w" 2>/dev/null
 cp -r "$T/cfg/trust.yaml" "$T/cfg/cas" "$T/w/"
 rm -f "$T"/w/cas/*.key
-(cd "$T/w" && git add -A && git -c user.name=t -c user.email=t@e commit -qm c && git push -q origin HEAD:main 2>/dev/null)
+git_push "$T/w" "trust.yaml"
 gargs=(--git "file://$T/trust.git" --ref main --allow-unpinned --root "$R" --host h --prometheus "$M")
 expect_rc 0 "from git" tf plan "${gargs[@]}" --detailed-exitcode
 check "fresh fetch" test "$(metric 'trustform_git_fetch_fresh{host="h"}')" = 1

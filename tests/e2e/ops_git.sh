@@ -9,11 +9,7 @@
 # without corrupting it.
 . "$(dirname "$0")/../lib/common.sh"
 
-export GIT_CONFIG_NOSYSTEM=1 HOME=$T/home
-mkdir -p "$HOME"
-git config --global user.name "Trust Admin"
-git config --global user.email admin@example.org
-git config --global init.defaultBranch main
+git_sandbox
 
 R=$T/root; mk_root "$R" with-distro; real_update_ca_chroot_like "$R" --fresh
 BARE=$T/srv/trust.git
@@ -37,7 +33,7 @@ write_config() { # write_config CA...: the config listing these CAs, pinned
     echo "  h: [node]"
   } >"$W/hosts/trust.yaml"
 }
-commit() { (cd "$W" && git add -A && git commit -q -m "$1" && git push -q origin HEAD 2>/dev/null); }
+commit() { git_push "$W" "$1"; }
 write_config corp
 commit "corp only"
 git -C "$W" tag v1

@@ -6,28 +6,14 @@
 # and a missing tool are each refused with a clear message.
 . "$(dirname "$0")/../lib/common.sh"
 
-export GIT_CONFIG_NOSYSTEM=1 HOME=$T/home GNUPGHOME=$T/gnupg
-mkdir -p "$HOME"; mkdir -m 700 "$GNUPGHOME"
+export GNUPGHOME=$T/gnupg
+mkdir -m 700 "$GNUPGHOME"
 trap 'gpgconf --kill gpg-agent 2>/dev/null || true; cleanup' EXIT
-git config --global user.name "Trust Admin"
-git config --global user.email admin@example.org
-git config --global init.defaultBranch main
+git_sandbox
 
 R=$T/root; mk_root "$R"
-BARE=$T/trust.git; git init -q --bare "$BARE"
-W=$T/work; git clone -q "$BARE" "$W" 2>/dev/null
-mkdir -p "$W/cas"; mk_ca "$W/cas/corp" "/CN=Signed Corp"; rm -f "$W/cas/corp.key"
-cat >"$W/trust.yaml" <<YAML
-version: 1
-cas:
-  corp: { file: cas/corp.pem, sha256: "$(fingerprint "$W/cas/corp.pem")" }
-stores:
-  system: { type: system }
-roles:
-  node: { cas: [corp], stores: [system] }
-hosts:
-  h: [node]
-YAML
+BARE=$T/trust.git; W=$T/work
+mk_git_config "$BARE" "$W"
 
 ssh-keygen -q -t ed25519 -N '' -C alice -f "$T/alice"
 ssh-keygen -q -t ed25519 -N '' -C mallory -f "$T/mallory"
