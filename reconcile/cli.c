@@ -135,7 +135,8 @@ static int check_combinations(struct options *o)
 				   "--json, --no-color)");
 	if (is_cmd(o, "apply", NULL, NULL) && o->json && !o->auto_approve && o->nargs == 0)
 		return usage_error(c, "--json cannot ask for confirmation: pass --auto-approve, "
-				   "or apply a saved plan (trustplan --out FILE, trustapply FILE)");
+				   "or apply a saved plan (trustplan --out FILE, trustapply "
+				   "FILE)");
 	return 0;
 }
 

@@ -64,8 +64,8 @@ int cmd_plan(struct options *o)
 			goto out;
 		}
 		if (!o->json)
-			printf("\nSaved the plan to: %s\n\nTo perform exactly these actions, run:\n"
-			       "    trustapply %s\n", o->out, o->out);
+			printf("\nSaved the plan to: %s\n\nTo perform exactly these actions, "
+			       "run:\n    trustapply %s\n", o->out, o->out);
 	}
 	if (r.plan.failed_stores)
 		code = EXIT_ERROR;

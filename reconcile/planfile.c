@@ -245,8 +245,8 @@ int planfile_load(struct saved_plan **out, const char *path)
 		if (jerr.line < 0)
 			err_set("%s: cannot read the saved plan: %s", path, jerr.text);
 		else
-			err_set("%s:%d:%d: not a saved plan: %s; make one with trustplan --out FILE",
-				path, jerr.line, jerr.column, jerr.text);
+			err_set("%s:%d:%d: not a saved plan: %s; make one with trustplan "
+				"--out FILE", path, jerr.line, jerr.column, jerr.text);
 		return -1;
 	}
 	const char *format = json_string_value(json_object_get(doc, "format"));

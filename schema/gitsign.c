@@ -58,7 +58,8 @@ static void tool_exec(struct tool_run *t, char *const argv[], const char *in_pat
 		int in = open(in_path ? in_path : "/dev/null", O_RDONLY);
 		int o = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 		int e = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		if (in < 0 || o < 0 || e < 0 || dup2(in, 0) < 0 || dup2(o, 1) < 0 || dup2(e, 2) < 0)
+		if (in < 0 || o < 0 || e < 0 || dup2(in, 0) < 0 || dup2(o, 1) < 0 ||
+		    dup2(e, 2) < 0)
 			_exit(127);
 		execvp(argv[0], argv);
 		int code = errno;
@@ -218,7 +219,8 @@ int gitsign_verify(git_repository *repo, const git_oid *commit, const char *allo
 	int grc = git_commit_extract_signature(&sig, &data, repo, (git_oid *)commit, NULL);
 	if (grc == GIT_ENOTFOUND) {
 		err_set("commit %.12s is not signed, and --git-allowed-signers %s requires a "
-			"signature by a key it lists; sign the commit (git commit -S)", hex, allowed);
+			"signature by a key it lists; sign the commit (git commit -S)", hex,
+			allowed);
 		return -1;
 	}
 	if (grc < 0) {
@@ -233,8 +235,8 @@ int gitsign_verify(git_repository *repo, const git_oid *commit, const char *allo
 		goto out;
 	}
 	char *sigp = xasprintf("%s/sig", t.dir), *datap = xasprintf("%s/data", t.dir);
-	int wrc = write_file(sigp, sig.ptr, sig.size) < 0 || write_file(datap, data.ptr, data.size);
-	if (wrc) {
+	if (write_file(sigp, sig.ptr, sig.size) < 0 ||
+	    write_file(datap, data.ptr, data.size) < 0) {
 		err_set_errno(errno, "%s: cannot write the signature to check", t.dir);
 	} else if (!strncmp(sig.ptr, SSH_SIG, strlen(SSH_SIG))) {
 		rc = verify_ssh(&t, allowed, commit_time, hex, signer);

@@ -128,7 +128,8 @@ static void describe_age(struct buf *b, long long secs)
 		long long n = secs / units[i].s;
 		if (!n && !(i == 3 && !shown))
 			continue;
-		buf_printf(b, "%s%lld %s%s", shown ? " " : "", n, units[i].unit, n == 1 ? "" : "s");
+		buf_printf(b, "%s%lld %s%s", shown ? " " : "", n, units[i].unit,
+			   n == 1 ? "" : "s");
 		secs -= n * units[i].s;
 		shown++;
 	}

@@ -38,10 +38,11 @@ static const struct row {
 static void build(struct trust_set *s, enum change ch)
 {
 	trust_set_init(s);
-	struct trust_entry *e = trust_set_add(s, ch == FP ? B->fp : A->fp,
-					      ch == LABEL ? "a2" : ch == SPLIT ? "ab" : "a",
-					      ch != OWNED, ch == STATE ? TS_DISTRUSTED : TS_TRUSTED,
-					      ch == WHERE ? "/x/b.crt" : ch == SPLIT ? "c" : "bc");
+	const char *label = ch == LABEL ? "a2" : ch == SPLIT ? "ab" : "a";
+	const char *where = ch == WHERE ? "/x/b.crt" : ch == SPLIT ? "c" : "bc";
+	enum trust_state st = ch == STATE ? TS_DISTRUSTED : TS_TRUSTED;
+	struct trust_entry *e = trust_set_add(s, ch == FP ? B->fp : A->fp, label, ch != OWNED,
+					      st, where);
 	e->flags = ch == FLAGS_NULL ? NULL : strdup(ch == FLAGS ? "C,C," : "");
 	e->fixed = ch == FIXED;
 	e->can_distrust = ch == CAN_DISTRUST;
