@@ -196,6 +196,8 @@ int planfile_save(const char *path, const struct plan *p, const struct planfile_
 
 	char *text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
 	json_decref(doc);
+	if (!text)
+		abort();	/* jansson fails only when out of memory, as xalloc does */
 	struct buf b = BUF_INIT;
 	buf_puts(&b, text);
 	buf_putc(&b, '\n');
@@ -240,7 +242,7 @@ int planfile_load(struct saved_plan **out, const char *path)
 {
 	json_error_t jerr;
 	*out = NULL;
-	json_t *doc = json_load_file(path, 0, &jerr);
+	json_t *doc = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
 	if (!doc) {
 		if (jerr.line < 0)
 			err_set("%s: cannot read the saved plan: %s", path, jerr.text);

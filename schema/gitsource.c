@@ -227,6 +227,12 @@ static int credentials(git_credential **out, const char *url, const char *user,
  * remote deleted, so a deleted branch is never read from the cache. */
 static int fetch(git_repository *repo, const char *url)
 {
+	/* libgit2 calls a missing local repository an "unsupported URL protocol" */
+	const char *local = !strncmp(url, "file://", 7) ? url + 7 : url[0] == '/' ? url : NULL;
+	if (local && !is_dir(local)) {
+		err_set("cannot fetch %s: there is no repository at %s", url, local);
+		return -1;
+	}
 	git_remote *remote = NULL;
 	char *specs[] = { "+refs/heads/*:" REMOTE_PREFIX "*", "+refs/tags/*:refs/tags/*" };
 	git_strarray refspecs = { specs, 2 };

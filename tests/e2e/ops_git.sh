@@ -76,6 +76,9 @@ expect_rc 2 "relative path URL" bash -c "cd '$T' && '$TRUSTFORM' plan --git srv/
 
 expect_rc 0 "apply main" tf apply "${g[@]}" --ref main --auto-approve
 expect_rc 0 "converged at main" tf plan "${g[@]}" --ref main --detailed-exitcode
+expect_rc 0 "validate from git" tf validate --git "file://$BARE" --ref main --path hosts/trust.yaml \
+  --root "$R"
+check "names the file at its commit" out_has "hosts/trust.yaml@${C2:0:12} is valid: 2 CA(s)"
 
 # --json: the configuration block names the commit; the document validates
 expect_rc 0 "plan --json from git" tf plan "${g[@]}" --ref main --json
@@ -90,7 +93,7 @@ mv "$BARE" "$T/srv/moved.git"
 later=$((fetched + 3 * 86400 + 2 * 3600))
 expect_rc 0 "unreachable remote falls back to the cache" env TRUSTFORM_NOW=$later \
   "$TRUSTFORM" plan "${g[@]}" --ref main --detailed-exitcode
-check "loud warning on stderr" err_has "trustform: WARNING: cannot fetch file://$BARE"
+check "loud warning on stderr" err_has "trustform: WARNING: cannot fetch file://$BARE: there is no repository at $BARE"
 check "gives the age" err_has "using the cached copy fetched 3 days 2 hours ago"
 check "says how to make it an error" err_has "--require-fresh"
 check "the plan says it too" out_has "Warning: cannot fetch"
