@@ -107,15 +107,13 @@ printf 'version: 1\ncas:\n  a: { file: cas/none.pem }\nstores: {}\nroles: {}\nho
 jrun bad-config 1 plan -c "$T/cfg/bad.yaml" --root "$R" --host h --json
 check "bad config: diagnostics with file, line and column" jcheck bad-config \
   'any(x["range"]["start"] == {"line": 3, "column": 14} and x["range"]["filename"].endswith("bad.yaml") for x in d["diagnostics"] if "range" in x)'
-# a store that cannot be read: the rest of the plan, and errored
-cat >>"$T/cfg/trust.yaml" <<'YAML'
-caddy: { data_dir: /var/lib/caddy }
-YAML
-sed -i 's/node: { cas: \[corp, lab\], stores: \[system\] }/node: { cas: [corp, lab], stores: [system], caddy: true }/' \
-  "$T/cfg/trust.yaml"
+# a store that cannot be read: errored, with the store's error
+break_store "$R"
 jrun store-error 1 plan "${args[@]}" --json
 check "store error: errored, store status error" jcheck store-error \
-  'd["errored"] and any(s["status"] == "error" and s["state_digest"] is None for s in d["stores"])'
+  'd["errored"] and d["stores"][0]["status"] == "error" and d["stores"][0]["state_digest"] is None and "symbolic links" in d["stores"][0]["error"]'
+check "store error: a diagnostic names the store" jcheck store-error \
+  'any(x.get("address") == "system" for x in d["diagnostics"])'
 
 out=$(/usr/bin/python3 "$TESTS_DIR/lib/check_json.py" "$SCHEMA" "$J"/*.json) || true
 while read -r line; do check "schema: $line" grep -q ': valid$' <<<"$line"; done <<<"$out"

@@ -110,9 +110,7 @@ check "validates ($got)" grep -q ': valid$' <<<"$got"
 expect_rc 0 "converged after the JSON apply" tf plan "${args[@]}" --detailed-exitcode
 
 # a plan with a store that cannot be read is not saved
-printf 'caddy: { data_dir: /var/lib/caddy }\n' >>"$T/cfg/trust.yaml"
-sed -i 's/node: { cas: \[a, b\], stores: \[system\] }/node: { cas: [a, b], stores: [system], caddy: true }/' \
-  "$T/cfg/trust.yaml"
+break_store "$R"
 expect_rc 1 "plan --out with a failed store" tf plan "${args[@]}" --out "$P/nine.plan"
 check "says why it is not saved" err_has "not saving the plan"
 check "nothing written" test ! -e "$P/nine.plan"

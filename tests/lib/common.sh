@@ -230,3 +230,11 @@ hosts:
 YAML
   git_push "$work" "trust.yaml"
 }
+
+# break_store ROOT: the Debian store of ROOT can no longer be read (a symlink
+# loop at /etc/ssl/certs): for tests of how one failing store is reported
+break_store() {
+  rm -rf "$1/etc/ssl/certs"
+  ln -s certs.loop "$1/etc/ssl/certs"
+  ln -s certs "$1/etc/ssl/certs.loop"
+}
