@@ -36,7 +36,7 @@ write_config() { # write_config CA...: the config listing these CAs, pinned
 commit() { git_push "$W" "$1"; }
 write_config corp
 commit "corp only"
-git -C "$W" tag v1
+git -C "$W" tag -a v1 -m "release 1"	# annotated: peeled to its commit
 git -C "$W" push -q origin v1 2>/dev/null
 C1=$(git -C "$W" rev-parse HEAD)
 cp "$T/lab.pem" "$W/hosts/cas/lab.pem"
