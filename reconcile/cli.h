@@ -33,6 +33,18 @@ struct options {
 	size_t nargs;
 	bool color;			/* decided: terminal, no --no-color, no NO_COLOR */
 	time_t now;
+	/* config from git (schema/gitsource.h) */
+	const char *git_url;
+	const char *git_ref;
+	const char *git_path;
+	bool require_fresh;
+	bool allow_unpinned;
+	const char *allowed_signers;
+	bool git_offline_if_present;	/* set for a saved plan's exact commit */
+	/* outputs */
+	const char *out;		/* plan: save the plan here */
+	const char *prometheus;		/* node_exporter textfile */
+	bool syslog;
 };
 
 /* Parse argv (after the command word). Returns 0, or EXIT_USAGE after printing why. */

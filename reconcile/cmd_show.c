@@ -2,6 +2,7 @@
 #include "reconcile/cert.h"
 #include "reconcile/cli.h"
 #include "reconcile/render.h"
+#include "reconcile/render_json.h"
 #include "reconcile/run.h"
 #include "util/err.h"
 
@@ -28,22 +29,12 @@ static void show_entries(const struct plan_store *ps, bool owned)
 	}
 }
 
-int cmd_show(struct options *o)
+static void show_text(const struct run *r)
 {
-	struct run r;
-	int code = EXIT_ERROR;
-	run_init(&r, o);
-	if (run_load(&r) < 0)
-		goto out;
-	if (run_resolve(&r) < 0 || run_lock(&r, false) < 0) {
-		run_error(err_msg());
-		goto out;
-	}
-	run_plan(&r);
-	printf("trustform show · host %s · roles %s · config %s\n", r.ctx.host,
-	       *r.roles_text ? r.roles_text : "(none)", r.cfg->origin);
-	for (size_t i = 0; i < r.plan.n; i++) {
-		const struct plan_store *ps = &r.plan.stores[i];
+	printf("trustform show · host %s · roles %s · config %s\n", r->ctx.host,
+	       *r->roles_text ? r->roles_text : "(none)", r->cfg->origin);
+	for (size_t i = 0; i < r->plan.n; i++) {
+		const struct plan_store *ps = &r->plan.stores[i];
 		printf("\n%s\n", ps->title);
 		if (ps->error) {
 			printf("  error: %s\n", ps->error);
@@ -55,6 +46,23 @@ int cmd_show(struct options *o)
 			printf("  out of date: %s\n", ps->actual.stale);
 		for (size_t j = 0; j < ps->actual.nnotes; j++)
 			printf("  note: %s\n", ps->actual.notes[j]);
+	}
+}
+
+int cmd_show(struct options *o)
+{
+	struct run r;
+	int code = EXIT_ERROR;
+	run_init(&r, o);
+	if (run_start(&r, false) < 0)
+		goto out;
+	run_plan(&r);
+	if (o->json) {
+		struct json_doc doc;
+		run_json_doc(&r, "show", &doc);
+		render_json_show(stdout, &doc, &r.plan);
+	} else {
+		show_text(&r);
 	}
 	code = r.plan.failed_stores ? EXIT_ERROR : EXIT_OK;
 out:

@@ -78,12 +78,27 @@ static struct plan_step *add_step(struct plan_store *ps, enum plan_action action
 	return st;
 }
 
-static void set_reason(struct plan_step *st, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+struct plan_step *plan_store_add_step(struct plan_store *ps, enum plan_action action,
+				      enum plan_op op, const char *name,
+				      const struct conf_ca *ca, const struct trust_entry *seen)
+{
+	return add_step(ps, action, op, name, ca, seen);
+}
 
-static void set_reason(struct plan_step *st, const char *fmt, ...)
+void plan_store_clear_steps(struct plan_store *ps)
+{
+	for (size_t j = 0; j < ps->n; j++)
+		step_dispose(&ps->steps[j]);
+	ps->n = 0;
+}
+
+static void set_reason(struct plan_step *st, const char *code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void set_reason(struct plan_step *st, const char *code, const char *fmt, ...)
 {
 	struct buf b = BUF_INIT;
+	st->reason_code = code;
 	va_list ap;
 	va_start(ap, fmt);
 	buf_vprintf(&b, fmt, ap);
@@ -184,9 +199,11 @@ static void diff_present(struct plan_store *ps, const struct conf_ca *ca, unsign
 		if (renamed || reflag) {
 			struct plan_step *st = add_step(ps, ACT_UPDATE, OP_UPDATE, ca->name, ca, owned);
 			if (renamed)
-				set_reason(st, "because it was renamed from \"%s\"", owned->label);
+				set_reason(st, "update_because_renamed",
+					   "because it was renamed from \"%s\"", owned->label);
 			else
-				set_reason(st, "because its trust is \"%s\", not \"%s\"",
+				set_reason(st, "update_because_trust_flags",
+					   "because its trust is \"%s\", not \"%s\"",
 					   owned->flags ? owned->flags : trust_state_name(owned->state),
 					   ps->inst->want_flags ? ps->inst->want_flags : "trusted");
 		}
@@ -194,7 +211,8 @@ static void diff_present(struct plan_store *ps, const struct conf_ca *ca, unsign
 			used[same_label - a->items] = 1;
 			struct plan_step *st = add_step(ps, ACT_DELETE, OP_REMOVE, same_label->label,
 							NULL, same_label);
-			set_reason(st, "because it is an older copy of \"%s\"", ca->name);
+			set_reason(st, "delete_because_older_copy",
+				   "because it is an older copy of \"%s\"", ca->name);
 		}
 		return;
 	}
@@ -203,13 +221,14 @@ static void diff_present(struct plan_store *ps, const struct conf_ca *ca, unsign
 		if (foreign_ok) {
 			struct plan_step *st = add_step(ps, ACT_DELETE, OP_REMOVE, ca->name, NULL,
 							same_label);
-			set_reason(st, "because its content changed and the new certificate is "
+			set_reason(st, "delete_because_content_changed",
+				   "because its content changed and the new certificate is "
 				   "already held as \"%s\"", foreign_ok->label);
 		} else {
 			struct plan_step *st = add_step(ps, ACT_REPLACE, OP_REPLACE, ca->name, ca,
 							same_label);
-			set_reason(st, "because %s changed content under the same name",
-				   ca->name);
+			set_reason(st, "replace_because_content_changed",
+				   "because %s changed content under the same name", ca->name);
 		}
 		return;
 	}
@@ -218,7 +237,8 @@ static void diff_present(struct plan_store *ps, const struct conf_ca *ca, unsign
 	if (foreign_other && (store_caps(ps) & STORE_HAS_TRUST_FLAGS) && !foreign_other->fixed) {
 		struct plan_step *st = add_step(ps, ACT_UPDATE, OP_RETRUST, ca->name, ca,
 						foreign_other);
-		set_reason(st, "because it is held as \"%s\" with trust \"%s\"",
+		set_reason(st, "update_because_trust_flags",
+			   "because it is held as \"%s\" with trust \"%s\"",
 			   foreign_other->label,
 			   foreign_other->flags ? foreign_other->flags
 						: trust_state_name(foreign_other->state));
@@ -240,7 +260,8 @@ static void diff_absent(struct plan_store *ps, const struct conf_ca *ca, unsigne
 			if (e->fixed && e->state != TS_TRUSTED)
 				continue;	/* as absent as this store can make it */
 			struct plan_step *st = add_step(ps, ACT_DELETE, OP_REMOVE, ca->name, ca, e);
-			set_reason(st, "because %s is ensure: absent%s%s%s", ca->name,
+			set_reason(st, "delete_because_ensure_absent",
+				   "because %s is ensure: absent%s%s%s", ca->name,
 				   e->owned ? "" : " (held as \"", e->owned ? "" : e->label,
 				   e->owned ? "" : "\")");
 			continue;
@@ -249,12 +270,14 @@ static void diff_absent(struct plan_store *ps, const struct conf_ca *ca, unsigne
 			continue;
 		if (e->can_distrust) {
 			struct plan_step *st = add_step(ps, ACT_UPDATE, OP_DISTRUST, ca->name, ca, e);
-			set_reason(st, "because %s is ensure: distrusted%s%s%s", ca->name,
+			set_reason(st, "update_because_ensure_distrusted",
+				   "because %s is ensure: distrusted%s%s%s", ca->name,
 				   e->owned ? "" : " (held as \"", e->owned ? "" : e->label,
 				   e->owned ? "" : "\")");
 		} else {
 			struct plan_step *st = add_step(ps, ACT_DELETE, OP_REMOVE, ca->name, ca, e);
-			set_reason(st, "because %s is ensure: distrusted and this store can only "
+			set_reason(st, "delete_because_ensure_distrusted",
+				   "because %s is ensure: distrusted and this store can only "
 				   "remove it", ca->name);
 		}
 	}
@@ -262,7 +285,8 @@ static void diff_absent(struct plan_store *ps, const struct conf_ca *ca, unsigne
 	    (store_caps(ps) & STORE_CAN_DISTRUST)) {
 		struct plan_step *st = add_step(ps, ACT_CREATE, OP_ADD_DISTRUSTED, ca->name, ca,
 						NULL);
-		set_reason(st, "because %s is ensure: distrusted", ca->name);
+		set_reason(st, "create_because_ensure_distrusted",
+			   "because %s is ensure: distrusted", ca->name);
 	}
 }
 
@@ -307,16 +331,20 @@ void plan_diff_store(struct plan_store *ps, const struct host_store *hs,
 		struct plan_step *st = add_step(ps, ACT_DELETE, OP_REMOVE, e->label, NULL, e);
 		const struct conf_ca *still = config_find_ca(cfg, e->label);
 		if (strmap_get(&wanted, e->fphex) != STRMAP_NONE)
-			set_reason(st, "because it duplicates another entry of the same certificate");
+			set_reason(st, "delete_because_duplicate",
+				   "because it duplicates another entry of the same certificate");
 		else if (still && still->ensure == ENSURE_PRESENT)
-			set_reason(st, "because no role of this host lists %s for this store",
+			set_reason(st, "delete_because_not_listed",
+				   "because no role of this host lists %s for this store",
 				   e->label);
 		else
-			set_reason(st, "because it is not in the configuration");
+			set_reason(st, "delete_because_no_resource_config",
+				   "because it is not in the configuration");
 	}
 	if (a->stale) {
 		struct plan_step *st = add_step(ps, ACT_UPDATE, OP_REFRESH, "", NULL, NULL);
 		st->detail = xstrdup(a->stale);
+		st->reason_code = "update_because_derived_files_stale";
 	}
 	if (ps->n > 1)
 		qsort(ps->steps, ps->n, sizeof(*ps->steps), step_cmp);

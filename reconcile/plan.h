@@ -39,6 +39,8 @@ struct plan_step {
 	bool has_seen;
 	struct trust_entry seen;	/* the entry as the planner saw it */
 	char *reason;			/* "because it is not in the configuration" */
+	const char *reason_code;	/* the same, for machines: "delete_because_no_resource_config"
+					 * (Terraform's action_reason), or NULL */
 	char *detail;			/* refresh: what is out of date */
 	enum step_result result;
 	char *error;
@@ -74,6 +76,11 @@ struct plan_store *plan_add_store(struct plan *p, struct store_inst *inst, const
 /* Diff one store: desired CAs (sorted by name) against ps->actual. */
 void plan_diff_store(struct plan_store *ps, const struct host_store *hs,
 		     const struct config *cfg);
+/* Append a step (name and seen are copied); the diff and saved plans use it. */
+struct plan_step *plan_store_add_step(struct plan_store *ps, enum plan_action action,
+				      enum plan_op op, const char *name,
+				      const struct conf_ca *ca, const struct trust_entry *seen);
+void plan_store_clear_steps(struct plan_store *ps);
 void plan_count(struct plan *p);
 bool plan_has_changes(const struct plan *p);
 const char *plan_action_symbol(enum plan_action a);

@@ -140,11 +140,12 @@ static void render_step(FILE *out, const struct plan_store *ps, const struct pla
 		attr_change(out, o, "sha256", fp, fp2);
 		if (st->seen.subject && strcmp(st->seen.subject, st->ca->cert->subject))
 			attr_change(out, o, "subject", st->seen.subject, st->ca->cert->subject);
-		if (st->seen.not_after && st->seen.not_after != st->ca->cert->not_after) {
+		if (st->seen.not_after) {
 			char d1[11], d2[11];
 			cert_date(d1, st->seen.not_after);
 			cert_date(d2, st->ca->cert->not_after);
-			attr_change(out, o, "expires", d1, d2);
+			if (strcmp(d1, d2))	/* shown to the day: same day, no line */
+				attr_change(out, o, "expires", d1, d2);
 		}
 		fprintf(out, "    }\n");
 		break;

@@ -27,13 +27,63 @@ void run_dispose(struct run *r)
 	config_free(r->cfg);
 	diag_dispose(&r->diag);
 	lock_release(&r->lock);
+	git_checkout_free(r->git);
 	free(r->roles_text);
+	free(r->failure);
 	free((char *)r->ctx.host);
 }
 
 void run_error(const char *msg)
 {
 	fprintf(stderr, "trustform: error: %s\n", msg);
+}
+
+void run_json_doc(const struct run *r, const char *operation, struct json_doc *doc)
+{
+	memset(doc, 0, sizeof(*doc));
+	doc->operation = operation;
+	doc->host = r->ctx.host ? r->ctx.host : r->opt->host;
+	doc->res = r->res;
+	doc->cfg = r->cfg;
+	doc->git = r->git;
+	doc->diag = &r->diag;
+	doc->now = r->opt->now;
+}
+
+void run_fail(struct run *r, const char *msg)
+{
+	if (msg)
+		run_error(msg);
+	free(r->failure);
+	r->failure = NULL;
+	if (msg) {
+		r->failure = xstrdup(msg);
+	} else {
+		for (size_t i = 0; i < r->diag.n && !r->failure; i++)
+			if (r->diag.items[i].level == DIAG_ERROR)
+				r->failure = xstrdup(r->diag.items[i].msg);
+		if (!r->failure)
+			r->failure = xstrdup("the configuration could not be loaded");
+	}
+	if (r->opt->json && !r->planned) {	/* else the plan's document said it */
+		struct json_doc doc;
+		run_json_doc(r, r->opt->command, &doc);
+		render_json_error(stdout, &doc, msg);
+	}
+}
+
+void run_render_opts(const struct run *r, const char *verb, struct render_opts *ro)
+{
+	*ro = (struct render_opts){ r->opt->color, verb, r->ctx.host, r->roles_text,
+				    r->cfg->origin };
+}
+
+void run_render_header(const struct run *r, const struct render_opts *ro)
+{
+	render_header(stdout, ro);
+	if (r->git && r->git->warning)
+		fprintf(stdout, "%sWarning:%s %s\n\n", ro->color ? "\033[1;33m" : "",
+			ro->color ? "\033[0m" : "", r->git->warning);
 }
 
 static char *default_config(const char *root)
@@ -43,17 +93,58 @@ static char *default_config(const char *root)
 	return root_join(root, "/etc/trustform/trust.yaml");
 }
 
+#define PIN_POLICY "a configuration from git must pin every CA, so that a pushed commit " \
+		   "cannot slip a new root onto every machine unnoticed"
+
+static int load_from_git(struct run *r, struct config_load_opts *lo)
+{
+	const struct options *o = r->opt;
+	struct git_source_opts go = {
+		.url = o->git_url, .ref = o->git_ref, .path = o->git_path, .root = o->root,
+		.require_fresh = o->require_fresh, .offline_if_present = o->git_offline_if_present,
+		.allowed_signers = o->allowed_signers, .now = o->now,
+	};
+	if (git_checkout_open(&r->git, &go) < 0) {
+		run_fail(r, err_msg());
+		return -1;
+	}
+	const struct git_checkout *g = r->git;
+	if (g->warning) {
+		bool c = o->color && isatty(STDERR_FILENO);
+		fprintf(stderr, "%strustform: WARNING: %s%s\n", c ? "\033[1;33m" : "", g->warning,
+			c ? "\033[0m" : "");
+	}
+	const char *slash = strrchr(g->path, '/');
+	char *dir = slash ? xstrndup(g->path, (size_t)(slash - g->path)) : xstrdup("");
+	lo->files = &g->files;
+	lo->require_pins = o->allow_unpinned ? NULL : PIN_POLICY;
+	r->cfg = config_load_buffer(g->display, dir, g->data.ptr, g->data.len, lo, &r->diag);
+	free(dir);
+	if (r->cfg) {
+		free(r->cfg->origin);
+		r->cfg->origin = git_checkout_origin(g);
+	}
+	return 0;
+}
+
 int run_load(struct run *r)
 {
-	char *path = r->opt->config ? xstrdup(r->opt->config) : default_config(r->opt->root);
 	struct config_load_opts lo = { .root = r->opt->root, .now = r->opt->now };
-	r->cfg = config_load(path, &lo, &r->diag);
-	free(path);
+	if (r->opt->git_url) {
+		if (load_from_git(r, &lo) < 0)
+			return -1;
+	} else {
+		char *path = r->opt->config ? xstrdup(r->opt->config)
+					    : default_config(r->opt->root);
+		r->cfg = config_load(path, &lo, &r->diag);
+		free(path);
+	}
 	diag_print(&r->diag, stderr, r->opt->color && isatty(STDERR_FILENO));
 	if (!r->cfg || r->diag.errors) {
 		if (r->diag.errors)
 			fprintf(stderr, "trustform: %zu error(s) in the configuration; nothing was "
 				"read or changed\n", r->diag.errors);
+		run_fail(r, NULL);
 		return -1;
 	}
 	return 0;
@@ -131,6 +222,17 @@ static const struct plan_store *same_target(const struct plan *p, const struct p
 	return NULL;
 }
 
+int run_start(struct run *r, bool create_lock)
+{
+	if (run_load(r) < 0)
+		return -1;
+	if (run_resolve(r) < 0 || run_lock(r, create_lock) < 0) {
+		run_fail(r, err_msg());
+		return -1;
+	}
+	return 0;
+}
+
 void run_plan(struct run *r)
 {
 	for (size_t i = 0; i < r->res->nstores; i++) {
@@ -175,4 +277,5 @@ void run_plan(struct run *r)
 				      "the other stores", r->ctx.host);
 	}
 	plan_count(&r->plan);
+	r->planned = true;
 }

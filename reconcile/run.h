@@ -8,7 +8,10 @@
 #include "reconcile/cli.h"
 #include "reconcile/lock.h"
 #include "reconcile/plan.h"
+#include "reconcile/render.h"
+#include "reconcile/render_json.h"
 #include "schema/config.h"
+#include "schema/gitsource.h"
 #include "schema/resolve.h"
 
 struct run {
@@ -20,6 +23,9 @@ struct run {
 	struct plan plan;
 	struct run_lock lock;
 	char *roles_text;
+	struct git_checkout *git;	/* the config came from git, or NULL */
+	char *failure;			/* why the run failed before the plan, or NULL */
+	bool planned;			/* run_plan ran */
 };
 
 void run_init(struct run *r, struct options *o);
@@ -30,10 +36,19 @@ int run_load(struct run *r);
 int run_resolve(struct run *r);
 /* Take the lock (create it for apply). -1 with err set. */
 int run_lock(struct run *r, bool create);
+/* Load, resolve and lock, reporting any failure (run_fail). -1 on failure. */
+int run_start(struct run *r, bool create_lock);
 /* Open and read every store of the host and diff them. Failures of single
  * stores are recorded in the plan, not returned. */
 void run_plan(struct run *r);
 /* Print "trustform: error: <msg>" to stderr. */
 void run_error(const char *msg);
+/* The run failed before a plan: print msg (NULL: the config's diagnostics say
+ * why), as a JSON document too with --json, and remember it for the reports. */
+void run_fail(struct run *r, const char *msg);
+/* The header line of plan and apply, and the warning of a stale git fetch. */
+void run_render_header(const struct run *r, const struct render_opts *ro);
+void run_render_opts(const struct run *r, const char *verb, struct render_opts *ro);
+void run_json_doc(const struct run *r, const char *operation, struct json_doc *doc);
 
 #endif

@@ -22,6 +22,19 @@ char *ca_file_host_path(const struct config *cfg, const char *file, const char *
 	return xasprintf("%s/%s", cfg->dir, file);
 }
 
+static int fs_read(const struct config_files *f, const struct config *cfg, const char *file,
+		   struct buf *out, char **where)
+{
+	*where = ca_file_host_path(cfg, file, cfg->root);
+	if (buf_read_file(out, *where) < 0) {
+		err_set_errno(errno, "%s", *where);
+		return -1;
+	}
+	return 0;
+}
+
+const struct config_files config_files_fs = { .read = fs_read };
+
 static void warn_weak(const struct config *cfg, const struct conf_ca *ca, struct diag *d)
 {
 	const struct cert *c = ca->cert;
@@ -69,19 +82,21 @@ static void check_validity(const struct config *cfg, const struct conf_ca *ca, t
 	}
 }
 
-static void check_one(struct config *cfg, struct conf_ca *ca, const char *root, time_t now,
-		      struct diag *d)
+static void check_one(struct config *cfg, struct conf_ca *ca,
+		      const struct config_load_opts *opts, struct diag *d)
 {
 	struct buf data = BUF_INIT;
 	struct cert_list certs = { 0 };
 	int line = ca->file_pos.line, col = ca->file_pos.col;
+	const struct config_files *files = opts->files ? opts->files : &config_files_fs;
+	time_t now = opts->now;
 
-	ca->file_path = ca_file_host_path(cfg, ca->file, root);
-	if (buf_read_file(&data, ca->file_path) < 0) {
+	err_clear();
+	if (files->read(files, cfg, ca->file, &data, &ca->file_path) < 0) {
 		diag_add(d, DIAG_ERROR, cfg->path, line, col,
-			 "CA \"%s\": cannot read %s (%s): %s; fix the path (a relative path is "
-			 "taken from the directory of %s)", ca->name, ca->file, ca->file_path,
-			 strerror(errno), cfg->path);
+			 "CA \"%s\": cannot read %s: %s; fix the path (a relative path is "
+			 "taken from the directory of %s)", ca->name, ca->file, err_msg(),
+			 cfg->path);
 		goto out;
 	}
 	if (cert_list_parse(&certs, data.ptr, data.len) < 0) {
@@ -121,6 +136,11 @@ static void check_one(struct config *cfg, struct conf_ca *ca, const char *root, 
 				 hex, c->fphex);
 		}
 	}
+	if (!ca->pin && opts->require_pins)
+		diag_add(d, DIAG_ERROR, cfg->path, line, col,
+			 "CA \"%s\" (%s) has no sha256 pin; %s. Review the certificate, then add "
+			 "`sha256: \"%s\"` to it (or pass --allow-unpinned)", ca->name, ca->file,
+			 opts->require_pins, c->fphex);
 	if (ca->ensure != ENSURE_PRESENT)
 		goto out;	/* a CA being removed may be expired, or even a leaf */
 	if (!c->is_ca) {
@@ -143,11 +163,11 @@ out:
 	buf_dispose(&data);
 }
 
-void ca_check_all(struct config *cfg, const char *root, time_t now, struct diag *d)
+void ca_check_all(struct config *cfg, const struct config_load_opts *opts, struct diag *d)
 {
 	for (size_t i = 0; i < cfg->ncas; i++)
 		if (cfg->cas[i].file)
-			check_one(cfg, &cfg->cas[i], root, now, d);
+			check_one(cfg, &cfg->cas[i], opts, d);
 	/* Identity is the fingerprint: two names for one certificate is a mistake. */
 	struct strmap seen;
 	strmap_init(&seen);

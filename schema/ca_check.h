@@ -11,7 +11,7 @@
 
 #define EXPIRY_WARN_DAYS 30
 
-void ca_check_all(struct config *cfg, const char *root, time_t now, struct diag *d);
+void ca_check_all(struct config *cfg, const struct config_load_opts *opts, struct diag *d);
 /* The caddy: section (keys, types); its semantics belong to the caddy store. */
 void config_check_caddy(struct config *cfg, const struct ynode *caddy, struct diag *d);
 /* Host path of a CA file: relative to the config's directory, absolute under root. */

@@ -521,7 +521,7 @@ static void load_all(struct loadctx *lc)
 	load_roles(lc, ymap_get(t, "roles"));
 	load_hosts(lc, ymap_get(t, "hosts"));
 	warn_unused(lc);
-	ca_check_all(cfg, lc->opts->root, lc->opts->now, lc->d);
+	ca_check_all(cfg, lc->opts, lc->d);
 }
 
 struct config *config_load_buffer(const char *name, const char *dir, const char *data,

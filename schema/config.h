@@ -88,9 +88,26 @@ struct config {
 	char *origin;			/* "trust.yaml" or "git URL @ commit", for headers */
 };
 
+/*
+ * Where the CA files a config names are read from: the file system by default
+ * (relative to the config's directory, absolute under --root); a config from
+ * git reads them from its commit (schema/gitsource.c). read returns 0, or -1
+ * with err set; *where gets the file's full name for messages (caller frees).
+ */
+struct buf;
+struct config_files {
+	int (*read)(const struct config_files *f, const struct config *cfg, const char *file,
+		    struct buf *out, char **where);
+	void *arg;
+};
+extern const struct config_files config_files_fs;
+
 struct config_load_opts {
 	const char *root;	/* "" or the --root directory */
 	time_t now;
+	const struct config_files *files;	/* NULL: the file system */
+	/* Every CA must carry a sha256 pin (a config from git): why, for the message. */
+	const char *require_pins;
 };
 
 /* Load and validate; returns NULL when the file cannot be parsed at all.

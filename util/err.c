@@ -59,3 +59,11 @@ void err_append_openssl(void)
 		buf_printf(&last, " (%s)", tmp);
 	}
 }
+
+void err_append(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	buf_vprintf(&last, fmt, ap);
+	va_end(ap);
+}

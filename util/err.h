@@ -13,6 +13,8 @@ void err_set_errno(int errnum, const char *fmt, ...) __attribute__((format(print
 void err_append_openssl(void);
 /* Prefix the current message: "<prefix>: <message>". */
 void err_prefix(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Append to the current message. */
+void err_append(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 const char *err_msg(void);
 void err_clear(void);
 

@@ -1,0 +1,83 @@
+/* Metrics and syslog summary of a drift check; see drift.h. */
+#include "reconcile/drift.h"
+#include "reconcile/metrics.h"
+#include "util/buf.h"
+#include "util/err.h"
+
+#include <stdio.h>
+#include <syslog.h>
+
+static void summary_line(const struct run *r, int code, struct buf *b, int *prio)
+{
+	const char *host = r->ctx.host ? r->ctx.host : r->opt->host ? r->opt->host : "?";
+	const char *origin = r->cfg ? r->cfg->origin : r->opt->git_url ? r->opt->git_url
+					: r->opt->config ? r->opt->config : "?";
+	buf_printf(b, "trustform %s on %s: ", r->opt->command, host);
+	if (!r->planned) {
+		*prio = LOG_ERR;
+		buf_printf(b, "ERROR: %s", r->failure ? r->failure : "the run failed");
+	} else if (r->plan.failed_stores || code == EXIT_ERROR) {
+		*prio = LOG_ERR;
+		buf_printf(b, "ERROR: %zu store(s) failed:", r->plan.failed_stores);
+		for (size_t i = 0; i < r->plan.n; i++)
+			if (r->plan.stores[i].error)
+				buf_printf(b, " %s", r->plan.stores[i].address);
+		if (r->failure)
+			buf_printf(b, "; %s", r->failure);
+	} else if (plan_has_changes(&r->plan)) {
+		*prio = LOG_WARNING;
+		buf_printf(b, "DRIFT: %zu to add, %zu to change, %zu to destroy (",
+			   r->plan.counts.add, r->plan.counts.change, r->plan.counts.destroy);
+		const char *sep = "";
+		for (size_t i = 0; i < r->plan.n; i++)
+			if (r->plan.stores[i].n) {
+				buf_printf(b, "%s%s: %zu", sep, r->plan.stores[i].address,
+					   r->plan.stores[i].n);
+				sep = ", ";
+			}
+		buf_putc(b, ')');
+	} else {
+		*prio = LOG_INFO;
+		buf_printf(b, "no drift: %zu store(s) match the configuration", r->plan.n);
+	}
+	buf_printf(b, "; config %s", origin);
+	if (r->git && r->git->warning) {
+		buf_puts(b, "; WARNING: ");
+		buf_puts(b, r->git->warning);
+	}
+	for (size_t i = 0; i < b->len; i++)
+		if (b->ptr[i] == '\n')
+			b->ptr[i] = ' ';	/* one line, whatever the messages hold */
+}
+
+int drift_report(const struct run *r, int code)
+{
+	const struct options *o = r->opt;
+	if (o->prometheus) {
+		struct metrics_input in = {
+			.host = r->ctx.host ? r->ctx.host : o->host,
+			.plan = r->planned ? &r->plan : NULL,
+			.res = r->planned ? r->res : NULL,
+			.git = r->git,
+			.config_origin = r->cfg ? r->cfg->origin : NULL,
+			.success = r->planned && code != EXIT_ERROR,
+			.now = o->now,
+		};
+		if (metrics_write(o->prometheus, &in) < 0) {
+			run_error(err_msg());
+			code = EXIT_ERROR;
+		}
+	}
+	if (o->syslog) {
+		struct buf line = BUF_INIT;
+		int prio = LOG_INFO;
+		summary_line(r, code, &line, &prio);
+		/* LOG_USER, as for any command a user or cron runs; journald and
+		 * rsyslog both take it from /dev/log. */
+		openlog("trustform", LOG_PID, LOG_USER);
+		syslog(prio, "%s", line.ptr);
+		closelog();
+		buf_dispose(&line);
+	}
+	return code;
+}

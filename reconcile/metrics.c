@@ -1,0 +1,131 @@
+/* Prometheus textfile metrics; see metrics.h. */
+#include "reconcile/metrics.h"
+#include "reconcile/cert.h"
+#include "schema/gitsource.h"
+#include "util/buf.h"
+#include "util/err.h"
+#include "util/fsutil.h"
+#include "util/strmap.h"
+
+#include <string.h>
+
+/* A label value as the exposition format wants it: \, " and newline escaped. */
+static void label(struct buf *b, const char *name, const char *value, bool first)
+{
+	buf_printf(b, "%s%s=\"", first ? "" : ",", name);
+	for (const char *p = value ? value : ""; *p; p++) {
+		if (*p == '\\' || *p == '"')
+			buf_putc(b, '\\');
+		if (*p == '\n')
+			buf_puts(b, "\\n");
+		else
+			buf_putc(b, *p);
+	}
+	buf_putc(b, '"');
+}
+
+static void family(struct buf *b, const char *name, const char *help)
+{
+	buf_printf(b, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name);
+}
+
+/* name{host="h"[,key="value"]} */
+static void sample_start(struct buf *b, const char *name, const struct metrics_input *in)
+{
+	buf_printf(b, "%s{", name);
+	label(b, "host", in->host, true);
+}
+
+static void store_metrics(struct buf *b, const struct metrics_input *in)
+{
+	const struct plan *p = in->plan;
+	family(b, "trustform_drift_items",
+	       "Changes the plan would make to the store (0: it matches the configuration).");
+	for (size_t i = 0; i < p->n; i++) {
+		if (p->stores[i].error)
+			continue;	/* unknown: no sample, rather than a false 0 */
+		sample_start(b, "trustform_drift_items", in);
+		label(b, "store", p->stores[i].address, false);
+		buf_printf(b, "} %zu\n", p->stores[i].n);
+	}
+	family(b, "trustform_store_up", "Whether the store could be read (1) or not (0).");
+	for (size_t i = 0; i < p->n; i++) {
+		sample_start(b, "trustform_store_up", in);
+		label(b, "store", p->stores[i].address, false);
+		buf_printf(b, "} %d\n", p->stores[i].error ? 0 : 1);
+	}
+}
+
+/* Every CA the host must trust, once, with the seconds it has left. */
+static void ca_metrics(struct buf *b, const struct metrics_input *in)
+{
+	struct strmap seen;
+	strmap_init(&seen);
+	family(b, "trustform_ca_expiry_seconds",
+	       "Seconds until the CA certificate expires (negative: expired).");
+	for (size_t i = 0; i < in->res->nstores; i++) {
+		const struct host_store *hs = &in->res->stores[i];
+		for (size_t j = 0; j < hs->ncas; j++) {
+			const struct conf_ca *ca = hs->cas[j];
+			if (ca->ensure != ENSURE_PRESENT || !ca->cert ||
+			    strmap_get(&seen, ca->name) != STRMAP_NONE)
+				continue;
+			strmap_put(&seen, ca->name, 0);
+			sample_start(b, "trustform_ca_expiry_seconds", in);
+			label(b, "ca", ca->name, false);
+			label(b, "sha256", ca->cert->fphex, false);
+			buf_printf(b, "} %lld\n", (long long)(ca->cert->not_after - in->now));
+		}
+	}
+	strmap_dispose(&seen);
+}
+
+static void git_metrics(struct buf *b, const struct metrics_input *in)
+{
+	const struct git_checkout *g = in->git;
+	family(b, "trustform_git_fetch_age_seconds",
+	       "Seconds since the configuration's repository was last fetched (0: this run).");
+	sample_start(b, "trustform_git_fetch_age_seconds", in);
+	long long age = g->fresh || !g->fetched_at ? 0 : (long long)(in->now - g->fetched_at);
+	buf_printf(b, "} %lld\n", age);
+	family(b, "trustform_git_fetch_fresh",
+	       "Whether this run fetched the repository (1) or fell back to the cache (0).");
+	sample_start(b, "trustform_git_fetch_fresh", in);
+	buf_printf(b, "} %d\n", g->fresh ? 1 : 0);
+}
+
+void metrics_render(struct buf *b, const struct metrics_input *in)
+{
+	if (in->plan)
+		store_metrics(b, in);
+	if (in->res)
+		ca_metrics(b, in);
+	if (in->git)
+		git_metrics(b, in);
+	if (in->config_origin) {
+		family(b, "trustform_config_info", "The configuration the last run used.");
+		sample_start(b, "trustform_config_info", in);
+		label(b, "config", in->config_origin, false);
+		label(b, "commit", in->git ? in->git->commit : "", false);
+		buf_puts(b, "} 1\n");
+	}
+	family(b, "trustform_last_run_timestamp_seconds", "When the drift check last ran.");
+	sample_start(b, "trustform_last_run_timestamp_seconds", in);
+	buf_printf(b, "} %lld\n", (long long)in->now);
+	family(b, "trustform_last_run_success",
+	       "Whether the last drift check read the configuration and every store (1) or "
+	       "not (0).");
+	sample_start(b, "trustform_last_run_success", in);
+	buf_printf(b, "} %d\n", in->success ? 1 : 0);
+}
+
+int metrics_write(const char *path, const struct metrics_input *in)
+{
+	struct buf b = BUF_INIT;
+	metrics_render(&b, in);
+	int rc = atomic_write(path, b.ptr, b.len, 0644);
+	if (rc < 0)
+		err_prefix("--prometheus %s: cannot write the metrics", path);
+	buf_dispose(&b);
+	return rc;
+}

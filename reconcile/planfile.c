@@ -1,0 +1,516 @@
+/* Saved plans: write, read back, prove fresh, restore; see planfile.h. */
+#include "reconcile/planfile.h"
+#include "reconcile/cert.h"
+#include "schema/gitsource.h"
+#include "util/buf.h"
+#include "util/err.h"
+#include "util/fsutil.h"
+#include "util/xalloc.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <openssl/evp.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* --- digests ---------------------------------------------------------------------- */
+
+/* Length-prefixed, so that no two different inputs hash the same text. */
+static void dig_str(EVP_MD_CTX *c, const char *s)
+{
+	char hdr[32];
+	size_t n = s ? strlen(s) : 0;
+	int k = snprintf(hdr, sizeof(hdr), "%zu%c", n, s ? ':' : '!');
+	EVP_DigestUpdate(c, hdr, (size_t)k);
+	if (n)
+		EVP_DigestUpdate(c, s, n);
+}
+
+static void dig_num(EVP_MD_CTX *c, unsigned long long v)
+{
+	char num[32];
+	snprintf(num, sizeof(num), "%llu", v);
+	dig_str(c, num);
+}
+
+static void dig_final(EVP_MD_CTX *c, char out[FP_HEX_LEN + 1])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int len = 0;
+	EVP_DigestFinal_ex(c, md, &len);
+	EVP_MD_CTX_free(c);
+	hex_encode(out, md, FP_LEN);
+}
+
+static EVP_MD_CTX *dig_new(const char *what)
+{
+	EVP_MD_CTX *c = EVP_MD_CTX_new();
+	if (!c || EVP_DigestInit_ex(c, EVP_sha256(), NULL) != 1)
+		abort();	/* OpenSSL without SHA-256: nothing else would work either */
+	dig_str(c, what);
+	return c;
+}
+
+void planfile_config_digest(char out[FP_HEX_LEN + 1], const struct config *cfg)
+{
+	EVP_MD_CTX *c = dig_new("trustform-config-1");
+	char hex[FP_HEX_LEN + 1];
+	hex_encode(hex, cfg->digest, sizeof(cfg->digest));
+	dig_str(c, hex);
+	for (size_t i = 0; i < cfg->ncas; i++) {
+		dig_str(c, cfg->cas[i].name);
+		dig_str(c, cfg->cas[i].cert ? cfg->cas[i].cert->fphex : NULL);
+	}
+	dig_final(c, out);
+}
+
+void planfile_store_digest(char out[FP_HEX_LEN + 1], const struct trust_set *s)
+{
+	EVP_MD_CTX *c = dig_new("trustform-store-1");
+	dig_num(c, s->n);
+	for (size_t i = 0; i < s->n; i++) {
+		const struct trust_entry *e = &s->items[i];
+		dig_str(c, e->fphex);
+		dig_str(c, e->label);
+		dig_num(c, e->owned);
+		dig_str(c, trust_state_name(e->state));
+		dig_str(c, e->flags);
+		dig_str(c, e->where);
+		dig_num(c, e->fixed);
+		dig_num(c, e->can_distrust);
+		dig_num(c, e->siblings);
+	}
+	dig_str(c, s->stale);
+	dig_final(c, out);
+}
+
+/* --- writing ---------------------------------------------------------------------- */
+
+static const char *const action_names[] = { "create", "update", "delete", "replace" };
+
+static json_t *str_or_null(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+static json_t *entry_json(const struct trust_entry *e)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "sha256", json_string(e->fphex));
+	json_object_set_new(o, "label", json_string(e->label));
+	json_object_set_new(o, "owned", json_boolean(e->owned));
+	json_object_set_new(o, "state", json_string(trust_state_name(e->state)));
+	json_object_set_new(o, "flags", str_or_null(e->flags));
+	json_object_set_new(o, "where", json_string(e->where));
+	json_object_set_new(o, "subject", str_or_null(e->subject));
+	json_object_set_new(o, "not_after", json_integer((json_int_t)e->not_after));
+	json_object_set_new(o, "siblings", json_integer((json_int_t)e->siblings));
+	json_object_set_new(o, "fixed", json_boolean(e->fixed));
+	json_object_set_new(o, "can_distrust", json_boolean(e->can_distrust));
+	return o;
+}
+
+static json_t *step_json(const struct plan_step *st, json_t *cas)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "action", json_string(action_names[st->action]));
+	json_object_set_new(o, "op", json_string(plan_op_name(st->op)));
+	json_object_set_new(o, "name", json_string(st->name));
+	json_object_set_new(o, "ca", str_or_null(st->ca ? st->ca->name : NULL));
+	json_object_set_new(o, "reason", str_or_null(st->reason));
+	json_object_set_new(o, "reason_code", str_or_null(st->reason_code));
+	json_object_set_new(o, "detail", str_or_null(st->detail));
+	json_object_set_new(o, "seen", st->has_seen ? entry_json(&st->seen) : json_null());
+	if (st->ca && st->ca->cert && !json_object_get(cas, st->ca->name)) {
+		size_t len;
+		char *pem = cert_to_pem(st->ca->cert, &len);
+		json_t *ca = json_object();
+		json_object_set_new(ca, "sha256", json_string(st->ca->cert->fphex));
+		json_object_set_new(ca, "pem", json_stringn(pem, len));
+		json_object_set_new(cas, st->ca->name, ca);
+		free(pem);
+	}
+	return o;
+}
+
+static json_t *config_json(const struct planfile_meta *m)
+{
+	json_t *c = json_object();
+	char digest[FP_HEX_LEN + 1];
+	planfile_config_digest(digest, m->cfg);
+	if (m->git) {
+		json_object_set_new(c, "source", json_string("git"));
+		json_object_set_new(c, "url", json_string(m->git->url));
+		json_object_set_new(c, "ref", json_string(m->git->ref));
+		json_object_set_new(c, "path", json_string(m->git->path));
+		json_object_set_new(c, "commit", json_string(m->git->commit));
+		json_object_set_new(c, "allow_unpinned", json_boolean(m->allow_unpinned));
+	} else {
+		json_object_set_new(c, "source", json_string("file"));
+		json_object_set_new(c, "path", json_string(m->config_path));
+	}
+	json_object_set_new(c, "digest", json_string(digest));
+	return c;
+}
+
+int planfile_save(const char *path, const struct plan *p, const struct planfile_meta *m)
+{
+	if (p->failed_stores) {
+		err_set("not saving the plan to %s: %zu store(s) could not be read, so the "
+			"plan could not be checked at apply time; fix them, or leave them out "
+			"with --target", path, p->failed_stores);
+		return -1;
+	}
+	json_t *doc = json_object(), *cas = json_object(), *stores = json_array();
+	json_object_set_new(doc, "format", json_string(PLANFILE_FORMAT));
+	json_object_set_new(doc, "version", json_integer(PLANFILE_VERSION));
+	json_object_set_new(doc, "trustform_version", json_string(TRUSTFORM_VERSION));
+	json_object_set_new(doc, "created", json_integer((json_int_t)m->now));
+	json_object_set_new(doc, "host", json_string(m->host));
+	json_object_set_new(doc, "root", json_string(m->root));
+	json_t *targets = json_array();
+	for (size_t i = 0; i < m->ntargets; i++)
+		json_array_append_new(targets, json_string(m->targets[i]));
+	json_object_set_new(doc, "targets", targets);
+	json_object_set_new(doc, "configuration", config_json(m));
+	for (size_t i = 0; i < p->n; i++) {
+		const struct plan_store *ps = &p->stores[i];
+		json_t *s = json_object(), *steps = json_array();
+		char digest[FP_HEX_LEN + 1];
+		planfile_store_digest(digest, &ps->actual);
+		json_object_set_new(s, "address", json_string(ps->address));
+		json_object_set_new(s, "title", json_string(ps->title));
+		json_object_set_new(s, "state_digest", json_string(digest));
+		for (size_t j = 0; j < ps->n; j++)
+			json_array_append_new(steps, step_json(&ps->steps[j], cas));
+		json_object_set_new(s, "steps", steps);
+		json_array_append_new(stores, s);
+	}
+	json_object_set_new(doc, "cas", cas);
+	json_object_set_new(doc, "stores", stores);
+	json_t *sum = json_object();
+	json_object_set_new(sum, "add", json_integer((json_int_t)p->counts.add));
+	json_object_set_new(sum, "change", json_integer((json_int_t)p->counts.change));
+	json_object_set_new(sum, "remove", json_integer((json_int_t)p->counts.destroy));
+	json_object_set_new(doc, "summary", sum);
+
+	char *text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
+	json_decref(doc);
+	if (!text)
+		abort();	/* jansson fails only when out of memory, as xalloc does */
+	struct buf b = BUF_INIT;
+	buf_puts(&b, text);
+	buf_putc(&b, '\n');
+	free(text);
+	/* Not secret: certificates, fingerprints and file names (store options,
+	 * which may hold passwords, stay in the configuration). */
+	int rc = atomic_write(path, b.ptr, b.len, 0644);
+	if (rc < 0)
+		err_prefix("cannot save the plan");
+	buf_dispose(&b);
+	return rc;
+}
+
+/* --- reading ---------------------------------------------------------------------- */
+
+static char *dup_str(json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+	return s ? xstrdup(s) : NULL;
+}
+
+void planfile_free(struct saved_plan *sp)
+{
+	if (!sp)
+		return;
+	free(sp->path);
+	free(sp->host);
+	free(sp->root);
+	for (size_t i = 0; i < sp->ntargets; i++)
+		free(sp->targets[i]);
+	free(sp->targets);
+	free(sp->config_path);
+	free(sp->git_url);
+	free(sp->git_ref);
+	free(sp->git_path);
+	free(sp->git_commit);
+	json_decref(sp->doc);
+	free(sp);
+}
+
+int planfile_load(struct saved_plan **out, const char *path)
+{
+	json_error_t jerr;
+	*out = NULL;
+	json_t *doc = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+	if (!doc) {
+		if (jerr.line < 0)
+			err_set("%s: cannot read the saved plan: %s", path, jerr.text);
+		else
+			err_set("%s:%d:%d: not a saved plan: %s; make one with trustplan "
+				"--out FILE", path, jerr.line, jerr.column, jerr.text);
+		return -1;
+	}
+	const char *format = json_string_value(json_object_get(doc, "format"));
+	json_t *ver = json_object_get(doc, "version");
+	if (!json_is_object(doc) || !format || strcmp(format, PLANFILE_FORMAT) != 0 ||
+	    !json_is_integer(ver)) {
+		err_set("%s is not a saved plan (no \"format\": \"%s\"); make one with trustplan "
+			"--out FILE", path, PLANFILE_FORMAT);
+		json_decref(doc);
+		return -1;
+	}
+	if (json_integer_value(ver) != PLANFILE_VERSION) {
+		err_set("%s is a saved plan of format version %lld; this trustform reads version "
+			"%d: make a new plan with this trustform", path,
+			(long long)json_integer_value(ver), PLANFILE_VERSION);
+		json_decref(doc);
+		return -1;
+	}
+	const char *made_by = json_string_value(json_object_get(doc, "trustform_version"));
+	if (!made_by || strcmp(made_by, TRUSTFORM_VERSION) != 0) {
+		err_set("%s was made by trustform %s; this is trustform %s, whose plan could "
+			"differ: make a new plan with this version", path, made_by ? made_by : "?",
+			TRUSTFORM_VERSION);
+		json_decref(doc);
+		return -1;
+	}
+	struct saved_plan *sp = xcalloc(1, sizeof(*sp));
+	sp->doc = doc;
+	sp->path = xstrdup(path);
+	sp->host = dup_str(doc, "host");
+	sp->root = dup_str(doc, "root");
+	json_t *targets = json_object_get(doc, "targets"), *t;
+	size_t i;
+	sp->targets = xcalloc(json_array_size(targets) + 1, sizeof(char *));
+	json_array_foreach(targets, i, t)
+		if (json_is_string(t))
+			sp->targets[sp->ntargets++] = xstrdup(json_string_value(t));
+	json_t *c = json_object_get(doc, "configuration");
+	const char *src = json_string_value(json_object_get(c, "source"));
+	const char *digest = json_string_value(json_object_get(c, "digest"));
+	if (src && !strcmp(src, "git")) {
+		sp->git_url = dup_str(c, "url");
+		sp->git_ref = dup_str(c, "ref");
+		sp->git_path = dup_str(c, "path");
+		sp->git_commit = dup_str(c, "commit");
+		sp->allow_unpinned = json_is_true(json_object_get(c, "allow_unpinned"));
+	} else {
+		sp->config_path = dup_str(c, "path");
+	}
+	bool ok = sp->host && sp->root && digest && strlen(digest) == FP_HEX_LEN &&
+		  (sp->config_path || (sp->git_url && sp->git_path && sp->git_commit)) &&
+		  json_is_array(json_object_get(doc, "stores"));
+	if (!ok) {
+		err_set("%s: the saved plan is incomplete (host, root, configuration or stores "
+			"missing); make a new plan with trustplan --out FILE", path);
+		planfile_free(sp);
+		return -1;
+	}
+	memcpy(sp->config_digest, digest, FP_HEX_LEN + 1);
+	*out = sp;
+	return 0;
+}
+
+/* --- checking and restoring ------------------------------------------------------------ */
+
+static const struct plan_store *fresh_store(const struct plan *p, const char *address)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (!strcmp(p->stores[i].address, address))
+			return &p->stores[i];
+	return NULL;
+}
+
+static json_t *saved_store(const struct saved_plan *sp, const char *address)
+{
+	json_t *stores = json_object_get(sp->doc, "stores"), *s;
+	size_t i;
+	json_array_foreach(stores, i, s) {
+		const char *a = json_string_value(json_object_get(s, "address"));
+		if (a && !strcmp(a, address))
+			return s;
+	}
+	return NULL;
+}
+
+int planfile_check(const struct saved_plan *sp, const struct config *cfg,
+		   const struct plan *fresh)
+{
+	char digest[FP_HEX_LEN + 1];
+	planfile_config_digest(digest, cfg);
+	if (strcmp(digest, sp->config_digest) != 0) {
+		err_set("Saved plan is stale: the configuration (%s) or one of its CA files "
+			"changed since the plan was made; make a new plan with trustplan --out "
+			"FILE and review it", cfg->origin);
+		return -1;
+	}
+	struct buf changed = BUF_INIT;
+	json_t *stores = json_object_get(sp->doc, "stores"), *s;
+	size_t i;
+	json_array_foreach(stores, i, s) {
+		const char *address = json_string_value(json_object_get(s, "address"));
+		const char *want = json_string_value(json_object_get(s, "state_digest"));
+		const struct plan_store *ps = address ? fresh_store(fresh, address) : NULL;
+		if (!ps) {
+			buf_printf(&changed, "%s%s (no longer a store of this host)",
+				   changed.len ? ", " : "", address ? address : "?");
+			continue;
+		}
+		if (ps->error) {
+			buf_printf(&changed, "%s%s (cannot be read: %s)", changed.len ? ", " : "",
+				   address, ps->error);
+			continue;
+		}
+		planfile_store_digest(digest, &ps->actual);
+		if (!want || strcmp(want, digest) != 0)
+			buf_printf(&changed, "%s%s", changed.len ? ", " : "", address);
+	}
+	for (i = 0; i < fresh->n; i++)
+		if (!saved_store(sp, fresh->stores[i].address))
+			buf_printf(&changed, "%s%s (new since the plan)", changed.len ? ", " : "",
+				   fresh->stores[i].address);
+	int rc = 0;
+	if (changed.len) {
+		err_set("Saved plan is stale: these stores changed since the plan was made: %s. "
+			"Nothing was applied; make a new plan with trustplan --out FILE and "
+			"review it", changed.ptr);
+		rc = -1;
+	}
+	buf_dispose(&changed);
+	return rc;
+}
+
+static int parse_action(const char *s, enum plan_action *out)
+{
+	for (size_t i = 0; s && i < sizeof(action_names) / sizeof(*action_names); i++)
+		if (!strcmp(action_names[i], s)) {
+			*out = (enum plan_action)i;
+			return 0;
+		}
+	return -1;
+}
+
+static int parse_op(const char *s, enum plan_op *out)
+{
+	/* Every operation plan_op_name knows, including ones added later. */
+	for (int op = 0; s && op < 64; op++)
+		if (strcmp(plan_op_name((enum plan_op)op), "?") && !strcmp(plan_op_name(op), s)) {
+			*out = (enum plan_op)op;
+			return 0;
+		}
+	return -1;
+}
+
+static int parse_state(const char *s, enum trust_state *out)
+{
+	static const enum trust_state all[] = { TS_TRUSTED, TS_DISTRUSTED, TS_INERT };
+	for (size_t i = 0; s && i < 3; i++)
+		if (!strcmp(trust_state_name(all[i]), s)) {
+			*out = all[i];
+			return 0;
+		}
+	return -1;
+}
+
+static int parse_entry(json_t *o, struct trust_entry *e)
+{
+	unsigned char fp[FP_LEN];
+	const char *fphex = json_string_value(json_object_get(o, "sha256"));
+	const char *label = json_string_value(json_object_get(o, "label"));
+	const char *where = json_string_value(json_object_get(o, "where"));
+	enum trust_state st;
+	if (!fphex || !fp_parse(fp, fphex) || !label || !where ||
+	    parse_state(json_string_value(json_object_get(o, "state")), &st) < 0)
+		return -1;
+	memset(e, 0, sizeof(*e));
+	memcpy(e->fp, fp, FP_LEN);
+	hex_encode(e->fphex, fp, FP_LEN);
+	e->label = xstrdup(label);
+	e->where = xstrdup(where);
+	e->owned = json_is_true(json_object_get(o, "owned"));
+	e->state = st;
+	e->flags = dup_str(o, "flags");
+	e->subject = dup_str(o, "subject");
+	e->not_after = (time_t)json_integer_value(json_object_get(o, "not_after"));
+	e->siblings = (size_t)json_integer_value(json_object_get(o, "siblings"));
+	e->fixed = json_is_true(json_object_get(o, "fixed"));
+	e->can_distrust = json_is_true(json_object_get(o, "can_distrust"));
+	return 0;
+}
+
+/* The CA a saved step names: the configuration's (same digest), and the
+ * certificate the plan carries must be the same one. */
+static const struct conf_ca *step_ca(const struct saved_plan *sp, const struct config *cfg,
+				     const char *name)
+{
+	const struct conf_ca *ca = config_find_ca(cfg, name);
+	json_t *saved = json_object_get(json_object_get(sp->doc, "cas"), name);
+	const char *pem = json_string_value(json_object_get(saved, "pem"));
+	if (!ca || !ca->cert || !pem) {
+		err_set("%s: the plan names CA \"%s\", which the configuration does not define",
+			sp->path, name);
+		return NULL;
+	}
+	struct cert_list l = { 0 };
+	bool same = cert_list_parse(&l, pem, strlen(pem)) == 0 && l.n == 1 &&
+		    !memcmp(l.items[0]->fp, ca->cert->fp, FP_LEN);
+	cert_list_dispose(&l);
+	if (!same) {
+		err_set("%s: the certificate the plan holds for CA \"%s\" is not the one the "
+			"configuration names (sha256 %.12s…); make a new plan", sp->path, name,
+			ca->cert->fphex);
+		return NULL;
+	}
+	return ca;
+}
+
+static int restore_step(const struct saved_plan *sp, const struct config *cfg,
+			struct plan_store *ps, json_t *o)
+{
+	enum plan_action action;
+	enum plan_op op;
+	const char *name = json_string_value(json_object_get(o, "name"));
+	const char *ca_name = json_string_value(json_object_get(o, "ca"));
+	json_t *seen = json_object_get(o, "seen");
+	if (!name || parse_action(json_string_value(json_object_get(o, "action")), &action) < 0 ||
+	    parse_op(json_string_value(json_object_get(o, "op")), &op) < 0) {
+		err_set("%s: a step of store %s is not readable (action, op or name); make a "
+			"new plan", sp->path, ps->address);
+		return -1;
+	}
+	const struct conf_ca *ca = NULL;
+	if (ca_name && !(ca = step_ca(sp, cfg, ca_name)))
+		return -1;
+	struct trust_entry e;
+	bool has_seen = json_is_object(seen);
+	if (has_seen && parse_entry(seen, &e) < 0) {
+		err_set("%s: the entry a step of store %s saw is not readable; make a new plan",
+			sp->path, ps->address);
+		return -1;
+	}
+	struct plan_step *st = plan_store_add_step(ps, action, op, name, ca,
+						   has_seen ? &e : NULL);
+	if (has_seen)
+		trust_entry_dispose(&e);
+	st->reason = dup_str(o, "reason");
+	st->reason_code = json_string_value(json_object_get(o, "reason_code"));
+	st->detail = dup_str(o, "detail");
+	return 0;
+}
+
+int planfile_restore_steps(const struct saved_plan *sp, const struct config *cfg,
+			   struct plan *p)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		struct plan_store *ps = &p->stores[i];
+		json_t *s = saved_store(sp, ps->address), *o;
+		size_t j;
+		plan_store_clear_steps(ps);
+		json_array_foreach(json_object_get(s, "steps"), j, o)
+			if (restore_step(sp, cfg, ps, o) < 0)
+				return -1;
+	}
+	plan_count(p);
+	return 0;
+}

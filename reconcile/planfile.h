@@ -1,0 +1,81 @@
+/*
+ * Saved plans (`trustplan --out FILE`, `trustapply FILE`).
+ *
+ * A saved plan is a JSON file (format "trustform-plan", version PLANFILE_VERSION,
+ * documented in the README) holding what `trustapply FILE` needs to apply
+ * exactly that plan and to prove that nothing moved since:
+ *   - where the configuration came from (a file path, or git URL + commit) and
+ *     its digest: the file's bytes plus every CA's name and fingerprint;
+ *   - the host, --root and --target of the run;
+ *   - the CAs the steps add, as PEM (public certificates only);
+ *   - per store instance, a digest of the trust_set the planner saw and the
+ *     steps, each with the entry it saw (for the stores' compare-and-swap).
+ * Store options are not copied (they may hold passwords): apply loads the same
+ * configuration again and refuses unless its digest is the one saved.
+ */
+#ifndef TF_PLANFILE_H
+#define TF_PLANFILE_H
+
+#include "reconcile/plan.h"
+#include "util/hex.h"
+
+#include <stdbool.h>
+#include <time.h>
+
+#define PLANFILE_FORMAT "trustform-plan"
+#define PLANFILE_VERSION 1
+
+struct git_checkout;
+
+/* SHA-256 of the config file's bytes and of every CA's name and fingerprint. */
+void planfile_config_digest(char out[FP_HEX_LEN + 1], const struct config *cfg);
+/* SHA-256 of a store's trust_set as the planner saw it: every entry
+ * (fingerprint, label, owned, state, flags, where, fixed, can_distrust,
+ * siblings), in the set's sorted order, and its stale reason. */
+void planfile_store_digest(char out[FP_HEX_LEN + 1], const struct trust_set *s);
+
+struct planfile_meta {
+	const char *host;
+	const char *root;
+	char *const *targets;
+	size_t ntargets;
+	const struct config *cfg;
+	const char *config_path;		/* absolute, when not from git */
+	const struct git_checkout *git;	/* or NULL */
+	bool allow_unpinned;
+	time_t now;
+};
+
+/* Write the plan atomically. -1 with err set (nothing written) when a store
+ * could not be read: such a plan could not be checked later. */
+int planfile_save(const char *path, const struct plan *p, const struct planfile_meta *m);
+
+struct saved_plan {
+	char *path;
+	char *host;
+	char *root;
+	char **targets;
+	size_t ntargets;
+	char *config_path;	/* a file config, or NULL */
+	char *git_url, *git_ref, *git_path, *git_commit;
+	bool allow_unpinned;
+	char config_digest[FP_HEX_LEN + 1];
+	void *doc;		/* the parsed JSON; steps are read from it */
+};
+
+/* Read and check the file's format. -1 with err set. */
+int planfile_load(struct saved_plan **out, const char *path);
+void planfile_free(struct saved_plan *sp);
+
+/* Compare the saved plan with the configuration loaded again and the stores
+ * read again (fresh). Returns 0 when nothing moved; otherwise -1 with err set
+ * to "Saved plan is stale: ..." naming the configuration or the stores. */
+int planfile_check(const struct saved_plan *sp, const struct config *cfg,
+		   const struct plan *fresh);
+/* Replace the steps of p (read again, checked fresh) with the saved steps, so
+ * exactly the saved plan is applied. reason_code pointers borrow from sp: free
+ * the plan first. -1 with err set. */
+int planfile_restore_steps(const struct saved_plan *sp, const struct config *cfg,
+			   struct plan *p);
+
+#endif

@@ -1,0 +1,464 @@
+/* JSON output of plan, apply and show; see render_json.h. */
+#include "reconcile/render_json.h"
+#include "reconcile/apply.h"
+#include "reconcile/cert.h"
+#include "reconcile/planfile.h"
+#include "schema/gitsource.h"
+#include "util/buf.h"
+#include "util/strmap.h"
+#include "util/xalloc.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* --- small values ----------------------------------------------------------- */
+
+static json_t *str_or_null(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+/* RFC 3339 in UTC, as Terraform's timestamps; null for "unknown". */
+static json_t *time_json(time_t t)
+{
+	if (!t)
+		return json_null();
+	char out[32];
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(out, sizeof(out), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return json_string(out);
+}
+
+static void append_escaped(struct buf *b, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			buf_putc(b, '\\');
+		buf_putc(b, *s);
+	}
+}
+
+/*
+ * Addresses in Terraform's form: `<store>.ca["<name>"]`, `<store>.files`. Two
+ * objects of a store under one name (a file holding several certificates, an
+ * older copy being removed) are told apart by their fingerprint's prefix:
+ * `<store>.ca["<name>"]["3b8f0a1c9d2e"]`.
+ */
+struct addr_set {
+	struct strmap count;
+	size_t *counts;
+	size_t n, alloc;
+};
+
+static void addr_set_init(struct addr_set *a)
+{
+	memset(a, 0, sizeof(*a));
+	strmap_init(&a->count);
+}
+
+static void addr_set_see(struct addr_set *a, const char *name)
+{
+	size_t i = strmap_get(&a->count, name);
+	if (i == STRMAP_NONE) {
+		ARRAY_GROW(a->counts, a->n + 1, a->alloc);
+		a->counts[a->n] = 0;
+		i = a->n++;
+		strmap_put(&a->count, name, i);
+	}
+	a->counts[i]++;
+}
+
+static char *addr_make(const struct addr_set *a, const char *store, const char *name,
+		       const char *fphex)
+{
+	struct buf b = BUF_INIT;
+	buf_printf(&b, "%s.ca[\"", store);
+	append_escaped(&b, name);
+	buf_puts(&b, "\"]");
+	size_t i = strmap_get(&a->count, name);
+	if (fphex && i != STRMAP_NONE && a->counts[i] > 1)
+		buf_printf(&b, "[\"%.12s\"]", fphex);
+	return buf_detach(&b);
+}
+
+static void addr_set_dispose(struct addr_set *a)
+{
+	strmap_dispose(&a->count);
+	free(a->counts);
+}
+
+/* --- the document's head ------------------------------------------------------ */
+
+static json_t *configuration(const struct json_doc *doc)
+{
+	json_t *c = json_object();
+	char digest[FP_HEX_LEN + 1] = "";
+	if (doc->cfg)
+		planfile_config_digest(digest, doc->cfg);
+	if (doc->git) {
+		const struct git_checkout *g = doc->git;
+		json_object_set_new(c, "source", json_string("git"));
+		json_object_set_new(c, "url", json_string(g->url));
+		json_object_set_new(c, "ref", json_string(g->ref));
+		json_object_set_new(c, "path", json_string(g->path));
+		json_object_set_new(c, "commit", json_string(g->commit));
+		json_object_set_new(c, "commit_time", time_json(g->commit_time));
+		json_object_set_new(c, "fetched", json_boolean(g->fresh));
+		json_object_set_new(c, "fetched_at", time_json(g->fetched_at));
+		json_object_set_new(c, "warning", str_or_null(g->warning));
+		json_object_set_new(c, "signed_by", str_or_null(g->signed_by));
+	} else {
+		json_object_set_new(c, "source", json_string("file"));
+		json_object_set_new(c, "path", str_or_null(doc->cfg ? doc->cfg->path : NULL));
+	}
+	json_object_set_new(c, "digest", *digest ? json_string(digest) : json_null());
+	return c;
+}
+
+static json_t *diagnostics(const struct json_doc *doc, const struct plan *p)
+{
+	json_t *arr = json_array();
+	for (size_t i = 0; doc->diag && i < doc->diag->n; i++) {
+		const struct diag_item *it = &doc->diag->items[i];
+		json_t *d = json_object();
+		json_object_set_new(d, "severity",
+				    json_string(it->level == DIAG_ERROR ? "error" : "warning"));
+		json_object_set_new(d, "summary", json_string(it->msg));
+		if (it->file && *it->file) {
+			json_t *r = json_object();
+			json_object_set_new(r, "filename", json_string(it->file));
+			if (it->line > 0) {
+				json_t *start = json_object();
+				json_object_set_new(start, "line", json_integer(it->line));
+				json_object_set_new(start, "column", json_integer(it->col));
+				json_object_set_new(r, "start", start);
+			}
+			json_object_set_new(d, "range", r);
+		}
+		json_array_append_new(arr, d);
+	}
+	for (size_t i = 0; p && i < p->n; i++) {
+		const struct plan_store *ps = &p->stores[i];
+		const char *why[] = { ps->error, ps->apply_error };
+		for (size_t j = 0; j < 2; j++) {
+			if (!why[j])
+				continue;
+			json_t *d = json_object();
+			json_object_set_new(d, "severity", json_string("error"));
+			json_object_set_new(d, "summary", json_string(why[j]));
+			json_object_set_new(d, "address", json_string(ps->address));
+			json_array_append_new(arr, d);
+		}
+	}
+	return arr;
+}
+
+static json_t *doc_head(const struct json_doc *doc)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "format_version", json_string(JSON_FORMAT_VERSION));
+	json_object_set_new(o, "trustform_version", json_string(TRUSTFORM_VERSION));
+	json_object_set_new(o, "operation", json_string(doc->operation));
+	json_object_set_new(o, "timestamp", time_json(doc->now));
+	json_object_set_new(o, "host", str_or_null(doc->host));
+	json_t *roles = json_array();
+	for (size_t i = 0; doc->res && i < doc->res->nroles; i++)
+		json_array_append_new(roles, json_string(doc->res->roles[i]->name));
+	json_object_set_new(o, "roles", roles);
+	json_object_set_new(o, "configuration", configuration(doc));
+	if (doc->saved_plan)
+		json_object_set_new(o, "saved_plan", json_string(doc->saved_plan));
+	return o;
+}
+
+static json_t *store_json(const struct plan_store *ps, bool applied)
+{
+	json_t *s = json_object();
+	json_object_set_new(s, "address", json_string(ps->address));
+	json_object_set_new(s, "title", json_string(ps->title));
+	bool failed = ps->error || (applied && ps->apply_error);
+	for (size_t j = 0; applied && j < ps->n && !failed; j++)
+		failed = ps->steps[j].result == STEP_FAILED;
+	json_object_set_new(s, "status", json_string(failed ? "error" : "ok"));
+	json_object_set_new(s, "error", str_or_null(ps->error ? ps->error : ps->apply_error));
+	char digest[FP_HEX_LEN + 1];
+	if (!ps->error) {
+		planfile_store_digest(digest, &ps->actual);
+		json_object_set_new(s, "state_digest", json_string(digest));
+	} else {
+		json_object_set_new(s, "state_digest", json_null());
+	}
+	json_object_set_new(s, "stale", str_or_null(ps->error ? NULL : ps->actual.stale));
+	json_t *notes = json_array();
+	for (size_t j = 0; j < ps->actual.nnotes; j++)
+		json_array_append_new(notes, json_string(ps->actual.notes[j]));
+	json_object_set_new(s, "notes", notes);
+	return s;
+}
+
+static json_t *stores_json(const struct plan *p, bool applied)
+{
+	json_t *arr = json_array();
+	for (size_t i = 0; i < p->n; i++)
+		json_array_append_new(arr, store_json(&p->stores[i], applied));
+	return arr;
+}
+
+/* --- resource_changes ------------------------------------------------------------ */
+
+static json_t *trust_word(const struct trust_entry *e)
+{
+	return json_string(e->flags ? e->flags : trust_state_name(e->state));
+}
+
+/* The object as a store holds it. */
+static json_t *entry_value(const struct trust_entry *e)
+{
+	json_t *v = json_object();
+	json_object_set_new(v, "name", json_string(e->label));
+	json_object_set_new(v, "sha256", json_string(e->fphex));
+	json_object_set_new(v, "subject", str_or_null(e->subject));
+	json_object_set_new(v, "not_after", time_json(e->not_after));
+	json_object_set_new(v, "trust", trust_word(e));
+	json_object_set_new(v, "owned", json_boolean(e->owned));
+	json_object_set_new(v, "entry", json_string(e->where));
+	return v;
+}
+
+/* The object as the configuration wants it. */
+static json_t *desired_value(const struct conf_ca *ca, const char *trust)
+{
+	json_t *v = json_object();
+	json_object_set_new(v, "name", json_string(ca->name));
+	json_object_set_new(v, "sha256", json_string(ca->cert->fphex));
+	json_object_set_new(v, "subject", json_string(ca->cert->subject));
+	json_object_set_new(v, "not_after", time_json(ca->cert->not_after));
+	json_object_set_new(v, "trust", json_string(trust));
+	json_object_set_new(v, "owned", json_true());
+	json_object_set_new(v, "entry", json_null());	/* the store picks it */
+	return v;
+}
+
+static json_t *files_value(const char *detail, bool up_to_date)
+{
+	json_t *v = json_object();
+	json_object_set_new(v, "up_to_date", json_boolean(up_to_date));
+	json_t *lines = json_array();
+	for (const char *p = detail; p && *p && !up_to_date;) {
+		size_t n = strcspn(p, "\n");
+		json_array_append_new(lines, json_stringn(p, n));
+		p += n + (p[n] == '\n');
+	}
+	json_object_set_new(v, "detail", lines);
+	return v;
+}
+
+static json_t *actions(enum plan_action a)
+{
+	json_t *arr = json_array();
+	switch (a) {
+	case ACT_CREATE: json_array_append_new(arr, json_string("create")); break;
+	case ACT_UPDATE: json_array_append_new(arr, json_string("update")); break;
+	case ACT_DELETE: json_array_append_new(arr, json_string("delete")); break;
+	case ACT_REPLACE:
+		/* Terraform's -/+ ; stores write the new entry first, so the CA is
+		 * never missing in between, but the plan reads as a replacement. */
+		json_array_append_new(arr, json_string("delete"));
+		json_array_append_new(arr, json_string("create"));
+		break;
+	}
+	return arr;
+}
+
+static void before_after(const struct plan_store *ps, const struct plan_step *st, json_t **before,
+			 json_t **after)
+{
+	const char *want = ps->inst && ps->inst->want_flags ? ps->inst->want_flags : "trusted";
+	*before = st->has_seen ? entry_value(&st->seen) : json_null();
+	*after = json_null();
+	switch (st->op) {
+	case OP_ADD:
+	case OP_REPLACE:
+		*after = desired_value(st->ca, want);
+		break;
+	case OP_ADD_DISTRUSTED:
+		*after = desired_value(st->ca, "distrusted");
+		break;
+	case OP_REMOVE:
+		break;
+	case OP_UPDATE:
+	case OP_RETRUST:
+	case OP_DISTRUST:
+		*after = entry_value(&st->seen);
+		if (st->op == OP_UPDATE) {
+			json_object_set_new(*after, "name", json_string(st->name));
+			json_object_set_new(*after, "owned", json_true());
+		}
+		json_object_set_new(*after, "trust",
+				    json_string(st->op == OP_DISTRUST ? "distrusted" : want));
+		break;
+	case OP_REFRESH:
+		json_decref(*before);
+		*before = files_value(st->detail, false);
+		*after = files_value(NULL, true);
+		break;
+	default:
+		/* An operation this renderer does not know in detail: what was seen
+		 * and what the configuration wants, which is what a reviewer needs. */
+		if (st->ca && st->ca->cert)
+			*after = desired_value(st->ca, want);
+		break;
+	}
+}
+
+static const char *status_word(enum step_result r)
+{
+	switch (r) {
+	case STEP_DONE: return "applied";
+	case STEP_FAILED: return "failed";
+	case STEP_PENDING: return "not_attempted";
+	}
+	return "not_attempted";
+}
+
+static void store_changes(json_t *arr, const struct plan_store *ps, bool applied)
+{
+	struct addr_set as;
+	addr_set_init(&as);
+	for (size_t j = 0; j < ps->n; j++)
+		if (ps->steps[j].op != OP_REFRESH)
+			addr_set_see(&as, ps->steps[j].name);
+	for (size_t j = 0; j < ps->n; j++) {
+		const struct plan_step *st = &ps->steps[j];
+		bool files = st->op == OP_REFRESH;
+		const char *fphex = st->has_seen ? st->seen.fphex
+					: st->ca && st->ca->cert ? st->ca->cert->fphex : NULL;
+		char *addr = files ? xasprintf("%s.files", ps->address)
+				   : addr_make(&as, ps->address, st->name, fphex);
+		json_t *rc = json_object();
+		json_object_set_new(rc, "address", json_string(addr));
+		json_object_set_new(rc, "mode", json_string("managed"));
+		json_object_set_new(rc, "type", json_string(files ? "files" : "ca"));
+		json_object_set_new(rc, "name", json_string(files ? ps->address : st->name));
+		json_object_set_new(rc, "store", json_string(ps->address));
+		json_object_set_new(rc, "op", json_string(plan_op_name(st->op)));
+		json_t *change = json_object(), *before, *after;
+		json_object_set_new(change, "actions", actions(st->action));
+		before_after(ps, st, &before, &after);
+		json_object_set_new(change, "before", before);
+		json_object_set_new(change, "after", after);
+		json_object_set_new(rc, "change", change);
+		if (st->reason_code)
+			json_object_set_new(rc, "action_reason", json_string(st->reason_code));
+		json_object_set_new(rc, "reason", str_or_null(st->reason));
+		if (applied) {
+			json_object_set_new(rc, "status", json_string(status_word(st->result)));
+			json_object_set_new(rc, "error", str_or_null(st->error));
+		}
+		json_array_append_new(arr, rc);
+		free(addr);
+	}
+	addr_set_dispose(&as);
+}
+
+static json_t *summary(const char *operation, const struct plan_counts *c)
+{
+	json_t *s = json_object();
+	json_object_set_new(s, "add", json_integer((json_int_t)c->add));
+	json_object_set_new(s, "change", json_integer((json_int_t)c->change));
+	json_object_set_new(s, "remove", json_integer((json_int_t)c->destroy));
+	json_object_set_new(s, "operation", json_string(operation));
+	return s;
+}
+
+static void print_doc(FILE *out, json_t *o)
+{
+	json_dumpf(o, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
+	fputc('\n', out);
+	fflush(out);
+	json_decref(o);
+}
+
+void render_json_plan(FILE *out, const struct json_doc *doc, const struct plan *p,
+		      const struct apply_result *res)
+{
+	json_t *o = doc_head(doc);
+	bool applied = res != NULL;
+	json_object_set_new(o, "stores", stores_json(p, applied));
+	json_t *changes = json_array();
+	for (size_t i = 0; i < p->n; i++)
+		store_changes(changes, &p->stores[i], applied);
+	json_object_set_new(o, "resource_changes", changes);
+	json_object_set_new(o, "change_summary",
+			    summary(doc->operation, applied ? &res->done : &p->counts));
+	if (applied)
+		json_object_set_new(o, "planned_summary", summary("plan", &p->counts));
+	size_t failed = applied ? res->failed_stores : p->failed_stores;
+	json_object_set_new(o, "changes_pending", json_boolean(plan_has_changes(p)));
+	json_object_set_new(o, "errored", json_boolean(failed > 0));
+	json_object_set_new(o, "diagnostics", diagnostics(doc, p));
+	print_doc(out, o);
+}
+
+/* --- show ---------------------------------------------------------------------- */
+
+static void store_resources(json_t *arr, const struct plan_store *ps)
+{
+	struct addr_set as;
+	addr_set_init(&as);
+	for (size_t j = 0; j < ps->actual.n; j++)
+		addr_set_see(&as, ps->actual.items[j].label);
+	for (size_t j = 0; j < ps->actual.n; j++) {
+		const struct trust_entry *e = &ps->actual.items[j];
+		char *addr = addr_make(&as, ps->address, e->label, e->fphex);
+		json_t *r = json_object();
+		json_object_set_new(r, "address", json_string(addr));
+		/* Terraform's modes: what trustform wrote is managed; what it only
+		 * reads (foreign entries) is like a data source. */
+		json_object_set_new(r, "mode", json_string(e->owned ? "managed" : "data"));
+		json_object_set_new(r, "type", json_string("ca"));
+		json_object_set_new(r, "name", json_string(e->label));
+		json_object_set_new(r, "store", json_string(ps->address));
+		json_t *v = entry_value(e);
+		json_object_set_new(v, "fixed", json_boolean(e->fixed));
+		json_object_set_new(v, "siblings", json_integer((json_int_t)e->siblings));
+		json_object_set_new(r, "values", v);
+		json_array_append_new(arr, r);
+		free(addr);
+	}
+	addr_set_dispose(&as);
+}
+
+void render_json_show(FILE *out, const struct json_doc *doc, const struct plan *p)
+{
+	json_t *o = doc_head(doc);
+	json_object_set_new(o, "stores", stores_json(p, false));
+	json_t *resources = json_array();
+	for (size_t i = 0; i < p->n; i++)
+		if (!p->stores[i].error)
+			store_resources(resources, &p->stores[i]);
+	json_t *values = json_object(), *root = json_object();
+	json_object_set_new(root, "resources", resources);
+	json_object_set_new(values, "root_module", root);
+	json_object_set_new(o, "values", values);
+	json_object_set_new(o, "errored", json_boolean(p->failed_stores > 0));
+	json_object_set_new(o, "diagnostics", diagnostics(doc, p));
+	print_doc(out, o);
+}
+
+void render_json_error(FILE *out, const struct json_doc *doc, const char *message)
+{
+	json_t *o = doc_head(doc);
+	json_object_set_new(o, "errored", json_true());
+	json_t *d = diagnostics(doc, NULL);
+	if (message) {
+		json_t *e = json_object();
+		json_object_set_new(e, "severity", json_string("error"));
+		json_object_set_new(e, "summary", json_string(message));
+		json_array_append_new(d, e);
+	}
+	json_object_set_new(o, "diagnostics", d);
+	print_doc(out, o);
+}

@@ -1,0 +1,43 @@
+/*
+ * Machine-readable output of plan, apply and show (`--json`), shaped like
+ * `terraform show -json`: format_version, resource_changes[] with address,
+ * change.actions, change.before/after and action_reason, and a change_summary.
+ * Built with jansson; schema/output.schema.json describes every document and
+ * a test validates each output against it. format_version follows Terraform's
+ * rule: a minor bump only adds, a major bump may change meaning.
+ */
+#ifndef TF_RENDER_JSON_H
+#define TF_RENDER_JSON_H
+
+#include "reconcile/plan.h"
+#include "schema/resolve.h"
+
+#include <stdio.h>
+#include <time.h>
+
+#define JSON_FORMAT_VERSION "1.0"
+
+struct git_checkout;
+struct apply_result;
+
+struct json_doc {
+	const char *operation;		/* "plan", "apply" or "show" */
+	const char *host;
+	const struct resolved *res;	/* roles of the host, or NULL */
+	const struct config *cfg;
+	const struct git_checkout *git;	/* the config came from git, or NULL */
+	const char *saved_plan;		/* apply of a saved plan: its file, or NULL */
+	const struct diag *diag;	/* the config's warnings and errors, or NULL */
+	time_t now;
+};
+
+/* Print the document for a plan (res NULL) or an apply (res: what was done). */
+void render_json_plan(FILE *out, const struct json_doc *doc, const struct plan *p,
+		      const struct apply_result *res);
+/* Print what each store holds (show). */
+void render_json_show(FILE *out, const struct json_doc *doc, const struct plan *p);
+/* An error before any store was read (bad config, unknown host): a document
+ * that still validates, with errored = true. */
+void render_json_error(FILE *out, const struct json_doc *doc, const char *message);
+
+#endif
