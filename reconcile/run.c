@@ -1,5 +1,6 @@
 /* The shared load → resolve → read → diff pipeline; see run.h. */
 #include "reconcile/run.h"
+#include "stores/caddy.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/fsutil.h"
@@ -118,6 +119,30 @@ int run_lock(struct run *r, bool create)
 			    r->opt->lock_timeout);
 }
 
+/* A host with `caddy: true`: Caddy's PKI (and config) are read like stores.
+ * No role lists CAs for them: the planner compares Caddy's own root with the
+ * CAs marked `caddy: <id>` and turns the store's findings into steps. */
+static void plan_caddy(struct run *r)
+{
+	struct store_inst **insts = NULL;
+	size_t n = 0;
+	struct host_store none = { 0 };
+	err_clear();
+	caddy_open(r->cfg, &r->ctx, &insts, &n);
+	for (size_t j = 0; j < n; j++) {
+		struct store_inst *s = insts[j];
+		struct plan_store *ps = plan_add_store(&r->plan, s, s->address, s->title);
+		err_clear();
+		if (s->ops->read(s, &ps->actual) < 0) {
+			ps->error = xstrdup(err_msg());
+			continue;
+		}
+		trust_set_sort(&ps->actual);
+		plan_diff_store(ps, &none, r->cfg);
+	}
+	free(insts);
+}
+
 void run_plan(struct run *r)
 {
 	for (size_t i = 0; i < r->res->nstores; i++) {
@@ -146,12 +171,7 @@ void run_plan(struct run *r)
 		}
 		free(insts);
 	}
-	if (r->res->caddy && !r->opt->ntargets) {
-		/* SPEC §3's caddy checks are not in this build: say so, never skip silently. */
-		struct plan_store *ps = plan_add_store(&r->plan, NULL, "caddy", "caddy");
-		ps->error = xasprintf("host \"%s\" has a role with caddy: true, but this build of "
-				      "trustform cannot check Caddy's PKI yet; use --target to plan "
-				      "the other stores", r->ctx.host);
-	}
+	if (r->res->caddy && !r->opt->ntargets)
+		plan_caddy(r);
 	plan_count(&r->plan);
 }
