@@ -121,6 +121,12 @@ int caddy_open(const struct config *cfg, const struct run_ctx *ctx, struct store
 	(*out)[(*nout)++] = new_inst(&store_caddy_pki, cfg, ctx, addr, title);
 	free(addr);
 	free(title);
+	if (o.caddyfile || o.json) {
+		title = xasprintf("caddy (%s %s)", o.caddyfile ? "Caddyfile" : "JSON config",
+				  o.caddyfile ? o.caddyfile : o.json);
+		(*out)[(*nout)++] = new_inst(&store_caddy_config, cfg, ctx, "caddy.config", title);
+		free(title);
+	}
 	caddy_opts_dispose(&o);
 	return 0;
 }
