@@ -119,16 +119,10 @@ int run_lock(struct run *r, bool create)
 			    r->opt->lock_timeout);
 }
 
-/* A host with `caddy: true`: Caddy's PKI (and config) are read like stores.
- * No role lists CAs for them: the planner compares Caddy's own root with the
- * CAs marked `caddy: <id>` and turns the store's findings into steps. */
-static void plan_caddy(struct run *r)
+/* Read each instance and diff it; the plan takes ownership of them. */
+static void plan_instances(struct run *r, struct store_inst **insts, size_t n,
+			   const struct host_store *hs)
 {
-	struct store_inst **insts = NULL;
-	size_t n = 0;
-	struct host_store none = { 0 };
-	err_clear();
-	caddy_open(r->cfg, &r->ctx, &insts, &n);
 	for (size_t j = 0; j < n; j++) {
 		struct store_inst *s = insts[j];
 		struct plan_store *ps = plan_add_store(&r->plan, s, s->address, s->title);
@@ -138,9 +132,22 @@ static void plan_caddy(struct run *r)
 			continue;
 		}
 		trust_set_sort(&ps->actual);
-		plan_diff_store(ps, &none, r->cfg);
+		plan_diff_store(ps, hs, r->cfg);
 	}
 	free(insts);
+}
+
+/* A host with `caddy: true`: Caddy's PKI (and config) are read like stores.
+ * No role lists CAs for them: the planner compares Caddy's own root with the
+ * CAs marked `caddy: <id>` and turns the store's findings into steps. */
+static void plan_caddy(struct run *r)
+{
+	struct store_inst **insts = NULL;
+	size_t n = 0;
+	static const struct host_store none = { 0 };
+	err_clear();
+	caddy_open(r->cfg, &r->ctx, &insts, &n);
+	plan_instances(r, insts, n, &none);
 }
 
 void run_plan(struct run *r)
@@ -158,18 +165,7 @@ void run_plan(struct run *r)
 			free(title);
 			continue;
 		}
-		for (size_t j = 0; j < n; j++) {
-			struct store_inst *s = insts[j];
-			struct plan_store *ps = plan_add_store(&r->plan, s, s->address, s->title);
-			err_clear();
-			if (s->ops->read(s, &ps->actual) < 0) {
-				ps->error = xstrdup(err_msg());
-				continue;
-			}
-			trust_set_sort(&ps->actual);
-			plan_diff_store(ps, hs, r->cfg);
-		}
-		free(insts);
+		plan_instances(r, insts, n, hs);
 	}
 	if (r->res->caddy && !r->opt->ntargets)
 		plan_caddy(r);

@@ -8,11 +8,8 @@
 R=$T/root; mk_root "$R"
 pki=$R/var/lib/caddy/.local/share/caddy/pki/authorities/local; mkdir -p "$pki" "$T/cfg/cas"
 mk_ca "$T/root" "/CN=Caddy Local Authority - 2026 ECC Root" 3650
-openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$pki/intermediate.key" \
-  -subj "/CN=Caddy Local Authority - ECC Intermediate" -out "$T/i.csr" 2>/dev/null
-printf 'basicConstraints=critical,CA:TRUE,pathlen:0\nkeyUsage=critical,keyCertSign,cRLSign\n' >"$T/i.ext"
-openssl x509 -req -in "$T/i.csr" -CA "$T/root.pem" -CAkey "$T/root.key" -CAcreateserial -days 7 \
-  -extfile "$T/i.ext" -out "$pki/intermediate.crt" 2>/dev/null
+mk_intermediate "$T/inter" "$T/root" "/CN=Caddy Local Authority - ECC Intermediate"
+cp "$T/inter.pem" "$pki/intermediate.crt"; cp "$T/inter.key" "$pki/intermediate.key"
 cp "$T/root.pem" "$pki/root.crt"; cp "$T/root.pem" "$T/cfg/cas/caddy-local.pem"
 cat >"$T/cfg/trust.yaml" <<'YAML'
 version: 1

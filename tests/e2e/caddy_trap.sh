@@ -18,22 +18,7 @@ pki=$CADDY_DATA/pki/authorities/local
 bundle=$R/etc/ssl/certs/ca-certificates.crt
 mkdir -p "$T/cfg/cas"
 cfg=$T/cfg/trust.yaml
-cat >"$cfg" <<YAML
-version: 1
-cas:
-  caddy-local: { file: cas/caddy-local-root.pem, caddy: local }
-stores:
-  system: { type: system }
-caddy:
-  data_dir: /var/lib/caddy/.local/share/caddy
-  ca: local
-  stop: "$CADDY_STOP"
-  start: "$CADDY_START"
-roles:
-  edge: { cas: [caddy-local], stores: [system], caddy: true }
-hosts:
-  edge1: [edge]
-YAML
+caddy_trust_yaml "$cfg" edge1
 args=(-c "$cfg" --root "$R" --host edge1)
 cd "$T"
 expect_rc 0 "export the first root" tf caddy export-root "${args[@]}" cfg/cas/caddy-local-root.pem

@@ -19,22 +19,7 @@ check "the sandbox bundle does not trust it yet" caddy_refused "$bundle"
 
 mkdir -p "$T/cfg/cas"
 cfg=$T/cfg/trust.yaml
-cat >"$cfg" <<YAML
-version: 1
-cas:
-  caddy-local: { file: cas/caddy-local-root.pem, caddy: local }
-stores:
-  system: { type: system }
-caddy:
-  data_dir: /var/lib/caddy/.local/share/caddy
-  ca: local
-  stop: "$CADDY_STOP"
-  start: "$CADDY_START"
-roles:
-  edge: { cas: [caddy-local], stores: [system], caddy: true }
-hosts:
-  edge1: [edge]
-YAML
+caddy_trust_yaml "$cfg" edge1
 args=(-c "$cfg" --root "$R" --host edge1)
 
 # export-root: stdout and FILE give the same PEM, which is Caddy's root

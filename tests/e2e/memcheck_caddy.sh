@@ -12,12 +12,8 @@ D=$R/var/lib/caddy/.local/share/caddy; pki=$D/pki/authorities/local
 mkdir -p "$pki" "$D/certificates/local/site.internal" "$R/etc/caddy/sites" "$T/cfg/cas"
 mk_ca "$T/old" "/CN=Caddy Local Authority - 2026 ECC Root"
 mk_ca "$T/new" "/CN=Caddy Local Authority - 2026 ECC Root"
-openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$pki/intermediate.key" \
-  -subj "/CN=Caddy Local Authority - ECC Intermediate" -out "$T/i.csr" 2>/dev/null
-printf 'basicConstraints=critical,CA:TRUE,pathlen:0\nkeyUsage=critical,keyCertSign,cRLSign\n' >"$T/i.ext"
-openssl x509 -req -in "$T/i.csr" -CA "$T/old.pem" -CAkey "$T/old.key" -CAcreateserial -days 7 \
-  -extfile "$T/i.ext" -out "$pki/intermediate.crt" 2>/dev/null
-cp "$pki/intermediate.crt" "$T/inter.pem"; cp "$pki/intermediate.key" "$T/inter.key"
+mk_intermediate "$T/inter" "$T/old" "/CN=Caddy Local Authority - ECC Intermediate"
+cp "$T/inter.pem" "$pki/intermediate.crt"; cp "$T/inter.key" "$pki/intermediate.key"
 mk_leaf "$T/leaf" "$T/inter" site.internal
 cat "$T/leaf.pem" "$T/inter.pem" >"$D/certificates/local/site.internal/site.internal.crt"
 cp "$T/leaf.key" "$D/certificates/local/site.internal/site.internal.key"

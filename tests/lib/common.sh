@@ -268,3 +268,35 @@ caddy_get() {
 }
 # caddy_refused CAFILE: the handshake fails when trusting only CAFILE
 caddy_refused() { ! caddy_get "$1" -o /dev/null 2>/dev/null; }
+
+# mk_intermediate OUT_BASE CA_BASE SUBJECT [DAYS]: an intermediate CA signed by CA
+mk_intermediate() {
+  local base=$1 ca=$2 subj=$3 days=${4:-7}
+  openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$base.key" \
+    -subj "$subj" -out "$base.csr" 2>/dev/null
+  printf 'basicConstraints=critical,CA:TRUE,pathlen:0\nkeyUsage=critical,keyCertSign,cRLSign\n' >"$base.ext"
+  openssl x509 -req -in "$base.csr" -CA "$ca.pem" -CAkey "$ca.key" -CAcreateserial -days "$days" \
+    -extfile "$base.ext" -out "$base.pem" 2>/dev/null
+}
+
+# caddy_trust_yaml FILE HOST: a config whose edge role trusts Caddy's root
+# (cas/caddy-local-root.pem, marked caddy: local) in the system store, with the
+# sandbox Caddy's stop/start commands
+caddy_trust_yaml() {
+  cat >"$1" <<YAML
+version: 1
+cas:
+  caddy-local: { file: cas/caddy-local-root.pem, caddy: local }
+stores:
+  system: { type: system }
+caddy:
+  data_dir: /var/lib/caddy/.local/share/caddy
+  ca: local
+  stop: "$CADDY_STOP"
+  start: "$CADDY_START"
+roles:
+  edge: { cas: [caddy-local], stores: [system], caddy: true }
+hosts:
+  $2: [edge]
+YAML
+}
