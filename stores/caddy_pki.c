@@ -547,7 +547,9 @@ int caddy_root_load(const struct caddy_opts *o, struct cert **out, char **where)
 			  "Caddy stopped, remove root.crt and root.key so that it makes a new "
 			  "root (every client must then trust the new one)";
 	if (read_certs(path, &l) < 0) {
-		err_set("%s is not a certificate (%s). %s", path, err_msg(), fix);
+		char *why = xstrdup(err_msg());	/* err_set would overwrite it */
+		err_set("%s is not a certificate (%s). %s", path, why, fix);
+		free(why);
 		goto out;
 	}
 	if (l.n != 1 || !l.items[0]->is_ca || !l.items[0]->self_issued ||
