@@ -89,6 +89,40 @@ expect_rc 0 "apply re-plans from the file as it is now" tf apply "${args[@]}" --
 check "the hand edit is kept" grep -q '^# edited by hand$' "$R/etc/caddy/Caddyfile"
 check "the new value is in" grep -q 'intermediate_lifetime 720h' "$R/etc/caddy/Caddyfile"
 
+# --- reload: run after a write, not when nothing changed; a failure is reported
+printf '  reload: "echo reloaded >>%s/reload.log"\n' "$T" >>"$T/cfg/trust.yaml"
+/usr/bin/python3 - "$T/cfg/trust.yaml" <<'PY'
+import sys
+p = sys.argv[1]; lines = open(p).read().splitlines(True)
+reload = lines.pop()          # move the reload line into the caddy: section
+i = lines.index("  intermediate_lifetime: 720h\n")
+lines.insert(i + 1, reload)
+open(p, "w").write("".join(lines))
+PY
+sed -i 's/intermediate_lifetime: 720h/intermediate_lifetime: 360h/' "$T/cfg/trust.yaml"
+expect_rc 2 "plan shows the configured reload" tf plan "${args[@]}" --detailed-exitcode
+check "reload in the order" out_has "3. reload Caddy: echo reloaded >>$T/reload.log"
+expect_rc 0 "apply with reload" tf apply "${args[@]}" --auto-approve
+check "reloaded once" test "$(cat "$T/reload.log")" = reloaded
+expect_rc 0 "apply with nothing to do" tf apply "${args[@]}" --auto-approve
+check "not reloaded again" test "$(wc -l <"$T/reload.log")" = 1
+sed -i "s|  reload: .*|  reload: \"caddy reload --config $R/etc/caddy/Caddyfile --adapter caddyfile --address 127.0.0.1:1\"|" "$T/cfg/trust.yaml"
+sed -i 's/intermediate_lifetime: 360h/intermediate_lifetime: 720h/' "$T/cfg/trust.yaml"
+expect_rc 1 "a reload that fails fails the step" tf apply "${args[@]}" --auto-approve
+check "and says the file is written" out_has 'failed: /etc/caddy/Caddyfile is written, but Caddy did not reload it; reload it by hand: reload Caddy: `caddy reload'
+check "written" grep -q 'intermediate_lifetime 720h' "$R/etc/caddy/Caddyfile"
+sed -i '/  reload: /d' "$T/cfg/trust.yaml"
+
+# --- lint: tls_insecure_skip_verify, in imported files too -------------------------
+mkdir -p "$R/etc/caddy/sites"
+printf 'import sites/*.caddy\n' >>"$R/etc/caddy/Caddyfile"
+printf 'up.internal {\n\treverse_proxy https://10.0.0.7 {\n\t\ttransport http {\n\t\t\ttls_insecure_skip_verify\n\t\t}\n\t}\n}\n' \
+  >"$R/etc/caddy/sites/up.caddy"
+expect_rc 0 "lint does not change the exit code" tf plan "${args[@]}" --detailed-exitcode
+check "reported as insecure, with file and line" out_has 'insecure: /etc/caddy/sites/up.caddy:4: tls_insecure_skip_verify turns off certificate checks'
+check "with the alternative" out_has 'Trust the upstream'"'"'s CA instead with tls_trusted_ca_certs <file>'
+check "and the store that keeps that file" out_has 'a pem-bundle store can keep that file'
+
 # --- the real Caddy 2.6.2 as the root's Caddy: refused ----------------------------
 mkdir -p "$R/usr/bin"; ln /usr/bin/caddy "$R/usr/bin/caddy" 2>/dev/null || cp /usr/bin/caddy "$R/usr/bin/caddy"
 sed -i 's/intermediate_lifetime: 720h/intermediate_lifetime: 168h/' "$T/cfg/trust.yaml"
