@@ -36,7 +36,7 @@ static char *name_text(const X509_NAME *name)
 	X509_NAME_print_ex(b, name, 0, flags);
 	char *p;
 	long n = BIO_get_mem_data(b, &p);
-	char *s = xstrndup(p, n > 0 ? (size_t)n : 0);
+	char *s = n > 0 ? xstrndup(p, (size_t)n) : xstrdup("");	/* Caddy's leaves: empty */
 	BIO_free(b);
 	return s;
 }

@@ -50,6 +50,8 @@ void cli_usage(FILE *out)
 	      "  validate   check the configuration and every CA file; read no store\n"
 	      "  show       what each store of this host holds now, managed and foreign\n"
 	      "  version    versions of trustform and its libraries\n"
+	      "  caddy export-root [FILE]\n"
+	      "             write Caddy's current root as PEM (to commit beside the config)\n"
 	      "\n"
 	      "options:\n"
 	      "  -c, --config FILE        desired state (default ./trust.yaml, then\n"

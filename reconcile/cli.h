@@ -58,5 +58,6 @@ int cmd_apply(struct options *o);
 int cmd_validate(struct options *o);
 int cmd_show(struct options *o);
 int cmd_version(struct options *o);
+int cmd_caddy(struct options *o);
 
 #endif

@@ -20,6 +20,7 @@ static const struct command commands[] = {
 	{ "validate", cmd_validate, "check the configuration offline" },
 	{ "show", cmd_show, "list what each store holds" },
 	{ "version", cmd_version, "print versions" },
+	{ "caddy", cmd_caddy, "caddy export-root: write Caddy's current root as PEM" },
 	{ NULL, NULL, NULL },
 };
 
@@ -58,6 +59,17 @@ int main(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 		shift = 2;
+		/* two-word commands: "caddy export-root [options] [FILE]" */
+		if (cmd->fn == cmd_caddy) {
+			if (argc < 3 || strcmp(argv[2], "export-root")) {
+				fputs("usage: trustform caddy export-root [options] [FILE]\n"
+				      "  writes Caddy's current root (of the CA in the config's "
+				      "caddy: section)\n  as PEM to FILE, or to standard output\n",
+				      stderr);
+				return EXIT_USAGE;
+			}
+			shift = 3;
+		}
 	}
 	struct options o;
 	/* getopt wants argv[0] first: hand it the command's own argv. */

@@ -22,11 +22,35 @@ void trust_entry_dispose(struct trust_entry *e)
 	memset(e, 0, sizeof(*e));
 }
 
+static void finding_dispose(struct trust_finding *f)
+{
+	free(f->name);
+	free(f->headline);
+	free(f->reason);
+	free(f->seen);
+	free(f->have);
+	free(f->have_canon);
+	free(f->want);
+	free(f->want_canon);
+	for (size_t i = 0; i < f->nlines; i++) {
+		free(f->lines[i].key);
+		free(f->lines[i].value);
+	}
+	free(f->lines);
+}
+
 void trust_set_dispose(struct trust_set *s)
 {
 	for (size_t i = 0; i < s->n; i++)
 		trust_entry_dispose(&s->items[i]);
 	free(s->items);
+	if (s->has_own_root)
+		trust_entry_dispose(&s->own_root);
+	free(s->own_root_id);
+	free(s->own_root_export);
+	for (size_t i = 0; i < s->nfindings; i++)
+		finding_dispose(&s->findings[i]);
+	free(s->findings);
 	for (size_t i = 0; i < s->nnotes; i++)
 		free(s->notes[i]);
 	free(s->notes);
@@ -104,4 +128,30 @@ const char *trust_state_name(enum trust_state st)
 	case TS_INERT: return "inert";
 	}
 	return "?";
+}
+
+struct trust_finding *trust_set_finding(struct trust_set *s, enum finding_kind kind,
+					const char *name)
+{
+	ARRAY_GROW(s->findings, s->nfindings + 1, s->findings_alloc);
+	struct trust_finding *f = &s->findings[s->nfindings++];
+	memset(f, 0, sizeof(*f));
+	f->kind = kind;
+	f->name = xstrdup(name);
+	return f;
+}
+
+void trust_finding_line(struct trust_finding *f, char sym, const char *key, const char *fmt,
+			...)
+{
+	struct buf b = BUF_INIT;
+	va_list ap;
+	va_start(ap, fmt);
+	buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	ARRAY_GROW(f->lines, f->nlines + 1, f->lines_alloc);
+	struct finding_line *l = &f->lines[f->nlines++];
+	l->sym = sym;
+	l->key = xstrdup(key ? key : "");
+	l->value = buf_detach(&b);
 }

@@ -33,6 +33,37 @@ struct trust_entry {
 	bool can_distrust;	/* the store can mark this entry distrusted in place */
 };
 
+/* A line of a finding, shown in the plan's block: an attribute ('+', '-', '~',
+ * ' ') or, with sym '#', a comment such as a step of what apply will do. */
+struct finding_line {
+	char sym;
+	char *key;
+	char *value;
+};
+
+enum finding_kind {
+	FINDING_REISSUE,	/* issued files that must be made again: a -/+ step */
+	FINDING_SETTING,	/* a setting of the store's own configuration: a ~ step */
+};
+
+/*
+ * Something a store found about itself that is not a trusted certificate
+ * (Caddy's intermediate issued by a root that is gone; a Caddyfile option).
+ * The store says what it saw; the planner decides whether it is a step.
+ */
+struct trust_finding {
+	enum finding_kind kind;
+	char *name;		/* what it is about: "local", "intermediate_lifetime" */
+	char *headline;		/* "intermediate and 2 leaves must be reissued" */
+	char *reason;
+	char *seen;		/* what apply re-checks before changing anything */
+	/* FINDING_SETTING: the value as written (NULL: not set) and as wanted,
+	 * each with a canonical form the planner compares ("1h" = "60m"). */
+	char *have, *have_canon, *want, *want_canon;
+	struct finding_line *lines;
+	size_t nlines, lines_alloc;
+};
+
 struct trust_set {
 	struct trust_entry *items;
 	size_t n, alloc;
@@ -41,6 +72,14 @@ struct trust_set {
 				 * try-restart x.service"), shown with its steps, or NULL */
 	char **notes;		/* things the plan should say about this store */
 	size_t nnotes, notes_alloc;
+	/* A store that is a CA itself (Caddy's local PKI) reports its root; the
+	 * planner compares it with the CAs the config marks for it (`caddy: <id>`). */
+	bool has_own_root;
+	struct trust_entry own_root;
+	char *own_root_id;	/* the id CAs are marked with: "local" */
+	char *own_root_export;	/* the command that exports the root */
+	struct trust_finding *findings;
+	size_t nfindings, findings_alloc;
 };
 
 struct cert;
@@ -58,5 +97,10 @@ void trust_set_note(struct trust_set *s, const char *fmt, ...)
 /* Order entries by label, then fingerprint, so output is deterministic. */
 void trust_set_sort(struct trust_set *s);
 const char *trust_state_name(enum trust_state st);
+
+struct trust_finding *trust_set_finding(struct trust_set *s, enum finding_kind kind,
+					const char *name);
+void trust_finding_line(struct trust_finding *f, char sym, const char *key, const char *fmt,
+			...) __attribute__((format(printf, 4, 5)));
 
 #endif

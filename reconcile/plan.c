@@ -290,6 +290,69 @@ static void diff_absent(struct plan_store *ps, const struct conf_ca *ca, unsigne
 	}
 }
 
+/* A store that is a CA itself: its root must be one of the CAs the config
+ * marks for it. Nothing marked: the plan says how to mark it. */
+static void diff_own_root(struct plan_store *ps, const struct config *cfg)
+{
+	struct trust_set *a = &ps->actual;
+	const struct conf_ca *expected = NULL;
+	size_t marked = 0;
+	for (size_t i = 0; cfg && i < cfg->ncas; i++) {
+		const struct conf_ca *ca = &cfg->cas[i];
+		if (!ca->caddy || strcmp(ca->caddy, a->own_root_id) || !ca->cert)
+			continue;
+		if (ca->ensure == ENSURE_PRESENT && !memcmp(ca->cert->fp, a->own_root.fp, FP_LEN))
+			return;
+		marked++;
+		if (!expected || (expected->ensure != ENSURE_PRESENT &&
+				  ca->ensure == ENSURE_PRESENT))
+			expected = ca;
+	}
+	if (!marked) {
+		trust_set_note(a, "no CA in the configuration is marked `caddy: %s`, so nothing "
+			       "checks Caddy's root (sha256 %s, %s); export it with `%s`, add it "
+			       "under cas: with `caddy: %s`, and list it in the roles that must "
+			       "trust it", a->own_root_id, a->own_root.fphex,
+			       a->own_root.subject ? a->own_root.subject : "?",
+			       a->own_root_export ? a->own_root_export : "", a->own_root_id);
+		return;
+	}
+	struct plan_step *st = add_step(ps, ACT_UPDATE, OP_ROOT_DRIFT, expected->name, expected,
+					&a->own_root);
+	if (expected->ensure != ENSURE_PRESENT)
+		set_reason(st, "update_because_root_not_wanted",
+			   "because Caddy's root is %s, which is ensure: %s", expected->name,
+			   ensure_name(expected->ensure));
+	else
+		set_reason(st, "update_because_root_drift",
+			   "because %s holds another certificate: Caddy made a new root, or "
+			   "the configuration has an old one", a->own_root.where);
+}
+
+static void diff_findings(struct plan_store *ps)
+{
+	struct trust_set *a = &ps->actual;
+	for (size_t i = 0; i < a->nfindings; i++) {
+		const struct trust_finding *f = &a->findings[i];
+		struct plan_step *st = NULL;
+		switch (f->kind) {
+		case FINDING_REISSUE:
+			st = add_step(ps, ACT_REPLACE, OP_REISSUE, f->name, NULL, NULL);
+			break;
+		case FINDING_SETTING:
+			if (f->have_canon && f->want_canon && !strcmp(f->have_canon, f->want_canon))
+				continue;
+			st = add_step(ps, ACT_UPDATE, OP_SET, f->name, NULL, NULL);
+			break;
+		}
+		st->finding = f;
+		if (f->reason)
+			set_reason(st, f->kind == FINDING_REISSUE ? "replace_because_stale_issuance"
+								  : "update_because_setting_differs",
+				   "%s", f->reason);
+	}
+}
+
 static int step_cmp(const void *x, const void *y)
 {
 	const struct plan_step *a = x, *b = y;
@@ -346,6 +409,9 @@ void plan_diff_store(struct plan_store *ps, const struct host_store *hs,
 		st->detail = xstrdup(a->stale);
 		st->reason_code = "update_because_derived_files_stale";
 	}
+	if (a->has_own_root)
+		diff_own_root(ps, cfg);
+	diff_findings(ps);
 	if (ps->n > 1)
 		qsort(ps->steps, ps->n, sizeof(*ps->steps), step_cmp);
 	index_dispose(&ix);
@@ -402,6 +468,9 @@ const char *plan_op_name(enum plan_op op)
 	case OP_DISTRUST: return "distrust";
 	case OP_ADD_DISTRUSTED: return "add-distrusted";
 	case OP_REFRESH: return "refresh";
+	case OP_ROOT_DRIFT: return "root-drift";
+	case OP_REISSUE: return "reissue";
+	case OP_SET: return "set";
 	}
 	return "?";
 }

@@ -27,6 +27,9 @@ enum plan_op {
 	OP_DISTRUST,		/* mark the seen entry distrusted in place */
 	OP_ADD_DISTRUSTED,	/* add ca marked distrusted */
 	OP_REFRESH,		/* regenerate derived files from their sources */
+	OP_ROOT_DRIFT,		/* the store's own root is not the CA the config marks */
+	OP_REISSUE,		/* make a finding's issued files again (-/+) */
+	OP_SET,			/* give a finding's setting the wanted value */
 };
 
 enum step_result { STEP_PENDING, STEP_DONE, STEP_FAILED };
@@ -42,6 +45,7 @@ struct plan_step {
 	const char *reason_code;	/* the same, for machines: "delete_because_no_resource_config"
 					 * (Terraform's action_reason), or NULL */
 	char *detail;			/* refresh: what is out of date */
+	const struct trust_finding *finding;	/* reissue, set: in the store's actual */
 	enum step_result result;
 	char *error;
 };
@@ -73,7 +77,8 @@ void plan_init(struct plan *p);
 void plan_dispose(struct plan *p);
 struct plan_store *plan_add_store(struct plan *p, struct store_inst *inst, const char *address,
 				  const char *title);
-/* Diff one store: desired CAs (sorted by name) against ps->actual. */
+/* Diff one store: desired CAs (sorted by name) against ps->actual; then the
+ * store's own root against the CAs marked for it, and its findings. */
 void plan_diff_store(struct plan_store *ps, const struct host_store *hs,
 		     const struct config *cfg);
 /* Append a step (name and seen are copied); the diff and saved plans use it. */

@@ -81,6 +81,21 @@ void planfile_store_digest(char out[FP_HEX_LEN + 1], const struct trust_set *s)
 		dig_num(c, e->siblings);
 	}
 	dig_str(c, s->stale);
+	/* A store that is a CA itself: its root, and what it found about itself. */
+	dig_num(c, s->has_own_root);
+	if (s->has_own_root) {
+		dig_str(c, s->own_root.fphex);
+		dig_str(c, s->own_root.where);
+	}
+	dig_num(c, s->nfindings);
+	for (size_t i = 0; i < s->nfindings; i++) {
+		const struct trust_finding *f = &s->findings[i];
+		dig_num(c, f->kind);
+		dig_str(c, f->name);
+		dig_str(c, f->seen);
+		dig_str(c, f->have_canon);
+		dig_str(c, f->want_canon);
+	}
 	dig_final(c, out);
 }
 
@@ -489,8 +504,26 @@ static int restore_step(const struct saved_plan *sp, const struct config *cfg,
 			sp->path, ps->address);
 		return -1;
 	}
+	/* Steps about a store's own findings point at what the store found: the
+	 * state digest matched, so the re-read store found the same thing again. */
+	const struct trust_finding *finding = NULL;
+	if (op == OP_REISSUE || op == OP_SET) {
+		enum finding_kind want = op == OP_REISSUE ? FINDING_REISSUE : FINDING_SETTING;
+		for (size_t i = 0; i < ps->actual.nfindings && !finding; i++)
+			if (ps->actual.findings[i].kind == want &&
+			    !strcmp(ps->actual.findings[i].name, name))
+				finding = &ps->actual.findings[i];
+		if (!finding) {
+			if (has_seen)
+				trust_entry_dispose(&e);
+			err_set("Saved plan is stale: store %s no longer finds \"%s\"; make a new "
+				"plan", ps->address, name);
+			return -1;
+		}
+	}
 	struct plan_step *st = plan_store_add_step(ps, action, op, name, ca,
 						   has_seen ? &e : NULL);
+	st->finding = finding;
 	if (has_seen)
 		trust_entry_dispose(&e);
 	st->reason = dup_str(o, "reason");

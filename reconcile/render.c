@@ -82,15 +82,53 @@ static const char *headline(const struct plan_step *st)
 	case OP_RETRUST: return "will be trusted";
 	case OP_DISTRUST: return "will be marked distrusted";
 	case OP_REFRESH: return "generated files are out of date with their sources";
+	case OP_ROOT_DRIFT: return "is not the root Caddy uses";
+	case OP_REISSUE:
+	case OP_SET: return st->finding && st->finding->headline ? st->finding->headline : "";
 	}
 	return "";
+}
+
+static void finding_lines(FILE *out, const struct render_opts *o, const struct trust_finding *f)
+{
+	for (size_t i = 0; i < f->nlines; i++) {
+		const struct finding_line *l = &f->lines[i];
+		if (l->sym == '#')
+			fprintf(out, "      # %s%s%s\n", l->key, *l->key ? " " : "", l->value);
+		else
+			attr(out, o, l->sym, l->key, l->value);
+	}
+}
+
+static void render_root_drift(FILE *out, const struct plan_store *ps, const struct plan_step *st,
+			      const struct render_opts *o)
+{
+	const struct cert *want = st->ca->cert;
+	const struct trust_entry *have = &st->seen;
+	char fp[20], fp2[20], d1[11], d2[11];
+	render_short_fp(fp, want->fphex);
+	render_short_fp(fp2, have->fphex);
+	fprintf(out, " root \"%s\" {\n", st->name);
+	attr_change(out, o, "sha256", fp, fp2);
+	if (have->subject && strcmp(have->subject, want->subject))
+		attr_change(out, o, "subject", want->subject, have->subject);
+	cert_date(d1, want->not_after);
+	cert_date(d2, have->not_after);
+	if (strcmp(d1, d2))
+		attr_change(out, o, "expires", d1, d2);
+	fprintf(out, "      # Caddy's root now: sha256 %s\n", have->fphex);
+	fprintf(out, "      #                   subject \"%s\"\n", have->subject ? have->subject : "?");
+	fprintf(out, "      # trustform cannot give Caddy its old root back. Export the new one,\n"
+		     "      # commit it beside the configuration, and apply again:\n");
+	fprintf(out, "      #   %s\n", ps->actual.own_root_export ? ps->actual.own_root_export : "");
+	fprintf(out, "    }\n");
 }
 
 static void render_step(FILE *out, const struct plan_store *ps, const struct plan_step *st,
 			const struct render_opts *o)
 {
 	char fp[20], fp2[20];
-	if (st->op == OP_REFRESH)
+	if (st->op == OP_REFRESH || st->op == OP_REISSUE || st->op == OP_SET)
 		fprintf(out, "  # %s: %s\n", ps->title, headline(st));
 	else if (st->op == OP_REPLACE)
 		fprintf(out, "  # %s: %s %s\n", ps->title, st->name, headline(st));
@@ -162,6 +200,23 @@ static void render_step(FILE *out, const struct plan_store *ps, const struct pla
 						   : trust_state_name(st->seen.state),
 				    ps->inst->want_flags);
 		attr(out, o, ' ', "sha256", fp);
+		fprintf(out, "    }\n");
+		break;
+	case OP_ROOT_DRIFT:
+		render_root_drift(out, ps, st, o);
+		break;
+	case OP_REISSUE:
+		fprintf(out, " issuance \"%s\" {\n", st->name);
+		finding_lines(out, o, st->finding);
+		fprintf(out, "    }\n");
+		break;
+	case OP_SET:
+		fprintf(out, " setting \"%s\" {\n", st->name);
+		if (st->finding->have)
+			attr_change(out, o, "value", st->finding->have, st->finding->want);
+		else
+			attr(out, o, '+', "value", st->finding->want);
+		finding_lines(out, o, st->finding);
 		fprintf(out, "    }\n");
 		break;
 	case OP_DISTRUST:

@@ -70,11 +70,25 @@ static void addr_set_see(struct addr_set *a, const char *name)
 	a->counts[i]++;
 }
 
-static char *addr_make(const struct addr_set *a, const char *store, const char *name,
-		       const char *fphex)
+/* The resource type of a step: a CA in a store, a store's generated files, or
+ * what a store that is a CA itself (Caddy) holds: its root, its issued
+ * certificates, a setting of its configuration. */
+static const char *resource_type(const struct plan_step *st)
+{
+	switch (st->op) {
+	case OP_REFRESH: return "files";
+	case OP_ROOT_DRIFT: return "root";
+	case OP_REISSUE: return "issuance";
+	case OP_SET: return "setting";
+	default: return "ca";
+	}
+}
+
+static char *addr_make(const struct addr_set *a, const char *store, const char *type,
+		       const char *name, const char *fphex)
 {
 	struct buf b = BUF_INIT;
-	buf_printf(&b, "%s.ca[\"", store);
+	buf_printf(&b, "%s.%s[\"", store, type);
 	append_escaped(&b, name);
 	buf_puts(&b, "\"]");
 	size_t i = strmap_get(&a->count, name);
@@ -272,6 +286,24 @@ static json_t *actions(enum plan_action a)
 	return arr;
 }
 
+/* A store's finding about itself: a setting's value, or what must be reissued. */
+static json_t *finding_value(const struct trust_finding *f, bool after)
+{
+	if (!f)
+		return json_null();
+	json_t *v = json_object();
+	json_object_set_new(v, "name", json_string(f->name));
+	if (f->kind == FINDING_SETTING) {
+		const char *val = after ? f->want : f->have;
+		json_object_set_new(v, "value", val ? json_string(val) : json_null());
+	} else {
+		json_object_set_new(v, "issued", json_string(after ? "reissued by the CA" : "stale"));
+		if (!after && f->headline)
+			json_object_set_new(v, "what", json_string(f->headline));
+	}
+	return v;
+}
+
 static void before_after(const struct plan_store *ps, const struct plan_step *st, json_t **before,
 			 json_t **after)
 {
@@ -304,6 +336,17 @@ static void before_after(const struct plan_store *ps, const struct plan_step *st
 		*before = files_value(st->detail, false);
 		*after = files_value(NULL, true);
 		break;
+	case OP_ROOT_DRIFT:
+		/* before: the root the store has; after: the CA the config marks for it */
+		if (st->ca && st->ca->cert)
+			*after = desired_value(st->ca, "root");
+		break;
+	case OP_REISSUE:
+	case OP_SET:
+		json_decref(*before);
+		*before = finding_value(st->finding, false);
+		*after = finding_value(st->finding, true);
+		break;
 	default:
 		/* An operation this renderer does not know in detail: what was seen
 		 * and what the configuration wants, which is what a reviewer needs. */
@@ -333,14 +376,16 @@ static void store_changes(json_t *arr, const struct plan_store *ps, bool applied
 	for (size_t j = 0; j < ps->n; j++) {
 		const struct plan_step *st = &ps->steps[j];
 		bool files = st->op == OP_REFRESH;
+		const char *type = resource_type(st);
 		const char *fphex = st->has_seen ? st->seen.fphex
 					: st->ca && st->ca->cert ? st->ca->cert->fphex : NULL;
 		char *addr = files ? xasprintf("%s.files", ps->address)
-				   : addr_make(&as, ps->address, st->name, fphex);
+				   : addr_make(&as, ps->address, type, st->name,
+					       strcmp(type, "ca") ? NULL : fphex);
 		json_t *rc = json_object();
 		json_object_set_new(rc, "address", json_string(addr));
 		json_object_set_new(rc, "mode", json_string("managed"));
-		json_object_set_new(rc, "type", json_string(files ? "files" : "ca"));
+		json_object_set_new(rc, "type", json_string(type));
 		json_object_set_new(rc, "name", json_string(files ? ps->address : st->name));
 		json_object_set_new(rc, "store", json_string(ps->address));
 		json_object_set_new(rc, "op", json_string(plan_op_name(st->op)));
@@ -412,7 +457,7 @@ static void store_resources(json_t *arr, const struct plan_store *ps)
 		addr_set_see(&as, ps->actual.items[j].label);
 	for (size_t j = 0; j < ps->actual.n; j++) {
 		const struct trust_entry *e = &ps->actual.items[j];
-		char *addr = addr_make(&as, ps->address, e->label, e->fphex);
+		char *addr = addr_make(&as, ps->address, "ca", e->label, e->fphex);
 		json_t *r = json_object();
 		json_object_set_new(r, "address", json_string(addr));
 		/* Terraform's modes: what trustform wrote is managed; what it only

@@ -1,5 +1,6 @@
 /* The shared load → resolve → read → diff pipeline; see run.h. */
 #include "reconcile/run.h"
+#include "stores/caddy.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/fsutil.h"
@@ -233,6 +234,45 @@ int run_start(struct run *r, bool create_lock)
 	return 0;
 }
 
+/* Read each instance and diff it; the plan takes ownership of them. */
+static void plan_instances(struct run *r, struct store_inst **insts, size_t n,
+			   const struct host_store *hs)
+{
+	for (size_t j = 0; j < n; j++) {
+		struct store_inst *s = insts[j];
+		struct plan_store *ps = plan_add_store(&r->plan, s, s->address, s->title);
+		const struct plan_store *other = same_target(&r->plan, ps);
+		if (other) {
+			ps->error = xasprintf("store \"%s\" manages %s, which store \"%s\" "
+					      "already manages for this host; use one store "
+					      "for it in %s", s->conf->name, s->key,
+					      other->inst->conf->name, r->cfg->path);
+			continue;
+		}
+		err_clear();
+		if (s->ops->read(s, &ps->actual) < 0) {
+			ps->error = xstrdup(err_msg());
+			continue;
+		}
+		trust_set_sort(&ps->actual);
+		plan_diff_store(ps, hs, r->cfg);
+	}
+	free(insts);
+}
+
+/* A host with `caddy: true`: Caddy's PKI (and config) are read like stores.
+ * No role lists CAs for them: the planner compares Caddy's own root with the
+ * CAs marked `caddy: <id>` and turns the store's findings into steps. */
+static void plan_caddy(struct run *r)
+{
+	struct store_inst **insts = NULL;
+	size_t n = 0;
+	static const struct host_store none = { 0 };
+	err_clear();
+	caddy_open(r->cfg, &r->ctx, &insts, &n);
+	plan_instances(r, insts, n, &none);
+}
+
 void run_plan(struct run *r)
 {
 	for (size_t i = 0; i < r->res->nstores; i++) {
@@ -248,34 +288,10 @@ void run_plan(struct run *r)
 			free(title);
 			continue;
 		}
-		for (size_t j = 0; j < n; j++) {
-			struct store_inst *s = insts[j];
-			struct plan_store *ps = plan_add_store(&r->plan, s, s->address, s->title);
-			const struct plan_store *other = same_target(&r->plan, ps);
-			if (other) {
-				ps->error = xasprintf("store \"%s\" manages %s, which store \"%s\" "
-						      "already manages for this host; use one store "
-						      "for it in %s", s->conf->name, s->key,
-						      other->inst->conf->name, r->cfg->path);
-				continue;
-			}
-			err_clear();
-			if (s->ops->read(s, &ps->actual) < 0) {
-				ps->error = xstrdup(err_msg());
-				continue;
-			}
-			trust_set_sort(&ps->actual);
-			plan_diff_store(ps, hs, r->cfg);
-		}
-		free(insts);
+		plan_instances(r, insts, n, hs);
 	}
-	if (r->res->caddy && !r->opt->ntargets) {
-		/* SPEC §3's caddy checks are not in this build: say so, never skip silently. */
-		struct plan_store *ps = plan_add_store(&r->plan, NULL, "caddy", "caddy");
-		ps->error = xasprintf("host \"%s\" has a role with caddy: true, but this build of "
-				      "trustform cannot check Caddy's PKI yet; use --target to plan "
-				      "the other stores", r->ctx.host);
-	}
+	if (r->res->caddy && !r->opt->ntargets)
+		plan_caddy(r);
 	plan_count(&r->plan);
 	r->planned = true;
 }

@@ -257,6 +257,20 @@ void config_check_caddy(struct config *cfg, const struct ynode *caddy, struct di
 		diag_add(d, DIAG_ERROR, cfg->path, caddy->line, caddy->col,
 			 "caddy: data_dir is required (Caddy's data directory, e.g. "
 			 "/var/lib/caddy/.local/share/caddy)");
+	const struct ynode *life = ymap_get(caddy, "intermediate_lifetime");
+	if (life && !ymap_get(caddy, "caddyfile") && !ymap_get(caddy, "json"))
+		diag_add(d, DIAG_ERROR, cfg->path, life->line, life->col,
+			 "caddy: intermediate_lifetime is set in Caddy's config: give its file as "
+			 "caddyfile (e.g. /etc/caddy/Caddyfile) or json");
+	for (size_t i = 0; i < caddy->n; i++) {
+		const struct ynode *v = caddy->items[i];
+		const char *k = caddy->keys[i]->text;
+		if ((!strcmp(k, "stop") || !strcmp(k, "start") || !strcmp(k, "reload")) &&
+		    v->kind == YNODE_SCALAR && !*v->text)
+			diag_add(d, DIAG_ERROR, cfg->path, v->line, v->col,
+				 "caddy: %s is empty; give the shell command (e.g. systemctl %s "
+				 "caddy), or leave the key out for the default", k, k);
+	}
 	if (ymap_get(caddy, "caddyfile") && ymap_get(caddy, "json")) {
 		const struct ynode *j = ymap_get(caddy, "json");
 		diag_add(d, DIAG_ERROR, cfg->path, j->line, j->col,

@@ -379,6 +379,9 @@ static int do_step(const struct anchors_family *fam, const struct store_inst *s,
 	case OP_REFRESH:
 		return 0;
 	case OP_RETRUST:
+	case OP_ROOT_DRIFT:
+	case OP_REISSUE:
+	case OP_SET:
 		break;
 	}
 	err_set("the %s store cannot %s an entry", fam->name, plan_op_name(step->op));

@@ -311,6 +311,9 @@ static int do_step(const struct store_inst *s, const struct deb_state *st,
 		return 0;
 	case OP_RETRUST:
 	case OP_ADD_DISTRUSTED:
+	case OP_ROOT_DRIFT:
+	case OP_REISSUE:
+	case OP_SET:
 		break;
 	}
 	err_set("the Debian store cannot %s an entry", plan_op_name(step->op));

@@ -330,6 +330,9 @@ static int do_step(struct pem_file *f, struct plan_step *st, struct buf *append)
 	case OP_RETRUST:
 	case OP_DISTRUST:
 	case OP_ADD_DISTRUSTED:
+	case OP_ROOT_DRIFT:
+	case OP_REISSUE:
+	case OP_SET:
 		break;
 	}
 	err_set("a PEM bundle cannot %s an entry", plan_op_name(st->op));

@@ -5,6 +5,7 @@
 #include "certgen.h"
 #include "harness.h"
 #include "reconcile/plan.h"
+#include "reconcile/render.h"
 #include "util/buf.h"
 #include "util/xalloc.h"
 
@@ -149,6 +150,141 @@ static void run_row(const struct row *r)
 	plan_dispose(&p);
 }
 
+/* A store that is a CA itself, and findings: what the planner makes of them. */
+static struct plan_store *finding_store(struct plan *p, struct cert *own)
+{
+	static const struct store_ops ops = { .name = "caddy" };
+	static struct run_ctx ctx = { .root = "" };
+	struct store_inst *inst = store_inst_new(&ops, NULL, &ctx, "caddy.pki.local", "caddy");
+	plan_init(p);
+	struct plan_store *ps = plan_add_store(p, inst, "caddy.pki.local", "caddy");
+	if (own) {
+		ps->actual.has_own_root = true;
+		trust_set_add(&ps->actual, own->fp, "root", false, TS_TRUSTED, "/root.crt");
+		trust_entry_copy(&ps->actual.own_root, &ps->actual.items[0]);
+		ps->actual.own_root_id = xstrdup("local");
+		ps->actual.own_root_export = xstrdup("trustform caddy export-root x");
+	}
+	return ps;
+}
+
+static char *steps_text(const struct plan_store *ps)
+{
+	struct buf got = BUF_INIT;
+	for (size_t i = 0; i < ps->n; i++)
+		buf_printf(&got, "%s%s %s %s", i ? "; " : "", plan_action_symbol(ps->steps[i].action),
+			   plan_op_name(ps->steps[i].op), ps->steps[i].name);
+	return buf_detach(&got);
+}
+
+static void own_root_rows(void)
+{
+	struct conf_ca cas[2];
+	memset(cas, 0, sizeof(cas));
+	cas[0].name = "caddy-local";
+	cas[0].cert = A;
+	cas[0].caddy = "local";
+	cas[1].name = "other";
+	cas[1].cert = B;
+	struct config cfg = { .cas = cas, .ncas = 2 };
+	struct host_store none = { 0 };
+	struct plan p;
+
+	/* Caddy's root is the marked CA: nothing to do */
+	struct plan_store *ps = finding_store(&p, A);
+	plan_diff_store(ps, &none, &cfg);
+	char *got = steps_text(ps);
+	CHECK_STR(got, "");
+	free(got);
+	plan_dispose(&p);
+
+	/* another root: drift, one change */
+	ps = finding_store(&p, C);
+	plan_diff_store(ps, &none, &cfg);
+	got = steps_text(ps);
+	CHECK_STR(got, "~ root-drift caddy-local");
+	plan_count(&p);
+	CHECK(p.counts.change == 1 && p.counts.add == 0 && p.counts.destroy == 0);
+	CHECK(ps->steps[0].has_seen && !memcmp(ps->steps[0].seen.fp, C->fp, FP_LEN));
+	free(got);
+	plan_dispose(&p);
+
+	/* the marked CA is being retired: drift names it */
+	cas[0].ensure = ENSURE_ABSENT;
+	ps = finding_store(&p, A);
+	plan_diff_store(ps, &none, &cfg);
+	got = steps_text(ps);
+	CHECK_STR(got, "~ root-drift caddy-local");
+	CHECK(ps->steps[0].reason && strstr(ps->steps[0].reason, "ensure: absent"));
+	free(got);
+	plan_dispose(&p);
+	cas[0].ensure = ENSURE_PRESENT;
+
+	/* nothing marked: no step, a note that says how */
+	cas[0].caddy = NULL;
+	ps = finding_store(&p, A);
+	plan_diff_store(ps, &none, &cfg);
+	got = steps_text(ps);
+	CHECK_STR(got, "");
+	CHECK(ps->actual.nnotes == 1 && strstr(ps->actual.notes[0], "caddy: local"));
+	free(got);
+	plan_dispose(&p);
+	cas[0].caddy = "local";
+
+	/* findings: reissue is -/+, a setting is ~ only when the canonical values differ */
+	ps = finding_store(&p, A);
+	struct trust_finding *f = trust_set_finding(&ps->actual, FINDING_REISSUE, "local");
+	f->headline = xstrdup("intermediate must be reissued");
+	trust_finding_line(f, '-', "intermediate", "%s", "old");
+	f = trust_set_finding(&ps->actual, FINDING_SETTING, "same");
+	f->have = xstrdup("1h");
+	f->have_canon = xstrdup("3600000000000");
+	f->want = xstrdup("60m");
+	f->want_canon = xstrdup("3600000000000");
+	f = trust_set_finding(&ps->actual, FINDING_SETTING, "unset");
+	f->want = xstrdup("720h");
+	f->want_canon = xstrdup("2592000000000000");
+	f = trust_set_finding(&ps->actual, FINDING_SETTING, "differs");
+	f->have = xstrdup("168h");
+	f->have_canon = xstrdup("604800000000000");
+	f->want = xstrdup("720h");
+	f->want_canon = xstrdup("2592000000000000");
+	plan_diff_store(ps, &none, &cfg);
+	got = steps_text(ps);
+	CHECK_STR(got, "~ set differs; -/+ reissue local; ~ set unset");
+	plan_count(&p);
+	CHECK(p.counts.add == 1 && p.counts.change == 2 && p.counts.destroy == 1);
+	for (size_t i = 0; i < ps->n; i++)
+		CHECK(ps->steps[i].finding != NULL);
+
+	/* and the renderer shows each with its lines */
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+	struct render_opts ro = { false, "plan", "h", "r", "c" };
+	render_plan(out, &p, &ro);
+	fclose(out);
+	CHECK(strstr(text, "-/+ issuance \"local\" {\n      - intermediate = \"old\"\n") != NULL);
+	CHECK(strstr(text, "  ~ setting \"unset\" {\n      + value   = \"720h\"") != NULL);
+	CHECK(strstr(text, "      ~ value   = \"168h\" -> \"720h\"") != NULL);
+	free(text);
+	free(got);
+	plan_dispose(&p);
+
+	/* the drift block carries the full fingerprint and the export command */
+	ps = finding_store(&p, C);
+	plan_diff_store(ps, &none, &cfg);
+	out = open_memstream(&text, &len);
+	render_plan(out, &p, &ro);
+	fclose(out);
+	char want[200];
+	snprintf(want, sizeof(want), "# Caddy's root now: sha256 %s", C->fphex);
+	CHECK(strstr(text, want) != NULL);
+	CHECK(strstr(text, "#   trustform caddy export-root x") != NULL);
+	free(text);
+	plan_dispose(&p);
+}
+
 int main(void)
 {
 	A = certgen("A", NULL, 1);
@@ -172,6 +308,7 @@ int main(void)
 	plan_count(&p);
 	CHECK(p.counts.add == 2 && p.counts.change == 1 && p.counts.destroy == 1);
 	plan_dispose(&p);
+	own_root_rows();
 	cert_free(A);
 	cert_free(B);
 	cert_free(C);
