@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Caddy's steps in the operations features: --json describes them as their own
+# resources (root, issuance) and validates against schema/output.schema.json;
+# a saved plan carries them, goes stale when Caddy's PKI moves, and applies
+# exactly its steps (the reissue is done, the root drift fails as it must).
+. "$(dirname "$0")/../lib/common.sh"
+
+SCHEMA=$SRC_DIR/schema/output.schema.json
+check_json() { /usr/bin/python3 "$TESTS_DIR/lib/check_json.py" "$SCHEMA" "$@"; }
+
+R=$T/root; mk_root "$R"; mkdir -p "$R/var/lib/trustform"   # the run lock lives here
+pki=$R/var/lib/caddy/.local/share/caddy/pki/authorities/local; mkdir -p "$pki" "$T/cfg/cas"
+subj="/CN=Caddy Local Authority - 2026 ECC Root"
+mk_ca "$T/root" "$subj"            # Caddy's root now
+mk_ca "$T/gone" "$subj"            # the root a reset deleted, which signed the intermediate
+mk_ca "$T/cfg/cas/caddy-local" "$subj"   # the root the configuration still names
+mk_intermediate "$T/inter" "$T/gone" "/CN=Caddy Local Authority - ECC Intermediate"
+cp "$T/root.pem" "$pki/root.crt"; cp "$T/root.key" "$pki/root.key"
+cp "$T/inter.pem" "$pki/intermediate.crt"; cp "$T/inter.key" "$pki/intermediate.key"
+cat >"$T/cfg/trust.yaml" <<'YAML'
+version: 1
+cas:
+  caddy-local: { file: cas/caddy-local.pem, caddy: local }
+stores:
+  system: { type: system }
+caddy:
+  data_dir: /var/lib/caddy/.local/share/caddy
+  stop: "true"
+  start: "true"
+roles:
+  edge: { cas: [caddy-local], stores: [system], caddy: true }
+hosts:
+  edge1: [edge]
+YAML
+args=(-c "$T/cfg/trust.yaml" --root "$R" --host edge1)
+
+expect_rc 2 "plan shows Caddy's steps" tf plan "${args[@]}" --detailed-exitcode
+check "root drift" out_has '~ root "caddy-local" {'
+check "reissue" out_has '-/+ issuance "local" {'
+
+tf plan "${args[@]}" --json >"$T/plan.json" 2>/dev/null || true
+got=$(check_json "$T/plan.json")
+check "plan --json is valid ($got)" grep -q ': valid$' <<<"$got"
+types=$(jq -r '[.resource_changes[].type] | sort | join(",")' "$T/plan.json")
+check "resource types ($types)" test "$types" = "ca,issuance,root"
+check "issuance address" test "$(jq -r '.resource_changes[] | select(.type=="issuance") | .address' "$T/plan.json")" = 'caddy (pki local).issuance["local"]' -o \
+  -n "$(jq -r '.resource_changes[] | select(.type=="issuance") | .address' "$T/plan.json" | grep -E '\.issuance\["local"\]$')"
+check "issuance is a replacement" test "$(jq -c '.resource_changes[] | select(.type=="issuance") | .change.actions' "$T/plan.json")" = '["delete","create"]'
+check "root drift reason code" test "$(jq -r '.resource_changes[] | select(.type=="root") | .action_reason' "$T/plan.json")" = update_because_root_drift
+
+# A saved plan goes stale when Caddy's PKI moves.
+expect_rc 2 "save a plan" tf plan "${args[@]}" --out "$T/p1.plan" --detailed-exitcode
+mk_intermediate "$T/inter2" "$T/gone" "/CN=Caddy Local Authority - ECC Intermediate"
+cp "$T/inter2.pem" "$pki/intermediate.crt"
+before=$(tree_sum "$R")
+expect_rc 1 "stale saved plan refused" tf apply "$T/p1.plan"
+check "says stale" err_has "Saved plan is stale"
+check "nothing changed" test "$before" = "$(tree_sum "$R")"
+
+# A fresh saved plan applies exactly its steps.
+expect_rc 2 "save a fresh plan" tf plan "${args[@]}" --out "$T/p2.plan" --detailed-exitcode
+expect_rc 1 "apply the saved plan (the root drift cannot be applied)" tf apply "$T/p2.plan" --json
+cp "$T/.out" "$T/apply.json"
+got=$(check_json "$T/apply.json")
+check "apply --json is valid ($got)" grep -q ': valid$' <<<"$got"
+check "the reissue was applied" test "$(jq -r '.resource_changes[] | select(.type=="issuance") | .status' "$T/apply.json")" = applied
+check "the root drift failed" test "$(jq -r '.resource_changes[] | select(.type=="root") | .status' "$T/apply.json")" = failed
+check "the stale intermediate is gone" test ! -e "$pki/intermediate.crt"
+check "the root and its key are kept" test -f "$pki/root.crt" -a -f "$pki/root.key"
+done_testing
