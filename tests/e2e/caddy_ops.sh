@@ -43,8 +43,8 @@ got=$(check_json "$T/plan.json")
 check "plan --json is valid ($got)" grep -q ': valid$' <<<"$got"
 types=$(jq -r '[.resource_changes[].type] | sort | join(",")' "$T/plan.json")
 check "resource types ($types)" test "$types" = "ca,issuance,root"
-check "issuance address" test "$(jq -r '.resource_changes[] | select(.type=="issuance") | .address' "$T/plan.json")" = 'caddy (pki local).issuance["local"]' -o \
-  -n "$(jq -r '.resource_changes[] | select(.type=="issuance") | .address' "$T/plan.json" | grep -E '\.issuance\["local"\]$')"
+addr=$(jq -r '.resource_changes[] | select(.type=="issuance") | .address' "$T/plan.json")
+check "issuance address ($addr)" grep -qE '\.issuance\["local"\]$' <<<"$addr"
 check "issuance is a replacement" test "$(jq -c '.resource_changes[] | select(.type=="issuance") | .change.actions' "$T/plan.json")" = '["delete","create"]'
 check "root drift reason code" test "$(jq -r '.resource_changes[] | select(.type=="root") | .action_reason' "$T/plan.json")" = update_because_root_drift
 
