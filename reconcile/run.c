@@ -3,6 +3,7 @@
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/fsutil.h"
+#include "util/progress.h"
 #include "util/rootfs.h"
 #include "util/xalloc.h"
 
@@ -118,6 +119,23 @@ int run_lock(struct run *r, bool create)
 			    r->opt->lock_timeout);
 }
 
+/* What opening a store said that belongs to none of its instances. */
+static void add_open_notes(struct run *r, const struct conf_store *cs)
+{
+	char **notes;
+	size_t n = store_notes_take(&notes);
+	if (n) {
+		char *title = xasprintf("%s (%s)", cs->name, cs->type);
+		struct plan_store *ps = plan_add_store(&r->plan, NULL, cs->name, title);
+		for (size_t i = 0; i < n; i++)
+			trust_set_note(&ps->actual, "%s", notes[i]);
+		free(title);
+	}
+	for (size_t i = 0; i < n; i++)
+		free(notes[i]);
+	free(notes);
+}
+
 void run_plan(struct run *r)
 {
 	for (size_t i = 0; i < r->res->nstores; i++) {
@@ -131,11 +149,14 @@ void run_plan(struct run *r)
 			struct plan_store *ps = plan_add_store(&r->plan, NULL, cs->name, title);
 			ps->error = xstrdup(err_msg());
 			free(title);
+			add_open_notes(r, cs);
 			continue;
 		}
 		for (size_t j = 0; j < n; j++) {
 			struct store_inst *s = insts[j];
 			struct plan_store *ps = plan_add_store(&r->plan, s, s->address, s->title);
+			if (n > 1)
+				progress_show("reading", s->address, j + 1, n);
 			err_clear();
 			if (s->ops->read(s, &ps->actual) < 0) {
 				ps->error = xstrdup(err_msg());
@@ -144,7 +165,9 @@ void run_plan(struct run *r)
 			trust_set_sort(&ps->actual);
 			plan_diff_store(ps, hs, r->cfg);
 		}
+		progress_done();
 		free(insts);
+		add_open_notes(r, cs);
 	}
 	if (r->res->caddy && !r->opt->ntargets) {
 		/* SPEC §3's caddy checks are not in this build: say so, never skip silently. */

@@ -1,13 +1,16 @@
 /* The registry of store types and the instance helpers. */
 #include "stores/store.h"
+#include "util/buf.h"
 #include "util/rootfs.h"
 #include "util/xalloc.h"
 
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 const struct store_ops *const store_types[] = {
 	&store_system,
+	&store_nss,
 	NULL,
 };
 
@@ -48,4 +51,27 @@ char *store_path_opt(const struct store_inst *s, const char *key)
 {
 	const char *v = conf_store_str(s->conf, key);
 	return v ? root_join(s->ctx->root, v) : NULL;
+}
+
+static char **notes;
+static size_t nnotes, notes_alloc;
+
+void store_note(const char *fmt, ...)
+{
+	struct buf b = BUF_INIT;
+	va_list ap;
+	va_start(ap, fmt);
+	buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	ARRAY_GROW(notes, nnotes + 1, notes_alloc);
+	notes[nnotes++] = buf_detach(&b);
+}
+
+size_t store_notes_take(char ***out)
+{
+	size_t n = nnotes;
+	*out = notes;
+	notes = NULL;
+	nnotes = notes_alloc = 0;
+	return n;
 }

@@ -89,10 +89,18 @@ void store_inst_free(struct store_inst *s);
 extern const struct store_ops *const store_types[];
 const struct store_ops *store_type_find(const char *name);
 
+/* What open found worth saying that belongs to no instance ("user bob is not
+ * in /etc/passwd", "no database found"): run_plan shows these as notes of the
+ * configured store. store_notes_take hands over those made since its last call
+ * (the caller frees each and the array) and returns how many. */
+void store_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+size_t store_notes_take(char ***out);
+
 /* Options of a store, with its root applied. */
 char *store_path_opt(const struct store_inst *s, const char *key);
 
 extern const struct store_ops store_system;
 extern const struct store_ops store_debian;
+extern const struct store_ops store_nss;
 
 #endif
