@@ -238,3 +238,17 @@ mk_firefox_profile() {
   mk_nssdb "$home/.mozilla/firefox/$dir"
   [ -z "$uid" ] || chown -R "$uid:$uid" "$home/.mozilla"
 }
+
+# start_www_server CERT_BASE PORT DIR: openssl s_server on 127.0.0.1 serving the
+# files of DIR (-WWW, e.g. https://127.0.0.1:PORT/index.html); stops by itself
+start_www_server() {
+  local base=$1 port=$2 dir=$3 i
+  (cd "$dir" && exec timeout 300 openssl s_server -accept "127.0.0.1:$port" -cert "$base.pem" \
+    -key "$base.key" -WWW -quiet >/dev/null 2>&1) &
+  _bg_pids+=($!)
+  for i in $(seq 1 100); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0
+    sleep 0.05
+  done
+  echo "s_server did not start on $port" >&2; return 1
+}
