@@ -36,8 +36,14 @@ void apply_plan(struct plan *p, FILE *out, const struct render_opts *o,
 {
 	memset(res, 0, sizeof(*res));
 	size_t todo = 0, done = 0;
-	for (size_t i = 0; i < p->n; i++)
-		todo += !p->stores[i].error && p->stores[i].n;
+	for (size_t i = 0; i < p->n; i++) {
+		struct plan_store *ps = &p->stores[i];
+		if (ps->error || !ps->n)
+			continue;
+		todo++;
+		if (ps->inst->ops->apply_begin)
+			ps->inst->ops->apply_begin(ps->inst, ps);
+	}
 	for (size_t i = 0; i < p->n; i++) {
 		struct plan_store *ps = &p->stores[i];
 		if (ps->error) {

@@ -30,8 +30,20 @@ static const struct store_key nss_keys[] = {
 	{ NULL, 0, false, NULL, NULL },
 };
 
+/* The instances of one configured store share a pool of children: the first
+ * read queues a read of every database, the applier queues each database's
+ * steps up front (apply_begin), and each instance then waits for its own. */
+struct nss_family {
+	struct nss_pool *pool;
+	struct store_inst **insts;
+	size_t n, refs;
+	bool reads_queued;
+};
+
 struct nss_priv {
 	struct nss_db db;
+	struct nss_family *family;
+	struct nss_job *read_job, *apply_job;
 };
 
 /* --- flags --------------------------------------------------------------------- */
@@ -155,6 +167,9 @@ static int nss_open(const struct conf_store *cs, const struct run_ctx *ctx,
 		store_note("%s", f.notes[i]);
 	*out = xcalloc(f.n + 1, sizeof(**out));
 	*nout = 0;
+	struct nss_family *fam = xcalloc(1, sizeof(*fam));
+	fam->pool = nss_pool_new();
+	fam->insts = xcalloc(f.n + 1, sizeof(*fam->insts));
 	for (size_t i = 0; i < f.n; i++) {
 		struct nss_db *db = &f.dbs[i];
 		char *title = strchr(db->address, '[') ? xstrdup(db->address)
@@ -163,10 +178,18 @@ static int nss_open(const struct conf_store *cs, const struct run_ctx *ctx,
 		struct nss_priv *p = xcalloc(1, sizeof(*p));
 		p->db = *db;
 		memset(db, 0, sizeof(*db));
+		p->family = fam;
 		s->priv = p;
 		s->want_flags = xstrdup(store_trust(cs));
 		(*out)[(*nout)++] = s;
+		fam->insts[fam->n++] = s;
+		fam->refs++;
 		free(title);
+	}
+	if (!fam->refs) {
+		nss_pool_free(fam->pool);
+		free(fam->insts);
+		free(fam);
 	}
 	nss_found_dispose(&f);
 	return 0;
@@ -177,8 +200,35 @@ static void nss_free(struct store_inst *s)
 	struct nss_priv *p = s->priv;
 	if (!p)
 		return;
+	struct nss_family *fam = p->family;
+	for (size_t i = 0; i < fam->n; i++)
+		if (fam->insts[i] == s)
+			fam->insts[i] = NULL;
+	if (--fam->refs == 0) {
+		nss_pool_free(fam->pool);	/* waits for children still at work */
+		free(fam->insts);
+		free(fam);
+	}
 	nss_db_dispose(&p->db);
 	free(p);
+}
+
+static bool needs_child(const struct nss_priv *p)
+{
+	return !p->db.problem && !p->db.create;
+}
+
+/* Queue a read of every database of the family that has not been read. */
+static void queue_reads(struct nss_family *fam)
+{
+	fam->reads_queued = true;
+	for (size_t i = 0; i < fam->n; i++) {
+		struct store_inst *s = fam->insts[i];
+		struct nss_priv *p = s ? s->priv : NULL;
+		if (p && needs_child(p) && !p->read_job)
+			p->read_job = nss_pool_add(fam->pool, &p->db, s->ctx->root,
+						   store_trust(s->conf), NULL);
+	}
 }
 
 static void add_entry(struct trust_set *out, const struct nss_entry *e)
@@ -217,8 +267,14 @@ static int nss_read(struct store_inst *s, struct trust_set *out)
 			       p->db.dir, p->db.owner.name ? p->db.owner.name : "its owner");
 		return 0;
 	}
+	if (!p->family->reads_queued)
+		queue_reads(p->family);
 	struct nss_reply r;
-	int rc = nss_child_read(&r, &p->db, root, store_trust(s->conf));
+	if (!p->read_job)	/* read again after its first read */
+		p->read_job = nss_pool_add(p->family->pool, &p->db, root, store_trust(s->conf),
+					   NULL);
+	int rc = nss_job_wait(p->family->pool, p->read_job, &r);
+	p->read_job = NULL;
 	if (rc == 0 && r.error) {
 		err_set("%s", r.error);
 		rc = -1;
@@ -235,11 +291,21 @@ static int nss_read(struct store_inst *s, struct trust_set *out)
 	return rc;
 }
 
+static void nss_apply_begin(struct store_inst *s, struct plan_store *ps)
+{
+	struct nss_priv *p = s->priv;
+	if (!p->apply_job)
+		p->apply_job = nss_pool_add(p->family->pool, &p->db, s->ctx->root,
+					    store_trust(s->conf), ps);
+}
+
 static int nss_apply(struct store_inst *s, struct plan_store *ps)
 {
 	struct nss_priv *p = s->priv;
 	struct nss_reply r;
-	int rc = nss_child_apply(&r, &p->db, s->ctx->root, store_trust(s->conf), ps);
+	nss_apply_begin(s, ps);
+	int rc = nss_job_wait(p->family->pool, p->apply_job, &r);
+	p->apply_job = NULL;
 	const char *why = rc < 0 ? err_msg() : r.error;
 	for (size_t i = 0; i < ps->n; i++) {
 		const struct nss_step_result *res = &r.steps[i];
@@ -265,6 +331,7 @@ const struct store_ops store_nss = {
 	.validate = nss_validate,
 	.open = nss_open,
 	.read = nss_read,
+	.apply_begin = nss_apply_begin,
 	.apply = nss_apply,
 	.free = nss_free,
 };

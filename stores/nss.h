@@ -7,6 +7,8 @@
  *                   and the checks that refuse a database before anything runs
  *   nss_child.c     the NSS work itself, in one child process per database,
  *                   running as the database's owner
+ *   nss_job.c       starting those children, a few at a time, and collecting
+ *                   what they report
  *   nss_wire.c      the records the child sends back over its pipe
  *   nss_policy.c    Firefox's enterprise policy (Certificates.Install)
  *
@@ -110,12 +112,23 @@ int nss_wire_send_str(int fd, enum nss_rec type, const char *a, const char *b, c
 /* Parse what a child sent; -1 with err set on a malformed stream. */
 int nss_wire_parse(struct nss_reply *r, const struct buf *in);
 
-/* Run the child: read the database, or carry out ps's steps on it. Returns 0
- * when the child ran (r->error may still say the database failed), -1 with err
- * set when it could not be run or died. */
-int nss_child_read(struct nss_reply *r, const struct nss_db *db, const char *root,
-		   const char *trust);
-int nss_child_apply(struct nss_reply *r, const struct nss_db *db, const char *root,
-		    const char *trust, const struct plan_store *ps);
+/* The child's side: never returns. fd is its end of the pipe; ps NULL reads. */
+void nss_child_main(int fd, const struct nss_db *db, const char *root, const char *trust,
+		    const struct plan_store *ps) __attribute__((noreturn));
+
+/* Children run as jobs of a pool, a few at a time (one per processor): the
+ * databases of a store are read, and changed, in parallel. A job's pointers
+ * must stay valid until it has been waited for. */
+struct nss_pool;
+struct nss_job;
+struct nss_pool *nss_pool_new(void);
+/* Waits for every job still running (nothing is left half-done), then frees. */
+void nss_pool_free(struct nss_pool *p);
+struct nss_job *nss_pool_add(struct nss_pool *p, const struct nss_db *db, const char *root,
+			     const char *trust, const struct plan_store *ps);
+/* Run the pool until j is done and hand over its reply (j is then gone).
+ * Returns 0 when the child ran (r->error may still say the database failed),
+ * -1 with err set when it could not be run or died. */
+int nss_job_wait(struct nss_pool *p, struct nss_job *j, struct nss_reply *r);
 
 #endif

@@ -5,7 +5,8 @@
  * planted can turn a write of root's into a write somewhere else. It opens
  * exactly one database with libnss3, reads it or carries out the plan's steps
  * (re-checking each entry against what the planner saw), and reports back over
- * a pipe as it goes. The parent never loads NSS.
+ * a pipe as it goes (nss_wire.c). The parent never loads NSS; nss_job.c runs
+ * the children.
  */
 #include "reconcile/cert.h"
 #include "reconcile/plan.h"
@@ -29,7 +30,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #define REPLY_FD 3
@@ -527,12 +527,20 @@ static bool has_file(const char *dir, const char *name)
 	return ok;
 }
 
-static void child_main(const struct nss_db *db, const char *root, const char *trust,
-		       const struct plan_store *ps)
+void nss_child_main(int fd, const struct nss_db *db, const char *root, const char *trust,
+		    const struct plan_store *ps)
 {
 	char *dir = root_join(root, db->dir);
 	bool write = ps != NULL, create = false;
 	struct nssdb n = { 0 };
+	/* Nothing of the parent's stays open in the child but its end of the pipe. */
+	int nul = open("/dev/null", O_RDONLY);
+	if (nul >= 0 && nul != STDIN_FILENO)
+		dup2(nul, STDIN_FILENO);
+	if (fd != REPLY_FD && dup2(fd, REPLY_FD) < 0)
+		_exit(127);
+	close_range(REPLY_FD + 1, ~0U, 0);
+	signal(SIGPIPE, SIG_IGN);
 	if (drop_privileges(&db->owner, root) < 0)
 		goto out;
 	umask(077);
@@ -564,75 +572,4 @@ out:
 		NSS_Shutdown();
 	free(dir);
 	_exit(0);
-}
-
-static int run_child(struct nss_reply *r, const struct nss_db *db, const char *root,
-		     const char *trust, const struct plan_store *ps)
-{
-	int p[2];
-	if (pipe2(p, O_CLOEXEC) < 0) {
-		err_set_errno(errno, "cannot create a pipe for the NSS process");
-		return -1;
-	}
-	fflush(NULL);
-	pid_t pid = fork();
-	if (pid < 0) {
-		err_set_errno(errno, "cannot start the NSS process for %s", db->dir);
-		close(p[0]);
-		close(p[1]);
-		return -1;
-	}
-	if (pid == 0) {
-		/* Nothing of the parent's stays open in the child but the pipe. */
-		int nul = open("/dev/null", O_RDONLY);
-		if (nul >= 0 && nul != STDIN_FILENO)
-			dup2(nul, STDIN_FILENO);
-		if (dup2(p[1], REPLY_FD) < 0)
-			_exit(127);
-		close_range(REPLY_FD + 1, ~0U, 0);
-		signal(SIGPIPE, SIG_IGN);
-		child_main(db, root, trust, ps);
-	}
-	close(p[1]);
-	struct buf in = BUF_INIT;
-	char chunk[65536];
-	for (;;) {
-		ssize_t n = read(p[0], chunk, sizeof(chunk));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		buf_add(&in, chunk, (size_t)n);
-	}
-	close(p[0]);
-	int status = 0, rc = 0;
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (nss_wire_parse(r, &in) < 0) {
-		rc = -1;
-	} else if (WIFSIGNALED(status)) {
-		err_set("the NSS process for %s died (signal %d) before it finished; run trustplan "
-			"to see what is left to do", db->dir, WTERMSIG(status));
-		rc = -1;
-	} else if (!r->complete && !r->error) {
-		err_set("the NSS process for %s ended early (exit %d) without a word", db->dir,
-			WEXITSTATUS(status));
-		rc = -1;
-	}
-	buf_dispose(&in);
-	return rc;
-}
-
-int nss_child_read(struct nss_reply *r, const struct nss_db *db, const char *root,
-		   const char *trust)
-{
-	nss_reply_init(r, 0);
-	return run_child(r, db, root, trust, NULL);
-}
-
-int nss_child_apply(struct nss_reply *r, const struct nss_db *db, const char *root,
-		    const char *trust, const struct plan_store *ps)
-{
-	nss_reply_init(r, ps->n);
-	return run_child(r, db, root, trust, ps);
 }

@@ -65,6 +65,10 @@ struct store_ops {
 	int (*open)(const struct conf_store *cs, const struct run_ctx *ctx,
 		    struct store_inst ***out, size_t *nout);
 	int (*read)(struct store_inst *s, struct trust_set *out);
+	/* Optional: told every instance's steps before the first apply, so that a
+	 * backend can work on many instances at once (the nss store runs a child
+	 * per database, in parallel). apply is still called for each, in order. */
+	void (*apply_begin)(struct store_inst *s, struct plan_store *ps);
 	/* Carry out ps->steps; set each step's result; return -1 if any failed. */
 	int (*apply)(struct store_inst *s, struct plan_store *ps);
 	void (*free)(struct store_inst *s);
