@@ -160,9 +160,11 @@ int nss_job_wait(struct nss_pool *p, struct nss_job *j, struct nss_reply *r)
 		err_set("the NSS process for %s died (signal %d) before it finished; run trustplan "
 			"to see what is left to do", j->db->dir, WTERMSIG(j->status));
 		rc = -1;
-	} else if (!r->complete && !r->error) {
-		err_set("the NSS process for %s ended early (exit %d) without saying why",
-			j->db->dir, WEXITSTATUS(j->status));
+	} else if (WEXITSTATUS(j->status) != 0 || (!r->complete && !r->error)) {
+		/* it always exits 0 once it has said its piece: anything else (a
+		 * checker's exit code, say) means it did not finish as it should */
+		err_set("the NSS process for %s ended with exit status %d%s", j->db->dir,
+			WEXITSTATUS(j->status), r->complete ? "" : " before it finished");
 		rc = -1;
 	}
 	for (size_t i = 0; i < p->n; i++) {
