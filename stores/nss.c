@@ -27,6 +27,9 @@ static const struct store_key nss_keys[] = {
 	  "NSS trust flags of a present CA, as certutil -t takes them (default C,,)" },
 	{ "create", SKEY_BOOL, false, NULL,
 	  "create a database that does not exist yet, as its owner (default false)" },
+	{ "firefox_policy", SKEY_BOOL, false, NULL,
+	  "also list the CAs in Firefox's enterprise policy, /etc/firefox/policies/policies.json "
+	  "(Certificates.Install)" },
 	{ NULL, 0, false, NULL, NULL },
 };
 
@@ -129,9 +132,9 @@ static void nss_validate(const struct conf_store *cs, struct diag *d)
 	const struct ynode *trust = conf_store_node(cs, "trust");
 	if (path && disc)
 		errat(d, cs, disc, "give either path: (one database) or discover:, not both");
-	else if (!path && !disc)
+	else if (!path && !disc && !conf_store_bool(cs, "firefox_policy", false))
 		errat(d, cs, cs->node, "give path: (one database, e.g. /home/ci/.pki/nssdb) or "
-		      "discover: [chrome, firefox] with users:");
+		      "discover: [chrome, firefox] with users: (or only firefox_policy: true)");
 	if (disc && disc->kind == YNODE_SEQ && !disc->n)
 		errat(d, cs, disc, "discover: is empty; list chrome, firefox or system");
 	bool per_user = list_has(disc, "chrome") || list_has(disc, "firefox");
@@ -159,7 +162,9 @@ static int nss_open(const struct conf_store *cs, const struct run_ctx *ctx,
 		    struct store_inst ***out, size_t *nout)
 {
 	struct nss_found f;
-	if (nss_discover(&f, cs, ctx) < 0) {
+	if (!conf_store_str(cs, "path") && !conf_store_node(cs, "discover")) {
+		memset(&f, 0, sizeof(f));	/* the policy only */
+	} else if (nss_discover(&f, cs, ctx) < 0) {
 		nss_found_dispose(&f);
 		return -1;
 	}
@@ -191,6 +196,8 @@ static int nss_open(const struct conf_store *cs, const struct run_ctx *ctx,
 		free(fam->insts);
 		free(fam);
 	}
+	if (conf_store_bool(cs, "firefox_policy", false))
+		(*out)[(*nout)++] = nss_policy_open(cs, ctx);
 	nss_found_dispose(&f);
 	return 0;
 }

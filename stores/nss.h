@@ -131,4 +131,8 @@ struct nss_job *nss_pool_add(struct nss_pool *p, const struct nss_db *db, const 
  * -1 with err set when it could not be run or died. */
 int nss_job_wait(struct nss_pool *p, struct nss_job *j, struct nss_reply *r);
 
+/* Firefox's enterprise policy, an instance of its own (nss_policy.c). */
+extern const struct store_ops store_nss_policy;
+struct store_inst *nss_policy_open(const struct conf_store *cs, const struct run_ctx *ctx);
+
 #endif

@@ -230,6 +230,10 @@ static struct nss_db *add_db(struct disc *d, const char *address, const char *le
 				db.problem = problemf("there is no NSS database in %s; set `create: "
 						      "true` on the store to create one", host);
 			} else {
+				if (db.state == NSS_DB_EMPTY && may_create)
+					note(d->out, "%s: %s has no NSS database yet (the browser "
+					     "makes one when it first starts); set `create: true` to "
+					     "make it now", address, host);
 				free(host);
 				nss_db_dispose(&db);
 				return NULL;
