@@ -465,6 +465,16 @@ static int path_db(struct disc *d, const char *address, const char *path, bool r
 	if (rc < 0)
 		goto out;
 	if (rc == 0) {
+		/* a home counts only if it is its user's: /dev is the "home" of sys */
+		struct stat hs;
+		char *h = root_resolve_host(d->root, u.home);
+		if (!h || stat(h, &hs) < 0 || hs.st_uid != u.uid) {
+			user_info_dispose(&u);
+			rc = 1;
+		}
+		free(h);
+	}
+	if (rc == 0) {
 		anchor = xstrdup(u.home);
 	} else {
 		char *slash = strrchr(norm, '/');
