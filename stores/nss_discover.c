@@ -116,18 +116,6 @@ static char *owner_name(const char *root, uid_t uid)
 	return s;
 }
 
-static char *problemf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static char *problemf(const char *fmt, ...)
-{
-	struct buf b = BUF_INIT;
-	va_list ap;
-	va_start(ap, fmt);
-	buf_vprintf(&b, fmt, ap);
-	va_end(ap);
-	return buf_detach(&b);
-}
-
 /* The database directory and NSS's files in it must be the owner's, as plain
  * files: the child runs as the owner and could not write anything else, and a
  * file someone else owns there means someone else has been writing. */
@@ -145,11 +133,11 @@ static char *check_owner(const char *root, const struct nss_db *db)
 			continue;
 		}
 		if (i > 0 && !S_ISREG(st.st_mode)) {
-			why = problemf("%s is not a regular file (a link?); trustform does not "
+			why = xasprintf("%s is not a regular file (a link?); trustform does not "
 				       "follow links inside a database: replace it by the file", host);
 		} else if (st.st_uid != db->owner.uid) {
 			char *has = owner_name(root, st.st_uid);
-			why = problemf("%s is owned by %s, not by %s (uid %u), whose database it is; "
+			why = xasprintf("%s is owned by %s, not by %s (uid %u), whose database it is; "
 				       "trustform writes a database only as its owner: `chown -R %u:%u "
 				       "%s%s`", host, has,
 				       db->owner.name ? db->owner.name : "its owner",
@@ -179,7 +167,7 @@ static int settle(struct nss_db *db, const char *root, const char *lexdir, const
 	db->anchor = xstrdup(ra.ptr);
 	if (!path_is_under(rd.ptr, ra.ptr)) {
 		char *host = root_join(root, lexdir);
-		db->problem = problemf("%s leads to %s%s (through a symbolic link), outside %s%s; "
+		db->problem = xasprintf("%s leads to %s%s (through a symbolic link), outside %s%s; "
 				       "trustform does not follow links out of the directory a "
 				       "database belongs in: replace the link by the directory",
 				       host, root, rd.ptr, root, ra.ptr);
@@ -215,7 +203,7 @@ static struct nss_db *add_db(struct disc *d, const char *address, const char *le
 			db.problem = check_owner(d->root, &db);
 			break;
 		case NSS_DB_LEGACY:
-			db.problem = problemf("%s holds a database in the legacy format (cert8.db, "
+			db.problem = xasprintf("%s holds a database in the legacy format (cert8.db, "
 					      "Berkeley DB), which NSS no longer writes; start the "
 					      "browser once to upgrade it to cert9.db, or remove the "
 					      "old profile", host);
@@ -227,7 +215,7 @@ static struct nss_db *add_db(struct disc *d, const char *address, const char *le
 				db.problem = db.state == NSS_DB_EMPTY ? check_owner(d->root, &db)
 								       : NULL;
 			} else if (required) {
-				db.problem = problemf("there is no NSS database in %s; set `create: "
+				db.problem = xasprintf("there is no NSS database in %s; set `create: "
 						      "true` on the store to create one", host);
 			} else {
 				if (db.state == NSS_DB_EMPTY && may_create)

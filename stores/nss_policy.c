@@ -18,7 +18,6 @@
 #include "util/rootfs.h"
 #include "util/xalloc.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <jansson.h>
 #include <stdlib.h>
@@ -108,27 +107,6 @@ out:
 	return root;
 }
 
-/* "<CERT_DIR>/<name>-<12 hex>.pem" → name; NULL for anything else. */
-static char *managed_label(const char *path)
-{
-	size_t dl = strlen(CERT_DIR), n = strlen(path);
-	if (strncmp(path, CERT_DIR "/", dl + 1) != 0 || n < dl + 1 + 1 + 13 + 4 ||
-	    strcmp(path + n - 4, ".pem") != 0)
-		return NULL;
-	const char *base = path + dl + 1, *dash = path + n - 4 - 13;
-	if (*dash != '-' || strchr(base, '/'))
-		return NULL;
-	for (int i = 1; i <= 12; i++)
-		if (!isxdigit((unsigned char)dash[i]) || isupper((unsigned char)dash[i]))
-			return NULL;
-	char *label = xstrndup(base, (size_t)(dash - base));
-	if (!config_name_ok(label)) {
-		free(label);
-		return NULL;
-	}
-	return label;
-}
-
 static char *managed_path(const struct conf_ca *ca)
 {
 	return xasprintf(CERT_DIR "/%s-%.12s.pem", ca->name, ca->cert->fphex);
@@ -156,7 +134,7 @@ static char *install_file(const char *root, const char *item)
 static void add_item(const struct store_inst *s, struct trust_set *out, const char *item)
 {
 	static const unsigned char zero[FP_LEN];
-	char *label = managed_label(item);
+	char *label = store_managed_label(item, CERT_DIR, ".pem");
 	char *file = install_file(s->ctx->root, item);
 	char *host = file ? root_resolve_host(s->ctx->root, file) : NULL;
 	struct buf b = BUF_INIT;

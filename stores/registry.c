@@ -4,6 +4,7 @@
 #include "util/rootfs.h"
 #include "util/xalloc.h"
 
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,4 +75,27 @@ size_t store_notes_take(char ***out)
 	notes = NULL;
 	nnotes = notes_alloc = 0;
 	return n;
+}
+
+char *store_managed_label(const char *path, const char *dir, const char *suffix)
+{
+	size_t dl = strlen(dir), sl = strlen(suffix);
+	if (strncmp(path, dir, dl) != 0 || path[dl] != '/')
+		return NULL;
+	const char *base = path + dl + 1;
+	size_t n = strlen(base);
+	if (strchr(base, '/') || n < 1 + 13 + sl || strcmp(base + n - sl, suffix) != 0)
+		return NULL;
+	const char *dash = base + n - sl - 13;
+	if (*dash != '-')
+		return NULL;
+	for (int i = 1; i <= 12; i++)
+		if (!isxdigit((unsigned char)dash[i]) || isupper((unsigned char)dash[i]))
+			return NULL;
+	char *label = xstrndup(base, (size_t)(dash - base));
+	if (!config_name_ok(label)) {
+		free(label);
+		return NULL;
+	}
+	return label;
 }

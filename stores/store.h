@@ -100,6 +100,11 @@ const struct store_ops *store_type_find(const char *name);
 void store_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 size_t store_notes_take(char ***out);
 
+/* trustform's file names carry the CA's name and the first 12 hex digits of
+ * its fingerprint: "<dir>/<name>-<sha256[:12]><suffix>". The name of such a
+ * path (a valid config name), or NULL for any other path. */
+char *store_managed_label(const char *path, const char *dir, const char *suffix);
+
 /* Options of a store, with its root applied. */
 char *store_path_opt(const struct store_inst *s, const char *key);
 

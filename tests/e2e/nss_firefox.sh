@@ -20,11 +20,7 @@ C=$T/cfg; mkdir -p "$C/cas"
 mk_ca "$C/cas/corp" "/CN=Corp Root"
 mk_leaf "$T/leaf" "$C/cas/corp"
 mkdir -p "$T/www"; echo '<html><body>hello</body></html>' >"$T/www/index.html"
-port=$(free_port)
-(cd "$T/www" && exec timeout 300 openssl s_server -accept "127.0.0.1:$port" -cert "$T/leaf.pem" \
-  -key "$T/leaf.key" -WWW >"$T/server.log" 2>&1) &
-_bg_pids+=($!)
-for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.05; done
+port=$(free_port); start_www_server "$T/leaf" "$port" "$T/www" "$T/server.log"
 url=https://127.0.0.1:$port/index.html
 
 as_alice() { setpriv --reuid=4242 --regid=4242 --clear-groups env HOME="$A" "$@"; }

@@ -239,16 +239,25 @@ mk_firefox_profile() {
   [ -z "$uid" ] || chown -R "$uid:$uid" "$home/.mozilla"
 }
 
-# start_www_server CERT_BASE PORT DIR: openssl s_server on 127.0.0.1 serving the
-# files of DIR (-WWW, e.g. https://127.0.0.1:PORT/index.html); stops by itself
-start_www_server() {
-  local base=$1 port=$2 dir=$3 i
-  (cd "$dir" && exec timeout 300 openssl s_server -accept "127.0.0.1:$port" -cert "$base.pem" \
-    -key "$base.key" -WWW -quiet >/dev/null 2>&1) &
-  _bg_pids+=($!)
+# wait_port PORT: until something listens on 127.0.0.1:PORT
+wait_port() {
+  local i
   for i in $(seq 1 100); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
     sleep 0.05
   done
-  echo "s_server did not start on $port" >&2; return 1
+  echo "nothing listens on $1" >&2; return 1
+}
+
+# start_www_server CERT_BASE PORT DIR [LOG]: openssl s_server on 127.0.0.1 serving
+# the files of DIR (-WWW, e.g. https://127.0.0.1:PORT/index.html); stops by itself.
+# With LOG, it logs there: "FILE:index.html" for each page served, the alert a
+# client sent for a certificate it refused.
+start_www_server() {
+  local base=$1 port=$2 dir=$3 log=${4:-} quiet=-quiet
+  [ -z "$log" ] || quiet=
+  (cd "$dir" && exec timeout 300 openssl s_server -accept "127.0.0.1:$port" -cert "$base.pem" \
+    -key "$base.key" -WWW $quiet >"${log:-/dev/null}" 2>&1) &
+  _bg_pids+=($!)
+  wait_port "$port"
 }
