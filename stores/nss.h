@@ -61,6 +61,13 @@ int nss_discover(struct nss_found *out, const struct conf_store *cs, const struc
 void nss_found_dispose(struct nss_found *f);
 void nss_db_dispose(struct nss_db *db);
 
+/* Firefox's profiles.ini: its [Profile…] sections, in order (caller frees). */
+struct ff_profile {
+	char *name, *path;
+	bool relative;
+};
+void nss_profiles_parse(const char *text, struct ff_profile **out, size_t *n);
+
 /* Checks a trust string of the config ("C,,", "CT,C,C"): NULL if fine, else why. */
 const char *nss_trust_syntax(const char *s);
 /* Trust state of canonical flags: trusted as a CA for TLS, distrusted, or neither. */

@@ -237,11 +237,6 @@ static struct nss_db *add_db(struct disc *d, const char *address, const char *le
 
 /* --- Firefox's profiles.ini ---------------------------------------------------- */
 
-struct ff_profile {
-	char *name, *path;
-	bool relative;
-};
-
 static void ff_add(struct ff_profile **v, size_t *n, const struct ff_profile *p)
 {
 	if (!p->path)
@@ -253,7 +248,7 @@ static void ff_add(struct ff_profile **v, size_t *n, const struct ff_profile *p)
 /* [ProfileN] sections: Name, IsRelative, Path. Other sections (General,
  * Install…) say which profile is the default, which does not matter here:
  * every profile gets the CAs. */
-static void ff_parse(const char *text, struct ff_profile **out, size_t *n)
+void nss_profiles_parse(const char *text, struct ff_profile **out, size_t *n)
 {
 	struct ff_profile cur = { 0 };
 	bool in_profile = false;
@@ -317,7 +312,7 @@ static size_t firefox_dbs(struct disc *d, const struct user_info *u, const char 
 		    buf_read_file(&b, host) == 0) {
 			struct ff_profile *pr;
 			size_t n;
-			ff_parse(b.ptr, &pr, &n);
+			nss_profiles_parse(b.ptr, &pr, &n);
 			for (size_t j = 0; j < n; j++) {
 				char *pdir = pr[j].relative ? xasprintf("%s/%s", dir, pr[j].path)
 							    : xstrdup(pr[j].path);
