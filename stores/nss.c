@@ -153,7 +153,8 @@ static void nss_validate(const struct conf_store *cs, struct diag *d)
 	const char *why = trust && trust->kind == YNODE_SCALAR ? nss_trust_syntax(trust->text)
 							       : NULL;
 	if (why)
-		errat(d, cs, trust, "trust \"%s\" is not an NSS trust string: %s", trust->text, why);
+		errat(d, cs, trust, "trust \"%s\" is not an NSS trust string: %s", trust->text,
+		      why);
 }
 
 /* --- instances ------------------------------------------------------------------- */
@@ -293,6 +294,8 @@ static int nss_read(struct store_inst *s, struct trust_set *out)
 		}
 		for (size_t i = 0; i < r.n; i++)
 			add_entry(out, &r.items[i]);
+		for (size_t i = 0; i < r.nnotes; i++)
+			trust_set_note(out, "%s", r.notes[i]);
 	}
 	nss_reply_dispose(&r);
 	return rc;

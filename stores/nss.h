@@ -95,6 +95,8 @@ struct nss_reply {
 	size_t n, alloc;
 	char *want;		/* the configured trust, canonical */
 	char *error;		/* the database could not be opened or changed */
+	char **notes;		/* for the plan */
+	size_t nnotes;
 	struct nss_step_result *steps;
 	size_t nsteps;
 	bool complete;		/* the child reached its end */
@@ -110,6 +112,7 @@ enum nss_rec {
 	REC_ENTRY = 'E',	/* nickname, DER, flags */
 	REC_STEP = 'S',		/* step index, "ok" or "fail", message */
 	REC_ERROR = 'F',	/* message */
+	REC_NOTE = 'N',		/* message for the plan */
 	REC_END = 'Z',
 };
 

@@ -270,14 +270,29 @@ static struct held *holdings_find(struct holdings *h, const char *fphex)
 	return i == STRMAP_NONE ? NULL : &h->items[i];
 }
 
+/* A primary password guards writes, and trustform has none: say so before
+ * anything is changed rather than leave a certificate without its trust. */
+static bool locked(struct nssdb *db)
+{
+	return PK11_NeedLogin(db->slot) && !PK11_IsLoggedIn(db->slot, NULL);
+}
+
+#define LOCKED_MSG "the database is protected by a primary password, which trustform " \
+		   "does not have, so it cannot change it; remove the password (Firefox: " \
+		   "Settings, Privacy & Security, Use a primary password) or manage this " \
+		   "database by hand"
+
 static void do_read(struct nssdb *db)
 {
 	struct holdings h;
+	if (locked(db))
+		nss_wire_send_str(REPLY_FD, REC_NOTE, LOCKED_MSG, NULL, NULL);
 	if (holdings_load(&h, db) == 0) {
 		for (size_t i = 0; i < h.n; i++) {
 			const struct held *it = &h.items[i];
 			const void *f[3] = { it->nick, it->cert->derCert.data, it->flags };
-			size_t len[3] = { strlen(it->nick), it->cert->derCert.len, strlen(it->flags) };
+			size_t len[3] = { strlen(it->nick), it->cert->derCert.len,
+					  strlen(it->flags) };
 			nss_wire_send(REPLY_FD, REC_ENTRY, 3, f, len);
 		}
 	}
@@ -376,9 +391,9 @@ static int add_ca(struct nssdb *db, struct holdings *h, const struct conf_ca *ca
 	if (it && !strcmp(it->nick, nick) && !strcmp(it->flags, flags))
 		rc = 0;
 	else if (it)
-		*why = xasprintf("the database now holds this certificate as \"%s\" %s; it changed "
-				 "since the plan was made: run trustplan again", nss_where(it->nick),
-				 it->flags), rc = -1;
+		*why = xasprintf("the database now holds this certificate as \"%s\" %s; it "
+				 "changed since the plan was made: run trustplan again",
+				 nss_where(it->nick), it->flags), rc = -1;
 	else
 		rc = import(db, ca->cert->der, ca->cert->der_len, nick, flags, why);
 	free(nick);
@@ -489,6 +504,11 @@ static void do_apply(struct nssdb *db, const struct plan_store *ps)
 	struct holdings h;
 	struct rename *ren = xcalloc(ps->n ? ps->n : 1, sizeof(*ren));
 	size_t nren = 0;
+	if (locked(db)) {
+		send_error("%s; nothing was changed", LOCKED_MSG);
+		free(ren);
+		return;
+	}
 	if (holdings_load(&h, db) < 0)
 		goto out;
 	for (size_t i = 0; i < ps->n; i++) {

@@ -134,15 +134,16 @@ static char *check_owner(const char *root, const struct nss_db *db)
 		}
 		if (i > 0 && !S_ISREG(st.st_mode)) {
 			why = xasprintf("%s is not a regular file (a link?); trustform does not "
-				       "follow links inside a database: replace it by the file", host);
+					"follow links inside a database: replace it by the file",
+					host);
 		} else if (st.st_uid != db->owner.uid) {
 			char *has = owner_name(root, st.st_uid);
-			why = xasprintf("%s is owned by %s, not by %s (uid %u), whose database it is; "
-				       "trustform writes a database only as its owner: `chown -R %u:%u "
-				       "%s%s`", host, has,
-				       db->owner.name ? db->owner.name : "its owner",
-				       (unsigned)db->owner.uid, (unsigned)db->owner.uid,
-				       (unsigned)db->owner.gid, root, db->dir);
+			why = xasprintf("%s is owned by %s, not by %s (uid %u), whose database it "
+					"is; trustform writes a database only as its owner: "
+					"`chown -R %u:%u %s%s`", host, has,
+					db->owner.name ? db->owner.name : "its owner",
+					(unsigned)db->owner.uid, (unsigned)db->owner.uid,
+					(unsigned)db->owner.gid, root, db->dir);
 			free(has);
 		}
 		free(p);
@@ -203,10 +204,10 @@ static struct nss_db *add_db(struct disc *d, const char *address, const char *le
 			db.problem = check_owner(d->root, &db);
 			break;
 		case NSS_DB_LEGACY:
-			db.problem = xasprintf("%s holds a database in the legacy format (cert8.db, "
-					      "Berkeley DB), which NSS no longer writes; start the "
-					      "browser once to upgrade it to cert9.db, or remove the "
-					      "old profile", host);
+			db.problem = xasprintf("%s holds a database in the legacy format "
+					       "(cert8.db, Berkeley DB), which NSS no longer "
+					       "writes; start the browser once to upgrade it to "
+					       "cert9.db, or remove the old profile", host);
 			break;
 		case NSS_DB_EMPTY:
 		case NSS_DB_NONE:
@@ -215,13 +216,14 @@ static struct nss_db *add_db(struct disc *d, const char *address, const char *le
 				db.problem = db.state == NSS_DB_EMPTY ? check_owner(d->root, &db)
 								       : NULL;
 			} else if (required) {
-				db.problem = xasprintf("there is no NSS database in %s; set `create: "
-						      "true` on the store to create one", host);
+				db.problem = xasprintf("there is no NSS database in %s; set "
+						       "`create: true` on the store to create one",
+						       host);
 			} else {
 				if (db.state == NSS_DB_EMPTY && may_create)
-					note(d->out, "%s: %s has no NSS database yet (the browser "
-					     "makes one when it first starts); set `create: true` to "
-					     "make it now", address, host);
+					note(d->out, "%s: %s has no NSS database yet (the "
+					     "browser makes one when it first starts); set "
+					     "`create: true` to make it now", address, host);
 				free(host);
 				nss_db_dispose(&db);
 				return NULL;
@@ -318,8 +320,8 @@ static size_t firefox_dbs(struct disc *d, const struct user_info *u, const char 
 							    : xstrdup(pr[j].path);
 				char *norm = path_normalize(pdir);
 				char *name = shown_name(pr[j].name);
-				char *addr = xasprintf("%s[%s %s %s]", d->cs->name, u->name, loc->kind,
-						       name);
+				char *addr = xasprintf("%s[%s %s %s]", d->cs->name, u->name,
+						       loc->kind, name);
 				bool inside = pdir[0] == '/' && path_is_under(norm, home);
 				char *parent = xstrndup(norm, (size_t)(strrchr(norm, '/') - norm));
 				if (pdir[0] != '/') {

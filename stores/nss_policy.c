@@ -177,8 +177,8 @@ static int policy_read(struct store_inst *s, struct trust_set *out)
 		if (json_is_string(v))
 			add_item(s, out, json_string_value(v));
 		else
-			trust_set_note(out, "%s: item %zu of Certificates.Install is not a file name; "
-				       "left as it is", POLICY_FILE, i + 1);
+			trust_set_note(out, "%s: item %zu of Certificates.Install is not a "
+				       "file name; left as it is", POLICY_FILE, i + 1);
 	}
 	json_decref(root);
 	bool firefox = false;

@@ -33,6 +33,9 @@ void nss_reply_dispose(struct nss_reply *r)
 	for (size_t i = 0; i < r->nsteps; i++)
 		free(r->steps[i].msg);
 	free(r->steps);
+	for (size_t i = 0; i < r->nnotes; i++)
+		free(r->notes[i]);
+	free(r->notes);
 	free(r->want);
 	free(r->error);
 	memset(r, 0, sizeof(*r));
@@ -157,6 +160,12 @@ int nss_wire_parse(struct nss_reply *r, const struct buf *in)
 			s->msg = field_str(f[2], flen[2]);
 			break;
 		}
+		case REC_NOTE:
+			if (nf != 1)
+				goto bad;
+			r->notes = xrealloc(r->notes, (r->nnotes + 1) * sizeof(*r->notes));
+			r->notes[r->nnotes++] = field_str(f[0], flen[0]);
+			break;
 		case REC_ERROR:
 			if (nf != 1)
 				goto bad;

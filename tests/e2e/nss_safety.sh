@@ -17,7 +17,8 @@ C=$T/cfg; mkdir -p "$C/cas"
 mk_ca "$C/cas/corp" "/CN=Corp Root"
 mk_leaf "$T/leaf" "$C/cas/corp"
 
-# alice: a healthy Chrome database, and a legacy Firefox profile
+# alice: a healthy Chrome database, a legacy Firefox profile (and later, one
+# with a primary password)
 mk_nssdb "$R/home/alice/.pki/nssdb"
 mkdir -p "$R/home/alice/.mozilla/firefox/old.default"
 printf '[Profile0]\nName=default\nIsRelative=1\nPath=old.default\n' \
@@ -88,6 +89,19 @@ check "nothing else left" out_has "No changes in the stores that could be read; 
 sed -i 's/users: \[alice, mallory, carol, dave\]/users: [alice]/' "$cfg"
 rm -rf "$R/home/alice/.mozilla"
 expect_rc 0 "without the broken ones: clean" tf plan "${args[@]}" --detailed-exitcode
+
+# A database with a primary password: the plan says apply cannot change it,
+# and apply changes nothing (no certificate left without its trust).
+mkdir -p "$R/home/alice/.pki/locked"; echo "s3cret-pw" >"$T/pw"
+nss_certutil -N -d "sql:$R/home/alice/.pki/locked" -f "$T/pw"
+chown -R 4242:4242 "$R/home/alice/.pki/locked"
+sed -i 's|  browsers: |  locked: { type: nss, path: /home/alice/.pki/locked }\n  browsers: |; s/stores: \[system, browsers\]/stores: [system, browsers, locked]/' "$cfg"
+sum_locked=$(tree_sum "$R/home/alice/.pki/locked")
+expect_rc 1 "a database with a primary password" tf apply "${args[@]}" --auto-approve
+check "the plan says why" out_has "locked (nss): the database is protected by a primary password"
+check "apply fails for it" out_has 'locked (nss): ca "corp": failed: not done: the database is protected'
+check "and changed nothing in it" test "$sum_locked" = "$(tree_sum "$R/home/alice/.pki/locked")"
+sed -i '/^  locked: /d; s/stores: \[system, browsers, locked\]/stores: [system, browsers]/' "$cfg"
 
 # A link inside the home is fine: it stays the user's.
 mkdir -p "$R/home/alice/profiles"
