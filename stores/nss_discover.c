@@ -241,8 +241,10 @@ static struct nss_db *add_db(struct disc *d, const char *address, const char *le
 
 static void ff_add(struct ff_profile **v, size_t *n, const struct ff_profile *p)
 {
-	if (!p->path)
+	if (!p->path) {
+		free(p->name);	/* a section without a profile */
 		return;
+	}
 	*v = xrealloc(*v, (*n + 1) * sizeof(**v));
 	(*v)[(*n)++] = *p;
 }
