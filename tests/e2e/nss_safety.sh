@@ -2,7 +2,8 @@
 # The nss store refuses what it must not touch, and one refused or broken
 # database never stops the others: a user's nssdb that is a symlink out of the
 # home (to root's /etc/pki/nssdb), a database in a home owned by someone else,
-# a legacy cert8.db profile, a truncated and a garbage cert9.db. Each gets a
+# a legacy cert8.db profile, a truncated and a garbage cert9.db, one with a
+# primary password. Each gets a
 # clear error naming the database and what to do, the exit code is 1, the
 # refused databases are byte for byte unchanged, and the system store and the
 # healthy databases of the same run converge.
@@ -13,6 +14,7 @@ mk_user "$R" alice 4242
 mk_user "$R" mallory 4250
 mk_user "$R" carol 4251
 mk_user "$R" dave 4252
+mk_user "$R" erin 4253
 C=$T/cfg; mkdir -p "$C/cas"
 mk_ca "$C/cas/corp" "/CN=Corp Root"
 mk_leaf "$T/leaf" "$C/cas/corp"
@@ -36,6 +38,10 @@ mk_nssdb "$R/home/carol/.pki/nssdb"
 mk_nssdb "$R/home/dave/.pki/nssdb" 4252
 chown -R 4252:4252 "$R/home/dave"
 truncate -s 3000 "$R/home/dave/.pki/nssdb/cert9.db"
+# erin: a cert9.db of the right size full of garbage
+mk_nssdb "$R/home/erin/.pki/nssdb"
+head -c "$(stat -c %s "$R/home/erin/.pki/nssdb/cert9.db")" /dev/urandom >"$R/home/erin/.pki/nssdb/cert9.db"
+chown -R 4253:4253 "$R/home/erin"
 
 cfg=$C/trust.yaml
 cat >"$cfg" <<'YAML'
@@ -44,7 +50,7 @@ cas:
   corp: { file: cas/corp.pem }
 stores:
   system: { type: system }
-  browsers: { type: nss, discover: [chrome, firefox], users: [alice, mallory, carol, dave] }
+  browsers: { type: nss, discover: [chrome, firefox], users: [alice, mallory, carol, dave, erin] }
 roles:
   desk: { cas: [corp], stores: [system, browsers] }
 hosts:
@@ -54,6 +60,7 @@ args=(-c "$cfg" --root "$R" --host h)
 sum_etc_pki=$(tree_sum "$R/etc/pki")
 sum_carol=$(tree_sum "$R/home/carol")
 sum_dave=$(tree_sum "$R/home/dave")
+sum_erin=$(tree_sum "$R/home/erin")
 sum_legacy=$(tree_sum "$R/home/alice/.mozilla")
 
 expect_rc 1 "plan fails for the refused databases" tf plan "${args[@]}"
@@ -68,25 +75,28 @@ check "legacy format named" \
 check "truncated database: clear error" \
   err_has "browsers[dave chrome]: $R/home/dave/.pki/nssdb: NSS cannot open the database (SEC_ERROR_BAD_DATABASE"
 check "says what to do about a damaged one" err_has "move the directory away"
+check "garbage database: clear error" \
+  err_has "browsers[erin chrome]: $R/home/erin/.pki/nssdb: NSS cannot open the database (SEC_ERROR_BAD_DATABASE"
 check "healthy database still planned" out_has "# browsers[alice chrome]: corp will be added"
 check "system store still planned" out_has "# system (debian): corp will be added"
 
 expect_rc 1 "apply: exit 1" tf apply "${args[@]}" --auto-approve
-check "summary names what failed" out_has "Apply failed in 4 store(s)"
+check "summary names what failed" out_has "Apply failed in 5 store(s)"
 check "system store converged" openssl verify -CApath "$R/etc/ssl/certs" "$T/leaf.pem"
 check "alice's chrome database converged" \
   test "$(nss_trust "$R/home/alice/.pki/nssdb" trustform-corp)" = "C,,"
 check "root's database not written through mallory's link" test "$sum_etc_pki" = "$(tree_sum "$R/etc/pki")"
 check "carol's database unchanged" test "$sum_carol" = "$(tree_sum "$R/home/carol")"
 check "dave's truncated database unchanged" test "$sum_dave" = "$(tree_sum "$R/home/dave")"
+check "erin's garbage database unchanged" test "$sum_erin" = "$(tree_sum "$R/home/erin")"
 check "legacy profile unchanged" test "$sum_legacy" = "$(tree_sum "$R/home/alice/.mozilla")"
 
 # Only the broken ones are left: the next plan shows nothing else to do.
 expect_rc 1 "still failing for the refused ones" tf plan "${args[@]}" --detailed-exitcode
-check "nothing else left" out_has "No changes in the stores that could be read; 4 store(s) failed"
+check "nothing else left" out_has "No changes in the stores that could be read; 5 store(s) failed"
 
 # --target the healthy stores: a clean run.
-sed -i 's/users: \[alice, mallory, carol, dave\]/users: [alice]/' "$cfg"
+sed -i 's/users: \[alice, mallory, carol, dave, erin\]/users: [alice]/' "$cfg"
 rm -rf "$R/home/alice/.mozilla"
 expect_rc 0 "without the broken ones: clean" tf plan "${args[@]}" --detailed-exitcode
 
