@@ -1,6 +1,7 @@
 /* The applier; see apply.h. */
 #include "reconcile/apply.h"
 #include "util/err.h"
+#include "util/progress.h"
 #include "util/xalloc.h"
 
 #include <string.h>
@@ -48,6 +49,15 @@ void apply_plan(struct plan *p, FILE *out, const struct render_opts *o,
 		struct apply_result *res)
 {
 	memset(res, 0, sizeof(*res));
+	size_t todo = 0, done = 0;
+	for (size_t i = 0; i < p->n; i++) {
+		struct plan_store *ps = &p->stores[i];
+		if (ps->error || !ps->n)
+			continue;
+		todo++;
+		if (ps->inst->ops->apply_begin)
+			ps->inst->ops->apply_begin(ps->inst, ps);
+	}
 	for (size_t i = 0; i < p->n; i++) {
 		struct plan_store *ps = &p->stores[i];
 		if (ps->error) {
@@ -57,7 +67,10 @@ void apply_plan(struct plan *p, FILE *out, const struct render_opts *o,
 		if (!ps->n)
 			continue;
 		err_clear();
+		if (todo > 1)
+			progress_show("applying", ps->address, ++done, todo);
 		int rc = ps->inst->ops->apply(ps->inst, ps);
+		progress_done();
 		bool step_failed = false;
 		for (size_t j = 0; j < ps->n; j++) {
 			struct plan_step *st = &ps->steps[j];

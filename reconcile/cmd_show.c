@@ -40,8 +40,10 @@ static void show_text(const struct run *r)
 			printf("  error: %s\n", ps->error);
 			continue;
 		}
-		show_entries(ps, true);
-		show_entries(ps, false);
+		if (ps->inst) {	/* else only notes of a store that expanded to nothing */
+			show_entries(ps, true);
+			show_entries(ps, false);
+		}
 		if (ps->actual.stale)
 			printf("  out of date: %s\n", ps->actual.stale);
 		for (size_t j = 0; j < ps->actual.nnotes; j++)

@@ -127,6 +127,30 @@ static bool flags_ok(const struct plan_store *ps, const struct trust_entry *e)
 	return e->flags && strcmp(e->flags, want) == 0;
 }
 
+/* Trust flags are comma-separated fields of letters (NSS: "CT,C,C"). An entry
+ * trustform wrote must carry exactly the wanted flags (flags_ok); one it did
+ * not write trusts enough when each of its fields holds at least the wanted
+ * letters, and is left as it is rather than stripped down to the wanted ones. */
+static bool flags_enough(const struct plan_store *ps, const struct trust_entry *e)
+{
+	const char *want = ps->inst ? ps->inst->want_flags : NULL;
+	if (!want)
+		return true;
+	const char *have = e->flags ? e->flags : "";
+	for (;;) {
+		size_t wn = strcspn(want, ","), hn = strcspn(have, ",");
+		for (size_t i = 0; i < wn; i++)
+			if (!memchr(have, want[i], hn))
+				return false;
+		if (!want[wn])
+			return true;
+		if (!have[hn])
+			return false;	/* fewer fields than wanted */
+		want += wn + 1;
+		have += hn + 1;
+	}
+}
+
 static unsigned store_caps(const struct plan_store *ps)
 {
 	return ps->inst ? ps->inst->ops->caps : 0;
@@ -180,7 +204,7 @@ static void diff_present(struct plan_store *ps, const struct conf_ca *ca, unsign
 		if (e->owned) {
 			if (!owned || strcmp(e->label, ca->name) == 0)
 				owned = e;
-		} else if (e->state == TS_TRUSTED && flags_ok(ps, e)) {
+		} else if (e->state == TS_TRUSTED && flags_enough(ps, e)) {
 			foreign_ok = e;
 		} else {
 			foreign_other = e;

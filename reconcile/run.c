@@ -4,6 +4,7 @@
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/fsutil.h"
+#include "util/progress.h"
 #include "util/rootfs.h"
 #include "util/xalloc.h"
 
@@ -241,6 +242,8 @@ static void plan_instances(struct run *r, struct store_inst **insts, size_t n,
 	for (size_t j = 0; j < n; j++) {
 		struct store_inst *s = insts[j];
 		struct plan_store *ps = plan_add_store(&r->plan, s, s->address, s->title);
+		if (n > 1)
+			progress_show("reading", s->address, j + 1, n);
 		const struct plan_store *other = same_target(&r->plan, ps);
 		if (other) {
 			ps->error = xasprintf("store \"%s\" manages %s, which store \"%s\" "
@@ -257,6 +260,7 @@ static void plan_instances(struct run *r, struct store_inst **insts, size_t n,
 		trust_set_sort(&ps->actual);
 		plan_diff_store(ps, hs, r->cfg);
 	}
+	progress_done();
 	free(insts);
 }
 
@@ -273,6 +277,23 @@ static void plan_caddy(struct run *r)
 	plan_instances(r, insts, n, &none);
 }
 
+/* What opening a store said that belongs to none of its instances. */
+static void add_open_notes(struct run *r, const struct conf_store *cs)
+{
+	char **notes;
+	size_t n = store_notes_take(&notes);
+	if (n) {
+		char *title = xasprintf("%s (%s)", cs->name, cs->type);
+		struct plan_store *ps = plan_add_store(&r->plan, NULL, cs->name, title);
+		for (size_t i = 0; i < n; i++)
+			trust_set_note(&ps->actual, "%s", notes[i]);
+		free(title);
+	}
+	for (size_t i = 0; i < n; i++)
+		free(notes[i]);
+	free(notes);
+}
+
 void run_plan(struct run *r)
 {
 	for (size_t i = 0; i < r->res->nstores; i++) {
@@ -286,9 +307,11 @@ void run_plan(struct run *r)
 			struct plan_store *ps = plan_add_store(&r->plan, NULL, cs->name, title);
 			ps->error = xstrdup(err_msg());
 			free(title);
+			add_open_notes(r, cs);
 			continue;
 		}
 		plan_instances(r, insts, n, hs);
+		add_open_notes(r, cs);
 	}
 	if (r->res->caddy && !r->opt->ntargets)
 		plan_caddy(r);

@@ -12,7 +12,6 @@
 #include "util/rootfs.h"
 #include "util/xalloc.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,24 +21,7 @@
 /* "trustform/<name>-<12 hex>.crt" → name; NULL for anything else. */
 static char *managed_label(const char *rel)
 {
-	if (strncmp(rel, MANAGED_PREFIX, strlen(MANAGED_PREFIX)) != 0)
-		return NULL;
-	const char *base = rel + strlen(MANAGED_PREFIX);
-	size_t n = strlen(base);
-	if (strchr(base, '/') || n < 4 + 13 + 1 || strcmp(base + n - 4, ".crt") != 0)
-		return NULL;
-	const char *dash = base + n - 4 - 13;
-	if (*dash != '-')
-		return NULL;
-	for (int i = 1; i <= 12; i++)
-		if (!isxdigit((unsigned char)dash[i]) || isupper((unsigned char)dash[i]))
-			return NULL;
-	char *label = xstrndup(base, (size_t)(dash - base));
-	if (!config_name_ok(label)) {
-		free(label);
-		return NULL;
-	}
-	return label;
+	return store_managed_label(rel, "trustform", ".crt");
 }
 
 static char *managed_rel(const char *name, const char *fphex)

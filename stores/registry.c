@@ -1,8 +1,11 @@
 /* The registry of store types and the instance helpers. */
 #include "stores/store.h"
+#include "util/buf.h"
 #include "util/rootfs.h"
 #include "util/xalloc.h"
 
+#include <ctype.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,6 +15,7 @@ const struct store_ops *const store_types[] = {
 	&store_python,
 	&store_systemd_env,
 	&store_java,
+	&store_nss,
 	NULL,
 };
 
@@ -53,4 +57,50 @@ char *store_path_opt(const struct store_inst *s, const char *key)
 {
 	const char *v = conf_store_str(s->conf, key);
 	return v ? root_join(s->ctx->root, v) : NULL;
+}
+
+static char **notes;
+static size_t nnotes, notes_alloc;
+
+void store_note(const char *fmt, ...)
+{
+	struct buf b = BUF_INIT;
+	va_list ap;
+	va_start(ap, fmt);
+	buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	ARRAY_GROW(notes, nnotes + 1, notes_alloc);
+	notes[nnotes++] = buf_detach(&b);
+}
+
+size_t store_notes_take(char ***out)
+{
+	size_t n = nnotes;
+	*out = notes;
+	notes = NULL;
+	nnotes = notes_alloc = 0;
+	return n;
+}
+
+char *store_managed_label(const char *path, const char *dir, const char *suffix)
+{
+	size_t dl = strlen(dir), sl = strlen(suffix);
+	if (strncmp(path, dir, dl) != 0 || path[dl] != '/')
+		return NULL;
+	const char *base = path + dl + 1;
+	size_t n = strlen(base);
+	if (strchr(base, '/') || n < 1 + 13 + sl || strcmp(base + n - sl, suffix) != 0)
+		return NULL;
+	const char *dash = base + n - sl - 13;
+	if (*dash != '-')
+		return NULL;
+	for (int i = 1; i <= 12; i++)
+		if (!isxdigit((unsigned char)dash[i]) || isupper((unsigned char)dash[i]))
+			return NULL;
+	char *label = xstrndup(base, (size_t)(dash - base));
+	if (!config_name_ok(label)) {
+		free(label);
+		return NULL;
+	}
+	return label;
 }

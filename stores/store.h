@@ -65,6 +65,10 @@ struct store_ops {
 	int (*open)(const struct conf_store *cs, const struct run_ctx *ctx,
 		    struct store_inst ***out, size_t *nout);
 	int (*read)(struct store_inst *s, struct trust_set *out);
+	/* Optional: told every instance's steps before the first apply, so that a
+	 * backend can work on many instances at once (the nss store runs a child
+	 * per database, in parallel). apply is still called for each, in order. */
+	void (*apply_begin)(struct store_inst *s, struct plan_store *ps);
 	/* Carry out ps->steps; set each step's result; return -1 if any failed. */
 	int (*apply)(struct store_inst *s, struct plan_store *ps);
 	void (*free)(struct store_inst *s);
@@ -93,6 +97,18 @@ void store_inst_free(struct store_inst *s);
 extern const struct store_ops *const store_types[];
 const struct store_ops *store_type_find(const char *name);
 
+/* What open found worth saying that belongs to no instance ("user bob is not
+ * in /etc/passwd", "no database found"): run_plan shows these as notes of the
+ * configured store. store_notes_take hands over those made since its last call
+ * (the caller frees each and the array) and returns how many. */
+void store_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+size_t store_notes_take(char ***out);
+
+/* trustform's file names carry the CA's name and the first 12 hex digits of
+ * its fingerprint: "<dir>/<name>-<sha256[:12]><suffix>". The name of such a
+ * path (a valid config name), or NULL for any other path. */
+char *store_managed_label(const char *path, const char *dir, const char *suffix);
+
 /* Options of a store, with its root applied. */
 char *store_path_opt(const struct store_inst *s, const char *key);
 
@@ -102,5 +118,6 @@ extern const struct store_ops store_pem_bundle;
 extern const struct store_ops store_python;
 extern const struct store_ops store_systemd_env;
 extern const struct store_ops store_java;
+extern const struct store_ops store_nss;
 
 #endif
