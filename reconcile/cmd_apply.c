@@ -106,6 +106,8 @@ int cmd_apply(struct options *o)
 		struct apply_result none = { .failed_stores = r.plan.failed_stores };
 		print_result(&r, &ro, &none, saved);
 		code = r.plan.failed_stores ? EXIT_ERROR : EXIT_OK;
+		if (!r.plan.failed_stores)
+			run_save_read_cache(&r, false);
 		goto out;
 	}
 	if (!o->json)
@@ -126,6 +128,8 @@ int cmd_apply(struct options *o)
 	apply_plan(&r.plan, o->json ? stderr : stdout, &ro, &res);
 	print_result(&r, &ro, &res, saved);
 	code = res.failed_stores ? EXIT_ERROR : EXIT_OK;
+	if (!res.failed_stores)
+		run_save_read_cache(&r, true);
 out:
 	fflush(stdout);
 	run_dispose(&r);

@@ -1,5 +1,6 @@
 /* Saved plans: write, read back, prove fresh, restore; see planfile.h. */
 #include "reconcile/planfile.h"
+#include "reconcile/model_json.h"
 #include "reconcile/cert.h"
 #include "schema/gitsource.h"
 #include "util/buf.h"
@@ -108,23 +109,6 @@ static json_t *str_or_null(const char *s)
 	return s ? json_string(s) : json_null();
 }
 
-static json_t *entry_json(const struct trust_entry *e)
-{
-	json_t *o = json_object();
-	json_object_set_new(o, "sha256", json_string(e->fphex));
-	json_object_set_new(o, "label", json_string(e->label));
-	json_object_set_new(o, "owned", json_boolean(e->owned));
-	json_object_set_new(o, "state", json_string(trust_state_name(e->state)));
-	json_object_set_new(o, "flags", str_or_null(e->flags));
-	json_object_set_new(o, "where", json_string(e->where));
-	json_object_set_new(o, "subject", str_or_null(e->subject));
-	json_object_set_new(o, "not_after", json_integer((json_int_t)e->not_after));
-	json_object_set_new(o, "siblings", json_integer((json_int_t)e->siblings));
-	json_object_set_new(o, "fixed", json_boolean(e->fixed));
-	json_object_set_new(o, "can_distrust", json_boolean(e->can_distrust));
-	return o;
-}
-
 static json_t *step_json(const struct plan_step *st, json_t *cas)
 {
 	json_t *o = json_object();
@@ -135,7 +119,7 @@ static json_t *step_json(const struct plan_step *st, json_t *cas)
 	json_object_set_new(o, "reason", str_or_null(st->reason));
 	json_object_set_new(o, "reason_code", str_or_null(st->reason_code));
 	json_object_set_new(o, "detail", str_or_null(st->detail));
-	json_object_set_new(o, "seen", st->has_seen ? entry_json(&st->seen) : json_null());
+	json_object_set_new(o, "seen", st->has_seen ? trust_entry_json(&st->seen) : json_null());
 	if (st->ca && st->ca->cert && !json_object_get(cas, st->ca->name)) {
 		size_t len;
 		char *pem = cert_to_pem(st->ca->cert, &len);
@@ -417,43 +401,6 @@ static int parse_op(const char *s, enum plan_op *out)
 	return -1;
 }
 
-static int parse_state(const char *s, enum trust_state *out)
-{
-	static const enum trust_state all[] = { TS_TRUSTED, TS_DISTRUSTED, TS_INERT };
-	for (size_t i = 0; s && i < 3; i++)
-		if (!strcmp(trust_state_name(all[i]), s)) {
-			*out = all[i];
-			return 0;
-		}
-	return -1;
-}
-
-static int parse_entry(json_t *o, struct trust_entry *e)
-{
-	unsigned char fp[FP_LEN];
-	const char *fphex = json_string_value(json_object_get(o, "sha256"));
-	const char *label = json_string_value(json_object_get(o, "label"));
-	const char *where = json_string_value(json_object_get(o, "where"));
-	enum trust_state st;
-	if (!fphex || !fp_parse(fp, fphex) || !label || !where ||
-	    parse_state(json_string_value(json_object_get(o, "state")), &st) < 0)
-		return -1;
-	memset(e, 0, sizeof(*e));
-	memcpy(e->fp, fp, FP_LEN);
-	hex_encode(e->fphex, fp, FP_LEN);
-	e->label = xstrdup(label);
-	e->where = xstrdup(where);
-	e->owned = json_is_true(json_object_get(o, "owned"));
-	e->state = st;
-	e->flags = dup_str(o, "flags");
-	e->subject = dup_str(o, "subject");
-	e->not_after = (time_t)json_integer_value(json_object_get(o, "not_after"));
-	e->siblings = (size_t)json_integer_value(json_object_get(o, "siblings"));
-	e->fixed = json_is_true(json_object_get(o, "fixed"));
-	e->can_distrust = json_is_true(json_object_get(o, "can_distrust"));
-	return 0;
-}
-
 /* The CA a saved step names: the configuration's (same digest), and the
  * certificate the plan carries must be the same one. */
 static const struct conf_ca *step_ca(const struct saved_plan *sp, const struct config *cfg,
@@ -499,7 +446,7 @@ static int restore_step(const struct saved_plan *sp, const struct config *cfg,
 		return -1;
 	struct trust_entry e;
 	bool has_seen = json_is_object(seen);
-	if (has_seen && parse_entry(seen, &e) < 0) {
+	if (has_seen && trust_entry_from_json(seen, &e) < 0) {
 		err_set("%s: the entry a step of store %s saw is not readable; make a new plan",
 			sp->path, ps->address);
 		return -1;

@@ -1,5 +1,6 @@
 /* The shared load → resolve → read → diff pipeline; see run.h. */
 #include "reconcile/run.h"
+#include "reconcile/readcache.h"
 #include "stores/caddy.h"
 #include "util/buf.h"
 #include "util/err.h"
@@ -235,15 +236,26 @@ int run_start(struct run *r, bool create_lock)
 	return 0;
 }
 
-/* Read each instance and diff it; the plan takes ownership of them. */
+/* Only the read-only commands take a store's state from the read cache;
+ * apply always reads what it changes. */
+static bool may_use_cache(const struct run *r)
+{
+	const char *env = getenv("TRUSTFORM_READ_CACHE");
+	if (env && !strcmp(env, "off"))
+		return false;
+	return !strcmp(r->opt->command, "plan") || !strcmp(r->opt->command, "show");
+}
+
+/* Read each instance and diff it; the plan takes ownership of them. Cache hits
+ * are decided for all instances first, so that a store reading its instances
+ * in parallel (nss) starts no reader for them. */
 static void plan_instances(struct run *r, struct store_inst **insts, size_t n,
 			   const struct host_store *hs)
 {
+	size_t first = r->plan.n;
 	for (size_t j = 0; j < n; j++) {
 		struct store_inst *s = insts[j];
 		struct plan_store *ps = plan_add_store(&r->plan, s, s->address, s->title);
-		if (n > 1)
-			progress_show("reading", s->address, j + 1, n);
 		const struct plan_store *other = same_target(&r->plan, ps);
 		if (other) {
 			ps->error = xasprintf("store \"%s\" manages %s, which store \"%s\" "
@@ -252,8 +264,20 @@ static void plan_instances(struct run *r, struct store_inst **insts, size_t n,
 					      other->inst->conf->name, r->cfg->path);
 			continue;
 		}
+		char *key = may_use_cache(r) ? readcache_key(s) : NULL;
+		if (key && readcache_load(r->ctx.root, s, key, &ps->actual) == 0)
+			ps->from_cache = s->read_cached = true;
+		free(key);
+	}
+	for (size_t j = 0; j < n; j++) {
+		struct plan_store *ps = &r->plan.stores[first + j];
+		struct store_inst *s = ps->inst;
+		if (ps->error)
+			continue;
+		if (n > 1)
+			progress_show("reading", s->address, j + 1, n);
 		err_clear();
-		if (s->ops->read(s, &ps->actual) < 0) {
+		if (!ps->from_cache && s->ops->read(s, &ps->actual) < 0) {
 			ps->error = xstrdup(err_msg());
 			continue;
 		}
@@ -317,4 +341,63 @@ void run_plan(struct run *r)
 		plan_caddy(r);
 	plan_count(&r->plan);
 	r->planned = true;
+}
+
+/* Notes a store made while opening are for plans; a refresh discards them. */
+static void discard_open_notes(void)
+{
+	char **notes;
+	size_t n = store_notes_take(&notes);
+	for (size_t i = 0; i < n; i++)
+		free(notes[i]);
+	free(notes);
+}
+
+static void save_store(const char *root, struct store_inst *s, const struct trust_set *set)
+{
+	char *key = readcache_key(s);
+	if (key)
+		readcache_save(root, s, key, set);
+	free(key);
+}
+
+void run_save_read_cache(struct run *r, bool reread)
+{
+	if (!reread) {
+		for (size_t i = 0; i < r->plan.n; i++) {
+			struct plan_store *ps = &r->plan.stores[i];
+			if (ps->inst && !ps->error && !ps->from_cache && ps->inst->ops->state_key)
+				save_store(r->ctx.root, ps->inst, &ps->actual);
+		}
+		return;
+	}
+	/* Fresh instances, read in full: what the stores hold after the apply. */
+	struct plan scratch;
+	plan_init(&scratch);
+	for (size_t i = 0; i < r->res->nstores; i++) {
+		const struct conf_store *cs = r->res->stores[i].store;
+		struct store_inst **insts = NULL;
+		size_t n = 0;
+		err_clear();
+		if (cs->ops->open(cs, &r->ctx, &insts, &n) < 0) {
+			discard_open_notes();
+			continue;
+		}
+		for (size_t j = 0; j < n; j++)
+			plan_add_store(&scratch, insts[j], insts[j]->address, insts[j]->title);
+		free(insts);
+		discard_open_notes();
+	}
+	for (size_t i = 0; i < scratch.n; i++) {
+		struct plan_store *ps = &scratch.stores[i];
+		if (!ps->inst->ops->state_key)
+			continue;
+		err_clear();
+		if (ps->inst->ops->read(ps->inst, &ps->actual) < 0)
+			continue;
+		trust_set_sort(&ps->actual);
+		save_store(r->ctx.root, ps->inst, &ps->actual);
+	}
+	plan_dispose(&scratch);
+	err_clear();
 }

@@ -41,6 +41,10 @@ int run_start(struct run *r, bool create_lock);
 /* Open and read every store of the host and diff them. Failures of single
  * stores are recorded in the plan, not returned. */
 void run_plan(struct run *r);
+/* After an apply in which nothing failed: remember the full reads of the
+ * stores that declare a state key, for plans to reuse (readcache.h). With
+ * reread, the stores changed, so they are opened and read afresh first. */
+void run_save_read_cache(struct run *r, bool reread);
 /* Print "trustform: error: <msg>" to stderr. */
 void run_error(const char *msg);
 /* The run failed before a plan: print msg (NULL: the config's diagnostics say

@@ -220,6 +220,27 @@ static int java_read(struct store_inst *s, struct trust_set *out)
 	return 0;
 }
 
+/* What a read depends on: the truststore's bytes, its format, and the password
+ * (a different password could fail where this one succeeded). */
+static int java_state_key(struct store_inst *s, struct buf *key)
+{
+	const struct java *j = s->priv;
+	const char *fmt = conf_store_str(s->conf, "format");
+	char *pw = password_get(s);
+	if (!pw)
+		return -1;
+	unsigned char md[FP_LEN];
+	char hex[FP_HEX_LEN + 1];
+	unsigned int n;
+	EVP_Digest(pw, strlen(pw), md, &n, EVP_sha256(), NULL);
+	password_wipe(pw);
+	hex_encode(hex, md, FP_LEN);
+	buf_printf(key, "format %s\npassword %s\n", fmt ? fmt : "pkcs12", hex);
+	explicit_bzero(md, sizeof(md));
+	explicit_bzero(hex, sizeof(hex));
+	return store_key_file(key, j->host);
+}
+
 static struct ks_entry *find_seen(const struct store_inst *s, struct keystore *ks,
 				  const struct trust_entry *seen)
 {
@@ -330,6 +351,7 @@ const struct store_ops store_java = {
     .validate = java_validate,
     .open = java_open,
     .read = java_read,
+    .state_key = java_state_key,
     .apply = java_apply,
     .free = java_free,
 };

@@ -234,7 +234,7 @@ static void queue_reads(struct nss_family *fam)
 	for (size_t i = 0; i < fam->n; i++) {
 		struct store_inst *s = fam->insts[i];
 		struct nss_priv *p = s ? s->priv : NULL;
-		if (p && needs_child(p) && !p->read_job)
+		if (p && needs_child(p) && !p->read_job && !s->read_cached)
 			p->read_job = nss_pool_add(fam->pool, &p->db, s->ctx->root,
 						   store_trust(s->conf), NULL);
 	}
@@ -302,6 +302,28 @@ static int nss_read(struct store_inst *s, struct trust_set *out)
 	return rc;
 }
 
+/* What a read of the database depends on: cert9.db (certificates and trust),
+ * key4.db (whether a primary password is set), who owns them (the reader
+ * runs as the owner), and the trust the store wants. */
+static int nss_state_key(struct store_inst *s, struct buf *key)
+{
+	struct nss_priv *p = s->priv;
+	if (p->db.problem || p->db.create)
+		return -1;
+	int rc = 0;
+	static const char *const files[] = { "cert9.db", "key4.db" };
+	for (size_t i = 0; i < 2 && rc == 0; i++) {
+		char *inroot = xasprintf("%s/%s", p->db.dir, files[i]);
+		char *host = root_join(s->ctx->root, inroot);
+		rc = store_key_file(key, host);
+		free(host);
+		free(inroot);
+	}
+	buf_printf(key, "owner %lu\ntrust %s\n", (unsigned long)p->db.owner.uid,
+		   store_trust(s->conf));
+	return rc;
+}
+
 static void nss_apply_begin(struct store_inst *s, struct plan_store *ps)
 {
 	struct nss_priv *p = s->priv;
@@ -342,6 +364,7 @@ const struct store_ops store_nss = {
 	.validate = nss_validate,
 	.open = nss_open,
 	.read = nss_read,
+	.state_key = nss_state_key,
 	.apply_begin = nss_apply_begin,
 	.apply = nss_apply,
 	.free = nss_free,

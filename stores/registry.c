@@ -7,7 +7,10 @@
 #include <ctype.h>
 #include <stdarg.h>
 #include <stdlib.h>
+#include <errno.h>
+#include <openssl/evp.h>
 #include <string.h>
+#include <sys/stat.h>
 
 const struct store_ops *const store_types[] = {
 	&store_system,
@@ -103,4 +106,27 @@ char *store_managed_label(const char *path, const char *dir, const char *suffix)
 		return NULL;
 	}
 	return label;
+}
+
+int store_key_file(struct buf *key, const char *host_path)
+{
+	struct stat st;
+	struct buf data = BUF_INIT;
+	if (lstat(host_path, &st) < 0) {
+		if (errno != ENOENT)
+			return -1;
+		buf_printf(key, "%s: missing\n", host_path);
+		return 0;
+	}
+	if (!S_ISREG(st.st_mode) || buf_read_file(&data, host_path) < 0)
+		return -1;
+	unsigned char md[FP_LEN];
+	char hex[FP_HEX_LEN + 1];
+	unsigned int n;
+	EVP_Digest(data.ptr, data.len, md, &n, EVP_sha256(), NULL);
+	hex_encode(hex, md, FP_LEN);
+	buf_printf(key, "%s: %lu %lu %o %zu %s\n", host_path, (unsigned long)st.st_uid,
+		   (unsigned long)st.st_gid, (unsigned)st.st_mode, data.len, hex);
+	buf_dispose(&data);
+	return 0;
 }

@@ -65,6 +65,11 @@ struct store_ops {
 	int (*open)(const struct conf_store *cs, const struct run_ctx *ctx,
 		    struct store_inst ***out, size_t *nout);
 	int (*read)(struct store_inst *s, struct trust_set *out);
+	/* Optional: a key that changes whenever anything `read` depends on
+	 * changes (content hashes of the store's files, their owners and modes,
+	 * the options read uses), much cheaper than reading. A plan then reuses
+	 * the last full read made by apply when the key is the same. -1: none. */
+	int (*state_key)(struct store_inst *s, struct buf *key);
 	/* Optional: told every instance's steps before the first apply, so that a
 	 * backend can work on many instances at once (the nss store runs a child
 	 * per database, in parallel). apply is still called for each, in order. */
@@ -85,6 +90,7 @@ struct store_inst {
 	 * two configured stores never manage one target and fight over it; NULL
 	 * when the instance cannot collide with another. */
 	char *key;
+	bool read_cached;	/* this run takes its state from the read cache: no read */
 	void *priv;
 };
 
@@ -108,6 +114,10 @@ size_t store_notes_take(char ***out);
  * its fingerprint: "<dir>/<name>-<sha256[:12]><suffix>". The name of such a
  * path (a valid config name), or NULL for any other path. */
 char *store_managed_label(const char *path, const char *dir, const char *suffix);
+
+/* For state_key: append a file's identity to key: owner, group, mode, size
+ * and the SHA-256 of its content, or that it is missing. -1 if unreadable. */
+int store_key_file(struct buf *key, const char *host_path);
 
 /* Options of a store, with its root applied. */
 char *store_path_opt(const struct store_inst *s, const char *key);
