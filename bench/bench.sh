@@ -16,36 +16,7 @@ GEN=$PWD/build/gen_cas
 W=$(mktemp -d "${BENCH_DIR:-/dev/shm}/trustform-bench.XXXXXX")
 trap 'rm -rf "$W"' EXIT
 export NO_COLOR=1
-
-# median_ms RUNS SETUP-CMD CMD...: median wall time of CMD in ms (SETUP runs before each)
-median_ms() {
-  local runs=$1 setup=$2; shift 2
-  local t=() i s e
-  for ((i = 0; i < runs; i++)); do
-    eval "$setup"
-    s=$(date +%s%N); "$@" >/dev/null 2>&1 || true; e=$(date +%s%N)
-    t+=($(((e - s) / 1000000)))
-  done
-  printf '%s\n' "${t[@]}" | sort -n | sed -n "$(((runs + 1) / 2))p"
-}
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1fx", (a > 0 ? b / a : 0) }'; }
-row() { printf '  %-52s %9s %9s %8s   %s\n' "$@"; }
-
-# A Debian tree with the 142 distro CAs and an empty /etc/ssl/certs.
-mk_tree() {
-  local r=$1
-  mkdir -p "$r/etc/ssl/certs" "$r/usr/share/ca-certificates" "$r/usr/local/share/ca-certificates" \
-    "$r/etc/ca-certificates/update.d"
-  printf 'ID=debian\n' >"$r/etc/os-release"
-  cp -r /usr/share/ca-certificates/mozilla "$r/usr/share/ca-certificates/"
-  (cd "$r/usr/share/ca-certificates" && find mozilla -name '*.crt' | LC_ALL=C sort) >"$r/etc/ca-certificates.conf"
-}
-uca() {
-  local r=$1; shift
-  update-ca-certificates "$@" --certsconf "$r/etc/ca-certificates.conf" \
-    --certsdir "$r/usr/share/ca-certificates" --localcertsdir "$r/usr/local/share/ca-certificates" \
-    --etccertsdir "$r/etc/ssl/certs" --hooksdir "$r/etc/ca-certificates/update.d"
-}
+. bench/lib.sh
 
 echo "trustform benchmark · $(nproc) cores · $("$TF" version | sed -n 2p | tr -s ' ')"
 echo "reference tree: $(ls /usr/share/ca-certificates/mozilla | wc -l) distro CAs + 100 local CAs, on $(df --output=fstype "$W" | tail -1) ($W)"
@@ -53,7 +24,7 @@ echo
 row "" trustform baseline ratio target
 
 "$GEN" "$W/cfg100" 100
-mk_tree "$W/pristine"
+mk_debian_tree "$W/pristine"
 # trustform's converged tree, and the same sources converged by the real tool
 cp -a "$W/pristine" "$W/tf"
 "$TF" apply -c "$W/cfg100/trust.yaml" --root "$W/tf" --host bench --auto-approve >/dev/null

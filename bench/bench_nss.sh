@@ -16,18 +16,8 @@ W=$(mktemp -d "${BENCH_DIR:-/dev/shm}/trustform-nssbench.XXXXXX")
 chmod 755 "$W"
 trap 'rm -rf "$W"' EXIT
 export NO_COLOR=1
+. bench/lib.sh
 DBS=${DBS:-10} CAS=${CAS:-100} RUNS=${RUNS:-3}
-
-median_ms() {	# median_ms RUNS SETUP-CMD CMD...
-  local runs=$1 setup=$2; shift 2
-  local t=() i s e
-  for ((i = 0; i < runs; i++)); do
-    eval "$setup"
-    s=$(date +%s%N); "$@" >/dev/null 2>&1; e=$(date +%s%N)
-    t+=($(((e - s) / 1000000)))
-  done
-  printf '%s\n' "${t[@]}" | sort -n | sed -n "$(((runs + 1) / 2))p"
-}
 
 # A tree with DBS users, each with an empty Chrome database (certutil -N), owned by them.
 users=() ; P=$W/pristine

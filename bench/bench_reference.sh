@@ -18,26 +18,9 @@ W=$(mktemp -d "${BENCH_DIR:-/dev/shm}/trustform-ref.XXXXXX")
 chmod 755 "$W"
 trap 'rm -rf "$W"' EXIT
 export NO_COLOR=1
+. bench/lib.sh
 USERS=(u0 u1 u2)
 
-median_ms() {	# median_ms RUNS SETUP-CMD CMD...
-  local runs=$1 setup=$2; shift 2
-  local t=() i s e
-  for ((i = 0; i < runs; i++)); do
-    eval "$setup"
-    s=$(date +%s%N); "$@" >/dev/null 2>&1 || true; e=$(date +%s%N)
-    t+=($(((e - s) / 1000000)))
-  done
-  printf '%s\n' "${t[@]}" | sort -n | sed -n "$(((runs + 1) / 2))p"
-}
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1fx", (a > 0 ? b / a : 0) }'; }
-row() { printf '  %-56s %9s %9s %8s   %s\n' "$@"; }
-uca() {
-  local r=$1; shift
-  update-ca-certificates "$@" --certsconf "$r/etc/ca-certificates.conf" \
-    --certsdir "$r/usr/share/ca-certificates" --localcertsdir "$r/usr/local/share/ca-certificates" \
-    --etccertsdir "$r/etc/ssl/certs" --hooksdir "$r/etc/ca-certificates/update.d"
-}
 certutil_loop() {	# certutil_loop ROOT: a certutil -A per CA per database, as by hand
   local r=$1 u f
   for u in "${USERS[@]}"; do
