@@ -24,17 +24,6 @@ static const char *done_word(const struct plan_step *st)
 	return "done";
 }
 
-static const char *step_noun(const struct plan_step *st)
-{
-	switch (st->op) {
-	case OP_REFRESH: return "files";
-	case OP_ROOT_DRIFT: return "root";
-	case OP_REISSUE: return "issuance";
-	case OP_SET: return "setting";
-	default: return "ca";
-	}
-}
-
 static void count(struct plan_counts *c, enum plan_action a)
 {
 	switch (a) {
@@ -74,7 +63,7 @@ void apply_plan(struct plan *p, FILE *out, const struct render_opts *o,
 		bool step_failed = false;
 		for (size_t j = 0; j < ps->n; j++) {
 			struct plan_step *st = &ps->steps[j];
-			const char *what = step_noun(st);
+			const char *what = plan_step_resource(st);
 			const char *name = st->op == OP_REFRESH ? ps->address : st->name;
 			if (st->result == STEP_DONE) {
 				fprintf(out, "%s: %s \"%s\": %s\n", ps->title, what, name,

@@ -1,6 +1,7 @@
 /* trust_set: what a store holds; see model.h. */
 #include "reconcile/model.h"
 #include "reconcile/cert.h"
+#include "util/strv.h"
 #include "util/buf.h"
 #include "util/xalloc.h"
 
@@ -93,13 +94,10 @@ void trust_entry_copy(struct trust_entry *dst, const struct trust_entry *src)
 
 void trust_set_note(struct trust_set *s, const char *fmt, ...)
 {
-	struct buf b = BUF_INIT;
 	va_list ap;
 	va_start(ap, fmt);
-	buf_vprintf(&b, fmt, ap);
+	strv_vpushf(&s->notes, &s->nnotes, &s->notes_alloc, fmt, ap);
 	va_end(ap);
-	ARRAY_GROW(s->notes, s->nnotes + 1, s->notes_alloc);
-	s->notes[s->nnotes++] = buf_detach(&b);
 }
 
 static int entry_cmp(const void *a, const void *b)

@@ -498,3 +498,14 @@ const char *plan_op_name(enum plan_op op)
 	}
 	return "?";
 }
+
+const char *plan_step_resource(const struct plan_step *st)
+{
+	switch (st->op) {
+	case OP_REFRESH: return "files";
+	case OP_ROOT_DRIFT: return "root";
+	case OP_REISSUE: return "issuance";
+	case OP_SET: return "setting";
+	default: return "ca";
+	}
+}

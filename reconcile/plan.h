@@ -91,6 +91,9 @@ void plan_count(struct plan *p);
 bool plan_has_changes(const struct plan *p);
 const char *plan_action_symbol(enum plan_action a);
 const char *plan_op_name(enum plan_op op);
+/* What a step is about: "ca", "files" (a store's generated files), or what a
+ * store that is a CA itself holds: "root", "issuance", "setting". */
+const char *plan_step_resource(const struct plan_step *st);
 void plan_step_fail(struct plan_step *st, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 

@@ -70,20 +70,6 @@ static void addr_set_see(struct addr_set *a, const char *name)
 	a->counts[i]++;
 }
 
-/* The resource type of a step: a CA in a store, a store's generated files, or
- * what a store that is a CA itself (Caddy) holds: its root, its issued
- * certificates, a setting of its configuration. */
-static const char *resource_type(const struct plan_step *st)
-{
-	switch (st->op) {
-	case OP_REFRESH: return "files";
-	case OP_ROOT_DRIFT: return "root";
-	case OP_REISSUE: return "issuance";
-	case OP_SET: return "setting";
-	default: return "ca";
-	}
-}
-
 static char *addr_make(const struct addr_set *a, const char *store, const char *type,
 		       const char *name, const char *fphex)
 {
@@ -376,7 +362,7 @@ static void store_changes(json_t *arr, const struct plan_store *ps, bool applied
 	for (size_t j = 0; j < ps->n; j++) {
 		const struct plan_step *st = &ps->steps[j];
 		bool files = st->op == OP_REFRESH;
-		const char *type = resource_type(st);
+		const char *type = plan_step_resource(st);
 		const char *fphex = st->has_seen ? st->seen.fphex
 					: st->ca && st->ca->cert ? st->ca->cert->fphex : NULL;
 		char *addr = files ? xasprintf("%s.files", ps->address)

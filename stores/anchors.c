@@ -92,26 +92,6 @@ static void astate_load(struct astate *st, const struct anchors_family *fam, con
 		load_dir(st, root, fam->blocklist, true);
 }
 
-/* "trustform-<name>-<12 hex><suffix>" -> name, else NULL. */
-static char *managed_label(const char *inroot, const char *suffix)
-{
-	const char *base = strrchr(inroot, '/') + 1;
-	size_t n = strlen(base), sl = strlen(suffix), pl = strlen(PREFIX);
-	if (strncmp(base, PREFIX, pl) || n < pl + 1 + 13 + sl || strcmp(base + n - sl, suffix))
-		return NULL;
-	const char *dash = base + n - sl - 13;
-	if (*dash != '-')
-		return NULL;
-	for (int i = 1; i <= 12; i++)
-		if (!isxdigit((unsigned char)dash[i]) || isupper((unsigned char)dash[i]))
-			return NULL;
-	char *label = xstrndup(base + pl, (size_t)(dash - base - pl));
-	if (!config_name_ok(label)) {
-		free(label);
-		return NULL;
-	}
-	return label;
-}
 
 static char *managed_path(const struct anchors_family *fam, bool blocked, const char *name,
 			  const char *fphex)
@@ -257,7 +237,8 @@ int anchors_read(const struct anchors_family *fam, struct store_inst *s, struct 
 	astate_load(&st, fam, s->ctx->root);
 	for (size_t i = 0; i < st.n; i++) {
 		const struct afile *f = &st.f[i];
-		char *label = managed_label(f->inroot, f->blocked ? ".pem" : fam->suffix);
+		char *label = store_managed_name(strrchr(f->inroot, '/') + 1, PREFIX,
+						 f->blocked ? ".pem" : fam->suffix);
 		enum trust_state ts = f->blocked ? TS_DISTRUSTED : TS_TRUSTED;
 		bool damaged = label && !(f->parsed && f->certs.n == 1);
 		if (damaged) {

@@ -7,6 +7,7 @@
  * what Caddy would load.
  */
 #include "stores/caddyfile.h"
+#include "util/strv.h"
 #include "util/err.h"
 #include "util/fsutil.h"
 #include "util/rootfs.h"
@@ -187,13 +188,10 @@ out:
 static void skip(struct cf_doc *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void skip(struct cf_doc *d, const char *fmt, ...)
 {
-	struct buf b = BUF_INIT;
 	va_list ap;
 	va_start(ap, fmt);
-	buf_vprintf(&b, fmt, ap);
+	strv_vpushf(&d->skipped, &d->nskipped, &d->skipped_alloc, fmt, ap);
 	va_end(ap);
-	ARRAY_GROW(d->skipped, d->nskipped + 1, d->skipped_alloc);
-	d->skipped[d->nskipped++] = buf_detach(&b);
 }
 
 /* Read the files that the imports of file fi name (snippets are resolved

@@ -77,8 +77,6 @@ static void add_src_entries(struct trust_set *out, const struct deb_src *src, co
 
 static void describe_stale(const struct deb_etc_diff *d, bool journal, struct buf *out)
 {
-	if (d->etc_missing)
-		buf_printf(out, "%s does not exist yet\n", DEB_ETCCERTS);
 	if (d->bundle_differs)
 		buf_printf(out, "%s/%s differs from the concatenation of its sources\n",
 			   DEB_ETCCERTS, DEB_BUNDLE);

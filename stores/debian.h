@@ -60,7 +60,6 @@ char *deb_pem_name(const char *path);
 struct deb_etc_diff {
 	size_t link_add, link_change, link_remove, hash_changes;
 	bool bundle_differs;
-	bool etc_missing;
 };
 /* Compare what is there with what the sources call for; 0 and diff filled. */
 int deb_etc_check(const struct deb_state *st, struct deb_etc_diff *diff);

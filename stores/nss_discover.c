@@ -10,6 +10,7 @@
  * is in the legacy format is refused with a reason, and nothing runs for it.
  */
 #include "stores/nss.h"
+#include "util/strv.h"
 #include "util/err.h"
 #include "util/fsutil.h"
 #include "util/rootfs.h"
@@ -56,13 +57,10 @@ static void note(struct nss_found *f, const char *fmt, ...) __attribute__((forma
 
 static void note(struct nss_found *f, const char *fmt, ...)
 {
-	struct buf b = BUF_INIT;
 	va_list ap;
 	va_start(ap, fmt);
-	buf_vprintf(&b, fmt, ap);
+	strv_vpushf(&f->notes, &f->nnotes, &f->notes_alloc, fmt, ap);
 	va_end(ap);
-	ARRAY_GROW(f->notes, f->nnotes + 1, f->notes_alloc);
-	f->notes[f->nnotes++] = buf_detach(&b);
 }
 
 void nss_db_dispose(struct nss_db *db)

@@ -1,5 +1,6 @@
 /* The registry of store types and the instance helpers. */
 #include "stores/store.h"
+#include "util/strv.h"
 #include "util/buf.h"
 #include "util/rootfs.h"
 #include "util/xalloc.h"
@@ -67,13 +68,10 @@ static size_t nnotes, notes_alloc;
 
 void store_note(const char *fmt, ...)
 {
-	struct buf b = BUF_INIT;
 	va_list ap;
 	va_start(ap, fmt);
-	buf_vprintf(&b, fmt, ap);
+	strv_vpushf(&notes, &nnotes, &notes_alloc, fmt, ap);
 	va_end(ap);
-	ARRAY_GROW(notes, nnotes + 1, notes_alloc);
-	notes[nnotes++] = buf_detach(&b);
 }
 
 size_t store_notes_take(char ***out)
@@ -85,14 +83,11 @@ size_t store_notes_take(char ***out)
 	return n;
 }
 
-char *store_managed_label(const char *path, const char *dir, const char *suffix)
+char *store_managed_name(const char *base, const char *prefix, const char *suffix)
 {
-	size_t dl = strlen(dir), sl = strlen(suffix);
-	if (strncmp(path, dir, dl) != 0 || path[dl] != '/')
-		return NULL;
-	const char *base = path + dl + 1;
-	size_t n = strlen(base);
-	if (strchr(base, '/') || n < 1 + 13 + sl || strcmp(base + n - sl, suffix) != 0)
+	size_t n = strlen(base), pl = strlen(prefix), sl = strlen(suffix);
+	if (strchr(base, '/') || strncmp(base, prefix, pl) != 0 || n < pl + 1 + 13 + sl ||
+	    strcmp(base + n - sl, suffix) != 0)
 		return NULL;
 	const char *dash = base + n - sl - 13;
 	if (*dash != '-')
@@ -100,12 +95,20 @@ char *store_managed_label(const char *path, const char *dir, const char *suffix)
 	for (int i = 1; i <= 12; i++)
 		if (!isxdigit((unsigned char)dash[i]) || isupper((unsigned char)dash[i]))
 			return NULL;
-	char *label = xstrndup(base, (size_t)(dash - base));
+	char *label = xstrndup(base + pl, (size_t)(dash - base - pl));
 	if (!config_name_ok(label)) {
 		free(label);
 		return NULL;
 	}
 	return label;
+}
+
+char *store_managed_label(const char *path, const char *dir, const char *suffix)
+{
+	size_t dl = strlen(dir);
+	if (strncmp(path, dir, dl) != 0 || path[dl] != '/')
+		return NULL;
+	return store_managed_name(path + dl + 1, "", suffix);
 }
 
 int store_key_file(struct buf *key, const char *host_path)

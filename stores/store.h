@@ -114,6 +114,8 @@ size_t store_notes_take(char ***out);
  * its fingerprint: "<dir>/<name>-<sha256[:12]><suffix>". The name of such a
  * path (a valid config name), or NULL for any other path. */
 char *store_managed_label(const char *path, const char *dir, const char *suffix);
+/* The same for a file name "<prefix><name>-<sha256[:12]><suffix>". */
+char *store_managed_name(const char *base, const char *prefix, const char *suffix);
 
 /* For state_key: append a file's identity to key: owner, group, mode, size
  * and the SHA-256 of its content, or that it is missing. -1 if unreadable. */
