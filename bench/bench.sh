@@ -6,16 +6,6 @@
 #   bench/bench.sh            (builds first; needs the packages of scripts/deps.txt)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/build.sh build >/dev/null
-cmake --build build --target gen_cas >/dev/null
-TF=$PWD/build/trustform
-GEN=$PWD/build/gen_cas
-# BENCH_DIR picks the filesystem: the default is tmpfs (/dev/shm), which
-# measures the software; a disk directory adds that disk's metadata costs,
-# which both tools pay for the same links.
-W=$(mktemp -d "${BENCH_DIR:-/dev/shm}/trustform-bench.XXXXXX")
-trap 'rm -rf "$W"' EXIT
-export NO_COLOR=1
 . bench/lib.sh
 
 echo "trustform benchmark · $(nproc) cores · $("$TF" version | sed -n 2p | tr -s ' ')"

@@ -8,14 +8,6 @@
 #   bench/bench_nss.sh        (BENCH_DIR picks the filesystem; default tmpfs)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/build.sh build >/dev/null
-cmake --build build --target gen_cas >/dev/null
-TF=$PWD/build/trustform
-GEN=$PWD/build/gen_cas
-W=$(mktemp -d "${BENCH_DIR:-/dev/shm}/trustform-nssbench.XXXXXX")
-chmod 755 "$W"
-trap 'rm -rf "$W"' EXIT
-export NO_COLOR=1
 . bench/lib.sh
 DBS=${DBS:-10} CAS=${CAS:-100} RUNS=${RUNS:-3}
 

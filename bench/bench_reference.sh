@@ -10,14 +10,6 @@
 #   bench/bench_reference.sh     (BENCH_DIR picks the filesystem; default tmpfs)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/build.sh build >/dev/null
-cmake --build build --target gen_cas >/dev/null
-TF=$PWD/build/trustform
-GEN=$PWD/build/gen_cas
-W=$(mktemp -d "${BENCH_DIR:-/dev/shm}/trustform-ref.XXXXXX")
-chmod 755 "$W"
-trap 'rm -rf "$W"' EXIT
-export NO_COLOR=1
 . bench/lib.sh
 USERS=(u0 u1 u2)
 

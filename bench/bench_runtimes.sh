@@ -8,13 +8,6 @@
 #   bench/bench_runtimes.sh        (builds first; needs scripts/deps.txt's packages)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/build.sh build >/dev/null
-cmake --build build --target gen_cas >/dev/null
-TF=$PWD/build/trustform
-GEN=$PWD/build/gen_cas
-W=$(mktemp -d "${BENCH_DIR:-/dev/shm}/trustform-bench-rt.XXXXXX")
-trap 'rm -rf "$W"' EXIT
-export NO_COLOR=1
 . bench/lib.sh
 N=${BENCH_CAS:-100}
 

@@ -1,4 +1,18 @@
-# Shared helpers of the benchmark scripts (bench/*.sh source this file).
+# Shared set-up and helpers of the benchmark scripts. A script does
+#   set -euo pipefail; cd "$(dirname "$0")/.."; . bench/lib.sh
+# and finds trustform built ($TF), the CA generator ($GEN), and a work
+# directory $W removed on exit. BENCH_DIR picks the filesystem of $W: the
+# default is tmpfs (/dev/shm), which measures the software; a disk directory
+# adds that disk's metadata costs, which the compared tools pay alike.
+
+scripts/build.sh build >/dev/null
+cmake --build build --target gen_cas >/dev/null
+TF=$PWD/build/trustform
+GEN=$PWD/build/gen_cas
+W=$(mktemp -d "${BENCH_DIR:-/dev/shm}/trustform-$(basename "$0" .sh).XXXXXX")
+chmod 755 "$W"		# the NSS benchmarks' children run as other users
+trap 'rm -rf "$W"' EXIT
+export NO_COLOR=1
 
 # median_ms RUNS SETUP-CMD CMD...: median wall time of CMD in ms; SETUP (a
 # string, eval'd) runs before each timed run and is not timed.
