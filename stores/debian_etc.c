@@ -424,7 +424,6 @@ int deb_etc_apply(const struct deb_state *st, struct buf *hook_lines,
 	rc = 0;
 out_txn:
 	fs_txn_dispose(&txn);
-	rc = 0;
 out_host:
 	free(etc_host);
 out:

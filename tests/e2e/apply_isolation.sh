@@ -53,4 +53,16 @@ expect_rc 1 "apply into a symlinked managed directory fails" \
   tf apply -c "$T/cfg/two.yaml" --root "$R2" --host h --auto-approve
 check "says it refuses the symlink" out_has "is a symlink"
 check "nothing written through the link" test -z "$(ls -A "$T/elsewhere")"
+
+# A failure while /etc/ssl/certs is regenerated is a failure: the bundle's
+# path is a directory, so it cannot be replaced. apply says so, exits 1, and
+# the next plan still shows the files out of date.
+R3=$T/root3; mk_root "$R3"; mkdir -p "$R3/etc/ssl/certs/ca-certificates.crt/x"
+expect_rc 1 "apply fails when the bundle cannot be written" \
+  tf apply -c "$T/cfg/two.yaml" --root "$R3" --host h --auto-approve
+check "says which file" out_has "ca-certificates.crt"
+check "no 'Apply complete!'" bash -c "! grep -q 'Apply complete!' '$T/.out'"
+expect_rc 2 "the next plan shows what is left" \
+  tf plan -c "$T/cfg/two.yaml" --root "$R3" --host h --detailed-exitcode
+check "the generated files are still out of date" out_has "generated files are out of date"
 done_testing
