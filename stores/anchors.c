@@ -288,13 +288,8 @@ static int write_cert(const struct anchors_family *fam, const struct store_inst 
 	if (!(have && have->certs.n == 1 && have->certs.items[0] == ca->cert)) {
 		size_t len;
 		char *pem = cert_to_pem(ca->cert, &len);
-		char *host = root_join(s->ctx->root, inroot);
-		char *dir = xstrdup(host);
-		*strrchr(dir, '/') = '\0';
-		rc = mkdir_p(dir, 0755) < 0
-			 ? -1
-			 : fs_txn_write(txn, host, pem, len, 0644, FILE_OWNER_DEFAULT);
-		free(dir);
+		char *host = root_join(s->ctx->root, inroot);	/* in a checked dir */
+		rc = fs_txn_write(txn, host, pem, len, 0644, FILE_OWNER_DEFAULT);
 		free(host);
 		free(pem);
 	}
@@ -374,7 +369,7 @@ static int journal_add(const struct store_inst *s, const struct anchors_family *
 {
 	char *jp = journal_path(fam);
 	char *host = root_join(s->ctx->root, jp);
-	char *dir = root_join(s->ctx->root, JOURNAL_DIR);
+	char *dir = own_dir_in_root(s->ctx->root, JOURNAL_DIR);
 	struct buf all = BUF_INIT;
 	int rc = 0;
 	if (buf_read_file(&all, host) < 0 && errno != ENOENT) {
@@ -383,7 +378,7 @@ static int journal_add(const struct store_inst *s, const struct anchors_family *
 	}
 	buf_add(&all, lines->ptr, lines->len);
 	if (rc == 0)
-		rc = mkdir_p(dir, 0755) < 0 ? -1 : atomic_write(host, all.ptr, all.len, 0644);
+		rc = !dir ? -1 : atomic_write(host, all.ptr, all.len, 0644);
 	buf_dispose(&all);
 	free(dir);
 	free(host);
@@ -397,14 +392,18 @@ int anchors_apply(const struct anchors_family *fam, struct store_inst *s, struct
 	struct fs_txn txn;
 	struct buf journal = BUF_INIT;
 	int rc = 0;
-	char *adir = root_join(s->ctx->root, fam->anchors);
-	if (mkdir_p(adir, 0755) < 0) {
-		free(adir);
-		store_fail_pending(ps);
-		return -1;
+	/* Every file trustform writes goes into these directories (and the
+	 * journal's): refused when a link leads there, so that root_join below
+	 * cannot follow one out of the root. */
+	const char *dirs[] = { fam->anchors, fam->blocklist, JOURNAL_DIR };
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(*dirs); i++) {
+		char *host = dirs[i] ? own_dir_in_root(s->ctx->root, dirs[i]) : NULL;
+		if (dirs[i] && !host) {
+			store_fail_pending(ps);
+			return -1;
+		}
+		free(host);
 	}
-	cleanup_stale_temps(adir);
-	free(adir);
 	astate_load(&st, fam, s->ctx->root);
 	fs_txn_init(&txn);
 	for (size_t i = 0; i < ps->n; i++)

@@ -320,8 +320,8 @@ static int journal_write(const struct buf *lines, void *arg)
 		return -1;
 	}
 	buf_add(&all, lines->ptr, lines->len);
-	char *dir = root_join(j->s->ctx->root, "/var/lib/trustform");
-	int rc = mkdir_p(dir, 0755) < 0 ? -1 : atomic_write(path, all.ptr, all.len, 0600);
+	char *dir = own_dir_in_root(j->s->ctx->root, "/var/lib/trustform");
+	int rc = !dir ? -1 : atomic_write(path, all.ptr, all.len, 0600);
 	free(dir);
 	free(path);
 	buf_dispose(&all);
@@ -351,22 +351,9 @@ static int deb_apply(struct store_inst *s, struct plan_store *ps)
 	size_t ndeselect = 0;
 	int rc = 0;
 
-	struct buf managed = BUF_INIT;
-	if (root_resolve(root, DEB_MANAGED, &managed) < 0)
+	char *mdir = own_dir_in_root(root, DEB_MANAGED);
+	if (!mdir)
 		return -1;
-	if (strcmp(managed.ptr, DEB_MANAGED) != 0) {
-		err_set("%s%s is a symlink (to %s); trustform writes only into a real "
-			"directory there: remove the link", root, DEB_MANAGED, managed.ptr);
-		buf_dispose(&managed);
-		return -1;
-	}
-	buf_dispose(&managed);
-	char *mdir = root_join(root, DEB_MANAGED);
-	if (mkdir_p(mdir, 0755) < 0) {
-		free(mdir);
-		return -1;
-	}
-	cleanup_stale_temps(mdir);
 	free(mdir);
 	char *etc = root_join(root, "/etc");
 	cleanup_stale_temps(etc);	/* a killed run's ca-certificates.conf temp */

@@ -62,6 +62,12 @@ int fs_txn_commit(struct fs_txn *t);
 /* Drop what was not committed (removes prepared temp files); frees t. */
 void fs_txn_dispose(struct fs_txn *t);
 
+/* The host path of a directory trustform writes its own files into, for the
+ * in-root path dir: refused (NULL, err set) when a symlink leads there,
+ * since a link could send root's writes anywhere; created when missing; temp
+ * files of killed runs removed. Caller frees. */
+char *own_dir_in_root(const char *root, const char *dir);
+
 /* Remove leftover temp files of killed runs in dir (names this module makes). */
 void cleanup_stale_temps(const char *dir);
 bool is_temp_name(const char *name);

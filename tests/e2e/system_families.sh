@@ -79,6 +79,16 @@ sed -i 's|^  lab: { file: cas/lab.pem }|  lab: { file: cas/lab.pem, ensure: dist
 expect_rc 0 "rhel: distrust" tf apply "${args[@]}" --auto-approve
 check "rhel: blocklist file" test "$(fingerprint "$R/etc/pki/ca-trust/source/blocklist/trustform-lab-${lab:0:12}.pem")" = "$lab"
 
+# An anchors directory reached through a link is refused: a link could send
+# root's writes out of the root (here, to a directory of the host).
+R=$T/alpine-link; mkdir -p "$R/etc" "$R/usr/local/share" "$T/host-dir"
+printf 'ID=alpine\n' >"$R/etc/os-release"
+ln -s "$T/host-dir" "$R/usr/local/share/ca-certificates"
+conf
+expect_rc 1 "linked anchors dir: apply refused" tf apply -c "$C/trust.yaml" --root "$R" --host h --auto-approve
+check "linked anchors dir: says why" out_has "is a symlink, or lies under one"
+check "linked anchors dir: nothing written through the link" test -z "$(ls -A "$T/host-dir")"
+
 # Unsupported IDs.
 R=$T/gentoo; mkdir -p "$R/etc"; printf 'NAME=Gentoo\nID=gentoo\n' >"$R/etc/os-release"
 conf
