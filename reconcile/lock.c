@@ -41,13 +41,16 @@ int lock_acquire(struct run_lock *l, const char *root, const char *command, bool
 	l->fd = -1;
 	l->path = root_join(root, LOCK_FILE);
 	if (create) {
-		char *dir = root_join(root, LOCK_DIR);
-		int rc = mkdir_p(dir, 0755);
-		free(dir);
-		if (rc < 0)
+		char *dir = own_dir_in_root(root, LOCK_DIR);
+		if (!dir)
 			return -1;
+		free(dir);
 	}
-	l->fd = open(l->path, O_RDWR | O_CLOEXEC | O_NOFOLLOW | (create ? O_CREAT : 0), 0644);
+	/* Readers (plan, show) share the lock and need no write access: two plans
+	 * never exclude each other, and a plan runs on a read-only root. */
+	int mode = create ? O_RDWR | O_CREAT : O_RDONLY;
+	int how = create ? LOCK_EX : LOCK_SH;
+	l->fd = open(l->path, mode | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (l->fd < 0) {
 		if (!create && errno == ENOENT)
 			return 0;	/* no apply ever ran here */
@@ -57,7 +60,7 @@ int lock_acquire(struct run_lock *l, const char *root, const char *command, bool
 	struct timespec start, now;
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	bool told = false;
-	while (flock(l->fd, LOCK_EX | LOCK_NB) < 0) {
+	while (flock(l->fd, how | LOCK_NB) < 0) {
 		if (errno != EWOULDBLOCK && errno != EINTR) {
 			err_set_errno(errno, "%s: cannot lock", l->path);
 			return -1;
@@ -83,6 +86,8 @@ int lock_acquire(struct run_lock *l, const char *root, const char *command, bool
 		}
 		usleep(50000);
 	}
+	if (!create)
+		return 0;	/* only the writer says who holds the lock */
 	char info[160];
 	time_t t = time(NULL);
 	struct tm tm;

@@ -1,7 +1,9 @@
 /*
- * One run at a time per root (SPEC §7): flock on <root>/var/lib/trustform/lock.
- * apply creates it; plan and show take it when it exists, so they never read
- * a store halfway through an apply, and never create anything themselves.
+ * One writer at a time per root (SPEC §7): flock on
+ * <root>/var/lib/trustform/lock. apply creates it, takes it exclusively and
+ * records its pid and start time; plan and show share it when it exists, so
+ * they never read a store halfway through an apply, never exclude each other,
+ * and need no write access.
  */
 #ifndef TF_LOCK_H
 #define TF_LOCK_H

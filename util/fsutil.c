@@ -250,23 +250,38 @@ static int txn_flush_data(struct fs_txn *t)
 	size_t files = 0;
 	for (size_t i = 0; i < t->n; i++)
 		files += t->ops[i].is_file;
-	if (!files)
-		return 0;
-	for (size_t i = 0; i < t->n; i++) {
+	/* Many files: one syncfs per filesystem they are on (a batch can span
+	 * /usr and /etc, which may be different ones); a few: fsync each. */
+	bool many = files > 16;
+	dev_t *synced = NULL;
+	size_t nsynced = 0, synced_alloc = 0;
+	int rc = 0;
+	for (size_t i = 0; i < t->n && rc == 0; i++) {
 		if (!t->ops[i].is_file)
 			continue;
 		int fd = open(t->ops[i].tmp, O_RDONLY | O_CLOEXEC);
-		int rc = fd < 0 ? -1 : files > 16 ? syncfs(fd) : fsync(fd);
+		struct stat st;
+		if (fd < 0 || fstat(fd, &st) < 0) {
+			rc = -1;
+		} else if (!many) {
+			rc = fsync(fd);
+		} else {
+			bool done = false;
+			for (size_t j = 0; j < nsynced && !done; j++)
+				done = synced[j] == st.st_dev;
+			if (!done) {
+				rc = syncfs(fd);
+				ARRAY_GROW(synced, nsynced + 1, synced_alloc);
+				synced[nsynced++] = st.st_dev;
+			}
+		}
+		if (rc < 0)
+			err_set_errno(errno, "%s: cannot sync", t->ops[i].tmp);
 		if (fd >= 0)
 			close(fd);
-		if (rc < 0) {
-			err_set_errno(errno, "%s: cannot sync", t->ops[i].tmp);
-			return -1;
-		}
-		if (files > 16)
-			break;	/* one syncfs covered them all (same filesystem per store) */
 	}
-	return 0;
+	free(synced);
+	return rc;
 }
 
 int fs_txn_commit(struct fs_txn *t)

@@ -83,6 +83,12 @@ check "show lists the foreign CA" out_has "foreign (1):"
 check "show names the foreign file" out_has "/usr/local/share/ca-certificates/foreign.crt"
 check "show gives subjects" out_has "CN=Foreign One"
 
+# plan shares the run lock read-only: a user who cannot write the lock file
+# (here nobody, after root's apply made it) can still plan
+chmod 755 "$T"
+expect_rc 0 "plan as an unprivileged user" setpriv --reuid=65534 --regid=65534 --clear-groups \
+  "$TRUSTFORM" plan -c "$cfg" --root "$R" --host web1 --detailed-exitcode
+
 # validate reads no store; with --host it says what the host gets
 expect_rc 0 "validate" tf validate -c "$cfg"
 check "validate summary" out_has "is valid: 1 CA(s), 2 store(s), 2 role(s), 2 host entries"
