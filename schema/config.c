@@ -528,9 +528,10 @@ struct config *config_load_buffer(const char *name, const char *dir, const char 
 				  size_t len, const struct config_load_opts *opts,
 				  struct diag *d)
 {
-	struct ynode *tree = ytree_load_buffer(name, data, len);
+	struct yerror where = { 0 };
+	struct ynode *tree = ytree_parse(name, data, len, &where);
 	if (!tree) {
-		diag_add(d, DIAG_ERROR, NULL, 0, 0, "%s", err_msg());
+		diag_add(d, DIAG_ERROR, name, where.line, where.col, "%s", where.msg);
 		return NULL;
 	}
 	struct config *cfg = xcalloc(1, sizeof(*cfg));

@@ -2,6 +2,7 @@
 #include "schema/yamltree.h"
 #include "util/buf.h"
 #include "util/err.h"
+#include "util/strmap.h"
 #include "util/xalloc.h"
 
 #include <errno.h>
@@ -22,6 +23,7 @@ struct anchor {
 struct loader {
 	yaml_parser_t parser;
 	const char *name;
+	struct yerror *err;	/* where the first problem is, for the caller */
 	struct anchor *anchors;
 	size_t nanchors, anchors_alloc;
 	size_t nodes;
@@ -76,6 +78,18 @@ static struct ynode *node_copy(struct loader *l, const struct ynode *src)
 	return n;
 }
 
+/* The problem, as "name:line:col: what" in err, and in parts for the caller. */
+static void record(struct loader *l, size_t line, size_t col, const char *what)
+{
+	err_set("%s:%zu:%zu: %s", l->name, line, col, what);
+	if (l->err) {
+		l->err->line = (int)line;
+		l->err->col = (int)col;
+		snprintf(l->err->msg, sizeof(l->err->msg), "%s", what);
+	}
+	l->failed = true;
+}
+
 static void fail_at(struct loader *l, yaml_mark_t m, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
@@ -83,13 +97,11 @@ static void fail_at(struct loader *l, yaml_mark_t m, const char *fmt, ...)
 {
 	struct buf b = BUF_INIT;
 	va_list ap;
-	buf_printf(&b, "%s:%zu:%zu: ", l->name, m.line + 1, m.column + 1);
 	va_start(ap, fmt);
 	buf_vprintf(&b, fmt, ap);
 	va_end(ap);
-	err_set("%s", b.ptr);
+	record(l, m.line + 1, m.column + 1, b.ptr);
 	buf_dispose(&b);
-	l->failed = true;
 }
 
 static bool next_event(struct loader *l, yaml_event_t *ev)
@@ -99,15 +111,13 @@ static bool next_event(struct loader *l, yaml_event_t *ev)
 	yaml_mark_t m = l->parser.problem_mark;
 	const char *problem = l->parser.problem ? l->parser.problem : "malformed YAML";
 	struct buf b = BUF_INIT;
-	buf_printf(&b, "%s:%zu:%zu: malformed YAML: %s", l->name, m.line + 1, m.column + 1,
-		   problem);
+	buf_printf(&b, "malformed YAML: %s", problem);
 	if (l->parser.context)
 		buf_printf(&b, " (%s at line %zu)", l->parser.context,
 			   l->parser.context_mark.line + 1);
 	buf_puts(&b, "; check indentation, quoting and that tabs are not used for indenting");
-	err_set("%s", b.ptr);
+	record(l, m.line + 1, m.column + 1, b.ptr);
 	buf_dispose(&b);
-	l->failed = true;
 	return false;
 }
 
@@ -152,6 +162,8 @@ static struct ynode *parse_map(struct loader *l, yaml_event_t *start)
 {
 	struct ynode *map = node_new(l, YNODE_MAP, start->start_mark);
 	size_t alloc = 0, kalloc = 0;
+	struct strmap seen;	/* key text -> index, for duplicates in linear time */
+	strmap_init(&seen);
 	remember_anchor(l, start->data.mapping_start.anchor, map);
 	map->keys = xcalloc(1, sizeof(*map->keys));
 	for (;;) {
@@ -160,6 +172,7 @@ static struct ynode *parse_map(struct loader *l, yaml_event_t *start)
 			goto fail;
 		if (ev.type == YAML_MAPPING_END_EVENT) {
 			yaml_event_delete(&ev);
+			strmap_dispose(&seen);
 			return map;
 		}
 		yaml_mark_t kmark = ev.start_mark;
@@ -172,16 +185,12 @@ static struct ynode *parse_map(struct loader *l, yaml_event_t *start)
 			fail_at(l, kmark, "%s", "a mapping key must be a plain name, not a list or map");
 			goto fail;
 		}
-		for (size_t i = 0; i < map->n; i++) {
-			if (strcmp(map->keys[i]->text, key->text) == 0) {
-				struct buf b = BUF_INIT;
-				buf_printf(&b, "duplicate key \"%s\" (first at line %d); "
-					   "remove one of them", key->text, map->keys[i]->line);
-				fail_at(l, kmark, "%s", b.ptr);
-				buf_dispose(&b);
-				ytree_free(key);
-				goto fail;
-			}
+		size_t first = strmap_get(&seen, key->text);
+		if (first != STRMAP_NONE) {
+			fail_at(l, kmark, "duplicate key \"%s\" (first at line %d); remove one of them",
+				key->text, map->keys[first]->line);
+			ytree_free(key);
+			goto fail;
 		}
 		if (!next_event(l, &ev)) {
 			ytree_free(key);
@@ -197,9 +206,11 @@ static struct ynode *parse_map(struct loader *l, yaml_event_t *start)
 		ARRAY_GROW(map->items, map->n + 1, alloc);
 		map->keys[map->n] = key;
 		map->items[map->n] = val;
+		strmap_put(&seen, key->text, map->n);
 		map->n++;
 	}
 fail:
+	strmap_dispose(&seen);
 	ytree_free(map);
 	return NULL;
 }
@@ -246,7 +257,12 @@ static struct ynode *parse_node(struct loader *l, yaml_event_t *ev)
 
 struct ynode *ytree_load_buffer(const char *name, const char *data, size_t len)
 {
-	struct loader l = { .name = name };
+	return ytree_parse(name, data, len, NULL);
+}
+
+struct ynode *ytree_parse(const char *name, const char *data, size_t len, struct yerror *err)
+{
+	struct loader l = { .name = name, .err = err };
 	struct ynode *root = NULL;
 	yaml_event_t ev;
 	int docs = 0;
@@ -281,6 +297,7 @@ struct ynode *ytree_load_buffer(const char *name, const char *data, size_t len)
 		yaml_event_delete(&ev);
 	}
 	if (!root) {
+		record(&l, 0, 0, "the file is empty; start from an example in examples/");
 		err_set("%s: the file is empty; start from an example in examples/", name);
 		goto fail;
 	}
@@ -296,17 +313,6 @@ out:
 	return root;
 }
 
-struct ynode *ytree_load(const char *path)
-{
-	struct buf b = BUF_INIT;
-	if (buf_read_file(&b, path) < 0) {
-		err_set_errno(errno, "%s: cannot read the configuration", path);
-		return NULL;
-	}
-	struct ynode *n = ytree_load_buffer(path, b.ptr, b.len);
-	buf_dispose(&b);
-	return n;
-}
 
 struct ynode *ymap_get(const struct ynode *map, const char *key)
 {

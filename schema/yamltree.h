@@ -21,8 +21,15 @@ struct ynode {
 	struct ynode **keys;	/* mapping keys (scalars) */
 };
 
-/* Parse path; on error returns NULL and sets err to "path:line:col: what". */
-struct ynode *ytree_load(const char *path);
+/* Where parsing stopped and why (line 0: not tied to a position). */
+struct yerror {
+	int line, col;
+	char msg[512];
+};
+
+/* Parse; on error returns NULL, sets err to "name:line:col: what", and fills
+ * *where when given. */
+struct ynode *ytree_parse(const char *name, const char *data, size_t len, struct yerror *where);
 struct ynode *ytree_load_buffer(const char *name, const char *data, size_t len);
 void ytree_free(struct ynode *n);
 
