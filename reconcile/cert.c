@@ -4,7 +4,9 @@
 #include "util/strmap.h"
 #include "util/xalloc.h"
 
+#include <openssl/asn1t.h>
 #include <openssl/bio.h>
+#include <openssl/bn.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
@@ -67,6 +69,23 @@ static bool self_issued(X509 *x)
 /* Parsed certificates by SHA-256 of their DER (keys borrowed from the certs). */
 static struct strmap cache;
 
+/* The size of an RSA key from its RSAPublicKey DER, SEQUENCE { modulus,
+ * exponent }, read with OpenSSL's ASN.1 parser: no key decoder needed. */
+static int rsa_modulus_bits(const unsigned char *pk, int len)
+{
+	STACK_OF(ASN1_TYPE) *seq = pk ? d2i_ASN1_SEQUENCE_ANY(NULL, &pk, len) : NULL;
+	int bits = 0;
+	if (seq && sk_ASN1_TYPE_num(seq) >= 1) {
+		ASN1_TYPE *n = sk_ASN1_TYPE_value(seq, 0);
+		BIGNUM *bn = n->type == V_ASN1_INTEGER ? ASN1_INTEGER_to_BN(n->value.integer, NULL)
+						       : NULL;
+		bits = bn ? BN_num_bits(bn) : 0;
+		BN_free(bn);
+	}
+	sk_ASN1_TYPE_pop_free(seq, ASN1_TYPE_free);
+	return bits;
+}
+
 struct cert *cert_from_der(const unsigned char *der, size_t len)
 {
 	unsigned char fp[FP_LEN];
@@ -110,8 +129,12 @@ struct cert *cert_from_der(const unsigned char *der, size_t len)
 	c->sig_md_nid = NID_undef;
 	OBJ_find_sigid_algs(X509_get_signature_nid(x), &c->sig_md_nid, &pknid);
 	ASN1_OBJECT *alg = NULL;
-	X509_PUBKEY_get0_param(&alg, NULL, NULL, NULL, X509_get_X509_PUBKEY(x));
+	const unsigned char *pk = NULL;
+	int pklen = 0;
+	X509_PUBKEY_get0_param(&alg, &pk, &pklen, NULL, X509_get_X509_PUBKEY(x));
 	c->key_nid = alg ? OBJ_obj2nid(alg) : NID_undef;
+	if (c->key_nid == NID_rsaEncryption)
+		c->key_bits = rsa_modulus_bits(pk, pklen);
 	X509_free(x);
 	ERR_clear_error();
 	strmap_put(&cache, c->fphex, (size_t)(uintptr_t)c);

@@ -3,8 +3,9 @@
  * DER, never by name or file name. Parsing of PEM/DER is OpenSSL's.
  *
  * Everything trustform needs is read once, by a parse that does not decode the
- * public key (OpenSSL 3 spends most of a parse in its key decoders, and only
- * the RSA key-size check needs the key: cert_x509_full parses it then).
+ * public key (OpenSSL 3 spends most of a parse in its key decoders); the RSA
+ * key size is read from the key's DER. cert_x509_full is for checks that
+ * verify signatures (Caddy's chains).
  */
 #ifndef TF_CERT_H
 #define TF_CERT_H
@@ -31,6 +32,7 @@ struct cert {
 	bool self_issued;		/* issuer is subject, and the key ids agree */
 	int sig_md_nid;			/* digest of its signature (NID_sha1 ...) */
 	int key_nid;			/* public-key algorithm (NID_rsaEncryption ...) */
+	int key_bits;			/* RSA: the modulus size; 0 otherwise */
 };
 
 /* What a blob of PEM or DER holds. */

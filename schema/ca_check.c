@@ -42,16 +42,11 @@ static void warn_weak(const struct config *cfg, const struct conf_ca *ca, struct
 		diag_add(d, DIAG_WARNING, cfg->path, ca->file_pos.line, ca->file_pos.col,
 			 "CA \"%s\" (%s) is signed with %s, which is broken; plan to replace it "
 			 "with a SHA-256 CA", ca->name, ca->file, OBJ_nid2sn(c->sig_md_nid));
-	if (c->key_nid != NID_rsaEncryption)
-		return;
-	X509 *x = cert_x509_full(c);	/* only RSA keys need decoding, for their size */
-	EVP_PKEY *k = x ? X509_get0_pubkey(x) : NULL;
-	if (k && EVP_PKEY_get_bits(k) < 2048)
+	if (c->key_nid == NID_rsaEncryption && c->key_bits && c->key_bits < 2048)
 		diag_add(d, DIAG_WARNING, cfg->path, ca->file_pos.line, ca->file_pos.col,
 			 "CA \"%s\" (%s) has a %d-bit RSA key; keys under 2048 bits are "
 			 "refused by current clients, replace it", ca->name, ca->file,
-			 EVP_PKEY_get_bits(k));
-	X509_free(x);
+			 c->key_bits);
 }
 
 static void check_validity(const struct config *cfg, const struct conf_ca *ca, time_t now,
