@@ -8,6 +8,7 @@
 #include "util/xalloc.h"
 
 #include <errno.h>
+#include <glob.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <git2.h>
@@ -203,11 +204,13 @@ static int credentials(git_credential **out, const char *url, const char *user,
 	static const char *const keys[] = { "id_ed25519", "id_ecdsa", "id_rsa" };
 	const char *name = user ? user : "git";
 	const char *home = getenv("HOME");
-	if (cs->tries++ == 0)
+	/* Call 0: the agent; calls 1..3: the next key file after each refusal. */
+	if (cs->tries == 0) {
+		cs->tries = 1;
 		return git_credential_ssh_key_from_agent(out, name);
-	/* libgit2 calls again after each refused key: the next file each time */
-	while (home && cs->tries - 2 < 3) {
-		char *priv = xasprintf("%s/.ssh/%s", home, keys[cs->tries - 2]);
+	}
+	while (home && cs->tries <= 3) {
+		char *priv = xasprintf("%s/.ssh/%s", home, keys[cs->tries - 1]);
 		char *pub = xasprintf("%s.pub", priv);
 		cs->tries++;
 		int rc = 1;
@@ -267,6 +270,16 @@ static int fetch(git_repository *repo, const char *url)
  * it holds a fetch: a failed first clone leaves no empty cache behind. */
 static int first_clone(struct git_checkout *g, struct git_priv *p, time_t now)
 {
+	/* A first clone killed midway left its temp directory: we hold the
+	 * cache's lock, so any such directory is a dead run's. */
+	char *pattern = xasprintf("%s.tmp-*", g->cache);
+	glob_t gl;
+	if (glob(pattern, GLOB_NOSORT, NULL, &gl) == 0) {
+		for (size_t i = 0; i < gl.gl_pathc; i++)
+			remove_tree(gl.gl_pathv[i]);
+		globfree(&gl);
+	}
+	free(pattern);
 	char *tmp = xasprintf("%s.tmp-XXXXXX", g->cache);
 	int rc = -1;
 	if (!mkdtemp(tmp)) {
@@ -284,7 +297,9 @@ static int first_clone(struct git_checkout *g, struct git_priv *p, time_t now)
 	}
 	git_repository_free(p->repo);
 	p->repo = NULL;
-	if (write_fetched(tmp, now) < 0 || rename(tmp, g->cache) < 0) {
+	if (write_fetched(tmp, now) < 0)
+		goto out;	/* its own message names the file */
+	if (rename(tmp, g->cache) < 0) {
 		err_set_errno(errno, "%s: cannot move the new git cache into place", g->cache);
 		goto out;
 	}

@@ -106,6 +106,11 @@ expect_rc 1 "no cache and no remote: error" tf plan --git "file://$T/srv/nothing
 check "says there is nothing to fall back to" err_has "there is no cached copy to fall back to"
 check "a failed first clone leaves no cache" \
   bash -c "! ls -d '$R'/var/cache/trustform/git/nothing-*.git* 2>/dev/null | grep -v '\.lock$'"
+# a first clone killed midway left its temp directory: the next one removes it
+lockf=$(ls "$R"/var/cache/trustform/git/nothing-*.git.lock)
+mkdir -p "${lockf%.lock}.tmp-dead01/objects"
+tf plan --git "file://$T/srv/nothing.git" --ref main --root "$R" --host h >/dev/null 2>&1 || true
+check "a killed first clone's temp directory is removed" test ! -e "${lockf%.lock}.tmp-dead01"
 mv "$T/srv/moved.git" "$BARE"
 
 # CAs from git must be pinned, unless --allow-unpinned
