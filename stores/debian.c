@@ -34,26 +34,6 @@ static bool hooks_enabled(const struct store_inst *s)
 	return conf_store_bool(s->conf, "run_hooks", !*s->ctx->root);
 }
 
-static enum trust_state distro_state(const struct deb_state *st, const char *rel)
-{
-	enum trust_state state = TS_INERT;
-	char *want = path_normalize(rel);
-	for (size_t i = 0; i < st->nconf; i++) {
-		if (st->conf[i].kind == CONF_OTHER)
-			continue;
-		char *have = path_normalize(st->conf[i].name);
-		if (!strcmp(have, want)) {
-			if (st->conf[i].kind == CONF_SELECT)
-				state = TS_TRUSTED;
-			else if (state != TS_TRUSTED)
-				state = TS_DISTRUSTED;
-		}
-		free(have);
-	}
-	free(want);
-	return state;
-}
-
 static void add_src_entries(struct trust_set *out, const struct deb_src *src, const char *label,
 			    bool owned, enum trust_state state)
 {
@@ -102,7 +82,7 @@ static int deb_read(struct store_inst *s, struct trust_set *out)
 	for (size_t i = 0; i < st.ndistro; i++) {
 		if (st.distro[i].parsed_ok)
 			add_src_entries(out, &st.distro[i], st.distro[i].rel, false,
-					distro_state(&st, st.distro[i].rel));
+					deb_conf_state(&st, &st.distro[i]));
 	}
 	for (size_t i = 0; i < st.nlocal; i++) {
 		const struct deb_src *src = &st.local[i];
@@ -120,10 +100,7 @@ static int deb_read(struct store_inst *s, struct trust_set *out)
 	for (size_t i = 0; i < st.nconf; i++) {
 		if (st.conf[i].kind != CONF_SELECT)
 			continue;
-		bool found = false;
-		for (size_t j = 0; j < st.nbundle && !found; j++)
-			found = !st.bundle[j]->local && !strcmp(st.bundle[j]->rel, st.conf[i].name);
-		if (!found)
+		if (strmap_get(&st.distro_by_norm, st.conf[i].norm) == STRMAP_NONE)
 			trust_set_note(out, "%s lists %s, which is not in %s", DEB_CONF,
 				       st.conf[i].name, DEB_CERTSDIR);
 	}
@@ -221,6 +198,7 @@ static int remove_local(const struct store_inst *s, const struct deb_state *st,
 	return 0;
 }
 
+/* deselect holds the files to deselect, normalised as conf lines are. */
 static int write_conf(const struct store_inst *s, const struct deb_state *st,
 		      char **deselect, size_t n, struct fs_txn *txn)
 {
@@ -230,7 +208,7 @@ static int write_conf(const struct store_inst *s, const struct deb_state *st,
 		const struct deb_conf_line *l = &st->conf[i];
 		bool hit = false;
 		for (size_t j = 0; j < n; j++) {
-			if (l->kind != CONF_OTHER && !strcmp(l->name, deselect[j])) {
+			if (l->kind != CONF_OTHER && !strcmp(l->norm, deselect[j])) {
 				done[j] = true;
 				hit = l->kind == CONF_SELECT;
 			}
@@ -248,7 +226,7 @@ static int write_conf(const struct store_inst *s, const struct deb_state *st,
 			continue;
 		if (out.len && out.ptr[out.len - 1] != '\n')
 			buf_putc(&out, '\n');
-		buf_printf(&out, "!%s\n", deselect[j]);
+		buf_printf(&out, "!%s\n", deselect[j] + 1);	/* without the leading '/' */
 	}
 	char *host = root_join(s->ctx->root, DEB_CONF);
 	int rc = buf_equal(&st->conf_raw, out.ptr, out.len)
@@ -282,8 +260,15 @@ static int do_step(const struct store_inst *s, const struct deb_state *st,
 	case OP_REMOVE:
 	case OP_DISTRUST:
 		if (step->seen.fixed) {
+			/* compare-and-swap: the distro file still holds what the plan saw */
+			const struct deb_src *d = deb_find_distro(st, step->seen.where);
+			if (!d || !src_holds(d, step->seen.fp)) {
+				err_set("%s/%s changed since the plan was made; run trustplan "
+					"again", DEB_CERTSDIR, step->seen.where);
+				return -1;
+			}
 			*deselect = xrealloc(*deselect, (*ndeselect + 1) * sizeof(**deselect));
-			(*deselect)[(*ndeselect)++] = xstrdup(step->seen.where);
+			(*deselect)[(*ndeselect)++] = xstrdup(d->norm);
 			return 0;
 		}
 		return remove_local(s, st, &step->seen, txn);

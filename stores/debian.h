@@ -10,6 +10,7 @@
 #include "reconcile/cert.h"
 #include "stores/store.h"
 #include "util/buf.h"
+#include "util/strmap.h"
 
 #define DEB_CONF "/etc/ca-certificates.conf"
 #define DEB_CERTSDIR "/usr/share/ca-certificates"
@@ -24,6 +25,7 @@
 struct deb_src {
 	char *inroot;		/* "/usr/share/ca-certificates/mozilla/X.crt" */
 	char *rel;		/* relative to its directory: "mozilla/X.crt" */
+	char *norm;		/* rel normalised ("/mozilla/X.crt"), for matching conf lines */
 	char *pem_name;		/* its link in /etc/ssl/certs: "X.pem" */
 	struct buf bytes;
 	struct cert_list certs;
@@ -34,24 +36,30 @@ struct deb_src {
 struct deb_conf_line {
 	char *raw;		/* the line as written, without newline */
 	char *name;		/* trimmed path, without '!' */
+	char *norm;		/* name normalised, as update-ca-certificates' test -f sees it */
 	enum { CONF_OTHER, CONF_SELECT, CONF_DESELECT } kind;
 };
 
 struct deb_state {
 	const char *root;
 	struct buf conf_raw;
-	bool conf_exists;
 	struct deb_conf_line *conf;
 	size_t nconf, conf_alloc;
 	struct deb_src *distro;		/* every *.crt under CERTSDIR, sorted */
 	size_t ndistro, distro_alloc;
 	struct deb_src *local;		/* every *.crt under LOCALDIR, sorted */
 	size_t nlocal, local_alloc;
+	struct strmap distro_by_norm;	/* norm -> index into distro */
+	struct strmap conf_state;	/* norm -> enum trust_state the conf gives it */
 	struct deb_src **bundle;	/* the sources in bundle order (borrowed) */
 	size_t nbundle, bundle_alloc;
 };
 
 int deb_state_load(struct deb_state *st, const char *root);
+/* What ca-certificates.conf makes of a distro file: selected (trusted),
+ * deselected with `!` (distrusted), or neither (inert). */
+enum trust_state deb_conf_state(const struct deb_state *st, const struct deb_src *src);
+const struct deb_src *deb_find_distro(const struct deb_state *st, const char *rel);
 void deb_state_dispose(struct deb_state *st);
 /* "X.pem" for a source path, as update-ca-certificates names it. */
 char *deb_pem_name(const char *path);

@@ -38,6 +38,7 @@ static void src_dispose(struct deb_src *s)
 {
 	free(s->inroot);
 	free(s->rel);
+	free(s->norm);
 	free(s->pem_name);
 	buf_dispose(&s->bytes);
 	cert_list_dispose(&s->certs);
@@ -48,6 +49,7 @@ void deb_state_dispose(struct deb_state *st)
 	for (size_t i = 0; i < st->nconf; i++) {
 		free(st->conf[i].raw);
 		free(st->conf[i].name);
+		free(st->conf[i].norm);
 	}
 	free(st->conf);
 	for (size_t i = 0; i < st->ndistro; i++)
@@ -57,6 +59,8 @@ void deb_state_dispose(struct deb_state *st)
 		src_dispose(&st->local[i]);
 	free(st->local);
 	free(st->bundle);
+	strmap_dispose(&st->distro_by_norm);
+	strmap_dispose(&st->conf_state);
 	buf_dispose(&st->conf_raw);
 	memset(st, 0, sizeof(*st));
 }
@@ -91,6 +95,7 @@ static void parse_conf(struct deb_state *st)
 			l->kind = CONF_SELECT;
 			l->name = trim(p, n);
 		}
+		l->norm = path_normalize(l->name);
 		p += n + (nl ? 1 : 0);
 	}
 }
@@ -177,6 +182,7 @@ static void src_init(struct deb_src *s, const char *dir, const char *rel, bool l
 {
 	memset(s, 0, sizeof(*s));
 	s->rel = xstrdup(rel);
+	s->norm = path_normalize(rel);
 	s->inroot = xasprintf("%s/%s", dir, rel);
 	s->pem_name = deb_pem_name(s->inroot);
 	s->local = local;
@@ -224,18 +230,39 @@ static void load_tree(struct deb_state *st, const char *dir, bool local, struct 
 	free(w.files);
 }
 
-static struct deb_src *find_distro(struct deb_state *st, const char *name)
+const struct deb_src *deb_find_distro(const struct deb_state *st, const char *rel)
 {
-	char *want = path_normalize(name);
-	struct deb_src *found = NULL;
-	for (size_t i = 0; i < st->ndistro && !found; i++) {
-		char *have = path_normalize(st->distro[i].rel);
-		if (!strcmp(have, want))
-			found = &st->distro[i];
-		free(have);
+	char *norm = path_normalize(rel);
+	size_t i = strmap_get(&st->distro_by_norm, norm);
+	free(norm);
+	return i == STRMAP_NONE ? NULL : &st->distro[i];
+}
+
+enum trust_state deb_conf_state(const struct deb_state *st, const struct deb_src *src)
+{
+	size_t v = strmap_get(&st->conf_state, src->norm);
+	return v == STRMAP_NONE ? TS_INERT : (enum trust_state)v;
+}
+
+static void index_distro(struct deb_state *st)
+{
+	strmap_dispose(&st->distro_by_norm);
+	for (size_t i = 0; i < st->ndistro; i++)
+		strmap_put(&st->distro_by_norm, st->distro[i].norm, i);
+}
+
+/* A selected line wins over a `!` line for the same file, as in
+ * update-ca-certificates (remove() runs first, then add()). */
+static void index_conf(struct deb_state *st)
+{
+	for (size_t i = 0; i < st->nconf; i++) {
+		const struct deb_conf_line *l = &st->conf[i];
+		if (l->kind == CONF_SELECT)
+			strmap_put(&st->conf_state, l->norm, TS_TRUSTED);
+		else if (l->kind == CONF_DESELECT &&
+			 strmap_get(&st->conf_state, l->norm) != TS_TRUSTED)
+			strmap_put(&st->conf_state, l->norm, TS_DISTRUSTED);
 	}
-	free(want);
-	return found;
 }
 
 int deb_state_load(struct deb_state *st, const char *root)
@@ -243,40 +270,45 @@ int deb_state_load(struct deb_state *st, const char *root)
 	memset(st, 0, sizeof(*st));
 	st->root = root;
 	char *conf = root_resolve_host(root, DEB_CONF);
-	if (conf && buf_read_file(&st->conf_raw, conf) == 0) {
-		st->conf_exists = true;
-	} else if (errno != ENOENT) {
+	if ((!conf || buf_read_file(&st->conf_raw, conf) < 0) && errno != ENOENT) {
 		err_set_errno(errno, "%s: cannot read", conf ? conf : DEB_CONF);
 		free(conf);
 		return -1;
 	}
 	free(conf);
 	parse_conf(st);
+	index_conf(st);
 	load_tree(st, DEB_CERTSDIR, false, &st->distro, &st->ndistro, &st->distro_alloc);
 	load_tree(st, DEB_LOCALDIR, true, &st->local, &st->nlocal, &st->local_alloc);
+	index_distro(st);
 
 	/* Bundle order: selected conf lines that are files, then local files. A
-	 * selected line naming a file outside the *.crt scan is still added. */
+	 * selected line naming a file outside the *.crt scan is still added. The
+	 * order is kept as indexes while the distro array may still grow (the
+	 * map's keys are the sources' own strings, which do not move). */
+	size_t *order = xcalloc(st->nconf + 1, sizeof(*order)), norder = 0;
 	for (size_t i = 0; i < st->nconf; i++) {
 		if (st->conf[i].kind != CONF_SELECT)
 			continue;
-		struct deb_src *s = find_distro(st, st->conf[i].name);
-		if (!s) {
+		size_t at = strmap_get(&st->distro_by_norm, st->conf[i].norm);
+		if (at == STRMAP_NONE) {
 			struct deb_src extra;
 			if (load_src(&extra, root, DEB_CERTSDIR, st->conf[i].name, false) < 0) {
 				src_dispose(&extra);
 				continue;	/* "W: ... not found, but listed" */
 			}
 			ARRAY_GROW(st->distro, st->ndistro + 1, st->distro_alloc);
+			at = st->ndistro;
 			st->distro[st->ndistro++] = extra;
-			/* the array may have moved: rebuild the borrowed pointers */
-			st->nbundle = 0;
-			i = (size_t)-1;
-			continue;
+			strmap_put(&st->distro_by_norm, st->distro[at].norm, at);
 		}
-		ARRAY_GROW(st->bundle, st->nbundle + 1, st->bundle_alloc);
-		st->bundle[st->nbundle++] = s;
+		order[norder++] = at;
 	}
+	for (size_t i = 0; i < norder; i++) {
+		ARRAY_GROW(st->bundle, st->nbundle + 1, st->bundle_alloc);
+		st->bundle[st->nbundle++] = &st->distro[order[i]];
+	}
+	free(order);
 	for (size_t i = 0; i < st->nlocal; i++) {
 		ARRAY_GROW(st->bundle, st->nbundle + 1, st->bundle_alloc);
 		st->bundle[st->nbundle++] = &st->local[i];

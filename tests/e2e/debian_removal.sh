@@ -93,6 +93,22 @@ check "! line for distrusted" grep -qx "!mozilla/$distro2.crt" "$R/etc/ca-certif
 check "selected line replaced, not duplicated" bash -c "! grep -qx 'mozilla/$distro2.crt' '$R/etc/ca-certificates.conf'"
 expect_rc 0 "clean afterwards" tf plan "${args[@]}" --detailed-exitcode
 
+# 3b. conf lines are matched as paths, not as text: "./mozilla/X.crt"
+distro3=Certigna
+sed -i "s|^mozilla/$distro3.crt\$|./mozilla/$distro3.crt|" "$R/etc/ca-certificates.conf"
+cp "$R/usr/share/ca-certificates/mozilla/$distro3.crt" "$T/cfg/cas/certigna.pem"
+/usr/bin/python3 - "$cfg" <<'PY'
+import sys
+p = sys.argv[1]; s = open(p).read()
+s = s.replace("cas:\n", "cas:\n  certigna: { file: cas/certigna.pem, ensure: absent }\n", 1)
+open(p, "w").write(s)
+PY
+expect_rc 2 "a ./ spelled conf line is seen" tf plan "${args[@]}" --detailed-exitcode
+check "no false 'not in' note" bash -c "! grep -q 'lists ./mozilla/$distro3.crt, which is not in' '$T/.out'"
+expect_rc 0 "deselect it" tf apply "${args[@]}" --auto-approve
+check "the operator's line got the !" grep -qx "!./mozilla/$distro3.crt" "$R/etc/ca-certificates.conf"
+expect_rc 0 "clean after one apply" tf plan "${args[@]}" --detailed-exitcode
+
 # 4. hooks do not run under --root unless asked, and the plan says so
 sed -i 's/run_hooks: true/run_hooks: false/' "$cfg"
 mk_ca "$T/cfg/cas/drop" "/CN=Drop CA 2"
