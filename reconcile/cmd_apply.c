@@ -107,7 +107,7 @@ int cmd_apply(struct options *o)
 		print_result(&r, &ro, &none, saved);
 		code = r.plan.failed_stores ? EXIT_ERROR : EXIT_OK;
 		if (!r.plan.failed_stores)
-			run_save_read_cache(&r, false);
+			run_save_read_cache(&r);
 		goto out;
 	}
 	if (!o->json)
@@ -129,7 +129,7 @@ int cmd_apply(struct options *o)
 	print_result(&r, &ro, &res, saved);
 	code = res.failed_stores ? EXIT_ERROR : EXIT_OK;
 	if (!res.failed_stores)
-		run_save_read_cache(&r, true);
+		run_save_read_cache(&r);
 out:
 	fflush(stdout);
 	run_dispose(&r);

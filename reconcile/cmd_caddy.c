@@ -20,14 +20,13 @@ static int export_root(struct run *r)
 {
 	struct options *o = r->opt;
 	if (o->nargs > 1) {
-		fprintf(stderr, "trustform caddy export-root: unexpected argument \"%s\"\n",
-			o->args[0]);
+		fprintf(stderr, "trustform caddy export-root: unexpected argument \"%s\" (it "
+			"takes at most one: the file to write)\n", o->args[1]);
 		return EXIT_USAGE;
 	}
 	/* Only the caddy: section matters here, and the CA file this writes may
 	 * not exist yet (or be the stale one): other findings do not stop it. */
-	char *path = o->config ? xstrdup(o->config) : path_exists("trust.yaml")
-			     ? xstrdup("trust.yaml") : root_join(o->root, "/etc/trustform/trust.yaml");
+	char *path = o->config ? xstrdup(o->config) : run_default_config(o->root);
 	struct config_load_opts lo = { .root = o->root, .now = o->now };
 	r->cfg = config_load(path, &lo, &r->diag);
 	free(path);

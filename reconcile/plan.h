@@ -60,7 +60,6 @@ struct plan_store {
 	size_t n, alloc;
 	char *apply_error;		/* set when apply failed as a whole */
 	char *apply_note;		/* what apply did or left pending besides the steps */
-	bool from_cache;		/* actual came from the read cache (plan, show) */
 };
 
 struct plan_counts {

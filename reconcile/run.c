@@ -89,7 +89,7 @@ void run_render_header(const struct run *r, const struct render_opts *ro)
 			ro->color ? "\033[0m" : "", r->git->warning);
 }
 
-static char *default_config(const char *root)
+char *run_default_config(const char *root)
 {
 	if (path_exists("trust.yaml"))
 		return xstrdup("trust.yaml");
@@ -138,7 +138,7 @@ int run_load(struct run *r)
 			return -1;
 	} else {
 		char *path = r->opt->config ? xstrdup(r->opt->config)
-					    : default_config(r->opt->root);
+					    : run_default_config(r->opt->root);
 		r->cfg = config_load(path, &lo, &r->diag);
 		free(path);
 	}
@@ -266,7 +266,7 @@ static void plan_instances(struct run *r, struct store_inst **insts, size_t n,
 		}
 		char *key = may_use_cache(r) ? readcache_key(s) : NULL;
 		if (key && readcache_load(r->ctx.root, s, key, &ps->actual) == 0)
-			ps->from_cache = s->read_cached = true;
+			s->read_cached = true;
 		free(key);
 	}
 	for (size_t j = 0; j < n; j++) {
@@ -277,7 +277,7 @@ static void plan_instances(struct run *r, struct store_inst **insts, size_t n,
 		if (n > 1)
 			progress_show("reading", s->address, j + 1, n);
 		err_clear();
-		if (!ps->from_cache && s->ops->read(s, &ps->actual) < 0) {
+		if (!s->read_cached && s->ops->read(s, &ps->actual) < 0) {
 			ps->error = xstrdup(err_msg());
 			continue;
 		}
@@ -361,31 +361,40 @@ static void save_store(const char *root, struct store_inst *s, const struct trus
 	free(key);
 }
 
-void run_save_read_cache(struct run *r, bool reread)
+/* Whether a configured store had steps in this run: its state changed. */
+static bool changed_store(const struct plan *p, const struct conf_store *cs)
 {
-	if (!reread) {
-		for (size_t i = 0; i < r->plan.n; i++) {
-			struct plan_store *ps = &r->plan.stores[i];
-			if (ps->inst && !ps->error && !ps->from_cache && ps->inst->ops->state_key)
-				save_store(r->ctx.root, ps->inst, &ps->actual);
-		}
-		return;
+	for (size_t i = 0; i < p->n; i++)
+		if (p->stores[i].inst && p->stores[i].inst->conf == cs && p->stores[i].n)
+			return true;
+	return false;
+}
+
+void run_save_read_cache(struct run *r)
+{
+	/* Unchanged stores: what this run read in full is what they hold. */
+	for (size_t i = 0; i < r->plan.n; i++) {
+		struct plan_store *ps = &r->plan.stores[i];
+		if (ps->inst && !ps->error && !ps->n && !ps->inst->read_cached &&
+		    ps->inst->ops->state_key && !changed_store(&r->plan, ps->inst->conf))
+			save_store(r->ctx.root, ps->inst, &ps->actual);
 	}
-	/* Fresh instances, read in full: what the stores hold after the apply. */
+	/* Changed ones: fresh instances, read in full after the apply. */
 	struct plan scratch;
 	plan_init(&scratch);
 	for (size_t i = 0; i < r->res->nstores; i++) {
 		const struct conf_store *cs = r->res->stores[i].store;
 		struct store_inst **insts = NULL;
 		size_t n = 0;
-		err_clear();
-		if (cs->ops->open(cs, &r->ctx, &insts, &n) < 0) {
-			discard_open_notes();
+		if (!changed_store(&r->plan, cs))
 			continue;
+		err_clear();
+		if (cs->ops->open(cs, &r->ctx, &insts, &n) == 0) {
+			for (size_t j = 0; j < n; j++)
+				plan_add_store(&scratch, insts[j], insts[j]->address,
+					       insts[j]->title);
+			free(insts);
 		}
-		for (size_t j = 0; j < n; j++)
-			plan_add_store(&scratch, insts[j], insts[j]->address, insts[j]->title);
-		free(insts);
 		discard_open_notes();
 	}
 	for (size_t i = 0; i < scratch.n; i++) {

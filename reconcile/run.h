@@ -42,9 +42,12 @@ int run_start(struct run *r, bool create_lock);
  * stores are recorded in the plan, not returned. */
 void run_plan(struct run *r);
 /* After an apply in which nothing failed: remember the full reads of the
- * stores that declare a state key, for plans to reuse (readcache.h). With
- * reread, the stores changed, so they are opened and read afresh first. */
-void run_save_read_cache(struct run *r, bool reread);
+ * stores that declare a state key, for plans to reuse (readcache.h); stores
+ * the apply changed are opened and read afresh first. */
+void run_save_read_cache(struct run *r);
+/* The configuration to read when -c is not given: ./trust.yaml, else
+ * <root>/etc/trustform/trust.yaml (caller frees). */
+char *run_default_config(const char *root);
 /* Print "trustform: error: <msg>" to stderr. */
 void run_error(const char *msg);
 /* The run failed before a plan: print msg (NULL: the config's diagnostics say
