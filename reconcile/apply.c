@@ -34,7 +34,7 @@ static void count(struct plan_counts *c, enum plan_action a)
 	}
 }
 
-void apply_plan(struct plan *p, FILE *out, const struct render_opts *o,
+void apply_plan(struct plan *p, FILE *out,
 		struct apply_result *res)
 {
 	memset(res, 0, sizeof(*res));
@@ -84,7 +84,6 @@ void apply_plan(struct plan *p, FILE *out, const struct render_opts *o,
 		if (rc < 0 || step_failed || ps->apply_error)
 			res->failed_stores++;
 	}
-	(void)o;
 }
 
 void apply_render_summary(FILE *out, const struct plan *p, const struct apply_result *res,

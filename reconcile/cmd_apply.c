@@ -125,7 +125,7 @@ int cmd_apply(struct options *o)
 		fputc('\n', stdout);
 	}
 	struct apply_result res;
-	apply_plan(&r.plan, o->json ? stderr : stdout, &ro, &res);
+	apply_plan(&r.plan, o->json ? stderr : stdout, &res);
 	print_result(&r, &ro, &res, saved);
 	code = res.failed_stores ? EXIT_ERROR : EXIT_OK;
 	if (!res.failed_stores)

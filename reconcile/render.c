@@ -130,8 +130,6 @@ static void render_step(FILE *out, const struct plan_store *ps, const struct pla
 	char fp[20], fp2[20];
 	if (st->op == OP_REFRESH || st->op == OP_REISSUE || st->op == OP_SET)
 		fprintf(out, "  # %s: %s\n", ps->title, headline(st));
-	else if (st->op == OP_REPLACE)
-		fprintf(out, "  # %s: %s %s\n", ps->title, st->name, headline(st));
 	else
 		fprintf(out, "  # %s: %s %s\n", ps->title, st->name, headline(st));
 	if (st->reason && st->op != OP_REPLACE)

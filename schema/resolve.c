@@ -75,25 +75,22 @@ struct resolved *resolve_host(const struct config *cfg, const char *host,
 			      char *const *targets, size_t ntargets)
 {
 	struct resolved *r = xcalloc(1, sizeof(*r));
-	r->host = xstrdup(host);
 
 	const struct conf_host *exact = NULL;
 	for (size_t i = 0; i < cfg->nhosts; i++)
 		if (!has_glob(cfg->hosts[i].pattern) && strcmp(cfg->hosts[i].pattern, host) == 0)
 			exact = &cfg->hosts[i];
+	bool matched = false;
 	for (size_t i = 0; i < cfg->nhosts; i++) {
 		const struct conf_host *h = &cfg->hosts[i];
 		bool match = exact ? h == exact
 				   : has_glob(h->pattern) && fnmatch(h->pattern, host, 0) == 0;
 		if (!match)
 			continue;
+		matched = true;
 		for (size_t j = 0; j < h->nroles; j++)
 			add_role(r, &cfg->roles[h->roles[j]]);
 	}
-	bool matched = exact != NULL;
-	for (size_t i = 0; !matched && i < cfg->nhosts; i++)
-		matched = has_glob(cfg->hosts[i].pattern) &&
-			  fnmatch(cfg->hosts[i].pattern, host, 0) == 0;
 	if (!matched) {
 		err_set("%s: host \"%s\" matches no entry under hosts:; add `%s: [role]` or a "
 			"glob that matches it, or pass --host NAME", cfg->path, host, host);
@@ -140,6 +137,5 @@ void resolved_free(struct resolved *r)
 		free(r->stores[i].cas);
 	free(r->stores);
 	free(r->roles);
-	free(r->host);
 	free(r);
 }

@@ -15,7 +15,6 @@ struct host_store {
 };
 
 struct resolved {
-	char *host;
 	const struct conf_role **roles;
 	size_t nroles;
 	struct host_store *stores;	/* sorted by store name */

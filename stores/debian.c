@@ -380,16 +380,13 @@ static int deb_apply(struct store_inst *s, struct plan_store *ps)
 
 	/* Regenerate /etc/ssl/certs from what the sources are now. */
 	struct journal_ctx j = { s, hooks_enabled(s) };
-	struct buf lines = BUF_INIT;
-	if (deb_state_load(&st, root) < 0 ||
-	    deb_etc_apply(&st, &lines, journal_write, &j) < 0 ||
+	if (deb_state_load(&st, root) < 0 || deb_etc_apply(&st, journal_write, &j) < 0 ||
 	    (j.enabled && run_hooks(s) < 0)) {
 		free(ps->apply_error);
 		ps->apply_error = xstrdup(err_msg());
 		rc = -1;
 	}
 	deb_state_dispose(&st);
-	buf_dispose(&lines);
 	return rc;
 }
 

@@ -73,8 +73,8 @@ struct deb_etc_diff {
 int deb_etc_check(const struct deb_state *st, struct deb_etc_diff *diff);
 /* Make /etc/ssl/certs match the sources. The "+path"/"-path" hook lines are
  * computed first and handed to before_change (to be journalled) before
- * anything is touched; they are also appended to hook_lines. */
-int deb_etc_apply(const struct deb_state *st, struct buf *hook_lines,
+ * anything is touched. */
+int deb_etc_apply(const struct deb_state *st,
 		  int (*before_change)(const struct buf *lines, void *arg), void *arg);
 
 /* Hooks (run-parts --test semantics). Returns -1 with err set if any failed. */

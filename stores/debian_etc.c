@@ -260,8 +260,6 @@ static int work_load(const struct deb_state *st, struct etc_work *w)
 	if (read_listing(st->root, DEB_ETCCERTS, &w->actual) < 0)
 		return -1;
 	w->actual.dirs = &w->dirs;
-	if (!w->actual.dir_inroot)
-		return -1;
 	char *bpath = xasprintf("%s/%s", w->actual.dir_inroot, DEB_BUNDLE);
 	char *host = root_join(st->root, bpath);
 	w->bundle_same = bundle_matches(st, host, &w->bundle_exists);
@@ -336,9 +334,10 @@ static void hook_line(struct buf *lines, const char *root, const char *etc, char
 	buf_printf(lines, "%c%s%s/%s\n", sign, root ? root : "", etc, name);
 }
 
-int deb_etc_apply(const struct deb_state *st, struct buf *hook_lines,
+int deb_etc_apply(const struct deb_state *st,
 		  int (*before_change)(const struct buf *lines, void *arg), void *arg)
 {
+	struct buf lines = BUF_INIT, *hook_lines = &lines;
 	struct etc_work w;
 	int rc = -1;
 	char *etc_pre = root_resolve_host(st->root, DEB_ETCCERTS);
@@ -428,5 +427,6 @@ out_host:
 	free(etc_host);
 out:
 	work_dispose(&w);
+	buf_dispose(&lines);
 	return rc;
 }

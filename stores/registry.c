@@ -57,12 +57,6 @@ void store_inst_free(struct store_inst *s)
 	free(s);
 }
 
-char *store_path_opt(const struct store_inst *s, const char *key)
-{
-	const char *v = conf_store_str(s->conf, key);
-	return v ? root_join(s->ctx->root, v) : NULL;
-}
-
 static char **notes;
 static size_t nnotes, notes_alloc;
 

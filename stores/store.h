@@ -48,8 +48,6 @@ struct run_ctx {
 	const char *host;
 	time_t now;
 	const struct config *cfg;
-	bool dry_run;		/* plan only: a store must not write anything */
-	bool hooks_under_root;	/* run system hooks although --root is set */
 };
 
 struct store_inst;
@@ -120,9 +118,6 @@ char *store_managed_name(const char *base, const char *prefix, const char *suffi
 /* For state_key: append a file's identity to key: owner, group, mode, size
  * and the SHA-256 of its content, or that it is missing. -1 if unreadable. */
 int store_key_file(struct buf *key, const char *host_path);
-
-/* Options of a store, with its root applied. */
-char *store_path_opt(const struct store_inst *s, const char *key);
 
 extern const struct store_ops store_system;
 extern const struct store_ops store_debian;

@@ -94,15 +94,6 @@ int atomic_write(const char *path, const void *data, size_t len, mode_t mode)
 	return atomic_write_owned(path, data, len, mode, FILE_OWNER_DEFAULT);
 }
 
-int atomic_symlink(const char *target, const char *path)
-{
-	struct fs_txn t;
-	fs_txn_init(&t);
-	int rc = fs_txn_symlink(&t, target, path) < 0 ? -1 : fs_txn_commit(&t);
-	fs_txn_dispose(&t);
-	return rc;
-}
-
 int durable_unlink(const char *path)
 {
 	struct fs_txn t;

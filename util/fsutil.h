@@ -25,8 +25,6 @@ struct file_owner {
 int atomic_write(const char *path, const void *data, size_t len, mode_t mode);
 int atomic_write_owned(const char *path, const void *data, size_t len, mode_t mode,
 		       struct file_owner owner);
-/* Create or replace the symlink path -> target atomically. */
-int atomic_symlink(const char *target, const char *path);
 /* Remove a file or symlink and fsync its directory; a missing file is success. */
 int durable_unlink(const char *path);
 /* mkdir -p; every created directory gets mode. */

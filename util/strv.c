@@ -11,10 +11,3 @@ void strv_vpushf(char ***v, size_t *n, size_t *alloc, const char *fmt, va_list a
 	(*v)[(*n)++] = buf_detach(&b);
 }
 
-void strv_pushf(char ***v, size_t *n, size_t *alloc, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	strv_vpushf(v, n, alloc, fmt, ap);
-	va_end(ap);
-}

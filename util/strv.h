@@ -5,8 +5,6 @@
 #include <stdarg.h>
 #include <stddef.h>
 
-void strv_pushf(char ***v, size_t *n, size_t *alloc, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
 void strv_vpushf(char ***v, size_t *n, size_t *alloc, const char *fmt, va_list ap);
 
 #endif
