@@ -219,17 +219,8 @@ void config_check_caddy(struct config *cfg, const struct ynode *caddy, struct di
 {
 	for (size_t i = 0; i < caddy->n; i++) {
 		const struct ynode *k = caddy->keys[i], *v = caddy->items[i];
-		if (!key_spec_find(caddy_keys, k->text)) {
-			const char *near = key_spec_suggest(caddy_keys, k->text);
-			struct buf allowed = BUF_INIT;
-			key_spec_list(caddy_keys, &allowed);
-			diag_add(d, DIAG_ERROR, cfg->path, k->line, k->col,
-				 "unknown key \"%s\" in caddy%s%s%s; allowed keys: %s", k->text,
-				 near ? "; did you mean \"" : "", near ? near : "", near ? "\"?" : "",
-				 allowed.ptr);
-			buf_dispose(&allowed);
+		if (!key_check(caddy_keys, k, "caddy", cfg->path, d))
 			continue;
-		}
 		if (v->kind != YNODE_SCALAR) {
 			diag_add(d, DIAG_ERROR, cfg->path, v->line, v->col,
 				 "caddy: %s must be a value, not %s", k->text, ykind_name(v->kind));

@@ -127,21 +127,8 @@ static const struct key_spec role_keys[] = {
 static void check_keys(struct loadctx *lc, const struct ynode *map,
 		       const struct key_spec *spec, const char *where)
 {
-	for (size_t i = 0; i < map->n; i++) {
-		const struct ynode *k = map->keys[i];
-		if (key_spec_find(spec, k->text))
-			continue;
-		const char *near = key_spec_suggest(spec, k->text);
-		struct buf allowed = BUF_INIT;
-		key_spec_list(spec, &allowed);
-		if (near)
-			errorf_at(lc, k, "unknown key \"%s\" in %s; did you mean \"%s\"?", k->text,
-				  where, near);
-		else
-			errorf_at(lc, k, "unknown key \"%s\" in %s; allowed keys: %s", k->text,
-				  where, allowed.ptr);
-		buf_dispose(&allowed);
-	}
+	for (size_t i = 0; i < map->n; i++)
+		key_check(spec, map->keys[i], where, lc->cfg->path, lc->d);
 	for (const struct key_spec *s = spec; s->name; s++)
 		if (s->required && !ymap_get(map, s->name))
 			errorf_at(lc, map, "%s is missing the required key \"%s\"", where, s->name);
@@ -294,25 +281,24 @@ static void load_store(struct loadctx *lc, struct conf_store *cs, const struct y
 		buf_dispose(&known);
 		goto out;
 	}
+	/* The type's keys, as a key_spec for the shared unknown-key check. */
+	size_t nkeys = 0;
+	for (const struct store_key *sk = cs->ops->keys; sk && sk->name; sk++)
+		nkeys++;
+	struct key_spec *spec = xcalloc(nkeys + 2, sizeof(*spec));
+	spec[0].name = "type";
+	for (size_t i = 0; i < nkeys; i++)
+		spec[i + 1].name = cs->ops->keys[i].name;
+	char *in = xasprintf("%s (type %s)", where.ptr, type);
 	for (size_t i = 0; i < v->n; i++) {
 		const struct ynode *k = v->keys[i];
-		if (strcmp(k->text, "type") == 0)
+		if (strcmp(k->text, "type") == 0 || !key_check(spec, k, in, lc->cfg->path, lc->d))
 			continue;
-		const struct store_key *key = NULL;
-		for (const struct store_key *sk = cs->ops->keys; sk && sk->name; sk++)
-			if (strcmp(sk->name, k->text) == 0)
-				key = sk;
-		if (!key) {
-			struct buf allowed = BUF_INIT;
-			for (const struct store_key *sk = cs->ops->keys; sk && sk->name; sk++)
-				buf_printf(&allowed, "%s%s", allowed.len ? ", " : "", sk->name);
-			errorf_at(lc, k, "unknown key \"%s\" in %s (type %s); allowed keys: type%s%s",
-				  k->text, where.ptr, type, allowed.len ? ", " : "", allowed.ptr);
-			buf_dispose(&allowed);
-			continue;
-		}
-		check_store_option(lc, cs, key, v->items[i]);
+		const struct key_spec *found = key_spec_find(spec, k->text);
+		check_store_option(lc, cs, &cs->ops->keys[found - spec - 1], v->items[i]);
 	}
+	free(in);
+	free(spec);
 	for (const struct store_key *sk = cs->ops->keys; sk && sk->name; sk++)
 		if (sk->required && !ymap_get(v, sk->name))
 			errorf_at(lc, v, "%s (type %s) is missing the required key \"%s\" (%s)",

@@ -50,3 +50,21 @@ void key_spec_list(const struct key_spec *spec, struct buf *out)
 	for (; spec->name; spec++)
 		buf_printf(out, "%s%s", out->len ? ", " : "", spec->name);
 }
+
+bool key_check(const struct key_spec *spec, const struct ynode *k, const char *where,
+	       const char *file, struct diag *d)
+{
+	if (key_spec_find(spec, k->text))
+		return true;
+	const char *near = key_spec_suggest(spec, k->text);
+	struct buf allowed = BUF_INIT;
+	key_spec_list(spec, &allowed);
+	if (near)
+		diag_add(d, DIAG_ERROR, file, k->line, k->col,
+			 "unknown key \"%s\" in %s; did you mean \"%s\"?", k->text, where, near);
+	else
+		diag_add(d, DIAG_ERROR, file, k->line, k->col,
+			 "unknown key \"%s\" in %s; allowed keys: %s", k->text, where, allowed.ptr);
+	buf_dispose(&allowed);
+	return false;
+}

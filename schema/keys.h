@@ -2,6 +2,8 @@
 #ifndef TF_KEYS_H
 #define TF_KEYS_H
 
+#include "schema/diag.h"
+#include "schema/yamltree.h"
 #include "util/buf.h"
 #include <stdbool.h>
 
@@ -14,6 +16,10 @@ const struct key_spec *key_spec_find(const struct key_spec *spec, const char *na
 /* The closest allowed key within a small edit distance, or NULL. */
 const char *key_spec_suggest(const struct key_spec *spec, const char *name);
 void key_spec_list(const struct key_spec *spec, struct buf *out);
+/* Whether the mapping key k is in spec; if not, report it in file as
+ * "unknown key "k" in <where>; did you mean "x"?" (or the allowed keys). */
+bool key_check(const struct key_spec *spec, const struct ynode *k, const char *where,
+	       const char *file, struct diag *d);
 /* Levenshtein distance, capped at 8. */
 int edit_distance(const char *a, const char *b);
 
