@@ -76,6 +76,21 @@ struct trust_entry *trust_set_add(struct trust_set *s, const unsigned char fp[FP
 	return e;
 }
 
+static const unsigned char no_fp[FP_LEN];
+
+struct trust_entry *trust_set_add_damaged(struct trust_set *s, const char *label,
+					  const char *where)
+{
+	struct trust_entry *e = trust_set_add(s, no_fp, label, true, TS_TRUSTED, where);
+	e->subject = xstrdup("(not a single certificate: damaged)");
+	return e;
+}
+
+bool trust_entry_is_damaged(const struct trust_entry *e)
+{
+	return e->owned && !memcmp(e->fp, no_fp, FP_LEN);
+}
+
 void trust_entry_describe(struct trust_entry *e, const struct cert *c)
 {
 	free(e->subject);

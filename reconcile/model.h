@@ -88,6 +88,12 @@ void trust_set_dispose(struct trust_set *s);
 struct trust_entry *trust_set_add(struct trust_set *s, const unsigned char fp[FP_LEN],
 				  const char *label, bool owned, enum trust_state state,
 				  const char *where);
+/* An owned file that is damaged (not a single certificate) has no
+ * fingerprint: it is recorded with the all-zero one, so that the planner
+ * replaces or removes it by its label. */
+struct trust_entry *trust_set_add_damaged(struct trust_set *s, const char *label,
+					  const char *where);
+bool trust_entry_is_damaged(const struct trust_entry *e);
 /* Fill subject and expiry of an entry from its certificate. */
 void trust_entry_describe(struct trust_entry *e, const struct cert *c);
 void trust_entry_copy(struct trust_entry *dst, const struct trust_entry *src);

@@ -232,7 +232,6 @@ static int run_extract(const struct anchors_family *fam, const struct store_inst
 
 int anchors_read(const struct anchors_family *fam, struct store_inst *s, struct trust_set *out)
 {
-	static const unsigned char zero[FP_LEN];
 	struct astate st;
 	astate_load(&st, fam, s->ctx->root);
 	for (size_t i = 0; i < st.n; i++) {
@@ -242,9 +241,7 @@ int anchors_read(const struct anchors_family *fam, struct store_inst *s, struct 
 		enum trust_state ts = f->blocked ? TS_DISTRUSTED : TS_TRUSTED;
 		bool damaged = label && !(f->parsed && f->certs.n == 1);
 		if (damaged) {
-			struct trust_entry *e =
-			    trust_set_add(out, zero, label, true, ts, f->inroot);
-			e->subject = xstrdup("(not a single certificate: damaged)");
+			trust_set_add_damaged(out, label, f->inroot)->state = ts;
 		} else if (!f->parsed) {
 			trust_set_note(out,
 				       "%s is not a certificate trustform can read; it is "
@@ -301,14 +298,13 @@ static int write_cert(const struct anchors_family *fam, const struct store_inst 
 static int remove_seen(const struct store_inst *s, const struct astate *st,
 		       const struct trust_entry *seen, struct fs_txn *txn, struct buf *journal)
 {
-	static const unsigned char zero[FP_LEN];
 	const struct afile *f = find_file(st, seen->where);
 	if (!f)
 		return 0;
 	bool held = false;
 	for (size_t i = 0; i < f->certs.n; i++)
 		held |= !memcmp(f->certs.items[i]->fp, seen->fp, FP_LEN);
-	if (!held && !(seen->owned && !memcmp(seen->fp, zero, FP_LEN))) {
+	if (!held && !trust_entry_is_damaged(seen)) {
 		err_set("%s changed since the plan was made; run trustplan again", seen->where);
 		return -1;
 	}

@@ -7,6 +7,7 @@
  */
 #include "reconcile/plan.h"
 #include "stores/debian.h"
+#include "stores/storeopt.h"
 #include "util/err.h"
 #include "util/fsutil.h"
 #include "util/rootfs.h"
@@ -38,10 +39,7 @@ static void add_src_entries(struct trust_set *out, const struct deb_src *src, co
 			    bool owned, enum trust_state state)
 {
 	if (owned && !(src->parsed_ok && src->certs.n == 1)) {
-		/* Ours, but damaged: an entry without a valid fingerprint gets replaced. */
-		static const unsigned char zero[FP_LEN];
-		struct trust_entry *e = trust_set_add(out, zero, label, true, state, src->inroot);
-		e->subject = xstrdup("(not a single certificate: damaged)");
+		trust_set_add_damaged(out, label, src->inroot)->state = state;
 		return;
 	}
 	for (size_t i = 0; i < src->certs.n; i++) {
@@ -177,11 +175,9 @@ static int remove_local(const struct store_inst *s, const struct deb_state *st,
 			const struct trust_entry *seen, struct fs_txn *txn)
 {
 	const struct deb_src *have = find_local(st, seen->where);
-	static const unsigned char zero[FP_LEN];
 	if (!have)
 		return 0;	/* already gone */
-	bool damaged_ours = seen->owned && !memcmp(seen->fp, zero, FP_LEN);
-	if (!damaged_ours && !src_holds(have, seen->fp)) {
+	if (!trust_entry_is_damaged(seen) && !src_holds(have, seen->fp)) {
 		err_set("%s changed since the plan was made; run trustplan again",
 			seen->where);
 		return -1;
@@ -337,15 +333,15 @@ static int deb_apply(struct store_inst *s, struct plan_store *ps)
 	int rc = 0;
 
 	char *mdir = own_dir_in_root(root, DEB_MANAGED);
-	if (!mdir)
+	if (!mdir || deb_state_load(&st, root) < 0) {
+		free(mdir);
+		store_fail_pending(ps);
 		return -1;
+	}
 	free(mdir);
 	char *etc = root_join(root, "/etc");
 	cleanup_stale_temps(etc);	/* a killed run's ca-certificates.conf temp */
 	free(etc);
-
-	if (deb_state_load(&st, root) < 0)
-		return -1;
 	/* Sources first, as one transaction: trustform's files and the conf. */
 	struct fs_txn txn;
 	fs_txn_init(&txn);
@@ -362,16 +358,7 @@ static int deb_apply(struct store_inst *s, struct plan_store *ps)
 				plan_step_fail(&ps->steps[i], "%s", err_msg());
 		rc = -1;
 	}
-	bool committed = fs_txn_commit(&txn) == 0;
-	for (size_t i = 0; i < ps->n; i++) {
-		struct plan_step *step = &ps->steps[i];
-		if (step->result == STEP_PENDING && committed)
-			step->result = STEP_DONE;
-		else if (step->result == STEP_PENDING)
-			plan_step_fail(step, "%s", err_msg());
-	}
-	if (!committed)
-		rc = -1;
+	rc = store_finish_steps(ps, &txn, rc, NULL);
 	fs_txn_dispose(&txn);
 	for (size_t i = 0; i < ndeselect; i++)
 		free(deselect[i]);
