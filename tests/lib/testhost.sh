@@ -1,0 +1,60 @@
+# The real test host: a Debian sid system built once by tests/host/build-sid.sh
+# and cached outside the source tree. Source it after common.sh:
+#   . "$(dirname "$0")/../lib/common.sh"
+#   . "$(dirname "$0")/../lib/testhost.sh"
+#   testhost_up            # $H: this test's own writable copy of the sid tree
+#   tf plan -c ... --root "$H"
+#   in_host curl https://...   # the tree's OWN tools, through chroot
+#
+# Each test gets its own copy (an overlay over the cached tree, or a full copy
+# where overlayfs cannot be mounted), with /dev, /proc and /sys bound in for
+# the tree's tools; everything is unmounted and removed when the test ends.
+# When the tree cannot be built (no network to the registry, not root), the
+# test FAILS with that reason: it never passes silently.
+
+testhost_up() {
+  local base err
+  err=$T/.testhost.err
+  if ! base=$("$SRC_DIR/tests/host/build-sid.sh" 2>"$err"); then
+    echo "FAIL: the sid test host could not be built:" >&2
+    sed 's/^/  /' "$err" >&2
+    exit 1
+  fi
+  TESTHOST_BASE=$base
+  H=$T/host
+  mkdir -p "$H" "$T/.ovl/upper" "$T/.ovl/work"
+  if mount -t overlay overlay -o "lowerdir=$base,upperdir=$T/.ovl/upper,workdir=$T/.ovl/work" "$H" 2>/dev/null; then
+    _testhost_mounts=("$H")
+  else
+    cp -a "$base/." "$H/"
+    _testhost_mounts=()
+  fi
+  local m
+  for m in dev proc sys; do
+    mount --rbind "/$m" "$H/$m" && mount --make-rslave "$H/$m" && _testhost_mounts=("$H/$m" "${_testhost_mounts[@]}")
+  done
+  trap 'testhost_down; cleanup' EXIT
+  # The host's resolver and hostname must not leak into the tree's checks.
+  printf '127.0.0.1 localhost\n::1 localhost\n' >"$H/etc/hosts"
+}
+
+testhost_down() {
+  local m
+  for m in "${_testhost_mounts[@]}"; do umount -R -l "$m" 2>/dev/null || true; done
+  _testhost_mounts=()
+}
+
+# in_host CMD...: run CMD inside the test host (chroot), clean environment
+in_host() {
+  env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 \
+    chroot "$H" "$@"
+}
+
+# in_host_sh 'shell text': the same, through the tree's /bin/sh
+in_host_sh() { in_host /bin/sh -c "$1"; }
+
+# host_version PKG: the version of PKG installed in the cached tree
+host_version() { awk -v p="$1" '$1 == p { print $2 }' "$TESTHOST_BASE/.trustform-versions"; }
+
+# host_versions: one line, for the test's log
+host_versions() { tr '\n' ' ' <"$TESTHOST_BASE/.trustform-versions"; echo; }
