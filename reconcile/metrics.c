@@ -1,6 +1,6 @@
 /* Prometheus textfile metrics; see metrics.h. */
 #include "reconcile/metrics.h"
-#include "reconcile/cert.h"
+#include "model/cert.h"
 #include "schema/gitsource.h"
 #include "util/buf.h"
 #include "util/err.h"

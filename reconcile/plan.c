@@ -4,7 +4,7 @@
  * way for every store, so a plan reads the same whatever the backend.
  */
 #include "reconcile/plan.h"
-#include "reconcile/cert.h"
+#include "model/cert.h"
 #include "util/buf.h"
 #include "util/strmap.h"
 #include "util/xalloc.h"

@@ -6,7 +6,7 @@
 #ifndef TF_PLAN_H
 #define TF_PLAN_H
 
-#include "reconcile/model.h"
+#include "model/model.h"
 #include "schema/config.h"
 #include "schema/resolve.h"
 #include "stores/store.h"

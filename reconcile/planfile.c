@@ -1,7 +1,7 @@
 /* Saved plans: write, read back, prove fresh, restore; see planfile.h. */
 #include "reconcile/planfile.h"
-#include "reconcile/model_json.h"
-#include "reconcile/cert.h"
+#include "model/model_json.h"
+#include "model/cert.h"
 #include "schema/gitsource.h"
 #include "util/buf.h"
 #include "util/err.h"

@@ -1,6 +1,6 @@
 /* The read cache; see readcache.h. */
 #include "reconcile/readcache.h"
-#include "reconcile/model_json.h"
+#include "model/model_json.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/fsutil.h"

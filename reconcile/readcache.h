@@ -9,7 +9,7 @@
 #ifndef TF_READCACHE_H
 #define TF_READCACHE_H
 
-#include "reconcile/model.h"
+#include "model/model.h"
 #include "stores/store.h"
 
 /* The key of an instance now, hex; NULL when the store has none. */

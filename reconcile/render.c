@@ -1,6 +1,6 @@
 /* Text rendering of a plan; see render.h. */
 #include "reconcile/render.h"
-#include "reconcile/cert.h"
+#include "model/cert.h"
 
 #include <string.h>
 

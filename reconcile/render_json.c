@@ -1,7 +1,7 @@
 /* JSON output of plan, apply and show; see render_json.h. */
 #include "reconcile/render_json.h"
 #include "reconcile/apply.h"
-#include "reconcile/cert.h"
+#include "model/cert.h"
 #include "reconcile/planfile.h"
 #include "schema/gitsource.h"
 #include "util/buf.h"

@@ -1,7 +1,7 @@
 /* The shared load → resolve → read → diff pipeline; see run.h. */
 #include "reconcile/run.h"
 #include "reconcile/readcache.h"
-#include "stores/caddy.h"
+#include "stores/caddy/caddy.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/fsutil.h"

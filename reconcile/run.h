@@ -5,7 +5,7 @@
 #ifndef TF_RUN_H
 #define TF_RUN_H
 
-#include "reconcile/cli.h"
+#include "cli/cli.h"
 #include "reconcile/lock.h"
 #include "reconcile/plan.h"
 #include "reconcile/render.h"

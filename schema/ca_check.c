@@ -1,6 +1,6 @@
 /* CA file loading and checks; see ca_check.h. */
 #include "schema/ca_check.h"
-#include "reconcile/cert.h"
+#include "model/cert.h"
 #include "schema/keys.h"
 #include "util/buf.h"
 #include "util/err.h"

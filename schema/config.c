@@ -6,7 +6,7 @@
 #include "schema/config.h"
 #include "schema/ca_check.h"
 #include "schema/keys.h"
-#include "reconcile/cert.h"
+#include "model/cert.h"
 #include "stores/store.h"
 #include "util/buf.h"
 #include "util/err.h"

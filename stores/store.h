@@ -10,7 +10,7 @@
 #ifndef TF_STORE_H
 #define TF_STORE_H
 
-#include "reconcile/model.h"
+#include "model/model.h"
 #include "schema/config.h"
 #include "schema/diag.h"
 

@@ -1,7 +1,7 @@
 /* Helpers shared by store types; see storeopt.h. */
 #include "stores/storeopt.h"
 #include "reconcile/plan.h"
-#include "stores/pemfile.h"
+#include "stores/files/pemfile.h"
 #include "util/err.h"
 #include "util/xalloc.h"
 

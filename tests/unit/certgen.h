@@ -2,7 +2,7 @@
 #ifndef TF_TEST_CERTGEN_H
 #define TF_TEST_CERTGEN_H
 
-#include "reconcile/cert.h"
+#include "model/cert.h"
 
 #include <openssl/ec.h>
 #include <openssl/evp.h>

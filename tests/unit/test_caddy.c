@@ -5,8 +5,8 @@
  * them (in a throwaway data directory).
  */
 #include "harness.h"
-#include "stores/caddy.h"
-#include "stores/caddy_json.h"
+#include "stores/caddy/caddy.h"
+#include "stores/caddy/caddy_json.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/fsutil.h"

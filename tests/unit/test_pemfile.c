@@ -4,7 +4,7 @@
  */
 #include "certgen.h"
 #include "harness.h"
-#include "stores/pemfile.h"
+#include "stores/files/pemfile.h"
 #include "reconcile/plan.h"
 #include "util/buf.h"
 #include "util/err.h"

@@ -5,7 +5,7 @@
  */
 #include "certgen.h"
 #include "harness.h"
-#include "stores/rehash.h"
+#include "stores/system/rehash.h"
 #include "util/buf.h"
 #include "util/xalloc.h"
 

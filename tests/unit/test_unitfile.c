@@ -5,7 +5,7 @@
  * EnvironmentFile= after Environment=).
  */
 #include "harness.h"
-#include "stores/unitfile.h"
+#include "stores/files/unitfile.h"
 #include "util/fsutil.h"
 #include "util/xalloc.h"
 

@@ -1,0 +1,138 @@
+/* `trustform apply` / `trustapply [FILE]`: plan (or take a saved plan), confirm, converge. */
+#include "reconcile/apply.h"
+#include "cli/cli.h"
+#include "reconcile/planfile.h"
+#include "reconcile/render.h"
+#include "reconcile/render_json.h"
+#include "reconcile/run.h"
+#include "util/err.h"
+#include "util/xalloc.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static bool confirm(void)
+{
+	char line[64];
+	fputs("Do you want to perform these actions?\n"
+	      "  trustform will change the trust stores above.\n"
+	      "  Only 'yes' will be accepted to approve.\n\n"
+	      "  Enter a value: ", stdout);
+	fflush(stdout);
+	if (!fgets(line, sizeof(line), stdin))
+		return false;
+	line[strcspn(line, "\r\n")] = '\0';
+	return strcmp(line, "yes") == 0;
+}
+
+/* Run as the saved plan was made: its configuration, host, root and targets. */
+static void options_from_plan(struct options *o, const struct saved_plan *sp)
+{
+	o->host = sp->host;
+	if (*sp->root)
+		o->root = xstrdup(sp->root);	/* cli_dispose frees a non-empty root */
+	free(o->targets);
+	o->targets = xcalloc(sp->ntargets + 1, sizeof(*o->targets));
+	for (size_t i = 0; i < sp->ntargets; i++)
+		o->targets[i] = sp->targets[i];
+	o->ntargets = sp->ntargets;
+	o->config = sp->config_path;
+	o->git_url = sp->git_url;
+	o->git_ref = sp->git_commit;	/* exactly the commit that was planned */
+	o->git_path = sp->git_path;
+	o->allow_unpinned = sp->allow_unpinned;
+	o->git_offline_if_present = true;
+}
+
+static void print_plan(struct run *r, const struct render_opts *ro)
+{
+	if (r->opt->json) {
+		render_store_errors(stderr, &r->plan);
+		return;		/* one JSON document, after the apply */
+	}
+	run_render_header(r, ro);
+	render_plan(stdout, &r->plan, ro);
+	render_store_errors(stderr, &r->plan);
+	render_summary(stdout, &r->plan, ro);
+}
+
+static void print_result(struct run *r, const struct render_opts *ro,
+			 const struct apply_result *res, const char *saved)
+{
+	if (r->opt->json) {
+		struct json_doc doc;
+		run_json_doc(r, "apply", &doc);
+		doc.saved_plan = saved;
+		render_json_plan(stdout, &doc, &r->plan, res);
+	} else {
+		apply_render_summary(stdout, &r->plan, res, ro);
+	}
+}
+
+int cmd_apply(struct options *o)
+{
+	struct run r;
+	struct saved_plan *sp = NULL;
+	int code = EXIT_ERROR;
+	const char *saved = o->nargs == 1 ? o->args[0] : NULL;
+	run_init(&r, o);
+	if (o->nargs > 1) {
+		fprintf(stderr, "trustform apply: unexpected argument \"%s\"\n", o->args[1]);
+		code = EXIT_USAGE;
+		goto out;
+	}
+	if (saved) {
+		if (planfile_load(&sp, saved) < 0) {
+			run_fail(&r, err_msg());
+			goto out;
+		}
+		options_from_plan(o, sp);
+	}
+	if (run_start(&r, true) < 0)
+		goto out;
+	run_plan(&r);
+	if (sp && (planfile_check(sp, r.cfg, &r.plan) < 0 ||
+		   planfile_restore_steps(sp, r.cfg, &r.plan) < 0)) {
+		r.planned = false;	/* nothing to show but the refusal */
+		run_fail(&r, err_msg());
+		goto out;
+	}
+	struct render_opts ro;
+	run_render_opts(&r, "apply", &ro);
+	print_plan(&r, &ro);
+	if (!plan_has_changes(&r.plan)) {
+		struct apply_result none = { .failed_stores = r.plan.failed_stores };
+		print_result(&r, &ro, &none, saved);
+		code = r.plan.failed_stores ? EXIT_ERROR : EXIT_OK;
+		if (!r.plan.failed_stores)
+			run_save_read_cache(&r);
+		goto out;
+	}
+	if (!o->json)
+		fputc('\n', stdout);
+	if (!o->auto_approve && !sp) {
+		if (!isatty(STDIN_FILENO)) {
+			run_error("standard input is not a terminal, so there is no one to confirm "
+				  "the plan; pass --auto-approve to apply without asking");
+			goto out;
+		}
+		if (!confirm()) {
+			fputs("\nApply cancelled.\n", stdout);
+			goto out;
+		}
+		fputc('\n', stdout);
+	}
+	struct apply_result res;
+	apply_plan(&r.plan, o->json ? stderr : stdout, &res);
+	print_result(&r, &ro, &res, saved);
+	code = res.failed_stores ? EXIT_ERROR : EXIT_OK;
+	if (!res.failed_stores)
+		run_save_read_cache(&r);
+out:
+	fflush(stdout);
+	run_dispose(&r);
+	planfile_free(sp);
+	return code;
+}

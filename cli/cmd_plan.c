@@ -1,0 +1,81 @@
+/* `trustform plan` / `trustplan`: read, diff, print; change nothing. */
+#include "cli/cli.h"
+#include "reconcile/drift.h"
+#include "reconcile/planfile.h"
+#include "reconcile/render.h"
+#include "reconcile/render_json.h"
+#include "reconcile/run.h"
+#include "util/err.h"
+#include "util/xalloc.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+static int save_plan(const struct run *r, const char *path)
+{
+	const struct options *o = r->opt;
+	char *config_path = NULL;
+	if (!r->git) {
+		config_path = realpath(r->cfg->path, NULL);
+		if (!config_path)
+			config_path = xstrdup(r->cfg->path);
+	}
+	char *root = *o->root ? realpath(o->root, NULL) : NULL;
+	struct planfile_meta m = {
+		.host = r->ctx.host, .root = root ? root : o->root, .targets = o->targets,
+		.ntargets = o->ntargets, .cfg = r->cfg, .config_path = config_path, .git = r->git,
+		.allow_unpinned = o->allow_unpinned, .now = o->now,
+	};
+	int rc = planfile_save(path, &r->plan, &m);
+	free(config_path);
+	free(root);
+	return rc;
+}
+
+int cmd_plan(struct options *o)
+{
+	struct run r;
+	int code = EXIT_ERROR;
+	run_init(&r, o);
+	if (o->nargs) {
+		fprintf(stderr, "trustform plan: unexpected argument \"%s\"\n", o->args[0]);
+		code = EXIT_USAGE;
+		goto out;
+	}
+	if (run_start(&r, false) < 0)
+		goto out;
+	run_plan(&r);
+	struct render_opts ro;
+	run_render_opts(&r, "plan", &ro);
+	if (o->json) {
+		struct json_doc doc;
+		run_json_doc(&r, "plan", &doc);
+		render_json_plan(stdout, &doc, &r.plan, NULL);
+		render_store_errors(stderr, &r.plan);
+	} else {
+		run_render_header(&r, &ro);
+		render_plan(stdout, &r.plan, &ro);
+		render_store_errors(stderr, &r.plan);
+		render_summary(stdout, &r.plan, &ro);
+	}
+	if (o->out) {
+		if (save_plan(&r, o->out) < 0) {
+			run_fail(&r, err_msg());
+			goto out;
+		}
+		if (!o->json)
+			printf("\nSaved the plan to: %s\n\nTo perform exactly these actions, "
+			       "run:\n    trustapply %s\n", o->out, o->out);
+	}
+	if (r.plan.failed_stores)
+		code = EXIT_ERROR;
+	else if (o->detailed_exitcode && plan_has_changes(&r.plan))
+		code = EXIT_CHANGES;
+	else
+		code = EXIT_OK;
+out:
+	fflush(stdout);
+	code = drift_report(&r, code);
+	run_dispose(&r);
+	return code;
+}

@@ -1,0 +1,75 @@
+/* `trustform show`: what each store of this host holds now, managed and foreign. */
+#include "model/cert.h"
+#include "cli/cli.h"
+#include "reconcile/render.h"
+#include "reconcile/render_json.h"
+#include "reconcile/run.h"
+#include "util/err.h"
+
+#include <stdio.h>
+
+static void show_entries(const struct plan_store *ps, bool owned)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < ps->actual.n; i++)
+		n += ps->actual.items[i].owned == owned;
+	printf("  %s (%zu):\n", owned ? "managed by trustform" : "foreign", n);
+	for (size_t i = 0; i < ps->actual.n; i++) {
+		const struct trust_entry *e = &ps->actual.items[i];
+		if (e->owned != owned)
+			continue;
+		char fp[20], date[11] = "?";
+		render_short_fp(fp, e->fphex);
+		if (e->not_after)
+			cert_date(date, e->not_after);
+		printf("    %-32s %s  %-10s expires %s  %s\n", e->label, fp,
+		       e->flags ? e->flags : trust_state_name(e->state), date, e->where);
+		if (e->subject)
+			printf("    %-32s %s\n", "", e->subject);
+	}
+}
+
+static void show_text(const struct run *r)
+{
+	printf("trustform show · host %s · roles %s · config %s\n", r->ctx.host,
+	       *r->roles_text ? r->roles_text : "(none)", r->cfg->origin);
+	for (size_t i = 0; i < r->plan.n; i++) {
+		const struct plan_store *ps = &r->plan.stores[i];
+		printf("\n%s\n", ps->title);
+		if (ps->error) {
+			printf("  error: %s\n", ps->error);
+			continue;
+		}
+		if (ps->inst) {	/* else only notes of a store that expanded to nothing */
+			show_entries(ps, true);
+			show_entries(ps, false);
+		}
+		if (ps->actual.stale)
+			printf("  out of date: %s\n", ps->actual.stale);
+		for (size_t j = 0; j < ps->actual.nineffective; j++)
+			printf("  error: trust will not take effect: %s\n", ps->actual.ineffective[j]);
+		for (size_t j = 0; j < ps->actual.nnotes; j++)
+			printf("  note: %s\n", ps->actual.notes[j]);
+	}
+}
+
+int cmd_show(struct options *o)
+{
+	struct run r;
+	int code = EXIT_ERROR;
+	run_init(&r, o);
+	if (run_start(&r, false) < 0)
+		goto out;
+	run_plan(&r);
+	if (o->json) {
+		struct json_doc doc;
+		run_json_doc(&r, "show", &doc);
+		render_json_show(stdout, &doc, &r.plan);
+	} else {
+		show_text(&r);
+	}
+	code = r.plan.failed_stores ? EXIT_ERROR : EXIT_OK;
+out:
+	run_dispose(&r);
+	return code;
+}

@@ -1,0 +1,38 @@
+/* `trustform validate`: the config and every CA file, offline; no store is read. */
+#include "cli/cli.h"
+#include "reconcile/run.h"
+#include "util/err.h"
+
+#include <stdio.h>
+
+int cmd_validate(struct options *o)
+{
+	struct run r;
+	int code = EXIT_ERROR;
+	run_init(&r, o);
+	if (o->nargs) {
+		fprintf(stderr, "trustform validate: unexpected argument \"%s\"\n", o->args[0]);
+		code = EXIT_USAGE;
+		goto out;
+	}
+	if (run_load(&r) < 0)
+		goto out;
+	if (o->host) {
+		if (run_resolve(&r) < 0) {
+			run_error(err_msg());
+			goto out;
+		}
+		printf("host %s: roles %s; stores", r.ctx.host, *r.roles_text ? r.roles_text : "(none)");
+		for (size_t i = 0; i < r.res->nstores; i++)
+			printf(" %s", r.res->stores[i].store->name);
+		printf("\n");
+	}
+	printf("%s is valid: %zu CA(s), %zu store(s), %zu role(s), %zu host entr%s%s.\n",
+	       r.cfg->path, r.cfg->ncas, r.cfg->nstores, r.cfg->nroles, r.cfg->nhosts,
+	       r.cfg->nhosts == 1 ? "y" : "ies",
+	       r.diag.warnings ? " (see the warnings above)" : "");
+	code = EXIT_OK;
+out:
+	run_dispose(&r);
+	return code;
+}

@@ -1,0 +1,84 @@
+/*
+ * trustform's entry point: dispatch on argv[0] (trustplan, trustapply) or on
+ * the first argument, to one small command function each (libgit2's src/cli).
+ */
+#include "cli/cli.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+struct command {
+	const char *name;
+	int (*fn)(struct options *o);
+	const char *help;
+};
+
+static const struct command commands[] = {
+	{ "plan", cmd_plan, "compare the configuration with the stores" },
+	{ "apply", cmd_apply, "converge the stores" },
+	{ "validate", cmd_validate, "check the configuration offline" },
+	{ "show", cmd_show, "list what each store holds" },
+	{ "version", cmd_version, "print versions" },
+	{ "caddy", cmd_caddy, "caddy export-root: write Caddy's current root as PEM" },
+	{ NULL, NULL, NULL },
+};
+
+static const struct command *find(const char *name)
+{
+	for (const struct command *c = commands; c->name; c++)
+		if (!strcmp(c->name, name))
+			return c;
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	const char *self = strrchr(argv[0], '/');
+	self = self ? self + 1 : argv[0];
+	const struct command *cmd = NULL;
+	int shift = 1;
+
+	signal(SIGPIPE, SIG_IGN);
+	if (!strcmp(self, "trustplan")) {
+		cmd = find("plan");
+	} else if (!strcmp(self, "trustapply")) {
+		cmd = find("apply");
+	} else {
+		if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ||
+		    !strcmp(argv[1], "help")) {
+			cli_usage(argc < 2 ? stderr : stdout);
+			return argc < 2 ? EXIT_USAGE : EXIT_OK;
+		}
+		if (!strcmp(argv[1], "--version"))
+			argv[1] = "version";
+		cmd = find(argv[1]);
+		if (!cmd) {
+			fprintf(stderr, "trustform: unknown command \"%s\"; see trustform --help\n",
+				argv[1]);
+			return EXIT_USAGE;
+		}
+		shift = 2;
+		/* two-word commands: "caddy export-root [options] [FILE]" */
+		if (cmd->fn == cmd_caddy) {
+			if (argc < 3 || strcmp(argv[2], "export-root")) {
+				fputs("usage: trustform caddy export-root [options] [FILE]\n"
+				      "  writes Caddy's current root (of the CA in the config's "
+				      "caddy: section)\n  as PEM to FILE, or to standard output\n",
+				      stderr);
+				return EXIT_USAGE;
+			}
+			shift = 3;
+		}
+	}
+	struct options o;
+	/* getopt wants argv[0] first: hand it the command's own argv. */
+	int rc = cli_parse(&o, cmd->name, argc - shift + 1, argv + shift - 1);
+	if (rc != 0) {
+		cli_dispose(&o);
+		return rc < 0 ? EXIT_OK : rc;
+	}
+	rc = cmd->fn(&o);
+	cli_dispose(&o);
+	return rc;
+}

@@ -1,0 +1,432 @@
+/*
+ * The caddy store's options, its instances, and how it runs Caddy: the
+ * configured stop/start/reload commands, `caddy version` and `caddy
+ * validate` (always with Caddy's data and config directories in a temp
+ * directory, so that checking a file never creates a PKI anywhere).
+ */
+#include "stores/caddy/caddy.h"
+#include "util/err.h"
+#include "util/fsutil.h"
+#include "util/rootfs.h"
+#include "util/xalloc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define DEFAULT_BINARY "/usr/bin/caddy"
+#define EXEC_GUARD_SECONDS 300	/* a hung `caddy validate` must not hold the run lock */
+
+static char *opt_str(const struct ynode *caddy, const char *key)
+{
+	const struct ynode *n = ymap_get(caddy, key);
+	return n && n->kind == YNODE_SCALAR && *n->text ? xstrdup(n->text) : NULL;
+}
+
+void caddy_opts_load(struct caddy_opts *o, const struct config *cfg, const char *root)
+{
+	const struct ynode *c = cfg->caddy.node;
+	memset(o, 0, sizeof(*o));
+	o->root = root;
+	o->ca = opt_str(c, "ca");
+	if (!o->ca)
+		o->ca = xstrdup("local");
+	o->data_dir = opt_str(c, "data_dir");
+	o->caddyfile = opt_str(c, "caddyfile");
+	o->json = opt_str(c, "json");
+	o->lifetime = opt_str(c, "intermediate_lifetime");
+	o->binary = opt_str(c, "binary");
+	o->binary_set = o->binary != NULL;
+	if (!o->binary)
+		o->binary = xstrdup(DEFAULT_BINARY);
+	o->stop = opt_str(c, "stop");
+	o->start = opt_str(c, "start");
+	o->reload = opt_str(c, "reload");
+	/* Under --root, nothing of the host is restarted unless configured (SPEC §1). */
+	if (!*root) {
+		if (!o->stop)
+			o->stop = xstrdup("systemctl stop caddy");
+		if (!o->start)
+			o->start = xstrdup("systemctl start caddy");
+		if (!o->reload)
+			o->reload = xstrdup("systemctl reload caddy");
+	}
+}
+
+void caddy_opts_dispose(struct caddy_opts *o)
+{
+	free(o->ca);
+	free(o->data_dir);
+	free(o->caddyfile);
+	free(o->json);
+	free(o->lifetime);
+	free(o->binary);
+	free(o->stop);
+	free(o->start);
+	free(o->reload);
+	memset(o, 0, sizeof(*o));
+}
+
+int caddy_data_dir(const struct caddy_opts *o, char **host)
+{
+	*host = root_resolve_host(o->root, o->data_dir);
+	if (!*host)
+		return -1;
+	if (is_dir(*host))
+		return 0;
+	err_set("caddy: data_dir %s does not exist (%s); give Caddy's data directory: Debian's "
+		"package keeps it in /var/lib/caddy/.local/share/caddy, and `caddy environ` "
+		"shows caddy.AppDataDir for another setup", o->data_dir, *host);
+	free(*host);
+	*host = NULL;
+	return -1;
+}
+
+void caddy_inst_free(struct store_inst *s)
+{
+	if (s->priv) {
+		caddy_opts_dispose(s->priv);
+		free(s->priv);
+	}
+}
+
+static struct store_inst *new_inst(const struct store_ops *ops, const struct config *cfg,
+				   const struct run_ctx *ctx, const char *address,
+				   const char *title)
+{
+	struct store_inst *s = store_inst_new(ops, NULL, ctx, address, title);
+	struct caddy_opts *o = xcalloc(1, sizeof(*o));
+	caddy_opts_load(o, cfg, ctx->root);
+	s->priv = o;
+	return s;
+}
+
+int caddy_open(const struct config *cfg, const struct run_ctx *ctx, struct store_inst ***out,
+	       size_t *nout)
+{
+	struct caddy_opts o;
+	caddy_opts_load(&o, cfg, ctx->root);
+	*out = xcalloc(2, sizeof(**out));
+	*nout = 0;
+	char *addr = xasprintf("caddy.pki.%s", o.ca);
+	char *title = xasprintf("caddy (pki %s)", o.ca);
+	(*out)[(*nout)++] = new_inst(&store_caddy_pki, cfg, ctx, addr, title);
+	free(addr);
+	free(title);
+	if (o.caddyfile || o.json) {
+		title = xasprintf("caddy (%s %s)", o.caddyfile ? "Caddyfile" : "JSON config",
+				  o.caddyfile ? o.caddyfile : o.json);
+		(*out)[(*nout)++] = new_inst(&store_caddy_config, cfg, ctx, "caddy.config", title);
+		free(title);
+	}
+	caddy_opts_dispose(&o);
+	return 0;
+}
+
+char *caddy_export_command(const struct config *cfg, const char *root, const char *ca_id)
+{
+	const char *file = NULL;
+	for (size_t i = 0; i < cfg->ncas && !file; i++)
+		if (cfg->cas[i].caddy && !strcmp(cfg->cas[i].caddy, ca_id) && cfg->cas[i].file_path &&
+		    cfg->cas[i].file[0] != '/')
+			file = cfg->cas[i].file_path;
+	char *dflt = NULL;
+	if (!file) {
+		dflt = strcmp(cfg->dir, ".") ? xasprintf("%s/cas/caddy-%s-root.pem", cfg->dir, ca_id)
+					     : xasprintf("cas/caddy-%s-root.pem", ca_id);
+		file = dflt;
+	}
+	char *cmd = xasprintf("trustform caddy export-root -c %s%s%s %s", cfg->path,
+			      *root ? " --root " : "", root, file);
+	free(dflt);
+	return cmd;
+}
+
+/* --- running things ------------------------------------------------------- */
+
+static int wait_child(pid_t pid, int *status)
+{
+	while (waitpid(pid, status, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return 0;
+}
+
+int caddy_command(const char *what, const char *cmd)
+{
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0) {
+		err_set_errno(errno, "%s: cannot fork", what);
+		return -1;
+	}
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDONLY);
+		if (null >= 0)
+			dup2(null, 0);
+		dup2(2, 1);	/* the command's chatter must not mix with the plan */
+		signal(SIGPIPE, SIG_DFL);
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	int status;
+	if (wait_child(pid, &status) < 0) {
+		err_set_errno(errno, "%s: cannot wait for `%s`", what, cmd);
+		return -1;
+	}
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return 0;
+	if (WIFEXITED(status))
+		err_set("%s: `%s` exited with code %d", what, cmd, WEXITSTATUS(status));
+	else
+		err_set("%s: `%s` was killed by signal %d", what, cmd, WTERMSIG(status));
+	return -1;
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	if (flag == FTW_DP)
+		rmdir(path);
+	else
+		unlink(path);
+	return 0;
+}
+
+static void read_output(int fd, pid_t pid, struct buf *out)
+{
+	time_t deadline = time(NULL) + EXEC_GUARD_SECONDS;
+	char chunk[4096];
+	for (;;) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		int left = (int)(deadline - time(NULL));
+		int r = left > 0 ? poll(&p, 1, left * 1000) : 0;
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			kill(pid, SIGKILL);
+			buf_printf(out, "\n(trustform stopped it after %d seconds)",
+				   EXEC_GUARD_SECONDS);
+			return;
+		}
+		ssize_t n = read(fd, chunk, sizeof(chunk));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return;
+		buf_add(out, chunk, (size_t)n);
+	}
+}
+
+int caddy_exec_capture(char *const argv[], struct buf *out)
+{
+	const char *tmp = getenv("TMPDIR");
+	char *dir = xasprintf("%s/trustform-caddy.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	int rc = -1, pfd[2] = { -1, -1 };
+	if (!mkdtemp(dir)) {
+		err_set_errno(errno, "%s: cannot create a temporary directory", dir);
+		free(dir);
+		return -1;
+	}
+	char *data = xasprintf("%s/data", dir), *conf = xasprintf("%s/config", dir);
+	if (pipe2(pfd, O_CLOEXEC) < 0) {
+		err_set_errno(errno, "%s: cannot create a pipe", argv[0]);
+		goto out;
+	}
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0) {
+		err_set_errno(errno, "%s: cannot fork", argv[0]);
+		goto out;
+	}
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDONLY);
+		if (null >= 0)
+			dup2(null, 0);
+		dup2(pfd[1], 1);
+		dup2(pfd[1], 2);
+		setenv("XDG_DATA_HOME", data, 1);
+		setenv("XDG_CONFIG_HOME", conf, 1);
+		setenv("HOME", dir, 1);
+		signal(SIGPIPE, SIG_DFL);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	close(pfd[1]);
+	pfd[1] = -1;
+	read_output(pfd[0], pid, out);
+	int status;
+	if (wait_child(pid, &status) < 0) {
+		err_set_errno(errno, "%s: cannot wait", argv[0]);
+		goto out;
+	}
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 127 && !out->len) {
+		err_set("%s: cannot run it", argv[0]);
+		goto out;
+	}
+	rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+out:
+	if (pfd[0] >= 0)
+		close(pfd[0]);
+	if (pfd[1] >= 0)
+		close(pfd[1]);
+	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	free(data);
+	free(conf);
+	free(dir);
+	return rc;
+}
+
+int caddy_version(const char *host_binary, int v[3], char **raw)
+{
+	*raw = NULL;
+	if (access(host_binary, X_OK) < 0) {
+		err_set_errno(errno, "%s", host_binary);
+		return -1;
+	}
+	struct buf out = BUF_INIT;
+	char *argv[] = { (char *)host_binary, "version", NULL };
+	int rc = caddy_exec_capture(argv, &out);
+	if (rc != 0) {
+		if (rc > 0)
+			err_set("`%s version` exited with code %d: %.200s", host_binary, rc, out.ptr);
+		buf_dispose(&out);
+		return -1;
+	}
+	/* "2.6.2" (Debian), "v2.7.6 h1:…" (upstream builds) */
+	const char *p = out.ptr + strspn(out.ptr, " \t\r\n");
+	if (*p == 'v')
+		p++;
+	char tail;
+	int n = sscanf(p, "%d.%d.%d%c", &v[0], &v[1], &v[2], &tail);
+	if (n < 3 || (n == 4 && tail != ' ' && tail != '\n' && tail != '-' && tail != '+' &&
+		      tail != '~' && tail != '\r')) {
+		*raw = xstrndup(out.ptr, strcspn(out.ptr, "\n"));
+		buf_dispose(&out);
+		return 1;
+	}
+	*raw = xstrndup(out.ptr, strcspn(out.ptr, "\r\n"));
+	buf_dispose(&out);
+	return 0;
+}
+
+bool caddy_version_at_least(const int v[3], int major, int minor, int patch)
+{
+	if (v[0] != major)
+		return v[0] > major;
+	if (v[1] != minor)
+		return v[1] > minor;
+	return v[2] >= patch;
+}
+
+/* Caddy's "Error: …" line, which says what is wrong; the rest is its log. */
+static void last_error_line(const struct buf *out, struct buf *msg)
+{
+	const char *best = NULL;
+	for (const char *p = out->ptr; p && *p;) {
+		if (!strncmp(p, "Error: ", 7))
+			best = p;
+		const char *nl = strchr(p, '\n');
+		p = nl ? nl + 1 : NULL;
+	}
+	if (!best) {
+		size_t n = out->len;
+		while (n && (out->ptr[n - 1] == '\n' || out->ptr[n - 1] == '\r'))
+			n--;
+		size_t start = n;
+		while (start && out->ptr[start - 1] != '\n')
+			start--;
+		buf_add(msg, out->ptr + start, n - start);
+		return;
+	}
+	buf_add(msg, best, strcspn(best, "\r\n"));
+}
+
+int caddy_validate(const char *host_binary, const char *file, bool caddyfile, struct buf *msg)
+{
+	char *argv[] = { (char *)host_binary, "validate", "--config", (char *)file,
+			 caddyfile ? "--adapter" : NULL, "caddyfile", NULL };
+	struct buf out = BUF_INIT;
+	int rc = caddy_exec_capture(argv, &out);
+	if (rc > 0)
+		last_error_line(&out, msg);
+	buf_dispose(&out);
+	return rc < 0 ? -1 : rc == 0 ? 0 : 1;
+}
+
+/* --- durations --------------------------------------------------------------- */
+
+static long long unit_ns(const char *s, size_t *len)
+{
+	static const struct {
+		const char *name;
+		long long ns;
+	} units[] = {
+		{ "ns", 1LL }, { "us", 1000LL }, { "\xc2\xb5s", 1000LL }, { "\xce\xbcs", 1000LL },
+		{ "ms", 1000000LL }, { "s", 1000000000LL }, { "m", 60000000000LL },
+		{ "h", 3600000000000LL }, { "d", 86400000000000LL },
+	};
+	size_t best = 0;
+	long long ns = 0;
+	for (size_t i = 0; i < sizeof(units) / sizeof(*units); i++) {
+		size_t n = strlen(units[i].name);
+		if (!strncmp(s, units[i].name, n) && n > best) {
+			best = n;
+			ns = units[i].ns;
+		}
+	}
+	*len = best;
+	return ns;
+}
+
+bool caddy_duration_parse(const char *s, long long *ns)
+{
+	const long long max = 0x7fffffffffffffffLL;
+	long long total = 0;
+	if (!strcmp(s, "0")) {
+		*ns = 0;
+		return true;
+	}
+	if (*s == '+')
+		s++;
+	if (!*s)
+		return false;
+	while (*s) {
+		long long whole = 0, frac = 0, scale = 1;
+		bool digits = false;
+		for (; *s >= '0' && *s <= '9'; s++, digits = true) {
+			if (whole > (max - 9) / 10)
+				return false;
+			whole = whole * 10 + (*s - '0');
+		}
+		if (*s == '.') {
+			for (s++; *s >= '0' && *s <= '9'; s++, digits = true)
+				if (scale < 1000000000000000000LL / 10) {
+					frac = frac * 10 + (*s - '0');
+					scale *= 10;
+				}
+		}
+		size_t ulen;
+		long long unit = unit_ns(s, &ulen);
+		if (!digits || !ulen)
+			return false;
+		s += ulen;
+		if (whole > max / unit)
+			return false;
+		long long v = whole * unit + (long long)((long double)frac * unit / scale);
+		if (v < 0 || total > max - v)
+			return false;
+		total += v;
+	}
+	*ns = total;
+	return true;
+}

@@ -1,0 +1,577 @@
+/*
+ * Caddy's local PKI (`tls internal`): <data_dir>/pki/authorities/<ca>/ holds
+ * root.crt/.key (ten years) and intermediate.crt/.key (seven days by default);
+ * <data_dir>/certificates/<ca>/<name>/<name>.crt/.key/.json are the leaves,
+ * each .crt with the chain Caddy serves.
+ *
+ * The trap this store exists for: when root.crt and root.key go (a partial
+ * reset, a restore), Caddy makes a new root on start but keeps the old
+ * intermediate and leaves, so it serves a chain to a root nobody trusts. Read
+ * reports the root (the planner compares it with the configured CA) and a
+ * reissue finding for an intermediate not issued by the current root (issuer
+ * and signature checked with OpenSSL), expired or damaged, and for leaves
+ * that do not chain to the current root. Apply stops Caddy, removes exactly
+ * those files (never the root or its key), and starts Caddy, which issues a
+ * new intermediate from its root.
+ */
+#include "reconcile/plan.h"
+#include "stores/caddy/caddy.h"
+#include "util/err.h"
+#include "util/fsutil.h"
+#include "util/rootfs.h"
+#include "util/xalloc.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/x509v3.h>
+#include <openssl/x509_vfy.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define EXPIRY_NOTE_DAYS 30
+#define MAX_LISTED_LEAVES 20
+
+struct pki_leaf {
+	char *name;		/* the certificate's name (a domain, an IP) */
+	char *dir;		/* host path of certificates/<ca>/<name> */
+	struct cert *cert;	/* the leaf itself, or NULL when the file is damaged */
+	bool stale;
+	char *why;
+};
+
+struct pki_scan {
+	char *data;		/* host path of data_dir */
+	char *authdir;		/* host path of pki/authorities/<ca> */
+	char *root_where;	/* in-root path of root.crt */
+	struct cert *root;	/* NULL: no root.crt */
+	bool inter_present;
+	struct cert *inter;	/* NULL when absent or damaged */
+	char *inter_why;	/* why the intermediate must be reissued, or NULL */
+	struct pki_leaf *leaves;
+	size_t nleaves, alloc;
+	size_t stale_leaves;
+	char *digest;		/* what apply re-checks: intermediate and stale leaves */
+};
+
+static void scan_dispose(struct pki_scan *sc)
+{
+	free(sc->data);
+	free(sc->authdir);
+	free(sc->root_where);
+	cert_free(sc->root);
+	cert_free(sc->inter);
+	free(sc->inter_why);
+	for (size_t i = 0; i < sc->nleaves; i++) {
+		free(sc->leaves[i].name);
+		free(sc->leaves[i].dir);
+		cert_free(sc->leaves[i].cert);
+		free(sc->leaves[i].why);
+	}
+	free(sc->leaves);
+	free(sc->digest);
+	memset(sc, 0, sizeof(*sc));
+}
+
+/* Parse a file Caddy wrote; *list empty and -1 with err set when damaged. */
+static int read_certs(const char *path, struct cert_list *list)
+{
+	struct buf b = BUF_INIT;
+	memset(list, 0, sizeof(*list));
+	if (buf_read_file(&b, path) < 0) {
+		err_set_errno(errno, "%s: cannot read", path);
+		return -1;
+	}
+	int rc = cert_list_parse(list, b.ptr, b.len);
+	if (rc == 0 && list->n == 0) {
+		err_set("no certificate in it");
+		rc = -1;
+	}
+	if (rc < 0)
+		cert_list_dispose(list);
+	buf_dispose(&b);
+	return rc;
+}
+
+/* issuer's key signed c, and the names and key identifiers agree
+ * (X509_check_issued): the test a TLS client makes. */
+static bool issued_by(const struct cert *c, const struct cert *issuer)
+{
+	X509 *x = cert_x509_full(c), *i = cert_x509_full(issuer);
+	bool ok = false;
+	if (x && i && X509_check_issued(i, x) == X509_V_OK) {
+		EVP_PKEY *k = X509_get0_pubkey(i);
+		ok = k && X509_verify(x, k) == 1;
+	}
+	X509_free(x);
+	X509_free(i);
+	ERR_clear_error();
+	return ok;
+}
+
+/* A leaf is good when its chain (the certificates Caddy stored with it, and
+ * the current intermediate) leads to the current root by signatures. After a
+ * normal intermediate renewal, leaves of the previous intermediate of the
+ * same root still do: they are not stale. Validity dates are Caddy's to
+ * renew, so time is not checked here. */
+static bool chains_to_root(const struct cert_list *chain, const struct cert *inter,
+			   const struct cert *root)
+{
+	X509_STORE *store = X509_STORE_new();
+	STACK_OF(X509) *untrusted = sk_X509_new_null();
+	X509 *leaf = cert_x509_full(chain->items[0]), *r = cert_x509_full(root);
+	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
+	bool ok = false;
+	if (!store || !untrusted || !leaf || !r || !ctx)
+		goto out;
+	X509_STORE_add_cert(store, r);
+	for (size_t i = 1; i < chain->n; i++) {
+		X509 *x = cert_x509_full(chain->items[i]);
+		if (x && !sk_X509_push(untrusted, x))
+			X509_free(x);
+	}
+	if (inter) {
+		X509 *x = cert_x509_full(inter);
+		if (x && !sk_X509_push(untrusted, x))
+			X509_free(x);
+	}
+	if (X509_STORE_CTX_init(ctx, store, leaf, untrusted) != 1)
+		goto out;
+	X509_VERIFY_PARAM *param = X509_STORE_CTX_get0_param(ctx);
+	X509_VERIFY_PARAM_set_flags(param, X509_V_FLAG_NO_CHECK_TIME);
+	X509_VERIFY_PARAM_set_purpose(param, X509_PURPOSE_ANY);
+	ok = X509_verify_cert(ctx) == 1;
+out:
+	X509_STORE_CTX_free(ctx);
+	sk_X509_pop_free(untrusted, X509_free);
+	X509_free(leaf);
+	X509_free(r);
+	X509_STORE_free(store);
+	ERR_clear_error();
+	return ok;
+}
+
+static void scan_leaves(struct pki_scan *sc, const char *ca)
+{
+	char *dir = xasprintf("%s/certificates/%s", sc->data, ca);
+	struct dirent **names = NULL;
+	int n = scandir(dir, &names, NULL, alphasort);
+	for (int i = 0; i < n; i++) {
+		const char *name = names[i]->d_name;
+		char *ldir = xasprintf("%s/%s", dir, name);
+		char *crt = xasprintf("%s/%s.crt", ldir, name);
+		if (name[0] != '.' && is_dir(ldir) && path_exists(crt)) {
+			ARRAY_GROW(sc->leaves, sc->nleaves + 1, sc->alloc);
+			struct pki_leaf *l = &sc->leaves[sc->nleaves++];
+			memset(l, 0, sizeof(*l));
+			l->name = xstrdup(name);
+			l->dir = ldir;
+			ldir = NULL;
+			struct cert_list chain;
+			if (read_certs(crt, &chain) < 0) {
+				l->stale = true;
+				l->why = xasprintf("%s.crt is damaged (%s)", name, err_msg());
+			} else {
+				l->cert = chain.items[0];
+				l->cert->refs++;
+				if (!sc->root || sc->inter_why) {
+					l->stale = true;
+					l->why = xstrdup("issued under the intermediate that goes");
+				} else if (!chains_to_root(&chain, sc->inter, sc->root)) {
+					l->stale = true;
+					l->why = xasprintf("it does not chain to the current root (issued "
+							   "by \"%s\")", l->cert->issuer);
+				}
+				cert_list_dispose(&chain);
+			}
+			sc->stale_leaves += l->stale;
+		}
+		free(ldir);
+		free(crt);
+		free(names[i]);
+	}
+	free(names);
+	free(dir);
+}
+
+static void scan_digest(struct pki_scan *sc)
+{
+	struct buf b = BUF_INIT;
+	buf_printf(&b, "root=%s;inter=%s;", sc->root ? sc->root->fphex : "-",
+		   sc->inter ? sc->inter->fphex : sc->inter_present ? "damaged" : "-");
+	for (size_t i = 0; i < sc->nleaves; i++)
+		if (sc->leaves[i].stale)
+			buf_printf(&b, "%s=%s;", sc->leaves[i].name,
+				   sc->leaves[i].cert ? sc->leaves[i].cert->fphex : "damaged");
+	sc->digest = buf_detach(&b);
+}
+
+/* Read and check everything; -1 with err set only for what makes the store
+ * unreadable (data_dir missing, root.crt not a CA certificate). */
+static int pki_scan(struct pki_scan *sc, const struct caddy_opts *o, time_t now)
+{
+	memset(sc, 0, sizeof(*sc));
+	if (caddy_data_dir(o, &sc->data) < 0)
+		return -1;
+	sc->authdir = xasprintf("%s/pki/authorities/%s", sc->data, o->ca);
+	if (!is_dir(sc->authdir))
+		return 0;
+	if (caddy_root_load(o, &sc->root, &sc->root_where) < 0 && sc->root_where)
+		return -1;	/* a root.crt that is not a root */
+	char *ipath = xasprintf("%s/intermediate.crt", sc->authdir);
+	struct cert_list il;
+	sc->inter_present = path_exists(ipath);
+	if (!sc->inter_present) {
+		/* Caddy issues one when it starts */
+	} else if (read_certs(ipath, &il) < 0) {
+		sc->inter_why = xasprintf("intermediate.crt is damaged (%s), so Caddy cannot "
+					  "start", err_msg());
+	} else {
+		sc->inter = il.items[0];
+		sc->inter->refs++;
+		cert_list_dispose(&il);
+		char date[11];
+		cert_date(date, sc->inter->not_after);
+		if (!sc->root)
+			sc->inter_why = xstrdup("root.crt is missing: on its next start Caddy makes "
+						"a new root and would keep serving this "
+						"intermediate of the old one");
+		else if (!issued_by(sc->inter, sc->root))
+			sc->inter_why = xasprintf("the intermediate was not issued by the current "
+						  "root (issuer and signature checked): its issuer "
+						  "\"%s\" is a root that is gone, so every client "
+						  "that trusts the current root fails",
+						  sc->inter->issuer);
+		else if (sc->inter->not_after <= now)
+			sc->inter_why = xasprintf("the intermediate expired on %s", date);
+	}
+	free(ipath);
+	scan_leaves(sc, o->ca);
+	scan_digest(sc);
+	return 0;
+}
+
+/* --- read ----------------------------------------------------------------------- */
+
+static char *inroot_of(const struct caddy_opts *o, const char *host)
+{
+	size_t n = strlen(o->root);
+	return xstrdup(n && !strncmp(host, o->root, n) ? host + n : host);
+}
+
+static void describe_cmd(struct trust_finding *f, int step, const char *what, const char *cmd,
+			 const char *key)
+{
+	if (cmd)
+		trust_finding_line(f, '#', "", "  %d. %s: %s", step, what, cmd);
+	else
+		trust_finding_line(f, '#', "", "  %d. %s: not run under --root (set caddy.%s to "
+				   "run a command)", step, what, key);
+}
+
+static void add_reissue(struct store_inst *s, const struct pki_scan *sc, struct trust_set *out)
+{
+	const struct caddy_opts *o = s->priv;
+	bool inter = sc->inter_why != NULL;
+	struct trust_finding *f = trust_set_finding(out, FINDING_REISSUE, o->ca);
+	if (inter)
+		f->headline = xasprintf("intermediate%s of CA \"%s\" must be reissued",
+					sc->stale_leaves ? " and its leaves" : "", o->ca);
+	else
+		f->headline = xasprintf("%zu leaf certificate(s) of CA \"%s\" must be reissued",
+					sc->stale_leaves, o->ca);
+	const char *why = sc->inter_why;
+	for (size_t i = 0; !why && i < sc->nleaves; i++)
+		if (sc->leaves[i].stale)
+			why = sc->leaves[i].why;
+	f->reason = xasprintf("because %s", why);
+	f->seen = xstrdup(sc->digest);
+	char fp[20], date[11];
+	if (inter && sc->inter) {
+		snprintf(fp, sizeof(fp), "%.12s…", sc->inter->fphex);
+		cert_date(date, sc->inter->not_after);
+		trust_finding_line(f, '-', "intermediate", "%s", sc->inter->subject);
+		trust_finding_line(f, '#', "", "  sha256 %s, expires %s, issued by %s", fp, date,
+				   sc->inter->issuer);
+	} else if (inter) {
+		trust_finding_line(f, '-', "intermediate", "intermediate.crt (damaged)");
+	}
+	size_t listed = 0;
+	for (size_t i = 0; i < sc->nleaves; i++) {
+		const struct pki_leaf *l = &sc->leaves[i];
+		if (!l->stale || listed++ >= MAX_LISTED_LEAVES)
+			continue;
+		if (l->cert) {
+			snprintf(fp, sizeof(fp), "%.12s…", l->cert->fphex);
+			trust_finding_line(f, '-', "leaf", "%s (sha256 %s)", l->name, fp);
+		} else {
+			trust_finding_line(f, '-', "leaf", "%s (damaged)", l->name);
+		}
+	}
+	if (listed > MAX_LISTED_LEAVES)
+		trust_finding_line(f, '#', "", "and %zu more leaves", listed - MAX_LISTED_LEAVES);
+	if (sc->root) {
+		snprintf(fp, sizeof(fp), "%.12s…", sc->root->fphex);
+		trust_finding_line(f, '+', inter ? "intermediate" : "leaves",
+				   "issued by Caddy when it starts, from its root (sha256 %s)", fp);
+	} else {
+		trust_finding_line(f, '+', "intermediate", "issued by Caddy when it starts, with "
+				   "the new root it makes");
+	}
+	trust_finding_line(f, '#', "", "root.crt and root.key are kept: trustform never removes "
+			   "a root or its key");
+	trust_finding_line(f, '#', "", "on apply, in this order:");
+	describe_cmd(f, 1, "stop Caddy", o->stop, "stop");
+	char *pki = inroot_of(o, sc->authdir), *certs = inroot_of(o, sc->data);
+	if (inter)
+		trust_finding_line(f, '#', "", "  2. remove %s/intermediate.crt and "
+				   "intermediate.key%s", pki, sc->stale_leaves ? ", and the leaves' "
+				   ".crt, .key and .json" : "");
+	else
+		trust_finding_line(f, '#', "", "  2. remove the leaves' .crt, .key and .json under "
+				   "%s/certificates/%s", certs, o->ca);
+	describe_cmd(f, 3, "start Caddy", o->start, "start");
+	free(pki);
+	free(certs);
+}
+
+static void add_entry(struct trust_set *out, const struct caddy_opts *o, const struct cert *c,
+		      const char *label, const char *host_path, enum trust_state st)
+{
+	char *where = inroot_of(o, host_path);
+	struct trust_entry *e = trust_set_add(out, c->fp, label, false, st, where);
+	trust_entry_describe(e, c);
+	e->fixed = true;	/* Caddy's own files: never a target of the generic diff */
+	free(where);
+}
+
+static void expiry_notes(struct trust_set *out, const struct pki_scan *sc,
+			 const struct caddy_opts *o, time_t now)
+{
+	char date[11];
+	if (sc->root) {
+		cert_date(date, sc->root->not_after);
+		if (sc->root->not_after <= now)
+			trust_set_note(out, "Caddy's root of CA \"%s\" expired on %s; Caddy does not "
+				       "renew roots: plan a new root (remove root.crt and root.key "
+				       "while Caddy is stopped), export it and roll it out", o->ca, date);
+		else if (sc->root->not_after - now < (time_t)EXPIRY_NOTE_DAYS * 86400)
+			trust_set_note(out, "Caddy's root of CA \"%s\" expires on %s, in %ld days; "
+				       "Caddy does not renew roots: plan the new root now", o->ca,
+				       date, (long)((sc->root->not_after - now) / 86400));
+	}
+	if (sc->inter && !sc->inter_why) {
+		time_t life = sc->inter->not_after - sc->inter->not_before;
+		cert_date(date, sc->inter->not_after);
+		/* Caddy renews in the last fifth of the lifetime, every 10 minutes. */
+		if (sc->inter->not_after - now < life / 5)
+			trust_set_note(out, "the intermediate of CA \"%s\" expires on %s and Caddy "
+				       "has not renewed it (it does in the last fifth of its "
+				       "lifetime while it runs): is Caddy running?", o->ca, date);
+	}
+}
+
+static int pki_read(struct store_inst *s, struct trust_set *out)
+{
+	const struct caddy_opts *o = s->priv;
+	struct pki_scan sc;
+	if (pki_scan(&sc, o, s->ctx->now) < 0) {
+		scan_dispose(&sc);
+		return -1;
+	}
+	if (!is_dir(sc.authdir)) {
+		trust_set_note(out, "Caddy has not made CA \"%s\" yet (no pki/authorities/%s in "
+			       "%s): it does when it first starts with a `tls internal` site",
+			       o->ca, o->ca, o->data_dir);
+		scan_dispose(&sc);
+		return 0;
+	}
+	if (sc.root) {
+		out->has_own_root = true;
+		char *where = inroot_of(o, sc.root_where);
+		trust_set_add(out, sc.root->fp, "root", false, TS_TRUSTED, where);
+		trust_entry_copy(&out->own_root, &out->items[out->n - 1]);
+		trust_entry_describe(&out->own_root, sc.root);
+		trust_entry_describe(&out->items[out->n - 1], sc.root);
+		out->items[out->n - 1].fixed = true;
+		out->own_root_id = xstrdup(o->ca);
+		out->own_root_export = caddy_export_command(s->ctx->cfg, s->ctx->root, o->ca);
+		free(where);
+	}
+	if (sc.inter) {
+		char *p = xasprintf("%s/intermediate.crt", sc.authdir);
+		add_entry(out, o, sc.inter, "intermediate", p, TS_INERT);
+		free(p);
+	}
+	for (size_t i = 0; i < sc.nleaves; i++)
+		if (sc.leaves[i].cert) {
+			char *p = xasprintf("%s/%s.crt", sc.leaves[i].dir, sc.leaves[i].name);
+			char *label = xasprintf("leaf %s", sc.leaves[i].name);
+			add_entry(out, o, sc.leaves[i].cert, label, p, TS_INERT);
+			free(label);
+			free(p);
+		}
+	if (sc.inter_why || sc.stale_leaves)
+		add_reissue(s, &sc, out);
+	else if (sc.root && !sc.inter_present)
+		trust_set_note(out, "CA \"%s\" has no intermediate yet; Caddy issues one from its "
+			       "root when it starts", o->ca);
+	expiry_notes(out, &sc, o, s->ctx->now);
+	scan_dispose(&sc);
+	return 0;
+}
+
+/* --- apply ---------------------------------------------------------------------- */
+
+static void unlink_in(struct fs_txn *txn, const char *dir, const char *name, const char *ext)
+{
+	char *p = xasprintf("%s/%s%s", dir, name, ext);
+	if (path_exists(p))
+		fs_txn_unlink(txn, p);
+	free(p);
+}
+
+static int reissue(struct store_inst *s, struct plan_step *st)
+{
+	const struct caddy_opts *o = s->priv;
+	struct pki_scan sc;
+	int rc = -1;
+	if (pki_scan(&sc, o, s->ctx->now) < 0)
+		goto out;
+	if (!sc.digest || strcmp(sc.digest, st->finding->seen)) {
+		err_set("%s changed since the plan was made; run trustplan again", sc.authdir);
+		goto out;
+	}
+	if (o->stop && caddy_command("stop Caddy", o->stop) < 0) {
+		err_prefix("nothing was removed");
+		goto out;
+	}
+	/* Only the intermediate and the stale leaves: root.crt and root.key are
+	 * never named here. */
+	struct fs_txn txn;
+	fs_txn_init(&txn);
+	if (sc.inter_why) {
+		unlink_in(&txn, sc.authdir, "intermediate", ".crt");
+		unlink_in(&txn, sc.authdir, "intermediate", ".key");
+	}
+	for (size_t i = 0; i < sc.nleaves; i++) {
+		if (!sc.leaves[i].stale)
+			continue;
+		unlink_in(&txn, sc.leaves[i].dir, sc.leaves[i].name, ".crt");
+		unlink_in(&txn, sc.leaves[i].dir, sc.leaves[i].name, ".key");
+		unlink_in(&txn, sc.leaves[i].dir, sc.leaves[i].name, ".json");
+	}
+	int committed = fs_txn_commit(&txn);
+	fs_txn_dispose(&txn);
+	for (size_t i = 0; committed == 0 && i < sc.nleaves; i++)
+		if (sc.leaves[i].stale)
+			rmdir(sc.leaves[i].dir);	/* only when Caddy left nothing else */
+	if (committed < 0) {
+		err_prefix("removing the stale files failed%s", o->start ? " (Caddy is stopped)" : "");
+		goto out;
+	}
+	if (o->start && caddy_command("start Caddy", o->start) < 0) {
+		err_prefix("the stale intermediate and leaves are removed, but Caddy did not "
+			   "start; start it by hand");
+		goto out;
+	}
+	if (o->start) {
+		/* Caddy provisions its PKI before it reports started: check its work. */
+		struct pki_scan after;
+		if (pki_scan(&after, o, s->ctx->now) == 0 && after.inter_why) {
+			err_set("Caddy started, but %s", after.inter_why);
+			scan_dispose(&after);
+			goto out;
+		}
+		scan_dispose(&after);
+	}
+	rc = 0;
+out:
+	scan_dispose(&sc);
+	return rc;
+}
+
+static int pki_apply(struct store_inst *s, struct plan_store *ps)
+{
+	int rc = 0;
+	for (size_t i = 0; i < ps->n; i++) {
+		struct plan_step *st = &ps->steps[i];
+		err_clear();
+		switch (st->op) {
+		case OP_REISSUE:
+			if (reissue(s, st) < 0) {
+				plan_step_fail(st, "%s", err_msg());
+				rc = -1;
+			} else {
+				st->result = STEP_DONE;
+			}
+			break;
+		case OP_ROOT_DRIFT:
+			plan_step_fail(st, "Caddy's root (sha256 %s) is not %s, and trustform cannot "
+				       "give Caddy a root back (its key is Caddy's own). Export the "
+				       "new root with `%s`, commit it, and run trustapply again",
+				       st->seen.fphex, st->name, ps->actual.own_root_export);
+			rc = -1;
+			break;
+		default:
+			plan_step_fail(st, "the Caddy PKI store cannot %s an entry",
+				       plan_op_name(st->op));
+			rc = -1;
+			break;
+		}
+	}
+	return rc;
+}
+
+/* --- the root, for export-root ---------------------------------------------- */
+
+int caddy_root_load(const struct caddy_opts *o, struct cert **out, char **where)
+{
+	char *data = NULL;
+	struct cert_list l = { 0 };
+	*out = NULL;
+	*where = NULL;
+	if (caddy_data_dir(o, &data) < 0)
+		return -1;
+	char *path = xasprintf("%s/pki/authorities/%s/root.crt", data, o->ca);
+	int rc = -1;
+	if (!path_exists(path)) {
+		err_set("%s does not exist: Caddy has no root for CA \"%s\" yet (it makes one "
+			"when it first starts with a `tls internal` site)", path, o->ca);
+		goto out;
+	}
+	*where = xstrdup(path);
+	const char *fix = "Caddy wrote this file itself: restore it from a backup, or, with "
+			  "Caddy stopped, remove root.crt and root.key so that it makes a new "
+			  "root (every client must then trust the new one)";
+	if (read_certs(path, &l) < 0) {
+		char *why = xstrdup(err_msg());	/* err_set would overwrite it */
+		err_set("%s is not a certificate (%s). %s", path, why, fix);
+		free(why);
+		goto out;
+	}
+	if (l.n != 1 || !l.items[0]->is_ca || !l.items[0]->self_issued ||
+	    !issued_by(l.items[0], l.items[0])) {
+		err_set("%s is not one self-signed CA certificate (%zu certificate(s), first "
+			"\"%s\" issued by \"%s\"). %s", path, l.n, l.items[0]->subject,
+			l.items[0]->issuer, fix);
+		goto out;
+	}
+	*out = l.items[0];
+	(*out)->refs++;
+	rc = 0;
+out:
+	cert_list_dispose(&l);
+	free(path);
+	free(data);
+	return rc;
+}
+
+const struct store_ops store_caddy_pki = {
+	.name = "caddy",
+	.read = pki_read,
+	.apply = pki_apply,
+	.free = caddy_inst_free,
+};

@@ -1,0 +1,453 @@
+/*
+ * The `systemd-env` store: a service's environment points its runtimes at a
+ * bundle trustform writes for the store.
+ *
+ *   /etc/trustform/bundles/<store>.pem                  the CAs, as marked blocks
+ *   /etc/systemd/system/<unit>.d/90-trustform.conf      Environment= for each
+ *       listed variable (NODE_EXTRA_CA_CERTS, SSL_CERT_FILE, ...), and
+ *       UnsetEnvironment= for every setting found in the unit, its other
+ *       drop-ins or its environment files that turns verification off
+ *       (NODE_TLS_REJECT_UNAUTHORIZED=0, PYTHONHTTPSVERIFY=0, ...)
+ *
+ * The drop-in is derived from the unit as it is read, so it is planned as a
+ * refresh of files ("~ files") with each insecure setting named. After any
+ * change: systemctl daemon-reload and try-restart of the unit, or the
+ * configured restart_command; under --root only when one is configured.
+ */
+#include "reconcile/plan.h"
+#include "stores/files/pemfile.h"
+#include "stores/storeopt.h"
+#include "stores/files/unitfile.h"
+#include "util/err.h"
+#include "util/fsutil.h"
+#include "util/proc.h"
+#include "util/rootfs.h"
+#include "util/xalloc.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DROPIN_NAME "90-trustform.conf"
+#define BUNDLE_DIR  "/etc/trustform/bundles"
+
+/* Settings that turn TLS verification off, and for whom. bad == NULL: any value. */
+static const struct insecure {
+	const char *name, *bad, *why;
+} insecure[] = {
+    {"NODE_TLS_REJECT_UNAUTHORIZED", "0", "Node.js accepts any certificate"},
+    {"PYTHONHTTPSVERIFY", "0", "Python's http.client and urllib do not verify"},
+    {"GIT_SSL_NO_VERIFY", NULL, "git does not verify"},
+    {"NPM_CONFIG_STRICT_SSL", "false", "npm does not verify"},
+    {"npm_config_strict_ssl", "false", "npm does not verify"},
+    {"YARN_ENABLE_STRICT_SSL", "false", "yarn does not verify"},
+    {"PIP_TRUSTED_HOST", NULL, "pip does not verify these hosts"},
+    {"GOINSECURE", NULL, "go fetches these modules without verification"},
+};
+#define NINSECURE (sizeof(insecure) / sizeof(*insecure))
+
+static const struct insecure *insecure_find(const char *name, const char *value)
+{
+	for (size_t i = 0; i < NINSECURE; i++)
+		if (!strcmp(insecure[i].name, name) &&
+		    (!insecure[i].bad || (value && !strcasecmp(insecure[i].bad, value))))
+			return &insecure[i];
+	return NULL;
+}
+
+struct senv {
+	char *unit;
+	char **env;
+	size_t nenv;
+	char *bundle, *bundle_host;
+	char *dropin, *dropin_host;
+	bool restart;
+	const char *restart_command;
+};
+
+static const struct store_key senv_keys[] = {
+    {"unit", SKEY_STRING, true, NULL, "the systemd unit, e.g. homepage.service"},
+    {"env", SKEY_LIST, true, NULL,
+     "variables to point at the bundle: NODE_EXTRA_CA_CERTS, SSL_CERT_FILE, ..."},
+    {"bundle", SKEY_PATH, false, NULL,
+     "the bundle file (default /etc/trustform/bundles/<store>.pem)"},
+    {"restart", SKEY_BOOL, false, NULL,
+     "daemon-reload and try-restart the unit after a change (default: true, but "
+     "false under --root)"},
+    {"restart_command", SKEY_STRING, false, NULL,
+     "shell command run instead of systemctl after a change ($TRUSTFORM_UNIT is the "
+     "unit); needed to restart under --root"},
+    {NULL, 0, false, NULL, NULL},
+};
+
+static bool env_name_ok(const char *s)
+{
+	if (!*s || isdigit((unsigned char)*s))
+		return false;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && *s != '_')
+			return false;
+	return true;
+}
+
+static void senv_validate(const struct conf_store *cs, struct diag *d)
+{
+	const struct ynode *env = conf_store_node(cs, "env");
+	if (!env || env->kind != YNODE_SEQ)
+		return;
+	if (!env->n)
+		diag_add(d, DIAG_ERROR, cs->config_file, env->line, env->col,
+			 "store \"%s\": env is empty; list the variables to set, e.g. "
+			 "[NODE_EXTRA_CA_CERTS]",
+			 cs->name);
+	for (size_t i = 0; i < env->n; i++) {
+		const struct ynode *v = env->items[i];
+		if (v->kind != YNODE_SCALAR)
+			continue;
+		if (!env_name_ok(v->text))
+			diag_add(d, DIAG_ERROR, cs->config_file, v->line, v->col,
+				 "store \"%s\": \"%s\" is not an environment variable name",
+				 cs->name, v->text);
+		else if (insecure_find(v->text, NULL) || !strcmp(v->text, "SSL_CERT_DIR"))
+			diag_add(d, DIAG_ERROR, cs->config_file, v->line, v->col,
+				 "store \"%s\": %s does not name a CA bundle file; list variables "
+				 "such as NODE_EXTRA_CA_CERTS, SSL_CERT_FILE or REQUESTS_CA_BUNDLE",
+				 cs->name, v->text);
+	}
+}
+
+static void senv_free(struct store_inst *s)
+{
+	struct senv *p = s->priv;
+	if (!p)
+		return;
+	free(p->unit);
+	for (size_t i = 0; i < p->nenv; i++)
+		free(p->env[i]);
+	free(p->env);
+	free(p->bundle);
+	free(p->bundle_host);
+	free(p->dropin);
+	free(p->dropin_host);
+	free(p);
+}
+
+static int senv_open(const struct conf_store *cs, const struct run_ctx *ctx,
+		     struct store_inst ***out, size_t *nout)
+{
+	const char *unit = conf_store_str(cs, "unit");
+	if (!unit_name_ok(unit)) {
+		char *pos = store_opt_pos(cs, "unit");
+		err_set("%s: unit \"%s\" is not a systemd unit name (letters, digits and :-_.@\\ "
+			"with a type suffix such as .service; no '/' and no \"..\"); fix `unit:`",
+			pos, unit);
+		free(pos);
+		return -1;
+	}
+	const char *restart_cmd = conf_store_str(cs, "restart_command");
+	bool restart = conf_store_bool(cs, "restart", !*ctx->root || restart_cmd);
+	if (restart && *ctx->root && !restart_cmd) {
+		char *pos = store_opt_pos(cs, "restart");
+		err_set("%s: restart: true under --root needs restart_command (systemctl would "
+			"restart the host's %s, not the image's)",
+			pos, unit);
+		free(pos);
+		return -1;
+	}
+	struct senv *p = xcalloc(1, sizeof(*p));
+	p->unit = xstrdup(unit);
+	p->restart = restart;
+	p->restart_command = restart_cmd;
+	const struct ynode *env = conf_store_node(cs, "env");
+	p->env = xcalloc(env->n ? env->n : 1, sizeof(*p->env));
+	for (size_t i = 0; i < env->n; i++)
+		p->env[p->nenv++] = xstrdup(env->items[i]->text);
+	const char *b = conf_store_str(cs, "bundle");
+	p->bundle = b ? xstrdup(b) : xasprintf(BUNDLE_DIR "/%s.pem", cs->name);
+	p->bundle_host = root_resolve_host(ctx->root, p->bundle);
+	p->dropin = xasprintf("/etc/systemd/system/%s.d/" DROPIN_NAME, unit);
+	p->dropin_host = root_resolve_host(ctx->root, p->dropin);
+	struct store_inst *s = store_inst_new(&store_systemd_env, cs, ctx, cs->name, "");
+	s->priv = p;
+	if (!p->bundle_host || !p->dropin_host) {
+		store_inst_free(s);
+		return -1;
+	}
+	free(s->title);
+	s->title = xasprintf("%s (systemd-env %s)", cs->name, unit);
+	s->key = xasprintf("the drop-in %s", p->dropin_host);
+	*out = xcalloc(1, sizeof(**out));
+	(*out)[0] = s;
+	*nout = 1;
+	return 0;
+}
+
+/* What the unit sets that turns verification off (trustform's drop-in aside),
+ * one per variable name, in the order found. */
+struct finding {
+	const struct unit_assign *a;
+	const struct insecure *why;
+};
+
+static size_t find_insecure(const struct unit_env *u, struct finding *out, size_t max)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < u->n && n < max; i++) {
+		const struct unit_assign *a = &u->a[i];
+		const struct insecure *why;
+		if (a->kind != UA_SET || !(why = insecure_find(a->name, a->value)))
+			continue;
+		bool dup = false;
+		for (size_t j = 0; j < n && !dup; j++)
+			dup = !strcmp(out[j].a->name, a->name);
+		if (!dup)
+			out[n++] = (struct finding){a, why};
+	}
+	return n;
+}
+
+/* A copy that cannot end a line of the drop-in. */
+static char *printable(const char *s)
+{
+	char *d = xstrdup(s);
+	for (char *c = d; *c; c++)
+		if (!isprint((unsigned char)*c))
+			*c = '?';
+	return d;
+}
+
+static void render_dropin(struct buf *out, const struct store_inst *s, const struct senv *p,
+			  const struct finding *f, size_t nf)
+{
+	buf_printf(out,
+		   "# Written by trustform for store \"%s\"; trustapply rewrites this "
+		   "file.\n[Service]\n",
+		   s->conf->name);
+	for (size_t i = 0; i < p->nenv; i++)
+		buf_printf(out, "Environment=\"%s=%s\"\n", p->env[i], p->bundle);
+	for (size_t i = 0; i < nf; i++) {
+		/* the value only as a comment, and never able to end the line */
+		char *val = printable(f[i].a->value);
+		char *src = printable(f[i].a->src);
+		buf_printf(out, "# insecure: %s=%s (%s, in %s)\nUnsetEnvironment=%s\n",
+			   f[i].a->name, val, f[i].why->why, src, f[i].a->name);
+		free(val);
+		free(src);
+	}
+}
+
+struct unit_view {
+	struct unit_env others; /* the unit without trustform's drop-in */
+	struct finding found[NINSECURE];
+	size_t nfound;
+	struct buf want; /* trustform's drop-in as it must be */
+	struct buf have; /* as it is */
+	bool have_exists;
+};
+
+static int view_load(struct unit_view *v, const struct store_inst *s, const struct senv *p)
+{
+	memset(v, 0, sizeof(*v));
+	buf_init(&v->want);
+	buf_init(&v->have);
+	if (unit_env_load(&v->others, s->ctx->root, p->unit, DROPIN_NAME, NULL) < 0)
+		return -1;
+	v->nfound = find_insecure(&v->others, v->found, NINSECURE);
+	render_dropin(&v->want, s, p, v->found, v->nfound);
+	if (buf_read_file(&v->have, p->dropin_host) == 0) {
+		v->have_exists = true;
+	} else if (errno != ENOENT) {
+		err_set_errno(errno, "%s: cannot read", p->dropin);
+		return -1;
+	}
+	return 0;
+}
+
+static void view_dispose(struct unit_view *v)
+{
+	unit_env_dispose(&v->others);
+	buf_dispose(&v->want);
+	buf_dispose(&v->have);
+}
+
+static char *restart_text(const struct store_inst *s, const struct senv *p)
+{
+	if (p->restart_command)
+		return xasprintf("run restart_command for %s", p->unit);
+	if (p->restart)
+		return xasprintf("systemctl daemon-reload; systemctl try-restart %s", p->unit);
+	if (*s->ctx->root)
+		return xasprintf("%s is not restarted under --root (set restart_command to "
+				 "restart it)",
+				 p->unit);
+	return xasprintf("%s is not restarted (restart: false)", p->unit);
+}
+
+/* What the unit will see once trustform's drop-in is in place: say so when a
+ * later file overrides a variable trustform sets. */
+static void note_overrides(const struct store_inst *s, const struct senv *p,
+			   const struct unit_view *v, struct trust_set *out)
+{
+	struct unit_env after;
+	if (unit_env_load(&after, s->ctx->root, p->unit, DROPIN_NAME, v->want.ptr) < 0)
+		return;
+	for (size_t i = 0; i < p->nenv; i++) {
+		const char *src = NULL;
+		const char *val = unit_env_final(&after, p->env[i], &src);
+		if (!val || strcmp(val, p->bundle))
+			trust_set_note(out,
+				       "%s: %s ends up %s%s%s (decided by %s, which comes after "
+				       "trustform's drop-in); remove that setting",
+				       p->unit, p->env[i], val ? "as \"" : "unset", val ? val : "",
+				       val ? "\"" : "", src ? src : "?");
+	}
+	for (size_t i = 0; i < after.nenvfiles; i++)
+		trust_set_note(out,
+			       "%s: EnvironmentFile %s cannot be read here; insecure settings "
+			       "in it are not seen",
+			       p->unit, after.envfiles[i]);
+	unit_env_dispose(&after);
+}
+
+static int senv_read(struct store_inst *s, struct trust_set *out)
+{
+	struct senv *p = s->priv;
+	struct pem_file f;
+	struct unit_view v;
+	int rc = pem_file_load(&f, p->bundle_host, p->bundle);
+	if (rc == 0)
+		pem_file_entries(&f, out);
+	pem_file_dispose(&f);
+	if (rc < 0)
+		return -1;
+	if (view_load(&v, s, p) < 0) {
+		view_dispose(&v);
+		return -1;
+	}
+	struct buf why = BUF_INIT;
+	if (!v.have_exists || !buf_equal(&v.have, v.want.ptr, v.want.len)) {
+		struct buf vars = BUF_INIT;
+		for (size_t i = 0; i < p->nenv; i++)
+			buf_printf(&vars, "%s%s", i ? ", " : "", p->env[i]);
+		buf_printf(&why, "%s %s: %s -> %s\n", p->dropin,
+			   v.have_exists ? "is out of date" : "will be written", vars.ptr,
+			   p->bundle);
+		buf_dispose(&vars);
+		for (size_t i = 0; i < v.nfound; i++)
+			buf_printf(&why,
+				   "insecure setting removed: %s=%s from %s (%s): "
+				   "UnsetEnvironment=%s\n",
+				   v.found[i].a->name, v.found[i].a->value, v.found[i].a->src,
+				   v.found[i].why->why, v.found[i].a->name);
+	}
+	if (why.len) {
+		buf_truncate(&why, why.len - 1);
+		out->stale = buf_detach(&why);
+	}
+	buf_dispose(&why);
+	if (v.others.unit_file == SIZE_MAX)
+		trust_set_note(out, "%s is %s; the drop-in is written for when it is installed",
+			       p->unit,
+			       v.others.masked ? "masked" : "not installed (no unit file)");
+	note_overrides(s, p, &v, out);
+	out->after = restart_text(s, p);
+	view_dispose(&v);
+	return 0;
+}
+
+static int run_restart(const struct senv *p, struct buf *log)
+{
+	if (p->restart_command) {
+		char *envv = xasprintf("TRUSTFORM_UNIT=%s", p->unit);
+		const char *argv[] = {"/bin/sh", "-c", p->restart_command, NULL};
+		const char *env[] = {envv, NULL};
+		int st = proc_run(argv, env, log);
+		free(envv);
+		return st;
+	}
+	const char *reload[] = {"systemctl", "daemon-reload", NULL};
+	const char *restart[] = {"systemctl", "try-restart", p->unit, NULL};
+	int st = proc_run(reload, NULL, log);
+	return st ? st : proc_run(restart, NULL, log);
+}
+
+static int parent_of(const char *host)
+{
+	char *dir = xstrdup(host);
+	*strrchr(dir, '/') = '\0';
+	int rc = mkdir_p(dir, 0755);
+	if (rc == 0)
+		cleanup_stale_temps(dir);
+	free(dir);
+	return rc;
+}
+
+static int senv_apply(struct store_inst *s, struct plan_store *ps)
+{
+	struct senv *p = s->priv;
+	struct pem_file f;
+	struct unit_view v;
+	struct fs_txn txn;
+	bool bundle_changed = false, dropin_changed = false;
+	int rc = 0;
+	memset(&f, 0, sizeof(f));
+	fs_txn_init(&txn);
+	if (parent_of(p->bundle_host) < 0 || parent_of(p->dropin_host) < 0 ||
+	    pem_file_load(&f, p->bundle_host, p->bundle) < 0 || view_load(&v, s, p) < 0) {
+		for (size_t i = 0; i < ps->n; i++)
+			plan_step_fail(&ps->steps[i], "%s", err_msg());
+		pem_file_dispose(&f);
+		fs_txn_dispose(&txn);
+		return -1;
+	}
+	rc = pem_file_apply(&f, ps, &txn, &bundle_changed);
+	if (!v.have_exists || !buf_equal(&v.have, v.want.ptr, v.want.len)) {
+		if (fs_txn_write(&txn, p->dropin_host, v.want.ptr, v.want.len, 0644,
+				 FILE_OWNER_DEFAULT) < 0) {
+			store_fail_pending(ps);
+			rc = -1;
+		} else
+			dropin_changed = true;
+	}
+	bool committed;
+	rc = store_finish_steps(ps, &txn, rc, &committed);
+	if ((bundle_changed || dropin_changed) && committed) {
+		if (p->restart) {
+			struct buf log = BUF_INIT;
+			int st = run_restart(p, &log);
+			if (st != 0) {
+				char *last = proc_last_line(&log);
+				ps->apply_error =
+				    xasprintf("the files are written, but restarting %s "
+					      "failed (exit %d: %s); restart it by hand",
+					      p->unit, st, last);
+				free(last);
+				rc = -1;
+			} else {
+				ps->apply_note = xasprintf(
+				    "%s: %s", p->unit,
+				    p->restart_command ? "restart_command ran"
+						       : "daemon-reload and try-restart done");
+			}
+			buf_dispose(&log);
+		} else {
+			ps->apply_note = restart_text(s, p);
+		}
+	}
+	view_dispose(&v);
+	pem_file_dispose(&f);
+	fs_txn_dispose(&txn);
+	return rc;
+}
+
+const struct store_ops store_systemd_env = {
+    .name = "systemd-env",
+    .keys = senv_keys,
+    .validate = senv_validate,
+    .open = senv_open,
+    .read = senv_read,
+    .apply = senv_apply,
+    .free = senv_free,
+};

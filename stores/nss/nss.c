@@ -1,0 +1,371 @@
+/*
+ * The `nss` store type (see nss.h): its options, its expansion into one
+ * instance per database, and read/apply on the parent's side, which turn what
+ * a database's child process reports into trust entries and step results.
+ */
+#include "model/cert.h"
+#include "reconcile/plan.h"
+#include "stores/nss/nss.h"
+#include "util/err.h"
+#include "util/rootfs.h"
+#include "util/xalloc.h"
+
+#include <openssl/evp.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const discover_choices[] = { "chrome", "firefox", "system", NULL };
+
+static const struct store_key nss_keys[] = {
+	{ "path", SKEY_PATH, false, NULL,
+	  "one NSS database: the directory holding cert9.db" },
+	{ "discover", SKEY_LIST, false, discover_choices,
+	  "find the databases of chrome and firefox (for each of users) and system "
+	  "(/etc/pki/nssdb)" },
+	{ "users", SKEY_LIST, false, NULL, "whose browsers discover looks at" },
+	{ "trust", SKEY_STRING, false, NULL,
+	  "NSS trust flags of a present CA, as certutil -t takes them (default C,,)" },
+	{ "create", SKEY_BOOL, false, NULL,
+	  "create a database that does not exist yet, as its owner (default false)" },
+	{ "firefox_policy", SKEY_BOOL, false, NULL,
+	  "also list the CAs in Firefox's enterprise policy, /etc/firefox/policies/policies.json "
+	  "(Certificates.Install)" },
+	{ NULL, 0, false, NULL, NULL },
+};
+
+/* The instances of one configured store share a pool of children: the first
+ * read queues a read of every database, the applier queues each database's
+ * steps up front (apply_begin), and each instance then waits for its own. */
+struct nss_family {
+	struct nss_pool *pool;
+	struct store_inst **insts;
+	size_t n, refs;
+	bool reads_queued;
+};
+
+struct nss_priv {
+	struct nss_db db;
+	struct nss_family *family;
+	struct nss_job *read_job, *apply_job;
+};
+
+/* --- flags --------------------------------------------------------------------- */
+
+const char *nss_where(const char *nick)
+{
+	return nick && *nick ? nick : "(no nickname)";
+}
+
+const char *nss_trust_syntax(const char *s)
+{
+	size_t fields = 1;
+	for (const char *p = s; *p; p++) {
+		if (*p == ',')
+			fields++;
+		else if (!strchr("pPcCTw", *p))
+			return "use the letters p P c C T w (as certutil -t does)";
+	}
+	if (fields != 3)
+		return "give three comma-separated fields: SSL, S/MIME and code signing, "
+		       "as in \"C,,\"";
+	return NULL;
+}
+
+enum trust_state nss_trust_state(const char *flags)
+{
+	const char *ssl_end = strchr(flags, ',');
+	size_t ssl_len = ssl_end ? (size_t)(ssl_end - flags) : strlen(flags);
+	if (memchr(flags, 'C', ssl_len))
+		return TS_TRUSTED;
+	/* distrusted: every field a terminal record ('p') that trusts nothing */
+	bool all_p = true;
+	for (const char *f = flags;; f++) {
+		size_t n = strcspn(f, ",");
+		bool p = memchr(f, 'p', n) != NULL;
+		for (size_t i = 0; i < n; i++)
+			p = p && !strchr("CTPc", f[i]);
+		all_p = all_p && p;
+		f += n;
+		if (!*f)
+			break;
+	}
+	return all_p ? TS_DISTRUSTED : TS_INERT;
+}
+
+static const char *store_trust(const struct conf_store *cs)
+{
+	const char *t = conf_store_str(cs, "trust");
+	return t ? t : NSS_DEFAULT_TRUST;
+}
+
+/* --- validation ------------------------------------------------------------------ */
+
+static void errat(struct diag *d, const struct conf_store *cs, const struct ynode *n,
+		  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static void errat(struct diag *d, const struct conf_store *cs, const struct ynode *n,
+		  const char *fmt, ...)
+{
+	struct buf b = BUF_INIT;
+	va_list ap;
+	va_start(ap, fmt);
+	buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	diag_add(d, DIAG_ERROR, cs->config_file, n ? n->line : cs->pos.line,
+		 n ? n->col : cs->pos.col, "store \"%s\": %s", cs->name, b.ptr);
+	buf_dispose(&b);
+}
+
+static bool list_has(const struct ynode *l, const char *s)
+{
+	for (size_t i = 0; l && l->kind == YNODE_SEQ && i < l->n; i++)
+		if (l->items[i]->kind == YNODE_SCALAR && !strcmp(l->items[i]->text, s))
+			return true;
+	return false;
+}
+
+static void nss_validate(const struct conf_store *cs, struct diag *d)
+{
+	const struct ynode *path = conf_store_node(cs, "path");
+	const struct ynode *disc = conf_store_node(cs, "discover");
+	const struct ynode *users = conf_store_node(cs, "users");
+	const struct ynode *trust = conf_store_node(cs, "trust");
+	if (path && disc)
+		errat(d, cs, disc, "give either path: (one database) or discover:, not both");
+	else if (!path && !disc && !conf_store_bool(cs, "firefox_policy", false))
+		errat(d, cs, cs->node, "give path: (one database, e.g. /home/ci/.pki/nssdb) or "
+		      "discover: [chrome, firefox] with users: (or only firefox_policy: true)");
+	if (disc && disc->kind == YNODE_SEQ && !disc->n)
+		errat(d, cs, disc, "discover: is empty; list chrome, firefox or system");
+	bool per_user = list_has(disc, "chrome") || list_has(disc, "firefox");
+	if (per_user && !users)
+		errat(d, cs, disc, "discover: chrome and firefox look in users' homes; list them "
+		      "with users: [alice, …]");
+	if (users && !per_user)
+		errat(d, cs, users, "users: is only used with discover: [chrome, firefox]");
+	for (size_t i = 0; users && users->kind == YNODE_SEQ && i < users->n; i++) {
+		const struct ynode *u = users->items[i];
+		if (u->kind == YNODE_SCALAR && !userdb_name_ok(u->text))
+			errat(d, cs, u, "\"%s\" is not a user name", u->text);
+	}
+	if (path && path->kind == YNODE_SCALAR && !strncmp(path->text, "sql:", 4))
+		errat(d, cs, path, "write the directory without the sql: prefix");
+	const char *why = trust && trust->kind == YNODE_SCALAR ? nss_trust_syntax(trust->text)
+							       : NULL;
+	if (why)
+		errat(d, cs, trust, "trust \"%s\" is not an NSS trust string: %s", trust->text,
+		      why);
+}
+
+/* --- instances ------------------------------------------------------------------- */
+
+static int nss_open(const struct conf_store *cs, const struct run_ctx *ctx,
+		    struct store_inst ***out, size_t *nout)
+{
+	struct nss_found f;
+	if (!conf_store_str(cs, "path") && !conf_store_node(cs, "discover")) {
+		memset(&f, 0, sizeof(f));	/* the policy only */
+	} else if (nss_discover(&f, cs, ctx) < 0) {
+		nss_found_dispose(&f);
+		return -1;
+	}
+	for (size_t i = 0; i < f.nnotes; i++)
+		store_note("%s", f.notes[i]);
+	*out = xcalloc(f.n + 1, sizeof(**out));
+	*nout = 0;
+	struct nss_family *fam = xcalloc(1, sizeof(*fam));
+	fam->pool = nss_pool_new();
+	fam->insts = xcalloc(f.n + 1, sizeof(*fam->insts));
+	for (size_t i = 0; i < f.n; i++) {
+		struct nss_db *db = &f.dbs[i];
+		char *title = strchr(db->address, '[') ? xstrdup(db->address)
+						       : xasprintf("%s (nss)", db->address);
+		struct store_inst *s = store_inst_new(&store_nss, cs, ctx, db->address, title);
+		s->key = xasprintf("the NSS database %s", db->dir);
+		struct nss_priv *p = xcalloc(1, sizeof(*p));
+		p->db = *db;
+		memset(db, 0, sizeof(*db));
+		p->family = fam;
+		s->priv = p;
+		s->want_flags = xstrdup(store_trust(cs));
+		(*out)[(*nout)++] = s;
+		fam->insts[fam->n++] = s;
+		fam->refs++;
+		free(title);
+	}
+	if (!fam->refs) {
+		nss_pool_free(fam->pool);
+		free(fam->insts);
+		free(fam);
+	}
+	if (conf_store_bool(cs, "firefox_policy", false))
+		(*out)[(*nout)++] = nss_policy_open(cs, ctx);
+	nss_found_dispose(&f);
+	return 0;
+}
+
+static void nss_free(struct store_inst *s)
+{
+	struct nss_priv *p = s->priv;
+	if (!p)
+		return;
+	struct nss_family *fam = p->family;
+	for (size_t i = 0; i < fam->n; i++)
+		if (fam->insts[i] == s)
+			fam->insts[i] = NULL;
+	if (--fam->refs == 0) {
+		nss_pool_free(fam->pool);	/* waits for children still at work */
+		free(fam->insts);
+		free(fam);
+	}
+	nss_db_dispose(&p->db);
+	free(p);
+}
+
+static bool needs_child(const struct nss_priv *p)
+{
+	return !p->db.problem && !p->db.create;
+}
+
+/* Queue a read of every database of the family that has not been read. */
+static void queue_reads(struct nss_family *fam)
+{
+	fam->reads_queued = true;
+	for (size_t i = 0; i < fam->n; i++) {
+		struct store_inst *s = fam->insts[i];
+		struct nss_priv *p = s ? s->priv : NULL;
+		if (p && needs_child(p) && !p->read_job && !s->read_cached)
+			p->read_job = nss_pool_add(fam->pool, &p->db, s->ctx->root,
+						   store_trust(s->conf), NULL);
+	}
+}
+
+static void add_entry(struct trust_set *out, const struct nss_entry *e)
+{
+	unsigned char fp[FP_LEN];
+	struct cert *c = cert_from_der(e->der, e->der_len);
+	if (c)
+		memcpy(fp, c->fp, FP_LEN);
+	else
+		EVP_Digest(e->der, e->der_len, fp, NULL, EVP_sha256(), NULL);
+	const char *name = e->nick + strlen(NSS_NICK_PREFIX);
+	bool owned = !strncmp(e->nick, NSS_NICK_PREFIX, strlen(NSS_NICK_PREFIX)) &&
+		     config_name_ok(name);
+	const char *where = nss_where(e->nick);
+	struct trust_entry *t = trust_set_add(out, fp, owned ? name : where, owned,
+					      nss_trust_state(e->flags), where);
+	t->flags = xstrdup(e->flags);
+	t->can_distrust = true;
+	if (c)
+		trust_entry_describe(t, c);
+	else
+		t->subject = xstrdup("(a certificate OpenSSL cannot parse)");
+	cert_free(c);
+}
+
+static int nss_read(struct store_inst *s, struct trust_set *out)
+{
+	struct nss_priv *p = s->priv;
+	const char *root = s->ctx->root;
+	if (p->db.problem) {
+		err_set("%s", p->db.problem);
+		return -1;
+	}
+	if (p->db.create) {
+		trust_set_note(out, "a new NSS database will be made in %s%s, as %s", root,
+			       p->db.dir, p->db.owner.name ? p->db.owner.name : "its owner");
+		return 0;
+	}
+	if (!p->family->reads_queued)
+		queue_reads(p->family);
+	struct nss_reply r;
+	if (!p->read_job)	/* read again after its first read */
+		p->read_job = nss_pool_add(p->family->pool, &p->db, root, store_trust(s->conf),
+					   NULL);
+	int rc = nss_job_wait(p->family->pool, p->read_job, &r);
+	p->read_job = NULL;
+	if (rc == 0 && r.error) {
+		err_set("%s", r.error);
+		rc = -1;
+	}
+	if (rc == 0) {
+		if (r.want) {
+			free(s->want_flags);
+			s->want_flags = xstrdup(r.want);
+		}
+		for (size_t i = 0; i < r.n; i++)
+			add_entry(out, &r.items[i]);
+		for (size_t i = 0; i < r.nnotes; i++)
+			trust_set_note(out, "%s", r.notes[i]);
+	}
+	nss_reply_dispose(&r);
+	return rc;
+}
+
+/* What a read of the database depends on: cert9.db (certificates and trust),
+ * key4.db (whether a primary password is set), who owns them (the reader
+ * runs as the owner), and the trust the store wants. */
+static int nss_state_key(struct store_inst *s, struct buf *key)
+{
+	struct nss_priv *p = s->priv;
+	if (p->db.problem || p->db.create)
+		return -1;
+	int rc = 0;
+	static const char *const files[] = { "cert9.db", "key4.db" };
+	for (size_t i = 0; i < 2 && rc == 0; i++) {
+		char *inroot = xasprintf("%s/%s", p->db.dir, files[i]);
+		char *host = root_join(s->ctx->root, inroot);
+		rc = store_key_file(key, host);
+		free(host);
+		free(inroot);
+	}
+	buf_printf(key, "owner %lu\ntrust %s\n", (unsigned long)p->db.owner.uid,
+		   store_trust(s->conf));
+	return rc;
+}
+
+static void nss_apply_begin(struct store_inst *s, struct plan_store *ps)
+{
+	struct nss_priv *p = s->priv;
+	if (!p->apply_job)
+		p->apply_job = nss_pool_add(p->family->pool, &p->db, s->ctx->root,
+					    store_trust(s->conf), ps);
+}
+
+static int nss_apply(struct store_inst *s, struct plan_store *ps)
+{
+	struct nss_priv *p = s->priv;
+	struct nss_reply r;
+	nss_apply_begin(s, ps);
+	int rc = nss_job_wait(p->family->pool, p->apply_job, &r);
+	p->apply_job = NULL;
+	const char *why = rc < 0 ? err_msg() : r.error;
+	for (size_t i = 0; i < ps->n; i++) {
+		const struct nss_step_result *res = &r.steps[i];
+		if (res->reported && res->ok) {
+			ps->steps[i].result = STEP_DONE;
+			continue;
+		}
+		if (res->reported)
+			plan_step_fail(&ps->steps[i], "%s", res->msg);
+		else
+			plan_step_fail(&ps->steps[i], "not done: %s",
+				       why ? why : "the NSS process did not get to it");
+		rc = -1;
+	}
+	nss_reply_dispose(&r);
+	return rc;
+}
+
+const struct store_ops store_nss = {
+	.name = "nss",
+	.caps = STORE_CAN_DISTRUST | STORE_HAS_TRUST_FLAGS,
+	.keys = nss_keys,
+	.validate = nss_validate,
+	.open = nss_open,
+	.read = nss_read,
+	.state_key = nss_state_key,
+	.apply_begin = nss_apply_begin,
+	.apply = nss_apply,
+	.free = nss_free,
+};

@@ -1,0 +1,195 @@
+/*
+ * Running NSS children (nss_child.c) as jobs of a pool: a job is queued with
+ * what its child must do; the pool keeps up to one child per processor
+ * running, drains every running child's pipe as data comes (so none blocks on
+ * a full pipe), and reaps it. Waiting for one job runs the others meanwhile:
+ * a store's databases are read, and converged, in parallel, while results
+ * are still handed over in plan order.
+ */
+#include "reconcile/plan.h"
+#include "stores/nss/nss.h"
+#include "util/err.h"
+#include "util/xalloc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define MAX_PARALLEL 8
+
+enum job_state { JOB_QUEUED, JOB_RUNNING, JOB_DONE };
+
+struct nss_job {
+	const struct nss_db *db;
+	const char *root, *trust;
+	const struct plan_store *ps;
+	enum job_state state;
+	pid_t pid;
+	int fd;
+	struct buf in;
+	int status;
+	char *start_error;
+};
+
+struct nss_pool {
+	struct nss_job **jobs;
+	size_t n, alloc;
+	size_t running, max;
+};
+
+struct nss_pool *nss_pool_new(void)
+{
+	struct nss_pool *p = xcalloc(1, sizeof(*p));
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	p->max = cpus < 1 ? 1 : cpus > MAX_PARALLEL ? MAX_PARALLEL : (size_t)cpus;
+	return p;
+}
+
+static void job_free(struct nss_job *j)
+{
+	buf_dispose(&j->in);
+	free(j->start_error);
+	free(j);
+}
+
+struct nss_job *nss_pool_add(struct nss_pool *p, const struct nss_db *db, const char *root,
+			     const char *trust, const struct plan_store *ps)
+{
+	struct nss_job *j = xcalloc(1, sizeof(*j));
+	j->db = db;
+	j->root = root;
+	j->trust = trust;
+	j->ps = ps;
+	j->fd = -1;
+	buf_init(&j->in);
+	ARRAY_GROW(p->jobs, p->n + 1, p->alloc);
+	p->jobs[p->n++] = j;
+	return j;
+}
+
+static void job_start(struct nss_pool *p, struct nss_job *j)
+{
+	int fds[2];
+	if (pipe2(fds, O_CLOEXEC) < 0) {
+		j->start_error = xasprintf("cannot create a pipe for the NSS process: %s",
+					   strerror(errno));
+		j->state = JOB_DONE;
+		return;
+	}
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0) {
+		j->start_error = xasprintf("cannot start the NSS process for %s: %s", j->db->dir,
+					   strerror(errno));
+		close(fds[0]);
+		close(fds[1]);
+		j->state = JOB_DONE;
+		return;
+	}
+	if (pid == 0) {
+		close(fds[0]);
+		nss_child_main(fds[1], j->db, j->root, j->trust, j->ps);
+	}
+	close(fds[1]);
+	j->pid = pid;
+	j->fd = fds[0];
+	j->state = JOB_RUNNING;
+	p->running++;
+}
+
+static void job_reap(struct nss_pool *p, struct nss_job *j)
+{
+	close(j->fd);
+	j->fd = -1;
+	while (waitpid(j->pid, &j->status, 0) < 0 && errno == EINTR)
+		;
+	j->state = JOB_DONE;
+	p->running--;
+}
+
+/* Start what may start, then wait for output from the running ones. */
+static void pool_step(struct nss_pool *p)
+{
+	for (size_t i = 0; i < p->n && p->running < p->max; i++)
+		if (p->jobs[i]->state == JOB_QUEUED)
+			job_start(p, p->jobs[i]);
+	if (!p->running)
+		return;
+	struct pollfd *pfd = xcalloc(p->running, sizeof(*pfd));
+	struct nss_job **who = xcalloc(p->running, sizeof(*who));
+	size_t n = 0;
+	for (size_t i = 0; i < p->n; i++) {
+		if (p->jobs[i]->state != JOB_RUNNING)
+			continue;
+		pfd[n].fd = p->jobs[i]->fd;
+		pfd[n].events = POLLIN;
+		who[n++] = p->jobs[i];
+	}
+	if (poll(pfd, n, -1) > 0) {
+		char chunk[65536];
+		for (size_t i = 0; i < n; i++) {
+			if (!(pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
+				continue;
+			ssize_t got = read(who[i]->fd, chunk, sizeof(chunk));
+			if (got > 0)
+				buf_add(&who[i]->in, chunk, (size_t)got);
+			else if (got == 0 || errno != EINTR)
+				job_reap(p, who[i]);
+		}
+	}
+	free(pfd);
+	free(who);
+}
+
+int nss_job_wait(struct nss_pool *p, struct nss_job *j, struct nss_reply *r)
+{
+	nss_reply_init(r, j->ps ? j->ps->n : 0);
+	while (j->state != JOB_DONE)
+		pool_step(p);
+	int rc = 0;
+	if (j->start_error) {
+		err_set("%s", j->start_error);
+		rc = -1;
+	} else if (nss_wire_parse(r, &j->in) < 0) {
+		rc = -1;
+	} else if (WIFSIGNALED(j->status)) {
+		err_set("the NSS process for %s died (signal %d) before it finished; run trustplan "
+			"to see what is left to do", j->db->dir, WTERMSIG(j->status));
+		rc = -1;
+	} else if (WEXITSTATUS(j->status) != 0 || (!r->complete && !r->error)) {
+		/* it always exits 0 once it has said its piece: anything else (a
+		 * checker's exit code, say) means it did not finish as it should */
+		err_set("the NSS process for %s ended with exit status %d%s", j->db->dir,
+			WEXITSTATUS(j->status), r->complete ? "" : " before it finished");
+		rc = -1;
+	}
+	for (size_t i = 0; i < p->n; i++) {
+		if (p->jobs[i] == j) {
+			memmove(&p->jobs[i], &p->jobs[i + 1], (p->n - i - 1) * sizeof(*p->jobs));
+			p->n--;
+			break;
+		}
+	}
+	job_free(j);
+	return rc;
+}
+
+void nss_pool_free(struct nss_pool *p)
+{
+	if (!p)
+		return;
+	/* A child that is writing a database finishes; one not started never starts. */
+	for (size_t i = 0; i < p->n; i++)
+		if (p->jobs[i]->state == JOB_QUEUED)
+			p->jobs[i]->state = JOB_DONE;
+	while (p->running)
+		pool_step(p);
+	for (size_t i = 0; i < p->n; i++)
+		job_free(p->jobs[i]);
+	free(p->jobs);
+	free(p);
+}

@@ -1,0 +1,187 @@
+/*
+ * What an NSS child sends its parent: typed records of length-prefixed fields,
+ * written as each result is known, so that whatever a child finished before it
+ * died is still known to the parent. See nss.h for the record types.
+ */
+#include "stores/nss/nss.h"
+#include "util/err.h"
+#include "util/xalloc.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define MAX_FIELDS 3
+
+void nss_reply_init(struct nss_reply *r, size_t nsteps)
+{
+	memset(r, 0, sizeof(*r));
+	r->nsteps = nsteps;
+	r->steps = xcalloc(nsteps ? nsteps : 1, sizeof(*r->steps));
+}
+
+void nss_reply_dispose(struct nss_reply *r)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		free(r->items[i].nick);
+		free(r->items[i].der);
+		free(r->items[i].flags);
+	}
+	free(r->items);
+	for (size_t i = 0; i < r->nsteps; i++)
+		free(r->steps[i].msg);
+	free(r->steps);
+	for (size_t i = 0; i < r->nnotes; i++)
+		free(r->notes[i]);
+	free(r->notes);
+	free(r->want);
+	free(r->error);
+	memset(r, 0, sizeof(*r));
+}
+
+static int write_all(int fd, const void *data, size_t len)
+{
+	const char *p = data;
+	while (len) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int nss_wire_send(int fd, enum nss_rec type, size_t nfields, const void *const *data,
+		  const size_t *len)
+{
+	struct buf b = BUF_INIT;
+	buf_putc(&b, (char)type);
+	buf_putc(&b, (char)nfields);
+	for (size_t i = 0; i < nfields; i++) {
+		uint32_t n = (uint32_t)len[i];
+		unsigned char be[4] = { n >> 24, n >> 16, n >> 8, n };
+		buf_add(&b, be, 4);
+		buf_add(&b, data[i], len[i]);
+	}
+	int rc = write_all(fd, b.ptr, b.len);
+	buf_dispose(&b);
+	return rc;
+}
+
+int nss_wire_send_str(int fd, enum nss_rec type, const char *a, const char *b, const char *c)
+{
+	const void *data[MAX_FIELDS] = { a, b, c };
+	size_t len[MAX_FIELDS], n = 0;
+	for (; n < MAX_FIELDS && data[n]; n++)
+		len[n] = strlen(data[n]);
+	return nss_wire_send(fd, type, n, data, len);
+}
+
+/* One record at *pos: its type and fields (pointers into in). */
+static int next_record(const struct buf *in, size_t *pos, char *type, size_t *nfields,
+		       const unsigned char **field, size_t *flen)
+{
+	const unsigned char *p = (const unsigned char *)in->ptr;
+	size_t at = *pos;
+	if (in->len - at < 2)
+		return -1;
+	*type = (char)p[at];
+	*nfields = p[at + 1];
+	at += 2;
+	if (*nfields > MAX_FIELDS)
+		return -1;
+	for (size_t i = 0; i < *nfields; i++) {
+		if (in->len - at < 4)
+			return -1;
+		size_t n = (size_t)p[at] << 24 | (size_t)p[at + 1] << 16 |
+			   (size_t)p[at + 2] << 8 | p[at + 3];
+		at += 4;
+		if (in->len - at < n)
+			return -1;
+		field[i] = p + at;
+		flen[i] = n;
+		at += n;
+	}
+	*pos = at;
+	return 0;
+}
+
+static char *field_str(const unsigned char *f, size_t n)
+{
+	return xstrndup((const char *)f, n);
+}
+
+int nss_wire_parse(struct nss_reply *r, const struct buf *in)
+{
+	size_t pos = 0;
+	while (pos < in->len) {
+		char type;
+		size_t nf, flen[MAX_FIELDS] = { 0 };
+		const unsigned char *f[MAX_FIELDS] = { NULL };
+		if (next_record(in, &pos, &type, &nf, f, flen) < 0)
+			goto bad;
+		switch (type) {
+		case REC_WANT:
+			if (nf != 1)
+				goto bad;
+			free(r->want);
+			r->want = field_str(f[0], flen[0]);
+			break;
+		case REC_ENTRY: {
+			if (nf != 3)
+				goto bad;
+			ARRAY_GROW(r->items, r->n + 1, r->alloc);
+			struct nss_entry *e = &r->items[r->n++];
+			e->nick = field_str(f[0], flen[0]);
+			e->der = xmalloc(flen[1] ? flen[1] : 1);
+			memcpy(e->der, f[1], flen[1]);
+			e->der_len = flen[1];
+			e->flags = field_str(f[2], flen[2]);
+			break;
+		}
+		case REC_STEP: {
+			if (nf != 3)
+				goto bad;
+			char *idx = field_str(f[0], flen[0]), *end;
+			unsigned long i = strtoul(idx, &end, 10);
+			bool valid = *idx && !*end && i < r->nsteps;
+			free(idx);
+			if (!valid)
+				goto bad;
+			struct nss_step_result *s = &r->steps[i];
+			s->reported = true;
+			s->ok = flen[1] == 2 && !memcmp(f[1], "ok", 2);
+			free(s->msg);
+			s->msg = field_str(f[2], flen[2]);
+			break;
+		}
+		case REC_NOTE:
+			if (nf != 1)
+				goto bad;
+			r->notes = xrealloc(r->notes, (r->nnotes + 1) * sizeof(*r->notes));
+			r->notes[r->nnotes++] = field_str(f[0], flen[0]);
+			break;
+		case REC_ERROR:
+			if (nf != 1)
+				goto bad;
+			free(r->error);
+			r->error = field_str(f[0], flen[0]);
+			break;
+		case REC_END:
+			r->complete = true;
+			break;
+		default:
+			goto bad;
+		}
+	}
+	return 0;
+bad:
+	err_set("the NSS helper process sent a malformed reply (at byte %zu of %zu)", pos,
+		in->len);
+	return -1;
+}

@@ -1,0 +1,131 @@
+/*
+ * The `system` store type: the operating system's own trust, handled by the
+ * backend of the distro family found in <root>/etc/os-release (or `distro:`).
+ */
+#include "stores/system/anchors.h"
+#include "stores/osrelease.h"
+#include "stores/store.h"
+#include "util/err.h"
+#include "util/xalloc.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const distro_choices[] = {
+	"debian", "ubuntu", "rhel", "fedora", "centos", "rocky", "almalinux", "arch",
+	"opensuse", "sles", "alpine", NULL,
+};
+
+static const struct store_key system_keys[] = {
+	{ "distro", SKEY_ENUM, false, distro_choices,
+	  "the distribution, when <root>/etc/os-release does not say" },
+	{ "run_hooks", SKEY_BOOL, false, NULL,
+	  "run the distro's trust hooks (default: true, but false under --root)" },
+	{ "extract_command", SKEY_STRING, false, NULL,
+	  "RHEL, Arch, SUSE, Alpine: shell command that extracts the bundles after the "
+	  "anchors change, instead of the distro's own; the only way it runs under --root "
+	  "($TRUSTFORM_ROOT is the root)" },
+	{ NULL, 0, false, NULL, NULL },
+};
+
+enum family { FAM_UNKNOWN, FAM_DEBIAN, FAM_RHEL, FAM_ARCH, FAM_SUSE, FAM_ALPINE };
+
+static bool word_in(const char *words, const char *w)
+{
+	size_t n = strlen(w);
+	for (const char *p = words; p && *p;) {
+		while (*p == ' ')
+			p++;
+		const char *e = strchr(p, ' ');
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+		if (len == n && !strncmp(p, w, n))
+			return true;
+		p += len;
+	}
+	return false;
+}
+
+static enum family family_of(const char *id, const char *like)
+{
+	static const struct {
+		const char *name;
+		enum family fam;
+	} map[] = {
+		{ "debian", FAM_DEBIAN }, { "ubuntu", FAM_DEBIAN }, { "rhel", FAM_RHEL },
+		{ "fedora", FAM_RHEL }, { "centos", FAM_RHEL }, { "rocky", FAM_RHEL },
+		{ "almalinux", FAM_RHEL }, { "ol", FAM_RHEL }, { "arch", FAM_ARCH },
+		{ "opensuse", FAM_SUSE }, { "suse", FAM_SUSE }, { "sles", FAM_SUSE },
+		{ "opensuse-leap", FAM_SUSE }, { "opensuse-tumbleweed", FAM_SUSE },
+		{ "alpine", FAM_ALPINE },
+	};
+	for (size_t i = 0; i < sizeof(map) / sizeof(*map); i++)
+		if (id && !strcmp(id, map[i].name))
+			return map[i].fam;
+	for (size_t i = 0; i < sizeof(map) / sizeof(*map); i++)
+		if (word_in(like, map[i].name))
+			return map[i].fam;
+	return FAM_UNKNOWN;
+}
+
+static int system_open(const struct conf_store *cs, const struct run_ctx *ctx,
+		       struct store_inst ***out, size_t *nout)
+{
+	const char *forced = conf_store_str(cs, "distro");
+	struct os_release os = { 0 };
+	char *id;
+	enum family fam;
+	if (forced) {
+		id = xstrdup(forced);
+		fam = family_of(forced, NULL);
+	} else {
+		if (os_release_read(&os, ctx->root) < 0)
+			return -1;
+		id = xstrdup(os.id);
+		fam = family_of(os.id, os.id_like);
+	}
+	const struct store_ops *be = NULL;
+	switch (fam) {
+	case FAM_DEBIAN:
+		be = &store_debian;
+		break;
+	case FAM_RHEL:
+		be = &store_rhel;
+		break;
+	case FAM_ARCH:
+		be = &store_arch;
+		break;
+	case FAM_SUSE:
+		be = &store_suse;
+		break;
+	case FAM_ALPINE:
+		be = &store_alpine;
+		break;
+	case FAM_UNKNOWN:
+		break;
+	}
+	if (!be) {
+		err_set("distribution \"%s\"%s%s%s is not supported by the system store of this "
+			"build (supported: Debian, Ubuntu, RHEL, Fedora, CentOS, Rocky, AlmaLinux, "
+			"Arch, openSUSE, SLES, Alpine and distributions like them); set `distro:` "
+			"if os-release is wrong", id, os.path ? " (from " : "",
+			os.path ? os.path : "", os.path ? ")" : "");
+		free(id);
+		os_release_dispose(&os);
+		return -1;
+	}
+	char *title = xasprintf("%s (%s)", cs->name, be->name);
+	*out = xcalloc(1, sizeof(**out));
+	(*out)[0] = store_inst_new(be, cs, ctx, cs->name, title);
+	(*out)[0]->key = xstrdup("the system trust store");
+	*nout = 1;
+	free(title);
+	free(id);
+	os_release_dispose(&os);
+	return 0;
+}
+
+const struct store_ops store_system = {
+	.name = "system",
+	.keys = system_keys,
+	.open = system_open,
+};
