@@ -6,6 +6,7 @@
 #include "util/err.h"
 #include "util/rootfs.h"
 #include "util/strmap.h"
+#include "util/goduration.h"
 #include "util/xalloc.h"
 
 #include <errno.h>
@@ -190,31 +191,6 @@ static const struct key_spec caddy_keys[] = {
 	{ "start", false }, { "reload", false }, { NULL, false },
 };
 
-/* Go's time.Duration syntax, as Caddy parses it: 43800h, 1h30m, 90m. */
-static bool go_duration_ok(const char *s)
-{
-	if (!*s)
-		return false;
-	while (*s) {
-		const char *start = s;
-		while ((*s >= '0' && *s <= '9') || *s == '.')
-			s++;
-		if (s == start)
-			return false;
-		static const char *const units[] = { "ns", "us", "µs", "ms", "s", "m", "h", "d" };
-		size_t best = 0;
-		for (size_t i = 0; i < sizeof(units) / sizeof(*units); i++) {
-			size_t n = strlen(units[i]);
-			if (strncmp(s, units[i], n) == 0 && n > best)
-				best = n;
-		}
-		if (!best)
-			return false;
-		s += best;
-	}
-	return true;
-}
-
 void config_check_caddy(struct config *cfg, const struct ynode *caddy, struct diag *d)
 {
 	for (size_t i = 0; i < caddy->n; i++) {
@@ -234,10 +210,19 @@ void config_check_caddy(struct config *cfg, const struct ynode *caddy, struct di
 		if (!strcmp(k->text, "ca") && !config_name_ok(v->text))
 			diag_add(d, DIAG_ERROR, cfg->path, v->line, v->col,
 				 "caddy: ca must be a Caddy CA id such as \"local\"");
-		if (!strcmp(k->text, "intermediate_lifetime") && !go_duration_ok(v->text))
+		long long ns;
+		const char *why;
+		if (!strcmp(k->text, "intermediate_lifetime") &&
+		    !go_duration_parse(v->text, &ns, &why))
 			diag_add(d, DIAG_ERROR, cfg->path, v->line, v->col,
-				 "caddy: intermediate_lifetime \"%s\" is not a duration; write it "
-				 "as Caddy does, e.g. 43800h (5 years) or 720h", v->text);
+				 "caddy: intermediate_lifetime \"%s\" is not a duration Caddy "
+				 "reads (%s); write it as Caddy does, e.g. 43800h (5 years), "
+				 "720h or 30d", v->text, why);
+		else if (!strcmp(k->text, "intermediate_lifetime") && ns < 0)
+			diag_add(d, DIAG_ERROR, cfg->path, v->line, v->col,
+				 "caddy: intermediate_lifetime \"%s\" is negative: Caddy reads it, "
+				 "but no certificate can be issued for it; write a positive "
+				 "duration such as 43800h", v->text);
 	}
 	if (!ymap_get(caddy, "data_dir"))
 		diag_add(d, DIAG_ERROR, cfg->path, caddy->line, caddy->col,

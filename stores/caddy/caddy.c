@@ -6,6 +6,7 @@
  */
 #include "stores/caddy/caddy.h"
 #include "util/err.h"
+#include "util/goduration.h"
 #include "util/fsutil.h"
 #include "util/rootfs.h"
 #include "util/xalloc.h"
@@ -365,68 +366,7 @@ int caddy_validate(const char *host_binary, const char *file, bool caddyfile, st
 
 /* --- durations --------------------------------------------------------------- */
 
-static long long unit_ns(const char *s, size_t *len)
-{
-	static const struct {
-		const char *name;
-		long long ns;
-	} units[] = {
-		{ "ns", 1LL }, { "us", 1000LL }, { "\xc2\xb5s", 1000LL }, { "\xce\xbcs", 1000LL },
-		{ "ms", 1000000LL }, { "s", 1000000000LL }, { "m", 60000000000LL },
-		{ "h", 3600000000000LL }, { "d", 86400000000000LL },
-	};
-	size_t best = 0;
-	long long ns = 0;
-	for (size_t i = 0; i < sizeof(units) / sizeof(*units); i++) {
-		size_t n = strlen(units[i].name);
-		if (!strncmp(s, units[i].name, n) && n > best) {
-			best = n;
-			ns = units[i].ns;
-		}
-	}
-	*len = best;
-	return ns;
-}
-
 bool caddy_duration_parse(const char *s, long long *ns)
 {
-	const long long max = 0x7fffffffffffffffLL;
-	long long total = 0;
-	if (!strcmp(s, "0")) {
-		*ns = 0;
-		return true;
-	}
-	if (*s == '+')
-		s++;
-	if (!*s)
-		return false;
-	while (*s) {
-		long long whole = 0, frac = 0, scale = 1;
-		bool digits = false;
-		for (; *s >= '0' && *s <= '9'; s++, digits = true) {
-			if (whole > (max - 9) / 10)
-				return false;
-			whole = whole * 10 + (*s - '0');
-		}
-		if (*s == '.') {
-			for (s++; *s >= '0' && *s <= '9'; s++, digits = true)
-				if (scale < 1000000000000000000LL / 10) {
-					frac = frac * 10 + (*s - '0');
-					scale *= 10;
-				}
-		}
-		size_t ulen;
-		long long unit = unit_ns(s, &ulen);
-		if (!digits || !ulen)
-			return false;
-		s += ulen;
-		if (whole > max / unit)
-			return false;
-		long long v = whole * unit + (long long)((long double)frac * unit / scale);
-		if (v < 0 || total > max - v)
-			return false;
-		total += v;
-	}
-	*ns = total;
-	return true;
+	return go_duration_parse(s, ns, NULL) && *ns >= 0;
 }
