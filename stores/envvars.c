@@ -41,13 +41,13 @@ const char *envvar_suggest(const char *name)
 	return best;
 }
 
-void envvar_list(int kind, char *out, size_t size)
+void envvar_list(unsigned mask, char *out, size_t size)
 {
 	size_t len = 0;
 	if (size)
 		out[0] = '\0';
 	for (size_t i = 0; i < NVARS && len < size; i++) {
-		if (kind >= 0 && vars[i].kind != (enum envvar_kind)kind)
+		if (!(mask & (1u << vars[i].kind)))
 			continue;
 		int n = snprintf(out + len, size - len, "%s%s", len ? ", " : "", vars[i].name);
 		if (n < 0)

@@ -25,8 +25,8 @@ struct envvar {
 const struct envvar *envvar_find(const char *name);
 /* The known name closest to name (a typo), or NULL. */
 const char *envvar_suggest(const char *name);
-/* The known names, ", "-separated, of the given kind (all kinds when kind < 0). */
-void envvar_list(int kind, char *out, size_t size);
+/* The known names, ", "-separated, of the kinds in mask (1 << ENVVAR_FILE | ...). */
+void envvar_list(unsigned mask, char *out, size_t size);
 /* The value a variable must hold: the flag, or the path given. */
 const char *envvar_value(const struct envvar *v, const char *path);
 

@@ -58,6 +58,14 @@ static const struct insecure *insecure_find(const char *name, const char *value)
 	return NULL;
 }
 
+static bool insecure_named(const char *name)
+{
+	for (size_t i = 0; i < NINSECURE; i++)
+		if (!strcmp(insecure[i].name, name))
+			return true;
+	return false;
+}
+
 struct senv {
 	char *unit;
 	char **env;
@@ -94,7 +102,7 @@ static void senv_validate(const struct conf_store *cs, struct diag *d)
 			 "[NODE_EXTRA_CA_CERTS]",
 			 cs->name);
 	char known[512];
-	envvar_list(-1, known, sizeof(known));
+	envvar_list(1u << ENVVAR_FILE | 1u << ENVVAR_FLAG, known, sizeof(known));
 	for (size_t i = 0; i < env->n; i++) {
 		const struct ynode *v = env->items[i];
 		if (v->kind != YNODE_SCALAR)
@@ -118,7 +126,7 @@ static void senv_validate(const struct conf_store *cs, struct diag *d)
 				 cs->name, v->text);
 		else if (ev)
 			continue;
-		else if (insecure_find(v->text, NULL))
+		else if (insecure_named(v->text))
 			diag_add(d, DIAG_ERROR, cs->config_file, v->line, v->col,
 				 "store \"%s\": %s turns verification off and names no CAs; "
 				 "list variables that trustform knows: %s",
