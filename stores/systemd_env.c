@@ -15,6 +15,7 @@
  * configured restart_command; under --root only when one is configured.
  */
 #include "reconcile/plan.h"
+#include "schema/resolve.h"
 #include "stores/envvars.h"
 #include "stores/pemfile.h"
 #include "stores/storeopt.h"
@@ -379,6 +380,54 @@ static void check_overrides(const struct store_inst *s, const struct senv *p,
 	unit_env_dispose(&after);
 }
 
+/* NODE_USE_SYSTEM_CA=1 makes Node read the system store, not the bundle: each
+ * CA of this store must be one a system store of the host is configured to
+ * hold, or Node never sees it (and apply of this store cannot change that). */
+static void check_system_ca(const struct store_inst *s, const struct senv *p,
+			    struct trust_set *out)
+{
+	const char *flag = NULL;
+	for (size_t i = 0; i < p->nenv && !flag; i++) {
+		const struct envvar *ev = envvar_find(p->env[i]);
+		if (ev && ev->kind == ENVVAR_FLAG)
+			flag = ev->name;
+	}
+	if (!flag || !s->ctx->cfg || !s->ctx->host)
+		return;
+	struct resolved *r = resolve_host(s->ctx->cfg, s->ctx->host, NULL, 0);
+	if (!r) {
+		err_clear();
+		return;
+	}
+	const struct host_store *mine = NULL;
+	for (size_t i = 0; i < r->nstores; i++)
+		if (r->stores[i].store == s->conf)
+			mine = &r->stores[i];
+	char *pos = store_opt_pos(s->conf, "env");
+	for (size_t c = 0; mine && c < mine->ncas; c++) {
+		const struct conf_ca *ca = mine->cas[c];
+		if (ca->ensure != ENSURE_PRESENT)
+			continue;
+		bool held = false;
+		for (size_t i = 0; i < r->nstores && !held; i++) {
+			const struct host_store *hs = &r->stores[i];
+			if (strcmp(hs->store->type, "system"))
+				continue;
+			for (size_t k = 0; k < hs->ncas && !held; k++)
+				held = hs->cas[k] == ca;
+		}
+		if (!held)
+			trust_set_ineffective(out,
+					      "%s: %s=1 makes Node.js use the system store, and no "
+					      "system store of host \"%s\" is configured with CA "
+					      "\"%s\", so Node never sees it; list a system store "
+					      "in a role with \"%s\", or use NODE_EXTRA_CA_CERTS",
+					      pos, flag, s->ctx->host, ca->name, ca->name);
+	}
+	free(pos);
+	resolved_free(r);
+}
+
 static int senv_read(struct store_inst *s, struct trust_set *out)
 {
 	struct senv *p = s->priv;
@@ -428,6 +477,7 @@ static int senv_read(struct store_inst *s, struct trust_set *out)
 			       p->unit,
 			       v.others.masked ? "masked" : "not installed (no unit file)");
 	check_overrides(s, p, &v, out);
+	check_system_ca(s, p, out);
 	out->after = restart_text(s, p);
 	view_dispose(&v);
 	return 0;
