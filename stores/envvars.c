@@ -7,7 +7,8 @@
 
 static const struct envvar vars[] = {
     {"NODE_EXTRA_CA_CERTS", ENVVAR_FILE, NULL, "Node.js (added to its own CAs)"},
-    {"NODE_USE_SYSTEM_CA", ENVVAR_FLAG, "1", "Node.js (the system store; any value but 1 is ignored)"},
+    {"NODE_USE_SYSTEM_CA", ENVVAR_FLAG, "1",
+     "Node.js (the system store; any value but 1 is ignored)"},
     {"SSL_CERT_FILE", ENVVAR_FILE, NULL, "OpenSSL, Python ssl, Ruby, Go"},
     {"SSL_CERT_DIR", ENVVAR_DIR, NULL, "OpenSSL, Go"},
     {"REQUESTS_CA_BUNDLE", ENVVAR_FILE, NULL, "Python requests"},

@@ -383,8 +383,7 @@ static void check_overrides(const struct store_inst *s, const struct senv *p,
 /* NODE_USE_SYSTEM_CA=1 makes Node read the system store, not the bundle: each
  * CA of this store must be one a system store of the host is configured to
  * hold, or Node never sees it (and apply of this store cannot change that). */
-static void check_system_ca(const struct store_inst *s, const struct senv *p,
-			    struct trust_set *out)
+static void check_system_ca(const struct store_inst *s, const struct senv *p, struct trust_set *out)
 {
 	const char *flag = NULL;
 	for (size_t i = 0; i < p->nenv && !flag; i++) {
@@ -451,7 +450,8 @@ static int senv_read(struct store_inst *s, struct trust_set *out)
 			if (val == p->bundle)
 				buf_printf(&vars, "%s%s", vars.len ? ", " : "", p->env[i]);
 			else
-				buf_printf(&flags, "%s%s=%s", flags.len ? ", " : "", p->env[i], val);
+				buf_printf(&flags, "%s%s=%s", flags.len ? ", " : "", p->env[i],
+					   val);
 		}
 		buf_printf(&why, "%s %s: ", p->dropin,
 			   v.have_exists ? "is out of date" : "will be written");
