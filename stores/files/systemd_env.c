@@ -15,6 +15,8 @@
  * configured restart_command; under --root only when one is configured.
  */
 #include "reconcile/plan.h"
+#include "schema/resolve.h"
+#include "stores/files/envvars.h"
 #include "stores/files/pemfile.h"
 #include "stores/storeopt.h"
 #include "stores/files/unitfile.h"
@@ -57,6 +59,14 @@ static const struct insecure *insecure_find(const char *name, const char *value)
 	return NULL;
 }
 
+static bool insecure_named(const char *name)
+{
+	for (size_t i = 0; i < NINSECURE; i++)
+		if (!strcmp(insecure[i].name, name))
+			return true;
+	return false;
+}
+
 struct senv {
 	char *unit;
 	char **env;
@@ -82,16 +92,6 @@ static const struct store_key senv_keys[] = {
     {NULL, 0, false, NULL, NULL},
 };
 
-static bool env_name_ok(const char *s)
-{
-	if (!*s || isdigit((unsigned char)*s))
-		return false;
-	for (; *s; s++)
-		if (!isalnum((unsigned char)*s) && *s != '_')
-			return false;
-	return true;
-}
-
 static void senv_validate(const struct conf_store *cs, struct diag *d)
 {
 	const struct ynode *env = conf_store_node(cs, "env");
@@ -102,19 +102,46 @@ static void senv_validate(const struct conf_store *cs, struct diag *d)
 			 "store \"%s\": env is empty; list the variables to set, e.g. "
 			 "[NODE_EXTRA_CA_CERTS]",
 			 cs->name);
+	char known[512];
+	envvar_list(1u << ENVVAR_FILE | 1u << ENVVAR_FLAG, known, sizeof(known));
 	for (size_t i = 0; i < env->n; i++) {
 		const struct ynode *v = env->items[i];
 		if (v->kind != YNODE_SCALAR)
 			continue;
-		if (!env_name_ok(v->text))
+		const struct envvar *ev = envvar_find(v->text);
+		const char *near = ev ? NULL : envvar_suggest(v->text);
+		bool dup = false;
+		for (size_t j = 0; j < i && !dup; j++)
+			dup = env->items[j]->kind == YNODE_SCALAR &&
+			      !strcmp(env->items[j]->text, v->text);
+		if (dup)
 			diag_add(d, DIAG_ERROR, cs->config_file, v->line, v->col,
-				 "store \"%s\": \"%s\" is not an environment variable name",
-				 cs->name, v->text);
-		else if (insecure_find(v->text, NULL) || !strcmp(v->text, "SSL_CERT_DIR"))
+				 "store \"%s\": %s is listed twice in env; remove one", cs->name,
+				 v->text);
+		else if (ev && ev->kind == ENVVAR_DIR)
 			diag_add(d, DIAG_ERROR, cs->config_file, v->line, v->col,
-				 "store \"%s\": %s does not name a CA bundle file; list variables "
-				 "such as NODE_EXTRA_CA_CERTS, SSL_CERT_FILE or REQUESTS_CA_BUNDLE",
+				 "store \"%s\": %s must name a directory of hashed links "
+				 "(<hash>.0), and this store writes one bundle file; use "
+				 "SSL_CERT_FILE, or a system store (OpenSSL's default directory "
+				 "is the system store's)",
 				 cs->name, v->text);
+		else if (ev)
+			continue;
+		else if (insecure_named(v->text))
+			diag_add(d, DIAG_ERROR, cs->config_file, v->line, v->col,
+				 "store \"%s\": %s turns verification off and names no CAs; "
+				 "list variables that trustform knows: %s",
+				 cs->name, v->text, known);
+		else if (near)
+			diag_add(d, DIAG_ERROR, cs->config_file, v->line, v->col,
+				 "store \"%s\": unknown variable \"%s\" in env; did you mean "
+				 "\"%s\"?",
+				 cs->name, v->text, near);
+		else
+			diag_add(d, DIAG_ERROR, cs->config_file, v->line, v->col,
+				 "store \"%s\": unknown variable \"%s\" in env; variables "
+				 "trustform knows: %s",
+				 cs->name, v->text, known);
 	}
 }
 
@@ -208,6 +235,13 @@ static size_t find_insecure(const struct unit_env *u, struct finding *out, size_
 	return n;
 }
 
+/* What env[i] must hold: the bundle's path, or the flag's value. */
+static const char *want_value(const struct senv *p, size_t i)
+{
+	const struct envvar *ev = envvar_find(p->env[i]);
+	return ev ? envvar_value(ev, p->bundle) : p->bundle;
+}
+
 /* A copy that cannot end a line of the drop-in. */
 static char *printable(const char *s)
 {
@@ -226,7 +260,7 @@ static void render_dropin(struct buf *out, const struct store_inst *s, const str
 		   "file.\n[Service]\n",
 		   s->conf->name);
 	for (size_t i = 0; i < p->nenv; i++)
-		buf_printf(out, "Environment=\"%s=%s\"\n", p->env[i], p->bundle);
+		buf_printf(out, "Environment=\"%s=%s\"\n", p->env[i], want_value(p, i));
 	for (size_t i = 0; i < nf; i++) {
 		/* the value only as a comment, and never able to end the line */
 		char *val = printable(f[i].a->value);
@@ -285,23 +319,58 @@ static char *restart_text(const struct store_inst *s, const struct senv *p)
 	return xasprintf("%s is not restarted (restart: false)", p->unit);
 }
 
-/* What the unit will see once trustform's drop-in is in place: say so when a
- * later file overrides a variable trustform sets. */
-static void note_overrides(const struct store_inst *s, const struct senv *p,
-			   const struct unit_view *v, struct trust_set *out)
+/* Why the setting at src decides a variable over trustform's drop-in. */
+static const char *override_why(const struct unit_env *u, const char *src)
+{
+	for (size_t i = 0; i < u->n; i++) {
+		const struct unit_assign *a = &u->a[i];
+		if (a->src != src)
+			continue;
+		if (a->from_envfile)
+			return "EnvironmentFile= values override every Environment=";
+		if (a->kind == UA_UNSET)
+			return "UnsetEnvironment= is applied after every Environment=";
+		if (a->kind == UA_RESET)
+			return "an empty Environment= drops every assignment before it, and it "
+			       "comes after trustform's drop-in";
+		if (a->file < u->ours)
+			break;
+		return "drop-ins are applied in file-name order and it comes after "
+		       "trustform's " DROPIN_NAME;
+	}
+	return "it is applied after trustform's drop-in";
+}
+
+/* What the unit will see once trustform's drop-in is in place: a later file
+ * that overrides a variable trustform sets keeps the trust from the service,
+ * and apply cannot change that file. */
+static void check_overrides(const struct store_inst *s, const struct senv *p,
+			    const struct unit_view *v, struct trust_set *out)
 {
 	struct unit_env after;
 	if (unit_env_load(&after, s->ctx->root, p->unit, DROPIN_NAME, v->want.ptr) < 0)
 		return;
 	for (size_t i = 0; i < p->nenv; i++) {
-		const char *src = NULL;
+		const char *src = NULL, *want = want_value(p, i);
 		const char *val = unit_env_final(&after, p->env[i], &src);
-		if (!val || strcmp(val, p->bundle))
-			trust_set_note(out,
-				       "%s: %s ends up %s%s%s (decided by %s, which comes after "
-				       "trustform's drop-in); remove that setting",
-				       p->unit, p->env[i], val ? "as \"" : "unset", val ? val : "",
-				       val ? "\"" : "", src ? src : "?");
+		if (val && !strcmp(val, want))
+			continue;
+		char *shown = val ? printable(val) : NULL;
+		char *where = printable(src ? src : "?");
+		if (val)
+			trust_set_ineffective(out,
+					      "%s: %s=\"%s\" reaches %s instead of trustform's "
+					      "%s=%s (%s); remove that setting, or make it %s=%s",
+					      where, p->env[i], shown, p->unit, p->env[i], want,
+					      override_why(&after, src), p->env[i], want);
+		else
+			trust_set_ineffective(out,
+					      "%s: %s is unset for %s instead of trustform's %s=%s "
+					      "(%s); remove that setting",
+					      where, p->env[i], p->unit, p->env[i], want,
+					      override_why(&after, src));
+		free(shown);
+		free(where);
 	}
 	for (size_t i = 0; i < after.nenvfiles; i++)
 		trust_set_note(out,
@@ -309,6 +378,53 @@ static void note_overrides(const struct store_inst *s, const struct senv *p,
 			       "in it are not seen",
 			       p->unit, after.envfiles[i]);
 	unit_env_dispose(&after);
+}
+
+/* NODE_USE_SYSTEM_CA=1 makes Node read the system store, not the bundle: each
+ * CA of this store must be one a system store of the host is configured to
+ * hold, or Node never sees it (and apply of this store cannot change that). */
+static void check_system_ca(const struct store_inst *s, const struct senv *p, struct trust_set *out)
+{
+	const char *flag = NULL;
+	for (size_t i = 0; i < p->nenv && !flag; i++) {
+		const struct envvar *ev = envvar_find(p->env[i]);
+		if (ev && ev->kind == ENVVAR_FLAG)
+			flag = ev->name;
+	}
+	if (!flag || !s->ctx->cfg || !s->ctx->host)
+		return;
+	struct resolved *r = resolve_host(s->ctx->cfg, s->ctx->host, NULL, 0);
+	if (!r) {
+		err_clear();
+		return;
+	}
+	const struct host_store *mine = NULL;
+	for (size_t i = 0; i < r->nstores; i++)
+		if (r->stores[i].store == s->conf)
+			mine = &r->stores[i];
+	char *pos = store_opt_pos(s->conf, "env");
+	for (size_t c = 0; mine && c < mine->ncas; c++) {
+		const struct conf_ca *ca = mine->cas[c];
+		if (ca->ensure != ENSURE_PRESENT)
+			continue;
+		bool held = false;
+		for (size_t i = 0; i < r->nstores && !held; i++) {
+			const struct host_store *hs = &r->stores[i];
+			if (strcmp(hs->store->type, "system"))
+				continue;
+			for (size_t k = 0; k < hs->ncas && !held; k++)
+				held = hs->cas[k] == ca;
+		}
+		if (!held)
+			trust_set_ineffective(out,
+					      "%s: %s=1 makes Node.js use the system store, and no "
+					      "system store of host \"%s\" is configured with CA "
+					      "\"%s\", so Node never sees it; list a system store "
+					      "in a role with \"%s\", or use NODE_EXTRA_CA_CERTS",
+					      pos, flag, s->ctx->host, ca->name, ca->name);
+	}
+	free(pos);
+	resolved_free(r);
 }
 
 static int senv_read(struct store_inst *s, struct trust_set *out)
@@ -328,13 +444,22 @@ static int senv_read(struct store_inst *s, struct trust_set *out)
 	}
 	struct buf why = BUF_INIT;
 	if (!v.have_exists || !buf_equal(&v.have, v.want.ptr, v.want.len)) {
-		struct buf vars = BUF_INIT;
-		for (size_t i = 0; i < p->nenv; i++)
-			buf_printf(&vars, "%s%s", i ? ", " : "", p->env[i]);
-		buf_printf(&why, "%s %s: %s -> %s\n", p->dropin,
-			   v.have_exists ? "is out of date" : "will be written", vars.ptr,
-			   p->bundle);
+		struct buf vars = BUF_INIT, flags = BUF_INIT;
+		for (size_t i = 0; i < p->nenv; i++) {
+			const char *val = want_value(p, i);
+			if (val == p->bundle)
+				buf_printf(&vars, "%s%s", vars.len ? ", " : "", p->env[i]);
+			else
+				buf_printf(&flags, "%s%s=%s", flags.len ? ", " : "", p->env[i],
+					   val);
+		}
+		buf_printf(&why, "%s %s: ", p->dropin,
+			   v.have_exists ? "is out of date" : "will be written");
+		if (vars.len)
+			buf_printf(&why, "%s -> %s%s", vars.ptr, p->bundle, flags.len ? "; " : "");
+		buf_printf(&why, "%s\n", flags.len ? flags.ptr : "");
 		buf_dispose(&vars);
+		buf_dispose(&flags);
 		for (size_t i = 0; i < v.nfound; i++)
 			buf_printf(&why,
 				   "insecure setting removed: %s=%s from %s (%s): "
@@ -351,7 +476,8 @@ static int senv_read(struct store_inst *s, struct trust_set *out)
 		trust_set_note(out, "%s is %s; the drop-in is written for when it is installed",
 			       p->unit,
 			       v.others.masked ? "masked" : "not installed (no unit file)");
-	note_overrides(s, p, &v, out);
+	check_overrides(s, p, &v, out);
+	check_system_ca(s, p, out);
 	out->after = restart_text(s, p);
 	view_dispose(&v);
 	return 0;

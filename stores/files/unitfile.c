@@ -478,13 +478,16 @@ const char *unit_env_final(const struct unit_env *u, const char *name, const cha
 		for (size_t i = 0; i < u->n; i++) {
 			const struct unit_assign *a = &u->a[i];
 			if (pass == 0 && a->kind == UA_RESET) {
-				val = from = NULL;
+				val = NULL;
+				from = a->src;
 			} else if (pass == 1 && a->kind == UA_FILE_RESET) {
 				/* drops the env files listed before it: their values go */
 				for (size_t j = 0; j < i; j++)
 					if (u->a[j].from_envfile && !strcmp(u->a[j].name, name) &&
-					    from == u->a[j].src)
-						val = from = NULL;
+					    from == u->a[j].src) {
+						val = NULL;
+						from = a->src;
+					}
 			} else if (a->kind == UA_SET && a->from_envfile == (pass == 1) &&
 				   !strcmp(a->name, name)) {
 				val = a->value;

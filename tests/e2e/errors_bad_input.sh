@@ -279,4 +279,14 @@ check "reports the leaf" err_has "is not a CA certificate"
 check "counts the errors" err_has "error(s) in the configuration"
 
 check "tree unchanged after all of it" test "$before" = "$(tree_sum "$R")"
+# systemd-env takes only the variables trustform knows how to set.
+senv_yaml() { printf 'version: 1\ncas:\n  x: { file: cas/good.pem }\nstores:\n  app: { type: systemd-env, unit: app.service, env: [%s] }\nroles:\n  node: { cas: [x], stores: [app] }\nhosts:\n  h: [node]\n' "$1"; }
+senv_yaml 'SSL_CERT_FILE, NODE_EXTRA_CA_CERT' | case_ env_typo 'store "app": unknown variable "NODE_EXTRA_CA_CERT" in env; did you mean "NODE_EXTRA_CA_CERTS"?'
+check "env typo: line and column of the item" err_has "env_typo.yaml:5:69: error"
+senv_yaml 'MY_APP_CA' | case_ env_unknown 'store "app": unknown variable "MY_APP_CA" in env; variables trustform knows: NODE_EXTRA_CA_CERTS, NODE_USE_SYSTEM_CA, SSL_CERT_FILE, REQUESTS_CA_BUNDLE'
+check "env unknown: line and column" err_has "env_unknown.yaml:5:54: error"
+senv_yaml 'NODE_TLS_REJECT_UNAUTHORIZED' | case_ env_insecure 'NODE_TLS_REJECT_UNAUTHORIZED turns verification off and names no CAs'
+senv_yaml 'SSL_CERT_DIR' | case_ env_cert_dir 'SSL_CERT_DIR must name a directory of hashed links'
+senv_yaml 'PIP_CERT, PIP_CERT' | case_ env_twice 'PIP_CERT is listed twice in env'
+
 done_testing

@@ -104,11 +104,47 @@ expect_rc 0 "plan clean" tf plan "${args[@]}" --detailed-exitcode
 expect_rc 0 "apply with nothing to do" tf apply "${args[@]}" --auto-approve
 check "no restart without a change" test ! -s "$T/restarts"
 
-# A later drop-in that overrides trustform's variable: the plan says so.
-printf '[Service]\nEnvironment=NODE_EXTRA_CA_CERTS=/opt/other.pem\n' >"$E/homepage.service.d/95-local.conf"
-expect_rc 0 "override: plan" tf plan "${args[@]}"
-check "override noted" out_has 'homepage.service: NODE_EXTRA_CA_CERTS ends up as "/opt/other.pem" (decided by /etc/systemd/system/homepage.service.d/95-local.conf:2'
-rm "$E/homepage.service.d/95-local.conf"
+# Whatever overrides trustform's variable after its drop-in keeps the trust
+# from the service, and apply cannot change that file: the store is an error
+# of the plan (also with --detailed-exitcode), in JSON and in the metrics.
+# jtrue 'python expression over d (the JSON document) and w (WANT)'
+jtrue() { WANT=$want /usr/bin/python3 -c "import json,os,sys; d=json.load(open(sys.argv[1])); w=os.environ['WANT']; sys.exit(0 if ($1) else 1)" "$T/.out"; }
+homepage_json='[s for s in d["stores"] if s["title"].startswith("homepage ")][0]'
+override() { # override NAME WANT: the plan for the override just made
+  local want=$2
+  expect_rc 1 "$1: plan is an error" tf plan "${args[@]}" --detailed-exitcode
+  check "$1: says so" out_has "Error: homepage (systemd-env homepage.service): trust will not take effect: $2"
+  expect_rc 1 "$1: --json" tf plan "${args[@]}" --json --detailed-exitcode
+  check "$1: JSON store errored, with the reason" jtrue "(lambda s: s['status'] == 'error' and any(w in m for m in s['ineffective']))($homepage_json)"
+  check "$1: JSON: errored; riskapp (no NODE_EXTRA_CA_CERTS) is fine" jtrue "d['errored'] and [s['status'] for s in d['stores'] if s['title'].startswith('riskapp ')] == ['ok']"
+  expect_rc 1 "$1: --prometheus" tf plan "${args[@]}" --prometheus "$T/m.prom" --detailed-exitcode
+  check "$1: metrics: homepage not effective" grep -qE '^trustform_store_effective\{.*store="homepage".*\} 0$' "$T/m.prom"
+  check "$1: metrics: riskapp effective" grep -qE '^trustform_store_effective\{.*store="riskapp".*\} 1$' "$T/m.prom"
+}
+later=$E/homepage.service.d/95-local.conf
+printf '[Service]\nEnvironment=NODE_EXTRA_CA_CERTS=/opt/other.pem\n' >"$later"
+override "later drop-in" "/etc/systemd/system/homepage.service.d/95-local.conf:2: NODE_EXTRA_CA_CERTS=\"/opt/other.pem\" reaches homepage.service instead of trustform's NODE_EXTRA_CA_CERTS=/etc/trustform/bundles/homepage.pem (drop-ins are applied in file-name order and it comes after trustform's 90-trustform.conf)"
+check "  and says the fix" out_has "remove that setting, or make it NODE_EXTRA_CA_CERTS=/etc/trustform/bundles/homepage.pem"
+expect_rc 1 "later drop-in: apply fails too" tf apply "${args[@]}" --auto-approve
+check "  saying why" out_has "trust will not take effect: /etc/systemd/system/homepage.service.d/95-local.conf:2"
+rm "$later"
+# the same drop-in sorting BEFORE trustform's is harmless
+printf '[Service]\nEnvironment=NODE_EXTRA_CA_CERTS=/opt/other.pem\n' >"$E/homepage.service.d/10-local.conf"
+expect_rc 0 "earlier drop-in: no changes" tf plan "${args[@]}" --detailed-exitcode
+rm "$E/homepage.service.d/10-local.conf"
+# a drop-in for every service, and an environment file read by the unit itself
+mkdir -p "$E/service.d"
+printf '[Service]\nUnsetEnvironment=NODE_EXTRA_CA_CERTS\n' >"$E/service.d/99-site.conf"
+override "UnsetEnvironment for every service" "/etc/systemd/system/service.d/99-site.conf:2: NODE_EXTRA_CA_CERTS is unset for homepage.service instead of trustform's NODE_EXTRA_CA_CERTS=/etc/trustform/bundles/homepage.pem (UnsetEnvironment= is applied after every Environment=)"
+rm -r "$E/service.d"
+printf 'PORT=3000\nNODE_EXTRA_CA_CERTS=/srv/homepage/ca.pem\n' >"$R/etc/default/homepage"
+printf '[Service]\nEnvironmentFile=/etc/default/homepage\n' >"$E/homepage.service.d/10-envfile.conf"
+override "EnvironmentFile" "/etc/default/homepage:2: NODE_EXTRA_CA_CERTS=\"/srv/homepage/ca.pem\" reaches homepage.service instead of trustform's NODE_EXTRA_CA_CERTS=/etc/trustform/bundles/homepage.pem (EnvironmentFile= values override every Environment=)"
+rm "$E/homepage.service.d/10-envfile.conf"
+printf '[Service]\nEnvironment=\n' >"$later"
+override "Environment= reset" "/etc/systemd/system/homepage.service.d/95-local.conf:2: NODE_EXTRA_CA_CERTS is unset for homepage.service instead of trustform's NODE_EXTRA_CA_CERTS=/etc/trustform/bundles/homepage.pem (an empty Environment= drops every assignment before it"
+rm "$later"
+expect_rc 0 "overrides gone: clean again" tf plan "${args[@]}" --detailed-exitcode
 
 # A CA change restarts the unit.
 mk_ca "$C/cas/lab" "/CN=Lab Root"
