@@ -146,22 +146,3 @@ char *root_resolve_host(const char *root, const char *inroot_abs)
 	buf_dispose(&r);
 	return host;
 }
-
-char *relative_link(const char *from_dir, const char *to)
-{
-	/* Find the common directory prefix, then climb out of the rest of from_dir. */
-	size_t common = 0, i = 0;
-	while (from_dir[i] && to[i] && from_dir[i] == to[i]) {
-		if (from_dir[i] == '/')
-			common = i;
-		i++;
-	}
-	if (from_dir[i] == '\0' && to[i] == '/')
-		common = i;
-	struct buf out = BUF_INIT;
-	for (const char *p = from_dir + common; *p; p++)
-		if (*p == '/')
-			buf_puts(&out, "../");
-	buf_puts(&out, to + common + 1);
-	return buf_detach(&out);
-}

@@ -18,9 +18,6 @@ char *root_join(const char *root, const char *inroot_abs);
 int root_resolve(const char *root, const char *inroot_abs, struct buf *out);
 /* Resolve and return the host path (joined), or NULL on a loop. */
 char *root_resolve_host(const char *root, const char *inroot_abs);
-/* The relative link target that leads from directory from_dir to path to (both
- * in-root absolute, normalised): "../../usr/share/x.crt". */
-char *relative_link(const char *from_dir, const char *to);
 /* Lexically normalise an absolute path: collapse //, ., .. (not above /). */
 char *path_normalize(const char *abs);
 /* True when path equals dir or lies below it (both normalised, absolute). */

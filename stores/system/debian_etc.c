@@ -5,12 +5,16 @@
  * sources (each ending in a newline). Computed in memory, compared with what
  * is there, and written link by link and file by file, each atomically.
  *
- * Two deliberate differences, both in the README:
- *   - under --root, new links are relative, so they resolve both inside the
- *     image and from the host; on the real root they are absolute as Debian's;
- *   - rehash sees the new ca-certificates.crt, not the old one (this only
- *     matters when a bundle holds exactly one certificate, where Debian's own
- *     --fresh runs are not idempotent).
+ * Links are written as the tree's own tool writes them, also under --root:
+ * "<name>.pem" leads to the source's absolute path as seen inside the tree
+ * (the text update-ca-certificates compares with readlink), hash links to
+ * "<name>.pem". A name link is the same only when its text is the same: any
+ * other text, even one leading to the same file, makes the tree's tool
+ * rewrite it and tell its hooks.
+ *
+ * One deliberate difference, in the README: rehash sees the new
+ * ca-certificates.crt, not the old one (this only matters when a bundle holds
+ * exactly one certificate, where Debian's own --fresh runs are not idempotent).
  */
 #include "stores/system/debian.h"
 #include "stores/system/certsdir.h"
@@ -87,13 +91,6 @@ static void src_info(const struct deb_src *s, struct rh_info *out)
 		return;
 	}
 	rehash_info_from_bytes(s->bytes.ptr, s->bytes.len, out);
-}
-
-static char *link_target_for(const struct listing *l, const char *inroot)
-{
-	if (!l->root || !*l->root)
-		return xstrdup(inroot);
-	return relative_link(l->dir_inroot, inroot);
 }
 
 static void build_bundle(const struct deb_state *st, struct buf *bundle)
@@ -195,7 +192,7 @@ static void compute_desired(const struct deb_state *st, const struct listing *ac
 			continue;
 		e = listing_put(want, s->pem_name);
 		e->type = ENT_LINK;
-		e->target = link_target_for(want, s->inroot);
+		e->target = xstrdup(s->inroot);	/* add(): ln -sf "$CERT" */
 		e->info = &srcs[i];
 	}
 	struct ent *b = listing_put(want, DEB_BUNDLE);
@@ -230,20 +227,11 @@ static void compute_desired(const struct deb_state *st, const struct listing *ac
 	rehash_links_free(links, nlinks);
 }
 
-static bool same_link(const struct listing *a, const struct ent *x, const struct listing *b,
-		      const struct ent *y)
+/* update-ca-certificates: [ "$(readlink "$PEM")" != "$CERT" ] rewrites it. */
+static bool same_link(const struct ent *x, const struct ent *y)
 {
-	if (!x || !y || x->type != ENT_LINK || y->type != ENT_LINK)
-		return false;
-	if (!strcmp(x->target, y->target))
-		return true;
-	if (rehash_is_hash_name(x->name))
-		return false;
-	char *p = resolve_path(a, x->name), *q = resolve_path(b, y->name);
-	bool same = p && q && !strcmp(p, q);
-	free(p);
-	free(q);
-	return same;
+	return x && y && x->type == ENT_LINK && y->type == ENT_LINK &&
+	       !strcmp(x->target, y->target);
 }
 
 struct etc_work {
@@ -303,7 +291,7 @@ int deb_etc_check(const struct deb_state *st, struct deb_etc_diff *diff)
 		if (y->removed || y->type != ENT_LINK)
 			continue;
 		const struct ent *x = listing_find(&w.actual, y->name);
-		if (same_link(&w.actual, x, &w.want, y))
+		if (same_link(x, y))
 			continue;
 		if (rehash_is_hash_name(y->name))
 			diff->hash_changes++;
@@ -361,7 +349,7 @@ int deb_etc_apply(const struct deb_state *st,
 			later = !strcmp(st->bundle[j]->pem_name, name);
 		const struct ent *y = listing_find(&w.want, name);
 		const struct ent *x = listing_find(&w.actual, name);
-		if (!later && y && y->type == ENT_LINK && !same_link(&w.actual, x, &w.want, y))
+		if (!later && y && y->type == ENT_LINK && !same_link(x, y))
 			hook_line(hook_lines, st->root, w.want.dir_inroot, '+', name);
 	}
 	for (size_t i = 0; i < w.actual.n; i++) {
@@ -386,7 +374,7 @@ int deb_etc_apply(const struct deb_state *st,
 			    rehash_is_hash_name(y->name) != (pass == 1))
 				continue;
 			const struct ent *x = listing_find(&w.actual, y->name);
-			if (same_link(&w.actual, x, &w.want, y))
+			if (same_link(x, y))
 				continue;
 			char *path = xasprintf("%s/%s", etc_host, y->name);
 			int r = fs_txn_symlink(&txn, y->target, path);

@@ -31,7 +31,7 @@ bundle=$R/etc/ssl/certs/ca-certificates.crt
 check "curl fails before apply" bash -c "! curl -sS --max-time 10 --cacert '$bundle' '$url' -o /dev/null 2>/dev/null"
 expect_rc 0 "apply (host matched by glob)" tf apply -c "$T/cfg/trust.yaml" --root "$R" --host ci-42 --auto-approve
 check "curl succeeds after apply" curl -sS --max-time 10 --cacert "$bundle" "$url" -o /dev/null
-check "curl with the hashed directory succeeds" curl -sS --max-time 10 --capath "$R/etc/ssl/certs" "$url" -o /dev/null
+check "curl with the hashed directory succeeds" curl -sS --max-time 10 --capath "$(capath_of "$R")" "$url" -o /dev/null
 check "python ssl accepts the bundle" /usr/bin/python3 -c "
 import ssl, urllib.request
 ctx = ssl.create_default_context(cafile='$bundle')

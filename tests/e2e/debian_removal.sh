@@ -29,7 +29,7 @@ args=(-c "$cfg" --root "$R" --host h)
 expect_rc 0 "apply two CAs" tf apply "${args[@]}" --auto-approve
 dfp=$(fingerprint "$T/cfg/cas/drop.pem"); d12=${dfp:0:12}
 check "hook heard the additions" grep -qx "+$R/etc/ssl/certs/drop-$d12.pem" "$R/hook.log"
-check "drop verifies" openssl verify -CApath "$R/etc/ssl/certs" "$T/drop-leaf.pem"
+check "drop verifies" openssl verify -CApath "$(capath_of "$R")" "$T/drop-leaf.pem"
 hash=$(openssl x509 -in "$T/cfg/cas/drop.pem" -noout -hash)
 
 # 1. dropped from the configuration
@@ -45,7 +45,7 @@ check "pem link gone" test ! -e "$R/etc/ssl/certs/drop-$d12.pem" -a ! -L "$R/etc
 check "hash link gone" bash -c "! ls '$R/etc/ssl/certs/$hash.'* 2>/dev/null"
 check "not in the bundle" bash -c "! grep -qF '$(sed -n 2p "$T/cfg/cas/drop.pem")' '$R/etc/ssl/certs/ca-certificates.crt'"
 check "hook heard the removal" grep -qx -- "-$R/etc/ssl/certs/drop-$d12.pem" "$R/hook.log"
-check "leaf no longer verifies" bash -c "! openssl verify -CApath '$R/etc/ssl/certs' '$T/drop-leaf.pem' >/dev/null 2>&1"
+check "leaf no longer verifies" bash -c "! openssl verify -CApath '$(capath_of "$R")' '$T/drop-leaf.pem' >/dev/null 2>&1"
 
 # 2. ensure: absent removes a foreign local CA, matched by fingerprint (the
 #    file name says nothing), and deselects a distro CA

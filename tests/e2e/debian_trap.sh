@@ -23,12 +23,12 @@ hosts:
 YAML
 args=(-c "$T/cfg/trust.yaml" --root "$R" --host a9)
 expect_rc 0 "apply the first root" tf apply "${args[@]}" --auto-approve
-check "old leaf verifies" openssl verify -CApath "$R/etc/ssl/certs" "$T/old-leaf.pem"
+check "old leaf verifies" openssl verify -CApath "$(capath_of "$R")" "$T/old-leaf.pem"
 
 # The root is regenerated: same subject, same file name, new key.
 mk_ca "$T/new" "$subj"; mk_leaf "$T/new-leaf" "$T/new"
 cp "$T/new.pem" "$T/cfg/cas/caddy-local-root.pem"
-check "new leaf fails before apply" bash -c "! openssl verify -CApath '$R/etc/ssl/certs' '$T/new-leaf.pem' >/dev/null 2>&1"
+check "new leaf fails before apply" bash -c "! openssl verify -CApath '$(capath_of "$R")' '$T/new-leaf.pem' >/dev/null 2>&1"
 
 expect_rc 2 "plan shows the replacement" tf plan "${args[@]}" --detailed-exitcode
 check "-/+ line" out_has '-/+ ca "caddy-local" {'
@@ -38,8 +38,8 @@ check "sha256 change shown" out_has "~ sha256  = \"${old:0:12}…\" -> \"${new:0
 check "counted as add and destroy" out_has 'Plan: 1 to add, 0 to change, 1 to destroy.'
 
 expect_rc 0 "apply the replacement" tf apply "${args[@]}" --auto-approve
-check "new leaf verifies" openssl verify -CApath "$R/etc/ssl/certs" "$T/new-leaf.pem"
-check "old leaf is rejected" bash -c "! openssl verify -CApath '$R/etc/ssl/certs' '$T/old-leaf.pem' >/dev/null 2>&1"
+check "new leaf verifies" openssl verify -CApath "$(capath_of "$R")" "$T/new-leaf.pem"
+check "old leaf is rejected" bash -c "! openssl verify -CApath '$(capath_of "$R")' '$T/old-leaf.pem' >/dev/null 2>&1"
 check "bundle verifies the new leaf" openssl verify -CAfile "$R/etc/ssl/certs/ca-certificates.crt" "$T/new-leaf.pem"
 check "old file is gone" bash -c "! ls '$R'/usr/local/share/ca-certificates/trustform/caddy-local-${old:0:12}.crt 2>/dev/null"
 expect_rc 0 "clean afterwards" tf plan "${args[@]}" --detailed-exitcode
@@ -50,5 +50,5 @@ cp "$T/old.pem" "$f"
 expect_rc 2 "hand-edited managed file is drift" tf plan "${args[@]}" --detailed-exitcode
 check "shown as replacement" out_has '-/+ ca "caddy-local"'
 expect_rc 0 "repair" tf apply "${args[@]}" --auto-approve
-check "new leaf verifies after repair" openssl verify -CApath "$R/etc/ssl/certs" "$T/new-leaf.pem"
+check "new leaf verifies after repair" openssl verify -CApath "$(capath_of "$R")" "$T/new-leaf.pem"
 done_testing

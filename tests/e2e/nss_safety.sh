@@ -82,7 +82,7 @@ check "system store still planned" out_has "# system (debian): corp will be adde
 
 expect_rc 1 "apply: exit 1" tf apply "${args[@]}" --auto-approve
 check "summary names what failed" out_has "Apply failed in 5 store(s)"
-check "system store converged" openssl verify -CApath "$R/etc/ssl/certs" "$T/leaf.pem"
+check "system store converged" openssl verify -CApath "$(capath_of "$R")" "$T/leaf.pem"
 check "alice's chrome database converged" \
   test "$(nss_trust "$R/home/alice/.pki/nssdb" trustform-corp)" = "C,,"
 check "root's database not written through mallory's link" test "$sum_etc_pki" = "$(tree_sum "$R/etc/pki")"

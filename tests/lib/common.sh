@@ -132,8 +132,9 @@ real_update_ca() {
     --etccertsdir "$r/etc/ssl/certs" --hooksdir "$r/etc/ca-certificates/update.d" >/dev/null 2>&1
 }
 
-# As real_update_ca, then with link targets made root-relative, which is what
-# update-ca-certificates run inside a chroot of the tree leaves.
+# As real_update_ca, then with the tree's path taken off the link targets:
+# what update-ca-certificates run inside a chroot of the tree writes (absolute
+# targets as the tree sees them, e.g. /usr/share/ca-certificates/mozilla/X.crt).
 real_update_ca_chroot_like() {
   local r=$1 l t; shift
   r=$(cd "$r" && pwd)
@@ -145,24 +146,43 @@ real_update_ca_chroot_like() {
   done
 }
 
-# Names and resolved targets of /etc/ssl/certs, root prefix removed: comparable across trees.
+# /etc/ssl/certs of a tree, one line per entry: links with their exact text,
+# files with a content hash. A target that names the tree from the host
+# (what real_update_ca writes) is shown as the tree sees it; anything else,
+# relative targets included, is shown as it is: comparable across trees, and
+# a link the tree's own tool would rewrite shows up as a difference.
 certs_dir_listing() {
-  local r=$1 d f t rp
+  local r=$1 d f t rl rp
+  rl=$(cd "$r" && pwd); rp=$(cd "$r" && pwd -P)
   d=$(cd "$r/etc/ssl/certs" && pwd -P)
   (cd "$d" && for f in $(LC_ALL=C ls -A); do
     if [ -L "$f" ]; then
-      if [[ "$f" =~ ^[0-9a-f]{8}\.r?[0-9]+$ ]]; then echo "$f -> $(readlink "$f")"
-      else
-        t=$(readlink "$f")
-        rp=$(cd "$r" && pwd -P)
-        case "$t" in
-          "$rp"/* | [!/]*) echo "$f => $(readlink -f "$f" | sed "s|^$rp||")" ;;
-          *) echo "$f => $t" ;;   # absolute inside the root, as a chroot sees it
-        esac
-      fi
+      t=$(readlink "$f")
+      case "$t" in
+        "$rl"/*) t=${t#"$rl"} ;;
+        "$rp"/*) t=${t#"$rp"} ;;
+      esac
+      echo "$f -> $t"
     elif [ -f "$f" ]; then echo "$f [file $(sha256sum <"$f" | cut -c1-16)]"
     else echo "$f [other]"; fi
   done)
+}
+
+# capath_of DIR: a host directory holding DIR's /etc/ssl/certs as a chroot
+# into DIR sees it (absolute link targets taken under DIR), for
+# `openssl verify -CApath` and `curl --capath` run from the host.
+capath_of() {
+  local r d f t
+  r=$(cd "$1" && pwd)
+  d=$(mktemp -d "$T/capath.XXXXXX")
+  for f in "$r"/etc/ssl/certs/*; do
+    if [ -L "$f" ]; then
+      t=$(readlink "$f")
+      case "$t" in /*) t=$r$t ;; esac
+      ln -s "$t" "$d/${f##*/}"
+    elif [ -f "$f" ]; then cp "$f" "$d/"; fi
+  done
+  echo "$d"
 }
 
 # A checksum of a whole tree: names, types, modes, link targets and contents.
