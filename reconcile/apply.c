@@ -34,6 +34,14 @@ static void count(struct plan_counts *c, enum plan_action a)
 	}
 }
 
+/* Written as planned, and still not in effect: the store fails the run. */
+static void print_ineffective(FILE *out, const struct plan_store *ps)
+{
+	for (size_t i = 0; i < ps->actual.nineffective; i++)
+		fprintf(out, "%s: trust will not take effect: %s\n", ps->title,
+			ps->actual.ineffective[i]);
+}
+
 void apply_plan(struct plan *p, FILE *out,
 		struct apply_result *res)
 {
@@ -53,8 +61,13 @@ void apply_plan(struct plan *p, FILE *out,
 			res->failed_stores++;
 			continue;
 		}
-		if (!ps->n)
+		if (!ps->n) {
+			if (plan_store_failed(ps)) {
+				res->failed_stores++;
+				print_ineffective(out, ps);
+			}
 			continue;
+		}
 		err_clear();
 		if (todo > 1)
 			progress_show("applying", ps->address, ++done, todo);
@@ -81,7 +94,8 @@ void apply_plan(struct plan *p, FILE *out,
 			ps->apply_error = xstrdup(err_msg());
 		if (ps->apply_error)
 			fprintf(out, "%s: failed: %s\n", ps->title, ps->apply_error);
-		if (rc < 0 || step_failed || ps->apply_error)
+		print_ineffective(out, ps);
+		if (rc < 0 || step_failed || ps->apply_error || plan_store_failed(ps))
 			res->failed_stores++;
 	}
 }
@@ -100,7 +114,7 @@ void apply_render_summary(FILE *out, const struct plan *p, const struct apply_re
 	const char *sep = " ";
 	for (size_t i = 0; i < p->n; i++) {
 		const struct plan_store *ps = &p->stores[i];
-		bool failed = ps->error || ps->apply_error;
+		bool failed = plan_store_failed(ps) || ps->apply_error;
 		for (size_t j = 0; j < ps->n && !failed; j++)
 			failed = ps->steps[j].result == STEP_FAILED;
 		if (failed) {

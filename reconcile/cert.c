@@ -33,7 +33,8 @@ static OSSL_LIB_CTX *light_ctx(void)
 static char *name_text(const X509_NAME *name)
 {
 	BIO *b = BIO_new(BIO_s_mem());
-	unsigned long flags = (XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB & ~XN_FLAG_SEP_MASK) |
+	unsigned long flags = (XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB & ~XN_FLAG_SEP_MASK &
+			       ~XN_FLAG_DN_REV) |
 			      XN_FLAG_SEP_CPLUS_SPC;
 	X509_NAME_print_ex(b, name, 0, flags);
 	char *p;

@@ -46,6 +46,8 @@ static void show_text(const struct run *r)
 		}
 		if (ps->actual.stale)
 			printf("  out of date: %s\n", ps->actual.stale);
+		for (size_t j = 0; j < ps->actual.nineffective; j++)
+			printf("  error: trust will not take effect: %s\n", ps->actual.ineffective[j]);
 		for (size_t j = 0; j < ps->actual.nnotes; j++)
 			printf("  note: %s\n", ps->actual.notes[j]);
 	}

@@ -20,7 +20,7 @@ static void summary_line(const struct run *r, int code, struct buf *b, int *prio
 		*prio = LOG_ERR;
 		buf_printf(b, "ERROR: %zu store(s) failed:", r->plan.failed_stores);
 		for (size_t i = 0; i < r->plan.n; i++)
-			if (r->plan.stores[i].error)
+			if (plan_store_failed(&r->plan.stores[i]))
 				buf_printf(b, " %s", r->plan.stores[i].address);
 		if (r->failure)
 			buf_printf(b, "; %s", r->failure);

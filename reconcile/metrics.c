@@ -54,6 +54,16 @@ static void store_metrics(struct buf *b, const struct metrics_input *in)
 		label(b, "store", p->stores[i].address, false);
 		buf_printf(b, "} %d\n", p->stores[i].error ? 0 : 1);
 	}
+	family(b, "trustform_store_effective",
+	       "Whether what the store holds takes effect for its clients, as far as trustform "
+	       "can see (0: see the plan's errors).");
+	for (size_t i = 0; i < p->n; i++) {
+		if (p->stores[i].error)
+			continue;
+		sample_start(b, "trustform_store_effective", in);
+		label(b, "store", p->stores[i].address, false);
+		buf_printf(b, "} %d\n", p->stores[i].actual.nineffective ? 0 : 1);
+	}
 }
 
 /* Every CA the host must trust, once, with the seconds it has left. */

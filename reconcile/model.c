@@ -55,6 +55,9 @@ void trust_set_dispose(struct trust_set *s)
 	for (size_t i = 0; i < s->nnotes; i++)
 		free(s->notes[i]);
 	free(s->notes);
+	for (size_t i = 0; i < s->nineffective; i++)
+		free(s->ineffective[i]);
+	free(s->ineffective);
 	free(s->stale);
 	free(s->after);
 	trust_set_init(s);
@@ -112,6 +115,14 @@ void trust_set_note(struct trust_set *s, const char *fmt, ...)
 	va_list ap;
 	va_start(ap, fmt);
 	strv_vpushf(&s->notes, &s->nnotes, &s->notes_alloc, fmt, ap);
+	va_end(ap);
+}
+
+void trust_set_ineffective(struct trust_set *s, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	strv_vpushf(&s->ineffective, &s->nineffective, &s->ineffective_alloc, fmt, ap);
 	va_end(ap);
 }
 

@@ -72,6 +72,12 @@ struct trust_set {
 				 * try-restart x.service"), shown with its steps, or NULL */
 	char **notes;		/* things the plan should say about this store */
 	size_t nnotes, notes_alloc;
+	/* Why the configured trust will not take effect, in a way apply cannot
+	 * fix (a later drop-in overrides trustform's variable; the installed
+	 * Caddy refuses the Caddyfile): each makes the store an error of the
+	 * plan, whatever its steps. */
+	char **ineffective;
+	size_t nineffective, ineffective_alloc;
 	/* A store that is a CA itself (Caddy's local PKI) reports its root; the
 	 * planner compares it with the CAs the config marks for it (`caddy: <id>`). */
 	bool has_own_root;
@@ -99,6 +105,10 @@ void trust_entry_describe(struct trust_entry *e, const struct cert *c);
 void trust_entry_copy(struct trust_entry *dst, const struct trust_entry *src);
 void trust_entry_dispose(struct trust_entry *e);
 void trust_set_note(struct trust_set *s, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* The store's trust will not take effect, and apply cannot fix it: say what
+ * was seen (file:line), why it defeats the trust, and the fix. */
+void trust_set_ineffective(struct trust_set *s, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* Order entries by label, then fingerprint, so output is deterministic. */
 void trust_set_sort(struct trust_set *s);

@@ -449,7 +449,7 @@ void plan_count(struct plan *p)
 	p->failed_stores = 0;
 	for (size_t i = 0; i < p->n; i++) {
 		struct plan_store *ps = &p->stores[i];
-		if (ps->error)
+		if (plan_store_failed(ps))
 			p->failed_stores++;
 		for (size_t j = 0; j < ps->n; j++) {
 			switch (ps->steps[j].action) {
@@ -460,6 +460,11 @@ void plan_count(struct plan *p)
 			}
 		}
 	}
+}
+
+bool plan_store_failed(const struct plan_store *ps)
+{
+	return ps->error || ps->actual.nineffective;
 }
 
 bool plan_has_changes(const struct plan *p)

@@ -70,7 +70,7 @@ struct plan {
 	struct plan_store *stores;
 	size_t n, alloc;
 	struct plan_counts counts;
-	size_t failed_stores;		/* could not be read */
+	size_t failed_stores;		/* could not be read, or will not take effect */
 };
 
 void plan_init(struct plan *p);
@@ -88,6 +88,9 @@ struct plan_step *plan_store_add_step(struct plan_store *ps, enum plan_action ac
 void plan_store_clear_steps(struct plan_store *ps);
 void plan_count(struct plan *p);
 bool plan_has_changes(const struct plan *p);
+/* The store failed for this run: it could not be read, or what it holds will
+ * not take effect (trust_set_ineffective). */
+bool plan_store_failed(const struct plan_store *ps);
 const char *plan_action_symbol(enum plan_action a);
 const char *plan_op_name(enum plan_op op);
 /* What a step is about: "ca", "files" (a store's generated files), or what a

@@ -240,6 +240,17 @@ void render_plan(FILE *out, const struct plan *p, const struct render_opts *o)
 		if (ps->n && ps->actual.after)
 			fprintf(out, "  # %s: then %s\n\n", ps->title, ps->actual.after);
 	}
+	bool any_error = false;
+	for (size_t i = 0; i < p->n; i++) {
+		const struct plan_store *ps = &p->stores[i];
+		for (size_t j = 0; j < ps->actual.nineffective; j++) {
+			fprintf(out, "%sError:%s %s: trust will not take effect: %s\n",
+				col(o, C_RED), col(o, C_RESET), ps->title, ps->actual.ineffective[j]);
+			any_error = true;
+		}
+	}
+	if (any_error)
+		fputc('\n', out);
 	bool any_note = false;
 	for (size_t i = 0; i < p->n; i++) {
 		const struct plan_store *ps = &p->stores[i];
@@ -258,7 +269,8 @@ void render_summary(FILE *out, const struct plan *p, const struct render_opts *o
 	if (!plan_has_changes(p)) {
 		if (p->failed_stores)
 			fprintf(out, "No changes in the stores that could be read; %zu store(s) "
-				"failed (see the errors above).\n", p->failed_stores);
+				"failed or will not take effect (see the errors above).\n",
+				p->failed_stores);
 		else
 			fprintf(out, "%sNo changes.%s Trust stores match the configuration.\n",
 				col(o, C_GREEN), col(o, C_RESET));

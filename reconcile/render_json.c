@@ -151,6 +151,14 @@ static json_t *diagnostics(const struct json_doc *doc, const struct plan *p)
 			json_object_set_new(d, "address", json_string(ps->address));
 			json_array_append_new(arr, d);
 		}
+		for (size_t j = 0; !ps->error && j < ps->actual.nineffective; j++) {
+			json_t *d = json_object();
+			json_object_set_new(d, "severity", json_string("error"));
+			json_object_set_new(d, "summary", json_string("trust will not take effect"));
+			json_object_set_new(d, "detail", json_string(ps->actual.ineffective[j]));
+			json_object_set_new(d, "address", json_string(ps->address));
+			json_array_append_new(arr, d);
+		}
 	}
 	return arr;
 }
@@ -178,7 +186,7 @@ static json_t *store_json(const struct plan_store *ps, bool applied)
 	json_t *s = json_object();
 	json_object_set_new(s, "address", json_string(ps->address));
 	json_object_set_new(s, "title", json_string(ps->title));
-	bool failed = ps->error || (applied && ps->apply_error);
+	bool failed = plan_store_failed(ps) || (applied && ps->apply_error);
 	for (size_t j = 0; applied && j < ps->n && !failed; j++)
 		failed = ps->steps[j].result == STEP_FAILED;
 	json_object_set_new(s, "status", json_string(failed ? "error" : "ok"));
@@ -195,6 +203,10 @@ static json_t *store_json(const struct plan_store *ps, bool applied)
 	for (size_t j = 0; j < ps->actual.nnotes; j++)
 		json_array_append_new(notes, json_string(ps->actual.notes[j]));
 	json_object_set_new(s, "notes", notes);
+	json_t *ineffective = json_array();
+	for (size_t j = 0; !ps->error && j < ps->actual.nineffective; j++)
+		json_array_append_new(ineffective, json_string(ps->actual.ineffective[j]));
+	json_object_set_new(s, "ineffective", ineffective);
 	return s;
 }
 

@@ -6,6 +6,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh
 scripts/build.sh build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+# The real test host (a Debian sid tree, cached outside the source tree): built
+# here once so that its cost shows apart; when it cannot be built, the host_*
+# tests fail and say why.
+start=$(date +%s)
+if tests/host/build-sid.sh >/dev/null; then
+  echo "test host ready ($(( $(date +%s) - start )) s)"
+else
+  echo "test host could not be built: the e2e/host/* tests will fail with the reason" >&2
+fi
 ctest --test-dir build -j"$(nproc)" --output-on-failure
 if [ -z "${TRUSTFORM_SKIP_SANITIZERS:-}" ]; then
   scripts/build.sh build-asan -DCMAKE_BUILD_TYPE=Debug -DTRUSTFORM_SANITIZE=ON
