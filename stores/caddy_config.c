@@ -283,6 +283,10 @@ static int config_read(struct store_inst *s, struct trust_set *out)
 		edit_dispose(&e);
 		goto out;
 	}
+	if (!change)	/* for show: the setting is in place */
+		trust_set_note(out, "intermediate_lifetime of CA \"%s\" is %s in %s%s%.0d, as "
+			       "configured", o->ca, e.have, conf_path(o), e.have_line ? ":" : "",
+			       e.have_line);
 	struct trust_finding *f = trust_set_finding(out, FINDING_SETTING, "intermediate_lifetime");
 	f->headline = xasprintf("intermediate_lifetime of CA \"%s\" %s", o->ca,
 				e.have ? "will change" : "will be set");

@@ -404,12 +404,45 @@ static void add_reissue(struct store_inst *s, const struct pki_scan *sc, struct 
 	free(certs);
 }
 
+/* Caddy's leaves have an empty subject: their names are in subjectAltName. */
+static char *alt_names(const struct cert *c)
+{
+	X509 *x = cert_x509_full(c);
+	GENERAL_NAMES *gens = x ? X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL) : NULL;
+	struct buf b = BUF_INIT;
+	for (int i = 0; gens && i < sk_GENERAL_NAME_num(gens); i++) {
+		const GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, i);
+		const char *sep = b.len ? ", " : "";
+		if (g->type == GEN_DNS) {
+			buf_printf(&b, "%sDNS:%.*s", sep, ASN1_STRING_length(g->d.dNSName),
+				   (const char *)ASN1_STRING_get0_data(g->d.dNSName));
+		} else if (g->type == GEN_IPADD) {
+			const unsigned char *ip = ASN1_STRING_get0_data(g->d.iPAddress);
+			int n = ASN1_STRING_length(g->d.iPAddress);
+			if (n == 4)
+				buf_printf(&b, "%sIP:%u.%u.%u.%u", sep, ip[0], ip[1], ip[2], ip[3]);
+			else
+				buf_printf(&b, "%sIP:(%d bytes)", sep, n);
+		}
+	}
+	GENERAL_NAMES_free(gens);
+	X509_free(x);
+	ERR_clear_error();
+	return b.len ? buf_detach(&b) : NULL;
+}
+
 static void add_entry(struct trust_set *out, const struct caddy_opts *o, const struct cert *c,
 		      const char *label, const char *host_path, enum trust_state st)
 {
 	char *where = inroot_of(o, host_path);
 	struct trust_entry *e = trust_set_add(out, c->fp, label, false, st, where);
 	trust_entry_describe(e, c);
+	if (!e->subject || !*e->subject) {
+		char *names = alt_names(c);
+		free(e->subject);
+		e->subject = xasprintf("(empty subject) %s", names ? names : "(no names)");
+		free(names);
+	}
 	e->fixed = true;	/* Caddy's own files: never a target of the generic diff */
 	free(where);
 }
