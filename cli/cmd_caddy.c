@@ -12,9 +12,64 @@
 #include "util/rootfs.h"
 #include "util/xalloc.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+static bool same_file(const char *a, const char *b)
+{
+	char *ra = realpath(a, NULL), *rb = realpath(b, NULL);
+	bool same = ra && rb && !strcmp(ra, rb);
+	free(ra);
+	free(rb);
+	return same;
+}
+
+/* A pin as written ("sha256:AB:CD…", any case) against a fingerprint. */
+static bool pin_matches(const char *pin, const char *fphex)
+{
+	const char *p = strncmp(pin, "sha256:", 7) ? pin : pin + 7;
+	size_t n = 0;
+	for (; *p; p++) {
+		if (*p == ':')
+			continue;
+		if (n >= FP_HEX_LEN || tolower((unsigned char)*p) != fphex[n])
+			return false;
+		n++;
+	}
+	return n == FP_HEX_LEN;
+}
+
+/* What is left to do after an export: commit the file the CA marked
+ * `caddy: <id>` reads (and update its sha256: pin), or declare one. */
+static void next_steps(const struct config *cfg, const char *id, const struct cert *root,
+		       const char *out)
+{
+	const struct conf_ca *ca = NULL;
+	for (size_t i = 0; i < cfg->ncas && !ca; i++)
+		if (cfg->cas[i].caddy && !strcmp(cfg->cas[i].caddy, id))
+			ca = &cfg->cas[i];
+	if (!ca) {
+		fprintf(stderr, "Commit it beside %s and declare it under cas: with `caddy: %s`.\n",
+			cfg->path, id);
+		return;
+	}
+	if (out && ca->file_path && same_file(out, ca->file_path))
+		fprintf(stderr, "This is the file of CA \"%s\" (caddy: %s) in %s: commit it.\n",
+			ca->name, id, cfg->path);
+	else
+		fprintf(stderr, "CA \"%s\" (caddy: %s) in %s reads %s (%s:%d:%d): write the root "
+			"there, or point its file: at %s, and commit it.\n", ca->name, id,
+			cfg->path, ca->file, cfg->path, ca->file_pos.line, ca->file_pos.col,
+			out ? out : "the file you saved it to");
+	if (ca->pin && !pin_matches(ca->pin, root->fphex))
+		fprintf(stderr, "Its sha256: pin (%s:%d:%d) is the previous root's: update it to "
+			"sha256:%s, or the configuration no longer loads.\n", cfg->path,
+			ca->pin_pos.line, ca->pin_pos.col, root->fphex);
+	fprintf(stderr, "Then apply: the stores get the new root, and a reissue of Caddy's "
+		"certificates held for it runs.\n");
+}
 
 static int export_root(struct run *r)
 {
@@ -75,10 +130,10 @@ static int export_root(struct run *r)
 	char date[11];
 	cert_date(date, root->not_after);
 	fprintf(stderr, "trustform: exported Caddy's root of CA \"%s\" from %s%s%s\n"
-		"  sha256  %s\n  subject %s\n  expires %s\n"
-		"Commit it beside %s and declare it under cas: with `caddy: %s`.\n",
+		"  sha256  %s\n  subject %s\n  expires %s\n",
 		co.ca, where, o->nargs == 1 ? " to " : "", o->nargs == 1 ? o->args[0] : "",
-		root->fphex, root->subject, date, r->cfg->path, co.ca);
+		root->fphex, root->subject, date);
+	next_steps(r->cfg, co.ca, root, o->nargs == 1 ? o->args[0] : NULL);
 	code = EXIT_OK;
 out:
 	cert_free(root);

@@ -7,12 +7,17 @@
 #include "util/err.h"
 
 #include <stdio.h>
+#include <string.h>
 
 static void show_entries(const struct plan_store *ps, bool owned)
 {
 	size_t n = 0;
-	for (size_t i = 0; i < ps->actual.n; i++)
+	int w = 32;	/* labels longer than that widen the column for this store */
+	for (size_t i = 0; i < ps->actual.n; i++) {
 		n += ps->actual.items[i].owned == owned;
+		if (ps->actual.items[i].owned == owned && (int)strlen(ps->actual.items[i].label) > w)
+			w = (int)strlen(ps->actual.items[i].label);
+	}
 	printf("  %s (%zu):\n", owned ? "managed by trustform" : "foreign", n);
 	for (size_t i = 0; i < ps->actual.n; i++) {
 		const struct trust_entry *e = &ps->actual.items[i];
@@ -22,10 +27,10 @@ static void show_entries(const struct plan_store *ps, bool owned)
 		render_short_fp(fp, e->fphex);
 		if (e->not_after)
 			cert_date(date, e->not_after);
-		printf("    %-32s %s  %-10s expires %s  %s\n", e->label, fp,
+		printf("    %-*s %s  %-10s expires %s  %s\n", w, e->label, fp,
 		       e->flags ? e->flags : trust_state_name(e->state), date, e->where);
 		if (e->subject)
-			printf("    %-32s %s\n", "", e->subject);
+			printf("    %-*s %s\n", w, "", e->subject);
 	}
 }
 

@@ -349,6 +349,7 @@ static void last_error_line(const struct buf *out, struct buf *msg)
 		buf_add(msg, out->ptr + start, n - start);
 		return;
 	}
+	best += 7;	/* the message, without Caddy's "Error: " */
 	buf_add(msg, best, strcspn(best, "\r\n"));
 }
 

@@ -139,7 +139,8 @@ static char *canon(const char *v, bool ns)
 }
 
 /* The installed Caddy must know the option; no binary: say so, go on. */
-static int check_version(const struct caddy_opts *o, struct trust_set *out, bool change)
+static int check_version(const struct caddy_opts *o, struct trust_set *out, bool change,
+			 bool rejected)
 {
 	char *host = root_join(o->root, o->binary), *raw = NULL;
 	int v[3], rc = caddy_version(host, v, &raw);
@@ -153,10 +154,12 @@ static int check_version(const struct caddy_opts *o, struct trust_set *out, bool
 			       "`caddy validate` to accept the new file", host, raw);
 	} else if (!caddy_version_at_least(v, CADDY_LIFETIME_MIN_MAJOR, CADDY_LIFETIME_MIN_MINOR,
 					   CADDY_LIFETIME_MIN_PATCH) && !change) {
-		trust_set_note(out, "the installed Caddy (%s: %s) refuses the intermediate_lifetime "
-			       "that %s already sets (Caddy %s is the first to know it): Caddy will "
-			       "not start with this file; upgrade Caddy", host, raw, conf_path(o),
-			       CADDY_LIFETIME_MIN_TEXT);
+		if (!rejected)	/* else Caddy's own message says it */
+			trust_set_ineffective(out, "the installed Caddy (%s: %s) refuses the "
+					      "intermediate_lifetime that %s already sets (Caddy %s "
+					      "is the first to know it): Caddy will not start with "
+					      "this file; upgrade Caddy", host, raw, conf_path(o),
+					      CADDY_LIFETIME_MIN_TEXT);
 	} else if (!caddy_version_at_least(v, CADDY_LIFETIME_MIN_MAJOR, CADDY_LIFETIME_MIN_MINOR,
 					   CADDY_LIFETIME_MIN_PATCH)) {
 		const char *what = "trustform will not write it";
@@ -209,10 +212,39 @@ out:
 	return rc;
 }
 
+/* `caddy validate` of the file Caddy runs with: 1 when the installed Caddy
+ * rejects it (Caddy's message in msg, the path named as configured), 0 when it
+ * accepts it or there is no Caddy to ask, -1 when it could not run. */
+static int validate_current(const struct caddy_opts *o, const char *host, struct buf *msg)
+{
+	char *bin = root_join(o->root, o->binary);
+	int v = path_exists(bin) ? caddy_validate(bin, host, o->caddyfile != NULL, msg) : 0;
+	free(bin);
+	return v;
+}
+
+/* Caddy names the file it read; say the path as the configuration does. */
+static char *name_file(const char *msg, const char *host, const char *shown)
+{
+	struct buf b = BUF_INIT;
+	size_t n = strlen(host);
+	for (const char *p = msg; *p;) {
+		const char *hit = n ? strstr(p, host) : NULL;
+		if (!hit) {
+			buf_printf(&b, "%s", p);
+			break;
+		}
+		buf_add(&b, p, (size_t)(hit - p));
+		buf_printf(&b, "%s", shown);
+		p = hit + n;
+	}
+	return buf_detach(&b);
+}
+
 static int config_read(struct store_inst *s, struct trust_set *out)
 {
 	const struct caddy_opts *o = s->priv;
-	struct buf src = BUF_INIT;
+	struct buf src = BUF_INIT, vmsg = BUF_INIT;
 	char *host = NULL;
 	struct edit e;
 	int rc = -1;
@@ -220,6 +252,21 @@ static int config_read(struct store_inst *s, struct trust_set *out)
 		goto out;
 	if (compute(o, &src, &e, out) < 0)
 		goto out;
+	int rejected = validate_current(o, host, &vmsg);
+	if (rejected > 0) {
+		char *bin = root_join(o->root, o->binary);
+		char *m = name_file(vmsg.ptr ? vmsg.ptr : "", host, conf_path(o));
+		trust_set_ineffective(out, "`%s validate` rejects %s (%s), so Caddy will not start "
+				      "or reload with it; fix %s (`caddy validate --config %s%s` "
+				      "shows the problem)", bin, conf_path(o), m, conf_path(o),
+				      conf_path(o), o->caddyfile ? " --adapter caddyfile" : "");
+		free(m);
+		free(bin);
+	} else if (rejected < 0) {
+		trust_set_note(out, "`caddy validate` of %s could not run (%s)", conf_path(o),
+			       err_msg());
+		err_clear();
+	}
 	if (!o->lifetime) {
 		rc = 0;
 		edit_dispose(&e);
@@ -229,13 +276,17 @@ static int config_read(struct store_inst *s, struct trust_set *out)
 	caddy_duration_parse(o->lifetime, &want_ns);
 	char *hc = e.have ? canon(e.have, e.have_ns) : NULL, *wc = canon(o->lifetime, false);
 	bool change = !hc || strcmp(hc, wc);
-	if (check_version(o, out, change) < 0 ||
+	if (check_version(o, out, change, rejected > 0) < 0 ||
 	    check_root_life(o, want_ns, s->ctx->now, out, change) < 0) {
 		free(hc);
 		free(wc);
 		edit_dispose(&e);
 		goto out;
 	}
+	if (!change)	/* for show: the setting is in place */
+		trust_set_note(out, "intermediate_lifetime of CA \"%s\" is %s in %s%s%.0d, as "
+			       "configured", o->ca, e.have, conf_path(o), e.have_line ? ":" : "",
+			       e.have_line);
 	struct trust_finding *f = trust_set_finding(out, FINDING_SETTING, "intermediate_lifetime");
 	f->headline = xasprintf("intermediate_lifetime of CA \"%s\" %s", o->ca,
 				e.have ? "will change" : "will be set");
@@ -268,6 +319,7 @@ static int config_read(struct store_inst *s, struct trust_set *out)
 	rc = 0;
 out:
 	buf_dispose(&src);
+	buf_dispose(&vmsg);
 	free(host);
 	return rc;
 }
@@ -301,12 +353,26 @@ static int set_value(struct store_inst *s, struct plan_step *st)
 	bin = root_join(o->root, o->binary);
 	if (path_exists(bin)) {
 		int v = caddy_validate(bin, txn.ops[0].tmp, o->caddyfile != NULL, &msg);
-		if (v != 0) {
-			if (v > 0)
-				err_set("`%s validate` rejects the new %s, so it was not written: %s",
-					bin, conf_path(o), msg.ptr);
+		if (v > 0) {
+			struct buf orig = BUF_INIT;
+			char *m = name_file(msg.ptr ? msg.ptr : "", txn.ops[0].tmp, conf_path(o));
+			if (caddy_validate(bin, host, o->caddyfile != NULL, &orig) > 0) {
+				char *om = name_file(orig.ptr ? orig.ptr : "", host, conf_path(o));
+				err_set("%s is already invalid: `%s validate` rejects the original "
+					"(%s), so trustform did not change it. Fix %s first, then "
+					"apply again", conf_path(o), bin, om, conf_path(o));
+				free(om);
+			} else {
+				err_set("`%s validate` rejects %s with intermediate_lifetime %s (%s), "
+					"though it accepts the original; %s was not changed", bin,
+					conf_path(o), o->lifetime, m, conf_path(o));
+			}
+			free(m);
+			buf_dispose(&orig);
 			goto out;
 		}
+		if (v < 0)
+			goto out;
 	}
 	if (fs_txn_commit(&txn) < 0)
 		goto out;

@@ -29,10 +29,12 @@
 #include <openssl/x509_vfy.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define EXPIRY_NOTE_DAYS 30
 #define MAX_LISTED_LEAVES 20
+#define START_WAIT_SECONDS 30	/* for Caddy's new intermediate and leaves after a start */
 
 struct pki_leaf {
 	char *name;		/* the certificate's name (a domain, an IP) */
@@ -176,7 +178,11 @@ static void scan_leaves(struct pki_scan *sc, const char *ca)
 			} else {
 				l->cert = chain.items[0];
 				l->cert->refs++;
-				if (!sc->root || sc->inter_why) {
+				if (!sc->root) {
+					l->stale = true;
+					l->why = xasprintf("it was issued under a root that is gone (no "
+							   "root.crt), issued by \"%s\"", l->cert->issuer);
+				} else if (sc->inter_why) {
 					l->stale = true;
 					l->why = xstrdup("issued under the intermediate that goes");
 				} else if (!chains_to_root(&chain, sc->inter, sc->root)) {
@@ -216,8 +222,12 @@ static int pki_scan(struct pki_scan *sc, const struct caddy_opts *o, time_t now)
 	if (caddy_data_dir(o, &sc->data) < 0)
 		return -1;
 	sc->authdir = xasprintf("%s/pki/authorities/%s", sc->data, o->ca);
-	if (!is_dir(sc->authdir))
+	if (!is_dir(sc->authdir)) {
+		/* A partial reset: leaves of a root that is gone may remain. */
+		scan_leaves(sc, o->ca);
+		scan_digest(sc);
 		return 0;
+	}
 	if (caddy_root_load(o, &sc->root, &sc->root_where) < 0 && sc->root_where)
 		return -1;	/* a root.crt that is not a root */
 	char *ipath = xasprintf("%s/intermediate.crt", sc->authdir);
@@ -253,6 +263,53 @@ static int pki_scan(struct pki_scan *sc, const struct caddy_opts *o, time_t now)
 	return 0;
 }
 
+/* --- the hold: never reissue onto a root that clients do not trust ---------- */
+
+/* NULL when Caddy's current root is a CA the configuration marks `caddy:
+ * <id>` and wants present (or nothing is marked, so nothing says which root
+ * clients trust); else why a reissue must wait. Reissuing then would move
+ * the sites onto certificates that chain to a root no client trusts yet,
+ * while the ones they serve still chain to the trusted one. */
+static char *held_why(const struct store_inst *s, const struct pki_scan *sc)
+{
+	const struct config *cfg = s->ctx->cfg;
+	const struct caddy_opts *o = s->priv;
+	const struct conf_ca *marked = NULL;
+	for (size_t i = 0; cfg && i < cfg->ncas; i++) {
+		const struct conf_ca *ca = &cfg->cas[i];
+		if (!ca->caddy || strcmp(ca->caddy, o->ca) || !ca->cert ||
+		    ca->ensure != ENSURE_PRESENT)
+			continue;
+		if (sc->root && !memcmp(ca->cert->fp, sc->root->fp, FP_LEN))
+			return NULL;
+		if (!marked)
+			marked = ca;
+	}
+	if (!marked)
+		return NULL;
+	char *cmd = caddy_export_command(cfg, s->ctx->root, o->ca), *pin = NULL;
+	if (marked->pin)
+		pin = xasprintf(" and update its sha256: pin (%s:%d:%d) to the new fingerprint",
+				cfg->path, marked->pin_pos.line, marked->pin_pos.col);
+	char *why;
+	if (sc->root)
+		why = xasprintf("held: Caddy's root (sha256 %.12s…) is not \"%s\", the root the "
+				"configuration trusts, so reissuing now would give the sites "
+				"certificates no client trusts yet. First export the new root with "
+				"`%s`, commit it%s, and apply again: then the clients get it and "
+				"the reissue runs", sc->root->fphex, marked->name, cmd,
+				pin ? pin : "");
+	else
+		why = xasprintf("held: Caddy has no root of CA \"%s\" (no root.crt): on its next "
+				"start it makes a new one that no client trusts, and reissuing "
+				"would move the sites onto it. Restore root.crt and root.key from a "
+				"backup; or start Caddy, export its new root with `%s`, commit it%s, "
+				"and apply again", o->ca, cmd, pin ? pin : "");
+	free(cmd);
+	free(pin);
+	return why;
+}
+
 /* --- read ----------------------------------------------------------------------- */
 
 static char *inroot_of(const struct caddy_opts *o, const char *host)
@@ -275,13 +332,15 @@ static void add_reissue(struct store_inst *s, const struct pki_scan *sc, struct 
 {
 	const struct caddy_opts *o = s->priv;
 	bool inter = sc->inter_why != NULL;
+	char *held = held_why(s, sc);
 	struct trust_finding *f = trust_set_finding(out, FINDING_REISSUE, o->ca);
+	const char *hold = held ? " (held until Caddy's root is trusted)" : "";
 	if (inter)
-		f->headline = xasprintf("intermediate%s of CA \"%s\" must be reissued",
-					sc->stale_leaves ? " and its leaves" : "", o->ca);
+		f->headline = xasprintf("intermediate%s of CA \"%s\" must be reissued%s",
+					sc->stale_leaves ? " and its leaves" : "", o->ca, hold);
 	else
-		f->headline = xasprintf("%zu leaf certificate(s) of CA \"%s\" must be reissued",
-					sc->stale_leaves, o->ca);
+		f->headline = xasprintf("%zu leaf certificate(s) of CA \"%s\" must be reissued%s",
+					sc->stale_leaves, o->ca, hold);
 	const char *why = sc->inter_why;
 	for (size_t i = 0; !why && i < sc->nleaves; i++)
 		if (sc->leaves[i].stale)
@@ -333,8 +392,43 @@ static void add_reissue(struct store_inst *s, const struct pki_scan *sc, struct 
 		trust_finding_line(f, '#', "", "  2. remove the leaves' .crt, .key and .json under "
 				   "%s/certificates/%s", certs, o->ca);
 	describe_cmd(f, 3, "start Caddy", o->start, "start");
+	if (o->start)
+		trust_finding_line(f, '#', "", "  4. wait for Caddy's new %s (up to %d seconds) "
+				   "and check %s to its root", inter ? "intermediate and leaves" :
+				   "leaves", START_WAIT_SECONDS, "that they chain");
+	if (held) {
+		trust_finding_line(f, '#', "", "%s", held);
+	}
+	free(held);
 	free(pki);
 	free(certs);
+}
+
+/* Caddy's leaves have an empty subject: their names are in subjectAltName. */
+static char *alt_names(const struct cert *c)
+{
+	X509 *x = cert_x509_full(c);
+	GENERAL_NAMES *gens = x ? X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL) : NULL;
+	struct buf b = BUF_INIT;
+	for (int i = 0; gens && i < sk_GENERAL_NAME_num(gens); i++) {
+		const GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, i);
+		const char *sep = b.len ? ", " : "";
+		if (g->type == GEN_DNS) {
+			buf_printf(&b, "%sDNS:%.*s", sep, ASN1_STRING_length(g->d.dNSName),
+				   (const char *)ASN1_STRING_get0_data(g->d.dNSName));
+		} else if (g->type == GEN_IPADD) {
+			const unsigned char *ip = ASN1_STRING_get0_data(g->d.iPAddress);
+			int n = ASN1_STRING_length(g->d.iPAddress);
+			if (n == 4)
+				buf_printf(&b, "%sIP:%u.%u.%u.%u", sep, ip[0], ip[1], ip[2], ip[3]);
+			else
+				buf_printf(&b, "%sIP:(%d bytes)", sep, n);
+		}
+	}
+	GENERAL_NAMES_free(gens);
+	X509_free(x);
+	ERR_clear_error();
+	return b.len ? buf_detach(&b) : NULL;
 }
 
 static void add_entry(struct trust_set *out, const struct caddy_opts *o, const struct cert *c,
@@ -343,6 +437,12 @@ static void add_entry(struct trust_set *out, const struct caddy_opts *o, const s
 	char *where = inroot_of(o, host_path);
 	struct trust_entry *e = trust_set_add(out, c->fp, label, false, st, where);
 	trust_entry_describe(e, c);
+	if (!e->subject || !*e->subject) {
+		char *names = alt_names(c);
+		free(e->subject);
+		e->subject = xasprintf("(empty subject) %s", names ? names : "(no names)");
+		free(names);
+	}
 	e->fixed = true;	/* Caddy's own files: never a target of the generic diff */
 	free(where);
 }
@@ -381,13 +481,18 @@ static int pki_read(struct store_inst *s, struct trust_set *out)
 		scan_dispose(&sc);
 		return -1;
 	}
-	if (!is_dir(sc.authdir)) {
+	if (!is_dir(sc.authdir) && !sc.nleaves) {
 		trust_set_note(out, "Caddy has not made CA \"%s\" yet (no pki/authorities/%s in "
 			       "%s): it does when it first starts with a `tls internal` site",
 			       o->ca, o->ca, o->data_dir);
 		scan_dispose(&sc);
 		return 0;
 	}
+	if (!is_dir(sc.authdir))
+		trust_set_note(out, "Caddy's CA \"%s\" is gone (no pki/authorities/%s in %s), but "
+			       "its leaves remain: on its next start Caddy makes a new root and "
+			       "keeps serving them until it renews them under that root", o->ca,
+			       o->ca, o->data_dir);
 	if (sc.root) {
 		out->has_own_root = true;
 		char *where = inroot_of(o, sc.root_where);
@@ -433,6 +538,61 @@ static void unlink_in(struct fs_txn *txn, const char *dir, const char *name, con
 	free(p);
 }
 
+/* What is still missing after Caddy started: its intermediate issued by its
+ * root, and each removed leaf issued again and chaining to it; NULL when
+ * nothing is. */
+static char *reissue_missing(const struct caddy_opts *o, const struct pki_scan *before,
+			     time_t now)
+{
+	struct pki_scan after;
+	char *miss = NULL;
+	if (pki_scan(&after, o, now) < 0)
+		miss = xasprintf("its data cannot be read (%s)", err_msg());
+	else if (!after.root)
+		miss = xasprintf("there is no %s/root.crt", after.authdir);
+	else if (!after.inter_present)
+		miss = xasprintf("there is no new intermediate (%s/intermediate.crt)",
+				 after.authdir);
+	else if (after.inter_why)
+		miss = xstrdup(after.inter_why);
+	for (size_t i = 0; !miss && i < before->nleaves; i++) {
+		const struct pki_leaf *b = &before->leaves[i];
+		const struct pki_leaf *a = NULL;
+		for (size_t j = 0; b->stale && j < after.nleaves && !a; j++)
+			if (!strcmp(after.leaves[j].name, b->name))
+				a = &after.leaves[j];
+		if (!b->stale)
+			continue;
+		if (!a)
+			miss = xasprintf("Caddy has not issued a new certificate for %s (%s/%s.crt)",
+					 b->name, b->dir, b->name);
+		else if (a->stale)
+			miss = xasprintf("the new certificate for %s is not good: %s", b->name,
+					 a->why);
+	}
+	scan_dispose(&after);
+	return miss;
+}
+
+/* Caddy may report started before it has issued anything (a start command
+ * that returns at once): wait for its work, bounded, and check it. */
+static int wait_reissued(const struct caddy_opts *o, const struct pki_scan *before, time_t now)
+{
+	char *miss = NULL;
+	for (int i = 0; i <= START_WAIT_SECONDS * 4; i++) {
+		free(miss);
+		miss = reissue_missing(o, before, now);
+		if (!miss)
+			return 0;
+		struct timespec ts = { 0, 250000000 };
+		nanosleep(&ts, NULL);
+	}
+	err_set("Caddy started, but after %d seconds %s; see Caddy's log", START_WAIT_SECONDS,
+		miss);
+	free(miss);
+	return -1;
+}
+
 static int reissue(struct store_inst *s, struct plan_step *st)
 {
 	const struct caddy_opts *o = s->priv;
@@ -442,6 +602,12 @@ static int reissue(struct store_inst *s, struct plan_step *st)
 		goto out;
 	if (!sc.digest || strcmp(sc.digest, st->finding->seen)) {
 		err_set("%s changed since the plan was made; run trustplan again", sc.authdir);
+		goto out;
+	}
+	char *held = held_why(s, &sc);
+	if (held) {
+		err_set("nothing was reissued: %s", held);
+		free(held);
 		goto out;
 	}
 	if (o->stop && caddy_command("stop Caddy", o->stop) < 0) {
@@ -477,16 +643,8 @@ static int reissue(struct store_inst *s, struct plan_step *st)
 			   "start; start it by hand");
 		goto out;
 	}
-	if (o->start) {
-		/* Caddy provisions its PKI before it reports started: check its work. */
-		struct pki_scan after;
-		if (pki_scan(&after, o, s->ctx->now) == 0 && after.inter_why) {
-			err_set("Caddy started, but %s", after.inter_why);
-			scan_dispose(&after);
-			goto out;
-		}
-		scan_dispose(&after);
-	}
+	if (o->start && wait_reissued(o, &sc, s->ctx->now) < 0)
+		goto out;
 	rc = 0;
 out:
 	scan_dispose(&sc);

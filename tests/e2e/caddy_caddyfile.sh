@@ -136,8 +136,10 @@ check "nothing changed" test "$before" = "$(tree_sum "$R")"
 check "and Caddy itself agrees: it refuses the option" bash -c \
   "caddy validate --config '$R/etc/caddy/Caddyfile' --adapter caddyfile 2>&1 | grep -q \"unrecognized pki ca option 'intermediate_lifetime'\""
 sed -i 's/intermediate_lifetime: 168h/intermediate_lifetime: 720h/' "$T/cfg/trust.yaml"
-expect_rc 0 "in place already: no refusal, but a note" tf plan "${args[@]}"
-check "the note says Caddy will not start" out_has 'refuses the intermediate_lifetime that /etc/caddy/Caddyfile already sets'
+expect_rc 1 "in place already: not 'No changes', an error (also with --detailed-exitcode)" tf plan "${args[@]}" --detailed-exitcode
+check "the error names the file and Caddy's message" out_has "Error: caddy (Caddyfile /etc/caddy/Caddyfile): trust will not take effect: \`$R/usr/bin/caddy validate\` rejects /etc/caddy/Caddyfile (adapting config using caddyfile: parsing caddyfile tokens for 'pki': /etc/caddy/Caddyfile:"
+check "with the option Caddy refuses" out_has "unrecognized pki ca option 'intermediate_lifetime'"
+check "never 'No changes'" bash -c "! grep -qF 'No changes. Trust' '$T/.out'"
 rm "$R/usr/bin/caddy"
 
 # --- the lifetime against the root's remaining life --------------------------------

@@ -2,7 +2,8 @@
 # Caddy's steps in the operations features: --json describes them as their own
 # resources (root, issuance) and validates against schema/output.schema.json;
 # a saved plan carries them, goes stale when Caddy's PKI moves, and applies
-# exactly its steps (the reissue is done, the root drift fails as it must).
+# exactly its steps (the root drift fails as it must, and the reissue is held
+# until Caddy's root is the one the configuration trusts; then it is done).
 . "$(dirname "$0")/../lib/common.sh"
 
 SCHEMA=$SRC_DIR/schema/output.schema.json
@@ -17,7 +18,8 @@ mk_ca "$T/cfg/cas/caddy-local" "$subj"   # the root the configuration still name
 mk_intermediate "$T/inter" "$T/gone" "/CN=Caddy Local Authority - ECC Intermediate"
 cp "$T/root.pem" "$pki/root.crt"; cp "$T/root.key" "$pki/root.key"
 cp "$T/inter.pem" "$pki/intermediate.crt"; cp "$T/inter.key" "$pki/intermediate.key"
-cat >"$T/cfg/trust.yaml" <<'YAML'
+mk_intermediate "$T/good" "$T/root" "/CN=Caddy Local Authority - ECC Intermediate"
+cat >"$T/cfg/trust.yaml" <<YAML
 version: 1
 cas:
   caddy-local: { file: cas/caddy-local.pem, caddy: local }
@@ -26,7 +28,7 @@ stores:
 caddy:
   data_dir: /var/lib/caddy/.local/share/caddy
   stop: "true"
-  start: "true"
+  start: "cp $T/good.pem $pki/intermediate.crt"   # what Caddy does when it starts
 roles:
   edge: { cas: [caddy-local], stores: [system], caddy: true }
 hosts:
@@ -63,8 +65,15 @@ expect_rc 1 "apply the saved plan (the root drift cannot be applied)" tf apply "
 cp "$T/.out" "$T/apply.json"
 got=$(check_json "$T/apply.json")
 check "apply --json is valid ($got)" grep -q ': valid$' <<<"$got"
-check "the reissue was applied" test "$(jq -r '.resource_changes[] | select(.type=="issuance") | .status' "$T/apply.json")" = applied
+check "the reissue was held" test "$(jq -r '.resource_changes[] | select(.type=="issuance") | .status' "$T/apply.json")" = failed
 check "the root drift failed" test "$(jq -r '.resource_changes[] | select(.type=="root") | .status' "$T/apply.json")" = failed
-check "the stale intermediate is gone" test ! -e "$pki/intermediate.crt"
+check "the held intermediate is kept" test "$(fingerprint "$pki/intermediate.crt")" = "$(fingerprint "$T/inter2.pem")"
+
+# Caddy's root committed: the reissue runs, and apply checks Caddy's work.
+cp "$T/root.pem" "$T/cfg/cas/caddy-local.pem"
+expect_rc 2 "a fresh plan" tf plan "${args[@]}" --out "$T/p3.plan" --detailed-exitcode
+expect_rc 0 "apply it" tf apply "$T/p3.plan" --json
+check "the reissue was applied" test "$(jq -r '.resource_changes[] | select(.type=="issuance") | .status' "$T/.out")" = applied
+check "the new intermediate is in place" test "$(fingerprint "$pki/intermediate.crt")" = "$(fingerprint "$T/good.pem")"
 check "the root and its key are kept" test -f "$pki/root.crt" -a -f "$pki/root.key"
 done_testing

@@ -3,10 +3,12 @@
 # are deleted and Caddy restarted, so it makes a new root while it keeps the
 # old intermediate and leaves. A client trusting the current root fails.
 # trustplan shows the drift (the new root's fingerprint, subject, and the
-# exact export command) and a -/+ reissue with its order; trustapply stops
-# Caddy, removes the stale intermediate and leaves (never the root or its
-# key) and starts it; after the exported root is committed into the config,
-# the handshake succeeds against the system bundle and a second plan is clean.
+# exact export command) and a -/+ reissue with its order, held: reissuing
+# onto a root no client trusts would break the site at once. trustapply does
+# not reissue (the site still verifies with the old root); after the exported
+# root is committed into the config, it stops Caddy, removes the stale
+# intermediate and leaves (never the root or its key) and starts it, the
+# handshake succeeds against the system bundle and a second plan is clean.
 . "$(dirname "$0")/../lib/common.sh"
 export PATH=$(dirname "$TRUSTFORM"):$PATH
 
@@ -59,15 +61,17 @@ check "order: stop, remove, start ($order)" test "$order" = "1. stop Cadd|2. rem
 check "the stop command is shown" grep -qF "1. stop Caddy: $CADDY_STOP" "$T/plan1.txt"
 check "the start command is shown" grep -qF "3. start Caddy: $CADDY_START" "$T/plan1.txt"
 check "counted" out_has 'Plan: 1 to add, 1 to change, 1 to destroy.'
+check "the reissue is held" out_has 'must be reissued (held until Caddy'"'"'s root is trusted)'
+check "why it is held, and what to do" out_has "held: Caddy's root (sha256 ${new_fp:0:12}…) is not \"caddy-local\""
+inter_sum=$(sha256sum "$pki/intermediate.crt" | cut -c1-64)
 
-expect_rc 1 "trustapply reissues, and says the root needs committing" tf apply "${args[@]}" --auto-approve
-check "reissued" out_has 'caddy (pki local): issuance "local": reissued'
+expect_rc 1 "trustapply holds the reissue, and says the root needs committing" tf apply "${args[@]}" --auto-approve
+check "not reissued" out_has 'caddy (pki local): issuance "local": failed: nothing was reissued: held: Caddy'"'"'s root'
 check "the drift is not hidden" out_has 'caddy (pki local): root "caddy-local": failed: Caddy'"'"'s root'
 check "with the command to run" out_has "Export the new root with \`trustform caddy export-root -c $cfg --root $R $T/cfg/cas/caddy-local-root.pem\`"
 check "root and key untouched" test "$(sha256sum "$pki/root.crt" "$pki/root.key" | cut -c1-64 | tr '\n' ' ')" = "$root_sum"
-check "new intermediate issued by the current root" openssl verify -CAfile "$pki/root.crt" "$pki/intermediate.crt"
-check "Caddy is up again and consistent" caddy_get "$pki/root.crt" -o /dev/null
-check "the system bundle still has the old root" caddy_refused "$bundle"
+check "the old intermediate is kept" test "$(sha256sum "$pki/intermediate.crt" | cut -c1-64)" = "$inter_sum"
+check "the site still verifies with what clients trust" caddy_get "$bundle" -o /dev/null
 
 # commit the new root exactly as the plan said, and converge the fleet
 cmd=$(sed -n 's/^ *#   \(trustform caddy export-root .*\)$/\1/p' "$T/plan1.txt" | head -1)
@@ -75,6 +79,8 @@ check "the plan's export command runs" bash -c "$cmd"
 check "it wrote the new root" test "$(fingerprint "$T/cfg/cas/caddy-local-root.pem")" = "$new_fp"
 expect_rc 0 "trustapply with the committed root" tf apply "${args[@]}" --auto-approve
 check "the system store replaced caddy-local" out_has 'system (debian): ca "caddy-local": replaced'
+check "and the reissue ran" out_has 'caddy (pki local): issuance "local": reissued'
+check "new intermediate issued by the current root" openssl verify -CAfile "$pki/root.crt" "$pki/intermediate.crt"
 check "handshake against the system bundle succeeds again" caddy_get "$bundle" -o "$T/body"
 check "the site answers" grep -qx "hello from caddy" "$T/body"
 expect_rc 0 "second plan is clean" tf plan "${args[@]}" --detailed-exitcode

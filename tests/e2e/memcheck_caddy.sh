@@ -55,12 +55,14 @@ check "plan shows the setting" out_has '~ setting "intermediate_lifetime" {'
 check "plan shows the lint" out_has 'tls_insecure_skip_verify turns off certificate checks'
 expect_rc 0 "show" vg show "${args[@]}"
 expect_rc 1 "apply (the drift step fails, the rest is done)" vg apply "${args[@]}" --auto-approve
-check "reissued" out_has 'issuance "local": reissued'
+check "the reissue is held" out_has 'issuance "local": failed: nothing was reissued: held'
 check "set" out_has 'setting "intermediate_lifetime": set'
 check "the root stays" test -f "$pki/root.key"
-check "the stale intermediate went" test ! -e "$pki/intermediate.crt"
+check "the held intermediate stays" test -e "$pki/intermediate.crt"
 expect_rc 0 "export-root" vg caddy export-root "${args[@]}" "$T/cfg/cas/caddy-local.pem"
 expect_rc 0 "apply converges" vg apply "${args[@]}" --auto-approve
+check "reissued" out_has 'issuance "local": reissued'
+check "the stale intermediate went" test ! -e "$pki/intermediate.crt"
 expect_rc 0 "clean" vg plan "${args[@]}" --detailed-exitcode
 # the JSON config
 printf '{\n\t"apps": {\n\t\t"http": {"servers": {"s": {"listen": [":443"]}}}\n\t}\n}\n' \
