@@ -172,8 +172,7 @@ static int ts_run(struct ts_check *c, const struct store_inst *s, const struct p
 	char *py_host = root_resolve_host(root, py);
 	memset(c, 0, sizeof(*c));
 	if (!py_host || access(py_host, X_OK) != 0) {
-		c->why = *root ? xasprintf("%s (%s in %s) is missing or not executable", py,
-					   "its interpreter", root)
+		c->why = *root ? xasprintf("%s is missing or not executable inside %s", py, root)
 			       : xasprintf("%s is missing or not executable", py);
 		free(py_host);
 		free(py);
