@@ -275,8 +275,8 @@ static int py_read(struct store_inst *s, struct trust_set *out)
 			trust_set_ineffective(
 			    out,
 			    "%s is in place, but the venv's python (%s/bin/python -I) started "
-			    "without truststore injected: site.py did not run it (another .pth "
-			    "failing before it, or a site-packages the venv does not use?); run "
+			    "without truststore injected: site.py did not run it, or something run "
+			    "after it (another .pth, a sitecustomize) took truststore out again; run "
 			    "%s/bin/python -c 'import ssl; print(ssl.SSLContext)' to see what it "
 			    "prints, and fix the venv",
 			    p->file, p->venv, p->venv);
