@@ -276,7 +276,8 @@ static int py_read(struct store_inst *s, struct trust_set *out)
 			    out,
 			    "%s is in place, but the venv's python (%s/bin/python -I) started "
 			    "without truststore injected: site.py did not run it, or something run "
-			    "after it (another .pth, a sitecustomize) took truststore out again; run "
+			    "after it (another .pth, a sitecustomize) took truststore out again; "
+			    "run "
 			    "%s/bin/python -c 'import ssl; print(ssl.SSLContext)' to see what it "
 			    "prints, and fix the venv",
 			    p->file, p->venv, p->venv);
@@ -286,11 +287,12 @@ static int py_read(struct store_inst *s, struct trust_set *out)
 	}
 	if (c.state == TS_IMPORTABLE || c.state == TS_INJECTED) {
 		if (!c.nca)
-			trust_set_note(out,
-				       "truststore in %s loads no CA file from the system store "
-				       "(no /etc/ssl/certs/ca-certificates.crt or like): verification "
-				       "uses only what OpenSSL's certificate directory holds",
-				       p->venv);
+			trust_set_note(
+			    out,
+			    "truststore in %s loads no CA file from the system store "
+			    "(no /etc/ssl/certs/ca-certificates.crt or like): verification "
+			    "uses only what OpenSSL's certificate directory holds",
+			    p->venv);
 		for (size_t i = 0; c.nca && i < out->n; i++)
 			if (!has_ca(&c, out->items[i].fp))
 				trust_set_note(out,

@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PTH_CA	   "# trustform:ca "
+#define PTH_CA "# trustform:ca "
 /* What trustform up to 0.x wrote: in a venv made with --system-site-packages
  * whose truststore is the system's (Debian's python3-truststore), site.py runs
  * it before the system's dist-packages is on sys.path, so it fails at every
@@ -31,21 +31,21 @@
  * execsitecustomize() last); never raises, so never a traceback at start.
  * Whether it took effect is checked by running the venv's python (python.c). */
 #define PTH_IMPORT                                                                                 \
-	"import sys; exec(\"def inject():\\n" \
-	" try:\\n" \
-	"  import truststore\\n" \
-	"  truststore.inject_into_ssl()\\n" \
-	"  return True\\n" \
-	" except Exception:\\n" \
-	"  return False\\n" \
-	"if not inject():\\n" \
-	" site = sys.modules.get('site')\\n" \
-	" later = getattr(site, 'execsitecustomize', None)\\n" \
-	" if later:\\n" \
-	"  def deferred():\\n" \
-	"   later()\\n" \
-	"   inject()\\n" \
-	"  site.execsitecustomize = deferred\\n" \
+	"import sys; exec(\"def inject():\\n"                                                      \
+	" try:\\n"                                                                                 \
+	"  import truststore\\n"                                                                   \
+	"  truststore.inject_into_ssl()\\n"                                                        \
+	"  return True\\n"                                                                         \
+	" except Exception:\\n"                                                                    \
+	"  return False\\n"                                                                        \
+	"if not inject():\\n"                                                                      \
+	" site = sys.modules.get('site')\\n"                                                       \
+	" later = getattr(site, 'execsitecustomize', None)\\n"                                     \
+	" if later:\\n"                                                                            \
+	"  def deferred():\\n"                                                                     \
+	"   later()\\n"                                                                            \
+	"   inject()\\n"                                                                           \
+	"  site.execsitecustomize = deferred\\n"                                                   \
 	"\", {'sys': sys})"
 #define PTH_HEAD                                                                                   \
 	"# Written by trustform: this venv verifies TLS with the operating "                       \
@@ -273,11 +273,11 @@ int py_pth_read(struct store_inst *s, struct py_store *p, struct trust_set *out,
 	if (t.exists && !t.n)
 		out->stale = xasprintf("%s lists no CA: it will be removed", p->file);
 	else if (t.exists && t.imports_old && !t.imports)
-		out->stale = xasprintf(
-		    "%s has the import line of an older trustform, which fails (a "
-		    "ModuleNotFoundError at every start, truststore not injected) when "
-		    "truststore comes from the system's site-packages; apply rewrites it",
-		    p->file);
+		out->stale =
+		    xasprintf("%s has the import line of an older trustform, which fails (a "
+			      "ModuleNotFoundError at every start, truststore not injected) when "
+			      "truststore comes from the system's site-packages; apply rewrites it",
+			      p->file);
 	else if (t.exists && !buf_equal(&t.raw, want.ptr, want.len))
 		out->stale = xasprintf("%s was edited: it must call truststore.inject_into_ssl() "
 				       "and list only trustform's CA lines",
