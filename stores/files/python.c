@@ -9,9 +9,13 @@
  *                     truststore.inject_into_ssl(), so Python verifies with the
  *                     operating system's store. The file lists the CAs the venv
  *                     is meant to trust that way ("# trustform:ca" lines), which
- *                     is what the plan diffs. truststore must be importable by
- *                     the venv's own python: checked when the store is read, so
- *                     the plan fails before anything is written.
+ *                     is what the plan diffs. truststore comes from the venv or,
+ *                     with --system-site-packages, from the system; the .pth
+ *                     injects it once site processing is complete. The read
+ *                     runs the venv's own python (inside --root, by chroot) and
+ *                     checks the effect: ssl.SSLContext is truststore's, and
+ *                     which CAs it loads from the system store. truststore not
+ *                     importable is an error before anything is written.
  */
 #include "stores/files/python.h"
 #include "reconcile/plan.h"
@@ -26,6 +30,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char *const mode_choices[] = {"certifi", "truststore", NULL};
 
@@ -87,30 +92,151 @@ static int py_open(const struct conf_store *cs, const struct run_ctx *ctx, struc
 	return 0;
 }
 
-/* Run the venv's own python: is truststore importable there? */
-static int check_truststore(const struct store_inst *s, const struct py_store *p)
+/*
+ * What the venv's own python does with truststore, after site processing (so
+ * with the .pth applied): printed as "trustform: ..." lines, a traceback never.
+ *   injected          ssl.SSLContext is truststore's: the .pth took effect
+ *   importable        truststore can be imported but nothing injected it
+ *   missing <why>     truststore cannot be imported by the venv
+ *   ca <sha256>       after injecting: the CAs a truststore context of the
+ *                     venv loads from the system store (its CA file)
+ */
+static const char check_py[] =
+    "import ssl, sys\n"
+    "t = sys.modules.get('truststore')\n"
+    "if t and ssl.SSLContext is getattr(t, 'SSLContext', None):\n"
+    "    print('trustform: injected')\n"
+    "else:\n"
+    "    try:\n"
+    "        import truststore\n"
+    "        truststore.inject_into_ssl()\n"
+    "    except Exception as e:\n"
+    "        print('trustform: missing', type(e).__name__ + ':', e)\n"
+    "        raise SystemExit(0)\n"
+    "    print('trustform: importable')\n"
+    "import hashlib\n"
+    "c = ssl.create_default_context()\n"
+    "c.wrap_bio(ssl.MemoryBIO(), ssl.MemoryBIO(), server_hostname='localhost')\n"
+    "for d in getattr(c, '_ctx', c).get_ca_certs(binary_form=True):\n"
+    "    print('trustform: ca', hashlib.sha256(d).hexdigest())\n";
+
+enum ts_state { TS_UNCHECKED, TS_MISSING, TS_IMPORTABLE, TS_INJECTED };
+
+struct ts_check {
+	enum ts_state state;
+	char *why; /* TS_UNCHECKED, TS_MISSING: the reason */
+	unsigned char (*ca)[FP_LEN];
+	size_t nca, ca_alloc;
+};
+
+static void ts_check_dispose(struct ts_check *c)
 {
-	char *python = xasprintf("%s/bin/python", p->venv_host);
-	const char *argv[] = {
-	    python, "-I", "-B", "-c", "import truststore; truststore.inject_into_ssl", NULL};
+	free(c->why);
+	free(c->ca);
+}
+
+static void ts_parse(struct ts_check *c, const struct buf *out)
+{
+	c->state = TS_UNCHECKED;
+	for (const char *l = out->ptr ? out->ptr : ""; *l;) {
+		size_t n = strcspn(l, "\n");
+		char *line = xstrndup(l, n);
+		unsigned char fp[FP_LEN];
+		if (!strcmp(line, "trustform: injected")) {
+			c->state = TS_INJECTED;
+		} else if (!strcmp(line, "trustform: importable")) {
+			c->state = TS_IMPORTABLE;
+		} else if (!strncmp(line, "trustform: missing ", 19)) {
+			c->state = TS_MISSING;
+			free(c->why);
+			c->why = xstrdup(line + 19);
+		} else if (!strncmp(line, "trustform: ca ", 14) && fp_parse(fp, line + 14)) {
+			ARRAY_GROW(c->ca, c->nca + 1, c->ca_alloc);
+			memcpy(c->ca[c->nca++], fp, FP_LEN);
+		}
+		free(line);
+		l += n + (l[n] == '\n');
+	}
+}
+
+/*
+ * Run the venv's own python, as its clients start it, with a clean
+ * environment. Under --root the venv's bin/python is a link to the tree's
+ * interpreter, so it runs inside the tree (chroot, which needs root and an
+ * interpreter in the tree); never the host's python judging the tree.
+ */
+static int ts_run(struct ts_check *c, const struct store_inst *s, const struct py_store *p)
+{
+	const char *root = s->ctx->root;
+	char *py = xasprintf("%s/bin/python", p->venv);
+	char *py_host = root_resolve_host(root, py);
+	memset(c, 0, sizeof(*c));
+	if (!py_host || access(py_host, X_OK) != 0) {
+		c->why = *root ? xasprintf("%s is missing or not executable inside %s", py, root)
+			       : xasprintf("%s is missing or not executable", py);
+		free(py_host);
+		free(py);
+		return 0;
+	}
+	if (*root && geteuid() != 0) {
+		c->why = xasprintf("running it inside %s needs chroot, so root", root);
+		free(py_host);
+		free(py);
+		return 0;
+	}
+	const char *argv[16];
+	size_t k = 0;
+	argv[k++] = "env";
+	argv[k++] = "-i";
+	argv[k++] = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+	argv[k++] = "LANG=C.UTF-8";
+	if (*root) {
+		argv[k++] = "chroot";
+		argv[k++] = root;
+	}
+	argv[k++] = *root ? py : py_host;
+	argv[k++] = "-I";
+	argv[k++] = "-B";
+	argv[k++] = "-c";
+	argv[k++] = check_py;
+	argv[k] = NULL;
 	struct buf out = BUF_INIT;
 	int st = proc_run(argv, NULL, &out);
 	int rc = 0;
-	if (st != 0) {
-		char *pos = store_opt_pos(s->conf, "mode");
-		char *why = st == 127 ? xasprintf("%s/bin/python cannot be run", p->venv)
-				      : proc_last_line(&out);
-		err_set("%s: truststore is not importable in the venv %s (%s); install it there "
-			"(%s/bin/pip install truststore) or use `mode: certifi`; nothing was "
-			"written",
-			pos, p->venv, why, p->venv);
-		free(why);
-		free(pos);
+	ts_parse(c, &out);
+	if (st < 0) {
 		rc = -1;
+	} else if (st != 0 || c->state == TS_UNCHECKED) {
+		char *last = proc_last_line(&out);
+		c->state = TS_UNCHECKED;
+		free(c->why);
+		c->why = *root ? xasprintf("chroot %s %s exited with %d: %s", root, py, st, last)
+			       : xasprintf("%s exited with %d: %s", py_host, st, last);
+		free(last);
 	}
 	buf_dispose(&out);
-	free(python);
+	free(py_host);
+	free(py);
 	return rc;
+}
+
+static bool has_ca(const struct ts_check *c, const unsigned char *fp)
+{
+	for (size_t i = 0; i < c->nca; i++)
+		if (!memcmp(c->ca[i], fp, FP_LEN))
+			return true;
+	return false;
+}
+
+static void missing_error(const struct store_inst *s, const struct py_store *p,
+			  const struct ts_check *c)
+{
+	char *pos = store_opt_pos(s->conf, "mode");
+	err_set("%s: truststore is not importable in the venv %s (%s); install it there "
+		"(%s/bin/pip install truststore), or the system's (python3-truststore) in a venv "
+		"made with --system-site-packages, or use `mode: certifi`; nothing was written",
+		pos, p->venv, c->why ? c->why : "?", p->venv);
+	free(pos);
 }
 
 static int py_read(struct store_inst *s, struct trust_set *out)
@@ -124,9 +250,59 @@ static int py_read(struct store_inst *s, struct trust_set *out)
 		pem_file_dispose(&f);
 		return rc;
 	}
-	if (check_truststore(s, p) < 0)
+	struct ts_check c;
+	bool in_place = false;
+	if (ts_run(&c, s, p) < 0)
 		return -1;
-	return py_pth_read(s, p, out);
+	if (c.state == TS_MISSING) {
+		missing_error(s, p, &c);
+		ts_check_dispose(&c);
+		return -1;
+	}
+	if (py_pth_read(s, p, out, &in_place) < 0) {
+		ts_check_dispose(&c);
+		return -1;
+	}
+	switch (c.state) {
+	case TS_UNCHECKED:
+		trust_set_note(out,
+			       "whether truststore takes effect in %s was NOT checked: the venv's "
+			       "python could not be run (%s); run the plan where it can be",
+			       p->venv, c.why);
+		break;
+	case TS_IMPORTABLE:
+		if (in_place)
+			trust_set_ineffective(
+			    out,
+			    "%s is in place, but the venv's python (%s/bin/python -I) started "
+			    "without truststore injected: site.py did not run it, or something run "
+			    "after it (another .pth, a sitecustomize) took truststore out again; "
+			    "run "
+			    "%s/bin/python -c 'import ssl; print(ssl.SSLContext)' to see what it "
+			    "prints, and fix the venv",
+			    p->file, p->venv, p->venv);
+		break;
+	default:
+		break;
+	}
+	if (c.state == TS_IMPORTABLE || c.state == TS_INJECTED) {
+		if (!c.nca)
+			trust_set_note(
+			    out,
+			    "truststore in %s loads no CA file from the system store "
+			    "(no /etc/ssl/certs/ca-certificates.crt or like): verification "
+			    "uses only what OpenSSL's certificate directory holds",
+			    p->venv);
+		for (size_t i = 0; c.nca && i < out->n; i++)
+			if (!has_ca(&c, out->items[i].fp))
+				trust_set_note(out,
+					       "%s is listed in %s but not (yet) in the system "
+					       "store truststore reads: Python in %s trusts it "
+					       "only once a system store of this host holds it",
+					       out->items[i].label, p->file, p->venv);
+	}
+	ts_check_dispose(&c);
+	return 0;
 }
 
 static int py_apply(struct store_inst *s, struct plan_store *ps)
@@ -143,7 +319,12 @@ static int py_apply(struct store_inst *s, struct plan_store *ps)
 		}
 		return store_apply_pem_file(ps, p->file_host, p->file);
 	}
-	if (check_truststore(s, p) < 0) {
+	struct ts_check c;
+	int crc = ts_run(&c, s, p);
+	if (crc == 0 && c.state == TS_MISSING)
+		missing_error(s, p, &c);
+	ts_check_dispose(&c);
+	if (crc < 0 || c.state == TS_MISSING) {
 		for (size_t i = 0; i < ps->n; i++)
 			plan_step_fail(&ps->steps[i], "%s", err_msg());
 		return -1;

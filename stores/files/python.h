@@ -23,7 +23,8 @@ struct py_store {
 /* The venv's site-packages (in-root) that holds what the mode needs. */
 int py_find_site(char **site, const struct py_store *p, const char *root,
 		 const struct conf_store *cs);
-int py_pth_read(struct store_inst *s, struct py_store *p, struct trust_set *out);
+/* in_place: the .pth exists in the form this trustform writes. */
+int py_pth_read(struct store_inst *s, struct py_store *p, struct trust_set *out, bool *in_place);
 int py_pth_apply(struct store_inst *s, struct py_store *p, struct plan_store *ps);
 
 #endif

@@ -19,12 +19,39 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PTH_CA	   "# trustform:ca "
-#define PTH_IMPORT "import truststore; truststore.inject_into_ssl()"
+#define PTH_CA "# trustform:ca "
+/* What trustform up to 0.x wrote: in a venv made with --system-site-packages
+ * whose truststore is the system's (Debian's python3-truststore), site.py runs
+ * it before the system's dist-packages is on sys.path, so it fails at every
+ * start with a traceback and injects nothing. Recognized to say so. */
+#define PTH_IMPORT_OLD "import truststore; truststore.inject_into_ssl()"
+/* The line site.py executes: inject now when truststore is importable (it is
+ * in the venv), else once site processing is complete (after every
+ * site-packages, the system's too, is on sys.path: site.main() calls
+ * execsitecustomize() last); never raises, so never a traceback at start.
+ * Whether it took effect is checked by running the venv's python (python.c). */
+#define PTH_IMPORT                                                                                 \
+	"import sys; exec(\"def inject():\\n"                                                      \
+	" try:\\n"                                                                                 \
+	"  import truststore\\n"                                                                   \
+	"  truststore.inject_into_ssl()\\n"                                                        \
+	"  return True\\n"                                                                         \
+	" except Exception:\\n"                                                                    \
+	"  return False\\n"                                                                        \
+	"if not inject():\\n"                                                                      \
+	" site = sys.modules.get('site')\\n"                                                       \
+	" later = getattr(site, 'execsitecustomize', None)\\n"                                     \
+	" if later:\\n"                                                                            \
+	"  def deferred():\\n"                                                                     \
+	"   later()\\n"                                                                            \
+	"   inject()\\n"                                                                           \
+	"  site.execsitecustomize = deferred\\n"                                                   \
+	"\", {'sys': sys})"
 #define PTH_HEAD                                                                                   \
 	"# Written by trustform: this venv verifies TLS with the operating "                       \
-	"system's trust store\n# (truststore). The CAs it is meant to trust "                      \
-	"that way:\n"
+	"system's trust store\n# (truststore, imported from the venv or, with "                    \
+	"--system-site-packages, from the system,\n# once site processing is "                     \
+	"complete). The CAs it is meant to trust that way:\n"
 
 /* "3.11" from pyvenv.cfg's version (or uv's version_info), or NULL. */
 static char *venv_version(const char *venv_host)
@@ -157,7 +184,7 @@ struct pth_line {
 
 struct pth {
 	struct buf raw;
-	bool exists, imports;
+	bool exists, imports, imports_old;
 	struct pth_line *ca;
 	size_t n, alloc;
 };
@@ -184,6 +211,8 @@ static int pth_load(struct pth *t, const struct py_store *p)
 		size_t n = strcspn(l, "\n");
 		if (n == strlen(PTH_IMPORT) && !strncmp(l, PTH_IMPORT, n)) {
 			t->imports = true;
+		} else if (n == strlen(PTH_IMPORT_OLD) && !strncmp(l, PTH_IMPORT_OLD, n)) {
+			t->imports_old = true;
 		} else if (n > strlen(PTH_CA) && !strncmp(l, PTH_CA, strlen(PTH_CA))) {
 			const char *rest = l + strlen(PTH_CA);
 			size_t rn = n - strlen(PTH_CA);
@@ -226,7 +255,7 @@ static const struct cert *known_cert(const struct config *cfg, const unsigned ch
 	return NULL;
 }
 
-int py_pth_read(struct store_inst *s, struct py_store *p, struct trust_set *out)
+int py_pth_read(struct store_inst *s, struct py_store *p, struct trust_set *out, bool *in_place)
 {
 	struct pth t;
 	if (pth_load(&t, p) < 0)
@@ -243,10 +272,17 @@ int py_pth_read(struct store_inst *s, struct py_store *p, struct trust_set *out)
 		pth_render(&want, t.ca, t.n);
 	if (t.exists && !t.n)
 		out->stale = xasprintf("%s lists no CA: it will be removed", p->file);
+	else if (t.exists && t.imports_old && !t.imports)
+		out->stale =
+		    xasprintf("%s has the import line of an older trustform, which fails (a "
+			      "ModuleNotFoundError at every start, truststore not injected) when "
+			      "truststore comes from the system's site-packages; apply rewrites it",
+			      p->file);
 	else if (t.exists && !buf_equal(&t.raw, want.ptr, want.len))
 		out->stale = xasprintf("%s was edited: it must call truststore.inject_into_ssl() "
 				       "and list only trustform's CA lines",
 				       p->file);
+	*in_place = t.exists && t.n && !out->stale;
 	if (!t.exists)
 		trust_set_note(out,
 			       "Python in %s trusts the system store through truststore: "
