@@ -3,6 +3,7 @@
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/fsutil.h"
+#include "util/proc.h"
 #include "util/xalloc.h"
 
 #include <errno.h>
@@ -11,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #define SSH_SIG "-----BEGIN SSH SIGNATURE-----"
@@ -44,52 +44,29 @@ static int write_file(const char *path, const void *data, size_t len)
 	return close(fd);
 }
 
-/* Run argv with stdin from in_path (or /dev/null); stdout and stderr go to
- * files (no pipe to drain, no deadlock), read back into t->out and t->err. */
+/* Run argv (util/proc) with stdin from in_path (or /dev/null), its stdout
+ * and stderr apart in t->out and t->err. */
 static void tool_exec(struct tool_run *t, char *const argv[], const char *in_path)
 {
-	char *out = xasprintf("%s/stdout", t->dir), *err = xasprintf("%s/stderr", t->dir);
-	int failpipe[2];
-	t->status = -1;
-	if (pipe2(failpipe, O_CLOEXEC) < 0)
-		goto out;
-	pid_t pid = fork();
-	if (pid == 0) {
-		int in = open(in_path ? in_path : "/dev/null", O_RDONLY);
-		int o = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		int e = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		if (in < 0 || o < 0 || e < 0 || dup2(in, 0) < 0 || dup2(o, 1) < 0 ||
-		    dup2(e, 2) < 0)
-			_exit(127);
-		execvp(argv[0], argv);
-		int code = errno;
-		if (write(failpipe[1], &code, sizeof(code)) < 0)
-			(void)0;
-		_exit(127);
-	}
-	close(failpipe[1]);
-	if (pid < 0) {
-		close(failpipe[0]);
-		goto out;
-	}
-	int code = 0;
-	ssize_t n = read(failpipe[0], &code, sizeof(code));
-	close(failpipe[0]);
-	int ws;
-	while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
-		;
-	t->missing = n == (ssize_t)sizeof(code) && code == ENOENT;
-	if (n != (ssize_t)sizeof(code) && WIFEXITED(ws))
-		t->status = WEXITSTATUS(ws);
+	struct buf in = BUF_INIT;
+	char *found = proc_which(argv[0]);
 	buf_reset(&t->out);
 	buf_reset(&t->err);
-	buf_read_file(&t->out, out);
-	buf_read_file(&t->err, err);
-	unlink(out);
-	unlink(err);
-out:
-	free(out);
-	free(err);
+	t->status = -1;
+	t->missing = !found;
+	free(found);
+	if (t->missing || (in_path && buf_read_file(&in, in_path) < 0)) {
+		buf_dispose(&in);
+		return;
+	}
+	struct proc_opts o = { .argv = (const char *const *)argv, .out = &t->out,
+			       .err = &t->err, .stdin_data = in_path ? in.ptr : NULL,
+			       .stdin_len = in.len, .timeout_ms = 60000 };
+	int st = proc_exec(&o);
+	if (st < 0)
+		buf_puts(&t->err, err_msg());
+	t->status = st;
+	buf_dispose(&in);
 }
 
 /* The tool's own words, on one line, for an error message. */

@@ -60,10 +60,8 @@ static void child(const struct proc_opts *o, int in_fd, int out_fd, int err_fd, 
 	if (dup2(in_fd, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(err_fd, 2) < 0)
 		goto fail;
 	if (o->clean_env) {
-		const char *path = getenv("PATH");
-		char *p = xasprintf("PATH=%s", path && *path ? path : DEFAULT_PATH);
 		clearenv();
-		putenv(p);
+		putenv((char *)"PATH=" DEFAULT_PATH);
 		putenv((char *)"LANG=C.UTF-8");
 	}
 	if (home) {
@@ -73,6 +71,8 @@ static void child(const struct proc_opts *o, int in_fd, int out_fd, int err_fd, 
 	}
 	for (size_t i = 0; o->env && o->env[i]; i++)
 		putenv((char *)o->env[i]);
+	if (o->chroot_dir && (chroot(o->chroot_dir) < 0 || chdir("/") < 0))
+		goto fail;
 	if (o->cwd && chdir(o->cwd) < 0)
 		goto fail;
 	signal(SIGPIPE, SIG_DFL);
@@ -257,13 +257,17 @@ int proc_exec(const struct proc_opts *o)
 		}
 	if (n == (ssize_t)sizeof(report)) {
 		const char *prog = o->shell ? "/bin/sh" : o->argv[0];
-		if (report[0] == 0 && o->cwd)
+		if (report[0] == 0 && o->chroot_dir && (report[1] == EPERM || !o->cwd))
+			err_set_errno(report[1], "%s: cannot run it inside %s (chroot)", what,
+				      o->chroot_dir);
+		else if (report[0] == 0 && o->cwd)
 			err_set_errno(report[1], "%s: cannot run it in %s", what, o->cwd);
 		else if (report[0] == 0)
 			err_set_errno(report[1], "%s: cannot set up its input and output", what);
 		else if (report[1] == ENOENT)
-			err_set("%s: %s is not installed (not found in %s)", what, prog,
-				strchr(prog, '/') ? "that path" : "PATH");
+			err_set("%s: %s is not installed (not found in %s%s%s)", what, prog,
+				strchr(prog, '/') ? "that path" : "PATH",
+				o->chroot_dir ? " inside " : "", o->chroot_dir ? o->chroot_dir : "");
 		else
 			err_set_errno(report[1], "%s: cannot run %s", what, prog);
 		goto out;

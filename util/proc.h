@@ -22,8 +22,10 @@ struct proc_opts {
 	const char *const *argv;	/* argv[0] a path or a name looked up in PATH */
 	const char *shell;		/* or: a shell command, run as sh -c (argv NULL) */
 	const char *const *env;		/* extra "K=V" entries, NULL-terminated, or NULL */
-	bool clean_env;			/* start from PATH and LANG=C.UTF-8 only */
-	const char *cwd;		/* or NULL: ours */
+	bool clean_env;			/* start from a standard PATH and LANG=C.UTF-8 only */
+	const char *cwd;		/* or NULL: ours (inside chroot_dir when set) */
+	const char *chroot_dir;		/* run inside this tree (chroot; needs root):
+					 * argv[0] is then a path inside it */
 	const void *stdin_data;		/* fed to its stdin (NULL: /dev/null) */
 	size_t stdin_len;
 	struct buf *out;		/* its stdout (and stderr when err is NULL), or

@@ -7,20 +7,16 @@
 #include "stores/caddy/caddy.h"
 #include "util/err.h"
 #include "util/goduration.h"
+#include "util/proc.h"
 #include "util/fsutil.h"
 #include "util/rootfs.h"
 #include "util/xalloc.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #define DEFAULT_BINARY "/usr/bin/caddy"
@@ -153,138 +149,26 @@ char *caddy_export_command(const struct config *cfg, const char *root, const cha
 
 /* --- running things ------------------------------------------------------- */
 
-static int wait_child(pid_t pid, int *status)
-{
-	while (waitpid(pid, status, 0) < 0)
-		if (errno != EINTR)
-			return -1;
-	return 0;
-}
-
 int caddy_command(const char *what, const char *cmd)
 {
-	fflush(NULL);
-	pid_t pid = fork();
-	if (pid < 0) {
-		err_set_errno(errno, "%s: cannot fork", what);
-		return -1;
-	}
-	if (pid == 0) {
-		int null = open("/dev/null", O_RDONLY);
-		if (null >= 0)
-			dup2(null, 0);
-		dup2(2, 1);	/* the command's chatter must not mix with the plan */
-		signal(SIGPIPE, SIG_DFL);
-		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-		_exit(127);
-	}
-	int status;
-	if (wait_child(pid, &status) < 0) {
-		err_set_errno(errno, "%s: cannot wait for `%s`", what, cmd);
-		return -1;
-	}
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+	/* its chatter goes to our stderr, never into the plan */
+	struct proc_opts o = { .what = what, .shell = cmd };
+	int st = proc_exec(&o);
+	if (st == 0)
 		return 0;
-	if (WIFEXITED(status))
-		err_set("%s: `%s` exited with code %d", what, cmd, WEXITSTATUS(status));
-	else
-		err_set("%s: `%s` was killed by signal %d", what, cmd, WTERMSIG(status));
+	if (st > 128)
+		err_set("%s: `%s` was killed by signal %d", what, cmd, st - 128);
+	else if (st > 0)
+		err_set("%s: `%s` exited with code %d", what, cmd, st);
 	return -1;
-}
-
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)ftw;
-	if (flag == FTW_DP)
-		rmdir(path);
-	else
-		unlink(path);
-	return 0;
-}
-
-static void read_output(int fd, pid_t pid, struct buf *out)
-{
-	time_t deadline = time(NULL) + EXEC_GUARD_SECONDS;
-	char chunk[4096];
-	for (;;) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
-		int left = (int)(deadline - time(NULL));
-		int r = left > 0 ? poll(&p, 1, left * 1000) : 0;
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0) {
-			kill(pid, SIGKILL);
-			buf_printf(out, "\n(trustform stopped it after %d seconds)",
-				   EXEC_GUARD_SECONDS);
-			return;
-		}
-		ssize_t n = read(fd, chunk, sizeof(chunk));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return;
-		buf_add(out, chunk, (size_t)n);
-	}
 }
 
 int caddy_exec_capture(char *const argv[], struct buf *out)
 {
-	const char *tmp = getenv("TMPDIR");
-	char *dir = xasprintf("%s/trustform-caddy.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	int rc = -1, pfd[2] = { -1, -1 };
-	if (!mkdtemp(dir)) {
-		err_set_errno(errno, "%s: cannot create a temporary directory", dir);
-		free(dir);
-		return -1;
-	}
-	char *data = xasprintf("%s/data", dir), *conf = xasprintf("%s/config", dir);
-	if (pipe2(pfd, O_CLOEXEC) < 0) {
-		err_set_errno(errno, "%s: cannot create a pipe", argv[0]);
-		goto out;
-	}
-	fflush(NULL);
-	pid_t pid = fork();
-	if (pid < 0) {
-		err_set_errno(errno, "%s: cannot fork", argv[0]);
-		goto out;
-	}
-	if (pid == 0) {
-		int null = open("/dev/null", O_RDONLY);
-		if (null >= 0)
-			dup2(null, 0);
-		dup2(pfd[1], 1);
-		dup2(pfd[1], 2);
-		setenv("XDG_DATA_HOME", data, 1);
-		setenv("XDG_CONFIG_HOME", conf, 1);
-		setenv("HOME", dir, 1);
-		signal(SIGPIPE, SIG_DFL);
-		execv(argv[0], argv);
-		_exit(127);
-	}
-	close(pfd[1]);
-	pfd[1] = -1;
-	read_output(pfd[0], pid, out);
-	int status;
-	if (wait_child(pid, &status) < 0) {
-		err_set_errno(errno, "%s: cannot wait", argv[0]);
-		goto out;
-	}
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 127 && !out->len) {
-		err_set("%s: cannot run it", argv[0]);
-		goto out;
-	}
-	rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-out:
-	if (pfd[0] >= 0)
-		close(pfd[0]);
-	if (pfd[1] >= 0)
-		close(pfd[1]);
-	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-	free(data);
-	free(conf);
-	free(dir);
-	return rc;
+	/* Caddy leaves nothing behind: its data and config go to a temp home. */
+	struct proc_opts o = { .argv = (const char *const *)argv, .out = out,
+			       .temp_home = true, .timeout_ms = EXEC_GUARD_SECONDS * 1000 };
+	return proc_exec(&o);
 }
 
 int caddy_version(const char *host_binary, int v[3], char **raw)

@@ -184,24 +184,12 @@ static int ts_run(struct ts_check *c, const struct store_inst *s, const struct p
 		free(py);
 		return 0;
 	}
-	const char *argv[16];
-	size_t k = 0;
-	argv[k++] = "env";
-	argv[k++] = "-i";
-	argv[k++] = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-	argv[k++] = "LANG=C.UTF-8";
-	if (*root) {
-		argv[k++] = "chroot";
-		argv[k++] = root;
-	}
-	argv[k++] = *root ? py : py_host;
-	argv[k++] = "-I";
-	argv[k++] = "-B";
-	argv[k++] = "-c";
-	argv[k++] = check_py;
-	argv[k] = NULL;
+	const char *argv[] = { *root ? py : py_host, "-I", "-B", "-c", check_py, NULL };
 	struct buf out = BUF_INIT;
-	int st = proc_run(argv, NULL, &out);
+	struct proc_opts po = { .what = "truststore check", .argv = argv, .clean_env = true,
+				.chroot_dir = *root ? root : NULL, .out = &out,
+				.timeout_ms = 60000 };
+	int st = proc_exec(&po);
 	int rc = 0;
 	ts_parse(c, &out);
 	if (st < 0) {

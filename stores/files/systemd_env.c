@@ -487,9 +487,10 @@ static int run_restart(const struct senv *p, struct buf *log)
 {
 	if (p->restart_command) {
 		char *envv = xasprintf("TRUSTFORM_UNIT=%s", p->unit);
-		const char *argv[] = {"/bin/sh", "-c", p->restart_command, NULL};
 		const char *env[] = {envv, NULL};
-		int st = proc_run(argv, env, log);
+		struct proc_opts o = {.what = "restart_command", .shell = p->restart_command,
+				      .env = env, .out = log};
+		int st = proc_exec(&o);
 		free(envv);
 		return st;
 	}
@@ -544,11 +545,14 @@ static int senv_apply(struct store_inst *s, struct plan_store *ps)
 			struct buf log = BUF_INIT;
 			int st = run_restart(p, &log);
 			if (st != 0) {
-				char *last = proc_last_line(&log);
+				char *last = st < 0 ? xstrdup(err_msg()) : proc_last_line(&log);
 				ps->apply_error =
-				    xasprintf("the files are written, but restarting %s "
-					      "failed (exit %d: %s); restart it by hand",
-					      p->unit, st, last);
+				    st < 0 ? xasprintf("the files are written, but restarting %s "
+						       "failed (%s); restart it by hand",
+						       p->unit, last)
+					   : xasprintf("the files are written, but restarting %s "
+						       "failed (exit %d: %s); restart it by hand",
+						       p->unit, st, last);
 				free(last);
 				rc = -1;
 			} else {

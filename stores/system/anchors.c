@@ -210,14 +210,17 @@ static int run_extract(const struct anchors_family *fam, const struct store_inst
 	char *text = cmd ? xstrdup(cmd) : extract_text(fam);
 	if (cmd) {
 		char *envv = xasprintf("TRUSTFORM_ROOT=%s", *s->ctx->root ? s->ctx->root : "/");
-		const char *argv[] = {"/bin/sh", "-c", cmd, NULL};
 		const char *env[] = {envv, NULL};
-		st = proc_run(argv, env, &log);
+		struct proc_opts o = {.what = "extract_command", .shell = cmd, .env = env,
+				      .out = &log};
+		st = proc_exec(&o);
 		free(envv);
 	} else {
 		st = proc_run(fam->extract, NULL, &log);
 	}
-	if (st != 0) {
+	if (st < 0) {
+		err_prefix("the anchors are written, but `%s` could not run; run it by hand", text);
+	} else if (st != 0) {
 		char *last = proc_last_line(&log);
 		err_set("the anchors are written, but `%s` failed (exit %d: %s); run it by hand",
 			text, st, last);

@@ -6,17 +6,16 @@
  */
 #include "stores/system/debian.h"
 #include "util/err.h"
+#include "util/proc.h"
 #include "util/rootfs.h"
 #include "util/xalloc.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 static bool runparts_name(const char *s)
@@ -68,56 +67,21 @@ int deb_hooks_list(const char *root, char ***names, size_t *n)
 
 static int run_one(const char *hook, const char *cwd, const struct buf *lines)
 {
-	int pfd[2];
-	if (pipe2(pfd, O_CLOEXEC) < 0) {
-		err_set_errno(errno, "%s: cannot create a pipe", hook);
-		return -1;
-	}
-	pid_t pid = fork();
-	if (pid < 0) {
-		close(pfd[0]);
-		close(pfd[1]);
-		err_set_errno(errno, "%s: cannot fork", hook);
-		return -1;
-	}
-	if (pid == 0) {
-		dup2(pfd[0], 0);
-		dup2(2, 1);	/* hook chatter must not mix with the plan on stdout */
-		if (chdir(cwd) < 0)
-			_exit(126);
-		signal(SIGPIPE, SIG_DFL);
-		execl(hook, hook, (char *)NULL);
-		_exit(127);
-	}
-	close(pfd[0]);
-	void (*old)(int) = signal(SIGPIPE, SIG_IGN);
-	const char *p = lines->ptr;
-	size_t left = lines->len;
-	while (left) {
-		ssize_t w = write(pfd[1], p, left);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			break;	/* a hook that does not read its input is its business */
-		p += w;
-		left -= (size_t)w;
-	}
-	close(pfd[1]);
-	signal(SIGPIPE, old);
-	int status;
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR) {
-			err_set_errno(errno, "%s: cannot wait for the hook", hook);
-			return -1;
-		}
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+	/* +/- lines on its stdin, as update-ca-certificates gives them; its
+	 * chatter on our stderr, never into the plan */
+	const char *argv[] = { hook, NULL };
+	char *what = xasprintf("hook %s", hook);
+	struct proc_opts o = { .what = what, .argv = argv, .cwd = cwd,
+			       .stdin_data = lines->ptr, .stdin_len = lines->len };
+	int st = proc_exec(&o);
+	free(what);
+	if (st == 0)
 		return 0;
-	if (WIFEXITED(status))
+	if (st > 128)
+		err_set("hook %s was killed by signal %d", hook, st - 128);
+	else if (st > 0)
 		err_set("hook %s exited with code %d; the trust change is made, run the hook "
-			"again by hand or re-run trustapply once it is fixed", hook,
-			WEXITSTATUS(status));
-	else
-		err_set("hook %s was killed by signal %d", hook, WTERMSIG(status));
+			"again by hand or re-run trustapply once it is fixed", hook, st);
 	return -1;
 }
 
