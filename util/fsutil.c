@@ -3,6 +3,7 @@
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/rootfs.h"
+#include "util/rootjail.h"
 #include "util/xalloc.h"
 
 #include <dirent.h>
@@ -34,32 +35,9 @@ void fault_point(void)
 	}
 }
 
-static char *dir_of(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-	if (!slash)
-		return xstrdup(".");
-	if (slash == path)
-		return xstrdup("/");
-	return xstrndup(path, (size_t)(slash - path));
-}
-
 bool is_temp_name(const char *name)
 {
 	return strstr(name, TEMP_MARK) != NULL;
-}
-
-/* Make "<dir>/.<base>.tf-tmp-XXXXXX": hidden, and without the .crt/.pem suffix
- * that update-ca-certificates, openssl rehash or a reader of the directory
- * would pick up. */
-static char *temp_template(const char *path)
-{
-	char *dir = dir_of(path);
-	const char *base = strrchr(path, '/');
-	base = base ? base + 1 : path;
-	char *t = xasprintf("%s/.%.*s" TEMP_MARK "XXXXXX", dir, 64, base);
-	free(dir);
-	return t;
 }
 
 static int write_all(int fd, const void *data, size_t len)
@@ -113,18 +91,28 @@ int mkdir_p(const char *path, mode_t mode)
 			continue;
 		char saved = *s;
 		*s = '\0';
-		if (mkdir(p, mode) < 0 && errno != EEXIST) {
+		const char *base;
+		int dfd = jail_open_parent(p, &base);
+		if (dfd < 0 || (mkdirat(dfd, base, mode) < 0 && errno != EEXIST)) {
 			err_set_errno(errno, "%s: cannot create directory", p);
+			if (dfd >= 0)
+				close(dfd);
 			rc = -1;
 			break;
 		}
+		close(dfd);
 		*s = saved;
 		if (saved == '\0')
 			break;
 	}
-	if (rc == 0 && !is_dir(path)) {
-		err_set("%s: exists and is not a directory", path);
-		rc = -1;
+	if (rc == 0) {
+		int fd = jail_open(path, O_RDONLY | O_DIRECTORY, 0);
+		if (fd < 0) {
+			err_set_errno(errno, "%s: is not a directory trustform can write into", path);
+			rc = -1;
+		} else {
+			close(fd);
+		}
 	}
 	free(p);
 	return rc;
@@ -132,17 +120,17 @@ int mkdir_p(const char *path, mode_t mode)
 
 void cleanup_stale_temps(const char *dir)
 {
-	DIR *d = opendir(dir);
+	int fd = jail_open(dir, O_RDONLY | O_DIRECTORY, 0);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
 	struct dirent *de;
-	if (!d)
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
 		return;
-	while ((de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.' && is_temp_name(de->d_name)) {
-			char *p = xasprintf("%s/%s", dir, de->d_name);
-			unlink(p);
-			free(p);
-		}
 	}
+	while ((de = readdir(d)) != NULL)
+		if (de->d_name[0] == '.' && is_temp_name(de->d_name))
+			unlinkat(dirfd(d), de->d_name, 0);
 	closedir(d);
 }
 
@@ -170,60 +158,136 @@ static struct fs_txn_op *txn_push(struct fs_txn *t)
 	ARRAY_GROW(t->ops, t->n + 1, t->alloc);
 	struct fs_txn_op *op = &t->ops[t->n++];
 	memset(op, 0, sizeof(*op));
+	op->dirfd = -1;
 	return op;
+}
+
+/* The directory of path, opened (confined) once per transaction. */
+static int txn_dir(struct fs_txn *t, const char *path, const char **base)
+{
+	const char *slash = strrchr(path, '/');
+	if (!slash || !slash[1]) {
+		err_set("%s: not a file path", path);
+		return -1;
+	}
+	*base = slash + 1;
+	size_t dl = slash == path ? 1 : (size_t)(slash - path);
+	for (size_t i = 0; i < t->ndirs; i++)
+		if (strlen(t->dirs[i].path) == dl && !strncmp(t->dirs[i].path, path, dl))
+			return t->dirs[i].fd;
+	const char *b2;
+	int fd = jail_open_parent(path, &b2);
+	if (fd < 0) {
+		char *dir = xstrndup(path, dl);
+		err_set_errno(errno, "%s: cannot open the directory%s", dir,
+			      errno == ELOOP || errno == EXDEV ? " (a link there leads out of the root)"
+							       : "");
+		free(dir);
+		return -1;
+	}
+	ARRAY_GROW(t->dirs, t->ndirs + 1, t->dirs_alloc);
+	t->dirs[t->ndirs++] = (struct fs_txn_dir){ xstrndup(path, dl), fd, false };
+	return fd;
+}
+
+static void txn_touch(struct fs_txn *t, int fd)
+{
+	for (size_t i = 0; i < t->ndirs; i++)
+		if (t->dirs[i].fd == fd)
+			t->dirs[i].touched = true;
+}
+
+/* ".<base>.tf-tmp-XXXXXX", made with how() in dirfd: hidden, and without the
+ * .crt/.pem suffix that update-ca-certificates, openssl rehash or a reader of
+ * the directory would pick up. */
+static char *temp_make(int dirfd, const char *base, int (*how)(int, const char *, void *),
+		       void *arg)
+{
+	for (int attempt = 0;; attempt++) {
+		char *tmp = xasprintf(".%.*s" TEMP_MARK "XXXXXX", 64, base);
+		char *x = tmp + strlen(tmp) - 6;
+		unsigned long r = (unsigned long)random() ^ ((unsigned long)getpid() << 8) ^
+				  ((unsigned long)attempt << 20);
+		for (int i = 0; i < 6; i++, r /= 36)
+			x[i] = "abcdefghijklmnopqrstuvwxyz0123456789"[r % 36];
+		if (how(dirfd, tmp, arg) == 0)
+			return tmp;
+		int e = errno;
+		free(tmp);
+		if (e != EEXIST || attempt > 100) {
+			errno = e;
+			return NULL;
+		}
+	}
+}
+
+struct file_arg {
+	int fd;
+};
+
+static int make_file(int dirfd, const char *name, void *arg)
+{
+	struct file_arg *a = arg;
+	a->fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	return a->fd < 0 ? -1 : 0;
+}
+
+static int make_link(int dirfd, const char *name, void *arg)
+{
+	return symlinkat((const char *)arg, dirfd, name);
 }
 
 int fs_txn_write(struct fs_txn *t, const char *path, const void *data, size_t len, mode_t mode,
 		 struct file_owner owner)
 {
-	char *tmp = temp_template(path);
-	int fd = mkstemp(tmp);
-	if (fd < 0) {
+	const char *base;
+	int dirfd = txn_dir(t, path, &base);
+	if (dirfd < 0)
+		return -1;
+	struct file_arg a = { -1 };
+	char *tmp = temp_make(dirfd, base, make_file, &a);
+	if (!tmp) {
 		err_set_errno(errno, "%s: cannot create a temporary file beside it", path);
-		free(tmp);
 		return -1;
 	}
-	if (write_all(fd, data, len) < 0 ||
+	if (write_all(a.fd, data, len) < 0 ||
 	    ((owner.uid != (uid_t)-1 || owner.gid != (gid_t)-1) &&
-	     fchown(fd, owner.uid, owner.gid) < 0) ||
-	    fchmod(fd, mode) < 0) {
-		err_set_errno(errno, "%s: cannot write", tmp);
-		close(fd);
-		unlink(tmp);
+	     fchown(a.fd, owner.uid, owner.gid) < 0) ||
+	    fchmod(a.fd, mode) < 0) {
+		err_set_errno(errno, "%s: cannot write its new content", path);
+		close(a.fd);
+		unlinkat(dirfd, tmp, 0);
 		free(tmp);
 		return -1;
 	}
-	close(fd);
+	close(a.fd);
 	struct fs_txn_op *op = txn_push(t);
 	op->kind = TXN_RENAME;
 	op->tmp = tmp;
 	op->path = xstrdup(path);
+	op->base = op->path + (base - path);
+	op->dirfd = dirfd;
 	op->is_file = true;
 	return 0;
 }
 
 int fs_txn_symlink(struct fs_txn *t, const char *target, const char *path)
 {
-	char *tmp = NULL;
-	for (int attempt = 0;; attempt++) {
-		free(tmp);
-		tmp = temp_template(path);
-		char *x = tmp + strlen(tmp) - 6;
-		unsigned long r = (unsigned long)random() ^ ((unsigned long)getpid() << 8);
-		for (int i = 0; i < 6; i++, r /= 36)
-			x[i] = "abcdefghijklmnopqrstuvwxyz0123456789"[r % 36];
-		if (symlink(target, tmp) == 0)
-			break;
-		if (errno != EEXIST || attempt > 100) {
-			err_set_errno(errno, "%s: cannot create symlink", tmp);
-			free(tmp);
-			return -1;
-		}
+	const char *base;
+	int dirfd = txn_dir(t, path, &base);
+	if (dirfd < 0)
+		return -1;
+	char *tmp = temp_make(dirfd, base, make_link, (void *)target);
+	if (!tmp) {
+		err_set_errno(errno, "%s: cannot create symlink beside it", path);
+		return -1;
 	}
 	struct fs_txn_op *op = txn_push(t);
 	op->kind = TXN_RENAME;
 	op->tmp = tmp;
 	op->path = xstrdup(path);
+	op->base = op->path + (base - path);
+	op->dirfd = dirfd;
 	return 0;
 }
 
@@ -232,6 +296,12 @@ void fs_txn_unlink(struct fs_txn *t, const char *path)
 	struct fs_txn_op *op = txn_push(t);
 	op->kind = TXN_UNLINK;
 	op->path = xstrdup(path);
+	const char *base;
+	op->dirfd = txn_dir(t, op->path, &base);
+	op->base = op->dirfd >= 0 ? base : NULL;
+	/* no directory: nothing to remove; anything else is the commit's error */
+	if (op->dirfd < 0 && errno != ENOENT && errno != ENOTDIR)
+		op->dir_error = xstrdup(err_msg());
 }
 
 /* Make the prepared files' data durable before any of them is renamed into
@@ -250,7 +320,7 @@ static int txn_flush_data(struct fs_txn *t)
 	for (size_t i = 0; i < t->n && rc == 0; i++) {
 		if (!t->ops[i].is_file)
 			continue;
-		int fd = open(t->ops[i].tmp, O_RDONLY | O_CLOEXEC);
+		int fd = openat(t->ops[i].dirfd, t->ops[i].tmp, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 		struct stat st;
 		if (fd < 0 || fstat(fd, &st) < 0) {
 			rc = -1;
@@ -267,7 +337,7 @@ static int txn_flush_data(struct fs_txn *t)
 			}
 		}
 		if (rc < 0)
-			err_set_errno(errno, "%s: cannot sync", t->ops[i].tmp);
+			err_set_errno(errno, "%s: cannot make its new content durable", t->ops[i].path);
 		if (fd >= 0)
 			close(fd);
 	}
@@ -277,49 +347,42 @@ static int txn_flush_data(struct fs_txn *t)
 
 int fs_txn_commit(struct fs_txn *t)
 {
+	for (size_t i = 0; i < t->n; i++)
+		if (t->ops[i].dir_error) {
+			err_set("%s: cannot remove it: %s", t->ops[i].path, t->ops[i].dir_error);
+			return -1;
+		}
 	if (txn_flush_data(t) < 0)
 		return -1;
-	char **dirs = NULL;
-	size_t ndirs = 0, dirs_alloc = 0;
 	int rc = 0;
 	for (size_t i = 0; i < t->n && rc == 0; i++) {
 		struct fs_txn_op *op = &t->ops[i];
+		if (op->dirfd < 0)
+			continue;
 		if (op->kind == TXN_RENAME) {
-			if (rename(op->tmp, op->path) < 0) {
+			if (renameat(op->dirfd, op->tmp, op->dirfd, op->base) < 0) {
 				err_set_errno(errno, "%s: cannot rename into place", op->path);
 				rc = -1;
 				break;
 			}
 			free(op->tmp);
 			op->tmp = NULL;
-		} else if (unlink(op->path) < 0 && errno != ENOENT) {
+		} else if (unlinkat(op->dirfd, op->base, 0) < 0 && errno != ENOENT) {
 			err_set_errno(errno, "%s: cannot remove", op->path);
 			rc = -1;
 			break;
 		}
-		char *dir = dir_of(op->path);
-		bool known = false;
-		for (size_t j = 0; j < ndirs && !known; j++)
-			known = !strcmp(dirs[j], dir);
-		if (known) {
-			free(dir);
-		} else {
-			ARRAY_GROW(dirs, ndirs + 1, dirs_alloc);
-			dirs[ndirs++] = dir;
-		}
+		txn_touch(t, op->dirfd);
 		fault_point();
 	}
-	for (size_t i = 0; i < ndirs; i++) {
-		int fd = open(dirs[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if ((fd < 0 || fsync(fd) < 0) && rc == 0) {
-			err_set_errno(errno, "%s: cannot sync directory", dirs[i]);
+	for (size_t i = 0; i < t->ndirs; i++) {
+		if (!t->dirs[i].touched)
+			continue;
+		if (fsync(t->dirs[i].fd) < 0 && rc == 0) {
+			err_set_errno(errno, "%s: cannot sync directory", t->dirs[i].path);
 			rc = -1;
 		}
-		if (fd >= 0)
-			close(fd);
-		free(dirs[i]);
 	}
-	free(dirs);
 	return rc;
 }
 
@@ -327,12 +390,19 @@ void fs_txn_dispose(struct fs_txn *t)
 {
 	for (size_t i = 0; i < t->n; i++) {
 		if (t->ops[i].tmp) {
-			unlink(t->ops[i].tmp);
+			if (t->ops[i].dirfd >= 0)
+				unlinkat(t->ops[i].dirfd, t->ops[i].tmp, 0);
 			free(t->ops[i].tmp);
 		}
 		free(t->ops[i].path);
+		free(t->ops[i].dir_error);
 	}
 	free(t->ops);
+	for (size_t i = 0; i < t->ndirs; i++) {
+		close(t->dirs[i].fd);
+		free(t->dirs[i].path);
+	}
+	free(t->dirs);
 	fs_txn_init(t);
 }
 

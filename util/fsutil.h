@@ -40,14 +40,27 @@ int mkdir_p(const char *path, mode_t mode);
  */
 struct fs_txn_op {
 	enum { TXN_RENAME, TXN_UNLINK } kind;
-	char *tmp;	/* TXN_RENAME: the prepared temp name */
-	char *path;
+	char *tmp;	/* TXN_RENAME: the prepared temp name, in the same directory */
+	char *path;	/* the target, for messages */
+	const char *base;	/* its last component (points into path) */
+	int dirfd;	/* its directory, opened once, confined to --root (rootjail.h) */
+	char *dir_error;	/* TXN_UNLINK: why its directory could not be opened */
 	bool is_file;	/* a regular file whose data needs flushing */
+};
+
+/* The directories a transaction works in, each opened once: every create,
+ * rename, link and unlink is made relative to them, never by path again. */
+struct fs_txn_dir {
+	char *path;
+	int fd;
+	bool touched;
 };
 
 struct fs_txn {
 	struct fs_txn_op *ops;
 	size_t n, alloc;
+	struct fs_txn_dir *dirs;
+	size_t ndirs, dirs_alloc;
 };
 
 void fs_txn_init(struct fs_txn *t);
