@@ -4,6 +4,7 @@
 #include "util/err.h"
 #include "util/fsutil.h"
 #include "util/rootfs.h"
+#include "util/rootjail.h"
 #include "util/xalloc.h"
 
 #include <errno.h>
@@ -50,7 +51,7 @@ int lock_acquire(struct run_lock *l, const char *root, const char *command, bool
 	 * never exclude each other, and a plan runs on a read-only root. */
 	int mode = create ? O_RDWR | O_CREAT : O_RDONLY;
 	int how = create ? LOCK_EX : LOCK_SH;
-	l->fd = open(l->path, mode | O_CLOEXEC | O_NOFOLLOW, 0644);
+	l->fd = jail_open(l->path, mode | O_NOFOLLOW, 0644);
 	if (l->fd < 0) {
 		if (!create && errno == ENOENT)
 			return 0;	/* no apply ever ran here */

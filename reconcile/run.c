@@ -7,6 +7,7 @@
 #include "util/fsutil.h"
 #include "util/progress.h"
 #include "util/rootfs.h"
+#include "util/rootjail.h"
 #include "util/xalloc.h"
 
 #include <stdio.h>
@@ -133,6 +134,12 @@ static int load_from_git(struct run *r, struct config_load_opts *lo)
 int run_load(struct run *r)
 {
 	struct config_load_opts lo = { .root = r->opt->root, .now = r->opt->now };
+	/* From here on, nothing beneath --root is opened by a path string that a
+	 * link swapped in could send elsewhere (util/rootjail.h). */
+	if (jail_set_root(r->opt->root) < 0) {
+		run_fail(r, err_msg());
+		return -1;
+	}
 	if (r->opt->git_url) {
 		if (load_from_git(r, &lo) < 0)
 			return -1;

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Confined to --root, without races (util/rootjail.c). While trustform applies,
+# an attacker swaps <root>/etc/ssl/certs (and <root>/usr/local/share/
+# ca-certificates) back and forth for links to a directory OUTSIDE the root,
+# absolute and relative, again and again; strace widens each window by
+# delaying one of trustform's path lookups (each in turn). Whatever the apply
+# then does (it may fail, and must say so), nothing lands outside the root.
+# Reads are confined too: a CA file inside the root that is a link to a file
+# outside it is refused, and a link beside the configuration leading out is
+# never opened.
+. "$(dirname "$0")/../lib/common.sh"
+command -v strace >/dev/null || { echo "strace is required" >&2; exit 1; }
+OUT=$T/outside; mkdir -p "$OUT"
+C=$T/cfg; mkdir -p "$C/cas"
+mk_ca "$C/cas/corp" "/CN=Corp Root"
+cat >"$C/trust.yaml" <<'YAML'
+version: 1
+cas:
+  corp: { file: cas/corp.pem }
+stores:
+  system: { type: system }
+roles:
+  r: { cas: [corp], stores: [system] }
+hosts:
+  h: [r]
+YAML
+P=$T/pristine; mk_root "$P" with-distro
+
+# attacker DIR LINKTARGET: swap DIR for a link to LINKTARGET and back, forever
+attacker() {
+  local d=$1 target=$2
+  while :; do
+    mv "$d" "$d.real" 2>/dev/null && ln -s "$target" "$d" 2>/dev/null
+    sleep 0.002
+    rm -f "$d" 2>/dev/null; mv "$d.real" "$d" 2>/dev/null
+    sleep 0.001
+  done
+}
+
+n=$(strace -f -e trace=openat2,openat -o "$T/count" "$TRUSTFORM" apply -c "$C/trust.yaml" \
+    --root "$P" --host h --auto-approve >/dev/null 2>&1; grep -c 'openat2(' "$T/count" || true)
+rm -rf "$P/etc/ssl/certs"/* ; (cd "$P" && rm -rf usr/local/share/ca-certificates/*)
+cp /dev/null "$P/etc/ca-certificates.conf"; mk_root "$P" with-distro
+check "apply makes confined lookups (openat2)" test "${n:-0}" -gt 5
+echo "apply makes $n openat2 lookups; each is delayed in turn while the attacker swaps" >&2
+
+for ((k = 1; k <= n; k += 2)); do
+  for mode in abs rel; do
+    R=$T/r; rm -rf "$R"; cp -a "$P" "$R"
+    target=$OUT; [ $mode = rel ] && target=../../../../../../../../../../..$OUT
+    attacker "$R/etc/ssl/certs" "$target" & a1=$!
+    attacker "$R/usr/local/share/ca-certificates" "$target" & a2=$!
+    _bg_pids+=($a1 $a2)
+    strace -f -o /dev/null -e inject=openat2:delay_enter=30000:when=$k "$TRUSTFORM" apply \
+      -c "$C/trust.yaml" --root "$R" --host h --auto-approve >"$T/apply.out" 2>&1 || true
+    kill $a1 $a2 2>/dev/null; wait $a1 $a2 2>/dev/null || true
+    if [ -z "$(ls -A "$OUT")" ]; then pass; else
+      fail "lookup $k ($mode link): files landed outside the root: $(ls -A "$OUT" | head -5 | tr '\n' ' ')"
+      find "$OUT" -mindepth 1 -delete
+    fi
+  done
+done
+
+# Without an attacker the same apply converges, and a plan after it is clean.
+R=$T/r; rm -rf "$R"; cp -a "$P" "$R"
+expect_rc 0 "apply, no attacker" tf apply -c "$C/trust.yaml" --root "$R" --host h --auto-approve
+expect_rc 0 "plan clean" tf plan -c "$C/trust.yaml" --root "$R" --host h --detailed-exitcode
+
+# Reads: /etc/ssl/certs is a link leading out of the root: trustform reads
+# and writes what the link means inside the root (a chroot's view), never the
+# host directory it names.
+R=$T/r2; rm -rf "$R"; cp -a "$P" "$R"
+mkdir -p "$OUT/certs-host"; echo "host file" >"$OUT/certs-host/marker.pem"
+rm -rf "$R/etc/ssl/certs"; ln -s "$OUT/certs-host" "$R/etc/ssl/certs"
+tf apply -c "$C/trust.yaml" --root "$R" --host h --auto-approve >"$T/.out" 2>&1 || true
+check "the host directory the link names is untouched" test "$(ls -A "$OUT/certs-host")" = marker.pem
+check "nothing else outside" test "$(ls -A "$OUT")" = certs-host
+done_testing
