@@ -4,6 +4,7 @@
  * way for every store, so a plan reads the same whatever the backend.
  */
 #include "reconcile/plan.h"
+#include "util/err.h"
 #include "model/cert.h"
 #include "util/buf.h"
 #include "util/strmap.h"
@@ -117,6 +118,8 @@ void plan_step_fail(struct plan_step *st, const char *fmt, ...)
 	free(st->error);
 	st->error = buf_detach(&b);
 	st->result = STEP_FAILED;
+	/* failed with the current error, which says the store changed since the plan */
+	st->stale_plan = err_code() == TF_EMODIFIED && strstr(st->error, err_msg());
 }
 
 static bool flags_ok(const struct plan_store *ps, const struct trust_entry *e)
@@ -153,7 +156,7 @@ static bool flags_enough(const struct plan_store *ps, const struct trust_entry *
 
 static unsigned store_caps(const struct plan_store *ps)
 {
-	return ps->inst ? ps->inst->ops->caps : 0;
+	return ps->inst ? ps->inst->backend->caps : 0;
 }
 
 /* Entries by fingerprint, and owned entries by label: each a chain through
