@@ -4,6 +4,7 @@
  * validate` (always with Caddy's data and config directories in a temp
  * directory, so that checking a file never creates a PKI anywhere).
  */
+#include "stores/caddy/caddy.h"
 #include "stores/caddy/caddy_int.h"
 #include "util/err.h"
 #include "util/goduration.h"

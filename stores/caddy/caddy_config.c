@@ -11,6 +11,7 @@
  * check that very file, renames it into place, and reloads Caddy.
  */
 #include "reconcile/plan.h"
+#include "stores/caddy/caddy.h"
 #include "stores/caddy/caddy_int.h"
 #include "stores/caddy/caddy_json.h"
 #include "stores/caddy/caddyfile.h"

@@ -12,7 +12,10 @@
 #define TF_CADDY_INT_H
 
 #include "model/cert.h"
-#include "stores/caddy/caddy.h"
+#include "stores/store.h"
+
+struct caddy_opts;
+struct cert;
 #include "util/buf.h"
 
 #include <stdbool.h>

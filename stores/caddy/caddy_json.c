@@ -7,6 +7,7 @@
  * the byte spans to change.
  */
 #include "stores/caddy/caddy_json.h"
+#include "stores/caddy/caddy.h"
 #include "stores/caddy/caddy_int.h"
 #include "util/err.h"
 #include "util/xalloc.h"

@@ -15,6 +15,7 @@
  * new intermediate from its root.
  */
 #include "reconcile/plan.h"
+#include "stores/caddy/caddy.h"
 #include "stores/caddy/caddy_int.h"
 #include "util/err.h"
 #include "util/fsutil.h"
