@@ -108,7 +108,7 @@ static int export_root(struct run *r)
 	struct cert *root = NULL;
 	char *where = NULL;
 	int code = EXIT_ERROR;
-	caddy_opts_load(&co, r->cfg, o->root);
+	caddy_opts_load(&co, &r->cfg->caddy.store, o->root);
 	if (caddy_root_load(&co, &root, &where) < 0) {
 		run_error(err_msg());
 		goto out;

@@ -42,6 +42,20 @@ static void print_ineffective(FILE *out, const struct plan_store *ps)
 			ps->actual.ineffective[i]);
 }
 
+/* After apply returned -1: whether the current error is the store's own
+ * rather than one a failed step already reports. */
+static bool whole_store_error(const struct plan_store *ps, bool step_failed)
+{
+	if (!step_failed)
+		return true;
+	if (err_code() == TF_OK)
+		return false;
+	for (size_t j = 0; j < ps->n; j++)
+		if (ps->steps[j].result == STEP_FAILED && strstr(ps->steps[j].error, err_msg()))
+			return false;
+	return true;
+}
+
 void apply_plan(struct plan *p, FILE *out,
 		struct apply_result *res)
 {
@@ -52,8 +66,8 @@ void apply_plan(struct plan *p, FILE *out,
 		if (ps->error || !ps->n)
 			continue;
 		todo++;
-		if (ps->inst->ops->apply_begin)
-			ps->inst->ops->apply_begin(ps->inst, ps);
+		if (ps->inst->backend->apply_begin)
+			ps->inst->backend->apply_begin(ps->inst, ps);
 	}
 	for (size_t i = 0; i < p->n; i++) {
 		struct plan_store *ps = &p->stores[i];
@@ -71,8 +85,10 @@ void apply_plan(struct plan *p, FILE *out,
 		err_clear();
 		if (todo > 1)
 			progress_show("applying", ps->address, ++done, todo);
-		int rc = ps->inst->ops->apply(ps->inst, ps);
+		int rc = ps->inst->backend->apply(ps->inst, ps);
 		progress_done();
+		if (err_code() == TF_EMODIFIED)
+			ps->stale_plan = true;
 		bool step_failed = false;
 		for (size_t j = 0; j < ps->n; j++) {
 			struct plan_step *st = &ps->steps[j];
@@ -86,11 +102,12 @@ void apply_plan(struct plan *p, FILE *out,
 				fprintf(out, "%s: %s \"%s\": failed: %s\n", ps->title, what, name,
 					st->error);
 				step_failed = true;
+				ps->stale_plan |= st->stale_plan;
 			}
 		}
 		if (ps->apply_note)
 			fprintf(out, "%s: %s\n", ps->title, ps->apply_note);
-		if (rc < 0 && !ps->apply_error && !step_failed)
+		if (rc < 0 && whole_store_error(ps, step_failed))
 			ps->apply_error = xstrdup(err_msg());
 		if (ps->apply_error)
 			fprintf(out, "%s: failed: %s\n", ps->title, ps->apply_error);

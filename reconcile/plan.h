@@ -48,6 +48,7 @@ struct plan_step {
 	const struct trust_finding *finding;	/* reissue, set: in the store's actual */
 	enum step_result result;
 	char *error;
+	bool stale_plan;		/* failed because the store changed since the plan */
 };
 
 struct plan_store {
@@ -58,7 +59,8 @@ struct plan_store {
 	char *error;			/* open or read failure */
 	struct plan_step *steps;
 	size_t n, alloc;
-	char *apply_error;		/* set when apply failed as a whole */
+	char *apply_error;		/* set by the applier when apply failed as a whole */
+	bool stale_plan;		/* the store changed since the plan was made */
 	char *apply_note;		/* what apply did or left pending besides the steps */
 };
 

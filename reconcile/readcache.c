@@ -25,7 +25,7 @@ static void sha256_hex(char out[FP_HEX_LEN + 1], const void *data, size_t len)
 
 char *readcache_key(struct store_inst *s)
 {
-	if (!s->ops->state_key)
+	if (!s->backend->state_key)
 		return NULL;
 	struct buf key = BUF_INIT;
 	/* What the instance is, the configuration (labels can depend on its CA
@@ -33,9 +33,9 @@ char *readcache_key(struct store_inst *s)
 	char cfg[FP_HEX_LEN + 1] = "";
 	if (s->ctx && s->ctx->cfg)
 		hex_encode(cfg, s->ctx->cfg->digest, FP_LEN);
-	buf_printf(&key, "%s\n%s\n%s\n%s\n", s->ops->name, s->address, s->key ? s->key : "",
+	buf_printf(&key, "%s\n%s\n%s\n%s\n", s->backend->name, s->address, s->target ? s->target : "",
 		   cfg);
-	if (s->ops->state_key(s, &key) < 0) {
+	if (s->backend->state_key(s, &key) < 0) {
 		buf_dispose(&key);
 		return NULL;
 	}

@@ -191,6 +191,8 @@ static json_t *store_json(const struct plan_store *ps, bool applied)
 		failed = ps->steps[j].result == STEP_FAILED;
 	json_object_set_new(s, "status", json_string(failed ? "error" : "ok"));
 	json_object_set_new(s, "error", str_or_null(ps->error ? ps->error : ps->apply_error));
+	if (applied && ps->stale_plan)	/* run trustplan again, rather than fix something */
+		json_object_set_new(s, "stale_plan", json_true());
 	char digest[FP_HEX_LEN + 1];
 	if (!ps->error) {
 		planfile_store_digest(digest, &ps->actual);

@@ -1,7 +1,7 @@
 /* The shared load → resolve → read → diff pipeline; see run.h. */
 #include "reconcile/run.h"
 #include "reconcile/readcache.h"
-#include "stores/caddy/caddy.h"
+#include "stores/storeconf.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/fsutil.h"
@@ -133,7 +133,8 @@ static int load_from_git(struct run *r, struct config_load_opts *lo)
 
 int run_load(struct run *r)
 {
-	struct config_load_opts lo = { .root = r->opt->root, .now = r->opt->now };
+	struct config_load_opts lo = { .root = r->opt->root, .now = r->opt->now,
+				       .check_store = store_conf_check };
 	/* From here on, nothing beneath --root is opened by a path string that a
 	 * link swapped in could send elsewhere (util/rootjail.h). */
 	if (jail_set_root(r->opt->root) < 0) {
@@ -223,10 +224,10 @@ int run_lock(struct run *r, bool create)
 static const struct plan_store *same_target(const struct plan *p, const struct plan_store *ps)
 {
 	const struct store_inst *s = ps->inst;
-	for (size_t i = 0; s->key && i < p->n; i++) {
+	for (size_t i = 0; s->target && i < p->n; i++) {
 		const struct plan_store *o = &p->stores[i];
-		if (o != ps && o->inst && o->inst->key && !o->error &&
-		    o->inst->conf != s->conf && !strcmp(o->inst->key, s->key))
+		if (o != ps && o->inst && o->inst->target && !o->error &&
+		    o->inst->conf != s->conf && !strcmp(o->inst->target, s->target))
 			return o;
 	}
 	return NULL;
@@ -256,18 +257,17 @@ static bool may_use_cache(const struct run *r)
 /* Read each instance and diff it; the plan takes ownership of them. Cache hits
  * are decided for all instances first, so that a store reading its instances
  * in parallel (nss) starts no reader for them. */
-static void plan_instances(struct run *r, struct store_inst **insts, size_t n,
-			   const struct host_store *hs)
+static void plan_instances(struct run *r, struct store_open *o, const struct host_store *hs)
 {
-	size_t first = r->plan.n;
+	size_t first = r->plan.n, n = o->n;
 	for (size_t j = 0; j < n; j++) {
-		struct store_inst *s = insts[j];
+		struct store_inst *s = o->insts[j];
 		struct plan_store *ps = plan_add_store(&r->plan, s, s->address, s->title);
 		const struct plan_store *other = same_target(&r->plan, ps);
 		if (other) {
 			ps->error = xasprintf("store \"%s\" manages %s, which store \"%s\" "
 					      "already manages for this host; use one store "
-					      "for it in %s", s->conf->name, s->key,
+					      "for it in %s", s->conf->name, s->target,
 					      other->inst->conf->name, r->cfg->path);
 			continue;
 		}
@@ -276,6 +276,7 @@ static void plan_instances(struct run *r, struct store_inst **insts, size_t n,
 			s->read_cached = true;
 		free(key);
 	}
+	o->n = 0;	/* the plan has them */
 	for (size_t j = 0; j < n; j++) {
 		struct plan_store *ps = &r->plan.stores[first + j];
 		struct store_inst *s = ps->inst;
@@ -284,7 +285,7 @@ static void plan_instances(struct run *r, struct store_inst **insts, size_t n,
 		if (n > 1)
 			progress_show("reading", s->address, j + 1, n);
 		err_clear();
-		if (!s->read_cached && s->ops->read(s, &ps->actual) < 0) {
+		if (!s->read_cached && s->backend->read(s, &ps->actual) < 0) {
 			ps->error = xstrdup(err_msg());
 			continue;
 		}
@@ -292,72 +293,52 @@ static void plan_instances(struct run *r, struct store_inst **insts, size_t n,
 		plan_diff_store(ps, hs, r->cfg);
 	}
 	progress_done();
-	free(insts);
-}
-
-/* A host with `caddy: true`: Caddy's PKI (and config) are read like stores.
- * No role lists CAs for them: the planner compares Caddy's own root with the
- * CAs marked `caddy: <id>` and turns the store's findings into steps. */
-static void plan_caddy(struct run *r)
-{
-	struct store_inst **insts = NULL;
-	size_t n = 0;
-	static const struct host_store none = { 0 };
-	err_clear();
-	caddy_open(r->cfg, &r->ctx, &insts, &n);
-	plan_instances(r, insts, n, &none);
 }
 
 /* What opening a store said that belongs to none of its instances. */
-static void add_open_notes(struct run *r, const struct conf_store *cs)
+static void add_open_notes(struct run *r, const struct conf_store *cs,
+			   const struct store_open *o)
 {
-	char **notes;
-	size_t n = store_notes_take(&notes);
-	if (n) {
+	if (!o->nnotes)
+		return;
+	char *title = xasprintf("%s (%s)", cs->name, cs->type);
+	struct plan_store *ps = plan_add_store(&r->plan, NULL, cs->name, title);
+	for (size_t i = 0; i < o->nnotes; i++)
+		trust_set_note(&ps->actual, "%s", o->notes[i]);
+	free(title);
+}
+
+/* Open one configured store, read its instances and diff them. */
+static void plan_configured(struct run *r, const struct conf_store *cs,
+			    const struct host_store *hs)
+{
+	struct store_open o;
+	store_open_init(&o);
+	err_clear();
+	if (cs->store_type->open(cs, &r->ctx, &o) < 0) {
 		char *title = xasprintf("%s (%s)", cs->name, cs->type);
 		struct plan_store *ps = plan_add_store(&r->plan, NULL, cs->name, title);
-		for (size_t i = 0; i < n; i++)
-			trust_set_note(&ps->actual, "%s", notes[i]);
+		ps->error = xstrdup(err_msg());
 		free(title);
+	} else {
+		plan_instances(r, &o, hs);
 	}
-	for (size_t i = 0; i < n; i++)
-		free(notes[i]);
-	free(notes);
+	add_open_notes(r, cs, &o);
+	store_open_dispose(&o);
 }
 
 void run_plan(struct run *r)
 {
-	for (size_t i = 0; i < r->res->nstores; i++) {
-		const struct host_store *hs = &r->res->stores[i];
-		const struct conf_store *cs = hs->store;
-		struct store_inst **insts = NULL;
-		size_t n = 0;
-		err_clear();
-		if (cs->ops->open(cs, &r->ctx, &insts, &n) < 0) {
-			char *title = xasprintf("%s (%s)", cs->name, cs->type);
-			struct plan_store *ps = plan_add_store(&r->plan, NULL, cs->name, title);
-			ps->error = xstrdup(err_msg());
-			free(title);
-			add_open_notes(r, cs);
-			continue;
-		}
-		plan_instances(r, insts, n, hs);
-		add_open_notes(r, cs);
-	}
+	for (size_t i = 0; i < r->res->nstores; i++)
+		plan_configured(r, r->res->stores[i].store, &r->res->stores[i]);
+	/* Caddy (roles with `caddy: true`): no role lists CAs for it; the planner
+	 * compares its own root with the CAs marked `caddy: <id>` and turns the
+	 * store's findings into steps. */
+	static const struct host_store none = { 0 };
 	if (r->res->caddy && !r->opt->ntargets)
-		plan_caddy(r);
+		plan_configured(r, r->res->caddy, &none);
 	plan_count(&r->plan);
 	r->planned = true;
-}
-
-/* Notes a store made while opening are for plans; a refresh discards them. */
-static void discard_open_notes(void)
-{
-	char **notes;
-	size_t n = store_notes_take(&notes);
-	for (size_t i = 0; i < n; i++)
-		free(notes[i]);
-	free(notes);
 }
 
 static void save_store(const char *root, struct store_inst *s, const struct trust_set *set)
@@ -383,7 +364,7 @@ void run_save_read_cache(struct run *r)
 	for (size_t i = 0; i < r->plan.n; i++) {
 		struct plan_store *ps = &r->plan.stores[i];
 		if (ps->inst && !ps->error && !ps->n && !ps->inst->read_cached &&
-		    ps->inst->ops->state_key && !changed_store(&r->plan, ps->inst->conf))
+		    ps->inst->backend->state_key && !changed_store(&r->plan, ps->inst->conf))
 			save_store(r->ctx.root, ps->inst, &ps->actual);
 	}
 	/* Changed ones: fresh instances, read in full after the apply. */
@@ -391,25 +372,26 @@ void run_save_read_cache(struct run *r)
 	plan_init(&scratch);
 	for (size_t i = 0; i < r->res->nstores; i++) {
 		const struct conf_store *cs = r->res->stores[i].store;
-		struct store_inst **insts = NULL;
-		size_t n = 0;
 		if (!changed_store(&r->plan, cs))
 			continue;
+		struct store_open o;
+		store_open_init(&o);
 		err_clear();
-		if (cs->ops->open(cs, &r->ctx, &insts, &n) == 0) {
-			for (size_t j = 0; j < n; j++)
-				plan_add_store(&scratch, insts[j], insts[j]->address,
-					       insts[j]->title);
-			free(insts);
+		/* notes made while opening are for plans; a refresh discards them */
+		if (cs->store_type->open(cs, &r->ctx, &o) == 0) {
+			for (size_t j = 0; j < o.n; j++)
+				plan_add_store(&scratch, o.insts[j], o.insts[j]->address,
+					       o.insts[j]->title);
+			o.n = 0;
 		}
-		discard_open_notes();
+		store_open_dispose(&o);
 	}
 	for (size_t i = 0; i < scratch.n; i++) {
 		struct plan_store *ps = &scratch.stores[i];
-		if (!ps->inst->ops->state_key)
+		if (!ps->inst->backend->state_key)
 			continue;
 		err_clear();
-		if (ps->inst->ops->read(ps->inst, &ps->actual) < 0)
+		if (ps->inst->backend->read(ps->inst, &ps->actual) < 0)
 			continue;
 		trust_set_sort(&ps->actual);
 		save_store(r->ctx.root, ps->inst, &ps->actual);

@@ -6,7 +6,6 @@
 #include "util/err.h"
 #include "util/rootfs.h"
 #include "util/strmap.h"
-#include "util/goduration.h"
 #include "util/xalloc.h"
 
 #include <errno.h>
@@ -183,68 +182,4 @@ void ca_check_all(struct config *cfg, const struct config_load_opts *opts, struc
 			 a->cert->fphex);
 	}
 	strmap_dispose(&seen);
-}
-
-static const struct key_spec caddy_keys[] = {
-	{ "data_dir", true }, { "caddyfile", false }, { "json", false }, { "ca", false },
-	{ "intermediate_lifetime", false }, { "binary", false }, { "stop", false },
-	{ "start", false }, { "reload", false }, { NULL, false },
-};
-
-void config_check_caddy(struct config *cfg, const struct ynode *caddy, struct diag *d)
-{
-	for (size_t i = 0; i < caddy->n; i++) {
-		const struct ynode *k = caddy->keys[i], *v = caddy->items[i];
-		if (!key_check(caddy_keys, k, "caddy", cfg->path, d))
-			continue;
-		if (v->kind != YNODE_SCALAR) {
-			diag_add(d, DIAG_ERROR, cfg->path, v->line, v->col,
-				 "caddy: %s must be a value, not %s", k->text, ykind_name(v->kind));
-			continue;
-		}
-		bool is_path = !strcmp(k->text, "data_dir") || !strcmp(k->text, "caddyfile") ||
-			       !strcmp(k->text, "json") || !strcmp(k->text, "binary");
-		if (is_path && v->text[0] != '/')
-			diag_add(d, DIAG_ERROR, cfg->path, v->line, v->col,
-				 "caddy: %s must be an absolute path, not \"%s\"", k->text, v->text);
-		if (!strcmp(k->text, "ca") && !config_name_ok(v->text))
-			diag_add(d, DIAG_ERROR, cfg->path, v->line, v->col,
-				 "caddy: ca must be a Caddy CA id such as \"local\"");
-		long long ns;
-		const char *why;
-		if (!strcmp(k->text, "intermediate_lifetime") &&
-		    !go_duration_parse(v->text, &ns, &why))
-			diag_add(d, DIAG_ERROR, cfg->path, v->line, v->col,
-				 "caddy: intermediate_lifetime \"%s\" is not a duration Caddy "
-				 "reads (%s); write it as Caddy does, e.g. 43800h (5 years), "
-				 "720h or 30d", v->text, why);
-		else if (!strcmp(k->text, "intermediate_lifetime") && ns < 0)
-			diag_add(d, DIAG_ERROR, cfg->path, v->line, v->col,
-				 "caddy: intermediate_lifetime \"%s\" is negative: Caddy reads it, "
-				 "but no certificate can be issued for it; write a positive "
-				 "duration such as 43800h", v->text);
-	}
-	if (!ymap_get(caddy, "data_dir"))
-		diag_add(d, DIAG_ERROR, cfg->path, caddy->line, caddy->col,
-			 "caddy: data_dir is required (Caddy's data directory, e.g. "
-			 "/var/lib/caddy/.local/share/caddy)");
-	const struct ynode *life = ymap_get(caddy, "intermediate_lifetime");
-	if (life && !ymap_get(caddy, "caddyfile") && !ymap_get(caddy, "json"))
-		diag_add(d, DIAG_ERROR, cfg->path, life->line, life->col,
-			 "caddy: intermediate_lifetime is set in Caddy's config: give its file as "
-			 "caddyfile (e.g. /etc/caddy/Caddyfile) or json");
-	for (size_t i = 0; i < caddy->n; i++) {
-		const struct ynode *v = caddy->items[i];
-		const char *k = caddy->keys[i]->text;
-		if ((!strcmp(k, "stop") || !strcmp(k, "start") || !strcmp(k, "reload")) &&
-		    v->kind == YNODE_SCALAR && !*v->text)
-			diag_add(d, DIAG_ERROR, cfg->path, v->line, v->col,
-				 "caddy: %s is empty; give the shell command (e.g. systemctl %s "
-				 "caddy), or leave the key out for the default", k, k);
-	}
-	if (ymap_get(caddy, "caddyfile") && ymap_get(caddy, "json")) {
-		const struct ynode *j = ymap_get(caddy, "json");
-		diag_add(d, DIAG_ERROR, cfg->path, j->line, j->col,
-			 "caddy: give caddyfile or json, not both");
-	}
 }

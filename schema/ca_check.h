@@ -12,8 +12,6 @@
 #define EXPIRY_WARN_DAYS 30
 
 void ca_check_all(struct config *cfg, const struct config_load_opts *opts, struct diag *d);
-/* The caddy: section (keys, types); its semantics belong to the caddy store. */
-void config_check_caddy(struct config *cfg, const struct ynode *caddy, struct diag *d);
 /* Host path of a CA file: relative to the config's directory, absolute under root. */
 char *ca_file_host_path(const struct config *cfg, const char *file, const char *root);
 

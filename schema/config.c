@@ -7,7 +7,6 @@
 #include "schema/ca_check.h"
 #include "schema/keys.h"
 #include "model/cert.h"
-#include "stores/store.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/xalloc.h"
@@ -200,60 +199,6 @@ static void load_cas(struct loadctx *lc, const struct ynode *cas)
 
 /* --- stores ----------------------------------------------------------------- */
 
-static void check_store_option(struct loadctx *lc, const struct conf_store *cs,
-			       const struct store_key *key, const struct ynode *v)
-{
-	struct buf what = BUF_INIT;
-	buf_printf(&what, "store \"%s\": %s", cs->name, key->name);
-	switch (key->kind) {
-	case SKEY_BOOL:
-		parse_bool(lc, v, what.ptr);
-		break;
-	case SKEY_STRING:
-		expect_scalar(lc, v, what.ptr);
-		break;
-	case SKEY_PATH: {
-		const char *s = expect_scalar(lc, v, what.ptr);
-		if (s && s[0] != '/')
-			errorf_at(lc, v, "%s must be an absolute path (it is taken under --root "
-				  "when given), not \"%s\"", what.ptr, s);
-		else if (s && strstr(s, "/../"))
-			errorf_at(lc, v, "%s must not contain \"..\"", what.ptr);
-		break;
-	}
-	case SKEY_ENUM: {
-		const char *s = expect_scalar(lc, v, what.ptr);
-		if (!s)
-			break;
-		bool ok = false;
-		struct buf allowed = BUF_INIT;
-		for (const char *const *c = key->choices; *c; c++) {
-			ok |= strcmp(*c, s) == 0;
-			buf_printf(&allowed, "%s%s", allowed.len ? ", " : "", *c);
-		}
-		if (!ok)
-			errorf_at(lc, v, "%s must be one of %s, not \"%s\"", what.ptr, allowed.ptr, s);
-		buf_dispose(&allowed);
-		break;
-	}
-	case SKEY_LIST:
-		if (!expect(lc, v, YNODE_SEQ, what.ptr))
-			break;
-		for (size_t i = 0; i < v->n; i++) {
-			const char *s = expect_scalar(lc, v->items[i], what.ptr);
-			if (!s || !key->choices)
-				continue;
-			bool ok = false;
-			for (const char *const *c = key->choices; *c; c++)
-				ok |= strcmp(*c, s) == 0;
-			if (!ok)
-				errorf_at(lc, v->items[i], "%s: unknown item \"%s\"", what.ptr, s);
-		}
-		break;
-	}
-	buf_dispose(&what);
-}
-
 static void load_store(struct loadctx *lc, struct conf_store *cs, const struct ynode *v)
 {
 	struct buf where = BUF_INIT;
@@ -271,40 +216,8 @@ static void load_store(struct loadctx *lc, struct conf_store *cs, const struct y
 	if (!type)
 		goto out;
 	cs->type = xstrdup(type);
-	cs->ops = store_type_find(type);
-	if (!cs->ops) {
-		struct buf known = BUF_INIT;
-		for (size_t i = 0; store_types[i]; i++)
-			buf_printf(&known, "%s%s", i ? ", " : "", store_types[i]->name);
-		errorf_at(lc, t, "%s: unknown store type \"%s\"; known types: %s", where.ptr,
-			  type, known.ptr);
-		buf_dispose(&known);
-		goto out;
-	}
-	/* The type's keys, as a key_spec for the shared unknown-key check. */
-	size_t nkeys = 0;
-	for (const struct store_key *sk = cs->ops->keys; sk && sk->name; sk++)
-		nkeys++;
-	struct key_spec *spec = xcalloc(nkeys + 2, sizeof(*spec));
-	spec[0].name = "type";
-	for (size_t i = 0; i < nkeys; i++)
-		spec[i + 1].name = cs->ops->keys[i].name;
-	char *in = xasprintf("%s (type %s)", where.ptr, type);
-	for (size_t i = 0; i < v->n; i++) {
-		const struct ynode *k = v->keys[i];
-		if (strcmp(k->text, "type") == 0 || !key_check(spec, k, in, lc->cfg->path, lc->d))
-			continue;
-		const struct key_spec *found = key_spec_find(spec, k->text);
-		check_store_option(lc, cs, &cs->ops->keys[found - spec - 1], v->items[i]);
-	}
-	free(in);
-	free(spec);
-	for (const struct store_key *sk = cs->ops->keys; sk && sk->name; sk++)
-		if (sk->required && !ymap_get(v, sk->name))
-			errorf_at(lc, v, "%s (type %s) is missing the required key \"%s\" (%s)",
-				  where.ptr, type, sk->name, sk->help ? sk->help : "");
-	if (cs->ops->validate)
-		cs->ops->validate(cs, lc->d);
+	if (lc->opts->check_store)
+		lc->opts->check_store(cs, lc->d);
 out:
 	buf_dispose(&where);
 }
@@ -500,7 +413,15 @@ static void load_all(struct loadctx *lc)
 		cfg->caddy.present = true;
 		cfg->caddy.pos = pos_of(caddy);
 		cfg->caddy.node = caddy;
-		config_check_caddy(cfg, caddy, lc->d);
+		struct conf_store *cs = &cfg->caddy.store;
+		cs->name = xstrdup("caddy");
+		cs->type = xstrdup("caddy");
+		cs->pos = cfg->caddy.pos;
+		cs->node = caddy;
+		cs->config_file = cfg->path;
+		cs->section = true;
+		if (lc->opts->check_store)
+			lc->opts->check_store(cs, lc->d);
 	}
 	load_cas(lc, ymap_get(t, "cas"));
 	load_stores(lc, ymap_get(t, "stores"));
@@ -570,6 +491,8 @@ void config_free(struct config *c)
 		free(c->stores[i].type);
 	}
 	free(c->stores);
+	free(c->caddy.store.name);
+	free(c->caddy.store.type);
 	for (size_t i = 0; i < c->nroles; i++) {
 		free(c->roles[i].name);
 		free(c->roles[i].cas);

@@ -15,7 +15,7 @@
 #include <time.h>
 
 struct cert;
-struct store_ops;
+struct store_type;
 
 enum ensure { ENSURE_PRESENT, ENSURE_ABSENT, ENSURE_DISTRUSTED };
 
@@ -40,15 +40,17 @@ struct conf_store {
 	char *name;
 	struct pos pos;
 	char *type;
-	const struct store_ops *ops;
+	const struct store_type *store_type;	/* set by config_load_opts.check_store */
 	const struct ynode *node;	/* the store's mapping, for its options */
 	const char *config_file;
+	bool section;		/* the top-level caddy: section, not a stores: entry */
 };
 
 struct conf_caddy {
 	bool present;
 	struct pos pos;
 	const struct ynode *node;
+	struct conf_store store;	/* the configured store of type "caddy" */
 };
 
 struct conf_role {
@@ -108,6 +110,9 @@ struct config_load_opts {
 	const struct config_files *files;	/* NULL: the file system */
 	/* Every CA must carry a sha256 pin (a config from git): why, for the message. */
 	const char *require_pins;
+	/* Resolve a configured store's type and check its options (the store
+	 * registry's store_conf_check): schema/ knows YAML, not the store types. */
+	void (*check_store)(struct conf_store *cs, struct diag *d);
 };
 
 /* Load and validate; returns NULL when the file cannot be parsed at all.

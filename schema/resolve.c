@@ -99,7 +99,8 @@ struct resolved *resolve_host(const struct config *cfg, const char *host,
 
 	unsigned char *used = xcalloc(cfg->nstores ? cfg->nstores : 1, 1);
 	for (size_t i = 0; i < r->nroles; i++) {
-		r->caddy |= r->roles[i]->caddy;
+		if (r->roles[i]->caddy && cfg->caddy.present)
+			r->caddy = &cfg->caddy.store;
 		for (size_t j = 0; j < r->roles[i]->nstores; j++)
 			used[r->roles[i]->stores[j]] = 1;
 	}

@@ -19,7 +19,7 @@ struct resolved {
 	size_t nroles;
 	struct host_store *stores;	/* sorted by store name */
 	size_t nstores;
-	bool caddy;
+	const struct conf_store *caddy;	/* a role says `caddy: true`: the caddy store */
 };
 
 /* targets (may be NULL) limits the stores; each must be a store of the host.

@@ -1,5 +1,9 @@
 /* The registry of store types and the instance helpers. */
 #include "stores/store.h"
+#include "stores/files/files.h"
+#include "stores/java/java.h"
+#include "stores/nss/nss.h"
+#include "stores/system/system.h"
 #include "util/strv.h"
 #include "util/buf.h"
 #include "util/rootfs.h"
@@ -13,17 +17,17 @@
 #include <string.h>
 #include <sys/stat.h>
 
-const struct store_ops *const store_types[] = {
-	&store_system,
-	&store_pem_bundle,
-	&store_python,
-	&store_systemd_env,
-	&store_java,
-	&store_nss,
+const struct store_type *const store_types[] = {
+	&store_type_system,
+	&store_type_pem_bundle,
+	&store_type_python,
+	&store_type_systemd_env,
+	&store_type_java,
+	&store_type_nss,
 	NULL,
 };
 
-const struct store_ops *store_type_find(const char *name)
+const struct store_type *store_type_find(const char *name)
 {
 	for (size_t i = 0; store_types[i]; i++)
 		if (!strcmp(store_types[i]->name, name))
@@ -31,12 +35,12 @@ const struct store_ops *store_type_find(const char *name)
 	return NULL;
 }
 
-struct store_inst *store_inst_new(const struct store_ops *ops, const struct conf_store *cs,
-				  const struct run_ctx *ctx, const char *address,
-				  const char *title)
+struct store_inst *store_inst_new(const struct store_backend *backend,
+				  const struct conf_store *cs, const struct run_ctx *ctx,
+				  const char *address, const char *title)
 {
 	struct store_inst *s = xcalloc(1, sizeof(*s));
-	s->ops = ops;
+	s->backend = backend;
 	s->conf = cs;
 	s->ctx = ctx;
 	s->address = xstrdup(address);
@@ -48,33 +52,43 @@ void store_inst_free(struct store_inst *s)
 {
 	if (!s)
 		return;
-	if (s->ops && s->ops->free)
-		s->ops->free(s);
+	if (s->backend && s->backend->free)
+		s->backend->free(s);
 	free(s->address);
 	free(s->title);
 	free(s->want_flags);
-	free(s->key);
+	free(s->target);
 	free(s);
 }
 
-static char **notes;
-static size_t nnotes, notes_alloc;
+void store_open_init(struct store_open *o)
+{
+	memset(o, 0, sizeof(*o));
+}
 
-void store_note(const char *fmt, ...)
+void store_open_dispose(struct store_open *o)
+{
+	for (size_t i = 0; i < o->n; i++)
+		store_inst_free(o->insts[i]);
+	free(o->insts);
+	for (size_t i = 0; i < o->nnotes; i++)
+		free(o->notes[i]);
+	free(o->notes);
+	memset(o, 0, sizeof(*o));
+}
+
+void store_open_add(struct store_open *o, struct store_inst *s)
+{
+	ARRAY_GROW(o->insts, o->n + 1, o->alloc);
+	o->insts[o->n++] = s;
+}
+
+void store_open_note(struct store_open *o, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	strv_vpushf(&notes, &nnotes, &notes_alloc, fmt, ap);
+	strv_vpushf(&o->notes, &o->nnotes, &o->notes_alloc, fmt, ap);
 	va_end(ap);
-}
-
-size_t store_notes_take(char ***out)
-{
-	size_t n = nnotes;
-	*out = notes;
-	notes = NULL;
-	nnotes = notes_alloc = 0;
-	return n;
 }
 
 char *store_managed_name(const char *base, const char *prefix, const char *suffix)
@@ -105,7 +119,7 @@ char *store_managed_label(const char *path, const char *dir, const char *suffix)
 	return store_managed_name(path + dl + 1, "", suffix);
 }
 
-int store_key_file(struct buf *key, const char *host_path)
+int store_state_key_file(struct buf *key, const char *host_path)
 {
 	struct stat st;
 	struct buf data = BUF_INIT;

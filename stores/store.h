@@ -1,11 +1,20 @@
 /*
  * The store interface (curl's struct Curl_ssl, one const table per backend).
  *
- * A configured store (`stores:` entry) has a type; its type table declares the
- * options it takes and expands it on this host into one or more instances (the
- * system store into the distro's backend, an nss store into one instance per
- * database). An instance reads what it holds into a trust_set and applies the
- * plan steps the planner made for it. Instances never diff.
+ * A configured store (a `stores:` entry, or the top-level `caddy:` section)
+ * has a *type*: the registry's table of its options, its extra checks, and
+ * how it expands on this host into one or more *instances* (the system store
+ * into the distro's backend, an nss store into one instance per database).
+ * Each instance runs a *backend*: it reads what it holds into a trust_set and
+ * applies the plan steps the planner made for it. Backends never diff.
+ *
+ * A NULL slot means only "this optional step is absent"; the generic code
+ * (schema/storeopts.c, reconcile/) owns the NULL checks.
+ *
+ * Failure contract (libgit2's): a whole-store failure returns -1 with util/err
+ * set (err_modified() when the store changed since the plan was made); a step
+ * fails through its own result (plan_step_fail). Only the applier
+ * (reconcile/apply.c) turns a -1 into the store's apply error.
  */
 #ifndef TF_STORE_H
 #define TF_STORE_H
@@ -19,6 +28,7 @@
 #include <time.h>
 
 struct plan_store;
+struct store_inst;
 
 /* What a backend can express; checked by the planner before anything is written. */
 enum store_caps {
@@ -26,19 +36,20 @@ enum store_caps {
 	STORE_HAS_TRUST_FLAGS = 1 << 1,	/* entries carry trust flags (NSS) */
 };
 
-enum skey_kind {
-	SKEY_STRING,
-	SKEY_PATH,	/* absolute path, resolved under --root */
-	SKEY_BOOL,
-	SKEY_LIST,	/* list of strings */
-	SKEY_ENUM,	/* one of choices */
+enum store_option_kind {
+	OPT_STRING,
+	OPT_PATH,	/* absolute path, resolved under --root */
+	OPT_BOOL,
+	OPT_LIST,	/* list of strings */
+	OPT_ENUM,	/* one of choices */
 };
 
-struct store_key {
+/* One option a store type takes in the config. */
+struct store_option {
 	const char *name;
-	enum skey_kind kind;
+	enum store_option_kind kind;
 	bool required;
-	const char *const *choices;	/* SKEY_ENUM, and allowed list items for SKEY_LIST */
+	const char *const *choices;	/* OPT_ENUM, and allowed list items for OPT_LIST */
 	const char *help;
 };
 
@@ -50,63 +61,85 @@ struct run_ctx {
 	const struct config *cfg;
 };
 
-struct store_inst;
+/* What a type's open found: the instances, and notes that belong to none of
+ * them ("user bob is not in /etc/passwd"), shown with the configured store. */
+struct store_open {
+	struct store_inst **insts;
+	size_t n, alloc;
+	char **notes;
+	size_t nnotes, notes_alloc;
+};
 
-struct store_ops {
-	const char *name;		/* type name in the config, or backend name */
-	unsigned caps;
-	const struct store_key *keys;	/* options of the type, NULL-name terminated */
-	/* Checks beyond the option types, at load time. */
+/* A configurable store type: what the registry holds. */
+struct store_type {
+	/* `type:` in the config ("system", "nss", …; "caddy" for the caddy: section). */
+	const char *name;
+	/* The options it takes, NULL-name terminated; checked by the loader. */
+	const struct store_option *options;
+	/* Optional: checks beyond the options' kinds, at load time. */
 	void (*validate)(const struct conf_store *cs, struct diag *d);
-	/* Expand a configured store into instances on this host. Returns 0, or -1
-	 * with err set (the store is then reported as failed, others go on). */
+	/* Expand a configured store into instances on this host (store_open_add).
+	 * 0, or -1 with err set: the store is reported as failed, others go on. */
 	int (*open)(const struct conf_store *cs, const struct run_ctx *ctx,
-		    struct store_inst ***out, size_t *nout);
+		    struct store_open *out);
+};
+
+/* What an instance runs. */
+struct store_backend {
+	/* Shown in titles ("system (debian)") and part of the read cache's key. */
+	const char *name;
+	/* enum store_caps bits. */
+	unsigned caps;
+	/* Read what the store holds into out. 0, or -1 with err set. */
 	int (*read)(struct store_inst *s, struct trust_set *out);
-	/* Optional: a key that changes whenever anything `read` depends on
+	/* Optional: append a key that changes whenever anything `read` depends on
 	 * changes (content hashes of the store's files, their owners and modes,
-	 * the options read uses), much cheaper than reading. A plan then reuses
-	 * the last full read made by apply when the key is the same. -1: none. */
+	 * the options read uses), much cheaper than reading; a plan then reuses
+	 * the last full read made by apply when the key is the same. -1: none now. */
 	int (*state_key)(struct store_inst *s, struct buf *key);
 	/* Optional: told every instance's steps before the first apply, so that a
 	 * backend can work on many instances at once (the nss store runs a child
 	 * per database, in parallel). apply is still called for each, in order. */
 	void (*apply_begin)(struct store_inst *s, struct plan_store *ps);
-	/* Carry out ps->steps; set each step's result; return -1 if any failed. */
+	/* Carry out ps->steps, setting each step's result. 0; or -1 with err set
+	 * when the store failed as a whole (steps still pending are failed with
+	 * that error by the applier). */
 	int (*apply)(struct store_inst *s, struct plan_store *ps);
+	/* Optional: free s->priv. */
 	void (*free)(struct store_inst *s);
 };
 
 struct store_inst {
-	const struct store_ops *ops;	/* the backend doing read/apply */
+	const struct store_backend *backend;	/* the backend doing read/apply */
 	const struct conf_store *conf;
 	const struct run_ctx *ctx;
 	char *address;		/* "system", "browsers[alice firefox default-release]" */
 	char *title;		/* "system (debian)" */
 	char *want_flags;	/* trust flags a present CA must carry, or NULL */
-	/* What this instance manages ("system", a database or file path), so that
-	 * two configured stores never manage one target and fight over it; NULL
-	 * when the instance cannot collide with another. */
-	char *key;
+	/* What this instance manages ("the system trust store", a database or
+	 * file), so that two configured stores never manage one target and fight
+	 * over it; NULL when the instance cannot collide with another. */
+	char *target;
 	bool read_cached;	/* this run takes its state from the read cache: no read */
 	void *priv;
 };
 
-struct store_inst *store_inst_new(const struct store_ops *ops, const struct conf_store *cs,
-				  const struct run_ctx *ctx, const char *address,
-				  const char *title);
+struct store_inst *store_inst_new(const struct store_backend *backend,
+				  const struct conf_store *cs, const struct run_ctx *ctx,
+				  const char *address, const char *title);
 void store_inst_free(struct store_inst *s);
 
-/* Registry of configurable types, NULL-terminated. */
-extern const struct store_ops *const store_types[];
-const struct store_ops *store_type_find(const char *name);
+void store_open_init(struct store_open *o);
+/* Free what is left in o: instances not taken, and notes. */
+void store_open_dispose(struct store_open *o);
+void store_open_add(struct store_open *o, struct store_inst *s);
+void store_open_note(struct store_open *o, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
-/* What open found worth saying that belongs to no instance ("user bob is not
- * in /etc/passwd", "no database found"): run_plan shows these as notes of the
- * configured store. store_notes_take hands over those made since its last call
- * (the caller frees each and the array) and returns how many. */
-void store_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-size_t store_notes_take(char ***out);
+/* Registry of configurable types, NULL-terminated ("caddy" is not among them:
+ * it is configured by the top-level caddy: section, not under stores:). */
+extern const struct store_type *const store_types[];
+const struct store_type *store_type_find(const char *name);
 
 /* trustform's file names carry the CA's name and the first 12 hex digits of
  * its fingerprint: "<dir>/<name>-<sha256[:12]><suffix>". The name of such a
@@ -117,14 +150,6 @@ char *store_managed_name(const char *base, const char *prefix, const char *suffi
 
 /* For state_key: append a file's identity to key: owner, group, mode, size
  * and the SHA-256 of its content, or that it is missing. -1 if unreadable. */
-int store_key_file(struct buf *key, const char *host_path);
-
-extern const struct store_ops store_system;
-extern const struct store_ops store_debian;
-extern const struct store_ops store_pem_bundle;
-extern const struct store_ops store_python;
-extern const struct store_ops store_systemd_env;
-extern const struct store_ops store_java;
-extern const struct store_ops store_nss;
+int store_state_key_file(struct buf *key, const char *host_path);
 
 #endif

@@ -7,10 +7,53 @@
 #include <string.h>
 
 static struct buf last = BUF_INIT;
+static enum err_code code;
 
 void err_clear(void)
 {
 	buf_reset(&last);
+	code = TF_OK;
+}
+
+enum err_code err_code(void)
+{
+	return code;
+}
+
+static void modified(const char *file, const char *why)
+{
+	buf_reset(&last);
+	buf_printf(&last, "%s changed since the plan was made", file);
+	if (why && *why)
+		buf_printf(&last, " (%s)", why);
+	buf_puts(&last, "; run trustplan again");
+	code = TF_EMODIFIED;
+}
+
+void err_modified(const char *file)
+{
+	modified(file, NULL);
+}
+
+void err_modified_why(const char *file, const char *fmt, ...)
+{
+	struct buf why = BUF_INIT;
+	va_list ap;
+	va_start(ap, fmt);
+	buf_vprintf(&why, fmt, ap);
+	va_end(ap);
+	modified(file, why.ptr);
+	buf_dispose(&why);
+}
+
+char *err_modified_text(const char *file, const char *why)
+{
+	struct buf b = BUF_INIT;
+	buf_printf(&b, "%s changed since the plan was made", file);
+	if (why && *why)
+		buf_printf(&b, " (%s)", why);
+	buf_puts(&b, "; run trustplan again");
+	return buf_detach(&b);
 }
 
 const char *err_msg(void)
@@ -22,6 +65,7 @@ void err_set(const char *fmt, ...)
 {
 	va_list ap;
 	buf_reset(&last);
+	code = TF_ERROR;
 	va_start(ap, fmt);
 	buf_vprintf(&last, fmt, ap);
 	va_end(ap);
@@ -31,6 +75,7 @@ void err_set_errno(int errnum, const char *fmt, ...)
 {
 	va_list ap;
 	buf_reset(&last);
+	code = TF_ERROR;
 	va_start(ap, fmt);
 	buf_vprintf(&last, fmt, ap);
 	va_end(ap);

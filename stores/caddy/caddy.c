@@ -5,6 +5,7 @@
  * directory, so that checking a file never creates a PKI anywhere).
  */
 #include "stores/caddy/caddy.h"
+#include "stores/caddy/caddy_int.h"
 #include "util/err.h"
 #include "util/goduration.h"
 #include "util/proc.h"
@@ -13,6 +14,7 @@
 #include "util/xalloc.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,31 +24,30 @@
 #define DEFAULT_BINARY "/usr/bin/caddy"
 #define EXEC_GUARD_SECONDS 300	/* a hung `caddy validate` must not hold the run lock */
 
-static char *opt_str(const struct ynode *caddy, const char *key)
+static char *opt_str(const struct conf_store *cs, const char *key)
 {
-	const struct ynode *n = ymap_get(caddy, key);
-	return n && n->kind == YNODE_SCALAR && *n->text ? xstrdup(n->text) : NULL;
+	const char *v = conf_store_str(cs, key);
+	return v && *v ? xstrdup(v) : NULL;
 }
 
-void caddy_opts_load(struct caddy_opts *o, const struct config *cfg, const char *root)
+void caddy_opts_load(struct caddy_opts *o, const struct conf_store *cs, const char *root)
 {
-	const struct ynode *c = cfg->caddy.node;
 	memset(o, 0, sizeof(*o));
 	o->root = root;
-	o->ca = opt_str(c, "ca");
+	o->ca = opt_str(cs, "ca");
 	if (!o->ca)
 		o->ca = xstrdup("local");
-	o->data_dir = opt_str(c, "data_dir");
-	o->caddyfile = opt_str(c, "caddyfile");
-	o->json = opt_str(c, "json");
-	o->lifetime = opt_str(c, "intermediate_lifetime");
-	o->binary = opt_str(c, "binary");
+	o->data_dir = opt_str(cs, "data_dir");
+	o->caddyfile = opt_str(cs, "caddyfile");
+	o->json = opt_str(cs, "json");
+	o->lifetime = opt_str(cs, "intermediate_lifetime");
+	o->binary = opt_str(cs, "binary");
 	o->binary_set = o->binary != NULL;
 	if (!o->binary)
 		o->binary = xstrdup(DEFAULT_BINARY);
-	o->stop = opt_str(c, "stop");
-	o->start = opt_str(c, "start");
-	o->reload = opt_str(c, "reload");
+	o->stop = opt_str(cs, "stop");
+	o->start = opt_str(cs, "start");
+	o->reload = opt_str(cs, "reload");
 	/* Under --root, nothing of the host is restarted unless configured (SPEC §1). */
 	if (!*root) {
 		if (!o->stop)
@@ -95,38 +96,115 @@ void caddy_inst_free(struct store_inst *s)
 	}
 }
 
-static struct store_inst *new_inst(const struct store_ops *ops, const struct config *cfg,
-				   const struct run_ctx *ctx, const char *address,
-				   const char *title)
+static struct store_inst *new_inst(const struct store_backend *backend,
+				   const struct conf_store *cs, const struct run_ctx *ctx,
+				   const char *address, const char *title)
 {
-	struct store_inst *s = store_inst_new(ops, NULL, ctx, address, title);
+	struct store_inst *s = store_inst_new(backend, cs, ctx, address, title);
 	struct caddy_opts *o = xcalloc(1, sizeof(*o));
-	caddy_opts_load(o, cfg, ctx->root);
+	caddy_opts_load(o, cs, ctx->root);
 	s->priv = o;
 	return s;
 }
 
-int caddy_open(const struct config *cfg, const struct run_ctx *ctx, struct store_inst ***out,
-	       size_t *nout)
+/* The PKI, and the Caddyfile or JSON config when one is configured. */
+static int caddy_open(const struct conf_store *cs, const struct run_ctx *ctx,
+		      struct store_open *out)
 {
 	struct caddy_opts o;
-	caddy_opts_load(&o, cfg, ctx->root);
-	*out = xcalloc(2, sizeof(**out));
-	*nout = 0;
+	caddy_opts_load(&o, cs, ctx->root);
 	char *addr = xasprintf("caddy.pki.%s", o.ca);
 	char *title = xasprintf("caddy (pki %s)", o.ca);
-	(*out)[(*nout)++] = new_inst(&store_caddy_pki, cfg, ctx, addr, title);
+	store_open_add(out, new_inst(&store_backend_caddy_pki, cs, ctx, addr, title));
 	free(addr);
 	free(title);
 	if (o.caddyfile || o.json) {
 		title = xasprintf("caddy (%s %s)", o.caddyfile ? "Caddyfile" : "JSON config",
 				  o.caddyfile ? o.caddyfile : o.json);
-		(*out)[(*nout)++] = new_inst(&store_caddy_config, cfg, ctx, "caddy.config", title);
+		store_open_add(out, new_inst(&store_backend_caddy_config, cs, ctx, "caddy.config",
+					     title));
 		free(title);
 	}
 	caddy_opts_dispose(&o);
 	return 0;
 }
+
+/* --- options ------------------------------------------------------------------ */
+
+static const struct store_option caddy_options[] = {
+	{ "data_dir", OPT_PATH, true, NULL,
+	  "Caddy's data directory, e.g. /var/lib/caddy/.local/share/caddy" },
+	{ "caddyfile", OPT_PATH, false, NULL, NULL },
+	{ "json", OPT_PATH, false, NULL, NULL },
+	{ "ca", OPT_STRING, false, NULL, NULL },
+	{ "intermediate_lifetime", OPT_STRING, false, NULL, NULL },
+	{ "binary", OPT_PATH, false, NULL, NULL },
+	{ "stop", OPT_STRING, false, NULL, NULL },
+	{ "start", OPT_STRING, false, NULL, NULL },
+	{ "reload", OPT_STRING, false, NULL, NULL },
+	{ NULL, 0, false, NULL, NULL },
+};
+
+static void errat(struct diag *d, const struct conf_store *cs, const struct ynode *n,
+		  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static void errat(struct diag *d, const struct conf_store *cs, const struct ynode *n,
+		  const char *fmt, ...)
+{
+	struct buf msg = BUF_INIT;
+	va_list ap;
+	va_start(ap, fmt);
+	buf_vprintf(&msg, fmt, ap);
+	va_end(ap);
+	diag_add(d, DIAG_ERROR, cs->config_file, n->line, n->col, "caddy: %s", msg.ptr);
+	buf_dispose(&msg);
+}
+
+static const struct ynode *scalar(const struct conf_store *cs, const char *key)
+{
+	const struct ynode *n = conf_store_node(cs, key);
+	return n && n->kind == YNODE_SCALAR ? n : NULL;
+}
+
+/* What the option kinds cannot say (SPEC §3). */
+static void caddy_validate_conf(const struct conf_store *cs, struct diag *d)
+{
+	const struct ynode *n = scalar(cs, "ca");
+	if (n && !config_name_ok(n->text))
+		errat(d, cs, n, "ca must be a Caddy CA id such as \"local\"");
+	long long ns;
+	const char *why;
+	const struct ynode *life = scalar(cs, "intermediate_lifetime");
+	if (life && !go_duration_parse(life->text, &ns, &why))
+		errat(d, cs, life, "intermediate_lifetime \"%s\" is not a duration Caddy reads "
+		      "(%s); write it as Caddy does, e.g. 43800h (5 years), 720h or 30d",
+		      life->text, why);
+	else if (life && ns < 0)
+		errat(d, cs, life, "intermediate_lifetime \"%s\" is negative: Caddy reads it, "
+		      "but no certificate can be issued for it; write a positive duration such "
+		      "as 43800h", life->text);
+	life = conf_store_node(cs, "intermediate_lifetime");
+	if (life && !conf_store_node(cs, "caddyfile") && !conf_store_node(cs, "json"))
+		errat(d, cs, life, "intermediate_lifetime is set in Caddy's config: give its "
+		      "file as caddyfile (e.g. /etc/caddy/Caddyfile) or json");
+	static const char *const commands[] = { "stop", "start", "reload" };
+	for (size_t i = 0; i < 3; i++) {
+		n = scalar(cs, commands[i]);
+		if (n && !*n->text)
+			errat(d, cs, n, "%s is empty; give the shell command (e.g. systemctl %s "
+			      "caddy), or leave the key out for the default", commands[i],
+			      commands[i]);
+	}
+	if (conf_store_node(cs, "caddyfile") && conf_store_node(cs, "json"))
+		errat(d, cs, conf_store_node(cs, "json"), "give caddyfile or json, not both");
+}
+
+const struct store_type store_type_caddy = {
+	.name = "caddy",
+	.options = caddy_options,
+	.validate = caddy_validate_conf,
+	.open = caddy_open,
+};
 
 char *caddy_export_command(const struct config *cfg, const char *root, const char *ca_id)
 {

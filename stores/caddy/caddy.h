@@ -1,28 +1,17 @@
 /*
- * Caddy (SPEC §3): on hosts whose roles say `caddy: true`, the top-level
- * `caddy:` section becomes two store instances. The PKI instance
- * (caddy_pki.c) reports Caddy's root for the planner to compare with the CA
- * marked `caddy: <id>`, and finds an intermediate or leaves that no longer
- * chain to that root (a -/+ reissue: stop Caddy, remove them, start it). The
- * config instance (caddy_config.c) reads `intermediate_lifetime` in the
- * Caddyfile (caddyfile*.c) or JSON config (caddy_json.c), writes it after
- * checking the installed Caddy's version and `caddy validate`, then reloads.
+ * The caddy store: the top-level `caddy:` section of the config, which
+ * schema/config.c turns into a configured store of this type for roles with
+ * `caddy: true`. caddy_int.h is private to stores/caddy/.
  */
 #ifndef TF_CADDY_H
 #define TF_CADDY_H
 
 #include "model/cert.h"
 #include "stores/store.h"
-#include "util/buf.h"
 
 #include <stdbool.h>
 
-/* The first Caddy that knows `intermediate_lifetime` (Caddyfile and JSON):
- * v2.6.3, commit bfaf2a8 "acme_server: Configurable default lifetime". */
-#define CADDY_LIFETIME_MIN_MAJOR 2
-#define CADDY_LIFETIME_MIN_MINOR 6
-#define CADDY_LIFETIME_MIN_PATCH 3
-#define CADDY_LIFETIME_MIN_TEXT "2.6.3"
+extern const struct store_type store_type_caddy;
 
 struct caddy_opts {
 	char *ca;		/* CA id; "local" by default, as Caddy's */
@@ -36,43 +25,10 @@ struct caddy_opts {
 	const char *root;	/* --root, "" for / */
 };
 
-void caddy_opts_load(struct caddy_opts *o, const struct config *cfg, const char *root);
+/* The options of the configured caddy store (the caddy: section). */
+void caddy_opts_load(struct caddy_opts *o, const struct conf_store *cs, const char *root);
 void caddy_opts_dispose(struct caddy_opts *o);
-/* Host path of Caddy's data directory; -1 with err set when it is missing. */
-int caddy_data_dir(const struct caddy_opts *o, char **host);
-
-/* Instances for a host with `caddy: true`: the PKI, and the Caddyfile or JSON
- * config when one is configured. */
-int caddy_open(const struct config *cfg, const struct run_ctx *ctx, struct store_inst ***out,
-	       size_t *nout);
-void caddy_inst_free(struct store_inst *s);
-extern const struct store_ops store_caddy_pki;
-extern const struct store_ops store_caddy_config;
-
 /* Caddy's current root of CA o->ca, checked to be one self-signed CA
  * certificate; *where gets its in-root path. -1 with err set. */
 int caddy_root_load(const struct caddy_opts *o, struct cert **out, char **where);
-/* `trustform caddy export-root …` for this run, written to out_file. */
-char *caddy_export_command(const struct config *cfg, const char *root, const char *ca_id);
-
-/* Run a shell command (sh -c), its output on our stderr. -1 with err set,
- * naming what for ("stop Caddy"), when it cannot run or exits non-zero. */
-int caddy_command(const char *what, const char *cmd);
-/* Run argv with XDG_DATA_HOME/XDG_CONFIG_HOME in a fresh temp directory, so
- * that Caddy leaves nothing behind; its output in out. Returns the exit code,
- * or -1 with err set when it could not run. */
-int caddy_exec_capture(char *const argv[], struct buf *out);
-
-/* `<binary> version`: 0 with v filled, 1 when the output is not a version
- * (text in *raw), -1 when the binary is missing or fails (err set). */
-int caddy_version(const char *host_binary, int v[3], char **raw);
-bool caddy_version_at_least(const int v[3], int major, int minor, int patch);
-/* `caddy validate` of a file: 0 valid; 1 rejected (Caddy's message in msg);
- * -1 when it could not run (err set). */
-int caddy_validate(const char *host_binary, const char *file, bool caddyfile, struct buf *msg);
-
-/* Go's time.Duration as Caddy parses it (with "d" for days), in nanoseconds.
- * false when it is not a duration, negative, or too long for Go. */
-bool caddy_duration_parse(const char *s, long long *ns);
-
 #endif

@@ -12,6 +12,7 @@
  */
 #include "reconcile/plan.h"
 #include "stores/caddy/caddy.h"
+#include "stores/caddy/caddy_int.h"
 #include "stores/caddy/caddy_json.h"
 #include "stores/caddy/caddyfile.h"
 #include "util/err.h"
@@ -337,7 +338,7 @@ static int set_value(struct store_inst *s, struct plan_step *st)
 		goto out;
 	seen = digest_hex(&src);
 	if (strcmp(seen, st->finding->seen)) {
-		err_set("%s changed since the plan was made; run trustplan again", conf_path(o));
+		err_modified(conf_path(o));
 		goto out;
 	}
 	if (compute(o, &src, &e, NULL) < 0)
@@ -413,7 +414,7 @@ static int config_apply(struct store_inst *s, struct plan_store *ps)
 	return rc;
 }
 
-const struct store_ops store_caddy_config = {
+const struct store_backend store_backend_caddy_config = {
 	.name = "caddy-config",
 	.read = config_read,
 	.apply = config_apply,

@@ -8,6 +8,7 @@
  */
 #include "stores/caddy/caddy_json.h"
 #include "stores/caddy/caddy.h"
+#include "stores/caddy/caddy_int.h"
 #include "util/err.h"
 #include "util/xalloc.h"
 

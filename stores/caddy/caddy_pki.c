@@ -16,6 +16,7 @@
  */
 #include "reconcile/plan.h"
 #include "stores/caddy/caddy.h"
+#include "stores/caddy/caddy_int.h"
 #include "util/err.h"
 #include "util/fsutil.h"
 #include "util/rootfs.h"
@@ -601,7 +602,7 @@ static int reissue(struct store_inst *s, struct plan_step *st)
 	if (pki_scan(&sc, o, s->ctx->now) < 0)
 		goto out;
 	if (!sc.digest || strcmp(sc.digest, st->finding->seen)) {
-		err_set("%s changed since the plan was made; run trustplan again", sc.authdir);
+		err_modified(sc.authdir);
 		goto out;
 	}
 	char *held = held_why(s, &sc);
@@ -727,7 +728,7 @@ out:
 	return rc;
 }
 
-const struct store_ops store_caddy_pki = {
+const struct store_backend store_backend_caddy_pki = {
 	.name = "caddy",
 	.read = pki_read,
 	.apply = pki_apply,

@@ -3,9 +3,11 @@
  * file (an application's bundle, Caddy's tls_trusted_ca_certs file). The
  * rest of the file is kept byte for byte; the file is created if missing.
  */
+#include "stores/files/files.h"
 #include "reconcile/plan.h"
 #include "stores/files/pemfile.h"
-#include "stores/storeopt.h"
+#include "stores/storeconf.h"
+#include "reconcile/steps.h"
 #include "util/err.h"
 #include "util/rootfs.h"
 #include "util/xalloc.h"
@@ -13,18 +15,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+static const struct store_backend pemb_backend;
+
 struct pemb {
 	char *inroot; /* the path as configured */
 	char *host;   /* resolved under --root */
 };
 
-static const struct store_key pemb_keys[] = {
-    {"path", SKEY_PATH, true, NULL, "the PEM file to keep trustform's blocks in"},
+static const struct store_option pemb_keys[] = {
+    {"path", OPT_PATH, true, NULL, "the PEM file to keep trustform's blocks in"},
     {NULL, 0, false, NULL, NULL},
 };
 
 static int pemb_open(const struct conf_store *cs, const struct run_ctx *ctx,
-		     struct store_inst ***out, size_t *nout)
+		     struct store_open *out)
 {
 	const char *path = conf_store_str(cs, "path");
 	char *host = root_resolve_host(ctx->root, path);
@@ -34,11 +38,10 @@ static int pemb_open(const struct conf_store *cs, const struct run_ctx *ctx,
 	p->inroot = xstrdup(path);
 	p->host = host;
 	char *title = xasprintf("%s (pem-bundle)", cs->name);
-	*out = xcalloc(1, sizeof(**out));
-	(*out)[0] = store_inst_new(&store_pem_bundle, cs, ctx, cs->name, title);
-	(*out)[0]->priv = p;
-	(*out)[0]->key = xasprintf("the file %s", host);
-	*nout = 1;
+	struct store_inst *s = store_inst_new(&pemb_backend, cs, ctx, cs->name, title);
+	s->priv = p;
+	s->target = xasprintf("the file %s", host);
+	store_open_add(out, s);
 	free(title);
 	return 0;
 }
@@ -73,11 +76,15 @@ static void pemb_free(struct store_inst *s)
 	free(p);
 }
 
-const struct store_ops store_pem_bundle = {
-    .name = "pem-bundle",
-    .keys = pemb_keys,
-    .open = pemb_open,
-    .read = pemb_read,
-    .apply = pemb_apply,
-    .free = pemb_free,
+static const struct store_backend pemb_backend = {
+	.name = "pem-bundle",
+	.read = pemb_read,
+	.apply = pemb_apply,
+	.free = pemb_free,
+};
+
+const struct store_type store_type_pem_bundle = {
+	.name = "pem-bundle",
+	.options = pemb_keys,
+	.open = pemb_open,
 };

@@ -5,8 +5,9 @@
  */
 #include "stores/files/pemfile.h"
 #include "reconcile/plan.h"
+#include "reconcile/steps.h"
 #include "schema/config.h"
-#include "stores/storeopt.h"
+#include "reconcile/steps.h"
 #include "util/err.h"
 #include "util/hex.h"
 #include "util/xalloc.h"
@@ -301,9 +302,7 @@ static int do_step(struct pem_file *f, struct plan_step *st, struct buf *append)
 		if (s && s->intact && s->cert == st->ca->cert)
 			return 0; /* already there */
 		if (s) {
-			err_set("%s changed since the plan was made (block \"%s\" appeared); run "
-				"trustplan again",
-				f->shown, st->ca->name);
+			err_modified_why(f->shown, "block \"%s\" appeared", st->ca->name);
 			return -1;
 		}
 		pem_block_render(append, st->ca->name, st->ca->cert);
@@ -317,9 +316,7 @@ static int do_step(struct pem_file *f, struct plan_step *st, struct buf *append)
 	case OP_UPDATE:
 		s = find_seen(f, &st->seen);
 		if (!s) {
-			err_set("%s changed since the plan was made (%s is not there any more); "
-				"run trustplan again",
-				f->shown, st->seen.where);
+			err_modified_why(f->shown, "%s is not there any more", st->seen.where);
 			return -1;
 		}
 		s->put = st->ca->cert;
@@ -372,12 +369,50 @@ int pem_file_apply(struct pem_file *f, struct plan_store *ps, struct fs_txn *txn
 			mode = f->st.st_mode & 07777;
 		}
 		if (fs_txn_write(txn, f->host, out.ptr, out.len, mode, own) < 0) {
-			store_fail_pending(ps);
+			plan_steps_fail_pending(ps);
 			rc = -1;
 		} else
 			*changed = true;
 	}
 	buf_dispose(&out);
 	buf_dispose(&append);
+	return rc;
+}
+
+static int parent_dir(const char *host)
+{
+	char *dir = xstrdup(host);
+	char *slash = strrchr(dir, '/');
+	int rc = 0;
+	if (slash && slash != dir) {
+		*slash = '\0';
+		rc = mkdir_p(dir, 0755);
+		if (rc == 0)
+			cleanup_stale_temps(dir);
+	}
+	free(dir);
+	return rc;
+}
+
+int store_apply_pem_file(struct plan_store *ps, const char *host, const char *shown)
+{
+	struct pem_file f;
+	struct fs_txn txn;
+	bool changed;
+	fs_txn_init(&txn);
+	int rc = parent_dir(host);
+	if (rc == 0)
+		rc = pem_file_load(&f, host, shown);
+	else
+		memset(&f, 0, sizeof(f));
+	if (rc < 0) {
+		for (size_t i = 0; i < ps->n; i++)
+			plan_step_fail(&ps->steps[i], "%s", err_msg());
+	} else {
+		rc = pem_file_apply(&f, ps, &txn, &changed);
+		rc = plan_steps_finish(ps, &txn, rc, NULL);
+	}
+	fs_txn_dispose(&txn);
+	pem_file_dispose(&f);
 	return rc;
 }

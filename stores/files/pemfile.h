@@ -61,4 +61,8 @@ int pem_file_apply(struct pem_file *f, struct plan_store *ps, struct fs_txn *txn
 /* The block trustform writes for a CA. */
 void pem_block_render(struct buf *out, const char *name, const struct cert *c);
 
+/* Reload a PEM file and carry out the plan's steps on it, atomically; creates
+ * its directory when missing. */
+int store_apply_pem_file(struct plan_store *ps, const char *host, const char *shown);
+
 #endif

@@ -17,10 +17,12 @@
  *                     which CAs it loads from the system store. truststore not
  *                     importable is an error before anything is written.
  */
+#include "stores/files/files.h"
 #include "stores/files/python.h"
 #include "reconcile/plan.h"
 #include "stores/files/pemfile.h"
-#include "stores/storeopt.h"
+#include "stores/storeconf.h"
+#include "reconcile/steps.h"
 #include "util/err.h"
 #include "util/hex.h"
 #include "util/proc.h"
@@ -32,11 +34,13 @@
 #include <string.h>
 #include <unistd.h>
 
+static const struct store_backend py_backend;
+
 static const char *const mode_choices[] = {"certifi", "truststore", NULL};
 
-static const struct store_key py_keys[] = {
-    {"venv", SKEY_PATH, true, NULL, "the virtual environment (the directory of pyvenv.cfg)"},
-    {"mode", SKEY_ENUM, false, mode_choices,
+static const struct store_option py_keys[] = {
+    {"venv", OPT_PATH, true, NULL, "the virtual environment (the directory of pyvenv.cfg)"},
+    {"mode", OPT_ENUM, false, mode_choices,
      "certifi (blocks in certifi's cacert.pem, the default) or truststore (a .pth)"},
     {NULL, 0, false, NULL, NULL},
 };
@@ -59,8 +63,7 @@ static bool truststore_mode(const struct conf_store *cs)
 	return m && !strcmp(m, "truststore");
 }
 
-static int py_open(const struct conf_store *cs, const struct run_ctx *ctx, struct store_inst ***out,
-		   size_t *nout)
+static int py_open(const struct conf_store *cs, const struct run_ctx *ctx, struct store_open *out)
 {
 	struct py_store *p = xcalloc(1, sizeof(*p));
 	p->truststore = truststore_mode(cs);
@@ -83,11 +86,10 @@ static int py_open(const struct conf_store *cs, const struct run_ctx *ctx, struc
 	}
 	char *title =
 	    xasprintf("%s (python %s)", cs->name, p->truststore ? "truststore" : "certifi");
-	*out = xcalloc(1, sizeof(**out));
-	(*out)[0] = store_inst_new(&store_python, cs, ctx, cs->name, title);
-	(*out)[0]->priv = p;
-	(*out)[0]->key = xasprintf("the file %s", p->file_host);
-	*nout = 1;
+	struct store_inst *s = store_inst_new(&py_backend, cs, ctx, cs->name, title);
+	s->priv = p;
+	s->target = xasprintf("the file %s", p->file_host);
+	store_open_add(out, s);
 	free(title);
 	return 0;
 }
@@ -320,11 +322,15 @@ static int py_apply(struct store_inst *s, struct plan_store *ps)
 	return py_pth_apply(s, p, ps);
 }
 
-const struct store_ops store_python = {
-    .name = "python",
-    .keys = py_keys,
-    .open = py_open,
-    .read = py_read,
-    .apply = py_apply,
-    .free = py_free,
+static const struct store_backend py_backend = {
+	.name = "python",
+	.read = py_read,
+	.apply = py_apply,
+	.free = py_free,
+};
+
+const struct store_type store_type_python = {
+	.name = "python",
+	.options = py_keys,
+	.open = py_open,
 };

@@ -5,7 +5,8 @@
 #include "model/cert.h"
 #include "reconcile/plan.h"
 #include "stores/files/python.h"
-#include "stores/storeopt.h"
+#include "stores/storeconf.h"
+#include "reconcile/steps.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/fsutil.h"
@@ -321,10 +322,8 @@ int py_pth_apply(struct store_inst *s, struct py_store *p, struct plan_store *ps
 		case OP_REPLACE:
 		case OP_UPDATE:
 			if (at == t.n && st->op != OP_REMOVE) {
-				plan_step_fail(st,
-					       "%s changed since the plan was made; run trustplan "
-					       "again",
-					       p->file);
+				err_modified(p->file);
+				plan_step_fail(st, "%s", err_msg());
 				rc = -1;
 				continue;
 			}
@@ -369,13 +368,13 @@ int py_pth_apply(struct store_inst *s, struct py_store *p, struct plan_store *ps
 		if (!t.exists || !buf_equal(&t.raw, out.ptr, out.len))
 			if (fs_txn_write(&txn, p->file_host, out.ptr, out.len, 0644,
 					 FILE_OWNER_DEFAULT) < 0) {
-				store_fail_pending(ps);
+				plan_steps_fail_pending(ps);
 				rc = -1;
 			}
 	} else if (t.exists) {
 		fs_txn_unlink(&txn, p->file_host);
 	}
-	rc = store_finish_steps(ps, &txn, rc, NULL);
+	rc = plan_steps_finish(ps, &txn, rc, NULL);
 	buf_dispose(&out);
 	fs_txn_dispose(&txn);
 	pth_dispose(&t);

@@ -14,11 +14,13 @@
  * change: systemctl daemon-reload and try-restart of the unit, or the
  * configured restart_command; under --root only when one is configured.
  */
+#include "stores/files/files.h"
 #include "reconcile/plan.h"
 #include "schema/resolve.h"
 #include "stores/files/envvars.h"
 #include "stores/files/pemfile.h"
-#include "stores/storeopt.h"
+#include "stores/storeconf.h"
+#include "reconcile/steps.h"
 #include "stores/files/unitfile.h"
 #include "util/err.h"
 #include "util/fsutil.h"
@@ -31,6 +33,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+static const struct store_backend senv_backend;
 
 #define DROPIN_NAME "90-trustform.conf"
 #define BUNDLE_DIR  "/etc/trustform/bundles"
@@ -77,16 +81,16 @@ struct senv {
 	const char *restart_command;
 };
 
-static const struct store_key senv_keys[] = {
-    {"unit", SKEY_STRING, true, NULL, "the systemd unit, e.g. homepage.service"},
-    {"env", SKEY_LIST, true, NULL,
+static const struct store_option senv_keys[] = {
+    {"unit", OPT_STRING, true, NULL, "the systemd unit, e.g. homepage.service"},
+    {"env", OPT_LIST, true, NULL,
      "variables to point at the bundle: NODE_EXTRA_CA_CERTS, SSL_CERT_FILE, ..."},
-    {"bundle", SKEY_PATH, false, NULL,
+    {"bundle", OPT_PATH, false, NULL,
      "the bundle file (default /etc/trustform/bundles/<store>.pem)"},
-    {"restart", SKEY_BOOL, false, NULL,
+    {"restart", OPT_BOOL, false, NULL,
      "daemon-reload and try-restart the unit after a change (default: true, but "
      "false under --root)"},
-    {"restart_command", SKEY_STRING, false, NULL,
+    {"restart_command", OPT_STRING, false, NULL,
      "shell command run instead of systemctl after a change ($TRUSTFORM_UNIT is the "
      "unit); needed to restart under --root"},
     {NULL, 0, false, NULL, NULL},
@@ -162,7 +166,7 @@ static void senv_free(struct store_inst *s)
 }
 
 static int senv_open(const struct conf_store *cs, const struct run_ctx *ctx,
-		     struct store_inst ***out, size_t *nout)
+		     struct store_open *out)
 {
 	const char *unit = conf_store_str(cs, "unit");
 	if (!unit_name_ok(unit)) {
@@ -196,7 +200,7 @@ static int senv_open(const struct conf_store *cs, const struct run_ctx *ctx,
 	p->bundle_host = root_resolve_host(ctx->root, p->bundle);
 	p->dropin = xasprintf("/etc/systemd/system/%s.d/" DROPIN_NAME, unit);
 	p->dropin_host = root_resolve_host(ctx->root, p->dropin);
-	struct store_inst *s = store_inst_new(&store_systemd_env, cs, ctx, cs->name, "");
+	struct store_inst *s = store_inst_new(&senv_backend, cs, ctx, cs->name, "");
 	s->priv = p;
 	if (!p->bundle_host || !p->dropin_host) {
 		store_inst_free(s);
@@ -204,10 +208,8 @@ static int senv_open(const struct conf_store *cs, const struct run_ctx *ctx,
 	}
 	free(s->title);
 	s->title = xasprintf("%s (systemd-env %s)", cs->name, unit);
-	s->key = xasprintf("the drop-in %s", p->dropin_host);
-	*out = xcalloc(1, sizeof(**out));
-	(*out)[0] = s;
-	*nout = 1;
+	s->target = xasprintf("the drop-in %s", p->dropin_host);
+	store_open_add(out, s);
 	return 0;
 }
 
@@ -533,26 +535,28 @@ static int senv_apply(struct store_inst *s, struct plan_store *ps)
 	if (!v.have_exists || !buf_equal(&v.have, v.want.ptr, v.want.len)) {
 		if (fs_txn_write(&txn, p->dropin_host, v.want.ptr, v.want.len, 0644,
 				 FILE_OWNER_DEFAULT) < 0) {
-			store_fail_pending(ps);
+			plan_steps_fail_pending(ps);
 			rc = -1;
 		} else
 			dropin_changed = true;
 	}
 	bool committed;
-	rc = store_finish_steps(ps, &txn, rc, &committed);
+	rc = plan_steps_finish(ps, &txn, rc, &committed);
 	if ((bundle_changed || dropin_changed) && committed) {
 		if (p->restart) {
 			struct buf log = BUF_INIT;
 			int st = run_restart(p, &log);
 			if (st != 0) {
 				char *last = st < 0 ? xstrdup(err_msg()) : proc_last_line(&log);
-				ps->apply_error =
+				char *msg =
 				    st < 0 ? xasprintf("the files are written, but restarting %s "
 						       "failed (%s); restart it by hand",
 						       p->unit, last)
 					   : xasprintf("the files are written, but restarting %s "
 						       "failed (exit %d: %s); restart it by hand",
 						       p->unit, st, last);
+				err_set("%s", msg);
+				free(msg);
 				free(last);
 				rc = -1;
 			} else {
@@ -572,12 +576,16 @@ static int senv_apply(struct store_inst *s, struct plan_store *ps)
 	return rc;
 }
 
-const struct store_ops store_systemd_env = {
-    .name = "systemd-env",
-    .keys = senv_keys,
-    .validate = senv_validate,
-    .open = senv_open,
-    .read = senv_read,
-    .apply = senv_apply,
-    .free = senv_free,
+static const struct store_backend senv_backend = {
+	.name = "systemd-env",
+	.read = senv_read,
+	.apply = senv_apply,
+	.free = senv_free,
+};
+
+const struct store_type store_type_systemd_env = {
+	.name = "systemd-env",
+	.options = senv_keys,
+	.validate = senv_validate,
+	.open = senv_open,
 };

@@ -9,10 +9,12 @@
  * from the system store: a java store pointed there is refused, because the
  * next run of that hook would undo it; the system store feeds it instead.
  */
+#include "stores/java/java.h"
 #include "reconcile/plan.h"
 #include "stores/java/keystore.h"
 #include "stores/osrelease.h"
-#include "stores/storeopt.h"
+#include "stores/storeconf.h"
+#include "reconcile/steps.h"
 #include "util/err.h"
 #include "util/fsutil.h"
 #include "util/rootfs.h"
@@ -24,16 +26,18 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+static const struct store_backend java_backend;
+
 #define ALIAS_PREFIX   "trustform-"
 #define DEBIAN_CACERTS "/etc/ssl/certs/java/cacerts"
 
 static const char *const format_choices[] = {"pkcs12", "jks", NULL};
 
-static const struct store_key java_keys[] = {
-    {"path", SKEY_PATH, true, NULL, "the truststore file (PKCS#12 or JKS)"},
-    {"password", SKEY_STRING, false, NULL, "the keystore password"},
-    {"password_file", SKEY_PATH, false, NULL, "a file whose first line is the password"},
-    {"format", SKEY_ENUM, false, format_choices,
+static const struct store_option java_keys[] = {
+    {"path", OPT_PATH, true, NULL, "the truststore file (PKCS#12 or JKS)"},
+    {"password", OPT_STRING, false, NULL, "the keystore password"},
+    {"password_file", OPT_PATH, false, NULL, "a file whose first line is the password"},
+    {"format", OPT_ENUM, false, format_choices,
      "format of a truststore trustform creates (default pkcs12); an existing file "
      "keeps its own"},
     {NULL, 0, false, NULL, NULL},
@@ -78,7 +82,7 @@ static bool debian_like(const char *root)
 }
 
 static int java_open(const struct conf_store *cs, const struct run_ctx *ctx,
-		     struct store_inst ***out, size_t *nout)
+		     struct store_open *out)
 {
 	const char *path = conf_store_str(cs, "path");
 	struct buf real = BUF_INIT;
@@ -103,7 +107,7 @@ static int java_open(const struct conf_store *cs, const struct run_ctx *ctx,
 		j->pwfile = xstrdup(pf);
 		j->pwfile_host = root_resolve_host(ctx->root, pf);
 	}
-	struct store_inst *s = store_inst_new(&store_java, cs, ctx, cs->name, "");
+	struct store_inst *s = store_inst_new(&java_backend, cs, ctx, cs->name, "");
 	s->priv = j;
 	if (!j->host || (pf && !j->pwfile_host)) {
 		store_inst_free(s);
@@ -111,10 +115,8 @@ static int java_open(const struct conf_store *cs, const struct run_ctx *ctx,
 	}
 	free(s->title);
 	s->title = xasprintf("%s (java)", cs->name);
-	s->key = xasprintf("the truststore %s", j->host);
-	*out = xcalloc(1, sizeof(**out));
-	(*out)[0] = s;
-	*nout = 1;
+	s->target = xasprintf("the truststore %s", j->host);
+	store_open_add(out, s);
 	return 0;
 }
 
@@ -238,7 +240,7 @@ static int java_state_key(struct store_inst *s, struct buf *key)
 	buf_printf(key, "format %s\npassword %s\n", fmt ? fmt : "pkcs12", hex);
 	explicit_bzero(md, sizeof(md));
 	explicit_bzero(hex, sizeof(hex));
-	return store_key_file(key, j->host);
+	return store_state_key_file(key, j->host);
 }
 
 static struct ks_entry *find_seen(const struct store_inst *s, struct keystore *ks,
@@ -263,9 +265,7 @@ static int do_step(const struct store_inst *s, struct keystore *ks, struct plan_
 	if (st->op == OP_REMOVE || st->op == OP_REPLACE || st->op == OP_UPDATE) {
 		e = find_seen(s, ks, &st->seen);
 		if (!e && st->op != OP_REMOVE) {
-			err_set("%s changed since the plan was made (%s is not there any more); "
-				"run trustplan again",
-				j->path, st->seen.where);
+			err_modified_why(j->path, "%s is not there any more", st->seen.where);
 			return -1;
 		}
 		if (e)
@@ -284,9 +284,7 @@ static int do_step(const struct store_inst *s, struct keystore *ks, struct plan_
 			continue;
 		if (x->cert == st->ca->cert)
 			goto out; /* already there */
-		err_set("%s changed since the plan was made (alias %s appeared); run trustplan "
-			"again",
-			j->path, x->alias);
+		err_modified_why(j->path, "alias %s appeared", x->alias);
 		rc = -1;
 		goto out;
 	}
@@ -319,7 +317,7 @@ static int java_apply(struct store_inst *s, struct plan_store *ps)
 	struct buf out = BUF_INIT;
 	char *pw = password_get(s);
 	if (!pw || ks_serialize(&ks, pw, &out) < 0) {
-		store_fail_pending(ps);
+		plan_steps_fail_pending(ps);
 		rc = -1;
 	} else {
 		struct file_owner own = FILE_OWNER_DEFAULT;
@@ -332,26 +330,30 @@ static int java_apply(struct store_inst *s, struct plan_store *ps)
 		*strrchr(dir, '/') = '\0';
 		if ((!*dir ? 0 : mkdir_p(dir, 0755)) < 0 ||
 		    fs_txn_write(&txn, j->host, out.ptr, out.len, mode, own) < 0) {
-			store_fail_pending(ps);
+			plan_steps_fail_pending(ps);
 			rc = -1;
 		}
 		free(dir);
 	}
 	password_wipe(pw);
-	rc = store_finish_steps(ps, &txn, rc, NULL);
+	rc = plan_steps_finish(ps, &txn, rc, NULL);
 	buf_dispose(&out);
 	fs_txn_dispose(&txn);
 	ks_dispose(&ks);
 	return rc;
 }
 
-const struct store_ops store_java = {
-    .name = "java",
-    .keys = java_keys,
-    .validate = java_validate,
-    .open = java_open,
-    .read = java_read,
-    .state_key = java_state_key,
-    .apply = java_apply,
-    .free = java_free,
+static const struct store_backend java_backend = {
+	.name = "java",
+	.read = java_read,
+	.state_key = java_state_key,
+	.apply = java_apply,
+	.free = java_free,
+};
+
+const struct store_type store_type_java = {
+	.name = "java",
+	.options = java_keys,
+	.validate = java_validate,
+	.open = java_open,
 };

@@ -3,9 +3,10 @@
  * instance per database, and read/apply on the parent's side, which turn what
  * a database's child process reports into trust entries and step results.
  */
+#include "stores/nss/nss.h"
 #include "model/cert.h"
 #include "reconcile/plan.h"
-#include "stores/nss/nss.h"
+#include "stores/nss/nss_int.h"
 #include "util/err.h"
 #include "util/rootfs.h"
 #include "util/xalloc.h"
@@ -14,20 +15,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+static const struct store_backend nss_backend;
+
 static const char *const discover_choices[] = { "chrome", "firefox", "system", NULL };
 
-static const struct store_key nss_keys[] = {
-	{ "path", SKEY_PATH, false, NULL,
+static const struct store_option nss_keys[] = {
+	{ "path", OPT_PATH, false, NULL,
 	  "one NSS database: the directory holding cert9.db" },
-	{ "discover", SKEY_LIST, false, discover_choices,
+	{ "discover", OPT_LIST, false, discover_choices,
 	  "find the databases of chrome and firefox (for each of users) and system "
 	  "(/etc/pki/nssdb)" },
-	{ "users", SKEY_LIST, false, NULL, "whose browsers discover looks at" },
-	{ "trust", SKEY_STRING, false, NULL,
+	{ "users", OPT_LIST, false, NULL, "whose browsers discover looks at" },
+	{ "trust", OPT_STRING, false, NULL,
 	  "NSS trust flags of a present CA, as certutil -t takes them (default C,,)" },
-	{ "create", SKEY_BOOL, false, NULL,
+	{ "create", OPT_BOOL, false, NULL,
 	  "create a database that does not exist yet, as its owner (default false)" },
-	{ "firefox_policy", SKEY_BOOL, false, NULL,
+	{ "firefox_policy", OPT_BOOL, false, NULL,
 	  "also list the CAs in Firefox's enterprise policy, /etc/firefox/policies/policies.json "
 	  "(Certificates.Install)" },
 	{ NULL, 0, false, NULL, NULL },
@@ -160,7 +163,7 @@ static void nss_validate(const struct conf_store *cs, struct diag *d)
 /* --- instances ------------------------------------------------------------------- */
 
 static int nss_open(const struct conf_store *cs, const struct run_ctx *ctx,
-		    struct store_inst ***out, size_t *nout)
+		    struct store_open *out)
 {
 	struct nss_found f;
 	if (!conf_store_str(cs, "path") && !conf_store_node(cs, "discover")) {
@@ -170,9 +173,7 @@ static int nss_open(const struct conf_store *cs, const struct run_ctx *ctx,
 		return -1;
 	}
 	for (size_t i = 0; i < f.nnotes; i++)
-		store_note("%s", f.notes[i]);
-	*out = xcalloc(f.n + 1, sizeof(**out));
-	*nout = 0;
+		store_open_note(out, "%s", f.notes[i]);
 	struct nss_family *fam = xcalloc(1, sizeof(*fam));
 	fam->pool = nss_pool_new();
 	fam->insts = xcalloc(f.n + 1, sizeof(*fam->insts));
@@ -180,15 +181,15 @@ static int nss_open(const struct conf_store *cs, const struct run_ctx *ctx,
 		struct nss_db *db = &f.dbs[i];
 		char *title = strchr(db->address, '[') ? xstrdup(db->address)
 						       : xasprintf("%s (nss)", db->address);
-		struct store_inst *s = store_inst_new(&store_nss, cs, ctx, db->address, title);
-		s->key = xasprintf("the NSS database %s", db->dir);
+		struct store_inst *s = store_inst_new(&nss_backend, cs, ctx, db->address, title);
+		s->target = xasprintf("the NSS database %s", db->dir);
 		struct nss_priv *p = xcalloc(1, sizeof(*p));
 		p->db = *db;
 		memset(db, 0, sizeof(*db));
 		p->family = fam;
 		s->priv = p;
 		s->want_flags = xstrdup(store_trust(cs));
-		(*out)[(*nout)++] = s;
+		store_open_add(out, s);
 		fam->insts[fam->n++] = s;
 		fam->refs++;
 		free(title);
@@ -199,7 +200,7 @@ static int nss_open(const struct conf_store *cs, const struct run_ctx *ctx,
 		free(fam);
 	}
 	if (conf_store_bool(cs, "firefox_policy", false))
-		(*out)[(*nout)++] = nss_policy_open(cs, ctx);
+		store_open_add(out, nss_policy_open(cs, ctx));
 	nss_found_dispose(&f);
 	return 0;
 }
@@ -315,7 +316,7 @@ static int nss_state_key(struct store_inst *s, struct buf *key)
 	for (size_t i = 0; i < 2 && rc == 0; i++) {
 		char *inroot = xasprintf("%s/%s", p->db.dir, files[i]);
 		char *host = root_join(s->ctx->root, inroot);
-		rc = store_key_file(key, host);
+		rc = store_state_key_file(key, host);
 		free(host);
 		free(inroot);
 	}
@@ -357,15 +358,19 @@ static int nss_apply(struct store_inst *s, struct plan_store *ps)
 	return rc;
 }
 
-const struct store_ops store_nss = {
+static const struct store_backend nss_backend = {
 	.name = "nss",
 	.caps = STORE_CAN_DISTRUST | STORE_HAS_TRUST_FLAGS,
-	.keys = nss_keys,
-	.validate = nss_validate,
-	.open = nss_open,
 	.read = nss_read,
 	.state_key = nss_state_key,
 	.apply_begin = nss_apply_begin,
 	.apply = nss_apply,
 	.free = nss_free,
+};
+
+const struct store_type store_type_nss = {
+	.name = "nss",
+	.options = nss_keys,
+	.validate = nss_validate,
+	.open = nss_open,
 };

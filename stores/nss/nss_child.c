@@ -10,7 +10,7 @@
  */
 #include "model/cert.h"
 #include "reconcile/plan.h"
-#include "stores/nss/nss.h"
+#include "stores/nss/nss_int.h"
 #include "util/err.h"
 #include "util/fsutil.h"
 #include "util/rootfs.h"
@@ -362,15 +362,17 @@ static struct held *seen_entry(struct holdings *h, const struct plan_step *st, c
 {
 	struct held *it = holdings_find(h, st->seen.fphex);
 	if (!it) {
-		*why = xasprintf("\"%s\" is no longer in the database; it changed since the plan "
-				 "was made: run trustplan again", st->seen.where);
+		char *gone = xasprintf("\"%s\" is no longer in it", st->seen.where);
+		*why = err_modified_text("the database", gone);
+		free(gone);
 		return NULL;
 	}
 	const char *had = st->seen.flags ? st->seen.flags : "";
 	if (strcmp(nss_where(it->nick), st->seen.where) || strcmp(it->flags, had)) {
-		*why = xasprintf("the entry changed since the plan was made (\"%s\" %s, planned "
-				 "for \"%s\" %s): run trustplan again", nss_where(it->nick),
-				 it->flags, st->seen.where, had);
+		char *now = xasprintf("\"%s\" %s, planned for \"%s\" %s", nss_where(it->nick),
+				      it->flags, st->seen.where, had);
+		*why = err_modified_text("the entry", now);
+		free(now);
 		return NULL;
 	}
 	return it;
@@ -388,14 +390,17 @@ static int add_ca(struct nssdb *db, struct holdings *h, const struct conf_ca *ca
 	char *nick = our_nick(ca->name);
 	struct held *it = holdings_find(h, ca->cert->fphex);
 	int rc;
-	if (it && !strcmp(it->nick, nick) && !strcmp(it->flags, flags))
+	if (it && !strcmp(it->nick, nick) && !strcmp(it->flags, flags)) {
 		rc = 0;
-	else if (it)
-		*why = xasprintf("the database now holds this certificate as \"%s\" %s; it "
-				 "changed since the plan was made: run trustplan again",
-				 nss_where(it->nick), it->flags), rc = -1;
-	else
+	} else if (it) {
+		char *now = xasprintf("it now holds this certificate as \"%s\" %s",
+				      nss_where(it->nick), it->flags);
+		*why = err_modified_text("the database", now);
+		free(now);
+		rc = -1;
+	} else {
 		rc = import(db, ca->cert->der, ca->cert->der_len, nick, flags, why);
+	}
 	free(nick);
 	return rc;
 }

@@ -9,7 +9,7 @@
  * user's home): a database that leads elsewhere, is owned by someone else, or
  * is in the legacy format is refused with a reason, and nothing runs for it.
  */
-#include "stores/nss/nss.h"
+#include "stores/nss/nss_int.h"
 #include "util/strv.h"
 #include "util/err.h"
 #include "util/fsutil.h"

@@ -7,7 +7,7 @@
  * are still handed over in plan order.
  */
 #include "reconcile/plan.h"
-#include "stores/nss/nss.h"
+#include "stores/nss/nss_int.h"
 #include "util/err.h"
 #include "util/xalloc.h"
 

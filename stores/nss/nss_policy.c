@@ -12,7 +12,7 @@
  */
 #include "model/cert.h"
 #include "reconcile/plan.h"
-#include "stores/nss/nss.h"
+#include "stores/nss/nss_int.h"
 #include "util/err.h"
 #include "util/fsutil.h"
 #include "util/rootfs.h"
@@ -273,7 +273,7 @@ static int policy_apply(struct store_inst *s, struct plan_store *ps)
 	if (load_bytes(s, &now) < 0)
 		goto out;
 	if (!buf_equal(&p->seen, now.ptr, now.len)) {
-		err_set("%s changed since the plan was made; run trustplan again", POLICY_FILE);
+		err_modified(POLICY_FILE);
 		goto out;
 	}
 	if (!(root = parse_policy(s, &now, true, &install)))
@@ -330,9 +330,8 @@ static void policy_free(struct store_inst *s)
 	free(p);
 }
 
-const struct store_ops store_nss_policy = {
+const struct store_backend store_backend_nss_policy = {
 	.name = "firefox-policy",
-	.caps = 0,
 	.read = policy_read,
 	.apply = policy_apply,
 	.free = policy_free,
@@ -341,8 +340,8 @@ const struct store_ops store_nss_policy = {
 struct store_inst *nss_policy_open(const struct conf_store *cs, const struct run_ctx *ctx)
 {
 	char *addr = xasprintf("%s[firefox policy]", cs->name);
-	struct store_inst *s = store_inst_new(&store_nss_policy, cs, ctx, addr, addr);
-	s->key = xstrdup("Firefox's enterprise policy");
+	struct store_inst *s = store_inst_new(&store_backend_nss_policy, cs, ctx, addr, addr);
+	s->target = xstrdup("Firefox's enterprise policy");
 	struct policy_priv *p = xcalloc(1, sizeof(*p));
 	buf_init(&p->seen);
 	s->priv = p;

@@ -3,7 +3,7 @@
  * written as each result is known, so that whatever a child finished before it
  * died is still known to the parent. See nss.h for the record types.
  */
-#include "stores/nss/nss.h"
+#include "stores/nss/nss_int.h"
 #include "util/err.h"
 #include "util/xalloc.h"
 

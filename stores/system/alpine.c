@@ -25,9 +25,9 @@ static int alpine_apply(struct store_inst *s, struct plan_store *ps)
 	return anchors_apply(&alpine, s, ps);
 }
 
-const struct store_ops store_alpine = {
-    .name = "alpine",
-    .caps = 0,
-    .read = alpine_read,
-    .apply = alpine_apply,
+const struct store_backend store_backend_alpine = {
+	.name = "alpine",
+	.caps = 0,
+	.read = alpine_read,
+	.apply = alpine_apply,
 };

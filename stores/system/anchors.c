@@ -2,7 +2,8 @@
 #include "stores/system/anchors.h"
 #include "model/cert.h"
 #include "reconcile/plan.h"
-#include "stores/storeopt.h"
+#include "stores/storeconf.h"
+#include "reconcile/steps.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/fsutil.h"
@@ -308,7 +309,7 @@ static int remove_seen(const struct store_inst *s, const struct astate *st,
 	for (size_t i = 0; i < f->certs.n; i++)
 		held |= !memcmp(f->certs.items[i]->fp, seen->fp, FP_LEN);
 	if (!held && !trust_entry_is_damaged(seen)) {
-		err_set("%s changed since the plan was made; run trustplan again", seen->where);
+		err_modified(seen->where);
 		return -1;
 	}
 	if (f->certs.n > 1) {
@@ -398,7 +399,7 @@ int anchors_apply(const struct anchors_family *fam, struct store_inst *s, struct
 	for (size_t i = 0; i < sizeof(dirs) / sizeof(*dirs); i++) {
 		char *host = dirs[i] ? own_dir_in_root(s->ctx->root, dirs[i]) : NULL;
 		if (dirs[i] && !host) {
-			store_fail_pending(ps);
+			plan_steps_fail_pending(ps);
 			return -1;
 		}
 		free(host);
@@ -413,11 +414,11 @@ int anchors_apply(const struct anchors_family *fam, struct store_inst *s, struct
 	/* Removed anchors are journalled first: until extraction runs they are
 	 * still trusted through the extracted bundle, and the plan must say so. */
 	if (journal.len && journal_add(s, fam, &journal) < 0) {
-		store_fail_pending(ps);
+		plan_steps_fail_pending(ps);
 		rc = -1;
 	}
 	bool committed;
-	rc = store_finish_steps(ps, &txn, rc, &committed);
+	rc = plan_steps_finish(ps, &txn, rc, &committed);
 	fs_txn_dispose(&txn);
 	buf_dispose(&journal);
 	astate_dispose(&st);
@@ -432,8 +433,7 @@ int anchors_apply(const struct anchors_family *fam, struct store_inst *s, struct
 	char *text = conf_store_str(s->conf, "extract_command") ? xstrdup("extract_command")
 								: extract_text(fam);
 	if (run_extract(fam, s) < 0) {
-		ps->apply_error = xstrdup(err_msg());
-		rc = -1;
+		rc = -1;	/* the applier reports err */
 	} else {
 		char *jp = journal_path(fam);
 		char *jh = root_join(s->ctx->root, jp);

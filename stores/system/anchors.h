@@ -30,9 +30,9 @@ struct anchors_family {
 int anchors_read(const struct anchors_family *fam, struct store_inst *s, struct trust_set *out);
 int anchors_apply(const struct anchors_family *fam, struct store_inst *s, struct plan_store *ps);
 
-extern const struct store_ops store_rhel;
-extern const struct store_ops store_arch;
-extern const struct store_ops store_suse;
-extern const struct store_ops store_alpine;
+extern const struct store_backend store_backend_rhel;
+extern const struct store_backend store_backend_arch;
+extern const struct store_backend store_backend_suse;
+extern const struct store_backend store_backend_alpine;
 
 #endif

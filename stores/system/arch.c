@@ -23,9 +23,9 @@ static int arch_apply(struct store_inst *s, struct plan_store *ps)
 	return anchors_apply(&arch, s, ps);
 }
 
-const struct store_ops store_arch = {
-    .name = "arch",
-    .caps = STORE_CAN_DISTRUST,
-    .read = arch_read,
-    .apply = arch_apply,
+const struct store_backend store_backend_arch = {
+	.name = "arch",
+	.caps = STORE_CAN_DISTRUST,
+	.read = arch_read,
+	.apply = arch_apply,
 };

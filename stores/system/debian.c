@@ -7,7 +7,8 @@
  */
 #include "reconcile/plan.h"
 #include "stores/system/debian.h"
-#include "stores/storeopt.h"
+#include "stores/storeconf.h"
+#include "reconcile/steps.h"
 #include "util/err.h"
 #include "util/fsutil.h"
 #include "util/rootfs.h"
@@ -178,8 +179,7 @@ static int remove_local(const struct store_inst *s, const struct deb_state *st,
 	if (!have)
 		return 0;	/* already gone */
 	if (!trust_entry_is_damaged(seen) && !src_holds(have, seen->fp)) {
-		err_set("%s changed since the plan was made; run trustplan again",
-			seen->where);
+		err_modified(seen->where);
 		return -1;
 	}
 	if (have->certs.n > 1) {
@@ -259,8 +259,9 @@ static int do_step(const struct store_inst *s, const struct deb_state *st,
 			/* compare-and-swap: the distro file still holds what the plan saw */
 			const struct deb_src *d = deb_find_distro(st, step->seen.where);
 			if (!d || !src_holds(d, step->seen.fp)) {
-				err_set("%s/%s changed since the plan was made; run trustplan "
-					"again", DEB_CERTSDIR, step->seen.where);
+				char *file = xasprintf("%s/%s", DEB_CERTSDIR, step->seen.where);
+				err_modified(file);
+				free(file);
 				return -1;
 			}
 			*deselect = xrealloc(*deselect, (*ndeselect + 1) * sizeof(**deselect));
@@ -335,7 +336,7 @@ static int deb_apply(struct store_inst *s, struct plan_store *ps)
 	char *mdir = own_dir_in_root(root, DEB_MANAGED);
 	if (!mdir || deb_state_load(&st, root) < 0) {
 		free(mdir);
-		store_fail_pending(ps);
+		plan_steps_fail_pending(ps);
 		return -1;
 	}
 	free(mdir);
@@ -358,7 +359,7 @@ static int deb_apply(struct store_inst *s, struct plan_store *ps)
 				plan_step_fail(&ps->steps[i], "%s", err_msg());
 		rc = -1;
 	}
-	rc = store_finish_steps(ps, &txn, rc, NULL);
+	rc = plan_steps_finish(ps, &txn, rc, NULL);
 	fs_txn_dispose(&txn);
 	for (size_t i = 0; i < ndeselect; i++)
 		free(deselect[i]);
@@ -369,17 +370,14 @@ static int deb_apply(struct store_inst *s, struct plan_store *ps)
 	struct journal_ctx j = { s, hooks_enabled(s) };
 	if (deb_state_load(&st, root) < 0 || deb_etc_apply(&st, journal_write, &j) < 0 ||
 	    (j.enabled && run_hooks(s) < 0)) {
-		free(ps->apply_error);
-		ps->apply_error = xstrdup(err_msg());
-		rc = -1;
+		rc = -1;	/* the applier reports err */
 	}
 	deb_state_dispose(&st);
 	return rc;
 }
 
-const struct store_ops store_debian = {
+const struct store_backend store_backend_debian = {
 	.name = "debian",
-	.caps = 0,
 	.read = deb_read,
 	.apply = deb_apply,
 };

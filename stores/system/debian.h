@@ -12,6 +12,8 @@
 #include "util/buf.h"
 #include "util/strmap.h"
 
+extern const struct store_backend store_backend_debian;
+
 #define DEB_CONF "/etc/ca-certificates.conf"
 #define DEB_CERTSDIR "/usr/share/ca-certificates"
 #define DEB_LOCALDIR "/usr/local/share/ca-certificates"

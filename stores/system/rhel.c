@@ -23,9 +23,9 @@ static int rhel_apply(struct store_inst *s, struct plan_store *ps)
 	return anchors_apply(&rhel, s, ps);
 }
 
-const struct store_ops store_rhel = {
-    .name = "rhel",
-    .caps = STORE_CAN_DISTRUST,
-    .read = rhel_read,
-    .apply = rhel_apply,
+const struct store_backend store_backend_rhel = {
+	.name = "rhel",
+	.caps = STORE_CAN_DISTRUST,
+	.read = rhel_read,
+	.apply = rhel_apply,
 };

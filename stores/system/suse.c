@@ -23,9 +23,9 @@ static int suse_apply(struct store_inst *s, struct plan_store *ps)
 	return anchors_apply(&suse, s, ps);
 }
 
-const struct store_ops store_suse = {
-    .name = "suse",
-    .caps = STORE_CAN_DISTRUST,
-    .read = suse_read,
-    .apply = suse_apply,
+const struct store_backend store_backend_suse = {
+	.name = "suse",
+	.caps = STORE_CAN_DISTRUST,
+	.read = suse_read,
+	.apply = suse_apply,
 };

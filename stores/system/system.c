@@ -2,7 +2,9 @@
  * The `system` store type: the operating system's own trust, handled by the
  * backend of the distro family found in <root>/etc/os-release (or `distro:`).
  */
+#include "stores/system/system.h"
 #include "stores/system/anchors.h"
+#include "stores/system/debian.h"
 #include "stores/osrelease.h"
 #include "stores/store.h"
 #include "util/err.h"
@@ -16,12 +18,12 @@ static const char *const distro_choices[] = {
 	"opensuse", "sles", "alpine", NULL,
 };
 
-static const struct store_key system_keys[] = {
-	{ "distro", SKEY_ENUM, false, distro_choices,
+static const struct store_option system_keys[] = {
+	{ "distro", OPT_ENUM, false, distro_choices,
 	  "the distribution, when <root>/etc/os-release does not say" },
-	{ "run_hooks", SKEY_BOOL, false, NULL,
+	{ "run_hooks", OPT_BOOL, false, NULL,
 	  "run the distro's trust hooks (default: true, but false under --root)" },
-	{ "extract_command", SKEY_STRING, false, NULL,
+	{ "extract_command", OPT_STRING, false, NULL,
 	  "RHEL, Arch, SUSE, Alpine: shell command that extracts the bundles after the "
 	  "anchors change, instead of the distro's own; the only way it runs under --root "
 	  "($TRUSTFORM_ROOT is the root)" },
@@ -68,7 +70,7 @@ static enum family family_of(const char *id, const char *like)
 }
 
 static int system_open(const struct conf_store *cs, const struct run_ctx *ctx,
-		       struct store_inst ***out, size_t *nout)
+		       struct store_open *out)
 {
 	const char *forced = conf_store_str(cs, "distro");
 	struct os_release os = { 0 };
@@ -83,22 +85,22 @@ static int system_open(const struct conf_store *cs, const struct run_ctx *ctx,
 		id = xstrdup(os.id);
 		fam = family_of(os.id, os.id_like);
 	}
-	const struct store_ops *be = NULL;
+	const struct store_backend *be = NULL;
 	switch (fam) {
 	case FAM_DEBIAN:
-		be = &store_debian;
+		be = &store_backend_debian;
 		break;
 	case FAM_RHEL:
-		be = &store_rhel;
+		be = &store_backend_rhel;
 		break;
 	case FAM_ARCH:
-		be = &store_arch;
+		be = &store_backend_arch;
 		break;
 	case FAM_SUSE:
-		be = &store_suse;
+		be = &store_backend_suse;
 		break;
 	case FAM_ALPINE:
-		be = &store_alpine;
+		be = &store_backend_alpine;
 		break;
 	case FAM_UNKNOWN:
 		break;
@@ -114,18 +116,17 @@ static int system_open(const struct conf_store *cs, const struct run_ctx *ctx,
 		return -1;
 	}
 	char *title = xasprintf("%s (%s)", cs->name, be->name);
-	*out = xcalloc(1, sizeof(**out));
-	(*out)[0] = store_inst_new(be, cs, ctx, cs->name, title);
-	(*out)[0]->key = xstrdup("the system trust store");
-	*nout = 1;
+	struct store_inst *s = store_inst_new(be, cs, ctx, cs->name, title);
+	s->target = xstrdup("the system trust store");
+	store_open_add(out, s);
 	free(title);
 	free(id);
 	os_release_dispose(&os);
 	return 0;
 }
 
-const struct store_ops store_system = {
+const struct store_type store_type_system = {
 	.name = "system",
-	.keys = system_keys,
+	.options = system_keys,
 	.open = system_open,
 };

@@ -5,7 +5,7 @@
  * them (in a throwaway data directory).
  */
 #include "harness.h"
-#include "stores/caddy/caddy.h"
+#include "stores/caddy/caddy_int.h"
 #include "stores/caddy/caddy_json.h"
 #include "util/buf.h"
 #include "util/err.h"

@@ -8,7 +8,7 @@
  * TF_UPDATE_GOLDEN=1 rewrites the expected files (review the diff).
  */
 #include "harness.h"
-#include "stores/caddy/caddy.h"
+#include "stores/caddy/caddy_int.h"
 #include "stores/caddy/caddyfile.h"
 #include "util/buf.h"
 #include "util/err.h"

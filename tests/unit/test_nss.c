@@ -5,7 +5,7 @@
  * child sends over its pipe (including a cut-off stream).
  */
 #include "harness.h"
-#include "stores/nss/nss.h"
+#include "stores/nss/nss_int.h"
 #include "util/xalloc.h"
 
 #include <stdlib.h>

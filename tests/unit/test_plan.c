@@ -117,11 +117,11 @@ static const struct row rows[] = {
 	  "+ add a; + add b; - remove m" },
 };
 
-static const struct store_ops fake_ops = { .name = "fake" };
+static const struct store_backend fake_ops = { .name = "fake" };
 
 static void run_row(const struct row *r)
 {
-	struct store_ops ops = fake_ops;
+	struct store_backend ops = fake_ops;
 	ops.caps = r->caps;
 	struct run_ctx ctx = { .root = "" };
 	struct store_inst *inst = store_inst_new(&ops, NULL, &ctx, "s", "s (fake)");
@@ -174,7 +174,7 @@ static void run_row(const struct row *r)
 /* A store that is a CA itself, and findings: what the planner makes of them. */
 static struct plan_store *finding_store(struct plan *p, struct cert *own)
 {
-	static const struct store_ops ops = { .name = "caddy" };
+	static const struct store_backend ops = { .name = "caddy" };
 	static struct run_ctx ctx = { .root = "" };
 	struct store_inst *inst = store_inst_new(&ops, NULL, &ctx, "caddy.pki.local", "caddy");
 	plan_init(p);

@@ -1,0 +1,153 @@
+/* Store options against their type's table; see storeconf.h. */
+#include "stores/storeconf.h"
+#include "stores/caddy/caddy.h"
+#include "stores/store.h"
+#include "schema/keys.h"
+#include "util/buf.h"
+#include "util/xalloc.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void errat(struct diag *d, const struct conf_store *cs, const struct ynode *n,
+		  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static void errat(struct diag *d, const struct conf_store *cs, const struct ynode *n,
+		  const char *fmt, ...)
+{
+	struct buf b = BUF_INIT;
+	va_list ap;
+	va_start(ap, fmt);
+	buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	diag_add(d, DIAG_ERROR, cs->config_file, n->line, n->col, "%s", b.ptr);
+	buf_dispose(&b);
+}
+
+static const char *scalar(struct diag *d, const struct conf_store *cs, const struct ynode *v,
+			  const char *what)
+{
+	if (v->kind == YNODE_SCALAR)
+		return v->text;
+	errat(d, cs, v, "%s must be %s, not %s", what, ykind_name(YNODE_SCALAR),
+	      ykind_name(v->kind));
+	return NULL;
+}
+
+static bool one_of(const char *const *choices, const char *s, struct buf *allowed)
+{
+	bool ok = false;
+	for (const char *const *c = choices; *c; c++) {
+		ok |= strcmp(*c, s) == 0;
+		if (allowed)
+			buf_printf(allowed, "%s%s", allowed->len ? ", " : "", *c);
+	}
+	return ok;
+}
+
+static void check_option(struct diag *d, const struct conf_store *cs, const char *what,
+			 const struct store_option *opt, const struct ynode *v)
+{
+	const char *s;
+	switch (opt->kind) {
+	case OPT_BOOL:
+		s = scalar(d, cs, v, what);
+		if (s && !(v->plain && (!strcmp(s, "true") || !strcmp(s, "false"))))
+			errat(d, cs, v, "%s must be true or false, not \"%s\"", what, s);
+		break;
+	case OPT_STRING:
+		scalar(d, cs, v, what);
+		break;
+	case OPT_PATH:
+		s = scalar(d, cs, v, what);
+		if (s && s[0] != '/')
+			errat(d, cs, v, "%s must be an absolute path (it is taken under --root "
+			      "when given), not \"%s\"", what, s);
+		else if (s && strstr(s, "/../"))
+			errat(d, cs, v, "%s must not contain \"..\"", what);
+		break;
+	case OPT_ENUM: {
+		s = scalar(d, cs, v, what);
+		struct buf allowed = BUF_INIT;
+		if (s && !one_of(opt->choices, s, &allowed))
+			errat(d, cs, v, "%s must be one of %s, not \"%s\"", what, allowed.ptr, s);
+		buf_dispose(&allowed);
+		break;
+	}
+	case OPT_LIST:
+		if (v->kind != YNODE_SEQ) {
+			errat(d, cs, v, "%s must be %s, not %s", what, ykind_name(YNODE_SEQ),
+			      ykind_name(v->kind));
+			break;
+		}
+		for (size_t i = 0; i < v->n; i++) {
+			s = scalar(d, cs, v->items[i], what);
+			if (s && opt->choices && !one_of(opt->choices, s, NULL))
+				errat(d, cs, v->items[i], "%s: unknown item \"%s\"", what, s);
+		}
+		break;
+	}
+}
+
+void store_conf_check(struct conf_store *cs, struct diag *d)
+{
+	const struct ynode *v = cs->node;
+	const struct store_type *type = cs->section ? &store_type_caddy
+						    : store_type_find(cs->type);
+	if (!type) {
+		struct buf known = BUF_INIT;
+		for (size_t i = 0; store_types[i]; i++)
+			buf_printf(&known, "%s%s", i ? ", " : "", store_types[i]->name);
+		errat(d, cs, ymap_get(v, "type"), "store \"%s\": unknown store type \"%s\"; "
+		      "known types: %s", cs->name, cs->type, known.ptr);
+		buf_dispose(&known);
+		return;
+	}
+	cs->store_type = type;
+	/* The type's options as a key_spec for the shared unknown-key check; a
+	 * stores: entry also has its `type:`. */
+	size_t nopts = 0, first = cs->section ? 0 : 1;
+	for (const struct store_option *o = type->options; o && o->name; o++)
+		nopts++;
+	struct key_spec *spec = xcalloc(nopts + 2, sizeof(*spec));
+	if (!cs->section)
+		spec[0].name = "type";
+	for (size_t i = 0; i < nopts; i++)
+		spec[first + i].name = type->options[i].name;
+	char *in = cs->section ? xstrdup("caddy")
+			       : xasprintf("store \"%s\" (type %s)", cs->name, cs->type);
+	for (size_t i = 0; i < v->n; i++) {
+		const struct ynode *k = v->keys[i];
+		if ((!cs->section && !strcmp(k->text, "type")) ||
+		    !key_check(spec, k, in, cs->config_file, d))
+			continue;
+		const struct key_spec *found = key_spec_find(spec, k->text);
+		const struct store_option *opt = &type->options[found - spec - first];
+		char *what = cs->section ? xasprintf("caddy: %s", opt->name)
+					 : xasprintf("store \"%s\": %s", cs->name, opt->name);
+		check_option(d, cs, what, opt, v->items[i]);
+		free(what);
+	}
+	free(spec);
+	for (const struct store_option *o = type->options; o && o->name; o++) {
+		if (!o->required || ymap_get(v, o->name))
+			continue;
+		if (cs->section)
+			errat(d, cs, v, "caddy: %s is required (%s)", o->name, o->help ? o->help : "");
+		else
+			errat(d, cs, v, "%s is missing the required key \"%s\" (%s)", in, o->name,
+			      o->help ? o->help : "");
+	}
+	free(in);
+	if (type->validate)
+		type->validate(cs, d);
+}
+
+char *store_opt_pos(const struct conf_store *cs, const char *key)
+{
+	const struct ynode *n = key ? conf_store_node(cs, key) : NULL;
+	if (n)
+		return xasprintf("%s:%d:%d", cs->config_file, n->line, n->col);
+	return xasprintf("%s:%d:%d", cs->config_file, cs->pos.line, cs->pos.col);
+}
