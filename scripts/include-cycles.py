@@ -2,7 +2,8 @@
 """Find include cycles between modules (issue 10).
 
 A module is a source path without its extension (util/buf.c and util/buf.h
-are util/buf); an edge A -> B is an `#include "B.h"` in A.c or A.h. A cycle
+are util/buf; a private header X_int.h belongs to module X, as curl's
+vtls_int.h does to vtls); an edge A -> B is an `#include "B.h"` in A.c or A.h. A cycle
 (config.c includes store.h, registry's store.h includes config.h) means two
 modules cannot be read, tested or linked one without the other. Prints each
 cycle and exits 1, or exits 0. Tests and build directories are not looked at.
@@ -21,6 +22,11 @@ ALLOWED = {
 }
 
 
+def own(mod):
+    """The module a file belongs to: X_int is X's private half."""
+    return mod[:-4] if mod.endswith("_int") else mod
+
+
 def modules(root):
     edges = {}
     for top in TOP:
@@ -29,10 +35,10 @@ def modules(root):
                 if not f.endswith((".c", ".h")):
                     continue
                 path = os.path.join(d, f)
-                mod = os.path.relpath(path, root)[:-2]
+                mod = own(os.path.relpath(path, root)[:-2])
                 with open(path, encoding="utf-8", errors="replace") as fh:
                     for inc in INC.findall(fh.read()):
-                        target = inc[:-2] if inc.endswith(".h") else inc
+                        target = own(inc[:-2] if inc.endswith(".h") else inc)
                         if target != mod:
                             edges.setdefault(mod, set()).add(target)
                 edges.setdefault(mod, set())

@@ -17,6 +17,8 @@
 #include "reconcile/plan.h"
 #include "stores/caddy/caddy.h"
 #include "stores/caddy/caddy_int.h"
+#include "stores/caddy/caddy_scan.h"
+#include "model/chain.h"
 #include "util/err.h"
 #include "util/fsutil.h"
 #include "util/rootfs.h"
@@ -36,233 +38,6 @@
 #define EXPIRY_NOTE_DAYS 30
 #define MAX_LISTED_LEAVES 20
 #define START_WAIT_SECONDS 30	/* for Caddy's new intermediate and leaves after a start */
-
-struct pki_leaf {
-	char *name;		/* the certificate's name (a domain, an IP) */
-	char *dir;		/* host path of certificates/<ca>/<name> */
-	struct cert *cert;	/* the leaf itself, or NULL when the file is damaged */
-	bool stale;
-	char *why;
-};
-
-struct pki_scan {
-	char *data;		/* host path of data_dir */
-	char *authdir;		/* host path of pki/authorities/<ca> */
-	char *root_where;	/* in-root path of root.crt */
-	struct cert *root;	/* NULL: no root.crt */
-	bool inter_present;
-	struct cert *inter;	/* NULL when absent or damaged */
-	char *inter_why;	/* why the intermediate must be reissued, or NULL */
-	struct pki_leaf *leaves;
-	size_t nleaves, alloc;
-	size_t stale_leaves;
-	char *digest;		/* what apply re-checks: intermediate and stale leaves */
-};
-
-static void scan_dispose(struct pki_scan *sc)
-{
-	free(sc->data);
-	free(sc->authdir);
-	free(sc->root_where);
-	cert_free(sc->root);
-	cert_free(sc->inter);
-	free(sc->inter_why);
-	for (size_t i = 0; i < sc->nleaves; i++) {
-		free(sc->leaves[i].name);
-		free(sc->leaves[i].dir);
-		cert_free(sc->leaves[i].cert);
-		free(sc->leaves[i].why);
-	}
-	free(sc->leaves);
-	free(sc->digest);
-	memset(sc, 0, sizeof(*sc));
-}
-
-/* Parse a file Caddy wrote; *list empty and -1 with err set when damaged. */
-static int read_certs(const char *path, struct cert_list *list)
-{
-	struct buf b = BUF_INIT;
-	memset(list, 0, sizeof(*list));
-	if (buf_read_file(&b, path) < 0) {
-		err_set_errno(errno, "%s: cannot read", path);
-		return -1;
-	}
-	int rc = cert_list_parse(list, b.ptr, b.len);
-	if (rc == 0 && list->n == 0) {
-		err_set("no certificate in it");
-		rc = -1;
-	}
-	if (rc < 0)
-		cert_list_dispose(list);
-	buf_dispose(&b);
-	return rc;
-}
-
-/* issuer's key signed c, and the names and key identifiers agree
- * (X509_check_issued): the test a TLS client makes. */
-static bool issued_by(const struct cert *c, const struct cert *issuer)
-{
-	X509 *x = cert_x509_full(c), *i = cert_x509_full(issuer);
-	bool ok = false;
-	if (x && i && X509_check_issued(i, x) == X509_V_OK) {
-		EVP_PKEY *k = X509_get0_pubkey(i);
-		ok = k && X509_verify(x, k) == 1;
-	}
-	X509_free(x);
-	X509_free(i);
-	ERR_clear_error();
-	return ok;
-}
-
-/* A leaf is good when its chain (the certificates Caddy stored with it, and
- * the current intermediate) leads to the current root by signatures. After a
- * normal intermediate renewal, leaves of the previous intermediate of the
- * same root still do: they are not stale. Validity dates are Caddy's to
- * renew, so time is not checked here. */
-static bool chains_to_root(const struct cert_list *chain, const struct cert *inter,
-			   const struct cert *root)
-{
-	X509_STORE *store = X509_STORE_new();
-	STACK_OF(X509) *untrusted = sk_X509_new_null();
-	X509 *leaf = cert_x509_full(chain->items[0]), *r = cert_x509_full(root);
-	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
-	bool ok = false;
-	if (!store || !untrusted || !leaf || !r || !ctx)
-		goto out;
-	X509_STORE_add_cert(store, r);
-	for (size_t i = 1; i < chain->n; i++) {
-		X509 *x = cert_x509_full(chain->items[i]);
-		if (x && !sk_X509_push(untrusted, x))
-			X509_free(x);
-	}
-	if (inter) {
-		X509 *x = cert_x509_full(inter);
-		if (x && !sk_X509_push(untrusted, x))
-			X509_free(x);
-	}
-	if (X509_STORE_CTX_init(ctx, store, leaf, untrusted) != 1)
-		goto out;
-	X509_VERIFY_PARAM *param = X509_STORE_CTX_get0_param(ctx);
-	X509_VERIFY_PARAM_set_flags(param, X509_V_FLAG_NO_CHECK_TIME);
-	X509_VERIFY_PARAM_set_purpose(param, X509_PURPOSE_ANY);
-	ok = X509_verify_cert(ctx) == 1;
-out:
-	X509_STORE_CTX_free(ctx);
-	sk_X509_pop_free(untrusted, X509_free);
-	X509_free(leaf);
-	X509_free(r);
-	X509_STORE_free(store);
-	ERR_clear_error();
-	return ok;
-}
-
-static void scan_leaves(struct pki_scan *sc, const char *ca)
-{
-	char *dir = xasprintf("%s/certificates/%s", sc->data, ca);
-	struct dirent **names = NULL;
-	int n = scandir(dir, &names, NULL, alphasort);
-	for (int i = 0; i < n; i++) {
-		const char *name = names[i]->d_name;
-		char *ldir = xasprintf("%s/%s", dir, name);
-		char *crt = xasprintf("%s/%s.crt", ldir, name);
-		if (name[0] != '.' && is_dir(ldir) && path_exists(crt)) {
-			ARRAY_GROW(sc->leaves, sc->nleaves + 1, sc->alloc);
-			struct pki_leaf *l = &sc->leaves[sc->nleaves++];
-			memset(l, 0, sizeof(*l));
-			l->name = xstrdup(name);
-			l->dir = ldir;
-			ldir = NULL;
-			struct cert_list chain;
-			if (read_certs(crt, &chain) < 0) {
-				l->stale = true;
-				l->why = xasprintf("%s.crt is damaged (%s)", name, err_msg());
-			} else {
-				l->cert = chain.items[0];
-				l->cert->refs++;
-				if (!sc->root) {
-					l->stale = true;
-					l->why = xasprintf("it was issued under a root that is gone (no "
-							   "root.crt), issued by \"%s\"", l->cert->issuer);
-				} else if (sc->inter_why) {
-					l->stale = true;
-					l->why = xstrdup("issued under the intermediate that goes");
-				} else if (!chains_to_root(&chain, sc->inter, sc->root)) {
-					l->stale = true;
-					l->why = xasprintf("it does not chain to the current root (issued "
-							   "by \"%s\")", l->cert->issuer);
-				}
-				cert_list_dispose(&chain);
-			}
-			sc->stale_leaves += l->stale;
-		}
-		free(ldir);
-		free(crt);
-		free(names[i]);
-	}
-	free(names);
-	free(dir);
-}
-
-static void scan_digest(struct pki_scan *sc)
-{
-	struct buf b = BUF_INIT;
-	buf_printf(&b, "root=%s;inter=%s;", sc->root ? sc->root->fphex : "-",
-		   sc->inter ? sc->inter->fphex : sc->inter_present ? "damaged" : "-");
-	for (size_t i = 0; i < sc->nleaves; i++)
-		if (sc->leaves[i].stale)
-			buf_printf(&b, "%s=%s;", sc->leaves[i].name,
-				   sc->leaves[i].cert ? sc->leaves[i].cert->fphex : "damaged");
-	sc->digest = buf_detach(&b);
-}
-
-/* Read and check everything; -1 with err set only for what makes the store
- * unreadable (data_dir missing, root.crt not a CA certificate). */
-static int pki_scan(struct pki_scan *sc, const struct caddy_opts *o, time_t now)
-{
-	memset(sc, 0, sizeof(*sc));
-	if (caddy_data_dir(o, &sc->data) < 0)
-		return -1;
-	sc->authdir = xasprintf("%s/pki/authorities/%s", sc->data, o->ca);
-	if (!is_dir(sc->authdir)) {
-		/* A partial reset: leaves of a root that is gone may remain. */
-		scan_leaves(sc, o->ca);
-		scan_digest(sc);
-		return 0;
-	}
-	if (caddy_root_load(o, &sc->root, &sc->root_where) < 0 && sc->root_where)
-		return -1;	/* a root.crt that is not a root */
-	char *ipath = xasprintf("%s/intermediate.crt", sc->authdir);
-	struct cert_list il;
-	sc->inter_present = path_exists(ipath);
-	if (!sc->inter_present) {
-		/* Caddy issues one when it starts */
-	} else if (read_certs(ipath, &il) < 0) {
-		sc->inter_why = xasprintf("intermediate.crt is damaged (%s), so Caddy cannot "
-					  "start", err_msg());
-	} else {
-		sc->inter = il.items[0];
-		sc->inter->refs++;
-		cert_list_dispose(&il);
-		char date[11];
-		cert_date(date, sc->inter->not_after);
-		if (!sc->root)
-			sc->inter_why = xstrdup("root.crt is missing: on its next start Caddy makes "
-						"a new root and would keep serving this "
-						"intermediate of the old one");
-		else if (!issued_by(sc->inter, sc->root))
-			sc->inter_why = xasprintf("the intermediate was not issued by the current "
-						  "root (issuer and signature checked): its issuer "
-						  "\"%s\" is a root that is gone, so every client "
-						  "that trusts the current root fails",
-						  sc->inter->issuer);
-		else if (sc->inter->not_after <= now)
-			sc->inter_why = xasprintf("the intermediate expired on %s", date);
-	}
-	free(ipath);
-	scan_leaves(sc, o->ca);
-	scan_digest(sc);
-	return 0;
-}
 
 /* --- the hold: never reissue onto a root that clients do not trust ---------- */
 
@@ -479,14 +254,14 @@ static int pki_read(struct store_inst *s, struct trust_set *out)
 	const struct caddy_opts *o = s->priv;
 	struct pki_scan sc;
 	if (pki_scan(&sc, o, s->ctx->now) < 0) {
-		scan_dispose(&sc);
+		pki_scan_dispose(&sc);
 		return -1;
 	}
 	if (!is_dir(sc.authdir) && !sc.nleaves) {
 		trust_set_note(out, "Caddy has not made CA \"%s\" yet (no pki/authorities/%s in "
 			       "%s): it does when it first starts with a `tls internal` site",
 			       o->ca, o->ca, o->data_dir);
-		scan_dispose(&sc);
+		pki_scan_dispose(&sc);
 		return 0;
 	}
 	if (!is_dir(sc.authdir))
@@ -525,7 +300,7 @@ static int pki_read(struct store_inst *s, struct trust_set *out)
 		trust_set_note(out, "CA \"%s\" has no intermediate yet; Caddy issues one from its "
 			       "root when it starts", o->ca);
 	expiry_notes(out, &sc, o, s->ctx->now);
-	scan_dispose(&sc);
+	pki_scan_dispose(&sc);
 	return 0;
 }
 
@@ -571,7 +346,7 @@ static char *reissue_missing(const struct caddy_opts *o, const struct pki_scan *
 			miss = xasprintf("the new certificate for %s is not good: %s", b->name,
 					 a->why);
 	}
-	scan_dispose(&after);
+	pki_scan_dispose(&after);
 	return miss;
 }
 
@@ -648,7 +423,7 @@ static int reissue(struct store_inst *s, struct plan_step *st)
 		goto out;
 	rc = 0;
 out:
-	scan_dispose(&sc);
+	pki_scan_dispose(&sc);
 	return rc;
 }
 
@@ -681,50 +456,6 @@ static int pki_apply(struct store_inst *s, struct plan_store *ps)
 			break;
 		}
 	}
-	return rc;
-}
-
-/* --- the root, for export-root ---------------------------------------------- */
-
-int caddy_root_load(const struct caddy_opts *o, struct cert **out, char **where)
-{
-	char *data = NULL;
-	struct cert_list l = { 0 };
-	*out = NULL;
-	*where = NULL;
-	if (caddy_data_dir(o, &data) < 0)
-		return -1;
-	char *path = xasprintf("%s/pki/authorities/%s/root.crt", data, o->ca);
-	int rc = -1;
-	if (!path_exists(path)) {
-		err_set("%s does not exist: Caddy has no root for CA \"%s\" yet (it makes one "
-			"when it first starts with a `tls internal` site)", path, o->ca);
-		goto out;
-	}
-	*where = xstrdup(path);
-	const char *fix = "Caddy wrote this file itself: restore it from a backup, or, with "
-			  "Caddy stopped, remove root.crt and root.key so that it makes a new "
-			  "root (every client must then trust the new one)";
-	if (read_certs(path, &l) < 0) {
-		char *why = xstrdup(err_msg());	/* err_set would overwrite it */
-		err_set("%s is not a certificate (%s). %s", path, why, fix);
-		free(why);
-		goto out;
-	}
-	if (l.n != 1 || !l.items[0]->is_ca || !l.items[0]->self_issued ||
-	    !issued_by(l.items[0], l.items[0])) {
-		err_set("%s is not one self-signed CA certificate (%zu certificate(s), first "
-			"\"%s\" issued by \"%s\"). %s", path, l.n, l.items[0]->subject,
-			l.items[0]->issuer, fix);
-		goto out;
-	}
-	*out = l.items[0];
-	(*out)->refs++;
-	rc = 0;
-out:
-	cert_list_dispose(&l);
-	free(path);
-	free(data);
 	return rc;
 }
 

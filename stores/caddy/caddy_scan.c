@@ -1,0 +1,206 @@
+/*
+ * Reading Caddy's local PKI: the root, the intermediate and every leaf, each
+ * checked against the current root (caddy_scan.h).
+ */
+#include "model/chain.h"
+#include "stores/caddy/caddy_int.h"
+#include "stores/caddy/caddy_scan.h"
+#include "util/err.h"
+#include "util/fsutil.h"
+#include "util/xalloc.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+void pki_scan_dispose(struct pki_scan *sc)
+{
+	free(sc->data);
+	free(sc->authdir);
+	free(sc->root_where);
+	cert_free(sc->root);
+	cert_free(sc->inter);
+	free(sc->inter_why);
+	for (size_t i = 0; i < sc->nleaves; i++) {
+		free(sc->leaves[i].name);
+		free(sc->leaves[i].dir);
+		cert_free(sc->leaves[i].cert);
+		free(sc->leaves[i].why);
+	}
+	free(sc->leaves);
+	free(sc->digest);
+	memset(sc, 0, sizeof(*sc));
+}
+
+/* Parse a file Caddy wrote; *list empty and -1 with err set when damaged. */
+int pki_read_certs(const char *path, struct cert_list *list)
+{
+	struct buf b = BUF_INIT;
+	memset(list, 0, sizeof(*list));
+	if (buf_read_file(&b, path) < 0) {
+		err_set_errno(errno, "%s: cannot read", path);
+		return -1;
+	}
+	int rc = cert_list_parse(list, b.ptr, b.len);
+	if (rc == 0 && list->n == 0) {
+		err_set("no certificate in it");
+		rc = -1;
+	}
+	if (rc < 0)
+		cert_list_dispose(list);
+	buf_dispose(&b);
+	return rc;
+}
+
+static void scan_leaves(struct pki_scan *sc, const char *ca)
+{
+	char *dir = xasprintf("%s/certificates/%s", sc->data, ca);
+	struct dirent **names = NULL;
+	int n = scandir(dir, &names, NULL, alphasort);
+	for (int i = 0; i < n; i++) {
+		const char *name = names[i]->d_name;
+		char *ldir = xasprintf("%s/%s", dir, name);
+		char *crt = xasprintf("%s/%s.crt", ldir, name);
+		if (name[0] != '.' && is_dir(ldir) && path_exists(crt)) {
+			ARRAY_GROW(sc->leaves, sc->nleaves + 1, sc->alloc);
+			struct pki_leaf *l = &sc->leaves[sc->nleaves++];
+			memset(l, 0, sizeof(*l));
+			l->name = xstrdup(name);
+			l->dir = ldir;
+			ldir = NULL;
+			struct cert_list chain;
+			if (pki_read_certs(crt, &chain) < 0) {
+				l->stale = true;
+				l->why = xasprintf("%s.crt is damaged (%s)", name, err_msg());
+			} else {
+				l->cert = chain.items[0];
+				l->cert->refs++;
+				if (!sc->root) {
+					l->stale = true;
+					l->why = xasprintf("it was issued under a root that is gone (no "
+							   "root.crt), issued by \"%s\"", l->cert->issuer);
+				} else if (sc->inter_why) {
+					l->stale = true;
+					l->why = xstrdup("issued under the intermediate that goes");
+				} else if (!cert_chains_to_root(&chain, sc->inter, sc->root)) {
+					l->stale = true;
+					l->why = xasprintf("it does not chain to the current root (issued "
+							   "by \"%s\")", l->cert->issuer);
+				}
+				cert_list_dispose(&chain);
+			}
+			sc->stale_leaves += l->stale;
+		}
+		free(ldir);
+		free(crt);
+		free(names[i]);
+	}
+	free(names);
+	free(dir);
+}
+
+static void scan_digest(struct pki_scan *sc)
+{
+	struct buf b = BUF_INIT;
+	buf_printf(&b, "root=%s;inter=%s;", sc->root ? sc->root->fphex : "-",
+		   sc->inter ? sc->inter->fphex : sc->inter_present ? "damaged" : "-");
+	for (size_t i = 0; i < sc->nleaves; i++)
+		if (sc->leaves[i].stale)
+			buf_printf(&b, "%s=%s;", sc->leaves[i].name,
+				   sc->leaves[i].cert ? sc->leaves[i].cert->fphex : "damaged");
+	sc->digest = buf_detach(&b);
+}
+
+/* Read and check everything; -1 with err set only for what makes the store
+ * unreadable (data_dir missing, root.crt not a CA certificate). */
+int pki_scan(struct pki_scan *sc, const struct caddy_opts *o, time_t now)
+{
+	memset(sc, 0, sizeof(*sc));
+	if (caddy_data_dir(o, &sc->data) < 0)
+		return -1;
+	sc->authdir = xasprintf("%s/pki/authorities/%s", sc->data, o->ca);
+	if (!is_dir(sc->authdir)) {
+		/* A partial reset: leaves of a root that is gone may remain. */
+		scan_leaves(sc, o->ca);
+		scan_digest(sc);
+		return 0;
+	}
+	if (caddy_root_load(o, &sc->root, &sc->root_where) < 0 && sc->root_where)
+		return -1;	/* a root.crt that is not a root */
+	char *ipath = xasprintf("%s/intermediate.crt", sc->authdir);
+	struct cert_list il;
+	sc->inter_present = path_exists(ipath);
+	if (!sc->inter_present) {
+		/* Caddy issues one when it starts */
+	} else if (pki_read_certs(ipath, &il) < 0) {
+		sc->inter_why = xasprintf("intermediate.crt is damaged (%s), so Caddy cannot "
+					  "start", err_msg());
+	} else {
+		sc->inter = il.items[0];
+		sc->inter->refs++;
+		cert_list_dispose(&il);
+		char date[11];
+		cert_date(date, sc->inter->not_after);
+		if (!sc->root)
+			sc->inter_why = xstrdup("root.crt is missing: on its next start Caddy makes "
+						"a new root and would keep serving this "
+						"intermediate of the old one");
+		else if (!cert_issued_by(sc->inter, sc->root))
+			sc->inter_why = xasprintf("the intermediate was not issued by the current "
+						  "root (issuer and signature checked): its issuer "
+						  "\"%s\" is a root that is gone, so every client "
+						  "that trusts the current root fails",
+						  sc->inter->issuer);
+		else if (sc->inter->not_after <= now)
+			sc->inter_why = xasprintf("the intermediate expired on %s", date);
+	}
+	free(ipath);
+	scan_leaves(sc, o->ca);
+	scan_digest(sc);
+	return 0;
+}
+
+/* --- the root, for export-root ---------------------------------------------- */
+
+int caddy_root_load(const struct caddy_opts *o, struct cert **out, char **where)
+{
+	char *data = NULL;
+	struct cert_list l = { 0 };
+	*out = NULL;
+	*where = NULL;
+	if (caddy_data_dir(o, &data) < 0)
+		return -1;
+	char *path = xasprintf("%s/pki/authorities/%s/root.crt", data, o->ca);
+	int rc = -1;
+	if (!path_exists(path)) {
+		err_set("%s does not exist: Caddy has no root for CA \"%s\" yet (it makes one "
+			"when it first starts with a `tls internal` site)", path, o->ca);
+		goto out;
+	}
+	*where = xstrdup(path);
+	const char *fix = "Caddy wrote this file itself: restore it from a backup, or, with "
+			  "Caddy stopped, remove root.crt and root.key so that it makes a new "
+			  "root (every client must then trust the new one)";
+	if (pki_read_certs(path, &l) < 0) {
+		char *why = xstrdup(err_msg());	/* err_set would overwrite it */
+		err_set("%s is not a certificate (%s). %s", path, why, fix);
+		free(why);
+		goto out;
+	}
+	if (l.n != 1 || !l.items[0]->is_ca || !l.items[0]->self_issued ||
+	    !cert_issued_by(l.items[0], l.items[0])) {
+		err_set("%s is not one self-signed CA certificate (%zu certificate(s), first "
+			"\"%s\" issued by \"%s\"). %s", path, l.n, l.items[0]->subject,
+			l.items[0]->issuer, fix);
+		goto out;
+	}
+	*out = l.items[0];
+	(*out)->refs++;
+	rc = 0;
+out:
+	cert_list_dispose(&l);
+	free(path);
+	free(data);
+	return rc;
+}
