@@ -141,4 +141,19 @@ void apply_render_summary(FILE *out, const struct plan *p, const struct apply_re
 	}
 	fprintf(out, ". Resources: %zu added, %zu changed, %zu destroyed.\n", res->done.add,
 		res->done.change, res->done.destroy);
+	/* "plan again" is not like other failures: nothing is wrong but the timing */
+	const char *stale_sep = "";
+	bool any_stale = false;
+	for (size_t i = 0; i < p->n; i++)
+		any_stale |= p->stores[i].stale_plan;
+	if (any_stale) {
+		fprintf(out, "Changed since the plan was made: ");
+		for (size_t i = 0; i < p->n; i++)
+			if (p->stores[i].stale_plan) {
+				fprintf(out, "%s%s", stale_sep, p->stores[i].title);
+				stale_sep = ", ";
+			}
+		fprintf(out, ". What changed there was not touched; run trustplan again, "
+			     "review, and apply the new plan.\n");
+	}
 }

@@ -300,12 +300,8 @@ static int py_apply(struct store_inst *s, struct plan_store *ps)
 	struct py_store *p = s->priv;
 	if (!p->truststore) {
 		if (!path_exists(p->file_host)) {
-			for (size_t i = 0; i < ps->n; i++)
-				plan_step_fail(&ps->steps[i],
-					       "%s disappeared since the plan was made "
-					       "(certifi uninstalled?); run trustplan again",
-					       p->file);
-			return -1;
+			err_modified_why(p->file, "it is gone: certifi uninstalled?");
+			return -1;	/* the whole store; the applier reports it */
 		}
 		return store_apply_pem_file(ps, p->file_host, p->file);
 	}
@@ -314,11 +310,8 @@ static int py_apply(struct store_inst *s, struct plan_store *ps)
 	if (crc == 0 && c.state == TS_MISSING)
 		missing_error(s, p, &c);
 	ts_check_dispose(&c);
-	if (crc < 0 || c.state == TS_MISSING) {
-		for (size_t i = 0; i < ps->n; i++)
-			plan_step_fail(&ps->steps[i], "%s", err_msg());
-		return -1;
-	}
+	if (crc < 0 || c.state == TS_MISSING)
+		return -1;	/* the whole store, err set; the applier reports it */
 	return py_pth_apply(s, p, ps);
 }
 

@@ -304,11 +304,8 @@ int py_pth_apply(struct store_inst *s, struct py_store *p, struct plan_store *ps
 	struct pth t;
 	struct fs_txn txn;
 	int rc = 0;
-	if (pth_load(&t, p) < 0) {
-		for (size_t i = 0; i < ps->n; i++)
-			plan_step_fail(&ps->steps[i], "%s", err_msg());
-		return -1;
-	}
+	if (pth_load(&t, p) < 0)
+		return -1;	/* the whole store, err set */
 	fs_txn_init(&txn);
 	for (size_t i = 0; i < ps->n; i++) {
 		struct plan_step *st = &ps->steps[i];

@@ -12,6 +12,7 @@
  */
 #include "model/cert.h"
 #include "reconcile/plan.h"
+#include "reconcile/steps.h"
 #include "stores/nss/nss_int.h"
 #include "util/err.h"
 #include "util/fsutil.h"
@@ -296,23 +297,18 @@ static int policy_apply(struct store_inst *s, struct plan_store *ps)
 	struct buf out = BUF_INIT;
 	buf_puts(&out, text ? text : "{}");
 	buf_putc(&out, '\n');
-	if (fs_txn_write(&txn, host, out.ptr, out.len, 0644, FILE_OWNER_DEFAULT) < 0)
+	if (fs_txn_write(&txn, host, out.ptr, out.len, 0644, FILE_OWNER_DEFAULT) < 0) {
 		rc = -1;
-	for (size_t i = 0; i < ngone; i++)
-		fs_txn_unlink(&txn, gone[i]);
-	if (rc == 0 && fs_txn_commit(&txn) < 0)
-		rc = -1;
+	} else if (rc == 0) {
+		for (size_t i = 0; i < ngone; i++)
+			fs_txn_unlink(&txn, gone[i]);
+		rc = plan_steps_finish(ps, &txn, rc, NULL);
+	}
 	buf_dispose(&out);
 	free(host);
 	free(text);
 out:
-	for (size_t i = 0; i < ps->n; i++) {
-		struct plan_step *st = &ps->steps[i];
-		if (st->result == STEP_PENDING && rc == 0)
-			st->result = STEP_DONE;
-		else if (st->result == STEP_PENDING)
-			plan_step_fail(st, "%s", err_msg());
-	}
+	plan_steps_fail_pending(ps);	/* what an early failure left */
 	for (size_t i = 0; i < ngone; i++)
 		free(gone[i]);
 	free(gone);

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# "Changed since the plan was made" is its own kind of failure (TF_EMODIFIED):
+# trustapply shows the plan and waits for "yes" on a terminal; meanwhile the
+# pem-bundle it is about to change is edited by someone else. The step that
+# depended on what the plan saw fails as stale, the summary says to plan
+# again (and --json marks such a store "stale_plan": true).
+. "$(dirname "$0")/../lib/common.sh"
+R=$T/root; mk_root "$R"
+C=$T/cfg; mkdir -p "$C/cas" "$R/etc/app"
+mk_ca "$C/cas/corp" "/CN=Corp Root"
+cat >"$C/trust.yaml" <<'YAML'
+version: 1
+cas:
+  corp: { file: cas/corp.pem }
+stores:
+  bundle: { type: pem-bundle, path: /etc/app/ca.pem }
+roles:
+  r: { cas: [corp], stores: [bundle] }
+hosts:
+  h: [r]
+YAML
+args=(-c "$C/trust.yaml" --root "$R" --host h)
+expect_rc 0 "first apply" tf apply "${args[@]}" --auto-approve
+# corp is regenerated under its name: the plan replaces its block (-/+)
+mk_ca "$C/cas/corp" "/CN=Corp Root"
+expect_rc 2 "plan: replace" tf plan "${args[@]}" --detailed-exitcode
+check "a replacement" out_has '-/+ ca "corp"'
+
+# apply on a terminal: while it waits for "yes", the block goes away
+cat >"$T/drive.py" <<'PY'
+import os, pty, sys, time, subprocess
+bundle, argv = sys.argv[1], sys.argv[2:]
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(argv[0], argv)
+out = b""
+deadline = time.time() + 60
+while b"Enter a value:" not in out and time.time() < deadline:
+    try:
+        out += os.read(fd, 4096)
+    except OSError:
+        break
+# someone edits the bundle: trustform's block is removed by hand
+text = open(bundle).read()
+start = text.index("# trustform:begin corp")
+end = text.index("# trustform:end corp") + len("# trustform:end corp\n")
+open(bundle, "w").write(text[:start] + text[end:])
+os.write(fd, b"yes\n")
+while True:
+    try:
+        chunk = os.read(fd, 4096)
+    except OSError:
+        break
+    if not chunk:
+        break
+    out += chunk
+_, status = os.waitpid(pid, 0)
+sys.stdout.write(out.decode(errors="replace"))
+sys.exit(os.waitstatus_to_exitcode(status))
+PY
+expect_rc 1 "apply fails" python3 "$T/drive.py" "$R/etc/app/ca.pem" "$TRUSTFORM" apply "${args[@]}"
+check "the step failed as stale" out_has "changed since the plan was made"
+check "the summary says to plan again" out_has "Changed since the plan was made: bundle (pem-bundle). What changed there was not touched; run trustplan again"
+expect_rc 2 "plan again: the add is planned" tf plan "${args[@]}" --detailed-exitcode
+check "corp to be added" out_has '+ ca "corp"'
+done_testing
