@@ -6,14 +6,22 @@
 # "+" and "-" lines, removals included.
 . "$(dirname "$0")/../lib/common.sh"
 
-R=$T/root; mk_root "$R" with-distro; real_update_ca_chroot_like "$R" --fresh
-mk_recording_hook "$R"
+# Each scenario starts from its own fresh tree: a Debian root with the distro
+# CAs, a recording hook, and keep + drop applied (setup).
 mkdir -p "$T/cfg/cas"
 mk_ca "$T/cfg/cas/keep" "/CN=Keep CA"
 mk_ca "$T/cfg/cas/drop" "/CN=Drop CA"
 mk_leaf "$T/drop-leaf" "$T/cfg/cas/drop"
+dfp=$(fingerprint "$T/cfg/cas/drop.pem"); d12=${dfp:0:12}
+hash=$(openssl x509 -in "$T/cfg/cas/drop.pem" -noout -hash)
+P=$T/pristine; mk_root "$P" with-distro; real_update_ca_chroot_like "$P" --fresh
 cfg=$T/cfg/trust.yaml
-cat >"$cfg" <<'YAML'
+n=0
+setup() {
+  n=$((n + 1)); R=$T/root$n
+  cp -a "$P" "$R"
+  mk_recording_hook "$R"
+  cat >"$cfg" <<'YAML'
 version: 1
 cas:
   keep: { file: cas/keep.pem }
@@ -25,16 +33,21 @@ roles:
 hosts:
   h: [node]
 YAML
-args=(-c "$cfg" --root "$R" --host h)
-expect_rc 0 "apply two CAs" tf apply "${args[@]}" --auto-approve
-dfp=$(fingerprint "$T/cfg/cas/drop.pem"); d12=${dfp:0:12}
-check "hook heard the additions" grep -qx "+$R/etc/ssl/certs/drop-$d12.pem" "$R/hook.log"
-check "drop verifies" openssl verify -CApath "$(capath_of "$R")" "$T/drop-leaf.pem"
-hash=$(openssl x509 -in "$T/cfg/cas/drop.pem" -noout -hash)
+  args=(-c "$cfg" --root "$R" --host h)
+  tf apply "${args[@]}" --auto-approve >/dev/null
+  : >"$R/hook.log"
+}
 
-# 1. dropped from the configuration
+setup
+expect_rc 0 "the setup's apply is clean" tf plan "${args[@]}" --detailed-exitcode
+check "drop verifies" openssl verify -CApath "$(capath_of "$R")" "$T/drop-leaf.pem"
+R0=$T/root-hook; cp -a "$P" "$R0"; mk_recording_hook "$R0"
+tf apply -c "$cfg" --root "$R0" --host h --auto-approve >/dev/null
+check "hook heard the additions" grep -qx "+$R0/etc/ssl/certs/drop-$d12.pem" "$R0/hook.log"
+
+# Dropped from the configuration.
+setup
 sed -i 's/cas: \[keep, drop\]/cas: [keep]/; /^  drop:/d' "$cfg"
-: >"$R/hook.log"
 expect_rc 2 "plan shows the removal" tf plan "${args[@]}" --detailed-exitcode
 check "removal headline" out_has '# system (debian): drop will be removed'
 check "removal reason" out_has '# (because it is not in the configuration)'
@@ -47,16 +60,15 @@ check "not in the bundle" bash -c "! grep -qF '$(sed -n 2p "$T/cfg/cas/drop.pem"
 check "hook heard the removal" grep -qx -- "-$R/etc/ssl/certs/drop-$d12.pem" "$R/hook.log"
 check "leaf no longer verifies" bash -c "! openssl verify -CApath '$(capath_of "$R")' '$T/drop-leaf.pem' >/dev/null 2>&1"
 
-# 2. ensure: absent removes a foreign local CA, matched by fingerprint (the
-#    file name says nothing), and deselects a distro CA
+# ensure: absent removes a foreign local CA, matched by fingerprint (the file
+# name says nothing), and deselects a distro CA.
+setup
 mk_ca "$T/foreign" "/CN=Foreign Lab"
 cp "$T/foreign.pem" "$R/usr/local/share/ca-certificates/innocent-name.crt"
 real_update_ca_chroot_like "$R"
 cp "$T/foreign.pem" "$T/cfg/cas/retired-lab.pem"
 distro=ISRG_Root_X1
 cp "$R/usr/share/ca-certificates/mozilla/$distro.crt" "$T/cfg/cas/isrg.pem"
-cat >>"$cfg" <<'YAML'
-YAML
 /usr/bin/python3 - "$cfg" <<'PY'
 import sys
 p = sys.argv[1]; s = open(p).read()
@@ -77,7 +89,8 @@ check "hook heard the distro removal" grep -qx -- "-$R/etc/ssl/certs/$distro.pem
 check "hook heard the foreign removal" grep -qx -- "-$R/etc/ssl/certs/innocent-name.pem" "$R/hook.log"
 expect_rc 0 "clean afterwards" tf plan "${args[@]}" --detailed-exitcode
 
-# 3. distrusted: a distro CA not selected yet gets a `!` line too
+# distrusted: a distro CA gets a `!` line too.
+setup
 distro2=GTS_Root_R1
 cp "$R/usr/share/ca-certificates/mozilla/$distro2.crt" "$T/cfg/cas/gts.pem"
 /usr/bin/python3 - "$cfg" <<'PY'
@@ -93,7 +106,8 @@ check "! line for distrusted" grep -qx "!mozilla/$distro2.crt" "$R/etc/ca-certif
 check "selected line replaced, not duplicated" bash -c "! grep -qx 'mozilla/$distro2.crt' '$R/etc/ca-certificates.conf'"
 expect_rc 0 "clean afterwards" tf plan "${args[@]}" --detailed-exitcode
 
-# 3b. conf lines are matched as paths, not as text: "./mozilla/X.crt"
+# conf lines are matched as paths, not as text: "./mozilla/X.crt".
+setup
 distro3=Certigna
 sed -i "s|^mozilla/$distro3.crt\$|./mozilla/$distro3.crt|" "$R/etc/ca-certificates.conf"
 cp "$R/usr/share/ca-certificates/mozilla/$distro3.crt" "$T/cfg/cas/certigna.pem"
@@ -109,11 +123,11 @@ expect_rc 0 "deselect it" tf apply "${args[@]}" --auto-approve
 check "the operator's line got the !" grep -qx "!./mozilla/$distro3.crt" "$R/etc/ca-certificates.conf"
 expect_rc 0 "clean after one apply" tf plan "${args[@]}" --detailed-exitcode
 
-# 4. hooks do not run under --root unless asked, and the plan says so
+# hooks do not run under --root unless asked, and the plan says so.
+setup
 sed -i 's/run_hooks: true/run_hooks: false/' "$cfg"
-mk_ca "$T/cfg/cas/drop" "/CN=Drop CA 2"
-sed -i 's/cas: \[keep\]/cas: [keep, drop]/; s/^cas:$/cas:\n  drop: { file: cas\/drop.pem }/' "$cfg"
-: >"$R/hook.log"
+mk_ca "$T/cfg/cas/drop2" "/CN=Drop CA 2"
+sed -i 's/cas: \[keep, drop\]/cas: [keep, drop, drop2]/; s/^cas:$/cas:\n  drop2: { file: cas\/drop2.pem }/' "$cfg"
 expect_rc 0 "apply without hooks" tf apply "${args[@]}" --auto-approve
 check "plan notes the skipped hooks" out_has 'will not run under --root'
 check "hook did not run" test ! -s "$R/hook.log"
