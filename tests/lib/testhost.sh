@@ -13,8 +13,9 @@
 # test FAILS with that reason: it never passes silently.
 
 # The Debian 12 test host (testhost_up bookworm): what the package and the
-# Ansible tests install into. One list for all its users, so they share a tree.
-TESTHOST_BOOKWORM_PKGS=(ca-certificates openssl python3 man-db)
+# Ansible tests install into (python3 and python3-apt for the modules, systemd
+# for systemctl enable). One list for all its users, so they share a tree.
+TESTHOST_BOOKWORM_PKGS=(ca-certificates openssl python3 python3-apt man-db systemd)
 
 # testhost_up [SUITE [DIR]]: SUITE sid (default) or bookworm; DIR (default
 # $T/host) is where this copy is mounted, so a test can bring up several.
