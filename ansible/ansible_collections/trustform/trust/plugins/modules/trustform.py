@@ -107,7 +107,7 @@ plan:
   description: The text plan.
   returned: when a plan was made (check mode, or diff mode)
   type: str
-rc:
+exit_code:
   description: trustform's exit code.
   returned: always
   type: int
@@ -268,7 +268,7 @@ def main():
 
     if module.check_mode:
         rc, doc, err = run_json(module, [binary, 'plan', '--json', '--detailed-exitcode'] + args)
-        result.update(rc=rc, change_summary=doc.get('change_summary') or {},
+        result.update(exit_code=rc, change_summary=doc.get('change_summary') or {},
                       resource_changes=doc.get('resource_changes') or [],
                       stores=doc.get('stores') or [])
         result['changed'] = bool(doc.get('changes_pending'))
@@ -281,7 +281,7 @@ def main():
     rc, doc, err = run_json(module, [binary, 'apply', '--auto-approve', '--json'] + args)
     summary = doc.get('change_summary') or {}
     done = [r for r in doc.get('resource_changes') or [] if r.get('status') == 'applied']
-    result.update(rc=rc, change_summary=summary, planned_summary=doc.get('planned_summary') or {},
+    result.update(exit_code=rc, change_summary=summary, planned_summary=doc.get('planned_summary') or {},
                   resource_changes=doc.get('resource_changes') or [], stores=doc.get('stores') or [])
     result['changed'] = bool(done) or any(summary.get(k, 0) for k in ('add', 'change', 'remove'))
     if module._diff and plan_text is not None and result['changed']:
