@@ -5,70 +5,18 @@
 #   tests/host/build-sid.sh            # build if missing (or stale), print path
 #   tests/host/build-sid.sh --rebuild  # throw the cached tree away first
 #
-# The mirror is taken from this machine's own apt sources (never written into
-# the repository). The cache lives in $TRUSTFORM_HOST_CACHE (default
-# /var/cache/trustform-testhost), keyed by the package list below, so a change
-# of the list builds a new tree. Fails with the reason when the tree cannot be
-# built (no route to the registry, no debootstrap, not root).
+# A thin wrapper over build-host.sh (same cache key as before: suite and
+# package list).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-suite=sid
 pkgs=(ca-certificates openssl curl python3 python3-venv python3-requests
       python3-truststore nodejs caddy libnss3-tools)
-cache=${TRUSTFORM_HOST_CACHE:-/var/cache/trustform-testhost}
-key=$(printf '%s\n' "$suite" "${pkgs[@]}" "v1" | sha256sum | cut -c1-12)
-tree=$cache/$suite-$key
-
-die() { echo "build-sid: $*" >&2; exit 1; }
-
-[ "${1:-}" = --rebuild ] && rm -rf "$tree"
-if [ -f "$tree/.trustform-ready" ]; then
-  echo "$tree"; exit 0
-fi
-[ "$(id -u)" = 0 ] || die "needs root (debootstrap and chroot); run as root"
-command -v debootstrap >/dev/null || die "debootstrap is not installed (apt-get install debootstrap)"
-
-mirror=$("$here/mirror.sh" | grep -v -e -security -e /debian-security | head -1 || true)
-[ -n "$mirror" ] || die "no Debian mirror found in this machine's apt sources (/etc/apt/sources.list*)"
-
-mkdir -p "$cache"
-# One builder at a time; a second caller waits and then reuses the tree.
-exec 9>"$cache/.lock"
-flock 9
-if [ -f "$tree/.trustform-ready" ]; then echo "$tree"; exit 0; fi
-
-work=$tree.tmp.$$
-rm -rf "$work" "$tree".tmp.*
-trap 'rm -rf "$work"' EXIT
-start=$(date +%s)
-echo "build-sid: debootstrap $suite (minbase) into $work" >&2
-incl=$(IFS=,; echo "${pkgs[*]}")
-if ! debootstrap --variant=minbase --include="$incl" \
-      --keyring=/usr/share/keyrings/debian-archive-keyring.gpg \
-      "$suite" "$work" "$mirror" >"$work.log" 2>&1; then
-  tail -20 "$work.log" >&2
-  die "debootstrap of $suite from the machine's mirror failed (log above; no network to the package registry?)"
-fi
-mv "$work.log" "$work/debootstrap.log" 2>/dev/null || true
-# apt inside the tree: the registry serves a frozen sid whose Release has an
-# expired Valid-Until.
-printf 'Acquire::Check-Valid-Until "false";\n' >"$work/etc/apt/apt.conf.d/99trustform-test"
-printf 'deb %s %s main\n' "$mirror" "$suite" >"$work/etc/apt/sources.list"
-# Smoke test: the tree's own tools run through chroot.
-for cmd in "update-ca-certificates --help" "openssl version" "curl --version" \
-           "python3 -c 'import truststore, requests'" "node --version" \
-           "caddy version" "certutil -H"; do
-  chroot "$work" sh -c "$cmd" >/dev/null 2>&1 || \
-    [ "$cmd" = "certutil -H" ] || die "the built tree cannot run: $cmd"
-done
-chroot "$work" dpkg-query -W -f='${Package} ${Version}\n' "${pkgs[@]}" >"$work/.trustform-versions"
-touch "$work/.trustform-ready"
-rm -rf "$tree"
-mv "$work" "$tree"
-trap - EXIT
-echo "build-sid: built in $(( $(date +%s) - start )) s" >&2
-# Keep only this tree of this suite.
-for old in "$cache/$suite"-*; do
-  [ "$old" = "$tree" ] || rm -rf "$old"
-done
-echo "$tree"
+rebuild=()
+[ "${1:-}" = --rebuild ] && rebuild=(--rebuild)
+TRUSTFORM_HOST_SMOKE="update-ca-certificates --help
+openssl version
+curl --version
+python3 -c 'import truststore, requests'
+node --version
+caddy version
+command -v certutil" exec "$here/build-host.sh" "${rebuild[@]}" sid "${pkgs[@]}"

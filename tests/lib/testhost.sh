@@ -12,22 +12,34 @@
 # When the tree cannot be built (no network to the registry, not root), the
 # test FAILS with that reason: it never passes silently.
 
+# The Debian 12 test host (testhost_up bookworm): what the package and the
+# Ansible tests install into (python3 and python3-apt for the modules, systemd
+# for systemctl enable). One list for all its users, so they share a tree.
+TESTHOST_BOOKWORM_PKGS=(ca-certificates openssl python3 python3-apt man-db systemd)
+
+# testhost_up [SUITE [DIR]]: SUITE sid (default) or bookworm; DIR (default
+# $T/host) is where this copy is mounted, so a test can bring up several.
+_testhost_mounts=()
 testhost_up() {
-  local base err
+  local suite=${1:-sid} dir=${2:-$T/host} base err
   err=$T/.testhost.err
-  if ! base=$("$SRC_DIR/tests/host/build-sid.sh" 2>"$err"); then
-    echo "FAIL: the sid test host could not be built:" >&2
+  local builder=("$SRC_DIR/tests/host/build-sid.sh")
+  [ "$suite" = sid ] || builder=("$SRC_DIR/tests/host/build-host.sh" "$suite" "${TESTHOST_BOOKWORM_PKGS[@]}")
+  if ! base=$(TRUSTFORM_HOST_SMOKE="python3 --version
+man --version
+update-ca-certificates --help" "${builder[@]}" 2>"$err"); then
+    echo "FAIL: the $suite test host could not be built:" >&2
     sed 's/^/  /' "$err" >&2
     exit 1
   fi
   TESTHOST_BASE=$base
-  H=$T/host
-  mkdir -p "$H" "$T/.ovl/upper" "$T/.ovl/work"
-  if mount -t overlay overlay -o "lowerdir=$base,upperdir=$T/.ovl/upper,workdir=$T/.ovl/work" "$H" 2>/dev/null; then
-    _testhost_mounts=("$H")
+  H=$dir
+  local ovl=$T/.ovl/$(basename "$dir")
+  mkdir -p "$H" "$ovl/upper" "$ovl/work"
+  if mount -t overlay overlay -o "lowerdir=$base,upperdir=$ovl/upper,workdir=$ovl/work" "$H" 2>/dev/null; then
+    _testhost_mounts=("$H" "${_testhost_mounts[@]}")
   else
     cp -a "$base/." "$H/"
-    _testhost_mounts=()
   fi
   local m
   for m in dev proc sys; do

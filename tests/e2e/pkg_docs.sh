@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# The manual and the completion agree with the binary:
+#  - the options of man/trustform.1 (its OPTIONS section) are exactly those of
+#    `trustform --help`, and so are its commands;
+#  - the bash completion offers every option of --help, and the store and host
+#    names of the configuration for --target and --host;
+#  - every key of the configuration's JSON Schema is in trust.yaml(5);
+#  - debian/changelog's version is CMakeLists.txt's project VERSION;
+#  - the man pages render without groff warnings.
+. "$(dirname "$0")/../lib/common.sh"
+
+man1=$SRC_DIR/man/trustform.1
+tf --help >"$T/help.txt"
+# --help: "-c, --config FILE" and "      --host NAME" lines
+grep -E '^ +(-[a-z], )?--[a-z]' "$T/help.txt" | grep -oE -- '--[a-z][a-z-]*' | head -c 100000 | \
+  awk '!seen[$0]++' | sort >"$T/help.opts"
+# man: the line after each .TP in OPTIONS (up to EXIT STATUS)
+sed -n '/^\.SH OPTIONS/,/^\.SH "EXIT STATUS"/p' "$man1" | awk 'prev == ".TP" { print } { prev = $0 }' | \
+  sed 's/\\-/-/g; s/\\f[BIR]//g' | grep -oE -- '--[a-z][a-z-]*' | sort -u >"$T/man.opts"
+check "--help lists options" test "$(wc -l <"$T/help.opts")" -ge 15
+if diff -u "$T/help.opts" "$T/man.opts" >"$T/opts.diff"; then pass; else
+  fail "trustform.1 OPTIONS and --help differ (- help, + man):"; cat "$T/opts.diff" >&2; fi
+# short options too
+check "-c is in both" bash -c "grep -q -- '-c, --config' '$T/help.txt' && grep -q -- '^\\\\fB\\\\-c\\\\fR, \\\\fB\\\\-\\\\-config' '$man1'"
+# commands
+sed -n '/^commands:/,/^$/p' "$T/help.txt" | awk 'NR > 1 && /^  [a-z]/ { print $1 }' | sort >"$T/help.cmds"
+sed -n '/^\.SH COMMANDS/,/^\.SH OPTIONS/p' "$man1" | awk 'prev == ".TP" { print } { prev = $0 }' | \
+  sed 's/\\-/-/g; s/^\.BI\? "\?//; s/"//g' | awk '{ print $1 }' | sort >"$T/man.cmds"
+if diff -u "$T/help.cmds" "$T/man.cmds" >"$T/cmds.diff"; then pass; else
+  fail "trustform.1 COMMANDS and --help differ:"; cat "$T/cmds.diff" >&2; fi
+check "help mentions exit code 64 and the man page too" \
+  bash -c "grep -q '64 usage error' '$T/help.txt' && grep -q '^\.B 64' '$man1'"
+
+# trust.yaml(5) has every key of the schema
+python3 - "$SRC_DIR/schema/trustform.schema.json" >"$T/schema.keys" <<'PY'
+import json, sys
+keys = set()
+def walk(n):
+    if isinstance(n, dict):
+        for k, v in n.get("properties", {}).items():
+            keys.add(k)
+        for v in n.values():
+            walk(v)
+    elif isinstance(n, list):
+        for v in n:
+            walk(v)
+walk(json.load(open(sys.argv[1])))
+print("\n".join(sorted(keys)))
+PY
+check "the schema has keys" test "$(wc -l <"$T/schema.keys")" -ge 30
+sed 's/\\-/-/g; s/\\f[BIR]//g' "$SRC_DIR/man/trust.yaml.5" >"$T/man5.txt"
+while read -r k; do
+  check "trust.yaml(5) documents key $k" grep -qE "^\.(B|BR|SS) (.*[ \"])?$k([ \".<]|$)" "$T/man5.txt"
+done <"$T/schema.keys"
+
+# changelog and CMake agree
+version=$(sed -n 's/^project(trustform VERSION \([0-9.]*\).*/\1/p' "$SRC_DIR/CMakeLists.txt")
+check "debian/changelog is at $version" \
+  test "$(cd "$SRC_DIR" && dpkg-parsechangelog -S Version)" = "$version"
+check "trustform.1 names version $version" grep -q "\"trustform $version\"" "$man1"
+
+# groff warnings
+for p in "$man1" "$SRC_DIR/man/trust.yaml.5"; do
+  LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -E UTF-8 -l "$p" >/dev/null 2>"$T/groff.err" || true
+  check "$(basename "$p") renders without warnings" bash -c "! grep -v 'cannot adjust line' '$T/groff.err' | grep -q ."
+done
+
+# bash completion (the machine's bash-completion provides _init_completion)
+if [ -f /usr/share/bash-completion/bash_completion ]; then
+  cat >"$T/trust.yaml" <<'YAML'
+version: 1
+cas:
+  a: { file: a.pem }
+stores:
+  system: { type: system }
+  "upstreams": { type: pem-bundle, path: /x.pem }
+roles:
+  r: { cas: [a], stores: [system] }
+hosts:
+  web1: [r]
+  "ci-*": [r]
+YAML
+  complete_words() { # LINE: what completion offers for the last word of LINE
+    bash -c '. /usr/share/bash-completion/bash_completion
+      . "$1/completion/trustform.bash"
+      read -ra COMP_WORDS <<<"$2"; [ "${2: -1}" = " " ] && COMP_WORDS+=("")
+      COMP_CWORD=$(( ${#COMP_WORDS[@]} - 1 )); COMP_LINE=$2; COMP_POINT=${#2}
+      _trustform; printf "%s\n" "${COMPREPLY[@]}"' _ "$SRC_DIR" "$1"
+  }
+  complete_words "trustform --" | sort >"$T/comp.opts"
+  check "completion offers every option of --help" \
+    bash -c "comm -23 '$T/help.opts' '$T/comp.opts' | grep -q . && exit 1 || exit 0"
+  [ "$(complete_words "trustform " | sort | tr '\n' ' ')" = "apply caddy plan show validate version " ] && pass || fail "completion: commands"
+  [ "$(complete_words "trustplan -c $T/trust.yaml --target " | sort | tr '\n' ' ')" = "system upstreams " ] && pass || \
+    fail "completion: --target gives the stores: $(complete_words "trustplan -c $T/trust.yaml --target " | tr '\n' ' ')"
+  [ "$(complete_words "trustapply --config $T/trust.yaml --host " | tr '\n' ' ')" = "web1 " ] && pass || \
+    fail "completion: --host gives the exact host names: $(complete_words "trustapply --config $T/trust.yaml --host " | tr '\n' ' ')"
+else
+  fail "bash-completion is not installed on this machine (apt-get install bash-completion)"
+fi
+done_testing
