@@ -12,6 +12,7 @@
 #
 #   bench/bench_nss.sh        (BENCH_DIR picks the filesystem; default tmpfs)
 #   RUNS=7 CU_RUNS=1 bench/bench_nss.sh     (fewer of the slow certutil loops)
+#   TRUSTFORM=/path/to/other/trustform bench/bench_nss.sh   (compare a build)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/lib.sh
@@ -19,6 +20,7 @@ DBS=${DBS:-10} CAS=${CAS:-100} RUNS=${RUNS:-5}
 CU_RUNS=${CU_RUNS:-$RUNS}
 cmake --build build --target nss_floor >/dev/null
 FLOOR=$PWD/build/nss_floor
+TF=${TRUSTFORM:-$TF}
 
 # A tree with DBS users, each with an empty Chrome database (certutil -N), owned by them.
 users=() ; P=$W/pristine
