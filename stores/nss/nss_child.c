@@ -22,6 +22,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <keyhi.h>
 #include <nss.h>
 #include <pk11pub.h>
 #include <prerror.h>
@@ -210,6 +211,17 @@ struct held {
 	const char *nick;	/* "" for none */
 	char *flags;
 	char fphex[FP_HEX_LEN + 1];
+	/* what the apply made of it */
+	bool gone;
+	char *new_nick, *new_flags;	/* NULL: unchanged */
+};
+
+/* A certificate the apply added. */
+struct added {
+	const unsigned char *der;
+	size_t len;
+	char *nick, *flags;
+	SECItem subject;
 };
 
 struct holdings {
@@ -217,6 +229,11 @@ struct holdings {
 	struct held *items;
 	size_t n;
 	struct strmap by_fp;
+	struct added *added;
+	size_t nadded, alloc;
+	/* the state after the apply might not be what the changes predict (see
+	 * send_state): the parent then reads the database again */
+	bool unsure;
 };
 
 static int holdings_load(struct holdings *h, struct nssdb *db)
@@ -256,9 +273,18 @@ static int holdings_load(struct holdings *h, struct nssdb *db)
 
 static void holdings_dispose(struct holdings *h)
 {
-	for (size_t i = 0; i < h->n; i++)
+	for (size_t i = 0; i < h->n; i++) {
 		free(h->items[i].flags);
+		free(h->items[i].new_nick);
+		free(h->items[i].new_flags);
+	}
 	free(h->items);
+	for (size_t i = 0; i < h->nadded; i++) {
+		free(h->added[i].nick);
+		free(h->added[i].flags);
+		SECITEM_FreeItem(&h->added[i].subject, PR_FALSE);
+	}
+	free(h->added);
 	strmap_dispose(&h->by_fp);
 	if (h->list)
 		CERT_DestroyCertList(h->list);
@@ -319,8 +345,57 @@ static int set_trust(struct nssdb *db, CERTCertificate *c, const char *flags, ch
 	return 0;
 }
 
-static int import(struct nssdb *db, const unsigned char *der, size_t len, const char *nick,
-		  const char *flags, char **why)
+/* Trust that reads back from the database as it was written: per field one of
+ * "", C, c, p, P (NSS keeps one trust level per usage, and maps other letters,
+ * or combinations, back differently; see send_state). */
+static bool round_trips(const char *flags)
+{
+	char *canon = canonical_trust(flags);
+	bool ok = canon != NULL;
+	for (const char *f = canon; ok && *f; f += *f == ',') {
+		size_t n = strcspn(f, ",");
+		ok = n == 0 || (n == 1 && strchr("CcpP", *f));
+		f += n;
+	}
+	free(canon);
+	return ok;
+}
+
+static void note_trust(struct holdings *h, struct held *it, const char *flags)
+{
+	free(it->new_flags);
+	it->new_flags = canonical_trust(flags);
+	if (!it->new_flags || !round_trips(flags))
+		h->unsure = true;
+}
+
+/* A certificate with the subject of another keeps that one's nickname in NSS. */
+static void note_added(struct holdings *h, const unsigned char *der, size_t len,
+		       const char *nick, const char *flags, const SECItem *subject)
+{
+	for (size_t i = 0; i < h->n && !h->unsure; i++)
+		if (!h->items[i].gone &&
+		    SECITEM_ItemsAreEqual(&h->items[i].cert->derSubject, subject))
+			h->unsure = true;
+	for (size_t i = 0; i < h->nadded && !h->unsure; i++)
+		if (SECITEM_ItemsAreEqual(&h->added[i].subject, subject))
+			h->unsure = true;
+	ARRAY_GROW(h->added, h->nadded + 1, h->alloc);
+	struct added *a = &h->added[h->nadded++];
+	a->der = der;
+	a->len = len;
+	a->nick = xstrdup(nick);
+	a->flags = canonical_trust(flags);
+	if (!a->flags || !round_trips(flags) ||
+	    SECITEM_CopyItem(NULL, &a->subject, subject) != SECSuccess) {
+		memset(&a->subject, 0, sizeof(a->subject));
+		h->unsure = true;
+	}
+}
+
+/* h NULL: not to be recorded (putting an old entry back) */
+static int import(struct nssdb *db, struct holdings *h, const unsigned char *der, size_t len,
+		  const char *nick, const char *flags, char **why)
 {
 	SECItem item = { siBuffer, (unsigned char *)der, (unsigned int)len };
 	CERTCertificate *c = CERT_NewTempCertificate(db->handle, &item, NULL, PR_FALSE, PR_TRUE);
@@ -341,6 +416,8 @@ static int import(struct nssdb *db, const unsigned char *der, size_t len, const 
 		goto out;
 	}
 	rc = set_trust(db, c, flags, why);
+	if (h)
+		note_added(h, der, len, nick, flags, &c->derSubject);
 out:
 	CERT_DestroyCertificate(c);
 	return rc;
@@ -354,6 +431,16 @@ static int delete(struct held *it, char **why)
 		free(e);
 		return -1;
 	}
+	it->gone = true;
+	return 0;
+}
+
+static int retrust(struct nssdb *db, struct holdings *h, struct held *it, const char *flags,
+		   char **why)
+{
+	if (set_trust(db, it->cert, flags, why) < 0)
+		return -1;
+	note_trust(h, it, flags);
 	return 0;
 }
 
@@ -399,7 +486,7 @@ static int add_ca(struct nssdb *db, struct holdings *h, const struct conf_ca *ca
 		free(now);
 		rc = -1;
 	} else {
-		rc = import(db, ca->cert->der, ca->cert->der_len, nick, flags, why);
+		rc = import(db, h, ca->cert->der, ca->cert->der_len, nick, flags, why);
 	}
 	free(nick);
 	return rc;
@@ -418,7 +505,7 @@ static int replace_ca(struct nssdb *db, struct holdings *h, const struct plan_st
 		return add_ca(db, h, st->ca, db->want, why) < 0 ? -1 : delete(old, why);
 	char *nick = our_nick(st->ca->name), *first = NULL;
 	const struct cert *c = st->ca->cert;
-	int rc = import(db, c->der, c->der_len, nick, db->want, &first);
+	int rc = import(db, h, c->der, c->der_len, nick, db->want, &first);
 	if (rc == 0) {
 		rc = delete(old, why);
 	} else if (PORT_GetError() != SEC_ERROR_ADDING_CERT) {
@@ -430,9 +517,9 @@ static int replace_ca(struct nssdb *db, struct holdings *h, const struct plan_st
 			goto out;
 		}
 		rc = delete(old, why);
-		if (rc == 0 && (rc = import(db, c->der, c->der_len, nick, db->want, why)) < 0) {
+		if (rc == 0 && (rc = import(db, h, c->der, c->der_len, nick, db->want, why)) < 0) {
 			char *ignored = NULL;
-			import(db, der.data, der.len, old->nick, old->flags, &ignored);
+			import(db, NULL, der.data, der.len, old->nick, old->flags, &ignored);
 			free(ignored);
 		}
 		SECITEM_FreeItem(&der, PR_FALSE);
@@ -445,7 +532,7 @@ out:
 
 struct rename {
 	size_t step;
-	CERTCertificate *cert;
+	struct held *it;
 	char *nick;
 };
 
@@ -468,14 +555,14 @@ static int do_step(struct nssdb *db, struct holdings *h, const struct plan_step 
 	case OP_UPDATE: {
 		if (!(it = seen_entry(h, st, why)))
 			return -1;
-		if (strcmp(it->flags, db->want) && set_trust(db, it->cert, db->want, why) < 0)
+		if (strcmp(it->flags, db->want) && retrust(db, h, it, db->want, why) < 0)
 			return -1;
 		char *nick = our_nick(st->ca->name);
 		if (strcmp(it->nick, nick)) {
 			/* NSS renames only in the database, not in this process's
 			 * memory (pk11pub.h): do it after everything else. */
 			ren[*nren].step = idx;
-			ren[*nren].cert = it->cert;
+			ren[*nren].it = it;
 			ren[(*nren)++].nick = nick;
 			return 1;
 		}
@@ -485,11 +572,11 @@ static int do_step(struct nssdb *db, struct holdings *h, const struct plan_step 
 	case OP_RETRUST:
 		if (!(it = seen_entry(h, st, why)))
 			return -1;
-		return set_trust(db, it->cert, db->want, why);
+		return retrust(db, h, it, db->want, why);
 	case OP_DISTRUST:
 		if (!(it = seen_entry(h, st, why)))
 			return -1;
-		return set_trust(db, it->cert, NSS_DISTRUST, why);
+		return retrust(db, h, it, NSS_DISTRUST, why);
 	case OP_REFRESH:
 		return 0;
 	case OP_ROOT_DRIFT:
@@ -499,6 +586,44 @@ static int do_step(struct nssdb *db, struct holdings *h, const struct plan_step 
 	}
 	*why = xasprintf("the nss store cannot %s an entry", plan_op_name(st->op));
 	return -1;
+}
+
+/* The database after a successful apply, as a read would list it, so that the
+ * parent need not start another child to read it again (nss_job.c): what was
+ * there, less what was deleted, plus what was added, with the nicknames and
+ * trust written. Said only when that is certain: no private keys (a read
+ * would add 'u' to their certificates), trust that reads back as written, no
+ * new certificate sharing a subject (NSS would give it the other's nickname). */
+static void send_state(struct nssdb *db, struct holdings *h)
+{
+	if (h->unsure)
+		return;
+	SECKEYPrivateKeyList *keys = PK11_ListPrivateKeysInSlot(db->slot);
+	bool none = keys && PRIVKEY_LIST_END(PRIVKEY_LIST_HEAD(keys), keys);
+	if (keys)
+		SECKEY_DestroyPrivateKeyList(keys);
+	if (!none)
+		return;
+	struct buf b = BUF_INIT;
+	nss_wire_put(&b, REC_STATE, 0, NULL, NULL);
+	for (size_t i = 0; i < h->n; i++) {
+		const struct held *it = &h->items[i];
+		if (it->gone)
+			continue;
+		const char *nick = it->new_nick ? it->new_nick : it->nick;
+		const char *flags = it->new_flags ? it->new_flags : it->flags;
+		const void *f[3] = { nick, it->cert->derCert.data, flags };
+		size_t len[3] = { strlen(nick), it->cert->derCert.len, strlen(flags) };
+		nss_wire_put(&b, REC_ENTRY, 3, f, len);
+	}
+	for (size_t i = 0; i < h->nadded; i++) {
+		const struct added *a = &h->added[i];
+		const void *f[3] = { a->nick, a->der, a->flags };
+		size_t len[3] = { strlen(a->nick), a->len, strlen(a->flags) };
+		nss_wire_put(&b, REC_ENTRY, 3, f, len);
+	}
+	nss_wire_write(REPLY_FD, &b);
+	buf_dispose(&b);
 }
 
 static void report(size_t idx, int rc, const char *why)
@@ -518,6 +643,7 @@ static void do_apply(struct nssdb *db, const struct plan_store *ps)
 		free(ren);
 		return;
 	}
+	bool all_ok = true;
 	if (holdings_load(&h, db) < 0)
 		goto out;
 	for (size_t i = 0; i < ps->n; i++) {
@@ -525,20 +651,27 @@ static void do_apply(struct nssdb *db, const struct plan_store *ps)
 		int rc = do_step(db, &h, &ps->steps[i], i, ren, &nren, &why);
 		if (rc <= 0)
 			report(i, rc, why);
+		all_ok = all_ok && rc >= 0;
 		free(why);
 	}
 	for (size_t i = 0; i < nren; i++) {
 		int rc = 0;
 		char *why = NULL;
-		if (__PK11_SetCertificateNickname(ren[i].cert, ren[i].nick) != SECSuccess) {
+		if (__PK11_SetCertificateNickname(ren[i].it->cert, ren[i].nick) != SECSuccess) {
 			char *e = nss_errstr();
 			why = xasprintf("cannot rename the entry to \"%s\" (%s)", ren[i].nick, e);
 			free(e);
 			rc = -1;
+		} else {
+			free(ren[i].it->new_nick);
+			ren[i].it->new_nick = xstrdup(ren[i].nick);
 		}
 		report(ren[i].step, rc, why);
+		all_ok = all_ok && rc == 0;
 		free(why);
 	}
+	if (all_ok)
+		send_state(db, &h);
 out:
 	for (size_t i = 0; i < nren; i++)
 		free(ren[i].nick);

@@ -100,6 +100,7 @@ struct nss_reply {
 	struct nss_step_result *steps;
 	size_t nsteps;
 	bool complete;		/* the child reached its end */
+	bool has_state;		/* an apply's items are the database after it */
 };
 
 void nss_reply_init(struct nss_reply *r, size_t nsteps);
@@ -113,11 +114,16 @@ enum nss_rec {
 	REC_STEP = 'S',		/* step index, "ok" or "fail", message */
 	REC_ERROR = 'F',	/* message */
 	REC_NOTE = 'N',		/* message for the plan */
+	REC_STATE = 'T',	/* (apply) the entries that follow are the database after it */
 	REC_END = 'Z',
 };
 
+/* Append one record to b (what nss_wire_send writes). */
+void nss_wire_put(struct buf *b, enum nss_rec type, size_t nfields, const void *const *data,
+		  const size_t *len);
 int nss_wire_send(int fd, enum nss_rec type, size_t nfields, const void *const *data,
 		  const size_t *len);
+int nss_wire_write(int fd, const struct buf *b);
 int nss_wire_send_str(int fd, enum nss_rec type, const char *a, const char *b, const char *c);
 /* Parse what a child sent; -1 with err set on a malformed stream. */
 int nss_wire_parse(struct nss_reply *r, const struct buf *in);

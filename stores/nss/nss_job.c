@@ -5,10 +5,18 @@
  * a full pipe), and reaps it. Waiting for one job runs the others meanwhile:
  * a store's databases are read, and converged, in parallel, while results
  * are still handed over in plan order.
+ *
+ * A database an apply child has changed is read again afterwards (to fill the
+ * read cache). When that child said what the database holds now (REC_STATE)
+ * and its files are still exactly as the child left them, that read is
+ * answered from what it said, without another child: a child that only opens
+ * and lists 100 certificates costs about a third of what adding them did.
  */
 #include "reconcile/plan.h"
 #include "stores/nss/nss_int.h"
+#include "stores/store.h"
 #include "util/err.h"
+#include "util/rootfs.h"
 #include "util/xalloc.h"
 
 #include <errno.h>
@@ -34,6 +42,116 @@ struct nss_job {
 	int status;
 	char *start_error;
 };
+
+/* What an apply child left: its database's files, and the read reply they give. */
+struct after_apply {
+	char *root, *dir, *trust;
+	uid_t uid;
+	struct buf files, reply;
+};
+
+static struct after_apply *afters;
+static size_t nafters, afters_alloc;
+
+/* cert9.db and key4.db as they are (contents, owner, mode), as nss_state_key. */
+static int db_files(struct buf *key, const char *root, const char *dir)
+{
+	static const char *const names[] = { "cert9.db", "key4.db" };
+	int rc = 0;
+	for (size_t i = 0; i < 2 && rc == 0; i++) {
+		char *inroot = xasprintf("%s/%s", dir, names[i]);
+		char *host = root_join(root, inroot);
+		rc = store_state_key_file(key, host);
+		free(host);
+		free(inroot);
+	}
+	return rc;
+}
+
+static void after_dispose(struct after_apply *a)
+{
+	free(a->root);
+	free(a->dir);
+	free(a->trust);
+	buf_dispose(&a->files);
+	buf_dispose(&a->reply);
+}
+
+static struct after_apply *after_find(const struct nss_db *db, const char *root,
+				      const char *trust)
+{
+	for (size_t i = 0; i < nafters; i++)
+		if (!strcmp(afters[i].root, root) && !strcmp(afters[i].dir, db->dir) &&
+		    !strcmp(afters[i].trust, trust) && afters[i].uid == db->owner.uid)
+			return &afters[i];
+	return NULL;
+}
+
+static void after_drop(struct after_apply *a)
+{
+	after_dispose(a);
+	*a = afters[--nafters];
+	if (!nafters) {
+		free(afters);
+		afters = NULL;
+		afters_alloc = 0;
+	}
+}
+
+/* Keep what a successful apply said the database holds now. */
+static void after_keep(const struct nss_job *j, const struct nss_reply *r, bool ran)
+{
+	struct after_apply *old = after_find(j->db, j->root, j->trust);
+	if (old)
+		after_drop(old);
+	if (!ran || !r->has_state || !r->complete || r->error || !r->want)
+		return;
+	for (size_t i = 0; i < r->nsteps; i++)
+		if (!r->steps[i].reported || !r->steps[i].ok)
+			return;
+	struct after_apply a = { .uid = j->db->owner.uid };
+	buf_init(&a.files);
+	buf_init(&a.reply);
+	if (db_files(&a.files, j->root, j->db->dir) < 0) {
+		buf_dispose(&a.files);
+		buf_dispose(&a.reply);
+		return;
+	}
+	const void *w[1] = { r->want };
+	size_t wlen[1] = { strlen(r->want) };
+	nss_wire_put(&a.reply, REC_WANT, 1, w, wlen);
+	for (size_t i = 0; i < r->n; i++) {
+		const struct nss_entry *e = &r->items[i];
+		const void *f[3] = { e->nick, e->der, e->flags };
+		size_t len[3] = { strlen(e->nick), e->der_len, strlen(e->flags) };
+		nss_wire_put(&a.reply, REC_ENTRY, 3, f, len);
+	}
+	nss_wire_put(&a.reply, REC_END, 0, NULL, NULL);
+	a.root = xstrdup(j->root);
+	a.dir = xstrdup(j->db->dir);
+	a.trust = xstrdup(j->trust);
+	ARRAY_GROW(afters, nafters + 1, afters_alloc);
+	afters[nafters++] = a;
+}
+
+/* A read of a database as its apply left it: the reply, without a child. */
+static bool after_answer(struct nss_job *j)
+{
+	struct after_apply *a = after_find(j->db, j->root, j->trust);
+	if (!a)
+		return false;
+	struct buf now = BUF_INIT;
+	bool same = db_files(&now, j->root, j->db->dir) == 0 && now.len == a->files.len &&
+		    !memcmp(now.ptr, a->files.ptr, now.len);
+	buf_dispose(&now);
+	if (same) {
+		buf_add(&j->in, a->reply.ptr, a->reply.len);
+		j->status = 0;
+		j->state = JOB_DONE;
+	}
+	after_drop(a);
+	return same;
+}
 
 struct nss_pool {
 	struct nss_job **jobs;
@@ -66,6 +184,8 @@ struct nss_job *nss_pool_add(struct nss_pool *p, const struct nss_db *db, const 
 	j->ps = ps;
 	j->fd = -1;
 	buf_init(&j->in);
+	if (!ps)
+		after_answer(j);
 	ARRAY_GROW(p->jobs, p->n + 1, p->alloc);
 	p->jobs[p->n++] = j;
 	return j;
@@ -167,6 +287,8 @@ int nss_job_wait(struct nss_pool *p, struct nss_job *j, struct nss_reply *r)
 			WEXITSTATUS(j->status), r->complete ? "" : " before it finished");
 		rc = -1;
 	}
+	if (j->ps)
+		after_keep(j, r, rc == 0);
 	for (size_t i = 0; i < p->n; i++) {
 		if (p->jobs[i] == j) {
 			memmove(&p->jobs[i], &p->jobs[i + 1], (p->n - i - 1) * sizeof(*p->jobs));

@@ -56,21 +56,32 @@ static int write_all(int fd, const void *data, size_t len)
 	return 0;
 }
 
+void nss_wire_put(struct buf *b, enum nss_rec type, size_t nfields, const void *const *data,
+		  const size_t *len)
+{
+	buf_putc(b, (char)type);
+	buf_putc(b, (char)nfields);
+	for (size_t i = 0; i < nfields; i++) {
+		uint32_t n = (uint32_t)len[i];
+		unsigned char be[4] = { n >> 24, n >> 16, n >> 8, n };
+		buf_add(b, be, 4);
+		buf_add(b, data[i], len[i]);
+	}
+}
+
 int nss_wire_send(int fd, enum nss_rec type, size_t nfields, const void *const *data,
 		  const size_t *len)
 {
 	struct buf b = BUF_INIT;
-	buf_putc(&b, (char)type);
-	buf_putc(&b, (char)nfields);
-	for (size_t i = 0; i < nfields; i++) {
-		uint32_t n = (uint32_t)len[i];
-		unsigned char be[4] = { n >> 24, n >> 16, n >> 8, n };
-		buf_add(&b, be, 4);
-		buf_add(&b, data[i], len[i]);
-	}
+	nss_wire_put(&b, type, nfields, data, len);
 	int rc = write_all(fd, b.ptr, b.len);
 	buf_dispose(&b);
 	return rc;
+}
+
+int nss_wire_write(int fd, const struct buf *b)
+{
+	return write_all(fd, b->ptr, b->len);
 }
 
 int nss_wire_send_str(int fd, enum nss_rec type, const char *a, const char *b, const char *c)
@@ -171,6 +182,11 @@ int nss_wire_parse(struct nss_reply *r, const struct buf *in)
 				goto bad;
 			free(r->error);
 			r->error = field_str(f[0], flen[0]);
+			break;
+		case REC_STATE:
+			if (nf != 0)
+				goto bad;
+			r->has_state = true;
 			break;
 		case REC_END:
 			r->complete = true;

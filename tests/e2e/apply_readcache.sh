@@ -83,4 +83,22 @@ chown 4242:4242 "$DB/cert9.db"
 sed -i 's/  lab: { file: cas\/lab.pem }/  lab2: { file: cas\/lab.pem }/; s/\[corp, lab\]/[corp, lab2]/' "$C/trust.yaml"
 check "a renamed CA: cached plan = full read" same_as_full_read
 check "and it is an update" grep -q 'lab2 will be updated in place' "$T/cached.out"
+
+# What an NSS apply child wrote fills the cache without another read (one
+# child to read, one to apply), and is what a full read finds: a rename, a
+# removal, a distrust.
+applied_children() { strace -f -qq -e trace=clone,clone3,fork,vfork -o "$T/st" "$TRUSTFORM" apply "${args[@]}" --auto-approve >/dev/null 2>&1 || true
+  grep -E 'clone|fork' "$T/st" | grep -vc 'CLONE_VM' || true; }
+n=$(applied_children); check "rename applied, read back from the apply (children: $n)" test "$n" = 2
+check "after a rename: cached plan = full read" same_as_full_read
+sed -i 's/\[corp, lab2\]/[corp]/' "$C/trust.yaml"
+n=$(applied_children); check "removal applied, read back from the apply (children: $n)" test "$n" = 2
+check "after a removal: cached plan = full read" same_as_full_read
+check "and it is clean" grep -q 'No changes' "$T/cached.out"
+sed -i 's/  lab2: { file: cas\/lab.pem }/  lab2: { file: cas\/lab.pem, ensure: distrusted }/' "$C/trust.yaml"
+n=$(applied_children); check "distrust applied, read back from the apply (children: $n)" test "$n" = 2
+check "after a distrust: cached plan = full read" same_as_full_read
+check "and it is clean" grep -q 'No changes' "$T/cached.out"
+nss_certutil -L -d "sql:$DB" >"$T/list"
+check "the database holds it distrusted" grep -Eq 'trustform-lab2 +p,p,p' "$T/list"
 done_testing
