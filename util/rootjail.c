@@ -38,6 +38,14 @@ int jail_set_root(const char *root)
 	return 0;
 }
 
+void jail_forget(void)
+{
+	root_fd = -1;	/* closed already, by whoever closed everything */
+	free(root_path);
+	root_path = NULL;
+	root_len = 0;
+}
+
 void jail_reset(void)
 {
 	if (root_fd >= 0)
@@ -160,6 +168,7 @@ int jail_open(const char *host_path, int flags, mode_t mode)
 {
 	if (!jail_covers(host_path))
 		return open(host_path, flags | O_CLOEXEC, mode);
+
 	const char *rel = host_path + root_len;
 	while (*rel == '/')
 		rel++;

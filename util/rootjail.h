@@ -20,6 +20,9 @@
  * cannot be opened as a directory. */
 int jail_set_root(const char *root);
 void jail_reset(void);
+/* For a child that has closed every descriptor it did not need: forget the
+ * root's (never closing a number that may be reused), then jail_set_root. */
+void jail_forget(void);
 
 /* Is host_path beneath the jail's root (then it is opened confined)? */
 bool jail_covers(const char *host_path);

@@ -14,6 +14,7 @@
 #include "util/err.h"
 #include "util/fsutil.h"
 #include "util/rootfs.h"
+#include "util/rootjail.h"
 #include "util/strmap.h"
 #include "util/xalloc.h"
 
@@ -702,6 +703,11 @@ void nss_child_main(int fd, const struct nss_db *db, const char *root, const cha
 	if (fd != REPLY_FD && dup2(fd, REPLY_FD) < 0)
 		_exit(127);
 	close_range(REPLY_FD + 1, ~0U, 0);
+	jail_forget();	/* its descriptor went with the others: open it again */
+	if (jail_set_root(root) < 0) {
+		send_error("%s", err_msg());
+		goto out;
+	}
 	signal(SIGPIPE, SIG_IGN);
 	if (drop_privileges(&db->owner, root) < 0)
 		goto out;
