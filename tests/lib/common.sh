@@ -8,10 +8,18 @@ TESTS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 SRC_DIR=$(cd "$TESTS_DIR/.." && pwd)
 T=$(mktemp -d "${TMPDIR:-/tmp}/tf-test.XXXXXX")
 _bg_pids=()
+# The mount points below DIR (a test host's overlay and its /dev, /proc), deepest first.
+mounts_under() { awk -v d="$1/" 'index($5, d) == 1 { print $5 }' /proc/self/mountinfo | sort -r; }
 cleanup() {
-  local p
+  local p m
   for p in "${_bg_pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
-  if [ -z "${KEEP_TEST_DIR:-}" ]; then rm -rf "$T"; else echo "kept $T" >&2; fi
+  # Whatever a test mounted under $T goes first; if anything stays mounted,
+  # $T is left alone: removing it would reach into what is mounted there.
+  for m in $(mounts_under "$T"); do umount -l "$m" 2>/dev/null || true; done
+  if [ -n "$(mounts_under "$T")" ]; then
+    echo "cleanup: still mounted under $T, so it is not removed:" >&2; mounts_under "$T" >&2
+  elif [ -z "${KEEP_TEST_DIR:-}" ]; then rm -rf --one-file-system "$T"
+  else echo "kept $T" >&2; fi
 }
 trap cleanup EXIT
 export NO_COLOR=1

@@ -7,8 +7,9 @@
 #   in_host curl https://...   # the tree's OWN tools, through chroot
 #
 # Each test gets its own copy (an overlay over the cached tree, or a full copy
-# where overlayfs cannot be mounted), with /dev, /proc and /sys bound in for
-# the tree's tools; everything is unmounted and removed when the test ends.
+# where overlayfs cannot be mounted), with a private /dev and /proc for the
+# tree's tools; everything is unmounted and removed when the test ends (and
+# common.sh's cleanup never removes a directory something is still mounted in).
 # When the tree cannot be built (no network to the registry, not root), the
 # test FAILS with that reason: it never passes silently.
 
@@ -41,10 +42,21 @@ update-ca-certificates --help" "${builder[@]}" 2>"$err"); then
   else
     cp -a "$base/." "$H/"
   fi
-  local m
-  for m in dev proc sys; do
-    mount --rbind "/$m" "$H/$m" && mount --make-rslave "$H/$m" && _testhost_mounts=("$H/$m" "${_testhost_mounts[@]}")
+  # The tree's tools get a /dev of their own (a tmpfs with the few nodes they
+  # use, and a private devpts) and their own /proc; never the host's /dev,
+  # which a removal of the test directory could otherwise reach.
+  mount -t tmpfs -o mode=755,size=1m tf-dev "$H/dev" && _testhost_mounts=("$H/dev" "${_testhost_mounts[@]}")
+  local n spec
+  for spec in null:1:3 zero:1:5 full:1:7 random:1:8 urandom:1:9 tty:5:0; do
+    IFS=: read -r n a b <<<"$spec"
+    mknod -m 666 "$H/dev/$n" c "$a" "$b"
   done
+  mkdir -p "$H/dev/pts" "$H/dev/shm"
+  mount -t devpts -o newinstance,ptmxmode=0666,mode=620 devpts "$H/dev/pts" &&
+    _testhost_mounts=("$H/dev/pts" "${_testhost_mounts[@]}") && ln -s pts/ptmx "$H/dev/ptmx"
+  ln -s /proc/self/fd "$H/dev/fd"; ln -s /proc/self/fd/0 "$H/dev/stdin"
+  ln -s /proc/self/fd/1 "$H/dev/stdout"; ln -s /proc/self/fd/2 "$H/dev/stderr"
+  mount -t proc proc "$H/proc" && _testhost_mounts=("$H/proc" "${_testhost_mounts[@]}")
   trap 'testhost_down; cleanup' EXIT
   # The host's resolver and hostname must not leak into the tree's checks.
   printf '127.0.0.1 localhost\n::1 localhost\n' >"$H/etc/hosts"
@@ -52,7 +64,7 @@ update-ca-certificates --help" "${builder[@]}" 2>"$err"); then
 
 testhost_down() {
   local m
-  for m in "${_testhost_mounts[@]}"; do umount -R -l "$m" 2>/dev/null || true; done
+  for m in "${_testhost_mounts[@]}"; do umount -l "$m" 2>/dev/null || true; done
   _testhost_mounts=()
 }
 
