@@ -143,9 +143,9 @@ static int check_combinations(struct options *o)
 		if (o->git_ref || !o->git_from || !o->git_to)
 			return usage_error(c, "diff --git URL takes --from REF and --to REF (not "
 					   "--ref): the old and the new branch, tag or commit");
-	}
-	if (is_cmd(o, "diff", NULL, NULL) && (o->git_from || o->git_to))
+	} else if (is_cmd(o, "diff", NULL, NULL) && (o->git_from || o->git_to)) {
 		return usage_error(c, "--from and --to go with --git URL");
+	}
 	if (o->git_url && !o->git_ref && !is_cmd(o, "diff", NULL, NULL))
 		return usage_error(c, "--git needs --ref: the branch, tag or full commit id to "
 				   "read");
