@@ -74,7 +74,7 @@ void cli_usage(FILE *out)
 	      "      --no-color           no ANSI colour (also NO_COLOR, or not a terminal)\n"
 	      "      --lock-timeout SECS  wait this long for another run's lock (default 0)\n"
 	      "      --auto-approve       apply without asking\n"
-	      "      --json               plan, apply, show: machine-readable output on stdout\n"
+	      "      --json               plan, apply, show, diff, report: JSON on stdout\n"
 	      "\n"
 	      "configuration from git:\n"
 	      "      --git URL            a repository (file://, a path, ssh:// or https://)\n"
