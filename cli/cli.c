@@ -137,7 +137,7 @@ static int check_combinations(struct options *o)
 				   "--git-allowed-signers go with --git URL");
 	if ((o->git_from || o->git_to || o->inventory) && !is_cmd(o, "diff", NULL, NULL))
 		return usage_error(c, "--from, --to and --inventory are for trustform diff");
-	if (o->markdown && !is_cmd(o, "diff", "report", NULL))
+	if (o->format && !is_cmd(o, "diff", "report", NULL))
 		return usage_error(c, "--format is for diff and report");
 	if (is_cmd(o, "diff", NULL, NULL) && o->git_url) {
 		if (o->git_ref || !o->git_from || !o->git_to)
@@ -257,6 +257,7 @@ int cli_parse(struct options *o, const char *command, int argc, char **argv)
 			o->inventory = optarg;
 			break;
 		case OPT_FORMAT:
+			o->format = optarg;
 			if (!strcmp(optarg, "markdown")) {
 				o->markdown = true;
 			} else if (!strcmp(optarg, "json")) {

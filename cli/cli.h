@@ -49,6 +49,7 @@ struct options {
 	const char *git_from;		/* diff --git: the old and the new REF */
 	const char *git_to;
 	const char *inventory;		/* diff: the hosts of this inventory */
+	const char *format;		/* --format as given, or NULL */
 	bool markdown;			/* --format markdown */
 };
 

@@ -81,9 +81,12 @@ void fleet_diff_render_text(FILE *out, const struct fleet_diff *d)
 	fprintf(out, "trustform diff\n  old: %s\n  new: %s\n", d->old->origin, d->new->origin);
 	for (size_t i = 0; i < d->nhosts; i++) {
 		const struct fd_host *h = &d->hosts[i];
+		if (!h->roles_before && !h->roles_after) {
+			fprintf(out, "\nhost %s: no host entry of either file matches it\n", h->name);
+			continue;
+		}
 		buf_reset(&b);
-		if (h->roles_before || h->roles_after)
-			roles_text(&b, h);
+		roles_text(&b, h);
 		const char *w = status_word(h);
 		fprintf(out, "\nhost %s (%s)%s%s\n", h->name, b.ptr, w ? ": " : "", w ? w : "");
 		const char *store = NULL;

@@ -127,7 +127,7 @@ YML
 check "inventory (YAML): its hosts; one that no entry matches is listed as such" test \
   "$(grep '^host ' "$T/inv.txt")" = "host a9 (edge)
 host ci-7 (runner)
-host lab-3 (): no changes"
+host lab-3: no host entry of either file matches it"
 printf 'a9\n' >"$T/list"
 expect_rc 2 "inventory (one name a line)" tf diff "$T/base/trust.yaml" "$T/work/trust.yaml" --inventory "$T/list"
 check "inventory (one name a line): only that host" test "$(grep -c '^host ' "$T/.out")" = 1
@@ -143,9 +143,14 @@ line=$(grep -n 'runner: { cas' "$T/broken/trust.yaml" | cut -d: -f1)
 expect_rc 1 "diff with a bad NEW exits 1" tf diff "$T/base/trust.yaml" "$T/broken/trust.yaml"
 check "... naming file:line:col" err_has "$T/broken/trust.yaml:$line:"
 check "... and printing no diff" test ! -s "$T/.out"
+expect_rc 1 "diff --json with a bad NEW exits 1" tf diff --json "$T/base/trust.yaml" "$T/broken/trust.yaml"
+cp "$T/.out" "$T/diff-error.json"
+check "... with an error document that validates" valid_json "$T/diff-error.json"
+check "... naming the operation diff" jcheck "$T/diff-error.json" "d['operation'] == 'diff' and d['errored'] is True"
 expect_rc 64 "diff needs OLD and NEW" tf diff "$T/base/trust.yaml"
 expect_rc 64 "diff --git needs --from and --to" tf diff --git "$T/fleet.git" --from "$c1"
 expect_rc 64 "--from is for diff" tf plan --from "$c1"
+expect_rc 64 "--format is for diff and report" tf plan --format json
 
 # --- report: real trustplan --json outputs from sandbox roots ----------------
 mkdir -p "$T/fleet/cas"
