@@ -143,7 +143,8 @@ static void diff_store(struct fd_host *h, const char *store, const struct host_s
 			break;
 		}
 	}
-	qsort(h->changes + first, h->nchanges - first, sizeof(*h->changes), change_cmp);
+	if (h->nchanges > first)
+		qsort(h->changes + first, h->nchanges - first, sizeof(*h->changes), change_cmp);
 	free(wo.v);
 	free(wn.v);
 }
