@@ -13,6 +13,7 @@ enum {
 	OPT_HOST = 256, OPT_ROOT, OPT_DETAILED, OPT_JSON, OPT_NO_COLOR, OPT_LOCK_TIMEOUT,
 	OPT_TARGET, OPT_AUTO_APPROVE, OPT_GIT, OPT_REF, OPT_PATH, OPT_REQUIRE_FRESH,
 	OPT_ALLOW_UNPINNED, OPT_ALLOWED_SIGNERS, OPT_OUT, OPT_PROMETHEUS, OPT_SYSLOG,
+	OPT_FROM, OPT_TO, OPT_INVENTORY, OPT_FORMAT,
 };
 
 static const struct option long_opts[] = {
@@ -34,6 +35,10 @@ static const struct option long_opts[] = {
 	{ "out", required_argument, NULL, OPT_OUT },
 	{ "prometheus", required_argument, NULL, OPT_PROMETHEUS },
 	{ "syslog", no_argument, NULL, OPT_SYSLOG },
+	{ "from", required_argument, NULL, OPT_FROM },
+	{ "to", required_argument, NULL, OPT_TO },
+	{ "inventory", required_argument, NULL, OPT_INVENTORY },
+	{ "format", required_argument, NULL, OPT_FORMAT },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -52,6 +57,12 @@ void cli_usage(FILE *out)
 	      "  version    versions of trustform and its libraries\n"
 	      "  caddy export-root [FILE]\n"
 	      "             write Caddy's current root as PEM (to commit beside the config)\n"
+	      "  diff OLD NEW\n"
+	      "             what every host of the fleet file gains, loses, replaces or\n"
+	      "             distrusts between two configurations (files, or --git URL\n"
+	      "             --from REF --to REF); reads no store; exit 2 on differences\n"
+	      "  report PLAN.json...\n"
+	      "             many hosts' `trustplan --json` outputs as one fleet summary\n"
 	      "\n"
 	      "options:\n"
 	      "  -c, --config FILE        desired state (default ./trust.yaml, then\n"
@@ -63,7 +74,7 @@ void cli_usage(FILE *out)
 	      "      --no-color           no ANSI colour (also NO_COLOR, or not a terminal)\n"
 	      "      --lock-timeout SECS  wait this long for another run's lock (default 0)\n"
 	      "      --auto-approve       apply without asking\n"
-	      "      --json               plan, apply, show: machine-readable output on stdout\n"
+	      "      --json               plan, apply, show, diff, report: JSON on stdout\n"
 	      "\n"
 	      "configuration from git:\n"
 	      "      --git URL            a repository (file://, a path, ssh:// or https://)\n"
@@ -80,6 +91,12 @@ void cli_usage(FILE *out)
 	      "      --out FILE           plan: save the plan; `trustapply FILE` applies it\n"
 	      "      --prometheus FILE    plan: write node_exporter textfile metrics to FILE\n"
 	      "      --syslog             plan: log a one-line summary to syslog\n"
+	      "\n"
+	      "review (diff, report):\n"
+	      "      --from REF --to REF  diff --git: the old and the new branch, tag or commit\n"
+	      "      --inventory FILE     diff: the host names of this Ansible inventory (INI,\n"
+	      "                           YAML, or one a line) instead of the host entries\n"
+	      "      --format FORMAT      diff, report: text (default), markdown or json\n"
 	      "\n"
 	      "exit codes: 0 success, 1 error, 2 changes pending (--detailed-exitcode),\n"
 	      "            64 usage error\n",
@@ -118,13 +135,24 @@ static int check_combinations(struct options *o)
 			    o->allowed_signers))
 		return usage_error(c, "--ref, --path, --require-fresh, --allow-unpinned and "
 				   "--git-allowed-signers go with --git URL");
-	if (o->git_url && !o->git_ref)
+	if ((o->git_from || o->git_to || o->inventory) && !is_cmd(o, "diff", NULL, NULL))
+		return usage_error(c, "--from, --to and --inventory are for trustform diff");
+	if (o->format && !is_cmd(o, "diff", "report", NULL))
+		return usage_error(c, "--format is for diff and report");
+	if (is_cmd(o, "diff", NULL, NULL) && o->git_url) {
+		if (o->git_ref || !o->git_from || !o->git_to)
+			return usage_error(c, "diff --git URL takes --from REF and --to REF (not "
+					   "--ref): the old and the new branch, tag or commit");
+	} else if (is_cmd(o, "diff", NULL, NULL) && (o->git_from || o->git_to)) {
+		return usage_error(c, "--from and --to go with --git URL");
+	}
+	if (o->git_url && !o->git_ref && !is_cmd(o, "diff", NULL, NULL))
 		return usage_error(c, "--git needs --ref: the branch, tag or full commit id to "
 				   "read");
 	if (o->git_url && !o->git_path)
 		o->git_path = "trust.yaml";
-	if (o->json && !is_cmd(o, "plan", "apply", "show"))
-		return usage_error(c, "--json is for plan, apply and show");
+	if (o->json && !is_cmd(o, "plan", "apply", "show") && !is_cmd(o, "diff", "report", NULL))
+		return usage_error(c, "--json is for plan, apply, show, diff and report");
 	if (o->out && !is_cmd(o, "plan", NULL, NULL))
 		return usage_error(c, "--out saves a plan: use it with trustplan");
 	if ((o->prometheus || o->syslog) && !is_cmd(o, "plan", NULL, NULL))
@@ -218,6 +246,27 @@ int cli_parse(struct options *o, const char *command, int argc, char **argv)
 			break;
 		case OPT_SYSLOG:
 			o->syslog = true;
+			break;
+		case OPT_FROM:
+			o->git_from = optarg;
+			break;
+		case OPT_TO:
+			o->git_to = optarg;
+			break;
+		case OPT_INVENTORY:
+			o->inventory = optarg;
+			break;
+		case OPT_FORMAT:
+			o->format = optarg;
+			if (!strcmp(optarg, "markdown")) {
+				o->markdown = true;
+			} else if (!strcmp(optarg, "json")) {
+				o->json = true;
+			} else if (strcmp(optarg, "text")) {
+				fprintf(stderr, "trustform %s: --format takes text, markdown or json, "
+					"not \"%s\"\n", command, optarg);
+				return EXIT_USAGE;
+			}
 			break;
 		case 'h':
 			cli_usage(stdout);

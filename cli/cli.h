@@ -45,6 +45,12 @@ struct options {
 	const char *out;		/* plan: save the plan here */
 	const char *prometheus;		/* node_exporter textfile */
 	bool syslog;
+	/* diff and report */
+	const char *git_from;		/* diff --git: the old and the new REF */
+	const char *git_to;
+	const char *inventory;		/* diff: the hosts of this inventory */
+	const char *format;		/* --format as given, or NULL */
+	bool markdown;			/* --format markdown */
 };
 
 /* Parse argv (after the command word). Returns 0, or EXIT_USAGE after printing why. */
@@ -59,5 +65,7 @@ int cmd_validate(struct options *o);
 int cmd_show(struct options *o);
 int cmd_version(struct options *o);
 int cmd_caddy(struct options *o);
+int cmd_diff(struct options *o);
+int cmd_report(struct options *o);
 
 #endif

@@ -21,6 +21,8 @@ static const struct command commands[] = {
 	{ "show", cmd_show, "list what each store holds" },
 	{ "version", cmd_version, "print versions" },
 	{ "caddy", cmd_caddy, "caddy export-root: write Caddy's current root as PEM" },
+	{ "diff", cmd_diff, "what a change to the fleet file does to every host" },
+	{ "report", cmd_report, "many hosts' JSON plans as one fleet summary" },
 	{ NULL, NULL, NULL },
 };
 

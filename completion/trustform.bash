@@ -18,10 +18,11 @@ _trustform_names() { # SECTION CONFIG
 _trustform() {
   local cur prev words cword
   _init_completion || return
-  local cmds="plan apply validate show version caddy"
+  local cmds="plan apply validate show version caddy diff report"
   local opts="-c --config --host --root --target --detailed-exitcode --no-color
     --lock-timeout --auto-approve --json --git --ref --path --require-fresh
-    --allow-unpinned --git-allowed-signers --out --prometheus --syslog --help"
+    --allow-unpinned --git-allowed-signers --out --prometheus --syslog --from --to
+    --inventory --format --help"
   local cfg="" i
   for ((i = 1; i < cword; i++)); do
     case ${words[i]} in
@@ -33,14 +34,15 @@ _trustform() {
     if [ -r trust.yaml ]; then cfg=trust.yaml; else cfg=/etc/trustform/trust.yaml; fi
   fi
   case $prev in
-    -c|--config|--out|--prometheus|--path|--git-allowed-signers)
+    -c|--config|--out|--prometheus|--path|--git-allowed-signers|--inventory)
       _filedir; return ;;
     --root) _filedir -d; return ;;
     --target)
       COMPREPLY=($(compgen -W "$(_trustform_names stores "$cfg")" -- "$cur")); return ;;
     --host)
       COMPREPLY=($(compgen -W "$(_trustform_names hosts "$cfg")" -- "$cur")); return ;;
-    --lock-timeout|--git|--ref) return ;;
+    --lock-timeout|--git|--ref|--from|--to) return ;;
+    --format) COMPREPLY=($(compgen -W "text markdown json" -- "$cur")); return ;;
     caddy) COMPREPLY=($(compgen -W "export-root" -- "$cur")); return ;;
   esac
   if [[ $cur == -* ]]; then
@@ -49,7 +51,7 @@ _trustform() {
   # trustform's first word is a command; trustapply takes a saved plan file.
   local base=${words[0]##*/} have_cmd="" w
   for w in "${words[@]:1:cword-1}"; do
-    case $w in plan|apply|validate|show|version|caddy) have_cmd=1 ;; esac
+    case $w in plan|apply|validate|show|version|caddy|diff|report) have_cmd=1 ;; esac
   done
   if [ "$base" = trustform ] && [ -z "$have_cmd" ]; then
     COMPREPLY=($(compgen -W "$cmds" -- "$cur"))

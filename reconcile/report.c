@@ -1,0 +1,268 @@
+/* The fleet report; see report.h. */
+#include "reconcile/report.h"
+#include "reconcile/render_json.h"
+#include "util/buf.h"
+#include "util/xalloc.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* msg: allocated, taken over */
+static void add_error(struct report_host *h, char *msg)
+{
+	h->errored = true;
+	h->errors = xrealloc(h->errors, (h->nerrors + 1) * sizeof(*h->errors));
+	h->errors[h->nerrors++] = msg;
+}
+
+static const char *str_at(const json_t *o, const char *key)
+{
+	const json_t *v = json_object_get(o, key);
+	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+static long long int_at(const json_t *o, const char *key)
+{
+	const json_t *v = json_object_get(o, key);
+	return json_is_integer(v) ? (long long)json_integer_value(v) : 0;
+}
+
+static void read_change(struct report_host *h, const json_t *c)
+{
+	const json_t *ch = json_object_get(c, "change");
+	const json_t *actions = json_object_get(ch, "actions");
+	struct buf a = BUF_INIT;
+	size_t i;
+	const json_t *v;
+	json_array_foreach(actions, i, v)
+		buf_printf(&a, "%s%s", i ? "," : "", json_is_string(v) ? json_string_value(v) : "?");
+	const char *sym = !strcmp(a.ptr, "create") ? "+" : !strcmp(a.ptr, "delete") ? "-"
+			: !strcmp(a.ptr, "delete,create") ? "-/+" : "~";
+	const char *fp = str_at(json_object_get(ch, "after"), "sha256");
+	if (!fp)
+		fp = str_at(json_object_get(ch, "before"), "sha256");
+	const char *addr = str_at(c, "address"), *op = str_at(c, "op");
+	h->changes = xrealloc(h->changes, (h->nchanges + 1) * sizeof(*h->changes));
+	h->changes[h->nchanges++] = (struct report_change){
+		.address = xstrdup(addr ? addr : "?"), .symbol = sym, .actions = buf_detach(&a),
+		.op = xstrdup(op ? op : ""), .sha256 = fp ? xstrdup(fp) : NULL,
+	};
+}
+
+static void read_plan(struct report_host *h, const char *file)
+{
+	json_error_t e;
+	json_t *d = json_load_file(file, 0, &e);
+	h->file = xstrdup(file);
+	if (!d || !json_is_object(d)) {
+		char *where = d ? xstrdup("not a JSON object")
+				: xasprintf("%d:%d: %s", e.line, e.column, e.text);
+		add_error(h, xasprintf("%s: %s; give the output of `trustplan --json`", file, where));
+		free(where);
+		h->host = xstrdup(file);
+		json_decref(d);
+		return;
+	}
+	const char *host = str_at(d, "host"), *op = str_at(d, "operation");
+	h->host = xstrdup(host ? host : file);
+	if (!op || strcmp(op, "plan")) {
+		add_error(h, xasprintf("%s: a \"%s\" document, not a plan; give the output of "
+				       "`trustplan --json`", file, op ? op : "(no operation)"));
+		json_decref(d);
+		return;
+	}
+	size_t i;
+	const json_t *v;
+	json_array_foreach(json_object_get(d, "diagnostics"), i, v) {
+		const char *sev = str_at(v, "severity"), *sum = str_at(v, "summary");
+		if (sev && !strcmp(sev, "error") && sum && !str_at(v, "address"))
+			add_error(h, xstrdup(sum));
+	}
+	json_array_foreach(json_object_get(d, "stores"), i, v) {
+		const char *st = str_at(v, "status"), *err = str_at(v, "error");
+		if (st && !strcmp(st, "error"))
+			add_error(h, xasprintf("%s: %s", str_at(v, "address") ? str_at(v, "address")
+									: "?", err ? err : "failed"));
+	}
+	if (json_is_true(json_object_get(d, "errored")) && !h->nerrors)
+		add_error(h, xasprintf("%s: the run failed", file));
+	json_array_foreach(json_object_get(d, "resource_changes"), i, v)
+		read_change(h, v);
+	const json_t *s = json_object_get(d, "change_summary");
+	h->add = int_at(s, "add");
+	h->change = int_at(s, "change");
+	h->remove = int_at(s, "remove");
+	json_decref(d);
+}
+
+static int host_cmp(const void *a, const void *b)
+{
+	const struct report_host *x = a, *y = b;
+	int c = strcmp(x->host, y->host);
+	return c ? c : strcmp(x->file, y->file);
+}
+
+void report_build(struct report *r, char *const *files, size_t nfiles)
+{
+	memset(r, 0, sizeof(*r));
+	r->hosts = xcalloc(nfiles ? nfiles : 1, sizeof(*r->hosts));
+	for (size_t i = 0; i < nfiles; i++) {
+		struct report_host *h = &r->hosts[r->nhosts++];
+		read_plan(h, files[i]);
+		if (h->errored)
+			r->errored++;
+		else if (h->nchanges)
+			r->changed++;
+		else
+			r->unchanged++;
+		r->add += h->add;
+		r->change += h->change;
+		r->remove += h->remove;
+	}
+	qsort(r->hosts, r->nhosts, sizeof(*r->hosts), host_cmp);
+}
+
+void report_dispose(struct report *r)
+{
+	for (size_t i = 0; i < r->nhosts; i++) {
+		struct report_host *h = &r->hosts[i];
+		for (size_t j = 0; j < h->nerrors; j++)
+			free(h->errors[j]);
+		free(h->errors);
+		for (size_t j = 0; j < h->nchanges; j++) {
+			free(h->changes[j].address);
+			free(h->changes[j].actions);
+			free(h->changes[j].op);
+			free(h->changes[j].sha256);
+		}
+		free(h->changes);
+		free(h->host);
+		free(h->file);
+	}
+	free(r->hosts);
+	memset(r, 0, sizeof(*r));
+}
+
+static void summary(FILE *out, const struct report *r)
+{
+	fprintf(out, "%zu host%s: %zu with changes, %zu without, %zu errored; %lld to add, "
+		"%lld to change, %lld to remove.", r->nhosts, r->nhosts == 1 ? "" : "s", r->changed,
+		r->unchanged, r->errored, r->add, r->change, r->remove);
+}
+
+void report_render_text(FILE *out, const struct report *r)
+{
+	fputs("trustform report\n", out);
+	for (size_t i = 0; i < r->nhosts; i++) {
+		const struct report_host *h = &r->hosts[i];
+		fprintf(out, "\nhost %s (%s): ", h->host, h->file);
+		if (h->errored)
+			fputs("ERROR\n", out);
+		else if (!h->nchanges)
+			fputs("no changes\n", out);
+		else
+			fprintf(out, "%lld to add, %lld to change, %lld to remove\n", h->add,
+				h->change, h->remove);
+		for (size_t j = 0; j < h->nerrors; j++)
+			fprintf(out, "  ! %s\n", h->errors[j]);
+		for (size_t j = 0; j < h->nchanges; j++) {
+			const struct report_change *c = &h->changes[j];
+			fprintf(out, "  %3s %s", c->symbol, c->address);
+			if (c->sha256)
+				fprintf(out, " sha256 %.16s…", c->sha256);
+			fputs("\n", out);
+		}
+	}
+	fputs("\nReport: ", out);
+	summary(out, r);
+	fputs("\n", out);
+}
+
+void report_render_markdown(FILE *out, const struct report *r)
+{
+	fputs("### trustform report\n\n**", out);
+	summary(out, r);
+	fputs("**\n\n| host | status | + | ~ | - |\n|---|---|---|---|---|\n", out);
+	for (size_t i = 0; i < r->nhosts; i++) {
+		const struct report_host *h = &r->hosts[i];
+		fprintf(out, "| `%s` | %s | %lld | %lld | %lld |\n", h->host,
+			h->errored ? "**error**" : h->nchanges ? "changes" : "no changes", h->add,
+			h->change, h->remove);
+	}
+	for (size_t i = 0; i < r->nhosts; i++) {
+		const struct report_host *h = &r->hosts[i];
+		if (!h->errored && !h->nchanges)
+			continue;
+		fprintf(out, "\n#### `%s`\n\n", h->host);
+		for (size_t j = 0; j < h->nerrors; j++)
+			fprintf(out, "- error: %s\n", h->errors[j]);
+		if (!h->nchanges)
+			continue;
+		fputs(h->nerrors ? "\n" : "", out);
+		fputs("| | resource | sha256 |\n|---|---|---|\n", out);
+		for (size_t j = 0; j < h->nchanges; j++) {
+			const struct report_change *c = &h->changes[j];
+			fprintf(out, "| %s | `%s` | %s%.16s%s |\n", c->symbol, c->address,
+				c->sha256 ? "`" : "", c->sha256 ? c->sha256 : "", c->sha256 ? "…`" : "");
+		}
+	}
+}
+
+void report_render_json(FILE *out, const struct report *r, time_t now)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "format_version", json_string(JSON_FORMAT_VERSION));
+	json_object_set_new(o, "trustform_version", json_string(TRUSTFORM_VERSION));
+	json_object_set_new(o, "operation", json_string("report"));
+	char ts[32];
+	struct tm tm;
+	gmtime_r(&now, &tm);
+	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	json_object_set_new(o, "timestamp", json_string(ts));
+	json_t *hosts = json_array();
+	for (size_t i = 0; i < r->nhosts; i++) {
+		const struct report_host *h = &r->hosts[i];
+		json_t *ho = json_object();
+		json_object_set_new(ho, "host", json_string(h->host));
+		json_object_set_new(ho, "file", json_string(h->file));
+		json_object_set_new(ho, "status", json_string(h->errored ? "errored"
+							       : h->nchanges ? "changed" : "unchanged"));
+		json_t *errs = json_array();
+		for (size_t j = 0; j < h->nerrors; j++)
+			json_array_append_new(errs, json_string(h->errors[j]));
+		json_object_set_new(ho, "errors", errs);
+		json_t *s = json_object();
+		json_object_set_new(s, "add", json_integer(h->add));
+		json_object_set_new(s, "change", json_integer(h->change));
+		json_object_set_new(s, "remove", json_integer(h->remove));
+		json_object_set_new(ho, "change_summary", s);
+		json_t *rc = json_array();
+		for (size_t j = 0; j < h->nchanges; j++) {
+			const struct report_change *c = &h->changes[j];
+			json_t *co = json_object();
+			json_object_set_new(co, "address", json_string(c->address));
+			json_object_set_new(co, "symbol", json_string(c->symbol));
+			json_object_set_new(co, "op", json_string(c->op));
+			json_object_set_new(co, "sha256", c->sha256 ? json_string(c->sha256)
+								    : json_null());
+			json_array_append_new(rc, co);
+		}
+		json_object_set_new(ho, "resource_changes", rc);
+		json_array_append_new(hosts, ho);
+	}
+	json_object_set_new(o, "hosts", hosts);
+	json_t *s = json_object();
+	json_object_set_new(s, "hosts", json_integer((json_int_t)r->nhosts));
+	json_object_set_new(s, "changed", json_integer((json_int_t)r->changed));
+	json_object_set_new(s, "unchanged", json_integer((json_int_t)r->unchanged));
+	json_object_set_new(s, "errored", json_integer((json_int_t)r->errored));
+	json_object_set_new(s, "add", json_integer(r->add));
+	json_object_set_new(s, "change", json_integer(r->change));
+	json_object_set_new(s, "remove", json_integer(r->remove));
+	json_object_set_new(o, "change_summary", s);
+	json_object_set_new(o, "changes_pending", json_boolean(r->changed > 0));
+	json_dumpf(o, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
+	fputs("\n", out);
+	json_decref(o);
+}

@@ -1,0 +1,47 @@
+/*
+ * `trustform report PLAN.json…`: the JSON plans a fleet engine collected from
+ * its hosts (the output of `trustplan --json` on each, e.g. Ansible's check
+ * mode) as one summary: per host the counts and the changes, errored hosts
+ * listed with why. A file that is not such a plan is listed as errored too.
+ */
+#ifndef TF_REPORT_H
+#define TF_REPORT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <time.h>
+
+struct report_change {
+	char *address;
+	const char *symbol;	/* + - ~ -/+ */
+	char *actions;		/* "create", "delete,create" */
+	char *op;
+	char *sha256;		/* after's, else before's, or NULL */
+};
+
+struct report_host {
+	char *host;
+	char *file;
+	bool errored;
+	char **errors;
+	size_t nerrors;
+	long long add, change, remove;
+	struct report_change *changes;
+	size_t nchanges;
+};
+
+struct report {
+	struct report_host *hosts;	/* sorted by host, then file */
+	size_t nhosts;
+	size_t changed, unchanged, errored;
+	long long add, change, remove;
+};
+
+void report_build(struct report *r, char *const *files, size_t nfiles);
+void report_dispose(struct report *r);
+
+void report_render_text(FILE *out, const struct report *r);
+void report_render_markdown(FILE *out, const struct report *r);
+void report_render_json(FILE *out, const struct report *r, time_t now);
+
+#endif
