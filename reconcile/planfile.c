@@ -204,7 +204,10 @@ int planfile_save(const char *path, const struct plan *p, const struct planfile_
 	free(text);
 	/* Not secret: certificates, fingerprints and file names (store options,
 	 * which may hold passwords, stay in the configuration). */
-	int rc = atomic_write(path, b.ptr, b.len, 0644);
+	/* the transaction wants a directory: "p.plan" is "./p.plan" */
+	char *where = strchr(path, '/') ? xstrdup(path) : xasprintf("./%s", path);
+	int rc = atomic_write(where, b.ptr, b.len, 0644);
+	free(where);
 	if (rc < 0)
 		err_prefix("cannot save the plan");
 	buf_dispose(&b);
