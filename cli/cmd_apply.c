@@ -94,7 +94,7 @@ int cmd_apply(struct options *o)
 		goto out;
 	run_plan(&r);
 	if (sp && (planfile_check(sp, r.cfg, &r.plan) < 0 ||
-		   planfile_restore_steps(sp, r.cfg, &r.plan) < 0)) {
+		   planfile_check_steps(sp, &r.plan) < 0)) {
 		r.planned = false;	/* nothing to show but the refusal */
 		run_fail(&r, err_msg());
 		goto out;

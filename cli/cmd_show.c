@@ -4,6 +4,7 @@
 #include "reconcile/render.h"
 #include "reconcile/render_json.h"
 #include "reconcile/run.h"
+#include "util/text.h"
 #include "util/err.h"
 
 #include <stdio.h>
@@ -15,8 +16,8 @@ static void show_entries(const struct plan_store *ps, bool owned)
 	int w = 32;	/* labels longer than that widen the column for this store */
 	for (size_t i = 0; i < ps->actual.n; i++) {
 		n += ps->actual.items[i].owned == owned;
-		if (ps->actual.items[i].owned == owned && (int)strlen(ps->actual.items[i].label) > w)
-			w = (int)strlen(ps->actual.items[i].label);
+		if (ps->actual.items[i].owned == owned && (int)strlen(text_disp(ps->actual.items[i].label)) > w)
+			w = (int)strlen(text_disp(ps->actual.items[i].label));
 	}
 	printf("  %s (%zu):\n", owned ? "managed by trustform" : "foreign", n);
 	for (size_t i = 0; i < ps->actual.n; i++) {
@@ -27,10 +28,11 @@ static void show_entries(const struct plan_store *ps, bool owned)
 		render_short_fp(fp, e->fphex);
 		if (e->not_after)
 			cert_date(date, e->not_after);
-		printf("    %-*s %s  %-10s expires %s  %s\n", w, e->label, fp,
-		       e->flags ? e->flags : trust_state_name(e->state), date, e->where);
+		printf("    %-*s %s  %-10s expires %s  %s\n", w, text_disp(e->label), fp,
+		       e->flags ? e->flags : trust_state_name(e->state), date,
+		       text_disp(e->where));
 		if (e->subject)
-			printf("    %-*s %s\n", w, "", e->subject);
+			printf("    %-*s %s\n", w, "", text_disp(e->subject));
 	}
 }
 
@@ -40,9 +42,9 @@ static void show_text(const struct run *r)
 	       *r->roles_text ? r->roles_text : "(none)", r->cfg->origin);
 	for (size_t i = 0; i < r->plan.n; i++) {
 		const struct plan_store *ps = &r->plan.stores[i];
-		printf("\n%s\n", ps->title);
+		printf("\n%s\n", text_disp(ps->title));
 		if (ps->error) {
-			printf("  error: %s\n", ps->error);
+			printf("  error: %s\n", text_disp(ps->error));
 			continue;
 		}
 		if (ps->inst) {	/* else only notes of a store that expanded to nothing */
@@ -50,11 +52,11 @@ static void show_text(const struct run *r)
 			show_entries(ps, false);
 		}
 		if (ps->actual.stale)
-			printf("  out of date: %s\n", ps->actual.stale);
+			printf("  out of date: %s\n", text_disp(ps->actual.stale));
 		for (size_t j = 0; j < ps->actual.nineffective; j++)
-			printf("  error: trust will not take effect: %s\n", ps->actual.ineffective[j]);
+			printf("  error: trust will not take effect: %s\n", text_disp(ps->actual.ineffective[j]));
 		for (size_t j = 0; j < ps->actual.nnotes; j++)
-			printf("  note: %s\n", ps->actual.notes[j]);
+			printf("  note: %s\n", text_disp(ps->actual.notes[j]));
 	}
 }
 

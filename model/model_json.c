@@ -1,7 +1,9 @@
 /* The model in JSON; see model_json.h. */
 #include "model/model_json.h"
+#include "util/text.h"
 #include "util/xalloc.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static json_t *str_or_null(const char *s)
@@ -19,12 +21,12 @@ json_t *trust_entry_json(const struct trust_entry *e)
 {
 	json_t *o = json_object();
 	json_object_set_new(o, "sha256", json_string(e->fphex));
-	json_object_set_new(o, "label", json_string(e->label));
+	jtext_set(o, "label", e->label);
 	json_object_set_new(o, "owned", json_boolean(e->owned));
 	json_object_set_new(o, "state", json_string(trust_state_name(e->state)));
 	json_object_set_new(o, "flags", str_or_null(e->flags));
-	json_object_set_new(o, "where", json_string(e->where));
-	json_object_set_new(o, "subject", str_or_null(e->subject));
+	jtext_set(o, "where", e->where);
+	jtext_set(o, "subject", e->subject);
 	json_object_set_new(o, "not_after", json_integer((json_int_t)e->not_after));
 	json_object_set_new(o, "siblings", json_integer((json_int_t)e->siblings));
 	json_object_set_new(o, "fixed", json_boolean(e->fixed));
@@ -47,21 +49,24 @@ int trust_entry_from_json(json_t *o, struct trust_entry *e)
 {
 	unsigned char fp[FP_LEN];
 	const char *fphex = json_string_value(json_object_get(o, "sha256"));
-	const char *label = json_string_value(json_object_get(o, "label"));
-	const char *where = json_string_value(json_object_get(o, "where"));
+	char *label = jtext_get(o, "label");
+	char *where = jtext_get(o, "where");
 	enum trust_state st;
 	if (!fphex || !fp_parse(fp, fphex) || !label || !where ||
-	    parse_state(json_string_value(json_object_get(o, "state")), &st) < 0)
+	    parse_state(json_string_value(json_object_get(o, "state")), &st) < 0) {
+		free(label);
+		free(where);
 		return -1;
+	}
 	memset(e, 0, sizeof(*e));
 	memcpy(e->fp, fp, FP_LEN);
 	hex_encode(e->fphex, fp, FP_LEN);
-	e->label = xstrdup(label);
-	e->where = xstrdup(where);
+	e->label = label;
+	e->where = where;
 	e->owned = json_is_true(json_object_get(o, "owned"));
 	e->state = st;
 	e->flags = dup_str(o, "flags");
-	e->subject = dup_str(o, "subject");
+	e->subject = jtext_get(o, "subject");
 	e->not_after = (time_t)json_integer_value(json_object_get(o, "not_after"));
 	e->siblings = (size_t)json_integer_value(json_object_get(o, "siblings"));
 	e->fixed = json_is_true(json_object_get(o, "fixed"));
@@ -75,7 +80,7 @@ json_t *trust_set_json(const struct trust_set *s)
 	for (size_t i = 0; i < s->n; i++)
 		json_array_append_new(items, trust_entry_json(&s->items[i]));
 	for (size_t i = 0; i < s->nnotes; i++)
-		json_array_append_new(notes, json_string(s->notes[i]));
+		json_array_append_new(notes, jtext_new(s->notes[i]));
 	json_object_set_new(o, "entries", items);
 	json_object_set_new(o, "stale", str_or_null(s->stale));
 	json_object_set_new(o, "after", str_or_null(s->after));

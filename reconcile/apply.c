@@ -2,6 +2,7 @@
 #include "reconcile/apply.h"
 #include "util/err.h"
 #include "util/progress.h"
+#include "util/text.h"
 #include "util/xalloc.h"
 
 #include <string.h>
@@ -38,8 +39,8 @@ static void count(struct plan_counts *c, enum plan_action a)
 static void print_ineffective(FILE *out, const struct plan_store *ps)
 {
 	for (size_t i = 0; i < ps->actual.nineffective; i++)
-		fprintf(out, "%s: trust will not take effect: %s\n", ps->title,
-			ps->actual.ineffective[i]);
+		fprintf(out, "%s: trust will not take effect: %s\n", text_disp(ps->title),
+			text_disp(ps->actual.ineffective[i]));
 }
 
 /* After apply returned -1: whether the current error is the store's own
@@ -95,22 +96,23 @@ void apply_plan(struct plan *p, FILE *out,
 			const char *what = plan_step_resource(st);
 			const char *name = st->op == OP_REFRESH ? ps->address : st->name;
 			if (st->result == STEP_DONE) {
-				fprintf(out, "%s: %s \"%s\": %s\n", ps->title, what, name,
-					done_word(st));
+				fprintf(out, "%s: %s \"%s\": %s\n", text_disp(ps->title), what,
+					text_disp(name), done_word(st));
 				count(&res->done, st->action);
 			} else if (st->result == STEP_FAILED) {
-				fprintf(out, "%s: %s \"%s\": failed: %s\n", ps->title, what, name,
-					st->error);
+				fprintf(out, "%s: %s \"%s\": failed: %s\n", text_disp(ps->title),
+					what, text_disp(name), text_disp(st->error));
 				step_failed = true;
 				ps->stale_plan |= st->stale_plan;
 			}
 		}
 		if (ps->apply_note)
-			fprintf(out, "%s: %s\n", ps->title, ps->apply_note);
+			fprintf(out, "%s: %s\n", text_disp(ps->title), text_disp(ps->apply_note));
 		if (rc < 0 && whole_store_error(ps, step_failed))
 			ps->apply_error = xstrdup(err_msg());
 		if (ps->apply_error)
-			fprintf(out, "%s: failed: %s\n", ps->title, ps->apply_error);
+			fprintf(out, "%s: failed: %s\n", text_disp(ps->title),
+				text_disp(ps->apply_error));
 		print_ineffective(out, ps);
 		if (rc < 0 || step_failed || ps->apply_error || plan_store_failed(ps))
 			res->failed_stores++;
@@ -135,7 +137,7 @@ void apply_render_summary(FILE *out, const struct plan *p, const struct apply_re
 		for (size_t j = 0; j < ps->n && !failed; j++)
 			failed = ps->steps[j].result == STEP_FAILED;
 		if (failed) {
-			fprintf(out, "%s%s", sep, ps->title);
+			fprintf(out, "%s%s", sep, text_disp(ps->title));
 			sep = ", ";
 		}
 	}

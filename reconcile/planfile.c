@@ -6,6 +6,7 @@
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/fsutil.h"
+#include "util/text.h"
 #include "util/xalloc.h"
 
 #include <errno.h>
@@ -114,11 +115,11 @@ static json_t *step_json(const struct plan_step *st, json_t *cas)
 	json_t *o = json_object();
 	json_object_set_new(o, "action", json_string(action_names[st->action]));
 	json_object_set_new(o, "op", json_string(plan_op_name(st->op)));
-	json_object_set_new(o, "name", json_string(st->name));
+	jtext_set(o, "name", st->name);
 	json_object_set_new(o, "ca", str_or_null(st->ca ? st->ca->name : NULL));
-	json_object_set_new(o, "reason", str_or_null(st->reason));
+	jtext_set(o, "reason", st->reason);
 	json_object_set_new(o, "reason_code", str_or_null(st->reason_code));
-	json_object_set_new(o, "detail", str_or_null(st->detail));
+	jtext_set(o, "detail", st->detail);
 	json_object_set_new(o, "seen", st->has_seen ? trust_entry_json(&st->seen) : json_null());
 	if (st->ca && st->ca->cert && !json_object_get(cas, st->ca->name)) {
 		size_t len;
@@ -177,8 +178,8 @@ int planfile_save(const char *path, const struct plan *p, const struct planfile_
 		json_t *s = json_object(), *steps = json_array();
 		char digest[FP_HEX_LEN + 1];
 		planfile_store_digest(digest, &ps->actual);
-		json_object_set_new(s, "address", json_string(ps->address));
-		json_object_set_new(s, "title", json_string(ps->title));
+		jtext_set(s, "address", ps->address);
+		jtext_set(s, "title", ps->title);
 		json_object_set_new(s, "state_digest", json_string(digest));
 		for (size_t j = 0; j < ps->n; j++)
 			json_array_append_new(steps, step_json(&ps->steps[j], cas));
@@ -203,7 +204,10 @@ int planfile_save(const char *path, const struct plan *p, const struct planfile_
 	free(text);
 	/* Not secret: certificates, fingerprints and file names (store options,
 	 * which may hold passwords, stay in the configuration). */
-	int rc = atomic_write(path, b.ptr, b.len, 0644);
+	/* the transaction wants a directory: "p.plan" is "./p.plan" */
+	char *where = strchr(path, '/') ? xstrdup(path) : xasprintf("./%s", path);
+	int rc = atomic_write(where, b.ptr, b.len, 0644);
+	free(where);
 	if (rc < 0)
 		err_prefix("cannot save the plan");
 	buf_dispose(&b);
@@ -326,8 +330,10 @@ static json_t *saved_store(const struct saved_plan *sp, const char *address)
 	json_t *stores = json_object_get(sp->doc, "stores"), *s;
 	size_t i;
 	json_array_foreach(stores, i, s) {
-		const char *a = json_string_value(json_object_get(s, "address"));
-		if (a && !strcmp(a, address))
+		char *a = jtext_get(s, "address");
+		bool same = a && !strcmp(a, address);
+		free(a);
+		if (same)
 			return s;
 	}
 	return NULL;
@@ -348,27 +354,30 @@ int planfile_check(const struct saved_plan *sp, const struct config *cfg,
 	json_t *stores = json_object_get(sp->doc, "stores"), *s;
 	size_t i;
 	json_array_foreach(stores, i, s) {
-		const char *address = json_string_value(json_object_get(s, "address"));
+		char *address = jtext_get(s, "address");
 		const char *want = json_string_value(json_object_get(s, "state_digest"));
 		const struct plan_store *ps = address ? fresh_store(fresh, address) : NULL;
 		if (!ps) {
 			buf_printf(&changed, "%s%s (no longer a store of this host)",
-				   changed.len ? ", " : "", address ? address : "?");
+				   changed.len ? ", " : "", address ? text_disp(address) : "?");
+			free(address);
 			continue;
 		}
 		if (ps->error) {
 			buf_printf(&changed, "%s%s (cannot be read: %s)", changed.len ? ", " : "",
-				   address, ps->error);
+				   text_disp(address), text_disp(ps->error));
+			free(address);
 			continue;
 		}
 		planfile_store_digest(digest, &ps->actual);
 		if (!want || strcmp(want, digest) != 0)
-			buf_printf(&changed, "%s%s", changed.len ? ", " : "", address);
+			buf_printf(&changed, "%s%s", changed.len ? ", " : "", text_disp(address));
+		free(address);
 	}
 	for (i = 0; i < fresh->n; i++)
 		if (!saved_store(sp, fresh->stores[i].address))
 			buf_printf(&changed, "%s%s (new since the plan)", changed.len ? ", " : "",
-				   fresh->stores[i].address);
+				   text_disp(fresh->stores[i].address));
 	int rc = 0;
 	if (changed.len) {
 		err_set("Saved plan is stale: these stores changed since the plan was made: %s. "
@@ -401,96 +410,127 @@ static int parse_op(const char *s, enum plan_op *out)
 	return -1;
 }
 
-/* The CA a saved step names: the configuration's (same digest), and the
- * certificate the plan carries must be the same one. */
-static const struct conf_ca *step_ca(const struct saved_plan *sp, const struct config *cfg,
-				     const char *name)
-{
-	const struct conf_ca *ca = config_find_ca(cfg, name);
-	json_t *saved = json_object_get(json_object_get(sp->doc, "cas"), name);
-	const char *pem = json_string_value(json_object_get(saved, "pem"));
-	if (!ca || !ca->cert || !pem) {
-		err_set("%s: the plan names CA \"%s\", which the configuration does not define",
-			sp->path, name);
-		return NULL;
-	}
-	struct cert_list l = { 0 };
-	bool same = cert_list_parse(&l, pem, strlen(pem)) == 0 && l.n == 1 &&
-		    !memcmp(l.items[0]->fp, ca->cert->fp, FP_LEN);
-	cert_list_dispose(&l);
-	if (!same) {
-		err_set("%s: the certificate the plan holds for CA \"%s\" is not the one the "
-			"configuration names (sha256 %.12s…); make a new plan", sp->path, name,
-			ca->cert->fphex);
-		return NULL;
-	}
-	return ca;
-}
-
-static int restore_step(const struct saved_plan *sp, const struct config *cfg,
-			struct plan_store *ps, json_t *o)
+/* "store system, step 3: delete ca \"x\"" for a step as the file holds it. */
+static void describe_saved(struct buf *b, const char *address, size_t idx, json_t *o)
 {
 	enum plan_action action;
 	enum plan_op op;
-	const char *name = json_string_value(json_object_get(o, "name"));
-	const char *ca_name = json_string_value(json_object_get(o, "ca"));
-	json_t *seen = json_object_get(o, "seen");
-	if (!name || parse_action(json_string_value(json_object_get(o, "action")), &action) < 0 ||
-	    parse_op(json_string_value(json_object_get(o, "op")), &op) < 0) {
-		err_set("%s: a step of store %s is not readable (action, op or name); make a "
-			"new plan", sp->path, ps->address);
-		return -1;
+	const char *a = json_string_value(json_object_get(o, "action"));
+	const char *opname = json_string_value(json_object_get(o, "op"));
+	char *name = jtext_get(o, "name");
+	buf_printf(b, "store %s, step %zu: ", text_disp(address), idx + 1);
+	if (json_is_object(o) && parse_action(a, &action) == 0 &&
+	    parse_op(opname, &op) == 0) {
+		struct plan_step tmp = { .action = action, .op = op };
+		buf_printf(b, "%s %s \"%s\"", a, plan_step_resource(&tmp),
+			   name ? text_disp(name) : "?");
+	} else {
+		buf_printf(b, "action %s, op %s, name \"%s\"", a ? text_disp(a) : "?",
+			   opname ? text_disp(opname) : "?", name ? text_disp(name) : "?");
 	}
-	const struct conf_ca *ca = NULL;
-	if (ca_name && !(ca = step_ca(sp, cfg, ca_name)))
-		return -1;
-	struct trust_entry e;
-	bool has_seen = json_is_object(seen);
-	if (has_seen && trust_entry_from_json(seen, &e) < 0) {
-		err_set("%s: the entry a step of store %s saw is not readable; make a new plan",
-			sp->path, ps->address);
-		return -1;
-	}
-	/* Steps about a store's own findings point at what the store found: the
-	 * state digest matched, so the re-read store found the same thing again. */
-	const struct trust_finding *finding = NULL;
-	if (op == OP_REISSUE || op == OP_SET) {
-		enum finding_kind want = op == OP_REISSUE ? FINDING_REISSUE : FINDING_SETTING;
-		for (size_t i = 0; i < ps->actual.nfindings && !finding; i++)
-			if (ps->actual.findings[i].kind == want &&
-			    !strcmp(ps->actual.findings[i].name, name))
-				finding = &ps->actual.findings[i];
-		if (!finding) {
-			if (has_seen)
-				trust_entry_dispose(&e);
-			err_set("Saved plan is stale: store %s no longer finds \"%s\"; make a new "
-				"plan", ps->address, name);
-			return -1;
-		}
-	}
-	struct plan_step *st = plan_store_add_step(ps, action, op, name, ca,
-						   has_seen ? &e : NULL);
-	st->finding = finding;
-	if (has_seen)
-		trust_entry_dispose(&e);
-	st->reason = dup_str(o, "reason");
-	st->reason_code = json_string_value(json_object_get(o, "reason_code"));
-	st->detail = dup_str(o, "detail");
-	return 0;
+	free(name);
 }
 
-int planfile_restore_steps(const struct saved_plan *sp, const struct config *cfg,
-			   struct plan *p)
+/* The first key whose value differs between two step objects, or NULL. */
+static const char *first_difference(json_t *want, json_t *got)
 {
-	for (size_t i = 0; i < p->n; i++) {
-		struct plan_store *ps = &p->stores[i];
-		json_t *s = saved_store(sp, ps->address), *o;
-		size_t j;
-		plan_store_clear_steps(ps);
-		json_array_foreach(json_object_get(s, "steps"), j, o)
-			if (restore_step(sp, cfg, ps, o) < 0)
-				return -1;
+	const char *key;
+	json_t *v;
+	json_object_foreach(want, key, v)
+		if (!json_equal(v, json_object_get(got, key)))
+			return key;
+	json_object_foreach(got, key, v)
+		if (!json_object_get(want, key))
+			return key;
+	return NULL;
+}
+
+/* The saved steps of one store against the plan made now: exactly equal. The
+ * configuration and the store's state are the same (checked first), and the
+ * diff depends on nothing else, so any difference is a file the configuration
+ * could never have produced. */
+static int check_steps(const struct saved_plan *sp, const struct plan_store *ps, json_t *s)
+{
+	json_t *steps = json_object_get(s, "steps"), *fresh_cas = json_object();
+	struct buf what = BUF_INIT;
+	int rc = -1;
+	if (!json_is_array(steps)) {
+		buf_printf(&what, "store %s has no list of steps", text_disp(ps->address));
+		goto out;
 	}
-	plan_count(p);
+	size_t nsaved = json_array_size(steps);
+	for (size_t i = 0; i < nsaved || i < ps->n; i++) {
+		json_t *got = json_array_get(steps, i);
+		if (i >= ps->n) {
+			describe_saved(&what, ps->address, i, got);
+			buf_puts(&what, " is a step the configuration does not make");
+			goto out;
+		}
+		const struct plan_step *st = &ps->steps[i];
+		json_t *want = step_json(st, fresh_cas);
+		bool same = json_equal(want, got);
+		const char *key = same ? NULL : first_difference(want, got);
+		if (!same && i < nsaved) {
+			describe_saved(&what, ps->address, i, got);
+			const char *wa = json_string_value(json_object_get(want, "action"));
+			bool same_step = json_equal(json_object_get(want, "action"),
+						    json_object_get(got, "action")) &&
+					 json_equal(json_object_get(want, "op"),
+						    json_object_get(got, "op")) &&
+					 json_equal(json_object_get(want, "name"),
+						    json_object_get(got, "name"));
+			if (same_step)
+				buf_printf(&what, " differs from the step the configuration makes "
+					   "in \"%s\"", key ? key : "?");
+			else
+				buf_printf(&what, " is not the step the configuration makes there "
+					   "(%s %s \"%s\")", wa, plan_step_resource(st),
+					   text_disp(st->name));
+		} else if (!same) {
+			buf_printf(&what, "store %s: the plan lacks step %zu, %s %s \"%s\", which "
+				   "the configuration makes", text_disp(ps->address), i + 1,
+				   action_names[st->action], plan_step_resource(st),
+				   text_disp(st->name));
+		}
+		json_decref(want);
+		if (!same)
+			goto out;
+		/* The same CA by fingerprint: the certificate the file carries for it. */
+		if (st->ca && st->ca->cert) {
+			json_t *ca = json_object_get(json_object_get(sp->doc, "cas"), st->ca->name);
+			const char *pem = json_string_value(json_object_get(ca, "pem"));
+			const char *fp = json_string_value(json_object_get(ca, "sha256"));
+			struct cert_list l = { 0 };
+			bool ok = pem && fp && !strcmp(fp, st->ca->cert->fphex) &&
+				  cert_list_parse(&l, pem, strlen(pem)) == 0 && l.n == 1 &&
+				  !memcmp(l.items[0]->fp, st->ca->cert->fp, FP_LEN);
+			cert_list_dispose(&l);
+			if (!ok) {
+				buf_printf(&what, "the certificate the plan holds for CA \"%s\" is "
+					   "not the one the configuration names (sha256 %.12s…)",
+					   text_disp(st->ca->name), st->ca->cert->fphex);
+				goto out;
+			}
+		}
+	}
+	rc = 0;
+out:
+	if (rc < 0)
+		err_set("%s: malformed saved plan: %s. trustform applies only the plan it "
+			"makes now from the same configuration and state; nothing was applied. "
+			"Make a new plan with trustplan --out FILE and review it", sp->path,
+			what.ptr);
+	json_decref(fresh_cas);
+	buf_dispose(&what);
+	return rc;
+}
+
+int planfile_check_steps(const struct saved_plan *sp, const struct plan *fresh)
+{
+	for (size_t i = 0; i < fresh->n; i++) {
+		const struct plan_store *ps = &fresh->stores[i];
+		if (check_steps(sp, ps, saved_store(sp, ps->address)) < 0)
+			return -1;
+	}
 	return 0;
 }

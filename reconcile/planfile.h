@@ -9,7 +9,9 @@
  *   - the host, --root and --target of the run;
  *   - the CAs the steps add, as PEM (public certificates only);
  *   - per store instance, a digest of the trust_set the planner saw and the
- *     steps, each with the entry it saw (for the stores' compare-and-swap).
+ *     steps, each with the entry it saw. Apply makes the plan again and
+ *     requires the saved steps to be exactly its steps (planfile_check_steps);
+ *     it applies its own plan, never steps read from the file.
  * Store options are not copied (they may hold passwords): apply loads the same
  * configuration again and refuses unless its digest is the one saved.
  */
@@ -72,10 +74,11 @@ void planfile_free(struct saved_plan *sp);
  * to "Saved plan is stale: ..." naming the configuration or the stores. */
 int planfile_check(const struct saved_plan *sp, const struct config *cfg,
 		   const struct plan *fresh);
-/* Replace the steps of p (read again, checked fresh) with the saved steps, so
- * exactly the saved plan is applied. reason_code pointers borrow from sp: free
- * the plan first. -1 with err set. */
-int planfile_restore_steps(const struct saved_plan *sp, const struct config *cfg,
-			   struct plan *p);
+/* After planfile_check: the saved steps of every store must be exactly the
+ * steps of the plan made now (fresh): same steps in the same order, same seen
+ * entries, same CAs by fingerprint. Then fresh is applied, never the file's
+ * steps. -1 with err set to "...: malformed saved plan: store S, step N: ..."
+ * naming the first step that differs. */
+int planfile_check_steps(const struct saved_plan *sp, const struct plan *fresh);
 
 #endif

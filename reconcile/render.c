@@ -1,7 +1,10 @@
 /* Text rendering of a plan; see render.h. */
 #include "reconcile/render.h"
 #include "model/cert.h"
+#include "util/text.h"
+#include "util/xalloc.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #define C_RESET "\033[0m"
@@ -50,14 +53,15 @@ static void attr(FILE *out, const struct render_opts *o, char sym, const char *k
 		 const char *val)
 {
 	const char *c = sym == '+' ? C_GREEN : sym == '-' ? C_RED : C_YELLOW;
-	fprintf(out, "      %s%c%s %-7s = \"%s\"\n", col(o, c), sym, col(o, C_RESET), key, val);
+	fprintf(out, "      %s%c%s %-7s = \"%s\"\n", col(o, c), sym, col(o, C_RESET), key,
+		text_disp(val));
 }
 
 static void attr_change(FILE *out, const struct render_opts *o, const char *key,
 			const char *from, const char *to)
 {
 	fprintf(out, "      %s~%s %-7s = \"%s\" -> \"%s\"\n", col(o, C_YELLOW), col(o, C_RESET),
-		key, from, to);
+		key, text_disp(from), text_disp(to));
 }
 
 static void cert_attrs(FILE *out, const struct render_opts *o, char sym,
@@ -94,7 +98,8 @@ static void finding_lines(FILE *out, const struct render_opts *o, const struct t
 	for (size_t i = 0; i < f->nlines; i++) {
 		const struct finding_line *l = &f->lines[i];
 		if (l->sym == '#')
-			fprintf(out, "      # %s%s%s\n", l->key, *l->key ? " " : "", l->value);
+			fprintf(out, "      # %s%s%s\n", text_disp(l->key), *l->key ? " " : "",
+				text_disp(l->value));
 		else
 			attr(out, o, l->sym, l->key, l->value);
 	}
@@ -108,7 +113,7 @@ static void render_root_drift(FILE *out, const struct plan_store *ps, const stru
 	char fp[20], fp2[20], d1[11], d2[11];
 	render_short_fp(fp, want->fphex);
 	render_short_fp(fp2, have->fphex);
-	fprintf(out, " root \"%s\" {\n", st->name);
+	fprintf(out, " root \"%s\" {\n", text_disp(st->name));
 	attr_change(out, o, "sha256", fp, fp2);
 	if (have->subject && strcmp(have->subject, want->subject))
 		attr_change(out, o, "subject", want->subject, have->subject);
@@ -117,7 +122,7 @@ static void render_root_drift(FILE *out, const struct plan_store *ps, const stru
 	if (strcmp(d1, d2))
 		attr_change(out, o, "expires", d1, d2);
 	fprintf(out, "      # Caddy's root now: sha256 %s\n", have->fphex);
-	fprintf(out, "      #                   subject \"%s\"\n", have->subject ? have->subject : "?");
+	fprintf(out, "      #                   subject \"%s\"\n", text_disp(have->subject ? have->subject : "?"));
 	fprintf(out, "      # trustform cannot give Caddy its old root back. Export the new one,\n"
 		     "      # commit it beside the configuration, and apply again:\n");
 	fprintf(out, "      #   %s\n", ps->actual.own_root_export ? ps->actual.own_root_export : "");
@@ -129,27 +134,31 @@ static void render_step(FILE *out, const struct plan_store *ps, const struct pla
 {
 	char fp[20], fp2[20];
 	if (st->op == OP_REFRESH || st->op == OP_REISSUE || st->op == OP_SET)
-		fprintf(out, "  # %s: %s\n", ps->title, headline(st));
+		fprintf(out, "  # %s: %s\n", text_disp(ps->title), text_disp(headline(st)));
 	else
-		fprintf(out, "  # %s: %s %s\n", ps->title, st->name, headline(st));
+		fprintf(out, "  # %s: %s %s\n", text_disp(ps->title), text_disp(st->name),
+			headline(st));
 	if (st->reason && st->op != OP_REPLACE)
-		fprintf(out, "  # (%s)\n", st->reason);
+		fprintf(out, "  # (%s)\n", text_disp(st->reason));
 	symbol(out, o, st->action);
 
 	switch (st->op) {
 	case OP_REFRESH:
-		fprintf(out, " files \"%s\" {\n", ps->address);
+		fprintf(out, " files \"%s\" {\n", text_disp(ps->address));
 		for (const char *p = st->detail; p && *p;) {
 			const char *nl = strchr(p, '\n');
 			int n = nl ? (int)(nl - p) : (int)strlen(p);
-			fprintf(out, "      %s~%s %.*s\n", col(o, C_YELLOW), col(o, C_RESET), n, p);
+			char *line = xstrndup(p, (size_t)n);	/* one line of the detail */
+			fprintf(out, "      %s~%s %s\n", col(o, C_YELLOW), col(o, C_RESET),
+				text_disp(line));
+			free(line);
 			p += n + (nl ? 1 : 0);
 		}
 		fprintf(out, "    }\n");
 		break;
 	case OP_ADD:
 	case OP_ADD_DISTRUSTED:
-		fprintf(out, " ca \"%s\" {\n", st->name);
+		fprintf(out, " ca \"%s\" {\n", text_disp(st->name));
 		cert_attrs(out, o, '+', st->ca->cert);
 		if (st->op == OP_ADD_DISTRUSTED)
 			attr(out, o, '+', "trust", "distrusted");
@@ -159,7 +168,7 @@ static void render_step(FILE *out, const struct plan_store *ps, const struct pla
 		break;
 	case OP_REMOVE:
 		render_short_fp(fp, st->seen.fphex);
-		fprintf(out, " ca \"%s\" {\n", st->name);
+		fprintf(out, " ca \"%s\" {\n", text_disp(st->name));
 		attr(out, o, '-', "sha256", fp);
 		if (st->seen.subject)
 			attr(out, o, '-', "subject", st->seen.subject);
@@ -172,7 +181,7 @@ static void render_step(FILE *out, const struct plan_store *ps, const struct pla
 	case OP_REPLACE:
 		render_short_fp(fp, st->seen.fphex);
 		render_short_fp(fp2, st->ca->cert->fphex);
-		fprintf(out, " ca \"%s\" {\n", st->name);
+		fprintf(out, " ca \"%s\" {\n", text_disp(st->name));
 		attr_change(out, o, "sha256", fp, fp2);
 		if (st->seen.subject && strcmp(st->seen.subject, st->ca->cert->subject))
 			attr_change(out, o, "subject", st->seen.subject, st->ca->cert->subject);
@@ -188,7 +197,7 @@ static void render_step(FILE *out, const struct plan_store *ps, const struct pla
 	case OP_UPDATE:
 	case OP_RETRUST:
 		render_short_fp(fp, st->seen.fphex);
-		fprintf(out, " ca \"%s\" {\n", st->name);
+		fprintf(out, " ca \"%s\" {\n", text_disp(st->name));
 		if (strcmp(st->seen.label, st->name) && st->op == OP_UPDATE)
 			attr_change(out, o, "name", st->seen.label, st->name);
 		if (ps->inst && ps->inst->want_flags &&
@@ -204,12 +213,12 @@ static void render_step(FILE *out, const struct plan_store *ps, const struct pla
 		render_root_drift(out, ps, st, o);
 		break;
 	case OP_REISSUE:
-		fprintf(out, " issuance \"%s\" {\n", st->name);
+		fprintf(out, " issuance \"%s\" {\n", text_disp(st->name));
 		finding_lines(out, o, st->finding);
 		fprintf(out, "    }\n");
 		break;
 	case OP_SET:
-		fprintf(out, " setting \"%s\" {\n", st->name);
+		fprintf(out, " setting \"%s\" {\n", text_disp(st->name));
 		if (st->finding->have)
 			attr_change(out, o, "value", st->finding->have, st->finding->want);
 		else
@@ -219,7 +228,7 @@ static void render_step(FILE *out, const struct plan_store *ps, const struct pla
 		break;
 	case OP_DISTRUST:
 		render_short_fp(fp, st->seen.fphex);
-		fprintf(out, " ca \"%s\" {\n", st->name);
+		fprintf(out, " ca \"%s\" {\n", text_disp(st->name));
 		attr_change(out, o, "trust",
 			    st->seen.flags ? st->seen.flags : trust_state_name(st->seen.state),
 			    "distrusted");
@@ -238,14 +247,16 @@ void render_plan(FILE *out, const struct plan *p, const struct render_opts *o)
 		for (size_t j = 0; j < ps->n; j++)
 			render_step(out, ps, &ps->steps[j], o);
 		if (ps->n && ps->actual.after)
-			fprintf(out, "  # %s: then %s\n\n", ps->title, ps->actual.after);
+			fprintf(out, "  # %s: then %s\n\n", text_disp(ps->title),
+				text_disp(ps->actual.after));
 	}
 	bool any_error = false;
 	for (size_t i = 0; i < p->n; i++) {
 		const struct plan_store *ps = &p->stores[i];
 		for (size_t j = 0; j < ps->actual.nineffective; j++) {
 			fprintf(out, "%sError:%s %s: trust will not take effect: %s\n",
-				col(o, C_RED), col(o, C_RESET), ps->title, ps->actual.ineffective[j]);
+				col(o, C_RED), col(o, C_RESET), text_disp(ps->title),
+				text_disp(ps->actual.ineffective[j]));
 			any_error = true;
 		}
 	}
@@ -255,8 +266,8 @@ void render_plan(FILE *out, const struct plan *p, const struct render_opts *o)
 	for (size_t i = 0; i < p->n; i++) {
 		const struct plan_store *ps = &p->stores[i];
 		for (size_t j = 0; j < ps->actual.nnotes; j++) {
-			fprintf(out, "%sNote:%s %s: %s\n", col(o, C_BOLD), col(o, C_RESET), ps->title,
-				ps->actual.notes[j]);
+			fprintf(out, "%sNote:%s %s: %s\n", col(o, C_BOLD), col(o, C_RESET), text_disp(ps->title),
+				text_disp(ps->actual.notes[j]));
 			any_note = true;
 		}
 	}
@@ -284,6 +295,6 @@ void render_store_errors(FILE *out, const struct plan *p)
 {
 	for (size_t i = 0; i < p->n; i++)
 		if (p->stores[i].error)
-			fprintf(out, "trustform: error: %s: %s\n", p->stores[i].title,
-				p->stores[i].error);
+			fprintf(out, "trustform: error: %s: %s\n", text_disp(p->stores[i].title),
+				text_disp(p->stores[i].error));
 }

@@ -6,6 +6,7 @@
 #include "schema/gitsource.h"
 #include "util/buf.h"
 #include "util/strmap.h"
+#include "util/text.h"
 #include "util/xalloc.h"
 
 #include <jansson.h>
@@ -16,7 +17,7 @@
 
 static json_t *str_or_null(const char *s)
 {
-	return s ? json_string(s) : json_null();
+	return jtext_new(s);
 }
 
 /* RFC 3339 in UTC, as Terraform's timestamps; null for "unknown". */
@@ -28,16 +29,21 @@ static json_t *time_json(time_t t)
 	struct tm tm;
 	gmtime_r(&t, &tm);
 	strftime(out, sizeof(out), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	return json_string(out);
+	return jtext_new(out);
 }
 
 static void append_escaped(struct buf *b, const char *s)
 {
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
+	/* backslash, control characters and bytes that are not UTF-8 as the
+	 * terminal sees them (util/text.h), and the quote: valid UTF-8, one line */
+	struct buf t = BUF_INIT;
+	text_escape(&t, s);
+	for (const char *p = t.ptr; *p; p++) {
+		if (*p == '"')
 			buf_putc(b, '\\');
-		buf_putc(b, *s);
+		buf_putc(b, *p);
 	}
+	buf_dispose(&t);
 }
 
 /*
@@ -99,21 +105,21 @@ static json_t *configuration(const struct json_doc *doc)
 		planfile_config_digest(digest, doc->cfg);
 	if (doc->git) {
 		const struct git_checkout *g = doc->git;
-		json_object_set_new(c, "source", json_string("git"));
-		json_object_set_new(c, "url", json_string(g->url));
-		json_object_set_new(c, "ref", json_string(g->ref));
-		json_object_set_new(c, "path", json_string(g->path));
-		json_object_set_new(c, "commit", json_string(g->commit));
+		json_object_set_new(c, "source", jtext_new("git"));
+		json_object_set_new(c, "url", jtext_new(g->url));
+		json_object_set_new(c, "ref", jtext_new(g->ref));
+		json_object_set_new(c, "path", jtext_new(g->path));
+		json_object_set_new(c, "commit", jtext_new(g->commit));
 		json_object_set_new(c, "commit_time", time_json(g->commit_time));
 		json_object_set_new(c, "fetched", json_boolean(g->fresh));
 		json_object_set_new(c, "fetched_at", time_json(g->fetched_at));
 		json_object_set_new(c, "warning", str_or_null(g->warning));
 		json_object_set_new(c, "signed_by", str_or_null(g->signed_by));
 	} else {
-		json_object_set_new(c, "source", json_string("file"));
+		json_object_set_new(c, "source", jtext_new("file"));
 		json_object_set_new(c, "path", str_or_null(doc->cfg ? doc->cfg->path : NULL));
 	}
-	json_object_set_new(c, "digest", *digest ? json_string(digest) : json_null());
+	json_object_set_new(c, "digest", *digest ? jtext_new(digest) : json_null());
 	return c;
 }
 
@@ -124,11 +130,11 @@ static json_t *diagnostics(const struct json_doc *doc, const struct plan *p)
 		const struct diag_item *it = &doc->diag->items[i];
 		json_t *d = json_object();
 		json_object_set_new(d, "severity",
-				    json_string(it->level == DIAG_ERROR ? "error" : "warning"));
-		json_object_set_new(d, "summary", json_string(it->msg));
+				    jtext_new(it->level == DIAG_ERROR ? "error" : "warning"));
+		json_object_set_new(d, "summary", jtext_new(it->msg));
 		if (it->file && *it->file) {
 			json_t *r = json_object();
-			json_object_set_new(r, "filename", json_string(it->file));
+			json_object_set_new(r, "filename", jtext_new(it->file));
 			if (it->line > 0) {
 				json_t *start = json_object();
 				json_object_set_new(start, "line", json_integer(it->line));
@@ -146,17 +152,17 @@ static json_t *diagnostics(const struct json_doc *doc, const struct plan *p)
 			if (!why[j])
 				continue;
 			json_t *d = json_object();
-			json_object_set_new(d, "severity", json_string("error"));
-			json_object_set_new(d, "summary", json_string(why[j]));
-			json_object_set_new(d, "address", json_string(ps->address));
+			json_object_set_new(d, "severity", jtext_new("error"));
+			json_object_set_new(d, "summary", jtext_new(why[j]));
+			json_object_set_new(d, "address", jtext_new(ps->address));
 			json_array_append_new(arr, d);
 		}
 		for (size_t j = 0; !ps->error && j < ps->actual.nineffective; j++) {
 			json_t *d = json_object();
-			json_object_set_new(d, "severity", json_string("error"));
-			json_object_set_new(d, "summary", json_string("trust will not take effect"));
-			json_object_set_new(d, "detail", json_string(ps->actual.ineffective[j]));
-			json_object_set_new(d, "address", json_string(ps->address));
+			json_object_set_new(d, "severity", jtext_new("error"));
+			json_object_set_new(d, "summary", jtext_new("trust will not take effect"));
+			json_object_set_new(d, "detail", jtext_new(ps->actual.ineffective[j]));
+			json_object_set_new(d, "address", jtext_new(ps->address));
 			json_array_append_new(arr, d);
 		}
 	}
@@ -166,48 +172,48 @@ static json_t *diagnostics(const struct json_doc *doc, const struct plan *p)
 static json_t *doc_head(const struct json_doc *doc)
 {
 	json_t *o = json_object();
-	json_object_set_new(o, "format_version", json_string(JSON_FORMAT_VERSION));
-	json_object_set_new(o, "trustform_version", json_string(TRUSTFORM_VERSION));
-	json_object_set_new(o, "operation", json_string(doc->operation));
+	json_object_set_new(o, "format_version", jtext_new(JSON_FORMAT_VERSION));
+	json_object_set_new(o, "trustform_version", jtext_new(TRUSTFORM_VERSION));
+	json_object_set_new(o, "operation", jtext_new(doc->operation));
 	json_object_set_new(o, "timestamp", time_json(doc->now));
 	json_object_set_new(o, "host", str_or_null(doc->host));
 	json_t *roles = json_array();
 	for (size_t i = 0; doc->res && i < doc->res->nroles; i++)
-		json_array_append_new(roles, json_string(doc->res->roles[i]->name));
+		json_array_append_new(roles, jtext_new(doc->res->roles[i]->name));
 	json_object_set_new(o, "roles", roles);
 	json_object_set_new(o, "configuration", configuration(doc));
 	if (doc->saved_plan)
-		json_object_set_new(o, "saved_plan", json_string(doc->saved_plan));
+		json_object_set_new(o, "saved_plan", jtext_new(doc->saved_plan));
 	return o;
 }
 
 static json_t *store_json(const struct plan_store *ps, bool applied)
 {
 	json_t *s = json_object();
-	json_object_set_new(s, "address", json_string(ps->address));
-	json_object_set_new(s, "title", json_string(ps->title));
+	json_object_set_new(s, "address", jtext_new(ps->address));
+	json_object_set_new(s, "title", jtext_new(ps->title));
 	bool failed = plan_store_failed(ps) || (applied && ps->apply_error);
 	for (size_t j = 0; applied && j < ps->n && !failed; j++)
 		failed = ps->steps[j].result == STEP_FAILED;
-	json_object_set_new(s, "status", json_string(failed ? "error" : "ok"));
+	json_object_set_new(s, "status", jtext_new(failed ? "error" : "ok"));
 	json_object_set_new(s, "error", str_or_null(ps->error ? ps->error : ps->apply_error));
 	if (applied && ps->stale_plan)	/* run trustplan again, rather than fix something */
 		json_object_set_new(s, "stale_plan", json_true());
 	char digest[FP_HEX_LEN + 1];
 	if (!ps->error) {
 		planfile_store_digest(digest, &ps->actual);
-		json_object_set_new(s, "state_digest", json_string(digest));
+		json_object_set_new(s, "state_digest", jtext_new(digest));
 	} else {
 		json_object_set_new(s, "state_digest", json_null());
 	}
 	json_object_set_new(s, "stale", str_or_null(ps->error ? NULL : ps->actual.stale));
 	json_t *notes = json_array();
 	for (size_t j = 0; j < ps->actual.nnotes; j++)
-		json_array_append_new(notes, json_string(ps->actual.notes[j]));
+		json_array_append_new(notes, jtext_new(ps->actual.notes[j]));
 	json_object_set_new(s, "notes", notes);
 	json_t *ineffective = json_array();
 	for (size_t j = 0; !ps->error && j < ps->actual.nineffective; j++)
-		json_array_append_new(ineffective, json_string(ps->actual.ineffective[j]));
+		json_array_append_new(ineffective, jtext_new(ps->actual.ineffective[j]));
 	json_object_set_new(s, "ineffective", ineffective);
 	return s;
 }
@@ -224,20 +230,20 @@ static json_t *stores_json(const struct plan *p, bool applied)
 
 static json_t *trust_word(const struct trust_entry *e)
 {
-	return json_string(e->flags ? e->flags : trust_state_name(e->state));
+	return jtext_new(e->flags ? e->flags : trust_state_name(e->state));
 }
 
 /* The object as a store holds it. */
 static json_t *entry_value(const struct trust_entry *e)
 {
 	json_t *v = json_object();
-	json_object_set_new(v, "name", json_string(e->label));
-	json_object_set_new(v, "sha256", json_string(e->fphex));
-	json_object_set_new(v, "subject", str_or_null(e->subject));
+	jtext_set(v, "name", e->label);
+	json_object_set_new(v, "sha256", jtext_new(e->fphex));
+	jtext_set(v, "subject", e->subject);
 	json_object_set_new(v, "not_after", time_json(e->not_after));
 	json_object_set_new(v, "trust", trust_word(e));
 	json_object_set_new(v, "owned", json_boolean(e->owned));
-	json_object_set_new(v, "entry", json_string(e->where));
+	jtext_set(v, "entry", e->where);
 	return v;
 }
 
@@ -245,11 +251,11 @@ static json_t *entry_value(const struct trust_entry *e)
 static json_t *desired_value(const struct conf_ca *ca, const char *trust)
 {
 	json_t *v = json_object();
-	json_object_set_new(v, "name", json_string(ca->name));
-	json_object_set_new(v, "sha256", json_string(ca->cert->fphex));
-	json_object_set_new(v, "subject", json_string(ca->cert->subject));
+	json_object_set_new(v, "name", jtext_new(ca->name));
+	json_object_set_new(v, "sha256", jtext_new(ca->cert->fphex));
+	json_object_set_new(v, "subject", jtext_new(ca->cert->subject));
 	json_object_set_new(v, "not_after", time_json(ca->cert->not_after));
-	json_object_set_new(v, "trust", json_string(trust));
+	json_object_set_new(v, "trust", jtext_new(trust));
 	json_object_set_new(v, "owned", json_true());
 	json_object_set_new(v, "entry", json_null());	/* the store picks it */
 	return v;
@@ -273,14 +279,14 @@ static json_t *actions(enum plan_action a)
 {
 	json_t *arr = json_array();
 	switch (a) {
-	case ACT_CREATE: json_array_append_new(arr, json_string("create")); break;
-	case ACT_UPDATE: json_array_append_new(arr, json_string("update")); break;
-	case ACT_DELETE: json_array_append_new(arr, json_string("delete")); break;
+	case ACT_CREATE: json_array_append_new(arr, jtext_new("create")); break;
+	case ACT_UPDATE: json_array_append_new(arr, jtext_new("update")); break;
+	case ACT_DELETE: json_array_append_new(arr, jtext_new("delete")); break;
 	case ACT_REPLACE:
 		/* Terraform's -/+ ; stores write the new entry first, so the CA is
 		 * never missing in between, but the plan reads as a replacement. */
-		json_array_append_new(arr, json_string("delete"));
-		json_array_append_new(arr, json_string("create"));
+		json_array_append_new(arr, jtext_new("delete"));
+		json_array_append_new(arr, jtext_new("create"));
 		break;
 	}
 	return arr;
@@ -292,14 +298,14 @@ static json_t *finding_value(const struct trust_finding *f, bool after)
 	if (!f)
 		return json_null();
 	json_t *v = json_object();
-	json_object_set_new(v, "name", json_string(f->name));
+	json_object_set_new(v, "name", jtext_new(f->name));
 	if (f->kind == FINDING_SETTING) {
 		const char *val = after ? f->want : f->have;
-		json_object_set_new(v, "value", val ? json_string(val) : json_null());
+		json_object_set_new(v, "value", val ? jtext_new(val) : json_null());
 	} else {
-		json_object_set_new(v, "issued", json_string(after ? "reissued by the CA" : "stale"));
+		json_object_set_new(v, "issued", jtext_new(after ? "reissued by the CA" : "stale"));
 		if (!after && f->headline)
-			json_object_set_new(v, "what", json_string(f->headline));
+			json_object_set_new(v, "what", jtext_new(f->headline));
 	}
 	return v;
 }
@@ -325,11 +331,11 @@ static void before_after(const struct plan_store *ps, const struct plan_step *st
 	case OP_DISTRUST:
 		*after = entry_value(&st->seen);
 		if (st->op == OP_UPDATE) {
-			json_object_set_new(*after, "name", json_string(st->name));
+			jtext_set(*after, "name", st->name);
 			json_object_set_new(*after, "owned", json_true());
 		}
 		json_object_set_new(*after, "trust",
-				    json_string(st->op == OP_DISTRUST ? "distrusted" : want));
+				    jtext_new(st->op == OP_DISTRUST ? "distrusted" : want));
 		break;
 	case OP_REFRESH:
 		json_decref(*before);
@@ -383,12 +389,12 @@ static void store_changes(json_t *arr, const struct plan_store *ps, bool applied
 				   : addr_make(&as, ps->address, type, st->name,
 					       strcmp(type, "ca") ? NULL : fphex);
 		json_t *rc = json_object();
-		json_object_set_new(rc, "address", json_string(addr));
-		json_object_set_new(rc, "mode", json_string("managed"));
-		json_object_set_new(rc, "type", json_string(type));
-		json_object_set_new(rc, "name", json_string(files ? ps->address : st->name));
-		json_object_set_new(rc, "store", json_string(ps->address));
-		json_object_set_new(rc, "op", json_string(plan_op_name(st->op)));
+		jtext_set(rc, "address", addr);
+		json_object_set_new(rc, "mode", jtext_new("managed"));
+		json_object_set_new(rc, "type", jtext_new(type));
+		jtext_set(rc, "name", files ? ps->address : st->name);
+		json_object_set_new(rc, "store", jtext_new(ps->address));
+		json_object_set_new(rc, "op", jtext_new(plan_op_name(st->op)));
 		json_t *change = json_object(), *before, *after;
 		json_object_set_new(change, "actions", actions(st->action));
 		before_after(ps, st, &before, &after);
@@ -396,10 +402,10 @@ static void store_changes(json_t *arr, const struct plan_store *ps, bool applied
 		json_object_set_new(change, "after", after);
 		json_object_set_new(rc, "change", change);
 		if (st->reason_code)
-			json_object_set_new(rc, "action_reason", json_string(st->reason_code));
+			json_object_set_new(rc, "action_reason", jtext_new(st->reason_code));
 		json_object_set_new(rc, "reason", str_or_null(st->reason));
 		if (applied) {
-			json_object_set_new(rc, "status", json_string(status_word(st->result)));
+			json_object_set_new(rc, "status", jtext_new(status_word(st->result)));
 			json_object_set_new(rc, "error", str_or_null(st->error));
 		}
 		json_array_append_new(arr, rc);
@@ -414,7 +420,7 @@ static json_t *summary(const char *operation, const struct plan_counts *c)
 	json_object_set_new(s, "add", json_integer((json_int_t)c->add));
 	json_object_set_new(s, "change", json_integer((json_int_t)c->change));
 	json_object_set_new(s, "remove", json_integer((json_int_t)c->destroy));
-	json_object_set_new(s, "operation", json_string(operation));
+	json_object_set_new(s, "operation", jtext_new(operation));
 	return s;
 }
 
@@ -459,13 +465,13 @@ static void store_resources(json_t *arr, const struct plan_store *ps)
 		const struct trust_entry *e = &ps->actual.items[j];
 		char *addr = addr_make(&as, ps->address, "ca", e->label, e->fphex);
 		json_t *r = json_object();
-		json_object_set_new(r, "address", json_string(addr));
+		jtext_set(r, "address", addr);
 		/* Terraform's modes: what trustform wrote is managed; what it only
 		 * reads (foreign entries) is like a data source. */
-		json_object_set_new(r, "mode", json_string(e->owned ? "managed" : "data"));
-		json_object_set_new(r, "type", json_string("ca"));
-		json_object_set_new(r, "name", json_string(e->label));
-		json_object_set_new(r, "store", json_string(ps->address));
+		json_object_set_new(r, "mode", jtext_new(e->owned ? "managed" : "data"));
+		json_object_set_new(r, "type", jtext_new("ca"));
+		jtext_set(r, "name", e->label);
+		json_object_set_new(r, "store", jtext_new(ps->address));
 		json_t *v = entry_value(e);
 		json_object_set_new(v, "fixed", json_boolean(e->fixed));
 		json_object_set_new(v, "siblings", json_integer((json_int_t)e->siblings));
@@ -500,8 +506,8 @@ void render_json_error(FILE *out, const struct json_doc *doc, const char *messag
 	json_t *d = diagnostics(doc, NULL);
 	if (message) {
 		json_t *e = json_object();
-		json_object_set_new(e, "severity", json_string("error"));
-		json_object_set_new(e, "summary", json_string(message));
+		json_object_set_new(e, "severity", jtext_new("error"));
+		json_object_set_new(e, "summary", jtext_new(message));
 		json_array_append_new(d, e);
 	}
 	json_object_set_new(o, "diagnostics", d);

@@ -8,6 +8,7 @@
 #include "util/progress.h"
 #include "util/rootfs.h"
 #include "util/rootjail.h"
+#include "util/text.h"
 #include "util/xalloc.h"
 
 #include <stdio.h>
@@ -39,7 +40,7 @@ void run_dispose(struct run *r)
 
 void run_error(const char *msg)
 {
-	fprintf(stderr, "trustform: error: %s\n", msg);
+	fprintf(stderr, "trustform: error: %s\n", text_disp(msg));
 }
 
 void run_json_doc(const struct run *r, const char *operation, struct json_doc *doc)

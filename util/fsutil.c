@@ -2,6 +2,7 @@
 #include "util/fsutil.h"
 #include "util/buf.h"
 #include "util/err.h"
+#include "util/fserr.h"
 #include "util/rootfs.h"
 #include "util/rootjail.h"
 #include "util/xalloc.h"
@@ -247,14 +248,14 @@ int fs_txn_write(struct fs_txn *t, const char *path, const void *data, size_t le
 	struct file_arg a = { -1 };
 	char *tmp = temp_make(dirfd, base, make_file, &a);
 	if (!tmp) {
-		err_set_errno(errno, "%s: cannot create a temporary file beside it", path);
+		fs_err_write(errno, path, "cannot create a temporary file beside it", true);
 		return -1;
 	}
 	if (write_all(a.fd, data, len) < 0 ||
 	    ((owner.uid != (uid_t)-1 || owner.gid != (gid_t)-1) &&
 	     fchown(a.fd, owner.uid, owner.gid) < 0) ||
 	    fchmod(a.fd, mode) < 0) {
-		err_set_errno(errno, "%s: cannot write its new content", path);
+		fs_err_write(errno, path, "cannot write its new content", true);
 		close(a.fd);
 		unlinkat(dirfd, tmp, 0);
 		free(tmp);
@@ -279,7 +280,7 @@ int fs_txn_symlink(struct fs_txn *t, const char *target, const char *path)
 		return -1;
 	char *tmp = temp_make(dirfd, base, make_link, (void *)target);
 	if (!tmp) {
-		err_set_errno(errno, "%s: cannot create symlink beside it", path);
+		fs_err_write(errno, path, "cannot create symlink beside it", true);
 		return -1;
 	}
 	struct fs_txn_op *op = txn_push(t);
@@ -337,7 +338,7 @@ static int txn_flush_data(struct fs_txn *t)
 			}
 		}
 		if (rc < 0)
-			err_set_errno(errno, "%s: cannot make its new content durable", t->ops[i].path);
+			fs_err_write(errno, t->ops[i].path, "cannot make its new content durable", true);
 		if (fd >= 0)
 			close(fd);
 	}
@@ -361,14 +362,14 @@ int fs_txn_commit(struct fs_txn *t)
 			continue;
 		if (op->kind == TXN_RENAME) {
 			if (renameat(op->dirfd, op->tmp, op->dirfd, op->base) < 0) {
-				err_set_errno(errno, "%s: cannot rename into place", op->path);
+				fs_err_write(errno, op->path, "cannot rename into place", i == 0);
 				rc = -1;
 				break;
 			}
 			free(op->tmp);
 			op->tmp = NULL;
 		} else if (unlinkat(op->dirfd, op->base, 0) < 0 && errno != ENOENT) {
-			err_set_errno(errno, "%s: cannot remove", op->path);
+			fs_err_write(errno, op->path, "cannot remove", i == 0);
 			rc = -1;
 			break;
 		}

@@ -368,9 +368,16 @@ static int deb_apply(struct store_inst *s, struct plan_store *ps)
 
 	/* Regenerate /etc/ssl/certs from what the sources are now. */
 	struct journal_ctx j = { s, hooks_enabled(s) };
-	if (deb_state_load(&st, root) < 0 || deb_etc_apply(&st, journal_write, &j) < 0 ||
-	    (j.enabled && run_hooks(s) < 0)) {
+	if (deb_state_load(&st, root) < 0 || deb_etc_apply(&st, journal_write, &j) < 0) {
+		/* The sources are written, but clients read /etc/ssl/certs: nothing
+		 * took effect, so nothing is done (the next plan shows the rest). */
+		for (size_t i = 0; i < ps->n; i++)
+			if (ps->steps[i].result == STEP_DONE)
+				plan_step_fail(&ps->steps[i], "written to " DEB_LOCALDIR " but not "
+					       "in effect: " DEB_ETCCERTS " could not be updated");
 		rc = -1;	/* the applier reports err */
+	} else if (j.enabled && run_hooks(s) < 0) {
+		rc = -1;
 	}
 	deb_state_dispose(&st);
 	return rc;
