@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,6 +104,24 @@ void cli_usage(FILE *out)
 	      out);
 }
 
+static char *strip_trailing_slashes(const char *s);
+
+/* --root as an absolute path without trailing slashes ("" for /): every path
+ * under it is built from it, and the root jail (util/rootjail.h) confines the
+ * paths that start with it. */
+static char *root_option(const char *arg)
+{
+	if (arg[0] == '/')
+		return strip_trailing_slashes(arg);
+	char cwd[PATH_MAX];
+	if (!getcwd(cwd, sizeof(cwd)))
+		return strip_trailing_slashes(arg);
+	char *abs = xasprintf("%s/%s", strcmp(cwd, "/") ? cwd : "", arg);
+	char *out = strip_trailing_slashes(abs);
+	free(abs);
+	return out;
+}
+
 static char *strip_trailing_slashes(const char *s)
 {
 	size_t n = strlen(s);
@@ -191,7 +210,7 @@ int cli_parse(struct options *o, const char *command, int argc, char **argv)
 				fprintf(stderr, "trustform: --root needs a directory\n");
 				return EXIT_USAGE;
 			}
-			o->root = strip_trailing_slashes(optarg);
+			o->root = root_option(optarg);
 			break;
 		case OPT_DETAILED:
 			o->detailed_exitcode = true;

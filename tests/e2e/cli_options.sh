@@ -110,4 +110,8 @@ check "says not supported" err_has 'distribution "gentoo"'
 rm "$R/etc/os-release"
 expect_rc 1 "no os-release" tf plan -c "$cfg" --root "$R" --host web1
 check "asks for distro:" err_has "set \`distro:\` on the system store"
+# --root relative to the working directory, with a trailing slash: the same tree
+R2=$T/rel/root; mk_root "$R2"
+expect_rc 0 "apply with a relative --root" bash -c "cd '$T/rel' && '$TRUSTFORM' apply -c '$cfg' --root ./root/ --host web1 --auto-approve"
+expect_rc 0 "then the absolute --root is clean" tf plan -c "$cfg" --root "$R2" --host web1 --detailed-exitcode
 done_testing
