@@ -5,7 +5,7 @@
 # exit 1 with a message naming the file and why, and nothing is written.
 . "$(dirname "$0")/../lib/common.sh"
 
-R=$T/root; mk_root "$R"
+R=$T/root; mk_root "$R"; mkdir -p "$R/var/lib/trustform"
 C=$T/cfg; mkdir -p "$C/cas"
 mk_ca "$C/cas/good" "/CN=Good CA"
 before=$(tree_sum "$R")
