@@ -34,6 +34,37 @@ void fault_point(void)
 	}
 }
 
+/* TRUSTFORM_TEST_FAIL_WRITE=N:ERRNO (ENOSPC, EROFS, EIO, EDQUOT or a number):
+ * the N-th write point (a file's data, a symlink, a rename or an unlink)
+ * fails with that errno, as a full or read-only file system would make it. */
+static int injected_failure(void)
+{
+	static long fail_at = -1, points;
+	static int fail_errno;
+	if (fail_at == -1) {
+		const char *s = getenv("TRUSTFORM_TEST_FAIL_WRITE");
+		char *end;
+		fail_at = 0;
+		if (s && *s) {
+			long n = strtol(s, &end, 10);
+			const char *e = *end == ':' ? end + 1 : "EIO";
+			static const struct { const char *name; int err; } names[] = {
+				{ "ENOSPC", ENOSPC }, { "EROFS", EROFS }, { "EIO", EIO },
+				{ "EDQUOT", EDQUOT },
+			};
+			fail_errno = atoi(e);
+			for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++)
+				if (!strcmp(e, names[i].name))
+					fail_errno = names[i].err;
+			fail_at = fail_errno > 0 ? n : 0;
+		}
+	}
+	if (fail_at <= 0 || ++points != fail_at)
+		return 0;
+	errno = fail_errno;
+	return -1;
+}
+
 static char *dir_of(const char *path)
 {
 	const char *slash = strrchr(path, '/');
@@ -183,11 +214,11 @@ int fs_txn_write(struct fs_txn *t, const char *path, const void *data, size_t le
 		free(tmp);
 		return -1;
 	}
-	if (write_all(fd, data, len) < 0 ||
+	if (injected_failure() < 0 || write_all(fd, data, len) < 0 ||
 	    ((owner.uid != (uid_t)-1 || owner.gid != (gid_t)-1) &&
 	     fchown(fd, owner.uid, owner.gid) < 0) ||
 	    fchmod(fd, mode) < 0) {
-		err_set_errno(errno, "%s: cannot write", tmp);
+		err_set_errno(errno, "%s: cannot write (its temporary file %s)", path, tmp);
 		close(fd);
 		unlink(tmp);
 		free(tmp);
@@ -212,10 +243,10 @@ int fs_txn_symlink(struct fs_txn *t, const char *target, const char *path)
 		unsigned long r = (unsigned long)random() ^ ((unsigned long)getpid() << 8);
 		for (int i = 0; i < 6; i++, r /= 36)
 			x[i] = "abcdefghijklmnopqrstuvwxyz0123456789"[r % 36];
-		if (symlink(target, tmp) == 0)
+		if (injected_failure() == 0 && symlink(target, tmp) == 0)
 			break;
 		if (errno != EEXIST || attempt > 100) {
-			err_set_errno(errno, "%s: cannot create symlink", tmp);
+			err_set_errno(errno, "%s: cannot create symlink (as %s)", path, tmp);
 			free(tmp);
 			return -1;
 		}
@@ -285,14 +316,14 @@ int fs_txn_commit(struct fs_txn *t)
 	for (size_t i = 0; i < t->n && rc == 0; i++) {
 		struct fs_txn_op *op = &t->ops[i];
 		if (op->kind == TXN_RENAME) {
-			if (rename(op->tmp, op->path) < 0) {
+			if (injected_failure() < 0 || rename(op->tmp, op->path) < 0) {
 				err_set_errno(errno, "%s: cannot rename into place", op->path);
 				rc = -1;
 				break;
 			}
 			free(op->tmp);
 			op->tmp = NULL;
-		} else if (unlink(op->path) < 0 && errno != ENOENT) {
+		} else if ((injected_failure() < 0 || unlink(op->path) < 0) && errno != ENOENT) {
 			err_set_errno(errno, "%s: cannot remove", op->path);
 			rc = -1;
 			break;
