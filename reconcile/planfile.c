@@ -245,7 +245,13 @@ int planfile_load(struct saved_plan **out, const char *path)
 {
 	json_error_t jerr;
 	*out = NULL;
-	json_t *doc = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+	struct buf raw = BUF_INIT;
+	if (buf_read_file(&raw, path) < 0) {
+		err_set_errno(errno, "%s: cannot read the saved plan", path);
+		return -1;
+	}
+	json_t *doc = json_loadb(raw.ptr, raw.len, JSON_REJECT_DUPLICATES, &jerr);
+	buf_dispose(&raw);
 	if (!doc) {
 		if (jerr.line < 0)
 			err_set("%s: cannot read the saved plan: %s", path, jerr.text);

@@ -460,7 +460,7 @@ struct config *config_load(const char *path, const struct config_load_opts *opts
 	struct buf b = BUF_INIT;
 	if (buf_read_file(&b, path) < 0) {
 		diag_add(d, DIAG_ERROR, path, 0, 0, "cannot read the configuration: %s; "
-			 "give its path with --config", strerror(errno));
+			 "give its path with --config", buf_strerror(errno));
 		return NULL;
 	}
 	char *dir;

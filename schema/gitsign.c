@@ -128,14 +128,10 @@ out:
 
 static bool is_armored(const char *path)
 {
-	char head[64] = "";
-	FILE *f = fopen(path, "re");
-	if (f) {
-		if (!fgets(head, sizeof(head), f))
-			head[0] = '\0';
-		fclose(f);
-	}
-	return !strncmp(head, "-----BEGIN PGP", 14);
+	struct buf b = BUF_INIT;
+	bool armored = buf_read_file(&b, path) == 0 && !strncmp(b.ptr, "-----BEGIN PGP", 14);
+	buf_dispose(&b);
+	return armored;
 }
 
 static int verify_pgp(struct tool_run *t, const char *allowed, const char *commit, char **signer)

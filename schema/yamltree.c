@@ -11,9 +11,13 @@
 #include <string.h>
 #include <yaml.h>
 
-/* Aliases are expanded by copying; cap the total so that an alias bomb
- * ("billion laughs") is an error instead of an allocation storm. */
+/* Aliases are expanded by copying; cap the total, in nodes and in bytes, so
+ * that an alias bomb ("billion laughs", or a few aliases of one long string) is
+ * an error instead of an allocation storm. */
 #define MAX_NODES 2000000
+#define MAX_BYTES (64u << 20)
+/* Nodes nest by recursion here; a configuration needs about ten levels. */
+#define MAX_DEPTH 256
 
 struct anchor {
 	char *name;
@@ -23,10 +27,14 @@ struct anchor {
 struct loader {
 	yaml_parser_t parser;
 	const char *name;
+	const char *data;	/* the input, to place reader errors (given as offsets) */
+	size_t len;
 	struct yerror *err;	/* where the first problem is, for the caller */
 	struct anchor *anchors;
 	size_t nanchors, anchors_alloc;
 	size_t nodes;
+	size_t bytes;		/* what the tree holds, aliases expanded */
+	int depth;
 	bool failed;
 };
 
@@ -37,6 +45,7 @@ static struct ynode *node_new(struct loader *l, enum ynode_kind kind, yaml_mark_
 	n->line = (int)m.line + 1;
 	n->col = (int)m.column + 1;
 	l->nodes++;
+	l->bytes += sizeof(*n);
 	return n;
 }
 
@@ -57,11 +66,14 @@ void ytree_free(struct ynode *n)
 
 static struct ynode *node_copy(struct loader *l, const struct ynode *src)
 {
-	if (l->nodes > MAX_NODES)
+	size_t cost = sizeof(*src) + (src->text ? strlen(src->text) + 1 : 0) +
+		      src->n * 2 * sizeof(src->items[0]);
+	if (l->nodes > MAX_NODES || l->bytes > MAX_BYTES || cost > MAX_BYTES - l->bytes)
 		return NULL;
 	struct ynode *n = xcalloc(1, sizeof(*n));
 	*n = *src;
 	l->nodes++;
+	l->bytes += cost;
 	n->text = src->text ? xstrdup(src->text) : NULL;
 	n->items = src->n ? xcalloc(src->n, sizeof(*n->items)) : NULL;
 	n->keys = src->keys ? xcalloc(src->n ? src->n : 1, sizeof(*n->keys)) : NULL;
@@ -111,6 +123,26 @@ static bool next_event(struct loader *l, yaml_event_t *ev)
 	yaml_mark_t m = l->parser.problem_mark;
 	const char *problem = l->parser.problem ? l->parser.problem : "malformed YAML";
 	struct buf b = BUF_INIT;
+	if (l->parser.error == YAML_READER_ERROR) {
+		/* The reader reports a byte offset, not a mark: place it ourselves. */
+		size_t off = l->parser.problem_offset < l->len ? l->parser.problem_offset : l->len;
+		size_t line = 1, col = 1;
+		for (size_t i = 0; i < off; i++) {
+			unsigned char c = (unsigned char)l->data[i];
+			if (c == '\n') {
+				line++;
+				col = 1;
+			} else if ((c & 0xC0) != 0x80) {
+				col++;
+			}
+		}
+		buf_printf(&b, "%s (byte 0x%02x at offset %zu); the file must be UTF-8 text "
+			   "without NUL or control characters", problem,
+			   (unsigned)l->parser.problem_value & 0xff, off);
+		record(l, line, col, b.ptr);
+		buf_dispose(&b);
+		return false;
+	}
 	buf_printf(&b, "malformed YAML: %s", problem);
 	if (l->parser.context)
 		buf_printf(&b, " (%s at line %zu)", l->parser.context,
@@ -132,6 +164,7 @@ static void remember_anchor(struct loader *l, const yaml_char_t *anchor, struct 
 }
 
 static struct ynode *parse_node(struct loader *l, yaml_event_t *ev);
+static struct ynode *parse_node_at(struct loader *l, yaml_event_t *ev);
 
 static struct ynode *parse_seq(struct loader *l, yaml_event_t *start)
 {
@@ -217,10 +250,31 @@ fail:
 
 static struct ynode *parse_node(struct loader *l, yaml_event_t *ev)
 {
+	if ((ev->type == YAML_SEQUENCE_START_EVENT || ev->type == YAML_MAPPING_START_EVENT) &&
+	    l->depth >= MAX_DEPTH) {
+		fail_at(l, ev->start_mark, "lists and mappings nest more than %d levels deep; "
+			"flatten the structure", MAX_DEPTH);
+		return NULL;
+	}
+	struct ynode *n;
+	l->depth++;
+	n = parse_node_at(l, ev);
+	l->depth--;
+	return n;
+}
+
+static struct ynode *parse_node_at(struct loader *l, yaml_event_t *ev)
+{
 	switch (ev->type) {
 	case YAML_SCALAR_EVENT: {
+		if (l->bytes > MAX_BYTES || ev->data.scalar.length > MAX_BYTES - l->bytes) {
+			fail_at(l, ev->start_mark, "the document expands to more than %u MiB; "
+				"write it out smaller", MAX_BYTES >> 20);
+			return NULL;
+		}
 		struct ynode *n = node_new(l, YNODE_SCALAR, ev->start_mark);
 		n->text = xstrndup((const char *)ev->data.scalar.value, ev->data.scalar.length);
+		l->bytes += ev->data.scalar.length + 1;
 		if (strlen(n->text) != ev->data.scalar.length) {
 			fail_at(l, ev->start_mark, "%s", "a value contains a NUL character");
 			ytree_free(n);
@@ -240,9 +294,10 @@ static struct ynode *parse_node(struct loader *l, yaml_event_t *ev)
 			if (strcmp(l->anchors[i].name, name) == 0) {
 				struct ynode *n = node_copy(l, l->anchors[i].node);
 				if (!n)
-					fail_at(l, ev->start_mark, "%s",
-						"aliases expand to too many nodes; "
-						"write the values out instead");
+					fail_at(l, ev->start_mark,
+						"aliases expand to too many nodes or "
+						"bytes (limit %u MiB); write the values "
+						"out instead", MAX_BYTES >> 20);
 				return n;
 			}
 		}
@@ -262,7 +317,7 @@ struct ynode *ytree_load_buffer(const char *name, const char *data, size_t len)
 
 struct ynode *ytree_parse(const char *name, const char *data, size_t len, struct yerror *err)
 {
-	struct loader l = { .name = name, .err = err };
+	struct loader l = { .name = name, .data = data, .len = len, .err = err };
 	struct ynode *root = NULL;
 	yaml_event_t ev;
 	int docs = 0;

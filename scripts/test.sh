@@ -16,6 +16,12 @@ else
   echo "test host could not be built: the e2e/host/* tests will fail with the reason" >&2
 fi
 ctest --test-dir build -j"$(nproc)" --output-on-failure
+# The fuzzers (tests/fuzz): a clang build of their own; each fuzz/<name> test
+# replays its corpus and regression inputs, then fuzzes for 15 s.
+if [ -z "${TRUSTFORM_SKIP_FUZZ:-}" ] && command -v clang >/dev/null; then
+  CC=clang scripts/build.sh build-fuzz -DCMAKE_BUILD_TYPE=Debug -DTRUSTFORM_FUZZ=ON
+  ctest --test-dir build-fuzz -R '^fuzz/' -j"$(nproc)" --output-on-failure
+fi
 if [ -z "${TRUSTFORM_SKIP_SANITIZERS:-}" ]; then
   scripts/build.sh build-asan -DCMAKE_BUILD_TYPE=Debug -DTRUSTFORM_SANITIZE=ON
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \

@@ -30,10 +30,17 @@ int os_release_read(struct os_release *out, const char *root)
 	memset(out, 0, sizeof(*out));
 	for (size_t i = 0; i < 2 && !out->path; i++) {
 		char *p = root_resolve_host(root, paths[i]);
-		if (p && buf_read_file(&b, p) == 0)
+		if (p && buf_read_file(&b, p) == 0) {
 			out->path = p;
-		else
+		} else if (p && errno != ENOENT && errno != ENOTDIR) {
+			err_set_errno(errno, "%s: cannot read it to tell the distribution; make it "
+				      "a regular file or set `distro:` on the system store", p);
 			free(p);
+			buf_dispose(&b);
+			return -1;
+		} else {
+			free(p);
+		}
 	}
 	if (!out->path) {
 		char *p = root_join(root, "/etc/os-release");

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -109,18 +110,95 @@ bool buf_equal(const struct buf *b, const void *data, size_t len)
 	return b->len == len && (len == 0 || memcmp(b->ptr, data, len) == 0);
 }
 
+/* Why the last bounded open refused a file (per thread), for buf_strerror. */
+static _Thread_local char read_why[96];
+
+static int refuse(int fd, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static int refuse(int fd, int err, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(read_why, sizeof(read_why), fmt, ap);
+	va_end(ap);
+	if (fd >= 0)
+		close(fd);
+	errno = err;
+	return -1;
+}
+
+static const char *kind_of(mode_t m)
+{
+	if (S_ISFIFO(m))
+		return "a FIFO";
+	if (S_ISCHR(m))
+		return "a character device";
+	if (S_ISBLK(m))
+		return "a block device";
+	if (S_ISSOCK(m))
+		return "a socket";
+	if (S_ISDIR(m))
+		return "a directory";
+	return "not a plain file";
+}
+
+static void size_text(char *out, size_t n, size_t max)
+{
+	if (max >= (1u << 20) && max % (1u << 20) == 0)
+		snprintf(out, n, "%zu MiB", max >> 20);
+	else if (max >= 1024 && max % 1024 == 0)
+		snprintf(out, n, "%zu KiB", max >> 10);
+	else
+		snprintf(out, n, "%zu bytes", max);
+}
+
+int buf_open_regular(const char *path, size_t max, struct stat *st)
+{
+	/* O_NONBLOCK: opening a FIFO must not wait for a writer. */
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, st) < 0)
+		return refuse(fd, errno, "%s", strerror(errno));
+	if (S_ISDIR(st->st_mode))
+		return refuse(fd, EISDIR, "%s", strerror(EISDIR));
+	if (!S_ISREG(st->st_mode))
+		return refuse(fd, EMEDIUMTYPE, "is %s, not a regular file", kind_of(st->st_mode));
+	if (max && (uint64_t)st->st_size > max) {
+		char t[32];
+		size_text(t, sizeof(t), max);
+		return refuse(fd, EFBIG, "is larger than %s", t);
+	}
+	int fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0)
+		return refuse(fd, errno, "%s", strerror(errno));
+	return fd;
+}
+
+const char *buf_strerror(int errnum)
+{
+	if ((errnum == EMEDIUMTYPE || errnum == EFBIG) && read_why[0])
+		return read_why;
+	return strerror(errnum);
+}
+
 int buf_read_file(struct buf *b, const char *path)
+{
+	return buf_read_file_max(b, path, BUF_READ_MAX);
+}
+
+int buf_read_file_max(struct buf *b, const char *path, size_t max)
 {
 	struct buf tmp = BUF_INIT;
 	struct stat st;
 	char probe[4096];
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = buf_open_regular(path, max, &st);
 	if (fd < 0)
 		return -1;
 	/* Size the buffer from the file: thousands of small certificates must not
 	 * each reserve a large chunk. Small reads past the end detect a file that
-	 * grew meanwhile (and serve files whose size stat cannot tell). */
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0)
+	 * grew meanwhile (up to the limit). */
+	if (st.st_size > 0)
 		buf_grow(&tmp, (size_t)st.st_size);
 	for (;;) {
 		size_t room = tmp.cap ? tmp.cap - tmp.len - 1 : 0;
@@ -141,6 +219,12 @@ int buf_read_file(struct buf *b, const char *path)
 			tmp.ptr[tmp.len] = '\0';
 		} else {
 			buf_add(&tmp, probe, (size_t)n);
+		}
+		if (max && tmp.len > max) {
+			char t[32];
+			size_text(t, sizeof(t), max);
+			buf_dispose(&tmp);
+			return refuse(fd, EFBIG, "is larger than %s", t);
 		}
 	}
 	close(fd);

@@ -32,7 +32,23 @@ void buf_truncate(struct buf *b, size_t len);
 char *buf_detach(struct buf *b);
 bool buf_equal(const struct buf *b, const void *data, size_t len);
 
-/* Read a whole file; returns 0, or -1 with errno set and the buffer unchanged. */
+/*
+ * The one reader of files from outside. Opens without waiting (a FIFO never
+ * blocks), requires a regular file and caps the size, then reads it whole.
+ * Returns 0, or -1 with errno set and the buffer unchanged: EMEDIUMTYPE for
+ * "not a regular file", EFBIG for "too large", EISDIR, or open/read's errno.
+ * Say why with buf_strerror(errno) (err_set_errno does).
+ */
+#define BUF_READ_MAX ((size_t)16 << 20)
 int buf_read_file(struct buf *b, const char *path);
+/* The same with another limit (0: none). */
+int buf_read_file_max(struct buf *b, const char *path, size_t max);
+/* The checks alone: a blocking read-only descriptor on a regular file of at
+ * most max bytes (0: any size), its stat in *st; or -1 with errno as above. */
+struct stat;
+int buf_open_regular(const char *path, size_t max, struct stat *st);
+/* strerror, or for a file buf_read_file refused, why ("is a FIFO, not a
+ * regular file", "is larger than 16 MiB"). */
+const char *buf_strerror(int errnum);
 
 #endif

@@ -79,7 +79,7 @@ void err_set_errno(int errnum, const char *fmt, ...)
 	va_start(ap, fmt);
 	buf_vprintf(&last, fmt, ap);
 	va_end(ap);
-	buf_printf(&last, ": %s", strerror(errnum));
+	buf_printf(&last, ": %s", buf_strerror(errnum));
 }
 
 void err_prefix(const char *fmt, ...)

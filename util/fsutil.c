@@ -36,6 +36,37 @@ void fault_point(void)
 	}
 }
 
+/* TRUSTFORM_TEST_FAIL_WRITE=N:ERRNO (ENOSPC, EROFS, EIO, EDQUOT or a number):
+ * the N-th write point (a file's data, a symlink, a rename or an unlink)
+ * fails with that errno, as a full or read-only file system would make it. */
+static int injected_failure(void)
+{
+	static long fail_at = -1, points;
+	static int fail_errno;
+	if (fail_at == -1) {
+		const char *s = getenv("TRUSTFORM_TEST_FAIL_WRITE");
+		char *end;
+		fail_at = 0;
+		if (s && *s) {
+			long n = strtol(s, &end, 10);
+			const char *e = *end == ':' ? end + 1 : "EIO";
+			static const struct { const char *name; int err; } names[] = {
+				{ "ENOSPC", ENOSPC }, { "EROFS", EROFS }, { "EIO", EIO },
+				{ "EDQUOT", EDQUOT },
+			};
+			fail_errno = atoi(e);
+			for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++)
+				if (!strcmp(e, names[i].name))
+					fail_errno = names[i].err;
+			fail_at = fail_errno > 0 ? n : 0;
+		}
+	}
+	if (fail_at <= 0 || ++points != fail_at)
+		return 0;
+	errno = fail_errno;
+	return -1;
+}
+
 bool is_temp_name(const char *name)
 {
 	return strstr(name, TEMP_MARK) != NULL;
@@ -235,6 +266,8 @@ static int make_file(int dirfd, const char *name, void *arg)
 
 static int make_link(int dirfd, const char *name, void *arg)
 {
+	if (injected_failure() < 0)
+		return -1;
 	return symlinkat((const char *)arg, dirfd, name);
 }
 
@@ -251,7 +284,7 @@ int fs_txn_write(struct fs_txn *t, const char *path, const void *data, size_t le
 		fs_err_write(errno, path, "cannot create a temporary file beside it", true);
 		return -1;
 	}
-	if (write_all(a.fd, data, len) < 0 ||
+	if (injected_failure() < 0 || write_all(a.fd, data, len) < 0 ||
 	    ((owner.uid != (uid_t)-1 || owner.gid != (gid_t)-1) &&
 	     fchown(a.fd, owner.uid, owner.gid) < 0) ||
 	    fchmod(a.fd, mode) < 0) {
@@ -361,14 +394,16 @@ int fs_txn_commit(struct fs_txn *t)
 		if (op->dirfd < 0)
 			continue;
 		if (op->kind == TXN_RENAME) {
-			if (renameat(op->dirfd, op->tmp, op->dirfd, op->base) < 0) {
+			if (injected_failure() < 0 ||
+			    renameat(op->dirfd, op->tmp, op->dirfd, op->base) < 0) {
 				fs_err_write(errno, op->path, "cannot rename into place", i == 0);
 				rc = -1;
 				break;
 			}
 			free(op->tmp);
 			op->tmp = NULL;
-		} else if (unlinkat(op->dirfd, op->base, 0) < 0 && errno != ENOENT) {
+		} else if ((injected_failure() < 0 || unlinkat(op->dirfd, op->base, 0) < 0) &&
+			   errno != ENOENT) {
 			fs_err_write(errno, op->path, "cannot remove", i == 0);
 			rc = -1;
 			break;

@@ -6,7 +6,9 @@
  * file old or new, never partial.
  *
  * For crash tests, TRUSTFORM_TEST_CRASH_AFTER_WRITES=N kills the process with
- * SIGKILL right after its N-th durable change; it exists only to prove the above.
+ * SIGKILL right after its N-th durable change; TRUSTFORM_TEST_FAIL_WRITE=N:ENOSPC
+ * (or EROFS, EIO, EDQUOT) makes the N-th write point fail with that errno. They
+ * exist only to prove the above.
  */
 #ifndef TF_FSUTIL_H
 #define TF_FSUTIL_H

@@ -146,6 +146,20 @@ int cj_set_lifetime(struct cj_lifetime *r, const char *name, const char *src, si
 {
 	json_error_t jerr;
 	memset(r, 0, sizeof(*r));
+	/* jansson stops at a raw NUL as if the text ended there (and may accept
+	 * what precedes it), while Caddy refuses the byte: refuse it first. */
+	const char *nul = memchr(src, '\0', len);
+	if (nul) {
+		int line = 1, col = 1;
+		for (const char *p = src; p < nul; p++, col++)
+			if (*p == '\n') {
+				line++;
+				col = 0;
+			}
+		err_set("%s:%d:%d: a NUL byte; Caddy cannot load it either: remove it", name, line,
+			col);
+		return -1;
+	}
 	json_t *doc = json_loadb(src, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!doc) {
 		err_set("%s:%d:%d: %s; Caddy cannot load it either: fix the JSON", name, jerr.line,

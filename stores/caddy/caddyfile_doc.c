@@ -44,6 +44,14 @@ static int check_braces(const struct cf_file *f)
 				opened[depth] = i;
 			depth++;
 		} else if (cf_is(t, "}")) {
+			/* Caddy takes a '}' after other tokens of its line as an
+			 * argument, then finds the block unclosed ("Unexpected '}'") */
+			if (i > 0 && !t->nl_before && !cf_is(&f->toks.items[i - 1], "{")) {
+				err_set("%s:%d: this '}' is not on a line of its own (is the line "
+					"before it continued with a '\\'?); Caddy refuses it too: "
+					"put the '}' on its own line", f->path, t->line);
+				return -1;
+			}
 			if (!depth) {
 				err_set("%s:%d: this '}' closes nothing; remove it or add the '{' it "
 					"belongs to", f->path, t->line);
@@ -133,6 +141,7 @@ static int add_file(struct cf_doc *d, const char *path, const char *src, size_t 
 	ARRAY_GROW(d->files, d->nfiles + 1, d->files_alloc);
 	struct cf_file *f = &d->files[d->nfiles];
 	memset(f, 0, sizeof(*f));
+	buf_init(&f->src);	/* an empty file keeps a non-NULL pointer (memmem, memcmp) */
 	f->path = xstrdup(path);
 	buf_add(&f->src, src, len);
 	d->nfiles++;
@@ -265,6 +274,127 @@ static int check_imports(struct cf_doc *d)
 	return 0;
 }
 
+/* The import graph (files and snippets) must be acyclic and shallow: every
+ * walk that expands imports (edit, lint) recurses along it. Caddy refuses a
+ * cycle too ("a cycle of imports exists"). */
+#define MAX_IMPORT_DEPTH 64
+
+struct inode {			/* a file's whole range, or a snippet's body */
+	size_t file, from, to;
+	const char *name;	/* the snippet's name or the file's path, for messages */
+	bool snippet;
+	int line;		/* of the import that brought it */
+};
+
+struct walk {
+	const struct cf_doc *d;
+	struct inode stack[MAX_IMPORT_DEPTH + 1];
+	size_t depth;
+	struct inode *done;	/* nodes fully walked: a DAG is walked once per node */
+	size_t ndone, done_alloc;
+};
+
+static bool node_in(const struct inode *v, size_t n, const struct inode *x)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i].file == x->file && v[i].from == x->from)
+			return true;
+	return false;
+}
+
+static int walk_node(struct walk *w);
+
+static int walk_child(struct walk *w, struct inode child)
+{
+	if (node_in(w->done, w->ndone, &child))
+		return 0;
+	const struct inode *top = &w->stack[w->depth - 1];
+	if (node_in(w->stack, w->depth, &child)) {
+		struct buf b = BUF_INIT;
+		size_t first = 0;
+		while (w->stack[first].file != child.file || w->stack[first].from != child.from)
+			first++;
+		for (size_t i = first; i <= w->depth; i++) {
+			const struct inode *v = i < w->depth ? &w->stack[i] : &child;
+			buf_printf(&b, v->snippet ? "%s(%s)" : "%s%s", i > first ? " -> " : "",
+				   v->name);
+		}
+		err_set("%s:%d: import cycle: %s; Caddy refuses it too: remove one of these "
+			"imports", w->d->files[top->file].path, child.line, b.ptr);
+		buf_dispose(&b);
+		return -1;
+	}
+	if (w->depth >= MAX_IMPORT_DEPTH) {
+		err_set("%s:%d: imports nest more than %d levels deep; trustform stops there: "
+			"flatten them", w->d->files[top->file].path, child.line, MAX_IMPORT_DEPTH);
+		return -1;
+	}
+	w->stack[w->depth++] = child;
+	int rc = walk_node(w);
+	w->depth--;
+	if (rc == 0) {
+		ARRAY_GROW(w->done, w->ndone + 1, w->done_alloc);
+		w->done[w->ndone++] = child;
+	}
+	return rc;
+}
+
+static int walk_node(struct walk *w)
+{
+	const struct inode cur = w->stack[w->depth - 1];
+	const struct cf_doc *d = w->d;
+	const struct cf_tokens *t = &d->files[cur.file].toks;
+	for (size_t i = cur.from; i < cur.to && i < t->n; i++) {
+		const struct cf_token *k = &t->items[i];
+		if (!cur.snippet && k->nl_before && !k->quote && k->text[0] == '(' &&
+		    i + 1 < cur.to && cf_is(&t->items[i + 1], "{")) {
+			i = cf_match(t, i + 1);	/* a definition: walked when imported */
+			continue;
+		}
+		if (!cf_is(k, "import") || !k->nl_before || i + 1 >= t->n ||
+		    t->items[i + 1].nl_before)
+			continue;
+		const char *arg = t->items[i + 1].text;
+		const struct cf_snippet *sn = snippet_find(d, arg);
+		int rc = 0;
+		if (sn) {
+			rc = walk_child(w, (struct inode){ .file = sn->file, .from = sn->open + 1,
+				.to = sn->close, .name = sn->name, .line = k->line, .snippet = true });
+		} else if (!strchr(arg, '{')) {
+			char *pattern = import_pattern(d, cur.file, arg);
+			char **paths;
+			size_t n;
+			if (glob_under_root(d, pattern, &paths, &n) < 0)
+				n = 0;
+			for (size_t j = 0; j < n; j++) {
+				long fi = file_find(d, paths[j]);
+				if (rc == 0 && fi >= 0)
+					rc = walk_child(w, (struct inode){ .file = (size_t)fi,
+						.to = d->files[fi].toks.n, .name = d->files[fi].path,
+						.line = k->line });
+				free(paths[j]);
+			}
+			free(paths);
+			free(pattern);
+		}
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int check_cycles(const struct cf_doc *d)
+{
+	struct walk *w = xcalloc(1, sizeof(*w));
+	w->d = d;
+	w->stack[0] = (struct inode){ .to = d->files[0].toks.n, .name = d->files[0].path };
+	w->depth = 1;
+	int rc = walk_node(w);
+	free(w->done);
+	free(w);
+	return rc;
+}
+
 int cf_doc_load_buffer(struct cf_doc *d, const char *root, const char *path, const char *src,
 		       size_t len)
 {
@@ -277,6 +407,8 @@ int cf_doc_load_buffer(struct cf_doc *d, const char *root, const char *path, con
 		rc = load_imports(d, 0);
 	if (rc == 0)
 		rc = check_imports(d);
+	if (rc == 0)
+		rc = check_cycles(d);
 	return rc;
 }
 

@@ -65,6 +65,8 @@ static int take_bags(struct keystore *ks, STACK_OF(PKCS12_SAFEBAG) * bags)
 	return 0;
 }
 
+#define P12_MAX_MAC_ITER 1000000
+
 int ks_p12_parse(struct keystore *ks, const unsigned char *data, size_t len, const char *shown,
 		 const char *pass)
 {
@@ -77,6 +79,17 @@ int ks_p12_parse(struct keystore *ks, const unsigned char *data, size_t len, con
 		err_set("%s is damaged: not a complete PKCS#12 keystore; restore it from a "
 			"backup",
 			shown);
+		goto out;
+	}
+	/* The MAC's iteration count is the file's to choose: 2^31 rounds would
+	 * run for hours. Java writes 10000 (older JDKs 100000). */
+	const ASN1_INTEGER *iter = NULL;
+	if (PKCS12_mac_present(p12))
+		PKCS12_get0_mac(NULL, NULL, NULL, &iter, p12);
+	if (iter && (ASN1_INTEGER_get(iter) < 0 || ASN1_INTEGER_get(iter) > P12_MAX_MAC_ITER)) {
+		err_set("%s: its MAC asks for %ld iterations (more than %d); trustform refuses to "
+			"spend that: re-create the keystore with keytool", shown,
+			ASN1_INTEGER_get(iter), P12_MAX_MAC_ITER);
 		goto out;
 	}
 	if (PKCS12_mac_present(p12) && !PKCS12_verify_mac(p12, pass, -1)) {

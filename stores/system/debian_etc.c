@@ -19,6 +19,7 @@
 #include "stores/system/debian.h"
 #include "stores/system/certsdir.h"
 #include "stores/system/rehash.h"
+#include "util/buf.h"
 #include "util/err.h"
 #include "util/fsutil.h"
 #include "util/rootfs.h"
@@ -131,10 +132,15 @@ static void bundle_info(const struct deb_state *st, struct rh_info *out)
  * chunks and compared piece by piece, never held whole. */
 static bool bundle_matches(const struct deb_state *st, const char *host, bool *exists)
 {
-	FILE *f = fopen(host, "rb");
-	*exists = f != NULL;
-	if (!f)
+	struct stat sb;
+	int fd = buf_open_regular(host, 0, &sb);
+	FILE *f = fd >= 0 ? fdopen(fd, "rb") : NULL;
+	*exists = f != NULL || (fd < 0 && errno != ENOENT);
+	if (!f) {
+		if (fd >= 0)
+			close(fd);
 		return false;
+	}
 	char chunk[65536];
 	bool same = true;
 	for (size_t i = 0; i < st->nbundle && same; i++) {

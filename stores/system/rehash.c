@@ -222,23 +222,29 @@ void rehash_compute(const struct rh_entry *entries, size_t n, rh_info_fn info, v
 	}
 	for (size_t bi = 0; bi < t.n; bi++) {
 		struct bucket *b = &t.b[bi];
-		unsigned char idmask[MAX_COLLISIONS / 8] = { 0 };
+		/* One flag per id in use. Old links (as c_rehash leaves them, any
+		 * number) can hold ids below num_needed, pushing new ids past
+		 * MAX_COLLISIONS: at most b->n ids are taken, so b->n + 1 flags
+		 * always hold the next free one (OpenSSL's fixed 32-byte mask
+		 * overflows here). */
+		bool *idmask = xcalloc(b->n + 1, sizeof(*idmask));
 		unsigned nextid = 0;
 		for (size_t i = 0; i < b->n; i++)
 			if (b->e[i].old_id < b->num_needed)
-				idmask[b->e[i].old_id >> 3] |= (unsigned char)(1 << (b->e[i].old_id & 7));
+				idmask[b->e[i].old_id] = true;
 		for (size_t i = 0; i < b->n; i++) {
 			struct hentry *e = &b->e[i];
 			if (e->old_id < b->num_needed) {
 				push_link(out, nout, &alloc, b, e->old_id, e->filename);
 			} else if (e->need_symlink) {
-				while (idmask[nextid >> 3] & (1 << (nextid & 7)))
+				while (idmask[nextid])
 					nextid++;
 				push_link(out, nout, &alloc, b, nextid, e->filename);
-				idmask[nextid >> 3] |= (unsigned char)(1 << (nextid & 7));
+				idmask[nextid] = true;
 			}
 			free(e->filename);
 		}
+		free(idmask);
 		free(b->e);
 	}
 	free(t.b);

@@ -22,6 +22,8 @@ subst() { sed 's/intermediate_lifetime [^ \r#]*/intermediate_cn trustform-check/
 for dir in "$FIX"/*/; do
   name=$(basename "$dir")
   [ -f "$dir/expected" ] || continue
+  # an empty input (unit/caddyfile covers it): Caddy adapts nothing ("EOF")
+  [ -s "$dir/Caddyfile" ] || continue
   ca=local; [ -f "$dir/params" ] && ca=$(cut -d' ' -f1 "$dir/params")
   W=$T/golden/$name; mkdir -p "$W"; cp -r "$dir"/. "$W/"
   if ! cmp -s "$dir/Caddyfile" "$dir/expected"; then

@@ -85,8 +85,23 @@ static void json_rows(void)
 		}
 		CHECK_MSG(rc == 0 && !strcmp(r.out.ptr, rows[i].out), "row %zu: %s (%s)", i,
 			  rc == 0 ? r.out.ptr : "refused", rc == 0 ? "" : err_msg());
+		/* converges: editing the output again changes nothing */
+		struct cj_lifetime r2;
+		CHECK_MSG(rc == 0 && cj_set_lifetime(&r2, "c.json", r.out.ptr, r.out.len,
+						     rows[i].ca, "720h") == 0 &&
+			  r2.have && !strcmp(r2.have, "720h") && buf_equal(&r2.out, r.out.ptr,
+									r.out.len),
+			  "row %zu: a second edit differs", i);
+		cj_lifetime_dispose(&r2);
 		cj_lifetime_dispose(&r);
 	}
+	/* issue 14: a raw NUL after a value was spliced before it, written back broken */
+	static const char nul[] = "{\"admin\": {\"disabled\": true}\n\0}";
+	struct cj_lifetime rn;
+	err_clear();
+	CHECK(cj_set_lifetime(&rn, "c.json", nul, sizeof(nul) - 1, "local", "720h") < 0);
+	CHECK_MSG(strstr(err_msg(), "c.json:2:1: a NUL byte; Caddy cannot load it either"), "%s",
+		  err_msg());
 	struct cj_lifetime r;
 	const char *ns = "{\"apps\":{\"pki\":{\"certificate_authorities\":{\"local\":"
 			 "{\"intermediate_lifetime\":604800000000000}}}}}";

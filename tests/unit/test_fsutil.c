@@ -5,11 +5,14 @@
  * no temp file is left behind, whether the change was committed or dropped.
  */
 #include "harness.h"
+#include "util/buf.h"
 #include "util/err.h"
 #include "util/fsutil.h"
 #include "util/xalloc.h"
 
 #include <dirent.h>
+#include <errno.h>
+#include <string.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -257,9 +260,37 @@ static void test_mkdir_p(void)
 	free(p);
 }
 
+/* The one bounded reader: a FIFO or a device never blocks or runs away, a
+ * file over the limit is refused, and each says why (issue 14). */
+static void test_bounded_read(void)
+{
+	struct buf b = BUF_INIT;
+	char *fifo = xasprintf("%s/fifo", base), *big = xasprintf("%s/big", base);
+	CHECK(mkfifo(fifo, 0600) == 0);
+	errno = 0;
+	CHECK(buf_read_file(&b, fifo) < 0 && errno == EMEDIUMTYPE);
+	CHECK(!strcmp(buf_strerror(errno), "is a FIFO, not a regular file"));
+	CHECK(buf_read_file(&b, "/dev/zero") < 0 && errno == EMEDIUMTYPE);
+	CHECK(!strcmp(buf_strerror(errno), "is a character device, not a regular file"));
+	CHECK(buf_read_file(&b, base) < 0 && errno == EISDIR);
+	CHECK(atomic_write(big, "0123456789", 10, 0644) == 0);
+	CHECK(buf_read_file_max(&b, big, 10) == 0 && b.len == 10);
+	CHECK(buf_read_file_max(&b, big, 9) < 0 && errno == EFBIG);
+	CHECK(!strcmp(buf_strerror(errno), "is larger than 9 bytes"));
+	CHECK(truncate(big, (off_t)BUF_READ_MAX + 1) == 0);
+	CHECK(buf_read_file(&b, big) < 0 && errno == EFBIG);
+	err_set_errno(errno, "%s", big);
+	CHECK(strstr(err_msg(), "big: is larger than 16 MiB") != NULL);
+	CHECK(b.len == 10);	/* unchanged on failure */
+	buf_dispose(&b);
+	free(fifo);
+	free(big);
+}
+
 int main(void)
 {
 	CHECK(mkdtemp(base) != NULL);
+	test_bounded_read();
 	test_atomic_write_new_and_replace();
 	test_atomic_write_missing_dir();
 	test_txn_commit();

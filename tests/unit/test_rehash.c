@@ -147,8 +147,53 @@ static void compare(const char *what)
 	}
 }
 
+/* Synthetic: every "cN.pem" is a distinct certificate with hash 0x11111111. */
+static void fake_info(void *ctx, const char *name, struct rh_info *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (name[0] != 'c')
+		return;
+	out->kind = RH_CERT;
+	out->hash = 0x11111111;
+	snprintf((char *)out->sha1, sizeof(out->sha1), "%s", name);
+}
+
+/* Issue 14: more than 256 existing hash links for one hash (as c_rehash can
+ * leave them) plus 256 certificates needing links overflowed a 32-byte mask. */
+static void many_old_links(void)
+{
+	enum { NOLD = 600, NCERT = 300 };
+	struct rh_entry ents[NOLD + NCERT];
+	char names[NOLD + NCERT][32], targets[NOLD][32];
+	size_t n = 0;
+	for (int i = 0; i < NOLD; i++) {
+		snprintf(names[n], sizeof(names[n]), "11111111.%d", i);
+		snprintf(targets[i], sizeof(targets[i]), "old%d.txt", i);
+		ents[n] = (struct rh_entry){ names[n], true, targets[i] };
+		n++;
+	}
+	for (int i = 0; i < NCERT; i++) {
+		snprintf(names[n], sizeof(names[n]), "c%03d.pem", i);
+		ents[n] = (struct rh_entry){ names[n], false, NULL };
+		n++;
+	}
+	struct rh_link *links;
+	size_t nlinks;
+	rehash_compute(ents, n, fake_info, NULL, &links, &nlinks);
+	size_t certs = 0;
+	for (size_t i = 0; i < nlinks; i++)
+		certs += links[i].target[0] == 'c';
+	CHECK_MSG(certs == 256, "%zu certificate links, wanted 256 (the collision limit)", certs);
+	for (size_t i = 0; i < nlinks; i++)
+		for (size_t j = i + 1; j < nlinks; j++)
+			CHECK_MSG(strcmp(links[i].name, links[j].name) != 0, "link %s twice",
+				  links[i].name);
+	rehash_links_free(links, nlinks);
+}
+
 int main(void)
 {
+	many_old_links();
 	if (!mkdtemp(base))
 		return 1;
 	X509 *s1 = certgen_x509("Same Subject", "Collide", 1);

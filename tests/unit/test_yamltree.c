@@ -1,6 +1,7 @@
 /* The YAML tree: positions, duplicate keys, aliases, documents, errors. */
 #include "harness.h"
 #include "schema/yamltree.h"
+#include "util/buf.h"
 #include "util/err.h"
 
 static const struct {
@@ -40,6 +41,58 @@ int main(void)
 		}
 		ytree_free(n);
 	}
+
+	/* issue 14: aliases of a 64 KiB string five levels deep (a 66 KB file) used to
+	 * take 7 GB: the budget counts bytes, not only nodes */
+	struct buf big = BUF_INIT;
+	buf_puts(&big, "s: &s \"");
+	for (int i = 0; i < 65536; i++)
+		buf_putc(&big, 'x');
+	buf_puts(&big, "\"\n");
+	const char *prev = "s";
+	static const char *lv[] = { "a", "b", "c", "d", "e" };
+	for (int k = 0; k < 5; k++) {
+		buf_printf(&big, "%s: &%s [", lv[k], lv[k]);
+		for (int i = 0; i < 10; i++)
+			buf_printf(&big, "%s*%s", i ? "," : "", prev);
+		buf_puts(&big, "]\n");
+		prev = lv[k];
+	}
+	err_clear();
+	struct ynode *bomb = ytree_load_buffer("t.yaml", big.ptr, big.len);
+	CHECK(bomb == NULL);
+	CHECK_MSG(strstr(err_msg(), "t.yaml:") && strstr(err_msg(), "aliases expand"), "%s",
+		  err_msg());
+	buf_dispose(&big);
+
+	/* nesting deeper than the stack holds is an error with a position */
+	for (int i = 0; i < 100000; i++)
+		buf_putc(&big, '[');
+	err_clear();
+	bomb = ytree_load_buffer("t.yaml", big.ptr, big.len);
+	CHECK(bomb == NULL);
+	CHECK_MSG(strstr(err_msg(), "t.yaml:1:257: lists and mappings nest more than 256"),
+		  "%s", err_msg());
+	buf_dispose(&big);
+	buf_puts(&big, "a:\n");
+	for (int i = 0; i < 300; i++)
+		buf_printf(&big, "%*s- \n", i * 2 + 2, "");
+	err_clear();
+	bomb = ytree_load_buffer("t.yaml", big.ptr, big.len);
+	CHECK_MSG(bomb == NULL && strstr(err_msg(), "nest more than 256"), "%s", err_msg());
+	ytree_free(bomb);
+	buf_dispose(&big);
+
+	/* reader errors point at the byte, not 1:1 */
+	static const char nul[] = "a: 1\nb: x\0y\n";
+	err_clear();
+	CHECK(ytree_load_buffer("t.yaml", nul, sizeof(nul) - 1) == NULL);
+	CHECK_MSG(strstr(err_msg(), "t.yaml:2:5: control characters are not allowed"), "%s",
+		  err_msg());
+	static const char utf[] = "a: 1\nb: \xc3\xa9\xff\n";
+	err_clear();
+	CHECK(ytree_load_buffer("t.yaml", utf, sizeof(utf) - 1) == NULL);
+	CHECK_MSG(strstr(err_msg(), "t.yaml:2:5: invalid leading UTF-8 octet"), "%s", err_msg());
 
 	/* positions are 1-based line:column of each node */
 	const char *doc = "version: 1\ncas:\n  corp: { file: x.pem }\n";
