@@ -379,6 +379,14 @@ static int txn_flush_data(struct fs_txn *t)
 	return rc;
 }
 
+char *fs_txn_tmp_path(const struct fs_txn *t, size_t i)
+{
+	const struct fs_txn_op *op = i < t->n ? &t->ops[i] : NULL;
+	if (!op || !op->tmp || !op->base)
+		return NULL;
+	return xasprintf("%.*s%s", (int)(op->base - op->path), op->path, op->tmp);
+}
+
 int fs_txn_commit(struct fs_txn *t)
 {
 	for (size_t i = 0; i < t->n; i++)

@@ -70,6 +70,9 @@ int fs_txn_write(struct fs_txn *t, const char *path, const void *data, size_t le
 		 struct file_owner owner);
 int fs_txn_symlink(struct fs_txn *t, const char *target, const char *path);
 void fs_txn_unlink(struct fs_txn *t, const char *path);
+/* The host path of op i's prepared temp file (to show it to a checker such as
+ * `caddy validate` before commit), or NULL; caller frees. */
+char *fs_txn_tmp_path(const struct fs_txn *t, size_t i);
 /* Apply in order; -1 with err set at the first failure (earlier ops stay done). */
 int fs_txn_commit(struct fs_txn *t);
 /* Drop what was not committed (removes prepared temp files); frees t. */

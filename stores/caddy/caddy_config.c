@@ -329,7 +329,7 @@ static int set_value(struct store_inst *s, struct plan_step *st)
 {
 	const struct caddy_opts *o = s->priv;
 	struct buf src = BUF_INIT, msg = BUF_INIT;
-	char *host = NULL, *seen = NULL, *bin = NULL;
+	char *host = NULL, *seen = NULL, *bin = NULL, *tmp_path = NULL;
 	struct edit e = { 0 };
 	struct fs_txn txn;
 	int rc = -1;
@@ -353,10 +353,11 @@ static int set_value(struct store_inst *s, struct plan_step *st)
 		goto out;
 	bin = root_join(o->root, o->binary);
 	if (path_exists(bin)) {
-		int v = caddy_validate(bin, txn.ops[0].tmp, o->caddyfile != NULL, &msg);
+		tmp_path = fs_txn_tmp_path(&txn, 0);
+		int v = caddy_validate(bin, tmp_path, o->caddyfile != NULL, &msg);
 		if (v > 0) {
 			struct buf orig = BUF_INIT;
-			char *m = name_file(msg.ptr ? msg.ptr : "", txn.ops[0].tmp, conf_path(o));
+			char *m = name_file(msg.ptr ? msg.ptr : "", tmp_path, conf_path(o));
 			if (caddy_validate(bin, host, o->caddyfile != NULL, &orig) > 0) {
 				char *om = name_file(orig.ptr ? orig.ptr : "", host, conf_path(o));
 				err_set("%s is already invalid: `%s validate` rejects the original "
@@ -391,6 +392,7 @@ out:
 	free(host);
 	free(seen);
 	free(bin);
+	free(tmp_path);
 	return rc;
 }
 
