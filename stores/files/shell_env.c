@@ -23,7 +23,6 @@
 #include "reconcile/steps.h"
 #include "stores/files/envvars.h"
 #include "stores/files/pemfile.h"
-#include "stores/storeconf.h"
 #include "util/err.h"
 #include "util/fsutil.h"
 #include "util/rootfs.h"
@@ -41,6 +40,7 @@
 #define ENVD_OURS "90-trustform.conf"
 #define ETC_ENV "/etc/environment"
 #define BUNDLE_DIR "/etc/trustform/bundles"
+#define BUNDLE_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/._-+@"
 
 static const struct store_backend shenv_backend;
 
@@ -189,6 +189,13 @@ static void scan_dir(struct scan *sc, const char *root, const char *dir, const c
 		size_t l = strlen(de->d_name);
 		if (de->d_name[0] == '.' || l <= sl || strcmp(de->d_name + l - sl, suffix) ||
 		    !strcmp(de->d_name, ours))
+			continue;
+		/* Debian's /etc/profile sources only what run-parts --list --regex
+		 * '^[a-zA-Z0-9_][a-zA-Z0-9._-]*\.sh$' lists */
+		if (kind == SRC_PROFILE &&
+		    (de->d_name[0] == '-' ||
+		     strspn(de->d_name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+					"0123456789._-") != l))
 			continue;
 		if (n == alloc) {
 			alloc = alloc ? 2 * alloc : 16;
@@ -394,6 +401,12 @@ static void check_overrides(const struct shenv *p, const struct view *v, struct 
 static void shenv_validate(const struct conf_store *cs, struct diag *d)
 {
 	envvar_validate_env(cs, d);
+	const struct ynode *b = conf_store_node(cs, "bundle");
+	if (b && b->kind == YNODE_SCALAR && strspn(b->text, BUNDLE_CHARS) != strlen(b->text))
+		diag_add(d, DIAG_ERROR, cs->config_file, b->line, b->col,
+			 "store \"%s\": the bundle path \"%s\" must be written in both a shell "
+			 "file and environment.d; use only letters, digits and /._-+@ in it",
+			 cs->name, b->text);
 }
 
 static void shenv_free(struct store_inst *s)
@@ -425,16 +438,6 @@ static int shenv_open(const struct conf_store *cs, const struct run_ctx *ctx,
 	struct store_inst *s = store_inst_new(&shenv_backend, cs, ctx, cs->name, title);
 	free(title);
 	s->priv = p;
-	if (strspn(p->bundle, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-			      "0123456789/._-+@") != strlen(p->bundle)) {
-		char *pos = store_opt_pos(cs, "bundle");
-		err_set("%s: the bundle path \"%s\" must be written in both a shell file and "
-			"environment.d; use only letters, digits and /._-+@ in it; fix `bundle:`",
-			pos, p->bundle);
-		free(pos);
-		store_inst_free(s);
-		return -1;
-	}
 	p->bundle_host = root_resolve_host(ctx->root, p->bundle);
 	p->profile_host = root_resolve_host(ctx->root, PROFILE_DIR "/" PROFILE_OURS);
 	p->envd_host = root_resolve_host(ctx->root, ENVD_DIR "/" ENVD_OURS);
