@@ -46,6 +46,27 @@ static bool one_of(const char *const *choices, const char *s, struct buf *allowe
 	return ok;
 }
 
+/* An unknown list item: the closest choice when it looks like a typo. */
+static void list_item_error(struct diag *d, const struct conf_store *cs, const struct ynode *v,
+			    const char *what, const char *s, const char *const *choices,
+			    const char *allowed)
+{
+	const char *near = NULL;
+	int best = 3;
+	for (const char *const *c = choices; *c; c++) {
+		int dist = edit_distance(*c, s);
+		if (dist < best) {
+			best = dist;
+			near = *c;
+		}
+	}
+	if (near)
+		errat(d, cs, v, "%s: unknown item \"%s\"; did you mean \"%s\"? (one of %s)", what,
+		      s, near, allowed);
+	else
+		errat(d, cs, v, "%s: unknown item \"%s\" (one of %s)", what, s, allowed);
+}
+
 static void check_option(struct diag *d, const struct conf_store *cs, const char *what,
 			 const struct store_option *opt, const struct ynode *v)
 {
@@ -83,8 +104,11 @@ static void check_option(struct diag *d, const struct conf_store *cs, const char
 		}
 		for (size_t i = 0; i < v->n; i++) {
 			s = scalar(d, cs, v->items[i], what);
-			if (s && opt->choices && !one_of(opt->choices, s, NULL))
-				errat(d, cs, v->items[i], "%s: unknown item \"%s\"", what, s);
+			struct buf allowed = BUF_INIT;
+			if (s && opt->choices && !one_of(opt->choices, s, &allowed))
+				list_item_error(d, cs, v->items[i], what, s, opt->choices,
+						allowed.ptr);
+			buf_dispose(&allowed);
 		}
 		break;
 	}

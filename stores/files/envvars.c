@@ -1,9 +1,15 @@
 /* Known TLS trust variables; see envvars.h. */
 #include "stores/files/envvars.h"
 #include "schema/keys.h"
+#include "schema/resolve.h"
+#include "stores/storeconf.h"
+#include "stores/store.h"
+#include "util/err.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 static const struct envvar vars[] = {
     {"NODE_EXTRA_CA_CERTS", ENVVAR_FILE, NULL, "Node.js (added to its own CAs)"},
@@ -60,4 +66,132 @@ void envvar_list(unsigned mask, char *out, size_t size)
 const char *envvar_value(const struct envvar *v, const char *path)
 {
 	return v->kind == ENVVAR_FLAG ? v->flag : path;
+}
+
+static const struct envvar_insecure insecure[] = {
+    {"NODE_TLS_REJECT_UNAUTHORIZED", "0", "1", "Node.js accepts any certificate"},
+    {"PYTHONHTTPSVERIFY", "0", "1", "Python's http.client and urllib do not verify"},
+    {"GIT_SSL_NO_VERIFY", NULL, NULL, "git does not verify"},
+    {"NPM_CONFIG_STRICT_SSL", "false", "true", "npm does not verify"},
+    {"npm_config_strict_ssl", "false", "true", "npm does not verify"},
+    {"YARN_ENABLE_STRICT_SSL", "false", "true", "yarn does not verify"},
+    {"PIP_TRUSTED_HOST", NULL, NULL, "pip does not verify these hosts"},
+    {"GOINSECURE", NULL, NULL, "go fetches these modules without verification"},
+};
+#define NINSECURE (sizeof(insecure) / sizeof(*insecure))
+_Static_assert(NINSECURE <= ENVVAR_MAX_INSECURE, "raise ENVVAR_MAX_INSECURE");
+
+const struct envvar_insecure *envvar_insecure_find(const char *name, const char *value)
+{
+	for (size_t i = 0; i < NINSECURE; i++)
+		if (!strcmp(insecure[i].name, name) &&
+		    (!insecure[i].bad || (value && !strcasecmp(insecure[i].bad, value))))
+			return &insecure[i];
+	return NULL;
+}
+
+bool envvar_insecure_named(const char *name)
+{
+	for (size_t i = 0; i < NINSECURE; i++)
+		if (!strcmp(insecure[i].name, name))
+			return true;
+	return false;
+}
+
+void envvar_validate_env(const struct conf_store *cs, struct diag *d)
+{
+	const struct ynode *env = conf_store_node(cs, "env");
+	if (!env || env->kind != YNODE_SEQ)
+		return;
+	if (!env->n)
+		diag_add(d, DIAG_ERROR, cs->config_file, env->line, env->col,
+			 "store \"%s\": env is empty; list the variables to set, e.g. "
+			 "[NODE_EXTRA_CA_CERTS]",
+			 cs->name);
+	char known[512];
+	envvar_list(1u << ENVVAR_FILE | 1u << ENVVAR_FLAG, known, sizeof(known));
+	for (size_t i = 0; i < env->n; i++) {
+		const struct ynode *v = env->items[i];
+		if (v->kind != YNODE_SCALAR)
+			continue;
+		const struct envvar *ev = envvar_find(v->text);
+		const char *near = ev ? NULL : envvar_suggest(v->text);
+		bool dup = false;
+		for (size_t j = 0; j < i && !dup; j++)
+			dup = env->items[j]->kind == YNODE_SCALAR &&
+			      !strcmp(env->items[j]->text, v->text);
+		if (dup)
+			diag_add(d, DIAG_ERROR, cs->config_file, v->line, v->col,
+				 "store \"%s\": %s is listed twice in env; remove one", cs->name,
+				 v->text);
+		else if (ev && ev->kind == ENVVAR_DIR)
+			diag_add(d, DIAG_ERROR, cs->config_file, v->line, v->col,
+				 "store \"%s\": %s must name a directory of hashed links "
+				 "(<hash>.0), and this store writes one bundle file; use "
+				 "SSL_CERT_FILE, or a system store (OpenSSL's default directory "
+				 "is the system store's)",
+				 cs->name, v->text);
+		else if (ev)
+			continue;
+		else if (envvar_insecure_named(v->text))
+			diag_add(d, DIAG_ERROR, cs->config_file, v->line, v->col,
+				 "store \"%s\": %s turns verification off and names no CAs; "
+				 "list variables that trustform knows: %s",
+				 cs->name, v->text, known);
+		else if (near)
+			diag_add(d, DIAG_ERROR, cs->config_file, v->line, v->col,
+				 "store \"%s\": unknown variable \"%s\" in env; did you mean "
+				 "\"%s\"?",
+				 cs->name, v->text, near);
+		else
+			diag_add(d, DIAG_ERROR, cs->config_file, v->line, v->col,
+				 "store \"%s\": unknown variable \"%s\" in env; variables "
+				 "trustform knows: %s",
+				 cs->name, v->text, known);
+	}
+}
+
+void envvar_check_system_ca(const struct store_inst *s, char *const *env, size_t nenv,
+			    struct trust_set *out)
+{
+	const char *flag = NULL;
+	for (size_t i = 0; i < nenv && !flag; i++) {
+		const struct envvar *ev = envvar_find(env[i]);
+		if (ev && ev->kind == ENVVAR_FLAG)
+			flag = ev->name;
+	}
+	if (!flag || !s->ctx->cfg || !s->ctx->host)
+		return;
+	struct resolved *r = resolve_host(s->ctx->cfg, s->ctx->host, NULL, 0);
+	if (!r) {
+		err_clear();
+		return;
+	}
+	const struct host_store *mine = NULL;
+	for (size_t i = 0; i < r->nstores; i++)
+		if (r->stores[i].store == s->conf)
+			mine = &r->stores[i];
+	char *pos = store_opt_pos(s->conf, "env");
+	for (size_t c = 0; mine && c < mine->ncas; c++) {
+		const struct conf_ca *ca = mine->cas[c];
+		if (ca->ensure != ENSURE_PRESENT)
+			continue;
+		bool held = false;
+		for (size_t i = 0; i < r->nstores && !held; i++) {
+			const struct host_store *hs = &r->stores[i];
+			if (strcmp(hs->store->type, "system"))
+				continue;
+			for (size_t k = 0; k < hs->ncas && !held; k++)
+				held = hs->cas[k] == ca;
+		}
+		if (!held)
+			trust_set_ineffective(out,
+					      "%s: %s=1 makes Node.js use the system store, and no "
+					      "system store of host \"%s\" is configured with CA "
+					      "\"%s\", so Node never sees it; list a system store "
+					      "in a role with \"%s\", or use NODE_EXTRA_CA_CERTS",
+					      pos, flag, s->ctx->host, ca->name, ca->name);
+	}
+	free(pos);
+	resolved_free(r);
 }

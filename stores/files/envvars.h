@@ -6,7 +6,14 @@
 #ifndef TF_ENVVARS_H
 #define TF_ENVVARS_H
 
+#include "model/model.h"
+#include "schema/config.h"
+#include "schema/diag.h"
+
+#include <stdbool.h>
 #include <stddef.h>
+
+struct store_inst;
 
 enum envvar_kind {
 	ENVVAR_FILE, /* the path of a PEM bundle */
@@ -29,5 +36,25 @@ const char *envvar_suggest(const char *name);
 void envvar_list(unsigned mask, char *out, size_t size);
 /* The value a variable must hold: the flag, or the path given. */
 const char *envvar_value(const struct envvar *v, const char *path);
+
+/* A setting that turns TLS verification off: bad == NULL means any value;
+ * safe is a value that switches verification back on (NULL: only unsetting
+ * the variable does). */
+struct envvar_insecure {
+	const char *name, *bad, *safe, *why;
+};
+#define ENVVAR_MAX_INSECURE 16
+/* The insecure setting name=value is, or NULL. */
+const struct envvar_insecure *envvar_insecure_find(const char *name, const char *value);
+bool envvar_insecure_named(const char *name);
+
+/* The `env:` option of a store that points variables at one bundle file:
+ * known names (did you mean), no directory variable, no duplicates. */
+void envvar_validate_env(const struct conf_store *cs, struct diag *d);
+/* NODE_USE_SYSTEM_CA=1 among env makes Node read the system store, not the
+ * bundle: each present CA of the store must be one a system store of the host
+ * is configured with, or the trust is ineffective (said in out). */
+void envvar_check_system_ca(const struct store_inst *s, char *const *env, size_t nenv,
+			    struct trust_set *out);
 
 #endif

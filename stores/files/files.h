@@ -12,5 +12,6 @@
 extern const struct store_type store_type_pem_bundle;
 extern const struct store_type store_type_python;
 extern const struct store_type store_type_systemd_env;
+extern const struct store_type store_type_shell_env;
 
 #endif

@@ -39,38 +39,6 @@ static const struct store_backend senv_backend;
 #define DROPIN_NAME "90-trustform.conf"
 #define BUNDLE_DIR  "/etc/trustform/bundles"
 
-/* Settings that turn TLS verification off, and for whom. bad == NULL: any value. */
-static const struct insecure {
-	const char *name, *bad, *why;
-} insecure[] = {
-    {"NODE_TLS_REJECT_UNAUTHORIZED", "0", "Node.js accepts any certificate"},
-    {"PYTHONHTTPSVERIFY", "0", "Python's http.client and urllib do not verify"},
-    {"GIT_SSL_NO_VERIFY", NULL, "git does not verify"},
-    {"NPM_CONFIG_STRICT_SSL", "false", "npm does not verify"},
-    {"npm_config_strict_ssl", "false", "npm does not verify"},
-    {"YARN_ENABLE_STRICT_SSL", "false", "yarn does not verify"},
-    {"PIP_TRUSTED_HOST", NULL, "pip does not verify these hosts"},
-    {"GOINSECURE", NULL, "go fetches these modules without verification"},
-};
-#define NINSECURE (sizeof(insecure) / sizeof(*insecure))
-
-static const struct insecure *insecure_find(const char *name, const char *value)
-{
-	for (size_t i = 0; i < NINSECURE; i++)
-		if (!strcmp(insecure[i].name, name) &&
-		    (!insecure[i].bad || (value && !strcasecmp(insecure[i].bad, value))))
-			return &insecure[i];
-	return NULL;
-}
-
-static bool insecure_named(const char *name)
-{
-	for (size_t i = 0; i < NINSECURE; i++)
-		if (!strcmp(insecure[i].name, name))
-			return true;
-	return false;
-}
-
 struct senv {
 	char *unit;
 	char **env;
@@ -98,55 +66,7 @@ static const struct store_option senv_keys[] = {
 
 static void senv_validate(const struct conf_store *cs, struct diag *d)
 {
-	const struct ynode *env = conf_store_node(cs, "env");
-	if (!env || env->kind != YNODE_SEQ)
-		return;
-	if (!env->n)
-		diag_add(d, DIAG_ERROR, cs->config_file, env->line, env->col,
-			 "store \"%s\": env is empty; list the variables to set, e.g. "
-			 "[NODE_EXTRA_CA_CERTS]",
-			 cs->name);
-	char known[512];
-	envvar_list(1u << ENVVAR_FILE | 1u << ENVVAR_FLAG, known, sizeof(known));
-	for (size_t i = 0; i < env->n; i++) {
-		const struct ynode *v = env->items[i];
-		if (v->kind != YNODE_SCALAR)
-			continue;
-		const struct envvar *ev = envvar_find(v->text);
-		const char *near = ev ? NULL : envvar_suggest(v->text);
-		bool dup = false;
-		for (size_t j = 0; j < i && !dup; j++)
-			dup = env->items[j]->kind == YNODE_SCALAR &&
-			      !strcmp(env->items[j]->text, v->text);
-		if (dup)
-			diag_add(d, DIAG_ERROR, cs->config_file, v->line, v->col,
-				 "store \"%s\": %s is listed twice in env; remove one", cs->name,
-				 v->text);
-		else if (ev && ev->kind == ENVVAR_DIR)
-			diag_add(d, DIAG_ERROR, cs->config_file, v->line, v->col,
-				 "store \"%s\": %s must name a directory of hashed links "
-				 "(<hash>.0), and this store writes one bundle file; use "
-				 "SSL_CERT_FILE, or a system store (OpenSSL's default directory "
-				 "is the system store's)",
-				 cs->name, v->text);
-		else if (ev)
-			continue;
-		else if (insecure_named(v->text))
-			diag_add(d, DIAG_ERROR, cs->config_file, v->line, v->col,
-				 "store \"%s\": %s turns verification off and names no CAs; "
-				 "list variables that trustform knows: %s",
-				 cs->name, v->text, known);
-		else if (near)
-			diag_add(d, DIAG_ERROR, cs->config_file, v->line, v->col,
-				 "store \"%s\": unknown variable \"%s\" in env; did you mean "
-				 "\"%s\"?",
-				 cs->name, v->text, near);
-		else
-			diag_add(d, DIAG_ERROR, cs->config_file, v->line, v->col,
-				 "store \"%s\": unknown variable \"%s\" in env; variables "
-				 "trustform knows: %s",
-				 cs->name, v->text, known);
-	}
+	envvar_validate_env(cs, d);
 }
 
 static void senv_free(struct store_inst *s)
@@ -217,7 +137,7 @@ static int senv_open(const struct conf_store *cs, const struct run_ctx *ctx,
  * one per variable name, in the order found. */
 struct finding {
 	const struct unit_assign *a;
-	const struct insecure *why;
+	const struct envvar_insecure *why;
 };
 
 static size_t find_insecure(const struct unit_env *u, struct finding *out, size_t max)
@@ -225,8 +145,8 @@ static size_t find_insecure(const struct unit_env *u, struct finding *out, size_
 	size_t n = 0;
 	for (size_t i = 0; i < u->n && n < max; i++) {
 		const struct unit_assign *a = &u->a[i];
-		const struct insecure *why;
-		if (a->kind != UA_SET || !(why = insecure_find(a->name, a->value)))
+		const struct envvar_insecure *why;
+		if (a->kind != UA_SET || !(why = envvar_insecure_find(a->name, a->value)))
 			continue;
 		bool dup = false;
 		for (size_t j = 0; j < n && !dup; j++)
@@ -276,7 +196,7 @@ static void render_dropin(struct buf *out, const struct store_inst *s, const str
 
 struct unit_view {
 	struct unit_env others; /* the unit without trustform's drop-in */
-	struct finding found[NINSECURE];
+	struct finding found[ENVVAR_MAX_INSECURE];
 	size_t nfound;
 	struct buf want; /* trustform's drop-in as it must be */
 	struct buf have; /* as it is */
@@ -290,7 +210,7 @@ static int view_load(struct unit_view *v, const struct store_inst *s, const stru
 	buf_init(&v->have);
 	if (unit_env_load(&v->others, s->ctx->root, p->unit, DROPIN_NAME, NULL) < 0)
 		return -1;
-	v->nfound = find_insecure(&v->others, v->found, NINSECURE);
+	v->nfound = find_insecure(&v->others, v->found, ENVVAR_MAX_INSECURE);
 	render_dropin(&v->want, s, p, v->found, v->nfound);
 	if (buf_read_file(&v->have, p->dropin_host) == 0) {
 		v->have_exists = true;
@@ -382,53 +302,6 @@ static void check_overrides(const struct store_inst *s, const struct senv *p,
 	unit_env_dispose(&after);
 }
 
-/* NODE_USE_SYSTEM_CA=1 makes Node read the system store, not the bundle: each
- * CA of this store must be one a system store of the host is configured to
- * hold, or Node never sees it (and apply of this store cannot change that). */
-static void check_system_ca(const struct store_inst *s, const struct senv *p, struct trust_set *out)
-{
-	const char *flag = NULL;
-	for (size_t i = 0; i < p->nenv && !flag; i++) {
-		const struct envvar *ev = envvar_find(p->env[i]);
-		if (ev && ev->kind == ENVVAR_FLAG)
-			flag = ev->name;
-	}
-	if (!flag || !s->ctx->cfg || !s->ctx->host)
-		return;
-	struct resolved *r = resolve_host(s->ctx->cfg, s->ctx->host, NULL, 0);
-	if (!r) {
-		err_clear();
-		return;
-	}
-	const struct host_store *mine = NULL;
-	for (size_t i = 0; i < r->nstores; i++)
-		if (r->stores[i].store == s->conf)
-			mine = &r->stores[i];
-	char *pos = store_opt_pos(s->conf, "env");
-	for (size_t c = 0; mine && c < mine->ncas; c++) {
-		const struct conf_ca *ca = mine->cas[c];
-		if (ca->ensure != ENSURE_PRESENT)
-			continue;
-		bool held = false;
-		for (size_t i = 0; i < r->nstores && !held; i++) {
-			const struct host_store *hs = &r->stores[i];
-			if (strcmp(hs->store->type, "system"))
-				continue;
-			for (size_t k = 0; k < hs->ncas && !held; k++)
-				held = hs->cas[k] == ca;
-		}
-		if (!held)
-			trust_set_ineffective(out,
-					      "%s: %s=1 makes Node.js use the system store, and no "
-					      "system store of host \"%s\" is configured with CA "
-					      "\"%s\", so Node never sees it; list a system store "
-					      "in a role with \"%s\", or use NODE_EXTRA_CA_CERTS",
-					      pos, flag, s->ctx->host, ca->name, ca->name);
-	}
-	free(pos);
-	resolved_free(r);
-}
-
 static int senv_read(struct store_inst *s, struct trust_set *out)
 {
 	struct senv *p = s->priv;
@@ -479,7 +352,7 @@ static int senv_read(struct store_inst *s, struct trust_set *out)
 			       p->unit,
 			       v.others.masked ? "masked" : "not installed (no unit file)");
 	check_overrides(s, p, &v, out);
-	check_system_ca(s, p, out);
+	envvar_check_system_ca(s, p->env, p->nenv, out);
 	out->after = restart_text(s, p);
 	view_dispose(&v);
 	return 0;

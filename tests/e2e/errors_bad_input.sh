@@ -289,4 +289,18 @@ senv_yaml 'NODE_TLS_REJECT_UNAUTHORIZED' | case_ env_insecure 'NODE_TLS_REJECT_U
 senv_yaml 'SSL_CERT_DIR' | case_ env_cert_dir 'SSL_CERT_DIR must name a directory of hashed links'
 senv_yaml 'PIP_CERT, PIP_CERT' | case_ env_twice 'PIP_CERT is listed twice in env'
 
+# chrome-policy: only the browsers it knows; shell-env: the systemd-env variables.
+store_yaml() { printf 'version: 1\ncas:\n  x: { file: cas/good.pem }\nstores:\n  s: { %s }\nroles:\n  r: { cas: [x], stores: [s] }\nhosts:\n  h: [r]\n' "$1"; }
+store_yaml 'type: chrome-policy, browsers: [chrome, chromum]' | case_ chrome_typo 'store "s": browsers: unknown item "chromum"; did you mean "chromium"? (one of chrome, chromium)'
+check "chrome typo: line and column of the item" err_has "chrome_typo.yaml:5:48: error"
+store_yaml 'type: chrome-policy, browsers: [edge]' | case_ chrome_unknown 'store "s": browsers: unknown item "edge" (one of chrome, chromium)'
+store_yaml 'type: chrome-policy, browsers: chromium' | case_ chrome_not_list 'store "s": browsers must be a list, not a value'
+store_yaml 'type: chrome-policy, browsers: [chromium, chromium]' | case_ chrome_twice 'chromium is listed twice in browsers'
+store_yaml 'type: shell-env, env: [SSL_CERT_FILE, NODE_EXTRA_CA_CERT]' | case_ shenv_typo 'store "s": unknown variable "NODE_EXTRA_CA_CERT" in env; did you mean "NODE_EXTRA_CA_CERTS"?'
+store_yaml 'type: shell-env, env: [MY_APP_CA]' | case_ shenv_unknown 'store "s": unknown variable "MY_APP_CA" in env; variables trustform knows: NODE_EXTRA_CA_CERTS'
+store_yaml 'type: shell-env, env: NODE_EXTRA_CA_CERTS' | case_ shenv_not_list 'store "s": env must be a list, not a value'
+store_yaml 'type: shell-env, env: [SSL_CERT_DIR]' | case_ shenv_cert_dir 'SSL_CERT_DIR must name a directory of hashed links'
+store_yaml 'type: shell-env, env: [NODE_TLS_REJECT_UNAUTHORIZED]' | case_ shenv_insecure 'NODE_TLS_REJECT_UNAUTHORIZED turns verification off and names no CAs'
+store_yaml 'type: shell-env, env: [SSL_CERT_FILE], bundle: "/etc/my bundle.pem"' | case_ shenv_bundle_space 'the bundle path "/etc/my bundle.pem" must be written in both a shell file and environment.d'
+
 done_testing

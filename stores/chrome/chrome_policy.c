@@ -1,0 +1,675 @@
+/*
+ * The `chrome-policy` store: Google Chrome's and Chromium's managed policies,
+ * system-wide, for every user and profile, without touching a home.
+ *
+ *   /etc/opt/chrome/policies/managed/trustform.json     Google Chrome
+ *   /etc/chromium/policies/managed/trustform.json       Chromium
+ *
+ * trustform writes only its own trustform.json, holding exactly the role's
+ * present CAs (CACertificates, base64 DER) and distrusted ones
+ * (CADistrustedCertificates); it is removed when both are empty. The other
+ * files of the directory are read, never written.
+ *
+ * Chrome reads every file of the directory in file-name order and takes a
+ * policy from the last file that sets it: lists are not merged across files
+ * (ConfigDirPolicyLoader; PolicyListMultipleSourceMergeList merges across
+ * sources, not across the files of one directory). So for each of the two
+ * keys exactly one file decides:
+ *   - a file after trustform.json that sets the key beats ours: its
+ *     certificates are foreign entries, and a CA of the role it does not list
+ *     is trust that will not take effect (trust_set_ineffective);
+ *   - a file before trustform.json that sets the key loses to ours once ours
+ *     sets it (a note), and decides when ours does not (its certificates are
+ *     then the foreign entries).
+ */
+#include "stores/chrome/chrome.h"
+#include "model/cert.h"
+#include "reconcile/plan.h"
+#include "reconcile/steps.h"
+#include "schema/keys.h"
+#include "schema/resolve.h"
+#include "util/err.h"
+#include "util/fsutil.h"
+#include "util/rootfs.h"
+#include "util/xalloc.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <jansson.h>
+#include <openssl/evp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define OURS "trustform.json"
+#define K_CA "CACertificates"
+#define K_DIS "CADistrustedCertificates"
+
+static const struct browser {
+	const char *name, *title, *dir;
+	const char *const installs[3]; /* where an installed browser is seen */
+} browsers[] = {
+    {"chrome", "Google Chrome", "/etc/opt/chrome/policies/managed",
+     {"/opt/google/chrome", "/usr/bin/google-chrome", NULL}},
+    {"chromium", "Chromium", "/etc/chromium/policies/managed",
+     {"/usr/lib/chromium", "/usr/bin/chromium", NULL}},
+};
+#define NBROWSERS (sizeof(browsers) / sizeof(*browsers))
+
+static const char *const browser_names[] = {"chrome", "chromium", NULL};
+
+static const struct store_option cpol_keys[] = {
+    {"browsers", OPT_LIST, false, browser_names,
+     "the browsers whose managed policy to write: chrome, chromium (default both)"},
+    {NULL, 0, false, NULL, NULL},
+};
+
+static const struct store_backend cpol_backend;
+
+/* One certificate of a policy list. */
+struct pcert {
+	char *b64;
+	unsigned char fp[FP_LEN];
+	struct cert *cert; /* NULL: not base64 DER of a certificate */
+};
+
+struct plist {
+	struct pcert *v;
+	size_t n, alloc;
+	bool set; /* the file sets the key */
+};
+
+struct pfile {
+	char *name;   /* file name in the directory */
+	char *shown;  /* in-root path */
+	bool bad;     /* not a JSON object: Chrome ignores the whole file */
+	char *why;
+	struct plist ca, dis;
+};
+
+struct cpol {
+	const struct browser *b;
+	char *file, *host; /* trustform.json: in-root, and where it is */
+	char *dirhost;
+	struct buf seen; /* trustform.json as read for the plan */
+	bool existed;
+};
+
+/* --- policy files ------------------------------------------------------------ */
+
+static struct cert *b64_cert(const char *s)
+{
+	size_t len = strlen(s);
+	if (!len || len % 4)
+		return NULL;
+	unsigned char *der = xmalloc(len);
+	int n = EVP_DecodeBlock(der, (const unsigned char *)s, (int)len);
+	struct cert *c = NULL;
+	if (n > 0) {
+		n -= (s[len - 1] == '=') + (s[len - 2] == '=');
+		c = cert_from_der(der, (size_t)n);
+	}
+	free(der);
+	return c;
+}
+
+static char *cert_b64(const struct cert *c)
+{
+	char *out = xmalloc(4 * ((c->der_len + 2) / 3) + 1);
+	EVP_EncodeBlock((unsigned char *)out, c->der, (int)c->der_len);
+	return out;
+}
+
+static void plist_add(struct plist *l, const char *b64, struct cert *c)
+{
+	if (l->n == l->alloc) {
+		l->alloc = l->alloc ? 2 * l->alloc : 8;
+		l->v = xrealloc(l->v, l->alloc * sizeof(*l->v));
+	}
+	struct pcert *p = &l->v[l->n++];
+	memset(p, 0, sizeof(*p));
+	p->b64 = xstrdup(b64);
+	p->cert = c;
+	if (c)
+		memcpy(p->fp, c->fp, FP_LEN);
+}
+
+static void plist_dispose(struct plist *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		free(l->v[i].b64);
+		cert_free(l->v[i].cert);
+	}
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+}
+
+static bool plist_has(const struct plist *l, const unsigned char fp[FP_LEN])
+{
+	for (size_t i = 0; l && i < l->n; i++)
+		if (l->v[i].cert && !memcmp(l->v[i].fp, fp, FP_LEN))
+			return true;
+	return false;
+}
+
+static void plist_drop(struct plist *l, const unsigned char fp[FP_LEN])
+{
+	for (size_t i = l->n; i-- > 0;) {
+		if (l->v[i].cert && !memcmp(l->v[i].fp, fp, FP_LEN)) {
+			free(l->v[i].b64);
+			cert_free(l->v[i].cert);
+			memmove(&l->v[i], &l->v[i + 1], (l->n - i - 1) * sizeof(*l->v));
+			l->n--;
+		}
+	}
+}
+
+static void pfile_dispose(struct pfile *f)
+{
+	free(f->name);
+	free(f->shown);
+	free(f->why);
+	plist_dispose(&f->ca);
+	plist_dispose(&f->dis);
+}
+
+static void parse_list(json_t *root, const char *key, struct plist *l)
+{
+	json_t *a = json_object_get(root, key);
+	if (!a)
+		return;
+	l->set = true;
+	if (!json_is_array(a))
+		return;
+	size_t i;
+	json_t *v;
+	json_array_foreach(a, i, v)
+	{
+		const char *s = json_is_string(v) ? json_string_value(v) : "";
+		plist_add(l, s, b64_cert(s));
+	}
+}
+
+/* Parse bytes as a policy file: what Chrome would take from it. */
+static void pfile_parse(struct pfile *f, const struct buf *bytes)
+{
+	json_error_t je;
+	json_t *root = json_loadb(bytes->ptr ? bytes->ptr : "", bytes->len, 0, &je);
+	if (!root) {
+		f->bad = true;
+		f->why = xasprintf("line %d column %d: %s", je.line, je.column, je.text);
+		return;
+	}
+	if (!json_is_object(root)) {
+		f->bad = true;
+		f->why = xstrdup("not a JSON object");
+	} else {
+		parse_list(root, K_CA, &f->ca);
+		parse_list(root, K_DIS, &f->dis);
+	}
+	json_decref(root);
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The other policy files of the directory, in Chrome's order (file name);
+ * hidden files (trustform's temporary files among them) are left out. */
+static int load_others(const struct cpol *p, struct pfile **out, size_t *n)
+{
+	*out = NULL;
+	*n = 0;
+	DIR *d = opendir(p->dirhost);
+	if (!d) {
+		if (errno == ENOENT)
+			return 0;
+		err_set_errno(errno, "%s: cannot list the directory", p->b->dir);
+		return -1;
+	}
+	char **names = NULL;
+	size_t nn = 0, alloc = 0;
+	struct dirent *de;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.' || !strcmp(de->d_name, OURS))
+			continue;
+		char *h = xasprintf("%s/%s", p->dirhost, de->d_name);
+		struct stat st;
+		bool reg = stat(h, &st) == 0 && S_ISREG(st.st_mode);
+		free(h);
+		if (!reg)
+			continue;
+		if (nn == alloc) {
+			alloc = alloc ? 2 * alloc : 8;
+			names = xrealloc(names, alloc * sizeof(*names));
+		}
+		names[nn++] = xstrdup(de->d_name);
+	}
+	closedir(d);
+	if (nn)
+		qsort(names, nn, sizeof(*names), name_cmp);
+	*out = xcalloc(nn ? nn : 1, sizeof(**out));
+	int rc = 0;
+	for (size_t i = 0; i < nn; i++) {
+		struct pfile *f = &(*out)[(*n)++];
+		f->name = names[i];
+		f->shown = xasprintf("%s/%s", p->b->dir, names[i]);
+		char *h = xasprintf("%s/%s", p->dirhost, names[i]);
+		struct buf b = BUF_INIT;
+		if (buf_read_file(&b, h) < 0) {
+			err_set_errno(errno, "%s: cannot read", f->shown);
+			rc = -1;
+		} else {
+			pfile_parse(f, &b);
+		}
+		buf_dispose(&b);
+		free(h);
+		if (rc < 0)
+			break;
+	}
+	free(names);
+	return rc;
+}
+
+static void others_free(struct pfile *f, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		pfile_dispose(&f[i]);
+	free(f);
+}
+
+/* trustform.json's bytes into p->seen; 1 when missing, -1 with err set. */
+static int load_ours(const struct cpol *p, struct buf *out)
+{
+	buf_reset(out);
+	if (buf_read_file(out, p->host) == 0)
+		return 0;
+	if (errno == ENOENT)
+		return 1;
+	err_set_errno(errno, "%s: cannot read", p->file);
+	return -1;
+}
+
+/* --- read ---------------------------------------------------------------------- */
+
+static const char *config_name(const struct store_inst *s, const unsigned char fp[FP_LEN])
+{
+	const struct config *cfg = s->ctx->cfg;
+	for (size_t i = 0; cfg && i < cfg->ncas; i++)
+		if (cfg->cas[i].cert && !memcmp(cfg->cas[i].cert->fp, fp, FP_LEN))
+			return cfg->cas[i].name;
+	return NULL;
+}
+
+/* The CAs the host's roles give this store. */
+static const struct host_store *wanted(const struct store_inst *s, struct resolved **r)
+{
+	*r = NULL;
+	if (!s->ctx->cfg || !s->ctx->host)
+		return NULL;
+	*r = resolve_host(s->ctx->cfg, s->ctx->host, NULL, 0);
+	if (!*r) {
+		err_clear();
+		return NULL;
+	}
+	for (size_t i = 0; i < (*r)->nstores; i++)
+		if ((*r)->stores[i].store == s->conf)
+			return &(*r)->stores[i];
+	return NULL;
+}
+
+static void add_entries(const struct store_inst *s, struct trust_set *out, const struct plist *l,
+			bool owned, enum trust_state st, const char *where,
+			const struct plist *distrusted, bool can_distrust)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		const struct pcert *c = &l->v[i];
+		if (!c->cert)
+			continue;
+		const char *name = config_name(s, c->fp);
+		char *label = name ? xstrdup(name)
+				   : xasprintf("%s", c->cert->subject ? c->cert->subject : "?");
+		enum trust_state state = st;
+		if (!owned && st == TS_TRUSTED && plist_has(distrusted, c->fp))
+			state = TS_DISTRUSTED; /* Chrome's distrust beats its trust */
+		struct trust_entry *e = trust_set_add(out, c->fp, label, owned, state, where);
+		trust_entry_describe(e, c->cert);
+		e->can_distrust = can_distrust && state == TS_TRUSTED;
+		free(label);
+	}
+}
+
+/* Items of a list Chrome cannot use (not base64 DER of a certificate). */
+static size_t count_bad(const struct plist *l)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < l->n; i++)
+		n += !l->v[i].cert;
+	return n;
+}
+
+static int cpol_read(struct store_inst *s, struct trust_set *out)
+{
+	struct cpol *p = s->priv;
+	int rc = load_ours(p, &p->seen);
+	if (rc < 0)
+		return -1;
+	p->existed = rc == 0;
+	struct pfile mine = {0}, *others;
+	size_t nothers;
+	if (load_others(p, &others, &nothers) < 0)
+		return -1;
+	struct buf stale = BUF_INIT;
+	if (p->existed) {
+		pfile_parse(&mine, &p->seen);
+		if (mine.bad)
+			buf_printf(&stale, "%s is damaged (%s): apply rewrites it\n", p->file,
+				   mine.why);
+		size_t bad = count_bad(&mine.ca) + count_bad(&mine.dis);
+		if (bad)
+			buf_printf(&stale, "%s: %zu item(s) are not base64 DER certificates: "
+				   "apply drops them\n", p->file, bad);
+	}
+
+	struct resolved *r;
+	const struct host_store *hs = wanted(s, &r);
+	size_t npresent = 0, ndis = 0;
+	for (size_t i = 0; hs && i < hs->ncas; i++) {
+		npresent += hs->cas[i]->ensure == ENSURE_PRESENT;
+		ndis += hs->cas[i]->ensure == ENSURE_DISTRUSTED;
+	}
+	/* as the plan leaves it: ours holds exactly the present and the distrusted CAs */
+	bool ours_ca = npresent, ours_dis = ndis;
+
+	/* Which file decides each key: the last that sets it, ours included. */
+	const struct pfile *dec_ca = NULL, *dec_dis = NULL;
+	for (size_t i = 0; i < nothers; i++) {
+		const struct pfile *f = &others[i];
+		if (f->bad) {
+			trust_set_note(out, "%s is not a policy file Chrome can read (%s); it "
+				       "ignores the whole file", f->shown, f->why);
+			continue;
+		}
+		bool later = strcmp(f->name, OURS) > 0;
+		if (f->ca.set && (later || !ours_ca))
+			dec_ca = f;
+		if (f->dis.set && (later || !ours_dis))
+			dec_dis = f;
+	}
+	const struct plist *eff_dis = dec_dis ? &dec_dis->dis : &mine.dis;
+	add_entries(s, out, &mine.ca, true, TS_TRUSTED, p->file, NULL, true);
+	add_entries(s, out, &mine.dis, true, TS_DISTRUSTED, p->file, NULL, false);
+	if (dec_ca)
+		add_entries(s, out, &dec_ca->ca, false, TS_TRUSTED, dec_ca->shown, eff_dis,
+			    !dec_dis || strcmp(dec_dis->name, OURS) < 0);
+	if (dec_dis)
+		add_entries(s, out, &dec_dis->dis, false, TS_DISTRUSTED, dec_dis->shown, NULL,
+			    false);
+
+	/* Files whose list Chrome does not use. */
+	for (size_t i = 0; i < nothers; i++) {
+		const struct pfile *f = &others[i];
+		static const char *const keys[] = {K_CA, K_DIS};
+		for (int k = 0; k < 2 && !f->bad; k++) {
+			const struct plist *l = k ? &f->dis : &f->ca;
+			const struct pfile *dec = k ? dec_dis : dec_ca;
+			if (!l->set || dec == f)
+				continue;
+			const char *winner = dec ? dec->shown : p->file;
+			trust_set_note(out, "%s sets %s too; Chrome does not merge a policy "
+				       "across files and takes it from the last file by name "
+				       "that sets it, %s, so the %zu certificate(s) %s lists "
+				       "there do not count",
+				       f->shown, keys[k], winner, l->n, f->name);
+		}
+	}
+
+	/* The role's CAs against the file that decides. */
+	for (size_t i = 0; hs && i < hs->ncas; i++) {
+		const struct conf_ca *ca = hs->cas[i];
+		if (!ca->cert)
+			continue;
+		bool later_ca = dec_ca && strcmp(dec_ca->name, OURS) > 0;
+		bool later_dis = dec_dis && strcmp(dec_dis->name, OURS) > 0;
+		if (ca->ensure == ENSURE_PRESENT && later_ca && !plist_has(&dec_ca->ca, ca->cert->fp))
+			trust_set_ineffective(out,
+					      "%s sets " K_CA " and comes after " OURS " by "
+					      "name; %s takes the policy from that file only "
+					      "(lists are not merged across files), so CA \"%s\" "
+					      "is not trusted; add it to that file's " K_CA
+					      ", or remove the key from it",
+					      dec_ca->shown, p->b->title, ca->name);
+		if (ca->ensure == ENSURE_DISTRUSTED && later_dis &&
+		    !plist_has(&dec_dis->dis, ca->cert->fp))
+			trust_set_ineffective(out,
+					      "%s sets " K_DIS " and comes after " OURS " by "
+					      "name; %s takes the policy from that file only, so "
+					      "CA \"%s\" is not distrusted; add it to that file's "
+					      K_DIS ", or remove the key from it",
+					      dec_dis->shown, p->b->title, ca->name);
+		if (ca->ensure == ENSURE_ABSENT && dec_ca && plist_has(&dec_ca->ca, ca->cert->fp) &&
+		    !plist_has(eff_dis, ca->cert->fp))
+			trust_set_ineffective(out,
+					      "%s lists CA \"%s\" in " K_CA ", and it is ensure: "
+					      "absent; trustform writes only " OURS ": remove it "
+					      "from that file (or make the CA ensure: distrusted)",
+					      dec_ca->shown, ca->name);
+	}
+	resolved_free(r);
+
+	if (stale.len) {
+		buf_truncate(&stale, stale.len - 1);
+		out->stale = buf_detach(&stale);
+	}
+	buf_dispose(&stale);
+	bool installed = false;
+	for (size_t i = 0; !installed && p->b->installs[i]; i++) {
+		char *h = root_join(s->ctx->root, p->b->installs[i]);
+		installed = path_exists(h);
+		free(h);
+	}
+	if (!installed)
+		trust_set_note(out, "%s is not installed here (looked for %s and %s); the policy "
+			       "is for when it is",
+			       p->b->title, p->b->installs[0], p->b->installs[1]);
+	pfile_dispose(&mine);
+	others_free(others, nothers);
+	return 0;
+}
+
+/* --- apply --------------------------------------------------------------------- */
+
+static void put(struct plist *l, const struct cert *c)
+{
+	char *b64 = cert_b64(c);
+	struct cert *copy = cert_from_der(c->der, c->der_len);
+	plist_add(l, b64, copy);
+	free(b64);
+}
+
+static int do_step(struct plan_step *st, struct pfile *f, const struct cpol *p)
+{
+	const unsigned char *seen = st->has_seen && st->seen.owned ? st->seen.fp : NULL;
+	switch (st->op) {
+	case OP_ADD:
+	case OP_REPLACE:
+	case OP_UPDATE:
+	case OP_ADD_DISTRUSTED:
+	case OP_DISTRUST: {
+		if (seen) {
+			plist_drop(&f->ca, seen);
+			plist_drop(&f->dis, seen);
+		}
+		plist_drop(&f->ca, st->ca->cert->fp);
+		plist_drop(&f->dis, st->ca->cert->fp);
+		bool dis = st->op == OP_ADD_DISTRUSTED || st->op == OP_DISTRUST;
+		put(dis ? &f->dis : &f->ca, st->ca->cert);
+		return 0;
+	}
+	case OP_REMOVE:
+		if (!seen) {
+			plan_step_fail(st, "%s lists it, and trustform writes only %s; remove it "
+				       "from that file",
+				       st->seen.where, p->file);
+			return -1;
+		}
+		plist_drop(&f->ca, seen);
+		plist_drop(&f->dis, seen);
+		return 0;
+	case OP_REFRESH:
+		return 0;
+	default:
+		plan_step_fail(st, "a Chrome policy cannot %s an entry", plan_op_name(st->op));
+		return -1;
+	}
+}
+
+static json_t *list_json(const struct plist *l)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < l->n; i++)
+		if (l->v[i].cert)
+			json_array_append_new(a, json_string(l->v[i].b64));
+	return a;
+}
+
+static int cpol_apply(struct store_inst *s, struct plan_store *ps)
+{
+	struct cpol *p = s->priv;
+	struct buf now = BUF_INIT;
+	struct pfile f = {0};
+	struct fs_txn txn;
+	fs_txn_init(&txn);
+	int rc = load_ours(p, &now);
+	if (rc >= 0 && ((rc == 0) != p->existed || !buf_equal(&p->seen, now.ptr, now.len))) {
+		err_modified(p->file);
+		rc = -1;
+	}
+	char *dir = rc >= 0 ? xstrdup(p->host) : NULL;
+	if (dir) {
+		*strrchr(dir, '/') = '\0';
+		if (mkdir_p(dir, 0755) < 0)
+			rc = -1;
+		else
+			cleanup_stale_temps(dir);
+	}
+	free(dir);
+	if (rc < 0) {
+		plan_steps_fail_pending(ps);
+		goto out;
+	}
+	if (p->existed)
+		pfile_parse(&f, &now);
+	rc = 0;
+	for (size_t i = 0; i < ps->n; i++)
+		if (do_step(&ps->steps[i], &f, p) < 0)
+			rc = -1;
+	json_t *root = json_object();
+	if (count_bad(&f.ca) < f.ca.n)
+		json_object_set_new(root, K_CA, list_json(&f.ca));
+	if (count_bad(&f.dis) < f.dis.n)
+		json_object_set_new(root, K_DIS, list_json(&f.dis));
+	if (json_object_size(root)) {
+		char *text = json_dumps(root, JSON_INDENT(2));
+		struct buf b = BUF_INIT;
+		buf_puts(&b, text);
+		buf_putc(&b, '\n');
+		if (fs_txn_write(&txn, p->host, b.ptr, b.len, 0644, FILE_OWNER_DEFAULT) < 0)
+			rc = -1;
+		buf_dispose(&b);
+		free(text);
+	} else if (p->existed) {
+		fs_txn_unlink(&txn, p->host);
+	}
+	json_decref(root);
+	rc = plan_steps_finish(ps, &txn, rc, NULL);
+out:
+	pfile_dispose(&f);
+	buf_dispose(&now);
+	fs_txn_dispose(&txn);
+	return rc;
+}
+
+/* --- open ------------------------------------------------------------------------ */
+
+static void cpol_free(struct store_inst *s)
+{
+	struct cpol *p = s->priv;
+	if (!p)
+		return;
+	free(p->file);
+	free(p->host);
+	free(p->dirhost);
+	buf_dispose(&p->seen);
+	free(p);
+}
+
+static void cpol_validate(const struct conf_store *cs, struct diag *d)
+{
+	const struct ynode *l = conf_store_node(cs, "browsers");
+	if (!l || l->kind != YNODE_SEQ)
+		return;
+	if (!l->n)
+		diag_add(d, DIAG_ERROR, cs->config_file, l->line, l->col,
+			 "store \"%s\": browsers is empty; list chrome, chromium or both "
+			 "(or leave it out for both)",
+			 cs->name);
+	for (size_t i = 0; i < l->n; i++) {
+		const struct ynode *v = l->items[i];
+		for (size_t j = 0; j < i && v->kind == YNODE_SCALAR; j++)
+			if (l->items[j]->kind == YNODE_SCALAR && !strcmp(l->items[j]->text, v->text))
+				diag_add(d, DIAG_ERROR, cs->config_file, v->line, v->col,
+					 "store \"%s\": %s is listed twice in browsers; remove "
+					 "one",
+					 cs->name, v->text);
+	}
+}
+
+static int cpol_open(const struct conf_store *cs, const struct run_ctx *ctx,
+		     struct store_open *out)
+{
+	const struct ynode *l = conf_store_node(cs, "browsers");
+	for (size_t i = 0; i < NBROWSERS; i++) {
+		const struct browser *b = &browsers[i];
+		bool on = !l;
+		for (size_t j = 0; l && j < l->n && !on; j++)
+			on = l->items[j]->kind == YNODE_SCALAR && !strcmp(l->items[j]->text, b->name);
+		if (!on)
+			continue;
+		struct cpol *p = xcalloc(1, sizeof(*p));
+		p->b = b;
+		buf_init(&p->seen);
+		p->file = xasprintf("%s/" OURS, b->dir);
+		p->host = root_resolve_host(ctx->root, p->file);
+		p->dirhost = root_resolve_host(ctx->root, b->dir);
+		char *addr = xasprintf("%s[%s]", cs->name, b->name);
+		char *title = xasprintf("%s (chrome-policy %s)", cs->name, b->name);
+		struct store_inst *s = store_inst_new(&cpol_backend, cs, ctx, addr, title);
+		free(addr);
+		free(title);
+		s->priv = p;
+		if (!p->host || !p->dirhost) {
+			store_inst_free(s);
+			return -1;
+		}
+		s->target = xasprintf("the file %s", p->host);
+		store_open_add(out, s);
+	}
+	return 0;
+}
+
+static const struct store_backend cpol_backend = {
+	.name = "chrome-policy",
+	.caps = STORE_CAN_DISTRUST,
+	.read = cpol_read,
+	.apply = cpol_apply,
+	.free = cpol_free,
+};
+
+const struct store_type store_type_chrome_policy = {
+	.name = "chrome-policy",
+	.options = cpol_keys,
+	.validate = cpol_validate,
+	.open = cpol_open,
+};

@@ -1,0 +1,559 @@
+/*
+ * The `shell-env` store: login shells and desktop sessions point their
+ * runtimes at a bundle trustform writes for the store.
+ *
+ *   /etc/trustform/bundles/<store>.pem      the CAs, as marked blocks
+ *   /etc/profile.d/trustform.sh             export lines (login shells), and
+ *       `unset` for every insecure setting seen before it (/etc/environment,
+ *       /etc/environment.d, profile.d files sorting before trustform.sh)
+ *   /etc/environment.d/90-trustform.conf    KEY=value lines (systemd user
+ *       sessions), and the safe value for an insecure setting seen before it
+ *
+ * The variables are those of stores/files/envvars.c, as for systemd-env. The
+ * two files are derived from what is read, so they are planned as a refresh
+ * ("~ files"). What trustform cannot fix in its own files makes the trust
+ * ineffective: a later profile.d file or environment.d file that sets one of
+ * its variables otherwise, or an insecure setting that only unsetting undoes,
+ * which environment.d cannot do. Shell files are read line by line (export
+ * NAME=value, NAME=value, unset NAME), in C-locale name order; what a script
+ * computes is not seen.
+ */
+#include "stores/files/files.h"
+#include "reconcile/plan.h"
+#include "reconcile/steps.h"
+#include "stores/files/envvars.h"
+#include "stores/files/pemfile.h"
+#include "util/err.h"
+#include "util/fsutil.h"
+#include "util/rootfs.h"
+#include "util/xalloc.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PROFILE_DIR "/etc/profile.d"
+#define PROFILE_OURS "trustform.sh"
+#define ENVD_DIR "/etc/environment.d"
+#define ENVD_OURS "90-trustform.conf"
+#define ETC_ENV "/etc/environment"
+#define BUNDLE_DIR "/etc/trustform/bundles"
+#define BUNDLE_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/._-+@"
+
+static const struct store_backend shenv_backend;
+
+static const struct store_option shenv_keys[] = {
+    {"env", OPT_LIST, true, NULL,
+     "variables to point at the bundle: NODE_EXTRA_CA_CERTS, SSL_CERT_FILE, ..."},
+    {"bundle", OPT_PATH, false, NULL,
+     "the bundle file (default /etc/trustform/bundles/<store>.pem)"},
+    {NULL, 0, false, NULL, NULL},
+};
+
+struct shenv {
+	char **env;
+	size_t nenv;
+	char *bundle, *bundle_host;
+	char *profile_host, *envd_host;
+};
+
+enum src_kind { SRC_ETC_ENV, SRC_ENVD, SRC_PROFILE };
+
+struct assign {
+	char *name, *value; /* value NULL: unset */
+	char *src;	    /* "/etc/profile.d/50-x.sh:3" */
+	enum src_kind kind;
+	bool after; /* read after trustform's file of its kind */
+};
+
+struct scan {
+	struct assign *a;
+	size_t n, alloc;
+};
+
+static void scan_add(struct scan *sc, const char *name, size_t nlen, const char *value,
+		     const char *file, size_t line, enum src_kind kind, bool after)
+{
+	if (sc->n == sc->alloc) {
+		sc->alloc = sc->alloc ? 2 * sc->alloc : 16;
+		sc->a = xrealloc(sc->a, sc->alloc * sizeof(*sc->a));
+	}
+	struct assign *a = &sc->a[sc->n++];
+	a->name = xstrndup(name, nlen);
+	a->value = value ? xstrdup(value) : NULL;
+	a->src = xasprintf("%s:%zu", file, line);
+	a->kind = kind;
+	a->after = after;
+}
+
+static void scan_dispose(struct scan *sc)
+{
+	for (size_t i = 0; i < sc->n; i++) {
+		free(sc->a[i].name);
+		free(sc->a[i].value);
+		free(sc->a[i].src);
+	}
+	free(sc->a);
+	memset(sc, 0, sizeof(*sc));
+}
+
+static size_t name_len(const char *s)
+{
+	size_t n = 0;
+	if (!isalpha((unsigned char)s[0]) && s[0] != '_')
+		return 0;
+	while (isalnum((unsigned char)s[n]) || s[n] == '_')
+		n++;
+	return n;
+}
+
+/* The value as the shell or pam_env would see a simple word: outer quotes off. */
+static char *unquote(const char *v)
+{
+	size_t len = strcspn(v, "\n");
+	while (len && isspace((unsigned char)v[len - 1]))
+		len--;
+	if (len >= 2 && (v[0] == '"' || v[0] == '\'') && v[len - 1] == v[0])
+		return xstrndup(v + 1, len - 2);
+	size_t word = strcspn(v, " \t;#");
+	return xstrndup(v, word < len ? word : len);
+}
+
+/* One file's assignments: shell syntax (export/unset) or KEY=value lines. */
+static void scan_file(struct scan *sc, const char *host, const char *shown, enum src_kind kind,
+		      bool after)
+{
+	struct buf b = BUF_INIT;
+	if (buf_read_file(&b, host) < 0) {
+		buf_dispose(&b);
+		return;
+	}
+	buf_putc(&b, '\0');
+	size_t line = 0;
+	for (char *p = b.ptr; p && *p;) {
+		char *nl = strchr(p, '\n');
+		if (nl)
+			*nl = '\0';
+		line++;
+		while (isspace((unsigned char)*p))
+			p++;
+		if (kind == SRC_PROFILE && !strncmp(p, "unset ", 6)) {
+			for (char *w = p + 6; *w;) {
+				while (*w == ' ' || *w == '\t')
+					w++;
+				size_t n = name_len(w);
+				if (!n)
+					break;
+				scan_add(sc, w, n, NULL, shown, line, kind, after);
+				w += n;
+			}
+		} else {
+			if (kind != SRC_ENVD && !strncmp(p, "export ", 7))
+				p += 7;
+			while (*p == ' ' || *p == '\t')
+				p++;
+			size_t n = name_len(p);
+			if (n && p[n] == '=') {
+				char *v = unquote(p + n + 1);
+				scan_add(sc, p, n, v, shown, line, kind, after);
+				free(v);
+			}
+		}
+		p = nl ? nl + 1 : NULL;
+	}
+	buf_dispose(&b);
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void scan_dir(struct scan *sc, const char *root, const char *dir, const char *suffix,
+		     const char *ours, enum src_kind kind)
+{
+	char *host = root_resolve_host(root, dir);
+	DIR *d = host ? opendir(host) : NULL;
+	if (!d) {
+		err_clear();
+		free(host);
+		return;
+	}
+	char **names = NULL;
+	size_t n = 0, alloc = 0;
+	struct dirent *de;
+	size_t sl = strlen(suffix);
+	while ((de = readdir(d)) != NULL) {
+		size_t l = strlen(de->d_name);
+		if (de->d_name[0] == '.' || l <= sl || strcmp(de->d_name + l - sl, suffix) ||
+		    !strcmp(de->d_name, ours))
+			continue;
+		/* Debian's /etc/profile sources only what run-parts --list --regex
+		 * '^[a-zA-Z0-9_][a-zA-Z0-9._-]*\.sh$' lists */
+		if (kind == SRC_PROFILE &&
+		    (de->d_name[0] == '-' ||
+		     strspn(de->d_name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+					"0123456789._-") != l))
+			continue;
+		if (n == alloc) {
+			alloc = alloc ? 2 * alloc : 16;
+			names = xrealloc(names, alloc * sizeof(*names));
+		}
+		names[n++] = xstrdup(de->d_name);
+	}
+	closedir(d);
+	if (n)
+		qsort(names, n, sizeof(*names), name_cmp);
+	for (size_t i = 0; i < n; i++) {
+		char *h = xasprintf("%s/%s", host, names[i]);
+		char *shown = xasprintf("%s/%s", dir, names[i]);
+		scan_file(sc, h, shown, kind, strcmp(names[i], ours) > 0);
+		free(h);
+		free(shown);
+		free(names[i]);
+	}
+	free(names);
+	free(host);
+}
+
+static void scan_all(struct scan *sc, const char *root)
+{
+	memset(sc, 0, sizeof(*sc));
+	char *h = root_resolve_host(root, ETC_ENV);
+	if (h)
+		scan_file(sc, h, ETC_ENV, SRC_ETC_ENV, false);
+	else
+		err_clear();
+	free(h);
+	scan_dir(sc, root, ENVD_DIR, ".conf", ENVD_OURS, SRC_ENVD);
+	scan_dir(sc, root, PROFILE_DIR, ".sh", PROFILE_OURS, SRC_PROFILE);
+}
+
+/* --- the two files ----------------------------------------------------------- */
+
+static const char *want_value(const struct shenv *p, size_t i)
+{
+	const struct envvar *ev = envvar_find(p->env[i]);
+	return ev ? envvar_value(ev, p->bundle) : p->bundle;
+}
+
+static bool is_ours(const struct shenv *p, const char *name)
+{
+	for (size_t i = 0; i < p->nenv; i++)
+		if (!strcmp(p->env[i], name))
+			return true;
+	return false;
+}
+
+/* A copy that cannot end a line. */
+static char *printable(const char *s)
+{
+	char *d = xstrdup(s ? s : "");
+	for (char *c = d; *c; c++)
+		if (!isprint((unsigned char)*c))
+			*c = '?';
+	return d;
+}
+
+/* Insecure settings read before trustform's files, one per name. */
+static size_t find_insecure(const struct scan *sc, const struct assign **out,
+			    const struct envvar_insecure **why)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < sc->n && n < ENVVAR_MAX_INSECURE; i++) {
+		const struct assign *a = &sc->a[i];
+		const struct envvar_insecure *w;
+		if (a->after || !a->value || !(w = envvar_insecure_find(a->name, a->value)))
+			continue;
+		bool dup = false;
+		for (size_t j = 0; j < n && !dup; j++)
+			dup = !strcmp(out[j]->name, a->name);
+		if (!dup) {
+			why[n] = w;
+			out[n++] = a;
+		}
+	}
+	return n;
+}
+
+static void render(const struct store_inst *s, const struct shenv *p, const struct scan *sc,
+		   struct buf *sh, struct buf *conf)
+{
+	const struct assign *found[ENVVAR_MAX_INSECURE];
+	const struct envvar_insecure *why[ENVVAR_MAX_INSECURE];
+	size_t nf = find_insecure(sc, found, why);
+#define HEAD "# Written by trustform for store \"%s\"; trustapply rewrites this file.\n"
+	buf_printf(sh, HEAD, s->conf->name);
+	buf_printf(conf, HEAD, s->conf->name);
+#undef HEAD
+	for (size_t i = 0; i < p->nenv; i++) {
+		const char *v = want_value(p, i);
+		/* values are paths checked at open (no quote, space or newline) or flags */
+		buf_printf(sh, "export %s='%s'\n", p->env[i], v);
+		buf_printf(conf, "%s=%s\n", p->env[i], v);
+	}
+	for (size_t i = 0; i < nf; i++) {
+		char *val = printable(found[i]->value);
+		buf_printf(sh, "# insecure: %s=%s (%s, in %s)\nunset %s\n", found[i]->name, val,
+			   why[i]->why, found[i]->src, found[i]->name);
+		if (why[i]->safe && found[i]->kind != SRC_PROFILE)
+			buf_printf(conf, "# insecure: %s=%s (%s, in %s)\n%s=%s\n", found[i]->name,
+				   val, why[i]->why, found[i]->src, found[i]->name, why[i]->safe);
+		free(val);
+	}
+}
+
+struct view {
+	struct scan sc;
+	struct buf want_sh, want_conf, have_sh, have_conf;
+	bool sh_exists, conf_exists;
+};
+
+static int read_have(struct buf *b, const char *host, const char *shown, bool *exists)
+{
+	*exists = buf_read_file(b, host) == 0;
+	if (!*exists && errno != ENOENT) {
+		err_set_errno(errno, "%s: cannot read", shown);
+		return -1;
+	}
+	return 0;
+}
+
+static int view_load(struct view *v, const struct store_inst *s, const struct shenv *p)
+{
+	memset(v, 0, sizeof(*v));
+	buf_init(&v->want_sh);
+	buf_init(&v->want_conf);
+	buf_init(&v->have_sh);
+	buf_init(&v->have_conf);
+	scan_all(&v->sc, s->ctx->root);
+	render(s, p, &v->sc, &v->want_sh, &v->want_conf);
+	if (read_have(&v->have_sh, p->profile_host, PROFILE_DIR "/" PROFILE_OURS, &v->sh_exists) < 0 ||
+	    read_have(&v->have_conf, p->envd_host, ENVD_DIR "/" ENVD_OURS, &v->conf_exists) < 0)
+		return -1;
+	return 0;
+}
+
+static void view_dispose(struct view *v)
+{
+	scan_dispose(&v->sc);
+	buf_dispose(&v->want_sh);
+	buf_dispose(&v->want_conf);
+	buf_dispose(&v->have_sh);
+	buf_dispose(&v->have_conf);
+}
+
+static bool sh_ok(const struct view *v)
+{
+	return v->sh_exists && buf_equal(&v->have_sh, v->want_sh.ptr, v->want_sh.len);
+}
+
+static bool conf_ok(const struct view *v)
+{
+	return v->conf_exists && buf_equal(&v->have_conf, v->want_conf.ptr, v->want_conf.len);
+}
+
+/* What trustform's files cannot fix: later files that set its variables
+ * otherwise or turn verification off, and insecure settings that only
+ * unsetting undoes in environment.d. */
+static void check_overrides(const struct shenv *p, const struct view *v, struct trust_set *out)
+{
+	for (size_t i = 0; i < v->sc.n; i++) {
+		const struct assign *a = &v->sc.a[i];
+		const struct envvar_insecure *w = a->value ? envvar_insecure_find(a->name, a->value)
+							   : NULL;
+		char *val = printable(a->value);
+		const char *who = a->kind == SRC_PROFILE ? "login shells" : "desktop sessions";
+		const char *ours = a->kind == SRC_PROFILE ? PROFILE_DIR "/" PROFILE_OURS
+							  : ENVD_DIR "/" ENVD_OURS;
+		if (a->after && is_ours(p, a->name)) {
+			size_t k = 0;
+			while (strcmp(p->env[k], a->name))
+				k++;
+			if (!a->value || strcmp(a->value, want_value(p, k)))
+				trust_set_ineffective(out,
+						      "%s: %s %s after %s (files are read in name "
+						      "order, and the last one wins), so %s do not "
+						      "get trustform's %s=%s; remove that line",
+						      a->src, a->name,
+						      a->value ? "is set again" : "is unset", ours, who,
+						      a->name, want_value(p, k));
+		} else if (a->after && w) {
+			trust_set_ineffective(out,
+					      "%s: %s=%s (%s) is read after %s, which cannot undo "
+					      "it for %s; remove that line",
+					      a->src, a->name, val, w->why, ours, who);
+		} else if (w && !w->safe && a->kind != SRC_PROFILE) {
+			trust_set_ineffective(out,
+					      "%s: %s=%s (%s): for desktop sessions only removing "
+					      "it undoes it (environment.d cannot unset a "
+					      "variable); remove that line",
+					      a->src, a->name, val, w->why);
+		}
+		free(val);
+	}
+}
+
+/* --- the store ---------------------------------------------------------------- */
+
+static void shenv_validate(const struct conf_store *cs, struct diag *d)
+{
+	envvar_validate_env(cs, d);
+	const struct ynode *b = conf_store_node(cs, "bundle");
+	if (b && b->kind == YNODE_SCALAR && strspn(b->text, BUNDLE_CHARS) != strlen(b->text))
+		diag_add(d, DIAG_ERROR, cs->config_file, b->line, b->col,
+			 "store \"%s\": the bundle path \"%s\" must be written in both a shell "
+			 "file and environment.d; use only letters, digits and /._-+@ in it",
+			 cs->name, b->text);
+}
+
+static void shenv_free(struct store_inst *s)
+{
+	struct shenv *p = s->priv;
+	if (!p)
+		return;
+	for (size_t i = 0; i < p->nenv; i++)
+		free(p->env[i]);
+	free(p->env);
+	free(p->bundle);
+	free(p->bundle_host);
+	free(p->profile_host);
+	free(p->envd_host);
+	free(p);
+}
+
+static int shenv_open(const struct conf_store *cs, const struct run_ctx *ctx,
+		      struct store_open *out)
+{
+	struct shenv *p = xcalloc(1, sizeof(*p));
+	const struct ynode *env = conf_store_node(cs, "env");
+	p->env = xcalloc(env->n ? env->n : 1, sizeof(*p->env));
+	for (size_t i = 0; i < env->n; i++)
+		p->env[p->nenv++] = xstrdup(env->items[i]->text);
+	const char *b = conf_store_str(cs, "bundle");
+	p->bundle = b ? xstrdup(b) : xasprintf(BUNDLE_DIR "/%s.pem", cs->name);
+	char *title = xasprintf("%s (shell-env)", cs->name);
+	struct store_inst *s = store_inst_new(&shenv_backend, cs, ctx, cs->name, title);
+	free(title);
+	s->priv = p;
+	p->bundle_host = root_resolve_host(ctx->root, p->bundle);
+	p->profile_host = root_resolve_host(ctx->root, PROFILE_DIR "/" PROFILE_OURS);
+	p->envd_host = root_resolve_host(ctx->root, ENVD_DIR "/" ENVD_OURS);
+	if (!p->bundle_host || !p->profile_host || !p->envd_host) {
+		store_inst_free(s);
+		return -1;
+	}
+	s->target = xstrdup("the files " PROFILE_DIR "/" PROFILE_OURS " and " ENVD_DIR
+			    "/" ENVD_OURS);
+	store_open_add(out, s);
+	return 0;
+}
+
+static int shenv_read(struct store_inst *s, struct trust_set *out)
+{
+	struct shenv *p = s->priv;
+	struct pem_file f;
+	struct view v;
+	int rc = pem_file_load(&f, p->bundle_host, p->bundle);
+	if (rc == 0)
+		pem_file_entries(&f, out);
+	pem_file_dispose(&f);
+	if (rc < 0)
+		return -1;
+	if (view_load(&v, s, p) < 0) {
+		view_dispose(&v);
+		return -1;
+	}
+	struct buf why = BUF_INIT;
+	const struct assign *found[ENVVAR_MAX_INSECURE];
+	const struct envvar_insecure *w[ENVVAR_MAX_INSECURE];
+	if (!sh_ok(&v))
+		buf_printf(&why, "%s %s\n", PROFILE_DIR "/" PROFILE_OURS,
+			   v.sh_exists ? "is out of date" : "will be written");
+	if (!conf_ok(&v))
+		buf_printf(&why, "%s %s\n", ENVD_DIR "/" ENVD_OURS,
+			   v.conf_exists ? "is out of date" : "will be written");
+	if (why.len) {
+		buf_printf(&why, "variables: ");
+		for (size_t i = 0; i < p->nenv; i++)
+			buf_printf(&why, "%s%s=%s", i ? ", " : "", p->env[i], want_value(p, i));
+		buf_putc(&why, '\n');
+		size_t nf = find_insecure(&v.sc, found, w);
+		for (size_t i = 0; i < nf; i++) {
+			char *val = printable(found[i]->value);
+			buf_printf(&why, "insecure setting undone: %s=%s from %s (%s)\n",
+				   found[i]->name, val, found[i]->src, w[i]->why);
+			free(val);
+		}
+		buf_truncate(&why, why.len - 1);
+		out->stale = buf_detach(&why);
+	}
+	buf_dispose(&why);
+	check_overrides(p, &v, out);
+	envvar_check_system_ca(s, p->env, p->nenv, out);
+	out->after = xstrdup("new login shells and sessions get the variables; running ones "
+			     "keep their environment until they start again");
+	view_dispose(&v);
+	return 0;
+}
+
+static int parent_of(const char *host)
+{
+	char *dir = xstrdup(host);
+	*strrchr(dir, '/') = '\0';
+	int rc = mkdir_p(dir, 0755);
+	if (rc == 0)
+		cleanup_stale_temps(dir);
+	free(dir);
+	return rc;
+}
+
+static int shenv_apply(struct store_inst *s, struct plan_store *ps)
+{
+	struct shenv *p = s->priv;
+	struct pem_file f;
+	struct view v;
+	struct fs_txn txn;
+	bool changed = false;
+	memset(&f, 0, sizeof(f));
+	memset(&v, 0, sizeof(v));
+	fs_txn_init(&txn);
+	if (parent_of(p->bundle_host) < 0 || parent_of(p->profile_host) < 0 ||
+	    parent_of(p->envd_host) < 0 || pem_file_load(&f, p->bundle_host, p->bundle) < 0 ||
+	    view_load(&v, s, p) < 0) {
+		plan_steps_fail_pending(ps);
+		pem_file_dispose(&f);
+		view_dispose(&v);
+		fs_txn_dispose(&txn);
+		return -1;
+	}
+	int rc = pem_file_apply(&f, ps, &txn, &changed);
+	if ((!sh_ok(&v) && fs_txn_write(&txn, p->profile_host, v.want_sh.ptr, v.want_sh.len, 0644,
+					FILE_OWNER_DEFAULT) < 0) ||
+	    (!conf_ok(&v) && fs_txn_write(&txn, p->envd_host, v.want_conf.ptr, v.want_conf.len,
+					  0644, FILE_OWNER_DEFAULT) < 0)) {
+		plan_steps_fail_pending(ps);
+		rc = -1;
+	}
+	rc = plan_steps_finish(ps, &txn, rc, NULL);
+	view_dispose(&v);
+	pem_file_dispose(&f);
+	fs_txn_dispose(&txn);
+	return rc;
+}
+
+static const struct store_backend shenv_backend = {
+	.name = "shell-env",
+	.read = shenv_read,
+	.apply = shenv_apply,
+	.free = shenv_free,
+};
+
+const struct store_type store_type_shell_env = {
+	.name = "shell-env",
+	.options = shenv_keys,
+	.validate = shenv_validate,
+	.open = shenv_open,
+};
