@@ -1,5 +1,6 @@
 /* The registry of store types and the instance helpers. */
 #include "stores/store.h"
+#include "stores/container/container.h"
 #include "stores/files/files.h"
 #include "stores/java/java.h"
 #include "stores/nss/nss.h"
@@ -24,6 +25,7 @@ const struct store_type *const store_types[] = {
 	&store_type_systemd_env,
 	&store_type_java,
 	&store_type_nss,
+	&store_type_registry,
 	NULL,
 };
 
