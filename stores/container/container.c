@@ -39,16 +39,22 @@ static bool port_ok(const char *s)
 	return atol(s) <= 65535;
 }
 
+/* Dot-separated labels of letters, digits, '-' and '_', each starting and
+ * ending with a letter, digit or '_' (the schema's pattern says the same). */
 static bool name_ok(const char *s, size_t n)
 {
-	if (n == 0 || s[0] == '.' || s[0] == '-' || s[n - 1] == '.' || s[n - 1] == '-')
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (!(isalnum(c) || c == '.' || c == '-' || c == '_'))
+	size_t label = 0;
+	for (size_t i = 0; i <= n; i++) {
+		unsigned char c = i < n ? (unsigned char)s[i] : '.';
+		if (c == '.') {
+			if (label == 0 || s[i - 1] == '-')
+				return false;
+			label = 0;
+		} else if (isalnum(c) || c == '_' || (c == '-' && label > 0)) {
+			label++;
+		} else {
 			return false;
-		if (c == '.' && s[i + 1] == '.')
-			return false;
+		}
 	}
 	return true;
 }
