@@ -299,6 +299,27 @@ static void containerd_config_note(const struct store_inst *s, struct trust_set 
 	buf_dispose(&cfg);
 }
 
+/* containerd looks for "host_port_" before "host:port" (hostDirectory in
+ * its remotes/docker/config/hosts.go): such a directory hides trustform's. */
+static void containerd_shadow_check(const struct store_inst *s, struct trust_set *out)
+{
+	const struct certsd *p = s->priv;
+	const char *colon = strrchr(p->host, ':');
+	if (!colon || colon == p->host)
+		return;
+	char *alt = xasprintf("%s/%.*s_%s_", p->eng->certs_d, (int)(colon - p->host), p->host,
+			      colon + 1);
+	char *h = root_resolve_host(s->ctx->root, alt);
+	struct stat sb;
+	if (h && stat(h, &sb) == 0)
+		trust_set_ineffective(out,
+				      "%s exists, and containerd reads it instead of %s: move "
+				      "what it holds into %s (or remove it)",
+				      alt, p->dir, p->dir);
+	free(h);
+	free(alt);
+}
+
 /* --- read ------------------------------------------------------------------------ */
 
 static int certsd_read(struct store_inst *s, struct trust_set *out)
@@ -337,6 +358,7 @@ static int certsd_read(struct store_inst *s, struct trust_set *out)
 		} else {
 			out->stale = toml_stale(p, &st);
 		}
+		containerd_shadow_check(s, out);
 		containerd_config_note(s, out);
 	}
 	dstate_dispose(&st);

@@ -144,6 +144,12 @@ check "  refused" out_has "move the file away so that trustform writes its own"
 check "  file untouched" cmp -s "$T/theirs.toml" "$CD/hosts.toml"
 cp "$T/ours.toml" "$CD/hosts.toml"
 
+# containerd looks for "host_port_" first: such a directory hides trustform's.
+mkdir "$R/etc/containerd/certs.d/127.0.0.1_${port}_"
+expect_rc 1 "containerd's other directory name: plan fails" tf plan "${args[@]}" --detailed-exitcode
+check "  names it" out_has "/etc/containerd/certs.d/127.0.0.1_${port}_ exists, and containerd reads it instead of /etc/containerd/certs.d/$H"
+rmdir "$R/etc/containerd/certs.d/127.0.0.1_${port}_"
+
 # --- removal: trustform's files go, foreign ones stay ---------------------------
 config
 expect_rc 0 "apply removal" tf apply "${args[@]}" --auto-approve
