@@ -300,23 +300,35 @@ static void containerd_config_note(const struct store_inst *s, struct trust_set 
 }
 
 /* containerd looks for "host_port_" before "host:port" (hostDirectory in
- * its remotes/docker/config/hosts.go): such a directory hides trustform's. */
+ * its remotes/docker/config/hosts.go): such a directory hides trustform's.
+ * Its in-root path, or NULL for a host without a port. */
+static char *containerd_shadow(const struct certsd *p)
+{
+	const char *colon = strrchr(p->host, ':');
+	if (!colon || colon == p->host)
+		return NULL;
+	return xasprintf("%s/%.*s_%s_", p->eng->certs_d, (int)(colon - p->host), p->host,
+			 colon + 1);
+}
+
+static bool shadow_exists(const struct store_inst *s, const char *alt)
+{
+	char *h = alt ? root_resolve_host(s->ctx->root, alt) : NULL;
+	struct stat sb;
+	bool there = h && stat(h, &sb) == 0;
+	free(h);
+	return there;
+}
+
 static void containerd_shadow_check(const struct store_inst *s, struct trust_set *out)
 {
 	const struct certsd *p = s->priv;
-	const char *colon = strrchr(p->host, ':');
-	if (!colon || colon == p->host)
-		return;
-	char *alt = xasprintf("%s/%.*s_%s_", p->eng->certs_d, (int)(colon - p->host), p->host,
-			      colon + 1);
-	char *h = root_resolve_host(s->ctx->root, alt);
-	struct stat sb;
-	if (h && stat(h, &sb) == 0)
+	char *alt = containerd_shadow(p);
+	if (shadow_exists(s, alt))
 		trust_set_ineffective(out,
 				      "%s exists, and containerd reads it instead of %s: move "
 				      "what it holds into %s (or remove it)",
 				      alt, p->dir, p->dir);
-	free(h);
 	free(alt);
 }
 
@@ -596,6 +608,9 @@ static int certsd_state_key(struct store_inst *s, struct buf *key)
 		char *ch = root_resolve_host(s->ctx->root, CONTAINERD_CONFIG);
 		rc = rc == 0 && ch ? store_state_key_file(key, ch) : -1;
 		free(ch);
+		char *alt = containerd_shadow(p);
+		buf_printf(key, "shadow %d\n", shadow_exists(s, alt));
+		free(alt);
 	}
 	free(h);
 	dstate_dispose(&st);

@@ -132,6 +132,14 @@ check "podman pull still succeeds" podman_pull
 podman_rmi
 check "containerd pull still succeeds" ctr_pull
 
+# containerd looks for "host_port_" first: such a directory hides trustform's
+# (seen also when the plan before was clean and read from the read cache).
+expect_rc 0 "clean after rotation" tf plan "${args[@]}" --detailed-exitcode
+mkdir "$R/etc/containerd/certs.d/127.0.0.1_${port}_"
+expect_rc 1 "containerd's other directory name: plan fails" tf plan "${args[@]}" --detailed-exitcode
+check "  names it" out_has "/etc/containerd/certs.d/127.0.0.1_${port}_ exists, and containerd reads it instead of /etc/containerd/certs.d/$H"
+rmdir "$R/etc/containerd/certs.d/127.0.0.1_${port}_"
+
 # --- a hosts.toml trustform did not write is refused, untouched ---------------
 cp "$CD/hosts.toml" "$T/ours.toml"
 printf 'server = "https://%s"\n\n[host."https://%s"]\n  capabilities = ["pull", "resolve"]\n' "$H" "$H" >"$CD/hosts.toml"
@@ -143,12 +151,6 @@ expect_rc 1 "foreign hosts.toml: apply fails" tf apply "${args[@]}" --auto-appro
 check "  refused" out_has "move the file away so that trustform writes its own"
 check "  file untouched" cmp -s "$T/theirs.toml" "$CD/hosts.toml"
 cp "$T/ours.toml" "$CD/hosts.toml"
-
-# containerd looks for "host_port_" first: such a directory hides trustform's.
-mkdir "$R/etc/containerd/certs.d/127.0.0.1_${port}_"
-expect_rc 1 "containerd's other directory name: plan fails" tf plan "${args[@]}" --detailed-exitcode
-check "  names it" out_has "/etc/containerd/certs.d/127.0.0.1_${port}_ exists, and containerd reads it instead of /etc/containerd/certs.d/$H"
-rmdir "$R/etc/containerd/certs.d/127.0.0.1_${port}_"
 
 # --- removal: trustform's files go, foreign ones stay ---------------------------
 config
