@@ -1,6 +1,7 @@
 /* The registry of store types and the instance helpers. */
 #include "stores/store.h"
 #include "stores/chrome/chrome.h"
+#include "stores/container/container.h"
 #include "stores/files/files.h"
 #include "stores/java/java.h"
 #include "stores/nss/nss.h"
@@ -27,6 +28,7 @@ const struct store_type *const store_types[] = {
 	&store_type_nss,
 	&store_type_chrome_policy,
 	&store_type_shell_env,
+	&store_type_registry,
 	NULL,
 };
 

@@ -302,5 +302,16 @@ store_yaml 'type: shell-env, env: NODE_EXTRA_CA_CERTS' | case_ shenv_not_list 's
 store_yaml 'type: shell-env, env: [SSL_CERT_DIR]' | case_ shenv_cert_dir 'SSL_CERT_DIR must name a directory of hashed links'
 store_yaml 'type: shell-env, env: [NODE_TLS_REJECT_UNAUTHORIZED]' | case_ shenv_insecure 'NODE_TLS_REJECT_UNAUTHORIZED turns verification off and names no CAs'
 store_yaml 'type: shell-env, env: [SSL_CERT_FILE], bundle: "/etc/my bundle.pem"' | case_ shenv_bundle_space 'the bundle path "/etc/my bundle.pem" must be written in both a shell file and environment.d'
+# registry: hosts are host or host:port (no scheme, no path); engines are known.
+reg_yaml() { printf 'version: 1\ncas:\n  x: { file: cas/good.pem }\nstores:\n  regs: { type: registry, %s }\nroles:\n  node: { cas: [x], stores: [regs] }\nhosts:\n  h: [node]\n' "$1"; }
+reg_yaml 'hosts: [registry.corp, "registry.corp:5000/v2/library"]' | case_ registry_path 'store "regs": hosts: "registry.corp:5000/v2/library" has a path (/v2/library); the engines trust a registry by host and port only: write "registry.corp:5000"'
+check "registry path: line and column of the item" err_has "registry_path.yaml:5:50: error"
+reg_yaml 'hosts: ["https://registry.corp:5000"]' | case_ registry_scheme 'has a scheme; write the host as the engines name their directories, without it: "registry.corp:5000"'
+check "registry scheme: line and column" err_has "registry_scheme.yaml:5:35: error"
+reg_yaml 'hosts: [registry.corp], engines: [podman, contianerd]' | case_ registry_engine 'store "regs": engines: unknown engine "contianerd"; did you mean "containerd"?'
+check "registry engine: line and column" err_has "registry_engine.yaml:5:69: error"
+reg_yaml 'hosts: ["registry.corp:99999"]' | case_ registry_port 'has a bad port "99999"; a port is 1 to 65535'
+reg_yaml 'hosts: ["fe80::1:5000"]' | case_ registry_v6 'write an IPv6 address in brackets'
+reg_yaml 'hosts: []' | case_ registry_none 'hosts lists no registry'
 
 done_testing
