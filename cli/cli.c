@@ -13,6 +13,7 @@ enum {
 	OPT_HOST = 256, OPT_ROOT, OPT_DETAILED, OPT_JSON, OPT_NO_COLOR, OPT_LOCK_TIMEOUT,
 	OPT_TARGET, OPT_AUTO_APPROVE, OPT_GIT, OPT_REF, OPT_PATH, OPT_REQUIRE_FRESH,
 	OPT_ALLOW_UNPINNED, OPT_ALLOWED_SIGNERS, OPT_OUT, OPT_PROMETHEUS, OPT_SYSLOG,
+	OPT_OFFLINE, OPT_TIMEOUT,
 };
 
 static const struct option long_opts[] = {
@@ -34,6 +35,8 @@ static const struct option long_opts[] = {
 	{ "out", required_argument, NULL, OPT_OUT },
 	{ "prometheus", required_argument, NULL, OPT_PROMETHEUS },
 	{ "syslog", no_argument, NULL, OPT_SYSLOG },
+	{ "offline", no_argument, NULL, OPT_OFFLINE },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -50,6 +53,9 @@ void cli_usage(FILE *out)
 	      "  validate   check the configuration and every CA file; read no store\n"
 	      "  show       what each store of this host holds now, managed and foreign\n"
 	      "  version    versions of trustform and its libraries\n"
+	      "  check [URL...]\n"
+	      "             whether each store's clients will accept the endpoints the host's\n"
+	      "             roles call (connects_to:), or the URLs given, after apply\n"
 	      "  caddy export-root [FILE]\n"
 	      "             write Caddy's current root as PEM (to commit beside the config)\n"
 	      "\n"
@@ -80,6 +86,10 @@ void cli_usage(FILE *out)
 	      "      --out FILE           plan: save the plan; `trustapply FILE` applies it\n"
 	      "      --prometheus FILE    plan: write node_exporter textfile metrics to FILE\n"
 	      "      --syslog             plan: log a one-line summary to syslog\n"
+	      "\n"
+	      "endpoints (connects_to:):\n"
+	      "      --offline            plan: connect to no endpoint (CI without a route)\n"
+	      "      --timeout SECS       check, plan: per connection and handshake (default 5)\n"
 	      "\n"
 	      "exit codes: 0 success, 1 error, 2 changes pending (--detailed-exitcode),\n"
 	      "            64 usage error\n",
@@ -123,8 +133,11 @@ static int check_combinations(struct options *o)
 				   "read");
 	if (o->git_url && !o->git_path)
 		o->git_path = "trust.yaml";
-	if (o->json && !is_cmd(o, "plan", "apply", "show"))
-		return usage_error(c, "--json is for plan, apply and show");
+	if (o->json && !is_cmd(o, "plan", "apply", "show") && !is_cmd(o, "check", NULL, NULL))
+		return usage_error(c, "--json is for plan, apply, show and check");
+	if (o->offline && !is_cmd(o, "plan", NULL, NULL))
+		return usage_error(c, "--offline keeps trustplan from connecting to endpoints; "
+				   "trustform check always connects");
 	if (o->out && !is_cmd(o, "plan", NULL, NULL))
 		return usage_error(c, "--out saves a plan: use it with trustplan");
 	if ((o->prometheus || o->syslog) && !is_cmd(o, "plan", NULL, NULL))
@@ -147,6 +160,7 @@ int cli_parse(struct options *o, const char *command, int argc, char **argv)
 	memset(o, 0, sizeof(*o));
 	o->command = command;
 	o->root = "";
+	o->timeout_ms = 5000;
 	int c;
 	optind = 1;
 	opterr = 0;
@@ -219,6 +233,21 @@ int cli_parse(struct options *o, const char *command, int argc, char **argv)
 		case OPT_SYSLOG:
 			o->syslog = true;
 			break;
+		case OPT_OFFLINE:
+			o->offline = true;
+			break;
+		case OPT_TIMEOUT: {
+			char *end;
+			errno = 0;
+			double secs = strtod(optarg, &end);
+			if (errno || *end || !(secs > 0) || secs > 600) {
+				fprintf(stderr, "trustform: --timeout takes seconds (more than 0, at "
+					"most 600), not \"%s\"\n", optarg);
+				return EXIT_USAGE;
+			}
+			o->timeout_ms = (int)(secs * 1000);
+			break;
+		}
 		case 'h':
 			cli_usage(stdout);
 			return -1;

@@ -45,6 +45,9 @@ struct options {
 	const char *out;		/* plan: save the plan here */
 	const char *prometheus;		/* node_exporter textfile */
 	bool syslog;
+	/* endpoints (trustform check, and the plan's section) */
+	bool offline;			/* plan: connect to no endpoint */
+	int timeout_ms;			/* for each connection and handshake */
 };
 
 /* Parse argv (after the command word). Returns 0, or EXIT_USAGE after printing why. */
@@ -59,5 +62,6 @@ int cmd_validate(struct options *o);
 int cmd_show(struct options *o);
 int cmd_version(struct options *o);
 int cmd_caddy(struct options *o);
+int cmd_check(struct options *o);
 
 #endif
