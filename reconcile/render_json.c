@@ -540,7 +540,8 @@ void render_json_check(FILE *out, const struct json_doc *doc, const struct plan 
 		json_t *d = json_object();
 		json_object_set_new(d, "severity", json_string("error"));
 		json_object_set_new(d, "summary", json_string("the endpoint could not be checked"));
-		json_object_set_new(d, "detail", str_or_null(rep->eps[i].probe.error));
+		json_object_set_new(d, "detail", json_string(rep->eps[i].probe.error ? rep->eps[i].probe.error
+									  : "no answer"));
 		json_object_set_new(d, "address", json_string(rep->eps[i].ep.url));
 		json_array_append_new(diags, d);
 	}
