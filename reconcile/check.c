@@ -334,7 +334,7 @@ void check_run(struct check_report *rep, const struct check_params *p)
 		struct check_endpoint *ce = &rep->eps[i];
 		ce->probe = (struct tls_probe){ .host = ce->ep.host, .port = ce->ep.port,
 						.sni = ce->ep.sni, .http = ce->ep.http,
-						.timeout_ms = p->timeout_ms };
+						.timeout_ms = p->timeout_ms, .now = p->now };
 	}
 	/* probes are laid out one per endpoint: run them as one array */
 	struct tls_probe *probes = xcalloc(rep->n ? rep->n : 1, sizeof(*probes));
