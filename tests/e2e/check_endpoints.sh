@@ -132,6 +132,16 @@ expect_rc 1 "no answer: exit 1" chk --timeout 1 "https://localhost:$p_hung"
 check "no answer: clear message" out_has "! https://localhost:$p_hung: could not be checked: 127.0.0.1:$p_hung answered, but the TLS handshake did not finish within 1 s"
 check "no answer: on stderr too" err_has "trustform: error: https://localhost:$p_hung:"
 
+# IPv6: a bracketed address, and a name that resolves to ::1 first, tried in turn
+pki "$P/v6" localhost --issuer "$P/root" --san DNS:localhost,IP:::1
+p_v6=$(free_port)
+timeout 120 openssl s_server -accept "[::1]:$p_v6" -cert "$P/v6.pem" -key "$P/v6.key" -www -quiet \
+  >/dev/null 2>&1 &
+_bg_pids+=($!)
+for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/::1/$p_v6") 2>/dev/null && break; sleep 0.05; done
+expect_rc 0 "IPv6 literal: exit 0" chk "https://[::1]:$p_v6"
+check "IPv6 literal: reached at [::1]" out_has "✓ https://[::1]:$p_v6: trusted by every store ([::1]:$p_v6,"
+
 # URLs are validated like the configuration's
 expect_rc 1 "a bad URL: exit 1" chk "ftp://localhost:21"
 check "a bad URL: says why" err_has 'endpoint "ftp://localhost:21" has the scheme "ftp"; use https:// or tcp+tls://'
