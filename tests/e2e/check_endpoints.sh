@@ -132,6 +132,18 @@ expect_rc 1 "no answer: exit 1" chk --timeout 1 "https://localhost:$p_hung"
 check "no answer: clear message" out_has "! https://localhost:$p_hung: could not be checked: 127.0.0.1:$p_hung answered, but the TLS handshake did not finish within 1 s"
 check "no answer: on stderr too" err_has "trustform: error: https://localhost:$p_hung:"
 
+# a weak signature (SHA-1), which Debian's security level refuses
+pki "$P/weak" localhost --issuer "$P/root" --san "$SAN" --sha1 2>/dev/null
+p_weak=$(free_port)
+# s_server itself refuses such a certificate at its default level
+timeout 120 openssl s_server -accept "127.0.0.1:$p_weak" -cert "$P/weak.pem" -key "$P/weak.key" \
+  -cipher 'DEFAULT:@SECLEVEL=0' -www -quiet >/dev/null 2>&1 &
+_bg_pids+=($!)
+wait_port "$p_weak"
+expect_rc 2 "weak signature: exit 2" chk "https://localhost:$p_weak"
+check "weak signature: cause" out_has "FAIL app: CN=localhost: CA signature digest algorithm too weak (clients at OpenSSL security level 2 refuse it)"
+check "weak signature: fix" out_has "fix: reissue it with SHA-256 or better and a key of at least 2048-bit RSA or P-256"
+
 # IPv6: a bracketed address, and a name that resolves to ::1 first, tried in turn
 pki "$P/v6" localhost --issuer "$P/root" --san DNS:localhost,IP:::1
 p_v6=$(free_port)

@@ -3,7 +3,7 @@
 dates, which `openssl req/x509` cannot all set. One certificate per call:
 
   check_pki.py OUT SUBJECT_CN --issuer BASE|self [--ca] [--san DNS:x,IP:y]
-               [--days-from N] [--days-to N] [--key BASE]
+               [--days-from N] [--days-to N] [--key BASE] [--sha1]
 
 writes OUT.pem and OUT.key (P-256). --key reuses BASE.key (a CA regenerated
 with the same name but a new key needs a new one; an old one the same)."""
@@ -17,6 +17,7 @@ ap = argparse.ArgumentParser()
 ap.add_argument("out"); ap.add_argument("cn")
 ap.add_argument("--issuer", default="self"); ap.add_argument("--ca", action="store_true")
 ap.add_argument("--san", default=""); ap.add_argument("--key")
+ap.add_argument("--sha1", action="store_true", help="a weak signature")
 ap.add_argument("--days-from", type=float, default=-1); ap.add_argument("--days-to", type=float, default=30)
 a = ap.parse_args()
 
@@ -48,7 +49,7 @@ for s in filter(None, a.san.split(",")):
     sans.append(x509.DNSName(v) if kind == "DNS" else x509.IPAddress(ipaddress.ip_address(v)))
 if sans:
     b = b.add_extension(x509.SubjectAlternativeName(sans), critical=False)
-cert = b.sign(iss_key, hashes.SHA256())
+cert = b.sign(iss_key, hashes.SHA1() if a.sha1 else hashes.SHA256())
 open(a.out + ".pem", "wb").write(cert.public_bytes(serialization.Encoding.PEM))
 if not a.key:
     fd = os.open(a.out + ".key", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
