@@ -294,6 +294,16 @@ static long find_store_idx(const struct config *c, const char *name)
 
 
 
+static void load_endpoints(struct loadctx *lc, struct conf_role *r, const struct ynode *list)
+{
+	const char **names = xcalloc(r->nstores ? r->nstores : 1, sizeof(*names));
+	for (size_t i = 0; i < r->nstores; i++)
+		names[i] = lc->cfg->stores[r->stores[i]].name;
+	struct endpoint_role er = { r->name, lc->cfg->path, names, r->stores, r->nstores };
+	endpoint_load_list(&r->endpoints, &r->nendpoints, list, &er, lc->d);
+	free(names);
+}
+
 static void load_roles(struct loadctx *lc, const struct ynode *roles)
 {
 	struct config *cfg = lc->cfg;
@@ -325,7 +335,7 @@ static void load_roles(struct loadctx *lc, const struct ynode *roles)
 					  where.ptr);
 			const struct ynode *ct = ymap_get(v, "connects_to");
 			if (ct)
-				endpoint_load_role(cfg, r, ct, lc->d);
+				load_endpoints(lc, r, ct);
 		}
 		buf_dispose(&where);
 	}

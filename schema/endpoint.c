@@ -137,10 +137,10 @@ fail:
 	return -1;
 }
 
-static void err_at(struct diag *d, const struct config *cfg, const struct ynode *n,
+static void err_at(struct diag *d, const struct endpoint_role *r, const struct ynode *n,
 		   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
-static void err_at(struct diag *d, const struct config *cfg, const struct ynode *n,
+static void err_at(struct diag *d, const struct endpoint_role *r, const struct ynode *n,
 		   const char *fmt, ...)
 {
 	struct buf b = BUF_INIT;
@@ -148,7 +148,7 @@ static void err_at(struct diag *d, const struct config *cfg, const struct ynode 
 	va_start(ap, fmt);
 	buf_vprintf(&b, fmt, ap);
 	va_end(ap);
-	diag_add(d, DIAG_ERROR, cfg->path, n->line, n->col, "%s", b.ptr);
+	diag_add(d, DIAG_ERROR, r->file, n->line, n->col, "%s", b.ptr);
 	buf_dispose(&b);
 }
 
@@ -157,13 +157,12 @@ static const struct key_spec endpoint_keys[] = {
 };
 
 /* The role's store nearest to name, for "did you mean". */
-static const char *near_store(const struct config *cfg, const struct conf_role *r,
-			      const char *name)
+static const char *near_store(const struct endpoint_role *r, const char *name)
 {
 	const char *best = NULL;
 	int bestd = 3;
 	for (size_t i = 0; i < r->nstores; i++) {
-		const char *s = cfg->stores[r->stores[i]].name;
+		const char *s = r->stores[i];
 		int dist = edit_distance(name, s);
 		if (dist < bestd) {
 			bestd = dist;
@@ -173,34 +172,34 @@ static const char *near_store(const struct config *cfg, const struct conf_role *
 	return best;
 }
 
-static void load_stores(struct config *cfg, const struct conf_role *r, struct conf_endpoint *e,
+static void load_stores(const struct endpoint_role *r, struct conf_endpoint *e,
 			const struct ynode *list, const char *where, struct diag *d)
 {
 	e->stores_listed = true;
 	if (list->kind != YNODE_SEQ) {
-		err_at(d, cfg, list, "stores of %s must be a list of store names", where);
+		err_at(d, r, list, "stores of %s must be a list of store names", where);
 		return;
 	}
 	e->stores = xcalloc(list->n ? list->n : 1, sizeof(*e->stores));
 	for (size_t i = 0; i < list->n; i++) {
 		const struct ynode *it = list->items[i];
 		if (it->kind != YNODE_SCALAR) {
-			err_at(d, cfg, it, "stores of %s must be store names", where);
+			err_at(d, r, it, "stores of %s must be store names", where);
 			continue;
 		}
 		size_t k = 0;
-		while (k < r->nstores && strcmp(cfg->stores[r->stores[k]].name, it->text))
+		while (k < r->nstores && strcmp(r->stores[k], it->text))
 			k++;
 		if (k == r->nstores) {
-			const char *near = near_store(cfg, r, it->text);
+			const char *near = near_store(r, it->text);
 			struct buf all = BUF_INIT;
 			for (size_t j = 0; j < r->nstores; j++)
-				buf_printf(&all, "%s%s", j ? ", " : "", cfg->stores[r->stores[j]].name);
+				buf_printf(&all, "%s%s", j ? ", " : "", r->stores[j]);
 			if (near)
-				err_at(d, cfg, it, "%s names store \"%s\", which is not a store of role "
+				err_at(d, r, it, "%s names store \"%s\", which is not a store of role "
 				       "\"%s\"; did you mean \"%s\"?", where, it->text, r->name, near);
 			else
-				err_at(d, cfg, it, "%s names store \"%s\", which is not a store of role "
+				err_at(d, r, it, "%s names store \"%s\", which is not a store of role "
 				       "\"%s\"; its stores are: %s", where, it->text, r->name,
 				       all.len ? all.ptr : "(none)");
 			buf_dispose(&all);
@@ -208,24 +207,26 @@ static void load_stores(struct config *cfg, const struct conf_role *r, struct co
 		}
 		bool dup = false;
 		for (size_t j = 0; j < e->nstores; j++)
-			dup |= e->stores[j] == r->stores[k];
+			dup |= e->stores[j] == r->store_idx[k];
 		if (dup) {
-			err_at(d, cfg, it, "%s lists store \"%s\" twice; remove one", where, it->text);
+			err_at(d, r, it, "%s lists store \"%s\" twice; remove one", where, it->text);
 			continue;
 		}
-		e->stores[e->nstores++] = r->stores[k];
+		e->stores[e->nstores++] = r->store_idx[k];
 	}
 }
 
-void endpoint_load_role(struct config *cfg, struct conf_role *r, const struct ynode *list,
-			struct diag *d)
+void endpoint_load_list(struct conf_endpoint **out, size_t *nout, const struct ynode *list,
+			const struct endpoint_role *r, struct diag *d)
 {
 	if (list->kind != YNODE_SEQ) {
-		err_at(d, cfg, list, "connects_to of role \"%s\" must be a list of URLs "
+		err_at(d, r, list, "connects_to of role \"%s\" must be a list of URLs "
 		       "(https://host[:port] or tcp+tls://host:port)", r->name);
 		return;
 	}
-	r->endpoints = xcalloc(list->n ? list->n : 1, sizeof(*r->endpoints));
+	struct conf_endpoint *eps = xcalloc(list->n ? list->n : 1, sizeof(*eps));
+	size_t n = 0;
+	*out = eps;
 	for (size_t i = 0; i < list->n; i++) {
 		const struct ynode *it = list->items[i], *url = it;
 		if (it->kind == YNODE_MAP) {
@@ -233,31 +234,32 @@ void endpoint_load_role(struct config *cfg, struct conf_role *r, const struct yn
 			struct buf where = BUF_INIT;
 			buf_printf(&where, "an endpoint of role \"%s\"", r->name);
 			for (size_t k = 0; k < it->n; k++)
-				key_check(endpoint_keys, it->keys[k], where.ptr, cfg->path, d);
+				key_check(endpoint_keys, it->keys[k], where.ptr, r->file, d);
 			buf_dispose(&where);
 			if (!url) {
-				err_at(d, cfg, it, "an endpoint of role \"%s\" is missing the required "
+				err_at(d, r, it, "an endpoint of role \"%s\" is missing the required "
 				       "key \"url\"", r->name);
 				continue;
 			}
 		}
 		if (url->kind != YNODE_SCALAR) {
-			err_at(d, cfg, url, "an endpoint of role \"%s\" must be a URL or a mapping "
+			err_at(d, r, url, "an endpoint of role \"%s\" must be a URL or a mapping "
 			       "with url:", r->name);
 			continue;
 		}
 		struct conf_endpoint e = { 0 };
 		char *why = NULL;
 		if (endpoint_parse_url(&e, url->text, &why) < 0) {
-			err_at(d, cfg, url, "%s", why);
+			err_at(d, r, url, "%s", why);
 			free(why);
 			endpoint_dispose(&e);
 			continue;
 		}
-		e.pos = (struct pos){ url->line, url->col };
-		for (size_t j = 0; j < r->nendpoints; j++)
-			if (!strcmp(r->endpoints[j].url, e.url))
-				err_at(d, cfg, url, "role \"%s\" lists endpoint \"%s\" twice; remove "
+		e.line = url->line;
+		e.col = url->col;
+		for (size_t j = 0; j < n; j++)
+			if (!strcmp(eps[j].url, e.url))
+				err_at(d, r, url, "role \"%s\" lists endpoint \"%s\" twice; remove "
 				       "one", r->name, e.url);
 		struct buf where = BUF_INIT;
 		buf_printf(&where, "endpoint \"%s\"", e.url);
@@ -265,23 +267,24 @@ void endpoint_load_role(struct config *cfg, struct conf_role *r, const struct yn
 		if (sni) {
 			if (sni->kind != YNODE_SCALAR || !dns_name_ok(sni->text) ||
 			    endpoint_is_ip(sni->text))
-				err_at(d, cfg, sni, "sni of %s must be a host name (SNI carries no "
+				err_at(d, r, sni, "sni of %s must be a host name (SNI carries no "
 				       "IP addresses)", where.ptr);
 			else
 				e.sni = xstrdup(sni->text);
 		}
 		const struct ynode *st = it->kind == YNODE_MAP ? ymap_get(it, "stores") : NULL;
 		if (st)
-			load_stores(cfg, r, &e, st, where.ptr, d);
+			load_stores(r, &e, st, where.ptr, d);
 		else if (r->nstores) {
 			e.stores = xcalloc(r->nstores, sizeof(*e.stores));
-			memcpy(e.stores, r->stores, r->nstores * sizeof(*e.stores));
+			memcpy(e.stores, r->store_idx, r->nstores * sizeof(*e.stores));
 			e.nstores = r->nstores;
 		}
 		if (!st && !r->nstores)
-			err_at(d, cfg, url, "role \"%s\" has no stores, so no client of this host "
+			err_at(d, r, url, "role \"%s\" has no stores, so no client of this host "
 			       "would call %s; add stores: to the role", r->name, e.url);
 		buf_dispose(&where);
-		r->endpoints[r->nendpoints++] = e;
+		eps[n++] = e;
+		*nout = n;
 	}
 }

@@ -7,14 +7,15 @@
 #ifndef TF_ENDPOINT_H
 #define TF_ENDPOINT_H
 
-#include "schema/config.h"
+#include "schema/diag.h"
+#include "schema/yamltree.h"
 
 #include <stdbool.h>
 #include <stddef.h>
 
 struct conf_endpoint {
 	char *url;		/* as written */
-	struct pos pos;		/* of the URL */
+	int line, col;		/* of the URL */
 	char *host;		/* a name, or an IP address without brackets */
 	char *port;		/* "443" */
 	char *sni;		/* as configured, or NULL: the host when it is a name */
@@ -31,8 +32,18 @@ int endpoint_parse_url(struct conf_endpoint *e, const char *url, char **why);
 bool endpoint_is_ip(const char *host);
 void endpoint_dispose(struct conf_endpoint *e);
 
-/* Load a role's connects_to: list (validated with line:column into d). */
-void endpoint_load_role(struct config *cfg, struct conf_role *r, const struct ynode *list,
-			struct diag *d);
+/* The role an endpoint list belongs to, as the loader knows it (this module
+ * does not depend on the configuration's model). */
+struct endpoint_role {
+	const char *name;
+	const char *file;		/* the configuration, for diagnostics */
+	const char *const *stores;	/* the role's store names */
+	const size_t *store_idx;	/* and their indexes in config.stores */
+	size_t nstores;
+};
+
+/* Load a role's connects_to: list into *out (validated with line:column into d). */
+void endpoint_load_list(struct conf_endpoint **out, size_t *nout, const struct ynode *list,
+			const struct endpoint_role *r, struct diag *d);
 
 #endif
