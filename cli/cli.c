@@ -15,6 +15,7 @@ enum {
 	OPT_TARGET, OPT_AUTO_APPROVE, OPT_GIT, OPT_REF, OPT_PATH, OPT_REQUIRE_FRESH,
 	OPT_ALLOW_UNPINNED, OPT_ALLOWED_SIGNERS, OPT_OUT, OPT_PROMETHEUS, OPT_SYSLOG,
 	OPT_FROM, OPT_TO, OPT_INVENTORY, OPT_FORMAT,
+	OPT_OFFLINE, OPT_TIMEOUT,
 };
 
 static const struct option long_opts[] = {
@@ -40,6 +41,8 @@ static const struct option long_opts[] = {
 	{ "to", required_argument, NULL, OPT_TO },
 	{ "inventory", required_argument, NULL, OPT_INVENTORY },
 	{ "format", required_argument, NULL, OPT_FORMAT },
+	{ "offline", no_argument, NULL, OPT_OFFLINE },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -56,6 +59,9 @@ void cli_usage(FILE *out)
 	      "  validate   check the configuration and every CA file; read no store\n"
 	      "  show       what each store of this host holds now, managed and foreign\n"
 	      "  version    versions of trustform and its libraries\n"
+	      "  check [URL...]\n"
+	      "             whether each store's clients will accept the endpoints the host's\n"
+	      "             roles call (connects_to:), or the URLs given, after apply\n"
 	      "  caddy export-root [FILE]\n"
 	      "             write Caddy's current root as PEM (to commit beside the config)\n"
 	      "  diff OLD NEW\n"
@@ -98,6 +104,9 @@ void cli_usage(FILE *out)
 	      "      --inventory FILE     diff: the host names of this Ansible inventory (INI,\n"
 	      "                           YAML, or one a line) instead of the host entries\n"
 	      "      --format FORMAT      diff, report: text (default), markdown or json\n"
+	      "endpoints (connects_to:):\n"
+	      "      --offline            plan: connect to no endpoint (CI without a route)\n"
+	      "      --timeout SECS       check, plan: per connection and handshake (default 5)\n"
 	      "\n"
 	      "exit codes: 0 success, 1 error, 2 changes pending (--detailed-exitcode),\n"
 	      "            64 usage error\n",
@@ -170,8 +179,11 @@ static int check_combinations(struct options *o)
 				   "read");
 	if (o->git_url && !o->git_path)
 		o->git_path = "trust.yaml";
-	if (o->json && !is_cmd(o, "plan", "apply", "show") && !is_cmd(o, "diff", "report", NULL))
-		return usage_error(c, "--json is for plan, apply, show, diff and report");
+	if (o->json && !is_cmd(o, "plan", "apply", "show") && !is_cmd(o, "diff", "report", "check"))
+		return usage_error(c, "--json is for plan, apply, show, check, diff and report");
+	if (o->offline && !is_cmd(o, "plan", NULL, NULL))
+		return usage_error(c, "--offline keeps trustplan from connecting to endpoints; "
+				   "trustform check always connects");
 	if (o->out && !is_cmd(o, "plan", NULL, NULL))
 		return usage_error(c, "--out saves a plan: use it with trustplan");
 	if ((o->prometheus || o->syslog) && !is_cmd(o, "plan", NULL, NULL))
@@ -194,6 +206,7 @@ int cli_parse(struct options *o, const char *command, int argc, char **argv)
 	memset(o, 0, sizeof(*o));
 	o->command = command;
 	o->root = "";
+	o->timeout_ms = 5000;
 	int c;
 	optind = 1;
 	opterr = 0;
@@ -287,6 +300,21 @@ int cli_parse(struct options *o, const char *command, int argc, char **argv)
 				return EXIT_USAGE;
 			}
 			break;
+		case OPT_OFFLINE:
+			o->offline = true;
+			break;
+		case OPT_TIMEOUT: {
+			char *end;
+			errno = 0;
+			double secs = strtod(optarg, &end);
+			if (errno || *end || !(secs > 0) || secs > 600) {
+				fprintf(stderr, "trustform: --timeout takes seconds (more than 0, at "
+					"most 600), not \"%s\"\n", optarg);
+				return EXIT_USAGE;
+			}
+			o->timeout_ms = (int)(secs * 1000);
+			break;
+		}
 		case 'h':
 			cli_usage(stdout);
 			return -1;

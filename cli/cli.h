@@ -51,6 +51,9 @@ struct options {
 	const char *inventory;		/* diff: the hosts of this inventory */
 	const char *format;		/* --format as given, or NULL */
 	bool markdown;			/* --format markdown */
+	/* endpoints (trustform check, and the plan's section) */
+	bool offline;			/* plan: connect to no endpoint */
+	int timeout_ms;			/* for each connection and handshake */
 };
 
 /* Parse argv (after the command word). Returns 0, or EXIT_USAGE after printing why. */
@@ -67,5 +70,6 @@ int cmd_version(struct options *o);
 int cmd_caddy(struct options *o);
 int cmd_diff(struct options *o);
 int cmd_report(struct options *o);
+int cmd_check(struct options *o);
 
 #endif

@@ -1,5 +1,6 @@
 /* `trustform plan` / `trustplan`: read, diff, print; change nothing. */
 #include "cli/cli.h"
+#include "reconcile/check.h"
 #include "reconcile/drift.h"
 #include "reconcile/planfile.h"
 #include "reconcile/render.h"
@@ -35,6 +36,7 @@ static int save_plan(const struct run *r, const char *path)
 int cmd_plan(struct options *o)
 {
 	struct run r;
+	struct check_report rep = { 0 };
 	int code = EXIT_ERROR;
 	run_init(&r, o);
 	if (o->nargs) {
@@ -45,17 +47,32 @@ int cmd_plan(struct options *o)
 	if (run_start(&r, false) < 0)
 		goto out;
 	run_plan(&r);
+	/* the endpoints the roles call, judged with the stores after apply; only
+	 * when the roles list some, and not --offline */
+	if (!o->offline && check_host_has_endpoints(r.res)) {
+		struct check_params cp = {
+			.cfg = r.cfg, .res = r.res, .plan = &r.plan, .root = r.ctx.root,
+			.now = o->now, .timeout_ms = o->timeout_ms,
+		};
+		if (check_collect(&rep, &cp) == 0) {
+			check_run(&rep, &cp);
+			r.check = &rep;
+		}
+	}
 	struct render_opts ro;
 	run_render_opts(&r, "plan", &ro);
 	if (o->json) {
 		struct json_doc doc;
 		run_json_doc(&r, "plan", &doc);
+		doc.check = r.check;
 		render_json_plan(stdout, &doc, &r.plan, NULL);
 		render_store_errors(stderr, &r.plan);
 	} else {
 		run_render_header(&r, &ro);
 		render_plan(stdout, &r.plan, &ro);
 		render_store_errors(stderr, &r.plan);
+		if (r.check)
+			check_render(stdout, r.check, ro.color, true);
 		render_summary(stdout, &r.plan, &ro);
 	}
 	if (o->out) {
@@ -69,13 +86,18 @@ int cmd_plan(struct options *o)
 	}
 	if (r.plan.failed_stores)
 		code = EXIT_ERROR;
-	else if (o->detailed_exitcode && plan_has_changes(&r.plan))
+	else if (o->detailed_exitcode && (plan_has_changes(&r.plan) || rep.failing))
 		code = EXIT_CHANGES;
 	else
 		code = EXIT_OK;
 out:
 	fflush(stdout);
+	for (size_t i = 0; i < rep.n; i++)
+		if (!rep.eps[i].probe.chain)
+			fprintf(stderr, "trustform: warning: endpoint %s could not be checked: %s\n",
+				rep.eps[i].ep.url, rep.eps[i].probe.error);
 	code = drift_report(&r, code);
+	check_report_dispose(&rep);
 	run_dispose(&r);
 	return code;
 }

@@ -18,11 +18,11 @@ _trustform_names() { # SECTION CONFIG
 _trustform() {
   local cur prev words cword
   _init_completion || return
-  local cmds="plan apply validate show version caddy diff report"
+  local cmds="plan apply validate show version check caddy diff report"
   local opts="-c --config --host --root --target --detailed-exitcode --no-color
     --lock-timeout --auto-approve --json --git --ref --path --require-fresh
     --allow-unpinned --git-allowed-signers --out --prometheus --syslog --from --to
-    --inventory --format --help"
+    --inventory --format --offline --timeout --help"
   local cfg="" i
   for ((i = 1; i < cword; i++)); do
     case ${words[i]} in

@@ -20,6 +20,7 @@ void trust_entry_dispose(struct trust_entry *e)
 	free(e->flags);
 	free(e->where);
 	free(e->subject);
+	cert_free(e->cert);
 	memset(e, 0, sizeof(*e));
 }
 
@@ -99,6 +100,12 @@ void trust_entry_describe(struct trust_entry *e, const struct cert *c)
 	free(e->subject);
 	e->subject = xstrdup(c->subject);
 	e->not_after = c->not_after;
+	/* kept for `trustform check`, which verifies chains against what a store
+	 * holds; the certificate is shared through cert.c's content cache */
+	struct cert *held = (struct cert *)c;
+	held->refs++;
+	cert_free(e->cert);
+	e->cert = held;
 }
 
 void trust_entry_copy(struct trust_entry *dst, const struct trust_entry *src)
@@ -108,6 +115,8 @@ void trust_entry_copy(struct trust_entry *dst, const struct trust_entry *src)
 	dst->where = xstrdup(src->where);
 	dst->flags = src->flags ? xstrdup(src->flags) : NULL;
 	dst->subject = src->subject ? xstrdup(src->subject) : NULL;
+	if (dst->cert)
+		dst->cert->refs++;
 }
 
 void trust_set_note(struct trust_set *s, const char *fmt, ...)

@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <time.h>
 
+struct cert;
+
 enum trust_state {
 	TS_TRUSTED,	/* the store trusts it as a CA */
 	TS_DISTRUSTED,	/* the store holds it marked as distrusted */
@@ -31,6 +33,8 @@ struct trust_entry {
 	size_t siblings;	/* other certificates in the same file (removal takes them too) */
 	bool fixed;		/* cannot be deleted, only deselected (a distro CA file) */
 	bool can_distrust;	/* the store can mark this entry distrusted in place */
+	struct cert *cert;	/* held reference (trust_entry_describe), or NULL: an
+				 * entry from the read cache, or damaged */
 };
 
 /* A line of a finding, shown in the plan's block: an attribute ('+', '-', '~',
@@ -88,7 +92,6 @@ struct trust_set {
 	size_t nfindings, findings_alloc;
 };
 
-struct cert;
 void trust_set_init(struct trust_set *s);
 void trust_set_dispose(struct trust_set *s);
 struct trust_entry *trust_set_add(struct trust_set *s, const unsigned char fp[FP_LEN],

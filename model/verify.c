@@ -159,6 +159,19 @@ static void set(struct verify_result *r, enum verify_cause c, char *why, char *f
 	r->fix = fix;
 }
 
+/* The fix for a chain whose intermediate c (of the configuration) is not sent. */
+static char *root_fix(const struct verify_input *in, const struct verify_ca *c)
+{
+	X509 *ix = x509_of(c->cert);
+	const struct verify_ca *root = ix ? config_issuer(in, ix) : NULL;
+	X509_free(ix);
+	if (root && root != c)
+		return xasprintf("trust the root (CA \"%s\"), and make the server send its chain "
+				 "(leaf, then intermediate \"%s\")", root->name, c->name);
+	return xasprintf("trust the root, and make the server send its chain (leaf, then "
+			 "intermediate \"%s\")", c->name);
+}
+
 /* Unknown issuer of top (the last certificate the verifier could chain to). */
 static void unknown_issuer(const struct verify_input *in, struct verify_result *r, X509 *top,
 			   bool top_self_signed)
@@ -167,11 +180,18 @@ static void unknown_issuer(const struct verify_input *in, struct verify_result *
 	char *iss_name = name_of(X509_get_issuer_name(top));
 	const struct cert *u = untrusted_issuer(in, top);
 	if (u) {
+		const struct verify_ca *c = NULL;
+		for (size_t i = 0; i < in->nconfig && !c; i++)
+			if (!memcmp(in->config[i].cert->fp, u->fp, FP_LEN))
+				c = &in->config[i];
 		set(r, VERIFY_NOT_TRUSTED_FOR_TLS,
 		    xasprintf("%s is in the store, but not trusted to identify servers (its trust "
 			      "flags lack TLS)", u->subject),
-		    xstrdup("give it TLS trust (trustform does, for the CAs of the store's role: "
-			    "apply)"));
+		    c ? xasprintf("add CA \"%s\" to the role of this store: trustform then gives "
+				  "it TLS trust", c->name)
+		      : xasprintf("no CA in the configuration is %s: declare it under cas: and add "
+				  "it to the role of this store, and trustform gives it TLS trust",
+				  u->subject));
 		goto out;
 	}
 	if (top_self_signed) {
@@ -211,20 +231,14 @@ static void unknown_issuer(const struct verify_input *in, struct verify_result *
 		    xasprintf("the server does not send its intermediate: %s is issued by %s, which "
 			      "is CA \"%s\" of the configuration, an intermediate", top_name,
 			      c->cert->subject, c->name),
-		    xstrdup("trust the root, and make the server send its chain (leaf, then "
-			    "intermediate)"));
-	} else if (X509_check_ca(top) == 0 && sk_X509_num(in->served) == 1) {
-		set(r, VERIFY_MISSING_INTERMEDIATE,
-		    xasprintf("the server sends only its leaf, and its issuer %s is neither sent nor "
-			      "trusted by this store", iss_name),
-		    xasprintf("if %s is an intermediate, make the server send its chain and trust "
-			      "the root; no CA in the configuration is %s", iss_name, iss_name));
+		    root_fix(in, c));
 	} else {
 		set(r, VERIFY_UNKNOWN_AUTHORITY,
 		    xasprintf("unknown authority: %s is issued by %s, which the server does not send "
 			      "and this store does not trust", top_name, iss_name),
-		    xasprintf("no CA in the configuration is %s: declare its root under cas: and "
-			      "add it to the role", iss_name));
+		    xasprintf("no CA in the configuration is %s: if it is a root, declare it under "
+			      "cas: and add it to the role; if it is an intermediate, make the server "
+			      "send it and trust its root", iss_name));
 	}
 out:
 	free(top_name);

@@ -62,6 +62,7 @@ int drift_report(const struct run *r, int code)
 			.config_origin = r->cfg ? r->cfg->origin : NULL,
 			.success = r->planned && code != EXIT_ERROR,
 			.now = o->now,
+			.check = r->check,
 		};
 		if (metrics_write(o->prometheus, &in) < 0) {
 			run_error(err_msg());

@@ -1,6 +1,7 @@
 /* Prometheus textfile metrics; see metrics.h. */
 #include "reconcile/metrics.h"
 #include "model/cert.h"
+#include "reconcile/check.h"
 #include "schema/gitsource.h"
 #include "util/buf.h"
 #include "util/err.h"
@@ -104,8 +105,50 @@ static void git_metrics(struct buf *b, const struct metrics_input *in)
 	buf_printf(b, "} %d\n", g->fresh ? 1 : 0);
 }
 
+/* Each endpoint the host's roles call, per store, as the plan judged it after
+ * apply; an endpoint that was not reached has no sample (unknown, not 0). */
+static void endpoint_metrics(struct buf *b, const struct metrics_input *in)
+{
+	const struct check_report *rep = in->check;
+	family(b, "trustform_endpoint_ok",
+	       "Whether the store's clients will accept the endpoint's chain after apply (1) "
+	       "or not (0).");
+	for (size_t i = 0; i < rep->n; i++)
+		for (size_t j = 0; j < rep->eps[i].nv; j++) {
+			const struct check_verdict *v = &rep->eps[i].v[j];
+			if (v->error)
+				continue;
+			sample_start(b, "trustform_endpoint_ok", in);
+			label(b, "endpoint", rep->eps[i].ep.url, false);
+			label(b, "store", v->ps->address, false);
+			buf_printf(b, "} %d\n", v->vr.cause == VERIFY_OK ? 1 : 0);
+		}
+	family(b, "trustform_endpoint_leaf_expiry_seconds",
+	       "Seconds until the certificate the endpoint serves expires (negative: expired).");
+	for (size_t i = 0; i < rep->n; i++) {
+		const struct tls_probe *pr = &rep->eps[i].probe;
+		if (!pr->chain)
+			continue;
+		const ASN1_TIME *na = X509_get0_notAfter(sk_X509_value(pr->chain, 0));
+		struct tm tm;
+		if (!na || ASN1_TIME_to_tm(na, &tm) != 1)
+			continue;
+		sample_start(b, "trustform_endpoint_leaf_expiry_seconds", in);
+		label(b, "endpoint", rep->eps[i].ep.url, false);
+		buf_printf(b, "} %lld\n", (long long)(timegm(&tm) - in->now));
+	}
+	family(b, "trustform_endpoint_up", "Whether the endpoint answered the TLS handshake.");
+	for (size_t i = 0; i < rep->n; i++) {
+		sample_start(b, "trustform_endpoint_up", in);
+		label(b, "endpoint", rep->eps[i].ep.url, false);
+		buf_printf(b, "} %d\n", rep->eps[i].probe.chain ? 1 : 0);
+	}
+}
+
 void metrics_render(struct buf *b, const struct metrics_input *in)
 {
+	if (in->check)
+		endpoint_metrics(b, in);
 	if (in->plan)
 		store_metrics(b, in);
 	if (in->res)

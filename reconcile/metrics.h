@@ -17,6 +17,7 @@
 #include <time.h>
 
 struct git_checkout;
+struct check_report;
 
 struct metrics_input {
 	const char *host;		/* or NULL when not known yet */
@@ -26,6 +27,7 @@ struct metrics_input {
 	const char *config_origin;	/* or NULL */
 	bool success;
 	time_t now;
+	const struct check_report *check;	/* the endpoints were checked, or NULL */
 };
 
 /* Render the metrics (text exposition format) into out. */

@@ -1,6 +1,7 @@
 /* JSON output of plan, apply and show; see render_json.h. */
 #include "reconcile/render_json.h"
 #include "reconcile/apply.h"
+#include "reconcile/check.h"
 #include "model/cert.h"
 #include "reconcile/planfile.h"
 #include "schema/gitsource.h"
@@ -10,6 +11,7 @@
 #include "util/xalloc.h"
 
 #include <jansson.h>
+#include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -414,6 +416,74 @@ static void store_changes(json_t *arr, const struct plan_store *ps, bool applied
 	addr_set_dispose(&as);
 }
 
+/* --- endpoints (check, and the plan's section) ------------------------------ */
+
+static json_t *x509_json(X509 *x)
+{
+	json_t *c = json_object();
+	char *subj = X509_NAME_oneline(X509_get_subject_name(x), NULL, 0);
+	char *iss = X509_NAME_oneline(X509_get_issuer_name(x), NULL, 0);
+	json_object_set_new(c, "subject", json_string(subj ? subj : ""));
+	json_object_set_new(c, "issuer", json_string(iss ? iss : ""));
+	OPENSSL_free(subj);
+	OPENSSL_free(iss);
+	struct tm tm;
+	const ASN1_TIME *na = X509_get0_notAfter(x);
+	json_object_set_new(c, "not_after",
+			    time_json(na && ASN1_TIME_to_tm(na, &tm) == 1 ? timegm(&tm) : 0));
+	unsigned char md[32];
+	unsigned int len = 0;
+	char hex[65] = "";
+	if (X509_digest(x, EVP_sha256(), md, &len) == 1 && len == 32)
+		hex_encode(hex, md, 32);
+	json_object_set_new(c, "sha256", json_string(hex));
+	return c;
+}
+
+static json_t *verdict_json(const struct check_verdict *v)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "store", json_string(v->ps->address));
+	bool ok = !v->error && v->vr.cause == VERIFY_OK;
+	json_object_set_new(o, "ok", json_boolean(ok));
+	json_object_set_new(o, "cause",
+			    v->error ? json_string("store_unreadable")
+				     : json_string(verify_cause_name(v->vr.cause)));
+	json_object_set_new(o, "message", json_string(v->error ? v->error : v->vr.why));
+	json_object_set_new(o, "fix", str_or_null(v->error ? NULL : v->vr.fix));
+	json_object_set_new(o, "note", str_or_null(v->note));
+	return o;
+}
+
+static json_t *endpoints_json(const struct check_report *rep)
+{
+	json_t *arr = json_array();
+	for (size_t i = 0; i < rep->n; i++) {
+		const struct check_endpoint *ce = &rep->eps[i];
+		json_t *e = json_object();
+		json_object_set_new(e, "url", json_string(ce->ep.url));
+		json_object_set_new(e, "role", str_or_null(ce->role));
+		json_object_set_new(e, "host", json_string(ce->ep.host));
+		json_object_set_new(e, "port", json_integer(atoi(ce->ep.port)));
+		json_object_set_new(e, "sni", str_or_null(ce->ep.sni));
+		json_object_set_new(e, "reached", json_boolean(ce->probe.chain != NULL));
+		json_object_set_new(e, "address", str_or_null(ce->probe.address));
+		json_object_set_new(e, "error", str_or_null(ce->probe.error));
+		json_object_set_new(e, "server_date", time_json(ce->probe.server_date));
+		json_t *chain = json_array();
+		for (int k = 0; ce->probe.chain && k < sk_X509_num(ce->probe.chain); k++)
+			json_array_append_new(chain, x509_json(sk_X509_value(ce->probe.chain, k)));
+		json_object_set_new(e, "chain", chain);
+		json_object_set_new(e, "ok", json_boolean(ce->ok));
+		json_t *stores = json_array();
+		for (size_t k = 0; k < ce->nv; k++)
+			json_array_append_new(stores, verdict_json(&ce->v[k]));
+		json_object_set_new(e, "stores", stores);
+		json_array_append_new(arr, e);
+	}
+	return arr;
+}
+
 static json_t *summary(const char *operation, const struct plan_counts *c)
 {
 	json_t *s = json_object();
@@ -450,6 +520,38 @@ void render_json_plan(FILE *out, const struct json_doc *doc, const struct plan *
 	json_object_set_new(o, "changes_pending", json_boolean(plan_has_changes(p)));
 	json_object_set_new(o, "errored", json_boolean(failed > 0));
 	json_object_set_new(o, "diagnostics", diagnostics(doc, p));
+	if (doc->check)
+		json_object_set_new(o, "endpoints", endpoints_json(doc->check));
+	print_doc(out, o);
+}
+
+void render_json_check(FILE *out, const struct json_doc *doc, const struct plan *p,
+		       const struct check_report *rep)
+{
+	json_t *o = doc_head(doc);
+	json_object_set_new(o, "endpoints", endpoints_json(rep));
+	json_t *s = json_object();
+	json_object_set_new(s, "endpoints", json_integer((json_int_t)rep->n));
+	json_object_set_new(s, "trusted",
+			    json_integer((json_int_t)(rep->n - rep->failing - rep->errors)));
+	json_object_set_new(s, "failing", json_integer((json_int_t)rep->failing));
+	json_object_set_new(s, "unchecked", json_integer((json_int_t)rep->errors));
+	json_object_set_new(s, "operation", json_string("check"));
+	json_object_set_new(o, "check_summary", s);
+	json_object_set_new(o, "errored", json_boolean(rep->errors > 0));
+	json_t *diags = diagnostics(doc, p);
+	for (size_t i = 0; i < rep->n; i++) {
+		if (rep->eps[i].probe.chain)
+			continue;
+		json_t *d = json_object();
+		json_object_set_new(d, "severity", json_string("error"));
+		json_object_set_new(d, "summary", json_string("the endpoint could not be checked"));
+		json_object_set_new(d, "detail", json_string(rep->eps[i].probe.error ? rep->eps[i].probe.error
+									  : "no answer"));
+		json_object_set_new(d, "address", json_string(rep->eps[i].ep.url));
+		json_array_append_new(diags, d);
+	}
+	json_object_set_new(o, "diagnostics", diags);
 	print_doc(out, o);
 }
 

@@ -19,6 +19,7 @@
 
 struct git_checkout;
 struct apply_result;
+struct check_report;
 
 struct json_doc {
 	const char *operation;		/* "plan", "apply" or "show" */
@@ -29,6 +30,7 @@ struct json_doc {
 	const char *saved_plan;		/* apply of a saved plan: its file, or NULL */
 	const struct diag *diag;	/* the config's warnings and errors, or NULL */
 	time_t now;
+	const struct check_report *check;	/* plan: the endpoints, or NULL */
 };
 
 /* Print the document for a plan (res NULL) or an apply (res: what was done). */
@@ -36,6 +38,9 @@ void render_json_plan(FILE *out, const struct json_doc *doc, const struct plan *
 		      const struct apply_result *res);
 /* Print what each store holds (show). */
 void render_json_show(FILE *out, const struct json_doc *doc, const struct plan *p);
+/* The endpoints of `trustform check`, each with its verdict per store. */
+void render_json_check(FILE *out, const struct json_doc *doc, const struct plan *p,
+		       const struct check_report *rep);
 /* An error before any store was read (bad config, unknown host): a document
  * that still validates, with errored = true. */
 void render_json_error(FILE *out, const struct json_doc *doc, const char *message);

@@ -1,5 +1,6 @@
 /* The shared load → resolve → read → diff pipeline; see run.h. */
 #include "reconcile/run.h"
+#include "reconcile/check.h"
 #include "reconcile/readcache.h"
 #include "stores/storeconf.h"
 #include "util/buf.h"
@@ -251,6 +252,10 @@ static bool may_use_cache(const struct run *r)
 {
 	const char *env = getenv("TRUSTFORM_READ_CACHE");
 	if (env && !strcmp(env, "off"))
+		return false;
+	/* checking endpoints needs every certificate of the stores, which the
+	 * cache does not keep */
+	if (!r->opt->offline && check_host_has_endpoints(r->res))
 		return false;
 	return !strcmp(r->opt->command, "plan") || !strcmp(r->opt->command, "show");
 }

@@ -14,6 +14,8 @@
 #include "schema/gitsource.h"
 #include "schema/resolve.h"
 
+struct check_report;
+
 struct run {
 	struct options *opt;
 	struct config *cfg;
@@ -26,6 +28,7 @@ struct run {
 	struct git_checkout *git;	/* the config came from git, or NULL */
 	char *failure;			/* why the run failed before the plan, or NULL */
 	bool planned;			/* run_plan ran */
+	const struct check_report *check;	/* the endpoints were checked, or NULL */
 };
 
 void run_init(struct run *r, struct options *o);

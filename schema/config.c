@@ -5,6 +5,7 @@
  */
 #include "schema/config.h"
 #include "schema/ca_check.h"
+#include "schema/endpoint.h"
 #include "schema/keys.h"
 #include "model/cert.h"
 #include "util/buf.h"
@@ -119,7 +120,8 @@ static const struct key_spec ca_keys[] = {
 };
 
 static const struct key_spec role_keys[] = {
-	{ "cas", false }, { "stores", false }, { "caddy", false }, { NULL, false },
+	{ "cas", false }, { "stores", false }, { "caddy", false }, { "connects_to", false },
+	{ NULL, false },
 };
 
 /* Report unknown keys (with a suggestion) and missing required ones. */
@@ -292,6 +294,16 @@ static long find_store_idx(const struct config *c, const char *name)
 
 
 
+static void load_endpoints(struct loadctx *lc, struct conf_role *r, const struct ynode *list)
+{
+	const char **names = xcalloc(r->nstores ? r->nstores : 1, sizeof(*names));
+	for (size_t i = 0; i < r->nstores; i++)
+		names[i] = lc->cfg->stores[r->stores[i]].name;
+	struct endpoint_role er = { r->name, lc->cfg->path, names, r->stores, r->nstores };
+	endpoint_load_list(&r->endpoints, &r->nendpoints, list, &er, lc->d);
+	free(names);
+}
+
 static void load_roles(struct loadctx *lc, const struct ynode *roles)
 {
 	struct config *cfg = lc->cfg;
@@ -321,6 +333,9 @@ static void load_roles(struct loadctx *lc, const struct ynode *roles)
 				errorf_at(lc, c, "%s sets caddy: true but there is no top-level "
 					  "caddy: section; add one with data_dir and ca",
 					  where.ptr);
+			const struct ynode *ct = ymap_get(v, "connects_to");
+			if (ct)
+				load_endpoints(lc, r, ct);
 		}
 		buf_dispose(&where);
 	}
@@ -497,6 +512,9 @@ void config_free(struct config *c)
 		free(c->roles[i].name);
 		free(c->roles[i].cas);
 		free(c->roles[i].stores);
+		for (size_t j = 0; j < c->roles[i].nendpoints; j++)
+			endpoint_dispose(&c->roles[i].endpoints[j]);
+		free(c->roles[i].endpoints);
 	}
 	free(c->roles);
 	for (size_t i = 0; i < c->nhosts; i++) {

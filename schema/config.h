@@ -53,6 +53,8 @@ struct conf_caddy {
 	struct conf_store store;	/* the configured store of type "caddy" */
 };
 
+struct conf_endpoint;
+
 struct conf_role {
 	char *name;
 	struct pos pos;
@@ -61,6 +63,8 @@ struct conf_role {
 	size_t *stores;		/* indexes into config.stores */
 	size_t nstores;
 	bool caddy;
+	struct conf_endpoint *endpoints;	/* connects_to: (schema/endpoint.h) */
+	size_t nendpoints;
 };
 
 struct conf_host {

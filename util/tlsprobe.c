@@ -167,6 +167,18 @@ static void read_http_date(struct tls_probe *p, SSL *ssl, int fd)
 		}
 }
 
+/* Whether a certificate of chain is expired or not yet valid at now. */
+static bool out_of_date(STACK_OF(X509) *chain, time_t now)
+{
+	for (int i = 0; i < sk_X509_num(chain); i++) {
+		X509 *x = sk_X509_value(chain, i);
+		if (X509_cmp_time(X509_get0_notBefore(x), &now) > 0 ||
+		    X509_cmp_time(X509_get0_notAfter(x), &now) < 0)
+			return true;
+	}
+	return false;
+}
+
 static void probe_one(struct tls_probe *p)
 {
 	int fd = tcp_connect(p);
@@ -212,7 +224,7 @@ static void probe_one(struct tls_probe *p)
 		X509_up_ref(x);
 		sk_X509_push(p->chain, x);
 	}
-	if (p->http)
+	if (p->http && (!p->now || out_of_date(p->chain, p->now)))
 		read_http_date(p, ssl, fd);
 out:
 	SSL_free(ssl);

@@ -20,6 +20,9 @@ struct tls_probe {
 	const char *port;
 	const char *sni;	/* NULL: host when it is a name, none for an address */
 	bool http;		/* send "HEAD / HTTP/1.1" and read the Date: header */
+	time_t now;		/* our clock: with http, the Date: is asked for only when a
+				 * served certificate is outside its validity by it (the
+				 * one case it explains); 0: always */
 	int timeout_ms;		/* for the connection and the handshake each */
 	/* out */
 	STACK_OF(X509) *chain;	/* as served, leaf first; NULL when it failed */

@@ -90,7 +90,7 @@ YAML
   complete_words "trustform --" | sort >"$T/comp.opts"
   check "completion offers every option of --help" \
     bash -c "comm -23 '$T/help.opts' '$T/comp.opts' | grep -q . && exit 1 || exit 0"
-  [ "$(complete_words "trustform " | sort | tr '\n' ' ')" = "apply caddy diff plan report show validate version " ] && pass || fail "completion: commands"
+  [ "$(complete_words "trustform " | sort | tr '\n' ' ')" = "apply caddy check diff plan report show validate version " ] && pass || fail "completion: commands"
   [ "$(complete_words "trustplan -c $T/trust.yaml --target " | sort | tr '\n' ' ')" = "system upstreams " ] && pass || \
     fail "completion: --target gives the stores: $(complete_words "trustplan -c $T/trust.yaml --target " | tr '\n' ' ')"
   [ "$(complete_words "trustapply --config $T/trust.yaml --host " | tr '\n' ' ')" = "web1 " ] && pass || \

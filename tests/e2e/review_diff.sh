@@ -38,7 +38,7 @@ s = re.sub(r'(corp-root:\n    file: cas/corp-root.pem\n    sha256: )"[^"]*"', r'
 s = s.replace("  caddy-local:\n", '  ops-root:\n    file: cas/ops-root.pem\n    sha256: "%s"\n'
               "  caddy-local:\n" % ops, 1)
 s = s.replace("    ensure: absent\n", "")
-s = s.replace("runner: { cas: [corp-root, caddy-local]", "runner: { cas: [corp-root, caddy-local, ops-root]")
+s = s.replace("  runner:\n    cas: [corp-root, caddy-local]", "  runner:\n    cas: [corp-root, caddy-local, ops-root]")
 s = s.replace('  "ci-*": [runner]\n', '  "ci-*": [runner]\n  "gpu-*": [runner]\n')
 open(path, "w").write(s)
 PY
@@ -137,9 +137,9 @@ check "... naming file and line" err_has "bad.ini:1:"
 
 # --- errors: a bad config names file:line:col; usage -------------------------
 cp -r "$T/work" "$T/broken"
-sed -i 's/runner: { cas: \[corp-root, caddy-local, ops-root\]/runner: { cas: [corp-root, nope]/' \
+sed -i 's/    cas: \[corp-root, caddy-local, ops-root\]/    cas: [corp-root, nope]/' \
   "$T/broken/trust.yaml"
-line=$(grep -n 'runner: { cas' "$T/broken/trust.yaml" | cut -d: -f1)
+line=$(grep -n 'cas: \[corp-root, nope\]' "$T/broken/trust.yaml" | cut -d: -f1)
 expect_rc 1 "diff with a bad NEW exits 1" tf diff "$T/base/trust.yaml" "$T/broken/trust.yaml"
 check "... naming file:line:col" err_has "$T/broken/trust.yaml:$line:"
 check "... and printing no diff" test ! -s "$T/.out"

@@ -1,0 +1,53 @@
+/* `trustform check [URL...]`: will each store's clients accept the endpoints
+ * the host calls, once apply has run? 0 all accepted, 2 some would fail, 1 the
+ * check itself failed (an endpoint not reached, a store not read). */
+#include "cli/cli.h"
+#include "reconcile/check.h"
+#include "reconcile/render_json.h"
+#include "reconcile/run.h"
+#include "util/err.h"
+
+#include <stdio.h>
+
+int cmd_check(struct options *o)
+{
+	struct run r;
+	struct check_report rep = { 0 };
+	int code = EXIT_ERROR;
+	run_init(&r, o);
+	if (run_start(&r, false) < 0)
+		goto out;
+	run_plan(&r);
+	struct check_params p = {
+		.cfg = r.cfg, .res = r.res, .plan = &r.plan, .root = r.ctx.root, .now = o->now,
+		.timeout_ms = o->timeout_ms, .urls = o->args, .nurls = o->nargs,
+	};
+	if (check_collect(&rep, &p) < 0) {
+		run_fail(&r, err_msg());
+		goto out;
+	}
+	check_run(&rep, &p);
+	r.check = &rep;
+	if (o->json) {
+		struct json_doc doc;
+		run_json_doc(&r, "check", &doc);
+		render_json_check(stdout, &doc, &r.plan, &rep);
+	} else {
+		printf("trustform check · host %s · roles %s · config %s\n\n", r.ctx.host,
+		       r.roles_text ? r.roles_text : "", r.cfg->origin);
+		if (!rep.n)
+			printf("  (no endpoints: the host's roles list no connects_to:, and no URL "
+			       "was given)\n");
+		check_render(stdout, &rep, o->color, false);
+	}
+	for (size_t i = 0; i < rep.n; i++)
+		if (!rep.eps[i].probe.chain)
+			fprintf(stderr, "trustform: error: %s: %s\n", rep.eps[i].ep.url,
+				rep.eps[i].probe.error ? rep.eps[i].probe.error : "no answer");
+	code = rep.errors ? EXIT_ERROR : rep.failing ? EXIT_CHANGES : EXIT_OK;
+out:
+	fflush(stdout);
+	check_report_dispose(&rep);
+	run_dispose(&r);
+	return code;
+}

@@ -1,0 +1,467 @@
+/* Effective trust of the host's endpoints, per store, after apply; see check.h. */
+#include "reconcile/check.h"
+#include "model/cert.h"
+#include "util/buf.h"
+#include "util/err.h"
+#include "util/rootfs.h"
+#include "util/xalloc.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CHECK_PARALLEL 32
+
+/* Node's bundled roots are not on disk: Mozilla's set, which Debian ships from
+ * the same source (ca-certificates' mozilla/), stands in for them. */
+#define MOZILLA_DIR "/usr/share/ca-certificates/mozilla"
+
+bool check_host_has_endpoints(const struct resolved *res)
+{
+	for (size_t i = 0; res && i < res->nroles; i++)
+		if (res->roles[i]->nendpoints)
+			return true;
+	return false;
+}
+
+static void endpoint_copy(struct conf_endpoint *dst, const struct conf_endpoint *src)
+{
+	*dst = *src;
+	dst->url = xstrdup(src->url);
+	dst->host = xstrdup(src->host);
+	dst->port = xstrdup(src->port);
+	dst->sni = src->sni ? xstrdup(src->sni) : NULL;
+	dst->stores = xcalloc(src->nstores ? src->nstores : 1, sizeof(*dst->stores));
+	memcpy(dst->stores, src->stores, src->nstores * sizeof(*dst->stores));
+}
+
+static struct check_endpoint *add_endpoint(struct check_report *rep)
+{
+	rep->eps = xrealloc(rep->eps, (rep->n + 1) * sizeof(*rep->eps));
+	struct check_endpoint *ce = &rep->eps[rep->n++];
+	memset(ce, 0, sizeof(*ce));
+	return ce;
+}
+
+/* The same URL listed by two roles is checked once, for the stores of both. */
+static void merge_stores(struct conf_endpoint *into, const struct conf_endpoint *from)
+{
+	for (size_t i = 0; i < from->nstores; i++) {
+		bool have = false;
+		for (size_t j = 0; j < into->nstores; j++)
+			have |= into->stores[j] == from->stores[i];
+		if (!have) {
+			into->stores = xrealloc(into->stores,
+						(into->nstores + 1) * sizeof(*into->stores));
+			into->stores[into->nstores++] = from->stores[i];
+		}
+	}
+}
+
+int check_collect(struct check_report *rep, const struct check_params *p)
+{
+	memset(rep, 0, sizeof(*rep));
+	rep->now = p->now;
+	for (size_t i = 0; i < p->nurls; i++) {
+		struct conf_endpoint e = { 0 };
+		char *why = NULL;
+		if (endpoint_parse_url(&e, p->urls[i], &why) < 0) {
+			err_set("%s", why);
+			free(why);
+			endpoint_dispose(&e);
+			return -1;
+		}
+		/* a URL given on the command line: every store of the host */
+		e.stores = xcalloc(p->res->nstores ? p->res->nstores : 1, sizeof(*e.stores));
+		for (size_t j = 0; j < p->res->nstores; j++)
+			e.stores[e.nstores++] = (size_t)(p->res->stores[j].store - p->cfg->stores);
+		add_endpoint(rep)->ep = e;
+	}
+	if (p->nurls)
+		return 0;
+	for (size_t i = 0; i < p->res->nroles; i++) {
+		const struct conf_role *r = p->res->roles[i];
+		for (size_t j = 0; j < r->nendpoints; j++) {
+			struct check_endpoint *same = NULL;
+			for (size_t k = 0; k < rep->n && !same; k++)
+				if (!strcmp(rep->eps[k].ep.url, r->endpoints[j].url))
+					same = &rep->eps[k];
+			if (same) {
+				merge_stores(&same->ep, &r->endpoints[j]);
+				continue;
+			}
+			struct check_endpoint *ce = add_endpoint(rep);
+			endpoint_copy(&ce->ep, &r->endpoints[j]);
+			ce->role = r->name;
+		}
+	}
+	return 0;
+}
+
+/* --- what a store's clients will trust after apply ------------------------ */
+
+struct anchors {
+	const struct cert **trusted;
+	size_t nt, at;
+	const struct cert **untrusted;	/* held without TLS trust (NSS ",,") */
+	size_t nu, au;
+	size_t uncertain;		/* trusted entries whose certificate is unknown */
+};
+
+static bool has_cert(const struct cert **list, size_t n, const struct cert *c)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!memcmp(list[i]->fp, c->fp, FP_LEN))
+			return true;
+	return false;
+}
+
+static void push(const struct cert ***list, size_t *n, size_t *alloc, const struct cert *c)
+{
+	if (!c || has_cert(*list, *n, c))
+		return;
+	if (*n == *alloc) {
+		*alloc = *alloc ? *alloc * 2 : 64;
+		*list = xrealloc(*list, *alloc * sizeof(**list));
+	}
+	(*list)[(*n)++] = c;
+}
+
+static void anchors_dispose(struct anchors *a)
+{
+	free(a->trusted);
+	free(a->untrusted);
+	memset(a, 0, sizeof(*a));
+}
+
+static bool step_sees(const struct plan_step *st, const struct trust_entry *e)
+{
+	return st->has_seen && !memcmp(st->seen.fp, e->fp, FP_LEN) &&
+	       !strcmp(st->seen.label, e->label);
+}
+
+/* The store's actual set with the plan's steps carried out on it. */
+static void anchors_after_apply(struct anchors *a, const struct plan_store *ps)
+{
+	bool flags = ps->inst && (ps->inst->backend->caps & STORE_HAS_TRUST_FLAGS);
+	for (size_t i = 0; i < ps->actual.n; i++) {
+		const struct trust_entry *e = &ps->actual.items[i];
+		enum trust_state st = e->state;
+		bool gone = false;
+		for (size_t j = 0; j < ps->n; j++) {
+			if (!step_sees(&ps->steps[j], e))
+				continue;
+			switch (ps->steps[j].op) {
+			case OP_REMOVE:
+			case OP_REPLACE:
+				gone = true;
+				break;
+			case OP_DISTRUST:
+				st = TS_DISTRUSTED;
+				break;
+			case OP_RETRUST:
+			case OP_UPDATE:
+				st = TS_TRUSTED;
+				break;
+			default:
+				break;
+			}
+		}
+		if (gone)
+			continue;
+		if (!e->cert) {
+			a->uncertain += st == TS_TRUSTED;
+			continue;
+		}
+		if (st == TS_TRUSTED)
+			push(&a->trusted, &a->nt, &a->at, e->cert);
+		else if (st == TS_INERT && flags)
+			push(&a->untrusted, &a->nu, &a->au, e->cert);
+	}
+	for (size_t j = 0; j < ps->n; j++) {
+		const struct plan_step *st = &ps->steps[j];
+		if (!st->ca || !st->ca->cert)
+			continue;
+		if (st->op == OP_ADD || st->op == OP_REPLACE || st->op == OP_UPDATE ||
+		    st->op == OP_RETRUST)
+			push(&a->trusted, &a->nt, &a->at, st->ca->cert);
+	}
+	/* an entry given TLS trust by the plan is no longer "present, untrusted" */
+	size_t k = 0;
+	for (size_t i = 0; i < a->nu; i++)
+		if (!has_cert(a->trusted, a->nt, a->untrusted[i]))
+			a->untrusted[k++] = a->untrusted[i];
+	a->nu = k;
+}
+
+struct mozilla {
+	bool loaded;
+	struct cert **certs;
+	size_t n;
+};
+
+static void mozilla_load(struct mozilla *m, const char *root)
+{
+	if (m->loaded)
+		return;
+	m->loaded = true;
+	char *dir = root_resolve_host(root, MOZILLA_DIR);
+	DIR *d = dir ? opendir(dir) : NULL;
+	struct dirent *de;
+	while (d && (de = readdir(d))) {
+		size_t len = strlen(de->d_name);
+		if (len < 5 || strcmp(de->d_name + len - 4, ".crt"))
+			continue;
+		char *path = xasprintf("%s/%s", dir, de->d_name);
+		struct buf b = BUF_INIT;
+		struct cert_list l = { 0 };
+		if (buf_read_file(&b, path) == 0 && cert_list_parse(&l, b.ptr, b.len) == 0) {
+			m->certs = xrealloc(m->certs, (m->n + l.n) * sizeof(*m->certs));
+			for (size_t i = 0; i < l.n; i++) {
+				m->certs[m->n++] = l.items[i];
+				l.items[i]->refs++;
+			}
+		}
+		cert_list_dispose(&l);
+		buf_dispose(&b);
+		free(path);
+	}
+	if (d)
+		closedir(d);
+	free(dir);
+	err_clear();
+}
+
+static void mozilla_dispose(struct mozilla *m)
+{
+	for (size_t i = 0; i < m->n; i++)
+		cert_free(m->certs[i]);
+	free(m->certs);
+}
+
+static bool env_lists(const struct conf_store *cs, const char *var)
+{
+	const struct ynode *env = conf_store_node(cs, "env");
+	for (size_t i = 0; env && env->kind == YNODE_SEQ && i < env->n; i++)
+		if (env->items[i]->kind == YNODE_SCALAR && !strcmp(env->items[i]->text, var))
+			return true;
+	return false;
+}
+
+static const struct plan_store *system_store(const struct plan *p)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (p->stores[i].inst && !strcmp(p->stores[i].inst->conf->type, "system"))
+			return &p->stores[i];
+	return NULL;
+}
+
+/* Node reads its bundled roots plus NODE_EXTRA_CA_CERTS, or with
+ * NODE_USE_SYSTEM_CA the system store as well. */
+static char *node_anchors(struct anchors *a, const struct plan_store *ps,
+			  const struct check_params *p, struct mozilla *moz)
+{
+	const struct conf_store *cs = ps->inst->conf;
+	struct buf note = BUF_INIT;
+	if (env_lists(cs, "NODE_EXTRA_CA_CERTS")) {
+		mozilla_load(moz, p->root);
+		for (size_t i = 0; i < moz->n; i++)
+			push(&a->trusted, &a->nt, &a->at, moz->certs[i]);
+		buf_printf(&note, "Node: the bundle plus Node's bundled roots (the system's "
+			   "Mozilla set, %zu CAs, stands in for them)", moz->n);
+	}
+	if (env_lists(cs, "NODE_USE_SYSTEM_CA")) {
+		const struct plan_store *sys = system_store(p->plan);
+		if (sys && !sys->error)
+			anchors_after_apply(a, sys);
+		buf_printf(&note, "%sNode with NODE_USE_SYSTEM_CA: %s", note.len ? "; " : "",
+			   sys ? "the system store too" : "the system store is not read in this "
+							  "run (not a store of the host)");
+	}
+	char *s = note.len ? xstrdup(note.ptr) : NULL;
+	buf_dispose(&note);
+	return s;
+}
+
+/* --- judging --------------------------------------------------------------- */
+
+static bool store_matches(const struct plan_store *ps, const struct conf_store *cs)
+{
+	if (ps->inst)
+		return ps->inst->conf == cs;
+	size_t n = strlen(cs->name);
+	return !strncmp(ps->address, cs->name, n) &&
+	       (ps->address[n] == 0 || ps->address[n] == '[');
+}
+
+static void judge(struct check_endpoint *ce, const struct plan_store *ps,
+		  const struct check_params *p, const struct verify_ca *cas, size_t ncas,
+		  struct mozilla *moz)
+{
+	ce->v = xrealloc(ce->v, (ce->nv + 1) * sizeof(*ce->v));
+	struct check_verdict *v = &ce->v[ce->nv++];
+	memset(v, 0, sizeof(*v));
+	v->ps = ps;
+	if (ps->error || !ps->inst) {
+		v->error = xasprintf("the store could not be read (%s)",
+				     ps->error ? ps->error : "not opened");
+		return;
+	}
+	struct anchors a = { 0 };
+	anchors_after_apply(&a, ps);
+	if (!strcmp(ps->inst->conf->type, "systemd-env"))
+		v->note = node_anchors(&a, ps, p, moz);
+	if (a.uncertain && !v->note)
+		v->note = xasprintf("%zu trusted entries of the store were not read in full; "
+				    "they are left out", a.uncertain);
+	struct verify_input in = {
+		.served = ce->probe.chain,
+		.trusted = a.trusted, .ntrusted = a.nt,
+		.untrusted = a.untrusted, .nuntrusted = a.nu,
+		.config = cas, .nconfig = ncas,
+		.host = ce->ep.sni ? ce->ep.sni : ce->ep.host,
+		.now = p->now,
+		.server_date = ce->probe.server_date,
+	};
+	verify_chain(&in, &v->vr);
+	anchors_dispose(&a);
+}
+
+void check_run(struct check_report *rep, const struct check_params *p)
+{
+	for (size_t i = 0; i < rep->n; i++) {
+		struct check_endpoint *ce = &rep->eps[i];
+		ce->probe = (struct tls_probe){ .host = ce->ep.host, .port = ce->ep.port,
+						.sni = ce->ep.sni, .http = ce->ep.http,
+						.timeout_ms = p->timeout_ms, .now = p->now };
+	}
+	/* probes are laid out one per endpoint: run them as one array */
+	struct tls_probe *probes = xcalloc(rep->n ? rep->n : 1, sizeof(*probes));
+	for (size_t i = 0; i < rep->n; i++)
+		probes[i] = rep->eps[i].probe;
+	tls_probe_run(probes, rep->n, CHECK_PARALLEL);
+	for (size_t i = 0; i < rep->n; i++)
+		rep->eps[i].probe = probes[i];
+	free(probes);
+
+	struct verify_ca *cas = xcalloc(p->cfg->ncas ? p->cfg->ncas : 1, sizeof(*cas));
+	size_t ncas = 0;
+	for (size_t i = 0; i < p->cfg->ncas; i++)
+		if (p->cfg->cas[i].cert)
+			cas[ncas++] = (struct verify_ca){ p->cfg->cas[i].name, p->cfg->cas[i].cert };
+	struct mozilla moz = { 0 };
+	for (size_t i = 0; i < rep->n; i++) {
+		struct check_endpoint *ce = &rep->eps[i];
+		if (!ce->probe.chain) {
+			rep->errors++;
+			continue;
+		}
+		bool ok = true, err = false;
+		for (size_t s = 0; s < ce->ep.nstores; s++) {
+			const struct conf_store *cs = &p->cfg->stores[ce->ep.stores[s]];
+			for (size_t k = 0; k < p->plan->n; k++) {
+				if (!store_matches(&p->plan->stores[k], cs))
+					continue;
+				judge(ce, &p->plan->stores[k], p, cas, ncas, &moz);
+				const struct check_verdict *v = &ce->v[ce->nv - 1];
+				err |= v->error != NULL;
+				ok &= !v->error && v->vr.cause == VERIFY_OK;
+			}
+		}
+		ce->ok = ok;
+		if (err)
+			rep->errors++;
+		else if (!ok)
+			rep->failing++;
+	}
+	mozilla_dispose(&moz);
+	free(cas);
+}
+
+void check_report_dispose(struct check_report *rep)
+{
+	for (size_t i = 0; i < rep->n; i++) {
+		struct check_endpoint *ce = &rep->eps[i];
+		for (size_t j = 0; j < ce->nv; j++) {
+			free(ce->v[j].error);
+			free(ce->v[j].note);
+			verify_result_dispose(&ce->v[j].vr);
+		}
+		free(ce->v);
+		tls_probe_dispose(&ce->probe);
+		endpoint_dispose(&ce->ep);
+	}
+	free(rep->eps);
+	memset(rep, 0, sizeof(*rep));
+}
+
+/* --- text ------------------------------------------------------------------ */
+
+#define C_RESET "\033[0m"
+#define C_GREEN "\033[32m"
+#define C_RED "\033[31m"
+#define C_YELLOW "\033[33m"
+
+static const char *col(bool color, const char *code)
+{
+	return color ? code : "";
+}
+
+static void render_endpoint(FILE *out, const struct check_endpoint *ce, bool color,
+			    bool in_plan)
+{
+	const struct tls_probe *pr = &ce->probe;
+	if (!pr->chain) {
+		fprintf(out, "  %s!%s %s: could not be checked: %s\n", col(color, C_YELLOW),
+			col(color, C_RESET), ce->ep.url, pr->error ? pr->error : "no answer");
+		return;
+	}
+	char exp[11];
+	X509 *leaf = sk_X509_value(pr->chain, 0);
+	const ASN1_TIME *na = X509_get0_notAfter(leaf);
+	struct tm tm;
+	time_t t = na && ASN1_TIME_to_tm(na, &tm) == 1 ? timegm(&tm) : 0;
+	cert_date(exp, t);
+	int sent = sk_X509_num(pr->chain);
+	const char *sym = ce->ok ? "✓" : "✗";
+	const char *c = ce->ok ? C_GREEN : C_RED;
+	const char *verdict = ce->ok ? (in_plan ? "will be trusted after apply"
+						: "trusted by every store")
+				     : (in_plan ? "will still fail after apply" : "would fail");
+	fprintf(out, "  %s%s %s%s: %s (%s, %d certificate%s sent, leaf valid until %s)\n",
+		col(color, c), sym, ce->ep.url, col(color, C_RESET), verdict, pr->address, sent,
+		sent == 1 ? "" : "s", exp);
+	for (size_t i = 0; i < ce->nv; i++) {
+		const struct check_verdict *v = &ce->v[i];
+		if (v->error) {
+			fprintf(out, "      %s!%s %s: %s\n", col(color, C_YELLOW),
+				col(color, C_RESET), v->ps->address, v->error);
+			continue;
+		}
+		bool ok = v->vr.cause == VERIFY_OK;
+		fprintf(out, "      %s%s%s %s: %s\n", col(color, ok ? C_GREEN : C_RED),
+			ok ? "ok  " : "FAIL", col(color, C_RESET), v->ps->address,
+			ok ? "trusted" : v->vr.why);
+		if (!ok && v->vr.fix)
+			fprintf(out, "           fix: %s\n", v->vr.fix);
+		if (v->note)
+			fprintf(out, "           note: %s\n", v->note);
+	}
+}
+
+void check_render(FILE *out, const struct check_report *rep, bool color, bool in_plan)
+{
+	if (in_plan)
+		fprintf(out, "\nEndpoints this host calls, with the stores as they will be after "
+			     "apply:\n\n");
+	for (size_t i = 0; i < rep->n; i++)
+		render_endpoint(out, &rep->eps[i], color, in_plan);
+	size_t good = rep->n - rep->failing - rep->errors;
+	if (in_plan) {
+		fprintf(out, "\n");
+		return;
+	}
+	fprintf(out, "\nCheck: %zu of %zu endpoint%s trusted, %zu would fail, %zu could not be "
+		     "checked.\n", good, rep->n, rep->n == 1 ? "" : "s", rep->failing, rep->errors);
+}
