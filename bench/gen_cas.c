@@ -30,7 +30,8 @@ static X509 *make_ca(EVP_PKEY *k, int i)
 	X509V3_CTX ctx;
 	X509V3_set_ctx_nodb(&ctx);
 	X509V3_set_ctx(&ctx, x, x, NULL, NULL, 0);
-	X509_EXTENSION *e = X509V3_EXT_conf_nid(NULL, &ctx, NID_basic_constraints, "critical,CA:TRUE");
+	X509_EXTENSION *e =
+	    X509V3_EXT_conf_nid(NULL, &ctx, NID_basic_constraints, "critical,CA:TRUE");
 	X509_add_ext(x, e, -1);
 	X509_EXTENSION_free(e);
 	X509_sign(x, k, EVP_sha256());

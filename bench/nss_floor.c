@@ -30,7 +30,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define MAX_PARALLEL 8		/* as stores/nss/nss_job.c */
+#define MAX_PARALLEL 8 /* as stores/nss/nss_job.c */
 
 struct ca {
 	unsigned char *der;
@@ -62,8 +62,8 @@ static int load_ca(struct ca *ca, const char *path)
 
 static void fail(const char *dir, const char *what, const char *nick)
 {
-	fprintf(stderr, "nss_floor: %s: %s%s%s: %s\n", dir, what, nick ? " " : "",
-		nick ? nick : "", PR_ErrorToName(PORT_GetError()));
+	fprintf(stderr, "nss_floor: %s: %s%s%s: %s\n", dir, what, nick ? " " : "", nick ? nick : "",
+		PR_ErrorToName(PORT_GetError()));
 }
 
 /* The child: become the owner, open, import, set trust, close. */
@@ -97,9 +97,9 @@ static int converge(const char *dir, const struct ca *cas, int ncas, const char 
 		rc = 1;
 	}
 	for (int i = 0; i < ncas && !rc; i++) {
-		SECItem item = { siBuffer, cas[i].der, (unsigned)cas[i].len };
-		CERTCertificate *c = CERT_NewTempCertificate(handle, &item, NULL, PR_FALSE,
-							     PR_TRUE);
+		SECItem item = {siBuffer, cas[i].der, (unsigned)cas[i].len};
+		CERTCertificate *c =
+		    CERT_NewTempCertificate(handle, &item, NULL, PR_FALSE, PR_TRUE);
 		if (!c) {
 			fail(dir, "decode", cas[i].nick);
 			rc = 1;

@@ -11,40 +11,58 @@
 #include <unistd.h>
 
 enum {
-	OPT_HOST = 256, OPT_ROOT, OPT_DETAILED, OPT_JSON, OPT_NO_COLOR, OPT_LOCK_TIMEOUT,
-	OPT_TARGET, OPT_AUTO_APPROVE, OPT_GIT, OPT_REF, OPT_PATH, OPT_REQUIRE_FRESH,
-	OPT_ALLOW_UNPINNED, OPT_ALLOWED_SIGNERS, OPT_OUT, OPT_PROMETHEUS, OPT_SYSLOG,
-	OPT_FROM, OPT_TO, OPT_INVENTORY, OPT_FORMAT,
-	OPT_OFFLINE, OPT_TIMEOUT,
+	OPT_HOST = 256,
+	OPT_ROOT,
+	OPT_DETAILED,
+	OPT_JSON,
+	OPT_NO_COLOR,
+	OPT_LOCK_TIMEOUT,
+	OPT_TARGET,
+	OPT_AUTO_APPROVE,
+	OPT_GIT,
+	OPT_REF,
+	OPT_PATH,
+	OPT_REQUIRE_FRESH,
+	OPT_ALLOW_UNPINNED,
+	OPT_ALLOWED_SIGNERS,
+	OPT_OUT,
+	OPT_PROMETHEUS,
+	OPT_SYSLOG,
+	OPT_FROM,
+	OPT_TO,
+	OPT_INVENTORY,
+	OPT_FORMAT,
+	OPT_OFFLINE,
+	OPT_TIMEOUT,
 };
 
 static const struct option long_opts[] = {
-	{ "config", required_argument, NULL, 'c' },
-	{ "host", required_argument, NULL, OPT_HOST },
-	{ "root", required_argument, NULL, OPT_ROOT },
-	{ "detailed-exitcode", no_argument, NULL, OPT_DETAILED },
-	{ "no-color", no_argument, NULL, OPT_NO_COLOR },
-	{ "lock-timeout", required_argument, NULL, OPT_LOCK_TIMEOUT },
-	{ "target", required_argument, NULL, OPT_TARGET },
-	{ "auto-approve", no_argument, NULL, OPT_AUTO_APPROVE },
-	{ "json", no_argument, NULL, OPT_JSON },
-	{ "git", required_argument, NULL, OPT_GIT },
-	{ "ref", required_argument, NULL, OPT_REF },
-	{ "path", required_argument, NULL, OPT_PATH },
-	{ "require-fresh", no_argument, NULL, OPT_REQUIRE_FRESH },
-	{ "allow-unpinned", no_argument, NULL, OPT_ALLOW_UNPINNED },
-	{ "git-allowed-signers", required_argument, NULL, OPT_ALLOWED_SIGNERS },
-	{ "out", required_argument, NULL, OPT_OUT },
-	{ "prometheus", required_argument, NULL, OPT_PROMETHEUS },
-	{ "syslog", no_argument, NULL, OPT_SYSLOG },
-	{ "from", required_argument, NULL, OPT_FROM },
-	{ "to", required_argument, NULL, OPT_TO },
-	{ "inventory", required_argument, NULL, OPT_INVENTORY },
-	{ "format", required_argument, NULL, OPT_FORMAT },
-	{ "offline", no_argument, NULL, OPT_OFFLINE },
-	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
+    {"config", required_argument, NULL, 'c'},
+    {"host", required_argument, NULL, OPT_HOST},
+    {"root", required_argument, NULL, OPT_ROOT},
+    {"detailed-exitcode", no_argument, NULL, OPT_DETAILED},
+    {"no-color", no_argument, NULL, OPT_NO_COLOR},
+    {"lock-timeout", required_argument, NULL, OPT_LOCK_TIMEOUT},
+    {"target", required_argument, NULL, OPT_TARGET},
+    {"auto-approve", no_argument, NULL, OPT_AUTO_APPROVE},
+    {"json", no_argument, NULL, OPT_JSON},
+    {"git", required_argument, NULL, OPT_GIT},
+    {"ref", required_argument, NULL, OPT_REF},
+    {"path", required_argument, NULL, OPT_PATH},
+    {"require-fresh", no_argument, NULL, OPT_REQUIRE_FRESH},
+    {"allow-unpinned", no_argument, NULL, OPT_ALLOW_UNPINNED},
+    {"git-allowed-signers", required_argument, NULL, OPT_ALLOWED_SIGNERS},
+    {"out", required_argument, NULL, OPT_OUT},
+    {"prometheus", required_argument, NULL, OPT_PROMETHEUS},
+    {"syslog", no_argument, NULL, OPT_SYSLOG},
+    {"from", required_argument, NULL, OPT_FROM},
+    {"to", required_argument, NULL, OPT_TO},
+    {"inventory", required_argument, NULL, OPT_INVENTORY},
+    {"format", required_argument, NULL, OPT_FORMAT},
+    {"offline", no_argument, NULL, OPT_OFFLINE},
+    {"timeout", required_argument, NULL, OPT_TIMEOUT},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
 };
 
 void cli_usage(FILE *out)
@@ -162,7 +180,7 @@ static int check_combinations(struct options *o)
 	if (!o->git_url && (o->git_ref || o->git_path || o->require_fresh || o->allow_unpinned ||
 			    o->allowed_signers))
 		return usage_error(c, "--ref, --path, --require-fresh, --allow-unpinned and "
-				   "--git-allowed-signers go with --git URL");
+				      "--git-allowed-signers go with --git URL");
 	if ((o->git_from || o->git_to || o->inventory) && !is_cmd(o, "diff", NULL, NULL))
 		return usage_error(c, "--from, --to and --inventory are for trustform diff");
 	if (o->format && !is_cmd(o, "diff", "report", NULL))
@@ -170,34 +188,34 @@ static int check_combinations(struct options *o)
 	if (is_cmd(o, "diff", NULL, NULL) && o->git_url) {
 		if (o->git_ref || !o->git_from || !o->git_to)
 			return usage_error(c, "diff --git URL takes --from REF and --to REF (not "
-					   "--ref): the old and the new branch, tag or commit");
+					      "--ref): the old and the new branch, tag or commit");
 	} else if (is_cmd(o, "diff", NULL, NULL) && (o->git_from || o->git_to)) {
 		return usage_error(c, "--from and --to go with --git URL");
 	}
 	if (o->git_url && !o->git_ref && !is_cmd(o, "diff", NULL, NULL))
 		return usage_error(c, "--git needs --ref: the branch, tag or full commit id to "
-				   "read");
+				      "read");
 	if (o->git_url && !o->git_path)
 		o->git_path = "trust.yaml";
 	if (o->json && !is_cmd(o, "plan", "apply", "show") && !is_cmd(o, "diff", "report", "check"))
 		return usage_error(c, "--json is for plan, apply, show, check, diff and report");
 	if (o->offline && !is_cmd(o, "plan", NULL, NULL))
 		return usage_error(c, "--offline keeps trustplan from connecting to endpoints; "
-				   "trustform check always connects");
+				      "trustform check always connects");
 	if (o->out && !is_cmd(o, "plan", NULL, NULL))
 		return usage_error(c, "--out saves a plan: use it with trustplan");
 	if ((o->prometheus || o->syslog) && !is_cmd(o, "plan", NULL, NULL))
 		return usage_error(c, "--prometheus and --syslog report drift: use them with "
-				   "trustplan");
+				      "trustplan");
 	if (is_cmd(o, "apply", NULL, NULL) && o->nargs == 1 &&
 	    (o->config || o->git_url || o->host || *o->root || o->ntargets))
 		return usage_error(c, "a saved plan carries its configuration, host, --root and "
-				   "--target: give only the plan file (and --lock-timeout, "
-				   "--json, --no-color)");
+				      "--target: give only the plan file (and --lock-timeout, "
+				      "--json, --no-color)");
 	if (is_cmd(o, "apply", NULL, NULL) && o->json && !o->auto_approve && o->nargs == 0)
 		return usage_error(c, "--json cannot ask for confirmation: pass --auto-approve, "
-				   "or apply a saved plan (trustplan --out FILE, trustapply "
-				   "FILE)");
+				      "or apply a saved plan (trustplan --out FILE, trustapply "
+				      "FILE)");
 	return 0;
 }
 
@@ -236,7 +254,8 @@ int cli_parse(struct options *o, const char *command, int argc, char **argv)
 			errno = 0;
 			o->lock_timeout = strtod(optarg, &end);
 			if (errno || *end || o->lock_timeout < 0) {
-				fprintf(stderr, "trustform: --lock-timeout takes seconds, not \"%s\"\n",
+				fprintf(stderr,
+					"trustform: --lock-timeout takes seconds, not \"%s\"\n",
 					optarg);
 				return EXIT_USAGE;
 			}
@@ -295,8 +314,10 @@ int cli_parse(struct options *o, const char *command, int argc, char **argv)
 			} else if (!strcmp(optarg, "json")) {
 				o->json = true;
 			} else if (strcmp(optarg, "text")) {
-				fprintf(stderr, "trustform %s: --format takes text, markdown or json, "
-					"not \"%s\"\n", command, optarg);
+				fprintf(stderr,
+					"trustform %s: --format takes text, markdown or json, "
+					"not \"%s\"\n",
+					command, optarg);
 				return EXIT_USAGE;
 			}
 			break;
@@ -308,8 +329,10 @@ int cli_parse(struct options *o, const char *command, int argc, char **argv)
 			errno = 0;
 			double secs = strtod(optarg, &end);
 			if (errno || *end || !(secs > 0) || secs > 600) {
-				fprintf(stderr, "trustform: --timeout takes seconds (more than 0, at "
-					"most 600), not \"%s\"\n", optarg);
+				fprintf(stderr,
+					"trustform: --timeout takes seconds (more than 0, at "
+					"most 600), not \"%s\"\n",
+					optarg);
 				return EXIT_USAGE;
 			}
 			o->timeout_ms = (int)(secs * 1000);
@@ -319,8 +342,10 @@ int cli_parse(struct options *o, const char *command, int argc, char **argv)
 			cli_usage(stdout);
 			return -1;
 		default:
-			fprintf(stderr, "trustform %s: unknown or incomplete option \"%s\"; see "
-				"trustform --help\n", command, argv[optind - 1]);
+			fprintf(stderr,
+				"trustform %s: unknown or incomplete option \"%s\"; see "
+				"trustform --help\n",
+				command, argv[optind - 1]);
 			return EXIT_USAGE;
 		}
 	}

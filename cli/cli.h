@@ -6,8 +6,8 @@
 #define TF_CLI_H
 
 #include <stdbool.h>
-#include <stdio.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <time.h>
 
 enum exit_code {
@@ -19,9 +19,9 @@ enum exit_code {
 
 struct options {
 	const char *command;
-	const char *config;		/* NULL: default search */
+	const char *config; /* NULL: default search */
 	const char *host;
-	const char *root;		/* "" for / */
+	const char *root; /* "" for / */
 	bool detailed_exitcode;
 	bool json;
 	bool no_color;
@@ -29,9 +29,9 @@ struct options {
 	double lock_timeout;
 	char **targets;
 	size_t ntargets;
-	char **args;			/* positional arguments after the command */
+	char **args; /* positional arguments after the command */
 	size_t nargs;
-	bool color;			/* decided: terminal, no --no-color, no NO_COLOR */
+	bool color; /* decided: terminal, no --no-color, no NO_COLOR */
 	time_t now;
 	/* config from git (schema/gitsource.h) */
 	const char *git_url;
@@ -40,20 +40,20 @@ struct options {
 	bool require_fresh;
 	bool allow_unpinned;
 	const char *allowed_signers;
-	bool git_offline_if_present;	/* set for a saved plan's exact commit */
+	bool git_offline_if_present; /* set for a saved plan's exact commit */
 	/* outputs */
-	const char *out;		/* plan: save the plan here */
-	const char *prometheus;		/* node_exporter textfile */
+	const char *out;	/* plan: save the plan here */
+	const char *prometheus; /* node_exporter textfile */
 	bool syslog;
 	/* diff and report */
-	const char *git_from;		/* diff --git: the old and the new REF */
+	const char *git_from; /* diff --git: the old and the new REF */
 	const char *git_to;
-	const char *inventory;		/* diff: the hosts of this inventory */
-	const char *format;		/* --format as given, or NULL */
-	bool markdown;			/* --format markdown */
+	const char *inventory; /* diff: the hosts of this inventory */
+	const char *format;    /* --format as given, or NULL */
+	bool markdown;	       /* --format markdown */
 	/* endpoints (trustform check, and the plan's section) */
-	bool offline;			/* plan: connect to no endpoint */
-	int timeout_ms;			/* for each connection and handshake */
+	bool offline;	/* plan: connect to no endpoint */
+	int timeout_ms; /* for each connection and handshake */
 };
 
 /* Parse argv (after the command word). Returns 0, or EXIT_USAGE after printing why. */

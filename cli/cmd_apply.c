@@ -1,6 +1,6 @@
 /* `trustform apply` / `trustapply [FILE]`: plan (or take a saved plan), confirm, converge. */
-#include "reconcile/apply.h"
 #include "cli/cli.h"
+#include "reconcile/apply.h"
 #include "reconcile/planfile.h"
 #include "reconcile/render.h"
 #include "reconcile/render_json.h"
@@ -19,7 +19,8 @@ static bool confirm(void)
 	fputs("Do you want to perform these actions?\n"
 	      "  trustform will change the trust stores above.\n"
 	      "  Only 'yes' will be accepted to approve.\n\n"
-	      "  Enter a value: ", stdout);
+	      "  Enter a value: ",
+	      stdout);
 	fflush(stdout);
 	if (!fgets(line, sizeof(line), stdin))
 		return false;
@@ -32,7 +33,7 @@ static void options_from_plan(struct options *o, const struct saved_plan *sp)
 {
 	o->host = sp->host;
 	if (*sp->root)
-		o->root = xstrdup(sp->root);	/* cli_dispose frees a non-empty root */
+		o->root = xstrdup(sp->root); /* cli_dispose frees a non-empty root */
 	free(o->targets);
 	o->targets = xcalloc(sp->ntargets + 1, sizeof(*o->targets));
 	for (size_t i = 0; i < sp->ntargets; i++)
@@ -40,7 +41,7 @@ static void options_from_plan(struct options *o, const struct saved_plan *sp)
 	o->ntargets = sp->ntargets;
 	o->config = sp->config_path;
 	o->git_url = sp->git_url;
-	o->git_ref = sp->git_commit;	/* exactly the commit that was planned */
+	o->git_ref = sp->git_commit; /* exactly the commit that was planned */
 	o->git_path = sp->git_path;
 	o->allow_unpinned = sp->allow_unpinned;
 	o->git_offline_if_present = true;
@@ -50,7 +51,7 @@ static void print_plan(struct run *r, const struct render_opts *ro)
 {
 	if (r->opt->json) {
 		render_store_errors(stderr, &r->plan);
-		return;		/* one JSON document, after the apply */
+		return; /* one JSON document, after the apply */
 	}
 	run_render_header(r, ro);
 	render_plan(stdout, &r->plan, ro);
@@ -93,9 +94,9 @@ int cmd_apply(struct options *o)
 	if (run_start(&r, true) < 0)
 		goto out;
 	run_plan(&r);
-	if (sp && (planfile_check(sp, r.cfg, &r.plan) < 0 ||
-		   planfile_check_steps(sp, &r.plan) < 0)) {
-		r.planned = false;	/* nothing to show but the refusal */
+	if (sp &&
+	    (planfile_check(sp, r.cfg, &r.plan) < 0 || planfile_check_steps(sp, &r.plan) < 0)) {
+		r.planned = false; /* nothing to show but the refusal */
 		run_fail(&r, err_msg());
 		goto out;
 	}
@@ -103,7 +104,7 @@ int cmd_apply(struct options *o)
 	run_render_opts(&r, "apply", &ro);
 	print_plan(&r, &ro);
 	if (!plan_has_changes(&r.plan)) {
-		struct apply_result none = { .failed_stores = r.plan.failed_stores };
+		struct apply_result none = {.failed_stores = r.plan.failed_stores};
 		print_result(&r, &ro, &none, saved);
 		code = r.plan.failed_stores ? EXIT_ERROR : EXIT_OK;
 		if (!r.plan.failed_stores)

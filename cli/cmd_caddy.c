@@ -59,45 +59,51 @@ static void next_steps(const struct config *cfg, const char *id, const struct ce
 		fprintf(stderr, "This is the file of CA \"%s\" (caddy: %s) in %s: commit it.\n",
 			ca->name, id, cfg->path);
 	else
-		fprintf(stderr, "CA \"%s\" (caddy: %s) in %s reads %s (%s:%d:%d): write the root "
-			"there, or point its file: at %s, and commit it.\n", ca->name, id,
-			cfg->path, ca->file, cfg->path, ca->file_pos.line, ca->file_pos.col,
-			out ? out : "the file you saved it to");
+		fprintf(stderr,
+			"CA \"%s\" (caddy: %s) in %s reads %s (%s:%d:%d): write the root "
+			"there, or point its file: at %s, and commit it.\n",
+			ca->name, id, cfg->path, ca->file, cfg->path, ca->file_pos.line,
+			ca->file_pos.col, out ? out : "the file you saved it to");
 	if (ca->pin && !pin_matches(ca->pin, root->fphex))
-		fprintf(stderr, "Its sha256: pin (%s:%d:%d) is the previous root's: update it to "
-			"sha256:%s, or the configuration no longer loads.\n", cfg->path,
-			ca->pin_pos.line, ca->pin_pos.col, root->fphex);
+		fprintf(stderr,
+			"Its sha256: pin (%s:%d:%d) is the previous root's: update it to "
+			"sha256:%s, or the configuration no longer loads.\n",
+			cfg->path, ca->pin_pos.line, ca->pin_pos.col, root->fphex);
 	fprintf(stderr, "Then apply: the stores get the new root, and a reissue of Caddy's "
-		"certificates held for it runs.\n");
+			"certificates held for it runs.\n");
 }
 
 static int export_root(struct run *r)
 {
 	struct options *o = r->opt;
 	if (o->nargs > 1) {
-		fprintf(stderr, "trustform caddy export-root: unexpected argument \"%s\" (it "
-			"takes at most one: the file to write)\n", o->args[1]);
+		fprintf(stderr,
+			"trustform caddy export-root: unexpected argument \"%s\" (it "
+			"takes at most one: the file to write)\n",
+			o->args[1]);
 		return EXIT_USAGE;
 	}
 	/* Only the caddy: section matters here, and the CA file this writes may
 	 * not exist yet (or be the stale one): other findings do not stop it. */
 	char *path = o->config ? xstrdup(o->config) : run_default_config(o->root);
-	struct config_load_opts lo = { .root = o->root, .now = o->now };
+	struct config_load_opts lo = {.root = o->root, .now = o->now};
 	r->cfg = config_load(path, &lo, &r->diag);
 	free(path);
 	if (!r->cfg) {
 		diag_print(&r->diag, stderr, false);
 		return EXIT_ERROR;
 	}
-	const struct ynode *dd = r->cfg->caddy.present ? ymap_get(r->cfg->caddy.node, "data_dir")
-						       : NULL;
+	const struct ynode *dd =
+	    r->cfg->caddy.present ? ymap_get(r->cfg->caddy.node, "data_dir") : NULL;
 	if (dd && (dd->kind != YNODE_SCALAR || dd->text[0] != '/')) {
 		diag_print(&r->diag, stderr, false);
 		return EXIT_ERROR;
 	}
 	if (!dd) {
-		fprintf(stderr, "trustform: error: %s has no caddy: section with data_dir; add "
-			"one with data_dir (Caddy's data directory) and ca\n", r->cfg->path);
+		fprintf(stderr,
+			"trustform: error: %s has no caddy: section with data_dir; add "
+			"one with data_dir (Caddy's data directory) and ca\n",
+			r->cfg->path);
 		return EXIT_ERROR;
 	}
 	if (run_lock(r, false) < 0) {
@@ -129,7 +135,8 @@ static int export_root(struct run *r)
 	free(pem);
 	char date[11];
 	cert_date(date, root->not_after);
-	fprintf(stderr, "trustform: exported Caddy's root of CA \"%s\" from %s%s%s\n"
+	fprintf(stderr,
+		"trustform: exported Caddy's root of CA \"%s\" from %s%s%s\n"
 		"  sha256  %s\n  subject %s\n  expires %s\n",
 		co.ca, where, o->nargs == 1 ? " to " : "", o->nargs == 1 ? o->args[0] : "",
 		root->fphex, root->subject, date);

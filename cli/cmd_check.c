@@ -12,15 +12,21 @@
 int cmd_check(struct options *o)
 {
 	struct run r;
-	struct check_report rep = { 0 };
+	struct check_report rep = {0};
 	int code = EXIT_ERROR;
 	run_init(&r, o);
 	if (run_start(&r, false) < 0)
 		goto out;
 	run_plan(&r);
 	struct check_params p = {
-		.cfg = r.cfg, .res = r.res, .plan = &r.plan, .root = r.ctx.root, .now = o->now,
-		.timeout_ms = o->timeout_ms, .urls = o->args, .nurls = o->nargs,
+	    .cfg = r.cfg,
+	    .res = r.res,
+	    .plan = &r.plan,
+	    .root = r.ctx.root,
+	    .now = o->now,
+	    .timeout_ms = o->timeout_ms,
+	    .urls = o->args,
+	    .nurls = o->nargs,
 	};
 	if (check_collect(&rep, &p) < 0) {
 		run_fail(&r, err_msg());

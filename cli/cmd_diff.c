@@ -30,9 +30,11 @@ int cmd_diff(struct options *o)
 	run_init(&old, &oo);
 	run_init(&new, &on);
 	if (o->git_url ? o->nargs != 0 : (o->nargs != 2 || o->config)) {
-		fprintf(stderr, "usage: trustform diff [options] OLD NEW\n"
-			"       trustform diff [options] --git URL --from REF --to REF [--path FILE]\n"
-			"  OLD and NEW are two versions of the fleet's configuration file\n");
+		fprintf(
+		    stderr,
+		    "usage: trustform diff [options] OLD NEW\n"
+		    "       trustform diff [options] --git URL --from REF --to REF [--path FILE]\n"
+		    "  OLD and NEW are two versions of the fleet's configuration file\n");
 		code = EXIT_USAGE;
 		goto out;
 	}

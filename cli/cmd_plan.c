@@ -23,9 +23,15 @@ static int save_plan(const struct run *r, const char *path)
 	}
 	char *root = *o->root ? realpath(o->root, NULL) : NULL;
 	struct planfile_meta m = {
-		.host = r->ctx.host, .root = root ? root : o->root, .targets = o->targets,
-		.ntargets = o->ntargets, .cfg = r->cfg, .config_path = config_path, .git = r->git,
-		.allow_unpinned = o->allow_unpinned, .now = o->now,
+	    .host = r->ctx.host,
+	    .root = root ? root : o->root,
+	    .targets = o->targets,
+	    .ntargets = o->ntargets,
+	    .cfg = r->cfg,
+	    .config_path = config_path,
+	    .git = r->git,
+	    .allow_unpinned = o->allow_unpinned,
+	    .now = o->now,
 	};
 	int rc = planfile_save(path, &r->plan, &m);
 	free(config_path);
@@ -36,7 +42,7 @@ static int save_plan(const struct run *r, const char *path)
 int cmd_plan(struct options *o)
 {
 	struct run r;
-	struct check_report rep = { 0 };
+	struct check_report rep = {0};
 	int code = EXIT_ERROR;
 	run_init(&r, o);
 	if (o->nargs) {
@@ -51,8 +57,12 @@ int cmd_plan(struct options *o)
 	 * when the roles list some, and not --offline */
 	if (!o->offline && check_host_has_endpoints(r.res)) {
 		struct check_params cp = {
-			.cfg = r.cfg, .res = r.res, .plan = &r.plan, .root = r.ctx.root,
-			.now = o->now, .timeout_ms = o->timeout_ms,
+		    .cfg = r.cfg,
+		    .res = r.res,
+		    .plan = &r.plan,
+		    .root = r.ctx.root,
+		    .now = o->now,
+		    .timeout_ms = o->timeout_ms,
 		};
 		if (check_collect(&rep, &cp) == 0) {
 			check_run(&rep, &cp);
@@ -82,7 +92,8 @@ int cmd_plan(struct options *o)
 		}
 		if (!o->json)
 			printf("\nSaved the plan to: %s\n\nTo perform exactly these actions, "
-			       "run:\n    trustapply %s\n", o->out, o->out);
+			       "run:\n    trustapply %s\n",
+			       o->out, o->out);
 	}
 	if (r.plan.failed_stores)
 		code = EXIT_ERROR;
@@ -94,7 +105,8 @@ out:
 	fflush(stdout);
 	for (size_t i = 0; i < rep.n; i++)
 		if (!rep.eps[i].probe.chain)
-			fprintf(stderr, "trustform: warning: endpoint %s could not be checked: %s\n",
+			fprintf(stderr,
+				"trustform: warning: endpoint %s could not be checked: %s\n",
 				rep.eps[i].ep.url, rep.eps[i].probe.error);
 	code = drift_report(&r, code);
 	check_report_dispose(&rep);

@@ -12,7 +12,8 @@ int cmd_report(struct options *o)
 {
 	if (!o->nargs || o->config || o->git_url || o->host || *o->root || o->ntargets) {
 		fputs("usage: trustform report [--json | --format markdown] PLAN.json...\n"
-		      "  each PLAN.json is one host's `trustplan --json` output\n", stderr);
+		      "  each PLAN.json is one host's `trustplan --json` output\n",
+		      stderr);
 		return EXIT_USAGE;
 	}
 	struct report r;

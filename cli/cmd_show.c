@@ -1,11 +1,11 @@
 /* `trustform show`: what each store of this host holds now, managed and foreign. */
-#include "model/cert.h"
 #include "cli/cli.h"
+#include "model/cert.h"
 #include "reconcile/render.h"
 #include "reconcile/render_json.h"
 #include "reconcile/run.h"
-#include "util/text.h"
 #include "util/err.h"
+#include "util/text.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -13,10 +13,11 @@
 static void show_entries(const struct plan_store *ps, bool owned)
 {
 	size_t n = 0;
-	int w = 32;	/* labels longer than that widen the column for this store */
+	int w = 32; /* labels longer than that widen the column for this store */
 	for (size_t i = 0; i < ps->actual.n; i++) {
 		n += ps->actual.items[i].owned == owned;
-		if (ps->actual.items[i].owned == owned && (int)strlen(text_disp(ps->actual.items[i].label)) > w)
+		if (ps->actual.items[i].owned == owned &&
+		    (int)strlen(text_disp(ps->actual.items[i].label)) > w)
 			w = (int)strlen(text_disp(ps->actual.items[i].label));
 	}
 	printf("  %s (%zu):\n", owned ? "managed by trustform" : "foreign", n);
@@ -29,8 +30,7 @@ static void show_entries(const struct plan_store *ps, bool owned)
 		if (e->not_after)
 			cert_date(date, e->not_after);
 		printf("    %-*s %s  %-10s expires %s  %s\n", w, text_disp(e->label), fp,
-		       e->flags ? e->flags : trust_state_name(e->state), date,
-		       text_disp(e->where));
+		       e->flags ? e->flags : trust_state_name(e->state), date, text_disp(e->where));
 		if (e->subject)
 			printf("    %-*s %s\n", w, "", text_disp(e->subject));
 	}
@@ -47,14 +47,15 @@ static void show_text(const struct run *r)
 			printf("  error: %s\n", text_disp(ps->error));
 			continue;
 		}
-		if (ps->inst) {	/* else only notes of a store that expanded to nothing */
+		if (ps->inst) { /* else only notes of a store that expanded to nothing */
 			show_entries(ps, true);
 			show_entries(ps, false);
 		}
 		if (ps->actual.stale)
 			printf("  out of date: %s\n", text_disp(ps->actual.stale));
 		for (size_t j = 0; j < ps->actual.nineffective; j++)
-			printf("  error: trust will not take effect: %s\n", text_disp(ps->actual.ineffective[j]));
+			printf("  error: trust will not take effect: %s\n",
+			       text_disp(ps->actual.ineffective[j]));
 		for (size_t j = 0; j < ps->actual.nnotes; j++)
 			printf("  note: %s\n", text_disp(ps->actual.notes[j]));
 	}

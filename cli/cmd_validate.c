@@ -22,7 +22,8 @@ int cmd_validate(struct options *o)
 			run_error(err_msg());
 			goto out;
 		}
-		printf("host %s: roles %s; stores", r.ctx.host, *r.roles_text ? r.roles_text : "(none)");
+		printf("host %s: roles %s; stores", r.ctx.host,
+		       *r.roles_text ? r.roles_text : "(none)");
 		for (size_t i = 0; i < r.res->nstores; i++)
 			printf(" %s", r.res->stores[i].store->name);
 		printf("\n");

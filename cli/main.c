@@ -15,16 +15,16 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{ "plan", cmd_plan, "compare the configuration with the stores" },
-	{ "apply", cmd_apply, "converge the stores" },
-	{ "validate", cmd_validate, "check the configuration offline" },
-	{ "show", cmd_show, "list what each store holds" },
-	{ "version", cmd_version, "print versions" },
-	{ "check", cmd_check, "whether the host's clients will accept its endpoints" },
-	{ "caddy", cmd_caddy, "caddy export-root: write Caddy's current root as PEM" },
-	{ "diff", cmd_diff, "what a change to the fleet file does to every host" },
-	{ "report", cmd_report, "many hosts' JSON plans as one fleet summary" },
-	{ NULL, NULL, NULL },
+    {"plan", cmd_plan, "compare the configuration with the stores"},
+    {"apply", cmd_apply, "converge the stores"},
+    {"validate", cmd_validate, "check the configuration offline"},
+    {"show", cmd_show, "list what each store holds"},
+    {"version", cmd_version, "print versions"},
+    {"check", cmd_check, "whether the host's clients will accept its endpoints"},
+    {"caddy", cmd_caddy, "caddy export-root: write Caddy's current root as PEM"},
+    {"diff", cmd_diff, "what a change to the fleet file does to every host"},
+    {"report", cmd_report, "many hosts' JSON plans as one fleet summary"},
+    {NULL, NULL, NULL},
 };
 
 static const struct command *find(const char *name)

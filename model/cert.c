@@ -33,13 +33,13 @@ static OSSL_LIB_CTX *light_ctx(void)
 static char *name_text(const X509_NAME *name)
 {
 	BIO *b = BIO_new(BIO_s_mem());
-	unsigned long flags = (XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB & ~XN_FLAG_SEP_MASK &
-			       ~XN_FLAG_DN_REV) |
-			      XN_FLAG_SEP_CPLUS_SPC;
+	unsigned long flags =
+	    (XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB & ~XN_FLAG_SEP_MASK & ~XN_FLAG_DN_REV) |
+	    XN_FLAG_SEP_CPLUS_SPC;
 	X509_NAME_print_ex(b, name, 0, flags);
 	char *p;
 	long n = BIO_get_mem_data(b, &p);
-	char *s = n > 0 ? xstrndup(p, (size_t)n) : xstrdup("");	/* Caddy's leaves: empty */
+	char *s = n > 0 ? xstrndup(p, (size_t)n) : xstrdup(""); /* Caddy's leaves: empty */
 	BIO_free(b);
 	return s;
 }
@@ -78,8 +78,8 @@ static int rsa_modulus_bits(const unsigned char *pk, int len)
 	int bits = 0;
 	if (seq && sk_ASN1_TYPE_num(seq) >= 1) {
 		ASN1_TYPE *n = sk_ASN1_TYPE_value(seq, 0);
-		BIGNUM *bn = n->type == V_ASN1_INTEGER ? ASN1_INTEGER_to_BN(n->value.integer, NULL)
-						       : NULL;
+		BIGNUM *bn =
+		    n->type == V_ASN1_INTEGER ? ASN1_INTEGER_to_BN(n->value.integer, NULL) : NULL;
 		bits = bn ? BN_num_bits(bn) : 0;
 		BN_free(bn);
 	}

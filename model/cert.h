@@ -18,30 +18,30 @@
 #include <time.h>
 
 struct cert {
-	unsigned refs;			/* shared through the content cache */
+	unsigned refs; /* shared through the content cache */
 	unsigned char fp[FP_LEN];
 	char fphex[FP_HEX_LEN + 1];
-	unsigned char sha1[20];		/* what `openssl rehash` tells duplicates by */
+	unsigned char sha1[20]; /* what `openssl rehash` tells duplicates by */
 	unsigned char *der;
 	size_t der_len;
-	char *subject;			/* "CN=Corp Root CA, O=Corp" */
+	char *subject; /* "CN=Corp Root CA, O=Corp" */
 	char *issuer;
 	time_t not_before, not_after;
-	unsigned long subject_hash;	/* OpenSSL's X509_NAME_hash, as in c_rehash links */
-	bool is_ca;			/* basicConstraints CA:TRUE */
-	bool self_issued;		/* issuer is subject, and the key ids agree */
-	int sig_md_nid;			/* digest of its signature (NID_sha1 ...) */
-	int key_nid;			/* public-key algorithm (NID_rsaEncryption ...) */
-	int key_bits;			/* RSA: the modulus size; 0 otherwise */
+	unsigned long subject_hash; /* OpenSSL's X509_NAME_hash, as in c_rehash links */
+	bool is_ca;		    /* basicConstraints CA:TRUE */
+	bool self_issued;	    /* issuer is subject, and the key ids agree */
+	int sig_md_nid;		    /* digest of its signature (NID_sha1 ...) */
+	int key_nid;		    /* public-key algorithm (NID_rsaEncryption ...) */
+	int key_bits;		    /* RSA: the modulus size; 0 otherwise */
 };
 
 /* What a blob of PEM or DER holds. */
 struct cert_list {
 	struct cert **items;
 	size_t n, alloc;
-	size_t other_blocks;	/* PEM blocks that are not certificates */
+	size_t other_blocks; /* PEM blocks that are not certificates */
 	bool has_private_key;
-	bool pem;		/* parsed as PEM (DER otherwise) */
+	bool pem; /* parsed as PEM (DER otherwise) */
 };
 
 /* Parse DER. Certificates are cached by content for the life of the process:

@@ -3,8 +3,8 @@
 
 #include <openssl/err.h>
 #include <openssl/evp.h>
-#include <openssl/x509v3.h>
 #include <openssl/x509_vfy.h>
+#include <openssl/x509v3.h>
 
 /* issuer's key signed c, and the names and key identifiers agree
  * (X509_check_issued): the test a TLS client makes. */
@@ -63,4 +63,3 @@ out:
 	ERR_clear_error();
 	return ok;
 }
-

@@ -1,8 +1,8 @@
 /* trust_set: what a store holds; see model.h. */
 #include "model/model.h"
 #include "model/cert.h"
-#include "util/strv.h"
 #include "util/buf.h"
+#include "util/strv.h"
 #include "util/xalloc.h"
 
 #include <stdarg.h>
@@ -82,8 +82,7 @@ struct trust_entry *trust_set_add(struct trust_set *s, const unsigned char fp[FP
 
 static const unsigned char no_fp[FP_LEN];
 
-struct trust_entry *trust_set_add_damaged(struct trust_set *s, const char *label,
-					  const char *where)
+struct trust_entry *trust_set_add_damaged(struct trust_set *s, const char *label, const char *where)
 {
 	struct trust_entry *e = trust_set_add(s, no_fp, label, true, TS_TRUSTED, where);
 	e->subject = xstrdup("(not a single certificate: damaged)");
@@ -156,9 +155,12 @@ void trust_set_sort(struct trust_set *s)
 const char *trust_state_name(enum trust_state st)
 {
 	switch (st) {
-	case TS_TRUSTED: return "trusted";
-	case TS_DISTRUSTED: return "distrusted";
-	case TS_INERT: return "inert";
+	case TS_TRUSTED:
+		return "trusted";
+	case TS_DISTRUSTED:
+		return "distrusted";
+	case TS_INERT:
+		return "inert";
 	}
 	return "?";
 }
@@ -174,8 +176,7 @@ struct trust_finding *trust_set_finding(struct trust_set *s, enum finding_kind k
 	return f;
 }
 
-void trust_finding_line(struct trust_finding *f, char sym, const char *key, const char *fmt,
-			...)
+void trust_finding_line(struct trust_finding *f, char sym, const char *key, const char *fmt, ...)
 {
 	struct buf b = BUF_INIT;
 	va_list ap;

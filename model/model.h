@@ -15,26 +15,26 @@
 struct cert;
 
 enum trust_state {
-	TS_TRUSTED,	/* the store trusts it as a CA */
-	TS_DISTRUSTED,	/* the store holds it marked as distrusted */
-	TS_INERT,	/* held but neither trusted nor distrusted */
+	TS_TRUSTED,    /* the store trusts it as a CA */
+	TS_DISTRUSTED, /* the store holds it marked as distrusted */
+	TS_INERT,      /* held but neither trusted nor distrusted */
 };
 
 struct trust_entry {
 	unsigned char fp[FP_LEN];
 	char fphex[FP_HEX_LEN + 1];
-	char *label;		/* owned: the CA name of its marker; foreign: store's own name */
-	bool owned;		/* carries trustform's marker */
+	char *label; /* owned: the CA name of its marker; foreign: store's own name */
+	bool owned;  /* carries trustform's marker */
 	enum trust_state state;
-	char *flags;		/* store trust flags ("C,,"), or NULL where not applicable */
-	char *where;		/* file, nickname or block, for show and messages */
+	char *flags; /* store trust flags ("C,,"), or NULL where not applicable */
+	char *where; /* file, nickname or block, for show and messages */
 	char *subject;
 	time_t not_after;
-	size_t siblings;	/* other certificates in the same file (removal takes them too) */
-	bool fixed;		/* cannot be deleted, only deselected (a distro CA file) */
-	bool can_distrust;	/* the store can mark this entry distrusted in place */
-	struct cert *cert;	/* held reference (trust_entry_describe), or NULL: an
-				 * entry from the read cache, or damaged */
+	size_t siblings;   /* other certificates in the same file (removal takes them too) */
+	bool fixed;	   /* cannot be deleted, only deselected (a distro CA file) */
+	bool can_distrust; /* the store can mark this entry distrusted in place */
+	struct cert *cert; /* held reference (trust_entry_describe), or NULL: an
+			    * entry from the read cache, or damaged */
 };
 
 /* A line of a finding, shown in the plan's block: an attribute ('+', '-', '~',
@@ -46,8 +46,8 @@ struct finding_line {
 };
 
 enum finding_kind {
-	FINDING_REISSUE,	/* issued files that must be made again: a -/+ step */
-	FINDING_SETTING,	/* a setting of the store's own configuration: a ~ step */
+	FINDING_REISSUE, /* issued files that must be made again: a -/+ step */
+	FINDING_SETTING, /* a setting of the store's own configuration: a ~ step */
 };
 
 /*
@@ -57,10 +57,10 @@ enum finding_kind {
  */
 struct trust_finding {
 	enum finding_kind kind;
-	char *name;		/* what it is about: "local", "intermediate_lifetime" */
-	char *headline;		/* "intermediate and 2 leaves must be reissued" */
+	char *name;	/* what it is about: "local", "intermediate_lifetime" */
+	char *headline; /* "intermediate and 2 leaves must be reissued" */
 	char *reason;
-	char *seen;		/* what apply re-checks before changing anything */
+	char *seen; /* what apply re-checks before changing anything */
 	/* FINDING_SETTING: the value as written (NULL: not set) and as wanted,
 	 * each with a canonical form the planner compares ("1h" = "60m"). */
 	char *have, *have_canon, *want, *want_canon;
@@ -71,10 +71,10 @@ struct trust_finding {
 struct trust_set {
 	struct trust_entry *items;
 	size_t n, alloc;
-	char *stale;		/* derived files out of date with their sources: why, or NULL */
-	char *after;		/* what apply does after changing this store ("systemctl
-				 * try-restart x.service"), shown with its steps, or NULL */
-	char **notes;		/* things the plan should say about this store */
+	char *stale;  /* derived files out of date with their sources: why, or NULL */
+	char *after;  /* what apply does after changing this store ("systemctl
+		       * try-restart x.service"), shown with its steps, or NULL */
+	char **notes; /* things the plan should say about this store */
 	size_t nnotes, notes_alloc;
 	/* Why the configured trust will not take effect, in a way apply cannot
 	 * fix (a later drop-in overrides trustform's variable; the installed
@@ -86,8 +86,8 @@ struct trust_set {
 	 * planner compares it with the CAs the config marks for it (`caddy: <id>`). */
 	bool has_own_root;
 	struct trust_entry own_root;
-	char *own_root_id;	/* the id CAs are marked with: "local" */
-	char *own_root_export;	/* the command that exports the root */
+	char *own_root_id;     /* the id CAs are marked with: "local" */
+	char *own_root_export; /* the command that exports the root */
 	struct trust_finding *findings;
 	size_t nfindings, findings_alloc;
 };
@@ -108,18 +108,18 @@ void trust_entry_describe(struct trust_entry *e, const struct cert *c);
 void trust_entry_copy(struct trust_entry *dst, const struct trust_entry *src);
 void trust_entry_dispose(struct trust_entry *e);
 void trust_set_note(struct trust_set *s, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 /* The store's trust will not take effect, and apply cannot fix it: say what
  * was seen (file:line), why it defeats the trust, and the fix. */
 void trust_set_ineffective(struct trust_set *s, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 /* Order entries by label, then fingerprint, so output is deterministic. */
 void trust_set_sort(struct trust_set *s);
 const char *trust_state_name(enum trust_state st);
 
 struct trust_finding *trust_set_finding(struct trust_set *s, enum finding_kind kind,
 					const char *name);
-void trust_finding_line(struct trust_finding *f, char sym, const char *key, const char *fmt,
-			...) __attribute__((format(printf, 4, 5)));
+void trust_finding_line(struct trust_finding *f, char sym, const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 #endif

@@ -36,7 +36,7 @@ json_t *trust_entry_json(const struct trust_entry *e)
 
 static int parse_state(const char *s, enum trust_state *out)
 {
-	static const enum trust_state all[] = { TS_TRUSTED, TS_DISTRUSTED, TS_INERT };
+	static const enum trust_state all[] = {TS_TRUSTED, TS_DISTRUSTED, TS_INERT};
 	for (size_t i = 0; s && i < 3; i++)
 		if (!strcmp(trust_state_name(all[i]), s)) {
 			*out = all[i];
@@ -95,7 +95,8 @@ int trust_set_from_json(json_t *o, struct trust_set *out)
 	if (!json_is_array(items) || !json_is_array(notes))
 		return -1;
 	trust_set_init(out);
-	json_array_foreach(items, i, v) {
+	json_array_foreach(items, i, v)
+	{
 		struct trust_entry e;
 		if (trust_entry_from_json(v, &e) < 0) {
 			trust_set_dispose(out);
@@ -104,7 +105,8 @@ int trust_set_from_json(json_t *o, struct trust_set *out)
 		ARRAY_GROW(out->items, out->n + 1, out->alloc);
 		out->items[out->n++] = e;
 	}
-	json_array_foreach(notes, i, v) {
+	json_array_foreach(notes, i, v)
+	{
 		if (json_is_string(v))
 			trust_set_note(out, "%s", json_string_value(v));
 	}

@@ -13,17 +13,17 @@
 #define AUTH_LEVEL 2
 
 static const char *const cause_names[] = {
-	[VERIFY_OK] = "ok",
-	[VERIFY_UNKNOWN_AUTHORITY] = "unknown_authority",
-	[VERIFY_MISSING_INTERMEDIATE] = "missing_intermediate",
-	[VERIFY_NOT_TRUSTED_FOR_TLS] = "not_trusted_for_tls",
-	[VERIFY_SELF_SIGNED_LEAF] = "self_signed_leaf",
-	[VERIFY_NAME_MISMATCH] = "name_mismatch",
-	[VERIFY_EXPIRED] = "expired",
-	[VERIFY_NOT_YET_VALID] = "not_yet_valid",
-	[VERIFY_WRONG_ISSUER] = "wrong_issuer",
-	[VERIFY_WEAK] = "weak_signature",
-	[VERIFY_OTHER] = "other",
+    [VERIFY_OK] = "ok",
+    [VERIFY_UNKNOWN_AUTHORITY] = "unknown_authority",
+    [VERIFY_MISSING_INTERMEDIATE] = "missing_intermediate",
+    [VERIFY_NOT_TRUSTED_FOR_TLS] = "not_trusted_for_tls",
+    [VERIFY_SELF_SIGNED_LEAF] = "self_signed_leaf",
+    [VERIFY_NAME_MISMATCH] = "name_mismatch",
+    [VERIFY_EXPIRED] = "expired",
+    [VERIFY_NOT_YET_VALID] = "not_yet_valid",
+    [VERIFY_WRONG_ISSUER] = "wrong_issuer",
+    [VERIFY_WEAK] = "weak_signature",
+    [VERIFY_OTHER] = "other",
 };
 
 const char *verify_cause_name(enum verify_cause c)
@@ -41,8 +41,10 @@ void verify_result_dispose(struct verify_result *r)
 static char *name_of(const X509_NAME *n)
 {
 	BIO *b = BIO_new(BIO_s_mem());
-	X509_NAME_print_ex(b, n, 0, (XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB & ~XN_FLAG_SEP_MASK &
-				     ~XN_FLAG_DN_REV) | XN_FLAG_SEP_CPLUS_SPC);
+	X509_NAME_print_ex(
+	    b, n, 0,
+	    (XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB & ~XN_FLAG_SEP_MASK & ~XN_FLAG_DN_REV) |
+		XN_FLAG_SEP_CPLUS_SPC);
 	char *p;
 	long len = BIO_get_mem_data(b, &p);
 	char *s = len > 0 ? xstrndup(p, (size_t)len) : xstrdup("(empty name)");
@@ -120,7 +122,8 @@ static const struct cert *same_name_other_key(const struct cert *const *list, si
 	for (size_t i = 0; i < n; i++) {
 		X509 *ca = x509_of(list[i]);
 		int r = ca ? X509_check_issued(ca, x) : -1;
-		bool name = ca && !X509_NAME_cmp(X509_get_subject_name(ca), X509_get_issuer_name(x));
+		bool name =
+		    ca && !X509_NAME_cmp(X509_get_subject_name(ca), X509_get_issuer_name(x));
 		X509_free(ca);
 		if (name && r != X509_V_OK)
 			return list[i];
@@ -167,9 +170,11 @@ static char *root_fix(const struct verify_input *in, const struct verify_ca *c)
 	X509_free(ix);
 	if (root && root != c)
 		return xasprintf("trust the root (CA \"%s\"), and make the server send its chain "
-				 "(leaf, then intermediate \"%s\")", root->name, c->name);
+				 "(leaf, then intermediate \"%s\")",
+				 root->name, c->name);
 	return xasprintf("trust the root, and make the server send its chain (leaf, then "
-			 "intermediate \"%s\")", c->name);
+			 "intermediate \"%s\")",
+			 c->name);
 }
 
 /* Unknown issuer of top (the last certificate the verifier could chain to). */
@@ -186,9 +191,11 @@ static void unknown_issuer(const struct verify_input *in, struct verify_result *
 				c = &in->config[i];
 		set(r, VERIFY_NOT_TRUSTED_FOR_TLS,
 		    xasprintf("%s is in the store, but not trusted to identify servers (its trust "
-			      "flags lack TLS)", u->subject),
+			      "flags lack TLS)",
+			      u->subject),
 		    c ? xasprintf("add CA \"%s\" to the role of this store: trustform then gives "
-				  "it TLS trust", c->name)
+				  "it TLS trust",
+				  c->name)
 		      : xasprintf("no CA in the configuration is %s: declare it under cas: and add "
 				  "it to the role of this store, and trustform gives it TLS trust",
 				  u->subject));
@@ -204,10 +211,12 @@ static void unknown_issuer(const struct verify_input *in, struct verify_result *
 		}
 		set(r, VERIFY_UNKNOWN_AUTHORITY,
 		    xasprintf("unknown authority: the chain ends at %s, which this store does not "
-			      "trust", top_name),
+			      "trust",
+			      top_name),
 		    c ? xasprintf("add CA \"%s\" to the role of this store", c->name)
 		      : xasprintf("no CA in the configuration is %s: declare it under cas: (after "
-				  "checking whose it is) and add it to the role", top_name));
+				  "checking whose it is) and add it to the role",
+				  top_name));
 		goto out;
 	}
 	const struct cert *gone = same_name_other_key(in->trusted, in->ntrusted, top);
@@ -224,21 +233,27 @@ static void unknown_issuer(const struct verify_input *in, struct verify_result *
 	if (c && c->cert->self_issued) {
 		set(r, VERIFY_UNKNOWN_AUTHORITY,
 		    xasprintf("unknown authority: %s is issued by %s, which this store does not "
-			      "trust", top_name, c->cert->subject),
+			      "trust",
+			      top_name, c->cert->subject),
 		    xasprintf("add CA \"%s\" to the role of this store", c->name));
 	} else if (c) {
 		set(r, VERIFY_MISSING_INTERMEDIATE,
-		    xasprintf("the server does not send its intermediate: %s is issued by %s, which "
-			      "is CA \"%s\" of the configuration, an intermediate", top_name,
-			      c->cert->subject, c->name),
+		    xasprintf(
+			"the server does not send its intermediate: %s is issued by %s, which "
+			"is CA \"%s\" of the configuration, an intermediate",
+			top_name, c->cert->subject, c->name),
 		    root_fix(in, c));
 	} else {
 		set(r, VERIFY_UNKNOWN_AUTHORITY,
-		    xasprintf("unknown authority: %s is issued by %s, which the server does not send "
-			      "and this store does not trust", top_name, iss_name),
-		    xasprintf("no CA in the configuration is %s: if it is a root, declare it under "
-			      "cas: and add it to the role; if it is an intermediate, make the server "
-			      "send it and trust its root", iss_name));
+		    xasprintf(
+			"unknown authority: %s is issued by %s, which the server does not send "
+			"and this store does not trust",
+			top_name, iss_name),
+		    xasprintf(
+			"no CA in the configuration is %s: if it is a root, declare it under "
+			"cas: and add it to the role; if it is an intermediate, make the server "
+			"send it and trust its root",
+			iss_name));
 	}
 out:
 	free(top_name);
@@ -261,7 +276,8 @@ static void clocks(const struct verify_input *in, X509 *x, bool expired, struct 
 		free(theirs);
 		long long skew = (long long)(in->now - in->server_date);
 		if (!server_agrees)
-			fix = "the clocks disagree: set this host's clock right (NTP); the certificate "
+			fix = "the clocks disagree: set this host's clock right (NTP); the "
+			      "certificate "
 			      "is valid by the server's clock";
 		else if (skew > 300 || skew < -300)
 			fix = expired ? "renew the certificate (both clocks agree it expired), and "
@@ -314,8 +330,8 @@ void verify_chain(const struct verify_input *in, struct verify_result *out)
 	int depth = X509_STORE_CTX_get_error_depth(ctx);
 	STACK_OF(X509) *built = X509_STORE_CTX_get0_chain(ctx);
 	X509 *bad = X509_STORE_CTX_get_current_cert(ctx);
-	X509 *top = built && sk_X509_num(built) ? sk_X509_value(built, sk_X509_num(built) - 1)
-						 : leaf;
+	X509 *top =
+	    built && sk_X509_num(built) ? sk_X509_value(built, sk_X509_num(built) - 1) : leaf;
 	ERR_clear_error();
 	if (ok == 1) {
 		set(out, VERIFY_OK, xstrdup("trusted"), NULL);
@@ -330,8 +346,10 @@ void verify_chain(const struct verify_input *in, struct verify_result *out)
 			      is_ip(in->host) ? "the IP address" : "the host name", in->host, sans),
 		    is_ip(in->host)
 			? xasprintf("issue the certificate with IP:%s in its subjectAltName, or "
-				    "dial a name it holds", in->host)
-			: xasprintf("issue the certificate for %s, or dial a name it holds", in->host));
+				    "dial a name it holds",
+				    in->host)
+			: xasprintf("issue the certificate for %s, or dial a name it holds",
+				    in->host));
 		free(sans);
 		break;
 	}
@@ -341,15 +359,18 @@ void verify_chain(const struct verify_input *in, struct verify_result *out)
 		break;
 	case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
 		if (in_list(in->trusted, in->ntrusted, leaf)) {
-			set(out, VERIFY_OTHER, xstrdup("the self-signed certificate is trusted, but "
-						       "OpenSSL refuses it"), NULL);
+			set(out, VERIFY_OTHER,
+			    xstrdup("the self-signed certificate is trusted, but "
+				    "OpenSSL refuses it"),
+			    NULL);
 			break;
 		}
 		{
 			char *subj = name_of(X509_get_subject_name(leaf));
 			set(out, VERIFY_SELF_SIGNED_LEAF,
 			    xasprintf("the server sends a self-signed certificate (%s) that this "
-				      "store does not trust", subj),
+				      "store does not trust",
+				      subj),
 			    xstrdup("give the server a certificate from a CA the store trusts "
 				    "(or, for a device, declare that certificate under cas: and "
 				    "add it to the role)"));
@@ -367,8 +388,10 @@ void verify_chain(const struct verify_input *in, struct verify_result *out)
 	case X509_V_ERR_CERT_SIGNATURE_FAILURE: {
 		char *subj = name_of(X509_get_subject_name(bad ? bad : leaf));
 		set(out, VERIFY_WRONG_ISSUER,
-		    xasprintf("the signature on %s does not verify with its issuer's key (depth %d): "
-			      "it is not issued by the current CA of that name", subj, depth),
+		    xasprintf(
+			"the signature on %s does not verify with its issuer's key (depth %d): "
+			"it is not issued by the current CA of that name",
+			subj, depth),
 		    xstrdup("make the server issue again from the current root"));
 		free(subj);
 		break;
@@ -386,8 +409,8 @@ void verify_chain(const struct verify_input *in, struct verify_result *out)
 		break;
 	}
 	default:
-		set(out, VERIFY_OTHER, xasprintf("%s (depth %d)", X509_verify_cert_error_string(err),
-						 depth), NULL);
+		set(out, VERIFY_OTHER,
+		    xasprintf("%s (depth %d)", X509_verify_cert_error_string(err), depth), NULL);
 	}
 done:
 	X509_STORE_CTX_free(ctx);

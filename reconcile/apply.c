@@ -10,17 +10,28 @@
 static const char *done_word(const struct plan_step *st)
 {
 	switch (st->op) {
-	case OP_ADD: return "added";
-	case OP_ADD_DISTRUSTED: return "added as distrusted";
-	case OP_REMOVE: return st->seen.fixed ? "deselected" : "removed";
-	case OP_REPLACE: return "replaced";
-	case OP_UPDATE: return "updated";
-	case OP_RETRUST: return "trusted";
-	case OP_DISTRUST: return "marked distrusted";
-	case OP_REFRESH: return "regenerated";
-	case OP_ROOT_DRIFT: return "matched";
-	case OP_REISSUE: return "reissued";
-	case OP_SET: return "set";
+	case OP_ADD:
+		return "added";
+	case OP_ADD_DISTRUSTED:
+		return "added as distrusted";
+	case OP_REMOVE:
+		return st->seen.fixed ? "deselected" : "removed";
+	case OP_REPLACE:
+		return "replaced";
+	case OP_UPDATE:
+		return "updated";
+	case OP_RETRUST:
+		return "trusted";
+	case OP_DISTRUST:
+		return "marked distrusted";
+	case OP_REFRESH:
+		return "regenerated";
+	case OP_ROOT_DRIFT:
+		return "matched";
+	case OP_REISSUE:
+		return "reissued";
+	case OP_SET:
+		return "set";
 	}
 	return "done";
 }
@@ -28,10 +39,19 @@ static const char *done_word(const struct plan_step *st)
 static void count(struct plan_counts *c, enum plan_action a)
 {
 	switch (a) {
-	case ACT_CREATE: c->add++; break;
-	case ACT_UPDATE: c->change++; break;
-	case ACT_DELETE: c->destroy++; break;
-	case ACT_REPLACE: c->add++; c->destroy++; break;
+	case ACT_CREATE:
+		c->add++;
+		break;
+	case ACT_UPDATE:
+		c->change++;
+		break;
+	case ACT_DELETE:
+		c->destroy++;
+		break;
+	case ACT_REPLACE:
+		c->add++;
+		c->destroy++;
+		break;
 	}
 }
 
@@ -57,8 +77,7 @@ static bool whole_store_error(const struct plan_store *ps, bool step_failed)
 	return true;
 }
 
-void apply_plan(struct plan *p, FILE *out,
-		struct apply_result *res)
+void apply_plan(struct plan *p, FILE *out, struct apply_result *res)
 {
 	memset(res, 0, sizeof(*res));
 	size_t todo = 0, done = 0;
@@ -124,9 +143,11 @@ void apply_render_summary(FILE *out, const struct plan *p, const struct apply_re
 {
 	const char *bold = o->color ? "\033[1m" : "", *reset = o->color ? "\033[0m" : "";
 	if (!res->failed_stores) {
-		fprintf(out, "\n%sApply complete!%s Resources: %zu added, %zu changed, %zu "
-			"destroyed.\n", o->color ? "\033[1;32m" : "", reset, res->done.add,
-			res->done.change, res->done.destroy);
+		fprintf(out,
+			"\n%sApply complete!%s Resources: %zu added, %zu changed, %zu "
+			"destroyed.\n",
+			o->color ? "\033[1;32m" : "", reset, res->done.add, res->done.change,
+			res->done.destroy);
 		return;
 	}
 	fprintf(out, "\n%sApply failed%s in %zu store(s):", bold, reset, res->failed_stores);

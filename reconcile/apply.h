@@ -14,8 +14,7 @@ struct apply_result {
 	size_t failed_stores;
 };
 
-void apply_plan(struct plan *p, FILE *out,
-		struct apply_result *res);
+void apply_plan(struct plan *p, FILE *out, struct apply_result *res);
 void apply_render_summary(FILE *out, const struct plan *p, const struct apply_result *res,
 			  const struct render_opts *o);
 

@@ -52,8 +52,8 @@ static void merge_stores(struct conf_endpoint *into, const struct conf_endpoint 
 		for (size_t j = 0; j < into->nstores; j++)
 			have |= into->stores[j] == from->stores[i];
 		if (!have) {
-			into->stores = xrealloc(into->stores,
-						(into->nstores + 1) * sizeof(*into->stores));
+			into->stores =
+			    xrealloc(into->stores, (into->nstores + 1) * sizeof(*into->stores));
 			into->stores[into->nstores++] = from->stores[i];
 		}
 	}
@@ -64,7 +64,7 @@ int check_collect(struct check_report *rep, const struct check_params *p)
 	memset(rep, 0, sizeof(*rep));
 	rep->now = p->now;
 	for (size_t i = 0; i < p->nurls; i++) {
-		struct conf_endpoint e = { 0 };
+		struct conf_endpoint e = {0};
 		char *why = NULL;
 		if (endpoint_parse_url(&e, p->urls[i], &why) < 0) {
 			err_set("%s", why);
@@ -104,9 +104,9 @@ int check_collect(struct check_report *rep, const struct check_params *p)
 struct anchors {
 	const struct cert **trusted;
 	size_t nt, at;
-	const struct cert **untrusted;	/* held without TLS trust (NSS ",,") */
+	const struct cert **untrusted; /* held without TLS trust (NSS ",,") */
 	size_t nu, au;
-	size_t uncertain;		/* trusted entries whose certificate is unknown */
+	size_t uncertain; /* trusted entries whose certificate is unknown */
 };
 
 static bool has_cert(const struct cert **list, size_t n, const struct cert *c)
@@ -215,7 +215,7 @@ static void mozilla_load(struct mozilla *m, const char *root)
 			continue;
 		char *path = xasprintf("%s/%s", dir, de->d_name);
 		struct buf b = BUF_INIT;
-		struct cert_list l = { 0 };
+		struct cert_list l = {0};
 		if (buf_read_file(&b, path) == 0 && cert_list_parse(&l, b.ptr, b.len) == 0) {
 			m->certs = xrealloc(m->certs, (m->n + l.n) * sizeof(*m->certs));
 			for (size_t i = 0; i < l.n; i++) {
@@ -268,16 +268,19 @@ static char *node_anchors(struct anchors *a, const struct plan_store *ps,
 		mozilla_load(moz, p->root);
 		for (size_t i = 0; i < moz->n; i++)
 			push(&a->trusted, &a->nt, &a->at, moz->certs[i]);
-		buf_printf(&note, "Node: the bundle plus Node's bundled roots (the system's "
-			   "Mozilla set, %zu CAs, stands in for them)", moz->n);
+		buf_printf(&note,
+			   "Node: the bundle plus Node's bundled roots (the system's "
+			   "Mozilla set, %zu CAs, stands in for them)",
+			   moz->n);
 	}
 	if (env_lists(cs, "NODE_USE_SYSTEM_CA")) {
 		const struct plan_store *sys = system_store(p->plan);
 		if (sys && !sys->error)
 			anchors_after_apply(a, sys);
 		buf_printf(&note, "%sNode with NODE_USE_SYSTEM_CA: %s", note.len ? "; " : "",
-			   sys ? "the system store too" : "the system store is not read in this "
-							  "run (not a store of the host)");
+			   sys ? "the system store too"
+			       : "the system store is not read in this "
+				 "run (not a store of the host)");
 	}
 	char *s = note.len ? xstrdup(note.ptr) : NULL;
 	buf_dispose(&note);
@@ -291,8 +294,7 @@ static bool store_matches(const struct plan_store *ps, const struct conf_store *
 	if (ps->inst)
 		return ps->inst->conf == cs;
 	size_t n = strlen(cs->name);
-	return !strncmp(ps->address, cs->name, n) &&
-	       (ps->address[n] == 0 || ps->address[n] == '[');
+	return !strncmp(ps->address, cs->name, n) && (ps->address[n] == 0 || ps->address[n] == '[');
 }
 
 static void judge(struct check_endpoint *ce, const struct plan_store *ps,
@@ -308,21 +310,25 @@ static void judge(struct check_endpoint *ce, const struct plan_store *ps,
 				     ps->error ? ps->error : "not opened");
 		return;
 	}
-	struct anchors a = { 0 };
+	struct anchors a = {0};
 	anchors_after_apply(&a, ps);
 	if (!strcmp(ps->inst->conf->type, "systemd-env"))
 		v->note = node_anchors(&a, ps, p, moz);
 	if (a.uncertain && !v->note)
 		v->note = xasprintf("%zu trusted entries of the store were not read in full; "
-				    "they are left out", a.uncertain);
+				    "they are left out",
+				    a.uncertain);
 	struct verify_input in = {
-		.served = ce->probe.chain,
-		.trusted = a.trusted, .ntrusted = a.nt,
-		.untrusted = a.untrusted, .nuntrusted = a.nu,
-		.config = cas, .nconfig = ncas,
-		.host = ce->ep.sni ? ce->ep.sni : ce->ep.host,
-		.now = p->now,
-		.server_date = ce->probe.server_date,
+	    .served = ce->probe.chain,
+	    .trusted = a.trusted,
+	    .ntrusted = a.nt,
+	    .untrusted = a.untrusted,
+	    .nuntrusted = a.nu,
+	    .config = cas,
+	    .nconfig = ncas,
+	    .host = ce->ep.sni ? ce->ep.sni : ce->ep.host,
+	    .now = p->now,
+	    .server_date = ce->probe.server_date,
 	};
 	verify_chain(&in, &v->vr);
 	anchors_dispose(&a);
@@ -332,9 +338,12 @@ void check_run(struct check_report *rep, const struct check_params *p)
 {
 	for (size_t i = 0; i < rep->n; i++) {
 		struct check_endpoint *ce = &rep->eps[i];
-		ce->probe = (struct tls_probe){ .host = ce->ep.host, .port = ce->ep.port,
-						.sni = ce->ep.sni, .http = ce->ep.http,
-						.timeout_ms = p->timeout_ms, .now = p->now };
+		ce->probe = (struct tls_probe){.host = ce->ep.host,
+					       .port = ce->ep.port,
+					       .sni = ce->ep.sni,
+					       .http = ce->ep.http,
+					       .timeout_ms = p->timeout_ms,
+					       .now = p->now};
 	}
 	/* probes are laid out one per endpoint: run them as one array */
 	struct tls_probe *probes = xcalloc(rep->n ? rep->n : 1, sizeof(*probes));
@@ -349,8 +358,8 @@ void check_run(struct check_report *rep, const struct check_params *p)
 	size_t ncas = 0;
 	for (size_t i = 0; i < p->cfg->ncas; i++)
 		if (p->cfg->cas[i].cert)
-			cas[ncas++] = (struct verify_ca){ p->cfg->cas[i].name, p->cfg->cas[i].cert };
-	struct mozilla moz = { 0 };
+			cas[ncas++] = (struct verify_ca){p->cfg->cas[i].name, p->cfg->cas[i].cert};
+	struct mozilla moz = {0};
 	for (size_t i = 0; i < rep->n; i++) {
 		struct check_endpoint *ce = &rep->eps[i];
 		if (!ce->probe.chain) {
@@ -398,9 +407,9 @@ void check_report_dispose(struct check_report *rep)
 
 /* --- text ------------------------------------------------------------------ */
 
-#define C_RESET "\033[0m"
-#define C_GREEN "\033[32m"
-#define C_RED "\033[31m"
+#define C_RESET	 "\033[0m"
+#define C_GREEN	 "\033[32m"
+#define C_RED	 "\033[31m"
 #define C_YELLOW "\033[33m"
 
 static const char *col(bool color, const char *code)
@@ -408,8 +417,7 @@ static const char *col(bool color, const char *code)
 	return color ? code : "";
 }
 
-static void render_endpoint(FILE *out, const struct check_endpoint *ce, bool color,
-			    bool in_plan)
+static void render_endpoint(FILE *out, const struct check_endpoint *ce, bool color, bool in_plan)
 {
 	const struct tls_probe *pr = &ce->probe;
 	if (!pr->chain) {
@@ -426,9 +434,9 @@ static void render_endpoint(FILE *out, const struct check_endpoint *ce, bool col
 	int sent = sk_X509_num(pr->chain);
 	const char *sym = ce->ok ? "✓" : "✗";
 	const char *c = ce->ok ? C_GREEN : C_RED;
-	const char *verdict = ce->ok ? (in_plan ? "will be trusted after apply"
-						: "trusted by every store")
-				     : (in_plan ? "will still fail after apply" : "would fail");
+	const char *verdict =
+	    ce->ok ? (in_plan ? "will be trusted after apply" : "trusted by every store")
+		   : (in_plan ? "will still fail after apply" : "would fail");
 	fprintf(out, "  %s%s %s%s: %s (%s, %d certificate%s sent, leaf valid until %s)\n",
 		col(color, c), sym, ce->ep.url, col(color, C_RESET), verdict, pr->address, sent,
 		sent == 1 ? "" : "s", exp);
@@ -462,6 +470,8 @@ void check_render(FILE *out, const struct check_report *rep, bool color, bool in
 		fprintf(out, "\n");
 		return;
 	}
-	fprintf(out, "\nCheck: %zu of %zu endpoint%s trusted, %zu would fail, %zu could not be "
-		     "checked.\n", good, rep->n, rep->n == 1 ? "" : "s", rep->failing, rep->errors);
+	fprintf(out,
+		"\nCheck: %zu of %zu endpoint%s trusted, %zu would fail, %zu could not be "
+		"checked.\n",
+		good, rep->n, rep->n == 1 ? "" : "s", rep->failing, rep->errors);
 }

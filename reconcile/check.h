@@ -21,25 +21,25 @@
 /* One store's verdict on one endpoint. */
 struct check_verdict {
 	const struct plan_store *ps;
-	char *error;		/* the store could not be read: no verdict */
-	char *note;		/* how its clients were modelled, or NULL */
+	char *error; /* the store could not be read: no verdict */
+	char *note;  /* how its clients were modelled, or NULL */
 	struct verify_result vr;
 };
 
 struct check_endpoint {
-	struct conf_endpoint ep;	/* own copy (stores as configured) */
-	const char *role;		/* the role that lists it, or NULL (a URL argument) */
+	struct conf_endpoint ep; /* own copy (stores as configured) */
+	const char *role;	 /* the role that lists it, or NULL (a URL argument) */
 	struct tls_probe probe;
 	struct check_verdict *v;
 	size_t nv;
-	bool ok;			/* reached, and every store accepts it */
+	bool ok; /* reached, and every store accepts it */
 };
 
 struct check_report {
 	struct check_endpoint *eps;
 	size_t n;
-	size_t failing;		/* reached, and some store would refuse it */
-	size_t errors;		/* not reached, or a store could not be judged */
+	size_t failing; /* reached, and some store would refuse it */
+	size_t errors;	/* not reached, or a store could not be judged */
 	time_t now;
 };
 
@@ -50,7 +50,7 @@ struct check_params {
 	const char *root;
 	time_t now;
 	int timeout_ms;
-	char *const *urls;	/* check these instead of the roles' endpoints */
+	char *const *urls; /* check these instead of the roles' endpoints */
 	size_t nurls;
 };
 

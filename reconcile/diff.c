@@ -3,8 +3,8 @@
  * every decision about adding, replacing or removing is made here, the same
  * way for every store, so a plan reads the same whatever the backend.
  */
-#include "reconcile/plan.h"
 #include "model/cert.h"
+#include "reconcile/plan.h"
 #include "util/buf.h"
 #include "util/strmap.h"
 #include "util/xalloc.h"
@@ -13,15 +13,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-static struct plan_step *add_step(struct plan_store *ps, enum plan_action action,
-				  enum plan_op op, const char *name, const struct conf_ca *ca,
+static struct plan_step *add_step(struct plan_store *ps, enum plan_action action, enum plan_op op,
+				  const char *name, const struct conf_ca *ca,
 				  const struct trust_entry *seen)
 {
 	return plan_store_add_step(ps, action, op, name, ca, seen);
 }
 
 static void set_reason(struct plan_step *st, const char *code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static void set_reason(struct plan_step *st, const char *code, const char *fmt, ...)
 {
@@ -61,7 +61,7 @@ static bool flags_enough(const struct plan_store *ps, const struct trust_entry *
 		if (!want[wn])
 			return true;
 		if (!have[hn])
-			return false;	/* fewer fields than wanted */
+			return false; /* fewer fields than wanted */
 		want += wn + 1;
 		have += hn + 1;
 	}
@@ -102,10 +102,10 @@ static void index_dispose(struct index *ix)
 	free(ix->next_label);
 }
 
-#define FOR_FP(ix, fphex, i) \
+#define FOR_FP(ix, fphex, i)                                                                       \
 	for (size_t i = strmap_get(&(ix)->by_fp, (fphex)); i != STRMAP_NONE; i = (ix)->next_fp[i])
-#define FOR_LABEL(ix, label, i) \
-	for (size_t i = strmap_get(&(ix)->by_label, (label)); i != STRMAP_NONE; \
+#define FOR_LABEL(ix, label, i)                                                                    \
+	for (size_t i = strmap_get(&(ix)->by_label, (label)); i != STRMAP_NONE;                    \
 	     i = (ix)->next_label[i])
 
 static void diff_present(struct plan_store *ps, const struct conf_ca *ca, unsigned char *used,
@@ -115,7 +115,8 @@ static void diff_present(struct plan_store *ps, const struct conf_ca *ca, unsign
 	struct trust_entry *owned = NULL, *same_label = NULL, *foreign_ok = NULL,
 			   *foreign_other = NULL;
 
-	FOR_FP(ix, ca->cert->fphex, i) {
+	FOR_FP(ix, ca->cert->fphex, i)
+	{
 		struct trust_entry *e = &a->items[i];
 		if (e->owned) {
 			if (!owned || strcmp(e->label, ca->name) == 0)
@@ -126,7 +127,8 @@ static void diff_present(struct plan_store *ps, const struct conf_ca *ca, unsign
 			foreign_other = e;
 		}
 	}
-	FOR_LABEL(ix, ca->name, i) {
+	FOR_LABEL(ix, ca->name, i)
+	{
 		struct trust_entry *e = &a->items[i];
 		if (!used[i] && memcmp(e->fp, ca->cert->fp, FP_LEN) != 0)
 			same_label = e;
@@ -137,20 +139,22 @@ static void diff_present(struct plan_store *ps, const struct conf_ca *ca, unsign
 		bool renamed = strcmp(owned->label, ca->name) != 0;
 		bool reflag = !flags_ok(ps, owned) || owned->state != TS_TRUSTED;
 		if (renamed || reflag) {
-			struct plan_step *st = add_step(ps, ACT_UPDATE, OP_UPDATE, ca->name, ca, owned);
+			struct plan_step *st =
+			    add_step(ps, ACT_UPDATE, OP_UPDATE, ca->name, ca, owned);
 			if (renamed)
 				set_reason(st, "update_because_renamed",
 					   "because it was renamed from \"%s\"", owned->label);
 			else
 				set_reason(st, "update_because_trust_flags",
 					   "because its trust is \"%s\", not \"%s\"",
-					   owned->flags ? owned->flags : trust_state_name(owned->state),
+					   owned->flags ? owned->flags
+							: trust_state_name(owned->state),
 					   ps->inst->want_flags ? ps->inst->want_flags : "trusted");
 		}
 		if (same_label) {
 			used[same_label - a->items] = 1;
-			struct plan_step *st = add_step(ps, ACT_DELETE, OP_REMOVE, same_label->label,
-							NULL, same_label);
+			struct plan_step *st = add_step(ps, ACT_DELETE, OP_REMOVE,
+							same_label->label, NULL, same_label);
 			set_reason(st, "delete_because_older_copy",
 				   "because it is an older copy of \"%s\"", ca->name);
 		}
@@ -159,27 +163,27 @@ static void diff_present(struct plan_store *ps, const struct conf_ca *ca, unsign
 	if (same_label) {
 		used[same_label - a->items] = 1;
 		if (foreign_ok) {
-			struct plan_step *st = add_step(ps, ACT_DELETE, OP_REMOVE, ca->name, NULL,
-							same_label);
+			struct plan_step *st =
+			    add_step(ps, ACT_DELETE, OP_REMOVE, ca->name, NULL, same_label);
 			set_reason(st, "delete_because_content_changed",
 				   "because its content changed and the new certificate is "
-				   "already held as \"%s\"", foreign_ok->label);
+				   "already held as \"%s\"",
+				   foreign_ok->label);
 		} else {
-			struct plan_step *st = add_step(ps, ACT_REPLACE, OP_REPLACE, ca->name, ca,
-							same_label);
+			struct plan_step *st =
+			    add_step(ps, ACT_REPLACE, OP_REPLACE, ca->name, ca, same_label);
 			set_reason(st, "replace_because_content_changed",
 				   "because %s changed content under the same name", ca->name);
 		}
 		return;
 	}
 	if (foreign_ok)
-		return;		/* already trusted by an entry trustform did not write */
+		return; /* already trusted by an entry trustform did not write */
 	if (foreign_other && (store_caps(ps) & STORE_HAS_TRUST_FLAGS) && !foreign_other->fixed) {
-		struct plan_step *st = add_step(ps, ACT_UPDATE, OP_RETRUST, ca->name, ca,
-						foreign_other);
+		struct plan_step *st =
+		    add_step(ps, ACT_UPDATE, OP_RETRUST, ca->name, ca, foreign_other);
 		set_reason(st, "update_because_trust_flags",
-			   "because it is held as \"%s\" with trust \"%s\"",
-			   foreign_other->label,
+			   "because it is held as \"%s\" with trust \"%s\"", foreign_other->label,
 			   foreign_other->flags ? foreign_other->flags
 						: trust_state_name(foreign_other->state));
 		return;
@@ -192,13 +196,14 @@ static void diff_absent(struct plan_store *ps, const struct conf_ca *ca, unsigne
 {
 	struct trust_set *a = &ps->actual;
 	bool seen_any = false;
-	FOR_FP(ix, ca->cert->fphex, i) {
+	FOR_FP(ix, ca->cert->fphex, i)
+	{
 		struct trust_entry *e = &a->items[i];
 		used[i] = 1;
 		seen_any = true;
 		if (ca->ensure == ENSURE_ABSENT) {
 			if (e->fixed && e->state != TS_TRUSTED)
-				continue;	/* as absent as this store can make it */
+				continue; /* as absent as this store can make it */
 			struct plan_step *st = add_step(ps, ACT_DELETE, OP_REMOVE, ca->name, ca, e);
 			set_reason(st, "delete_because_ensure_absent",
 				   "because %s is ensure: absent%s%s%s", ca->name,
@@ -209,7 +214,8 @@ static void diff_absent(struct plan_store *ps, const struct conf_ca *ca, unsigne
 		if (e->state == TS_DISTRUSTED)
 			continue;
 		if (e->can_distrust) {
-			struct plan_step *st = add_step(ps, ACT_UPDATE, OP_DISTRUST, ca->name, ca, e);
+			struct plan_step *st =
+			    add_step(ps, ACT_UPDATE, OP_DISTRUST, ca->name, ca, e);
 			set_reason(st, "update_because_ensure_distrusted",
 				   "because %s is ensure: distrusted%s%s%s", ca->name,
 				   e->owned ? "" : " (held as \"", e->owned ? "" : e->label,
@@ -218,13 +224,13 @@ static void diff_absent(struct plan_store *ps, const struct conf_ca *ca, unsigne
 			struct plan_step *st = add_step(ps, ACT_DELETE, OP_REMOVE, ca->name, ca, e);
 			set_reason(st, "delete_because_ensure_distrusted",
 				   "because %s is ensure: distrusted and this store can only "
-				   "remove it", ca->name);
+				   "remove it",
+				   ca->name);
 		}
 	}
-	if (ca->ensure == ENSURE_DISTRUSTED && !seen_any &&
-	    (store_caps(ps) & STORE_CAN_DISTRUST)) {
-		struct plan_step *st = add_step(ps, ACT_CREATE, OP_ADD_DISTRUSTED, ca->name, ca,
-						NULL);
+	if (ca->ensure == ENSURE_DISTRUSTED && !seen_any && (store_caps(ps) & STORE_CAN_DISTRUST)) {
+		struct plan_step *st =
+		    add_step(ps, ACT_CREATE, OP_ADD_DISTRUSTED, ca->name, ca, NULL);
 		set_reason(st, "create_because_ensure_distrusted",
 			   "because %s is ensure: distrusted", ca->name);
 	}
@@ -244,21 +250,23 @@ static void diff_own_root(struct plan_store *ps, const struct config *cfg)
 		if (ca->ensure == ENSURE_PRESENT && !memcmp(ca->cert->fp, a->own_root.fp, FP_LEN))
 			return;
 		marked++;
-		if (!expected || (expected->ensure != ENSURE_PRESENT &&
-				  ca->ensure == ENSURE_PRESENT))
+		if (!expected ||
+		    (expected->ensure != ENSURE_PRESENT && ca->ensure == ENSURE_PRESENT))
 			expected = ca;
 	}
 	if (!marked) {
-		trust_set_note(a, "no CA in the configuration is marked `caddy: %s`, so nothing "
+		trust_set_note(a,
+			       "no CA in the configuration is marked `caddy: %s`, so nothing "
 			       "checks Caddy's root (sha256 %s, %s); export it with `%s`, add it "
 			       "under cas: with `caddy: %s`, and list it in the roles that must "
-			       "trust it", a->own_root_id, a->own_root.fphex,
+			       "trust it",
+			       a->own_root_id, a->own_root.fphex,
 			       a->own_root.subject ? a->own_root.subject : "?",
 			       a->own_root_export ? a->own_root_export : "", a->own_root_id);
 		return;
 	}
-	struct plan_step *st = add_step(ps, ACT_UPDATE, OP_ROOT_DRIFT, expected->name, expected,
-					&a->own_root);
+	struct plan_step *st =
+	    add_step(ps, ACT_UPDATE, OP_ROOT_DRIFT, expected->name, expected, &a->own_root);
 	if (expected->ensure != ENSURE_PRESENT)
 		set_reason(st, "update_because_root_not_wanted",
 			   "because Caddy's root is %s, which is ensure: %s", expected->name,
@@ -266,7 +274,8 @@ static void diff_own_root(struct plan_store *ps, const struct config *cfg)
 	else
 		set_reason(st, "update_because_root_drift",
 			   "because %s holds another certificate: Caddy made a new root, or "
-			   "the configuration has an old one", a->own_root.where);
+			   "the configuration has an old one",
+			   a->own_root.where);
 }
 
 static void diff_findings(struct plan_store *ps)
@@ -287,8 +296,9 @@ static void diff_findings(struct plan_store *ps)
 		}
 		st->finding = f;
 		if (f->reason)
-			set_reason(st, f->kind == FINDING_REISSUE ? "replace_because_stale_issuance"
-								  : "update_because_setting_differs",
+			set_reason(st,
+				   f->kind == FINDING_REISSUE ? "replace_because_stale_issuance"
+							      : "update_because_setting_differs",
 				   "%s", f->reason);
 	}
 }
@@ -306,13 +316,12 @@ static int step_cmp(const void *x, const void *y)
 	return (int)a->action - (int)b->action;
 }
 
-void plan_diff_store(struct plan_store *ps, const struct host_store *hs,
-		     const struct config *cfg)
+void plan_diff_store(struct plan_store *ps, const struct host_store *hs, const struct config *cfg)
 {
 	struct trust_set *a = &ps->actual;
 	unsigned char *used = xcalloc(a->n ? a->n : 1, 1);
 	struct index ix;
-	struct strmap wanted;	/* fingerprints this store is told about */
+	struct strmap wanted; /* fingerprints this store is told about */
 	index_build(&ix, a);
 	strmap_init(&wanted);
 

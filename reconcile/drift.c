@@ -10,8 +10,10 @@
 static void summary_line(const struct run *r, int code, struct buf *b, int *prio)
 {
 	const char *host = r->ctx.host ? r->ctx.host : r->opt->host ? r->opt->host : "?";
-	const char *origin = r->cfg ? r->cfg->origin : r->opt->git_url ? r->opt->git_url
-					: r->opt->config ? r->opt->config : "?";
+	const char *origin = r->cfg	       ? r->cfg->origin
+			     : r->opt->git_url ? r->opt->git_url
+			     : r->opt->config  ? r->opt->config
+					       : "?";
 	buf_printf(b, "trustform %s on %s: ", r->opt->command, host);
 	if (!r->planned) {
 		*prio = LOG_ERR;
@@ -47,7 +49,7 @@ static void summary_line(const struct run *r, int code, struct buf *b, int *prio
 	}
 	for (size_t i = 0; i < b->len; i++)
 		if (b->ptr[i] == '\n')
-			b->ptr[i] = ' ';	/* one line, whatever the messages hold */
+			b->ptr[i] = ' '; /* one line, whatever the messages hold */
 }
 
 int drift_report(const struct run *r, int code)
@@ -55,14 +57,14 @@ int drift_report(const struct run *r, int code)
 	const struct options *o = r->opt;
 	if (o->prometheus) {
 		struct metrics_input in = {
-			.host = r->ctx.host ? r->ctx.host : o->host,
-			.plan = r->planned ? &r->plan : NULL,
-			.res = r->planned ? r->res : NULL,
-			.git = r->git,
-			.config_origin = r->cfg ? r->cfg->origin : NULL,
-			.success = r->planned && code != EXIT_ERROR,
-			.now = o->now,
-			.check = r->check,
+		    .host = r->ctx.host ? r->ctx.host : o->host,
+		    .plan = r->planned ? &r->plan : NULL,
+		    .res = r->planned ? r->res : NULL,
+		    .git = r->git,
+		    .config_origin = r->cfg ? r->cfg->origin : NULL,
+		    .success = r->planned && code != EXIT_ERROR,
+		    .now = o->now,
+		    .check = r->check,
 		};
 		if (metrics_write(o->prometheus, &in) < 0) {
 			run_error(err_msg());

@@ -33,8 +33,8 @@ static void wants_of(struct wants *w, const struct host_store *hs)
 	for (size_t i = 0; hs && i < hs->ncas; i++) {
 		const struct conf_ca *ca = hs->cas[i];
 		if (!ca->cert)
-			continue;	/* the loader reported it: the diff is not run */
-		w->v[w->n++] = (struct want){ ca->cert->fphex, ca->name, state_of(ca->ensure) };
+			continue; /* the loader reported it: the diff is not run */
+		w->v[w->n++] = (struct want){ca->cert->fphex, ca->name, state_of(ca->ensure)};
 	}
 }
 
@@ -56,9 +56,11 @@ static const struct host_store *find_store(const struct resolved *r, const char 
 
 static void classify(struct fd_change *c)
 {
-	static const struct { const char *op, *symbol; } kinds[] = {
-		{ "add", "+" }, { "remove", "-" }, { "distrust", "~" }, { "retrust", "~" },
-		{ "undistrust", "~" }, { "release", "~" },
+	static const struct {
+		const char *op, *symbol;
+	} kinds[] = {
+	    {"add", "+"},     {"remove", "-"},	   {"distrust", "~"},
+	    {"retrust", "~"}, {"undistrust", "~"}, {"release", "~"},
 	};
 	size_t k;
 	if (c->after == FD_PRESENT)
@@ -66,11 +68,11 @@ static void classify(struct fd_change *c)
 	else if (c->after == FD_DISTRUSTED)
 		k = 2;
 	else if (c->before == FD_PRESENT || c->after == FD_ABSENT)
-		k = 1;		/* trusted before, or now removed wherever found */
+		k = 1; /* trusted before, or now removed wherever found */
 	else if (c->before == FD_DISTRUSTED)
-		k = 4;		/* no longer distrusted, not trusted either */
+		k = 4; /* no longer distrusted, not trusted either */
 	else
-		k = 5;		/* ensure: absent dropped: no longer removed */
+		k = 5; /* ensure: absent dropped: no longer removed */
 	c->op = kinds[k].op;
 	c->symbol = kinds[k].symbol;
 }
@@ -107,9 +109,12 @@ static void diff_store(struct fd_host *h, const char *store, const struct host_s
 		const struct want *a = &wo.v[i], *b = find_fp(&wn, a->fp);
 		if (b && b->state == a->state)
 			continue;
-		struct fd_change c = { .store = store, .name = b ? b->name : a->name,
-				       .before = a->state, .after = b ? b->state : FD_NONE,
-				       .fp_before = a->fp, .fp_after = b ? b->fp : NULL };
+		struct fd_change c = {.store = store,
+				      .name = b ? b->name : a->name,
+				      .before = a->state,
+				      .after = b ? b->state : FD_NONE,
+				      .fp_before = a->fp,
+				      .fp_after = b ? b->fp : NULL};
 		classify(&c);
 		push(h, &c);
 	}
@@ -117,8 +122,11 @@ static void diff_store(struct fd_host *h, const char *store, const struct host_s
 		const struct want *b = &wn.v[i];
 		if (find_fp(&wo, b->fp))
 			continue;
-		struct fd_change c = { .store = store, .name = b->name, .before = FD_NONE,
-				       .after = b->state, .fp_after = b->fp };
+		struct fd_change c = {.store = store,
+				      .name = b->name,
+				      .before = FD_NONE,
+				      .after = b->state,
+				      .fp_after = b->fp};
 		classify(&c);
 		push(h, &c);
 	}
@@ -184,16 +192,17 @@ static void diff_host(struct fleet_diff *d, struct fd_host *h)
 {
 	struct resolved *o = resolve_host(d->old, h->name, NULL, 0);
 	struct resolved *n = resolve_host(d->new, h->name, NULL, 0);
-	err_clear();	/* matching no entry is an answer here, not an error */
+	err_clear(); /* matching no entry is an answer here, not an error */
 	h->roles_before = roles_text(o);
 	h->roles_after = roles_text(n);
 	size_t ns;
 	char **names = store_names(o, n, &ns);
 	for (size_t i = 0; n && i < ns; i++) {
-		const struct host_store *so = find_store(o, names[i]), *sn = find_store(n, names[i]);
+		const struct host_store *so = find_store(o, names[i]),
+					*sn = find_store(n, names[i]);
 		if (!sn) {
-			h->stores_dropped = xrealloc(h->stores_dropped,
-						     (h->nstores_dropped + 1) * sizeof(char *));
+			h->stores_dropped =
+			    xrealloc(h->stores_dropped, (h->nstores_dropped + 1) * sizeof(char *));
 			h->stores_dropped[h->nstores_dropped++] = xstrdup(names[i]);
 			continue;
 		}
@@ -213,9 +222,11 @@ static void diff_host(struct fleet_diff *d, struct fd_host *h)
 		h->status = FD_UNCHANGED;
 	for (size_t i = 0; i < h->nchanges; i++) {
 		const char *op = h->changes[i].op;
-		size_t *count = !strcmp(op, "add") ? &d->add : !strcmp(op, "remove") ? &d->remove
-				: !strcmp(op, "replace") ? &d->replace
-				: !strcmp(op, "distrust") ? &d->distrust : &d->other;
+		size_t *count = !strcmp(op, "add")	  ? &d->add
+				: !strcmp(op, "remove")	  ? &d->remove
+				: !strcmp(op, "replace")  ? &d->replace
+				: !strcmp(op, "distrust") ? &d->distrust
+							  : &d->other;
 		(*count)++;
 	}
 	d->changed += h->status == FD_CHANGED;

@@ -20,11 +20,11 @@ enum fd_state { FD_NONE, FD_PRESENT, FD_ABSENT, FD_DISTRUSTED };
 
 struct fd_change {
 	const char *store;
-	const char *name;		/* the CA's name in the new file (old if gone) */
-	const char *op;			/* add remove replace distrust retrust undistrust release */
-	const char *symbol;		/* + - -/+ ~ */
+	const char *name;   /* the CA's name in the new file (old if gone) */
+	const char *op;	    /* add remove replace distrust retrust undistrust release */
+	const char *symbol; /* + - -/+ ~ */
 	enum fd_state before, after;
-	const char *fp_before;		/* hex SHA-256, or NULL */
+	const char *fp_before; /* hex SHA-256, or NULL */
 	const char *fp_after;
 };
 
@@ -33,8 +33,8 @@ enum fd_host_status { FD_UNCHANGED, FD_CHANGED, FD_APPEARS, FD_DISAPPEARS };
 struct fd_host {
 	char *name;
 	enum fd_host_status status;
-	char *roles_before, *roles_after;	/* "edge, runner", or NULL: no entry matches */
-	char **stores_dropped;			/* stores no role of the host lists any more */
+	char *roles_before, *roles_after; /* "edge, runner", or NULL: no entry matches */
+	char **stores_dropped;		  /* stores no role of the host lists any more */
 	size_t nstores_dropped;
 	struct fd_change *changes;
 	size_t nchanges;
@@ -44,8 +44,8 @@ struct fleet_diff {
 	const struct config *old, *new;
 	struct fd_host *hosts;
 	size_t nhosts;
-	size_t changed, appear, disappear;	/* hosts */
-	size_t add, remove, replace, distrust, other;	/* changes over all hosts */
+	size_t changed, appear, disappear;	      /* hosts */
+	size_t add, remove, replace, distrust, other; /* changes over all hosts */
 };
 
 /* hosts NULL: every host entry of either file, as written (globs too). */

@@ -20,9 +20,10 @@
 static const char *note(const struct fd_change *c)
 {
 	if (!strcmp(c->op, "remove"))
-		return c->after == FD_ABSENT ? (c->before == FD_PRESENT ? "ensure: absent"
-					       : "ensure: absent, removed wherever found")
-					     : NULL;
+		return c->after == FD_ABSENT
+			   ? (c->before == FD_PRESENT ? "ensure: absent"
+						      : "ensure: absent, removed wherever found")
+			   : NULL;
 	if (!strcmp(c->op, "distrust"))
 		return "distrusted";
 	if (!strcmp(c->op, "retrust"))
@@ -37,11 +38,11 @@ static const char *note(const struct fd_change *c)
 static void fp_text(struct buf *b, const struct fd_change *c, const char *quote)
 {
 	if (!strcmp(c->op, "replace"))
-		buf_printf(b, "%s%.*s…%s -> %s%.*s…%s", quote, SHORT_FP, c->fp_before, quote,
-			   quote, SHORT_FP, c->fp_after, quote);
+		buf_printf(b, "%s%.*s…%s -> %s%.*s…%s", quote, SHORT_FP, c->fp_before, quote, quote,
+			   SHORT_FP, c->fp_after, quote);
 	else
-		buf_printf(b, "%s%.*s…%s", quote, SHORT_FP, c->fp_after ? c->fp_after : c->fp_before,
-			   quote);
+		buf_printf(b, "%s%.*s…%s", quote, SHORT_FP,
+			   c->fp_after ? c->fp_after : c->fp_before, quote);
 }
 
 static void roles_text(struct buf *b, const struct fd_host *h)
@@ -57,7 +58,8 @@ static void roles_text(struct buf *b, const struct fd_host *h)
 static void summary(struct buf *b, const struct fleet_diff *d)
 {
 	size_t changes = d->changed + d->appear + d->disappear;
-	buf_printf(b, "%zu of %zu host%s change%s (%zu appear%s, %zu disappear%s): %zu to add, "
+	buf_printf(b,
+		   "%zu of %zu host%s change%s (%zu appear%s, %zu disappear%s): %zu to add, "
 		   "%zu to replace, %zu to remove, %zu to distrust, %zu other.",
 		   changes, d->nhosts, d->nhosts == 1 ? "" : "s", changes == 1 ? "s" : "",
 		   d->appear, d->appear == 1 ? "s" : "", d->disappear, d->disappear == 1 ? "s" : "",
@@ -67,11 +69,15 @@ static void summary(struct buf *b, const struct fleet_diff *d)
 static const char *status_word(const struct fd_host *h)
 {
 	switch (h->status) {
-	case FD_APPEARS: return "appears: no entry of the old file matched it";
-	case FD_DISAPPEARS: return "disappears: no entry of the new file matches it; its "
-				   "stores keep what they hold";
-	case FD_UNCHANGED: return "no changes";
-	default: return NULL;
+	case FD_APPEARS:
+		return "appears: no entry of the old file matched it";
+	case FD_DISAPPEARS:
+		return "disappears: no entry of the new file matches it; its "
+		       "stores keep what they hold";
+	case FD_UNCHANGED:
+		return "no changes";
+	default:
+		return NULL;
 	}
 }
 
@@ -82,7 +88,8 @@ void fleet_diff_render_text(FILE *out, const struct fleet_diff *d)
 	for (size_t i = 0; i < d->nhosts; i++) {
 		const struct fd_host *h = &d->hosts[i];
 		if (!h->roles_before && !h->roles_after) {
-			fprintf(out, "\nhost %s: no host entry of either file matches it\n", h->name);
+			fprintf(out, "\nhost %s: no host entry of either file matches it\n",
+				h->name);
 			continue;
 		}
 		buf_reset(&b);
@@ -101,8 +108,10 @@ void fleet_diff_render_text(FILE *out, const struct fleet_diff *d)
 				n ? " (" : "", n ? n : "", n ? ")" : "");
 		}
 		for (size_t j = 0; j < h->nstores_dropped; j++)
-			fprintf(out, "  # %s: no role of this host lists it any more; trustform "
-				"leaves it as it is\n", h->stores_dropped[j]);
+			fprintf(out,
+				"  # %s: no role of this host lists it any more; trustform "
+				"leaves it as it is\n",
+				h->stores_dropped[j]);
 	}
 	buf_reset(&b);
 	summary(&b, d);
@@ -117,10 +126,10 @@ void fleet_diff_render_text(FILE *out, const struct fleet_diff *d)
 static bool same_row(const struct fd_change *a, const struct fd_change *b)
 {
 	return !strcmp(a->op, b->op) && !strcmp(a->name, b->name) &&
-	       (a->fp_before == b->fp_before || (a->fp_before && b->fp_before &&
-						  !strcmp(a->fp_before, b->fp_before))) &&
-	       (a->fp_after == b->fp_after || (a->fp_after && b->fp_after &&
-						!strcmp(a->fp_after, b->fp_after)));
+	       (a->fp_before == b->fp_before ||
+		(a->fp_before && b->fp_before && !strcmp(a->fp_before, b->fp_before))) &&
+	       (a->fp_after == b->fp_after ||
+		(a->fp_after && b->fp_after && !strcmp(a->fp_after, b->fp_after)));
 }
 
 static void markdown_host(FILE *out, const struct fd_host *h, struct buf *b)
@@ -181,7 +190,8 @@ void fleet_diff_render_markdown(FILE *out, const struct fleet_diff *d)
 		fputs(".\n", out);
 	}
 	fputs("\nSymbols as in `trustplan`: `+` add, `-` remove, `-/+` replace (same name, "
-	      "new fingerprint), `~` trust changes.\n", out);
+	      "new fingerprint), `~` trust changes.\n",
+	      out);
 	buf_dispose(&b);
 }
 
@@ -192,7 +202,7 @@ static json_t *str_or_null(const char *s)
 
 static const char *state_name(enum fd_state s)
 {
-	static const char *names[] = { "none", "present", "absent", "distrusted" };
+	static const char *names[] = {"none", "present", "absent", "distrusted"};
 	return names[s];
 }
 
@@ -267,7 +277,7 @@ static json_t *roles_json(const char *text)
 
 void fleet_diff_render_json(FILE *out, const struct fleet_diff *d, time_t now)
 {
-	static const char *status[] = { "unchanged", "changed", "appears", "disappears" };
+	static const char *status[] = {"unchanged", "changed", "appears", "disappears"};
 	json_t *o = json_object();
 	json_object_set_new(o, "format_version", json_string(JSON_FORMAT_VERSION));
 	json_object_set_new(o, "trustform_version", json_string(TRUSTFORM_VERSION));

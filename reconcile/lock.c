@@ -17,7 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define LOCK_DIR "/var/lib/trustform"
+#define LOCK_DIR  "/var/lib/trustform"
 #define LOCK_FILE LOCK_DIR "/lock"
 
 static void describe_holder(int fd, struct buf *out)
@@ -54,7 +54,7 @@ int lock_acquire(struct run_lock *l, const char *root, const char *command, bool
 	l->fd = jail_open(l->path, mode | O_NOFOLLOW, 0644);
 	if (l->fd < 0) {
 		if (!create && errno == ENOENT)
-			return 0;	/* no apply ever ran here */
+			return 0; /* no apply ever ran here */
 		err_set_errno(errno, "%s: cannot open the lock file", l->path);
 		return -1;
 	}
@@ -73,7 +73,8 @@ int lock_acquire(struct run_lock *l, const char *root, const char *command, bool
 			struct buf who = BUF_INIT;
 			describe_holder(l->fd, &who);
 			err_set("%s is held by %s; wait for it to finish, or pass "
-				"--lock-timeout SECONDS to wait", l->path, who.ptr);
+				"--lock-timeout SECONDS to wait",
+				l->path, who.ptr);
 			buf_dispose(&who);
 			return -1;
 		}
@@ -88,23 +89,23 @@ int lock_acquire(struct run_lock *l, const char *root, const char *command, bool
 		usleep(50000);
 	}
 	if (!create)
-		return 0;	/* only the writer says who holds the lock */
+		return 0; /* only the writer says who holds the lock */
 	char info[160];
 	time_t t = time(NULL);
 	struct tm tm;
 	gmtime_r(&t, &tm);
-	int n = snprintf(info, sizeof(info), "pid=%ld command=%s started=", (long)getpid(),
-			 command);
+	int n =
+	    snprintf(info, sizeof(info), "pid=%ld command=%s started=", (long)getpid(), command);
 	n += (int)strftime(info + n, sizeof(info) - (size_t)n, "%Y-%m-%d %H:%M:%S UTC\n", &tm);
 	if (ftruncate(l->fd, 0) == 0 && pwrite(l->fd, info, (size_t)n, 0) < 0)
-		(void)0;	/* the holder description is a courtesy */
+		(void)0; /* the holder description is a courtesy */
 	return 0;
 }
 
 void lock_release(struct run_lock *l)
 {
 	if (l->fd >= 0)
-		close(l->fd);	/* drops the flock */
+		close(l->fd); /* drops the flock */
 	l->fd = -1;
 	free(l->path);
 	l->path = NULL;

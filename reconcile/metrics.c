@@ -44,7 +44,7 @@ static void store_metrics(struct buf *b, const struct metrics_input *in)
 	       "Changes the plan would make to the store (0: it matches the configuration).");
 	for (size_t i = 0; i < p->n; i++) {
 		if (p->stores[i].error)
-			continue;	/* unknown: no sample, rather than a false 0 */
+			continue; /* unknown: no sample, rather than a false 0 */
 		sample_start(b, "trustform_drift_items", in);
 		label(b, "store", p->stores[i].address, false);
 		buf_printf(b, "} %zu\n", p->stores[i].n);

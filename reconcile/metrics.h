@@ -23,11 +23,11 @@ struct metrics_input {
 	const char *host;		/* or NULL when not known yet */
 	const struct plan *plan;	/* NULL when the run failed before reading stores */
 	const struct resolved *res;	/* the host's CAs, or NULL */
-	const struct git_checkout *git;	/* or NULL */
+	const struct git_checkout *git; /* or NULL */
 	const char *config_origin;	/* or NULL */
 	bool success;
 	time_t now;
-	const struct check_report *check;	/* the endpoints were checked, or NULL */
+	const struct check_report *check; /* the endpoints were checked, or NULL */
 };
 
 /* Render the metrics (text exposition format) into out. */

@@ -3,9 +3,9 @@
  * steps is reconcile/diff.c.
  */
 #include "reconcile/plan.h"
-#include "util/err.h"
 #include "model/cert.h"
 #include "util/buf.h"
+#include "util/err.h"
 #include "util/strmap.h"
 #include "util/xalloc.h"
 
@@ -60,8 +60,8 @@ struct plan_store *plan_add_store(struct plan *p, struct store_inst *inst, const
 	return ps;
 }
 
-static struct plan_step *add_step(struct plan_store *ps, enum plan_action action,
-				  enum plan_op op, const char *name, const struct conf_ca *ca,
+static struct plan_step *add_step(struct plan_store *ps, enum plan_action action, enum plan_op op,
+				  const char *name, const struct conf_ca *ca,
 				  const struct trust_entry *seen)
 {
 	ARRAY_GROW(ps->steps, ps->n + 1, ps->alloc);
@@ -79,8 +79,8 @@ static struct plan_step *add_step(struct plan_store *ps, enum plan_action action
 }
 
 struct plan_step *plan_store_add_step(struct plan_store *ps, enum plan_action action,
-				      enum plan_op op, const char *name,
-				      const struct conf_ca *ca, const struct trust_entry *seen)
+				      enum plan_op op, const char *name, const struct conf_ca *ca,
+				      const struct trust_entry *seen)
 {
 	return add_step(ps, action, op, name, ca, seen);
 }
@@ -116,10 +116,19 @@ void plan_count(struct plan *p)
 			p->failed_stores++;
 		for (size_t j = 0; j < ps->n; j++) {
 			switch (ps->steps[j].action) {
-			case ACT_CREATE: p->counts.add++; break;
-			case ACT_UPDATE: p->counts.change++; break;
-			case ACT_DELETE: p->counts.destroy++; break;
-			case ACT_REPLACE: p->counts.add++; p->counts.destroy++; break;
+			case ACT_CREATE:
+				p->counts.add++;
+				break;
+			case ACT_UPDATE:
+				p->counts.change++;
+				break;
+			case ACT_DELETE:
+				p->counts.destroy++;
+				break;
+			case ACT_REPLACE:
+				p->counts.add++;
+				p->counts.destroy++;
+				break;
 			}
 		}
 	}
@@ -141,10 +150,14 @@ bool plan_has_changes(const struct plan *p)
 const char *plan_action_symbol(enum plan_action a)
 {
 	switch (a) {
-	case ACT_CREATE: return "+";
-	case ACT_UPDATE: return "~";
-	case ACT_DELETE: return "-";
-	case ACT_REPLACE: return "-/+";
+	case ACT_CREATE:
+		return "+";
+	case ACT_UPDATE:
+		return "~";
+	case ACT_DELETE:
+		return "-";
+	case ACT_REPLACE:
+		return "-/+";
 	}
 	return "?";
 }
@@ -152,17 +165,28 @@ const char *plan_action_symbol(enum plan_action a)
 const char *plan_op_name(enum plan_op op)
 {
 	switch (op) {
-	case OP_ADD: return "add";
-	case OP_REMOVE: return "remove";
-	case OP_REPLACE: return "replace";
-	case OP_UPDATE: return "update";
-	case OP_RETRUST: return "retrust";
-	case OP_DISTRUST: return "distrust";
-	case OP_ADD_DISTRUSTED: return "add-distrusted";
-	case OP_REFRESH: return "refresh";
-	case OP_ROOT_DRIFT: return "root-drift";
-	case OP_REISSUE: return "reissue";
-	case OP_SET: return "set";
+	case OP_ADD:
+		return "add";
+	case OP_REMOVE:
+		return "remove";
+	case OP_REPLACE:
+		return "replace";
+	case OP_UPDATE:
+		return "update";
+	case OP_RETRUST:
+		return "retrust";
+	case OP_DISTRUST:
+		return "distrust";
+	case OP_ADD_DISTRUSTED:
+		return "add-distrusted";
+	case OP_REFRESH:
+		return "refresh";
+	case OP_ROOT_DRIFT:
+		return "root-drift";
+	case OP_REISSUE:
+		return "reissue";
+	case OP_SET:
+		return "set";
 	}
 	return "?";
 }
@@ -170,10 +194,15 @@ const char *plan_op_name(enum plan_op op)
 const char *plan_step_resource(const struct plan_step *st)
 {
 	switch (st->op) {
-	case OP_REFRESH: return "files";
-	case OP_ROOT_DRIFT: return "root";
-	case OP_REISSUE: return "issuance";
-	case OP_SET: return "setting";
-	default: return "ca";
+	case OP_REFRESH:
+		return "files";
+	case OP_ROOT_DRIFT:
+		return "root";
+	case OP_REISSUE:
+		return "issuance";
+	case OP_SET:
+		return "setting";
+	default:
+		return "ca";
 	}
 }

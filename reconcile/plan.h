@@ -12,24 +12,24 @@
 #include "stores/store.h"
 
 enum plan_action {
-	ACT_CREATE,	/* + */
-	ACT_UPDATE,	/* ~ */
-	ACT_DELETE,	/* - */
-	ACT_REPLACE,	/* -/+ */
+	ACT_CREATE,  /* + */
+	ACT_UPDATE,  /* ~ */
+	ACT_DELETE,  /* - */
+	ACT_REPLACE, /* -/+ */
 };
 
 enum plan_op {
-	OP_ADD,			/* write a new owned entry for ca */
-	OP_REMOVE,		/* remove (or, for a fixed entry, deselect) the seen entry */
-	OP_REPLACE,		/* remove the seen owned entry, add ca */
-	OP_UPDATE,		/* make the seen owned entry carry ca's name and flags */
-	OP_RETRUST,		/* give the seen foreign entry the wanted trust flags */
-	OP_DISTRUST,		/* mark the seen entry distrusted in place */
-	OP_ADD_DISTRUSTED,	/* add ca marked distrusted */
-	OP_REFRESH,		/* regenerate derived files from their sources */
-	OP_ROOT_DRIFT,		/* the store's own root is not the CA the config marks */
-	OP_REISSUE,		/* make a finding's issued files again (-/+) */
-	OP_SET,			/* give a finding's setting the wanted value */
+	OP_ADD,		   /* write a new owned entry for ca */
+	OP_REMOVE,	   /* remove (or, for a fixed entry, deselect) the seen entry */
+	OP_REPLACE,	   /* remove the seen owned entry, add ca */
+	OP_UPDATE,	   /* make the seen owned entry carry ca's name and flags */
+	OP_RETRUST,	   /* give the seen foreign entry the wanted trust flags */
+	OP_DISTRUST,	   /* mark the seen entry distrusted in place */
+	OP_ADD_DISTRUSTED, /* add ca marked distrusted */
+	OP_REFRESH,	   /* regenerate derived files from their sources */
+	OP_ROOT_DRIFT,	   /* the store's own root is not the CA the config marks */
+	OP_REISSUE,	   /* make a finding's issued files again (-/+) */
+	OP_SET,		   /* give a finding's setting the wanted value */
 };
 
 enum step_result { STEP_PENDING, STEP_DONE, STEP_FAILED };
@@ -37,31 +37,31 @@ enum step_result { STEP_PENDING, STEP_DONE, STEP_FAILED };
 struct plan_step {
 	enum plan_action action;
 	enum plan_op op;
-	char *name;			/* CA name, or the label of the entry */
-	const struct conf_ca *ca;	/* desired CA, or NULL */
+	char *name;		  /* CA name, or the label of the entry */
+	const struct conf_ca *ca; /* desired CA, or NULL */
 	bool has_seen;
-	struct trust_entry seen;	/* the entry as the planner saw it */
-	char *reason;			/* "because it is not in the configuration" */
-	const char *reason_code;	/* the same, for machines: "delete_because_no_resource_config"
-					 * (Terraform's action_reason), or NULL */
-	char *detail;			/* refresh: what is out of date */
-	const struct trust_finding *finding;	/* reissue, set: in the store's actual */
+	struct trust_entry seen; /* the entry as the planner saw it */
+	char *reason;		 /* "because it is not in the configuration" */
+	const char *reason_code; /* the same, for machines: "delete_because_no_resource_config"
+				  * (Terraform's action_reason), or NULL */
+	char *detail;		 /* refresh: what is out of date */
+	const struct trust_finding *finding; /* reissue, set: in the store's actual */
 	enum step_result result;
 	char *error;
-	bool stale_plan;		/* failed because the store changed since the plan */
+	bool stale_plan; /* failed because the store changed since the plan */
 };
 
 struct plan_store {
-	struct store_inst *inst;	/* NULL if the store could not be opened */
-	char *address;			/* copy, valid even without inst */
+	struct store_inst *inst; /* NULL if the store could not be opened */
+	char *address;		 /* copy, valid even without inst */
 	char *title;
 	struct trust_set actual;
-	char *error;			/* open or read failure */
+	char *error; /* open or read failure */
 	struct plan_step *steps;
 	size_t n, alloc;
-	char *apply_error;		/* set by the applier when apply failed as a whole */
-	bool stale_plan;		/* the store changed since the plan was made */
-	char *apply_note;		/* what apply did or left pending besides the steps */
+	char *apply_error; /* set by the applier when apply failed as a whole */
+	bool stale_plan;   /* the store changed since the plan was made */
+	char *apply_note;  /* what apply did or left pending besides the steps */
 };
 
 struct plan_counts {
@@ -72,7 +72,7 @@ struct plan {
 	struct plan_store *stores;
 	size_t n, alloc;
 	struct plan_counts counts;
-	size_t failed_stores;		/* could not be read, or will not take effect */
+	size_t failed_stores; /* could not be read, or will not take effect */
 };
 
 void plan_init(struct plan *p);
@@ -81,12 +81,11 @@ struct plan_store *plan_add_store(struct plan *p, struct store_inst *inst, const
 				  const char *title);
 /* Diff one store: desired CAs (sorted by name) against ps->actual; then the
  * store's own root against the CAs marked for it, and its findings. */
-void plan_diff_store(struct plan_store *ps, const struct host_store *hs,
-		     const struct config *cfg);
+void plan_diff_store(struct plan_store *ps, const struct host_store *hs, const struct config *cfg);
 /* Append a step (name and seen are copied); the diff and saved plans use it. */
 struct plan_step *plan_store_add_step(struct plan_store *ps, enum plan_action action,
-				      enum plan_op op, const char *name,
-				      const struct conf_ca *ca, const struct trust_entry *seen);
+				      enum plan_op op, const char *name, const struct conf_ca *ca,
+				      const struct trust_entry *seen);
 void plan_store_clear_steps(struct plan_store *ps);
 void plan_count(struct plan *p);
 bool plan_has_changes(const struct plan *p);
@@ -99,6 +98,6 @@ const char *plan_op_name(enum plan_op op);
  * store that is a CA itself holds: "root", "issuance", "setting". */
 const char *plan_step_resource(const struct plan_step *st);
 void plan_step_fail(struct plan_step *st, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 #endif

@@ -1,7 +1,7 @@
 /* Saved plans: write, read back, prove fresh, restore; see planfile.h. */
 #include "reconcile/planfile.h"
-#include "model/model_json.h"
 #include "model/cert.h"
+#include "model/model_json.h"
 #include "schema/gitsource.h"
 #include "util/buf.h"
 #include "util/err.h"
@@ -48,7 +48,7 @@ static EVP_MD_CTX *dig_new(const char *what)
 {
 	EVP_MD_CTX *c = EVP_MD_CTX_new();
 	if (!c || EVP_DigestInit_ex(c, EVP_sha256(), NULL) != 1)
-		abort();	/* OpenSSL without SHA-256: nothing else would work either */
+		abort(); /* OpenSSL without SHA-256: nothing else would work either */
 	dig_str(c, what);
 	return c;
 }
@@ -103,7 +103,7 @@ void planfile_store_digest(char out[FP_HEX_LEN + 1], const struct trust_set *s)
 
 /* --- writing ---------------------------------------------------------------------- */
 
-static const char *const action_names[] = { "create", "update", "delete", "replace" };
+static const char *const action_names[] = {"create", "update", "delete", "replace"};
 
 static json_t *str_or_null(const char *s)
 {
@@ -158,7 +158,8 @@ int planfile_save(const char *path, const struct plan *p, const struct planfile_
 	if (p->failed_stores) {
 		err_set("not saving the plan to %s: %zu store(s) could not be read, so the "
 			"plan could not be checked at apply time; fix them, or leave them out "
-			"with --target", path, p->failed_stores);
+			"with --target",
+			path, p->failed_stores);
 		return -1;
 	}
 	json_t *doc = json_object(), *cas = json_object(), *stores = json_array();
@@ -197,7 +198,7 @@ int planfile_save(const char *path, const struct plan *p, const struct planfile_
 	char *text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
 	json_decref(doc);
 	if (!text)
-		abort();	/* jansson fails only when out of memory, as xalloc does */
+		abort(); /* jansson fails only when out of memory, as xalloc does */
 	struct buf b = BUF_INIT;
 	buf_puts(&b, text);
 	buf_putc(&b, '\n');
@@ -257,7 +258,8 @@ int planfile_load(struct saved_plan **out, const char *path)
 			err_set("%s: cannot read the saved plan: %s", path, jerr.text);
 		else
 			err_set("%s:%d:%d: not a saved plan: %s; make one with trustplan "
-				"--out FILE", path, jerr.line, jerr.column, jerr.text);
+				"--out FILE",
+				path, jerr.line, jerr.column, jerr.text);
 		return -1;
 	}
 	const char *format = json_string_value(json_object_get(doc, "format"));
@@ -265,22 +267,23 @@ int planfile_load(struct saved_plan **out, const char *path)
 	if (!json_is_object(doc) || !format || strcmp(format, PLANFILE_FORMAT) != 0 ||
 	    !json_is_integer(ver)) {
 		err_set("%s is not a saved plan (no \"format\": \"%s\"); make one with trustplan "
-			"--out FILE", path, PLANFILE_FORMAT);
+			"--out FILE",
+			path, PLANFILE_FORMAT);
 		json_decref(doc);
 		return -1;
 	}
 	if (json_integer_value(ver) != PLANFILE_VERSION) {
 		err_set("%s is a saved plan of format version %lld; this trustform reads version "
-			"%d: make a new plan with this trustform", path,
-			(long long)json_integer_value(ver), PLANFILE_VERSION);
+			"%d: make a new plan with this trustform",
+			path, (long long)json_integer_value(ver), PLANFILE_VERSION);
 		json_decref(doc);
 		return -1;
 	}
 	const char *made_by = json_string_value(json_object_get(doc, "trustform_version"));
 	if (!made_by || strcmp(made_by, TRUSTFORM_VERSION) != 0) {
 		err_set("%s was made by trustform %s; this is trustform %s, whose plan could "
-			"differ: make a new plan with this version", path, made_by ? made_by : "?",
-			TRUSTFORM_VERSION);
+			"differ: make a new plan with this version",
+			path, made_by ? made_by : "?", TRUSTFORM_VERSION);
 		json_decref(doc);
 		return -1;
 	}
@@ -292,9 +295,8 @@ int planfile_load(struct saved_plan **out, const char *path)
 	json_t *targets = json_object_get(doc, "targets"), *t;
 	size_t i;
 	sp->targets = xcalloc(json_array_size(targets) + 1, sizeof(char *));
-	json_array_foreach(targets, i, t)
-		if (json_is_string(t))
-			sp->targets[sp->ntargets++] = xstrdup(json_string_value(t));
+	json_array_foreach(targets, i, t) if (json_is_string(t)) sp->targets[sp->ntargets++] =
+	    xstrdup(json_string_value(t));
 	json_t *c = json_object_get(doc, "configuration");
 	const char *src = json_string_value(json_object_get(c, "source"));
 	const char *digest = json_string_value(json_object_get(c, "digest"));
@@ -312,7 +314,8 @@ int planfile_load(struct saved_plan **out, const char *path)
 		  json_is_array(json_object_get(doc, "stores"));
 	if (!ok) {
 		err_set("%s: the saved plan is incomplete (host, root, configuration or stores "
-			"missing); make a new plan with trustplan --out FILE", path);
+			"missing); make a new plan with trustplan --out FILE",
+			path);
 		planfile_free(sp);
 		return -1;
 	}
@@ -335,7 +338,8 @@ static json_t *saved_store(const struct saved_plan *sp, const char *address)
 {
 	json_t *stores = json_object_get(sp->doc, "stores"), *s;
 	size_t i;
-	json_array_foreach(stores, i, s) {
+	json_array_foreach(stores, i, s)
+	{
 		char *a = jtext_get(s, "address");
 		bool same = a && !strcmp(a, address);
 		free(a);
@@ -345,21 +349,22 @@ static json_t *saved_store(const struct saved_plan *sp, const char *address)
 	return NULL;
 }
 
-int planfile_check(const struct saved_plan *sp, const struct config *cfg,
-		   const struct plan *fresh)
+int planfile_check(const struct saved_plan *sp, const struct config *cfg, const struct plan *fresh)
 {
 	char digest[FP_HEX_LEN + 1];
 	planfile_config_digest(digest, cfg);
 	if (strcmp(digest, sp->config_digest) != 0) {
 		err_set("Saved plan is stale: the configuration (%s) or one of its CA files "
 			"changed since the plan was made; make a new plan with trustplan --out "
-			"FILE and review it", cfg->origin);
+			"FILE and review it",
+			cfg->origin);
 		return -1;
 	}
 	struct buf changed = BUF_INIT;
 	json_t *stores = json_object_get(sp->doc, "stores"), *s;
 	size_t i;
-	json_array_foreach(stores, i, s) {
+	json_array_foreach(stores, i, s)
+	{
 		char *address = jtext_get(s, "address");
 		const char *want = json_string_value(json_object_get(s, "state_digest"));
 		const struct plan_store *ps = address ? fresh_store(fresh, address) : NULL;
@@ -388,7 +393,8 @@ int planfile_check(const struct saved_plan *sp, const struct config *cfg,
 	if (changed.len) {
 		err_set("Saved plan is stale: these stores changed since the plan was made: %s. "
 			"Nothing was applied; make a new plan with trustplan --out FILE and "
-			"review it", changed.ptr);
+			"review it",
+			changed.ptr);
 		rc = -1;
 	}
 	buf_dispose(&changed);
@@ -425,9 +431,8 @@ static void describe_saved(struct buf *b, const char *address, size_t idx, json_
 	const char *opname = json_string_value(json_object_get(o, "op"));
 	char *name = jtext_get(o, "name");
 	buf_printf(b, "store %s, step %zu: ", text_disp(address), idx + 1);
-	if (json_is_object(o) && parse_action(a, &action) == 0 &&
-	    parse_op(opname, &op) == 0) {
-		struct plan_step tmp = { .action = action, .op = op };
+	if (json_is_object(o) && parse_action(a, &action) == 0 && parse_op(opname, &op) == 0) {
+		struct plan_step tmp = {.action = action, .op = op};
 		buf_printf(b, "%s %s \"%s\"", a, plan_step_resource(&tmp),
 			   name ? text_disp(name) : "?");
 	} else {
@@ -442,12 +447,8 @@ static const char *first_difference(json_t *want, json_t *got)
 {
 	const char *key;
 	json_t *v;
-	json_object_foreach(want, key, v)
-		if (!json_equal(v, json_object_get(got, key)))
-			return key;
-	json_object_foreach(got, key, v)
-		if (!json_object_get(want, key))
-			return key;
+	json_object_foreach(want, key, v) if (!json_equal(v, json_object_get(got, key))) return key;
+	json_object_foreach(got, key, v) if (!json_object_get(want, key)) return key;
 	return NULL;
 }
 
@@ -479,24 +480,27 @@ static int check_steps(const struct saved_plan *sp, const struct plan_store *ps,
 		if (!same && i < nsaved) {
 			describe_saved(&what, ps->address, i, got);
 			const char *wa = json_string_value(json_object_get(want, "action"));
-			bool same_step = json_equal(json_object_get(want, "action"),
-						    json_object_get(got, "action")) &&
-					 json_equal(json_object_get(want, "op"),
-						    json_object_get(got, "op")) &&
-					 json_equal(json_object_get(want, "name"),
-						    json_object_get(got, "name"));
+			bool same_step =
+			    json_equal(json_object_get(want, "action"),
+				       json_object_get(got, "action")) &&
+			    json_equal(json_object_get(want, "op"), json_object_get(got, "op")) &&
+			    json_equal(json_object_get(want, "name"), json_object_get(got, "name"));
 			if (same_step)
-				buf_printf(&what, " differs from the step the configuration makes "
-					   "in \"%s\"", key ? key : "?");
+				buf_printf(&what,
+					   " differs from the step the configuration makes "
+					   "in \"%s\"",
+					   key ? key : "?");
 			else
-				buf_printf(&what, " is not the step the configuration makes there "
-					   "(%s %s \"%s\")", wa, plan_step_resource(st),
-					   text_disp(st->name));
+				buf_printf(&what,
+					   " is not the step the configuration makes there "
+					   "(%s %s \"%s\")",
+					   wa, plan_step_resource(st), text_disp(st->name));
 		} else if (!same) {
-			buf_printf(&what, "store %s: the plan lacks step %zu, %s %s \"%s\", which "
-				   "the configuration makes", text_disp(ps->address), i + 1,
-				   action_names[st->action], plan_step_resource(st),
-				   text_disp(st->name));
+			buf_printf(&what,
+				   "store %s: the plan lacks step %zu, %s %s \"%s\", which "
+				   "the configuration makes",
+				   text_disp(ps->address), i + 1, action_names[st->action],
+				   plan_step_resource(st), text_disp(st->name));
 		}
 		json_decref(want);
 		if (!same)
@@ -506,13 +510,14 @@ static int check_steps(const struct saved_plan *sp, const struct plan_store *ps,
 			json_t *ca = json_object_get(json_object_get(sp->doc, "cas"), st->ca->name);
 			const char *pem = json_string_value(json_object_get(ca, "pem"));
 			const char *fp = json_string_value(json_object_get(ca, "sha256"));
-			struct cert_list l = { 0 };
+			struct cert_list l = {0};
 			bool ok = pem && fp && !strcmp(fp, st->ca->cert->fphex) &&
 				  cert_list_parse(&l, pem, strlen(pem)) == 0 && l.n == 1 &&
 				  !memcmp(l.items[0]->fp, st->ca->cert->fp, FP_LEN);
 			cert_list_dispose(&l);
 			if (!ok) {
-				buf_printf(&what, "the certificate the plan holds for CA \"%s\" is "
+				buf_printf(&what,
+					   "the certificate the plan holds for CA \"%s\" is "
 					   "not the one the configuration names (sha256 %.12s…)",
 					   text_disp(st->ca->name), st->ca->cert->fphex);
 				goto out;
@@ -524,8 +529,8 @@ out:
 	if (rc < 0)
 		err_set("%s: malformed saved plan: %s. trustform applies only the plan it "
 			"makes now from the same configuration and state; nothing was applied. "
-			"Make a new plan with trustplan --out FILE and review it", sp->path,
-			what.ptr);
+			"Make a new plan with trustplan --out FILE and review it",
+			sp->path, what.ptr);
 	json_decref(fresh_cas);
 	buf_dispose(&what);
 	return rc;

@@ -24,7 +24,7 @@
 #include <stdbool.h>
 #include <time.h>
 
-#define PLANFILE_FORMAT "trustform-plan"
+#define PLANFILE_FORMAT	 "trustform-plan"
 #define PLANFILE_VERSION 1
 
 struct git_checkout;
@@ -42,8 +42,8 @@ struct planfile_meta {
 	char *const *targets;
 	size_t ntargets;
 	const struct config *cfg;
-	const char *config_path;		/* absolute, when not from git */
-	const struct git_checkout *git;	/* or NULL */
+	const char *config_path;	/* absolute, when not from git */
+	const struct git_checkout *git; /* or NULL */
 	bool allow_unpinned;
 	time_t now;
 };
@@ -58,11 +58,11 @@ struct saved_plan {
 	char *root;
 	char **targets;
 	size_t ntargets;
-	char *config_path;	/* a file config, or NULL */
+	char *config_path; /* a file config, or NULL */
 	char *git_url, *git_ref, *git_path, *git_commit;
 	bool allow_unpinned;
 	char config_digest[FP_HEX_LEN + 1];
-	void *doc;		/* the parsed JSON; steps are read from it */
+	void *doc; /* the parsed JSON; steps are read from it */
 };
 
 /* Read and check the file's format. -1 with err set. */
@@ -72,8 +72,7 @@ void planfile_free(struct saved_plan *sp);
 /* Compare the saved plan with the configuration loaded again and the stores
  * read again (fresh). Returns 0 when nothing moved; otherwise -1 with err set
  * to "Saved plan is stale: ..." naming the configuration or the stores. */
-int planfile_check(const struct saved_plan *sp, const struct config *cfg,
-		   const struct plan *fresh);
+int planfile_check(const struct saved_plan *sp, const struct config *cfg, const struct plan *fresh);
 /* After planfile_check: the saved steps of every store must be exactly the
  * steps of the plan made now (fresh): same steps in the same order, same seen
  * entries, same CAs by fingerprint. Then fresh is applied, never the file's

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CACHE_DIR "/var/cache/trustform/read"
+#define CACHE_DIR    "/var/cache/trustform/read"
 #define CACHE_FORMAT "trustform-read-cache"
 
 static void sha256_hex(char out[FP_HEX_LEN + 1], const void *data, size_t len)
@@ -33,8 +33,8 @@ char *readcache_key(struct store_inst *s)
 	char cfg[FP_HEX_LEN + 1] = "";
 	if (s->ctx && s->ctx->cfg)
 		hex_encode(cfg, s->ctx->cfg->digest, FP_LEN);
-	buf_printf(&key, "%s\n%s\n%s\n%s\n", s->backend->name, s->address, s->target ? s->target : "",
-		   cfg);
+	buf_printf(&key, "%s\n%s\n%s\n%s\n", s->backend->name, s->address,
+		   s->target ? s->target : "", cfg);
 	if (s->backend->state_key(s, &key) < 0) {
 		buf_dispose(&key);
 		return NULL;
@@ -55,8 +55,7 @@ static char *cache_path(const char *root, const struct store_inst *s)
 	return host;
 }
 
-int readcache_load(const char *root, struct store_inst *s, const char *key,
-		   struct trust_set *out)
+int readcache_load(const char *root, struct store_inst *s, const char *key, struct trust_set *out)
 {
 	char *path = cache_path(root, s);
 	json_t *doc = json_load_file(path, 0, NULL);

@@ -16,8 +16,7 @@
 char *readcache_key(struct store_inst *s);
 /* 0 and out filled when the cache holds this instance's state for key (and
  * the instance's want_flags as its full read left them). */
-int readcache_load(const char *root, struct store_inst *s, const char *key,
-		   struct trust_set *out);
+int readcache_load(const char *root, struct store_inst *s, const char *key, struct trust_set *out);
 /* Remember a full read (best effort: a failure only costs speed later). */
 void readcache_save(const char *root, const struct store_inst *s, const char *key,
 		    const struct trust_set *set);

@@ -7,10 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define C_RESET "\033[0m"
-#define C_BOLD "\033[1m"
-#define C_GREEN "\033[32m"
-#define C_RED "\033[31m"
+#define C_RESET	 "\033[0m"
+#define C_BOLD	 "\033[1m"
+#define C_GREEN	 "\033[32m"
+#define C_RED	 "\033[31m"
 #define C_YELLOW "\033[33m"
 
 static const char *col(const struct render_opts *o, const char *code)
@@ -49,23 +49,21 @@ static void symbol(FILE *out, const struct render_opts *o, enum plan_action a)
 	}
 }
 
-static void attr(FILE *out, const struct render_opts *o, char sym, const char *key,
-		 const char *val)
+static void attr(FILE *out, const struct render_opts *o, char sym, const char *key, const char *val)
 {
 	const char *c = sym == '+' ? C_GREEN : sym == '-' ? C_RED : C_YELLOW;
 	fprintf(out, "      %s%c%s %-7s = \"%s\"\n", col(o, c), sym, col(o, C_RESET), key,
 		text_disp(val));
 }
 
-static void attr_change(FILE *out, const struct render_opts *o, const char *key,
-			const char *from, const char *to)
+static void attr_change(FILE *out, const struct render_opts *o, const char *key, const char *from,
+			const char *to)
 {
 	fprintf(out, "      %s~%s %-7s = \"%s\" -> \"%s\"\n", col(o, C_YELLOW), col(o, C_RESET),
 		key, text_disp(from), text_disp(to));
 }
 
-static void cert_attrs(FILE *out, const struct render_opts *o, char sym,
-		       const struct cert *c)
+static void cert_attrs(FILE *out, const struct render_opts *o, char sym, const struct cert *c)
 {
 	char fp[20], date[11];
 	render_short_fp(fp, c->fphex);
@@ -78,17 +76,27 @@ static void cert_attrs(FILE *out, const struct render_opts *o, char sym,
 static const char *headline(const struct plan_step *st)
 {
 	switch (st->op) {
-	case OP_ADD: return "will be added";
-	case OP_ADD_DISTRUSTED: return "will be added as distrusted";
-	case OP_REMOVE: return st->seen.fixed ? "will be deselected" : "will be removed";
-	case OP_REPLACE: return "changed content under the same name";
-	case OP_UPDATE: return "will be updated in place";
-	case OP_RETRUST: return "will be trusted";
-	case OP_DISTRUST: return "will be marked distrusted";
-	case OP_REFRESH: return "generated files are out of date with their sources";
-	case OP_ROOT_DRIFT: return "is not the root Caddy uses";
+	case OP_ADD:
+		return "will be added";
+	case OP_ADD_DISTRUSTED:
+		return "will be added as distrusted";
+	case OP_REMOVE:
+		return st->seen.fixed ? "will be deselected" : "will be removed";
+	case OP_REPLACE:
+		return "changed content under the same name";
+	case OP_UPDATE:
+		return "will be updated in place";
+	case OP_RETRUST:
+		return "will be trusted";
+	case OP_DISTRUST:
+		return "will be marked distrusted";
+	case OP_REFRESH:
+		return "generated files are out of date with their sources";
+	case OP_ROOT_DRIFT:
+		return "is not the root Caddy uses";
 	case OP_REISSUE:
-	case OP_SET: return st->finding && st->finding->headline ? st->finding->headline : "";
+	case OP_SET:
+		return st->finding && st->finding->headline ? st->finding->headline : "";
 	}
 	return "";
 }
@@ -122,10 +130,12 @@ static void render_root_drift(FILE *out, const struct plan_store *ps, const stru
 	if (strcmp(d1, d2))
 		attr_change(out, o, "expires", d1, d2);
 	fprintf(out, "      # Caddy's root now: sha256 %s\n", have->fphex);
-	fprintf(out, "      #                   subject \"%s\"\n", text_disp(have->subject ? have->subject : "?"));
+	fprintf(out, "      #                   subject \"%s\"\n",
+		text_disp(have->subject ? have->subject : "?"));
 	fprintf(out, "      # trustform cannot give Caddy its old root back. Export the new one,\n"
 		     "      # commit it beside the configuration, and apply again:\n");
-	fprintf(out, "      #   %s\n", ps->actual.own_root_export ? ps->actual.own_root_export : "");
+	fprintf(out, "      #   %s\n",
+		ps->actual.own_root_export ? ps->actual.own_root_export : "");
 	fprintf(out, "    }\n");
 }
 
@@ -148,7 +158,7 @@ static void render_step(FILE *out, const struct plan_store *ps, const struct pla
 		for (const char *p = st->detail; p && *p;) {
 			const char *nl = strchr(p, '\n');
 			int n = nl ? (int)(nl - p) : (int)strlen(p);
-			char *line = xstrndup(p, (size_t)n);	/* one line of the detail */
+			char *line = xstrndup(p, (size_t)n); /* one line of the detail */
 			fprintf(out, "      %s~%s %s\n", col(o, C_YELLOW), col(o, C_RESET),
 				text_disp(line));
 			free(line);
@@ -174,7 +184,8 @@ static void render_step(FILE *out, const struct plan_store *ps, const struct pla
 			attr(out, o, '-', "subject", st->seen.subject);
 		attr(out, o, '-', "entry", st->seen.where);
 		if (st->seen.siblings)
-			fprintf(out, "      # the file holds %zu other certificate(s); they go too\n",
+			fprintf(out,
+				"      # the file holds %zu other certificate(s); they go too\n",
 				st->seen.siblings);
 		fprintf(out, "    }\n");
 		break;
@@ -189,7 +200,7 @@ static void render_step(FILE *out, const struct plan_store *ps, const struct pla
 			char d1[11], d2[11];
 			cert_date(d1, st->seen.not_after);
 			cert_date(d2, st->ca->cert->not_after);
-			if (strcmp(d1, d2))	/* shown to the day: same day, no line */
+			if (strcmp(d1, d2)) /* shown to the day: same day, no line */
 				attr_change(out, o, "expires", d1, d2);
 		}
 		fprintf(out, "    }\n");
@@ -266,8 +277,8 @@ void render_plan(FILE *out, const struct plan *p, const struct render_opts *o)
 	for (size_t i = 0; i < p->n; i++) {
 		const struct plan_store *ps = &p->stores[i];
 		for (size_t j = 0; j < ps->actual.nnotes; j++) {
-			fprintf(out, "%sNote:%s %s: %s\n", col(o, C_BOLD), col(o, C_RESET), text_disp(ps->title),
-				text_disp(ps->actual.notes[j]));
+			fprintf(out, "%sNote:%s %s: %s\n", col(o, C_BOLD), col(o, C_RESET),
+				text_disp(ps->title), text_disp(ps->actual.notes[j]));
 			any_note = true;
 		}
 	}
@@ -279,7 +290,8 @@ void render_summary(FILE *out, const struct plan *p, const struct render_opts *o
 {
 	if (!plan_has_changes(p)) {
 		if (p->failed_stores)
-			fprintf(out, "No changes in the stores that could be read; %zu store(s) "
+			fprintf(out,
+				"No changes in the stores that could be read; %zu store(s) "
 				"failed or will not take effect (see the errors above).\n",
 				p->failed_stores);
 		else

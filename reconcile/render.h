@@ -8,10 +8,10 @@
 
 struct render_opts {
 	bool color;
-	const char *verb;	/* "plan" or "apply" */
+	const char *verb; /* "plan" or "apply" */
 	const char *host;
-	const char *roles;	/* "edge, runner" */
-	const char *origin;	/* "trust.yaml" or "git URL @ commit" */
+	const char *roles;  /* "edge, runner" */
+	const char *origin; /* "trust.yaml" or "git URL @ commit" */
 };
 
 void render_header(FILE *out, const struct render_opts *o);

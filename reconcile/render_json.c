@@ -1,8 +1,8 @@
 /* JSON output of plan, apply and show; see render_json.h. */
 #include "reconcile/render_json.h"
+#include "model/cert.h"
 #include "reconcile/apply.h"
 #include "reconcile/check.h"
-#include "model/cert.h"
 #include "reconcile/planfile.h"
 #include "schema/gitsource.h"
 #include "util/buf.h"
@@ -149,7 +149,7 @@ static json_t *diagnostics(const struct json_doc *doc, const struct plan *p)
 	}
 	for (size_t i = 0; p && i < p->n; i++) {
 		const struct plan_store *ps = &p->stores[i];
-		const char *why[] = { ps->error, ps->apply_error };
+		const char *why[] = {ps->error, ps->apply_error};
 		for (size_t j = 0; j < 2; j++) {
 			if (!why[j])
 				continue;
@@ -199,7 +199,7 @@ static json_t *store_json(const struct plan_store *ps, bool applied)
 		failed = ps->steps[j].result == STEP_FAILED;
 	json_object_set_new(s, "status", jtext_new(failed ? "error" : "ok"));
 	json_object_set_new(s, "error", str_or_null(ps->error ? ps->error : ps->apply_error));
-	if (applied && ps->stale_plan)	/* run trustplan again, rather than fix something */
+	if (applied && ps->stale_plan) /* run trustplan again, rather than fix something */
 		json_object_set_new(s, "stale_plan", json_true());
 	char digest[FP_HEX_LEN + 1];
 	if (!ps->error) {
@@ -259,7 +259,7 @@ static json_t *desired_value(const struct conf_ca *ca, const char *trust)
 	json_object_set_new(v, "not_after", time_json(ca->cert->not_after));
 	json_object_set_new(v, "trust", jtext_new(trust));
 	json_object_set_new(v, "owned", json_true());
-	json_object_set_new(v, "entry", json_null());	/* the store picks it */
+	json_object_set_new(v, "entry", json_null()); /* the store picks it */
 	return v;
 }
 
@@ -281,9 +281,15 @@ static json_t *actions(enum plan_action a)
 {
 	json_t *arr = json_array();
 	switch (a) {
-	case ACT_CREATE: json_array_append_new(arr, jtext_new("create")); break;
-	case ACT_UPDATE: json_array_append_new(arr, jtext_new("update")); break;
-	case ACT_DELETE: json_array_append_new(arr, jtext_new("delete")); break;
+	case ACT_CREATE:
+		json_array_append_new(arr, jtext_new("create"));
+		break;
+	case ACT_UPDATE:
+		json_array_append_new(arr, jtext_new("update"));
+		break;
+	case ACT_DELETE:
+		json_array_append_new(arr, jtext_new("delete"));
+		break;
 	case ACT_REPLACE:
 		/* Terraform's -/+ ; stores write the new entry first, so the CA is
 		 * never missing in between, but the plan reads as a replacement. */
@@ -367,9 +373,12 @@ static void before_after(const struct plan_store *ps, const struct plan_step *st
 static const char *status_word(enum step_result r)
 {
 	switch (r) {
-	case STEP_DONE: return "applied";
-	case STEP_FAILED: return "failed";
-	case STEP_PENDING: return "not_attempted";
+	case STEP_DONE:
+		return "applied";
+	case STEP_FAILED:
+		return "failed";
+	case STEP_PENDING:
+		return "not_attempted";
 	}
 	return "not_attempted";
 }
@@ -385,8 +394,9 @@ static void store_changes(json_t *arr, const struct plan_store *ps, bool applied
 		const struct plan_step *st = &ps->steps[j];
 		bool files = st->op == OP_REFRESH;
 		const char *type = plan_step_resource(st);
-		const char *fphex = st->has_seen ? st->seen.fphex
-					: st->ca && st->ca->cert ? st->ca->cert->fphex : NULL;
+		const char *fphex = st->has_seen	     ? st->seen.fphex
+				    : st->ca && st->ca->cert ? st->ca->cert->fphex
+							     : NULL;
 		char *addr = files ? xasprintf("%s.files", ps->address)
 				   : addr_make(&as, ps->address, type, st->name,
 					       strcmp(type, "ca") ? NULL : fphex);
@@ -546,8 +556,9 @@ void render_json_check(FILE *out, const struct json_doc *doc, const struct plan 
 		json_t *d = json_object();
 		json_object_set_new(d, "severity", json_string("error"));
 		json_object_set_new(d, "summary", json_string("the endpoint could not be checked"));
-		json_object_set_new(d, "detail", json_string(rep->eps[i].probe.error ? rep->eps[i].probe.error
-									  : "no answer"));
+		json_object_set_new(
+		    d, "detail",
+		    json_string(rep->eps[i].probe.error ? rep->eps[i].probe.error : "no answer"));
 		json_object_set_new(d, "address", json_string(rep->eps[i].ep.url));
 		json_array_append_new(diags, d);
 	}

@@ -22,15 +22,15 @@ struct apply_result;
 struct check_report;
 
 struct json_doc {
-	const char *operation;		/* "plan", "apply" or "show" */
+	const char *operation; /* "plan", "apply" or "show" */
 	const char *host;
-	const struct resolved *res;	/* roles of the host, or NULL */
+	const struct resolved *res; /* roles of the host, or NULL */
 	const struct config *cfg;
-	const struct git_checkout *git;	/* the config came from git, or NULL */
+	const struct git_checkout *git; /* the config came from git, or NULL */
 	const char *saved_plan;		/* apply of a saved plan: its file, or NULL */
 	const struct diag *diag;	/* the config's warnings and errors, or NULL */
 	time_t now;
-	const struct check_report *check;	/* plan: the endpoints, or NULL */
+	const struct check_report *check; /* plan: the endpoints, or NULL */
 };
 
 /* Print the document for a plan (res NULL) or an apply (res: what was done). */

@@ -36,17 +36,22 @@ static void read_change(struct report_host *h, const json_t *c)
 	size_t i;
 	const json_t *v;
 	json_array_foreach(actions, i, v)
-		buf_printf(&a, "%s%s", i ? "," : "", json_is_string(v) ? json_string_value(v) : "?");
-	const char *sym = !strcmp(a.ptr, "create") ? "+" : !strcmp(a.ptr, "delete") ? "-"
-			: !strcmp(a.ptr, "delete,create") ? "-/+" : "~";
+	    buf_printf(&a, "%s%s", i ? "," : "", json_is_string(v) ? json_string_value(v) : "?");
+	const char *sym = !strcmp(a.ptr, "create")	    ? "+"
+			  : !strcmp(a.ptr, "delete")	    ? "-"
+			  : !strcmp(a.ptr, "delete,create") ? "-/+"
+							    : "~";
 	const char *fp = str_at(json_object_get(ch, "after"), "sha256");
 	if (!fp)
 		fp = str_at(json_object_get(ch, "before"), "sha256");
 	const char *addr = str_at(c, "address"), *op = str_at(c, "op");
 	h->changes = xrealloc(h->changes, (h->nchanges + 1) * sizeof(*h->changes));
 	h->changes[h->nchanges++] = (struct report_change){
-		.address = xstrdup(addr ? addr : "?"), .symbol = sym, .actions = buf_detach(&a),
-		.op = xstrdup(op ? op : ""), .sha256 = fp ? xstrdup(fp) : NULL,
+	    .address = xstrdup(addr ? addr : "?"),
+	    .symbol = sym,
+	    .actions = buf_detach(&a),
+	    .op = xstrdup(op ? op : ""),
+	    .sha256 = fp ? xstrdup(fp) : NULL,
 	};
 }
 
@@ -58,7 +63,8 @@ static void read_plan(struct report_host *h, const char *file)
 	if (!d || !json_is_object(d)) {
 		char *where = d ? xstrdup("not a JSON object")
 				: xasprintf("%d:%d: %s", e.line, e.column, e.text);
-		add_error(h, xasprintf("%s: %s; give the output of `trustplan --json`", file, where));
+		add_error(h,
+			  xasprintf("%s: %s; give the output of `trustplan --json`", file, where));
 		free(where);
 		h->host = xstrdup(file);
 		json_decref(d);
@@ -68,27 +74,30 @@ static void read_plan(struct report_host *h, const char *file)
 	h->host = xstrdup(host ? host : file);
 	if (!op || strcmp(op, "plan")) {
 		add_error(h, xasprintf("%s: a \"%s\" document, not a plan; give the output of "
-				       "`trustplan --json`", file, op ? op : "(no operation)"));
+				       "`trustplan --json`",
+				       file, op ? op : "(no operation)"));
 		json_decref(d);
 		return;
 	}
 	size_t i;
 	const json_t *v;
-	json_array_foreach(json_object_get(d, "diagnostics"), i, v) {
+	json_array_foreach(json_object_get(d, "diagnostics"), i, v)
+	{
 		const char *sev = str_at(v, "severity"), *sum = str_at(v, "summary");
 		if (sev && !strcmp(sev, "error") && sum && !str_at(v, "address"))
 			add_error(h, xstrdup(sum));
 	}
-	json_array_foreach(json_object_get(d, "stores"), i, v) {
+	json_array_foreach(json_object_get(d, "stores"), i, v)
+	{
 		const char *st = str_at(v, "status"), *err = str_at(v, "error");
 		if (st && !strcmp(st, "error"))
-			add_error(h, xasprintf("%s: %s", str_at(v, "address") ? str_at(v, "address")
-									: "?", err ? err : "failed"));
+			add_error(h, xasprintf("%s: %s",
+					       str_at(v, "address") ? str_at(v, "address") : "?",
+					       err ? err : "failed"));
 	}
 	if (json_is_true(json_object_get(d, "errored")) && !h->nerrors)
 		add_error(h, xasprintf("%s: the run failed", file));
-	json_array_foreach(json_object_get(d, "resource_changes"), i, v)
-		read_change(h, v);
+	json_array_foreach(json_object_get(d, "resource_changes"), i, v) read_change(h, v);
 	const json_t *s = json_object_get(d, "change_summary");
 	h->add = int_at(s, "add");
 	h->change = int_at(s, "change");
@@ -146,9 +155,11 @@ void report_dispose(struct report *r)
 
 static void summary(FILE *out, const struct report *r)
 {
-	fprintf(out, "%zu host%s: %zu with changes, %zu without, %zu errored; %lld to add, "
-		"%lld to change, %lld to remove.", r->nhosts, r->nhosts == 1 ? "" : "s", r->changed,
-		r->unchanged, r->errored, r->add, r->change, r->remove);
+	fprintf(out,
+		"%zu host%s: %zu with changes, %zu without, %zu errored; %lld to add, "
+		"%lld to change, %lld to remove.",
+		r->nhosts, r->nhosts == 1 ? "" : "s", r->changed, r->unchanged, r->errored, r->add,
+		r->change, r->remove);
 }
 
 void report_render_text(FILE *out, const struct report *r)
@@ -187,8 +198,10 @@ void report_render_markdown(FILE *out, const struct report *r)
 	for (size_t i = 0; i < r->nhosts; i++) {
 		const struct report_host *h = &r->hosts[i];
 		fprintf(out, "| `%s` | %s | %lld | %lld | %lld |\n", h->host,
-			h->errored ? "**error**" : h->nchanges ? "changes" : "no changes", h->add,
-			h->change, h->remove);
+			h->errored    ? "**error**"
+			: h->nchanges ? "changes"
+				      : "no changes",
+			h->add, h->change, h->remove);
 	}
 	for (size_t i = 0; i < r->nhosts; i++) {
 		const struct report_host *h = &r->hosts[i];
@@ -204,7 +217,8 @@ void report_render_markdown(FILE *out, const struct report *r)
 		for (size_t j = 0; j < h->nchanges; j++) {
 			const struct report_change *c = &h->changes[j];
 			fprintf(out, "| %s | `%s` | %s%.16s%s |\n", c->symbol, c->address,
-				c->sha256 ? "`" : "", c->sha256 ? c->sha256 : "", c->sha256 ? "…`" : "");
+				c->sha256 ? "`" : "", c->sha256 ? c->sha256 : "",
+				c->sha256 ? "…`" : "");
 		}
 	}
 }
@@ -226,8 +240,10 @@ void report_render_json(FILE *out, const struct report *r, time_t now)
 		json_t *ho = json_object();
 		json_object_set_new(ho, "host", json_string(h->host));
 		json_object_set_new(ho, "file", json_string(h->file));
-		json_object_set_new(ho, "status", json_string(h->errored ? "errored"
-							       : h->nchanges ? "changed" : "unchanged"));
+		json_object_set_new(ho, "status",
+				    json_string(h->errored    ? "errored"
+						: h->nchanges ? "changed"
+							      : "unchanged"));
 		json_t *errs = json_array();
 		for (size_t j = 0; j < h->nerrors; j++)
 			json_array_append_new(errs, json_string(h->errors[j]));
@@ -244,8 +260,8 @@ void report_render_json(FILE *out, const struct report *r, time_t now)
 			json_object_set_new(co, "address", json_string(c->address));
 			json_object_set_new(co, "symbol", json_string(c->symbol));
 			json_object_set_new(co, "op", json_string(c->op));
-			json_object_set_new(co, "sha256", c->sha256 ? json_string(c->sha256)
-								    : json_null());
+			json_object_set_new(co, "sha256",
+					    c->sha256 ? json_string(c->sha256) : json_null());
 			json_array_append_new(rc, co);
 		}
 		json_object_set_new(ho, "resource_changes", rc);

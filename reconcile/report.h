@@ -13,10 +13,10 @@
 
 struct report_change {
 	char *address;
-	const char *symbol;	/* + - ~ -/+ */
-	char *actions;		/* "create", "delete,create" */
+	const char *symbol; /* + - ~ -/+ */
+	char *actions;	    /* "create", "delete,create" */
 	char *op;
-	char *sha256;		/* after's, else before's, or NULL */
+	char *sha256; /* after's, else before's, or NULL */
 };
 
 struct report_host {
@@ -31,7 +31,7 @@ struct report_host {
 };
 
 struct report {
-	struct report_host *hosts;	/* sorted by host, then file */
+	struct report_host *hosts; /* sorted by host, then file */
 	size_t nhosts;
 	size_t changed, unchanged, errored;
 	long long add, change, remove;

@@ -71,7 +71,7 @@ void run_fail(struct run *r, const char *msg)
 		if (!r->failure)
 			r->failure = xstrdup("the configuration could not be loaded");
 	}
-	if (r->opt->json && !r->planned) {	/* else the plan's document said it */
+	if (r->opt->json && !r->planned) { /* else the plan's document said it */
 		struct json_doc doc;
 		run_json_doc(r, r->opt->command, &doc);
 		render_json_error(stdout, &doc, msg);
@@ -80,8 +80,7 @@ void run_fail(struct run *r, const char *msg)
 
 void run_render_opts(const struct run *r, const char *verb, struct render_opts *ro)
 {
-	*ro = (struct render_opts){ r->opt->color, verb, r->ctx.host, r->roles_text,
-				    r->cfg->origin };
+	*ro = (struct render_opts){r->opt->color, verb, r->ctx.host, r->roles_text, r->cfg->origin};
 }
 
 void run_render_header(const struct run *r, const struct render_opts *ro)
@@ -99,16 +98,22 @@ char *run_default_config(const char *root)
 	return root_join(root, "/etc/trustform/trust.yaml");
 }
 
-#define PIN_POLICY "a configuration from git must pin every CA, so that a pushed commit " \
-		   "cannot slip a new root onto every machine unnoticed"
+#define PIN_POLICY                                                                                 \
+	"a configuration from git must pin every CA, so that a pushed commit "                     \
+	"cannot slip a new root onto every machine unnoticed"
 
 static int load_from_git(struct run *r, struct config_load_opts *lo)
 {
 	const struct options *o = r->opt;
 	struct git_source_opts go = {
-		.url = o->git_url, .ref = o->git_ref, .path = o->git_path, .root = o->root,
-		.require_fresh = o->require_fresh, .offline_if_present = o->git_offline_if_present,
-		.allowed_signers = o->allowed_signers, .now = o->now,
+	    .url = o->git_url,
+	    .ref = o->git_ref,
+	    .path = o->git_path,
+	    .root = o->root,
+	    .require_fresh = o->require_fresh,
+	    .offline_if_present = o->git_offline_if_present,
+	    .allowed_signers = o->allowed_signers,
+	    .now = o->now,
 	};
 	if (git_checkout_open(&r->git, &go) < 0) {
 		run_fail(r, err_msg());
@@ -135,8 +140,8 @@ static int load_from_git(struct run *r, struct config_load_opts *lo)
 
 int run_load(struct run *r)
 {
-	struct config_load_opts lo = { .root = r->opt->root, .now = r->opt->now,
-				       .check_store = store_conf_check };
+	struct config_load_opts lo = {
+	    .root = r->opt->root, .now = r->opt->now, .check_store = store_conf_check};
 	/* From here on, nothing beneath --root is opened by a path string that a
 	 * link swapped in could send elsewhere (util/rootjail.h). */
 	if (jail_set_root(r->opt->root) < 0) {
@@ -147,16 +152,18 @@ int run_load(struct run *r)
 		if (load_from_git(r, &lo) < 0)
 			return -1;
 	} else {
-		char *path = r->opt->config ? xstrdup(r->opt->config)
-					    : run_default_config(r->opt->root);
+		char *path =
+		    r->opt->config ? xstrdup(r->opt->config) : run_default_config(r->opt->root);
 		r->cfg = config_load(path, &lo, &r->diag);
 		free(path);
 	}
 	diag_print(&r->diag, stderr, r->opt->color && isatty(STDERR_FILENO));
 	if (!r->cfg || r->diag.errors) {
 		if (r->diag.errors)
-			fprintf(stderr, "trustform: %zu error(s) in the configuration; nothing was "
-				"read or changed\n", r->diag.errors);
+			fprintf(stderr,
+				"trustform: %zu error(s) in the configuration; nothing was "
+				"read or changed\n",
+				r->diag.errors);
 		run_fail(r, NULL);
 		return -1;
 	}
@@ -218,8 +225,7 @@ int run_resolve(struct run *r)
 
 int run_lock(struct run *r, bool create)
 {
-	return lock_acquire(&r->lock, r->opt->root, r->opt->command, create,
-			    r->opt->lock_timeout);
+	return lock_acquire(&r->lock, r->opt->root, r->opt->command, create, r->opt->lock_timeout);
 }
 
 /* Another instance of a different configured store with the same target. */
@@ -273,8 +279,9 @@ static void plan_instances(struct run *r, struct store_open *o, const struct hos
 		if (other) {
 			ps->error = xasprintf("store \"%s\" manages %s, which store \"%s\" "
 					      "already manages for this host; use one store "
-					      "for it in %s", s->conf->name, s->target,
-					      other->inst->conf->name, r->cfg->path);
+					      "for it in %s",
+					      s->conf->name, s->target, other->inst->conf->name,
+					      r->cfg->path);
 			continue;
 		}
 		char *key = may_use_cache(r) ? readcache_key(s) : NULL;
@@ -282,7 +289,7 @@ static void plan_instances(struct run *r, struct store_open *o, const struct hos
 			s->read_cached = true;
 		free(key);
 	}
-	o->n = 0;	/* the plan has them */
+	o->n = 0; /* the plan has them */
 	for (size_t j = 0; j < n; j++) {
 		struct plan_store *ps = &r->plan.stores[first + j];
 		struct store_inst *s = ps->inst;
@@ -302,8 +309,7 @@ static void plan_instances(struct run *r, struct store_open *o, const struct hos
 }
 
 /* What opening a store said that belongs to none of its instances. */
-static void add_open_notes(struct run *r, const struct conf_store *cs,
-			   const struct store_open *o)
+static void add_open_notes(struct run *r, const struct conf_store *cs, const struct store_open *o)
 {
 	if (!o->nnotes)
 		return;
@@ -315,8 +321,7 @@ static void add_open_notes(struct run *r, const struct conf_store *cs,
 }
 
 /* Open one configured store, read its instances and diff them. */
-static void plan_configured(struct run *r, const struct conf_store *cs,
-			    const struct host_store *hs)
+static void plan_configured(struct run *r, const struct conf_store *cs, const struct host_store *hs)
 {
 	struct store_open o;
 	store_open_init(&o);
@@ -340,7 +345,7 @@ void run_plan(struct run *r)
 	/* Caddy (roles with `caddy: true`): no role lists CAs for it; the planner
 	 * compares its own root with the CAs marked `caddy: <id>` and turns the
 	 * store's findings into steps. */
-	static const struct host_store none = { 0 };
+	static const struct host_store none = {0};
 	if (r->res->caddy && !r->opt->ntargets)
 		plan_configured(r, r->res->caddy, &none);
 	plan_count(&r->plan);

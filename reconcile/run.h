@@ -25,10 +25,10 @@ struct run {
 	struct plan plan;
 	struct run_lock lock;
 	char *roles_text;
-	struct git_checkout *git;	/* the config came from git, or NULL */
-	char *failure;			/* why the run failed before the plan, or NULL */
-	bool planned;			/* run_plan ran */
-	const struct check_report *check;	/* the endpoints were checked, or NULL */
+	struct git_checkout *git;	  /* the config came from git, or NULL */
+	char *failure;			  /* why the run failed before the plan, or NULL */
+	bool planned;			  /* run_plan ran */
+	const struct check_report *check; /* the endpoints were checked, or NULL */
 };
 
 void run_init(struct run *r, struct options *o);

@@ -33,7 +33,7 @@ static int fs_read(const struct config_files *f, const struct config *cfg, const
 	return 0;
 }
 
-const struct config_files config_files_fs = { .read = fs_read };
+const struct config_files config_files_fs = {.read = fs_read};
 
 static void warn_weak(const struct config *cfg, const struct conf_ca *ca, struct diag *d)
 {
@@ -41,12 +41,13 @@ static void warn_weak(const struct config *cfg, const struct conf_ca *ca, struct
 	if (c->sig_md_nid == NID_sha1 || c->sig_md_nid == NID_md5)
 		diag_add(d, DIAG_WARNING, cfg->path, ca->file_pos.line, ca->file_pos.col,
 			 "CA \"%s\" (%s) is signed with %s, which is broken; plan to replace it "
-			 "with a SHA-256 CA", ca->name, ca->file, OBJ_nid2sn(c->sig_md_nid));
+			 "with a SHA-256 CA",
+			 ca->name, ca->file, OBJ_nid2sn(c->sig_md_nid));
 	if (c->key_nid == NID_rsaEncryption && c->key_bits && c->key_bits < 2048)
 		diag_add(d, DIAG_WARNING, cfg->path, ca->file_pos.line, ca->file_pos.col,
 			 "CA \"%s\" (%s) has a %d-bit RSA key; keys under 2048 bits are "
-			 "refused by current clients, replace it", ca->name, ca->file,
-			 c->key_bits);
+			 "refused by current clients, replace it",
+			 ca->name, ca->file, c->key_bits);
 }
 
 static void check_validity(const struct config *cfg, const struct conf_ca *ca, time_t now,
@@ -63,25 +64,26 @@ static void check_validity(const struct config *cfg, const struct conf_ca *ca, t
 			 "CA \"%s\" (%s) is not valid yet: valid from %s to %s, and today is %s. "
 			 "Usually a clock is wrong: check this machine's time (timedatectl), or "
 			 "the clock of the machine that made the CA (Caddy's \"not valid yet\" is "
-			 "the same skew)", ca->name, ca->file, from, to, today);
+			 "the same skew)",
+			 ca->name, ca->file, from, to, today);
 	} else if (now > c->not_after) {
 		diag_add(d, DIAG_ERROR, cfg->path, line, col,
 			 "CA \"%s\" (%s) expired on %s (valid %s to %s, today is %s); replace "
-			 "the file with the renewed CA, or check the system clock", ca->name,
-			 ca->file, to, from, to, today);
+			 "the file with the renewed CA, or check the system clock",
+			 ca->name, ca->file, to, from, to, today);
 	} else if (c->not_after - now < (time_t)EXPIRY_WARN_DAYS * 86400) {
 		diag_add(d, DIAG_WARNING, cfg->path, line, col,
 			 "CA \"%s\" (%s) expires on %s, in %ld days; renew it and roll the new "
-			 "CA out before then", ca->name, ca->file, to,
-			 (long)((c->not_after - now) / 86400));
+			 "CA out before then",
+			 ca->name, ca->file, to, (long)((c->not_after - now) / 86400));
 	}
 }
 
-static void check_one(struct config *cfg, struct conf_ca *ca,
-		      const struct config_load_opts *opts, struct diag *d)
+static void check_one(struct config *cfg, struct conf_ca *ca, const struct config_load_opts *opts,
+		      struct diag *d)
 {
 	struct buf data = BUF_INIT;
-	struct cert_list certs = { 0 };
+	struct cert_list certs = {0};
 	int line = ca->file_pos.line, col = ca->file_pos.col;
 	const struct config_files *files = opts->files ? opts->files : &config_files_fs;
 	time_t now = opts->now;
@@ -90,14 +92,15 @@ static void check_one(struct config *cfg, struct conf_ca *ca,
 	if (files->read(files, cfg, ca->file, &data, &ca->file_path) < 0) {
 		diag_add(d, DIAG_ERROR, cfg->path, line, col,
 			 "CA \"%s\": cannot read %s: %s; fix the path (a relative path is "
-			 "taken from the directory of %s)", ca->name, ca->file, err_msg(),
-			 cfg->path);
+			 "taken from the directory of %s)",
+			 ca->name, ca->file, err_msg(), cfg->path);
 		goto out;
 	}
 	if (cert_list_parse(&certs, data.ptr, data.len) < 0) {
 		diag_add(d, DIAG_ERROR, cfg->path, line, col,
 			 "CA \"%s\": %s is not a certificate: %s; the file must hold exactly one "
-			 "CA certificate, PEM or DER", ca->name, ca->file, err_msg());
+			 "CA certificate, PEM or DER",
+			 ca->name, ca->file, err_msg());
 		goto out;
 	}
 	if (certs.has_private_key) {
@@ -127,23 +130,23 @@ static void check_one(struct config *cfg, struct conf_ca *ca,
 			diag_add(d, DIAG_ERROR, cfg->path, ca->pin_pos.line, ca->pin_pos.col,
 				 "CA \"%s\": the sha256 pin does not match %s: pinned %s, the file "
 				 "is %s. If the CA was rotated on purpose, update the pin; if not, "
-				 "the file was replaced and must not be trusted", ca->name, ca->file,
-				 hex, c->fphex);
+				 "the file was replaced and must not be trusted",
+				 ca->name, ca->file, hex, c->fphex);
 		}
 	}
 	if (!ca->pin && opts->require_pins)
 		diag_add(d, DIAG_ERROR, cfg->path, line, col,
 			 "CA \"%s\" (%s) has no sha256 pin; %s. Review the certificate, then add "
-			 "`sha256: \"%s\"` to it (or pass --allow-unpinned)", ca->name, ca->file,
-			 opts->require_pins, c->fphex);
+			 "`sha256: \"%s\"` to it (or pass --allow-unpinned)",
+			 ca->name, ca->file, opts->require_pins, c->fphex);
 	if (ca->ensure != ENSURE_PRESENT)
-		goto out;	/* a CA being removed may be expired, or even a leaf */
+		goto out; /* a CA being removed may be expired, or even a leaf */
 	if (!c->is_ca) {
 		diag_add(d, DIAG_ERROR, cfg->path, line, col,
 			 "CA \"%s\": %s is not a CA certificate (basicConstraints CA:TRUE is "
 			 "missing): subject \"%s\", issued by \"%s\". This looks like a server "
-			 "(leaf) certificate; trust the CA that issued it instead", ca->name,
-			 ca->file, c->subject, c->issuer);
+			 "(leaf) certificate; trust the CA that issued it instead",
+			 ca->name, ca->file, c->subject, c->issuer);
 		goto out;
 	}
 	check_validity(cfg, ca, now, d);
@@ -151,7 +154,8 @@ static void check_one(struct config *cfg, struct conf_ca *ca,
 		diag_add(d, DIAG_WARNING, cfg->path, line, col,
 			 "CA \"%s\" (%s) is an intermediate issued by \"%s\", not a self-signed "
 			 "root: trust the root, so that re-issuing the intermediate (Caddy does "
-			 "every few days) does not break clients", ca->name, ca->file, c->issuer);
+			 "every few days) does not break clients",
+			 ca->name, ca->file, c->issuer);
 	warn_weak(cfg, ca, d);
 out:
 	cert_list_dispose(&certs);
@@ -178,8 +182,8 @@ void ca_check_all(struct config *cfg, const struct config_load_opts *opts, struc
 		const struct conf_ca *a = &cfg->cas[j];
 		diag_add(d, DIAG_ERROR, cfg->path, b->pos.line, b->pos.col,
 			 "CA \"%s\" is the same certificate as CA \"%s\" (line %d, sha256 "
-			 "%.12s…); keep one name for it", b->name, a->name, a->pos.line,
-			 a->cert->fphex);
+			 "%.12s…); keep one name for it",
+			 b->name, a->name, a->pos.line, a->cert->fphex);
 	}
 	strmap_dispose(&seen);
 }

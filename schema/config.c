@@ -4,10 +4,10 @@
  * Validation never stops at the first problem: every finding goes to diag.
  */
 #include "schema/config.h"
+#include "model/cert.h"
 #include "schema/ca_check.h"
 #include "schema/endpoint.h"
 #include "schema/keys.h"
-#include "model/cert.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/xalloc.h"
@@ -27,7 +27,7 @@ struct loadctx {
 };
 
 static void errorf_at(struct loadctx *lc, const struct ynode *n, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static void errorf_at(struct loadctx *lc, const struct ynode *n, const char *fmt, ...)
 {
@@ -42,7 +42,7 @@ static void errorf_at(struct loadctx *lc, const struct ynode *n, const char *fmt
 
 static struct pos pos_of(const struct ynode *n)
 {
-	return (struct pos){ n ? n->line : 0, n ? n->col : 0 };
+	return (struct pos){n ? n->line : 0, n ? n->col : 0};
 }
 
 bool config_name_ok(const char *s)
@@ -61,9 +61,12 @@ bool config_name_ok(const char *s)
 const char *ensure_name(enum ensure e)
 {
 	switch (e) {
-	case ENSURE_PRESENT: return "present";
-	case ENSURE_ABSENT: return "absent";
-	case ENSURE_DISTRUSTED: return "distrusted";
+	case ENSURE_PRESENT:
+		return "present";
+	case ENSURE_ABSENT:
+		return "absent";
+	case ENSURE_DISTRUSTED:
+		return "distrusted";
 	}
 	return "?";
 }
@@ -72,13 +75,15 @@ static bool check_name(struct loadctx *lc, const struct ynode *key, const char *
 {
 	if (config_name_ok(key->text))
 		return true;
-	errorf_at(lc, key, "%s name \"%s\" is not allowed: use 1 to %d characters from "
-		  "[A-Za-z0-9._-], starting with a letter or digit", what, key->text, MAX_NAME);
+	errorf_at(lc, key,
+		  "%s name \"%s\" is not allowed: use 1 to %d characters from "
+		  "[A-Za-z0-9._-], starting with a letter or digit",
+		  what, key->text, MAX_NAME);
 	return false;
 }
 
-static const struct ynode *expect(struct loadctx *lc, const struct ynode *n,
-				  enum ynode_kind kind, const char *what)
+static const struct ynode *expect(struct loadctx *lc, const struct ynode *n, enum ynode_kind kind,
+				  const char *what)
 {
 	if (!n)
 		return NULL;
@@ -110,23 +115,21 @@ static int parse_bool(struct loadctx *lc, const struct ynode *n, const char *wha
 /* --- top level ----------------------------------------------------------- */
 
 static const struct key_spec top_keys[] = {
-	{ "version", true }, { "cas", true }, { "stores", true }, { "caddy", false },
-	{ "roles", true }, { "hosts", true }, { NULL, false },
+    {"version", true}, {"cas", true},	{"stores", true}, {"caddy", false},
+    {"roles", true},   {"hosts", true}, {NULL, false},
 };
 
 static const struct key_spec ca_keys[] = {
-	{ "file", true }, { "sha256", false }, { "ensure", false }, { "caddy", false },
-	{ NULL, false },
+    {"file", true}, {"sha256", false}, {"ensure", false}, {"caddy", false}, {NULL, false},
 };
 
 static const struct key_spec role_keys[] = {
-	{ "cas", false }, { "stores", false }, { "caddy", false }, { "connects_to", false },
-	{ NULL, false },
+    {"cas", false}, {"stores", false}, {"caddy", false}, {"connects_to", false}, {NULL, false},
 };
 
 /* Report unknown keys (with a suggestion) and missing required ones. */
-static void check_keys(struct loadctx *lc, const struct ynode *map,
-		       const struct key_spec *spec, const char *where)
+static void check_keys(struct loadctx *lc, const struct ynode *map, const struct key_spec *spec,
+		       const char *where)
 {
 	for (size_t i = 0; i < map->n; i++)
 		key_check(spec, map->keys[i], where, lc->cfg->path, lc->d);
@@ -157,7 +160,8 @@ static void load_cas(struct loadctx *lc, const struct ynode *cas)
 			const struct ynode *f = ymap_get(v, "file");
 			const char *file = expect_scalar(lc, f, "file");
 			if (file && !*file)
-				errorf_at(lc, f, "%s: file is empty; give the path of the CA certificate",
+				errorf_at(lc, f,
+					  "%s: file is empty; give the path of the CA certificate",
 					  where.ptr);
 			else if (file)
 				ca->file = xstrdup(file), ca->file_pos = pos_of(f);
@@ -168,10 +172,11 @@ static void load_cas(struct loadctx *lc, const struct ynode *cas)
 				ca->pin_pos = pos_of(pin);
 				unsigned char tmp[FP_LEN];
 				if (!fp_parse(tmp, p))
-					errorf_at(lc, pin, "%s: sha256 must be 64 hex digits (colons "
+					errorf_at(lc, pin,
+						  "%s: sha256 must be 64 hex digits (colons "
 						  "and case ignored); get it with `openssl x509 "
-						  "-noout -fingerprint -sha256 -in %s`", where.ptr,
-						  ca->file ? ca->file : "CA.pem");
+						  "-noout -fingerprint -sha256 -in %s`",
+						  where.ptr, ca->file ? ca->file : "CA.pem");
 			}
 			const struct ynode *en = ymap_get(v, "ensure");
 			const char *e = expect_scalar(lc, en, "ensure");
@@ -183,15 +188,19 @@ static void load_cas(struct loadctx *lc, const struct ynode *cas)
 				else if (strcmp(e, "distrusted") == 0)
 					ca->ensure = ENSURE_DISTRUSTED;
 				else
-					errorf_at(lc, en, "%s: ensure must be present, absent or "
-						  "distrusted, not \"%s\"", where.ptr, e);
+					errorf_at(lc, en,
+						  "%s: ensure must be present, absent or "
+						  "distrusted, not \"%s\"",
+						  where.ptr, e);
 			}
 			const struct ynode *cd = ymap_get(v, "caddy");
 			const char *cid = expect_scalar(lc, cd, "caddy");
 			if (cid) {
 				if (!config_name_ok(cid))
-					errorf_at(lc, cd, "%s: caddy must name a Caddy CA id such as "
-						  "\"local\"", where.ptr);
+					errorf_at(lc, cd,
+						  "%s: caddy must name a Caddy CA id such as "
+						  "\"local\"",
+						  where.ptr);
 				ca->caddy = xstrdup(cid);
 			}
 		}
@@ -210,8 +219,10 @@ static void load_store(struct loadctx *lc, struct conf_store *cs, const struct y
 	cs->node = v;
 	const struct ynode *t = ymap_get(v, "type");
 	if (!t) {
-		errorf_at(lc, v, "%s has no type; add `type: system` (or nss, python, "
-			  "systemd-env, java, pem-bundle)", where.ptr);
+		errorf_at(lc, v,
+			  "%s has no type; add `type: system` (or nss, python, "
+			  "systemd-env, java, pem-bundle)",
+			  where.ptr);
 		goto out;
 	}
 	const char *type = expect_scalar(lc, t, "type");
@@ -265,8 +276,8 @@ static size_t *resolve_refs(struct loadctx *lc, const struct ynode *list, const 
 			continue;
 		}
 		if (seen[at]) {
-			errorf_at(lc, list->items[i], "%s lists %s \"%s\" twice; remove one",
-				  owner, what, name);
+			errorf_at(lc, list->items[i], "%s lists %s \"%s\" twice; remove one", owner,
+				  what, name);
 			continue;
 		}
 		seen[at] = 1;
@@ -292,14 +303,12 @@ static long find_store_idx(const struct config *c, const char *name)
 	return index_get(&c->store_index, name);
 }
 
-
-
 static void load_endpoints(struct loadctx *lc, struct conf_role *r, const struct ynode *list)
 {
 	const char **names = xcalloc(r->nstores ? r->nstores : 1, sizeof(*names));
 	for (size_t i = 0; i < r->nstores; i++)
 		names[i] = lc->cfg->stores[r->stores[i]].name;
-	struct endpoint_role er = { r->name, lc->cfg->path, names, r->stores, r->nstores };
+	struct endpoint_role er = {r->name, lc->cfg->path, names, r->stores, r->nstores};
 	endpoint_load_list(&r->endpoints, &r->nendpoints, list, &er, lc->d);
 	free(names);
 }
@@ -330,7 +339,8 @@ static void load_roles(struct loadctx *lc, const struct ynode *roles)
 			if (c)
 				r->caddy = parse_bool(lc, c, "caddy") == 1;
 			if (r->caddy && !lc->cfg->caddy.present)
-				errorf_at(lc, c, "%s sets caddy: true but there is no top-level "
+				errorf_at(lc, c,
+					  "%s sets caddy: true but there is no top-level "
 					  "caddy: section; add one with data_dir and ca",
 					  where.ptr);
 			const struct ynode *ct = ymap_get(v, "connects_to");
@@ -365,15 +375,18 @@ static void load_hosts(struct loadctx *lc, const struct ynode *hosts)
 		h->pattern = xstrdup(k->text);
 		h->pos = pos_of(k);
 		if (!host_pattern_ok(k->text))
-			errorf_at(lc, k, "host \"%s\" is not a host name or glob: use letters, "
-				  "digits, . - _ and the glob characters * ? [ ]", k->text);
+			errorf_at(lc, k,
+				  "host \"%s\" is not a host name or glob: use letters, "
+				  "digits, . - _ and the glob characters * ? [ ]",
+				  k->text);
 		struct buf where = BUF_INIT;
 		buf_printf(&where, "host \"%s\"", k->text);
 		if (v->kind == YNODE_SCALAR && v->plain && !*v->text)
 			errorf_at(lc, v, "%s has no roles; write `%s: [role]`", where.ptr, k->text);
 		else
-			h->roles = resolve_refs(lc, v, "role", where.ptr, &h->nroles,
-						&cfg->role_index, cfg->nroles, "define it under roles:");
+			h->roles =
+			    resolve_refs(lc, v, "role", where.ptr, &h->nroles, &cfg->role_index,
+					 cfg->nroles, "define it under roles:");
 		buf_dispose(&where);
 	}
 }
@@ -399,7 +412,8 @@ static void warn_unused(struct loadctx *lc)
 		if (!store_used[i])
 			diag_add(lc->d, DIAG_WARNING, cfg->path, cfg->stores[i].pos.line,
 				 cfg->stores[i].pos.col,
-				 "store \"%s\" is defined but no role uses it", cfg->stores[i].name);
+				 "store \"%s\" is defined but no role uses it",
+				 cfg->stores[i].name);
 	free(ca_used);
 	free(store_used);
 }
@@ -409,7 +423,8 @@ static void load_all(struct loadctx *lc)
 	struct config *cfg = lc->cfg;
 	const struct ynode *t = cfg->tree;
 	if (t->kind != YNODE_MAP) {
-		errorf_at(lc, t, "the file must be a mapping with version, cas, stores, roles "
+		errorf_at(lc, t,
+			  "the file must be a mapping with version, cas, stores, roles "
 			  "and hosts; see examples/");
 		return;
 	}
@@ -418,8 +433,10 @@ static void load_all(struct loadctx *lc)
 	const char *vs = expect_scalar(lc, v, "version");
 	if (vs) {
 		if (strcmp(vs, "1") != 0)
-			errorf_at(lc, v, "version %s is not supported by trustform %s; this "
-				  "version reads `version: 1`", vs, TRUSTFORM_VERSION);
+			errorf_at(lc, v,
+				  "version %s is not supported by trustform %s; this "
+				  "version reads `version: 1`",
+				  vs, TRUSTFORM_VERSION);
 		else
 			cfg->version = 1;
 	}
@@ -446,11 +463,10 @@ static void load_all(struct loadctx *lc)
 	ca_check_all(cfg, lc->opts, lc->d);
 }
 
-struct config *config_load_buffer(const char *name, const char *dir, const char *data,
-				  size_t len, const struct config_load_opts *opts,
-				  struct diag *d)
+struct config *config_load_buffer(const char *name, const char *dir, const char *data, size_t len,
+				  const struct config_load_opts *opts, struct diag *d)
 {
-	struct yerror where = { 0 };
+	struct yerror where = {0};
 	struct ynode *tree = ytree_parse(name, data, len, &where);
 	if (!tree) {
 		diag_add(d, DIAG_ERROR, name, where.line, where.col, "%s", where.msg);
@@ -464,18 +480,19 @@ struct config *config_load_buffer(const char *name, const char *dir, const char 
 	cfg->tree = tree;
 	unsigned int mdlen;
 	EVP_Digest(data, len, cfg->digest, &mdlen, EVP_sha256(), NULL);
-	struct loadctx lc = { cfg, d, opts };
+	struct loadctx lc = {cfg, d, opts};
 	load_all(&lc);
 	return cfg;
 }
 
-struct config *config_load(const char *path, const struct config_load_opts *opts,
-			   struct diag *d)
+struct config *config_load(const char *path, const struct config_load_opts *opts, struct diag *d)
 {
 	struct buf b = BUF_INIT;
 	if (buf_read_file(&b, path) < 0) {
-		diag_add(d, DIAG_ERROR, path, 0, 0, "cannot read the configuration: %s; "
-			 "give its path with --config", buf_strerror(errno));
+		diag_add(d, DIAG_ERROR, path, 0, 0,
+			 "cannot read the configuration: %s; "
+			 "give its path with --config",
+			 buf_strerror(errno));
 		return NULL;
 	}
 	char *dir;

@@ -26,31 +26,31 @@ struct pos {
 struct conf_ca {
 	char *name;
 	struct pos pos;
-	char *file;		/* as written */
-	char *file_path;	/* host path it was read from */
+	char *file;	 /* as written */
+	char *file_path; /* host path it was read from */
 	struct pos file_pos;
-	char *pin;		/* as written, or NULL */
+	char *pin; /* as written, or NULL */
 	struct pos pin_pos;
 	enum ensure ensure;
-	char *caddy;		/* Caddy CA id this must equal, or NULL */
-	struct cert *cert;	/* loaded; NULL if it failed to load */
+	char *caddy;	   /* Caddy CA id this must equal, or NULL */
+	struct cert *cert; /* loaded; NULL if it failed to load */
 };
 
 struct conf_store {
 	char *name;
 	struct pos pos;
 	char *type;
-	const struct store_type *store_type;	/* set by config_load_opts.check_store */
-	const struct ynode *node;	/* the store's mapping, for its options */
+	const struct store_type *store_type; /* set by config_load_opts.check_store */
+	const struct ynode *node;	     /* the store's mapping, for its options */
 	const char *config_file;
-	bool section;		/* the top-level caddy: section, not a stores: entry */
+	bool section; /* the top-level caddy: section, not a stores: entry */
 };
 
 struct conf_caddy {
 	bool present;
 	struct pos pos;
 	const struct ynode *node;
-	struct conf_store store;	/* the configured store of type "caddy" */
+	struct conf_store store; /* the configured store of type "caddy" */
 };
 
 struct conf_endpoint;
@@ -58,12 +58,12 @@ struct conf_endpoint;
 struct conf_role {
 	char *name;
 	struct pos pos;
-	size_t *cas;		/* indexes into config.cas */
+	size_t *cas; /* indexes into config.cas */
 	size_t ncas;
-	size_t *stores;		/* indexes into config.stores */
+	size_t *stores; /* indexes into config.stores */
 	size_t nstores;
 	bool caddy;
-	struct conf_endpoint *endpoints;	/* connects_to: (schema/endpoint.h) */
+	struct conf_endpoint *endpoints; /* connects_to: (schema/endpoint.h) */
 	size_t nendpoints;
 };
 
@@ -75,9 +75,9 @@ struct conf_host {
 };
 
 struct config {
-	char *path;		/* as given */
-	char *dir;		/* directory CA paths are relative to */
-	char *root;		/* --root ("" for /) */
+	char *path; /* as given */
+	char *dir;  /* directory CA paths are relative to */
+	char *root; /* --root ("" for /) */
 	struct ynode *tree;
 	int version;
 	struct conf_ca *cas;
@@ -89,9 +89,9 @@ struct config {
 	size_t nroles;
 	struct conf_host *hosts;
 	size_t nhosts;
-	struct strmap ca_index, store_index, role_index;	/* name -> index */
-	unsigned char digest[32];	/* SHA-256 of the file's bytes */
-	char *origin;			/* "trust.yaml" or "git URL @ commit", for headers */
+	struct strmap ca_index, store_index, role_index; /* name -> index */
+	unsigned char digest[32];			 /* SHA-256 of the file's bytes */
+	char *origin; /* "trust.yaml" or "git URL @ commit", for headers */
 };
 
 /*
@@ -109,9 +109,9 @@ struct config_files {
 extern const struct config_files config_files_fs;
 
 struct config_load_opts {
-	const char *root;	/* "" or the --root directory */
+	const char *root; /* "" or the --root directory */
 	time_t now;
-	const struct config_files *files;	/* NULL: the file system */
+	const struct config_files *files; /* NULL: the file system */
 	/* Every CA must carry a sha256 pin (a config from git): why, for the message. */
 	const char *require_pins;
 	/* Resolve a configured store's type and check its options (the store
@@ -121,11 +121,9 @@ struct config_load_opts {
 
 /* Load and validate; returns NULL when the file cannot be parsed at all.
  * A config with diag->errors > 0 must not be used to change anything. */
-struct config *config_load(const char *path, const struct config_load_opts *opts,
-			   struct diag *d);
-struct config *config_load_buffer(const char *name, const char *dir, const char *data,
-				  size_t len, const struct config_load_opts *opts,
-				  struct diag *d);
+struct config *config_load(const char *path, const struct config_load_opts *opts, struct diag *d);
+struct config *config_load_buffer(const char *name, const char *dir, const char *data, size_t len,
+				  const struct config_load_opts *opts, struct diag *d);
 void config_free(struct config *c);
 
 const struct conf_ca *config_find_ca(const struct config *c, const char *name);

@@ -48,7 +48,9 @@ void diag_print(const struct diag *d, FILE *out, bool color)
 	for (size_t i = 0; i < d->n; i++) {
 		const struct diag_item *it = &d->items[i];
 		const char *word = it->level == DIAG_ERROR ? "error" : "warning";
-		const char *on = !color ? "" : it->level == DIAG_ERROR ? "\033[1;31m" : "\033[1;33m";
+		const char *on = !color			   ? ""
+				 : it->level == DIAG_ERROR ? "\033[1;31m"
+							   : "\033[1;33m";
 		const char *off = color ? "\033[0m" : "";
 		if (it->line > 0)
 			fprintf(out, "%s:%d:%d: %s%s%s: %s\n", it->file, it->line, it->col, on,

@@ -15,7 +15,7 @@ enum diag_level { DIAG_ERROR, DIAG_WARNING };
 struct diag_item {
 	enum diag_level level;
 	char *file;
-	int line, col;		/* 0 when not tied to a position */
+	int line, col; /* 0 when not tied to a position */
 	char *msg;
 };
 

@@ -60,18 +60,22 @@ int endpoint_parse_url(struct conf_endpoint *e, const char *url, char **why)
 	} else {
 		const char *colon = strstr(url, "://");
 		*why = colon ? xasprintf("endpoint \"%s\" has the scheme \"%.*s\"; use https:// "
-					 "or tcp+tls://", url, (int)(colon - url), url)
+					 "or tcp+tls://",
+					 url, (int)(colon - url), url)
 			     : xasprintf("endpoint \"%s\" is not a URL; write https://host[:port] "
-					 "or tcp+tls://host:port", url);
+					 "or tcp+tls://host:port",
+					 url);
 		return -1;
 	}
 	size_t hostlen = strcspn(rest, "/?#");
 	const char *tail = rest + hostlen;
 	if (*tail && (!e->http || *tail != '/' || strpbrk(tail, "?#"))) {
 		*why = e->http ? xasprintf("endpoint \"%s\": a query or fragment means nothing "
-					   "here; write https://host[:port][/path]", url)
+					   "here; write https://host[:port][/path]",
+					   url)
 			       : xasprintf("endpoint \"%s\": tcp+tls:// takes no path; write "
-					   "tcp+tls://host:port", url);
+					   "tcp+tls://host:port",
+					   url);
 		return -1;
 	}
 	char *hp = xstrndup(rest, hostlen);
@@ -84,7 +88,8 @@ int endpoint_parse_url(struct conf_endpoint *e, const char *url, char **why)
 		char *close = strchr(hp, ']');
 		if (!close || (close[1] && close[1] != ':')) {
 			*why = xasprintf("endpoint \"%s\": an IPv6 address is written [addr] or "
-					 "[addr]:port", url);
+					 "[addr]:port",
+					 url);
 			goto fail;
 		}
 		*close = 0;
@@ -109,21 +114,25 @@ int endpoint_parse_url(struct conf_endpoint *e, const char *url, char **why)
 		}
 		if (!endpoint_is_ip(e->host) && !dns_name_ok(e->host)) {
 			*why = xasprintf("endpoint \"%s\": \"%s\" is neither a host name nor an IP "
-					 "address (an IPv6 address goes in brackets)", url, e->host);
+					 "address (an IPv6 address goes in brackets)",
+					 url, e->host);
 			goto fail;
 		}
 	}
 	if (!port && !e->http) {
 		*why = xasprintf("endpoint \"%s\" has no port; tcp+tls:// needs one: "
-				 "tcp+tls://%s:PORT", url, hp);
+				 "tcp+tls://%s:PORT",
+				 url, hp);
 		goto fail;
 	}
 	if (port) {
 		char *end;
 		long v = strtol(port, &end, 10);
 		if (!*port || *end || !isdigit((unsigned char)*port) || v < 1 || v > 65535) {
-			*why = xasprintf("endpoint \"%s\": the port \"%s\" is not a number from 1 to "
-					 "65535", url, port);
+			*why =
+			    xasprintf("endpoint \"%s\": the port \"%s\" is not a number from 1 to "
+				      "65535",
+				      url, port);
 			goto fail;
 		}
 		e->port = xasprintf("%ld", v);
@@ -153,7 +162,10 @@ static void err_at(struct diag *d, const struct endpoint_role *r, const struct y
 }
 
 static const struct key_spec endpoint_keys[] = {
-	{ "url", true }, { "sni", false }, { "stores", false }, { NULL, false },
+    {"url", true},
+    {"sni", false},
+    {"stores", false},
+    {NULL, false},
 };
 
 /* The role's store nearest to name, for "did you mean". */
@@ -196,12 +208,15 @@ static void load_stores(const struct endpoint_role *r, struct conf_endpoint *e,
 			for (size_t j = 0; j < r->nstores; j++)
 				buf_printf(&all, "%s%s", j ? ", " : "", r->stores[j]);
 			if (near)
-				err_at(d, r, it, "%s names store \"%s\", which is not a store of role "
-				       "\"%s\"; did you mean \"%s\"?", where, it->text, r->name, near);
+				err_at(d, r, it,
+				       "%s names store \"%s\", which is not a store of role "
+				       "\"%s\"; did you mean \"%s\"?",
+				       where, it->text, r->name, near);
 			else
-				err_at(d, r, it, "%s names store \"%s\", which is not a store of role "
-				       "\"%s\"; its stores are: %s", where, it->text, r->name,
-				       all.len ? all.ptr : "(none)");
+				err_at(d, r, it,
+				       "%s names store \"%s\", which is not a store of role "
+				       "\"%s\"; its stores are: %s",
+				       where, it->text, r->name, all.len ? all.ptr : "(none)");
 			buf_dispose(&all);
 			continue;
 		}
@@ -209,7 +224,8 @@ static void load_stores(const struct endpoint_role *r, struct conf_endpoint *e,
 		for (size_t j = 0; j < e->nstores; j++)
 			dup |= e->stores[j] == r->store_idx[k];
 		if (dup) {
-			err_at(d, r, it, "%s lists store \"%s\" twice; remove one", where, it->text);
+			err_at(d, r, it, "%s lists store \"%s\" twice; remove one", where,
+			       it->text);
 			continue;
 		}
 		e->stores[e->nstores++] = r->store_idx[k];
@@ -220,8 +236,10 @@ void endpoint_load_list(struct conf_endpoint **out, size_t *nout, const struct y
 			const struct endpoint_role *r, struct diag *d)
 {
 	if (list->kind != YNODE_SEQ) {
-		err_at(d, r, list, "connects_to of role \"%s\" must be a list of URLs "
-		       "(https://host[:port] or tcp+tls://host:port)", r->name);
+		err_at(d, r, list,
+		       "connects_to of role \"%s\" must be a list of URLs "
+		       "(https://host[:port] or tcp+tls://host:port)",
+		       r->name);
 		return;
 	}
 	struct conf_endpoint *eps = xcalloc(list->n ? list->n : 1, sizeof(*eps));
@@ -237,17 +255,21 @@ void endpoint_load_list(struct conf_endpoint **out, size_t *nout, const struct y
 				key_check(endpoint_keys, it->keys[k], where.ptr, r->file, d);
 			buf_dispose(&where);
 			if (!url) {
-				err_at(d, r, it, "an endpoint of role \"%s\" is missing the required "
-				       "key \"url\"", r->name);
+				err_at(d, r, it,
+				       "an endpoint of role \"%s\" is missing the required "
+				       "key \"url\"",
+				       r->name);
 				continue;
 			}
 		}
 		if (url->kind != YNODE_SCALAR) {
-			err_at(d, r, url, "an endpoint of role \"%s\" must be a URL or a mapping "
-			       "with url:", r->name);
+			err_at(d, r, url,
+			       "an endpoint of role \"%s\" must be a URL or a mapping "
+			       "with url:",
+			       r->name);
 			continue;
 		}
-		struct conf_endpoint e = { 0 };
+		struct conf_endpoint e = {0};
 		char *why = NULL;
 		if (endpoint_parse_url(&e, url->text, &why) < 0) {
 			err_at(d, r, url, "%s", why);
@@ -259,16 +281,20 @@ void endpoint_load_list(struct conf_endpoint **out, size_t *nout, const struct y
 		e.col = url->col;
 		for (size_t j = 0; j < n; j++)
 			if (!strcmp(eps[j].url, e.url))
-				err_at(d, r, url, "role \"%s\" lists endpoint \"%s\" twice; remove "
-				       "one", r->name, e.url);
+				err_at(d, r, url,
+				       "role \"%s\" lists endpoint \"%s\" twice; remove "
+				       "one",
+				       r->name, e.url);
 		struct buf where = BUF_INIT;
 		buf_printf(&where, "endpoint \"%s\"", e.url);
 		const struct ynode *sni = it->kind == YNODE_MAP ? ymap_get(it, "sni") : NULL;
 		if (sni) {
 			if (sni->kind != YNODE_SCALAR || !dns_name_ok(sni->text) ||
 			    endpoint_is_ip(sni->text))
-				err_at(d, r, sni, "sni of %s must be a host name (SNI carries no "
-				       "IP addresses)", where.ptr);
+				err_at(d, r, sni,
+				       "sni of %s must be a host name (SNI carries no "
+				       "IP addresses)",
+				       where.ptr);
 			else
 				e.sni = xstrdup(sni->text);
 		}
@@ -281,8 +307,10 @@ void endpoint_load_list(struct conf_endpoint **out, size_t *nout, const struct y
 			e.nstores = r->nstores;
 		}
 		if (!st && !r->nstores)
-			err_at(d, r, url, "role \"%s\" has no stores, so no client of this host "
-			       "would call %s; add stores: to the role", r->name, e.url);
+			err_at(d, r, url,
+			       "role \"%s\" has no stores, so no client of this host "
+			       "would call %s; add stores: to the role",
+			       r->name, e.url);
 		buf_dispose(&where);
 		eps[n++] = e;
 		*nout = n;

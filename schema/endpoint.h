@@ -14,16 +14,16 @@
 #include <stddef.h>
 
 struct conf_endpoint {
-	char *url;		/* as written */
-	int line, col;		/* of the URL */
-	char *host;		/* a name, or an IP address without brackets */
-	char *port;		/* "443" */
-	char *sni;		/* as configured, or NULL: the host when it is a name */
-	bool http;		/* https: the server's Date: can be read */
-	size_t *stores;		/* indexes into config.stores; every store of the role
-				 * when the endpoint does not list them */
+	char *url;	/* as written */
+	int line, col;	/* of the URL */
+	char *host;	/* a name, or an IP address without brackets */
+	char *port;	/* "443" */
+	char *sni;	/* as configured, or NULL: the host when it is a name */
+	bool http;	/* https: the server's Date: can be read */
+	size_t *stores; /* indexes into config.stores; every store of the role
+			 * when the endpoint does not list them */
 	size_t nstores;
-	bool stores_listed;	/* `stores:` was given */
+	bool stores_listed; /* `stores:` was given */
 };
 
 /* Parse url into e (url, host, port, http). 0; -1 with *why set (caller frees):
@@ -36,9 +36,9 @@ void endpoint_dispose(struct conf_endpoint *e);
  * does not depend on the configuration's model). */
 struct endpoint_role {
 	const char *name;
-	const char *file;		/* the configuration, for diagnostics */
-	const char *const *stores;	/* the role's store names */
-	const size_t *store_idx;	/* and their indexes in config.stores */
+	const char *file;	   /* the configuration, for diagnostics */
+	const char *const *stores; /* the role's store names */
+	const size_t *store_idx;   /* and their indexes in config.stores */
 	size_t nstores;
 };
 

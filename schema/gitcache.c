@@ -1,6 +1,6 @@
 /* The cache of clones behind --git (libgit2); see gitsource_int.h. */
-#include "schema/gitsource_int.h"
 #include "schema/gitsign.h"
+#include "schema/gitsource_int.h"
 #include "util/err.h"
 #include "util/fsutil.h"
 #include "util/hex.h"
@@ -8,10 +8,10 @@
 #include "util/xalloc.h"
 
 #include <errno.h>
-#include <glob.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <git2.h>
+#include <glob.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,7 +19,6 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
 
 /* Append libgit2's last error to the message just set. */
 void gitsrc_append_git_error(void)
@@ -97,7 +96,9 @@ char *gitsrc_cache_path(const char *root, const char *url)
 	struct buf name = BUF_INIT;
 	for (const char *p = base; p < end && name.len < 40; p++)
 		buf_putc(&name, (strchr("._-", *p) || (*p >= 'a' && *p <= 'z') ||
-				 (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9')) ? *p : '_');
+				 (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9'))
+				    ? *p
+				    : '_');
 	if (name.len > 4 && !strcmp(name.ptr + name.len - 4, ".git"))
 		buf_truncate(&name, name.len - 4);
 	char *dir = root_join(root, GIT_CACHE_DIR);
@@ -110,8 +111,14 @@ char *gitsrc_cache_path(const char *root, const char *url)
 /* "3 days 4 hours", "12 minutes" */
 static void describe_age(struct buf *b, long long secs)
 {
-	static const struct { long long s; const char *unit; } units[] = {
-		{ 86400, "day" }, { 3600, "hour" }, { 60, "minute" }, { 1, "second" },
+	static const struct {
+		long long s;
+		const char *unit;
+	} units[] = {
+	    {86400, "day"},
+	    {3600, "hour"},
+	    {60, "minute"},
+	    {1, "second"},
 	};
 	if (secs < 0)
 		secs = 0;
@@ -120,8 +127,7 @@ static void describe_age(struct buf *b, long long secs)
 		long long n = secs / units[i].s;
 		if (!n && !(i == 3 && !shown))
 			continue;
-		buf_printf(b, "%s%lld %s%s", shown ? " " : "", n, units[i].unit,
-			   n == 1 ? "" : "s");
+		buf_printf(b, "%s%lld %s%s", shown ? " " : "", n, units[i].unit, n == 1 ? "" : "s");
 		secs -= n * units[i].s;
 		shown++;
 	}
@@ -192,7 +198,7 @@ static int credentials(git_credential **out, const char *url, const char *user,
 	struct cred_state *cs = payload;
 	if (!(allowed & GIT_CREDENTIAL_SSH_KEY))
 		return GIT_PASSTHROUGH;
-	static const char *const keys[] = { "id_ed25519", "id_ecdsa", "id_rsa" };
+	static const char *const keys[] = {"id_ed25519", "id_ecdsa", "id_rsa"};
 	const char *name = user ? user : "git";
 	const char *home = getenv("HOME");
 	/* Call 0: the agent; calls 1..3: the next key file after each refusal. */
@@ -213,7 +219,7 @@ static int credentials(git_credential **out, const char *url, const char *user,
 			return rc;
 	}
 	git_error_set_str(GIT_ERROR_SSH, "no SSH key was accepted (tried ssh-agent and "
-			  "~/.ssh/id_ed25519, id_ecdsa, id_rsa)");
+					 "~/.ssh/id_ed25519, id_ecdsa, id_rsa)");
 	return -1;
 }
 
@@ -228,11 +234,11 @@ static int fetch(git_repository *repo, const char *url)
 		return -1;
 	}
 	git_remote *remote = NULL;
-	char *specs[] = { "+refs/heads/*:" REMOTE_PREFIX "*", "+refs/tags/*:refs/tags/*" };
-	git_strarray refspecs = { specs, 2 };
+	char *specs[] = {"+refs/heads/*:" REMOTE_PREFIX "*", "+refs/tags/*:refs/tags/*"};
+	git_strarray refspecs = {specs, 2};
 	git_fetch_options fo;
 	git_fetch_options_init(&fo, GIT_FETCH_OPTIONS_VERSION);
-	struct cred_state cs = { 0 };
+	struct cred_state cs = {0};
 	fo.prune = GIT_FETCH_PRUNE;
 	fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
 	fo.update_fetchhead = 0;
@@ -289,7 +295,7 @@ static int first_clone(struct git_checkout *g, struct git_priv *p, time_t now)
 	git_repository_free(p->repo);
 	p->repo = NULL;
 	if (write_fetched(tmp, now) < 0)
-		goto out;	/* its own message names the file */
+		goto out; /* its own message names the file */
 	if (rename(tmp, g->cache) < 0) {
 		err_set_errno(errno, "%s: cannot move the new git cache into place", g->cache);
 		goto out;
@@ -332,8 +338,7 @@ static bool have_commit(git_repository *repo, const char *hex)
 }
 
 /* Open the cache, fetch, and decide what to do when the remote is unreachable. */
-int gitsrc_update_cache(struct git_checkout *g, struct git_priv *p,
-			const struct git_source_opts *o)
+int gitsrc_update_cache(struct git_checkout *g, struct git_priv *p, const struct git_source_opts *o)
 {
 	char *head = xasprintf("%s/HEAD", g->cache);
 	bool exists = path_exists(head);
@@ -348,7 +353,7 @@ int gitsrc_update_cache(struct git_checkout *g, struct git_priv *p,
 	}
 	g->fetched_at = read_fetched(g->cache);
 	if (o->offline_if_present && gitsrc_is_full_oid(o->ref) && have_commit(p->repo, o->ref))
-		return 0;	/* a saved plan's exact commit: nothing to fetch */
+		return 0; /* a saved plan's exact commit: nothing to fetch */
 	if (fetch(p->repo, g->url) == 0) {
 		g->fresh = true;
 		g->fetched_at = o->now;
@@ -372,8 +377,10 @@ int gitsrc_update_cache(struct git_checkout *g, struct git_priv *p,
 		return -1;
 	}
 	struct buf w = BUF_INIT;
-	buf_printf(&w, "%s; using the cached copy %s. The plan may miss changes pushed "
-		   "since; pass --require-fresh to make this an error", err_msg(), age.ptr);
+	buf_printf(&w,
+		   "%s; using the cached copy %s. The plan may miss changes pushed "
+		   "since; pass --require-fresh to make this an error",
+		   err_msg(), age.ptr);
 	buf_dispose(&age);
 	g->warning = buf_detach(&w);
 	return 0;

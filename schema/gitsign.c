@@ -18,10 +18,10 @@
 #define PGP_SIG "-----BEGIN PGP SIGNATURE-----"
 
 struct tool_run {
-	char *dir;		/* private temp directory for the signature and payload */
+	char *dir; /* private temp directory for the signature and payload */
 	struct buf out, err;
-	int status;		/* exit status, or -1 when it did not run */
-	bool missing;		/* the tool is not installed */
+	int status;   /* exit status, or -1 when it did not run */
+	bool missing; /* the tool is not installed */
 };
 
 static int write_file(const char *path, const void *data, size_t len)
@@ -59,9 +59,12 @@ static void tool_exec(struct tool_run *t, char *const argv[], const char *in_pat
 		buf_dispose(&in);
 		return;
 	}
-	struct proc_opts o = { .argv = (const char *const *)argv, .out = &t->out,
-			       .err = &t->err, .stdin_data = in_path ? in.ptr : NULL,
-			       .stdin_len = in.len, .timeout_ms = 60000 };
+	struct proc_opts o = {.argv = (const char *const *)argv,
+			      .out = &t->out,
+			      .err = &t->err,
+			      .stdin_data = in_path ? in.ptr : NULL,
+			      .stdin_len = in.len,
+			      .timeout_ms = 60000};
 	int st = proc_exec(&o);
 	if (st < 0)
 		buf_puts(&t->err, err_msg());
@@ -91,29 +94,33 @@ static int verify_ssh(struct tool_run *t, const char *allowed, time_t when, cons
 	struct tm tm;
 	gmtime_r(&when, &tm);
 	strftime(verify_time, sizeof(verify_time), "-Overify-time=%Y%m%d%H%M%SZ", &tm);
-	char *find[] = { "ssh-keygen", "-Y", "find-principals", "-f", (char *)allowed, "-s", sig,
-			 verify_time, NULL };
+	char *find[] = {"ssh-keygen", "-Y", "find-principals", "-f", (char *)allowed,
+			"-s",	      sig,  verify_time,       NULL};
 	int rc = -1;
 	tool_exec(t, find, NULL);
 	if (t->missing) {
 		err_set("commit %.12s has an SSH signature, and checking it needs ssh-keygen "
-			"(Debian package openssh-client), which is not installed", commit);
+			"(Debian package openssh-client), which is not installed",
+			commit);
 		goto out;
 	}
 	char *principal = xstrndup(t->out.ptr, strcspn(t->out.ptr, "\n"));
 	if (t->status != 0 || !*principal) {
 		err_set("commit %.12s is signed by an SSH key that %s does not list as valid for "
 			"it (ssh-keygen: %s); add the key to the allowed signers, or check who "
-			"pushed it", commit, allowed, tool_says(t));
+			"pushed it",
+			commit, allowed, tool_says(t));
 		free(principal);
 		goto out;
 	}
-	char *verify[] = { "ssh-keygen", "-Y", "verify", "-n", "git", "-f", (char *)allowed,
-			   "-I", principal, "-s", sig, verify_time, NULL };
+	char *verify[] = {
+	    "ssh-keygen", "-Y",	     "verify", "-n", "git",	  "-f", (char *)allowed,
+	    "-I",	  principal, "-s",     sig,  verify_time, NULL};
 	tool_exec(t, verify, data);
 	if (t->status != 0) {
 		err_set("the SSH signature of commit %.12s is not valid for %s (ssh-keygen: %s); "
-			"do not trust this commit", commit, principal, tool_says(t));
+			"do not trust this commit",
+			commit, principal, tool_says(t));
 		free(principal);
 		goto out;
 	}
@@ -139,17 +146,19 @@ static int verify_pgp(struct tool_run *t, const char *allowed, const char *commi
 	char *sig = xasprintf("%s/sig", t->dir), *data = xasprintf("%s/data", t->dir);
 	/* gpgv looks a keyring without a slash up in ~/.gnupg: give it a path */
 	char *keyring = allowed[0] == '/' ? xstrdup(allowed) : xasprintf("./%s", allowed);
-	char *argv[] = { "gpgv", "--status-fd", "1", "--keyring", keyring, sig, data, NULL };
+	char *argv[] = {"gpgv", "--status-fd", "1", "--keyring", keyring, sig, data, NULL};
 	int rc = -1;
 	if (is_armored(allowed)) {
 		err_set("%s is an ASCII-armored key; gpgv needs a binary keyring: write it with "
-			"`gpg --export KEYID > FILE` or `gpg --dearmor %s`", allowed, allowed);
+			"`gpg --export KEYID > FILE` or `gpg --dearmor %s`",
+			allowed, allowed);
 		goto out;
 	}
 	tool_exec(t, argv, NULL);
 	if (t->missing) {
 		err_set("commit %.12s has an OpenPGP signature, and checking it needs gpgv "
-			"(Debian package gpgv), which is not installed", commit);
+			"(Debian package gpgv), which is not installed",
+			commit);
 		goto out;
 	}
 	/* [GNUPG:] VALIDSIG <fingerprint> ... and GOODSIG <keyid> <user id> */
@@ -157,7 +166,8 @@ static int verify_pgp(struct tool_run *t, const char *allowed, const char *commi
 	const char *good = strstr(t->out.ptr, "[GNUPG:] GOODSIG ");
 	if (t->status != 0 || !valid || !good) {
 		err_set("commit %.12s is not signed by a key of %s (gpgv: %s); add the key to the "
-			"keyring, or check who pushed it", commit, allowed, tool_says(t));
+			"keyring, or check who pushed it",
+			commit, allowed, tool_says(t));
 		goto out;
 	}
 	valid += strlen("[GNUPG:] VALIDSIG ");
@@ -177,8 +187,8 @@ out:
 int gitsign_verify(git_repository *repo, const git_oid *commit, const char *allowed,
 		   time_t commit_time, char **signer)
 {
-	git_buf sig = { 0 }, data = { 0 };
-	struct tool_run t = { .out = BUF_INIT, .err = BUF_INIT };
+	git_buf sig = {0}, data = {0};
+	struct tool_run t = {.out = BUF_INIT, .err = BUF_INIT};
 	char hex[GIT_OID_HEXSZ + 1];
 	char tmpl[] = "/tmp/trustform-sig-XXXXXX";
 	const char *tmpdir = getenv("TMPDIR");
@@ -192,8 +202,8 @@ int gitsign_verify(git_repository *repo, const git_oid *commit, const char *allo
 	int grc = git_commit_extract_signature(&sig, &data, repo, (git_oid *)commit, NULL);
 	if (grc == GIT_ENOTFOUND) {
 		err_set("commit %.12s is not signed, and --git-allowed-signers %s requires a "
-			"signature by a key it lists; sign the commit (git commit -S)", hex,
-			allowed);
+			"signature by a key it lists; sign the commit (git commit -S)",
+			hex, allowed);
 		return -1;
 	}
 	if (grc < 0) {
@@ -208,8 +218,7 @@ int gitsign_verify(git_repository *repo, const git_oid *commit, const char *allo
 		goto out;
 	}
 	char *sigp = xasprintf("%s/sig", t.dir), *datap = xasprintf("%s/data", t.dir);
-	if (write_file(sigp, sig.ptr, sig.size) < 0 ||
-	    write_file(datap, data.ptr, data.size) < 0) {
+	if (write_file(sigp, sig.ptr, sig.size) < 0 || write_file(datap, data.ptr, data.size) < 0) {
 		err_set_errno(errno, "%s: cannot write the signature to check", t.dir);
 	} else if (!strncmp(sig.ptr, SSH_SIG, strlen(SSH_SIG))) {
 		rc = verify_ssh(&t, allowed, commit_time, hex, signer);
@@ -217,7 +226,8 @@ int gitsign_verify(git_repository *repo, const git_oid *commit, const char *allo
 		rc = verify_pgp(&t, allowed, hex, signer);
 	} else {
 		err_set("commit %.12s carries a signature trustform cannot check (neither SSH nor "
-			"OpenPGP; X.509 signatures are not supported)", hex);
+			"OpenPGP; X.509 signatures are not supported)",
+			hex);
 	}
 	unlink(sigp);
 	unlink(datap);

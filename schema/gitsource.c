@@ -1,6 +1,6 @@
 /* The configuration from git, with libgit2; see gitsource.h. */
-#include "schema/gitsource_int.h"
 #include "schema/gitsign.h"
+#include "schema/gitsource_int.h"
 #include "util/err.h"
 #include "util/fsutil.h"
 #include "util/hex.h"
@@ -8,15 +8,14 @@
 #include "util/xalloc.h"
 
 #include <errno.h>
-#include <glob.h>
 #include <fcntl.h>
 #include <git2.h>
+#include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
 
 /* --- the commit --------------------------------------------------------------------- */
 
@@ -58,7 +57,8 @@ static int resolve_ref(struct git_checkout *g, git_repository *repo, git_oid *ou
 			return 0;
 		}
 		err_set("commit %s is not in %s (only commits on its branches and tags are "
-			"fetched); push it, or name a branch or tag", ref, g->url);
+			"fetched); push it, or name a branch or tag",
+			ref, g->url);
 		return -1;
 	}
 	char *branch, *tag;
@@ -78,15 +78,16 @@ static int resolve_ref(struct git_checkout *g, git_repository *repo, git_oid *ou
 	int rc = 0;
 	if (has_b && has_t && !git_oid_equal(&b, &t)) {
 		err_set("--ref %s names both a branch and a tag of %s, on different commits; "
-			"write refs/heads/%s or refs/tags/%s", ref, g->url, ref, ref);
+			"write refs/heads/%s or refs/tags/%s",
+			ref, g->url, ref, ref);
 		rc = -1;
 	} else if (has_b || has_t) {
 		git_oid_cpy(out, has_b ? &b : &t);
 	} else {
 		struct buf known = BUF_INIT;
 		list_branches(repo, &known);
-		err_set("--ref %s is not a branch, tag or full commit id of %s (branches: %s)",
-			ref, g->url, known.len ? known.ptr : "none");
+		err_set("--ref %s is not a branch, tag or full commit id of %s (branches: %s)", ref,
+			g->url, known.len ? known.ptr : "none");
 		buf_dispose(&known);
 		rc = -1;
 	}
@@ -109,8 +110,9 @@ static int read_blob(const struct git_checkout *g, const char *path, struct buf 
 	git_filemode_t mode = git_tree_entry_filemode(e);
 	if (mode != GIT_FILEMODE_BLOB && mode != GIT_FILEMODE_BLOB_EXECUTABLE) {
 		err_set("%s in commit %.12s is a %s, not a regular file", path, g->commit,
-			mode == GIT_FILEMODE_LINK ? "symbolic link" :
-			mode == GIT_FILEMODE_TREE ? "directory" : "submodule");
+			mode == GIT_FILEMODE_LINK   ? "symbolic link"
+			: mode == GIT_FILEMODE_TREE ? "directory"
+						    : "submodule");
 		goto out;
 	}
 	if (git_blob_lookup(&blob, p->repo, git_tree_entry_id(e)) < 0) {
@@ -135,7 +137,8 @@ static int files_read(const struct config_files *f, const struct config *cfg, co
 	if (file[0] == '/') {
 		*where = xstrdup(file);
 		err_set("a configuration from git reads its CA files from the commit: give the "
-			"path relative to %s, not an absolute path", g->path);
+			"path relative to %s, not an absolute path",
+			g->path);
 		return -1;
 	}
 	char *rel = gitsrc_normalize_rel(p->dir, file);
@@ -159,8 +162,7 @@ static int checkout_commit(struct git_checkout *g, const struct git_source_opts 
 	if (resolve_ref(g, p->repo, &id) < 0)
 		return -1;
 	git_oid_tostr(g->commit, sizeof(g->commit), &id);
-	if (git_commit_lookup(&commit, p->repo, &id) < 0 ||
-	    git_commit_tree(&p->tree, commit) < 0) {
+	if (git_commit_lookup(&commit, p->repo, &id) < 0 || git_commit_tree(&p->tree, commit) < 0) {
 		err_set("commit %s: cannot read its tree", g->commit);
 		gitsrc_append_git_error();
 		goto out;
@@ -188,7 +190,7 @@ int git_checkout_open(struct git_checkout **out, const struct git_source_opts *o
 	p->lock_fd = -1;
 	g->priv = p;
 	g->data = (struct buf)BUF_INIT;
-	g->files = (struct config_files){ .read = files_read, .arg = g };
+	g->files = (struct config_files){.read = files_read, .arg = g};
 	g->url = gitsrc_normalize_url(o->url);
 	g->ref = xstrdup(o->ref);
 	g->path = gitsrc_normalize_rel("", o->path);
@@ -202,7 +204,7 @@ int git_checkout_open(struct git_checkout **out, const struct git_source_opts *o
 	p->dir = slash ? xstrndup(g->path, (size_t)(slash - g->path)) : xstrdup("");
 	g->cache = gitsrc_cache_path(o->root, g->url);
 	char *dir = root_join(o->root, GIT_CACHE_DIR);
-	rc = mkdir_p(dir, 0700);	/* a config may hold store passwords */
+	rc = mkdir_p(dir, 0700); /* a config may hold store passwords */
 	free(dir);
 	if (rc < 0 || (rc = gitsrc_lock_cache(p, g->cache)) < 0)
 		goto out;

@@ -22,30 +22,30 @@
 
 struct git_source_opts {
 	const char *url;
-	const char *ref;		/* branch, tag, refs/..., or a full commit id */
-	const char *path;		/* the config file inside the repository */
-	const char *root;		/* "" or --root: the cache lives under it */
-	bool require_fresh;		/* an unreachable remote is an error */
+	const char *ref;    /* branch, tag, refs/..., or a full commit id */
+	const char *path;   /* the config file inside the repository */
+	const char *root;   /* "" or --root: the cache lives under it */
+	bool require_fresh; /* an unreachable remote is an error */
 	/* A saved plan names an exact commit: when the cache has it, do not fetch. */
 	bool offline_if_present;
-	const char *allowed_signers;	/* verify the commit's signature, or NULL */
+	const char *allowed_signers; /* verify the commit's signature, or NULL */
 	time_t now;
 };
 
 struct git_checkout {
 	char *url;
 	char *ref;
-	char *path;			/* normalised, relative to the repository's top */
+	char *path; /* normalised, relative to the repository's top */
 	char commit[41];
 	time_t commit_time;
-	bool fresh;			/* fetched in this run */
-	time_t fetched_at;		/* last successful fetch, 0 when unknown */
-	char *warning;			/* why an older fetch is used, with its age, or NULL */
-	char *signed_by;		/* the verified signer ("ssh: alice@example.org"), or NULL */
-	char *cache;			/* host path of the cached bare repository */
-	char *display;			/* "trust.yaml@3f2a1c9d1e2f", names the file in messages */
-	struct buf data;		/* the config file's bytes */
-	struct config_files files;	/* reads CA files from the same commit */
+	bool fresh;		   /* fetched in this run */
+	time_t fetched_at;	   /* last successful fetch, 0 when unknown */
+	char *warning;		   /* why an older fetch is used, with its age, or NULL */
+	char *signed_by;	   /* the verified signer ("ssh: alice@example.org"), or NULL */
+	char *cache;		   /* host path of the cached bare repository */
+	char *display;		   /* "trust.yaml@3f2a1c9d1e2f", names the file in messages */
+	struct buf data;	   /* the config file's bytes */
+	struct config_files files; /* reads CA files from the same commit */
 	void *priv;
 };
 

@@ -10,13 +10,13 @@
 #include <git2.h>
 #include <time.h>
 
-#define FETCHED_FILE "trustform-fetched"	/* time of the last successful fetch */
+#define FETCHED_FILE  "trustform-fetched" /* time of the last successful fetch */
 #define REMOTE_PREFIX "refs/remotes/origin/"
 
 struct git_priv {
 	git_repository *repo;
 	git_tree *tree;
-	char *dir;		/* directory of the config file inside the repository */
+	char *dir; /* directory of the config file inside the repository */
 	int lock_fd;
 };
 

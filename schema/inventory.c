@@ -45,7 +45,7 @@ static int load_yaml(struct names *nm, const char *path, const struct buf *b)
 {
 	struct ynode *root = ytree_load_buffer(path, b->ptr, b->len);
 	if (!root)
-		return -1;	/* err says file:line:col */
+		return -1; /* err says file:line:col */
 	if (root->kind != YNODE_MAP) {
 		err_set("%s:%d:%d: an Ansible YAML inventory is a mapping of groups (all: "
 			"{hosts: {NAME: }}); give a YAML inventory, an INI one or one name a line",
@@ -95,8 +95,8 @@ static int load_ini(struct names *nm, const char *path, const char *text)
 			n = (size_t)(e - s);
 		if (memchr(s, '=', n)) {
 			err_set("%s:%d: \"%.*s\" is a variable, not a host name; put variables "
-				"after the name (NAME key=value) or under [group:vars]", path,
-				lineno, (int)n, s);
+				"after the name (NAME key=value) or under [group:vars]",
+				path, lineno, (int)n, s);
 			return -1;
 		}
 		add(nm, s, n);
@@ -129,7 +129,7 @@ static bool looks_yaml(const char *path, const char *text)
 
 int inventory_load(char ***names, size_t *n, const char *path)
 {
-	struct names nm = { 0 };
+	struct names nm = {0};
 	struct buf b = BUF_INIT;
 	int rc = -1;
 	*names = NULL;
@@ -140,7 +140,8 @@ int inventory_load(char ***names, size_t *n, const char *path)
 	}
 	if (memchr(b.ptr, '\0', b.len)) {
 		err_set("%s: not a text file; give an Ansible inventory (INI or YAML) or one "
-			"host name a line", path);
+			"host name a line",
+			path);
 		goto out;
 	}
 	rc = looks_yaml(path, b.ptr) ? load_yaml(&nm, path, &b) : load_ini(&nm, path, b.ptr);

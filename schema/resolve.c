@@ -71,8 +71,8 @@ static void fill_store(const struct config *cfg, const struct resolved *r, size_
 	free(in);
 }
 
-struct resolved *resolve_host(const struct config *cfg, const char *host,
-			      char *const *targets, size_t ntargets)
+struct resolved *resolve_host(const struct config *cfg, const char *host, char *const *targets,
+			      size_t ntargets)
 {
 	struct resolved *r = xcalloc(1, sizeof(*r));
 
@@ -83,8 +83,8 @@ struct resolved *resolve_host(const struct config *cfg, const char *host,
 	bool matched = false;
 	for (size_t i = 0; i < cfg->nhosts; i++) {
 		const struct conf_host *h = &cfg->hosts[i];
-		bool match = exact ? h == exact
-				   : has_glob(h->pattern) && fnmatch(h->pattern, host, 0) == 0;
+		bool match =
+		    exact ? h == exact : has_glob(h->pattern) && fnmatch(h->pattern, host, 0) == 0;
 		if (!match)
 			continue;
 		matched = true;
@@ -93,7 +93,8 @@ struct resolved *resolve_host(const struct config *cfg, const char *host,
 	}
 	if (!matched) {
 		err_set("%s: host \"%s\" matches no entry under hosts:; add `%s: [role]` or a "
-			"glob that matches it, or pass --host NAME", cfg->path, host, host);
+			"glob that matches it, or pass --host NAME",
+			cfg->path, host, host);
 		goto fail;
 	}
 
@@ -112,8 +113,10 @@ struct resolved *resolve_host(const struct config *cfg, const char *host,
 			goto fail;
 		}
 		if (!used[cs - cfg->stores]) {
-			err_set("--target %s: host \"%s\" does not use that store (its roles do not "
-				"list it in %s)", targets[t], host, cfg->path);
+			err_set(
+			    "--target %s: host \"%s\" does not use that store (its roles do not "
+			    "list it in %s)",
+			    targets[t], host, cfg->path);
 			free(used);
 			goto fail;
 		}

@@ -10,22 +10,22 @@
 
 struct host_store {
 	const struct conf_store *store;
-	const struct conf_ca **cas;	/* sorted by name */
+	const struct conf_ca **cas; /* sorted by name */
 	size_t ncas;
 };
 
 struct resolved {
 	const struct conf_role **roles;
 	size_t nroles;
-	struct host_store *stores;	/* sorted by store name */
+	struct host_store *stores; /* sorted by store name */
 	size_t nstores;
-	const struct conf_store *caddy;	/* a role says `caddy: true`: the caddy store */
+	const struct conf_store *caddy; /* a role says `caddy: true`: the caddy store */
 };
 
 /* targets (may be NULL) limits the stores; each must be a store of the host.
  * Returns NULL with err set when the host matches nothing or a target is wrong. */
-struct resolved *resolve_host(const struct config *cfg, const char *host,
-			      char *const *targets, size_t ntargets);
+struct resolved *resolve_host(const struct config *cfg, const char *host, char *const *targets,
+			      size_t ntargets);
 void resolved_free(struct resolved *r);
 
 #endif

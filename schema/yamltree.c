@@ -27,13 +27,13 @@ struct anchor {
 struct loader {
 	yaml_parser_t parser;
 	const char *name;
-	const char *data;	/* the input, to place reader errors (given as offsets) */
+	const char *data; /* the input, to place reader errors (given as offsets) */
 	size_t len;
-	struct yerror *err;	/* where the first problem is, for the caller */
+	struct yerror *err; /* where the first problem is, for the caller */
 	struct anchor *anchors;
 	size_t nanchors, anchors_alloc;
 	size_t nodes;
-	size_t bytes;		/* what the tree holds, aliases expanded */
+	size_t bytes; /* what the tree holds, aliases expanded */
 	int depth;
 	bool failed;
 };
@@ -103,7 +103,7 @@ static void record(struct loader *l, size_t line, size_t col, const char *what)
 }
 
 static void fail_at(struct loader *l, yaml_mark_t m, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static void fail_at(struct loader *l, yaml_mark_t m, const char *fmt, ...)
 {
@@ -136,9 +136,10 @@ static bool next_event(struct loader *l, yaml_event_t *ev)
 				col++;
 			}
 		}
-		buf_printf(&b, "%s (byte 0x%02x at offset %zu); the file must be UTF-8 text "
-			   "without NUL or control characters", problem,
-			   (unsigned)l->parser.problem_value & 0xff, off);
+		buf_printf(&b,
+			   "%s (byte 0x%02x at offset %zu); the file must be UTF-8 text "
+			   "without NUL or control characters",
+			   problem, (unsigned)l->parser.problem_value & 0xff, off);
 		record(l, line, col, b.ptr);
 		buf_dispose(&b);
 		return false;
@@ -195,7 +196,7 @@ static struct ynode *parse_map(struct loader *l, yaml_event_t *start)
 {
 	struct ynode *map = node_new(l, YNODE_MAP, start->start_mark);
 	size_t alloc = 0, kalloc = 0;
-	struct strmap seen;	/* key text -> index, for duplicates in linear time */
+	struct strmap seen; /* key text -> index, for duplicates in linear time */
 	strmap_init(&seen);
 	remember_anchor(l, start->data.mapping_start.anchor, map);
 	map->keys = xcalloc(1, sizeof(*map->keys));
@@ -215,12 +216,14 @@ static struct ynode *parse_map(struct loader *l, yaml_event_t *start)
 			goto fail;
 		if (key->kind != YNODE_SCALAR) {
 			ytree_free(key);
-			fail_at(l, kmark, "%s", "a mapping key must be a plain name, not a list or map");
+			fail_at(l, kmark, "%s",
+				"a mapping key must be a plain name, not a list or map");
 			goto fail;
 		}
 		size_t first = strmap_get(&seen, key->text);
 		if (first != STRMAP_NONE) {
-			fail_at(l, kmark, "duplicate key \"%s\" (first at line %d); remove one of them",
+			fail_at(l, kmark,
+				"duplicate key \"%s\" (first at line %d); remove one of them",
 				key->text, map->keys[first]->line);
 			ytree_free(key);
 			goto fail;
@@ -252,8 +255,10 @@ static struct ynode *parse_node(struct loader *l, yaml_event_t *ev)
 {
 	if ((ev->type == YAML_SEQUENCE_START_EVENT || ev->type == YAML_MAPPING_START_EVENT) &&
 	    l->depth >= MAX_DEPTH) {
-		fail_at(l, ev->start_mark, "lists and mappings nest more than %d levels deep; "
-			"flatten the structure", MAX_DEPTH);
+		fail_at(l, ev->start_mark,
+			"lists and mappings nest more than %d levels deep; "
+			"flatten the structure",
+			MAX_DEPTH);
 		return NULL;
 	}
 	struct ynode *n;
@@ -268,8 +273,10 @@ static struct ynode *parse_node_at(struct loader *l, yaml_event_t *ev)
 	switch (ev->type) {
 	case YAML_SCALAR_EVENT: {
 		if (l->bytes > MAX_BYTES || ev->data.scalar.length > MAX_BYTES - l->bytes) {
-			fail_at(l, ev->start_mark, "the document expands to more than %u MiB; "
-				"write it out smaller", MAX_BYTES >> 20);
+			fail_at(l, ev->start_mark,
+				"the document expands to more than %u MiB; "
+				"write it out smaller",
+				MAX_BYTES >> 20);
 			return NULL;
 		}
 		struct ynode *n = node_new(l, YNODE_SCALAR, ev->start_mark);
@@ -297,7 +304,8 @@ static struct ynode *parse_node_at(struct loader *l, yaml_event_t *ev)
 					fail_at(l, ev->start_mark,
 						"aliases expand to too many nodes or "
 						"bytes (limit %u MiB); write the values "
-						"out instead", MAX_BYTES >> 20);
+						"out instead",
+						MAX_BYTES >> 20);
 				return n;
 			}
 		}
@@ -317,7 +325,7 @@ struct ynode *ytree_load_buffer(const char *name, const char *data, size_t len)
 
 struct ynode *ytree_parse(const char *name, const char *data, size_t len, struct yerror *err)
 {
-	struct loader l = { .name = name, .data = data, .len = len, .err = err };
+	struct loader l = {.name = name, .data = data, .len = len, .err = err};
 	struct ynode *root = NULL;
 	yaml_event_t ev;
 	int docs = 0;
@@ -368,7 +376,6 @@ out:
 	return root;
 }
 
-
 struct ynode *ymap_get(const struct ynode *map, const char *key)
 {
 	if (!map || map->kind != YNODE_MAP)
@@ -382,9 +389,12 @@ struct ynode *ymap_get(const struct ynode *map, const char *key)
 const char *ykind_name(enum ynode_kind k)
 {
 	switch (k) {
-	case YNODE_SCALAR: return "a value";
-	case YNODE_SEQ: return "a list";
-	case YNODE_MAP: return "a mapping";
+	case YNODE_SCALAR:
+		return "a value";
+	case YNODE_SEQ:
+		return "a list";
+	case YNODE_MAP:
+		return "a mapping";
 	}
 	return "?";
 }

@@ -14,11 +14,11 @@ enum ynode_kind { YNODE_SCALAR, YNODE_SEQ, YNODE_MAP };
 struct ynode {
 	enum ynode_kind kind;
 	int line, col;
-	char *text;		/* scalar value */
-	bool plain;		/* scalar was unquoted (so `true` is a boolean) */
-	size_t n;		/* sequence items, or mapping pairs */
-	struct ynode **items;	/* sequence items, or mapping values */
-	struct ynode **keys;	/* mapping keys (scalars) */
+	char *text;	      /* scalar value */
+	bool plain;	      /* scalar was unquoted (so `true` is a boolean) */
+	size_t n;	      /* sequence items, or mapping pairs */
+	struct ynode **items; /* sequence items, or mapping values */
+	struct ynode **keys;  /* mapping keys (scalars) */
 };
 
 /* Where parsing stopped and why (line 0: not tied to a position). */

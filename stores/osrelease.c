@@ -25,7 +25,7 @@ static char *unquote(const char *v, size_t n)
 
 int os_release_read(struct os_release *out, const char *root)
 {
-	static const char *const paths[] = { "/etc/os-release", "/usr/lib/os-release" };
+	static const char *const paths[] = {"/etc/os-release", "/usr/lib/os-release"};
 	struct buf b = BUF_INIT;
 	memset(out, 0, sizeof(*out));
 	for (size_t i = 0; i < 2 && !out->path; i++) {
@@ -33,8 +33,10 @@ int os_release_read(struct os_release *out, const char *root)
 		if (p && buf_read_file(&b, p) == 0) {
 			out->path = p;
 		} else if (p && errno != ENOENT && errno != ENOTDIR) {
-			err_set_errno(errno, "%s: cannot read it to tell the distribution; make it "
-				      "a regular file or set `distro:` on the system store", p);
+			err_set_errno(errno,
+				      "%s: cannot read it to tell the distribution; make it "
+				      "a regular file or set `distro:` on the system store",
+				      p);
 			free(p);
 			buf_dispose(&b);
 			return -1;
@@ -45,7 +47,8 @@ int os_release_read(struct os_release *out, const char *root)
 	if (!out->path) {
 		char *p = root_join(root, "/etc/os-release");
 		err_set("cannot tell the distribution: %s is missing; set `distro:` on the "
-			"system store (debian, ubuntu, ...)", p);
+			"system store (debian, ubuntu, ...)",
+			p);
 		free(p);
 		return -1;
 	}
@@ -71,7 +74,7 @@ int os_release_read(struct os_release *out, const char *root)
 	}
 	buf_dispose(&b);
 	if (!out->id)
-		out->id = xstrdup("linux");	/* the os-release default */
+		out->id = xstrdup("linux"); /* the os-release default */
 	return 0;
 }
 

@@ -6,7 +6,7 @@ struct os_release {
 	char *id;
 	char *id_like;
 	char *pretty;
-	char *path;	/* where it was read */
+	char *path; /* where it was read */
 };
 
 /* 0 on success; -1 with err set when neither os-release file can be read. */

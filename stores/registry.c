@@ -1,35 +1,30 @@
 /* The registry of store types and the instance helpers. */
-#include "stores/store.h"
 #include "stores/chrome/chrome.h"
 #include "stores/container/container.h"
 #include "stores/files/files.h"
 #include "stores/java/java.h"
 #include "stores/nss/nss.h"
+#include "stores/store.h"
 #include "stores/system/system.h"
-#include "util/strv.h"
 #include "util/buf.h"
 #include "util/rootfs.h"
+#include "util/strv.h"
 #include "util/xalloc.h"
 
 #include <ctype.h>
-#include <stdarg.h>
-#include <stdlib.h>
 #include <errno.h>
 #include <openssl/evp.h>
+#include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 const struct store_type *const store_types[] = {
-	&store_type_system,
-	&store_type_pem_bundle,
-	&store_type_python,
-	&store_type_systemd_env,
-	&store_type_java,
-	&store_type_nss,
-	&store_type_chrome_policy,
-	&store_type_shell_env,
-	&store_type_registry,
-	NULL,
+    &store_type_system,	       &store_type_pem_bundle,
+    &store_type_python,	       &store_type_systemd_env,
+    &store_type_java,	       &store_type_nss,
+    &store_type_chrome_policy, &store_type_shell_env,
+    &store_type_registry,      NULL,
 };
 
 const struct store_type *store_type_find(const char *name)
@@ -40,9 +35,8 @@ const struct store_type *store_type_find(const char *name)
 	return NULL;
 }
 
-struct store_inst *store_inst_new(const struct store_backend *backend,
-				  const struct conf_store *cs, const struct run_ctx *ctx,
-				  const char *address, const char *title)
+struct store_inst *store_inst_new(const struct store_backend *backend, const struct conf_store *cs,
+				  const struct run_ctx *ctx, const char *address, const char *title)
 {
 	struct store_inst *s = xcalloc(1, sizeof(*s));
 	s->backend = backend;

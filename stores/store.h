@@ -33,15 +33,15 @@ struct store_inst;
 /* What a backend can express; checked by the planner before anything is written. */
 enum store_caps {
 	STORE_CAN_DISTRUST = 1 << 0,	/* can hold a certificate marked distrusted */
-	STORE_HAS_TRUST_FLAGS = 1 << 1,	/* entries carry trust flags (NSS) */
+	STORE_HAS_TRUST_FLAGS = 1 << 1, /* entries carry trust flags (NSS) */
 };
 
 enum store_option_kind {
 	OPT_STRING,
-	OPT_PATH,	/* absolute path, resolved under --root */
+	OPT_PATH, /* absolute path, resolved under --root */
 	OPT_BOOL,
-	OPT_LIST,	/* list of strings */
-	OPT_ENUM,	/* one of choices */
+	OPT_LIST, /* list of strings */
+	OPT_ENUM, /* one of choices */
 };
 
 /* One option a store type takes in the config. */
@@ -49,13 +49,13 @@ struct store_option {
 	const char *name;
 	enum store_option_kind kind;
 	bool required;
-	const char *const *choices;	/* OPT_ENUM, and allowed list items for OPT_LIST */
+	const char *const *choices; /* OPT_ENUM, and allowed list items for OPT_LIST */
 	const char *help;
 };
 
 /* Everything a store needs to know about this run. */
 struct run_ctx {
-	const char *root;	/* "" for /, else the --root directory */
+	const char *root; /* "" for /, else the --root directory */
 	const char *host;
 	time_t now;
 	const struct config *cfg;
@@ -80,8 +80,7 @@ struct store_type {
 	void (*validate)(const struct conf_store *cs, struct diag *d);
 	/* Expand a configured store into instances on this host (store_open_add).
 	 * 0, or -1 with err set: the store is reported as failed, others go on. */
-	int (*open)(const struct conf_store *cs, const struct run_ctx *ctx,
-		    struct store_open *out);
+	int (*open)(const struct conf_store *cs, const struct run_ctx *ctx, struct store_open *out);
 };
 
 /* What an instance runs. */
@@ -110,23 +109,23 @@ struct store_backend {
 };
 
 struct store_inst {
-	const struct store_backend *backend;	/* the backend doing read/apply */
+	const struct store_backend *backend; /* the backend doing read/apply */
 	const struct conf_store *conf;
 	const struct run_ctx *ctx;
-	char *address;		/* "system", "browsers[alice firefox default-release]" */
-	char *title;		/* "system (debian)" */
-	char *want_flags;	/* trust flags a present CA must carry, or NULL */
+	char *address;	  /* "system", "browsers[alice firefox default-release]" */
+	char *title;	  /* "system (debian)" */
+	char *want_flags; /* trust flags a present CA must carry, or NULL */
 	/* What this instance manages ("the system trust store", a database or
 	 * file), so that two configured stores never manage one target and fight
 	 * over it; NULL when the instance cannot collide with another. */
 	char *target;
-	bool read_cached;	/* this run takes its state from the read cache: no read */
+	bool read_cached; /* this run takes its state from the read cache: no read */
 	void *priv;
 };
 
-struct store_inst *store_inst_new(const struct store_backend *backend,
-				  const struct conf_store *cs, const struct run_ctx *ctx,
-				  const char *address, const char *title);
+struct store_inst *store_inst_new(const struct store_backend *backend, const struct conf_store *cs,
+				  const struct run_ctx *ctx, const char *address,
+				  const char *title);
 void store_inst_free(struct store_inst *s);
 
 void store_open_init(struct store_open *o);
@@ -134,7 +133,7 @@ void store_open_init(struct store_open *o);
 void store_open_dispose(struct store_open *o);
 void store_open_add(struct store_open *o, struct store_inst *s);
 void store_open_note(struct store_open *o, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 /* Registry of configurable types, NULL-terminated ("caddy" is not among them:
  * it is configured by the top-level caddy: section, not under stores:). */

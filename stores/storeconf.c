@@ -1,8 +1,8 @@
 /* Store options against their type's table; see storeconf.h. */
 #include "stores/storeconf.h"
+#include "schema/keys.h"
 #include "stores/caddy/caddy.h"
 #include "stores/store.h"
-#include "schema/keys.h"
 #include "util/buf.h"
 #include "util/xalloc.h"
 
@@ -83,8 +83,10 @@ static void check_option(struct diag *d, const struct conf_store *cs, const char
 	case OPT_PATH:
 		s = scalar(d, cs, v, what);
 		if (s && s[0] != '/')
-			errat(d, cs, v, "%s must be an absolute path (it is taken under --root "
-			      "when given), not \"%s\"", what, s);
+			errat(d, cs, v,
+			      "%s must be an absolute path (it is taken under --root "
+			      "when given), not \"%s\"",
+			      what, s);
 		else if (s && strstr(s, "/../"))
 			errat(d, cs, v, "%s must not contain \"..\"", what);
 		break;
@@ -117,14 +119,15 @@ static void check_option(struct diag *d, const struct conf_store *cs, const char
 void store_conf_check(struct conf_store *cs, struct diag *d)
 {
 	const struct ynode *v = cs->node;
-	const struct store_type *type = cs->section ? &store_type_caddy
-						    : store_type_find(cs->type);
+	const struct store_type *type = cs->section ? &store_type_caddy : store_type_find(cs->type);
 	if (!type) {
 		struct buf known = BUF_INIT;
 		for (size_t i = 0; store_types[i]; i++)
 			buf_printf(&known, "%s%s", i ? ", " : "", store_types[i]->name);
-		errat(d, cs, ymap_get(v, "type"), "store \"%s\": unknown store type \"%s\"; "
-		      "known types: %s", cs->name, cs->type, known.ptr);
+		errat(d, cs, ymap_get(v, "type"),
+		      "store \"%s\": unknown store type \"%s\"; "
+		      "known types: %s",
+		      cs->name, cs->type, known.ptr);
 		buf_dispose(&known);
 		return;
 	}
@@ -158,7 +161,8 @@ void store_conf_check(struct conf_store *cs, struct diag *d)
 		if (!o->required || ymap_get(v, o->name))
 			continue;
 		if (cs->section)
-			errat(d, cs, v, "caddy: %s is required (%s)", o->name, o->help ? o->help : "");
+			errat(d, cs, v, "caddy: %s is required (%s)", o->name,
+			      o->help ? o->help : "");
 		else
 			errat(d, cs, v, "%s is missing the required key \"%s\" (%s)", in, o->name,
 			      o->help ? o->help : "");

@@ -4,11 +4,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <stdint.h>
-#include <stdlib.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 char buf__empty[1];
@@ -202,7 +202,8 @@ int buf_read_file_max(struct buf *b, const char *path, size_t max)
 		buf_grow(&tmp, (size_t)st.st_size);
 	for (;;) {
 		size_t room = tmp.cap ? tmp.cap - tmp.len - 1 : 0;
-		ssize_t n = room ? read(fd, tmp.ptr + tmp.len, room) : read(fd, probe, sizeof(probe));
+		ssize_t n =
+		    room ? read(fd, tmp.ptr + tmp.len, room) : read(fd, probe, sizeof(probe));
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;

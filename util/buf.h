@@ -16,7 +16,10 @@ struct buf {
 };
 
 extern char buf__empty[1];
-#define BUF_INIT { buf__empty, 0, 0 }
+#define BUF_INIT                                                                                   \
+	{                                                                                          \
+		buf__empty, 0, 0                                                                   \
+	}
 
 void buf_init(struct buf *b);
 void buf_dispose(struct buf *b);

@@ -10,8 +10,8 @@
  * caller that must react differently checks err_code() after a -1. */
 enum err_code {
 	TF_OK = 0,
-	TF_ERROR = -1,		/* failed */
-	TF_EMODIFIED = -2,	/* the store changed since the plan was made: plan again */
+	TF_ERROR = -1,	   /* failed */
+	TF_EMODIFIED = -2, /* the store changed since the plan was made: plan again */
 };
 
 void err_set(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -26,8 +26,7 @@ void err_append(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* "<file> changed since the plan was made (<why>); run trustplan again", with
  * code TF_EMODIFIED. err_modified says it without a why. */
 void err_modified(const char *file);
-void err_modified_why(const char *file, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+void err_modified_why(const char *file, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The same wording as a string (why may be NULL), for a message that is not
  * the current error (one step's failure, a child's reply). Caller frees. */
 char *err_modified_text(const char *file, const char *why);

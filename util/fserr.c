@@ -87,17 +87,18 @@ void fs_err_write(int errnum, const char *path, const char *what, bool unchanged
 	if (mp)
 		buf_printf(&at, " (mounted at %s)", mp);
 	const char *left = unchanged ? "nothing in " : "some files in ";
-	const char *tail = unchanged ? " changed" : " may be new already; the next plan shows what "
-						   "is left";
+	const char *tail = unchanged ? " changed"
+				     : " may be new already; the next plan shows what "
+				       "is left";
 	if (errnum == EROFS)
 		err_set("%s: %s: the filesystem of %s is read-only%s: remount it read-write "
-			"(mount -o remount,rw %s) and run trustapply again; %s%s%s", path, what,
-			dir, at.ptr, mp ? mp : dir, left, dir, tail);
+			"(mount -o remount,rw %s) and run trustapply again; %s%s%s",
+			path, what, dir, at.ptr, mp ? mp : dir, left, dir, tail);
 	else
 		err_set("%s: %s: %s on the filesystem of %s%s: free space there and run "
-			"trustapply again; %s%s%s", path, what,
-			errnum == EDQUOT ? "disk quota exceeded" : "no space left", dir, at.ptr,
-			left, dir, tail);
+			"trustapply again; %s%s%s",
+			path, what, errnum == EDQUOT ? "disk quota exceeded" : "no space left", dir,
+			at.ptr, left, dir, tail);
 	buf_dispose(&at);
 	free(mp);
 	free(dir);

@@ -50,9 +50,14 @@ static int injected_failure(void)
 		if (s && *s) {
 			long n = strtol(s, &end, 10);
 			const char *e = *end == ':' ? end + 1 : "EIO";
-			static const struct { const char *name; int err; } names[] = {
-				{ "ENOSPC", ENOSPC }, { "EROFS", EROFS }, { "EIO", EIO },
-				{ "EDQUOT", EDQUOT },
+			static const struct {
+				const char *name;
+				int err;
+			} names[] = {
+			    {"ENOSPC", ENOSPC},
+			    {"EROFS", EROFS},
+			    {"EIO", EIO},
+			    {"EDQUOT", EDQUOT},
 			};
 			fail_errno = atoi(e);
 			for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++)
@@ -118,7 +123,7 @@ int mkdir_p(const char *path, mode_t mode)
 {
 	char *p = xstrdup(path);
 	int rc = 0;
-	for (char *s = p + 1; ; s++) {
+	for (char *s = p + 1;; s++) {
 		if (*s != '/' && *s != '\0')
 			continue;
 		char saved = *s;
@@ -140,7 +145,8 @@ int mkdir_p(const char *path, mode_t mode)
 	if (rc == 0) {
 		int fd = jail_open(path, O_RDONLY | O_DIRECTORY, 0);
 		if (fd < 0) {
-			err_set_errno(errno, "%s: is not a directory trustform can write into", path);
+			err_set_errno(errno, "%s: is not a directory trustform can write into",
+				      path);
 			rc = -1;
 		} else {
 			close(fd);
@@ -212,13 +218,14 @@ static int txn_dir(struct fs_txn *t, const char *path, const char **base)
 	if (fd < 0) {
 		char *dir = xstrndup(path, dl);
 		err_set_errno(errno, "%s: cannot open the directory%s", dir,
-			      errno == ELOOP || errno == EXDEV ? " (a link there leads out of the root)"
-							       : "");
+			      errno == ELOOP || errno == EXDEV
+				  ? " (a link there leads out of the root)"
+				  : "");
 		free(dir);
 		return -1;
 	}
 	ARRAY_GROW(t->dirs, t->ndirs + 1, t->dirs_alloc);
-	t->dirs[t->ndirs++] = (struct fs_txn_dir){ xstrndup(path, dl), fd, false };
+	t->dirs[t->ndirs++] = (struct fs_txn_dir){xstrndup(path, dl), fd, false};
 	return fd;
 }
 
@@ -278,7 +285,7 @@ int fs_txn_write(struct fs_txn *t, const char *path, const void *data, size_t le
 	int dirfd = txn_dir(t, path, &base);
 	if (dirfd < 0)
 		return -1;
-	struct file_arg a = { -1 };
+	struct file_arg a = {-1};
 	char *tmp = temp_make(dirfd, base, make_file, &a);
 	if (!tmp) {
 		fs_err_write(errno, path, "cannot create a temporary file beside it", true);
@@ -371,7 +378,8 @@ static int txn_flush_data(struct fs_txn *t)
 			}
 		}
 		if (rc < 0)
-			fs_err_write(errno, t->ops[i].path, "cannot make its new content durable", true);
+			fs_err_write(errno, t->ops[i].path, "cannot make its new content durable",
+				     true);
 		if (fd >= 0)
 			close(fd);
 	}
@@ -460,7 +468,8 @@ char *own_dir_in_root(const char *root, const char *dir)
 	if (strcmp(real.ptr, norm) != 0) {
 		err_set("%s%s is a symlink, or lies under one (it leads to %s); trustform "
 			"writes only into a real directory there: replace the link with a "
-			"directory", root ? root : "", norm, real.ptr);
+			"directory",
+			root ? root : "", norm, real.ptr);
 		goto out;
 	}
 	host = root_join(root, norm);

@@ -22,7 +22,7 @@ struct file_owner {
 	uid_t uid;
 	gid_t gid;
 };
-#define FILE_OWNER_DEFAULT ((struct file_owner){ (uid_t)-1, (gid_t)-1 })
+#define FILE_OWNER_DEFAULT ((struct file_owner){(uid_t)-1, (gid_t)-1})
 
 int atomic_write(const char *path, const void *data, size_t len, mode_t mode);
 int atomic_write_owned(const char *path, const void *data, size_t len, mode_t mode,
@@ -42,12 +42,12 @@ int mkdir_p(const char *path, mode_t mode);
  */
 struct fs_txn_op {
 	enum { TXN_RENAME, TXN_UNLINK } kind;
-	char *tmp;	/* TXN_RENAME: the prepared temp name, in the same directory */
-	char *path;	/* the target, for messages */
-	const char *base;	/* its last component (points into path) */
-	int dirfd;	/* its directory, opened once, confined to --root (rootjail.h) */
-	char *dir_error;	/* TXN_UNLINK: why its directory could not be opened */
-	bool is_file;	/* a regular file whose data needs flushing */
+	char *tmp;	  /* TXN_RENAME: the prepared temp name, in the same directory */
+	char *path;	  /* the target, for messages */
+	const char *base; /* its last component (points into path) */
+	int dirfd;	  /* its directory, opened once, confined to --root (rootjail.h) */
+	char *dir_error;  /* TXN_UNLINK: why its directory could not be opened */
+	bool is_file;	  /* a regular file whose data needs flushing */
 };
 
 /* The directories a transaction works in, each opened once: every create,

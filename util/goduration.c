@@ -11,9 +11,14 @@ static const struct {
 	const char *name;
 	uint64_t ns;
 } units[] = {
-	{ "ns", 1 }, { "us", 1000 }, { "\xc2\xb5s", 1000 } /* U+00B5 */,
-	{ "\xce\xbcs", 1000 } /* U+03BC */, { "ms", 1000000 }, { "s", 1000000000 },
-	{ "m", 60000000000ULL }, { "h", 3600000000000ULL },
+    {"ns", 1},
+    {"us", 1000},
+    {"\xc2\xb5s", 1000} /* U+00B5 */,
+    {"\xce\xbcs", 1000} /* U+03BC */,
+    {"ms", 1000000},
+    {"s", 1000000000},
+    {"m", 60000000000ULL},
+    {"h", 3600000000000ULL},
 };
 
 static bool is_digit(char c)
@@ -47,7 +52,7 @@ static bool go_parse(const char *s, long long *out, const char **why)
 		double scale = 1;
 		const char *start = s;
 		for (; is_digit(*s); s++) {
-			if (v > (UINT64_MAX / 2) / 10) {	/* Go: 1<<63 / 10 */
+			if (v > (UINT64_MAX / 2) / 10) { /* Go: 1<<63 / 10 */
 				*why = "the number overflows";
 				return false;
 			}
@@ -64,8 +69,8 @@ static bool go_parse(const char *s, long long *out, const char **why)
 			for (start = s; is_digit(*s); s++) {
 				if (overflow)
 					continue;
-				if (f > (UINT64_MAX / 2) / 10) {	/* Go: (1<<63 - 1) / 10 */
-					overflow = true;	/* Go ignores the rest */
+				if (f > (UINT64_MAX / 2) / 10) { /* Go: (1<<63 - 1) / 10 */
+					overflow = true;	 /* Go ignores the rest */
 					continue;
 				}
 				uint64_t y = f * 10 + (uint64_t)(*s - '0');

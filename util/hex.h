@@ -5,10 +5,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define FP_LEN 32
+#define FP_LEN	   32
 #define FP_HEX_LEN 64
 
-void hex_encode(char *out, const unsigned char *in, size_t n);	/* out: 2n+1 */
+void hex_encode(char *out, const unsigned char *in, size_t n); /* out: 2n+1 */
 /* Parse a pin: 64 hex digits, colons and spaces ignored, any case. */
 bool fp_parse(unsigned char out[FP_LEN], const char *text);
 

@@ -17,7 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define CAPTURE_MAX (1u << 20)	/* what is kept of a child's output */
+#define CAPTURE_MAX  (1u << 20) /* what is kept of a child's output */
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 char *proc_which(const char *name)
@@ -55,8 +55,8 @@ static long long now_ms(void)
 static void child(const struct proc_opts *o, int in_fd, int out_fd, int err_fd, int fail_fd,
 		  const char *home)
 {
-	setpgid(0, 0);	/* a timeout kills its children too */
-	int stage = 0;	/* 0: setting up, 1: exec */
+	setpgid(0, 0); /* a timeout kills its children too */
+	int stage = 0; /* 0: setting up, 1: exec */
 	if (dup2(in_fd, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(err_fd, 2) < 0)
 		goto fail;
 	if (o->clean_env) {
@@ -82,7 +82,7 @@ static void child(const struct proc_opts *o, int in_fd, int out_fd, int err_fd, 
 	else
 		execvp(o->argv[0], (char *const *)o->argv);
 fail:;
-	int report[2] = { stage, errno };
+	int report[2] = {stage, errno};
 	if (write(fail_fd, report, sizeof(report)) < 0)
 		(void)0;
 	_exit(127);
@@ -101,8 +101,8 @@ static const char *name_of(const struct proc_opts *o)
  */
 static bool pump(const struct proc_opts *o, int in_w, int out_r, int err_r, pid_t pid)
 {
-	int fds[3] = { in_w, out_r, err_r };
-	struct buf *dst[3] = { NULL, o->out, o->err ? o->err : o->out };
+	int fds[3] = {in_w, out_r, err_r};
+	struct buf *dst[3] = {NULL, o->out, o->err ? o->err : o->out};
 	const char *p = o->stdin_data;
 	size_t left = o->stdin_data ? o->stdin_len : 0;
 	long long deadline = o->timeout_ms > 0 ? now_ms() + o->timeout_ms : 0;
@@ -121,13 +121,13 @@ static bool pump(const struct proc_opts *o, int in_w, int out_r, int err_r, pid_
 		for (int i = 0; i < 3; i++)
 			if (fds[i] >= 0 && !(exited && i == 0)) {
 				slot[n] = i;
-				pf[n++] = (struct pollfd){ fds[i], i ? POLLIN : POLLOUT, 0 };
+				pf[n++] = (struct pollfd){fds[i], i ? POLLIN : POLLOUT, 0};
 			}
 		if (exited && !n)
 			break;
 		if (pidfd >= 0 && !exited) {
 			slot[n] = 3;
-			pf[n++] = (struct pollfd){ pidfd, POLLIN, 0 };
+			pf[n++] = (struct pollfd){pidfd, POLLIN, 0};
 		}
 		int wait = exited ? 0 : pidfd >= 0 ? -1 : 50;
 		if (deadline && !exited) {
@@ -145,7 +145,7 @@ static bool pump(const struct proc_opts *o, int in_w, int out_r, int err_r, pid_
 		if (r < 0)
 			break;
 		if (pidfd < 0 && !exited) {
-			siginfo_t si = { 0 };	/* no pidfd: look, without reaping */
+			siginfo_t si = {0}; /* no pidfd: look, without reaping */
 			if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
 			    si.si_pid == pid)
 				exited = true;
@@ -187,7 +187,7 @@ static bool pump(const struct proc_opts *o, int in_w, int out_r, int err_r, pid_
 				buf_add(dst[i], chunk, (size_t)got);
 		}
 		if (exited && !progress)
-			break;	/* drained what the child left */
+			break; /* drained what the child left */
 	}
 	for (int i = 0; i < 3; i++)
 		if (fds[i] >= 0)
@@ -199,7 +199,7 @@ static bool pump(const struct proc_opts *o, int in_w, int out_r, int err_r, pid_
 
 int proc_exec(const struct proc_opts *o)
 {
-	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, er[2] = { -1, -1 }, fail[2] = { -1, -1 };
+	int in[2] = {-1, -1}, out[2] = {-1, -1}, er[2] = {-1, -1}, fail[2] = {-1, -1};
 	char *home = NULL;
 	int rc = -1;
 	const char *what = name_of(o);
@@ -218,7 +218,7 @@ int proc_exec(const struct proc_opts *o)
 	}
 	int nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	int in_fd = o->stdin_data ? in[0] : nul;
-	int out_fd = o->out ? out[1] : 2;	/* never on our stdout, where the plan goes */
+	int out_fd = o->out ? out[1] : 2; /* never on our stdout, where the plan goes */
 	int err_fd = o->err ? er[1] : o->out ? out[1] : 2;
 	fflush(NULL);
 	pid_t pid = fork();
@@ -232,7 +232,7 @@ int proc_exec(const struct proc_opts *o)
 	}
 	close(fail[1]);
 	fail[1] = -1;
-	int closing[] = { in[0], out[1], er[1] };
+	int closing[] = {in[0], out[1], er[1]};
 	for (size_t i = 0; i < 3; i++)
 		if (closing[i] >= 0)
 			close(closing[i]);
@@ -240,12 +240,12 @@ int proc_exec(const struct proc_opts *o)
 	void (*old)(int) = signal(SIGPIPE, SIG_IGN);
 	bool finished = pump(o, in[1], out[0], er[0], pid);
 	signal(SIGPIPE, old);
-	in[1] = out[0] = er[0] = -1;	/* pump closed them */
+	in[1] = out[0] = er[0] = -1; /* pump closed them */
 	if (!finished) {
 		kill(-pid, SIGKILL);
 		kill(pid, SIGKILL);
 	}
-	int report[2] = { 0, 0 };
+	int report[2] = {0, 0};
 	ssize_t n;
 	while ((n = read(fail[0], report, sizeof(report))) < 0 && errno == EINTR)
 		;
@@ -267,7 +267,8 @@ int proc_exec(const struct proc_opts *o)
 		else if (report[1] == ENOENT)
 			err_set("%s: %s is not installed (not found in %s%s%s)", what, prog,
 				strchr(prog, '/') ? "that path" : "PATH",
-				o->chroot_dir ? " inside " : "", o->chroot_dir ? o->chroot_dir : "");
+				o->chroot_dir ? " inside " : "",
+				o->chroot_dir ? o->chroot_dir : "");
 		else
 			err_set_errno(report[1], "%s: cannot run %s", what, prog);
 		goto out;
@@ -279,7 +280,7 @@ int proc_exec(const struct proc_opts *o)
 	}
 	rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 out:;
-	int fds[] = { in[0], in[1], out[0], out[1], er[0], er[1], fail[0], fail[1] };
+	int fds[] = {in[0], in[1], out[0], out[1], er[0], er[1], fail[0], fail[1]};
 	for (size_t i = 0; i < sizeof(fds) / sizeof(*fds); i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
@@ -292,7 +293,7 @@ out:;
 
 int proc_run(const char *const argv[], const char *const env[], struct buf *out)
 {
-	struct proc_opts o = { .argv = argv, .env = env, .out = out };
+	struct proc_opts o = {.argv = argv, .env = env, .out = out};
 	return proc_exec(&o);
 }
 

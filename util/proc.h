@@ -18,23 +18,23 @@
 #include <stddef.h>
 
 struct proc_opts {
-	const char *what;		/* for messages: "stop Caddy", "hook jks-keystore" */
-	const char *const *argv;	/* argv[0] a path or a name looked up in PATH */
-	const char *shell;		/* or: a shell command, run as sh -c (argv NULL) */
-	const char *const *env;		/* extra "K=V" entries, NULL-terminated, or NULL */
-	bool clean_env;			/* start from a standard PATH and LANG=C.UTF-8 only */
-	const char *cwd;		/* or NULL: ours (inside chroot_dir when set) */
-	const char *chroot_dir;		/* run inside this tree (chroot; needs root):
-					 * argv[0] is then a path inside it */
-	const void *stdin_data;		/* fed to its stdin (NULL: /dev/null) */
+	const char *what;	 /* for messages: "stop Caddy", "hook jks-keystore" */
+	const char *const *argv; /* argv[0] a path or a name looked up in PATH */
+	const char *shell;	 /* or: a shell command, run as sh -c (argv NULL) */
+	const char *const *env;	 /* extra "K=V" entries, NULL-terminated, or NULL */
+	bool clean_env;		 /* start from a standard PATH and LANG=C.UTF-8 only */
+	const char *cwd;	 /* or NULL: ours (inside chroot_dir when set) */
+	const char *chroot_dir;	 /* run inside this tree (chroot; needs root):
+				  * argv[0] is then a path inside it */
+	const void *stdin_data;	 /* fed to its stdin (NULL: /dev/null) */
 	size_t stdin_len;
-	struct buf *out;		/* its stdout (and stderr when err is NULL), or
-					 * NULL: both go to our stderr */
-	struct buf *err;		/* its stderr apart, or NULL */
-	int timeout_ms;			/* > 0: killed (with its children) after this */
-	bool temp_home;			/* HOME, XDG_DATA_HOME and XDG_CONFIG_HOME in a
-					 * fresh temp directory, removed after: the
-					 * program leaves nothing behind */
+	struct buf *out; /* its stdout (and stderr when err is NULL), or
+			  * NULL: both go to our stderr */
+	struct buf *err; /* its stderr apart, or NULL */
+	int timeout_ms;	 /* > 0: killed (with its children) after this */
+	bool temp_home;	 /* HOME, XDG_DATA_HOME and XDG_CONFIG_HOME in a
+			  * fresh temp directory, removed after: the
+			  * program leaves nothing behind */
 };
 
 /* Run it and wait. Returns the exit status (0..255) or 128+signal; -1 with

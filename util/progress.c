@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <unistd.h>
 
-static int tty = -1;	/* unknown yet */
+static int tty = -1; /* unknown yet */
 static bool shown;
 
 void progress_show(const char *verb, const char *what, size_t i, size_t n)

@@ -63,9 +63,9 @@ bool path_is_under(const char *path, const char *dir)
 
 int root_resolve(const char *root, const char *inroot_abs, struct buf *out)
 {
-	struct buf done = BUF_INIT;	/* resolved prefix, in-root, no trailing slash */
-	struct buf rest = BUF_INIT;	/* components still to walk, from pos */
-	struct buf host = BUF_INIT;	/* root + done, for lstat */
+	struct buf done = BUF_INIT; /* resolved prefix, in-root, no trailing slash */
+	struct buf rest = BUF_INIT; /* components still to walk, from pos */
+	struct buf host = BUF_INIT; /* root + done, for lstat */
 	size_t rootlen = root ? strlen(root) : 0, pos = 0;
 	int hops = 0, rc = -1;
 	bool missing = false;
@@ -97,7 +97,7 @@ int root_resolve(const char *root, const char *inroot_abs, struct buf *out)
 		buf_add(&host, done.ptr, done.len);
 		struct stat st;
 		if (lstat(host.ptr, &st) < 0) {
-			missing = true;	/* the rest is taken lexically */
+			missing = true; /* the rest is taken lexically */
 			continue;
 		}
 		if (!S_ISLNK(st.st_mode))

@@ -15,10 +15,10 @@
 
 #define MAX_LINK_HOPS 40
 
-static int root_fd = -1;	/* -1: no jail (the real root, or not set) */
-static char *root_path;		/* without trailing slash */
+static int root_fd = -1; /* -1: no jail (the real root, or not set) */
+static char *root_path;	 /* without trailing slash */
 static size_t root_len;
-static int have_openat2 = -1;	/* unknown, 0, 1 */
+static int have_openat2 = -1; /* unknown, 0, 1 */
 
 int jail_set_root(const char *root)
 {
@@ -40,7 +40,7 @@ int jail_set_root(const char *root)
 
 void jail_forget(void)
 {
-	root_fd = -1;	/* closed already, by whoever closed everything */
+	root_fd = -1; /* closed already, by whoever closed everything */
 	free(root_path);
 	root_path = NULL;
 	root_len = 0;
@@ -87,7 +87,7 @@ static int walk_open(const char *rel, int flags, mode_t mode)
 	for (;;) {
 		while (*p == '/')
 			p++;
-		if (!*p) {	/* the path names a directory we hold */
+		if (!*p) { /* the path names a directory we hold */
 			result = openat(stack[depth - 1], ".", flags & ~(O_CREAT | O_EXCL), mode);
 			saved = errno;
 			break;
@@ -122,7 +122,8 @@ static int walk_open(const char *rel, int flags, mode_t mode)
 		}
 		struct stat st;
 		int dir = stack[depth - 1];
-		bool is_link = fstatat(dir, comp, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode);
+		bool is_link =
+		    fstatat(dir, comp, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode);
 		if (is_link && !(last && (flags & O_NOFOLLOW))) {
 			char target[PATH_MAX];
 			ssize_t len = readlinkat(dir, comp, target, sizeof(target) - 1);
@@ -176,14 +177,14 @@ int jail_open(const char *host_path, int flags, mode_t mode)
 		rel = ".";
 	if (have_openat2 != 0) {
 		struct open_how how = {
-			.flags = (unsigned long long)(flags | O_CLOEXEC),
-			.mode = (flags & (O_CREAT | O_TMPFILE)) ? mode : 0,
-			.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+		    .flags = (unsigned long long)(flags | O_CLOEXEC),
+		    .mode = (flags & (O_CREAT | O_TMPFILE)) ? mode : 0,
+		    .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
 		};
 		long fd = sys_openat2(root_fd, rel, &how);
 		if (fd >= 0 || errno != ENOSYS) {
 			have_openat2 = 1;
-			if (fd < 0 && errno == EAGAIN)	/* a rename raced the lookup: once more */
+			if (fd < 0 && errno == EAGAIN) /* a rename raced the lookup: once more */
 				fd = sys_openat2(root_fd, rel, &how);
 			return (int)fd;
 		}
@@ -200,9 +201,9 @@ int jail_open_parent(const char *host_path, const char **base)
 		return -1;
 	}
 	*base = slash + 1;
-	char *dir = slash == host_path ? xstrdup("/") : xstrndup(host_path,
-								 (size_t)(slash - host_path));
-	int fd = jail_open(dir, O_RDONLY | O_DIRECTORY, 0);	/* fsync needs more than O_PATH */
+	char *dir =
+	    slash == host_path ? xstrdup("/") : xstrndup(host_path, (size_t)(slash - host_path));
+	int fd = jail_open(dir, O_RDONLY | O_DIRECTORY, 0); /* fsync needs more than O_PATH */
 	int saved = errno;
 	free(dir);
 	errno = saved;

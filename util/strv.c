@@ -10,4 +10,3 @@ void strv_vpushf(char ***v, size_t *n, size_t *alloc, const char *fmt, va_list a
 	ARRAY_GROW(*v, *n + 1, *alloc);
 	(*v)[(*n)++] = buf_detach(&b);
 }
-

@@ -132,7 +132,7 @@ char *jtext_get(json_t *o, const char *key)
 		free(out);
 		return NULL;
 	}
-	n -= (b64[len - 1] == '=') + (b64[len - 2] == '=');	/* the padding decodes as 0s */
+	n -= (b64[len - 1] == '=') + (b64[len - 2] == '='); /* the padding decodes as 0s */
 	out[n] = '\0';
 	if (memchr(out, '\0', (size_t)n)) {
 		free(out);

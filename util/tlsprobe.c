@@ -43,7 +43,7 @@ static char *addr_text(const struct sockaddr *sa)
 /* Wait for fd to be readable/writable; 0 ready, -1 timed out or failed. */
 static int wait_fd(int fd, short events, int timeout_ms)
 {
-	struct pollfd p = { fd, events, 0 };
+	struct pollfd p = {fd, events, 0};
 	for (;;) {
 		int r = poll(&p, 1, timeout_ms);
 		if (r < 0 && errno == EINTR)
@@ -54,8 +54,8 @@ static int wait_fd(int fd, short events, int timeout_ms)
 
 static int connect_one(const struct addrinfo *ai, int timeout_ms, char **why)
 {
-	int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
-			ai->ai_protocol);
+	int fd =
+	    socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, ai->ai_protocol);
 	if (fd < 0) {
 		*why = xasprintf("cannot create a socket: %s", strerror(errno));
 		return -1;
@@ -83,8 +83,10 @@ static int connect_one(const struct addrinfo *ai, int timeout_ms, char **why)
 
 static int tcp_connect(struct tls_probe *p)
 {
-	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
-				  .ai_flags = AI_ADDRCONFIG }, *res = NULL;
+	struct addrinfo hints = {.ai_family = AF_UNSPEC,
+				 .ai_socktype = SOCK_STREAM,
+				 .ai_flags = AI_ADDRCONFIG},
+			*res = NULL;
 	int rc = getaddrinfo(p->host, p->port, &hints, &res);
 	if (rc != 0) {
 		p->error = xasprintf("cannot resolve %s: %s", p->host, gai_strerror(rc));
@@ -122,7 +124,7 @@ static int ssl_wait(SSL *ssl, int fd, int ret, int timeout_ms)
 
 static time_t parse_http_date(const char *v)
 {
-	struct tm tm = { 0 };
+	struct tm tm = {0};
 	const char *end = strptime(v, "%a, %d %b %Y %H:%M:%S GMT", &tm);
 	return end ? timegm(&tm) : 0;
 }
@@ -130,7 +132,8 @@ static time_t parse_http_date(const char *v)
 static void read_http_date(struct tls_probe *p, SSL *ssl, int fd)
 {
 	char *req = xasprintf("HEAD / HTTP/1.1\r\nHost: %s\r\nUser-Agent: trustform-check\r\n"
-			      "Connection: close\r\n\r\n", p->sni ? p->sni : p->host);
+			      "Connection: close\r\n\r\n",
+			      p->sni ? p->sni : p->host);
 	size_t len = strlen(req), off = 0;
 	while (off < len) {
 		int w = SSL_write(ssl, req + off, (int)(len - off));
@@ -168,7 +171,7 @@ static void read_http_date(struct tls_probe *p, SSL *ssl, int fd)
 }
 
 /* Whether a certificate of chain is expired or not yet valid at now. */
-static bool out_of_date(STACK_OF(X509) *chain, time_t now)
+static bool out_of_date(STACK_OF(X509) * chain, time_t now)
 {
 	for (int i = 0; i < sk_X509_num(chain); i++) {
 		X509 *x = sk_X509_value(chain, i);
@@ -190,7 +193,7 @@ static void probe_one(struct tls_probe *p)
 		p->error = xstrdup("cannot set up TLS (OpenSSL)");
 		goto out;
 	}
-	SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);	/* judged per store, later */
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL); /* judged per store, later */
 	SSL_set_fd(ssl, fd);
 	const char *sni = p->sni ? p->sni : is_address(p->host) ? NULL : p->host;
 	if (sni && *sni)
@@ -208,7 +211,8 @@ static void probe_one(struct tls_probe *p)
 		if (e)
 			ERR_error_string_n(e, msg, sizeof(msg));
 		p->error = w < 0 ? xasprintf("%s answered, but the TLS handshake did not finish "
-					     "within %d s", p->address, (p->timeout_ms + 999) / 1000)
+					     "within %d s",
+					     p->address, (p->timeout_ms + 999) / 1000)
 				 : xasprintf("TLS handshake with %s failed%s%s (not a TLS server?)",
 					     p->address, *msg ? ": " : "", msg);
 		goto out;
@@ -253,7 +257,7 @@ static void *worker(void *arg)
 
 void tls_probe_run(struct tls_probe *p, size_t n, size_t parallel)
 {
-	struct pool pl = { .p = p, .n = n };
+	struct pool pl = {.p = p, .n = n};
 	pthread_mutex_init(&pl.mu, NULL);
 	if (parallel < 1)
 		parallel = 1;

@@ -16,16 +16,16 @@
 
 struct tls_probe {
 	/* in */
-	const char *host;	/* a name, or an IPv4/IPv6 literal (no brackets) */
+	const char *host; /* a name, or an IPv4/IPv6 literal (no brackets) */
 	const char *port;
-	const char *sni;	/* NULL: host when it is a name, none for an address */
-	bool http;		/* send "HEAD / HTTP/1.1" and read the Date: header */
-	time_t now;		/* our clock: with http, the Date: is asked for only when a
-				 * served certificate is outside its validity by it (the
-				 * one case it explains); 0: always */
-	int timeout_ms;		/* for the connection and the handshake each */
+	const char *sni; /* NULL: host when it is a name, none for an address */
+	bool http;	 /* send "HEAD / HTTP/1.1" and read the Date: header */
+	time_t now;	 /* our clock: with http, the Date: is asked for only when a
+			  * served certificate is outside its validity by it (the
+			  * one case it explains); 0: always */
+	int timeout_ms;	 /* for the connection and the handshake each */
 	/* out */
-	STACK_OF(X509) *chain;	/* as served, leaf first; NULL when it failed */
+	STACK_OF(X509) * chain; /* as served, leaf first; NULL when it failed */
 	char *address;		/* the address that answered, "[::1]:443" */
 	time_t server_date;	/* 0: none */
 	char *error;		/* why it failed: "connection refused", "timed out after 5 s" */

@@ -16,15 +16,15 @@ char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Grow *items so that it has room for need elements; *alloc tracks capacity. */
-#define ARRAY_GROW(items, need, alloc)                                          \
-	do {                                                                    \
-		if ((size_t)(need) > (alloc)) {                                 \
-			size_t ag_new_ = (alloc) ? (alloc) * 2 : 8;             \
-			while (ag_new_ < (size_t)(need))                        \
-				ag_new_ *= 2;                                   \
-			(items) = xrealloc((items), ag_new_ * sizeof(*(items))); \
-			(alloc) = ag_new_;                                      \
-		}                                                               \
+#define ARRAY_GROW(items, need, alloc)                                                             \
+	do {                                                                                       \
+		if ((size_t)(need) > (alloc)) {                                                    \
+			size_t ag_new_ = (alloc) ? (alloc)*2 : 8;                                  \
+			while (ag_new_ < (size_t)(need))                                           \
+				ag_new_ *= 2;                                                      \
+			(items) = xrealloc((items), ag_new_ * sizeof(*(items)));                   \
+			(alloc) = ag_new_;                                                         \
+		}                                                                                  \
 	} while (0)
 
 #endif

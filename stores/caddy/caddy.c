@@ -7,22 +7,22 @@
 #include "stores/caddy/caddy.h"
 #include "stores/caddy/caddy_int.h"
 #include "util/err.h"
+#include "util/fsutil.h"
 #include "util/goduration.h"
 #include "util/proc.h"
-#include "util/fsutil.h"
 #include "util/rootfs.h"
 #include "util/xalloc.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#define DEFAULT_BINARY "/usr/bin/caddy"
-#define EXEC_GUARD_SECONDS 300	/* a hung `caddy validate` must not hold the run lock */
+#define DEFAULT_BINARY	   "/usr/bin/caddy"
+#define EXEC_GUARD_SECONDS 300 /* a hung `caddy validate` must not hold the run lock */
 
 static char *opt_str(const struct conf_store *cs, const char *key)
 {
@@ -82,7 +82,8 @@ int caddy_data_dir(const struct caddy_opts *o, char **host)
 		return 0;
 	err_set("caddy: data_dir %s does not exist (%s); give Caddy's data directory: Debian's "
 		"package keeps it in /var/lib/caddy/.local/share/caddy, and `caddy environ` "
-		"shows caddy.AppDataDir for another setup", o->data_dir, *host);
+		"shows caddy.AppDataDir for another setup",
+		o->data_dir, *host);
 	free(*host);
 	*host = NULL;
 	return -1;
@@ -96,9 +97,9 @@ void caddy_inst_free(struct store_inst *s)
 	}
 }
 
-static struct store_inst *new_inst(const struct store_backend *backend,
-				   const struct conf_store *cs, const struct run_ctx *ctx,
-				   const char *address, const char *title)
+static struct store_inst *new_inst(const struct store_backend *backend, const struct conf_store *cs,
+				   const struct run_ctx *ctx, const char *address,
+				   const char *title)
 {
 	struct store_inst *s = store_inst_new(backend, cs, ctx, address, title);
 	struct caddy_opts *o = xcalloc(1, sizeof(*o));
@@ -121,8 +122,8 @@ static int caddy_open(const struct conf_store *cs, const struct run_ctx *ctx,
 	if (o.caddyfile || o.json) {
 		title = xasprintf("caddy (%s %s)", o.caddyfile ? "Caddyfile" : "JSON config",
 				  o.caddyfile ? o.caddyfile : o.json);
-		store_open_add(out, new_inst(&store_backend_caddy_config, cs, ctx, "caddy.config",
-					     title));
+		store_open_add(
+		    out, new_inst(&store_backend_caddy_config, cs, ctx, "caddy.config", title));
 		free(title);
 	}
 	caddy_opts_dispose(&o);
@@ -132,17 +133,17 @@ static int caddy_open(const struct conf_store *cs, const struct run_ctx *ctx,
 /* --- options ------------------------------------------------------------------ */
 
 static const struct store_option caddy_options[] = {
-	{ "data_dir", OPT_PATH, true, NULL,
-	  "Caddy's data directory, e.g. /var/lib/caddy/.local/share/caddy" },
-	{ "caddyfile", OPT_PATH, false, NULL, NULL },
-	{ "json", OPT_PATH, false, NULL, NULL },
-	{ "ca", OPT_STRING, false, NULL, NULL },
-	{ "intermediate_lifetime", OPT_STRING, false, NULL, NULL },
-	{ "binary", OPT_PATH, false, NULL, NULL },
-	{ "stop", OPT_STRING, false, NULL, NULL },
-	{ "start", OPT_STRING, false, NULL, NULL },
-	{ "reload", OPT_STRING, false, NULL, NULL },
-	{ NULL, 0, false, NULL, NULL },
+    {"data_dir", OPT_PATH, true, NULL,
+     "Caddy's data directory, e.g. /var/lib/caddy/.local/share/caddy"},
+    {"caddyfile", OPT_PATH, false, NULL, NULL},
+    {"json", OPT_PATH, false, NULL, NULL},
+    {"ca", OPT_STRING, false, NULL, NULL},
+    {"intermediate_lifetime", OPT_STRING, false, NULL, NULL},
+    {"binary", OPT_PATH, false, NULL, NULL},
+    {"stop", OPT_STRING, false, NULL, NULL},
+    {"start", OPT_STRING, false, NULL, NULL},
+    {"reload", OPT_STRING, false, NULL, NULL},
+    {NULL, 0, false, NULL, NULL},
 };
 
 static void errat(struct diag *d, const struct conf_store *cs, const struct ynode *n,
@@ -176,47 +177,53 @@ static void caddy_validate_conf(const struct conf_store *cs, struct diag *d)
 	const char *why;
 	const struct ynode *life = scalar(cs, "intermediate_lifetime");
 	if (life && !go_duration_parse(life->text, &ns, &why))
-		errat(d, cs, life, "intermediate_lifetime \"%s\" is not a duration Caddy reads "
+		errat(d, cs, life,
+		      "intermediate_lifetime \"%s\" is not a duration Caddy reads "
 		      "(%s); write it as Caddy does, e.g. 43800h (5 years), 720h or 30d",
 		      life->text, why);
 	else if (life && ns < 0)
-		errat(d, cs, life, "intermediate_lifetime \"%s\" is negative: Caddy reads it, "
+		errat(d, cs, life,
+		      "intermediate_lifetime \"%s\" is negative: Caddy reads it, "
 		      "but no certificate can be issued for it; write a positive duration such "
-		      "as 43800h", life->text);
+		      "as 43800h",
+		      life->text);
 	life = conf_store_node(cs, "intermediate_lifetime");
 	if (life && !conf_store_node(cs, "caddyfile") && !conf_store_node(cs, "json"))
-		errat(d, cs, life, "intermediate_lifetime is set in Caddy's config: give its "
+		errat(d, cs, life,
+		      "intermediate_lifetime is set in Caddy's config: give its "
 		      "file as caddyfile (e.g. /etc/caddy/Caddyfile) or json");
-	static const char *const commands[] = { "stop", "start", "reload" };
+	static const char *const commands[] = {"stop", "start", "reload"};
 	for (size_t i = 0; i < 3; i++) {
 		n = scalar(cs, commands[i]);
 		if (n && !*n->text)
-			errat(d, cs, n, "%s is empty; give the shell command (e.g. systemctl %s "
-			      "caddy), or leave the key out for the default", commands[i],
-			      commands[i]);
+			errat(d, cs, n,
+			      "%s is empty; give the shell command (e.g. systemctl %s "
+			      "caddy), or leave the key out for the default",
+			      commands[i], commands[i]);
 	}
 	if (conf_store_node(cs, "caddyfile") && conf_store_node(cs, "json"))
 		errat(d, cs, conf_store_node(cs, "json"), "give caddyfile or json, not both");
 }
 
 const struct store_type store_type_caddy = {
-	.name = "caddy",
-	.options = caddy_options,
-	.validate = caddy_validate_conf,
-	.open = caddy_open,
+    .name = "caddy",
+    .options = caddy_options,
+    .validate = caddy_validate_conf,
+    .open = caddy_open,
 };
 
 char *caddy_export_command(const struct config *cfg, const char *root, const char *ca_id)
 {
 	const char *file = NULL;
 	for (size_t i = 0; i < cfg->ncas && !file; i++)
-		if (cfg->cas[i].caddy && !strcmp(cfg->cas[i].caddy, ca_id) && cfg->cas[i].file_path &&
-		    cfg->cas[i].file[0] != '/')
+		if (cfg->cas[i].caddy && !strcmp(cfg->cas[i].caddy, ca_id) &&
+		    cfg->cas[i].file_path && cfg->cas[i].file[0] != '/')
 			file = cfg->cas[i].file_path;
 	char *dflt = NULL;
 	if (!file) {
-		dflt = strcmp(cfg->dir, ".") ? xasprintf("%s/cas/caddy-%s-root.pem", cfg->dir, ca_id)
-					     : xasprintf("cas/caddy-%s-root.pem", ca_id);
+		dflt = strcmp(cfg->dir, ".")
+			   ? xasprintf("%s/cas/caddy-%s-root.pem", cfg->dir, ca_id)
+			   : xasprintf("cas/caddy-%s-root.pem", ca_id);
 		file = dflt;
 	}
 	char *cmd = xasprintf("trustform caddy export-root -c %s%s%s %s", cfg->path,
@@ -230,7 +237,7 @@ char *caddy_export_command(const struct config *cfg, const char *root, const cha
 int caddy_command(const char *what, const char *cmd)
 {
 	/* its chatter goes to our stderr, never into the plan */
-	struct proc_opts o = { .what = what, .shell = cmd };
+	struct proc_opts o = {.what = what, .shell = cmd};
 	int st = proc_exec(&o);
 	if (st == 0)
 		return 0;
@@ -244,8 +251,10 @@ int caddy_command(const char *what, const char *cmd)
 int caddy_exec_capture(char *const argv[], struct buf *out)
 {
 	/* Caddy leaves nothing behind: its data and config go to a temp home. */
-	struct proc_opts o = { .argv = (const char *const *)argv, .out = out,
-			       .temp_home = true, .timeout_ms = EXEC_GUARD_SECONDS * 1000 };
+	struct proc_opts o = {.argv = (const char *const *)argv,
+			      .out = out,
+			      .temp_home = true,
+			      .timeout_ms = EXEC_GUARD_SECONDS * 1000};
 	return proc_exec(&o);
 }
 
@@ -257,11 +266,12 @@ int caddy_version(const char *host_binary, int v[3], char **raw)
 		return -1;
 	}
 	struct buf out = BUF_INIT;
-	char *argv[] = { (char *)host_binary, "version", NULL };
+	char *argv[] = {(char *)host_binary, "version", NULL};
 	int rc = caddy_exec_capture(argv, &out);
 	if (rc != 0) {
 		if (rc > 0)
-			err_set("`%s version` exited with code %d: %.200s", host_binary, rc, out.ptr);
+			err_set("`%s version` exited with code %d: %.200s", host_binary, rc,
+				out.ptr);
 		buf_dispose(&out);
 		return -1;
 	}
@@ -311,14 +321,19 @@ static void last_error_line(const struct buf *out, struct buf *msg)
 		buf_add(msg, out->ptr + start, n - start);
 		return;
 	}
-	best += 7;	/* the message, without Caddy's "Error: " */
+	best += 7; /* the message, without Caddy's "Error: " */
 	buf_add(msg, best, strcspn(best, "\r\n"));
 }
 
 int caddy_validate(const char *host_binary, const char *file, bool caddyfile, struct buf *msg)
 {
-	char *argv[] = { (char *)host_binary, "validate", "--config", (char *)file,
-			 caddyfile ? "--adapter" : NULL, "caddyfile", NULL };
+	char *argv[] = {(char *)host_binary,
+			"validate",
+			"--config",
+			(char *)file,
+			caddyfile ? "--adapter" : NULL,
+			"caddyfile",
+			NULL};
 	struct buf out = BUF_INIT;
 	int rc = caddy_exec_capture(argv, &out);
 	if (rc > 0)

@@ -14,15 +14,15 @@
 extern const struct store_type store_type_caddy;
 
 struct caddy_opts {
-	char *ca;		/* CA id; "local" by default, as Caddy's */
-	char *data_dir;		/* in-root path, as configured */
-	char *caddyfile;	/* in-root path, or NULL */
-	char *json;		/* in-root path, or NULL */
-	char *lifetime;		/* intermediate_lifetime as configured, or NULL */
-	char *binary;		/* in-root path of the caddy binary */
-	bool binary_set;	/* configured, rather than the default */
-	char *stop, *start, *reload;	/* shell commands, or NULL when not to run */
-	const char *root;	/* --root, "" for / */
+	char *ca;		     /* CA id; "local" by default, as Caddy's */
+	char *data_dir;		     /* in-root path, as configured */
+	char *caddyfile;	     /* in-root path, or NULL */
+	char *json;		     /* in-root path, or NULL */
+	char *lifetime;		     /* intermediate_lifetime as configured, or NULL */
+	char *binary;		     /* in-root path of the caddy binary */
+	bool binary_set;	     /* configured, rather than the default */
+	char *stop, *start, *reload; /* shell commands, or NULL when not to run */
+	const char *root;	     /* --root, "" for / */
 };
 
 /* The options of the configured caddy store (the caddy: section). */

@@ -29,10 +29,10 @@
 #define NS_PER_S 1000000000LL
 
 struct edit {
-	char *have;		/* value now, or NULL */
-	bool have_ns;		/* JSON integer nanoseconds */
-	int have_line;		/* Caddyfile line, or 0 */
-	struct buf out;		/* the file with the wanted value */
+	char *have;	/* value now, or NULL */
+	bool have_ns;	/* JSON integer nanoseconds */
+	int have_line;	/* Caddyfile line, or 0 */
+	struct buf out; /* the file with the wanted value */
 };
 
 static const char *conf_path(const struct caddy_opts *o)
@@ -56,7 +56,8 @@ static int read_conf(const struct caddy_opts *o, struct buf *b, char **host)
 	if (!*host)
 		return -1;
 	if (buf_read_file(b, *host) < 0) {
-		err_set_errno(errno, "caddy: %s %s (%s) cannot be read; give the file Caddy runs "
+		err_set_errno(errno,
+			      "caddy: %s %s (%s) cannot be read; give the file Caddy runs "
 			      "with (Debian's package: caddyfile: /etc/caddy/Caddyfile)",
 			      o->caddyfile ? "caddyfile" : "json", conf_path(o), *host);
 		return -1;
@@ -80,8 +81,10 @@ static int compute(const struct caddy_opts *o, const struct buf *src, struct edi
 			return -1;
 		}
 		for (size_t i = 0; out && i < d.nskipped; i++)
-			trust_set_note(out, "%s: built from a placeholder, so trustform did not "
-				       "follow it", d.skipped[i]);
+			trust_set_note(out,
+				       "%s: built from a placeholder, so trustform did not "
+				       "follow it",
+				       d.skipped[i]);
 		if (out)
 			cf_lint_insecure(&d, &where, &n);
 		if (o->lifetime && cf_set_lifetime(&r, &d, o->ca, o->lifetime) == 0) {
@@ -110,14 +113,16 @@ static int compute(const struct caddy_opts *o, const struct buf *src, struct edi
 		}
 		cj_lifetime_dispose(&r);
 	}
-	const char *alt = o->caddyfile
-		? "tls_trusted_ca_certs <file> in the same transport block"
-		: "\"tls\": {\"root_ca_pem_files\": [\"<file>\"]} in the same transport";
+	const char *alt =
+	    o->caddyfile ? "tls_trusted_ca_certs <file> in the same transport block"
+			 : "\"tls\": {\"root_ca_pem_files\": [\"<file>\"]} in the same transport";
 	for (size_t i = 0; i < n; i++) {
-		trust_set_note(out, "insecure: %s%s%s turns off certificate checks of the upstream: "
+		trust_set_note(out,
+			       "insecure: %s%s%s turns off certificate checks of the upstream: "
 			       "anyone on that path can read and change the traffic. Trust the "
 			       "upstream's CA instead with %s; a pem-bundle store can keep that "
-			       "file", where[i], o->caddyfile ? ": tls_insecure_skip_verify" : "",
+			       "file",
+			       where[i], o->caddyfile ? ": tls_insecure_skip_verify" : "",
 			       o->caddyfile ? "" : " (JSON)", alt);
 		free(where[i]);
 	}
@@ -147,28 +152,34 @@ static int check_version(const struct caddy_opts *o, struct trust_set *out, bool
 	int v[3], rc = caddy_version(host, v, &raw);
 	int ret = 0;
 	if (rc < 0) {
-		trust_set_note(out, "no Caddy to ask at %s (%s): the version is not checked and "
+		trust_set_note(out,
+			       "no Caddy to ask at %s (%s): the version is not checked and "
 			       "the new %s is not validated before it is written; set caddy.binary",
 			       host, err_msg(), o->caddyfile ? "Caddyfile" : "JSON config");
 	} else if (rc == 1) {
-		trust_set_note(out, "`%s version` says \"%s\", not a version; trustform relies on "
-			       "`caddy validate` to accept the new file", host, raw);
+		trust_set_note(out,
+			       "`%s version` says \"%s\", not a version; trustform relies on "
+			       "`caddy validate` to accept the new file",
+			       host, raw);
 	} else if (!caddy_version_at_least(v, CADDY_LIFETIME_MIN_MAJOR, CADDY_LIFETIME_MIN_MINOR,
-					   CADDY_LIFETIME_MIN_PATCH) && !change) {
-		if (!rejected)	/* else Caddy's own message says it */
-			trust_set_ineffective(out, "the installed Caddy (%s: %s) refuses the "
-					      "intermediate_lifetime that %s already sets (Caddy %s "
-					      "is the first to know it): Caddy will not start with "
-					      "this file; upgrade Caddy", host, raw, conf_path(o),
-					      CADDY_LIFETIME_MIN_TEXT);
+					   CADDY_LIFETIME_MIN_PATCH) &&
+		   !change) {
+		if (!rejected) /* else Caddy's own message says it */
+			trust_set_ineffective(
+			    out,
+			    "the installed Caddy (%s: %s) refuses the "
+			    "intermediate_lifetime that %s already sets (Caddy %s "
+			    "is the first to know it): Caddy will not start with "
+			    "this file; upgrade Caddy",
+			    host, raw, conf_path(o), CADDY_LIFETIME_MIN_TEXT);
 	} else if (!caddy_version_at_least(v, CADDY_LIFETIME_MIN_MAJOR, CADDY_LIFETIME_MIN_MINOR,
 					   CADDY_LIFETIME_MIN_PATCH)) {
 		const char *what = "trustform will not write it";
 		err_set("the installed Caddy (%s: %s) does not know intermediate_lifetime in pki "
 			"ca blocks; Caddy %s is the first that does, and this one refuses the "
 			"option, so %s. Upgrade Caddy to %s or later, or remove "
-			"caddy.intermediate_lifetime from the configuration", host, raw,
-			CADDY_LIFETIME_MIN_TEXT, what, CADDY_LIFETIME_MIN_TEXT);
+			"caddy.intermediate_lifetime from the configuration",
+			host, raw, CADDY_LIFETIME_MIN_TEXT, what, CADDY_LIFETIME_MIN_TEXT);
 		ret = -1;
 	}
 	free(raw);
@@ -186,26 +197,31 @@ static int check_root_life(const struct caddy_opts *o, long long want_ns, time_t
 	int rc = 0;
 	err_clear();
 	if (caddy_root_load(o, &root, &where) < 0)
-		goto out;	/* no root yet: Caddy makes one with ten years */
+		goto out; /* no root yet: Caddy makes one with ten years */
 	long long left = (long long)(root->not_after - now);
 	long long want = want_ns / NS_PER_S;
 	char date[11];
 	cert_date(date, root->not_after);
 	if (want >= left && !change) {
-		trust_set_note(out, "intermediate_lifetime %s is not below what is left of Caddy's "
+		trust_set_note(out,
+			       "intermediate_lifetime %s is not below what is left of Caddy's "
 			       "root (it expires on %s, in %lld days): Caddy refuses to start with "
-			       "it; choose a shorter lifetime", o->lifetime, date, left / 86400);
+			       "it; choose a shorter lifetime",
+			       o->lifetime, date, left / 86400);
 	} else if (want >= left) {
 		err_set("intermediate_lifetime %s is not below what is left of Caddy's root (it "
 			"expires on %s, in %lld days): Caddy refuses to start with such an "
-			"intermediate. Choose a shorter lifetime", o->lifetime, date, left / 86400);
+			"intermediate. Choose a shorter lifetime",
+			o->lifetime, date, left / 86400);
 		rc = -1;
 	} else if (want > left / 2) {
-		trust_set_note(out, "intermediate_lifetime %s is not well below what is left of "
-			       "Caddy's root (it expires on %s, in %lld days): intermediates issued "
-			       "late in the root's life are cut short, and the root must be replaced "
-			       "sooner than the intermediates suggest; keep it under half (%lldh)",
-			       o->lifetime, date, left / 86400, left / 2 / 3600);
+		trust_set_note(
+		    out,
+		    "intermediate_lifetime %s is not well below what is left of "
+		    "Caddy's root (it expires on %s, in %lld days): intermediates issued "
+		    "late in the root's life are cut short, and the root must be replaced "
+		    "sooner than the intermediates suggest; keep it under half (%lldh)",
+		    o->lifetime, date, left / 86400, left / 2 / 3600);
 	}
 out:
 	cert_free(root);
@@ -257,10 +273,12 @@ static int config_read(struct store_inst *s, struct trust_set *out)
 	if (rejected > 0) {
 		char *bin = root_join(o->root, o->binary);
 		char *m = name_file(vmsg.ptr ? vmsg.ptr : "", host, conf_path(o));
-		trust_set_ineffective(out, "`%s validate` rejects %s (%s), so Caddy will not start "
+		trust_set_ineffective(out,
+				      "`%s validate` rejects %s (%s), so Caddy will not start "
 				      "or reload with it; fix %s (`caddy validate --config %s%s` "
-				      "shows the problem)", bin, conf_path(o), m, conf_path(o),
-				      conf_path(o), o->caddyfile ? " --adapter caddyfile" : "");
+				      "shows the problem)",
+				      bin, conf_path(o), m, conf_path(o), conf_path(o),
+				      o->caddyfile ? " --adapter caddyfile" : "");
 		free(m);
 		free(bin);
 	} else if (rejected < 0) {
@@ -284,10 +302,11 @@ static int config_read(struct store_inst *s, struct trust_set *out)
 		edit_dispose(&e);
 		goto out;
 	}
-	if (!change)	/* for show: the setting is in place */
-		trust_set_note(out, "intermediate_lifetime of CA \"%s\" is %s in %s%s%.0d, as "
-			       "configured", o->ca, e.have, conf_path(o), e.have_line ? ":" : "",
-			       e.have_line);
+	if (!change) /* for show: the setting is in place */
+		trust_set_note(out,
+			       "intermediate_lifetime of CA \"%s\" is %s in %s%s%.0d, as "
+			       "configured",
+			       o->ca, e.have, conf_path(o), e.have_line ? ":" : "", e.have_line);
 	struct trust_finding *f = trust_set_finding(out, FINDING_SETTING, "intermediate_lifetime");
 	f->headline = xasprintf("intermediate_lifetime of CA \"%s\" %s", o->ca,
 				e.have ? "will change" : "will be set");
@@ -297,23 +316,28 @@ static int config_read(struct store_inst *s, struct trust_set *out)
 	f->want_canon = wc;
 	f->seen = digest_hex(&src);
 	if (o->caddyfile)
-		trust_finding_line(f, '#', "", "in %s%s%.0d: pki { ca %s { intermediate_lifetime "
-				   "} } of the global options", o->caddyfile, e.have_line ? ":" : "",
-				   e.have_line, o->ca);
+		trust_finding_line(f, '#', "",
+				   "in %s%s%.0d: pki { ca %s { intermediate_lifetime "
+				   "} } of the global options",
+				   o->caddyfile, e.have_line ? ":" : "", e.have_line, o->ca);
 	else
 		trust_finding_line(f, '#', "", "in %s: apps.pki.certificate_authorities.%s",
 				   o->json, o->ca);
-	trust_finding_line(f, '#', "", "applies to intermediates Caddy issues from now on; the "
+	trust_finding_line(f, '#', "",
+			   "applies to intermediates Caddy issues from now on; the "
 			   "current one keeps its dates");
 	trust_finding_line(f, '#', "", "on apply, in this order:");
 	char *bin = root_join(o->root, o->binary);
-	trust_finding_line(f, '#', "", "  1. check the new file with `%s validate` (when it "
-			   "is installed)", bin);
+	trust_finding_line(f, '#', "",
+			   "  1. check the new file with `%s validate` (when it "
+			   "is installed)",
+			   bin);
 	trust_finding_line(f, '#', "", "  2. replace %s atomically", conf_path(o));
 	if (o->reload)
 		trust_finding_line(f, '#', "", "  3. reload Caddy: %s", o->reload);
 	else
-		trust_finding_line(f, '#', "", "  3. reload Caddy: not run under --root (set "
+		trust_finding_line(f, '#', "",
+				   "  3. reload Caddy: not run under --root (set "
 				   "caddy.reload to run a command)");
 	free(bin);
 	edit_dispose(&e);
@@ -330,7 +354,7 @@ static int set_value(struct store_inst *s, struct plan_step *st)
 	const struct caddy_opts *o = s->priv;
 	struct buf src = BUF_INIT, msg = BUF_INIT;
 	char *host = NULL, *seen = NULL, *bin = NULL, *tmp_path = NULL;
-	struct edit e = { 0 };
+	struct edit e = {0};
 	struct fs_txn txn;
 	int rc = -1;
 	fs_txn_init(&txn);
@@ -348,7 +372,7 @@ static int set_value(struct store_inst *s, struct plan_step *st)
 		err_set_errno(errno, "%s", host);
 		goto out;
 	}
-	struct file_owner owner = { sb.st_uid, sb.st_gid };
+	struct file_owner owner = {sb.st_uid, sb.st_gid};
 	if (fs_txn_write(&txn, host, e.out.ptr, e.out.len, sb.st_mode & 07777, owner) < 0)
 		goto out;
 	bin = root_join(o->root, o->binary);
@@ -362,12 +386,14 @@ static int set_value(struct store_inst *s, struct plan_step *st)
 				char *om = name_file(orig.ptr ? orig.ptr : "", host, conf_path(o));
 				err_set("%s is already invalid: `%s validate` rejects the original "
 					"(%s), so trustform did not change it. Fix %s first, then "
-					"apply again", conf_path(o), bin, om, conf_path(o));
+					"apply again",
+					conf_path(o), bin, om, conf_path(o));
 				free(om);
 			} else {
-				err_set("`%s validate` rejects %s with intermediate_lifetime %s (%s), "
-					"though it accepts the original; %s was not changed", bin,
-					conf_path(o), o->lifetime, m, conf_path(o));
+				err_set(
+				    "`%s validate` rejects %s with intermediate_lifetime %s (%s), "
+				    "though it accepts the original; %s was not changed",
+				    bin, conf_path(o), o->lifetime, m, conf_path(o));
 			}
 			free(m);
 			buf_dispose(&orig);
@@ -417,8 +443,8 @@ static int config_apply(struct store_inst *s, struct plan_store *ps)
 }
 
 const struct store_backend store_backend_caddy_config = {
-	.name = "caddy-config",
-	.read = config_read,
-	.apply = config_apply,
-	.free = caddy_inst_free,
+    .name = "caddy-config",
+    .read = config_read,
+    .apply = config_apply,
+    .free = caddy_inst_free,
 };

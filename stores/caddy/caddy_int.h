@@ -25,7 +25,7 @@ struct cert;
 #define CADDY_LIFETIME_MIN_MAJOR 2
 #define CADDY_LIFETIME_MIN_MINOR 6
 #define CADDY_LIFETIME_MIN_PATCH 3
-#define CADDY_LIFETIME_MIN_TEXT "2.6.3"
+#define CADDY_LIFETIME_MIN_TEXT	 "2.6.3"
 
 /* Host path of Caddy's data directory; -1 with err set when it is missing. */
 int caddy_data_dir(const struct caddy_opts *o, char **host);

@@ -43,9 +43,9 @@ static void skip_value(struct scan *sc)
 		ws(sc);
 		while (sc->pos < sc->n && sc->s[sc->pos] != close) {
 			if (c == '{') {
-				skip_value(sc);	/* key */
+				skip_value(sc); /* key */
 				ws(sc);
-				sc->pos++;	/* : */
+				sc->pos++; /* : */
 			}
 			skip_value(sc);
 			ws(sc);
@@ -88,10 +88,10 @@ static bool key_is(const struct scan *sc, size_t pos, const char *key)
 
 struct member_spans {
 	bool found;
-	size_t val_start, val_end;	/* of the member's value */
-	size_t close;			/* the object's closing brace */
-	size_t last_end;		/* end of the last member's value, 0 if none */
-	char sep[32];			/* whitespace before the first member */
+	size_t val_start, val_end; /* of the member's value */
+	size_t close;		   /* the object's closing brace */
+	size_t last_end;	   /* end of the last member's value, 0 if none */
+	char sep[32];		   /* whitespace before the first member */
 };
 
 static void find_member(struct scan *sc, size_t open, const char *key, struct member_spans *m)
@@ -106,7 +106,7 @@ static void find_member(struct scan *sc, size_t open, const char *key, struct me
 		size_t k = sc->pos;
 		skip_value(sc);
 		ws(sc);
-		sc->pos++;	/* : */
+		sc->pos++; /* : */
 		ws(sc);
 		size_t vs = sc->pos;
 		skip_value(sc);
@@ -124,8 +124,8 @@ static void find_member(struct scan *sc, size_t open, const char *key, struct me
 	m->close = sc->pos;
 }
 
-static const char *const lifetime_path[] = { "apps", "pki", "certificate_authorities", NULL,
-					      "intermediate_lifetime" };
+static const char *const lifetime_path[] = {"apps", "pki", "certificate_authorities", NULL,
+					    "intermediate_lifetime"};
 #define PATH_LEN 5
 
 /* The new members from path[from] on, in the file's style (compact if the
@@ -191,11 +191,12 @@ int cj_set_lifetime(struct cj_lifetime *r, const char *name, const char *src, si
 		r->have_is_ns = true;
 	} else if (have) {
 		err_set("%s: apps.pki.certificate_authorities.%s.intermediate_lifetime must be a "
-			"duration string or nanoseconds", name, ca);
+			"duration string or nanoseconds",
+			name, ca);
 		goto out;
 	}
 
-	struct scan sc = { src, len, 0 };
+	struct scan sc = {src, len, 0};
 	ws(&sc);
 	size_t open = sc.pos;
 	struct member_spans m;
@@ -245,7 +246,8 @@ static void lint_walk(json_t *v, struct buf *path, char ***where, size_t *n, siz
 	if (json_is_object(v)) {
 		const char *k;
 		json_t *c;
-		json_object_foreach(v, k, c) {
+		json_object_foreach(v, k, c)
+		{
 			buf_printf(path, "%s%s", len ? "." : "", k);
 			if (!strcmp(k, "insecure_skip_verify") && json_is_true(c)) {
 				ARRAY_GROW(*where, *n + 1, *alloc);
@@ -257,7 +259,8 @@ static void lint_walk(json_t *v, struct buf *path, char ***where, size_t *n, siz
 	} else if (json_is_array(v)) {
 		size_t i;
 		json_t *c;
-		json_array_foreach(v, i, c) {
+		json_array_foreach(v, i, c)
+		{
 			buf_printf(path, "[%zu]", i);
 			lint_walk(c, path, where, n, alloc);
 			buf_truncate(path, len);

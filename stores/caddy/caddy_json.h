@@ -8,9 +8,9 @@
 #include <stddef.h>
 
 struct cj_lifetime {
-	char *have;		/* the value now, as written, or NULL */
-	bool have_is_ns;	/* written as integer nanoseconds */
-	struct buf out;		/* the file with want set */
+	char *have;	 /* the value now, as written, or NULL */
+	bool have_is_ns; /* written as integer nanoseconds */
+	struct buf out;	 /* the file with want set */
 };
 
 /* -1 with err set ("<name>:line:col: …") when the JSON is invalid, has

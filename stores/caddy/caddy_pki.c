@@ -14,11 +14,11 @@
  * those files (never the root or its key), and starts Caddy, which issues a
  * new intermediate from its root.
  */
+#include "model/chain.h"
 #include "reconcile/plan.h"
 #include "stores/caddy/caddy.h"
 #include "stores/caddy/caddy_int.h"
 #include "stores/caddy/caddy_scan.h"
-#include "model/chain.h"
 #include "util/err.h"
 #include "util/fsutil.h"
 #include "util/rootfs.h"
@@ -28,16 +28,16 @@
 #include <errno.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
-#include <openssl/x509v3.h>
 #include <openssl/x509_vfy.h>
+#include <openssl/x509v3.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
-#define EXPIRY_NOTE_DAYS 30
-#define MAX_LISTED_LEAVES 20
-#define START_WAIT_SECONDS 30	/* for Caddy's new intermediate and leaves after a start */
+#define EXPIRY_NOTE_DAYS   30
+#define MAX_LISTED_LEAVES  20
+#define START_WAIT_SECONDS 30 /* for Caddy's new intermediate and leaves after a start */
 
 /* --- the hold: never reissue onto a root that clients do not trust ---------- */
 
@@ -73,14 +73,16 @@ static char *held_why(const struct store_inst *s, const struct pki_scan *sc)
 				"configuration trusts, so reissuing now would give the sites "
 				"certificates no client trusts yet. First export the new root with "
 				"`%s`, commit it%s, and apply again: then the clients get it and "
-				"the reissue runs", sc->root->fphex, marked->name, cmd,
-				pin ? pin : "");
+				"the reissue runs",
+				sc->root->fphex, marked->name, cmd, pin ? pin : "");
 	else
-		why = xasprintf("held: Caddy has no root of CA \"%s\" (no root.crt): on its next "
-				"start it makes a new one that no client trusts, and reissuing "
-				"would move the sites onto it. Restore root.crt and root.key from a "
-				"backup; or start Caddy, export its new root with `%s`, commit it%s, "
-				"and apply again", o->ca, cmd, pin ? pin : "");
+		why =
+		    xasprintf("held: Caddy has no root of CA \"%s\" (no root.crt): on its next "
+			      "start it makes a new one that no client trusts, and reissuing "
+			      "would move the sites onto it. Restore root.crt and root.key from a "
+			      "backup; or start Caddy, export its new root with `%s`, commit it%s, "
+			      "and apply again",
+			      o->ca, cmd, pin ? pin : "");
 	free(cmd);
 	free(pin);
 	return why;
@@ -100,8 +102,10 @@ static void describe_cmd(struct trust_finding *f, int step, const char *what, co
 	if (cmd)
 		trust_finding_line(f, '#', "", "  %d. %s: %s", step, what, cmd);
 	else
-		trust_finding_line(f, '#', "", "  %d. %s: not run under --root (set caddy.%s to "
-				   "run a command)", step, what, key);
+		trust_finding_line(f, '#', "",
+				   "  %d. %s: not run under --root (set caddy.%s to "
+				   "run a command)",
+				   step, what, key);
 }
 
 static void add_reissue(struct store_inst *s, const struct pki_scan *sc, struct trust_set *out)
@@ -152,26 +156,36 @@ static void add_reissue(struct store_inst *s, const struct pki_scan *sc, struct 
 		trust_finding_line(f, '+', inter ? "intermediate" : "leaves",
 				   "issued by Caddy when it starts, from its root (sha256 %s)", fp);
 	} else {
-		trust_finding_line(f, '+', "intermediate", "issued by Caddy when it starts, with "
+		trust_finding_line(f, '+', "intermediate",
+				   "issued by Caddy when it starts, with "
 				   "the new root it makes");
 	}
-	trust_finding_line(f, '#', "", "root.crt and root.key are kept: trustform never removes "
+	trust_finding_line(f, '#', "",
+			   "root.crt and root.key are kept: trustform never removes "
 			   "a root or its key");
 	trust_finding_line(f, '#', "", "on apply, in this order:");
 	describe_cmd(f, 1, "stop Caddy", o->stop, "stop");
 	char *pki = inroot_of(o, sc->authdir), *certs = inroot_of(o, sc->data);
 	if (inter)
-		trust_finding_line(f, '#', "", "  2. remove %s/intermediate.crt and "
-				   "intermediate.key%s", pki, sc->stale_leaves ? ", and the leaves' "
-				   ".crt, .key and .json" : "");
+		trust_finding_line(f, '#', "",
+				   "  2. remove %s/intermediate.crt and "
+				   "intermediate.key%s",
+				   pki,
+				   sc->stale_leaves ? ", and the leaves' "
+						      ".crt, .key and .json"
+						    : "");
 	else
-		trust_finding_line(f, '#', "", "  2. remove the leaves' .crt, .key and .json under "
-				   "%s/certificates/%s", certs, o->ca);
+		trust_finding_line(f, '#', "",
+				   "  2. remove the leaves' .crt, .key and .json under "
+				   "%s/certificates/%s",
+				   certs, o->ca);
 	describe_cmd(f, 3, "start Caddy", o->start, "start");
 	if (o->start)
-		trust_finding_line(f, '#', "", "  4. wait for Caddy's new %s (up to %d seconds) "
-				   "and check %s to its root", inter ? "intermediate and leaves" :
-				   "leaves", START_WAIT_SECONDS, "that they chain");
+		trust_finding_line(f, '#', "",
+				   "  4. wait for Caddy's new %s (up to %d seconds) "
+				   "and check %s to its root",
+				   inter ? "intermediate and leaves" : "leaves", START_WAIT_SECONDS,
+				   "that they chain");
 	if (held) {
 		trust_finding_line(f, '#', "", "%s", held);
 	}
@@ -219,7 +233,7 @@ static void add_entry(struct trust_set *out, const struct caddy_opts *o, const s
 		e->subject = xasprintf("(empty subject) %s", names ? names : "(no names)");
 		free(names);
 	}
-	e->fixed = true;	/* Caddy's own files: never a target of the generic diff */
+	e->fixed = true; /* Caddy's own files: never a target of the generic diff */
 	free(where);
 }
 
@@ -230,22 +244,27 @@ static void expiry_notes(struct trust_set *out, const struct pki_scan *sc,
 	if (sc->root) {
 		cert_date(date, sc->root->not_after);
 		if (sc->root->not_after <= now)
-			trust_set_note(out, "Caddy's root of CA \"%s\" expired on %s; Caddy does not "
+			trust_set_note(out,
+				       "Caddy's root of CA \"%s\" expired on %s; Caddy does not "
 				       "renew roots: plan a new root (remove root.crt and root.key "
-				       "while Caddy is stopped), export it and roll it out", o->ca, date);
+				       "while Caddy is stopped), export it and roll it out",
+				       o->ca, date);
 		else if (sc->root->not_after - now < (time_t)EXPIRY_NOTE_DAYS * 86400)
-			trust_set_note(out, "Caddy's root of CA \"%s\" expires on %s, in %ld days; "
-				       "Caddy does not renew roots: plan the new root now", o->ca,
-				       date, (long)((sc->root->not_after - now) / 86400));
+			trust_set_note(out,
+				       "Caddy's root of CA \"%s\" expires on %s, in %ld days; "
+				       "Caddy does not renew roots: plan the new root now",
+				       o->ca, date, (long)((sc->root->not_after - now) / 86400));
 	}
 	if (sc->inter && !sc->inter_why) {
 		time_t life = sc->inter->not_after - sc->inter->not_before;
 		cert_date(date, sc->inter->not_after);
 		/* Caddy renews in the last fifth of the lifetime, every 10 minutes. */
 		if (sc->inter->not_after - now < life / 5)
-			trust_set_note(out, "the intermediate of CA \"%s\" expires on %s and Caddy "
+			trust_set_note(out,
+				       "the intermediate of CA \"%s\" expires on %s and Caddy "
 				       "has not renewed it (it does in the last fifth of its "
-				       "lifetime while it runs): is Caddy running?", o->ca, date);
+				       "lifetime while it runs): is Caddy running?",
+				       o->ca, date);
 	}
 }
 
@@ -258,17 +277,19 @@ static int pki_read(struct store_inst *s, struct trust_set *out)
 		return -1;
 	}
 	if (!is_dir(sc.authdir) && !sc.nleaves) {
-		trust_set_note(out, "Caddy has not made CA \"%s\" yet (no pki/authorities/%s in "
+		trust_set_note(out,
+			       "Caddy has not made CA \"%s\" yet (no pki/authorities/%s in "
 			       "%s): it does when it first starts with a `tls internal` site",
 			       o->ca, o->ca, o->data_dir);
 		pki_scan_dispose(&sc);
 		return 0;
 	}
 	if (!is_dir(sc.authdir))
-		trust_set_note(out, "Caddy's CA \"%s\" is gone (no pki/authorities/%s in %s), but "
+		trust_set_note(out,
+			       "Caddy's CA \"%s\" is gone (no pki/authorities/%s in %s), but "
 			       "its leaves remain: on its next start Caddy makes a new root and "
-			       "keeps serving them until it renews them under that root", o->ca,
-			       o->ca, o->data_dir);
+			       "keeps serving them until it renews them under that root",
+			       o->ca, o->ca, o->data_dir);
 	if (sc.root) {
 		out->has_own_root = true;
 		char *where = inroot_of(o, sc.root_where);
@@ -297,8 +318,10 @@ static int pki_read(struct store_inst *s, struct trust_set *out)
 	if (sc.inter_why || sc.stale_leaves)
 		add_reissue(s, &sc, out);
 	else if (sc.root && !sc.inter_present)
-		trust_set_note(out, "CA \"%s\" has no intermediate yet; Caddy issues one from its "
-			       "root when it starts", o->ca);
+		trust_set_note(out,
+			       "CA \"%s\" has no intermediate yet; Caddy issues one from its "
+			       "root when it starts",
+			       o->ca);
 	expiry_notes(out, &sc, o, s->ctx->now);
 	pki_scan_dispose(&sc);
 	return 0;
@@ -317,8 +340,7 @@ static void unlink_in(struct fs_txn *txn, const char *dir, const char *name, con
 /* What is still missing after Caddy started: its intermediate issued by its
  * root, and each removed leaf issued again and chaining to it; NULL when
  * nothing is. */
-static char *reissue_missing(const struct caddy_opts *o, const struct pki_scan *before,
-			     time_t now)
+static char *reissue_missing(const struct caddy_opts *o, const struct pki_scan *before, time_t now)
 {
 	struct pki_scan after;
 	char *miss = NULL;
@@ -327,8 +349,8 @@ static char *reissue_missing(const struct caddy_opts *o, const struct pki_scan *
 	else if (!after.root)
 		miss = xasprintf("there is no %s/root.crt", after.authdir);
 	else if (!after.inter_present)
-		miss = xasprintf("there is no new intermediate (%s/intermediate.crt)",
-				 after.authdir);
+		miss =
+		    xasprintf("there is no new intermediate (%s/intermediate.crt)", after.authdir);
 	else if (after.inter_why)
 		miss = xstrdup(after.inter_why);
 	for (size_t i = 0; !miss && i < before->nleaves; i++) {
@@ -340,8 +362,9 @@ static char *reissue_missing(const struct caddy_opts *o, const struct pki_scan *
 		if (!b->stale)
 			continue;
 		if (!a)
-			miss = xasprintf("Caddy has not issued a new certificate for %s (%s/%s.crt)",
-					 b->name, b->dir, b->name);
+			miss =
+			    xasprintf("Caddy has not issued a new certificate for %s (%s/%s.crt)",
+				      b->name, b->dir, b->name);
 		else if (a->stale)
 			miss = xasprintf("the new certificate for %s is not good: %s", b->name,
 					 a->why);
@@ -360,7 +383,7 @@ static int wait_reissued(const struct caddy_opts *o, const struct pki_scan *befo
 		miss = reissue_missing(o, before, now);
 		if (!miss)
 			return 0;
-		struct timespec ts = { 0, 250000000 };
+		struct timespec ts = {0, 250000000};
 		nanosleep(&ts, NULL);
 	}
 	err_set("Caddy started, but after %d seconds %s; see Caddy's log", START_WAIT_SECONDS,
@@ -409,9 +432,10 @@ static int reissue(struct store_inst *s, struct plan_step *st)
 	fs_txn_dispose(&txn);
 	for (size_t i = 0; committed == 0 && i < sc.nleaves; i++)
 		if (sc.leaves[i].stale)
-			rmdir(sc.leaves[i].dir);	/* only when Caddy left nothing else */
+			rmdir(sc.leaves[i].dir); /* only when Caddy left nothing else */
 	if (committed < 0) {
-		err_prefix("removing the stale files failed%s", o->start ? " (Caddy is stopped)" : "");
+		err_prefix("removing the stale files failed%s",
+			   o->start ? " (Caddy is stopped)" : "");
 		goto out;
 	}
 	if (o->start && caddy_command("start Caddy", o->start) < 0) {
@@ -443,10 +467,12 @@ static int pki_apply(struct store_inst *s, struct plan_store *ps)
 			}
 			break;
 		case OP_ROOT_DRIFT:
-			plan_step_fail(st, "Caddy's root (sha256 %s) is not %s, and trustform cannot "
-				       "give Caddy a root back (its key is Caddy's own). Export the "
-				       "new root with `%s`, commit it, and run trustapply again",
-				       st->seen.fphex, st->name, ps->actual.own_root_export);
+			plan_step_fail(
+			    st,
+			    "Caddy's root (sha256 %s) is not %s, and trustform cannot "
+			    "give Caddy a root back (its key is Caddy's own). Export the "
+			    "new root with `%s`, commit it, and run trustapply again",
+			    st->seen.fphex, st->name, ps->actual.own_root_export);
 			rc = -1;
 			break;
 		default:
@@ -460,8 +486,8 @@ static int pki_apply(struct store_inst *s, struct plan_store *ps)
 }
 
 const struct store_backend store_backend_caddy_pki = {
-	.name = "caddy",
-	.read = pki_read,
-	.apply = pki_apply,
-	.free = caddy_inst_free,
+    .name = "caddy",
+    .read = pki_read,
+    .apply = pki_apply,
+    .free = caddy_inst_free,
 };

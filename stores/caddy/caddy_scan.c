@@ -2,9 +2,9 @@
  * Reading Caddy's local PKI: the root, the intermediate and every leaf, each
  * checked against the current root (caddy_scan.h).
  */
+#include "stores/caddy/caddy_scan.h"
 #include "model/chain.h"
 #include "stores/caddy/caddy_int.h"
-#include "stores/caddy/caddy_scan.h"
 #include "util/err.h"
 #include "util/fsutil.h"
 #include "util/xalloc.h"
@@ -78,15 +78,19 @@ static void scan_leaves(struct pki_scan *sc, const char *ca)
 				l->cert->refs++;
 				if (!sc->root) {
 					l->stale = true;
-					l->why = xasprintf("it was issued under a root that is gone (no "
-							   "root.crt), issued by \"%s\"", l->cert->issuer);
+					l->why =
+					    xasprintf("it was issued under a root that is gone (no "
+						      "root.crt), issued by \"%s\"",
+						      l->cert->issuer);
 				} else if (sc->inter_why) {
 					l->stale = true;
 					l->why = xstrdup("issued under the intermediate that goes");
 				} else if (!cert_chains_to_root(&chain, sc->inter, sc->root)) {
 					l->stale = true;
-					l->why = xasprintf("it does not chain to the current root (issued "
-							   "by \"%s\")", l->cert->issuer);
+					l->why = xasprintf(
+					    "it does not chain to the current root (issued "
+					    "by \"%s\")",
+					    l->cert->issuer);
 				}
 				cert_list_dispose(&chain);
 			}
@@ -104,7 +108,9 @@ static void scan_digest(struct pki_scan *sc)
 {
 	struct buf b = BUF_INIT;
 	buf_printf(&b, "root=%s;inter=%s;", sc->root ? sc->root->fphex : "-",
-		   sc->inter ? sc->inter->fphex : sc->inter_present ? "damaged" : "-");
+		   sc->inter	       ? sc->inter->fphex
+		   : sc->inter_present ? "damaged"
+				       : "-");
 	for (size_t i = 0; i < sc->nleaves; i++)
 		if (sc->leaves[i].stale)
 			buf_printf(&b, "%s=%s;", sc->leaves[i].name,
@@ -127,7 +133,7 @@ int pki_scan(struct pki_scan *sc, const struct caddy_opts *o, time_t now)
 		return 0;
 	}
 	if (caddy_root_load(o, &sc->root, &sc->root_where) < 0 && sc->root_where)
-		return -1;	/* a root.crt that is not a root */
+		return -1; /* a root.crt that is not a root */
 	char *ipath = xasprintf("%s/intermediate.crt", sc->authdir);
 	struct cert_list il;
 	sc->inter_present = path_exists(ipath);
@@ -135,7 +141,8 @@ int pki_scan(struct pki_scan *sc, const struct caddy_opts *o, time_t now)
 		/* Caddy issues one when it starts */
 	} else if (pki_read_certs(ipath, &il) < 0) {
 		sc->inter_why = xasprintf("intermediate.crt is damaged (%s), so Caddy cannot "
-					  "start", err_msg());
+					  "start",
+					  err_msg());
 	} else {
 		sc->inter = il.items[0];
 		sc->inter->refs++;
@@ -143,9 +150,10 @@ int pki_scan(struct pki_scan *sc, const struct caddy_opts *o, time_t now)
 		char date[11];
 		cert_date(date, sc->inter->not_after);
 		if (!sc->root)
-			sc->inter_why = xstrdup("root.crt is missing: on its next start Caddy makes "
-						"a new root and would keep serving this "
-						"intermediate of the old one");
+			sc->inter_why =
+			    xstrdup("root.crt is missing: on its next start Caddy makes "
+				    "a new root and would keep serving this "
+				    "intermediate of the old one");
 		else if (!cert_issued_by(sc->inter, sc->root))
 			sc->inter_why = xasprintf("the intermediate was not issued by the current "
 						  "root (issuer and signature checked): its issuer "
@@ -166,7 +174,7 @@ int pki_scan(struct pki_scan *sc, const struct caddy_opts *o, time_t now)
 int caddy_root_load(const struct caddy_opts *o, struct cert **out, char **where)
 {
 	char *data = NULL;
-	struct cert_list l = { 0 };
+	struct cert_list l = {0};
 	*out = NULL;
 	*where = NULL;
 	if (caddy_data_dir(o, &data) < 0)
@@ -175,7 +183,8 @@ int caddy_root_load(const struct caddy_opts *o, struct cert **out, char **where)
 	int rc = -1;
 	if (!path_exists(path)) {
 		err_set("%s does not exist: Caddy has no root for CA \"%s\" yet (it makes one "
-			"when it first starts with a `tls internal` site)", path, o->ca);
+			"when it first starts with a `tls internal` site)",
+			path, o->ca);
 		goto out;
 	}
 	*where = xstrdup(path);
@@ -183,7 +192,7 @@ int caddy_root_load(const struct caddy_opts *o, struct cert **out, char **where)
 			  "Caddy stopped, remove root.crt and root.key so that it makes a new "
 			  "root (every client must then trust the new one)";
 	if (pki_read_certs(path, &l) < 0) {
-		char *why = xstrdup(err_msg());	/* err_set would overwrite it */
+		char *why = xstrdup(err_msg()); /* err_set would overwrite it */
 		err_set("%s is not a certificate (%s). %s", path, why, fix);
 		free(why);
 		goto out;
@@ -191,8 +200,8 @@ int caddy_root_load(const struct caddy_opts *o, struct cert **out, char **where)
 	if (l.n != 1 || !l.items[0]->is_ca || !l.items[0]->self_issued ||
 	    !cert_issued_by(l.items[0], l.items[0])) {
 		err_set("%s is not one self-signed CA certificate (%zu certificate(s), first "
-			"\"%s\" issued by \"%s\"). %s", path, l.n, l.items[0]->subject,
-			l.items[0]->issuer, fix);
+			"\"%s\" issued by \"%s\"). %s",
+			path, l.n, l.items[0]->subject, l.items[0]->issuer, fix);
 		goto out;
 	}
 	*out = l.items[0];

@@ -13,25 +13,25 @@
 #include <time.h>
 
 struct pki_leaf {
-	char *name;		/* the certificate's name (a domain, an IP) */
-	char *dir;		/* host path of certificates/<ca>/<name> */
-	struct cert *cert;	/* the leaf itself, or NULL when the file is damaged */
+	char *name;	   /* the certificate's name (a domain, an IP) */
+	char *dir;	   /* host path of certificates/<ca>/<name> */
+	struct cert *cert; /* the leaf itself, or NULL when the file is damaged */
 	bool stale;
 	char *why;
 };
 
 struct pki_scan {
-	char *data;		/* host path of data_dir */
-	char *authdir;		/* host path of pki/authorities/<ca> */
-	char *root_where;	/* in-root path of root.crt */
-	struct cert *root;	/* NULL: no root.crt */
+	char *data;	   /* host path of data_dir */
+	char *authdir;	   /* host path of pki/authorities/<ca> */
+	char *root_where;  /* in-root path of root.crt */
+	struct cert *root; /* NULL: no root.crt */
 	bool inter_present;
-	struct cert *inter;	/* NULL when absent or damaged */
-	char *inter_why;	/* why the intermediate must be reissued, or NULL */
+	struct cert *inter; /* NULL when absent or damaged */
+	char *inter_why;    /* why the intermediate must be reissued, or NULL */
 	struct pki_leaf *leaves;
 	size_t nleaves, alloc;
 	size_t stale_leaves;
-	char *digest;		/* what apply re-checks: intermediate and stale leaves */
+	char *digest; /* what apply re-checks: intermediate and stale leaves */
 };
 
 /* Read and check everything; -1 with err set only for what makes the store

@@ -18,11 +18,11 @@
 #include <stddef.h>
 
 struct cf_token {
-	size_t start, end;	/* byte span in the source, quotes included */
-	int line;		/* line of the first byte, 1-based */
-	char *text;		/* the value as Caddy reads it */
-	char quote;		/* 0, '"', '`', or '<' for a heredoc */
-	bool nl_before;		/* first token of its line, as Caddy counts lines */
+	size_t start, end; /* byte span in the source, quotes included */
+	int line;	   /* line of the first byte, 1-based */
+	char *text;	   /* the value as Caddy reads it */
+	char quote;	   /* 0, '"', '`', or '<' for a heredoc */
+	bool nl_before;	   /* first token of its line, as Caddy counts lines */
 };
 
 struct cf_tokens {
@@ -39,25 +39,25 @@ bool cf_is(const struct cf_token *t, const char *text);
 
 /* One file of the document. */
 struct cf_file {
-	char *path;		/* in-root path */
+	char *path; /* in-root path */
 	struct buf src;
 	struct cf_tokens toks;
 };
 
 struct cf_snippet {
 	char *name;
-	size_t file;		/* index into files */
-	size_t open, close;	/* token indexes of its braces */
+	size_t file;	    /* index into files */
+	size_t open, close; /* token indexes of its braces */
 };
 
 /* The main Caddyfile and everything it imports (files[0] is the main one). */
 struct cf_doc {
-	const char *root;	/* --root, "" for / */
+	const char *root; /* --root, "" for / */
 	struct cf_file *files;
 	size_t nfiles, files_alloc;
 	struct cf_snippet *snippets;
 	size_t nsnippets, snippets_alloc;
-	char **skipped;		/* imports that could not be followed (placeholders) */
+	char **skipped; /* imports that could not be followed (placeholders) */
 	size_t nskipped, skipped_alloc;
 };
 
@@ -81,9 +81,9 @@ int cf_import_each(const struct cf_doc *d, size_t f, size_t at,
 
 /* What the planner needs about intermediate_lifetime of CA ca. */
 struct cf_lifetime {
-	char *have;		/* the value Caddy uses now, or NULL */
+	char *have; /* the value Caddy uses now, or NULL */
 	int have_line;
-	struct buf out;		/* the main Caddyfile with want set (equal when in place) */
+	struct buf out; /* the main Caddyfile with want set (equal when in place) */
 };
 
 /* Compute the edit; -1 with err set when trustform cannot make it safely

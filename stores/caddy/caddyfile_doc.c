@@ -7,15 +7,15 @@
  * what Caddy would load.
  */
 #include "stores/caddy/caddyfile.h"
-#include "util/strv.h"
 #include "util/err.h"
 #include "util/fsutil.h"
 #include "util/rootfs.h"
+#include "util/strv.h"
 #include "util/xalloc.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <glob.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -49,12 +49,15 @@ static int check_braces(const struct cf_file *f)
 			if (i > 0 && !t->nl_before && !cf_is(&f->toks.items[i - 1], "{")) {
 				err_set("%s:%d: this '}' is not on a line of its own (is the line "
 					"before it continued with a '\\'?); Caddy refuses it too: "
-					"put the '}' on its own line", f->path, t->line);
+					"put the '}' on its own line",
+					f->path, t->line);
 				return -1;
 			}
 			if (!depth) {
-				err_set("%s:%d: this '}' closes nothing; remove it or add the '{' it "
-					"belongs to", f->path, t->line);
+				err_set(
+				    "%s:%d: this '}' closes nothing; remove it or add the '{' it "
+				    "belongs to",
+				    f->path, t->line);
 				return -1;
 			}
 			depth--;
@@ -91,7 +94,7 @@ static void find_snippets(struct cf_doc *d, size_t fi)
 			s->close = close;
 			i = close;
 		} else if (cf_is(k, "{")) {
-			i = cf_match(t, i);	/* not top level any more */
+			i = cf_match(t, i); /* not top level any more */
 		}
 	}
 }
@@ -141,7 +144,7 @@ static int add_file(struct cf_doc *d, const char *path, const char *src, size_t 
 	ARRAY_GROW(d->files, d->nfiles + 1, d->files_alloc);
 	struct cf_file *f = &d->files[d->nfiles];
 	memset(f, 0, sizeof(*f));
-	buf_init(&f->src);	/* an empty file keeps a non-NULL pointer (memmem, memcmp) */
+	buf_init(&f->src); /* an empty file keeps a non-NULL pointer (memmem, memcmp) */
 	f->path = xstrdup(path);
 	buf_add(&f->src, src, len);
 	d->nfiles++;
@@ -175,7 +178,7 @@ static int load_imports(struct cf_doc *d, size_t fi);
 static int load_path(struct cf_doc *d, const char *path)
 {
 	if (file_find(d, path) >= 0)
-		return 0;	/* already loaded (Caddy refuses real cycles itself) */
+		return 0; /* already loaded (Caddy refuses real cycles itself) */
 	char *host = root_resolve_host(d->root, path);
 	struct buf b = BUF_INIT;
 	int rc = -1;
@@ -249,7 +252,8 @@ static int check_imports(struct cf_doc *d)
 			if (snippet_find(d, arg))
 				continue;
 			if (strchr(arg, '{')) {
-				skip(d, "%s:%d: import %s", d->files[fi].path, t->items[i].line, arg);
+				skip(d, "%s:%d: import %s", d->files[fi].path, t->items[i].line,
+				     arg);
 				continue;
 			}
 			char *pattern = import_pattern(d, fi, arg);
@@ -261,10 +265,11 @@ static int check_imports(struct cf_doc *d)
 			free(paths);
 			bool glob = strpbrk(pattern, "*?[") != NULL;
 			if (!n && !glob) {
-				err_set("%s:%d: import %s: no snippet of that name, and no file %s%s; "
-					"Caddy would refuse this too", d->files[fi].path,
-					t->items[i].line, arg, *d->root ? "under --root " : "",
-					pattern);
+				err_set(
+				    "%s:%d: import %s: no snippet of that name, and no file %s%s; "
+				    "Caddy would refuse this too",
+				    d->files[fi].path, t->items[i].line, arg,
+				    *d->root ? "under --root " : "", pattern);
 				free(pattern);
 				return -1;
 			}
@@ -279,18 +284,18 @@ static int check_imports(struct cf_doc *d)
  * cycle too ("a cycle of imports exists"). */
 #define MAX_IMPORT_DEPTH 64
 
-struct inode {			/* a file's whole range, or a snippet's body */
+struct inode { /* a file's whole range, or a snippet's body */
 	size_t file, from, to;
-	const char *name;	/* the snippet's name or the file's path, for messages */
+	const char *name; /* the snippet's name or the file's path, for messages */
 	bool snippet;
-	int line;		/* of the import that brought it */
+	int line; /* of the import that brought it */
 };
 
 struct walk {
 	const struct cf_doc *d;
 	struct inode stack[MAX_IMPORT_DEPTH + 1];
 	size_t depth;
-	struct inode *done;	/* nodes fully walked: a DAG is walked once per node */
+	struct inode *done; /* nodes fully walked: a DAG is walked once per node */
 	size_t ndone, done_alloc;
 };
 
@@ -320,13 +325,15 @@ static int walk_child(struct walk *w, struct inode child)
 				   v->name);
 		}
 		err_set("%s:%d: import cycle: %s; Caddy refuses it too: remove one of these "
-			"imports", w->d->files[top->file].path, child.line, b.ptr);
+			"imports",
+			w->d->files[top->file].path, child.line, b.ptr);
 		buf_dispose(&b);
 		return -1;
 	}
 	if (w->depth >= MAX_IMPORT_DEPTH) {
 		err_set("%s:%d: imports nest more than %d levels deep; trustform stops there: "
-			"flatten them", w->d->files[top->file].path, child.line, MAX_IMPORT_DEPTH);
+			"flatten them",
+			w->d->files[top->file].path, child.line, MAX_IMPORT_DEPTH);
 		return -1;
 	}
 	w->stack[w->depth++] = child;
@@ -348,7 +355,7 @@ static int walk_node(struct walk *w)
 		const struct cf_token *k = &t->items[i];
 		if (!cur.snippet && k->nl_before && !k->quote && k->text[0] == '(' &&
 		    i + 1 < cur.to && cf_is(&t->items[i + 1], "{")) {
-			i = cf_match(t, i + 1);	/* a definition: walked when imported */
+			i = cf_match(t, i + 1); /* a definition: walked when imported */
 			continue;
 		}
 		if (!cf_is(k, "import") || !k->nl_before || i + 1 >= t->n ||
@@ -358,8 +365,12 @@ static int walk_node(struct walk *w)
 		const struct cf_snippet *sn = snippet_find(d, arg);
 		int rc = 0;
 		if (sn) {
-			rc = walk_child(w, (struct inode){ .file = sn->file, .from = sn->open + 1,
-				.to = sn->close, .name = sn->name, .line = k->line, .snippet = true });
+			rc = walk_child(w, (struct inode){.file = sn->file,
+							  .from = sn->open + 1,
+							  .to = sn->close,
+							  .name = sn->name,
+							  .line = k->line,
+							  .snippet = true});
 		} else if (!strchr(arg, '{')) {
 			char *pattern = import_pattern(d, cur.file, arg);
 			char **paths;
@@ -369,9 +380,10 @@ static int walk_node(struct walk *w)
 			for (size_t j = 0; j < n; j++) {
 				long fi = file_find(d, paths[j]);
 				if (rc == 0 && fi >= 0)
-					rc = walk_child(w, (struct inode){ .file = (size_t)fi,
-						.to = d->files[fi].toks.n, .name = d->files[fi].path,
-						.line = k->line });
+					rc = walk_child(w, (struct inode){.file = (size_t)fi,
+									  .to = d->files[fi].toks.n,
+									  .name = d->files[fi].path,
+									  .line = k->line});
 				free(paths[j]);
 			}
 			free(paths);
@@ -387,7 +399,7 @@ static int check_cycles(const struct cf_doc *d)
 {
 	struct walk *w = xcalloc(1, sizeof(*w));
 	w->d = d;
-	w->stack[0] = (struct inode){ .to = d->files[0].toks.n, .name = d->files[0].path };
+	w->stack[0] = (struct inode){.to = d->files[0].toks.n, .name = d->files[0].path};
 	w->depth = 1;
 	int rc = walk_node(w);
 	free(w->done);
@@ -422,8 +434,10 @@ int cf_doc_load(struct cf_doc *d, const char *root, const char *path)
 	if (!host)
 		return -1;
 	if (buf_read_file(&b, host) < 0)
-		err_set_errno(errno, "caddy: caddyfile %s (%s) cannot be read; give the Caddyfile "
-			      "Caddy runs with (Debian's package: /etc/caddy/Caddyfile)", path, host);
+		err_set_errno(errno,
+			      "caddy: caddyfile %s (%s) cannot be read; give the Caddyfile "
+			      "Caddy runs with (Debian's package: /etc/caddy/Caddyfile)",
+			      path, host);
 	else
 		rc = cf_doc_load_buffer(d, root, path, b.ptr, b.len);
 	buf_dispose(&b);

@@ -19,7 +19,7 @@
 #include <string.h>
 
 struct seg {
-	size_t first, last;	/* token indexes */
+	size_t first, last; /* token indexes */
 	bool block;
 	size_t open, close;
 };
@@ -56,8 +56,8 @@ static size_t segments(const struct cf_tokens *t, size_t open, size_t close, str
 struct editor {
 	const struct cf_doc *d;
 	const struct cf_file *f;
-	const char *nl;		/* "\n" or "\r\n", as the file has it */
-	char unit[16];		/* one level of indentation */
+	const char *nl; /* "\n" or "\r\n", as the file has it */
+	char unit[16];	/* one level of indentation */
 	const char *ca, *want;
 };
 
@@ -116,7 +116,7 @@ enum level { LVL_PKI, LVL_CA, LVL_LIFETIME };
 
 static void block_lines(const struct editor *e, struct buf *out, const char *base, enum level from)
 {
-	const char *opens[] = { "pki {", NULL, NULL };
+	const char *opens[] = {"pki {", NULL, NULL};
 	char *ca = xasprintf("ca %s {", e->ca);
 	char *life = xasprintf("intermediate_lifetime %s", e->want);
 	opens[1] = ca;
@@ -136,7 +136,7 @@ static void block_lines(const struct editor *e, struct buf *out, const char *bas
 }
 
 struct splice {
-	size_t at, cut;		/* replace cut bytes at offset at */
+	size_t at, cut; /* replace cut bytes at offset at */
 	struct buf text;
 };
 
@@ -200,8 +200,9 @@ static int no_imports(const struct editor *e, const struct seg *segs, size_t n, 
 		const struct cf_token *t = &e->f->toks.items[segs[i].first];
 		if (cf_is(t, "import")) {
 			err_set("%s:%d: the %s block imports %s; trustform does not edit options "
-				"that an import may set: write them in the block itself", e->f->path,
-				t->line, what, e->f->toks.items[segs[i].first + 1].text);
+				"that an import may set: write them in the block itself",
+				e->f->path, t->line, what,
+				e->f->toks.items[segs[i].first + 1].text);
 			return -1;
 		}
 	}
@@ -214,8 +215,7 @@ static const char *ca_id(const struct editor *e, const struct seg *s)
 	return s->first + 1 < end ? e->f->toks.items[s->first + 1].text : "local";
 }
 
-static int edit_ca(struct editor *e, const struct seg *ca, struct cf_lifetime *r,
-		   struct splice *sp)
+static int edit_ca(struct editor *e, const struct seg *ca, struct cf_lifetime *r, struct splice *sp)
 {
 	const struct cf_tokens *t = &e->f->toks;
 	char *ind = indent_at(&e->f->src, t->items[ca->first].start);
@@ -242,7 +242,8 @@ static int edit_ca(struct editor *e, const struct seg *ca, struct cf_lifetime *r
 	size_t args = life->last - life->first;
 	if (life->block || args > 1) {
 		err_set("%s:%d: intermediate_lifetime takes one duration, and Caddy refuses this "
-			"line; fix it by hand", e->f->path, k->line);
+			"line; fix it by hand",
+			e->f->path, k->line);
 		goto out;
 	}
 	if (args == 0) {
@@ -272,8 +273,10 @@ static int edit_pki(struct editor *e, const struct seg *pki, struct cf_lifetime 
 	int rc = -1;
 	if (!pki->block) {
 		if (pki->last != pki->first) {
-			err_set("%s:%d: pki takes no arguments, and Caddy refuses this line; fix it "
-				"by hand", e->f->path, t->items[pki->first].line);
+			err_set(
+			    "%s:%d: pki takes no arguments, and Caddy refuses this line; fix it "
+			    "by hand",
+			    e->f->path, t->items[pki->first].line);
 			goto out;
 		}
 		add_block_after(e, pki->last, ind, LVL_CA, sp);
@@ -317,8 +320,9 @@ static int edit_global(struct editor *e, size_t open, size_t close, struct cf_li
 			 (line = cf_import_each(e->d, 0, segs[i].first, has_pki, &from)) > 0) {
 			err_set("%s:%d: the global options import %s, which sets pki (%s:%d); "
 				"trustform edits only %s: move the pki option into it, or set "
-				"intermediate_lifetime there by hand", e->f->path, k->line,
-				t->items[segs[i].first + 1].text, from, line, e->f->path);
+				"intermediate_lifetime there by hand",
+				e->f->path, k->line, t->items[segs[i].first + 1].text, from, line,
+				e->f->path);
 			goto out;
 		}
 	}
@@ -338,7 +342,7 @@ out:
 struct first_block {
 	bool found, global;
 	size_t file, open, close;
-	const char *via;	/* the import that brought it, if any */
+	const char *via; /* the import that brought it, if any */
 	int via_line;
 };
 
@@ -373,12 +377,11 @@ static int find_first(const struct cf_doc *d, size_t file, size_t from, size_t t
 	return fb->found;
 }
 
-int cf_set_lifetime(struct cf_lifetime *r, const struct cf_doc *d, const char *ca,
-		    const char *want)
+int cf_set_lifetime(struct cf_lifetime *r, const struct cf_doc *d, const char *ca, const char *want)
 {
-	struct editor e = { .d = d, .f = &d->files[0], .ca = ca, .want = want };
-	struct splice sp = { 0, 0, BUF_INIT };
-	struct first_block fb = { 0 };
+	struct editor e = {.d = d, .f = &d->files[0], .ca = ca, .want = want};
+	struct splice sp = {0, 0, BUF_INIT};
+	struct first_block fb = {0};
 	const struct buf *src = &e.f->src;
 	int rc = -1;
 	memset(r, 0, sizeof(*r));
@@ -387,8 +390,9 @@ int cf_set_lifetime(struct cf_lifetime *r, const struct cf_doc *d, const char *c
 	if (fb.found && fb.global && fb.file != 0) {
 		err_set("%s:%d: the global options block comes from import %s (%s); trustform "
 			"edits only %s: set intermediate_lifetime in that file by hand, or move "
-			"the block into %s", e.f->path, fb.via_line, fb.via, d->files[fb.file].path,
-			e.f->path, e.f->path);
+			"the block into %s",
+			e.f->path, fb.via_line, fb.via, d->files[fb.file].path, e.f->path,
+			e.f->path);
 		goto out;
 	}
 	if (fb.found && fb.global) {

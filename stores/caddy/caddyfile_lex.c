@@ -22,14 +22,14 @@ static size_t space_len(const unsigned char *p, size_t left)
 	if (left >= 2 && p[0] == 0xc2 && (p[1] == 0x85 || p[1] == 0xa0))
 		return 2;
 	if (left >= 3 && p[0] == 0xe1 && p[1] == 0x9a && p[2] == 0x80)
-		return 3;	/* U+1680 */
+		return 3; /* U+1680 */
 	if (left >= 3 && p[0] == 0xe2 && p[1] == 0x80 &&
 	    ((p[2] >= 0x80 && p[2] <= 0x8a) || p[2] == 0xa8 || p[2] == 0xa9 || p[2] == 0xaf))
-		return 3;	/* U+2000–200A, U+2028, U+2029, U+202F */
+		return 3; /* U+2000–200A, U+2028, U+2029, U+202F */
 	if (left >= 3 && p[0] == 0xe2 && p[1] == 0x81 && p[2] == 0x9f)
-		return 3;	/* U+205F */
+		return 3; /* U+205F */
 	if (left >= 3 && p[0] == 0xe3 && p[1] == 0x80 && p[2] == 0x80)
-		return 3;	/* U+3000 */
+		return 3; /* U+3000 */
 	return 0;
 }
 
@@ -55,7 +55,7 @@ static int heredoc_strip(struct buf *val, size_t mlen)
 	int rc = 0;
 	for (size_t s = 0; s < last;) {
 		const char *nl = memchr(val->ptr + s, '\n', last - s);
-		size_t e = (size_t)(nl - val->ptr);	/* last ends a line, so nl is found */
+		size_t e = (size_t)(nl - val->ptr); /* last ends a line, so nl is found */
 		size_t n = e - s;
 		if (n && !(n == 1 && val->ptr[s] == '\r')) {
 			if (n < pad || memcmp(val->ptr + s, val->ptr + last, pad)) {
@@ -82,8 +82,8 @@ static int heredoc_strip(struct buf *val, size_t mlen)
 struct lexer {
 	const char *name, *src;
 	size_t len, pos;
-	int line;		/* physical line of pos */
-	bool nl_pending;	/* a logical newline since the last token */
+	int line;	 /* physical line of pos */
+	bool nl_pending; /* a logical newline since the last token */
 };
 
 static void emit(struct cf_tokens *out, struct lexer *lx, size_t start, int line, bool nl,
@@ -130,9 +130,12 @@ static int next_token(struct cf_tokens *out, struct lexer *lx)
 				continue;
 			if (ch == '\n') {
 				if (val.len == 2 || val.ptr[2] == '<' ||
-				    !marker_ok(val.ptr + 2, val.len - 2) || val.len - 2 >= sizeof(marker)) {
-					err_set("%s:%d: a heredoc needs a marker of letters, digits, - "
-						"and _ after exactly two '<' (<<END)", lx->name, tline);
+				    !marker_ok(val.ptr + 2, val.len - 2) ||
+				    val.len - 2 >= sizeof(marker)) {
+					err_set(
+					    "%s:%d: a heredoc needs a marker of letters, digits, - "
+					    "and _ after exactly two '<' (<<END)",
+					    lx->name, tline);
 					goto fail;
 				}
 				mlen = val.len - 2;
@@ -149,9 +152,10 @@ static int next_token(struct cf_tokens *out, struct lexer *lx)
 			buf_add(&val, p, sp ? sp : 1);
 			if (val.len >= mlen && !memcmp(val.ptr + val.len - mlen, marker, mlen)) {
 				if (heredoc_strip(&val, mlen) < 0) {
-					err_set("%s:%d: the lines of heredoc <<%.*s must start with the "
-						"whitespace before its closing marker", lx->name, tline,
-						(int)mlen, marker);
+					err_set("%s:%d: the lines of heredoc <<%.*s must start "
+						"with the "
+						"whitespace before its closing marker",
+						lx->name, tline, (int)mlen, marker);
 					goto fail;
 				}
 				emit(out, lx, start, tline, tnl, &val, '<', lx->pos);
@@ -182,7 +186,7 @@ static int next_token(struct cf_tokens *out, struct lexer *lx)
 			bool newline = false;
 			if (ch == '\n') {
 				if (escaped)
-					escaped = false;	/* a joined line */
+					escaped = false; /* a joined line */
 				else
 					newline = true;
 				comment = false;
@@ -247,10 +251,10 @@ fail:
 
 int cf_tokenize(struct cf_tokens *out, const char *name, const char *src, size_t len)
 {
-	struct lexer lx = { .name = name, .src = src, .len = len, .line = 1, .nl_pending = true };
+	struct lexer lx = {.name = name, .src = src, .len = len, .line = 1, .nl_pending = true};
 	memset(out, 0, sizeof(*out));
 	if (len >= 3 && !memcmp(src, "\xef\xbb\xbf", 3))
-		lx.pos = 3;	/* a byte order mark, as Caddy discards it */
+		lx.pos = 3; /* a byte order mark, as Caddy discards it */
 	int rc;
 	while ((rc = next_token(out, &lx)) == 1)
 		;

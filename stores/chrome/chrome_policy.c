@@ -22,12 +22,12 @@
  *     sets it (a note), and decides when ours does not (its certificates are
  *     then the foreign entries).
  */
-#include "stores/chrome/chrome.h"
 #include "model/cert.h"
 #include "reconcile/plan.h"
 #include "reconcile/steps.h"
 #include "schema/keys.h"
 #include "schema/resolve.h"
+#include "stores/chrome/chrome.h"
 #include "util/err.h"
 #include "util/fsutil.h"
 #include "util/rootfs.h"
@@ -41,17 +41,21 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#define OURS "trustform.json"
-#define K_CA "CACertificates"
+#define OURS  "trustform.json"
+#define K_CA  "CACertificates"
 #define K_DIS "CADistrustedCertificates"
 
 static const struct browser {
 	const char *name, *title, *dir;
 	const char *const installs[3]; /* where an installed browser is seen */
 } browsers[] = {
-    {"chrome", "Google Chrome", "/etc/opt/chrome/policies/managed",
+    {"chrome",
+     "Google Chrome",
+     "/etc/opt/chrome/policies/managed",
      {"/opt/google/chrome", "/usr/bin/google-chrome", NULL}},
-    {"chromium", "Chromium", "/etc/chromium/policies/managed",
+    {"chromium",
+     "Chromium",
+     "/etc/chromium/policies/managed",
      {"/usr/lib/chromium", "/usr/bin/chromium", NULL}},
 };
 #define NBROWSERS (sizeof(browsers) / sizeof(*browsers))
@@ -80,9 +84,9 @@ struct plist {
 };
 
 struct pfile {
-	char *name;   /* file name in the directory */
-	char *shown;  /* in-root path */
-	bool bad;     /* not a JSON object: Chrome ignores the whole file */
+	char *name;  /* file name in the directory */
+	char *shown; /* in-root path */
+	bool bad;    /* not a JSON object: Chrome ignores the whole file */
 	char *why;
 	struct plist ca, dis;
 };
@@ -368,8 +372,10 @@ static int cpol_read(struct store_inst *s, struct trust_set *out)
 				   mine.why);
 		size_t bad = count_bad(&mine.ca) + count_bad(&mine.dis);
 		if (bad)
-			buf_printf(&stale, "%s: %zu item(s) are not base64 DER certificates: "
-				   "apply drops them\n", p->file, bad);
+			buf_printf(&stale,
+				   "%s: %zu item(s) are not base64 DER certificates: "
+				   "apply drops them\n",
+				   p->file, bad);
 	}
 
 	struct resolved *r;
@@ -387,8 +393,10 @@ static int cpol_read(struct store_inst *s, struct trust_set *out)
 	for (size_t i = 0; i < nothers; i++) {
 		const struct pfile *f = &others[i];
 		if (f->bad) {
-			trust_set_note(out, "%s is not a policy file Chrome can read (%s); it "
-				       "ignores the whole file", f->shown, f->why);
+			trust_set_note(out,
+				       "%s is not a policy file Chrome can read (%s); it "
+				       "ignores the whole file",
+				       f->shown, f->why);
 			continue;
 		}
 		bool later = strcmp(f->name, OURS) > 0;
@@ -417,7 +425,8 @@ static int cpol_read(struct store_inst *s, struct trust_set *out)
 			if (!l->set || dec == f)
 				continue;
 			const char *winner = dec ? dec->shown : p->file;
-			trust_set_note(out, "%s sets %s too; Chrome does not merge a policy "
+			trust_set_note(out,
+				       "%s sets %s too; Chrome does not merge a policy "
 				       "across files and takes it from the last file by name "
 				       "that sets it, %s, so the %zu certificate(s) %s lists "
 				       "there do not count",
@@ -432,7 +441,8 @@ static int cpol_read(struct store_inst *s, struct trust_set *out)
 			continue;
 		bool later_ca = dec_ca && strcmp(dec_ca->name, OURS) > 0;
 		bool later_dis = dec_dis && strcmp(dec_dis->name, OURS) > 0;
-		if (ca->ensure == ENSURE_PRESENT && later_ca && !plist_has(&dec_ca->ca, ca->cert->fp))
+		if (ca->ensure == ENSURE_PRESENT && later_ca &&
+		    !plist_has(&dec_ca->ca, ca->cert->fp))
 			trust_set_ineffective(out,
 					      "%s sets " K_CA " and comes after " OURS " by "
 					      "name; %s takes the policy from that file only "
@@ -442,12 +452,13 @@ static int cpol_read(struct store_inst *s, struct trust_set *out)
 					      dec_ca->shown, p->b->title, ca->name);
 		if (ca->ensure == ENSURE_DISTRUSTED && later_dis &&
 		    !plist_has(&dec_dis->dis, ca->cert->fp))
-			trust_set_ineffective(out,
-					      "%s sets " K_DIS " and comes after " OURS " by "
-					      "name; %s takes the policy from that file only, so "
-					      "CA \"%s\" is not distrusted; add it to that file's "
-					      K_DIS ", or remove the key from it",
-					      dec_dis->shown, p->b->title, ca->name);
+			trust_set_ineffective(
+			    out,
+			    "%s sets " K_DIS " and comes after " OURS " by "
+			    "name; %s takes the policy from that file only, so "
+			    "CA \"%s\" is not distrusted; add it to that file's " K_DIS
+			    ", or remove the key from it",
+			    dec_dis->shown, p->b->title, ca->name);
 		if (ca->ensure == ENSURE_ABSENT && dec_ca && plist_has(&dec_ca->ca, ca->cert->fp) &&
 		    !plist_has(eff_dis, ca->cert->fp))
 			trust_set_ineffective(out,
@@ -470,7 +481,8 @@ static int cpol_read(struct store_inst *s, struct trust_set *out)
 		free(h);
 	}
 	if (!installed)
-		trust_set_note(out, "%s is not installed here (looked for %s and %s); the policy "
+		trust_set_note(out,
+			       "%s is not installed here (looked for %s and %s); the policy "
 			       "is for when it is",
 			       p->b->title, p->b->installs[0], p->b->installs[1]);
 	pfile_dispose(&mine);
@@ -509,7 +521,8 @@ static int do_step(struct plan_step *st, struct pfile *f, const struct cpol *p)
 	}
 	case OP_REMOVE:
 		if (!seen) {
-			plan_step_fail(st, "%s lists it, and trustform writes only %s; remove it "
+			plan_step_fail(st,
+				       "%s lists it, and trustform writes only %s; remove it "
 				       "from that file",
 				       st->seen.where, p->file);
 			return -1;
@@ -618,7 +631,8 @@ static void cpol_validate(const struct conf_store *cs, struct diag *d)
 	for (size_t i = 0; i < l->n; i++) {
 		const struct ynode *v = l->items[i];
 		for (size_t j = 0; j < i && v->kind == YNODE_SCALAR; j++)
-			if (l->items[j]->kind == YNODE_SCALAR && !strcmp(l->items[j]->text, v->text))
+			if (l->items[j]->kind == YNODE_SCALAR &&
+			    !strcmp(l->items[j]->text, v->text))
 				diag_add(d, DIAG_ERROR, cs->config_file, v->line, v->col,
 					 "store \"%s\": %s is listed twice in browsers; remove "
 					 "one",
@@ -626,15 +640,15 @@ static void cpol_validate(const struct conf_store *cs, struct diag *d)
 	}
 }
 
-static int cpol_open(const struct conf_store *cs, const struct run_ctx *ctx,
-		     struct store_open *out)
+static int cpol_open(const struct conf_store *cs, const struct run_ctx *ctx, struct store_open *out)
 {
 	const struct ynode *l = conf_store_node(cs, "browsers");
 	for (size_t i = 0; i < NBROWSERS; i++) {
 		const struct browser *b = &browsers[i];
 		bool on = !l;
 		for (size_t j = 0; l && j < l->n && !on; j++)
-			on = l->items[j]->kind == YNODE_SCALAR && !strcmp(l->items[j]->text, b->name);
+			on = l->items[j]->kind == YNODE_SCALAR &&
+			     !strcmp(l->items[j]->text, b->name);
 		if (!on)
 			continue;
 		struct cpol *p = xcalloc(1, sizeof(*p));
@@ -660,16 +674,16 @@ static int cpol_open(const struct conf_store *cs, const struct run_ctx *ctx,
 }
 
 static const struct store_backend cpol_backend = {
-	.name = "chrome-policy",
-	.caps = STORE_CAN_DISTRUST,
-	.read = cpol_read,
-	.apply = cpol_apply,
-	.free = cpol_free,
+    .name = "chrome-policy",
+    .caps = STORE_CAN_DISTRUST,
+    .read = cpol_read,
+    .apply = cpol_apply,
+    .free = cpol_free,
 };
 
 const struct store_type store_type_chrome_policy = {
-	.name = "chrome-policy",
-	.options = cpol_keys,
-	.validate = cpol_validate,
-	.open = cpol_open,
+    .name = "chrome-policy",
+    .options = cpol_keys,
+    .validate = cpol_validate,
+    .open = cpol_open,
 };

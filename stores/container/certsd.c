@@ -18,27 +18,27 @@
 #define PREFIX	   "trustform-"
 #define HOSTS_TOML "hosts.toml"
 /* The first line of a hosts.toml trustform wrote: its only mark of ownership. */
-#define TOML_MARK  "# Written by trustform"
+#define TOML_MARK	  "# Written by trustform"
 #define CONTAINERD_CONFIG "/etc/containerd/config.toml"
 
 static const char *const docker_signs[] = {"/etc/docker", "/usr/bin/docker", "/usr/bin/dockerd",
 					   NULL};
-static const char *const podman_signs[] = {"/etc/containers", "/usr/bin/podman",
-					   "/usr/bin/buildah", "/usr/bin/skopeo", NULL};
+static const char *const podman_signs[] = {"/etc/containers", "/usr/bin/podman", "/usr/bin/buildah",
+					   "/usr/bin/skopeo", NULL};
 static const char *const containerd_signs[] = {"/etc/containerd", "/usr/bin/containerd", NULL};
 
 const struct engine_info engines[ENGINE_COUNT] = {
-	[ENGINE_DOCKER] = {"docker", "/etc/docker/certs.d", docker_signs, false},
-	[ENGINE_PODMAN] = {"podman", "/etc/containers/certs.d", podman_signs, false},
-	[ENGINE_CONTAINERD] = {"containerd", "/etc/containerd/certs.d", containerd_signs, true},
+    [ENGINE_DOCKER] = {"docker", "/etc/docker/certs.d", docker_signs, false},
+    [ENGINE_PODMAN] = {"podman", "/etc/containers/certs.d", podman_signs, false},
+    [ENGINE_CONTAINERD] = {"containerd", "/etc/containerd/certs.d", containerd_signs, true},
 };
 
 static const struct store_backend certsd_backend;
 
 struct certsd {
 	const struct engine_info *eng;
-	char *host;	/* "registry.corp:5000" */
-	char *dir;	/* in-root: "/etc/docker/certs.d/registry.corp:5000" */
+	char *host; /* "registry.corp:5000" */
+	char *dir;  /* in-root: "/etc/docker/certs.d/registry.corp:5000" */
 };
 
 /* A `*.crt` file of the directory. */
@@ -54,7 +54,7 @@ struct dstate {
 	bool exists;
 	struct crt *f;
 	size_t n, alloc;
-	char **clients;		/* "<x>" of each x.cert with its x.key (containerd's fallback) */
+	char **clients; /* "<x>" of each x.cert with its x.key (containerd's fallback) */
 	size_t nclients, clients_alloc;
 	bool toml_exists, toml_ours;
 	struct buf toml;
@@ -152,7 +152,7 @@ static int dstate_load(struct dstate *st, const struct certsd *p, const char *ro
 			}
 			st->toml_ours = !strncmp(st->toml.ptr, TOML_MARK, strlen(TOML_MARK));
 		} else if (toml) {
-			st->toml_exists = true;	/* not a file: never ours */
+			st->toml_exists = true; /* not a file: never ours */
 		} else if (isreg && client) {
 			char *key = xasprintf("%.*s.key", (int)(strlen(inroot) - 5), inroot);
 			bool keyreg;
@@ -198,11 +198,13 @@ static void toml_str(struct buf *b, const char *s)
 static void toml_render(struct buf *out, const struct certsd *p, char *const *names, size_t n,
 			const struct dstate *st)
 {
-	buf_printf(out, TOML_MARK " for the registry %s: containerd trusts the\n"
-			"# CA files listed in ca, every *.crt of this directory (trustform's\n"
-			"# own and others'). trustform rewrites this file on apply and removes it\n"
-			"# with its last CA; to configure this registry yourself, remove the\n"
-			"# registry from trustform's configuration first.\n",
+	buf_printf(out,
+		   TOML_MARK
+		   " for the registry %s: containerd trusts the\n"
+		   "# CA files listed in ca, every *.crt of this directory (trustform's\n"
+		   "# own and others'). trustform rewrites this file on apply and removes it\n"
+		   "# with its last CA; to configure this registry yourself, remove the\n"
+		   "# registry from trustform's configuration first.\n",
 		   p->host);
 	buf_puts(out, "server = ");
 	char *url = xasprintf("https://%s", p->host);
@@ -351,8 +353,10 @@ static int certsd_read(struct store_inst *s, struct trust_set *out)
 		if (damaged)
 			trust_set_add_damaged(out, label, f->inroot);
 		else if (!f->parsed)
-			trust_set_note(out, "%s is not a certificate trustform can read; it is "
-				       "left alone", f->inroot);
+			trust_set_note(out,
+				       "%s is not a certificate trustform can read; it is "
+				       "left alone",
+				       f->inroot);
 		for (size_t j = 0; f->parsed && !damaged && j < f->certs.n; j++) {
 			const struct cert *c = f->certs.items[j];
 			struct trust_entry *e = trust_set_add(out, c->fp, label ? label : f->base,
@@ -416,7 +420,7 @@ struct applying {
 	const struct store_inst *s;
 	const struct certsd *p;
 	const struct dstate *st;
-	const char *dir_host;	/* the directory, checked by own_dir_in_root */
+	const char *dir_host; /* the directory, checked by own_dir_in_root */
 	struct fs_txn txn;
 	struct names names;
 };
@@ -501,7 +505,7 @@ static int do_step(struct applying *a, const struct plan_step *step)
 		return rc;
 	}
 	case OP_REFRESH:
-		return 0;	/* hosts.toml is made again below */
+		return 0; /* hosts.toml is made again below */
 	case OP_ADD_DISTRUSTED:
 	case OP_DISTRUST:
 	case OP_RETRUST:
@@ -511,7 +515,8 @@ static int do_step(struct applying *a, const struct plan_step *step)
 		break;
 	}
 	err_set("the registry store cannot %s an entry (a certs.d directory only lists "
-		"trusted CAs)", plan_op_name(step->op));
+		"trusted CAs)",
+		plan_op_name(step->op));
 	return -1;
 }
 
@@ -628,11 +633,11 @@ static void certsd_free(struct store_inst *s)
 }
 
 static const struct store_backend certsd_backend = {
-	.name = "registry",
-	.read = certsd_read,
-	.state_key = certsd_state_key,
-	.apply = certsd_apply,
-	.free = certsd_free,
+    .name = "registry",
+    .read = certsd_read,
+    .state_key = certsd_state_key,
+    .apply = certsd_apply,
+    .free = certsd_free,
 };
 
 struct store_inst *certsd_open(const struct conf_store *cs, const struct run_ctx *ctx,

@@ -23,10 +23,10 @@ enum engine {
 };
 
 struct engine_info {
-	const char *name;		/* as written in `engines:` */
-	const char *certs_d;		/* its certs.d directory, in-root */
-	const char *const *signs;	/* in-root paths that say it is installed */
-	bool hosts_toml;		/* containerd: the directory's hosts.toml */
+	const char *name;	  /* as written in `engines:` */
+	const char *certs_d;	  /* its certs.d directory, in-root */
+	const char *const *signs; /* in-root paths that say it is installed */
+	bool hosts_toml;	  /* containerd: the directory's hosts.toml */
 };
 
 extern const struct engine_info engines[ENGINE_COUNT];

@@ -6,8 +6,8 @@
  * binaries; the plan says which were found and why.
  */
 #include "stores/container/container.h"
-#include "stores/container/certsd.h"
 #include "schema/keys.h"
+#include "stores/container/certsd.h"
 #include "util/buf.h"
 #include "util/rootfs.h"
 #include "util/xalloc.h"
@@ -97,7 +97,8 @@ static char *host_problem(const char *s)
 		const char *colon = strchr(s, ':');
 		if (colon && strchr(colon + 1, ':'))
 			return xasprintf("has more than one colon; write an IPv6 address in "
-					 "brackets: \"[%s]\" (or \"[addr]:port\")", s);
+					 "brackets: \"[%s]\" (or \"[addr]:port\")",
+					 s);
 		port = colon ? colon + 1 : NULL;
 		ok = name_ok(s, colon ? (size_t)(colon - s) : strlen(s));
 	}
@@ -146,12 +147,13 @@ static void registry_validate(const struct conf_store *cs, struct diag *d)
 {
 	const struct ynode *hosts = conf_store_node(cs, "hosts");
 	if (hosts && hosts->kind == YNODE_SEQ && hosts->n == 0)
-		errat(d, cs, hosts, "hosts lists no registry; write them as host or host:port: "
+		errat(d, cs, hosts,
+		      "hosts lists no registry; write them as host or host:port: "
 		      "[\"registry.corp:5000\"]");
 	for (size_t i = 0; hosts && hosts->kind == YNODE_SEQ && i < hosts->n; i++) {
 		const struct ynode *h = hosts->items[i];
 		if (h->kind != YNODE_SCALAR)
-			continue;	/* reported by the option check */
+			continue; /* reported by the option check */
 		char *why = host_problem(h->text);
 		if (why)
 			errat(d, cs, h, "hosts: \"%s\" %s", h->text, why);
@@ -161,7 +163,8 @@ static void registry_validate(const struct conf_store *cs, struct diag *d)
 	}
 	const struct ynode *engs = conf_store_node(cs, "engines");
 	if (engs && engs->kind == YNODE_SEQ && engs->n == 0)
-		errat(d, cs, engs, "engines lists no engine; leave it out to write for the "
+		errat(d, cs, engs,
+		      "engines lists no engine; leave it out to write for the "
 		      "engines installed, or list some of docker, podman, containerd");
 	for (size_t i = 0; engs && engs->kind == YNODE_SEQ && i < engs->n; i++) {
 		const struct ynode *e = engs->items[i];
@@ -186,8 +189,10 @@ static void registry_validate(const struct conf_store *cs, struct diag *d)
 			errat(d, cs, e, "engines: unknown engine \"%s\"; did you mean \"%s\"?",
 			      e->text, near);
 		else
-			errat(d, cs, e, "engines: unknown engine \"%s\"; known engines: docker, "
-			      "podman, containerd", e->text);
+			errat(d, cs, e,
+			      "engines: unknown engine \"%s\"; known engines: docker, "
+			      "podman, containerd",
+			      e->text);
 	}
 }
 
@@ -246,28 +251,32 @@ static int registry_open(const struct conf_store *cs, const struct run_ctx *ctx,
 	}
 	if (engs) {
 		if (missing.len)
-			store_open_note(out, "engines configured but not installed under the root, "
-					"written anyway: %s", missing.ptr);
+			store_open_note(out,
+					"engines configured but not installed under the root, "
+					"written anyway: %s",
+					missing.ptr);
 	} else if (found.len) {
 		store_open_note(out, "engines found under the root: %s%s%s", found.ptr,
 				missing.len ? "; not found: " : "", missing.len ? missing.ptr : "");
 	} else {
-		store_open_note(out, "no container engine found under the root (%s); list the "
+		store_open_note(out,
+				"no container engine found under the root (%s); list the "
 				"engines to write for them anyway: engines: [docker, podman, "
-				"containerd]", missing.ptr);
+				"containerd]",
+				missing.ptr);
 	}
 	buf_dispose(&found);
 	buf_dispose(&missing);
 	for (int e = 0; e < ENGINE_COUNT; e++)
 		for (size_t i = 0; use[e] && i < hosts->n; i++)
-			store_open_add(out, certsd_open(cs, ctx, (enum engine)e,
-							hosts->items[i]->text));
+			store_open_add(out,
+				       certsd_open(cs, ctx, (enum engine)e, hosts->items[i]->text));
 	return 0;
 }
 
 const struct store_type store_type_registry = {
-	.name = "registry",
-	.options = registry_keys,
-	.validate = registry_validate,
-	.open = registry_open,
+    .name = "registry",
+    .options = registry_keys,
+    .validate = registry_validate,
+    .open = registry_open,
 };

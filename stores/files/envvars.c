@@ -2,8 +2,8 @@
 #include "stores/files/envvars.h"
 #include "schema/keys.h"
 #include "schema/resolve.h"
-#include "stores/storeconf.h"
 #include "stores/store.h"
+#include "stores/storeconf.h"
 #include "util/err.h"
 
 #include <stdio.h>

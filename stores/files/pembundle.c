@@ -3,11 +3,11 @@
  * file (an application's bundle, Caddy's tls_trusted_ca_certs file). The
  * rest of the file is kept byte for byte; the file is created if missing.
  */
-#include "stores/files/files.h"
 #include "reconcile/plan.h"
+#include "reconcile/steps.h"
+#include "stores/files/files.h"
 #include "stores/files/pemfile.h"
 #include "stores/storeconf.h"
-#include "reconcile/steps.h"
 #include "util/err.h"
 #include "util/rootfs.h"
 #include "util/xalloc.h"
@@ -27,8 +27,7 @@ static const struct store_option pemb_keys[] = {
     {NULL, 0, false, NULL, NULL},
 };
 
-static int pemb_open(const struct conf_store *cs, const struct run_ctx *ctx,
-		     struct store_open *out)
+static int pemb_open(const struct conf_store *cs, const struct run_ctx *ctx, struct store_open *out)
 {
 	const char *path = conf_store_str(cs, "path");
 	char *host = root_resolve_host(ctx->root, path);
@@ -77,14 +76,14 @@ static void pemb_free(struct store_inst *s)
 }
 
 static const struct store_backend pemb_backend = {
-	.name = "pem-bundle",
-	.read = pemb_read,
-	.apply = pemb_apply,
-	.free = pemb_free,
+    .name = "pem-bundle",
+    .read = pemb_read,
+    .apply = pemb_apply,
+    .free = pemb_free,
 };
 
 const struct store_type store_type_pem_bundle = {
-	.name = "pem-bundle",
-	.options = pemb_keys,
-	.open = pemb_open,
+    .name = "pem-bundle",
+    .options = pemb_keys,
+    .open = pemb_open,
 };

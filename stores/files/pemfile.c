@@ -7,7 +7,6 @@
 #include "reconcile/plan.h"
 #include "reconcile/steps.h"
 #include "schema/config.h"
-#include "reconcile/steps.h"
 #include "util/err.h"
 #include "util/hex.h"
 #include "util/xalloc.h"

@@ -17,12 +17,12 @@
  *                     which CAs it loads from the system store. truststore not
  *                     importable is an error before anything is written.
  */
-#include "stores/files/files.h"
 #include "stores/files/python.h"
 #include "reconcile/plan.h"
+#include "reconcile/steps.h"
+#include "stores/files/files.h"
 #include "stores/files/pemfile.h"
 #include "stores/storeconf.h"
-#include "reconcile/steps.h"
 #include "util/err.h"
 #include "util/hex.h"
 #include "util/proc.h"
@@ -186,11 +186,14 @@ static int ts_run(struct ts_check *c, const struct store_inst *s, const struct p
 		free(py);
 		return 0;
 	}
-	const char *argv[] = { *root ? py : py_host, "-I", "-B", "-c", check_py, NULL };
+	const char *argv[] = {*root ? py : py_host, "-I", "-B", "-c", check_py, NULL};
 	struct buf out = BUF_INIT;
-	struct proc_opts po = { .what = "truststore check", .argv = argv, .clean_env = true,
-				.chroot_dir = *root ? root : NULL, .out = &out,
-				.timeout_ms = 60000 };
+	struct proc_opts po = {.what = "truststore check",
+			       .argv = argv,
+			       .clean_env = true,
+			       .chroot_dir = *root ? root : NULL,
+			       .out = &out,
+			       .timeout_ms = 60000};
 	int st = proc_exec(&po);
 	int rc = 0;
 	ts_parse(c, &out);
@@ -301,7 +304,7 @@ static int py_apply(struct store_inst *s, struct plan_store *ps)
 	if (!p->truststore) {
 		if (!path_exists(p->file_host)) {
 			err_modified_why(p->file, "it is gone: certifi uninstalled?");
-			return -1;	/* the whole store; the applier reports it */
+			return -1; /* the whole store; the applier reports it */
 		}
 		return store_apply_pem_file(ps, p->file_host, p->file);
 	}
@@ -311,19 +314,19 @@ static int py_apply(struct store_inst *s, struct plan_store *ps)
 		missing_error(s, p, &c);
 	ts_check_dispose(&c);
 	if (crc < 0 || c.state == TS_MISSING)
-		return -1;	/* the whole store, err set; the applier reports it */
+		return -1; /* the whole store, err set; the applier reports it */
 	return py_pth_apply(s, p, ps);
 }
 
 static const struct store_backend py_backend = {
-	.name = "python",
-	.read = py_read,
-	.apply = py_apply,
-	.free = py_free,
+    .name = "python",
+    .read = py_read,
+    .apply = py_apply,
+    .free = py_free,
 };
 
 const struct store_type store_type_python = {
-	.name = "python",
-	.options = py_keys,
-	.open = py_open,
+    .name = "python",
+    .options = py_keys,
+    .open = py_open,
 };

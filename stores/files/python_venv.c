@@ -4,9 +4,9 @@
  */
 #include "model/cert.h"
 #include "reconcile/plan.h"
+#include "reconcile/steps.h"
 #include "stores/files/python.h"
 #include "stores/storeconf.h"
-#include "reconcile/steps.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/fsutil.h"
@@ -305,7 +305,7 @@ int py_pth_apply(struct store_inst *s, struct py_store *p, struct plan_store *ps
 	struct fs_txn txn;
 	int rc = 0;
 	if (pth_load(&t, p) < 0)
-		return -1;	/* the whole store, err set */
+		return -1; /* the whole store, err set */
 	fs_txn_init(&txn);
 	for (size_t i = 0; i < ps->n; i++) {
 		struct plan_step *st = &ps->steps[i];

@@ -18,10 +18,10 @@
  * NAME=value, NAME=value, unset NAME), in C-locale name order; what a script
  * computes is not seen.
  */
-#include "stores/files/files.h"
 #include "reconcile/plan.h"
 #include "reconcile/steps.h"
 #include "stores/files/envvars.h"
+#include "stores/files/files.h"
 #include "stores/files/pemfile.h"
 #include "util/err.h"
 #include "util/fsutil.h"
@@ -34,12 +34,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PROFILE_DIR "/etc/profile.d"
+#define PROFILE_DIR  "/etc/profile.d"
 #define PROFILE_OURS "trustform.sh"
-#define ENVD_DIR "/etc/environment.d"
-#define ENVD_OURS "90-trustform.conf"
-#define ETC_ENV "/etc/environment"
-#define BUNDLE_DIR "/etc/trustform/bundles"
+#define ENVD_DIR     "/etc/environment.d"
+#define ENVD_OURS    "90-trustform.conf"
+#define ETC_ENV	     "/etc/environment"
+#define BUNDLE_DIR   "/etc/trustform/bundles"
 #define BUNDLE_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/._-+@"
 
 static const struct store_backend shenv_backend;
@@ -330,7 +330,8 @@ static int view_load(struct view *v, const struct store_inst *s, const struct sh
 	buf_init(&v->have_conf);
 	scan_all(&v->sc, s->ctx->root);
 	render(s, p, &v->sc, &v->want_sh, &v->want_conf);
-	if (read_have(&v->have_sh, p->profile_host, PROFILE_DIR "/" PROFILE_OURS, &v->sh_exists) < 0 ||
+	if (read_have(&v->have_sh, p->profile_host, PROFILE_DIR "/" PROFILE_OURS, &v->sh_exists) <
+		0 ||
 	    read_have(&v->have_conf, p->envd_host, ENVD_DIR "/" ENVD_OURS, &v->conf_exists) < 0)
 		return -1;
 	return 0;
@@ -362,12 +363,12 @@ static void check_overrides(const struct shenv *p, const struct view *v, struct 
 {
 	for (size_t i = 0; i < v->sc.n; i++) {
 		const struct assign *a = &v->sc.a[i];
-		const struct envvar_insecure *w = a->value ? envvar_insecure_find(a->name, a->value)
-							   : NULL;
+		const struct envvar_insecure *w =
+		    a->value ? envvar_insecure_find(a->name, a->value) : NULL;
 		char *val = printable(a->value);
 		const char *who = a->kind == SRC_PROFILE ? "login shells" : "desktop sessions";
-		const char *ours = a->kind == SRC_PROFILE ? PROFILE_DIR "/" PROFILE_OURS
-							  : ENVD_DIR "/" ENVD_OURS;
+		const char *ours =
+		    a->kind == SRC_PROFILE ? PROFILE_DIR "/" PROFILE_OURS : ENVD_DIR "/" ENVD_OURS;
 		if (a->after && is_ours(p, a->name)) {
 			size_t k = 0;
 			while (strcmp(p->env[k], a->name))
@@ -378,8 +379,8 @@ static void check_overrides(const struct shenv *p, const struct view *v, struct 
 						      "order, and the last one wins), so %s do not "
 						      "get trustform's %s=%s; remove that line",
 						      a->src, a->name,
-						      a->value ? "is set again" : "is unset", ours, who,
-						      a->name, want_value(p, k));
+						      a->value ? "is set again" : "is unset", ours,
+						      who, a->name, want_value(p, k));
 		} else if (a->after && w) {
 			trust_set_ineffective(out,
 					      "%s: %s=%s (%s) is read after %s, which cannot undo "
@@ -445,8 +446,8 @@ static int shenv_open(const struct conf_store *cs, const struct run_ctx *ctx,
 		store_inst_free(s);
 		return -1;
 	}
-	s->target = xstrdup("the files " PROFILE_DIR "/" PROFILE_OURS " and " ENVD_DIR
-			    "/" ENVD_OURS);
+	s->target =
+	    xstrdup("the files " PROFILE_DIR "/" PROFILE_OURS " and " ENVD_DIR "/" ENVD_OURS);
 	store_open_add(out, s);
 	return 0;
 }
@@ -545,15 +546,15 @@ static int shenv_apply(struct store_inst *s, struct plan_store *ps)
 }
 
 static const struct store_backend shenv_backend = {
-	.name = "shell-env",
-	.read = shenv_read,
-	.apply = shenv_apply,
-	.free = shenv_free,
+    .name = "shell-env",
+    .read = shenv_read,
+    .apply = shenv_apply,
+    .free = shenv_free,
 };
 
 const struct store_type store_type_shell_env = {
-	.name = "shell-env",
-	.options = shenv_keys,
-	.validate = shenv_validate,
-	.open = shenv_open,
+    .name = "shell-env",
+    .options = shenv_keys,
+    .validate = shenv_validate,
+    .open = shenv_open,
 };

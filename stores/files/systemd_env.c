@@ -14,14 +14,14 @@
  * change: systemctl daemon-reload and try-restart of the unit, or the
  * configured restart_command; under --root only when one is configured.
  */
-#include "stores/files/files.h"
 #include "reconcile/plan.h"
+#include "reconcile/steps.h"
 #include "schema/resolve.h"
 #include "stores/files/envvars.h"
+#include "stores/files/files.h"
 #include "stores/files/pemfile.h"
-#include "stores/storeconf.h"
-#include "reconcile/steps.h"
 #include "stores/files/unitfile.h"
+#include "stores/storeconf.h"
 #include "util/err.h"
 #include "util/fsutil.h"
 #include "util/proc.h"
@@ -85,8 +85,7 @@ static void senv_free(struct store_inst *s)
 	free(p);
 }
 
-static int senv_open(const struct conf_store *cs, const struct run_ctx *ctx,
-		     struct store_open *out)
+static int senv_open(const struct conf_store *cs, const struct run_ctx *ctx, struct store_open *out)
 {
 	const char *unit = conf_store_str(cs, "unit");
 	if (!unit_name_ok(unit)) {
@@ -363,8 +362,8 @@ static int run_restart(const struct senv *p, struct buf *log)
 	if (p->restart_command) {
 		char *envv = xasprintf("TRUSTFORM_UNIT=%s", p->unit);
 		const char *env[] = {envv, NULL};
-		struct proc_opts o = {.what = "restart_command", .shell = p->restart_command,
-				      .env = env, .out = log};
+		struct proc_opts o = {
+		    .what = "restart_command", .shell = p->restart_command, .env = env, .out = log};
 		int st = proc_exec(&o);
 		free(envv);
 		return st;
@@ -450,15 +449,15 @@ static int senv_apply(struct store_inst *s, struct plan_store *ps)
 }
 
 static const struct store_backend senv_backend = {
-	.name = "systemd-env",
-	.read = senv_read,
-	.apply = senv_apply,
-	.free = senv_free,
+    .name = "systemd-env",
+    .read = senv_read,
+    .apply = senv_apply,
+    .free = senv_free,
 };
 
 const struct store_type store_type_systemd_env = {
-	.name = "systemd-env",
-	.options = senv_keys,
-	.validate = senv_validate,
-	.open = senv_open,
+    .name = "systemd-env",
+    .options = senv_keys,
+    .validate = senv_validate,
+    .open = senv_open,
 };

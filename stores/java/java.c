@@ -11,10 +11,10 @@
  */
 #include "stores/java/java.h"
 #include "reconcile/plan.h"
+#include "reconcile/steps.h"
 #include "stores/java/keystore.h"
 #include "stores/osrelease.h"
 #include "stores/storeconf.h"
-#include "reconcile/steps.h"
 #include "util/err.h"
 #include "util/fsutil.h"
 #include "util/rootfs.h"
@@ -81,8 +81,7 @@ static bool debian_like(const char *root)
 	return yes;
 }
 
-static int java_open(const struct conf_store *cs, const struct run_ctx *ctx,
-		     struct store_open *out)
+static int java_open(const struct conf_store *cs, const struct run_ctx *ctx, struct store_open *out)
 {
 	const char *path = conf_store_str(cs, "path");
 	struct buf real = BUF_INIT;
@@ -344,16 +343,16 @@ static int java_apply(struct store_inst *s, struct plan_store *ps)
 }
 
 static const struct store_backend java_backend = {
-	.name = "java",
-	.read = java_read,
-	.state_key = java_state_key,
-	.apply = java_apply,
-	.free = java_free,
+    .name = "java",
+    .read = java_read,
+    .state_key = java_state_key,
+    .apply = java_apply,
+    .free = java_free,
 };
 
 const struct store_type store_type_java = {
-	.name = "java",
-	.options = java_keys,
-	.validate = java_validate,
-	.open = java_open,
+    .name = "java",
+    .options = java_keys,
+    .validate = java_validate,
+    .open = java_open,
 };

@@ -88,8 +88,8 @@ int ks_p12_parse(struct keystore *ks, const unsigned char *data, size_t len, con
 		PKCS12_get0_mac(NULL, NULL, NULL, &iter, p12);
 	if (iter && (ASN1_INTEGER_get(iter) < 0 || ASN1_INTEGER_get(iter) > P12_MAX_MAC_ITER)) {
 		err_set("%s: its MAC asks for %ld iterations (more than %d); trustform refuses to "
-			"spend that: re-create the keystore with keytool", shown,
-			ASN1_INTEGER_get(iter), P12_MAX_MAC_ITER);
+			"spend that: re-create the keystore with keytool",
+			shown, ASN1_INTEGER_get(iter), P12_MAX_MAC_ITER);
 		goto out;
 	}
 	if (PKCS12_mac_present(p12) && !PKCS12_verify_mac(p12, pass, -1)) {

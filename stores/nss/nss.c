@@ -17,23 +17,22 @@
 
 static const struct store_backend nss_backend;
 
-static const char *const discover_choices[] = { "chrome", "firefox", "system", NULL };
+static const char *const discover_choices[] = {"chrome", "firefox", "system", NULL};
 
 static const struct store_option nss_keys[] = {
-	{ "path", OPT_PATH, false, NULL,
-	  "one NSS database: the directory holding cert9.db" },
-	{ "discover", OPT_LIST, false, discover_choices,
-	  "find the databases of chrome and firefox (for each of users) and system "
-	  "(/etc/pki/nssdb)" },
-	{ "users", OPT_LIST, false, NULL, "whose browsers discover looks at" },
-	{ "trust", OPT_STRING, false, NULL,
-	  "NSS trust flags of a present CA, as certutil -t takes them (default C,,)" },
-	{ "create", OPT_BOOL, false, NULL,
-	  "create a database that does not exist yet, as its owner (default false)" },
-	{ "firefox_policy", OPT_BOOL, false, NULL,
-	  "also list the CAs in Firefox's enterprise policy, /etc/firefox/policies/policies.json "
-	  "(Certificates.Install)" },
-	{ NULL, 0, false, NULL, NULL },
+    {"path", OPT_PATH, false, NULL, "one NSS database: the directory holding cert9.db"},
+    {"discover", OPT_LIST, false, discover_choices,
+     "find the databases of chrome and firefox (for each of users) and system "
+     "(/etc/pki/nssdb)"},
+    {"users", OPT_LIST, false, NULL, "whose browsers discover looks at"},
+    {"trust", OPT_STRING, false, NULL,
+     "NSS trust flags of a present CA, as certutil -t takes them (default C,,)"},
+    {"create", OPT_BOOL, false, NULL,
+     "create a database that does not exist yet, as its owner (default false)"},
+    {"firefox_policy", OPT_BOOL, false, NULL,
+     "also list the CAs in Firefox's enterprise policy, /etc/firefox/policies/policies.json "
+     "(Certificates.Install)"},
+    {NULL, 0, false, NULL, NULL},
 };
 
 /* The instances of one configured store share a pool of children: the first
@@ -136,13 +135,15 @@ static void nss_validate(const struct conf_store *cs, struct diag *d)
 	if (path && disc)
 		errat(d, cs, disc, "give either path: (one database) or discover:, not both");
 	else if (!path && !disc && !conf_store_bool(cs, "firefox_policy", false))
-		errat(d, cs, cs->node, "give path: (one database, e.g. /home/ci/.pki/nssdb) or "
+		errat(d, cs, cs->node,
+		      "give path: (one database, e.g. /home/ci/.pki/nssdb) or "
 		      "discover: [chrome, firefox] with users: (or only firefox_policy: true)");
 	if (disc && disc->kind == YNODE_SEQ && !disc->n)
 		errat(d, cs, disc, "discover: is empty; list chrome, firefox or system");
 	bool per_user = list_has(disc, "chrome") || list_has(disc, "firefox");
 	if (per_user && !users)
-		errat(d, cs, disc, "discover: chrome and firefox look in users' homes; list them "
+		errat(d, cs, disc,
+		      "discover: chrome and firefox look in users' homes; list them "
 		      "with users: [alice, …]");
 	if (users && !per_user)
 		errat(d, cs, users, "users: is only used with discover: [chrome, firefox]");
@@ -153,8 +154,8 @@ static void nss_validate(const struct conf_store *cs, struct diag *d)
 	}
 	if (path && path->kind == YNODE_SCALAR && !strncmp(path->text, "sql:", 4))
 		errat(d, cs, path, "write the directory without the sql: prefix");
-	const char *why = trust && trust->kind == YNODE_SCALAR ? nss_trust_syntax(trust->text)
-							       : NULL;
+	const char *why =
+	    trust && trust->kind == YNODE_SCALAR ? nss_trust_syntax(trust->text) : NULL;
 	if (why)
 		errat(d, cs, trust, "trust \"%s\" is not an NSS trust string: %s", trust->text,
 		      why);
@@ -162,12 +163,11 @@ static void nss_validate(const struct conf_store *cs, struct diag *d)
 
 /* --- instances ------------------------------------------------------------------- */
 
-static int nss_open(const struct conf_store *cs, const struct run_ctx *ctx,
-		    struct store_open *out)
+static int nss_open(const struct conf_store *cs, const struct run_ctx *ctx, struct store_open *out)
 {
 	struct nss_found f;
 	if (!conf_store_str(cs, "path") && !conf_store_node(cs, "discover")) {
-		memset(&f, 0, sizeof(f));	/* the policy only */
+		memset(&f, 0, sizeof(f)); /* the policy only */
 	} else if (nss_discover(&f, cs, ctx) < 0) {
 		nss_found_dispose(&f);
 		return -1;
@@ -215,7 +215,7 @@ static void nss_free(struct store_inst *s)
 		if (fam->insts[i] == s)
 			fam->insts[i] = NULL;
 	if (--fam->refs == 0) {
-		nss_pool_free(fam->pool);	/* waits for children still at work */
+		nss_pool_free(fam->pool); /* waits for children still at work */
 		free(fam->insts);
 		free(fam);
 	}
@@ -250,11 +250,11 @@ static void add_entry(struct trust_set *out, const struct nss_entry *e)
 	else
 		EVP_Digest(e->der, e->der_len, fp, NULL, EVP_sha256(), NULL);
 	const char *name = e->nick + strlen(NSS_NICK_PREFIX);
-	bool owned = !strncmp(e->nick, NSS_NICK_PREFIX, strlen(NSS_NICK_PREFIX)) &&
-		     config_name_ok(name);
+	bool owned =
+	    !strncmp(e->nick, NSS_NICK_PREFIX, strlen(NSS_NICK_PREFIX)) && config_name_ok(name);
 	const char *where = nss_where(e->nick);
-	struct trust_entry *t = trust_set_add(out, fp, owned ? name : where, owned,
-					      nss_trust_state(e->flags), where);
+	struct trust_entry *t =
+	    trust_set_add(out, fp, owned ? name : where, owned, nss_trust_state(e->flags), where);
 	t->flags = xstrdup(e->flags);
 	t->can_distrust = true;
 	if (c)
@@ -280,9 +280,9 @@ static int nss_read(struct store_inst *s, struct trust_set *out)
 	if (!p->family->reads_queued)
 		queue_reads(p->family);
 	struct nss_reply r;
-	if (!p->read_job)	/* read again after its first read */
-		p->read_job = nss_pool_add(p->family->pool, &p->db, root, store_trust(s->conf),
-					   NULL);
+	if (!p->read_job) /* read again after its first read */
+		p->read_job =
+		    nss_pool_add(p->family->pool, &p->db, root, store_trust(s->conf), NULL);
 	int rc = nss_job_wait(p->family->pool, p->read_job, &r);
 	p->read_job = NULL;
 	if (rc == 0 && r.error) {
@@ -312,7 +312,7 @@ static int nss_state_key(struct store_inst *s, struct buf *key)
 	if (p->db.problem || p->db.create)
 		return -1;
 	int rc = 0;
-	static const char *const files[] = { "cert9.db", "key4.db" };
+	static const char *const files[] = {"cert9.db", "key4.db"};
 	for (size_t i = 0; i < 2 && rc == 0; i++) {
 		char *inroot = xasprintf("%s/%s", p->db.dir, files[i]);
 		char *host = root_join(s->ctx->root, inroot);
@@ -329,8 +329,8 @@ static void nss_apply_begin(struct store_inst *s, struct plan_store *ps)
 {
 	struct nss_priv *p = s->priv;
 	if (!p->apply_job)
-		p->apply_job = nss_pool_add(p->family->pool, &p->db, s->ctx->root,
-					    store_trust(s->conf), ps);
+		p->apply_job =
+		    nss_pool_add(p->family->pool, &p->db, s->ctx->root, store_trust(s->conf), ps);
 }
 
 static int nss_apply(struct store_inst *s, struct plan_store *ps)
@@ -359,18 +359,18 @@ static int nss_apply(struct store_inst *s, struct plan_store *ps)
 }
 
 static const struct store_backend nss_backend = {
-	.name = "nss",
-	.caps = STORE_CAN_DISTRUST | STORE_HAS_TRUST_FLAGS,
-	.read = nss_read,
-	.state_key = nss_state_key,
-	.apply_begin = nss_apply_begin,
-	.apply = nss_apply,
-	.free = nss_free,
+    .name = "nss",
+    .caps = STORE_CAN_DISTRUST | STORE_HAS_TRUST_FLAGS,
+    .read = nss_read,
+    .state_key = nss_state_key,
+    .apply_begin = nss_apply_begin,
+    .apply = nss_apply,
+    .free = nss_free,
 };
 
 const struct store_type store_type_nss = {
-	.name = "nss",
-	.options = nss_keys,
-	.validate = nss_validate,
-	.open = nss_open,
+    .name = "nss",
+    .options = nss_keys,
+    .validate = nss_validate,
+    .open = nss_open,
 };

@@ -65,10 +65,11 @@ static void send_error(const char *fmt, ...)
 static int drop_privileges(const struct user_info *u, const char *root)
 {
 	if (geteuid() == u->uid && getuid() == u->uid)
-		return 0;	/* already the owner (root's own database, or a user's own run) */
+		return 0; /* already the owner (root's own database, or a user's own run) */
 	if (geteuid() != 0) {
 		send_error("trustform runs as uid %u, but the database belongs to %s (uid %u); run "
-			   "it as root", (unsigned)geteuid(), u->name ? u->name : "another user",
+			   "it as root",
+			   (unsigned)geteuid(), u->name ? u->name : "another user",
 			   (unsigned)u->uid);
 		return -1;
 	}
@@ -106,7 +107,7 @@ static int drop_privileges(const struct user_info *u, const char *root)
 struct nssdb {
 	PK11SlotInfo *slot;
 	CERTCertDBHandle *handle;
-	char *want;		/* canonical configured trust */
+	char *want; /* canonical configured trust */
 };
 
 /* One field of trust flags in the letters and order certutil -L prints them
@@ -156,8 +157,7 @@ static char *canonical_trust(const char *s)
  * certificates), and no modules from pkcs11.txt (a user's smart-card driver
  * has no business in root's run) unless the database is being created, when
  * NSS writes pkcs11.txt as certutil -N does. */
-static int db_open(struct nssdb *db, const char *dir, bool write, bool create,
-		   const char *trust)
+static int db_open(struct nssdb *db, const char *dir, bool write, bool create, const char *trust)
 {
 	char *spec = xasprintf("sql:%s", dir);
 	PRUint32 flags = NSS_INIT_NOROOTINIT | NSS_INIT_OPTIMIZESPACE;
@@ -171,7 +171,8 @@ static int db_open(struct nssdb *db, const char *dir, bool write, bool create,
 		char *e = nss_errstr();
 		send_error("%s: NSS cannot open the database (%s); if cert9.db is damaged, move "
 			   "the directory away (the browser makes a new one) or restore it from "
-			   "a backup", dir, e);
+			   "a backup",
+			   dir, e);
 		free(e);
 		return -1;
 	}
@@ -209,12 +210,12 @@ static char *cert_flags(CERTCertificate *c)
 
 struct held {
 	CERTCertificate *cert;
-	const char *nick;	/* "" for none */
+	const char *nick; /* "" for none */
 	char *flags;
 	char fphex[FP_HEX_LEN + 1];
 	/* what the apply made of it */
 	bool gone;
-	char *new_nick, *new_flags;	/* NULL: unchanged */
+	char *new_nick, *new_flags; /* NULL: unchanged */
 };
 
 /* A certificate the apply added. */
@@ -304,10 +305,11 @@ static bool locked(struct nssdb *db)
 	return PK11_NeedLogin(db->slot) && !PK11_IsLoggedIn(db->slot, NULL);
 }
 
-#define LOCKED_MSG "the database is protected by a primary password, which trustform " \
-		   "does not have, so it cannot change it; remove the password (Firefox: " \
-		   "Settings, Privacy & Security, Use a primary password) or manage this " \
-		   "database by hand"
+#define LOCKED_MSG                                                                                 \
+	"the database is protected by a primary password, which trustform "                        \
+	"does not have, so it cannot change it; remove the password (Firefox: "                    \
+	"Settings, Privacy & Security, Use a primary password) or manage this "                    \
+	"database by hand"
 
 static void do_read(struct nssdb *db)
 {
@@ -317,9 +319,9 @@ static void do_read(struct nssdb *db)
 	if (holdings_load(&h, db) == 0) {
 		for (size_t i = 0; i < h.n; i++) {
 			const struct held *it = &h.items[i];
-			const void *f[3] = { it->nick, it->cert->derCert.data, it->flags };
-			size_t len[3] = { strlen(it->nick), it->cert->derCert.len,
-					  strlen(it->flags) };
+			const void *f[3] = {it->nick, it->cert->derCert.data, it->flags};
+			size_t len[3] = {strlen(it->nick), it->cert->derCert.len,
+					 strlen(it->flags)};
 			nss_wire_send(REPLY_FD, REC_ENTRY, 3, f, len);
 		}
 	}
@@ -371,8 +373,8 @@ static void note_trust(struct holdings *h, struct held *it, const char *flags)
 }
 
 /* A certificate with the subject of another keeps that one's nickname in NSS. */
-static void note_added(struct holdings *h, const unsigned char *der, size_t len,
-		       const char *nick, const char *flags, const SECItem *subject)
+static void note_added(struct holdings *h, const unsigned char *der, size_t len, const char *nick,
+		       const char *flags, const SECItem *subject)
 {
 	for (size_t i = 0; i < h->n && !h->unsure; i++)
 		if (!h->items[i].gone &&
@@ -398,7 +400,7 @@ static void note_added(struct holdings *h, const unsigned char *der, size_t len,
 static int import(struct nssdb *db, struct holdings *h, const unsigned char *der, size_t len,
 		  const char *nick, const char *flags, char **why)
 {
-	SECItem item = { siBuffer, (unsigned char *)der, (unsigned int)len };
+	SECItem item = {siBuffer, (unsigned char *)der, (unsigned int)len};
 	CERTCertificate *c = CERT_NewTempCertificate(db->handle, &item, NULL, PR_FALSE, PR_TRUE);
 	int rc = -1;
 	if (!c) {
@@ -411,8 +413,8 @@ static int import(struct nssdb *db, struct holdings *h, const unsigned char *der
 		char *e = nss_errstr();
 		*why = xasprintf("cannot add \"%s\" (%s)%s", nick, e,
 				 PORT_GetError() == SEC_ERROR_TOKEN_NOT_LOGGED_IN
-					 ? "; the database is protected by a primary password"
-					 : "");
+				     ? "; the database is protected by a primary password"
+				     : "");
 		free(e);
 		goto out;
 	}
@@ -424,7 +426,7 @@ out:
 	return rc;
 }
 
-static int delete(struct held *it, char **why)
+static int delete (struct held *it, char **why)
 {
 	if (SEC_DeletePermCertificate(it->cert) != SECSuccess) {
 		char *e = nss_errstr();
@@ -472,8 +474,8 @@ static char *our_nick(const char *name)
 }
 
 /* Add ca under our nickname; idempotent when it is there already as ours. */
-static int add_ca(struct nssdb *db, struct holdings *h, const struct conf_ca *ca,
-		  const char *flags, char **why)
+static int add_ca(struct nssdb *db, struct holdings *h, const struct conf_ca *ca, const char *flags,
+		  char **why)
 {
 	char *nick = our_nick(ca->name);
 	struct held *it = holdings_find(h, ca->cert->fphex);
@@ -496,19 +498,18 @@ static int add_ca(struct nssdb *db, struct holdings *h, const struct conf_ca *ca
 /* The new certificate first, so the CA is not missing in between. NSS refuses
  * one nickname for two subjects; then the old entry has to go first, and comes
  * back if the new one cannot be added. */
-static int replace_ca(struct nssdb *db, struct holdings *h, const struct plan_step *st,
-		      char **why)
+static int replace_ca(struct nssdb *db, struct holdings *h, const struct plan_step *st, char **why)
 {
 	struct held *old = seen_entry(h, st, why);
 	if (!old)
 		return -1;
 	if (holdings_find(h, st->ca->cert->fphex))
-		return add_ca(db, h, st->ca, db->want, why) < 0 ? -1 : delete(old, why);
+		return add_ca(db, h, st->ca, db->want, why) < 0 ? -1 : delete (old, why);
 	char *nick = our_nick(st->ca->name), *first = NULL;
 	const struct cert *c = st->ca->cert;
 	int rc = import(db, h, c->der, c->der_len, nick, db->want, &first);
 	if (rc == 0) {
-		rc = delete(old, why);
+		rc = delete (old, why);
 	} else if (PORT_GetError() != SEC_ERROR_ADDING_CERT) {
 		*why = first, first = NULL;
 	} else {
@@ -517,7 +518,7 @@ static int replace_ca(struct nssdb *db, struct holdings *h, const struct plan_st
 			*why = xstrdup("out of memory");
 			goto out;
 		}
-		rc = delete(old, why);
+		rc = delete (old, why);
 		if (rc == 0 && (rc = import(db, h, c->der, c->der_len, nick, db->want, why)) < 0) {
 			char *ignored = NULL;
 			import(db, NULL, der.data, der.len, old->nick, old->flags, &ignored);
@@ -537,8 +538,8 @@ struct rename {
 	char *nick;
 };
 
-static int do_step(struct nssdb *db, struct holdings *h, const struct plan_step *st,
-		   size_t idx, struct rename *ren, size_t *nren, char **why)
+static int do_step(struct nssdb *db, struct holdings *h, const struct plan_step *st, size_t idx,
+		   struct rename *ren, size_t *nren, char **why)
 {
 	struct held *it;
 	switch (st->op) {
@@ -548,9 +549,9 @@ static int do_step(struct nssdb *db, struct holdings *h, const struct plan_step 
 		return add_ca(db, h, st->ca, NSS_DISTRUST, why);
 	case OP_REMOVE:
 		if (!holdings_find(h, st->seen.fphex))
-			return 0;	/* already gone */
+			return 0; /* already gone */
 		it = seen_entry(h, st, why);
-		return it ? delete(it, why) : -1;
+		return it ? delete (it, why) : -1;
 	case OP_REPLACE:
 		return replace_ca(db, h, st, why);
 	case OP_UPDATE: {
@@ -613,14 +614,14 @@ static void send_state(struct nssdb *db, struct holdings *h)
 			continue;
 		const char *nick = it->new_nick ? it->new_nick : it->nick;
 		const char *flags = it->new_flags ? it->new_flags : it->flags;
-		const void *f[3] = { nick, it->cert->derCert.data, flags };
-		size_t len[3] = { strlen(nick), it->cert->derCert.len, strlen(flags) };
+		const void *f[3] = {nick, it->cert->derCert.data, flags};
+		size_t len[3] = {strlen(nick), it->cert->derCert.len, strlen(flags)};
 		nss_wire_put(&b, REC_ENTRY, 3, f, len);
 	}
 	for (size_t i = 0; i < h->nadded; i++) {
 		const struct added *a = &h->added[i];
-		const void *f[3] = { a->nick, a->der, a->flags };
-		size_t len[3] = { strlen(a->nick), a->len, strlen(a->flags) };
+		const void *f[3] = {a->nick, a->der, a->flags};
+		size_t len[3] = {strlen(a->nick), a->len, strlen(a->flags)};
 		nss_wire_put(&b, REC_ENTRY, 3, f, len);
 	}
 	nss_wire_write(REPLY_FD, &b);
@@ -695,7 +696,7 @@ void nss_child_main(int fd, const struct nss_db *db, const char *root, const cha
 {
 	char *dir = root_join(root, db->dir);
 	bool write = ps != NULL, create = false;
-	struct nssdb n = { 0 };
+	struct nssdb n = {0};
 	/* Nothing of the parent's stays open in the child but its end of the pipe. */
 	int nul = open("/dev/null", O_RDONLY);
 	if (nul >= 0 && nul != STDIN_FILENO)
@@ -703,7 +704,7 @@ void nss_child_main(int fd, const struct nss_db *db, const char *root, const cha
 	if (fd != REPLY_FD && dup2(fd, REPLY_FD) < 0)
 		_exit(127);
 	close_range(REPLY_FD + 1, ~0U, 0);
-	jail_forget();	/* its descriptor went with the others: open it again */
+	jail_forget(); /* its descriptor went with the others: open it again */
 	if (jail_set_root(root) < 0) {
 		send_error("%s", err_msg());
 		goto out;

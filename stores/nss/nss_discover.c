@@ -10,10 +10,10 @@
  * is in the legacy format is refused with a reason, and nothing runs for it.
  */
 #include "stores/nss/nss_int.h"
-#include "util/strv.h"
 #include "util/err.h"
 #include "util/fsutil.h"
 #include "util/rootfs.h"
+#include "util/strv.h"
 #include "util/xalloc.h"
 
 #include <errno.h>
@@ -23,25 +23,25 @@
 #include <sys/stat.h>
 
 struct location {
-	const char *kind;	/* shown in the address */
-	const char *rel;	/* below the home */
+	const char *kind; /* shown in the address */
+	const char *rel;  /* below the home */
 };
 
 /* Chrome and Chromium: ~/.pki/nssdb is what they open; NSS's own default for
  * a new user database is the XDG one; the snap keeps its own home. */
 static const struct location chrome_dbs[] = {
-	{ "chrome", "/.pki/nssdb" },
-	{ "chrome-xdg", "/.local/share/pki/nssdb" },
-	{ "chromium-snap", "/snap/chromium/current/.pki/nssdb" },
+    {"chrome", "/.pki/nssdb"},
+    {"chrome-xdg", "/.local/share/pki/nssdb"},
+    {"chromium-snap", "/snap/chromium/current/.pki/nssdb"},
 };
 
 /* Directories holding a Firefox profiles.ini. The user's XDG_CONFIG_HOME is
  * in their session, not on disk, so its default is what can be looked at. */
 static const struct location firefox_roots[] = {
-	{ "firefox", "/.mozilla/firefox" },
-	{ "firefox", "/.config/mozilla/firefox" },
-	{ "firefox-snap", "/snap/firefox/common/.mozilla/firefox" },
-	{ "firefox-flatpak", "/.var/app/org.mozilla.firefox/.mozilla/firefox" },
+    {"firefox", "/.mozilla/firefox"},
+    {"firefox", "/.config/mozilla/firefox"},
+    {"firefox-snap", "/snap/firefox/common/.mozilla/firefox"},
+    {"firefox-flatpak", "/.var/app/org.mozilla.firefox/.mozilla/firefox"},
 };
 
 #define SYSTEM_DB "/etc/pki/nssdb"
@@ -98,7 +98,7 @@ static enum nss_db_state probe(const char *root, const char *dir)
 	enum nss_db_state s = !host_lstat(root, dir, &st) ? NSS_DB_NONE
 			      : host_lstat(root, c9, &st) ? NSS_DB_SQL
 			      : host_lstat(root, c8, &st) ? NSS_DB_LEGACY
-							   : NSS_DB_EMPTY;
+							  : NSS_DB_EMPTY;
 	free(c9);
 	free(c8);
 	return s;
@@ -119,7 +119,7 @@ static char *owner_name(const char *root, uid_t uid)
  * file someone else owns there means someone else has been writing. */
 static char *check_owner(const char *root, const struct nss_db *db)
 {
-	static const char *const files[] = { "", "/cert9.db", "/key4.db", "/pkcs11.txt" };
+	static const char *const files[] = {"", "/cert9.db", "/key4.db", "/pkcs11.txt"};
 	struct stat st;
 	char *why = NULL;
 	for (size_t i = 0; i < sizeof(files) / sizeof(*files); i++) {
@@ -138,8 +138,8 @@ static char *check_owner(const char *root, const struct nss_db *db)
 			char *has = owner_name(root, st.st_uid);
 			why = xasprintf("%s is owned by %s, not by %s (uid %u), whose database it "
 					"is; trustform writes a database only as its owner: "
-					"`chown -R %u:%u %s%s`", host, has,
-					db->owner.name ? db->owner.name : "its owner",
+					"`chown -R %u:%u %s%s`",
+					host, has, db->owner.name ? db->owner.name : "its owner",
 					(unsigned)db->owner.uid, (unsigned)db->owner.uid,
 					(unsigned)db->owner.gid, root, db->dir);
 			free(has);
@@ -167,9 +167,9 @@ static int settle(struct nss_db *db, const char *root, const char *lexdir, const
 	if (!path_is_under(rd.ptr, ra.ptr)) {
 		char *host = root_join(root, lexdir);
 		db->problem = xasprintf("%s leads to %s%s (through a symbolic link), outside %s%s; "
-				       "trustform does not follow links out of the directory a "
-				       "database belongs in: replace the link by the directory",
-				       host, root, rd.ptr, root, ra.ptr);
+					"trustform does not follow links out of the directory a "
+					"database belongs in: replace the link by the directory",
+					host, root, rd.ptr, root, ra.ptr);
 		free(host);
 		goto out;
 	}
@@ -185,14 +185,14 @@ static struct nss_db *add_db(struct disc *d, const char *address, const char *le
 			     const char *anchor, const struct user_info *owner, bool may_create,
 			     bool required)
 {
-	struct nss_db db = { 0 };
+	struct nss_db db = {0};
 	db.address = xstrdup(address);
 	user_info_copy(&db.owner, owner);
 	if (settle(&db, d->root, lexdir, anchor) == 0) {
 		for (size_t i = 0; i < d->out->n; i++) {
 			if (!strcmp(d->out->dbs[i].dir, db.dir)) {
 				nss_db_dispose(&db);
-				return NULL;	/* the same database by another way */
+				return NULL; /* the same database by another way */
 			}
 		}
 		db.state = probe(d->root, db.dir);
@@ -205,23 +205,26 @@ static struct nss_db *add_db(struct disc *d, const char *address, const char *le
 			db.problem = xasprintf("%s holds a database in the legacy format "
 					       "(cert8.db, Berkeley DB), which NSS no longer "
 					       "writes; start the browser once to upgrade it to "
-					       "cert9.db, or remove the old profile", host);
+					       "cert9.db, or remove the old profile",
+					       host);
 			break;
 		case NSS_DB_EMPTY:
 		case NSS_DB_NONE:
 			if (may_create && d->create) {
 				db.create = true;
-				db.problem = db.state == NSS_DB_EMPTY ? check_owner(d->root, &db)
-								       : NULL;
+				db.problem =
+				    db.state == NSS_DB_EMPTY ? check_owner(d->root, &db) : NULL;
 			} else if (required) {
 				db.problem = xasprintf("there is no NSS database in %s; set "
 						       "`create: true` on the store to create one",
 						       host);
 			} else {
 				if (db.state == NSS_DB_EMPTY && may_create)
-					note(d->out, "%s: %s has no NSS database yet (the "
+					note(d->out,
+					     "%s: %s has no NSS database yet (the "
 					     "browser makes one when it first starts); set "
-					     "`create: true` to make it now", address, host);
+					     "`create: true` to make it now",
+					     address, host);
 				free(host);
 				nss_db_dispose(&db);
 				return NULL;
@@ -240,7 +243,7 @@ static struct nss_db *add_db(struct disc *d, const char *address, const char *le
 static void ff_add(struct ff_profile **v, size_t *n, const struct ff_profile *p)
 {
 	if (!p->path) {
-		free(p->name);	/* a section without a profile */
+		free(p->name); /* a section without a profile */
 		return;
 	}
 	*v = xrealloc(*v, (*n + 1) * sizeof(**v));
@@ -252,7 +255,7 @@ static void ff_add(struct ff_profile **v, size_t *n, const struct ff_profile *p)
  * every profile gets the CAs. */
 void nss_profiles_parse(const char *text, struct ff_profile **out, size_t *n)
 {
-	struct ff_profile cur = { 0 };
+	struct ff_profile cur = {0};
 	bool in_profile = false;
 	*out = NULL;
 	*n = 0;
@@ -325,14 +328,21 @@ static size_t firefox_dbs(struct disc *d, const struct user_info *u, const char 
 				bool inside = pdir[0] == '/' && path_is_under(norm, home);
 				char *parent = xstrndup(norm, (size_t)(strrchr(norm, '/') - norm));
 				if (pdir[0] != '/') {
-					note(d->out, "%s lists profile \"%s\" at %s, which is not "
-					     "an absolute path; skipped", host, name, pdir);
+					note(d->out,
+					     "%s lists profile \"%s\" at %s, which is not "
+					     "an absolute path; skipped",
+					     host, name, pdir);
 				} else if (probe(d->root, norm) == NSS_DB_NONE) {
-					note(d->out, "%s lists profile \"%s\" in %s, which does "
-					     "not exist", host, name, norm);
+					note(d->out,
+					     "%s lists profile \"%s\" in %s, which does "
+					     "not exist",
+					     host, name, norm);
 				} else {
-					add_db(d, addr, norm, inside || pr[j].relative ? home
-						       : *parent ? parent : "/", u, true, false);
+					add_db(d, addr, norm,
+					       inside || pr[j].relative ? home
+					       : *parent		? parent
+									: "/",
+					       u, true, false);
 					found++;
 				}
 				free(parent);
@@ -370,9 +380,11 @@ static void chrome_dbs_of(struct disc *d, const struct user_info *u, const char 
 	char *dir = xasprintf("%s%s", home, chrome_dbs[0].rel);
 	char *addr = xasprintf("%s[%s %s]", d->cs->name, u->name, chrome_dbs[0].kind);
 	if (!add_db(d, addr, dir, home, u, true, false))
-		note(d->out, "%s has no Chrome or Chromium NSS database (looked in ~/.pki/nssdb, "
+		note(d->out,
+		     "%s has no Chrome or Chromium NSS database (looked in ~/.pki/nssdb, "
 		     "~/.local/share/pki/nssdb and the Chromium snap); set `create: true` to "
-		     "create ~/.pki/nssdb", u->name);
+		     "create ~/.pki/nssdb",
+		     u->name);
 	free(addr);
 	free(dir);
 }
@@ -408,9 +420,11 @@ static int user_dbs(struct disc *d, const char *name)
 		if (discovers(d->cs, "chrome"))
 			chrome_dbs_of(d, &u, u.home);
 		if (discovers(d->cs, "firefox") && !firefox_dbs(d, &u, u.home))
-			note(d->out, "%s has no Firefox profile (no profiles.ini of theirs in "
+			note(d->out,
+			     "%s has no Firefox profile (no profiles.ini of theirs in "
 			     "~/.mozilla/firefox, ~/.config/mozilla/firefox, the snap or the "
-			     "flatpak)", name);
+			     "flatpak)",
+			     name);
 	}
 	buf_dispose(&home);
 	user_info_dispose(&u);
@@ -486,7 +500,7 @@ out:
 
 int nss_discover(struct nss_found *out, const struct conf_store *cs, const struct run_ctx *ctx)
 {
-	struct disc d = { out, cs, ctx->root, conf_store_bool(cs, "create", false) };
+	struct disc d = {out, cs, ctx->root, conf_store_bool(cs, "create", false)};
 	memset(out, 0, sizeof(*out));
 	const char *path = conf_store_str(cs, "path");
 	if (path)

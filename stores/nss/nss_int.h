@@ -19,22 +19,22 @@
 #define TF_NSS_H
 
 #include "model/model.h"
-#include "stores/store.h"
 #include "stores/nss/userdb.h"
+#include "stores/store.h"
 #include "util/buf.h"
 
 #include <stdbool.h>
 #include <stddef.h>
 
-#define NSS_NICK_PREFIX "trustform-"
+#define NSS_NICK_PREFIX	  "trustform-"
 #define NSS_DEFAULT_TRUST "C,,"
-#define NSS_DISTRUST "p,p,p"
+#define NSS_DISTRUST	  "p,p,p"
 
 enum nss_db_state {
-	NSS_DB_SQL,	/* cert9.db: the format NSS writes */
-	NSS_DB_LEGACY,	/* cert8.db only: Berkeley DB, read-only history */
-	NSS_DB_EMPTY,	/* the directory exists, no database in it */
-	NSS_DB_NONE,	/* no directory */
+	NSS_DB_SQL,    /* cert9.db: the format NSS writes */
+	NSS_DB_LEGACY, /* cert8.db only: Berkeley DB, read-only history */
+	NSS_DB_EMPTY,  /* the directory exists, no database in it */
+	NSS_DB_NONE,   /* no directory */
 };
 
 /* One database, as discovery found it. */
@@ -42,16 +42,16 @@ struct nss_db {
 	char *address;		/* "browsers[alice firefox default-release]" */
 	char *dir;		/* in-root directory, symlinks resolved */
 	char *anchor;		/* in-root directory it must stay under (resolved) */
-	struct user_info owner;	/* the child runs as this user */
+	struct user_info owner; /* the child runs as this user */
 	enum nss_db_state state;
-	bool create;		/* create the database if it is missing */
-	char *problem;		/* refused: read reports it and nothing is done */
+	bool create;   /* create the database if it is missing */
+	char *problem; /* refused: read reports it and nothing is done */
 };
 
 struct nss_found {
 	struct nss_db *dbs;
 	size_t n, alloc;
-	char **notes;		/* what was looked for and not found */
+	char **notes; /* what was looked for and not found */
 	size_t nnotes, notes_alloc;
 };
 
@@ -81,7 +81,7 @@ struct nss_entry {
 	char *nick;
 	unsigned char *der;
 	size_t der_len;
-	char *flags;		/* canonical, as certutil -L prints them */
+	char *flags; /* canonical, as certutil -L prints them */
 };
 
 struct nss_step_result {
@@ -93,14 +93,14 @@ struct nss_step_result {
 struct nss_reply {
 	struct nss_entry *items;
 	size_t n, alloc;
-	char *want;		/* the configured trust, canonical */
-	char *error;		/* the database could not be opened or changed */
-	char **notes;		/* for the plan */
+	char *want;   /* the configured trust, canonical */
+	char *error;  /* the database could not be opened or changed */
+	char **notes; /* for the plan */
 	size_t nnotes;
 	struct nss_step_result *steps;
 	size_t nsteps;
-	bool complete;		/* the child reached its end */
-	bool has_state;		/* an apply's items are the database after it */
+	bool complete;	/* the child reached its end */
+	bool has_state; /* an apply's items are the database after it */
 };
 
 void nss_reply_init(struct nss_reply *r, size_t nsteps);
@@ -109,12 +109,12 @@ void nss_reply_dispose(struct nss_reply *r);
 /* Records on the pipe: a type byte, a field count, and each field as a 32-bit
  * length and its bytes. */
 enum nss_rec {
-	REC_WANT = 'W',		/* flags */
-	REC_ENTRY = 'E',	/* nickname, DER, flags */
-	REC_STEP = 'S',		/* step index, "ok" or "fail", message */
-	REC_ERROR = 'F',	/* message */
-	REC_NOTE = 'N',		/* message for the plan */
-	REC_STATE = 'T',	/* (apply) the entries that follow are the database after it */
+	REC_WANT = 'W',	 /* flags */
+	REC_ENTRY = 'E', /* nickname, DER, flags */
+	REC_STEP = 'S',	 /* step index, "ok" or "fail", message */
+	REC_ERROR = 'F', /* message */
+	REC_NOTE = 'N',	 /* message for the plan */
+	REC_STATE = 'T', /* (apply) the entries that follow are the database after it */
 	REC_END = 'Z',
 };
 

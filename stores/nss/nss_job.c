@@ -56,7 +56,7 @@ static size_t nafters, afters_alloc;
 /* cert9.db and key4.db as they are (contents, owner, mode), as nss_state_key. */
 static int db_files(struct buf *key, const char *root, const char *dir)
 {
-	static const char *const names[] = { "cert9.db", "key4.db" };
+	static const char *const names[] = {"cert9.db", "key4.db"};
 	int rc = 0;
 	for (size_t i = 0; i < 2 && rc == 0; i++) {
 		char *inroot = xasprintf("%s/%s", dir, names[i]);
@@ -77,8 +77,7 @@ static void after_dispose(struct after_apply *a)
 	buf_dispose(&a->reply);
 }
 
-static struct after_apply *after_find(const struct nss_db *db, const char *root,
-				      const char *trust)
+static struct after_apply *after_find(const struct nss_db *db, const char *root, const char *trust)
 {
 	for (size_t i = 0; i < nafters; i++)
 		if (!strcmp(afters[i].root, root) && !strcmp(afters[i].dir, db->dir) &&
@@ -109,7 +108,7 @@ static void after_keep(const struct nss_job *j, const struct nss_reply *r, bool 
 	for (size_t i = 0; i < r->nsteps; i++)
 		if (!r->steps[i].reported || !r->steps[i].ok)
 			return;
-	struct after_apply a = { .uid = j->db->owner.uid };
+	struct after_apply a = {.uid = j->db->owner.uid};
 	buf_init(&a.files);
 	buf_init(&a.reply);
 	if (db_files(&a.files, j->root, j->db->dir) < 0) {
@@ -117,13 +116,13 @@ static void after_keep(const struct nss_job *j, const struct nss_reply *r, bool 
 		buf_dispose(&a.reply);
 		return;
 	}
-	const void *w[1] = { r->want };
-	size_t wlen[1] = { strlen(r->want) };
+	const void *w[1] = {r->want};
+	size_t wlen[1] = {strlen(r->want)};
 	nss_wire_put(&a.reply, REC_WANT, 1, w, wlen);
 	for (size_t i = 0; i < r->n; i++) {
 		const struct nss_entry *e = &r->items[i];
-		const void *f[3] = { e->nick, e->der, e->flags };
-		size_t len[3] = { strlen(e->nick), e->der_len, strlen(e->flags) };
+		const void *f[3] = {e->nick, e->der, e->flags};
+		size_t len[3] = {strlen(e->nick), e->der_len, strlen(e->flags)};
 		nss_wire_put(&a.reply, REC_ENTRY, 3, f, len);
 	}
 	nss_wire_put(&a.reply, REC_END, 0, NULL, NULL);
@@ -195,8 +194,8 @@ static void job_start(struct nss_pool *p, struct nss_job *j)
 {
 	int fds[2];
 	if (pipe2(fds, O_CLOEXEC) < 0) {
-		j->start_error = xasprintf("cannot create a pipe for the NSS process: %s",
-					   strerror(errno));
+		j->start_error =
+		    xasprintf("cannot create a pipe for the NSS process: %s", strerror(errno));
 		j->state = JOB_DONE;
 		return;
 	}
@@ -278,7 +277,8 @@ int nss_job_wait(struct nss_pool *p, struct nss_job *j, struct nss_reply *r)
 		rc = -1;
 	} else if (WIFSIGNALED(j->status)) {
 		err_set("the NSS process for %s died (signal %d) before it finished; run trustplan "
-			"to see what is left to do", j->db->dir, WTERMSIG(j->status));
+			"to see what is left to do",
+			j->db->dir, WTERMSIG(j->status));
 		rc = -1;
 	} else if (WEXITSTATUS(j->status) != 0 || (!r->complete && !r->error)) {
 		/* it always exits 0 once it has said its piece: anything else (a

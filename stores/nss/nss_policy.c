@@ -24,17 +24,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define POLICY_DIR "/etc/firefox/policies"
+#define POLICY_DIR  "/etc/firefox/policies"
 #define POLICY_FILE POLICY_DIR "/policies.json"
-#define CERT_DIR POLICY_DIR "/trustform"
+#define CERT_DIR    POLICY_DIR "/trustform"
 
 /* Where Firefox looks for an Install entry given as a bare file name (Linux). */
 static const char *const lookup_dirs[] = {
-	"/usr/lib/mozilla/certificates", "/usr/lib64/mozilla/certificates",
+    "/usr/lib/mozilla/certificates",
+    "/usr/lib64/mozilla/certificates",
 };
 
 struct policy_priv {
-	struct buf seen;	/* policies.json as read for the plan ("" if missing) */
+	struct buf seen; /* policies.json as read for the plan ("" if missing) */
 	bool existed;
 };
 
@@ -139,7 +140,7 @@ static void add_item(const struct store_inst *s, struct trust_set *out, const ch
 	char *file = install_file(s->ctx->root, item);
 	char *host = file ? root_resolve_host(s->ctx->root, file) : NULL;
 	struct buf b = BUF_INIT;
-	struct cert_list l = { 0 };
+	struct cert_list l = {0};
 	bool ok = host && buf_read_file(&b, host) == 0 && cert_list_parse(&l, b.ptr, b.len) == 0 &&
 		  l.n == 1;
 	if (ok) {
@@ -152,8 +153,9 @@ static void add_item(const struct store_inst *s, struct trust_set *out, const ch
 		e->subject = xstrdup("(missing or not a single certificate: damaged)");
 	} else {
 		trust_set_note(out, "%s lists \"%s\", which %s; Firefox cannot install it either",
-			       POLICY_FILE, item, !file ? "is in none of the places Firefox looks"
-					     : "is not a single certificate trustform can read");
+			       POLICY_FILE, item,
+			       !file ? "is in none of the places Firefox looks"
+				     : "is not a single certificate trustform can read");
 	}
 	cert_list_dispose(&l);
 	buf_dispose(&b);
@@ -174,24 +176,28 @@ static int policy_read(struct store_inst *s, struct trust_set *out)
 		return -1;
 	size_t i;
 	json_t *v;
-	json_array_foreach(install, i, v) {
+	json_array_foreach(install, i, v)
+	{
 		if (json_is_string(v))
 			add_item(s, out, json_string_value(v));
 		else
-			trust_set_note(out, "%s: item %zu of Certificates.Install is not a "
-				       "file name; left as it is", POLICY_FILE, i + 1);
+			trust_set_note(out,
+				       "%s: item %zu of Certificates.Install is not a "
+				       "file name; left as it is",
+				       POLICY_FILE, i + 1);
 	}
 	json_decref(root);
 	bool firefox = false;
-	static const char *const installs[] = { "/usr/lib/firefox-esr", "/usr/lib/firefox",
-						"/usr/lib64/firefox", "/opt/firefox" };
+	static const char *const installs[] = {"/usr/lib/firefox-esr", "/usr/lib/firefox",
+					       "/usr/lib64/firefox", "/opt/firefox"};
 	for (size_t k = 0; k < sizeof(installs) / sizeof(*installs) && !firefox; k++) {
 		char *h = root_join(s->ctx->root, installs[k]);
 		firefox = is_dir(h);
 		free(h);
 	}
 	if (!firefox)
-		trust_set_note(out, "no Firefox is installed here (looked in /usr/lib/firefox-esr, "
+		trust_set_note(out,
+			       "no Firefox is installed here (looked in /usr/lib/firefox-esr, "
 			       "/usr/lib/firefox, /usr/lib64/firefox, /opt/firefox); the policy is "
 			       "for any that will be");
 	return 0;
@@ -211,9 +217,8 @@ static bool listed(json_t *install, const char *item)
 {
 	size_t i;
 	json_t *v;
-	json_array_foreach(install, i, v)
-		if (json_is_string(v) && !strcmp(json_string_value(v), item))
-			return true;
+	json_array_foreach(install, i, v) if (json_is_string(v) &&
+					      !strcmp(json_string_value(v), item)) return true;
 	return false;
 }
 
@@ -308,7 +313,7 @@ static int policy_apply(struct store_inst *s, struct plan_store *ps)
 	free(host);
 	free(text);
 out:
-	plan_steps_fail_pending(ps);	/* what an early failure left */
+	plan_steps_fail_pending(ps); /* what an early failure left */
 	for (size_t i = 0; i < ngone; i++)
 		free(gone[i]);
 	free(gone);
@@ -327,10 +332,10 @@ static void policy_free(struct store_inst *s)
 }
 
 const struct store_backend store_backend_nss_policy = {
-	.name = "firefox-policy",
-	.read = policy_read,
-	.apply = policy_apply,
-	.free = policy_free,
+    .name = "firefox-policy",
+    .read = policy_read,
+    .apply = policy_apply,
+    .free = policy_free,
 };
 
 struct store_inst *nss_policy_open(const struct conf_store *cs, const struct run_ctx *ctx)

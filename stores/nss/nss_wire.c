@@ -63,7 +63,7 @@ void nss_wire_put(struct buf *b, enum nss_rec type, size_t nfields, const void *
 	buf_putc(b, (char)nfields);
 	for (size_t i = 0; i < nfields; i++) {
 		uint32_t n = (uint32_t)len[i];
-		unsigned char be[4] = { n >> 24, n >> 16, n >> 8, n };
+		unsigned char be[4] = {n >> 24, n >> 16, n >> 8, n};
 		buf_add(b, be, 4);
 		buf_add(b, data[i], len[i]);
 	}
@@ -86,7 +86,7 @@ int nss_wire_write(int fd, const struct buf *b)
 
 int nss_wire_send_str(int fd, enum nss_rec type, const char *a, const char *b, const char *c)
 {
-	const void *data[MAX_FIELDS] = { a, b, c };
+	const void *data[MAX_FIELDS] = {a, b, c};
 	size_t len[MAX_FIELDS], n = 0;
 	for (; n < MAX_FIELDS && data[n]; n++)
 		len[n] = strlen(data[n]);
@@ -109,8 +109,8 @@ static int next_record(const struct buf *in, size_t *pos, char *type, size_t *nf
 	for (size_t i = 0; i < *nfields; i++) {
 		if (in->len - at < 4)
 			return -1;
-		size_t n = (size_t)p[at] << 24 | (size_t)p[at + 1] << 16 |
-			   (size_t)p[at + 2] << 8 | p[at + 3];
+		size_t n = (size_t)p[at] << 24 | (size_t)p[at + 1] << 16 | (size_t)p[at + 2] << 8 |
+			   p[at + 3];
 		at += 4;
 		if (in->len - at < n)
 			return -1;
@@ -132,8 +132,8 @@ int nss_wire_parse(struct nss_reply *r, const struct buf *in)
 	size_t pos = 0;
 	while (pos < in->len) {
 		char type;
-		size_t nf, flen[MAX_FIELDS] = { 0 };
-		const unsigned char *f[MAX_FIELDS] = { NULL };
+		size_t nf, flen[MAX_FIELDS] = {0};
+		const unsigned char *f[MAX_FIELDS] = {NULL};
 		if (next_record(in, &pos, &type, &nf, f, flen) < 0)
 			goto bad;
 		switch (type) {
@@ -197,7 +197,6 @@ int nss_wire_parse(struct nss_reply *r, const struct buf *in)
 	}
 	return 0;
 bad:
-	err_set("the NSS helper process sent a malformed reply (at byte %zu of %zu)", pos,
-		in->len);
+	err_set("the NSS helper process sent a malformed reply (at byte %zu of %zu)", pos, in->len);
 	return -1;
 }

@@ -84,7 +84,7 @@ static int from_passwd(struct user_info *out, const struct passwd *pw)
 struct match {
 	const char *name;
 	uid_t uid;
-	const char *path;	/* normalised in-root path */
+	const char *path; /* normalised in-root path */
 };
 
 static bool matches(const struct match *m, const char *name, uid_t uid, const char *home,
@@ -249,20 +249,20 @@ static int lookup(struct user_info *out, const char *root, const struct match *m
 
 int userdb_by_name(struct user_info *out, const char *root, const char *name)
 {
-	struct match m = { .name = name };
+	struct match m = {.name = name};
 	return lookup(out, root, &m);
 }
 
 int userdb_by_uid(struct user_info *out, const char *root, uid_t uid)
 {
-	struct match m = { .uid = uid };
+	struct match m = {.uid = uid};
 	return lookup(out, root, &m);
 }
 
 int userdb_by_home(struct user_info *out, const char *root, const char *path)
 {
 	char *norm = path_normalize(path);
-	struct match m = { .path = norm };
+	struct match m = {.path = norm};
 	int rc = lookup(out, root, &m);
 	free(norm);
 	return rc;

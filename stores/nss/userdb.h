@@ -15,8 +15,8 @@ struct user_info {
 	char *name;
 	uid_t uid;
 	gid_t gid;
-	char *home;		/* in-root path */
-	gid_t *groups;		/* supplementary groups, the primary one included */
+	char *home;    /* in-root path */
+	gid_t *groups; /* supplementary groups, the primary one included */
 	size_t ngroups;
 };
 

@@ -26,8 +26,8 @@ static int alpine_apply(struct store_inst *s, struct plan_store *ps)
 }
 
 const struct store_backend store_backend_alpine = {
-	.name = "alpine",
-	.caps = 0,
-	.read = alpine_read,
-	.apply = alpine_apply,
+    .name = "alpine",
+    .caps = 0,
+    .read = alpine_read,
+    .apply = alpine_apply,
 };

@@ -2,8 +2,8 @@
 #include "stores/system/anchors.h"
 #include "model/cert.h"
 #include "reconcile/plan.h"
-#include "stores/storeconf.h"
 #include "reconcile/steps.h"
+#include "stores/storeconf.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/fsutil.h"
@@ -92,7 +92,6 @@ static void astate_load(struct astate *st, const struct anchors_family *fam, con
 	if (fam->blocklist)
 		load_dir(st, root, fam->blocklist, true);
 }
-
 
 static char *managed_path(const struct anchors_family *fam, bool blocked, const char *name,
 			  const char *fphex)
@@ -212,8 +211,8 @@ static int run_extract(const struct anchors_family *fam, const struct store_inst
 	if (cmd) {
 		char *envv = xasprintf("TRUSTFORM_ROOT=%s", *s->ctx->root ? s->ctx->root : "/");
 		const char *env[] = {envv, NULL};
-		struct proc_opts o = {.what = "extract_command", .shell = cmd, .env = env,
-				      .out = &log};
+		struct proc_opts o = {
+		    .what = "extract_command", .shell = cmd, .env = env, .out = &log};
 		st = proc_exec(&o);
 		free(envv);
 	} else {
@@ -289,7 +288,7 @@ static int write_cert(const struct anchors_family *fam, const struct store_inst 
 	if (!(have && have->certs.n == 1 && have->certs.items[0] == ca->cert)) {
 		size_t len;
 		char *pem = cert_to_pem(ca->cert, &len);
-		char *host = root_join(s->ctx->root, inroot);	/* in a checked dir */
+		char *host = root_join(s->ctx->root, inroot); /* in a checked dir */
 		rc = fs_txn_write(txn, host, pem, len, 0644, FILE_OWNER_DEFAULT);
 		free(host);
 		free(pem);
@@ -395,7 +394,7 @@ int anchors_apply(const struct anchors_family *fam, struct store_inst *s, struct
 	/* Every file trustform writes goes into these directories (and the
 	 * journal's): refused when a link leads there, so that root_join below
 	 * cannot follow one out of the root. */
-	const char *dirs[] = { fam->anchors, fam->blocklist, JOURNAL_DIR };
+	const char *dirs[] = {fam->anchors, fam->blocklist, JOURNAL_DIR};
 	for (size_t i = 0; i < sizeof(dirs) / sizeof(*dirs); i++) {
 		char *host = dirs[i] ? own_dir_in_root(s->ctx->root, dirs[i]) : NULL;
 		if (dirs[i] && !host) {
@@ -433,7 +432,7 @@ int anchors_apply(const struct anchors_family *fam, struct store_inst *s, struct
 	char *text = conf_store_str(s->conf, "extract_command") ? xstrdup("extract_command")
 								: extract_text(fam);
 	if (run_extract(fam, s) < 0) {
-		rc = -1;	/* the applier reports err */
+		rc = -1; /* the applier reports err */
 	} else {
 		char *jp = journal_path(fam);
 		char *jh = root_join(s->ctx->root, jp);

@@ -24,8 +24,8 @@ static int arch_apply(struct store_inst *s, struct plan_store *ps)
 }
 
 const struct store_backend store_backend_arch = {
-	.name = "arch",
-	.caps = STORE_CAN_DISTRUST,
-	.read = arch_read,
-	.apply = arch_apply,
+    .name = "arch",
+    .caps = STORE_CAN_DISTRUST,
+    .read = arch_read,
+    .apply = arch_apply,
 };

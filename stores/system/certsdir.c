@@ -45,7 +45,7 @@ static char *climb(const struct listing *l, const char *target)
 		while (keep > 0 && l->dir_inroot[keep - 1] != '/')
 			keep--;
 		if (keep > 0)
-			keep--;		/* drop the slash too */
+			keep--; /* drop the slash too */
 		t += 3;
 	}
 	return xasprintf("%.*s/%s", (int)keep, l->dir_inroot, t);
@@ -87,7 +87,7 @@ static int resolve_target(const struct listing *l, const char *target, struct bu
 	char *host = root_join(l->root, full);
 	struct stat st;
 	if (lstat(host, &st) == 0 && S_ISLNK(st.st_mode)) {
-		rc = root_resolve(l->root, full, out);	/* a link: follow it properly */
+		rc = root_resolve(l->root, full, out); /* a link: follow it properly */
 	} else {
 		buf_reset(out);
 		buf_puts(out, full);
@@ -187,7 +187,7 @@ int read_listing(const char *root, const char *dir_inroot, struct listing *l)
 	while ((de = readdir(d)) != NULL) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
 		    is_temp_name(de->d_name))
-			continue;	/* a killed run's temp file: not part of the store */
+			continue; /* a killed run's temp file: not part of the store */
 		char *p = xasprintf("%s/%s", host, de->d_name);
 		struct stat st;
 		if (lstat(p, &st) == 0) {
@@ -198,8 +198,9 @@ int read_listing(const char *root, const char *dir_inroot, struct listing *l)
 				e->type = ENT_LINK;
 				e->target = xstrndup(t, n > 0 ? (size_t)n : 0);
 			} else {
-				e->type = S_ISREG(st.st_mode) ? ENT_FILE
-					: S_ISDIR(st.st_mode) ? ENT_DIR : ENT_OTHER;
+				e->type = S_ISREG(st.st_mode)	? ENT_FILE
+					  : S_ISDIR(st.st_mode) ? ENT_DIR
+								: ENT_OTHER;
 			}
 		}
 		free(p);
@@ -233,7 +234,7 @@ bool vresolve(const struct listing *l, const char *name, struct vres *out)
 		const char *r = e->ext_path, *slash = strrchr(r, '/');
 		size_t dirlen = (size_t)(slash - r);
 		if (dirlen == strlen(l->dir_inroot) && !strncmp(r, l->dir_inroot, dirlen)) {
-			cur = slash + 1;	/* back into the directory */
+			cur = slash + 1; /* back into the directory */
 			continue;
 		}
 		out->path = xstrdup(r);
@@ -262,4 +263,3 @@ char *resolve_path(const struct listing *l, const char *name)
 	struct vres v;
 	return vresolve(l, name, &v) ? v.path : NULL;
 }
-

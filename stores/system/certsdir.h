@@ -16,8 +16,8 @@ enum ent_type { ENT_FILE, ENT_LINK, ENT_DIR, ENT_OTHER };
 struct ent {
 	char *name;
 	enum ent_type type;
-	char *target;		/* links */
-	const struct rh_info *info;	/* what rehash makes of it, when known without reading */
+	char *target;		    /* links */
+	const struct rh_info *info; /* what rehash makes of it, when known without reading */
 	bool removed;
 	/* Where a target with a '/' leads, resolved once (it is outside the
 	 * directory, so the virtual state does not change it). */
@@ -28,7 +28,7 @@ struct ent {
 /* Resolved directories, shared by both listings of a run: thousands of links
  * lead into the same few directories, which need resolving only once. */
 struct dircache {
-	struct strmap map;	/* in-root directory -> index into resolved[] */
+	struct strmap map; /* in-root directory -> index into resolved[] */
 	char **keys, **resolved;
 	size_t n, alloc;
 };
@@ -36,17 +36,17 @@ struct dircache {
 struct listing {
 	struct ent *e;
 	size_t n, alloc;
-	struct strmap by_name;	/* live entries only */
-	char *dir_inroot;	/* resolved in-root path of the directory */
+	struct strmap by_name; /* live entries only */
+	char *dir_inroot;      /* resolved in-root path of the directory */
 	const char *root;
 	struct dircache *dirs;
 };
 
 struct vres {
-	const struct ent *ent;	/* final entry inside the directory, or NULL */
-	bool in_dir;		/* the target is (or would be) an entry of the directory */
-	bool ext_isreg;		/* outside it: a regular file */
-	char *path;		/* in-root path of the final target */
+	const struct ent *ent; /* final entry inside the directory, or NULL */
+	bool in_dir;	       /* the target is (or would be) an entry of the directory */
+	bool ext_isreg;	       /* outside it: a regular file */
+	char *path;	       /* in-root path of the final target */
 };
 
 void dircache_dispose(struct dircache *c);

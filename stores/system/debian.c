@@ -5,10 +5,10 @@
  * /etc/ca-certificates.conf for distro CAs, then regenerating /etc/ssl/certs
  * (debian_etc.c) and running the hooks (hooks.c) with + and - lines.
  */
-#include "reconcile/plan.h"
 #include "stores/system/debian.h"
-#include "stores/storeconf.h"
+#include "reconcile/plan.h"
 #include "reconcile/steps.h"
+#include "stores/storeconf.h"
 #include "util/err.h"
 #include "util/fsutil.h"
 #include "util/rootfs.h"
@@ -91,7 +91,8 @@ static int deb_read(struct store_inst *s, struct trust_set *out)
 		else if (src->parsed_ok)
 			add_src_entries(out, src, src->rel, false, TS_TRUSTED);
 		else
-			trust_set_note(out, "%s is not a certificate, but update-ca-certificates "
+			trust_set_note(out,
+				       "%s is not a certificate, but update-ca-certificates "
 				       "copies its bytes into the bundle; remove or fix it",
 				       src->inroot);
 		free(label);
@@ -120,9 +121,10 @@ static int deb_read(struct store_inst *s, struct trust_set *out)
 			size_t n;
 			deb_hooks_list(root, &hooks, &n);
 			if (n)
-				trust_set_note(out, "%zu hook(s) in %s will not run under --root; set "
-					       "`run_hooks: true` on the store to run them", n,
-					       DEB_HOOKSDIR);
+				trust_set_note(out,
+					       "%zu hook(s) in %s will not run under --root; set "
+					       "`run_hooks: true` on the store to run them",
+					       n, DEB_HOOKSDIR);
 			for (size_t i = 0; i < n; i++)
 				free(hooks[i]);
 			free(hooks);
@@ -158,7 +160,7 @@ static int write_managed(const struct store_inst *s, const struct deb_state *st,
 	const struct deb_src *have = find_local(st, inroot);
 	int rc = 0;
 	if (have && have->certs.n == 1 && src_holds(have, ca->cert->fp))
-		goto out;	/* already there: idempotent */
+		goto out; /* already there: idempotent */
 	size_t len;
 	char *pem = cert_to_pem(ca->cert, &len);
 	char *host = root_join(s->ctx->root, inroot);
@@ -177,15 +179,15 @@ static int remove_local(const struct store_inst *s, const struct deb_state *st,
 {
 	const struct deb_src *have = find_local(st, seen->where);
 	if (!have)
-		return 0;	/* already gone */
+		return 0; /* already gone */
 	if (!trust_entry_is_damaged(seen) && !src_holds(have, seen->fp)) {
 		err_modified(seen->where);
 		return -1;
 	}
 	if (have->certs.n > 1) {
 		err_set("%s also holds %zu other certificate(s); trustform will not remove "
-			"them with it: split the file, or remove it by hand", seen->where,
-			have->certs.n - 1);
+			"them with it: split the file, or remove it by hand",
+			seen->where, have->certs.n - 1);
 		return -1;
 	}
 	char *host = root_join(s->ctx->root, seen->where);
@@ -195,8 +197,8 @@ static int remove_local(const struct store_inst *s, const struct deb_state *st,
 }
 
 /* deselect holds the files to deselect, normalised as conf lines are. */
-static int write_conf(const struct store_inst *s, const struct deb_state *st,
-		      char **deselect, size_t n, struct fs_txn *txn)
+static int write_conf(const struct store_inst *s, const struct deb_state *st, char **deselect,
+		      size_t n, struct fs_txn *txn)
 {
 	struct buf out = BUF_INIT;
 	bool *done = xcalloc(n ? n : 1, sizeof(*done));
@@ -222,12 +224,12 @@ static int write_conf(const struct store_inst *s, const struct deb_state *st,
 			continue;
 		if (out.len && out.ptr[out.len - 1] != '\n')
 			buf_putc(&out, '\n');
-		buf_printf(&out, "!%s\n", deselect[j] + 1);	/* without the leading '/' */
+		buf_printf(&out, "!%s\n", deselect[j] + 1); /* without the leading '/' */
 	}
 	char *host = root_join(s->ctx->root, DEB_CONF);
 	int rc = buf_equal(&st->conf_raw, out.ptr, out.len)
-			 ? 0
-			 : fs_txn_write(txn, host, out.ptr, out.len, 0644, FILE_OWNER_DEFAULT);
+		     ? 0
+		     : fs_txn_write(txn, host, out.ptr, out.len, 0644, FILE_OWNER_DEFAULT);
 	free(host);
 	free(done);
 	buf_dispose(&out);
@@ -248,7 +250,8 @@ static int do_step(const struct store_inst *s, const struct deb_state *st,
 			return -1;
 		char *rel = managed_rel(step->ca->name, step->ca->cert->fphex);
 		char *inroot = xasprintf("%s/%s", DEB_LOCALDIR, rel);
-		int rc = strcmp(inroot, step->seen.where) ? remove_local(s, st, &step->seen, txn) : 0;
+		int rc =
+		    strcmp(inroot, step->seen.where) ? remove_local(s, st, &step->seen, txn) : 0;
 		free(rel);
 		free(inroot);
 		return rc;
@@ -341,7 +344,7 @@ static int deb_apply(struct store_inst *s, struct plan_store *ps)
 	}
 	free(mdir);
 	char *etc = root_join(root, "/etc");
-	cleanup_stale_temps(etc);	/* a killed run's ca-certificates.conf temp */
+	cleanup_stale_temps(etc); /* a killed run's ca-certificates.conf temp */
 	free(etc);
 	/* Sources first, as one transaction: trustform's files and the conf. */
 	struct fs_txn txn;
@@ -367,15 +370,16 @@ static int deb_apply(struct store_inst *s, struct plan_store *ps)
 	deb_state_dispose(&st);
 
 	/* Regenerate /etc/ssl/certs from what the sources are now. */
-	struct journal_ctx j = { s, hooks_enabled(s) };
+	struct journal_ctx j = {s, hooks_enabled(s)};
 	if (deb_state_load(&st, root) < 0 || deb_etc_apply(&st, journal_write, &j) < 0) {
 		/* The sources are written, but clients read /etc/ssl/certs: nothing
 		 * took effect, so nothing is done (the next plan shows the rest). */
 		for (size_t i = 0; i < ps->n; i++)
 			if (ps->steps[i].result == STEP_DONE)
-				plan_step_fail(&ps->steps[i], "written to " DEB_LOCALDIR " but not "
+				plan_step_fail(&ps->steps[i],
+					       "written to " DEB_LOCALDIR " but not "
 					       "in effect: " DEB_ETCCERTS " could not be updated");
-		rc = -1;	/* the applier reports err */
+		rc = -1; /* the applier reports err */
 	} else if (j.enabled && run_hooks(s) < 0) {
 		rc = -1;
 	}
@@ -384,7 +388,7 @@ static int deb_apply(struct store_inst *s, struct plan_store *ps)
 }
 
 const struct store_backend store_backend_debian = {
-	.name = "debian",
-	.read = deb_read,
-	.apply = deb_apply,
+    .name = "debian",
+    .read = deb_read,
+    .apply = deb_apply,
 };

@@ -14,21 +14,21 @@
 
 extern const struct store_backend store_backend_debian;
 
-#define DEB_CONF "/etc/ca-certificates.conf"
+#define DEB_CONF     "/etc/ca-certificates.conf"
 #define DEB_CERTSDIR "/usr/share/ca-certificates"
 #define DEB_LOCALDIR "/usr/local/share/ca-certificates"
-#define DEB_MANAGED DEB_LOCALDIR "/trustform"
+#define DEB_MANAGED  DEB_LOCALDIR "/trustform"
 #define DEB_ETCCERTS "/etc/ssl/certs"
-#define DEB_BUNDLE "ca-certificates.crt"
+#define DEB_BUNDLE   "ca-certificates.crt"
 #define DEB_HOOKSDIR "/etc/ca-certificates/update.d"
-#define DEB_JOURNAL "/var/lib/trustform/debian-hooks.pending"
+#define DEB_JOURNAL  "/var/lib/trustform/debian-hooks.pending"
 
 /* One certificate file that update-ca-certificates adds, in bundle order. */
 struct deb_src {
-	char *inroot;		/* "/usr/share/ca-certificates/mozilla/X.crt" */
-	char *rel;		/* relative to its directory: "mozilla/X.crt" */
-	char *norm;		/* rel normalised ("/mozilla/X.crt"), for matching conf lines */
-	char *pem_name;		/* its link in /etc/ssl/certs: "X.pem" */
+	char *inroot;	/* "/usr/share/ca-certificates/mozilla/X.crt" */
+	char *rel;	/* relative to its directory: "mozilla/X.crt" */
+	char *norm;	/* rel normalised ("/mozilla/X.crt"), for matching conf lines */
+	char *pem_name; /* its link in /etc/ssl/certs: "X.pem" */
 	struct buf bytes;
 	struct cert_list certs;
 	bool parsed_ok;
@@ -36,9 +36,9 @@ struct deb_src {
 };
 
 struct deb_conf_line {
-	char *raw;		/* the line as written, without newline */
-	char *name;		/* trimmed path, without '!' */
-	char *norm;		/* name normalised, as update-ca-certificates' test -f sees it */
+	char *raw;  /* the line as written, without newline */
+	char *name; /* trimmed path, without '!' */
+	char *norm; /* name normalised, as update-ca-certificates' test -f sees it */
 	enum { CONF_OTHER, CONF_SELECT, CONF_DESELECT } kind;
 };
 
@@ -47,13 +47,13 @@ struct deb_state {
 	struct buf conf_raw;
 	struct deb_conf_line *conf;
 	size_t nconf, conf_alloc;
-	struct deb_src *distro;		/* every *.crt under CERTSDIR, sorted */
+	struct deb_src *distro; /* every *.crt under CERTSDIR, sorted */
 	size_t ndistro, distro_alloc;
-	struct deb_src *local;		/* every *.crt under LOCALDIR, sorted */
+	struct deb_src *local; /* every *.crt under LOCALDIR, sorted */
 	size_t nlocal, local_alloc;
-	struct strmap distro_by_norm;	/* norm -> index into distro */
-	struct strmap conf_state;	/* norm -> enum trust_state the conf gives it */
-	struct deb_src **bundle;	/* the sources in bundle order (borrowed) */
+	struct strmap distro_by_norm; /* norm -> index into distro */
+	struct strmap conf_state;     /* norm -> enum trust_state the conf gives it */
+	struct deb_src **bundle;      /* the sources in bundle order (borrowed) */
 	size_t nbundle, bundle_alloc;
 };
 

@@ -16,8 +16,8 @@
  * ca-certificates.crt, not the old one (this only matters when a bundle holds
  * exactly one certificate, where Debian's own --fresh runs are not idempotent).
  */
-#include "stores/system/debian.h"
 #include "stores/system/certsdir.h"
+#include "stores/system/debian.h"
 #include "stores/system/rehash.h"
 #include "util/buf.h"
 #include "util/err.h"
@@ -40,7 +40,7 @@ static bool points_into_sources(const struct listing *l, const struct ent *e)
 		return false;
 	if (!strncmp(e->target, DEB_CERTSDIR, strlen(DEB_CERTSDIR)) ||
 	    !strncmp(e->target, DEB_LOCALDIR, strlen(DEB_LOCALDIR)))
-		return true;	/* update-ca-certificates' own string test */
+		return true; /* update-ca-certificates' own string test */
 	char *p = resolve_path(l, e->name);
 	bool in = p && (path_is_under(p, DEB_CERTSDIR) || path_is_under(p, DEB_LOCALDIR));
 	free(p);
@@ -100,7 +100,7 @@ static void build_bundle(const struct deb_state *st, struct buf *bundle)
 		const struct buf *b = &st->bundle[i]->bytes;
 		buf_add(bundle, b->ptr, b->len);
 		if (b->len && b->ptr[b->len - 1] != '\n')
-			buf_putc(bundle, '\n');	/* sed -e '$a\' */
+			buf_putc(bundle, '\n'); /* sed -e '$a\' */
 	}
 }
 
@@ -112,7 +112,8 @@ static void bundle_info(const struct deb_state *st, struct rh_info *out)
 	size_t blocks = 0;
 	for (size_t i = 0; i < st->nbundle && blocks < 2; i++) {
 		const struct buf *b = &st->bundle[i]->bytes;
-		for (const char *p = b->ptr; blocks < 2 &&
+		for (const char *p = b->ptr;
+		     blocks < 2 &&
 		     (p = memmem(p, b->len - (size_t)(p - b->ptr), mark, sizeof(mark) - 1));
 		     p += sizeof(mark) - 1)
 			blocks++;
@@ -148,7 +149,8 @@ static bool bundle_matches(const struct deb_state *st, const char *host, bool *e
 		size_t off = 0;
 		while (same && off < b->len) {
 			size_t want = b->len - off < sizeof(chunk) ? b->len - off : sizeof(chunk);
-			same = fread(chunk, 1, want, f) == want && !memcmp(chunk, b->ptr + off, want);
+			same =
+			    fread(chunk, 1, want, f) == want && !memcmp(chunk, b->ptr + off, want);
 			off += want;
 		}
 		if (same && b->len && b->ptr[b->len - 1] != '\n')
@@ -175,7 +177,7 @@ static void compute_desired(const struct deb_state *st, const struct listing *ac
 		e->type = a->type;
 		e->target = a->target ? xstrdup(a->target) : NULL;
 		if (a->target && strchr(a->target, '/')) {
-			ent_resolve_ext(actual, (struct ent *)a);	/* resolve once, share */
+			ent_resolve_ext(actual, (struct ent *)a); /* resolve once, share */
 			e->ext_done = true;
 			e->ext_ok = a->ext_ok;
 			e->ext_isreg = a->ext_isreg;
@@ -198,7 +200,7 @@ static void compute_desired(const struct deb_state *st, const struct listing *ac
 			continue;
 		e = listing_put(want, s->pem_name);
 		e->type = ENT_LINK;
-		e->target = xstrdup(s->inroot);	/* add(): ln -sf "$CERT" */
+		e->target = xstrdup(s->inroot); /* add(): ln -sf "$CERT" */
 		e->info = &srcs[i];
 	}
 	struct ent *b = listing_put(want, DEB_BUNDLE);
@@ -218,7 +220,7 @@ static void compute_desired(const struct deb_state *st, const struct listing *ac
 	}
 	struct rh_link *links;
 	size_t nlinks;
-	struct info_ctx ic = { want };
+	struct info_ctx ic = {want};
 	rehash_compute(rh, nrh, entry_info, &ic, &links, &nlinks);
 	free(rh);
 	for (size_t i = 0; i < want->n; i++)
@@ -244,7 +246,7 @@ struct etc_work {
 	struct dircache dirs;
 	struct listing actual, want;
 	struct rh_info bundle_info;
-	struct rh_info *src_info;	/* per source, in bundle order */
+	struct rh_info *src_info; /* per source, in bundle order */
 	bool bundle_exists, bundle_same;
 };
 
@@ -350,7 +352,7 @@ int deb_etc_apply(const struct deb_state *st,
 	 * bundle order, then removals. */
 	for (size_t i = 0; i < st->nbundle; i++) {
 		const char *name = st->bundle[i]->pem_name;
-		bool later = false;	/* a later source of the same name owns the link */
+		bool later = false; /* a later source of the same name owns the link */
 		for (size_t j = i + 1; j < st->nbundle && !later; j++)
 			later = !strcmp(st->bundle[j]->pem_name, name);
 		const struct ent *y = listing_find(&w.want, name);

@@ -12,8 +12,8 @@
 #include "util/xalloc.h"
 
 #include <dirent.h>
-#include <fcntl.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -103,8 +103,8 @@ static void parse_conf(struct deb_state *st)
 /* --- walking a tree as find -L does ------------------------------------------ */
 
 struct found {
-	char *rel;	/* path below the walked directory, as find -L prints it */
-	char *host;	/* where to read it */
+	char *rel;  /* path below the walked directory, as find -L prints it */
+	char *host; /* where to read it */
 };
 
 struct walk {
@@ -126,7 +126,7 @@ static void walk_dir(struct walk *w, const char *inroot_dir, const char *host_di
 		goto out;
 	for (int i = 0; i < w->depth; i++)
 		if (w->devs[i] == dst.st_dev && w->inos[i] == dst.st_ino)
-			goto out;	/* a directory loop: find -L reports it and goes on */
+			goto out; /* a directory loop: find -L reports it and goes on */
 	w->devs[w->depth] = dst.st_dev;
 	w->inos[w->depth] = dst.st_ino;
 	w->depth++;
@@ -150,8 +150,8 @@ static void walk_dir(struct walk *w, const char *inroot_dir, const char *host_di
 		} else {
 			host = xasprintf("%s/%s", host_dir, de->d_name);
 		}
-		char *rel = *rel_prefix ? xasprintf("%s/%s", rel_prefix, de->d_name)
-					: xstrdup(de->d_name);
+		char *rel =
+		    *rel_prefix ? xasprintf("%s/%s", rel_prefix, de->d_name) : xstrdup(de->d_name);
 		size_t n = strlen(de->d_name);
 		if (S_ISDIR(st.st_mode)) {
 			char *child = xasprintf("%s/%s", inroot_dir, de->d_name);
@@ -192,8 +192,8 @@ static int src_read(struct deb_src *s, const char *host)
 {
 	if (!host || buf_read_file(&s->bytes, host) < 0)
 		return -1;
-	s->parsed_ok = cert_list_parse(&s->certs, s->bytes.ptr, s->bytes.len) == 0 &&
-		       s->certs.n > 0;
+	s->parsed_ok =
+	    cert_list_parse(&s->certs, s->bytes.ptr, s->bytes.len) == 0 && s->certs.n > 0;
 	return 0;
 }
 
@@ -210,7 +210,7 @@ static int load_src(struct deb_src *s, const char *root, const char *dir, const 
 static void load_tree(struct deb_state *st, const char *dir, bool local, struct deb_src **arr,
 		      size_t *n, size_t *alloc)
 {
-	struct walk w = { .root = st->root };
+	struct walk w = {.root = st->root};
 	char *host = root_resolve_host(st->root, dir);
 	if (host)
 		walk_dir(&w, dir, host, "");
@@ -295,7 +295,7 @@ int deb_state_load(struct deb_state *st, const char *root)
 			struct deb_src extra;
 			if (load_src(&extra, root, DEB_CERTSDIR, st->conf[i].name, false) < 0) {
 				src_dispose(&extra);
-				continue;	/* "W: ... not found, but listed" */
+				continue; /* "W: ... not found, but listed" */
 			}
 			ARRAY_GROW(st->distro, st->ndistro + 1, st->distro_alloc);
 			at = st->ndistro;

@@ -69,10 +69,13 @@ static int run_one(const char *hook, const char *cwd, const struct buf *lines)
 {
 	/* +/- lines on its stdin, as update-ca-certificates gives them; its
 	 * chatter on our stderr, never into the plan */
-	const char *argv[] = { hook, NULL };
+	const char *argv[] = {hook, NULL};
 	char *what = xasprintf("hook %s", hook);
-	struct proc_opts o = { .what = what, .argv = argv, .cwd = cwd,
-			       .stdin_data = lines->ptr, .stdin_len = lines->len };
+	struct proc_opts o = {.what = what,
+			      .argv = argv,
+			      .cwd = cwd,
+			      .stdin_data = lines->ptr,
+			      .stdin_len = lines->len};
 	int st = proc_exec(&o);
 	free(what);
 	if (st == 0)
@@ -81,7 +84,8 @@ static int run_one(const char *hook, const char *cwd, const struct buf *lines)
 		err_set("hook %s was killed by signal %d", hook, st - 128);
 	else if (st > 0)
 		err_set("hook %s exited with code %d; the trust change is made, run the hook "
-			"again by hand or re-run trustapply once it is fixed", hook, st);
+			"again by hand or re-run trustapply once it is fixed",
+			hook, st);
 	return -1;
 }
 

@@ -25,7 +25,7 @@
 #include <strings.h>
 
 #define MAX_COLLISIONS 256
-#define NO_ID 0xffff
+#define NO_ID	       0xffff
 
 struct hentry {
 	char *filename;
@@ -35,7 +35,7 @@ struct hentry {
 };
 
 struct bucket {
-	int type;		/* 0 cert, 1 CRL */
+	int type; /* 0 cert, 1 CRL */
 	unsigned long hash;
 	struct hentry *e;
 	size_t n, alloc;
@@ -68,7 +68,7 @@ static void add_entry(struct table *t, int type, unsigned long hash, const char 
 	for (size_t i = 0; i < b->n; i++) {
 		struct hentry *e = &b->e[i];
 		if (digest && e->need_symlink && memcmp(digest, e->digest, 20) == 0)
-			return;	/* "skipping duplicate certificate" */
+			return; /* "skipping duplicate certificate" */
 		if (strcmp(filename, e->filename) == 0) {
 			found = e;
 			if (!digest)
@@ -77,7 +77,7 @@ static void add_entry(struct table *t, int type, unsigned long hash, const char 
 	}
 	if (!found) {
 		if (b->num_needed >= MAX_COLLISIONS)
-			return;	/* "hash table overflow" */
+			return; /* "hash table overflow" */
 		ARRAY_GROW(b->e, b->n + 1, b->alloc);
 		found = &b->e[b->n++];
 		memset(found, 0, sizeof(*found));
@@ -166,11 +166,13 @@ void rehash_info_from_bytes(const void *data, size_t len, struct rh_info *out)
 		if (x->x509) {
 			out->kind = RH_CERT;
 			X509_digest(x->x509, EVP_sha1(), out->sha1, &dlen);
-			out->hash = X509_NAME_hash_ex(X509_get_subject_name(x->x509), NULL, NULL, NULL);
+			out->hash =
+			    X509_NAME_hash_ex(X509_get_subject_name(x->x509), NULL, NULL, NULL);
 		} else if (x->crl) {
 			out->kind = RH_CRL;
 			X509_CRL_digest(x->crl, EVP_sha1(), out->sha1, &dlen);
-			out->hash = X509_NAME_hash_ex(X509_CRL_get_issuer(x->crl), NULL, NULL, NULL);
+			out->hash =
+			    X509_NAME_hash_ex(X509_CRL_get_issuer(x->crl), NULL, NULL, NULL);
 		}
 	}
 	sk_X509_INFO_pop_free(inf, X509_INFO_free);
@@ -204,7 +206,7 @@ static void push_link(struct rh_link **out, size_t *n, size_t *alloc, const stru
 void rehash_compute(const struct rh_entry *entries, size_t n, rh_info_fn info, void *ctx,
 		    struct rh_link **out, size_t *nout)
 {
-	struct table t = { 0 };
+	struct table t = {0};
 	const struct rh_entry **sorted = xcalloc(n ? n : 1, sizeof(*sorted));
 	size_t alloc = 0;
 

@@ -12,21 +12,21 @@
 #include <stddef.h>
 
 struct rh_entry {
-	const char *name;	/* directory entry name */
+	const char *name; /* directory entry name */
 	bool is_link;
-	const char *target;	/* readlink() text, for links */
+	const char *target; /* readlink() text, for links */
 };
 
 struct rh_link {
-	char *name;		/* "5ad8a5d6.0" */
-	char *target;		/* the file name it points to */
+	char *name;   /* "5ad8a5d6.0" */
+	char *target; /* the file name it points to */
 };
 
 /* What rehash makes of one file: nothing, or one certificate or CRL. */
 struct rh_info {
 	enum { RH_SKIP, RH_CERT, RH_CRL } kind;
-	unsigned long hash;		/* subject (CRL: issuer) name hash */
-	unsigned char sha1[20];		/* digest that tells duplicates apart */
+	unsigned long hash;	/* subject (CRL: issuer) name hash */
+	unsigned char sha1[20]; /* digest that tells duplicates apart */
 };
 
 /* Describe a directory entry (following links) with a recognised extension.

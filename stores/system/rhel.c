@@ -24,8 +24,8 @@ static int rhel_apply(struct store_inst *s, struct plan_store *ps)
 }
 
 const struct store_backend store_backend_rhel = {
-	.name = "rhel",
-	.caps = STORE_CAN_DISTRUST,
-	.read = rhel_read,
-	.apply = rhel_apply,
+    .name = "rhel",
+    .caps = STORE_CAN_DISTRUST,
+    .read = rhel_read,
+    .apply = rhel_apply,
 };

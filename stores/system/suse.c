@@ -24,8 +24,8 @@ static int suse_apply(struct store_inst *s, struct plan_store *ps)
 }
 
 const struct store_backend store_backend_suse = {
-	.name = "suse",
-	.caps = STORE_CAN_DISTRUST,
-	.read = suse_read,
-	.apply = suse_apply,
+    .name = "suse",
+    .caps = STORE_CAN_DISTRUST,
+    .read = suse_read,
+    .apply = suse_apply,
 };

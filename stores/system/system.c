@@ -3,10 +3,10 @@
  * backend of the distro family found in <root>/etc/os-release (or `distro:`).
  */
 #include "stores/system/system.h"
-#include "stores/system/anchors.h"
-#include "stores/system/debian.h"
 #include "stores/osrelease.h"
 #include "stores/store.h"
+#include "stores/system/anchors.h"
+#include "stores/system/debian.h"
 #include "util/err.h"
 #include "util/xalloc.h"
 
@@ -14,20 +14,20 @@
 #include <string.h>
 
 static const char *const distro_choices[] = {
-	"debian", "ubuntu", "rhel", "fedora", "centos", "rocky", "almalinux", "arch",
-	"opensuse", "sles", "alpine", NULL,
+    "debian",	 "ubuntu", "rhel",     "fedora", "centos", "rocky",
+    "almalinux", "arch",   "opensuse", "sles",	 "alpine", NULL,
 };
 
 static const struct store_option system_keys[] = {
-	{ "distro", OPT_ENUM, false, distro_choices,
-	  "the distribution, when <root>/etc/os-release does not say" },
-	{ "run_hooks", OPT_BOOL, false, NULL,
-	  "run the distro's trust hooks (default: true, but false under --root)" },
-	{ "extract_command", OPT_STRING, false, NULL,
-	  "RHEL, Arch, SUSE, Alpine: shell command that extracts the bundles after the "
-	  "anchors change, instead of the distro's own; the only way it runs under --root "
-	  "($TRUSTFORM_ROOT is the root)" },
-	{ NULL, 0, false, NULL, NULL },
+    {"distro", OPT_ENUM, false, distro_choices,
+     "the distribution, when <root>/etc/os-release does not say"},
+    {"run_hooks", OPT_BOOL, false, NULL,
+     "run the distro's trust hooks (default: true, but false under --root)"},
+    {"extract_command", OPT_STRING, false, NULL,
+     "RHEL, Arch, SUSE, Alpine: shell command that extracts the bundles after the "
+     "anchors change, instead of the distro's own; the only way it runs under --root "
+     "($TRUSTFORM_ROOT is the root)"},
+    {NULL, 0, false, NULL, NULL},
 };
 
 enum family { FAM_UNKNOWN, FAM_DEBIAN, FAM_RHEL, FAM_ARCH, FAM_SUSE, FAM_ALPINE };
@@ -53,12 +53,14 @@ static enum family family_of(const char *id, const char *like)
 		const char *name;
 		enum family fam;
 	} map[] = {
-		{ "debian", FAM_DEBIAN }, { "ubuntu", FAM_DEBIAN }, { "rhel", FAM_RHEL },
-		{ "fedora", FAM_RHEL }, { "centos", FAM_RHEL }, { "rocky", FAM_RHEL },
-		{ "almalinux", FAM_RHEL }, { "ol", FAM_RHEL }, { "arch", FAM_ARCH },
-		{ "opensuse", FAM_SUSE }, { "suse", FAM_SUSE }, { "sles", FAM_SUSE },
-		{ "opensuse-leap", FAM_SUSE }, { "opensuse-tumbleweed", FAM_SUSE },
-		{ "alpine", FAM_ALPINE },
+	    {"debian", FAM_DEBIAN},	 {"ubuntu", FAM_DEBIAN},
+	    {"rhel", FAM_RHEL},		 {"fedora", FAM_RHEL},
+	    {"centos", FAM_RHEL},	 {"rocky", FAM_RHEL},
+	    {"almalinux", FAM_RHEL},	 {"ol", FAM_RHEL},
+	    {"arch", FAM_ARCH},		 {"opensuse", FAM_SUSE},
+	    {"suse", FAM_SUSE},		 {"sles", FAM_SUSE},
+	    {"opensuse-leap", FAM_SUSE}, {"opensuse-tumbleweed", FAM_SUSE},
+	    {"alpine", FAM_ALPINE},
 	};
 	for (size_t i = 0; i < sizeof(map) / sizeof(*map); i++)
 		if (id && !strcmp(id, map[i].name))
@@ -73,7 +75,7 @@ static int system_open(const struct conf_store *cs, const struct run_ctx *ctx,
 		       struct store_open *out)
 {
 	const char *forced = conf_store_str(cs, "distro");
-	struct os_release os = { 0 };
+	struct os_release os = {0};
 	char *id;
 	enum family fam;
 	if (forced) {
@@ -109,8 +111,8 @@ static int system_open(const struct conf_store *cs, const struct run_ctx *ctx,
 		err_set("distribution \"%s\"%s%s%s is not supported by the system store of this "
 			"build (supported: Debian, Ubuntu, RHEL, Fedora, CentOS, Rocky, AlmaLinux, "
 			"Arch, openSUSE, SLES, Alpine and distributions like them); set `distro:` "
-			"if os-release is wrong", id, os.path ? " (from " : "",
-			os.path ? os.path : "", os.path ? ")" : "");
+			"if os-release is wrong",
+			id, os.path ? " (from " : "", os.path ? os.path : "", os.path ? ")" : "");
 		free(id);
 		os_release_dispose(&os);
 		return -1;
@@ -126,7 +128,7 @@ static int system_open(const struct conf_store *cs, const struct run_ctx *ctx,
 }
 
 const struct store_type store_type_system = {
-	.name = "system",
-	.options = system_keys,
-	.open = system_open,
+    .name = "system",
+    .options = system_keys,
+    .open = system_open,
 };

@@ -19,8 +19,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (cf_set_lifetime(&r, &d, "local", "720h") == 0) {
 			struct cf_doc d2;
 			struct cf_lifetime r2;
-			FUZZ_ASSERT(cf_doc_load_buffer(&d2, root, "/Caddyfile", r.out.ptr,
-						       r.out.len) == 0);
+			FUZZ_ASSERT(
+			    cf_doc_load_buffer(&d2, root, "/Caddyfile", r.out.ptr, r.out.len) == 0);
 			FUZZ_ASSERT(cf_set_lifetime(&r2, &d2, "local", "720h") == 0);
 			FUZZ_ASSERT(r2.have && !strcmp(r2.have, "720h"));
 			FUZZ_ASSERT(buf_equal(&r2.out, r.out.ptr, r.out.len));

@@ -4,7 +4,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct cert_list l = { 0 };
+	struct cert_list l = {0};
 	cert_list_parse(&l, data, size);
 	cert_list_dispose(&l);
 	struct cert *c = cert_from_der(data, size);

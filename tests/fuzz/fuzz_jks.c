@@ -13,7 +13,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (ks_jks_serialize(&ks, "changeit", &out) == 0) {
 			memset(&again, 0, sizeof(again));
 			FUZZ_ASSERT(ks_jks_parse(&again, (const unsigned char *)out.ptr, out.len,
-						"again.jks", "changeit") == 0);
+						 "again.jks", "changeit") == 0);
 			FUZZ_ASSERT(again.n == ks.n);
 			ks_dispose(&again);
 		}

@@ -13,7 +13,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (ks_p12_serialize(&ks, "changeit", &out) == 0) {
 			memset(&again, 0, sizeof(again));
 			FUZZ_ASSERT(ks_p12_parse(&again, (const unsigned char *)out.ptr, out.len,
-						"again.p12", "changeit") == 0);
+						 "again.p12", "changeit") == 0);
 			FUZZ_ASSERT(again.n == ks.n);
 			ks_dispose(&again);
 		}

@@ -26,7 +26,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		char *gt = strchr(line, '>');
 		if (gt)
 			*gt = '\0';
-		ents[n++] = (struct rh_entry){ line, gt != NULL, gt ? gt + 1 : NULL };
+		ents[n++] = (struct rh_entry){line, gt != NULL, gt ? gt + 1 : NULL};
 	}
 	struct rh_link *links;
 	size_t nlinks;

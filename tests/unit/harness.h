@@ -11,30 +11,29 @@
 
 static int t_pass, t_fail;
 
-#define CHECK(cond)                                                                   \
-	do {                                                                          \
-		if (cond) {                                                           \
-			t_pass++;                                                     \
-		} else {                                                              \
-			t_fail++;                                                     \
-			fprintf(stderr, "%s:%d: FAIL: %s\n", __FILE__, __LINE__, #cond); \
-		}                                                                     \
+#define CHECK(cond)                                                                                \
+	do {                                                                                       \
+		if (cond) {                                                                        \
+			t_pass++;                                                                  \
+		} else {                                                                           \
+			t_fail++;                                                                  \
+			fprintf(stderr, "%s:%d: FAIL: %s\n", __FILE__, __LINE__, #cond);           \
+		}                                                                                  \
 	} while (0)
 
-#define CHECK_MSG(cond, ...)                                                          \
-	do {                                                                          \
-		if (cond) {                                                           \
-			t_pass++;                                                     \
-		} else {                                                              \
-			t_fail++;                                                     \
-			fprintf(stderr, "%s:%d: FAIL: %s: ", __FILE__, __LINE__, #cond); \
-			fprintf(stderr, __VA_ARGS__);                                 \
-			fputc('\n', stderr);                                          \
-		}                                                                     \
+#define CHECK_MSG(cond, ...)                                                                       \
+	do {                                                                                       \
+		if (cond) {                                                                        \
+			t_pass++;                                                                  \
+		} else {                                                                           \
+			t_fail++;                                                                  \
+			fprintf(stderr, "%s:%d: FAIL: %s: ", __FILE__, __LINE__, #cond);           \
+			fprintf(stderr, __VA_ARGS__);                                              \
+			fputc('\n', stderr);                                                       \
+		}                                                                                  \
 	} while (0)
 
-#define CHECK_STR(a, b)                                                               \
-	CHECK_MSG(strcmp((a), (b)) == 0, "\"%s\" != \"%s\"", (a), (b))
+#define CHECK_STR(a, b) CHECK_MSG(strcmp((a), (b)) == 0, "\"%s\" != \"%s\"", (a), (b))
 
 static inline int test_report(void)
 {

@@ -20,24 +20,24 @@ static void durations(void)
 {
 	static const struct {
 		const char *s;
-		long long ns;	/* -1: not a duration */
+		long long ns; /* -1: not a duration */
 	} rows[] = {
-		{ "43800h", 43800LL * 3600 * 1000000000LL },
-		{ "1825d", 43800LL * 3600 * 1000000000LL },
-		{ "1h30m", 5400LL * 1000000000LL },
-		{ "1.5h", 5400LL * 1000000000LL },
-		{ "0.5d", 12LL * 3600 * 1000000000LL },
-		{ "300ms", 300000000LL },
-		{ "2us", 2000LL },
-		{ "2\xc2\xb5s", 2000LL },
-		{ "0", 0 },
-		{ "+1s", 1000000000LL },
-		{ "", -1 },
-		{ "h", -1 },
-		{ "10", -1 },
-		{ "five years", -1 },
-		{ "-1h", -1 },
-		{ "3000000h", -1 },	/* beyond Go's 292 years */
+	    {"43800h", 43800LL * 3600 * 1000000000LL},
+	    {"1825d", 43800LL * 3600 * 1000000000LL},
+	    {"1h30m", 5400LL * 1000000000LL},
+	    {"1.5h", 5400LL * 1000000000LL},
+	    {"0.5d", 12LL * 3600 * 1000000000LL},
+	    {"300ms", 300000000LL},
+	    {"2us", 2000LL},
+	    {"2\xc2\xb5s", 2000LL},
+	    {"0", 0},
+	    {"+1s", 1000000000LL},
+	    {"", -1},
+	    {"h", -1},
+	    {"10", -1},
+	    {"five years", -1},
+	    {"-1h", -1},
+	    {"3000000h", -1}, /* beyond Go's 292 years */
 	};
 	for (size_t i = 0; i < sizeof(rows) / sizeof(*rows); i++) {
 		long long ns = -7;
@@ -52,28 +52,30 @@ static void json_rows(void)
 	static const struct {
 		const char *in, *ca, *out;
 	} rows[] = {
-		{ "{}", "local",
-		  "{\"apps\":{\"pki\":{\"certificate_authorities\":{\"local\":"
-		  "{\"intermediate_lifetime\":\"720h\"}}}}}" },
-		{ "{\n  \"admin\": {\"disabled\": true}\n}\n", "local",
-		  "{\n  \"admin\": {\"disabled\": true},\n  \"apps\": {\"pki\": "
-		  "{\"certificate_authorities\": {\"local\": {\"intermediate_lifetime\": "
-		  "\"720h\"}}}}\n}\n" },
-		{ "{\"apps\":{\"pki\":{\"certificate_authorities\":{\"local\":"
-		  "{\"intermediate_lifetime\":\"1h\", \"name\":\"x\"}}}}}", "local",
-		  "{\"apps\":{\"pki\":{\"certificate_authorities\":{\"local\":"
-		  "{\"intermediate_lifetime\":\"720h\", \"name\":\"x\"}}}}}" },
-		{ "{\"apps\":{\"pki\":{\"certificate_authorities\":{\"lo\\u0063al\":{}}}}}", "local",
-		  "{\"apps\":{\"pki\":{\"certificate_authorities\":{\"lo\\u0063al\":"
-		  "{\"intermediate_lifetime\":\"720h\"}}}}}" },
-		{ "{\"apps\":{\"pki\":{\"certificate_authorities\":{\"a\":{\"x\":\"}\"}}}}}", "b",
-		  "{\"apps\":{\"pki\":{\"certificate_authorities\":{\"a\":{\"x\":\"}\"},"
-		  "\"b\":{\"intermediate_lifetime\":\"720h\"}}}}}" },
-		{ "[]", "local", NULL },
-		{ "{\"apps\": 3}", "local", NULL },
-		{ "{\"a\":1,\"a\":2}", "local", NULL },
-		{ "{\"apps\":{\"pki\":{\"certificate_authorities\":{\"local\":"
-		  "{\"intermediate_lifetime\":true}}}}}", "local", NULL },
+	    {"{}", "local",
+	     "{\"apps\":{\"pki\":{\"certificate_authorities\":{\"local\":"
+	     "{\"intermediate_lifetime\":\"720h\"}}}}}"},
+	    {"{\n  \"admin\": {\"disabled\": true}\n}\n", "local",
+	     "{\n  \"admin\": {\"disabled\": true},\n  \"apps\": {\"pki\": "
+	     "{\"certificate_authorities\": {\"local\": {\"intermediate_lifetime\": "
+	     "\"720h\"}}}}\n}\n"},
+	    {"{\"apps\":{\"pki\":{\"certificate_authorities\":{\"local\":"
+	     "{\"intermediate_lifetime\":\"1h\", \"name\":\"x\"}}}}}",
+	     "local",
+	     "{\"apps\":{\"pki\":{\"certificate_authorities\":{\"local\":"
+	     "{\"intermediate_lifetime\":\"720h\", \"name\":\"x\"}}}}}"},
+	    {"{\"apps\":{\"pki\":{\"certificate_authorities\":{\"lo\\u0063al\":{}}}}}", "local",
+	     "{\"apps\":{\"pki\":{\"certificate_authorities\":{\"lo\\u0063al\":"
+	     "{\"intermediate_lifetime\":\"720h\"}}}}}"},
+	    {"{\"apps\":{\"pki\":{\"certificate_authorities\":{\"a\":{\"x\":\"}\"}}}}}", "b",
+	     "{\"apps\":{\"pki\":{\"certificate_authorities\":{\"a\":{\"x\":\"}\"},"
+	     "\"b\":{\"intermediate_lifetime\":\"720h\"}}}}}"},
+	    {"[]", "local", NULL},
+	    {"{\"apps\": 3}", "local", NULL},
+	    {"{\"a\":1,\"a\":2}", "local", NULL},
+	    {"{\"apps\":{\"pki\":{\"certificate_authorities\":{\"local\":"
+	     "{\"intermediate_lifetime\":true}}}}}",
+	     "local", NULL},
 	};
 	for (size_t i = 0; i < sizeof(rows) / sizeof(*rows); i++) {
 		struct cj_lifetime r;
@@ -87,10 +89,11 @@ static void json_rows(void)
 			  rc == 0 ? r.out.ptr : "refused", rc == 0 ? "" : err_msg());
 		/* converges: editing the output again changes nothing */
 		struct cj_lifetime r2;
-		CHECK_MSG(rc == 0 && cj_set_lifetime(&r2, "c.json", r.out.ptr, r.out.len,
-						     rows[i].ca, "720h") == 0 &&
-			  r2.have && !strcmp(r2.have, "720h") && buf_equal(&r2.out, r.out.ptr,
-									r.out.len),
+		CHECK_MSG(rc == 0 &&
+			      cj_set_lifetime(&r2, "c.json", r.out.ptr, r.out.len, rows[i].ca,
+					      "720h") == 0 &&
+			      r2.have && !strcmp(r2.have, "720h") &&
+			      buf_equal(&r2.out, r.out.ptr, r.out.len),
 			  "row %zu: a second edit differs", i);
 		cj_lifetime_dispose(&r2);
 		cj_lifetime_dispose(&r);
@@ -133,7 +136,7 @@ static void real_caddy(void)
 	CHECK_MSG(knows == (v[1] > 6 || (v[1] == 6 && v[2] >= 3)), "%s", raw);
 	free(raw);
 	CHECK(caddy_version("/nonexistent/caddy", v, &raw) < 0 && !raw);
-	int a[3] = { 2, 6, 2 }, b[3] = { 2, 6, 3 }, c[3] = { 2, 10, 0 }, d[3] = { 3, 0, 0 };
+	int a[3] = {2, 6, 2}, b[3] = {2, 6, 3}, c[3] = {2, 10, 0}, d[3] = {3, 0, 0};
 	CHECK(!caddy_version_at_least(a, 2, 6, 3) && caddy_version_at_least(b, 2, 6, 3) &&
 	      caddy_version_at_least(c, 2, 6, 3) && caddy_version_at_least(d, 2, 6, 3));
 
@@ -153,7 +156,7 @@ static void real_caddy(void)
 	setenv("TMPDIR", tmp, 1);
 	CHECK_MSG(caddy_validate(bin, good, true, &msg) == 0, "%s", msg.ptr);
 	CHECK(!path_exists(pki));
-	CHECK(rmdir(tmp) == 0);	/* empty: the throwaway directory is gone */
+	CHECK(rmdir(tmp) == 0); /* empty: the throwaway directory is gone */
 	unsetenv("TMPDIR");
 	rmdir(xdg);
 	free(xdg);
@@ -166,7 +169,8 @@ static void real_caddy(void)
 	int rc = caddy_validate(bin, bad, true, &msg);
 	if (!knows)
 		CHECK_MSG(rc == 1 && strstr(msg.ptr, "unrecognized pki ca option "
-					    "'intermediate_lifetime'"), "%d %s", rc, msg.ptr);
+						     "'intermediate_lifetime'"),
+			  "%d %s", rc, msg.ptr);
 	else
 		CHECK_MSG(rc == 0, "%s", msg.ptr);
 	buf_dispose(&msg);

@@ -71,17 +71,18 @@ static void run_case(const char *dir, const char *name)
 			/* the output is a Caddyfile this editor reads back as in place */
 			struct cf_doc d2;
 			struct cf_lifetime r2;
-			CHECK(cf_doc_load_buffer(&d2, root, "/Caddyfile", r.out.ptr, r.out.len) == 0 &&
+			CHECK(cf_doc_load_buffer(&d2, root, "/Caddyfile", r.out.ptr, r.out.len) ==
+				  0 &&
 			      cf_set_lifetime(&r2, &d2, ca, life) == 0);
 			CHECK_MSG(r2.have && caddy_duration_parse(r2.have, &a) &&
-				  caddy_duration_parse(life, &b) && a == b, "%s: reads back %s", name,
-				  r2.have ? r2.have : "(nothing)");
+				      caddy_duration_parse(life, &b) && a == b,
+				  "%s: reads back %s", name, r2.have ? r2.have : "(nothing)");
 			CHECK_MSG(!strcmp(r2.have ? r2.have : "", life) ||
-				  buf_equal(&r2.out, r.out.ptr, r.out.len) || a == b,
+				      buf_equal(&r2.out, r.out.ptr, r.out.len) || a == b,
 				  "%s: not idempotent", name);
 			if (r2.have && !strcmp(r2.have, life))
-				CHECK_MSG(buf_equal(&r2.out, r.out.ptr, r.out.len), "%s: not idempotent",
-					  name);
+				CHECK_MSG(buf_equal(&r2.out, r.out.ptr, r.out.len),
+					  "%s: not idempotent", name);
 			cf_lifetime_dispose(&r2);
 			cf_doc_dispose(&d2);
 		}
@@ -104,19 +105,23 @@ static void run_case(const char *dir, const char *name)
 static const struct {
 	const char *src, *want;
 } lex_rows[] = {
-	{ "a b\nc", "a|0|1 b|0|0 c|0|1" },
-	{ "\"a b\" `c d`", "a b|\"|1 c d|`|0" },
-	{ "a \"x \\\"y\\\" \\z\"", "a|0|1 x \"y\" \\z|\"|0" },
-	{ "a#b # c\nd", "a#b|0|1 d|0|1" },
-	{ "a \\\nb", "a|0|1 b|0|0" },
-	{ "a\r\nb", "a|0|1 b|0|1" },
-	{ "x\xc2\xa0" "y", "x|0|1 y|0|0" },
-	{ "{\n}", "{|0|1 }|0|1" },
-	{ "{}", "{}|0|1" },
-	{ "a <<EOF\n  hi {\n  EOF\nb", "a|0|1 hi {|<|0 b|0|1" },
-	{ "\\<<EOF x", "<<EOF|0|1 x|0|0" },
-	{ "\xef\xbb\xbf" "a", "a|0|1" },
-	{ "`a\\`", "a\\|`|1" },
+    {"a b\nc", "a|0|1 b|0|0 c|0|1"},
+    {"\"a b\" `c d`", "a b|\"|1 c d|`|0"},
+    {"a \"x \\\"y\\\" \\z\"", "a|0|1 x \"y\" \\z|\"|0"},
+    {"a#b # c\nd", "a#b|0|1 d|0|1"},
+    {"a \\\nb", "a|0|1 b|0|0"},
+    {"a\r\nb", "a|0|1 b|0|1"},
+    {"x\xc2\xa0"
+     "y",
+     "x|0|1 y|0|0"},
+    {"{\n}", "{|0|1 }|0|1"},
+    {"{}", "{}|0|1"},
+    {"a <<EOF\n  hi {\n  EOF\nb", "a|0|1 hi {|<|0 b|0|1"},
+    {"\\<<EOF x", "<<EOF|0|1 x|0|0"},
+    {"\xef\xbb\xbf"
+     "a",
+     "a|0|1"},
+    {"`a\\`", "a\\|`|1"},
 };
 
 static void lex_table(void)
@@ -140,7 +145,7 @@ static void lex_table(void)
 		if (rc == 0)
 			cf_tokens_dispose(&t);
 	}
-	static const char *const bad[] = { "\"open", "`open", "<<EOF\nno end", "<<\nx", "<<<A\nA" };
+	static const char *const bad[] = {"\"open", "`open", "<<EOF\nno end", "<<\nx", "<<<A\nA"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
 		struct cf_tokens t;
 		CHECK_MSG(cf_tokenize(&t, "t", bad[i], strlen(bad[i])) < 0, "accepted: %s", bad[i]);

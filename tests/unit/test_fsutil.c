@@ -12,8 +12,8 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <string.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -63,8 +63,8 @@ static void check_content(const char *name, const char *want, int line)
 	if (!want) {
 		CHECK_MSG(got == NULL, "line %d: %s exists", line, name);
 	} else {
-		CHECK_MSG(got && !strcmp(got, want), "line %d: %s holds \"%s\", want \"%s\"",
-			  line, name, got ? got : "(missing)", want);
+		CHECK_MSG(got && !strcmp(got, want), "line %d: %s holds \"%s\", want \"%s\"", line,
+			  name, got ? got : "(missing)", want);
 	}
 	free(got);
 }
@@ -75,7 +75,10 @@ static char *listing(void)
 {
 	struct dirent **ents;
 	int n = scandir(dir, &ents, NULL, alphasort);
-	struct { char *p; size_t len; } s = { xstrdup(""), 0 };
+	struct {
+		char *p;
+		size_t len;
+	} s = {xstrdup(""), 0};
 	for (int i = 0; i < n; i++) {
 		if (strcmp(ents[i]->d_name, ".") && strcmp(ents[i]->d_name, "..")) {
 			char *t = xasprintf("%s%s%s", s.p, *s.p ? " " : "", ents[i]->d_name);
@@ -87,11 +90,11 @@ static char *listing(void)
 	free(ents);
 	return s.p;
 }
-#define LISTING(want)                                                              \
-	do {                                                                       \
-		char *l_ = listing();                                              \
-		CHECK_MSG(!strcmp(l_, want), "listing \"%s\", want \"%s\"", l_, want); \
-		free(l_);                                                          \
+#define LISTING(want)                                                                              \
+	do {                                                                                       \
+		char *l_ = listing();                                                              \
+		CHECK_MSG(!strcmp(l_, want), "listing \"%s\", want \"%s\"", l_, want);             \
+		free(l_);                                                                          \
 	} while (0)
 
 static mode_t mode_of(const char *name)
@@ -166,7 +169,7 @@ static void test_txn_discard(void)
 	CHECK(fs_txn_write(&t, old, "new\n", 4, 0644, FILE_OWNER_DEFAULT) == 0);
 	CHECK(fs_txn_symlink(&t, "a.pem", l) == 0);
 	fs_txn_unlink(&t, old);
-	fs_txn_dispose(&t);	/* dropped: as if never begun */
+	fs_txn_dispose(&t); /* dropped: as if never begun */
 	CONTENT("old.pem", "old\n");
 	LISTING("old.pem");
 	free(a), free(old), free(l);
@@ -186,7 +189,7 @@ static void test_txn_replace_link_with_file(void)
 	struct stat st;
 	CHECK(lstat(l, &st) == 0 && S_ISREG(st.st_mode));
 	CONTENT("name.pem", "file now\n");
-	CONTENT("target.pem", "T\n");	/* the old link's target is not written through */
+	CONTENT("target.pem", "T\n"); /* the old link's target is not written through */
 	free(l);
 }
 
@@ -223,7 +226,7 @@ static void test_txn_commit_failure_reports(void)
 	fs_txn_dispose(&t);
 	CHECK(rc == -1);
 	CHECK_MSG(strstr(err_msg(), "sub") != NULL, "error names the path: %s", err_msg());
-	CONTENT("a.pem", "A\n");	/* earlier ops stay done */
+	CONTENT("a.pem", "A\n"); /* earlier ops stay done */
 	free(a), free(sub);
 }
 
@@ -244,7 +247,7 @@ static void test_durable_unlink(void)
 	put("x", "x");
 	char *x = at("x"), *y = at("y");
 	CHECK(durable_unlink(x) == 0);
-	CHECK(durable_unlink(y) == 0);	/* missing: success */
+	CHECK(durable_unlink(y) == 0); /* missing: success */
 	LISTING("");
 	free(x), free(y);
 }
@@ -256,7 +259,7 @@ static void test_mkdir_p(void)
 	CHECK(mkdir_p(p, 0750) == 0);
 	CHECK(is_dir(p));
 	CHECK(mode_of("a/b") == 0750);
-	CHECK(mkdir_p(p, 0750) == 0);	/* again: nothing to do */
+	CHECK(mkdir_p(p, 0750) == 0); /* again: nothing to do */
 	free(p);
 }
 
@@ -281,7 +284,7 @@ static void test_bounded_read(void)
 	CHECK(buf_read_file(&b, big) < 0 && errno == EFBIG);
 	err_set_errno(errno, "%s", big);
 	CHECK(strstr(err_msg(), "big: is larger than 16 MiB") != NULL);
-	CHECK(b.len == 10);	/* unchanged on failure */
+	CHECK(b.len == 10); /* unchanged on failure */
 	buf_dispose(&b);
 	free(fifo);
 	free(big);

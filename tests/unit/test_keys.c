@@ -4,7 +4,10 @@
 #include "schema/keys.h"
 
 static const struct key_spec spec[] = {
-	{ "file", true }, { "sha256", false }, { "ensure", false }, { NULL, false },
+    {"file", true},
+    {"sha256", false},
+    {"ensure", false},
+    {NULL, false},
 };
 
 int main(void)
@@ -21,11 +24,20 @@ int main(void)
 		const char *name;
 		int ok;
 	} names[] = {
-		{ "corp-root", 1 }, { "a", 1 }, { "ca.2024_x", 1 }, { "9lives", 1 },
-		{ "", 0 }, { ".hidden", 0 }, { "-dash", 0 }, { "../../etc/x", 0 }, { "a/b", 0 },
-		{ "a b", 0 }, { "é", 0 }, { "..", 0 },
-		{ "a234567890123456789012345678901234567890123456789012345678901234", 1 },
-		{ "a2345678901234567890123456789012345678901234567890123456789012345", 0 },
+	    {"corp-root", 1},
+	    {"a", 1},
+	    {"ca.2024_x", 1},
+	    {"9lives", 1},
+	    {"", 0},
+	    {".hidden", 0},
+	    {"-dash", 0},
+	    {"../../etc/x", 0},
+	    {"a/b", 0},
+	    {"a b", 0},
+	    {"é", 0},
+	    {"..", 0},
+	    {"a234567890123456789012345678901234567890123456789012345678901234", 1},
+	    {"a2345678901234567890123456789012345678901234567890123456789012345", 0},
 	};
 	for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++)
 		CHECK_MSG(config_name_ok(names[i].name) == (names[i].ok != 0), "%s", names[i].name);

@@ -1,7 +1,7 @@
 /* PKCS#12 keystores from outside are bounded: a MAC asking for millions of
  * iterations is refused at once instead of running for hours (issue 14). */
-#include "harness.h"
 #include "certgen.h"
+#include "harness.h"
 #include "stores/java/keystore.h"
 #include "util/err.h"
 
@@ -25,10 +25,10 @@ int main(void)
 	X509 *x = certgen_x509("P12 CA", NULL, 1);
 	int len;
 	unsigned char *der = p12_with_mac_iter(x, 2048, &len);
-	struct keystore ks = { 0 };
+	struct keystore ks = {0};
 	CHECK(der && len > 0);
-	CHECK_MSG(ks_p12_parse(&ks, der, (size_t)len, "ok.p12", "changeit") == 0 && ks.n == 1,
-		  "%s", err_msg());
+	CHECK_MSG(ks_p12_parse(&ks, der, (size_t)len, "ok.p12", "changeit") == 0 && ks.n == 1, "%s",
+		  err_msg());
 	ks_dispose(&ks);
 	OPENSSL_free(der);
 

@@ -18,10 +18,9 @@ static void test_trust_syntax(void)
 		const char *s;
 		bool ok;
 	} rows[] = {
-		{ "C,,", true }, { "CT,C,C", true }, { ",,", true }, { "p,p,p", true },
-		{ "c,c,c", true }, { "Pw,,", true }, { "C", false }, { "C,C", false },
-		{ "C,,,", false }, { "Cu,,", false }, { "x,,", false }, { "C ,,", false },
-		{ "", false },
+	    {"C,,", true},  {"CT,C,C", true}, {",,", true},   {"p,p,p", true}, {"c,c,c", true},
+	    {"Pw,,", true}, {"C", false},     {"C,C", false}, {"C,,,", false}, {"Cu,,", false},
+	    {"x,,", false}, {"C ,,", false},  {"", false},
 	};
 	for (size_t i = 0; i < sizeof(rows) / sizeof(*rows); i++)
 		CHECK_MSG((nss_trust_syntax(rows[i].s) == NULL) == rows[i].ok, "trust \"%s\"",
@@ -34,10 +33,10 @@ static void test_trust_state(void)
 		const char *flags;
 		enum trust_state st;
 	} rows[] = {
-		{ "C,,", TS_TRUSTED }, { "CT,C,C", TS_TRUSTED }, { ",C,", TS_INERT },
-		{ "c,c,c", TS_INERT }, { ",,", TS_INERT }, { "p,p,p", TS_DISTRUSTED },
-		{ "p,,", TS_INERT }, { "pC,p,p", TS_TRUSTED }, { "P,p,p", TS_INERT },
-		{ "u,u,u", TS_INERT },
+	    {"C,,", TS_TRUSTED}, {"CT,C,C", TS_TRUSTED}, {",C,", TS_INERT},
+	    {"c,c,c", TS_INERT}, {",,", TS_INERT},	 {"p,p,p", TS_DISTRUSTED},
+	    {"p,,", TS_INERT},	 {"pC,p,p", TS_TRUSTED}, {"P,p,p", TS_INERT},
+	    {"u,u,u", TS_INERT},
 	};
 	for (size_t i = 0; i < sizeof(rows) / sizeof(*rows); i++)
 		CHECK_MSG(nss_trust_state(rows[i].flags) == rows[i].st, "state of \"%s\"",
@@ -104,10 +103,10 @@ static void test_userdb(void)
 	CHECK(userdb_by_name(&u, root, "alice") == 0);
 	CHECK(u.uid == 4242 && u.gid == 4242);
 	CHECK_STR(u.home, "/home/alice");
-	CHECK(u.ngroups == 2);	/* its own and users */
+	CHECK(u.ngroups == 2); /* its own and users */
 	user_info_dispose(&u);
 	CHECK(userdb_by_name(&u, root, "bob") == 0);
-	CHECK(u.ngroups == 2 && u.groups[0] == 100);	/* primary, then wheel */
+	CHECK(u.ngroups == 2 && u.groups[0] == 100); /* primary, then wheel */
 	user_info_dispose(&u);
 	CHECK(userdb_by_name(&u, root, "carol") == 1);
 	CHECK(userdb_by_name(&u, root, "broken line") == 1);
@@ -115,13 +114,13 @@ static void test_userdb(void)
 	CHECK_STR(u.name, "bob");
 	user_info_dispose(&u);
 	CHECK(userdb_by_home(&u, root, "/home/bob/deep/.pki/nssdb") == 0);
-	CHECK_STR(u.name, "deep");	/* the longest home wins */
+	CHECK_STR(u.name, "deep"); /* the longest home wins */
 	user_info_dispose(&u);
 	CHECK(userdb_by_home(&u, root, "/home/bob/.pki/../.pki/nssdb") == 0);
 	CHECK_STR(u.name, "bob");
 	user_info_dispose(&u);
 	CHECK(userdb_by_home(&u, root, "/home/bobby/x") == 1);
-	CHECK(userdb_by_home(&u, root, "/etc/pki/nssdb") == 1);	/* "/" counts for no one */
+	CHECK(userdb_by_home(&u, root, "/etc/pki/nssdb") == 1); /* "/" counts for no one */
 	CHECK(userdb_by_name(&u, root, "nohome") == 0);
 	CHECK_STR(u.home, "/");
 	user_info_dispose(&u);
@@ -141,9 +140,9 @@ static void test_wire(void)
 {
 	int p[2];
 	CHECK(pipe(p) == 0);
-	const unsigned char der[] = { 0x30, 0x00, 0xff, 0x00, 0x01 };
-	const void *f[3] = { "Corp", der, "C,," };
-	size_t len[3] = { 4, sizeof(der), 3 };
+	const unsigned char der[] = {0x30, 0x00, 0xff, 0x00, 0x01};
+	const void *f[3] = {"Corp", der, "C,,"};
+	size_t len[3] = {4, sizeof(der), 3};
 	nss_wire_send_str(p[1], REC_WANT, "C,,", NULL, NULL);
 	nss_wire_send(p[1], REC_ENTRY, 3, f, len);
 	nss_wire_send_str(p[1], REC_STEP, "1", "fail", "changed since the plan");

@@ -4,8 +4,8 @@
  */
 #include "certgen.h"
 #include "harness.h"
-#include "stores/files/pemfile.h"
 #include "reconcile/plan.h"
+#include "stores/files/pemfile.h"
 #include "util/buf.h"
 #include "util/err.h"
 
@@ -82,7 +82,7 @@ static void describe(struct buf *out, const struct trust_set *ts)
  */
 static const struct {
 	const char *what, *before, *steps, *after;
-	const char *error;	/* a step fails with this, and the file is kept */
+	const char *error; /* a step fails with this, and the file is kept */
 } rewrites[] = {
     {"add to a missing file", NULL, "+a", "%a%A# trustform:end a\n", NULL},
     {"add after foreign bytes", "# keep me\n%B", "+a", "# keep me\n%B%a%A# trustform:end a\n",
@@ -93,14 +93,13 @@ static const struct {
      "top\n%B%B bottom\n", NULL},
     {"replace a block in place", "x\n%a%A# trustform:end a\ny\n", "~a",
      "x\n%x%B# trustform:end a\ny\n", NULL},
-    {"two adds in name order", "", "+a +b", "%a%A# trustform:end a\n%b%B# trustform:end b\n",
-     NULL},
+    {"two adds in name order", "", "+a +b", "%a%A# trustform:end a\n%b%B# trustform:end b\n", NULL},
     {"add is a no-op when the block is there", "%a%A# trustform:end a\n", "+a",
      "%a%A# trustform:end a\n", NULL},
     {"replace of a block that is gone", "%B", "~a", "%B", "changed since the plan was made"},
 };
 
-static struct conf_ca caA = { .name = "a" }, caB = { .name = "b" }, caA2 = { .name = "a" };
+static struct conf_ca caA = {.name = "a"}, caB = {.name = "b"}, caA2 = {.name = "a"};
 
 static void rewrite_case(const char *path, size_t k)
 {
@@ -130,9 +129,9 @@ static void rewrite_case(const char *path, size_t k)
 		for (size_t i = 0; i < seen.n; i++)
 			if (!strcmp(seen.items[i].label, w + 1))
 				e = &seen.items[i];
-		struct trust_entry gone = { .label = "a", .where = "t.pem:1" };
+		struct trust_entry gone = {.label = "a", .where = "t.pem:1"};
 		if (!e)
-			e = &gone;	/* a premise the file no longer holds */
+			e = &gone; /* a premise the file no longer holds */
 		if (w[0] == '+')
 			plan_store_add_step(&ps, ACT_CREATE, OP_ADD, w + 1,
 					    w[1] == 'a' ? &caA : &caB, NULL);
@@ -173,9 +172,9 @@ static void rewrite_case(const char *path, size_t k)
 	CHECK_MSG(got.len == want.len && !memcmp(got.ptr, want.ptr, got.len),
 		  "%s: file holds\n%.*s\nwant\n%.*s", rewrites[k].what, (int)got.len,
 		  got.len ? got.ptr : "", (int)want.len, want.len ? want.ptr : "");
-	CHECK_MSG(changed == (rewrites[k].before == NULL || strcmp(rewrites[k].before,
-								  rewrites[k].after) != 0) ||
-			  rewrites[k].error,
+	CHECK_MSG(changed == (rewrites[k].before == NULL ||
+			      strcmp(rewrites[k].before, rewrites[k].after) != 0) ||
+		      rewrites[k].error,
 		  "%s: changed=%d", rewrites[k].what, changed);
 	plan_store_clear_steps(&ps);
 	free(ps.steps);
@@ -223,7 +222,7 @@ int main(void)
 	}
 	caA.cert = A;
 	caB.cert = B;
-	caA2.cert = B;	/* a regenerated under its name */
+	caA2.cert = B; /* a regenerated under its name */
 	for (size_t k = 0; k < sizeof(rewrites) / sizeof(*rewrites); k++)
 		rewrite_case(path, k);
 	unlink(path);

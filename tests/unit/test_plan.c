@@ -33,97 +33,225 @@ struct row {
 	struct entry_spec have[4];
 	struct want_spec want[3];
 	const char *stale;
-	const char *expect;	/* "symbol op name; ..." */
+	const char *expect; /* "symbol op name; ..." */
 };
 
-#define E(c, l, o, s) { &c, l, o, s, NULL, false, false }
-#define W(n, c, e) { n, &c, e }
+#define E(c, l, o, s)                                                                              \
+	{                                                                                          \
+		&c, l, o, s, NULL, false, false                                                    \
+	}
+#define W(n, c, e)                                                                                 \
+	{                                                                                          \
+		n, &c, e                                                                           \
+	}
 
 static const struct row rows[] = {
-	{ "add to an empty store", 0, NULL, { { 0 } }, { W("a", A, ENSURE_PRESENT) }, NULL,
-	  "+ add a" },
-	{ "already there", 0, NULL, { E(A, "a", true, TS_TRUSTED) },
-	  { W("a", A, ENSURE_PRESENT) }, NULL, "" },
-	{ "same name, new content: replacement", 0, NULL, { E(B, "a", true, TS_TRUSTED) },
-	  { W("a", A, ENSURE_PRESENT) }, NULL, "-/+ replace a" },
-	{ "renamed in the config: update in place", 0, NULL, { E(A, "old", true, TS_TRUSTED) },
-	  { W("a", A, ENSURE_PRESENT) }, NULL, "~ update a" },
-	{ "held by a foreign entry: nothing to do", 0, NULL, { E(A, "x.crt", false, TS_TRUSTED) },
-	  { W("a", A, ENSURE_PRESENT) }, NULL, "" },
-	{ "foreign but not trusted, store without flags: add ours", 0, NULL,
-	  { E(A, "x.crt", false, TS_INERT) }, { W("a", A, ENSURE_PRESENT) }, NULL, "+ add a" },
-	{ "foreign with wrong flags, flag store: retrust", STORE_HAS_TRUST_FLAGS, "C,,",
-	  { { &A, "x", false, TS_TRUSTED, ",,", false, true } }, { W("a", A, ENSURE_PRESENT) },
-	  NULL, "~ retrust a" },
-	{ "foreign with more trust than wanted: left as it is", STORE_HAS_TRUST_FLAGS, "C,,",
-	  { { &A, "x", false, TS_TRUSTED, "CT,C,C", false, true } },
-	  { W("a", A, ENSURE_PRESENT) }, NULL, "" },
-	{ "foreign trusted for TLS but missing a wanted field: retrust", STORE_HAS_TRUST_FLAGS,
-	  "C,C,", { { &A, "x", false, TS_TRUSTED, "CT,,", false, true } },
-	  { W("a", A, ENSURE_PRESENT) }, NULL, "~ retrust a" },
-	{ "foreign with fewer fields than wanted: retrust", STORE_HAS_TRUST_FLAGS, "C,,",
-	  { { &A, "x", false, TS_TRUSTED, "C", false, true } }, { W("a", A, ENSURE_PRESENT) },
-	  NULL, "~ retrust a" },
-	{ "foreign distrusted, CA present: retrust", STORE_HAS_TRUST_FLAGS, "C,,",
-	  { { &A, "x", false, TS_DISTRUSTED, "p,p,p", false, true } },
-	  { W("a", A, ENSURE_PRESENT) }, NULL, "~ retrust a" },
-	{ "owned with more trust than wanted: update to exactly the wanted flags",
-	  STORE_HAS_TRUST_FLAGS, "C,,", { { &A, "a", true, TS_TRUSTED, "CT,C,C", false, true } },
-	  { W("a", A, ENSURE_PRESENT) }, NULL, "~ update a" },
-	{ "owned and distrusted, CA present again: update", STORE_HAS_TRUST_FLAGS, "C,,",
-	  { { &A, "a", true, TS_DISTRUSTED, "p,p,p", false, true } },
-	  { W("a", A, ENSURE_PRESENT) }, NULL, "~ update a" },
-	{ "owned, CA now distrusted: marked in place", STORE_HAS_TRUST_FLAGS | STORE_CAN_DISTRUST,
-	  "C,,", { { &A, "a", true, TS_TRUSTED, "C,,", false, true } },
-	  { W("a", A, ENSURE_DISTRUSTED) }, NULL, "~ distrust a" },
-	{ "owned with wrong flags: update", STORE_HAS_TRUST_FLAGS, "C,,",
-	  { { &A, "a", true, TS_TRUSTED, "c,,", false, true } }, { W("a", A, ENSURE_PRESENT) },
-	  NULL, "~ update a" },
-	{ "dropped from the config: removed", 0, NULL, { E(C, "gone", true, TS_TRUSTED) },
-	  { { 0 } }, NULL, "- remove gone" },
-	{ "foreign entries are never touched by default", 0, NULL,
-	  { E(C, "x.crt", false, TS_TRUSTED) }, { { 0 } }, NULL, "" },
-	{ "absent removes a foreign entry by fingerprint", 0, NULL,
-	  { E(A, "innocent.crt", false, TS_TRUSTED) }, { W("a", A, ENSURE_ABSENT) }, NULL,
-	  "- remove a" },
-	{ "absent: a deselected distro CA is as absent as it gets", 0, NULL,
-	  { { &A, "mozilla/A.crt", false, TS_DISTRUSTED, NULL, true, true } },
-	  { W("a", A, ENSURE_ABSENT) }, NULL, "" },
-	{ "absent: a selected distro CA is deselected", 0, NULL,
-	  { { &A, "mozilla/A.crt", false, TS_TRUSTED, NULL, true, true } },
-	  { W("a", A, ENSURE_ABSENT) }, NULL, "- remove a" },
-	{ "distrusted, can mark in place", 0, NULL,
-	  { { &A, "mozilla/A.crt", false, TS_INERT, NULL, true, true } },
-	  { W("a", A, ENSURE_DISTRUSTED) }, NULL, "~ distrust a" },
-	{ "distrusted, can only remove", 0, NULL, { E(A, "x.crt", false, TS_TRUSTED) },
-	  { W("a", A, ENSURE_DISTRUSTED) }, NULL, "- remove a" },
-	{ "distrusted already", 0, NULL,
-	  { { &A, "x", false, TS_DISTRUSTED, "p,p,p", false, true } },
-	  { W("a", A, ENSURE_DISTRUSTED) }, NULL, "" },
-	{ "distrusted, not held, store can express it", STORE_CAN_DISTRUST, NULL, { { 0 } },
-	  { W("a", A, ENSURE_DISTRUSTED) }, NULL, "+ add-distrusted a" },
-	{ "distrusted, not held, store cannot express it", 0, NULL, { { 0 } },
-	  { W("a", A, ENSURE_DISTRUSTED) }, NULL, "" },
-	{ "two owned copies of one certificate: the stray goes", 0, NULL,
-	  { E(A, "a", true, TS_TRUSTED), E(A, "a2", true, TS_TRUSTED) },
-	  { W("a", A, ENSURE_PRESENT) }, NULL, "- remove a2" },
-	{ "renamed while an old copy under the new name lingers", 0, NULL,
-	  { E(A, "old", true, TS_TRUSTED), E(B, "a", true, TS_TRUSTED) },
-	  { W("a", A, ENSURE_PRESENT) }, NULL, "- remove a; ~ update a" },
-	{ "derived files out of date come last", 0, NULL, { { 0 } },
-	  { W("z", A, ENSURE_PRESENT) }, "bundle differs", "+ add z; ~ refresh " },
-	{ "deterministic order by name", 0, NULL, { E(C, "m", true, TS_TRUSTED) },
-	  { W("b", B, ENSURE_PRESENT), W("a", A, ENSURE_PRESENT) }, NULL,
-	  "+ add a; + add b; - remove m" },
+    {"add to an empty store", 0, NULL, {{0}}, {W("a", A, ENSURE_PRESENT)}, NULL, "+ add a"},
+    {"already there",
+     0,
+     NULL,
+     {E(A, "a", true, TS_TRUSTED)},
+     {W("a", A, ENSURE_PRESENT)},
+     NULL,
+     ""},
+    {"same name, new content: replacement",
+     0,
+     NULL,
+     {E(B, "a", true, TS_TRUSTED)},
+     {W("a", A, ENSURE_PRESENT)},
+     NULL,
+     "-/+ replace a"},
+    {"renamed in the config: update in place",
+     0,
+     NULL,
+     {E(A, "old", true, TS_TRUSTED)},
+     {W("a", A, ENSURE_PRESENT)},
+     NULL,
+     "~ update a"},
+    {"held by a foreign entry: nothing to do",
+     0,
+     NULL,
+     {E(A, "x.crt", false, TS_TRUSTED)},
+     {W("a", A, ENSURE_PRESENT)},
+     NULL,
+     ""},
+    {"foreign but not trusted, store without flags: add ours",
+     0,
+     NULL,
+     {E(A, "x.crt", false, TS_INERT)},
+     {W("a", A, ENSURE_PRESENT)},
+     NULL,
+     "+ add a"},
+    {"foreign with wrong flags, flag store: retrust",
+     STORE_HAS_TRUST_FLAGS,
+     "C,,",
+     {{&A, "x", false, TS_TRUSTED, ",,", false, true}},
+     {W("a", A, ENSURE_PRESENT)},
+     NULL,
+     "~ retrust a"},
+    {"foreign with more trust than wanted: left as it is",
+     STORE_HAS_TRUST_FLAGS,
+     "C,,",
+     {{&A, "x", false, TS_TRUSTED, "CT,C,C", false, true}},
+     {W("a", A, ENSURE_PRESENT)},
+     NULL,
+     ""},
+    {"foreign trusted for TLS but missing a wanted field: retrust",
+     STORE_HAS_TRUST_FLAGS,
+     "C,C,",
+     {{&A, "x", false, TS_TRUSTED, "CT,,", false, true}},
+     {W("a", A, ENSURE_PRESENT)},
+     NULL,
+     "~ retrust a"},
+    {"foreign with fewer fields than wanted: retrust",
+     STORE_HAS_TRUST_FLAGS,
+     "C,,",
+     {{&A, "x", false, TS_TRUSTED, "C", false, true}},
+     {W("a", A, ENSURE_PRESENT)},
+     NULL,
+     "~ retrust a"},
+    {"foreign distrusted, CA present: retrust",
+     STORE_HAS_TRUST_FLAGS,
+     "C,,",
+     {{&A, "x", false, TS_DISTRUSTED, "p,p,p", false, true}},
+     {W("a", A, ENSURE_PRESENT)},
+     NULL,
+     "~ retrust a"},
+    {"owned with more trust than wanted: update to exactly the wanted flags",
+     STORE_HAS_TRUST_FLAGS,
+     "C,,",
+     {{&A, "a", true, TS_TRUSTED, "CT,C,C", false, true}},
+     {W("a", A, ENSURE_PRESENT)},
+     NULL,
+     "~ update a"},
+    {"owned and distrusted, CA present again: update",
+     STORE_HAS_TRUST_FLAGS,
+     "C,,",
+     {{&A, "a", true, TS_DISTRUSTED, "p,p,p", false, true}},
+     {W("a", A, ENSURE_PRESENT)},
+     NULL,
+     "~ update a"},
+    {"owned, CA now distrusted: marked in place",
+     STORE_HAS_TRUST_FLAGS | STORE_CAN_DISTRUST,
+     "C,,",
+     {{&A, "a", true, TS_TRUSTED, "C,,", false, true}},
+     {W("a", A, ENSURE_DISTRUSTED)},
+     NULL,
+     "~ distrust a"},
+    {"owned with wrong flags: update",
+     STORE_HAS_TRUST_FLAGS,
+     "C,,",
+     {{&A, "a", true, TS_TRUSTED, "c,,", false, true}},
+     {W("a", A, ENSURE_PRESENT)},
+     NULL,
+     "~ update a"},
+    {"dropped from the config: removed",
+     0,
+     NULL,
+     {E(C, "gone", true, TS_TRUSTED)},
+     {{0}},
+     NULL,
+     "- remove gone"},
+    {"foreign entries are never touched by default",
+     0,
+     NULL,
+     {E(C, "x.crt", false, TS_TRUSTED)},
+     {{0}},
+     NULL,
+     ""},
+    {"absent removes a foreign entry by fingerprint",
+     0,
+     NULL,
+     {E(A, "innocent.crt", false, TS_TRUSTED)},
+     {W("a", A, ENSURE_ABSENT)},
+     NULL,
+     "- remove a"},
+    {"absent: a deselected distro CA is as absent as it gets",
+     0,
+     NULL,
+     {{&A, "mozilla/A.crt", false, TS_DISTRUSTED, NULL, true, true}},
+     {W("a", A, ENSURE_ABSENT)},
+     NULL,
+     ""},
+    {"absent: a selected distro CA is deselected",
+     0,
+     NULL,
+     {{&A, "mozilla/A.crt", false, TS_TRUSTED, NULL, true, true}},
+     {W("a", A, ENSURE_ABSENT)},
+     NULL,
+     "- remove a"},
+    {"distrusted, can mark in place",
+     0,
+     NULL,
+     {{&A, "mozilla/A.crt", false, TS_INERT, NULL, true, true}},
+     {W("a", A, ENSURE_DISTRUSTED)},
+     NULL,
+     "~ distrust a"},
+    {"distrusted, can only remove",
+     0,
+     NULL,
+     {E(A, "x.crt", false, TS_TRUSTED)},
+     {W("a", A, ENSURE_DISTRUSTED)},
+     NULL,
+     "- remove a"},
+    {"distrusted already",
+     0,
+     NULL,
+     {{&A, "x", false, TS_DISTRUSTED, "p,p,p", false, true}},
+     {W("a", A, ENSURE_DISTRUSTED)},
+     NULL,
+     ""},
+    {"distrusted, not held, store can express it",
+     STORE_CAN_DISTRUST,
+     NULL,
+     {{0}},
+     {W("a", A, ENSURE_DISTRUSTED)},
+     NULL,
+     "+ add-distrusted a"},
+    {"distrusted, not held, store cannot express it",
+     0,
+     NULL,
+     {{0}},
+     {W("a", A, ENSURE_DISTRUSTED)},
+     NULL,
+     ""},
+    {"two owned copies of one certificate: the stray goes",
+     0,
+     NULL,
+     {E(A, "a", true, TS_TRUSTED), E(A, "a2", true, TS_TRUSTED)},
+     {W("a", A, ENSURE_PRESENT)},
+     NULL,
+     "- remove a2"},
+    {"renamed while an old copy under the new name lingers",
+     0,
+     NULL,
+     {E(A, "old", true, TS_TRUSTED), E(B, "a", true, TS_TRUSTED)},
+     {W("a", A, ENSURE_PRESENT)},
+     NULL,
+     "- remove a; ~ update a"},
+    {"derived files out of date come last",
+     0,
+     NULL,
+     {{0}},
+     {W("z", A, ENSURE_PRESENT)},
+     "bundle differs",
+     "+ add z; ~ refresh "},
+    {"deterministic order by name",
+     0,
+     NULL,
+     {E(C, "m", true, TS_TRUSTED)},
+     {W("b", B, ENSURE_PRESENT), W("a", A, ENSURE_PRESENT)},
+     NULL,
+     "+ add a; + add b; - remove m"},
 };
 
-static const struct store_backend fake_ops = { .name = "fake" };
+static const struct store_backend fake_ops = {.name = "fake"};
 
 static void run_row(const struct row *r)
 {
 	struct store_backend ops = fake_ops;
 	ops.caps = r->caps;
-	struct run_ctx ctx = { .root = "" };
+	struct run_ctx ctx = {.root = ""};
 	struct store_inst *inst = store_inst_new(&ops, NULL, &ctx, "s", "s (fake)");
 	inst->want_flags = r->want_flags ? xstrdup(r->want_flags) : NULL;
 	struct plan p;
@@ -131,8 +259,8 @@ static void run_row(const struct row *r)
 	struct plan_store *ps = plan_add_store(&p, inst, "s", "s (fake)");
 	for (size_t i = 0; i < 4 && r->have[i].cert; i++) {
 		const struct entry_spec *e = &r->have[i];
-		struct trust_entry *t = trust_set_add(&ps->actual, (*e->cert)->fp, e->label, e->owned,
-						      e->state, e->label);
+		struct trust_entry *t = trust_set_add(&ps->actual, (*e->cert)->fp, e->label,
+						      e->owned, e->state, e->label);
 		t->flags = e->flags ? xstrdup(e->flags) : NULL;
 		t->fixed = e->fixed;
 		t->can_distrust = e->can_distrust;
@@ -158,13 +286,14 @@ static void run_row(const struct row *r)
 				ptrs[i] = ptrs[j];
 				ptrs[j] = t;
 			}
-	struct host_store hs = { .cas = ptrs, .ncas = n };
-	struct config cfg = { 0 };
+	struct host_store hs = {.cas = ptrs, .ncas = n};
+	struct config cfg = {0};
 	plan_diff_store(ps, &hs, &cfg);
 	struct buf got = BUF_INIT;
 	for (size_t i = 0; i < ps->n; i++)
-		buf_printf(&got, "%s%s %s %s", i ? "; " : "", plan_action_symbol(ps->steps[i].action),
-			   plan_op_name(ps->steps[i].op), ps->steps[i].name);
+		buf_printf(&got, "%s%s %s %s", i ? "; " : "",
+			   plan_action_symbol(ps->steps[i].action), plan_op_name(ps->steps[i].op),
+			   ps->steps[i].name);
 	CHECK_MSG(strcmp(got.ptr, r->expect) == 0, "%s: got \"%s\", want \"%s\"", r->what, got.ptr,
 		  r->expect);
 	buf_dispose(&got);
@@ -174,8 +303,8 @@ static void run_row(const struct row *r)
 /* A store that is a CA itself, and findings: what the planner makes of them. */
 static struct plan_store *finding_store(struct plan *p, struct cert *own)
 {
-	static const struct store_backend ops = { .name = "caddy" };
-	static struct run_ctx ctx = { .root = "" };
+	static const struct store_backend ops = {.name = "caddy"};
+	static struct run_ctx ctx = {.root = ""};
 	struct store_inst *inst = store_inst_new(&ops, NULL, &ctx, "caddy.pki.local", "caddy");
 	plan_init(p);
 	struct plan_store *ps = plan_add_store(p, inst, "caddy.pki.local", "caddy");
@@ -193,8 +322,9 @@ static char *steps_text(const struct plan_store *ps)
 {
 	struct buf got = BUF_INIT;
 	for (size_t i = 0; i < ps->n; i++)
-		buf_printf(&got, "%s%s %s %s", i ? "; " : "", plan_action_symbol(ps->steps[i].action),
-			   plan_op_name(ps->steps[i].op), ps->steps[i].name);
+		buf_printf(&got, "%s%s %s %s", i ? "; " : "",
+			   plan_action_symbol(ps->steps[i].action), plan_op_name(ps->steps[i].op),
+			   ps->steps[i].name);
 	return buf_detach(&got);
 }
 
@@ -207,8 +337,8 @@ static void own_root_rows(void)
 	cas[0].caddy = "local";
 	cas[1].name = "other";
 	cas[1].cert = B;
-	struct config cfg = { .cas = cas, .ncas = 2 };
-	struct host_store none = { 0 };
+	struct config cfg = {.cas = cas, .ncas = 2};
+	struct host_store none = {0};
 	struct plan p;
 
 	/* Caddy's root is the marked CA: nothing to do */
@@ -282,7 +412,7 @@ static void own_root_rows(void)
 	char *text = NULL;
 	size_t len = 0;
 	FILE *out = open_memstream(&text, &len);
-	struct render_opts ro = { false, "plan", "h", "r", "c" };
+	struct render_opts ro = {false, "plan", "h", "r", "c"};
 	render_plan(out, &p, &ro);
 	fclose(out);
 	CHECK(strstr(text, "-/+ issuance \"local\" {\n      - intermediate = \"old\"\n") != NULL);

@@ -10,8 +10,20 @@
 static struct cert *A, *B;
 
 enum change {
-	NONE, FP, LABEL, OWNED, STATE, FLAGS, FLAGS_NULL, WHERE, FIXED, CAN_DISTRUST, SIBLINGS,
-	STALE, EXTRA, SPLIT,
+	NONE,
+	FP,
+	LABEL,
+	OWNED,
+	STATE,
+	FLAGS,
+	FLAGS_NULL,
+	WHERE,
+	FIXED,
+	CAN_DISTRUST,
+	SIBLINGS,
+	STALE,
+	EXTRA,
+	SPLIT,
 };
 
 static const struct row {
@@ -19,20 +31,20 @@ static const struct row {
 	enum change change;
 	bool differs;
 } rows[] = {
-	{ "the same set", NONE, false },
-	{ "another fingerprint", FP, true },
-	{ "another label", LABEL, true },
-	{ "owned becomes foreign", OWNED, true },
-	{ "trusted becomes distrusted", STATE, true },
-	{ "other trust flags", FLAGS, true },
-	{ "flags \"\" and no flags differ", FLAGS_NULL, true },
-	{ "another file", WHERE, true },
-	{ "fixed", FIXED, true },
-	{ "can_distrust", CAN_DISTRUST, true },
-	{ "siblings", SIBLINGS, true },
-	{ "derived files out of date", STALE, true },
-	{ "one more entry", EXTRA, true },
-	{ "label and where split differently", SPLIT, true },
+    {"the same set", NONE, false},
+    {"another fingerprint", FP, true},
+    {"another label", LABEL, true},
+    {"owned becomes foreign", OWNED, true},
+    {"trusted becomes distrusted", STATE, true},
+    {"other trust flags", FLAGS, true},
+    {"flags \"\" and no flags differ", FLAGS_NULL, true},
+    {"another file", WHERE, true},
+    {"fixed", FIXED, true},
+    {"can_distrust", CAN_DISTRUST, true},
+    {"siblings", SIBLINGS, true},
+    {"derived files out of date", STALE, true},
+    {"one more entry", EXTRA, true},
+    {"label and where split differently", SPLIT, true},
 };
 
 static void build(struct trust_set *s, enum change ch)
@@ -41,8 +53,8 @@ static void build(struct trust_set *s, enum change ch)
 	const char *label = ch == LABEL ? "a2" : ch == SPLIT ? "ab" : "a";
 	const char *where = ch == WHERE ? "/x/b.crt" : ch == SPLIT ? "c" : "bc";
 	enum trust_state st = ch == STATE ? TS_DISTRUSTED : TS_TRUSTED;
-	struct trust_entry *e = trust_set_add(s, ch == FP ? B->fp : A->fp, label, ch != OWNED,
-					      st, where);
+	struct trust_entry *e =
+	    trust_set_add(s, ch == FP ? B->fp : A->fp, label, ch != OWNED, st, where);
 	e->flags = ch == FLAGS_NULL ? NULL : strdup(ch == FLAGS ? "C,C," : "");
 	e->fixed = ch == FIXED;
 	e->can_distrust = ch == CAN_DISTRUST;

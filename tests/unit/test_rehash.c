@@ -73,7 +73,8 @@ static void real_links(const char *d, struct buf *out)
 	snprintf(cmd, sizeof(cmd),
 		 "cd %s && for f in *; do [ -L \"$f\" ] && case \"$f\" in "
 		 "[0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f].*) "
-		 "echo \"$f -> $(readlink \"$f\")\";; esac; done | LC_ALL=C sort", d);
+		 "echo \"$f -> $(readlink \"$f\")\";; esac; done | LC_ALL=C sort",
+		 d);
 	FILE *p = popen(cmd, "r");
 	char line[1024];
 	while (fgets(line, sizeof(line), p))
@@ -108,7 +109,7 @@ static void compare(const char *what)
 			t[len > 0 ? len : 0] = '\0';
 			targets[n] = xstrdup(t);
 		}
-		ents[n] = (struct rh_entry){ names[n], S_ISLNK(st.st_mode), targets[n] };
+		ents[n] = (struct rh_entry){names[n], S_ISLNK(st.st_mode), targets[n]};
 		n++;
 	}
 	closedir(d);
@@ -169,12 +170,12 @@ static void many_old_links(void)
 	for (int i = 0; i < NOLD; i++) {
 		snprintf(names[n], sizeof(names[n]), "11111111.%d", i);
 		snprintf(targets[i], sizeof(targets[i]), "old%d.txt", i);
-		ents[n] = (struct rh_entry){ names[n], true, targets[i] };
+		ents[n] = (struct rh_entry){names[n], true, targets[i]};
 		n++;
 	}
 	for (int i = 0; i < NCERT; i++) {
 		snprintf(names[n], sizeof(names[n]), "c%03d.pem", i);
-		ents[n] = (struct rh_entry){ names[n], false, NULL };
+		ents[n] = (struct rh_entry){names[n], false, NULL};
 		n++;
 	}
 	struct rh_link *links;
@@ -201,19 +202,19 @@ int main(void)
 	X509 *s3 = certgen_x509("Same Subject", "Collide", 1);
 	X509 *other = certgen_x509("Other", NULL, 1);
 
-	new_scenario();	/* collisions numbered in strcmp order, not creation order */
+	new_scenario(); /* collisions numbered in strcmp order, not creation order */
 	put_cert("zeta.pem", s1);
 	put_cert("beta.pem", s2);
 	put_cert("alpha.pem", s3);
 	compare("three collisions");
 
-	new_scenario();	/* uppercase sorts before '_' before lowercase */
+	new_scenario(); /* uppercase sorts before '_' before lowercase */
 	put_cert("b.pem", s1);
 	put_cert("A.pem", s2);
 	put_cert("_x.pem", s3);
 	compare("byte order");
 
-	new_scenario();	/* an existing link keeps its number; the newcomer takes the next */
+	new_scenario(); /* an existing link keeps its number; the newcomer takes the next */
 	put_cert("m.pem", s1);
 	put_cert("a.pem", s2);
 	char *h0 = hash_name(s1, 0);
@@ -221,7 +222,7 @@ int main(void)
 	compare("existing link kept");
 	free(h0);
 
-	new_scenario();	/* OpenSSL keeps a stale link in a bucket that still needs links */
+	new_scenario(); /* OpenSSL keeps a stale link in a bucket that still needs links */
 	put_cert("a.pem", other);
 	put_cert("b.pem", s2);
 	h0 = hash_name(s2, 0);
@@ -232,13 +233,13 @@ int main(void)
 	free(h0);
 	free(h1);
 
-	new_scenario();	/* duplicates: the first name wins, the second is skipped */
+	new_scenario(); /* duplicates: the first name wins, the second is skipped */
 	put_cert("x.pem", s1);
 	put_cert("y.crt", s1);
 	put_cert("w.cer", other);
 	compare("duplicate");
 
-	new_scenario();	/* only single-certificate files with a known extension */
+	new_scenario(); /* only single-certificate files with a known extension */
 	put_cert("one.PEM", s1);
 	put_cert("skip.txt", s2);
 	put_text("bundle.crt", "");
@@ -253,14 +254,14 @@ int main(void)
 	put_text("junk.pem", "not a certificate\n");
 	compare("extensions and bundles");
 
-	new_scenario();	/* links to certificates count; dangling hash links are removed */
+	new_scenario(); /* links to certificates count; dangling hash links are removed */
 	put_cert("real.pem", s1);
 	put_link("alias.pem", "real.pem");
 	put_link("0badc0de.0", "gone.pem");
 	put_link("0badc0de.1", "gone2.pem");
 	compare("links and dangling hash links");
 
-	new_scenario();	/* a CRL gets an .r link */
+	new_scenario(); /* a CRL gets an .r link */
 	{
 		EVP_PKEY *k = EVP_EC_gen("P-256");
 		X509_CRL *crl = X509_CRL_new();

@@ -10,8 +10,8 @@
 static const struct {
 	const char *in, *out;
 } norm[] = {
-	{ "/", "/" }, { "/a/b", "/a/b" }, { "//a///b/", "/a/b" }, { "/a/./b", "/a/b" },
-	{ "/a/../b", "/b" }, { "/../../x", "/x" }, { "/a/b/../../..", "/" },
+    {"/", "/"},	       {"/a/b", "/a/b"},   {"//a///b/", "/a/b"},   {"/a/./b", "/a/b"},
+    {"/a/../b", "/b"}, {"/../../x", "/x"}, {"/a/b/../../..", "/"},
 };
 
 static void mklink(const char *root, const char *link, const char *target)
@@ -50,14 +50,14 @@ int main(void)
 	static const struct {
 		const char *in, *out;
 	} res[] = {
-		{ "/etc/ssl/certs/abs.pem", "/usr/share/ca/x.crt" },
-		{ "/etc/ssl/certs/rel.pem", "/usr/share/ca/x.crt" },
-		{ "/etc/ssl/certs/chain.pem", "/usr/share/ca/x.crt" },
-		/* ".." stops at the root: the host's /etc/passwd is out of reach */
-		{ "/etc/ssl/certs/escape.pem", "/etc/passwd" },
-		/* an absolute link starts again at the root, not at the host's / */
-		{ "/home/alice/.pki/nssdb", "/nssdb" },
-		{ "/etc/ssl/certs/missing/x", "/etc/ssl/certs/missing/x" },
+	    {"/etc/ssl/certs/abs.pem", "/usr/share/ca/x.crt"},
+	    {"/etc/ssl/certs/rel.pem", "/usr/share/ca/x.crt"},
+	    {"/etc/ssl/certs/chain.pem", "/usr/share/ca/x.crt"},
+	    /* ".." stops at the root: the host's /etc/passwd is out of reach */
+	    {"/etc/ssl/certs/escape.pem", "/etc/passwd"},
+	    /* an absolute link starts again at the root, not at the host's / */
+	    {"/home/alice/.pki/nssdb", "/nssdb"},
+	    {"/etc/ssl/certs/missing/x", "/etc/ssl/certs/missing/x"},
 	};
 	for (size_t i = 0; i < sizeof(res) / sizeof(*res); i++) {
 		struct buf b = BUF_INIT;

@@ -6,25 +6,26 @@
 
 static const struct {
 	const char *yaml;
-	const char *err;	/* substring of the error, or NULL for success */
+	const char *err; /* substring of the error, or NULL for success */
 } cases[] = {
-	{ "a: 1\nb: [x, y]\n", NULL },
-	{ "a: 1\na: 2\n", "t.yaml:2:1: duplicate key \"a\" (first at line 1)" },
-	{ "m:\n  k: 1\n  k: 2\n", "t.yaml:3:3: duplicate key \"k\"" },
-	{ "a: [1, 2\n", "malformed YAML" },
-	{ "a: 1\n---\nb: 2\n", "more than one YAML document" },
-	{ "", "the file is empty" },
-	{ "# only a comment\n", "the file is empty" },
-	{ "a: *nope\n", "alias *nope refers to no anchor" },
-	{ "base: &b {x: 1}\nother: *b\n", NULL },
-	{ "? [a, b]\n: 1\n", "a mapping key must be a plain name" },
-	{ "a:\n\t- x\n", "malformed YAML" },
-	{ "a: \"x\\0y\"\n", "NUL character" },
-	/* an alias bomb is refused instead of expanding forever */
-	{ "a: &a [x,x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\n"
-	  "c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]\n"
-	  "e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]\nf: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e,*e]\n"
-	  "g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f,*f]\n", "aliases expand to too many nodes" },
+    {"a: 1\nb: [x, y]\n", NULL},
+    {"a: 1\na: 2\n", "t.yaml:2:1: duplicate key \"a\" (first at line 1)"},
+    {"m:\n  k: 1\n  k: 2\n", "t.yaml:3:3: duplicate key \"k\""},
+    {"a: [1, 2\n", "malformed YAML"},
+    {"a: 1\n---\nb: 2\n", "more than one YAML document"},
+    {"", "the file is empty"},
+    {"# only a comment\n", "the file is empty"},
+    {"a: *nope\n", "alias *nope refers to no anchor"},
+    {"base: &b {x: 1}\nother: *b\n", NULL},
+    {"? [a, b]\n: 1\n", "a mapping key must be a plain name"},
+    {"a:\n\t- x\n", "malformed YAML"},
+    {"a: \"x\\0y\"\n", "NUL character"},
+    /* an alias bomb is refused instead of expanding forever */
+    {"a: &a [x,x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\n"
+     "c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]\n"
+     "e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]\nf: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e,*e]\n"
+     "g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f,*f]\n",
+     "aliases expand to too many nodes"},
 };
 
 int main(void)
@@ -34,8 +35,8 @@ int main(void)
 		struct ynode *n = ytree_load_buffer("t.yaml", cases[i].yaml, strlen(cases[i].yaml));
 		if (cases[i].err) {
 			CHECK_MSG(n == NULL, "case %zu should fail", i);
-			CHECK_MSG(strstr(err_msg(), cases[i].err) != NULL, "case %zu: got \"%s\"", i,
-				  err_msg());
+			CHECK_MSG(strstr(err_msg(), cases[i].err) != NULL, "case %zu: got \"%s\"",
+				  i, err_msg());
 		} else {
 			CHECK_MSG(n != NULL, "case %zu: %s", i, err_msg());
 		}
@@ -50,7 +51,7 @@ int main(void)
 		buf_putc(&big, 'x');
 	buf_puts(&big, "\"\n");
 	const char *prev = "s";
-	static const char *lv[] = { "a", "b", "c", "d", "e" };
+	static const char *lv[] = {"a", "b", "c", "d", "e"};
 	for (int k = 0; k < 5; k++) {
 		buf_printf(&big, "%s: &%s [", lv[k], lv[k]);
 		for (int i = 0; i < 10; i++)
@@ -71,8 +72,8 @@ int main(void)
 	err_clear();
 	bomb = ytree_load_buffer("t.yaml", big.ptr, big.len);
 	CHECK(bomb == NULL);
-	CHECK_MSG(strstr(err_msg(), "t.yaml:1:257: lists and mappings nest more than 256"),
-		  "%s", err_msg());
+	CHECK_MSG(strstr(err_msg(), "t.yaml:1:257: lists and mappings nest more than 256"), "%s",
+		  err_msg());
 	buf_dispose(&big);
 	buf_puts(&big, "a:\n");
 	for (int i = 0; i < 300; i++)
