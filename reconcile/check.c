@@ -301,6 +301,9 @@ static void judge(struct check_endpoint *ce, const struct plan_store *ps,
 		  const struct check_params *p, const struct verify_ca *cas, size_t ncas,
 		  struct mozilla *moz)
 {
+	if (!ps->inst && !ps->error)
+		return;	/* the store has no instance on this host (no user, no
+			 * database): no client of it calls anything */
 	ce->v = xrealloc(ce->v, (ce->nv + 1) * sizeof(*ce->v));
 	struct check_verdict *v = &ce->v[ce->nv++];
 	memset(v, 0, sizeof(*v));

@@ -40,11 +40,15 @@ openssl x509 -req -in "$work/leaf.csr" -CA "$work/ca.pem" -CAkey "$work/ca.key" 
 mkdir -p "$work/cfg/cas"
 cp examples/two-host-stack/cas/*.pem "$work/cfg/cas/"
 cp "$work/ca.pem" "$work/cfg/cas/demo-root.pem"
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+# The runner's role gets the demo root, and calls the local server instead of
+# the edge's OIDC provider (connects_to:), so the plan can check it too.
 sed -e 's/^  corp-root:$/  demo-root: { file: cas\/demo-root.pem }\n  corp-root:/' \
-    -e 's/runner: { cas: \[corp-root,/runner: { cas: [demo-root, corp-root,/' "$cfg" >"$work/cfg/trust.yaml"
+    -e '/^  runner:$/,/^  [a-z]/ s/^    cas: \[corp-root,/    cas: [demo-root, corp-root,/' \
+    -e "s|https://idp.a9.internal|https://localhost:$port|" "$cfg" >"$work/cfg/trust.yaml"
+grep -q 'cas: \[demo-root, corp-root' "$work/cfg/trust.yaml" || fail "the demo could not add its root to the example's runner role"
 cfg=$work/cfg/trust.yaml
 args=(-c "$cfg" --root "$root" --host a6)
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 timeout 300 openssl s_server -accept "127.0.0.1:$port" -cert "$work/leaf.pem" -key "$work/leaf.key" \
   -www -quiet >/dev/null 2>&1 &
 server=$!
