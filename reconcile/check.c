@@ -302,7 +302,7 @@ static void judge(struct check_endpoint *ce, const struct plan_store *ps,
 		  struct mozilla *moz)
 {
 	if (!ps->inst && !ps->error)
-		return;	/* the store has no instance on this host (no user, no
+		return; /* the store has no instance on this host (no user, no
 			 * database): no client of it calls anything */
 	ce->v = xrealloc(ce->v, (ce->nv + 1) * sizeof(*ce->v));
 	struct check_verdict *v = &ce->v[ce->nv++];
