@@ -1,6 +1,6 @@
 /* Firefox's profiles.ini (stores/nss/nss_discover.c). */
 #include "fuzz.h"
-#include "stores/nss/nss.h"
+#include "stores/nss/nss_int.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
