@@ -25,11 +25,19 @@ void diag_dispose(struct diag *d)
 void diag_add(struct diag *d, enum diag_level level, const char *file, int line, int col,
 	      const char *fmt, ...)
 {
-	struct buf b = BUF_INIT;
 	va_list ap;
 	va_start(ap, fmt);
-	buf_vprintf(&b, fmt, ap);
+	diag_vadd(d, level, file, line, col, NULL, fmt, ap);
 	va_end(ap);
+}
+
+void diag_vadd(struct diag *d, enum diag_level level, const char *file, int line, int col,
+	       const char *prefix, const char *fmt, va_list ap)
+{
+	struct buf b = BUF_INIT;
+	if (prefix)
+		buf_puts(&b, prefix);
+	buf_vprintf(&b, fmt, ap);
 	ARRAY_GROW(d->items, d->n + 1, d->alloc);
 	struct diag_item *it = &d->items[d->n++];
 	it->level = level;

@@ -6,6 +6,7 @@
 #ifndef TF_DIAG_H
 #define TF_DIAG_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -29,6 +30,11 @@ void diag_init(struct diag *d);
 void diag_dispose(struct diag *d);
 void diag_add(struct diag *d, enum diag_level level, const char *file, int line, int col,
 	      const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+/* The same from a va_list, with prefix (may be NULL) before the message:
+ * what wrappers that add a position or a "store \"x\": " call. */
+void diag_vadd(struct diag *d, enum diag_level level, const char *file, int line, int col,
+	       const char *prefix, const char *fmt, va_list ap)
+    __attribute__((format(printf, 7, 0)));
 /* Print "file:line:col: error: msg" lines, in the order found. */
 void diag_print(const struct diag *d, FILE *out, bool color);
 

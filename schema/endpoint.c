@@ -152,13 +152,10 @@ static void err_at(struct diag *d, const struct endpoint_role *r, const struct y
 static void err_at(struct diag *d, const struct endpoint_role *r, const struct ynode *n,
 		   const char *fmt, ...)
 {
-	struct buf b = BUF_INIT;
 	va_list ap;
 	va_start(ap, fmt);
-	buf_vprintf(&b, fmt, ap);
+	diag_vadd(d, DIAG_ERROR, r->file, n->line, n->col, NULL, fmt, ap);
 	va_end(ap);
-	diag_add(d, DIAG_ERROR, r->file, n->line, n->col, "%s", b.ptr);
-	buf_dispose(&b);
 }
 
 static const struct key_spec endpoint_keys[] = {

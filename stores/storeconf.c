@@ -16,13 +16,22 @@ static void errat(struct diag *d, const struct conf_store *cs, const struct ynod
 static void errat(struct diag *d, const struct conf_store *cs, const struct ynode *n,
 		  const char *fmt, ...)
 {
-	struct buf b = BUF_INIT;
 	va_list ap;
 	va_start(ap, fmt);
-	buf_vprintf(&b, fmt, ap);
+	diag_vadd(d, DIAG_ERROR, cs->config_file, n->line, n->col, NULL, fmt, ap);
 	va_end(ap);
-	diag_add(d, DIAG_ERROR, cs->config_file, n->line, n->col, "%s", b.ptr);
-	buf_dispose(&b);
+}
+
+void store_conf_error(struct diag *d, const struct conf_store *cs, const struct ynode *n,
+		      const char *fmt, ...)
+{
+	char *prefix = xasprintf("store \"%s\": ", cs->name);
+	va_list ap;
+	va_start(ap, fmt);
+	diag_vadd(d, DIAG_ERROR, cs->config_file, n ? n->line : cs->pos.line,
+		  n ? n->col : cs->pos.col, prefix, fmt, ap);
+	va_end(ap);
+	free(prefix);
 }
 
 static const char *scalar(struct diag *d, const struct conf_store *cs, const struct ynode *v,

@@ -152,13 +152,10 @@ static void errat(struct diag *d, const struct conf_store *cs, const struct ynod
 static void errat(struct diag *d, const struct conf_store *cs, const struct ynode *n,
 		  const char *fmt, ...)
 {
-	struct buf msg = BUF_INIT;
 	va_list ap;
 	va_start(ap, fmt);
-	buf_vprintf(&msg, fmt, ap);
+	diag_vadd(d, DIAG_ERROR, cs->config_file, n->line, n->col, "caddy: ", fmt, ap);
 	va_end(ap);
-	diag_add(d, DIAG_ERROR, cs->config_file, n->line, n->col, "caddy: %s", msg.ptr);
-	buf_dispose(&msg);
 }
 
 static const struct ynode *scalar(const struct conf_store *cs, const char *key)

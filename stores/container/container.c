@@ -8,6 +8,7 @@
 #include "stores/container/container.h"
 #include "schema/keys.h"
 #include "stores/container/certsd.h"
+#include "stores/storeconf.h"
 #include "util/buf.h"
 #include "util/rootfs.h"
 #include "util/xalloc.h"
@@ -110,22 +111,6 @@ static char *host_problem(const char *s)
 	return NULL;
 }
 
-static void errat(struct diag *d, const struct conf_store *cs, const struct ynode *n,
-		  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-static void errat(struct diag *d, const struct conf_store *cs, const struct ynode *n,
-		  const char *fmt, ...)
-{
-	struct buf b = BUF_INIT;
-	va_list ap;
-	va_start(ap, fmt);
-	buf_vprintf(&b, fmt, ap);
-	va_end(ap);
-	diag_add(d, DIAG_ERROR, cs->config_file, n->line, n->col, "store \"%s\": %s", cs->name,
-		 b.ptr);
-	buf_dispose(&b);
-}
-
 static bool listed_before(const struct ynode *list, size_t i)
 {
 	for (size_t j = 0; j < i; j++)
@@ -147,33 +132,35 @@ static void registry_validate(const struct conf_store *cs, struct diag *d)
 {
 	const struct ynode *hosts = conf_store_node(cs, "hosts");
 	if (hosts && hosts->kind == YNODE_SEQ && hosts->n == 0)
-		errat(d, cs, hosts,
-		      "hosts lists no registry; write them as host or host:port: "
-		      "[\"registry.corp:5000\"]");
+		store_conf_error(d, cs, hosts,
+				 "hosts lists no registry; write them as host or host:port: "
+				 "[\"registry.corp:5000\"]");
 	for (size_t i = 0; hosts && hosts->kind == YNODE_SEQ && i < hosts->n; i++) {
 		const struct ynode *h = hosts->items[i];
 		if (h->kind != YNODE_SCALAR)
 			continue; /* reported by the option check */
 		char *why = host_problem(h->text);
 		if (why)
-			errat(d, cs, h, "hosts: \"%s\" %s", h->text, why);
+			store_conf_error(d, cs, h, "hosts: \"%s\" %s", h->text, why);
 		else if (listed_before(hosts, i))
-			errat(d, cs, h, "hosts: \"%s\" is listed twice; remove one", h->text);
+			store_conf_error(d, cs, h, "hosts: \"%s\" is listed twice; remove one",
+					 h->text);
 		free(why);
 	}
 	const struct ynode *engs = conf_store_node(cs, "engines");
 	if (engs && engs->kind == YNODE_SEQ && engs->n == 0)
-		errat(d, cs, engs,
-		      "engines lists no engine; leave it out to write for the "
-		      "engines installed, or list some of docker, podman, containerd");
+		store_conf_error(d, cs, engs,
+				 "engines lists no engine; leave it out to write for the "
+				 "engines installed, or list some of docker, podman, containerd");
 	for (size_t i = 0; engs && engs->kind == YNODE_SEQ && i < engs->n; i++) {
 		const struct ynode *e = engs->items[i];
 		if (e->kind != YNODE_SCALAR)
 			continue;
 		if (engine_find(e->text) >= 0) {
 			if (listed_before(engs, i))
-				errat(d, cs, e, "engines: \"%s\" is listed twice; remove one",
-				      e->text);
+				store_conf_error(d, cs, e,
+						 "engines: \"%s\" is listed twice; remove one",
+						 e->text);
 			continue;
 		}
 		const char *near = NULL;
@@ -186,13 +173,14 @@ static void registry_validate(const struct conf_store *cs, struct diag *d)
 			}
 		}
 		if (near)
-			errat(d, cs, e, "engines: unknown engine \"%s\"; did you mean \"%s\"?",
-			      e->text, near);
+			store_conf_error(d, cs, e,
+					 "engines: unknown engine \"%s\"; did you mean \"%s\"?",
+					 e->text, near);
 		else
-			errat(d, cs, e,
-			      "engines: unknown engine \"%s\"; known engines: docker, "
-			      "podman, containerd",
-			      e->text);
+			store_conf_error(d, cs, e,
+					 "engines: unknown engine \"%s\"; known engines: docker, "
+					 "podman, containerd",
+					 e->text);
 	}
 }
 

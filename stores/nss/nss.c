@@ -7,6 +7,7 @@
 #include "model/cert.h"
 #include "reconcile/plan.h"
 #include "stores/nss/nss_int.h"
+#include "stores/storeconf.h"
 #include "util/err.h"
 #include "util/rootfs.h"
 #include "util/xalloc.h"
@@ -102,22 +103,6 @@ static const char *store_trust(const struct conf_store *cs)
 
 /* --- validation ------------------------------------------------------------------ */
 
-static void errat(struct diag *d, const struct conf_store *cs, const struct ynode *n,
-		  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-static void errat(struct diag *d, const struct conf_store *cs, const struct ynode *n,
-		  const char *fmt, ...)
-{
-	struct buf b = BUF_INIT;
-	va_list ap;
-	va_start(ap, fmt);
-	buf_vprintf(&b, fmt, ap);
-	va_end(ap);
-	diag_add(d, DIAG_ERROR, cs->config_file, n ? n->line : cs->pos.line,
-		 n ? n->col : cs->pos.col, "store \"%s\": %s", cs->name, b.ptr);
-	buf_dispose(&b);
-}
-
 static bool list_has(const struct ynode *l, const char *s)
 {
 	for (size_t i = 0; l && l->kind == YNODE_SEQ && i < l->n; i++)
@@ -133,32 +118,35 @@ static void nss_validate(const struct conf_store *cs, struct diag *d)
 	const struct ynode *users = conf_store_node(cs, "users");
 	const struct ynode *trust = conf_store_node(cs, "trust");
 	if (path && disc)
-		errat(d, cs, disc, "give either path: (one database) or discover:, not both");
+		store_conf_error(d, cs, disc,
+				 "give either path: (one database) or discover:, not both");
 	else if (!path && !disc && !conf_store_bool(cs, "firefox_policy", false))
-		errat(d, cs, cs->node,
-		      "give path: (one database, e.g. /home/ci/.pki/nssdb) or "
-		      "discover: [chrome, firefox] with users: (or only firefox_policy: true)");
+		store_conf_error(
+		    d, cs, cs->node,
+		    "give path: (one database, e.g. /home/ci/.pki/nssdb) or "
+		    "discover: [chrome, firefox] with users: (or only firefox_policy: true)");
 	if (disc && disc->kind == YNODE_SEQ && !disc->n)
-		errat(d, cs, disc, "discover: is empty; list chrome, firefox or system");
+		store_conf_error(d, cs, disc, "discover: is empty; list chrome, firefox or system");
 	bool per_user = list_has(disc, "chrome") || list_has(disc, "firefox");
 	if (per_user && !users)
-		errat(d, cs, disc,
-		      "discover: chrome and firefox look in users' homes; list them "
-		      "with users: [alice, …]");
+		store_conf_error(d, cs, disc,
+				 "discover: chrome and firefox look in users' homes; list them "
+				 "with users: [alice, …]");
 	if (users && !per_user)
-		errat(d, cs, users, "users: is only used with discover: [chrome, firefox]");
+		store_conf_error(d, cs, users,
+				 "users: is only used with discover: [chrome, firefox]");
 	for (size_t i = 0; users && users->kind == YNODE_SEQ && i < users->n; i++) {
 		const struct ynode *u = users->items[i];
 		if (u->kind == YNODE_SCALAR && !userdb_name_ok(u->text))
-			errat(d, cs, u, "\"%s\" is not a user name", u->text);
+			store_conf_error(d, cs, u, "\"%s\" is not a user name", u->text);
 	}
 	if (path && path->kind == YNODE_SCALAR && !strncmp(path->text, "sql:", 4))
-		errat(d, cs, path, "write the directory without the sql: prefix");
+		store_conf_error(d, cs, path, "write the directory without the sql: prefix");
 	const char *why =
 	    trust && trust->kind == YNODE_SCALAR ? nss_trust_syntax(trust->text) : NULL;
 	if (why)
-		errat(d, cs, trust, "trust \"%s\" is not an NSS trust string: %s", trust->text,
-		      why);
+		store_conf_error(d, cs, trust, "trust \"%s\" is not an NSS trust string: %s",
+				 trust->text, why);
 }
 
 /* --- instances ------------------------------------------------------------------- */
