@@ -156,6 +156,19 @@ int mkdir_p(const char *path, mode_t mode)
 	return rc;
 }
 
+int mkdir_parent(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	if (!slash || slash == path)
+		return 0;
+	char *dir = xstrndup(path, (size_t)(slash - path));
+	int rc = mkdir_p(dir, 0755);
+	if (rc == 0)
+		cleanup_stale_temps(dir);
+	free(dir);
+	return rc;
+}
+
 void cleanup_stale_temps(const char *dir)
 {
 	int fd = jail_open(dir, O_RDONLY | O_DIRECTORY, 0);

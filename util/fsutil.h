@@ -78,6 +78,10 @@ int fs_txn_commit(struct fs_txn *t);
 /* Drop what was not committed (removes prepared temp files); frees t. */
 void fs_txn_dispose(struct fs_txn *t);
 
+/* Make the directory path's file goes in (mkdir -p, 0755) and remove the
+ * temp files killed runs left there; -1 with err set. */
+int mkdir_parent(const char *path);
+
 /* The host path of a directory trustform writes its own files into, for the
  * in-root path dir: refused (NULL, err set) when a symlink leads there,
  * since a link could send root's writes anywhere; created when missing; temp

@@ -559,15 +559,8 @@ static int cpol_apply(struct store_inst *s, struct plan_store *ps)
 		err_modified(p->file);
 		rc = -1;
 	}
-	char *dir = rc >= 0 ? xstrdup(p->host) : NULL;
-	if (dir) {
-		*strrchr(dir, '/') = '\0';
-		if (mkdir_p(dir, 0755) < 0)
-			rc = -1;
-		else
-			cleanup_stale_temps(dir);
-	}
-	free(dir);
+	if (rc >= 0 && mkdir_parent(p->host) < 0)
+		rc = -1;
 	if (rc < 0) {
 		plan_steps_fail_pending(ps);
 		goto out;

@@ -378,36 +378,18 @@ int pem_file_apply(struct pem_file *f, struct plan_store *ps, struct fs_txn *txn
 	return rc;
 }
 
-static int parent_dir(const char *host)
-{
-	char *dir = xstrdup(host);
-	char *slash = strrchr(dir, '/');
-	int rc = 0;
-	if (slash && slash != dir) {
-		*slash = '\0';
-		rc = mkdir_p(dir, 0755);
-		if (rc == 0)
-			cleanup_stale_temps(dir);
-	}
-	free(dir);
-	return rc;
-}
-
 int store_apply_pem_file(struct plan_store *ps, const char *host, const char *shown)
 {
 	struct pem_file f;
 	struct fs_txn txn;
 	bool changed;
 	fs_txn_init(&txn);
-	int rc = parent_dir(host);
+	int rc = mkdir_parent(host);
 	if (rc == 0)
 		rc = pem_file_load(&f, host, shown);
 	else
 		memset(&f, 0, sizeof(f));
-	if (rc < 0) {
-		for (size_t i = 0; i < ps->n; i++)
-			plan_step_fail(&ps->steps[i], "%s", err_msg());
-	} else {
+	if (rc == 0) {
 		rc = pem_file_apply(&f, ps, &txn, &changed);
 		rc = plan_steps_finish(ps, &txn, rc, NULL);
 	}

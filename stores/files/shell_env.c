@@ -500,17 +500,6 @@ static int shenv_read(struct store_inst *s, struct trust_set *out)
 	return 0;
 }
 
-static int parent_of(const char *host)
-{
-	char *dir = xstrdup(host);
-	*strrchr(dir, '/') = '\0';
-	int rc = mkdir_p(dir, 0755);
-	if (rc == 0)
-		cleanup_stale_temps(dir);
-	free(dir);
-	return rc;
-}
-
 static int shenv_apply(struct store_inst *s, struct plan_store *ps)
 {
 	struct shenv *p = s->priv;
@@ -521,8 +510,8 @@ static int shenv_apply(struct store_inst *s, struct plan_store *ps)
 	memset(&f, 0, sizeof(f));
 	memset(&v, 0, sizeof(v));
 	fs_txn_init(&txn);
-	if (parent_of(p->bundle_host) < 0 || parent_of(p->profile_host) < 0 ||
-	    parent_of(p->envd_host) < 0 || pem_file_load(&f, p->bundle_host, p->bundle) < 0 ||
+	if (mkdir_parent(p->bundle_host) < 0 || mkdir_parent(p->profile_host) < 0 ||
+	    mkdir_parent(p->envd_host) < 0 || pem_file_load(&f, p->bundle_host, p->bundle) < 0 ||
 	    view_load(&v, s, p) < 0) {
 		plan_steps_fail_pending(ps);
 		pem_file_dispose(&f);

@@ -374,17 +374,6 @@ static int run_restart(const struct senv *p, struct buf *log)
 	return st ? st : proc_run(restart, NULL, log);
 }
 
-static int parent_of(const char *host)
-{
-	char *dir = xstrdup(host);
-	*strrchr(dir, '/') = '\0';
-	int rc = mkdir_p(dir, 0755);
-	if (rc == 0)
-		cleanup_stale_temps(dir);
-	free(dir);
-	return rc;
-}
-
 static int senv_apply(struct store_inst *s, struct plan_store *ps)
 {
 	struct senv *p = s->priv;
@@ -395,13 +384,11 @@ static int senv_apply(struct store_inst *s, struct plan_store *ps)
 	int rc = 0;
 	memset(&f, 0, sizeof(f));
 	fs_txn_init(&txn);
-	if (parent_of(p->bundle_host) < 0 || parent_of(p->dropin_host) < 0 ||
+	if (mkdir_parent(p->bundle_host) < 0 || mkdir_parent(p->dropin_host) < 0 ||
 	    pem_file_load(&f, p->bundle_host, p->bundle) < 0 || view_load(&v, s, p) < 0) {
-		for (size_t i = 0; i < ps->n; i++)
-			plan_step_fail(&ps->steps[i], "%s", err_msg());
 		pem_file_dispose(&f);
 		fs_txn_dispose(&txn);
-		return -1;
+		return -1; /* the whole store, err set: the applier reports it */
 	}
 	rc = pem_file_apply(&f, ps, &txn, &bundle_changed);
 	if (!v.have_exists || !buf_equal(&v.have, v.want.ptr, v.want.len)) {

@@ -325,14 +325,11 @@ static int java_apply(struct store_inst *s, struct plan_store *ps)
 			own = (struct file_owner){st.st_uid, st.st_gid};
 			mode = st.st_mode & 07777;
 		}
-		char *dir = xstrdup(j->host);
-		*strrchr(dir, '/') = '\0';
-		if ((!*dir ? 0 : mkdir_p(dir, 0755)) < 0 ||
+		if (mkdir_parent(j->host) < 0 ||
 		    fs_txn_write(&txn, j->host, out.ptr, out.len, mode, own) < 0) {
 			plan_steps_fail_pending(ps);
 			rc = -1;
 		}
-		free(dir);
 	}
 	password_wipe(pw);
 	rc = plan_steps_finish(ps, &txn, rc, NULL);
