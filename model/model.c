@@ -2,6 +2,7 @@
 #include "model/model.h"
 #include "model/cert.h"
 #include "util/buf.h"
+#include "util/err.h"
 #include "util/strv.h"
 #include "util/xalloc.h"
 
@@ -188,4 +189,22 @@ void trust_finding_line(struct trust_finding *f, char sym, const char *key, cons
 	l->sym = sym;
 	l->key = xstrdup(key ? key : "");
 	l->value = buf_detach(&b);
+}
+
+int trust_entry_removable(const struct trust_entry *seen, const struct cert_list *held)
+{
+	bool found = false;
+	for (size_t i = 0; i < held->n; i++)
+		found |= !memcmp(held->items[i]->fp, seen->fp, FP_LEN);
+	if (!found && !trust_entry_is_damaged(seen)) {
+		err_modified(seen->where);
+		return -1;
+	}
+	if (held->n > 1) {
+		err_set("%s also holds %zu other certificate(s); trustform will not remove them "
+			"with it: split the file, or remove it by hand",
+			seen->where, held->n - 1);
+		return -1;
+	}
+	return 0;
 }

@@ -103,6 +103,11 @@ struct trust_entry *trust_set_add(struct trust_set *s, const unsigned char fp[FP
 struct trust_entry *trust_set_add_damaged(struct trust_set *s, const char *label,
 					  const char *where);
 bool trust_entry_is_damaged(const struct trust_entry *e);
+/* May the file of seen, which now holds held, be removed for it? 0 when it
+ * still holds what the plan saw and nothing else; -1 with err set otherwise
+ * (TF_EMODIFIED when it changed, or it holds other certificates too). */
+struct cert_list;
+int trust_entry_removable(const struct trust_entry *seen, const struct cert_list *held);
 /* Fill subject and expiry of an entry from its certificate. */
 void trust_entry_describe(struct trust_entry *e, const struct cert *c);
 void trust_entry_copy(struct trust_entry *dst, const struct trust_entry *src);

@@ -466,19 +466,8 @@ static int remove_seen(struct applying *a, const struct trust_entry *seen)
 	const struct crt *f = find_crt(a->st, seen->where);
 	if (!f)
 		return 0;
-	bool held = false;
-	for (size_t i = 0; i < f->certs.n; i++)
-		held |= !memcmp(f->certs.items[i]->fp, seen->fp, FP_LEN);
-	if (!held && !trust_entry_is_damaged(seen)) {
-		err_modified(seen->where);
+	if (trust_entry_removable(seen, &f->certs) < 0)
 		return -1;
-	}
-	if (f->certs.n > 1) {
-		err_set("%s also holds %zu other certificate(s); trustform will not remove them "
-			"with it: split the file, or remove it by hand",
-			seen->where, f->certs.n - 1);
-		return -1;
-	}
 	char *host = xasprintf("%s/%s", a->dir_host, f->base);
 	fs_txn_unlink(&a->txn, host);
 	free(host);

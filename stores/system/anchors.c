@@ -304,19 +304,8 @@ static int remove_seen(const struct store_inst *s, const struct astate *st,
 	const struct afile *f = find_file(st, seen->where);
 	if (!f)
 		return 0;
-	bool held = false;
-	for (size_t i = 0; i < f->certs.n; i++)
-		held |= !memcmp(f->certs.items[i]->fp, seen->fp, FP_LEN);
-	if (!held && !trust_entry_is_damaged(seen)) {
-		err_modified(seen->where);
+	if (trust_entry_removable(seen, &f->certs) < 0)
 		return -1;
-	}
-	if (f->certs.n > 1) {
-		err_set("%s also holds %zu other certificate(s); trustform will not remove them "
-			"with it: split the file, or remove it by hand",
-			seen->where, f->certs.n - 1);
-		return -1;
-	}
 	char *host = root_join(s->ctx->root, seen->where);
 	fs_txn_unlink(txn, host);
 	free(host);

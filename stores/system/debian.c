@@ -180,16 +180,8 @@ static int remove_local(const struct store_inst *s, const struct deb_state *st,
 	const struct deb_src *have = find_local(st, seen->where);
 	if (!have)
 		return 0; /* already gone */
-	if (!trust_entry_is_damaged(seen) && !src_holds(have, seen->fp)) {
-		err_modified(seen->where);
+	if (trust_entry_removable(seen, &have->certs) < 0)
 		return -1;
-	}
-	if (have->certs.n > 1) {
-		err_set("%s also holds %zu other certificate(s); trustform will not remove "
-			"them with it: split the file, or remove it by hand",
-			seen->where, have->certs.n - 1);
-		return -1;
-	}
 	char *host = root_join(s->ctx->root, seen->where);
 	fs_txn_unlink(txn, host);
 	free(host);
