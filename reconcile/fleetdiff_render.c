@@ -278,15 +278,7 @@ static json_t *roles_json(const char *text)
 void fleet_diff_render_json(FILE *out, const struct fleet_diff *d, time_t now)
 {
 	static const char *status[] = {"unchanged", "changed", "appears", "disappears"};
-	json_t *o = json_object();
-	json_object_set_new(o, "format_version", json_string(JSON_FORMAT_VERSION));
-	json_object_set_new(o, "trustform_version", json_string(TRUSTFORM_VERSION));
-	json_object_set_new(o, "operation", json_string("diff"));
-	char ts[32];
-	struct tm tm;
-	gmtime_r(&now, &tm);
-	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	json_object_set_new(o, "timestamp", json_string(ts));
+	json_t *o = render_json_head("diff", now);
 	json_object_set_new(o, "old", config_json(d->old));
 	json_object_set_new(o, "new", config_json(d->new));
 	json_t *hosts = json_array();

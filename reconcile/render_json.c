@@ -171,13 +171,19 @@ static json_t *diagnostics(const struct json_doc *doc, const struct plan *p)
 	return arr;
 }
 
-static json_t *doc_head(const struct json_doc *doc)
+json_t *render_json_head(const char *operation, time_t now)
 {
 	json_t *o = json_object();
 	json_object_set_new(o, "format_version", jtext_new(JSON_FORMAT_VERSION));
 	json_object_set_new(o, "trustform_version", jtext_new(TRUSTFORM_VERSION));
-	json_object_set_new(o, "operation", jtext_new(doc->operation));
-	json_object_set_new(o, "timestamp", time_json(doc->now));
+	json_object_set_new(o, "operation", jtext_new(operation));
+	json_object_set_new(o, "timestamp", time_json(now));
+	return o;
+}
+
+static json_t *doc_head(const struct json_doc *doc)
+{
+	json_t *o = render_json_head(doc->operation, doc->now);
 	json_object_set_new(o, "host", str_or_null(doc->host));
 	json_t *roles = json_array();
 	for (size_t i = 0; doc->res && i < doc->res->nroles; i++)

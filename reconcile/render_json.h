@@ -12,6 +12,7 @@
 #include "reconcile/plan.h"
 #include "schema/resolve.h"
 
+#include <jansson.h>
 #include <stdio.h>
 #include <time.h>
 
@@ -43,6 +44,10 @@ void render_json_check(FILE *out, const struct json_doc *doc, const struct plan 
 		       const struct check_report *rep);
 /* An error before any store was read (bad config, unknown host): a document
  * that still validates, with errored = true. */
+/* The fields every JSON document starts with: format_version,
+ * trustform_version, operation, timestamp (for documents that are not about
+ * one host's run: diff, report). */
+json_t *render_json_head(const char *operation, time_t now);
 void render_json_error(FILE *out, const struct json_doc *doc, const char *message);
 
 #endif

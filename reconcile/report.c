@@ -225,15 +225,7 @@ void report_render_markdown(FILE *out, const struct report *r)
 
 void report_render_json(FILE *out, const struct report *r, time_t now)
 {
-	json_t *o = json_object();
-	json_object_set_new(o, "format_version", json_string(JSON_FORMAT_VERSION));
-	json_object_set_new(o, "trustform_version", json_string(TRUSTFORM_VERSION));
-	json_object_set_new(o, "operation", json_string("report"));
-	char ts[32];
-	struct tm tm;
-	gmtime_r(&now, &tm);
-	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	json_object_set_new(o, "timestamp", json_string(ts));
+	json_t *o = render_json_head("report", now);
 	json_t *hosts = json_array();
 	for (size_t i = 0; i < r->nhosts; i++) {
 		const struct report_host *h = &r->hosts[i];
