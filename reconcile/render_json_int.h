@@ -25,7 +25,7 @@ struct addr_set {
 };
 
 json_t *str_or_null(const char *s);
-json_t *time_json(time_t t);	/* RFC 3339, or null for 0 */
+json_t *time_json(time_t t); /* RFC 3339, or null for 0 */
 void addr_set_init(struct addr_set *a);
 void addr_set_see(struct addr_set *a, const char *name);
 char *addr_make(const struct addr_set *a, const char *store, const char *type, const char *name,

@@ -1,10 +1,10 @@
 /* Small JSON values, resource addresses and resource_changes; see render_json_int.h. */
-#include "reconcile/render_json.h"
-#include "reconcile/render_json_int.h"
 #include "model/cert.h"
 #include "reconcile/apply.h"
 #include "reconcile/check.h"
 #include "reconcile/planfile.h"
+#include "reconcile/render_json.h"
+#include "reconcile/render_json_int.h"
 #include "schema/gitsource.h"
 #include "util/buf.h"
 #include "util/strmap.h"
@@ -49,7 +49,6 @@ static void append_escaped(struct buf *b, const char *s)
 	buf_dispose(&t);
 }
 
-
 void addr_set_init(struct addr_set *a)
 {
 	memset(a, 0, sizeof(*a));
@@ -68,8 +67,8 @@ void addr_set_see(struct addr_set *a, const char *name)
 	a->counts[i]++;
 }
 
-char *addr_make(const struct addr_set *a, const char *store, const char *type,
-		       const char *name, const char *fphex)
+char *addr_make(const struct addr_set *a, const char *store, const char *type, const char *name,
+		const char *fphex)
 {
 	struct buf b = BUF_INIT;
 	buf_printf(&b, "%s.%s[\"", store, type);
@@ -284,4 +283,3 @@ void store_changes(json_t *arr, const struct plan_store *ps, bool applied)
 	}
 	addr_set_dispose(&as);
 }
-
