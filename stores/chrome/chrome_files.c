@@ -207,4 +207,3 @@ int pol_load_ours(const struct cpol *p, struct buf *out)
 	err_set_errno(errno, "%s: cannot read", p->file);
 	return -1;
 }
-

@@ -1,0 +1,57 @@
+/*
+ * Inside the registry store: one engine's certs.d directory as read
+ * (certsd.c) and containerd's hosts.toml (certsd_toml.c). Private to
+ * stores/container/.
+ */
+#ifndef TF_CERTSD_INT_H
+#define TF_CERTSD_INT_H
+
+#include "model/cert.h"
+#include "stores/container/certsd.h"
+#include "util/buf.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define PREFIX	   "trustform-"
+#define HOSTS_TOML "hosts.toml"
+/* The first line of a hosts.toml trustform wrote: its only mark of ownership. */
+#define TOML_MARK	  "# Written by trustform"
+#define CONTAINERD_CONFIG "/etc/containerd/config.toml"
+
+struct certsd {
+	const struct engine_info *eng;
+	char *host; /* "registry.corp:5000" */
+	char *dir;  /* in-root: "/etc/docker/certs.d/registry.corp:5000" */
+};
+
+/* A `*.crt` file of the directory. */
+struct crt {
+	char *base;
+	char *inroot;
+	struct cert_list certs;
+	bool parsed;
+};
+
+/* What the directory holds now. */
+struct dstate {
+	bool exists;
+	struct crt *f;
+	size_t n, alloc;
+	char **clients; /* "<x>" of each x.cert with its x.key (containerd's fallback) */
+	size_t nclients, clients_alloc;
+	bool toml_exists, toml_ours;
+	struct buf toml;
+};
+
+void toml_render(struct buf *out, const struct certsd *p, char *const *names, size_t n,
+			const struct dstate *st);
+bool has_owned(char *const *names, size_t n);
+char *toml_stale(const struct certsd *p, const struct dstate *st);
+char *foreign_toml_text(const struct certsd *p);
+void containerd_config_note(const struct store_inst *s, struct trust_set *out);
+char *containerd_shadow(const struct certsd *p);
+bool shadow_exists(const struct store_inst *s, const char *alt);
+void containerd_shadow_check(const struct store_inst *s, struct trust_set *out);
+
+#endif
