@@ -45,7 +45,7 @@ struct dstate {
 };
 
 void toml_render(struct buf *out, const struct certsd *p, char *const *names, size_t n,
-			const struct dstate *st);
+		 const struct dstate *st);
 bool has_owned(char *const *names, size_t n);
 char *toml_stale(const struct certsd *p, const struct dstate *st);
 char *foreign_toml_text(const struct certsd *p);

@@ -29,7 +29,7 @@ static void toml_str(struct buf *b, const char *s)
 /* The hosts.toml for the directory's `*.crt` names (sorted) and client pairs:
  * the same CAs containerd trusts without a hosts.toml, from its fallback. */
 void toml_render(struct buf *out, const struct certsd *p, char *const *names, size_t n,
-			const struct dstate *st)
+		 const struct dstate *st)
 {
 	buf_printf(out,
 		   TOML_MARK
@@ -166,4 +166,3 @@ void containerd_shadow_check(const struct store_inst *s, struct trust_set *out)
 				      alt, p->dir, p->dir);
 	free(alt);
 }
-
