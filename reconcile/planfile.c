@@ -104,7 +104,8 @@ void planfile_store_digest(char out[FP_HEX_LEN + 1], const struct trust_set *s)
 
 /* --- writing ---------------------------------------------------------------------- */
 
-const char *const planfile_action_names[PLANFILE_NACTIONS] = {"create", "update", "delete", "replace"};
+const char *const planfile_action_names[PLANFILE_NACTIONS] = {"create", "update", "delete",
+							      "replace"};
 
 static json_t *str_or_null(const char *s)
 {

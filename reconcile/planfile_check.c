@@ -1,9 +1,9 @@
 /* Saved plans proven fresh: the configuration, the stores and every step must be
  * what trustform would plan now; see planfile.h. */
-#include "reconcile/planfile.h"
-#include "reconcile/planfile_int.h"
 #include "model/cert.h"
 #include "model/model_json.h"
+#include "reconcile/planfile.h"
+#include "reconcile/planfile_int.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/text.h"
