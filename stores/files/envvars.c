@@ -160,38 +160,18 @@ void envvar_check_system_ca(const struct store_inst *s, char *const *env, size_t
 		if (ev && ev->kind == ENVVAR_FLAG)
 			flag = ev->name;
 	}
-	if (!flag || !s->ctx->cfg || !s->ctx->host)
+	if (!flag)
 		return;
-	struct resolved *r = resolve_host(s->ctx->cfg, s->ctx->host, NULL, 0);
-	if (!r) {
-		err_clear();
-		return;
-	}
-	const struct host_store *mine = NULL;
-	for (size_t i = 0; i < r->nstores; i++)
-		if (r->stores[i].store == s->conf)
-			mine = &r->stores[i];
-	char *pos = store_opt_pos(s->conf, "env");
-	for (size_t c = 0; mine && c < mine->ncas; c++) {
-		const struct conf_ca *ca = mine->cas[c];
-		if (ca->ensure != ENSURE_PRESENT)
-			continue;
-		bool held = false;
-		for (size_t i = 0; i < r->nstores && !held; i++) {
-			const struct host_store *hs = &r->stores[i];
-			if (strcmp(hs->store->type, "system"))
-				continue;
-			for (size_t k = 0; k < hs->ncas && !held; k++)
-				held = hs->cas[k] == ca;
-		}
-		if (!held)
-			trust_set_ineffective(out,
-					      "%s: %s=1 makes Node.js use the system store, and no "
-					      "system store of host \"%s\" is configured with CA "
-					      "\"%s\", so Node never sees it; list a system store "
-					      "in a role with \"%s\", or use NODE_EXTRA_CA_CERTS",
-					      pos, flag, s->ctx->host, ca->name, ca->name);
-	}
+	const struct conf_ca **missing;
+	size_t n = store_cas_outside_system(s, &missing);
+	char *pos = n ? store_opt_pos(s->conf, "env") : NULL;
+	for (size_t c = 0; c < n; c++)
+		trust_set_ineffective(out,
+				      "%s: %s=1 makes Node.js use the system store, and no "
+				      "system store of host \"%s\" is configured with CA "
+				      "\"%s\", so Node never sees it; list a system store "
+				      "in a role with \"%s\", or use NODE_EXTRA_CA_CERTS",
+				      pos, flag, s->ctx->host, missing[c]->name, missing[c]->name);
 	free(pos);
-	resolved_free(r);
+	free(missing);
 }

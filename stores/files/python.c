@@ -232,6 +232,14 @@ static void missing_error(const struct store_inst *s, const struct py_store *p,
 	free(pos);
 }
 
+static bool named(const struct conf_ca **cas, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(cas[i]->name, name))
+			return true;
+	return false;
+}
+
 static int py_read(struct store_inst *s, struct trust_set *out)
 {
 	struct py_store *p = s->priv;
@@ -256,6 +264,20 @@ static int py_read(struct store_inst *s, struct trust_set *out)
 		ts_check_dispose(&c);
 		return -1;
 	}
+	/* truststore verifies with the system store only: a CA that no system
+	 * store of the host is configured with never reaches Python */
+	const struct conf_ca **missing;
+	size_t nmissing = store_cas_outside_system(s, &missing);
+	char *pos = nmissing ? store_opt_pos(s->conf, "mode") : NULL;
+	for (size_t i = 0; i < nmissing; i++)
+		trust_set_ineffective(
+		    out,
+		    "%s: mode: truststore makes Python in %s verify with the system "
+		    "store, and no system store of host \"%s\" is configured with CA "
+		    "\"%s\", so Python never sees it; list a system store in a role "
+		    "with \"%s\", or use mode: certifi",
+		    pos, p->venv, s->ctx->host, missing[i]->name, missing[i]->name);
+	free(pos);
 	switch (c.state) {
 	case TS_UNCHECKED:
 		trust_set_note(out,
@@ -287,7 +309,8 @@ static int py_read(struct store_inst *s, struct trust_set *out)
 			    "uses only what OpenSSL's certificate directory holds",
 			    p->venv);
 		for (size_t i = 0; c.nca && i < out->n; i++)
-			if (!has_ca(&c, out->items[i].fp))
+			if (!has_ca(&c, out->items[i].fp) &&
+			    !named(missing, nmissing, out->items[i].label))
 				trust_set_note(out,
 					       "%s is listed in %s but not (yet) in the system "
 					       "store truststore reads: Python in %s trusts it "
@@ -295,6 +318,7 @@ static int py_read(struct store_inst *s, struct trust_set *out)
 					       out->items[i].label, p->file, p->venv);
 	}
 	ts_check_dispose(&c);
+	free(missing);
 	return 0;
 }
 

@@ -119,4 +119,35 @@ check "  error says what to do" err_has "/opt/bare/.venv/bin/pip install trustst
 expect_rc 1 "truststore missing: apply fails" tf apply "${args[@]}" --auto-approve
 check "  summary names the failed store" out_has 'Apply failed in 1 store(s): iso (python truststore)'
 check "  nothing written in that venv" test "$before" = "$(tree_sum "$H/opt/bare")"
+
+# truststore verifies with the system store: a CA of the store that no system
+# store of the host is configured with never reaches Python, whatever apply
+# writes: an error, never "No changes" (the CA really is refused).
+mk_ca "$C/cas/lone" "/CN=Lone Root"; mk_leaf "$T/lone-leaf" "$C/cas/lone"
+cat >"$C/lone.yaml" <<'YAML'
+version: 1
+cas:
+  corp: { file: cas/corp.pem }
+  lone: { file: cas/lone.pem }
+stores:
+  system: { type: system }
+  app: { type: python, venv: /opt/app/.venv, mode: truststore }
+roles:
+  node: { cas: [corp], stores: [system, app] }
+  py: { cas: [lone], stores: [app] }
+hosts:
+  h: [node, py]
+YAML
+expect_rc 1 "a CA for truststore only: plan is an error" tf plan -c "$C/lone.yaml" --root "$H" --host h --detailed-exitcode
+check "  it says why" out_has 'no system store of host "h" is configured with CA "lone", so Python never sees it'
+expect_rc 1 "  apply writes, and still fails" tf apply -c "$C/lone.yaml" --root "$H" --host h --auto-approve
+lport=$(free_port); start_tls_server "$T/lone-leaf" "$lport"
+lone_refused() {
+  ! in_host /opt/app/.venv/bin/python -c "import requests; requests.get('https://localhost:$lport/', timeout=10)" >/dev/null 2>&1
+}
+check "  and requests through truststore does refuse it" lone_refused
+corp_trusted() { # the same venv, the same way, for a CA a system store holds: trusted
+  in_host /opt/app/.venv/bin/python -c "import requests; requests.get('https://localhost:$port/', timeout=10)" >/dev/null 2>&1
+}
+check "  (while corp, in the system store, is trusted the same way)" corp_trusted
 done_testing

@@ -54,7 +54,9 @@ check "requests succeeds again" get
 # venv's bin/python points at the host's): the effect cannot be checked by
 # running the tree's python, and the host's must not judge the tree. The plan
 # says so plainly, also when nothing is to change. (The effect itself, and
-# truststore missing, are tested on a real tree: host_python.sh.)
+# truststore missing, are tested on a real tree: host_python.sh.) truststore
+# reads the system store, so the role puts the CA there too: without it the
+# trust could never take effect, and the plan says so as an error.
 cat >"$C/trust.yaml" <<'YAML'
 version: 1
 cas:
@@ -62,8 +64,9 @@ cas:
 stores:
   ts: { type: python, venv: /opt/app/.venv, mode: truststore }
   bundle: { type: pem-bundle, path: /etc/app/ca.pem }
+  system: { type: system }
 roles:
-  node: { cas: [corp], stores: [ts, bundle] }
+  node: { cas: [corp], stores: [ts, bundle, system] }
 hosts:
   h: [node]
 YAML
