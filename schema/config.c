@@ -6,6 +6,7 @@
 #include "schema/config.h"
 #include "model/cert.h"
 #include "schema/ca_check.h"
+#include "schema/config_int.h"
 #include "schema/endpoint.h"
 #include "schema/keys.h"
 #include "util/buf.h"
@@ -18,18 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_NAME 64
-
-struct loadctx {
-	struct config *cfg;
-	struct diag *d;
-	const struct config_load_opts *opts;
-};
-
-static void errorf_at(struct loadctx *lc, const struct ynode *n, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void errorf_at(struct loadctx *lc, const struct ynode *n, const char *fmt, ...)
+void lc_error_at(struct loadctx *lc, const struct ynode *n, const char *fmt, ...)
 {
 	struct buf b = BUF_INIT;
 	va_list ap;
@@ -40,7 +30,7 @@ static void errorf_at(struct loadctx *lc, const struct ynode *n, const char *fmt
 	buf_dispose(&b);
 }
 
-static struct pos pos_of(const struct ynode *n)
+struct pos lc_pos_of(const struct ynode *n)
 {
 	return (struct pos){n ? n->line : 0, n ? n->col : 0};
 }
@@ -71,44 +61,44 @@ const char *ensure_name(enum ensure e)
 	return "?";
 }
 
-static bool check_name(struct loadctx *lc, const struct ynode *key, const char *what)
+bool lc_check_name(struct loadctx *lc, const struct ynode *key, const char *what)
 {
 	if (config_name_ok(key->text))
 		return true;
-	errorf_at(lc, key,
-		  "%s name \"%s\" is not allowed: use 1 to %d characters from "
-		  "[A-Za-z0-9._-], starting with a letter or digit",
-		  what, key->text, MAX_NAME);
+	lc_error_at(lc, key,
+		    "%s name \"%s\" is not allowed: use 1 to %d characters from "
+		    "[A-Za-z0-9._-], starting with a letter or digit",
+		    what, key->text, MAX_NAME);
 	return false;
 }
 
-static const struct ynode *expect(struct loadctx *lc, const struct ynode *n, enum ynode_kind kind,
-				  const char *what)
+const struct ynode *lc_expect(struct loadctx *lc, const struct ynode *n, enum ynode_kind kind,
+			      const char *what)
 {
 	if (!n)
 		return NULL;
 	if (n->kind == kind)
 		return n;
-	errorf_at(lc, n, "%s must be %s, not %s", what, ykind_name(kind), ykind_name(n->kind));
+	lc_error_at(lc, n, "%s must be %s, not %s", what, ykind_name(kind), ykind_name(n->kind));
 	return NULL;
 }
 
-static const char *expect_scalar(struct loadctx *lc, const struct ynode *n, const char *what)
+const char *lc_expect_scalar(struct loadctx *lc, const struct ynode *n, const char *what)
 {
-	n = expect(lc, n, YNODE_SCALAR, what);
+	n = lc_expect(lc, n, YNODE_SCALAR, what);
 	return n ? n->text : NULL;
 }
 
-static int parse_bool(struct loadctx *lc, const struct ynode *n, const char *what)
+int lc_parse_bool(struct loadctx *lc, const struct ynode *n, const char *what)
 {
-	const char *s = expect_scalar(lc, n, what);
+	const char *s = lc_expect_scalar(lc, n, what);
 	if (!s)
 		return -1;
 	if (n->plain && strcmp(s, "true") == 0)
 		return 1;
 	if (n->plain && strcmp(s, "false") == 0)
 		return 0;
-	errorf_at(lc, n, "%s must be true or false, not \"%s\"", what, s);
+	lc_error_at(lc, n, "%s must be true or false, not \"%s\"", what, s);
 	return -1;
 }
 
@@ -123,19 +113,16 @@ static const struct key_spec ca_keys[] = {
     {"file", true}, {"sha256", false}, {"ensure", false}, {"caddy", false}, {NULL, false},
 };
 
-static const struct key_spec role_keys[] = {
-    {"cas", false}, {"stores", false}, {"caddy", false}, {"connects_to", false}, {NULL, false},
-};
-
 /* Report unknown keys (with a suggestion) and missing required ones. */
-static void check_keys(struct loadctx *lc, const struct ynode *map, const struct key_spec *spec,
-		       const char *where)
+void lc_check_keys(struct loadctx *lc, const struct ynode *map, const struct key_spec *spec,
+		   const char *where)
 {
 	for (size_t i = 0; i < map->n; i++)
 		key_check(spec, map->keys[i], where, lc->cfg->path, lc->d);
 	for (const struct key_spec *s = spec; s->name; s++)
 		if (s->required && !ymap_get(map, s->name))
-			errorf_at(lc, map, "%s is missing the required key \"%s\"", where, s->name);
+			lc_error_at(lc, map, "%s is missing the required key \"%s\"", where,
+				    s->name);
 }
 
 /* --- cas ------------------------------------------------------------------ */
@@ -143,7 +130,7 @@ static void check_keys(struct loadctx *lc, const struct ynode *map, const struct
 static void load_cas(struct loadctx *lc, const struct ynode *cas)
 {
 	struct config *cfg = lc->cfg;
-	if (!expect(lc, cas, YNODE_MAP, "cas"))
+	if (!lc_expect(lc, cas, YNODE_MAP, "cas"))
 		return;
 	cfg->cas = xcalloc(cas->n ? cas->n : 1, sizeof(*cfg->cas));
 	for (size_t i = 0; i < cas->n; i++) {
@@ -151,35 +138,35 @@ static void load_cas(struct loadctx *lc, const struct ynode *cas)
 		struct conf_ca *ca = &cfg->cas[cfg->ncas++];
 		ca->name = xstrdup(k->text);
 		strmap_put(&cfg->ca_index, ca->name, cfg->ncas - 1);
-		ca->pos = pos_of(k);
-		check_name(lc, k, "CA");
+		ca->pos = lc_pos_of(k);
+		lc_check_name(lc, k, "CA");
 		struct buf where = BUF_INIT;
 		buf_printf(&where, "CA \"%s\"", k->text);
-		if (expect(lc, v, YNODE_MAP, where.ptr)) {
-			check_keys(lc, v, ca_keys, where.ptr);
+		if (lc_expect(lc, v, YNODE_MAP, where.ptr)) {
+			lc_check_keys(lc, v, ca_keys, where.ptr);
 			const struct ynode *f = ymap_get(v, "file");
-			const char *file = expect_scalar(lc, f, "file");
+			const char *file = lc_expect_scalar(lc, f, "file");
 			if (file && !*file)
-				errorf_at(lc, f,
-					  "%s: file is empty; give the path of the CA certificate",
-					  where.ptr);
+				lc_error_at(
+				    lc, f, "%s: file is empty; give the path of the CA certificate",
+				    where.ptr);
 			else if (file)
-				ca->file = xstrdup(file), ca->file_pos = pos_of(f);
+				ca->file = xstrdup(file), ca->file_pos = lc_pos_of(f);
 			const struct ynode *pin = ymap_get(v, "sha256");
-			const char *p = expect_scalar(lc, pin, "sha256");
+			const char *p = lc_expect_scalar(lc, pin, "sha256");
 			if (p) {
 				ca->pin = xstrdup(p);
-				ca->pin_pos = pos_of(pin);
+				ca->pin_pos = lc_pos_of(pin);
 				unsigned char tmp[FP_LEN];
 				if (!fp_parse(tmp, p))
-					errorf_at(lc, pin,
-						  "%s: sha256 must be 64 hex digits (colons "
-						  "and case ignored); get it with `openssl x509 "
-						  "-noout -fingerprint -sha256 -in %s`",
-						  where.ptr, ca->file ? ca->file : "CA.pem");
+					lc_error_at(lc, pin,
+						    "%s: sha256 must be 64 hex digits (colons "
+						    "and case ignored); get it with `openssl x509 "
+						    "-noout -fingerprint -sha256 -in %s`",
+						    where.ptr, ca->file ? ca->file : "CA.pem");
 			}
 			const struct ynode *en = ymap_get(v, "ensure");
-			const char *e = expect_scalar(lc, en, "ensure");
+			const char *e = lc_expect_scalar(lc, en, "ensure");
 			if (e) {
 				if (strcmp(e, "present") == 0)
 					ca->ensure = ENSURE_PRESENT;
@@ -188,19 +175,19 @@ static void load_cas(struct loadctx *lc, const struct ynode *cas)
 				else if (strcmp(e, "distrusted") == 0)
 					ca->ensure = ENSURE_DISTRUSTED;
 				else
-					errorf_at(lc, en,
-						  "%s: ensure must be present, absent or "
-						  "distrusted, not \"%s\"",
-						  where.ptr, e);
+					lc_error_at(lc, en,
+						    "%s: ensure must be present, absent or "
+						    "distrusted, not \"%s\"",
+						    where.ptr, e);
 			}
 			const struct ynode *cd = ymap_get(v, "caddy");
-			const char *cid = expect_scalar(lc, cd, "caddy");
+			const char *cid = lc_expect_scalar(lc, cd, "caddy");
 			if (cid) {
 				if (!config_name_ok(cid))
-					errorf_at(lc, cd,
-						  "%s: caddy must name a Caddy CA id such as "
-						  "\"local\"",
-						  where.ptr);
+					lc_error_at(lc, cd,
+						    "%s: caddy must name a Caddy CA id such as "
+						    "\"local\"",
+						    where.ptr);
 				ca->caddy = xstrdup(cid);
 			}
 		}
@@ -214,18 +201,18 @@ static void load_store(struct loadctx *lc, struct conf_store *cs, const struct y
 {
 	struct buf where = BUF_INIT;
 	buf_printf(&where, "store \"%s\"", cs->name);
-	if (!expect(lc, v, YNODE_MAP, where.ptr))
+	if (!lc_expect(lc, v, YNODE_MAP, where.ptr))
 		goto out;
 	cs->node = v;
 	const struct ynode *t = ymap_get(v, "type");
 	if (!t) {
-		errorf_at(lc, v,
-			  "%s has no type; add `type: system` (or nss, python, "
-			  "systemd-env, java, pem-bundle)",
-			  where.ptr);
+		lc_error_at(lc, v,
+			    "%s has no type; add `type: system` (or nss, python, "
+			    "systemd-env, java, pem-bundle)",
+			    where.ptr);
 		goto out;
 	}
-	const char *type = expect_scalar(lc, t, "type");
+	const char *type = lc_expect_scalar(lc, t, "type");
 	if (!type)
 		goto out;
 	cs->type = xstrdup(type);
@@ -238,184 +225,18 @@ out:
 static void load_stores(struct loadctx *lc, const struct ynode *stores)
 {
 	struct config *cfg = lc->cfg;
-	if (!expect(lc, stores, YNODE_MAP, "stores"))
+	if (!lc_expect(lc, stores, YNODE_MAP, "stores"))
 		return;
 	cfg->stores = xcalloc(stores->n ? stores->n : 1, sizeof(*cfg->stores));
 	for (size_t i = 0; i < stores->n; i++) {
 		struct conf_store *cs = &cfg->stores[cfg->nstores++];
 		cs->name = xstrdup(stores->keys[i]->text);
 		strmap_put(&cfg->store_index, cs->name, cfg->nstores - 1);
-		cs->pos = pos_of(stores->keys[i]);
+		cs->pos = lc_pos_of(stores->keys[i]);
 		cs->config_file = cfg->path;
-		check_name(lc, stores->keys[i], "store");
+		lc_check_name(lc, stores->keys[i], "store");
 		load_store(lc, cs, stores->items[i]);
 	}
-}
-
-/* --- roles and hosts ------------------------------------------------------- */
-
-static size_t *resolve_refs(struct loadctx *lc, const struct ynode *list, const char *what,
-			    const char *owner, size_t *nout, const struct strmap *index,
-			    size_t space, const char *hint)
-{
-	*nout = 0;
-	if (!list)
-		return NULL;
-	if (!expect(lc, list, YNODE_SEQ, what))
-		return NULL;
-	size_t *idx = xcalloc(list->n ? list->n : 1, sizeof(*idx));
-	unsigned char *seen = xcalloc(space ? space : 1, 1);
-	for (size_t i = 0; i < list->n; i++) {
-		const char *name = expect_scalar(lc, list->items[i], what);
-		if (!name)
-			continue;
-		size_t at = strmap_get(index, name);
-		if (at == STRMAP_NONE) {
-			errorf_at(lc, list->items[i], "%s uses %s \"%s\", which is not defined; %s",
-				  owner, what, name, hint);
-			continue;
-		}
-		if (seen[at]) {
-			errorf_at(lc, list->items[i], "%s lists %s \"%s\" twice; remove one", owner,
-				  what, name);
-			continue;
-		}
-		seen[at] = 1;
-		idx[(*nout)++] = at;
-	}
-	free(seen);
-	return idx;
-}
-
-static long index_get(const struct strmap *m, const char *name)
-{
-	size_t i = strmap_get(m, name);
-	return i == STRMAP_NONE ? -1 : (long)i;
-}
-
-static long find_ca_idx(const struct config *c, const char *name)
-{
-	return index_get(&c->ca_index, name);
-}
-
-static long find_store_idx(const struct config *c, const char *name)
-{
-	return index_get(&c->store_index, name);
-}
-
-static void load_endpoints(struct loadctx *lc, struct conf_role *r, const struct ynode *list)
-{
-	const char **names = xcalloc(r->nstores ? r->nstores : 1, sizeof(*names));
-	for (size_t i = 0; i < r->nstores; i++)
-		names[i] = lc->cfg->stores[r->stores[i]].name;
-	struct endpoint_role er = {r->name, lc->cfg->path, names, r->stores, r->nstores};
-	endpoint_load_list(&r->endpoints, &r->nendpoints, list, &er, lc->d);
-	free(names);
-}
-
-static void load_roles(struct loadctx *lc, const struct ynode *roles)
-{
-	struct config *cfg = lc->cfg;
-	if (!expect(lc, roles, YNODE_MAP, "roles"))
-		return;
-	cfg->roles = xcalloc(roles->n ? roles->n : 1, sizeof(*cfg->roles));
-	for (size_t i = 0; i < roles->n; i++) {
-		const struct ynode *k = roles->keys[i], *v = roles->items[i];
-		struct conf_role *r = &cfg->roles[cfg->nroles++];
-		r->name = xstrdup(k->text);
-		strmap_put(&cfg->role_index, r->name, cfg->nroles - 1);
-		r->pos = pos_of(k);
-		check_name(lc, k, "role");
-		struct buf where = BUF_INIT;
-		buf_printf(&where, "role \"%s\"", k->text);
-		if (expect(lc, v, YNODE_MAP, where.ptr)) {
-			check_keys(lc, v, role_keys, where.ptr);
-			r->cas = resolve_refs(lc, ymap_get(v, "cas"), "CA", where.ptr, &r->ncas,
-					      &cfg->ca_index, cfg->ncas, "define it under cas:");
-			r->stores = resolve_refs(lc, ymap_get(v, "stores"), "store", where.ptr,
-						 &r->nstores, &cfg->store_index, cfg->nstores,
-						 "define it under stores:");
-			const struct ynode *c = ymap_get(v, "caddy");
-			if (c)
-				r->caddy = parse_bool(lc, c, "caddy") == 1;
-			if (r->caddy && !lc->cfg->caddy.present)
-				errorf_at(lc, c,
-					  "%s sets caddy: true but there is no top-level "
-					  "caddy: section; add one with data_dir and ca",
-					  where.ptr);
-			const struct ynode *ct = ymap_get(v, "connects_to");
-			if (ct)
-				load_endpoints(lc, r, ct);
-		}
-		buf_dispose(&where);
-	}
-}
-
-static bool host_pattern_ok(const char *s)
-{
-	if (!*s || strlen(s) > 253)
-		return false;
-	for (const char *p = s; *p; p++) {
-		unsigned char c = (unsigned char)*p;
-		if (!isalnum(c) && !strchr(".-_*?[]!", c))
-			return false;
-	}
-	return true;
-}
-
-static void load_hosts(struct loadctx *lc, const struct ynode *hosts)
-{
-	struct config *cfg = lc->cfg;
-	if (!expect(lc, hosts, YNODE_MAP, "hosts"))
-		return;
-	cfg->hosts = xcalloc(hosts->n ? hosts->n : 1, sizeof(*cfg->hosts));
-	for (size_t i = 0; i < hosts->n; i++) {
-		const struct ynode *k = hosts->keys[i], *v = hosts->items[i];
-		struct conf_host *h = &cfg->hosts[cfg->nhosts++];
-		h->pattern = xstrdup(k->text);
-		h->pos = pos_of(k);
-		if (!host_pattern_ok(k->text))
-			errorf_at(lc, k,
-				  "host \"%s\" is not a host name or glob: use letters, "
-				  "digits, . - _ and the glob characters * ? [ ]",
-				  k->text);
-		struct buf where = BUF_INIT;
-		buf_printf(&where, "host \"%s\"", k->text);
-		if (v->kind == YNODE_SCALAR && v->plain && !*v->text)
-			errorf_at(lc, v, "%s has no roles; write `%s: [role]`", where.ptr, k->text);
-		else
-			h->roles =
-			    resolve_refs(lc, v, "role", where.ptr, &h->nroles, &cfg->role_index,
-					 cfg->nroles, "define it under roles:");
-		buf_dispose(&where);
-	}
-}
-
-/* Warn about definitions that nothing uses: usually a typo elsewhere. */
-static void warn_unused(struct loadctx *lc)
-{
-	struct config *cfg = lc->cfg;
-	unsigned char *ca_used = xcalloc(cfg->ncas ? cfg->ncas : 1, 1);
-	unsigned char *store_used = xcalloc(cfg->nstores ? cfg->nstores : 1, 1);
-	for (size_t r = 0; r < cfg->nroles; r++) {
-		for (size_t j = 0; j < cfg->roles[r].ncas; j++)
-			ca_used[cfg->roles[r].cas[j]] = 1;
-		for (size_t j = 0; j < cfg->roles[r].nstores; j++)
-			store_used[cfg->roles[r].stores[j]] = 1;
-	}
-	for (size_t i = 0; i < cfg->ncas; i++)
-		if (cfg->cas[i].ensure == ENSURE_PRESENT && !ca_used[i])
-			diag_add(lc->d, DIAG_WARNING, cfg->path, cfg->cas[i].pos.line,
-				 cfg->cas[i].pos.col, "CA \"%s\" is defined but no role uses it",
-				 cfg->cas[i].name);
-	for (size_t i = 0; i < cfg->nstores; i++)
-		if (!store_used[i])
-			diag_add(lc->d, DIAG_WARNING, cfg->path, cfg->stores[i].pos.line,
-				 cfg->stores[i].pos.col,
-				 "store \"%s\" is defined but no role uses it",
-				 cfg->stores[i].name);
-	free(ca_used);
-	free(store_used);
 }
 
 static void load_all(struct loadctx *lc)
@@ -423,27 +244,27 @@ static void load_all(struct loadctx *lc)
 	struct config *cfg = lc->cfg;
 	const struct ynode *t = cfg->tree;
 	if (t->kind != YNODE_MAP) {
-		errorf_at(lc, t,
-			  "the file must be a mapping with version, cas, stores, roles "
-			  "and hosts; see examples/");
+		lc_error_at(lc, t,
+			    "the file must be a mapping with version, cas, stores, roles "
+			    "and hosts; see examples/");
 		return;
 	}
-	check_keys(lc, t, top_keys, "the top level");
+	lc_check_keys(lc, t, top_keys, "the top level");
 	const struct ynode *v = ymap_get(t, "version");
-	const char *vs = expect_scalar(lc, v, "version");
+	const char *vs = lc_expect_scalar(lc, v, "version");
 	if (vs) {
 		if (strcmp(vs, "1") != 0)
-			errorf_at(lc, v,
-				  "version %s is not supported by trustform %s; this "
-				  "version reads `version: 1`",
-				  vs, TRUSTFORM_VERSION);
+			lc_error_at(lc, v,
+				    "version %s is not supported by trustform %s; this "
+				    "version reads `version: 1`",
+				    vs, TRUSTFORM_VERSION);
 		else
 			cfg->version = 1;
 	}
 	const struct ynode *caddy = ymap_get(t, "caddy");
-	if (caddy && expect(lc, caddy, YNODE_MAP, "caddy")) {
+	if (caddy && lc_expect(lc, caddy, YNODE_MAP, "caddy")) {
 		cfg->caddy.present = true;
-		cfg->caddy.pos = pos_of(caddy);
+		cfg->caddy.pos = lc_pos_of(caddy);
 		cfg->caddy.node = caddy;
 		struct conf_store *cs = &cfg->caddy.store;
 		cs->name = xstrdup("caddy");
@@ -457,9 +278,9 @@ static void load_all(struct loadctx *lc)
 	}
 	load_cas(lc, ymap_get(t, "cas"));
 	load_stores(lc, ymap_get(t, "stores"));
-	load_roles(lc, ymap_get(t, "roles"));
-	load_hosts(lc, ymap_get(t, "hosts"));
-	warn_unused(lc);
+	lc_load_roles(lc, ymap_get(t, "roles"));
+	lc_load_hosts(lc, ymap_get(t, "hosts"));
+	lc_warn_unused(lc);
 	ca_check_all(cfg, lc->opts, lc->d);
 }
 
@@ -552,13 +373,13 @@ void config_free(struct config *c)
 
 const struct conf_ca *config_find_ca(const struct config *c, const char *name)
 {
-	long i = find_ca_idx(c, name);
+	long i = lc_find_ca_idx(c, name);
 	return i < 0 ? NULL : &c->cas[i];
 }
 
 const struct conf_store *config_find_store(const struct config *c, const char *name)
 {
-	long i = find_store_idx(c, name);
+	long i = lc_find_store_idx(c, name);
 	return i < 0 ? NULL : &c->stores[i];
 }
 
