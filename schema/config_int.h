@@ -25,11 +25,11 @@ void lc_error_at(struct loadctx *lc, const struct ynode *n, const char *fmt, ...
 struct pos lc_pos_of(const struct ynode *n);
 bool lc_check_name(struct loadctx *lc, const struct ynode *key, const char *what);
 const struct ynode *lc_expect(struct loadctx *lc, const struct ynode *n, enum ynode_kind kind,
-				  const char *what);
+			      const char *what);
 const char *lc_expect_scalar(struct loadctx *lc, const struct ynode *n, const char *what);
 int lc_parse_bool(struct loadctx *lc, const struct ynode *n, const char *what);
 void lc_check_keys(struct loadctx *lc, const struct ynode *map, const struct key_spec *spec,
-		       const char *where);
+		   const char *where);
 
 /* config_roles.c */
 long lc_find_ca_idx(const struct config *c, const char *name);

@@ -15,7 +15,6 @@ static const struct key_spec role_keys[] = {
     {"cas", false}, {"stores", false}, {"caddy", false}, {"connects_to", false}, {NULL, false},
 };
 
-
 static size_t *resolve_refs(struct loadctx *lc, const struct ynode *list, const char *what,
 			    const char *owner, size_t *nout, const struct strmap *index,
 			    size_t space, const char *hint)
@@ -33,13 +32,14 @@ static size_t *resolve_refs(struct loadctx *lc, const struct ynode *list, const 
 			continue;
 		size_t at = strmap_get(index, name);
 		if (at == STRMAP_NONE) {
-			lc_error_at(lc, list->items[i], "%s uses %s \"%s\", which is not defined; %s",
-				  owner, what, name, hint);
+			lc_error_at(lc, list->items[i],
+				    "%s uses %s \"%s\", which is not defined; %s", owner, what,
+				    name, hint);
 			continue;
 		}
 		if (seen[at]) {
-			lc_error_at(lc, list->items[i], "%s lists %s \"%s\" twice; remove one", owner,
-				  what, name);
+			lc_error_at(lc, list->items[i], "%s lists %s \"%s\" twice; remove one",
+				    owner, what, name);
 			continue;
 		}
 		seen[at] = 1;
@@ -102,9 +102,9 @@ void lc_load_roles(struct loadctx *lc, const struct ynode *roles)
 				r->caddy = lc_parse_bool(lc, c, "caddy") == 1;
 			if (r->caddy && !lc->cfg->caddy.present)
 				lc_error_at(lc, c,
-					  "%s sets caddy: true but there is no top-level "
-					  "caddy: section; add one with data_dir and ca",
-					  where.ptr);
+					    "%s sets caddy: true but there is no top-level "
+					    "caddy: section; add one with data_dir and ca",
+					    where.ptr);
 			const struct ynode *ct = ymap_get(v, "connects_to");
 			if (ct)
 				load_endpoints(lc, r, ct);
@@ -138,13 +138,14 @@ void lc_load_hosts(struct loadctx *lc, const struct ynode *hosts)
 		h->pos = lc_pos_of(k);
 		if (!host_pattern_ok(k->text))
 			lc_error_at(lc, k,
-				  "host \"%s\" is not a host name or glob: use letters, "
-				  "digits, . - _ and the glob characters * ? [ ]",
-				  k->text);
+				    "host \"%s\" is not a host name or glob: use letters, "
+				    "digits, . - _ and the glob characters * ? [ ]",
+				    k->text);
 		struct buf where = BUF_INIT;
 		buf_printf(&where, "host \"%s\"", k->text);
 		if (v->kind == YNODE_SCALAR && v->plain && !*v->text)
-			lc_error_at(lc, v, "%s has no roles; write `%s: [role]`", where.ptr, k->text);
+			lc_error_at(lc, v, "%s has no roles; write `%s: [role]`", where.ptr,
+				    k->text);
 		else
 			h->roles =
 			    resolve_refs(lc, v, "role", where.ptr, &h->nroles, &cfg->role_index,
@@ -179,4 +180,3 @@ void lc_warn_unused(struct loadctx *lc)
 	free(ca_used);
 	free(store_used);
 }
-
