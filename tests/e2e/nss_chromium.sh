@@ -62,7 +62,7 @@ driver=$!
 stop_driver() { kill -- "-$driver" 2>/dev/null || true; }
 trap 'stop_driver; cleanup' EXIT
 wd() { curl -s -X "$1" "http://127.0.0.1:$dport$2" ${3:+-d "$3"}; }
-for _ in $(seq 1 100); do wd GET /status 2>/dev/null | grep -q '"ready":true' && break; sleep 0.1; done
+for _ in $(seq 1 100); do wd GET /status 2>/dev/null | grep '"ready":true' >/dev/null && break; sleep 0.1; done
 args_json=$(printf '"%s",' "${FLAGS[@]}" "--user-data-dir=$ud"); args_json=${args_json%,}
 sid=$(wd POST /session "{\"capabilities\":{\"alwaysMatch\":{\"goog:chromeOptions\":{\"binary\":\"/usr/bin/chromium\",\"args\":[$args_json]}}}}" |
   /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["value"]["sessionId"])')
@@ -75,7 +75,7 @@ check "running browser: certificate error before apply" \
 holder=""
 for _ in $(seq 1 100); do
   for p in $(pgrep -s "$driver"); do
-    ls -l "/proc/$p/fd" 2>/dev/null | grep -q "$A/.pki/nssdb/cert9.db" && holder=$p
+    ls -l "/proc/$p/fd" 2>/dev/null | grep "$A/.pki/nssdb/cert9.db" >/dev/null && holder=$p
   done
   [ -n "$holder" ] && break
   sleep 0.1

@@ -14,7 +14,7 @@
 SCHEMA=$SRC_DIR/schema/output.schema.json
 FIX=$SRC_DIR/tests/fixtures/diff
 git_sandbox
-valid_json() { /usr/bin/python3 "$TESTS_DIR/lib/check_json.py" "$SCHEMA" "$1" | grep -q ': valid$'; }
+valid_json() { /usr/bin/python3 "$TESTS_DIR/lib/check_json.py" "$SCHEMA" "$1" | grep ': valid$' >/dev/null; }
 jcheck() {
   /usr/bin/python3 -c "import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if ($2) else 1)" "$1"
 }

@@ -44,7 +44,7 @@ client() { # client STORE PASS TYPE
 }
 fails() { ! "$@"; }
 listed() { # listed STORE PASS ALIAS KIND
-  kt -list -keystore "$1" -storepass "$2" | grep -q "^$3, .*, $4,"
+  kt -list -keystore "$1" -storepass "$2" | grep "^$3, .*, $4," >/dev/null
 }
 
 check "PKCS#12: client fails before apply" fails client "$R/opt/app/trust.p12" s3cret PKCS12

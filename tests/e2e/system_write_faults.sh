@@ -46,7 +46,7 @@ all_whole() {
 }
 
 # the failed step is reported in the apply's output (stdout), or as an error
-said() { cat "$T/.out" "$T/.err" | grep -qF -- "$1" || { echo "  (output lacks: $1)" >&2; return 1; }; }
+said() { grep -qF -- "$1" "$T/.out" "$T/.err" || { echo "  (output lacks: $1)" >&2; return 1; }; }
 points=0
 for e in ENOSPC EROFS; do
   case $e in ENOSPC) text="no space left on the filesystem of" ;; EROFS) text="is read-only" ;; esac
