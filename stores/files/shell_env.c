@@ -14,31 +14,25 @@
  * ("~ files"). What trustform cannot fix in its own files makes the trust
  * ineffective: a later profile.d file or environment.d file that sets one of
  * its variables otherwise, or an insecure setting that only unsetting undoes,
- * which environment.d cannot do. Shell files are read line by line (export
- * NAME=value, NAME=value, unset NAME), in C-locale name order; what a script
- * computes is not seen.
+ * which environment.d cannot do. What the other files set is read by
+ * shell_env_scan.c.
  */
 #include "reconcile/plan.h"
 #include "reconcile/steps.h"
 #include "stores/files/envvars.h"
 #include "stores/files/files.h"
 #include "stores/files/pemfile.h"
+#include "stores/files/shell_env_scan.h"
 #include "util/err.h"
 #include "util/fsutil.h"
 #include "util/rootfs.h"
 #include "util/xalloc.h"
 
 #include <ctype.h>
-#include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define PROFILE_DIR  "/etc/profile.d"
-#define PROFILE_OURS "trustform.sh"
-#define ENVD_DIR     "/etc/environment.d"
-#define ENVD_OURS    "90-trustform.conf"
-#define ETC_ENV	     "/etc/environment"
 #define BUNDLE_DIR   "/etc/trustform/bundles"
 #define BUNDLE_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/._-+@"
 
@@ -58,178 +52,6 @@ struct shenv {
 	char *bundle, *bundle_host;
 	char *profile_host, *envd_host;
 };
-
-enum src_kind { SRC_ETC_ENV, SRC_ENVD, SRC_PROFILE };
-
-struct assign {
-	char *name, *value; /* value NULL: unset */
-	char *src;	    /* "/etc/profile.d/50-x.sh:3" */
-	enum src_kind kind;
-	bool after; /* read after trustform's file of its kind */
-};
-
-struct scan {
-	struct assign *a;
-	size_t n, alloc;
-};
-
-static void scan_add(struct scan *sc, const char *name, size_t nlen, const char *value,
-		     const char *file, size_t line, enum src_kind kind, bool after)
-{
-	if (sc->n == sc->alloc) {
-		sc->alloc = sc->alloc ? 2 * sc->alloc : 16;
-		sc->a = xrealloc(sc->a, sc->alloc * sizeof(*sc->a));
-	}
-	struct assign *a = &sc->a[sc->n++];
-	a->name = xstrndup(name, nlen);
-	a->value = value ? xstrdup(value) : NULL;
-	a->src = xasprintf("%s:%zu", file, line);
-	a->kind = kind;
-	a->after = after;
-}
-
-static void scan_dispose(struct scan *sc)
-{
-	for (size_t i = 0; i < sc->n; i++) {
-		free(sc->a[i].name);
-		free(sc->a[i].value);
-		free(sc->a[i].src);
-	}
-	free(sc->a);
-	memset(sc, 0, sizeof(*sc));
-}
-
-static size_t name_len(const char *s)
-{
-	size_t n = 0;
-	if (!isalpha((unsigned char)s[0]) && s[0] != '_')
-		return 0;
-	while (isalnum((unsigned char)s[n]) || s[n] == '_')
-		n++;
-	return n;
-}
-
-/* The value as the shell or pam_env would see a simple word: outer quotes off. */
-static char *unquote(const char *v)
-{
-	size_t len = strcspn(v, "\n");
-	while (len && isspace((unsigned char)v[len - 1]))
-		len--;
-	if (len >= 2 && (v[0] == '"' || v[0] == '\'') && v[len - 1] == v[0])
-		return xstrndup(v + 1, len - 2);
-	size_t word = strcspn(v, " \t;#");
-	return xstrndup(v, word < len ? word : len);
-}
-
-/* One file's assignments: shell syntax (export/unset) or KEY=value lines. */
-static void scan_file(struct scan *sc, const char *host, const char *shown, enum src_kind kind,
-		      bool after)
-{
-	struct buf b = BUF_INIT;
-	if (buf_read_file(&b, host) < 0) {
-		buf_dispose(&b);
-		return;
-	}
-	buf_putc(&b, '\0');
-	size_t line = 0;
-	for (char *p = b.ptr; p && *p;) {
-		char *nl = strchr(p, '\n');
-		if (nl)
-			*nl = '\0';
-		line++;
-		while (isspace((unsigned char)*p))
-			p++;
-		if (kind == SRC_PROFILE && !strncmp(p, "unset ", 6)) {
-			for (char *w = p + 6; *w;) {
-				while (*w == ' ' || *w == '\t')
-					w++;
-				size_t n = name_len(w);
-				if (!n)
-					break;
-				scan_add(sc, w, n, NULL, shown, line, kind, after);
-				w += n;
-			}
-		} else {
-			if (kind != SRC_ENVD && !strncmp(p, "export ", 7))
-				p += 7;
-			while (*p == ' ' || *p == '\t')
-				p++;
-			size_t n = name_len(p);
-			if (n && p[n] == '=') {
-				char *v = unquote(p + n + 1);
-				scan_add(sc, p, n, v, shown, line, kind, after);
-				free(v);
-			}
-		}
-		p = nl ? nl + 1 : NULL;
-	}
-	buf_dispose(&b);
-}
-
-static int name_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static void scan_dir(struct scan *sc, const char *root, const char *dir, const char *suffix,
-		     const char *ours, enum src_kind kind)
-{
-	char *host = root_resolve_host(root, dir);
-	DIR *d = host ? opendir(host) : NULL;
-	if (!d) {
-		err_clear();
-		free(host);
-		return;
-	}
-	char **names = NULL;
-	size_t n = 0, alloc = 0;
-	struct dirent *de;
-	size_t sl = strlen(suffix);
-	while ((de = readdir(d)) != NULL) {
-		size_t l = strlen(de->d_name);
-		if (de->d_name[0] == '.' || l <= sl || strcmp(de->d_name + l - sl, suffix) ||
-		    !strcmp(de->d_name, ours))
-			continue;
-		/* Debian's /etc/profile sources only what run-parts --list --regex
-		 * '^[a-zA-Z0-9_][a-zA-Z0-9._-]*\.sh$' lists */
-		if (kind == SRC_PROFILE &&
-		    (de->d_name[0] == '-' ||
-		     strspn(de->d_name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-					"0123456789._-") != l))
-			continue;
-		if (n == alloc) {
-			alloc = alloc ? 2 * alloc : 16;
-			names = xrealloc(names, alloc * sizeof(*names));
-		}
-		names[n++] = xstrdup(de->d_name);
-	}
-	closedir(d);
-	if (n)
-		qsort(names, n, sizeof(*names), name_cmp);
-	for (size_t i = 0; i < n; i++) {
-		char *h = xasprintf("%s/%s", host, names[i]);
-		char *shown = xasprintf("%s/%s", dir, names[i]);
-		scan_file(sc, h, shown, kind, strcmp(names[i], ours) > 0);
-		free(h);
-		free(shown);
-		free(names[i]);
-	}
-	free(names);
-	free(host);
-}
-
-static void scan_all(struct scan *sc, const char *root)
-{
-	memset(sc, 0, sizeof(*sc));
-	char *h = root_resolve_host(root, ETC_ENV);
-	if (h)
-		scan_file(sc, h, ETC_ENV, SRC_ETC_ENV, false);
-	else
-		err_clear();
-	free(h);
-	scan_dir(sc, root, ENVD_DIR, ".conf", ENVD_OURS, SRC_ENVD);
-	scan_dir(sc, root, PROFILE_DIR, ".sh", PROFILE_OURS, SRC_PROFILE);
-}
 
 /* --- the two files ----------------------------------------------------------- */
 

@@ -1,0 +1,44 @@
+/*
+ * What the login environment sets before and after trustform's own files:
+ * /etc/environment, the .conf files of /etc/environment.d and the .sh files of
+ * /etc/profile.d, read line by line (export NAME=value, NAME=value, unset
+ * NAME) in C-locale name order, as Debian's /etc/profile and systemd's
+ * environment generator take them. What a script computes is not seen. Used by the shell-env store.
+ */
+#ifndef TF_STORES_FILES_SHELL_ENV_SCAN_H
+#define TF_STORES_FILES_SHELL_ENV_SCAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define PROFILE_DIR  "/etc/profile.d"
+#define PROFILE_OURS "trustform.sh"
+#define ENVD_DIR     "/etc/environment.d"
+#define ENVD_OURS    "90-trustform.conf"
+#define ETC_ENV	     "/etc/environment"
+
+enum src_kind { SRC_ETC_ENV, SRC_ENVD, SRC_PROFILE };
+
+struct assign {
+	char *name, *value; /* value NULL: unset */
+	char *src;	    /* "/etc/profile.d/50-x.sh:3" */
+	enum src_kind kind;
+	bool after; /* read after trustform's file of its kind */
+};
+
+struct scan {
+	struct assign *a;
+	size_t n, alloc;
+};
+
+/* Every assignment the files under root make, in the order they take effect.
+ * Files that are missing or unreadable contribute nothing. */
+void scan_all(struct scan *sc, const char *root);
+
+/* One file (host path; shown in sources as shown). */
+void scan_file(struct scan *sc, const char *host, const char *shown, enum src_kind kind,
+	       bool after);
+
+void scan_dispose(struct scan *sc);
+
+#endif
