@@ -63,8 +63,7 @@ static char *unquote(const char *v)
 }
 
 /* One file's assignments: shell syntax (export/unset) or KEY=value lines. */
-void scan_file(struct scan *sc, const char *host, const char *shown, enum src_kind kind,
-	       bool after)
+void scan_file(struct scan *sc, const char *host, const char *shown, enum src_kind kind, bool after)
 {
 	struct buf b = BUF_INIT;
 	if (buf_read_file(&b, host) < 0) {
