@@ -374,6 +374,20 @@ static int journal_add(const struct store_inst *s, const struct anchors_family *
 	return rc;
 }
 
+/* After extraction: why the extracted bundle still does not match the anchors
+ * (as the next plan would say), or NULL when it does. */
+static char *extracted_in_effect(const struct anchors_family *fam, const struct store_inst *s)
+{
+	struct astate st;
+	astate_load(&st, fam, s->ctx->root);
+	char *why = extraction_stale(fam, s, &st);
+	astate_dispose(&st);
+	if (why)
+		for (char *p = why; (p = strchr(p, '\n')) != NULL;)
+			*p = ';';
+	return why;
+}
+
 int anchors_apply(const struct anchors_family *fam, struct store_inst *s, struct plan_store *ps)
 {
 	struct astate st;
@@ -420,8 +434,16 @@ int anchors_apply(const struct anchors_family *fam, struct store_inst *s, struct
 	free(say);
 	char *text = conf_store_str(s->conf, "extract_command") ? xstrdup("extract_command")
 								: extract_text(fam);
+	char *still = NULL;
 	if (run_extract(fam, s) < 0) {
 		rc = -1; /* the applier reports err */
+	} else if ((still = extracted_in_effect(fam, s)) != NULL) {
+		/* the command ran and said yes, but the clients' bundle does not show it */
+		err_set("`%s` ran, but %s; the anchors are written, the clients do not see them: "
+			"run the extraction inside the system and check %s",
+			text, still, fam->extracted);
+		free(still);
+		rc = -1;
 	} else {
 		char *jp = journal_path(fam);
 		char *jh = root_join(s->ctx->root, jp);

@@ -66,6 +66,20 @@ for f in "${families[@]}"; do
   check "$id: extracted bundle verifies a corp leaf" bash -c "openssl verify -CAfile '$R$extracted' '$C/cas/corp.pem' >/dev/null"
 done
 
+# An extract command that exits 0 but leaves the clients' bundle as it was:
+# apply is not a success, and the plan stays pending.
+R=$T/rhel-noop; mkdir -p "$R/etc"; printf 'ID="rhel"\nID_LIKE="fedora"\n' >"$R/etc/os-release"
+args=(-c "$C/trust.yaml" --root "$R" --host h)
+conf true
+expect_rc 1 "no-op extraction: apply fails" tf apply "${args[@]}" --auto-approve
+check "no-op extraction: says the clients do not see the anchors" \
+  out_has "\`extract_command\` ran, but /etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem does not exist"
+check "no-op extraction: names the bundle to check" \
+  out_has "the clients do not see them: run the extraction inside the system and check /etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem"
+check "no-op extraction: anchors written" \
+  test -f "$R/etc/pki/ca-trust/source/anchors/trustform-corp-${corp:0:12}.pem"
+expect_rc 2 "no-op extraction: plan still pending" tf plan "${args[@]}" --detailed-exitcode
+
 # Removal without extraction: the removed CA is still in the extracted bundle.
 R=$T/root1; args=(-c "$C/trust.yaml" --root "$R" --host h)
 conf; sed -i 's/cas: \[corp, lab\]/cas: [corp]/' "$C/trust.yaml"

@@ -3,23 +3,22 @@
  * policy file, Firefox's policies.json, /etc/environment, an environment.d
  * file and a profile.d script, and a plan of a chrome-policy, a Firefox
  * policy and a shell-env store runs over them under a private root. */
-#include "fuzz.h"
 #include "cli/cli.h"
+#include "fuzz.h"
 #include "reconcile/run.h"
 
 /* A CA valid until 2126, so the plan's clock never makes it expire. */
-static const char ca_pem[] =
-    "-----BEGIN CERTIFICATE-----\n"
-    "MIIBljCCATugAwIBAgIUHcbaiOQHzcyRjBXSaYurKkXg3NcwCgYIKoZIzj0EAwIw\n"
-    "FzEVMBMGA1UEAwwMRnV6eiBSb290IENBMCAXDTI2MTIwNzAyMzExOVoYDzIxMjYx\n"
-    "MTEzMDIzMTE5WjAXMRUwEwYDVQQDDAxGdXp6IFJvb3QgQ0EwWTATBgcqhkjOPQIB\n"
-    "BggqhkjOPQMBBwNCAARYRAs1yDfef2QviUlzJOWLanaZREfOIWNm2iqwLa90Q/0R\n"
-    "UvQirLy8ip/TGQ3pByeq6NIlylrvbNOH2WZgtjSAo2MwYTAdBgNVHQ4EFgQUAyl/\n"
-    "qNe1eEfD64kS6RQGM8DBCvIwHwYDVR0jBBgwFoAUAyl/qNe1eEfD64kS6RQGM8DB\n"
-    "CvIwDwYDVR0TAQH/BAUwAwEB/zAOBgNVHQ8BAf8EBAMCAQYwCgYIKoZIzj0EAwID\n"
-    "SQAwRgIhAIaFYech9oFOBkTUJkYHXFek2oJPHvUxnp6oQwMu7IxgAiEA5A5lOgCJ\n"
-    "SBkJE2+1534OxR6uAV2A4QMVzTirQ3zD/JM=\n"
-    "-----END CERTIFICATE-----\n";
+static const char ca_pem[] = "-----BEGIN CERTIFICATE-----\n"
+			     "MIIBljCCATugAwIBAgIUHcbaiOQHzcyRjBXSaYurKkXg3NcwCgYIKoZIzj0EAwIw\n"
+			     "FzEVMBMGA1UEAwwMRnV6eiBSb290IENBMCAXDTI2MTIwNzAyMzExOVoYDzIxMjYx\n"
+			     "MTEzMDIzMTE5WjAXMRUwEwYDVQQDDAxGdXp6IFJvb3QgQ0EwWTATBgcqhkjOPQIB\n"
+			     "BggqhkjOPQMBBwNCAARYRAs1yDfef2QviUlzJOWLanaZREfOIWNm2iqwLa90Q/0R\n"
+			     "UvQirLy8ip/TGQ3pByeq6NIlylrvbNOH2WZgtjSAo2MwYTAdBgNVHQ4EFgQUAyl/\n"
+			     "qNe1eEfD64kS6RQGM8DBCvIwHwYDVR0jBBgwFoAUAyl/qNe1eEfD64kS6RQGM8DB\n"
+			     "CvIwDwYDVR0TAQH/BAUwAwEB/zAOBgNVHQ8BAf8EBAMCAQYwCgYIKoZIzj0EAwID\n"
+			     "SQAwRgIhAIaFYech9oFOBkTUJkYHXFek2oJPHvUxnp6oQwMu7IxgAiEA5A5lOgCJ\n"
+			     "SBkJE2+1534OxR6uAV2A4QMVzTirQ3zD/JM=\n"
+			     "-----END CERTIFICATE-----\n";
 
 static const char config[] =
     "version: 1\n"
@@ -39,8 +38,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static char cfg_path[4096];
 	if (!cfg_path[0]) {
 		fuzz_write("ca.pem", ca_pem, sizeof(ca_pem) - 1);
-		snprintf(cfg_path, sizeof(cfg_path), "%s", fuzz_write("trust.yaml", config,
-									 sizeof(config) - 1));
+		snprintf(cfg_path, sizeof(cfg_path), "%s",
+			 fuzz_write("trust.yaml", config, sizeof(config) - 1));
 		fuzz_write("var/lib/trustform/.keep", "", 0);
 	}
 	fuzz_write("etc/chromium/policies/managed/other.json", data, size);
