@@ -65,7 +65,50 @@ static int take_bags(struct keystore *ks, STACK_OF(PKCS12_SAFEBAG) * bags)
 	return 0;
 }
 
-#define P12_MAX_MAC_ITER 1000000
+/* The most key-derivation rounds a file may ask for, for its MAC or for an
+ * encrypted safe: the file's to choose, and 2^31 rounds would run for hours.
+ * Java writes 10000 (older JDKs 50000 or 100000). */
+#define P12_MAX_ITER 1000000
+
+/* Why an encrypted safe's key derivation is not one trustform will run, or
+ * NULL: PBES2 with PBKDF2 (what Java writes), or a PKCS#12 PBE scheme (older
+ * JDKs), at most P12_MAX_ITER rounds. */
+static char *safe_kdf_refused(const PKCS7 *p7)
+{
+	const X509_ALGOR *alg = p7->d.encrypted && p7->d.encrypted->enc_data
+				    ? p7->d.encrypted->enc_data->algorithm
+				    : NULL;
+	if (!alg)
+		return xstrdup("has no encryption algorithm");
+	long iter = -1;
+	if (OBJ_obj2nid(alg->algorithm) == NID_pbes2) {
+		PBE2PARAM *p2 =
+		    ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(PBE2PARAM), alg->parameter);
+		PBKDF2PARAM *kdf = p2 && OBJ_obj2nid(p2->keyfunc->algorithm) == NID_id_pbkdf2
+				       ? ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(PBKDF2PARAM),
+								   p2->keyfunc->parameter)
+				       : NULL;
+		bool other_kdf = p2 && OBJ_obj2nid(p2->keyfunc->algorithm) != NID_id_pbkdf2;
+		if (kdf)
+			iter = ASN1_INTEGER_get(kdf->iter);
+		PBKDF2PARAM_free(kdf);
+		PBE2PARAM_free(p2);
+		if (other_kdf)
+			return xstrdup("derives its key with something other than PBKDF2 (Java "
+				       "writes PBKDF2)");
+	} else {
+		PBEPARAM *pp = ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(PBEPARAM), alg->parameter);
+		if (pp)
+			iter = ASN1_INTEGER_get(pp->iter);
+		PBEPARAM_free(pp);
+	}
+	if (iter < 0)
+		return xstrdup("has encryption parameters trustform cannot read");
+	if (iter > P12_MAX_ITER)
+		return xasprintf("asks for %ld iterations to derive its key (more than %d)", iter,
+				 P12_MAX_ITER);
+	return NULL;
+}
 
 int ks_p12_parse(struct keystore *ks, const unsigned char *data, size_t len, const char *shown,
 		 const char *pass)
@@ -81,15 +124,13 @@ int ks_p12_parse(struct keystore *ks, const unsigned char *data, size_t len, con
 			shown);
 		goto out;
 	}
-	/* The MAC's iteration count is the file's to choose: 2^31 rounds would
-	 * run for hours. Java writes 10000 (older JDKs 100000). */
 	const ASN1_INTEGER *iter = NULL;
 	if (PKCS12_mac_present(p12))
 		PKCS12_get0_mac(NULL, NULL, NULL, &iter, p12);
-	if (iter && (ASN1_INTEGER_get(iter) < 0 || ASN1_INTEGER_get(iter) > P12_MAX_MAC_ITER)) {
+	if (iter && (ASN1_INTEGER_get(iter) < 0 || ASN1_INTEGER_get(iter) > P12_MAX_ITER)) {
 		err_set("%s: its MAC asks for %ld iterations (more than %d); trustform refuses to "
 			"spend that: re-create the keystore with keytool",
-			shown, ASN1_INTEGER_get(iter), P12_MAX_MAC_ITER);
+			shown, ASN1_INTEGER_get(iter), P12_MAX_ITER);
 		goto out;
 	}
 	if (PKCS12_mac_present(p12) && !PKCS12_verify_mac(p12, pass, -1)) {
@@ -106,6 +147,15 @@ int ks_p12_parse(struct keystore *ks, const unsigned char *data, size_t len, con
 	for (int i = 0; i < sk_PKCS7_num(safes); i++) {
 		PKCS7 *p7 = sk_PKCS7_value(safes, i);
 		int nid = OBJ_obj2nid(p7->type);
+		char *refused = nid == NID_pkcs7_encrypted ? safe_kdf_refused(p7) : NULL;
+		if (refused) {
+			err_set(
+			    "%s: an encrypted PKCS#12 safe %s; trustform refuses to decrypt it: "
+			    "re-create the keystore with keytool",
+			    shown, refused);
+			free(refused);
+			goto out;
+		}
 		STACK_OF(PKCS12_SAFEBAG) *bags = nid == NID_pkcs7_data ? PKCS12_unpack_p7data(p7)
 						 : nid == NID_pkcs7_encrypted
 						     ? PKCS12_unpack_p7encdata(p7, pass, -1)
