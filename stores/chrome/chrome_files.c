@@ -1,16 +1,15 @@
 /* Chrome's and Chromium's managed policy files, read and parsed; see chrome_int.h. */
 #include "stores/chrome/chrome_int.h"
+#include "util/dirlist.h"
 #include "util/err.h"
 #include "util/fsutil.h"
 #include "util/rootfs.h"
 #include "util/xalloc.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 /* --- policy files ------------------------------------------------------------ */
 
@@ -127,9 +126,10 @@ void pfile_parse(struct pfile *f, const struct buf *bytes)
 	json_decref(root);
 }
 
-int pol_name_cmp(const void *a, const void *b)
+static bool other_policy(const char *host, const char *name, void *arg)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	(void)arg;
+	return name[0] != '.' && strcmp(name, OURS) && dirlist_regular(host, name, NULL);
 }
 
 /* The other policy files of the directory, in Chrome's order (file name);
@@ -138,34 +138,10 @@ int pol_load_others(const struct cpol *p, struct pfile **out, size_t *n)
 {
 	*out = NULL;
 	*n = 0;
-	DIR *d = opendir(p->dirhost);
-	if (!d) {
-		if (errno == ENOENT)
-			return 0;
-		err_set_errno(errno, "%s: cannot list the directory", p->b->dir);
+	char **names;
+	size_t nn;
+	if (dirlist(p->dirhost, other_policy, NULL, &names, &nn) < 0)
 		return -1;
-	}
-	char **names = NULL;
-	size_t nn = 0, alloc = 0;
-	struct dirent *de;
-	while ((de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.' || !strcmp(de->d_name, OURS))
-			continue;
-		char *h = xasprintf("%s/%s", p->dirhost, de->d_name);
-		struct stat st;
-		bool reg = stat(h, &st) == 0 && S_ISREG(st.st_mode);
-		free(h);
-		if (!reg)
-			continue;
-		if (nn == alloc) {
-			alloc = alloc ? 2 * alloc : 8;
-			names = xrealloc(names, alloc * sizeof(*names));
-		}
-		names[nn++] = xstrdup(de->d_name);
-	}
-	closedir(d);
-	if (nn)
-		qsort(names, nn, sizeof(*names), pol_name_cmp);
 	*out = xcalloc(nn ? nn : 1, sizeof(**out));
 	int rc = 0;
 	for (size_t i = 0; i < nn; i++) {
@@ -185,6 +161,8 @@ int pol_load_others(const struct cpol *p, struct pfile **out, size_t *n)
 		if (rc < 0)
 			break;
 	}
+	for (size_t i = *n; i < nn; i++)
+		free(names[i]); /* not reached after a failure */
 	free(names);
 	return rc;
 }

@@ -59,7 +59,6 @@ void plist_drop(struct plist *l, const unsigned char fp[FP_LEN]);
 void pfile_dispose(struct pfile *f);
 void pol_parse_list(json_t *root, const char *key, struct plist *l);
 void pfile_parse(struct pfile *f, const struct buf *bytes);
-int pol_name_cmp(const void *a, const void *b);
 int pol_load_others(const struct cpol *p, struct pfile **out, size_t *n);
 void pol_others_free(struct pfile *f, size_t n);
 int pol_load_ours(const struct cpol *p, struct buf *out);

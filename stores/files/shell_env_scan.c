@@ -5,12 +5,12 @@
 #include "stores/files/shell_env_scan.h"
 
 #include "util/buf.h"
+#include "util/dirlist.h"
 #include "util/err.h"
 #include "util/rootfs.h"
 #include "util/xalloc.h"
 
 #include <ctype.h>
-#include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -106,55 +106,43 @@ void scan_file(struct scan *sc, const char *host, const char *shown, enum src_ki
 	buf_dispose(&b);
 }
 
-static int name_cmp(const void *a, const void *b)
+struct scan_filter {
+	const char *suffix, *ours;
+	enum src_kind kind;
+};
+
+static bool scan_keep(const char *host, const char *name, void *arg)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	(void)host;
+	const struct scan_filter *f = arg;
+	size_t l = strlen(name), sl = strlen(f->suffix);
+	if (name[0] == '.' || l <= sl || strcmp(name + l - sl, f->suffix) || !strcmp(name, f->ours))
+		return false;
+	/* Debian's /etc/profile sources only what run-parts --list --regex
+	 * '^[a-zA-Z0-9_][a-zA-Z0-9._-]*\.sh$' lists */
+	return f->kind != SRC_PROFILE ||
+	       (name[0] != '-' &&
+		strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+			     "0123456789._-") == l);
 }
 
 static void scan_dir(struct scan *sc, const char *root, const char *dir, const char *suffix,
 		     const char *ours, enum src_kind kind)
 {
 	char *host = root_resolve_host(root, dir);
-	DIR *d = host ? opendir(host) : NULL;
-	if (!d) {
-		err_clear();
-		free(host);
-		return;
-	}
+	struct scan_filter f = {suffix, ours, kind};
 	char **names = NULL;
-	size_t n = 0, alloc = 0;
-	struct dirent *de;
-	size_t sl = strlen(suffix);
-	while ((de = readdir(d)) != NULL) {
-		size_t l = strlen(de->d_name);
-		if (de->d_name[0] == '.' || l <= sl || strcmp(de->d_name + l - sl, suffix) ||
-		    !strcmp(de->d_name, ours))
-			continue;
-		/* Debian's /etc/profile sources only what run-parts --list --regex
-		 * '^[a-zA-Z0-9_][a-zA-Z0-9._-]*\.sh$' lists */
-		if (kind == SRC_PROFILE &&
-		    (de->d_name[0] == '-' ||
-		     strspn(de->d_name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-					"0123456789._-") != l))
-			continue;
-		if (n == alloc) {
-			alloc = alloc ? 2 * alloc : 16;
-			names = xrealloc(names, alloc * sizeof(*names));
-		}
-		names[n++] = xstrdup(de->d_name);
-	}
-	closedir(d);
-	if (n)
-		qsort(names, n, sizeof(*names), name_cmp);
+	size_t n = 0;
+	if (!host || dirlist(host, scan_keep, &f, &names, &n) < 0)
+		err_clear(); /* nothing seen there: nothing set there */
 	for (size_t i = 0; i < n; i++) {
 		char *h = xasprintf("%s/%s", host, names[i]);
 		char *shown = xasprintf("%s/%s", dir, names[i]);
 		scan_file(sc, h, shown, kind, strcmp(names[i], ours) > 0);
 		free(h);
 		free(shown);
-		free(names[i]);
 	}
-	free(names);
+	dirlist_free(names, n);
 	free(host);
 }
 

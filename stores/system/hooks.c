@@ -5,17 +5,14 @@
  * "-..." lines on standard input and /etc/ssl/certs as working directory.
  */
 #include "stores/system/debian.h"
+#include "util/dirlist.h"
 #include "util/err.h"
 #include "util/proc.h"
 #include "util/rootfs.h"
 #include "util/xalloc.h"
 
-#include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 static bool runparts_name(const char *s)
@@ -29,39 +26,30 @@ static bool runparts_name(const char *s)
 	return true;
 }
 
-static int strp_cmp(const void *a, const void *b)
+static bool hook_keep(const char *host, const char *name, void *arg)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	(void)arg;
+	if (!runparts_name(name) || !dirlist_regular(host, name, NULL))
+		return false;
+	char *p = xasprintf("%s/%s", host, name);
+	bool x = access(p, X_OK) == 0;
+	free(p);
+	return x;
 }
 
 int deb_hooks_list(const char *root, char ***names, size_t *n)
 {
 	char *dir = root_resolve_host(root, DEB_HOOKSDIR);
-	size_t alloc = 0;
 	*names = NULL;
 	*n = 0;
-	DIR *d = dir ? opendir(dir) : NULL;
-	if (!d) {
-		free(dir);
-		return 0;
+	if (!dir || dirlist(dir, hook_keep, NULL, names, n) < 0)
+		err_clear(); /* no hooks directory to read: no hooks, as run-parts */
+	for (size_t i = 0; i < *n; i++) {
+		char *p = xasprintf("%s/%s", dir, (*names)[i]);
+		free((*names)[i]);
+		(*names)[i] = p;
 	}
-	struct dirent *de;
-	while ((de = readdir(d)) != NULL) {
-		if (!runparts_name(de->d_name))
-			continue;
-		char *p = xasprintf("%s/%s", dir, de->d_name);
-		struct stat st;
-		if (stat(p, &st) == 0 && S_ISREG(st.st_mode) && access(p, X_OK) == 0) {
-			ARRAY_GROW(*names, *n + 1, alloc);
-			(*names)[(*n)++] = p;
-		} else {
-			free(p);
-		}
-	}
-	closedir(d);
 	free(dir);
-	if (*n > 1)
-		qsort(*names, *n, sizeof(**names), strp_cmp);
 	return 0;
 }
 
