@@ -16,7 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define FUZZ_MAX_PATHS 32
+#define FUZZ_MAX_PATHS 64
 
 static char fuzz_root[64];
 static char *fuzz_paths[FUZZ_MAX_PATHS];

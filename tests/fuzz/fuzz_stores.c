@@ -1,8 +1,9 @@
 /* The files of other software that the file-based stores read, as a whole
  * plan reads them (reconcile/run.c): the input is at once a Chromium managed
  * policy file, Firefox's policies.json, /etc/environment, an environment.d
- * file and a profile.d script, and a plan of a chrome-policy, a Firefox
- * policy and a shell-env store runs over them under a private root. */
+ * file, a profile.d script, a venv's trustform .pth and another venv's
+ * pyvenv.cfg, and a plan of a chrome-policy, a Firefox policy, a shell-env
+ * and two python stores runs over them under a private root. */
 #include "cli/cli.h"
 #include "fuzz.h"
 #include "reconcile/run.h"
@@ -28,8 +29,10 @@ static const char config[] =
     "  chrome: { type: chrome-policy, browsers: [chromium] }\n"
     "  firefox: { type: nss, firefox_policy: true }\n"
     "  shell: { type: shell-env, env: [SSL_CERT_FILE, NODE_EXTRA_CA_CERTS] }\n"
+    "  pth: { type: python, venv: /opt/a, mode: truststore }\n"
+    "  venv: { type: python, venv: /opt/b, mode: truststore }\n"
     "roles:\n"
-    "  node: { cas: [corp], stores: [chrome, firefox, shell] }\n"
+    "  node: { cas: [corp], stores: [chrome, firefox, shell, pth, venv] }\n"
     "hosts:\n"
     "  fuzz: [node]\n";
 
@@ -41,12 +44,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		snprintf(cfg_path, sizeof(cfg_path), "%s",
 			 fuzz_write("trust.yaml", config, sizeof(config) - 1));
 		fuzz_write("var/lib/trustform/.keep", "", 0);
+		static const char cfg_a[] = "home = /usr/bin\nversion = 3.11.2\n";
+		fuzz_write("opt/a/pyvenv.cfg", cfg_a, sizeof(cfg_a) - 1);
+		fuzz_write("opt/b/lib/python3.11/site-packages/.keep", "", 0);
 	}
 	fuzz_write("etc/chromium/policies/managed/other.json", data, size);
 	fuzz_write("etc/firefox/policies/policies.json", data, size);
 	fuzz_write("etc/environment", data, size);
 	fuzz_write("etc/environment.d/50-fuzz.conf", data, size);
 	fuzz_write("etc/profile.d/zz-fuzz.sh", data, size);
+	fuzz_write("opt/a/lib/python3.11/site-packages/trustform-truststore.pth", data, size);
+	fuzz_write("opt/b/pyvenv.cfg", data, size);
 	struct options o = {
 	    .command = "plan",
 	    .config = cfg_path,
@@ -62,7 +70,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (run_start(&r, false) < 0)
 		abort();
 	run_plan(&r);
-	if (r.plan.n != 3)
+	if (r.plan.n != 5)
 		abort();
 	if (getenv("FUZZ_STORES_SHOW"))
 		for (size_t i = 0; i < r.plan.n; i++)
