@@ -4,9 +4,6 @@
 # the JSON config, on a Caddy PKI in the field-trap state made with openssl.
 . "$(dirname "$0")/../lib/common.sh"
 
-vg() { valgrind -q --error-exitcode=99 --leak-check=full \
-  --errors-for-leak-kinds=definite,indirect --trace-children=no "$TRUSTFORM" "$@"; }
-
 R=$T/root; mk_root "$R"; real_update_ca_chroot_like "$R" --fresh
 D=$R/var/lib/caddy/.local/share/caddy; pki=$D/pki/authorities/local
 mkdir -p "$pki" "$D/certificates/local/site.internal" "$R/etc/caddy/sites" "$T/cfg/cas"

@@ -6,9 +6,6 @@
 # effect, then one that does not (the failure path).
 . "$(dirname "$0")/../lib/common.sh"
 
-vg() { valgrind -q --error-exitcode=99 --leak-check=full \
-  --errors-for-leak-kinds=definite,indirect --trace-children=no "$TRUSTFORM" "$@"; }
-
 R=$T/root; mk_root "$R"
 mkdir -p "$T/cfg/cas" "$R/etc/chromium/policies/managed" "$R/etc/profile.d" \
   "$R/etc/environment.d" "$R/etc/firefox/policies"

@@ -5,9 +5,6 @@
 # a refused database.
 . "$(dirname "$0")/../lib/common.sh"
 
-vg() { valgrind -q --error-exitcode=99 --leak-check=full \
-  --errors-for-leak-kinds=definite,indirect --trace-children=no "$TRUSTFORM" "$@"; }
-
 R=$T/root; mk_root "$R"
 mk_user "$R" alice 4242
 mk_user "$R" mallory 4250

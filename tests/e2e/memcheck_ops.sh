@@ -4,8 +4,6 @@
 # stale), config from git (fetch, fallback, a refused pin), --prometheus.
 . "$(dirname "$0")/../lib/common.sh"
 
-vg() { valgrind -q --error-exitcode=99 --leak-check=full \
-  --errors-for-leak-kinds=definite,indirect --trace-children=no "$TRUSTFORM" "$@"; }
 git_sandbox
 
 R=$T/root; mk_root "$R"

@@ -4,9 +4,6 @@
 # error paths of a wrong keystore password and a non-PEM bundle.
 . "$(dirname "$0")/../lib/common.sh"
 
-vg() { valgrind -q --error-exitcode=99 --leak-check=full \
-  --errors-for-leak-kinds=definite,indirect --trace-children=no "$TRUSTFORM" "$@"; }
-
 R=$T/root; mk_root "$R"
 mk_certifi_venv "$R/opt/app/.venv" 2>/dev/null
 mkdir -p "$T/cfg/cas" "$R/usr/lib/systemd/system/web.service.d" "$R/opt/app"

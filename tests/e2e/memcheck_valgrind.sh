@@ -3,9 +3,6 @@
 # on the main paths: validate (good and bad), plan, apply with changes, show.
 . "$(dirname "$0")/../lib/common.sh"
 
-vg() { valgrind -q --error-exitcode=99 --leak-check=full \
-  --errors-for-leak-kinds=definite,indirect --trace-children=no "$TRUSTFORM" "$@"; }
-
 R=$T/root; mk_root "$R" with-distro; real_update_ca_chroot_like "$R" --fresh
 mkdir -p "$T/cfg/cas"
 mk_ca "$T/cfg/cas/a" "/CN=Memcheck A"; mk_ca "$T/cfg/cas/b" "/CN=Memcheck B"

@@ -26,6 +26,10 @@ export NO_COLOR=1
 unset TRUSTFORM_TEST_CRASH_AFTER_WRITES TRUSTFORM_NOW
 
 tf() { "$TRUSTFORM" "$@"; }
+# trustform under valgrind's memcheck: any invalid access or definite/indirect
+# leak makes it exit 99 (the memcheck_* tests)
+vg() { valgrind -q --error-exitcode=99 --leak-check=full \
+  --errors-for-leak-kinds=definite,indirect --trace-children=no "$TRUSTFORM" "$@"; }
 
 _failures=0
 _passes=0
