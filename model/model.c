@@ -95,6 +95,29 @@ bool trust_entry_is_damaged(const struct trust_entry *e)
 	return e->owned && !memcmp(e->fp, no_fp, FP_LEN);
 }
 
+size_t trust_set_add_file(struct trust_set *s, const char *label, const char *base,
+			  const char *where, const struct cert_list *certs, enum trust_state state)
+{
+	size_t first = s->n;
+	if (label && !(certs && certs->n == 1)) {
+		trust_set_add_damaged(s, label, where)->state = state;
+		return first;
+	}
+	if (!certs) {
+		trust_set_note(s, "%s is not a certificate trustform can read; it is left alone",
+			       where);
+		return first;
+	}
+	for (size_t j = 0; j < certs->n; j++) {
+		const struct cert *c = certs->items[j];
+		struct trust_entry *e =
+		    trust_set_add(s, c->fp, label ? label : base, label != NULL, state, where);
+		trust_entry_describe(e, c);
+		e->siblings = certs->n - 1;
+	}
+	return first;
+}
+
 void trust_entry_describe(struct trust_entry *e, const struct cert *c)
 {
 	free(e->subject);

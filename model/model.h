@@ -103,10 +103,17 @@ struct trust_entry *trust_set_add(struct trust_set *s, const unsigned char fp[FP
 struct trust_entry *trust_set_add_damaged(struct trust_set *s, const char *label,
 					  const char *where);
 bool trust_entry_is_damaged(const struct trust_entry *e);
+/* The entries of one certificate file of a store's directory: one per
+ * certificate (label when trustform owns the file, else base; siblings set),
+ * a damaged entry for an owned file that is not a single certificate, a note
+ * for a foreign one trustform cannot read (certs NULL). Every entry made gets
+ * state; the index of the first is returned (s->n when none). */
+struct cert_list;
+size_t trust_set_add_file(struct trust_set *s, const char *label, const char *base,
+			  const char *where, const struct cert_list *certs, enum trust_state state);
 /* May the file of seen, which now holds held, be removed for it? 0 when it
  * still holds what the plan saw and nothing else; -1 with err set otherwise
  * (TF_EMODIFIED when it changed, or it holds other certificates too). */
-struct cert_list;
 int trust_entry_removable(const struct trust_entry *seen, const struct cert_list *held);
 /* Fill subject and expiry of an entry from its certificate. */
 void trust_entry_describe(struct trust_entry *e, const struct cert *c);

@@ -161,21 +161,8 @@ static int certsd_read(struct store_inst *s, struct trust_set *out)
 	for (size_t i = 0; i < st.n; i++) {
 		const struct crt *f = &st.f[i];
 		char *label = store_managed_name(f->base, PREFIX, ".crt");
-		bool damaged = label && !(f->parsed && f->certs.n == 1);
-		if (damaged)
-			trust_set_add_damaged(out, label, f->inroot);
-		else if (!f->parsed)
-			trust_set_note(out,
-				       "%s is not a certificate trustform can read; it is "
-				       "left alone",
-				       f->inroot);
-		for (size_t j = 0; f->parsed && !damaged && j < f->certs.n; j++) {
-			const struct cert *c = f->certs.items[j];
-			struct trust_entry *e = trust_set_add(out, c->fp, label ? label : f->base,
-							      label != NULL, TS_TRUSTED, f->inroot);
-			trust_entry_describe(e, c);
-			e->siblings = f->certs.n - 1;
-		}
+		trust_set_add_file(out, label, f->base, f->inroot, f->parsed ? &f->certs : NULL,
+				   TS_TRUSTED);
 		free(label);
 	}
 	if (p->eng->hosts_toml) {

@@ -242,24 +242,11 @@ int anchors_read(const struct anchors_family *fam, struct store_inst *s, struct 
 		char *label = store_managed_name(strrchr(f->inroot, '/') + 1, PREFIX,
 						 f->blocked ? ".pem" : fam->suffix);
 		enum trust_state ts = f->blocked ? TS_DISTRUSTED : TS_TRUSTED;
-		bool damaged = label && !(f->parsed && f->certs.n == 1);
-		if (damaged) {
-			trust_set_add_damaged(out, label, f->inroot)->state = ts;
-		} else if (!f->parsed) {
-			trust_set_note(out,
-				       "%s is not a certificate trustform can read; it is "
-				       "left alone",
-				       f->inroot);
-		}
-		for (size_t j = 0; f->parsed && !damaged && j < f->certs.n; j++) {
-			const struct cert *c = f->certs.items[j];
-			const char *base = strrchr(f->inroot, '/') + 1;
-			struct trust_entry *e = trust_set_add(out, c->fp, label ? label : base,
-							      label != NULL, ts, f->inroot);
-			trust_entry_describe(e, c);
-			e->siblings = f->certs.n - 1;
-			e->can_distrust = fam->blocklist && !f->blocked;
-		}
+		size_t k = trust_set_add_file(out, label, strrchr(f->inroot, '/') + 1, f->inroot,
+					      f->parsed ? &f->certs : NULL, ts);
+		for (; k < out->n; k++)
+			out->items[k].can_distrust = fam->blocklist && !f->blocked &&
+						     !trust_entry_is_damaged(&out->items[k]);
 		free(label);
 	}
 	out->stale = extraction_stale(fam, s, &st);
