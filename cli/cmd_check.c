@@ -18,16 +18,10 @@ int cmd_check(struct options *o)
 	if (run_start(&r, false) < 0)
 		goto out;
 	run_plan(&r);
-	struct check_params p = {
-	    .cfg = r.cfg,
-	    .res = r.res,
-	    .plan = &r.plan,
-	    .root = r.ctx.root,
-	    .now = o->now,
-	    .timeout_ms = o->timeout_ms,
-	    .urls = o->args,
-	    .nurls = o->nargs,
-	};
+	struct check_params p;
+	run_check_params(&r, &p);
+	p.urls = o->args;
+	p.nurls = o->nargs;
 	if (check_collect(&rep, &p) < 0) {
 		run_fail(&r, err_msg());
 		goto out;

@@ -56,14 +56,8 @@ int cmd_plan(struct options *o)
 	/* the endpoints the roles call, judged with the stores after apply; only
 	 * when the roles list some, and not --offline */
 	if (!o->offline && check_host_has_endpoints(r.res)) {
-		struct check_params cp = {
-		    .cfg = r.cfg,
-		    .res = r.res,
-		    .plan = &r.plan,
-		    .root = r.ctx.root,
-		    .now = o->now,
-		    .timeout_ms = o->timeout_ms,
-		};
+		struct check_params cp;
+		run_check_params(&r, &cp);
 		if (check_collect(&rep, &cp) == 0) {
 			check_run(&rep, &cp);
 			r.check = &rep;

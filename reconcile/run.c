@@ -410,3 +410,15 @@ void run_save_read_cache(struct run *r)
 	plan_dispose(&scratch);
 	err_clear();
 }
+
+void run_check_params(const struct run *r, struct check_params *p)
+{
+	*p = (struct check_params){
+	    .cfg = r->cfg,
+	    .res = r->res,
+	    .plan = &r->plan,
+	    .root = r->ctx.root,
+	    .now = r->opt->now,
+	    .timeout_ms = r->opt->timeout_ms,
+	};
+}

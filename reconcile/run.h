@@ -15,6 +15,7 @@
 #include "schema/resolve.h"
 
 struct check_report;
+struct check_params;
 
 struct run {
 	struct options *opt;
@@ -60,5 +61,8 @@ void run_fail(struct run *r, const char *msg);
 void run_render_header(const struct run *r, const struct render_opts *ro);
 void run_render_opts(const struct run *r, const char *verb, struct render_opts *ro);
 void run_json_doc(const struct run *r, const char *operation, struct json_doc *doc);
+/* The endpoint check's inputs for this run after run_plan: the stores as
+ * they will be after apply, the run's clock and timeout; no URLs given. */
+void run_check_params(const struct run *r, struct check_params *p);
 
 #endif
