@@ -6,7 +6,9 @@
  *   nss_discover.c  which databases a store means on this host, who owns them,
  *                   and the checks that refuse a database before anything runs
  *   nss_child.c     the NSS work itself, in one child process per database,
- *                   running as the database's owner
+ *                   running as the database's owner: opening and reading
+ *   nss_child_apply.c  changing the database, step by step, in that child
+ *   nss_profiles.c  Firefox's profiles.ini
  *   nss_job.c       starting those children, a few at a time, and collecting
  *                   what they report
  *   nss_wire.c      the records the child sends back over its pipe

@@ -1,0 +1,370 @@
+/*
+ * Changing one NSS database in its child (see nss_child.c): each step of the
+ * plan re-checked against what the planner saw, carried out with libnss3,
+ * reported as it goes, then the state the changes leave.
+ */
+#include "model/cert.h"
+#include "reconcile/plan.h"
+#include "stores/nss/nss_child_int.h"
+#include "stores/nss/nss_int.h"
+#include "util/err.h"
+#include "util/xalloc.h"
+
+#include <cert.h>
+#include <certdb.h>
+#include <keyhi.h>
+#include <pk11pub.h>
+#include <secerr.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int set_trust(struct nssdb *db, CERTCertificate *c, const char *flags, char **why)
+{
+	CERTCertTrust t;
+	if (CERT_DecodeTrustString(&t, flags) != SECSuccess ||
+	    CERT_ChangeCertTrust(db->handle, c, &t) != SECSuccess) {
+		char *e = child_nss_error();
+		if (PORT_GetError() == SEC_ERROR_TOKEN_NOT_LOGGED_IN)
+			*why = xasprintf("cannot set trust \"%s\": the database is protected by a "
+					 "primary password, which trustform does not have (%s)",
+					 flags, e);
+		else
+			*why = xasprintf("cannot set trust \"%s\" (%s)", flags, e);
+		free(e);
+		return -1;
+	}
+	return 0;
+}
+
+/* Trust that reads back from the database as it was written: per field one of
+ * "", C, c, p, P (NSS keeps one trust level per usage, and maps other letters,
+ * or combinations, back differently; see send_state). */
+static bool round_trips(const char *flags)
+{
+	char *canon = child_canonical_trust(flags);
+	bool ok = canon != NULL;
+	for (const char *f = canon; ok && *f; f += *f == ',') {
+		size_t n = strcspn(f, ",");
+		ok = n == 0 || (n == 1 && strchr("CcpP", *f));
+		f += n;
+	}
+	free(canon);
+	return ok;
+}
+
+static void note_trust(struct holdings *h, struct held *it, const char *flags)
+{
+	free(it->new_flags);
+	it->new_flags = child_canonical_trust(flags);
+	if (!it->new_flags || !round_trips(flags))
+		h->unsure = true;
+}
+
+/* A certificate with the subject of another keeps that one's nickname in NSS. */
+static void note_added(struct holdings *h, const unsigned char *der, size_t len, const char *nick,
+		       const char *flags, const SECItem *subject)
+{
+	for (size_t i = 0; i < h->n && !h->unsure; i++)
+		if (!h->items[i].gone &&
+		    SECITEM_ItemsAreEqual(&h->items[i].cert->derSubject, subject))
+			h->unsure = true;
+	for (size_t i = 0; i < h->nadded && !h->unsure; i++)
+		if (SECITEM_ItemsAreEqual(&h->added[i].subject, subject))
+			h->unsure = true;
+	ARRAY_GROW(h->added, h->nadded + 1, h->alloc);
+	struct added *a = &h->added[h->nadded++];
+	a->der = der;
+	a->len = len;
+	a->nick = xstrdup(nick);
+	a->flags = child_canonical_trust(flags);
+	if (!a->flags || !round_trips(flags) ||
+	    SECITEM_CopyItem(NULL, &a->subject, subject) != SECSuccess) {
+		memset(&a->subject, 0, sizeof(a->subject));
+		h->unsure = true;
+	}
+}
+
+/* h NULL: not to be recorded (putting an old entry back) */
+static int import(struct nssdb *db, struct holdings *h, const unsigned char *der, size_t len,
+		  const char *nick, const char *flags, char **why)
+{
+	SECItem item = {siBuffer, (unsigned char *)der, (unsigned int)len};
+	CERTCertificate *c = CERT_NewTempCertificate(db->handle, &item, NULL, PR_FALSE, PR_TRUE);
+	int rc = -1;
+	if (!c) {
+		char *e = child_nss_error();
+		*why = xasprintf("NSS cannot decode the certificate (%s)", e);
+		free(e);
+		return -1;
+	}
+	if (PK11_ImportCert(db->slot, c, CK_INVALID_HANDLE, nick, PR_FALSE) != SECSuccess) {
+		char *e = child_nss_error();
+		*why = xasprintf("cannot add \"%s\" (%s)%s", nick, e,
+				 PORT_GetError() == SEC_ERROR_TOKEN_NOT_LOGGED_IN
+				     ? "; the database is protected by a primary password"
+				     : "");
+		free(e);
+		goto out;
+	}
+	rc = set_trust(db, c, flags, why);
+	if (h)
+		note_added(h, der, len, nick, flags, &c->derSubject);
+out:
+	CERT_DestroyCertificate(c);
+	return rc;
+}
+
+static int delete (struct held *it, char **why)
+{
+	if (SEC_DeletePermCertificate(it->cert) != SECSuccess) {
+		char *e = child_nss_error();
+		*why = xasprintf("cannot delete \"%s\" (%s)", it->nick, e);
+		free(e);
+		return -1;
+	}
+	it->gone = true;
+	return 0;
+}
+
+static int retrust(struct nssdb *db, struct holdings *h, struct held *it, const char *flags,
+		   char **why)
+{
+	if (set_trust(db, it->cert, flags, why) < 0)
+		return -1;
+	note_trust(h, it, flags);
+	return 0;
+}
+
+/* Compare-and-swap: the entry must be as the planner saw it. */
+static struct held *seen_entry(struct holdings *h, const struct plan_step *st, char **why)
+{
+	struct held *it = holdings_find(h, st->seen.fphex);
+	if (!it) {
+		char *gone = xasprintf("\"%s\" is no longer in it", st->seen.where);
+		*why = err_modified_text("the database", gone);
+		free(gone);
+		return NULL;
+	}
+	const char *had = st->seen.flags ? st->seen.flags : "";
+	if (strcmp(nss_where(it->nick), st->seen.where) || strcmp(it->flags, had)) {
+		char *now = xasprintf("\"%s\" %s, planned for \"%s\" %s", nss_where(it->nick),
+				      it->flags, st->seen.where, had);
+		*why = err_modified_text("the entry", now);
+		free(now);
+		return NULL;
+	}
+	return it;
+}
+
+static char *our_nick(const char *name)
+{
+	return xasprintf(NSS_NICK_PREFIX "%s", name);
+}
+
+/* Add ca under our nickname; idempotent when it is there already as ours. */
+static int add_ca(struct nssdb *db, struct holdings *h, const struct conf_ca *ca, const char *flags,
+		  char **why)
+{
+	char *nick = our_nick(ca->name);
+	struct held *it = holdings_find(h, ca->cert->fphex);
+	int rc;
+	if (it && !strcmp(it->nick, nick) && !strcmp(it->flags, flags)) {
+		rc = 0;
+	} else if (it) {
+		char *now = xasprintf("it now holds this certificate as \"%s\" %s",
+				      nss_where(it->nick), it->flags);
+		*why = err_modified_text("the database", now);
+		free(now);
+		rc = -1;
+	} else {
+		rc = import(db, h, ca->cert->der, ca->cert->der_len, nick, flags, why);
+	}
+	free(nick);
+	return rc;
+}
+
+/* The new certificate first, so the CA is not missing in between. NSS refuses
+ * one nickname for two subjects; then the old entry has to go first, and comes
+ * back if the new one cannot be added. */
+static int replace_ca(struct nssdb *db, struct holdings *h, const struct plan_step *st, char **why)
+{
+	struct held *old = seen_entry(h, st, why);
+	if (!old)
+		return -1;
+	if (holdings_find(h, st->ca->cert->fphex))
+		return add_ca(db, h, st->ca, db->want, why) < 0 ? -1 : delete (old, why);
+	char *nick = our_nick(st->ca->name), *first = NULL;
+	const struct cert *c = st->ca->cert;
+	int rc = import(db, h, c->der, c->der_len, nick, db->want, &first);
+	if (rc == 0) {
+		rc = delete (old, why);
+	} else if (PORT_GetError() != SEC_ERROR_ADDING_CERT) {
+		*why = first, first = NULL;
+	} else {
+		SECItem der;
+		if (SECITEM_CopyItem(NULL, &der, &old->cert->derCert) != SECSuccess) {
+			*why = xstrdup("out of memory");
+			goto out;
+		}
+		rc = delete (old, why);
+		if (rc == 0 && (rc = import(db, h, c->der, c->der_len, nick, db->want, why)) < 0) {
+			char *ignored = NULL;
+			import(db, NULL, der.data, der.len, old->nick, old->flags, &ignored);
+			free(ignored);
+		}
+		SECITEM_FreeItem(&der, PR_FALSE);
+	}
+out:
+	free(first);
+	free(nick);
+	return rc;
+}
+
+struct rename {
+	size_t step;
+	struct held *it;
+	char *nick;
+};
+
+static int do_step(struct nssdb *db, struct holdings *h, const struct plan_step *st, size_t idx,
+		   struct rename *ren, size_t *nren, char **why)
+{
+	struct held *it;
+	switch (st->op) {
+	case OP_ADD:
+		return add_ca(db, h, st->ca, db->want, why);
+	case OP_ADD_DISTRUSTED:
+		return add_ca(db, h, st->ca, NSS_DISTRUST, why);
+	case OP_REMOVE:
+		if (!holdings_find(h, st->seen.fphex))
+			return 0; /* already gone */
+		it = seen_entry(h, st, why);
+		return it ? delete (it, why) : -1;
+	case OP_REPLACE:
+		return replace_ca(db, h, st, why);
+	case OP_UPDATE: {
+		if (!(it = seen_entry(h, st, why)))
+			return -1;
+		if (strcmp(it->flags, db->want) && retrust(db, h, it, db->want, why) < 0)
+			return -1;
+		char *nick = our_nick(st->ca->name);
+		if (strcmp(it->nick, nick)) {
+			/* NSS renames only in the database, not in this process's
+			 * memory (pk11pub.h): do it after everything else. */
+			ren[*nren].step = idx;
+			ren[*nren].it = it;
+			ren[(*nren)++].nick = nick;
+			return 1;
+		}
+		free(nick);
+		return 0;
+	}
+	case OP_RETRUST:
+		if (!(it = seen_entry(h, st, why)))
+			return -1;
+		return retrust(db, h, it, db->want, why);
+	case OP_DISTRUST:
+		if (!(it = seen_entry(h, st, why)))
+			return -1;
+		return retrust(db, h, it, NSS_DISTRUST, why);
+	case OP_REFRESH:
+		return 0;
+	case OP_ROOT_DRIFT:
+	case OP_REISSUE:
+	case OP_SET:
+		break;
+	}
+	*why = xasprintf("the nss store cannot %s an entry", plan_op_name(st->op));
+	return -1;
+}
+
+/* The database after a successful apply, as a read would list it, so that the
+ * parent need not start another child to read it again (nss_job.c): what was
+ * there, less what was deleted, plus what was added, with the nicknames and
+ * trust written. Said only when that is certain: no private keys (a read
+ * would add 'u' to their certificates), trust that reads back as written, no
+ * new certificate sharing a subject (NSS would give it the other's nickname). */
+static void send_state(struct nssdb *db, struct holdings *h)
+{
+	if (h->unsure)
+		return;
+	SECKEYPrivateKeyList *keys = PK11_ListPrivateKeysInSlot(db->slot);
+	bool none = keys && PRIVKEY_LIST_END(PRIVKEY_LIST_HEAD(keys), keys);
+	if (keys)
+		SECKEY_DestroyPrivateKeyList(keys);
+	if (!none)
+		return;
+	struct buf b = BUF_INIT;
+	nss_wire_put(&b, REC_STATE, 0, NULL, NULL);
+	for (size_t i = 0; i < h->n; i++) {
+		const struct held *it = &h->items[i];
+		if (it->gone)
+			continue;
+		const char *nick = it->new_nick ? it->new_nick : it->nick;
+		const char *flags = it->new_flags ? it->new_flags : it->flags;
+		const void *f[3] = {nick, it->cert->derCert.data, flags};
+		size_t len[3] = {strlen(nick), it->cert->derCert.len, strlen(flags)};
+		nss_wire_put(&b, REC_ENTRY, 3, f, len);
+	}
+	for (size_t i = 0; i < h->nadded; i++) {
+		const struct added *a = &h->added[i];
+		const void *f[3] = {a->nick, a->der, a->flags};
+		size_t len[3] = {strlen(a->nick), a->len, strlen(a->flags)};
+		nss_wire_put(&b, REC_ENTRY, 3, f, len);
+	}
+	nss_wire_write(REPLY_FD, &b);
+	buf_dispose(&b);
+}
+
+static void report(size_t idx, int rc, const char *why)
+{
+	char num[32];
+	snprintf(num, sizeof(num), "%zu", idx);
+	nss_wire_send_str(REPLY_FD, REC_STEP, num, rc == 0 ? "ok" : "fail", why ? why : "");
+}
+
+void child_apply(struct nssdb *db, const struct plan_store *ps)
+{
+	struct holdings h;
+	struct rename *ren = xcalloc(ps->n ? ps->n : 1, sizeof(*ren));
+	size_t nren = 0;
+	if (child_db_locked(db)) {
+		child_error("%s; nothing was changed", LOCKED_MSG);
+		free(ren);
+		return;
+	}
+	bool all_ok = true;
+	if (holdings_load(&h, db) < 0)
+		goto out;
+	for (size_t i = 0; i < ps->n; i++) {
+		char *why = NULL;
+		int rc = do_step(db, &h, &ps->steps[i], i, ren, &nren, &why);
+		if (rc <= 0)
+			report(i, rc, why);
+		all_ok = all_ok && rc >= 0;
+		free(why);
+	}
+	for (size_t i = 0; i < nren; i++) {
+		int rc = 0;
+		char *why = NULL;
+		if (__PK11_SetCertificateNickname(ren[i].it->cert, ren[i].nick) != SECSuccess) {
+			char *e = child_nss_error();
+			why = xasprintf("cannot rename the entry to \"%s\" (%s)", ren[i].nick, e);
+			free(e);
+			rc = -1;
+		} else {
+			free(ren[i].it->new_nick);
+			ren[i].it->new_nick = xstrdup(ren[i].nick);
+		}
+		report(ren[i].step, rc, why);
+		all_ok = all_ok && rc == 0;
+		free(why);
+	}
+	if (all_ok)
+		send_state(db, &h);
+out:
+	for (size_t i = 0; i < nren; i++)
+		free(ren[i].nick);
+	free(ren);
+	holdings_dispose(&h);
+}
