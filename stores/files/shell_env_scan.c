@@ -126,24 +126,62 @@ static bool scan_keep(const char *host, const char *name, void *arg)
 			     "0123456789._-") == l);
 }
 
-static void scan_dir(struct scan *sc, const char *root, const char *dir, const char *suffix,
-		     const char *ours, enum src_kind kind)
+/* One file of a merged directory listing: the first directory of the list
+ * that has the name wins, as systemd's generators mask lower directories. */
+struct dfile {
+	char *name;
+	const char *dir;
+};
+
+static int dfile_cmp(const void *a, const void *b)
 {
-	char *host = root_resolve_host(root, dir);
+	return strcmp(((const struct dfile *)a)->name, ((const struct dfile *)b)->name);
+}
+
+/* The files of dirs (most important first) merged by name, read in name
+ * order; each file resolved inside root, so a link such as Debian's
+ * /usr/lib/environment.d/99-environment.conf -> /etc/environment is read as
+ * the system reads it, never out of the root. */
+static void scan_dirs(struct scan *sc, const char *root, const char *const *dirs,
+		      const char *suffix, const char *ours, enum src_kind kind)
+{
 	struct scan_filter f = {suffix, ours, kind};
-	char **names = NULL;
-	size_t n = 0;
-	if (!host || dirlist(host, scan_keep, &f, &names, &n) < 0)
-		err_clear(); /* nothing seen there: nothing set there */
+	struct dfile *all = NULL;
+	size_t n = 0, alloc = 0;
+	for (size_t d = 0; dirs[d]; d++) {
+		char *host = root_resolve_host(root, dirs[d]);
+		char **names = NULL;
+		size_t nn = 0;
+		if (!host || dirlist(host, scan_keep, &f, &names, &nn) < 0)
+			err_clear(); /* nothing seen there: nothing set there */
+		for (size_t i = 0; i < nn; i++) {
+			bool masked = false;
+			for (size_t j = 0; j < n && !masked; j++)
+				masked = !strcmp(all[j].name, names[i]);
+			if (masked) {
+				free(names[i]);
+				continue;
+			}
+			ARRAY_GROW(all, n + 1, alloc);
+			all[n++] = (struct dfile){names[i], dirs[d]};
+		}
+		free(names);
+		free(host);
+	}
+	if (n > 1)
+		qsort(all, n, sizeof(*all), dfile_cmp);
 	for (size_t i = 0; i < n; i++) {
-		char *h = xasprintf("%s/%s", host, names[i]);
-		char *shown = xasprintf("%s/%s", dir, names[i]);
-		scan_file(sc, h, shown, kind, strcmp(names[i], ours) > 0);
+		char *shown = xasprintf("%s/%s", all[i].dir, all[i].name);
+		char *h = root_resolve_host(root, shown);
+		if (h)
+			scan_file(sc, h, shown, kind, strcmp(all[i].name, ours) > 0);
+		else
+			err_clear();
 		free(h);
 		free(shown);
+		free(all[i].name);
 	}
-	dirlist_free(names, n);
-	free(host);
+	free(all);
 }
 
 void scan_all(struct scan *sc, const char *root)
@@ -155,6 +193,12 @@ void scan_all(struct scan *sc, const char *root)
 	else
 		err_clear();
 	free(h);
-	scan_dir(sc, root, ENVD_DIR, ".conf", ENVD_OURS, SRC_ENVD);
-	scan_dir(sc, root, PROFILE_DIR, ".sh", PROFILE_OURS, SRC_PROFILE);
+	/* systemd-environment-d-generator's system directories, most important
+	 * first; the user's own ~/.config/environment.d is not the system's */
+	static const char *const envd_dirs[] = {ENVD_DIR, "/run/environment.d",
+						"/usr/local/lib/environment.d",
+						"/usr/lib/environment.d", NULL};
+	static const char *const profile_dirs[] = {PROFILE_DIR, NULL};
+	scan_dirs(sc, root, envd_dirs, ".conf", ENVD_OURS, SRC_ENVD);
+	scan_dirs(sc, root, profile_dirs, ".sh", PROFILE_OURS, SRC_PROFILE);
 }

@@ -1,9 +1,13 @@
 /*
  * What the login environment sets before and after trustform's own files:
- * /etc/environment, the .conf files of /etc/environment.d and the .sh files of
- * /etc/profile.d, read line by line (export NAME=value, NAME=value, unset
- * NAME) in C-locale name order, as Debian's /etc/profile and systemd's
- * environment generator take them. What a script computes is not seen. Used by the shell-env store.
+ * /etc/environment (pam_env, before profile.d), the .conf files of the
+ * environment.d directories systemd's generator reads (/etc, /run,
+ * /usr/local/lib, /usr/lib; a name in an earlier one masks the later ones;
+ * Debian's /usr/lib/environment.d/99-environment.conf links /etc/environment,
+ * so user sessions read it after trustform's 90-trustform.conf) and the .sh
+ * files of /etc/profile.d, read line by line (export NAME=value, NAME=value,
+ * unset NAME) in C-locale name order. What a script computes is not seen.
+ * Used by the shell-env store.
  */
 #ifndef TF_STORES_FILES_SHELL_ENV_SCAN_H
 #define TF_STORES_FILES_SHELL_ENV_SCAN_H

@@ -106,6 +106,26 @@ if [ -x "$gen" ]; then
     in_host env "${envd[@]}" node --use-bundled-ca /srv/get.js "$url"
   check "environment.d: python requests verifies with it" \
     in_host env "${envd[@]}" python3 /srv/get.py "$url"
+  # Debian's systemd package links /usr/lib/environment.d/99-environment.conf
+  # to /etc/environment: user sessions read it after 90-trustform.conf, so a
+  # value there wins. The minimal sid tree has no systemd: the link is laid
+  # as this machine's systemd package ships it.
+  check "this machine's systemd ships the link" \
+    test "$(readlink /usr/lib/environment.d/99-environment.conf)" = /etc/environment
+  mkdir -p "$H/usr/lib/environment.d"
+  [ -L "$H/usr/lib/environment.d/99-environment.conf" ] ||
+    ln -s /etc/environment "$H/usr/lib/environment.d/99-environment.conf"
+  cp "$H/etc/environment" "$T/environment.orig" 2>/dev/null || : >"$T/environment.orig"
+  printf 'REQUESTS_CA_BUNDLE=/srv/none.pem\n' >>"$H/etc/environment"
+  expect_rc 1 "/etc/environment: plan is an error" tf plan "${args[@]}" --detailed-exitcode
+  check "/etc/environment: says why" out_has \
+    "/usr/lib/environment.d/99-environment.conf:1: REQUESTS_CA_BUNDLE is set again after /etc/environment.d/90-trustform.conf"
+  unshare -m bash -c 'mount --make-rprivate / && mount --bind "$1" /etc/environment.d && mount --bind "$4" /etc/environment && exec env -i HOME="$2" PATH=/usr/bin:/bin "$3"' _ \
+    "$H/etc/environment.d" "$T/home" "$gen" "$H/etc/environment" >"$T/envd2.env"
+  check "/etc/environment: the real generator indeed gives its value" \
+    grep -qx 'REQUESTS_CA_BUNDLE=/srv/none.pem' "$T/envd2.env"
+  cp "$T/environment.orig" "$H/etc/environment"
+  expect_rc 0 "/etc/environment restored: plan clean" tf plan "${args[@]}" --detailed-exitcode
 else
   fail "no $gen on this machine to read environment.d"
 fi
