@@ -323,8 +323,12 @@ void verify_chain(const struct verify_input *in, struct verify_result *out)
 	X509_VERIFY_PARAM_set_auth_level(param, AUTH_LEVEL);
 	if (is_ip(in->host))
 		X509_VERIFY_PARAM_set1_ip_asc(param, in->host);
-	else
+	else {
+		/* names only from subjectAltName, as browsers, Go and Python 3.10+
+		 * check them: a CN-only certificate is refused there */
+		X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NEVER_CHECK_SUBJECT);
 		X509_VERIFY_PARAM_set1_host(param, in->host, 0);
+	}
 	int ok = X509_verify_cert(ctx);
 	int err = X509_STORE_CTX_get_error(ctx);
 	int depth = X509_STORE_CTX_get_error_depth(ctx);

@@ -35,6 +35,7 @@ pki "$P/good" localhost --issuer "$P/inter" --san "$SAN"
 cat "$P/good.pem" "$P/inter.pem" >"$P/good-chain.pem"
 pki "$P/other" other --issuer "$P/root" --san DNS:other.internal
 pki "$P/noip" localhost --issuer "$P/root" --san DNS:localhost
+pki "$P/cnonly" localhost --issuer "$P/root"
 pki "$P/expired" localhost --issuer "$P/root" --san "$SAN" --days-from -30 --days-to -1
 pki "$P/future" localhost --issuer "$P/root" --san "$SAN" --days-from 2 --days-to 30
 pki "$P/self" localhost --san "$SAN"
@@ -45,6 +46,7 @@ p_good=$(free_port); srv https "$p_good" "$P/good-chain.pem" "$P/good.key"; wait
 p_noint=$(free_port); serve "$P/good" "$p_noint"
 p_san=$(free_port); serve "$P/other" "$p_san"
 p_noip=$(free_port); serve "$P/noip" "$p_noip"
+p_cn=$(free_port); serve "$P/cnonly" "$p_cn"
 p_exp=$(free_port); srv https "$p_exp" "$P/expired.pem" "$P/expired.key"; wait_port "$p_exp"
 p_fut=$(free_port); serve "$P/future" "$p_fut"
 p_self=$(free_port); serve "$P/self" "$p_self"
@@ -98,6 +100,13 @@ check "wrong SAN: fix" out_has "fix: issue the certificate for localhost, or dia
 expect_rc 2 "IP without IP SAN: exit 2" chk "https://127.0.0.1:$p_noip"
 check "IP without IP SAN: cause" out_has "the IP address 127.0.0.1 is not in the certificate's names (DNS:localhost)"
 check "IP without IP SAN: fix" out_has "fix: issue the certificate with IP:127.0.0.1 in its subjectAltName"
+
+# 4b. the name only in the subject's CN (no subjectAltName): browsers, Go and
+# Python refuse it, so the check does too
+expect_rc 2 "CN only: exit 2" chk "https://localhost:$p_cn"
+check "CN only: a name mismatch" out_has "the host name localhost is not in the certificate's names"
+check "CN only: openssl's own default would accept it (the case is real)" \
+  bash -c "openssl s_client -connect 127.0.0.1:$p_cn -servername localhost -verify_hostname localhost -CAfile '$P/root.pem' </dev/null 2>&1 | grep 'Verify return code: 0 (ok)' >/dev/null"
 
 # 5. an expired leaf, with both clocks (the server's Date: over HTTP)
 expect_rc 2 "expired: exit 2" chk "https://localhost:$p_exp"
@@ -200,4 +209,24 @@ check "plan: will still fail" out_has "✗ https://localhost:$p_san: will still 
 check "plan: no store changes" out_has "No changes."
 expect_rc 0 "plan --offline: clean" tf plan "${args[@]}" --no-color --detailed-exitcode --offline
 
+# An endpoint none of whose stores is planned (left out by --target) is
+# unchecked, never "trusted by every store".
+cat >"$C/target.yaml" <<YAML
+version: 1
+cas:
+  corp-root: { file: cas/root.pem }
+stores:
+  app: { type: pem-bundle, path: /etc/app/ca.pem }
+  other: { type: pem-bundle, path: /etc/other/ca.pem }
+roles:
+  r:
+    cas: [corp-root]
+    stores: [app, other]
+    connects_to: [{ url: "https://localhost:$p_good", stores: [other] }]
+hosts:
+  h: [r]
+YAML
+expect_rc 1 "no store judged it: exit 1" tf check -c "$C/target.yaml" --root "$R" --host h --no-color --target app
+check "no store judged it: says so" out_has "could not be checked: none of the stores it names is planned on this host"
+expect_rc 0 "with its store: trusted" tf check -c "$C/target.yaml" --root "$R" --host h --no-color
 done_testing
