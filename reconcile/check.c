@@ -297,13 +297,14 @@ static bool store_matches(const struct plan_store *ps, const struct conf_store *
 	return !strncmp(ps->address, cs->name, n) && (ps->address[n] == 0 || ps->address[n] == '[');
 }
 
-static void judge(struct check_endpoint *ce, const struct plan_store *ps,
+/* Add ps's verdict on ce; false when the store has no instance on this host
+ * (no user, no database): no client of it calls anything. */
+static bool judge(struct check_endpoint *ce, const struct plan_store *ps,
 		  const struct check_params *p, const struct verify_ca *cas, size_t ncas,
 		  struct mozilla *moz)
 {
 	if (!ps->inst && !ps->error)
-		return; /* the store has no instance on this host (no user, no
-			 * database): no client of it calls anything */
+		return false;
 	ce->v = xrealloc(ce->v, (ce->nv + 1) * sizeof(*ce->v));
 	struct check_verdict *v = &ce->v[ce->nv++];
 	memset(v, 0, sizeof(*v));
@@ -311,7 +312,7 @@ static void judge(struct check_endpoint *ce, const struct plan_store *ps,
 	if (ps->error || !ps->inst) {
 		v->error = xasprintf("the store could not be read (%s)",
 				     ps->error ? ps->error : "not opened");
-		return;
+		return true;
 	}
 	struct anchors a = {0};
 	anchors_after_apply(&a, ps);
@@ -335,6 +336,7 @@ static void judge(struct check_endpoint *ce, const struct plan_store *ps,
 	};
 	verify_chain(&in, &v->vr);
 	anchors_dispose(&a);
+	return true;
 }
 
 void check_run(struct check_report *rep, const struct check_params *p)
@@ -375,12 +377,17 @@ void check_run(struct check_report *rep, const struct check_params *p)
 			for (size_t k = 0; k < p->plan->n; k++) {
 				if (!store_matches(&p->plan->stores[k], cs))
 					continue;
-				judge(ce, &p->plan->stores[k], p, cas, ncas, &moz);
+				if (!judge(ce, &p->plan->stores[k], p, cas, ncas, &moz))
+					continue;
 				const struct check_verdict *v = &ce->v[ce->nv - 1];
 				err |= v->error != NULL;
 				ok &= !v->error && v->vr.cause == VERIFY_OK;
 			}
 		}
+		/* no store judged it (all left out by --target, or without an
+		 * instance here): unchecked, never "trusted" */
+		if (!ce->nv)
+			ok = false, err = true;
 		ce->ok = ok;
 		if (err)
 			rep->errors++;
@@ -435,6 +442,14 @@ static void render_endpoint(FILE *out, const struct check_endpoint *ce, bool col
 	time_t t = na && ASN1_TIME_to_tm(na, &tm) == 1 ? timegm(&tm) : 0;
 	cert_date(exp, t);
 	int sent = sk_X509_num(pr->chain);
+	if (!ce->nv) {
+		fprintf(out,
+			"  %s!%s %s: could not be checked: none of the stores it names is "
+			"planned on this host (left out by --target, or without a database or "
+			"user here); check its `stores:`\n",
+			col(color, C_YELLOW), col(color, C_RESET), ce->ep.url);
+		return;
+	}
 	const char *sym = ce->ok ? "✓" : "✗";
 	const char *c = ce->ok ? C_GREEN : C_RED;
 	const char *verdict =
