@@ -5,11 +5,11 @@
 #include "stores/caddy/caddy_scan.h"
 #include "model/chain.h"
 #include "stores/caddy/caddy_int.h"
+#include "util/dirlist.h"
 #include "util/err.h"
 #include "util/fsutil.h"
 #include "util/xalloc.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,13 +53,26 @@ int pki_read_certs(const char *path, struct cert_list *list)
 	return rc;
 }
 
-static void scan_leaves(struct pki_scan *sc, const char *ca)
+static bool visible(const char *host, const char *name, void *arg)
+{
+	(void)host, (void)arg;
+	return name[0] != '.';
+}
+
+/* The leaves Caddy issued under ca, each judged against the current root and
+ * intermediate. -1 with err set when the directory exists but cannot be
+ * listed: no leaves seen must never read as "no stale leaves". */
+static int scan_leaves(struct pki_scan *sc, const char *ca)
 {
 	char *dir = xasprintf("%s/certificates/%s", sc->data, ca);
-	struct dirent **names = NULL;
-	int n = scandir(dir, &names, NULL, alphasort);
-	for (int i = 0; i < n; i++) {
-		const char *name = names[i]->d_name;
+	char **names = NULL;
+	size_t n = 0;
+	if (dirlist(dir, visible, NULL, &names, &n) < 0) {
+		free(dir);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const char *name = names[i];
 		char *ldir = xasprintf("%s/%s", dir, name);
 		char *crt = xasprintf("%s/%s.crt", ldir, name);
 		if (name[0] != '.' && is_dir(ldir) && path_exists(crt)) {
@@ -98,10 +111,10 @@ static void scan_leaves(struct pki_scan *sc, const char *ca)
 		}
 		free(ldir);
 		free(crt);
-		free(names[i]);
 	}
-	free(names);
+	dirlist_free(names, n);
 	free(dir);
+	return 0;
 }
 
 static void scan_digest(struct pki_scan *sc)
@@ -119,7 +132,8 @@ static void scan_digest(struct pki_scan *sc)
 }
 
 /* Read and check everything; -1 with err set only for what makes the store
- * unreadable (data_dir missing, root.crt not a CA certificate). */
+ * unreadable (data_dir missing, root.crt not a CA certificate, a leaves
+ * directory that cannot be listed). */
 int pki_scan(struct pki_scan *sc, const struct caddy_opts *o, time_t now)
 {
 	memset(sc, 0, sizeof(*sc));
@@ -128,7 +142,8 @@ int pki_scan(struct pki_scan *sc, const struct caddy_opts *o, time_t now)
 	sc->authdir = xasprintf("%s/pki/authorities/%s", sc->data, o->ca);
 	if (!is_dir(sc->authdir)) {
 		/* A partial reset: leaves of a root that is gone may remain. */
-		scan_leaves(sc, o->ca);
+		if (scan_leaves(sc, o->ca) < 0)
+			return -1;
 		scan_digest(sc);
 		return 0;
 	}
@@ -164,7 +179,8 @@ int pki_scan(struct pki_scan *sc, const struct caddy_opts *o, time_t now)
 			sc->inter_why = xasprintf("the intermediate expired on %s", date);
 	}
 	free(ipath);
-	scan_leaves(sc, o->ca);
+	if (scan_leaves(sc, o->ca) < 0)
+		return -1;
 	scan_digest(sc);
 	return 0;
 }

@@ -56,6 +56,12 @@ check "export-root: says so" err_has "does not exist"
 rm -rf "$R"/usr/local/share/ca-certificates/trustform; real_update_ca_chroot_like "$R" --fresh
 
 write_cfg /var/lib/caddy/.local/share/caddy caddyfile /etc/caddy/Caddyfile
+# leaves that cannot be listed are an error, never "no stale leaves"
+mkdir -p "$D/certificates"; echo "not a directory" >"$D/certificates/local"
+case_ "leaves directory unreadable" "$D/certificates/local: cannot list the directory"
+rm "$D/certificates/local"
+rm -rf "$R"/usr/local/share/ca-certificates/trustform; real_update_ca_chroot_like "$R" --fresh
+
 echo "this is not a certificate" >"$pki/root.crt"
 case_ "root.crt garbage" "$pki/root.crt is not a certificate"
 check "root.crt garbage: says what to do" err_has "restore it from a backup"
