@@ -434,8 +434,21 @@ static int reissue(struct store_inst *s, struct plan_step *st)
 		if (sc.leaves[i].stale)
 			rmdir(sc.leaves[i].dir); /* only when Caddy left nothing else */
 	if (committed < 0) {
-		err_prefix("removing the stale files failed%s",
-			   o->start ? " (Caddy is stopped)" : "");
+		/* Caddy was stopped for the removal: it runs again on what is
+		 * there (the root, and whatever could not be removed) */
+		char *why = xstrdup(err_msg());
+		if (o->start && caddy_command("start Caddy", o->start) < 0) {
+			char *start_why = xstrdup(err_msg());
+			err_set("removing the stale files failed (%s), and Caddy, stopped for it, "
+				"did not start again (%s); free the cause, start it with `%s`, "
+				"then plan again",
+				why, start_why, o->start);
+			free(start_why);
+		} else
+			err_set("removing the stale files failed (%s)%s; free the cause and plan "
+				"again",
+				why, o->start ? "; Caddy runs again on the files as they are" : "");
+		free(why);
 		goto out;
 	}
 	if (o->start && caddy_command("start Caddy", o->start) < 0) {

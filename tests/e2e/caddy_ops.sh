@@ -71,6 +71,13 @@ check "the held intermediate is kept" test "$(fingerprint "$pki/intermediate.crt
 
 # Caddy's root committed: the reissue runs, and apply checks Caddy's work.
 cp "$T/root.pem" "$T/cfg/cas/caddy-local.pem"
+# A removal that fails (the filesystem refuses it) starts the stopped Caddy again.
+expect_rc 0 "the system store first" tf apply "${args[@]}" --auto-approve --target system
+expect_rc 1 "removal fails" env TRUSTFORM_TEST_FAIL_WRITE=1:EROFS "$TRUSTFORM" apply "${args[@]}" --auto-approve
+check "  says so, with the remedy" out_has "removing the stale files failed"
+check "  Caddy was started again" out_has "Caddy runs again on the files as they are"
+check "  (its start command ran)" test "$(fingerprint "$pki/intermediate.crt")" = "$(fingerprint "$T/good.pem")"
+cp "$T/inter2.pem" "$pki/intermediate.crt"
 expect_rc 2 "a fresh plan" tf plan "${args[@]}" --out "$T/p3.plan" --detailed-exitcode
 expect_rc 0 "apply it" tf apply "$T/p3.plan" --json
 check "the reissue was applied" test "$(jq -r '.resource_changes[] | select(.type=="issuance") | .status' "$T/.out")" = applied
