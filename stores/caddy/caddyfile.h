@@ -61,11 +61,10 @@ struct cf_doc {
 	size_t nskipped, skipped_alloc;
 };
 
-/* Load path (in-root) and follow its imports; -1 with err set when a file
- * cannot be read or parsed, braces do not balance, or an import names a file
- * that does not exist (Caddy refuses all of these too). */
-int cf_doc_load(struct cf_doc *d, const char *root, const char *path);
-/* The same from a buffer, for the main file (imports are read under root). */
+/* Load the main file path (in-root) from its bytes and follow its imports
+ * (read under root); -1 with err set when a file cannot be read or parsed,
+ * braces do not balance, or an import names a file that does not exist
+ * (Caddy refuses all of these too). */
 int cf_doc_load_buffer(struct cf_doc *d, const char *root, const char *path, const char *src,
 		       size_t len);
 void cf_doc_dispose(struct cf_doc *d);

@@ -424,27 +424,6 @@ int cf_doc_load_buffer(struct cf_doc *d, const char *root, const char *path, con
 	return rc;
 }
 
-int cf_doc_load(struct cf_doc *d, const char *root, const char *path)
-{
-	char *host = root_resolve_host(root, path);
-	struct buf b = BUF_INIT;
-	int rc = -1;
-	memset(d, 0, sizeof(*d));
-	d->root = root;
-	if (!host)
-		return -1;
-	if (buf_read_file(&b, host) < 0)
-		err_set_errno(errno,
-			      "caddy: caddyfile %s (%s) cannot be read; give the Caddyfile "
-			      "Caddy runs with (Debian's package: /etc/caddy/Caddyfile)",
-			      path, host);
-	else
-		rc = cf_doc_load_buffer(d, root, path, b.ptr, b.len);
-	buf_dispose(&b);
-	free(host);
-	return rc;
-}
-
 void cf_doc_dispose(struct cf_doc *d)
 {
 	for (size_t i = 0; i < d->nfiles; i++) {

@@ -89,7 +89,7 @@ void pfile_dispose(struct pfile *f)
 	plist_dispose(&f->dis);
 }
 
-void pol_parse_list(json_t *root, const char *key, struct plist *l)
+static void pol_parse_list(json_t *root, const char *key, struct plist *l)
 {
 	json_t *a = json_object_get(root, key);
 	if (!a)

@@ -57,7 +57,6 @@ void plist_dispose(struct plist *l);
 bool plist_has(const struct plist *l, const unsigned char fp[FP_LEN]);
 void plist_drop(struct plist *l, const unsigned char fp[FP_LEN]);
 void pfile_dispose(struct pfile *f);
-void pol_parse_list(json_t *root, const char *key, struct plist *l);
 void pfile_parse(struct pfile *f, const struct buf *bytes);
 int pol_load_others(const struct cpol *p, struct pfile **out, size_t *n);
 void pol_others_free(struct pfile *f, size_t n);

@@ -7,7 +7,6 @@
 #ifndef TF_REHASH_H
 #define TF_REHASH_H
 
-#include "util/buf.h"
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -34,8 +33,6 @@ struct rh_info {
  * rehash_info_from_bytes does what `openssl rehash` does with the bytes. */
 typedef void (*rh_info_fn)(void *ctx, const char *name, struct rh_info *out);
 void rehash_info_from_bytes(const void *data, size_t len, struct rh_info *out);
-/* The content of a file opened by name, for callers that just read it. */
-typedef int (*rh_read_fn)(void *ctx, const char *name, struct buf *content);
 
 /* entries need not be sorted. Returns the hash links that exist afterwards. */
 void rehash_compute(const struct rh_entry *entries, size_t n, rh_info_fn info, void *ctx,
