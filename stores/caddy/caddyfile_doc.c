@@ -169,6 +169,10 @@ static int glob_under_root(const struct cf_doc *d, const char *pattern, char ***
 			(*out)[(*n)++] = xstrdup(g.gl_pathv[i] + rl);
 		globfree(&g);
 	}
+	if (rc != 0 && rc != GLOB_NOMATCH)
+		err_set("%s: the import %s cannot be listed (%s); make its directory readable",
+			d->files[0].path, pattern,
+			rc == GLOB_NOSPACE ? "out of memory" : "a directory could not be read");
 	free(host);
 	return rc == 0 || rc == GLOB_NOMATCH ? 0 : -1;
 }

@@ -208,9 +208,19 @@ static int replace_ca(struct nssdb *db, struct holdings *h, const struct plan_st
 		}
 		rc = delete (old, why);
 		if (rc == 0 && (rc = import(db, h, c->der, c->der_len, nick, db->want, why)) < 0) {
-			char *ignored = NULL;
-			import(db, NULL, der.data, der.len, old->nick, old->flags, &ignored);
-			free(ignored);
+			/* put the old entry back; if even that fails, say the database
+			 * now holds neither */
+			char *lost = NULL;
+			if (import(db, NULL, der.data, der.len, old->nick, old->flags, &lost) < 0) {
+				char *both = xasprintf("%s; and the old entry \"%s\" could not be "
+						       "put back (%s): the database holds neither "
+						       "now, run trustapply again",
+						       *why ? *why : "the new one was refused",
+						       old->nick, lost ? lost : "?");
+				free(*why);
+				*why = both;
+			}
+			free(lost);
 		}
 		SECITEM_FreeItem(&der, PR_FALSE);
 	}
