@@ -385,10 +385,16 @@ static int senv_apply(struct store_inst *s, struct plan_store *ps)
 	memset(&f, 0, sizeof(f));
 	fs_txn_init(&txn);
 	if (mkdir_parent(p->bundle_host) < 0 || mkdir_parent(p->dropin_host) < 0 ||
-	    pem_file_load(&f, p->bundle_host, p->bundle) < 0 || view_load(&v, s, p) < 0) {
+	    pem_file_load(&f, p->bundle_host, p->bundle) < 0) {
 		pem_file_dispose(&f);
 		fs_txn_dispose(&txn);
 		return -1; /* the whole store, err set: the applier reports it */
+	}
+	if (view_load(&v, s, p) < 0) {
+		view_dispose(&v);
+		pem_file_dispose(&f);
+		fs_txn_dispose(&txn);
+		return -1;
 	}
 	rc = pem_file_apply(&f, ps, &txn, &bundle_changed);
 	if (!v.have_exists || !buf_equal(&v.have, v.want.ptr, v.want.len)) {

@@ -284,10 +284,11 @@ static int policy_apply(struct store_inst *s, struct plan_store *ps)
 	}
 	if (!(root = parse_policy(s, &now, true, &install)))
 		goto out;
-	char *dir = root_join(s->ctx->root, CERT_DIR);
-	int made = mkdir_p(dir, 0755);
+	/* refused when a link leads there: root's writes stay in the root */
+	char *dir = own_dir_in_root(s->ctx->root, CERT_DIR);
+	bool made = dir != NULL;
 	free(dir);
-	if (made < 0)
+	if (!made)
 		goto out;
 	rc = 0;
 	for (size_t i = 0; i < ps->n; i++) {

@@ -67,4 +67,23 @@ sys true; sed -i 's|^  a: { file: cas/a.pem }|  a: { file: cas/b.pem }|' "$T/cfg
 expect_rc 1 "rhel apply, extraction without effect" \
   vg apply -c "$T/cfg/sys.yaml" --root "$R2" --host n1 --auto-approve
 check "  says the clients do not see it" out_has "the clients do not see them"
+# Firefox's certificate directory reached through a link: refused, nothing
+# written through it.
+R3=$T/fflink; mkdir -p "$R3/etc/firefox/policies" "$T/elsewhere"
+ln -s "$T/elsewhere" "$R3/etc/firefox/policies/trustform"
+cat >"$T/cfg/ff.yaml" <<'YAML'
+version: 1
+cas:
+  a: { file: cas/a.pem }
+stores:
+  firefox: { type: nss, firefox_policy: true }
+roles:
+  node: { cas: [a], stores: [firefox] }
+hosts:
+  n1: [node]
+YAML
+expect_rc 1 "firefox dir is a link: apply refused" \
+  vg apply -c "$T/cfg/ff.yaml" --root "$R3" --host n1 --auto-approve
+check "  says why" out_has "is a symlink, or lies under one"
+check "  nothing written through the link" test -z "$(ls -A "$T/elsewhere")"
 done_testing
