@@ -37,6 +37,16 @@ extern const struct store_backend store_backend_caddy_config;
 /* `trustform caddy export-root …` for this run, written to out_file. */
 char *caddy_export_command(const struct config *cfg, const char *root, const char *ca_id);
 
+/* The PKI store (caddy_pki.c) and its reissue step (caddy_reissue.c). */
+#define START_WAIT_SECONDS 30 /* for Caddy's new intermediate and leaves after a start */
+struct pki_scan;
+struct plan_step;
+/* Why reissuing now would issue onto a root the clients do not trust (the
+ * configured CA is not Caddy's current root), or NULL. */
+char *caddy_held_why(const struct store_inst *s, const struct pki_scan *sc);
+/* Carry out a reissue step; -1 with err set. */
+int caddy_reissue(struct store_inst *s, struct plan_step *st);
+
 /* Run a shell command (sh -c), its output on our stderr. -1 with err set,
  * naming what for ("stop Caddy"), when it cannot run or exits non-zero. */
 int caddy_command(const char *what, const char *cmd);
