@@ -11,6 +11,10 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <git2.h>
+/* libgit2 1.8 moved git_error_set_str to the sys/ headers */
+#if LIBGIT2_VER_MAJOR > 1 || (LIBGIT2_VER_MAJOR == 1 && LIBGIT2_VER_MINOR >= 8)
+#include <git2/sys/errors.h>
+#endif
 #include <glob.h>
 #include <openssl/evp.h>
 #include <stdio.h>
