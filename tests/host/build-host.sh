@@ -74,8 +74,6 @@ rm -rf "$tree"
 mv "$work" "$tree"
 trap - EXIT
 echo "build-host: built in $(( $(date +%s) - start )) s" >&2
-# Keep only this tree of this suite and package list... per suite, one tree.
-for old in "$cache/$suite"-*; do
-  [ "$old" = "$tree" ] || rm -rf "$old"
-done
+# The trees of other package lists stay: other tests (and other checkouts) use
+# them, perhaps right now as an overlay's lower directory.
 echo "$tree"

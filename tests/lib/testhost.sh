@@ -18,17 +18,25 @@
 # for systemctl enable). One list for all its users, so they share a tree.
 TESTHOST_BOOKWORM_PKGS=(ca-certificates openssl python3 python3-apt man-db systemd)
 
-# testhost_up [SUITE [DIR]]: SUITE sid (default) or bookworm; DIR (default
-# $T/host) is where this copy is mounted, so a test can bring up several.
+# testhost_up [SUITE [DIR [PKG...]]]: SUITE sid (default) or bookworm; DIR
+# (default $T/host) is where this copy is mounted, so a test can bring up
+# several. With PKGs, the tree of SUITE holding exactly those packages (any
+# suite; its own cache key).
 _testhost_mounts=()
 testhost_up() {
   local suite=${1:-sid} dir=${2:-$T/host} base err
+  shift $(($# < 2 ? $# : 2))
   err=$T/.testhost.err
   local builder=("$SRC_DIR/tests/host/build-sid.sh")
-  [ "$suite" = sid ] || builder=("$SRC_DIR/tests/host/build-host.sh" "$suite" "${TESTHOST_BOOKWORM_PKGS[@]}")
-  if ! base=$(TRUSTFORM_HOST_SMOKE="python3 --version
+  local smoke="python3 --version
 man --version
-update-ca-certificates --help" "${builder[@]}" 2>"$err"); then
+update-ca-certificates --help"
+  if [ $# -gt 0 ]; then
+    builder=("$SRC_DIR/tests/host/build-host.sh" "$suite" "$@"); smoke="update-ca-certificates --help"
+  elif [ "$suite" != sid ]; then
+    builder=("$SRC_DIR/tests/host/build-host.sh" "$suite" "${TESTHOST_BOOKWORM_PKGS[@]}")
+  fi
+  if ! base=$(TRUSTFORM_HOST_SMOKE=$smoke "${builder[@]}" 2>"$err"); then
     echo "FAIL: the $suite test host could not be built:" >&2
     sed 's/^/  /' "$err" >&2
     exit 1
