@@ -115,7 +115,8 @@ start=$(date +%s)
 echo "build-deb: dpkg-buildpackage in $bdir" >&2
 run env DEB_BUILD_OPTIONS="parallel=$(nproc) ${DEB_BUILD_OPTIONS:-}" \
   sh -c "cd trustform-$version && dpkg-buildpackage -us -uc -b" >"$work/build.log" 2>&1 || {
-  tail -40 "$work/build.log" >&2; die "dpkg-buildpackage failed${suite:+ in the $suite tree} (log above)"; }
+  tail -40 "$work/build.log" >&2; mkdir -p "$out"; cp "$work/build.log" "$out/"
+  die "dpkg-buildpackage failed${suite:+ in the $suite tree} (above; the whole log: $out/build.log)"; }
 [ -f "$bdir/$deb" ] || die "dpkg-buildpackage made no $deb"
 echo "build-deb: built in $(( $(date +%s) - start )) s" >&2
 mkdir -p "$out"

@@ -15,6 +15,16 @@ if tests/host/build-sid.sh >/dev/null; then
 else
   echo "test host could not be built: the e2e/host/* tests will fail with the reason" >&2
 fi
+# The build trees of the e2e/suite/* tests (a Debian trixie and a sid tree
+# with the build dependencies, cached the same way): built here once, timed.
+for suite in trixie sid; do
+  start=$(date +%s)
+  if scripts/build-tree.sh "$suite" >/dev/null; then
+    echo "$suite build tree ready ($(( $(date +%s) - start )) s)"
+  else
+    echo "$suite build tree could not be built: e2e/suite/$suite will fail with the reason" >&2
+  fi
+done
 ctest --test-dir build -j"$(nproc)" --output-on-failure
 # The fuzzers (tests/fuzz): a clang build of their own; each fuzz/<name> test
 # replays its corpus and regression inputs, then fuzzes for 15 s.
