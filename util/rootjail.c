@@ -261,10 +261,11 @@ static int walk_open(int base, const char *prefix, const char *rel, int flags, m
 int jail_open(const char *host_path, int flags, mode_t mode)
 {
 	refusal[0] = '\0';
+	bool covered = jail_covers(host_path); /* opens the root on first use */
 	int base = root_fd;
 	const char *prefix = root_path;
 	size_t skip = root_len;
-	if (!jail_covers(host_path)) {
+	if (!covered) {
 		base = host_path[0] == '/' ? host_root() : -1;
 		if (base < 0) /* relative: as the invoker named it */
 			return open(host_path, flags | O_CLOEXEC, mode);
