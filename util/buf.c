@@ -1,5 +1,6 @@
 /* Growable byte buffer; see buf.h. */
 #include "util/buf.h"
+#include "util/rootjail.h"
 #include "util/xalloc.h"
 
 #include <errno.h>
@@ -152,10 +153,10 @@ static void size_text(char *out, size_t n, size_t max)
 		snprintf(out, n, "%zu bytes", max);
 }
 
-int buf_open_regular(const char *path, size_t max, struct stat *st)
+static int open_regular(const char *path, size_t max, struct stat *st, int extra)
 {
 	/* O_NONBLOCK: opening a FIFO must not wait for a writer. */
-	int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	int fd = jail_open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC | extra, 0);
 	if (fd < 0)
 		return -1;
 	if (fstat(fd, st) < 0)
@@ -175,10 +176,17 @@ int buf_open_regular(const char *path, size_t max, struct stat *st)
 	return fd;
 }
 
+int buf_open_regular(const char *path, size_t max, struct stat *st)
+{
+	return open_regular(path, max, st, 0);
+}
+
 const char *buf_strerror(int errnum)
 {
 	if ((errnum == EMEDIUMTYPE || errnum == EFBIG) && read_why[0])
 		return read_why;
+	if (errnum == ELOOP && jail_refusal())
+		return jail_refusal();
 	return strerror(errnum);
 }
 
@@ -187,12 +195,24 @@ int buf_read_file(struct buf *b, const char *path)
 	return buf_read_file_max(b, path, BUF_READ_MAX);
 }
 
+static int read_file(struct buf *b, const char *path, size_t max, int extra);
+
 int buf_read_file_max(struct buf *b, const char *path, size_t max)
+{
+	return read_file(b, path, max, 0);
+}
+
+int buf_read_file_nofollow(struct buf *b, const char *path)
+{
+	return read_file(b, path, BUF_READ_MAX, O_NOFOLLOW);
+}
+
+static int read_file(struct buf *b, const char *path, size_t max, int extra)
 {
 	struct buf tmp = BUF_INIT;
 	struct stat st;
 	char probe[4096];
-	int fd = buf_open_regular(path, max, &st);
+	int fd = open_regular(path, max, &st, extra);
 	if (fd < 0)
 		return -1;
 	/* Size the buffer from the file: thousands of small certificates must not

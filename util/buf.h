@@ -36,7 +36,8 @@ char *buf_detach(struct buf *b);
 bool buf_equal(const struct buf *b, const void *data, size_t len);
 
 /*
- * The one reader of files from outside. Opens without waiting (a FIFO never
+ * The one reader of files from outside. Opens through the root jail (no link
+ * followed that rootjail.h's rule refuses), without waiting (a FIFO never
  * blocks), requires a regular file and caps the size, then reads it whole.
  * Returns 0, or -1 with errno set and the buffer unchanged: EMEDIUMTYPE for
  * "not a regular file", EFBIG for "too large", EISDIR, or open/read's errno.
@@ -46,6 +47,9 @@ bool buf_equal(const struct buf *b, const void *data, size_t len);
 int buf_read_file(struct buf *b, const char *path);
 /* The same with another limit (0: none). */
 int buf_read_file_max(struct buf *b, const char *path, size_t max);
+/* buf_read_file for a file that must not be a link itself (its last component
+ * is opened with O_NOFOLLOW: a link fails with ELOOP). */
+int buf_read_file_nofollow(struct buf *b, const char *path);
 /* The checks alone: a blocking read-only descriptor on a regular file of at
  * most max bytes (0: any size), its stat in *st; or -1 with errno as above. */
 struct stat;

@@ -1,13 +1,16 @@
 /* Sorted directory listings; see dirlist.h. */
 #include "util/dirlist.h"
 #include "util/err.h"
+#include "util/rootjail.h"
 #include "util/xalloc.h"
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static int name_cmp(const void *a, const void *b)
 {
@@ -18,8 +21,11 @@ int dirlist(const char *host, dirlist_keep keep, void *arg, char ***names, size_
 {
 	*names = NULL;
 	*n = 0;
-	DIR *d = opendir(host);
+	int fd = jail_open(host, O_RDONLY | O_DIRECTORY, 0);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
 	if (!d) {
+		if (fd >= 0)
+			close(fd);
 		if (errno == ENOENT)
 			return 1;
 		err_set_errno(errno, "%s: cannot list the directory", host);

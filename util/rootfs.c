@@ -1,6 +1,7 @@
 /* Paths under --root and chroot-like symlink resolution; see rootfs.h. */
 #include "util/rootfs.h"
 #include "util/err.h"
+#include "util/rootjail.h"
 #include "util/xalloc.h"
 
 #include <errno.h>
@@ -111,6 +112,18 @@ int root_resolve(const char *root, const char *inroot_abs, struct buf *out)
 		target[len] = '\0';
 		if (++hops > MAX_LINK_HOPS) {
 			err_set("%s: too many levels of symbolic links", host.ptr);
+			goto out;
+		}
+		/* the rule of rootjail.h: never a link in a directory others can write */
+		struct stat dst;
+		buf_truncate(&host, rootlen + before);
+		if (lstat(host.len ? host.ptr : "/", &dst) < 0) {
+			err_set_errno(errno, "%s: cannot read the directory", host.ptr);
+			goto out;
+		}
+		if (!jail_link_trusted(&dst, &st)) {
+			buf_add(&host, done.ptr + before, done.len - before);
+			err_set("%s", jail_refuse(host.ptr, target, &dst));
 			goto out;
 		}
 		buf_truncate(&done, before);

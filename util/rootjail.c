@@ -1,5 +1,6 @@
-/* Confinement to --root; see rootjail.h. */
+/* Confinement to --root and the rule for links; see rootjail.h. */
 #include "util/rootjail.h"
+#include "util/buf.h"
 #include "util/err.h"
 #include "util/xalloc.h"
 
@@ -7,6 +8,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/openat2.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -15,17 +17,19 @@
 
 #define MAX_LINK_HOPS 40
 
-static int root_fd = -1; /* -1: no jail (the real root, or not set) */
-static char *root_path;	 /* without trailing slash */
+static int root_fd = -1; /* -1: not opened yet */
+static char *root_path;	 /* without trailing slash; "" for the real root */
 static size_t root_len;
+static int host_fd = -1; /* "/", for absolute paths outside --root */
 static int have_openat2 = -1; /* unknown, 0, 1 */
+static _Thread_local char refusal[1024];
 
 int jail_set_root(const char *root)
 {
 	jail_reset();
-	if (!root || !*root || !strcmp(root, "/"))
-		return 0;
-	int fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (!root || !strcmp(root, "/"))
+		root = "";
+	int fd = open(*root ? root : "/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0) {
 		err_set_errno(errno, "--root %s: cannot open it as a directory", root);
 		return -1;
@@ -33,7 +37,7 @@ int jail_set_root(const char *root)
 	root_fd = fd;
 	root_path = xstrdup(root);
 	root_len = strlen(root_path);
-	while (root_len > 1 && root_path[root_len - 1] == '/')
+	while (root_len > 0 && root_path[root_len - 1] == '/')
 		root_path[--root_len] = '\0';
 	return 0;
 }
@@ -41,6 +45,7 @@ int jail_set_root(const char *root)
 void jail_forget(void)
 {
 	root_fd = -1; /* closed already, by whoever closed everything */
+	host_fd = -1;
 	free(root_path);
 	root_path = NULL;
 	root_len = 0;
@@ -50,16 +55,72 @@ void jail_reset(void)
 {
 	if (root_fd >= 0)
 		close(root_fd);
-	root_fd = -1;
+	if (host_fd >= 0)
+		close(host_fd);
+	root_fd = host_fd = -1;
 	free(root_path);
 	root_path = NULL;
 	root_len = 0;
 }
 
+/* Paths are confined from the first use on, also before (or without) a run
+ * that names its root: the real root then. */
+static bool jail_ready(void)
+{
+	if (root_fd < 0)
+		jail_set_root("");
+	return root_fd >= 0;
+}
+
+/* The real root, for paths outside --root (a configuration beside the tree):
+ * not confined, but under the same rule for links. */
+static int host_root(void)
+{
+	if (root_len == 0)
+		return root_fd;
+	if (host_fd < 0)
+		host_fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	return host_fd;
+}
+
 bool jail_covers(const char *host_path)
 {
-	return root_fd >= 0 && !strncmp(host_path, root_path, root_len) &&
+	return host_path[0] == '/' && jail_ready() && !strncmp(host_path, root_path, root_len) &&
 	       (host_path[root_len] == '/' || host_path[root_len] == '\0');
+}
+
+bool jail_link_trusted(const struct stat *dir, const struct stat *link)
+{
+	uid_t me = geteuid();
+	if (dir->st_uid != 0 && dir->st_uid != me)
+		return false;
+	if (!(dir->st_mode & (S_IWGRP | S_IWOTH)))
+		return true;
+	/* sticky (/tmp): others may add entries but not replace ours */
+	return (dir->st_mode & S_ISVTX) && link && (link->st_uid == 0 || link->st_uid == me);
+}
+
+const char *jail_refuse(const char *host_link, const char *target, const struct stat *dir)
+{
+	char who[64];
+	if (dir->st_mode & S_IWOTH)
+		snprintf(who, sizeof(who), "every user");
+	else if (dir->st_mode & S_IWGRP)
+		snprintf(who, sizeof(who), "group %u", (unsigned)dir->st_gid);
+	else
+		snprintf(who, sizeof(who), "uid %u", (unsigned)dir->st_uid);
+	snprintf(refusal, sizeof(refusal),
+		 "%s is a symbolic link (to %s) in a directory that %s can write (owner uid "
+		 "%u, mode %04o); trustform never follows a link there, for reads or writes: "
+		 "replace the link with a regular file (or a real directory), or make its "
+		 "directory owned by root and writable by root alone",
+		 host_link, target, who, (unsigned)dir->st_uid, (unsigned)(dir->st_mode & 07777));
+	return refusal;
+}
+
+const char *jail_refusal(void)
+{
+	return refusal[0] ? refusal : NULL;
 }
 
 static long sys_openat2(int dirfd, const char *path, struct open_how *how)
@@ -67,28 +128,62 @@ static long sys_openat2(int dirfd, const char *path, struct open_how *how)
 	return syscall(SYS_openat2, dirfd, path, how, sizeof(*how));
 }
 
+/* The directories walked so far, for "..", and their in-root path, for
+ * messages. */
+struct walk {
+	int stack[PATH_MAX / 2];
+	size_t depth;
+	struct buf at; /* in-root path of stack[depth - 1] ("" for the root) */
+};
+
+static void walk_up(struct walk *w, bool to_root)
+{
+	while (w->depth > 1) {
+		close(w->stack[--w->depth]);
+		char *slash = strrchr(w->at.ptr, '/');
+		buf_truncate(&w->at, slash ? (size_t)(slash - w->at.ptr) : 0);
+		if (!to_root)
+			break;
+	}
+}
+
+/* May the link comp in the directory we hold be followed? Sets the refusal
+ * when not. */
+static bool walk_may_follow(struct walk *w, const char *prefix, const char *comp,
+			    const struct stat *link, const char *target)
+{
+	struct stat dst;
+	if (fstat(w->stack[w->depth - 1], &dst) < 0)
+		return false;
+	if (jail_link_trusted(&dst, link))
+		return true;
+	char *host = xasprintf("%s%s/%s", prefix, w->at.ptr, comp);
+	jail_refuse(host, target, &dst);
+	free(host);
+	return false;
+}
+
 /*
- * The fallback walk: each component opened with O_NOFOLLOW beneath the
- * previous one; a link is read and its target walked by the chroot rules
- * (absolute: from the root again; "..": never above the root). Links that
- * appear while we walk are seen as links (O_NOFOLLOW fails with ELOOP or
- * the O_PATH open shows S_ISLNK) and resolved, never followed by the kernel.
+ * One component at a time, each opened with O_NOFOLLOW beneath the previous
+ * one; a link is followed (by the chroot rules: absolute from the root again,
+ * ".." never above it) only when walk_may_follow allows it. A link that
+ * appears while we walk is seen as one (O_NOFOLLOW fails with ELOOP, or
+ * O_DIRECTORY with ENOTDIR): never followed by the kernel.
  */
-static int walk_open(const char *rel, int flags, mode_t mode)
+static int walk_open(int base, const char *prefix, const char *rel, int flags, mode_t mode)
 {
 	char *rest = xasprintf("%s", rel);
 	int hops = 0;
-	/* the stack of directories walked so far, for ".." */
-	int stack[PATH_MAX / 2];
-	size_t depth = 0;
-	stack[depth++] = dup(root_fd);
+	struct walk w = {.depth = 0, .at = BUF_INIT};
+	w.stack[w.depth++] = dup(base);
 	int result = -1, saved = 0;
+	int dflags = flags & ~(O_CREAT | O_EXCL);
 	char *p = rest;
 	for (;;) {
 		while (*p == '/')
 			p++;
 		if (!*p) { /* the path names a directory we hold */
-			result = openat(stack[depth - 1], ".", flags & ~(O_CREAT | O_EXCL), mode);
+			result = openat(w.stack[w.depth - 1], ".", dflags, mode);
 			saved = errno;
 			break;
 		}
@@ -102,26 +197,18 @@ static int walk_open(const char *rel, int flags, mode_t mode)
 		memcpy(comp, p, n);
 		comp[n] = '\0';
 		p += n;
-		if (!strcmp(comp, ".")) {
+		if (!strcmp(comp, ".") || !strcmp(comp, "..")) {
+			if (comp[1] == '.')
+				walk_up(&w, false);
 			if (last) {
-				result = openat(stack[depth - 1], ".", flags & ~(O_CREAT | O_EXCL));
-				saved = errno;
-				break;
-			}
-			continue;
-		}
-		if (!strcmp(comp, "..")) {
-			if (depth > 1)
-				close(stack[--depth]);
-			if (last) {
-				result = openat(stack[depth - 1], ".", flags & ~(O_CREAT | O_EXCL));
+				result = openat(w.stack[w.depth - 1], ".", dflags);
 				saved = errno;
 				break;
 			}
 			continue;
 		}
 		struct stat st;
-		int dir = stack[depth - 1];
+		int dir = w.stack[w.depth - 1];
 		bool is_link =
 		    fstatat(dir, comp, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode);
 		if (is_link && !(last && (flags & O_NOFOLLOW))) {
@@ -132,13 +219,16 @@ static int walk_open(const char *rel, int flags, mode_t mode)
 				break;
 			}
 			target[len] = '\0';
+			if (!walk_may_follow(&w, prefix, comp, &st, target)) {
+				saved = ELOOP;
+				break;
+			}
 			char *next = xasprintf("%s%s", target, p);
 			free(rest);
 			rest = next;
 			p = rest;
 			if (target[0] == '/')
-				while (depth > 1)
-					close(stack[--depth]);
+				walk_up(&w, true);
 			continue;
 		}
 		if (last) {
@@ -151,15 +241,18 @@ static int walk_open(const char *rel, int flags, mode_t mode)
 			saved = errno;
 			break;
 		}
-		if (depth >= sizeof(stack) / sizeof(*stack)) {
+		if (w.depth >= sizeof(w.stack) / sizeof(*w.stack)) {
 			close(fd);
 			saved = ENAMETOOLONG;
 			break;
 		}
-		stack[depth++] = fd;
+		w.stack[w.depth++] = fd;
+		buf_putc(&w.at, '/');
+		buf_puts(&w.at, comp);
 	}
-	while (depth)
-		close(stack[--depth]);
+	while (w.depth)
+		close(w.stack[--w.depth]);
+	buf_dispose(&w.at);
 	free(rest);
 	errno = saved;
 	return result;
@@ -167,30 +260,41 @@ static int walk_open(const char *rel, int flags, mode_t mode)
 
 int jail_open(const char *host_path, int flags, mode_t mode)
 {
-	if (!jail_covers(host_path))
-		return open(host_path, flags | O_CLOEXEC, mode);
-
-	const char *rel = host_path + root_len;
+	refusal[0] = '\0';
+	bool covered = jail_covers(host_path); /* opens the root on first use */
+	int base = root_fd;
+	const char *prefix = root_path;
+	size_t skip = root_len;
+	if (!covered) {
+		base = host_path[0] == '/' ? host_root() : -1;
+		if (base < 0) /* relative: as the invoker named it */
+			return open(host_path, flags | O_CLOEXEC, mode);
+		prefix = "";
+		skip = 0;
+	}
+	const char *rel = host_path + skip;
 	while (*rel == '/')
 		rel++;
 	if (!*rel)
 		rel = ".";
 	if (have_openat2 != 0) {
+		/* no link anywhere on the path: the common case, one call */
 		struct open_how how = {
 		    .flags = (unsigned long long)(flags | O_CLOEXEC),
 		    .mode = (flags & (O_CREAT | O_TMPFILE)) ? mode : 0,
-		    .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+		    .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
 		};
-		long fd = sys_openat2(root_fd, rel, &how);
-		if (fd >= 0 || errno != ENOSYS) {
+		long fd = sys_openat2(base, rel, &how);
+		if (fd < 0 && errno == EAGAIN) /* a rename raced the lookup: once more */
+			fd = sys_openat2(base, rel, &how);
+		if (fd >= 0 || (errno != ENOSYS && errno != ELOOP)) {
 			have_openat2 = 1;
-			if (fd < 0 && errno == EAGAIN) /* a rename raced the lookup: once more */
-				fd = sys_openat2(root_fd, rel, &how);
 			return (int)fd;
 		}
-		have_openat2 = 0;
+		if (errno == ENOSYS)
+			have_openat2 = 0;
 	}
-	return walk_open(rel, flags | O_CLOEXEC, mode);
+	return walk_open(base, prefix, rel, flags | O_CLOEXEC, mode);
 }
 
 int jail_open_parent(const char *host_path, const char **base)

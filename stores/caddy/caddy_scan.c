@@ -11,8 +11,11 @@
 #include "util/xalloc.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 void pki_scan_dispose(struct pki_scan *sc)
 {
@@ -33,12 +36,49 @@ void pki_scan_dispose(struct pki_scan *sc)
 	memset(sc, 0, sizeof(*sc));
 }
 
+/* Caddy keeps its PKI as real directories and regular files. A link among
+ * them (which whoever owns the data directory can make) is refused: never
+ * read through, never removed through. Checks each component of rel beneath
+ * data; a missing one ends the check. -1 with err set naming the link. */
+int pki_no_link(const char *data, const char *rel)
+{
+	char *p = xasprintf("%s/%s", data, rel);
+	size_t at = strlen(data);
+	int rc = 0;
+	while (p[at]) {
+		size_t next = at + 1 + strcspn(p + at + 1, "/");
+		char saved = p[next];
+		p[next] = '\0';
+		struct stat st;
+		if (lstat(p, &st) < 0) {
+			p[next] = saved;
+			break;
+		}
+		if (S_ISLNK(st.st_mode)) {
+			char target[PATH_MAX];
+			ssize_t n = readlink(p, target, sizeof(target) - 1);
+			target[n < 0 ? 0 : n] = '\0';
+			err_set("%s is a symbolic link (to %s): Caddy keeps its certificates as real "
+				"directories and regular files in its data directory %s, and trustform "
+				"reads and removes only those: replace the link with the real "
+				"directory or file (or, with Caddy stopped, remove it)",
+				p, target, data);
+			rc = -1;
+			break;
+		}
+		p[next] = saved;
+		at = next;
+	}
+	free(p);
+	return rc;
+}
+
 /* Parse a file Caddy wrote; *list empty and -1 with err set when damaged. */
 int pki_read_certs(const char *path, struct cert_list *list)
 {
 	struct buf b = BUF_INIT;
 	memset(list, 0, sizeof(*list));
-	if (buf_read_file(&b, path) < 0) {
+	if (buf_read_file_nofollow(&b, path) < 0) {
 		err_set_errno(errno, "%s: cannot read", path);
 		return -1;
 	}
@@ -73,6 +113,21 @@ static int scan_leaves(struct pki_scan *sc, const char *ca)
 	}
 	for (size_t i = 0; i < n; i++) {
 		const char *name = names[i];
+		/* the leaf's directory, then each file the reissue may remove */
+		static const char *const exts[] = {NULL, ".crt", ".key", ".json"};
+		int linked = 0;
+		for (size_t e = 0; e < sizeof(exts) / sizeof(*exts) && !linked; e++) {
+			char *rel = exts[e] ? xasprintf("certificates/%s/%s/%s%s", ca, name, name,
+							 exts[e])
+					    : xasprintf("certificates/%s/%s", ca, name);
+			linked = pki_no_link(sc->data, rel);
+			free(rel);
+		}
+		if (linked < 0) {
+			dirlist_free(names, n);
+			free(dir);
+			return -1;
+		}
 		char *ldir = xasprintf("%s/%s", dir, name);
 		char *crt = xasprintf("%s/%s.crt", ldir, name);
 		if (name[0] != '.' && is_dir(ldir) && path_exists(crt)) {
@@ -140,6 +195,13 @@ int pki_scan(struct pki_scan *sc, const struct caddy_opts *o, time_t now)
 	if (caddy_data_dir(o, &sc->data) < 0)
 		return -1;
 	sc->authdir = xasprintf("%s/pki/authorities/%s", sc->data, o->ca);
+	char *certs = xasprintf("certificates/%s", o->ca);
+	char *auth = xasprintf("pki/authorities/%s/intermediate.crt", o->ca);
+	int linked = pki_no_link(sc->data, certs) < 0 || pki_no_link(sc->data, auth) < 0;
+	free(certs);
+	free(auth);
+	if (linked)
+		return -1;
 	if (!is_dir(sc->authdir)) {
 		/* A partial reset: leaves of a root that is gone may remain. */
 		if (scan_leaves(sc, o->ca) < 0)
@@ -197,6 +259,13 @@ int caddy_root_load(const struct caddy_opts *o, struct cert **out, char **where)
 		return -1;
 	char *path = xasprintf("%s/pki/authorities/%s/root.crt", data, o->ca);
 	int rc = -1;
+	char *rel = xasprintf("pki/authorities/%s/root.crt", o->ca);
+	int linked = pki_no_link(data, rel);
+	free(rel);
+	if (linked < 0) {
+		*where = xstrdup(path);
+		goto out;
+	}
 	if (!path_exists(path)) {
 		err_set("%s does not exist: Caddy has no root for CA \"%s\" yet (it makes one "
 			"when it first starts with a `tls internal` site)",

@@ -40,5 +40,6 @@ int pki_scan(struct pki_scan *sc, const struct caddy_opts *o, time_t now);
 void pki_scan_dispose(struct pki_scan *sc);
 /* Parse a file Caddy wrote; *list empty and -1 with err set when damaged. */
 int pki_read_certs(const char *path, struct cert_list *list);
+int pki_no_link(const char *data, const char *rel);
 
 #endif
