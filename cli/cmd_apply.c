@@ -41,10 +41,13 @@ static void options_from_plan(struct options *o, const struct saved_plan *sp)
 	o->ntargets = sp->ntargets;
 	o->config = sp->config_path;
 	o->git_url = sp->git_url;
-	o->git_ref = sp->git_commit; /* exactly the commit that was planned */
+	/* the ref is resolved again, and must still point to the commit planned
+	 * (planfile_check_origin); the commit is verified with the signer
+	 * policy the plan was made with */
+	o->git_ref = sp->git_ref;
 	o->git_path = sp->git_path;
 	o->allow_unpinned = sp->allow_unpinned;
-	o->git_offline_if_present = true;
+	o->allowed_signers = sp->signers_path;
 }
 
 static void print_plan(struct run *r, const struct render_opts *ro)
@@ -89,13 +92,17 @@ int cmd_apply(struct options *o)
 			run_fail(&r, err_msg());
 			goto out;
 		}
+		if (planfile_check_signers(sp) < 0) {
+			run_fail(&r, err_msg());
+			goto out;
+		}
 		options_from_plan(o, sp);
 	}
 	if (run_start(&r, true) < 0)
 		goto out;
 	run_plan(&r);
-	if (sp &&
-	    (planfile_check(sp, r.cfg, &r.plan) < 0 || planfile_check_steps(sp, &r.plan) < 0)) {
+	if (sp && (planfile_check_origin(sp, r.git, o->root) < 0 ||
+		   planfile_check(sp, r.cfg, &r.plan) < 0 || planfile_check_steps(sp, &r.plan) < 0)) {
 		r.planned = false; /* nothing to show but the refusal */
 		run_fail(&r, err_msg());
 		goto out;

@@ -22,6 +22,7 @@ static int save_plan(const struct run *r, const char *path)
 			config_path = xstrdup(r->cfg->path);
 	}
 	char *root = *o->root ? realpath(o->root, NULL) : NULL;
+	char *signers = o->allowed_signers ? realpath(o->allowed_signers, NULL) : NULL;
 	struct planfile_meta m = {
 	    .host = r->ctx.host,
 	    .root = root ? root : o->root,
@@ -31,11 +32,13 @@ static int save_plan(const struct run *r, const char *path)
 	    .config_path = config_path,
 	    .git = r->git,
 	    .allow_unpinned = o->allow_unpinned,
+	    .allowed_signers = signers ? signers : o->allowed_signers,
 	    .now = o->now,
 	};
 	int rc = planfile_save(path, &r->plan, &m);
 	free(config_path);
 	free(root);
+	free(signers);
 	return rc;
 }
 

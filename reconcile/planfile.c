@@ -147,6 +147,18 @@ static json_t *config_json(const struct planfile_meta *m)
 		json_object_set_new(c, "path", json_string(m->git->path));
 		json_object_set_new(c, "commit", json_string(m->git->commit));
 		json_object_set_new(c, "allow_unpinned", json_boolean(m->allow_unpinned));
+		json_t *sig = json_null();
+		if (m->allowed_signers) {
+			char sha[FP_HEX_LEN + 1];
+			if (planfile_file_sha256(sha, m->allowed_signers) < 0) {
+				json_decref(c);
+				return NULL;
+			}
+			sig = json_object();
+			json_object_set_new(sig, "path", json_string(m->allowed_signers));
+			json_object_set_new(sig, "sha256", json_string(sha));
+		}
+		json_object_set_new(c, "allowed_signers", sig);
 	} else {
 		json_object_set_new(c, "source", json_string("file"));
 		json_object_set_new(c, "path", json_string(m->config_path));
@@ -175,7 +187,21 @@ int planfile_save(const char *path, const struct plan *p, const struct planfile_
 	for (size_t i = 0; i < m->ntargets; i++)
 		json_array_append_new(targets, json_string(m->targets[i]));
 	json_object_set_new(doc, "targets", targets);
-	json_object_set_new(doc, "configuration", config_json(m));
+	struct planfile_machine mach;
+	planfile_machine(&mach, m->root);
+	json_t *jm = json_object();
+	json_object_set_new(jm, "hostname", json_string(mach.hostname));
+	json_object_set_new(jm, "machine_id", str_or_null(mach.machine_id));
+	planfile_machine_dispose(&mach);
+	json_object_set_new(doc, "machine", jm);
+	json_t *conf = config_json(m);
+	if (!conf) {
+		json_decref(doc);
+		json_decref(cas);
+		json_decref(stores);
+		return -1;
+	}
+	json_object_set_new(doc, "configuration", conf);
 	for (size_t i = 0; i < p->n; i++) {
 		const struct plan_store *ps = &p->stores[i];
 		json_t *s = json_object(), *steps = json_array();
@@ -240,6 +266,9 @@ void planfile_free(struct saved_plan *sp)
 	free(sp->git_ref);
 	free(sp->git_path);
 	free(sp->git_commit);
+	free(sp->signers_path);
+	free(sp->signers_sha256);
+	planfile_machine_dispose(&sp->machine);
 	json_decref(sp->doc);
 	free(sp);
 }
@@ -294,6 +323,10 @@ int planfile_load(struct saved_plan **out, const char *path)
 	sp->path = xstrdup(path);
 	sp->host = dup_str(doc, "host");
 	sp->root = dup_str(doc, "root");
+	json_t *jm = json_object_get(doc, "machine");
+	sp->machine.hostname = dup_str(jm, "hostname");
+	sp->machine.machine_id = dup_str(jm, "machine_id");
+	bool ok_sig = true;
 	json_t *targets = json_object_get(doc, "targets"), *t;
 	size_t i;
 	sp->targets = xcalloc(json_array_size(targets) + 1, sizeof(char *));
@@ -308,15 +341,22 @@ int planfile_load(struct saved_plan **out, const char *path)
 		sp->git_path = dup_str(c, "path");
 		sp->git_commit = dup_str(c, "commit");
 		sp->allow_unpinned = json_is_true(json_object_get(c, "allow_unpinned"));
+		json_t *sig = json_object_get(c, "allowed_signers");
+		sp->signers_path = dup_str(sig, "path");
+		sp->signers_sha256 = dup_str(sig, "sha256");
+		ok_sig = !sig || json_is_null(sig) ||
+			 (sp->signers_path && sp->signers_sha256 &&
+			  strlen(sp->signers_sha256) == FP_HEX_LEN);
 	} else {
 		sp->config_path = dup_str(c, "path");
 	}
-	bool ok = sp->host && sp->root && digest && strlen(digest) == FP_HEX_LEN &&
-		  (sp->config_path || (sp->git_url && sp->git_path && sp->git_commit)) &&
+	bool ok = sp->host && sp->root && sp->machine.hostname && ok_sig && digest && strlen(digest) == FP_HEX_LEN &&
+		  (sp->config_path ||
+		   (sp->git_url && sp->git_ref && sp->git_path && sp->git_commit)) &&
 		  json_is_array(json_object_get(doc, "stores"));
 	if (!ok) {
-		err_set("%s: the saved plan is incomplete (host, root, configuration or stores "
-			"missing); make a new plan with trustplan --out FILE",
+		err_set("%s: the saved plan is incomplete (host, root, machine, configuration or "
+			"stores missing); make a new plan with trustplan --out FILE",
 			path);
 		planfile_free(sp);
 		return -1;

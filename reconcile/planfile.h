@@ -36,6 +36,16 @@ void planfile_config_digest(char out[FP_HEX_LEN + 1], const struct config *cfg);
  * siblings), in the set's sorted order, and its stale reason. */
 void planfile_store_digest(char out[FP_HEX_LEN + 1], const struct trust_set *s);
 
+/* The machine a plan is made on: uname's node name and <root>/etc/machine-id
+ * (NULL when there is none). */
+struct planfile_machine {
+	char *hostname, *machine_id;
+};
+void planfile_machine(struct planfile_machine *m, const char *root);
+void planfile_machine_dispose(struct planfile_machine *m);
+/* SHA-256 of a file (the signer policy), as hex. -1 with err set. */
+int planfile_file_sha256(char out[FP_HEX_LEN + 1], const char *path);
+
 struct planfile_meta {
 	const char *host;
 	const char *root;
@@ -45,6 +55,7 @@ struct planfile_meta {
 	const char *config_path;	/* absolute, when not from git */
 	const struct git_checkout *git; /* or NULL */
 	bool allow_unpinned;
+	const char *allowed_signers; /* absolute, or NULL */
 	time_t now;
 };
 
@@ -61,6 +72,8 @@ struct saved_plan {
 	char *config_path; /* a file config, or NULL */
 	char *git_url, *git_ref, *git_path, *git_commit;
 	bool allow_unpinned;
+	char *signers_path, *signers_sha256; /* the signer policy, or NULL */
+	struct planfile_machine machine;
 	char config_digest[FP_HEX_LEN + 1];
 	void *doc; /* the parsed JSON; steps are read from it */
 };
@@ -79,5 +92,14 @@ int planfile_check(const struct saved_plan *sp, const struct config *cfg, const 
  * steps. -1 with err set to "...: malformed saved plan: store S, step N: ..."
  * naming the first step that differs. */
 int planfile_check_steps(const struct saved_plan *sp, const struct plan *fresh);
+
+/* Before the configuration is read again: the signer policy's file must have
+ * the SHA-256 recorded. -1 with err set naming allowed_signers. */
+int planfile_check_signers(const struct saved_plan *sp);
+/* After it is read again: the machine must be the one the plan was made on,
+ * and the ref (re-resolved, g) must point to the commit recorded. -1 with err
+ * set naming the field that differs. */
+int planfile_check_origin(const struct saved_plan *sp, const struct git_checkout *g,
+			  const char *root);
 
 #endif

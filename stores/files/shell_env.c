@@ -20,6 +20,7 @@
 #include "reconcile/plan.h"
 #include "reconcile/steps.h"
 #include "stores/files/envvars.h"
+#include "stores/files/envwrite.h"
 #include "stores/files/files.h"
 #include "stores/files/pemfile.h"
 #include "stores/files/shell_env_scan.h"
@@ -69,7 +70,7 @@ static bool is_ours(const struct shenv *p, const char *name)
 	return false;
 }
 
-/* A copy that cannot end a line. */
+/* A copy for a message that cannot end a line. */
 static char *printable(const char *s)
 {
 	char *d = xstrdup(s ? s : "");
@@ -100,31 +101,23 @@ static size_t find_insecure(const struct scan *sc, const struct assign **out,
 	return n;
 }
 
-static void render(const struct store_inst *s, const struct shenv *p, const struct scan *sc,
-		   struct buf *sh, struct buf *conf)
+static int render(const struct store_inst *s, const struct shenv *p, const struct scan *sc,
+		  struct buf *sh, struct buf *conf)
 {
 	const struct assign *found[ENVVAR_MAX_INSECURE];
 	const struct envvar_insecure *why[ENVVAR_MAX_INSECURE];
+	struct envw_undo undo[ENVVAR_MAX_INSECURE];
 	size_t nf = find_insecure(sc, found, why);
-#define HEAD "# Written by trustform for store \"%s\"; trustapply rewrites this file.\n"
-	buf_printf(sh, HEAD, s->conf->name);
-	buf_printf(conf, HEAD, s->conf->name);
-#undef HEAD
-	for (size_t i = 0; i < p->nenv; i++) {
-		const char *v = want_value(p, i);
-		/* values are paths checked at open (no quote, space or newline) or flags */
-		buf_printf(sh, "export %s='%s'\n", p->env[i], v);
-		buf_printf(conf, "%s=%s\n", p->env[i], v);
-	}
-	for (size_t i = 0; i < nf; i++) {
-		char *val = printable(found[i]->value);
-		buf_printf(sh, "# insecure: %s=%s (%s, in %s)\nunset %s\n", found[i]->name, val,
-			   why[i]->why, found[i]->src, found[i]->name);
-		if (why[i]->safe && found[i]->kind != SRC_PROFILE)
-			buf_printf(conf, "# insecure: %s=%s (%s, in %s)\n%s=%s\n", found[i]->name,
-				   val, why[i]->why, found[i]->src, found[i]->name, why[i]->safe);
-		free(val);
-	}
+	struct envw_set *set = xcalloc(p->nenv ? p->nenv : 1, sizeof(*set));
+	for (size_t i = 0; i < p->nenv; i++)
+		set[i] = (struct envw_set){p->env[i], want_value(p, i)};
+	for (size_t i = 0; i < nf; i++)
+		undo[i] = (struct envw_undo){found[i]->name, found[i]->value, why[i]->why,
+					     found[i]->src, why[i]->safe,
+					     found[i]->kind == SRC_PROFILE};
+	int rc = envw_render_shell(sh, conf, s->conf->name, set, p->nenv, undo, nf);
+	free(set);
+	return rc;
 }
 
 struct view {
@@ -151,7 +144,15 @@ static int view_load(struct view *v, const struct store_inst *s, const struct sh
 	buf_init(&v->have_sh);
 	buf_init(&v->have_conf);
 	scan_all(&v->sc, s->ctx->root);
-	render(s, p, &v->sc, &v->want_sh, &v->want_conf);
+	if (v->sc.bad) {
+		err_set("%s: the file name has a control character, and systemd reads the file; "
+			"trustform will not write a name it cannot show on one line: rename or "
+			"remove it",
+			v->sc.bad);
+		return -1;
+	}
+	if (render(s, p, &v->sc, &v->want_sh, &v->want_conf) < 0)
+		return -1;
 	if (read_have(&v->have_sh, p->profile_host, PROFILE_DIR "/" PROFILE_OURS, &v->sh_exists) <
 		0 ||
 	    read_have(&v->have_conf, p->envd_host, ENVD_DIR "/" ENVD_OURS, &v->conf_exists) < 0)

@@ -4,6 +4,7 @@
  */
 #include "stores/files/shell_env_scan.h"
 
+#include "stores/files/envwrite.h"
 #include "util/buf.h"
 #include "util/dirlist.h"
 #include "util/err.h"
@@ -37,6 +38,7 @@ void scan_dispose(struct scan *sc)
 		free(sc->a[i].src);
 	}
 	free(sc->a);
+	free(sc->bad);
 	memset(sc, 0, sizeof(*sc));
 }
 
@@ -109,6 +111,8 @@ void scan_file(struct scan *sc, const char *host, const char *shown, enum src_ki
 struct scan_filter {
 	const char *suffix, *ours;
 	enum src_kind kind;
+	struct scan *sc;
+	const char *dir;
 };
 
 static bool scan_keep(const char *host, const char *name, void *arg)
@@ -118,6 +122,16 @@ static bool scan_keep(const char *host, const char *name, void *arg)
 	size_t l = strlen(name), sl = strlen(f->suffix);
 	if (name[0] == '.' || l <= sl || strcmp(name + l - sl, f->suffix) || !strcmp(name, f->ours))
 		return false;
+	if (f->kind != SRC_PROFILE && !envw_text_ok(name)) {
+		/* systemd reads it; its name would reach trustform's files */
+		if (!f->sc->bad) {
+			f->sc->bad = xasprintf("%s/%s", f->dir, name);
+			for (char *c = f->sc->bad; *c; c++)
+				if ((unsigned char)*c < 0x20 || *c == 0x7f)
+					*c = '?';
+		}
+		return false;
+	}
 	/* Debian's /etc/profile sources only what run-parts --list --regex
 	 * '^[a-zA-Z0-9_][a-zA-Z0-9._-]*\.sh$' lists */
 	return f->kind != SRC_PROFILE ||
@@ -145,11 +159,12 @@ static int dfile_cmp(const void *a, const void *b)
 static void scan_dirs(struct scan *sc, const char *root, const char *const *dirs,
 		      const char *suffix, const char *ours, enum src_kind kind)
 {
-	struct scan_filter f = {suffix, ours, kind};
+	struct scan_filter f = {suffix, ours, kind, sc, NULL};
 	struct dfile *all = NULL;
 	size_t n = 0, alloc = 0;
 	for (size_t d = 0; dirs[d]; d++) {
 		char *host = root_resolve_host(root, dirs[d]);
+		f.dir = dirs[d];
 		char **names = NULL;
 		size_t nn = 0;
 		if (!host || dirlist(host, scan_keep, &f, &names, &nn) < 0)

@@ -33,6 +33,9 @@ struct assign {
 struct scan {
 	struct assign *a;
 	size_t n, alloc;
+	/* the first file systemd reads whose name has a control character,
+	 * shown with '?' for them; NULL when none */
+	char *bad;
 };
 
 /* Every assignment the files under root make, in the order they take effect.

@@ -18,6 +18,7 @@
 #include "reconcile/steps.h"
 #include "schema/resolve.h"
 #include "stores/files/envvars.h"
+#include "stores/files/envwrite.h"
 #include "stores/files/files.h"
 #include "stores/files/pemfile.h"
 #include "stores/files/unitfile.h"
@@ -67,6 +68,13 @@ static const struct store_option senv_keys[] = {
 static void senv_validate(const struct conf_store *cs, struct diag *d)
 {
 	envvar_validate_env(cs, d);
+	const struct ynode *b = conf_store_node(cs, "bundle");
+	if (b && b->kind == YNODE_SCALAR && !envw_value_ok(b->text))
+		diag_add(d, DIAG_ERROR, cs->config_file, b->line, b->col,
+			 "store \"%s\": the bundle path must be written in a unit's "
+			 "Environment=, where quotes, spaces, '%%' and '\\' mean something; "
+			 "use only letters, digits and /._-+@ in it",
+			 cs->name);
 }
 
 static void senv_free(struct store_inst *s)
@@ -163,7 +171,7 @@ static const char *want_value(const struct senv *p, size_t i)
 	return ev ? envvar_value(ev, p->bundle) : p->bundle;
 }
 
-/* A copy that cannot end a line of the drop-in. */
+/* A copy for a message that cannot end a line. */
 static char *printable(const char *s)
 {
 	char *d = xstrdup(s);
@@ -173,24 +181,32 @@ static char *printable(const char *s)
 	return d;
 }
 
-static void render_dropin(struct buf *out, const struct store_inst *s, const struct senv *p,
-			  const struct finding *f, size_t nf)
+static int render_dropin(struct buf *out, const struct store_inst *s, const struct senv *p,
+			 const struct finding *f, size_t nf)
 {
-	buf_printf(out,
-		   "# Written by trustform for store \"%s\"; trustapply rewrites this "
-		   "file.\n[Service]\n",
-		   s->conf->name);
+	struct envw_undo undo[ENVVAR_MAX_INSECURE];
+	struct envw_set *set = xcalloc(p->nenv ? p->nenv : 1, sizeof(*set));
 	for (size_t i = 0; i < p->nenv; i++)
-		buf_printf(out, "Environment=\"%s=%s\"\n", p->env[i], want_value(p, i));
+		set[i] = (struct envw_set){p->env[i], want_value(p, i)};
 	for (size_t i = 0; i < nf; i++) {
-		/* the value only as a comment, and never able to end the line */
-		char *val = printable(f[i].a->value);
-		char *src = printable(f[i].a->src);
-		buf_printf(out, "# insecure: %s=%s (%s, in %s)\nUnsetEnvironment=%s\n",
-			   f[i].a->name, val, f[i].why->why, src, f[i].a->name);
-		free(val);
-		free(src);
+		if (!envw_text_ok(f[i].a->src)) {
+			struct buf shown = BUF_INIT;
+			envw_comment(&shown, "%s", f[i].a->src);
+			buf_truncate(&shown, shown.len - 1);
+			err_set("%s: the file name has a control character, and systemd reads the "
+				"file; trustform will not write a name it cannot show on one line: "
+				"rename or remove it",
+				shown.ptr + 2);
+			buf_dispose(&shown);
+			free(set);
+			return -1;
+		}
+		undo[i] = (struct envw_undo){f[i].a->name, f[i].a->value, f[i].why->why,
+					     f[i].a->src, NULL, false};
 	}
+	int rc = envw_render_dropin(out, s->conf->name, set, p->nenv, undo, nf);
+	free(set);
+	return rc;
 }
 
 struct unit_view {
@@ -210,7 +226,8 @@ static int view_load(struct unit_view *v, const struct store_inst *s, const stru
 	if (unit_env_load(&v->others, s->ctx->root, p->unit, DROPIN_NAME, NULL) < 0)
 		return -1;
 	v->nfound = find_insecure(&v->others, v->found, ENVVAR_MAX_INSECURE);
-	render_dropin(&v->want, s, p, v->found, v->nfound);
+	if (render_dropin(&v->want, s, p, v->found, v->nfound) < 0)
+		return -1;
 	if (buf_read_file(&v->have, p->dropin_host) == 0) {
 		v->have_exists = true;
 	} else if (errno != ENOENT) {

@@ -159,13 +159,20 @@ git -C "$W" push -q origin :refs/heads/both 2>/dev/null
 expect_rc 1 "deleted branch is gone from the cache too" tf plan "${g[@]}" --ref refs/heads/both
 check "not found" err_has "is not a branch, tag or full commit id"
 
-# saved plans from git apply the commit they were made from
+# saved plans from git apply the commit they were made from...
 rm -f "$W/hosts/cas/lab.pem"; write_config corp; commit "drop lab"
 expect_rc 2 "plan --out from git" tf plan "${g[@]}" --ref main --out "$T/git.plan" --detailed-exitcode
 check "removes lab" out_has '# system (debian): lab will be removed'
 C_DROP=$(git -C "$W" rev-parse HEAD)
 cp "$T/lab.pem" "$W/hosts/cas/lab.pem"; write_config corp lab; commit "lab back"
-expect_rc 0 "apply the saved plan after a new push" tf apply "$T/git.plan"
+# ... and refuse when the ref no longer points to it (issue 18 item 5)
+expect_rc 1 "a saved plan whose ref moved since is refused" tf apply "$T/git.plan"
+check "names the field" err_has 'Saved plan is stale: configuration.commit differs: ref "main"'
+check "names the planned commit" err_has "and the plan was made from $C_DROP"
+# a plan made for a commit id applies that commit after any push
+expect_rc 2 "plan --out for the commit id" tf plan "${g[@]}" --ref "$C_DROP" --out "$T/git.plan" \
+  --detailed-exitcode
+expect_rc 0 "apply the saved plan of a commit id after a new push" tf apply "$T/git.plan"
 check "it is the planned commit" out_has "@ $C_DROP"
 check "lab removed as planned" out_has 'Resources: 0 added, 0 changed, 1 destroyed.'
 expect_rc 2 "main has lab again" tf plan "${g[@]}" --ref main --detailed-exitcode
