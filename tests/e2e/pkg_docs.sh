@@ -6,7 +6,11 @@
 #    names of the configuration for --target and --host;
 #  - every key of the configuration's JSON Schema is in trust.yaml(5);
 #  - debian/changelog's version is CMakeLists.txt's project VERSION;
-#  - the man pages render without groff warnings.
+#  - the man pages render without groff warnings;
+#  - the repository stands on its own: nothing refers to a contract outside
+#    it, the README's relative links resolve, the contract it points at
+#    (docs/SPEC.md) is there, and every `SPEC §N` cited in the source is one
+#    of its sections; the license is declared where each channel reads it.
 . "$(dirname "$0")/../lib/common.sh"
 
 man1=$SRC_DIR/man/trustform.1
@@ -64,6 +68,38 @@ for p in "$man1" "$SRC_DIR/man/trust.yaml.5"; do
   LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -E UTF-8 -l "$p" >/dev/null 2>"$T/groff.err" || true
   check "$(basename "$p") renders without warnings" bash -c "! grep -v 'cannot adjust line' '$T/groff.err' | grep -q ."
 done
+
+# The repository stands on its own. The pattern is split so that this file
+# does not match it.
+outside='\.\./shar''ed\|shared/SP''EC'
+(cd "$SRC_DIR" && grep -rIn --exclude-dir='build*' --exclude-dir=.git --exclude-dir='obj-*' \
+   --exclude-dir=.ansible -e "$outside" . ) >"$T/outside.txt" || true
+if [ ! -s "$T/outside.txt" ]; then pass; else
+  fail "the repository refers to a contract outside it (use docs/SPEC.md):"; head -20 "$T/outside.txt" >&2; fi
+check "the README points at docs/SPEC.md" grep -q '](docs/SPEC.md)' "$SRC_DIR/README.md"
+grep -oE '\]\([^)#:]+' "$SRC_DIR/README.md" | cut -c3- | sort -u >"$T/links.txt"
+check "the README has relative links" test -s "$T/links.txt"
+while read -r l; do
+  check "README link $l resolves" test -e "$SRC_DIR/$l"
+done <"$T/links.txt"
+grep -E '^## [0-9]+\. ' "$SRC_DIR/docs/SPEC.md" | sed 's/^## \([0-9]*\)\..*/\1/' | sort -u >"$T/spec.sections"
+check "docs/SPEC.md has sections 1 to 7" test "$(tr '\n' ' ' <"$T/spec.sections")" = "1 2 3 4 5 6 7 "
+(cd "$SRC_DIR" && grep -rhoE --include='*.[ch]' --include='*.sh' --include='*.json' --include='*.md' \
+   --exclude-dir='build*' 'SPEC §[0-9]+' .) | sed 's/.*§//' | sort -u >"$T/spec.cited"
+check "the source cites SPEC sections" test -s "$T/spec.cited"
+while read -r n; do
+  check "SPEC §$n (cited in the source) is a section of docs/SPEC.md" grep -qx "$n" "$T/spec.sections"
+done <"$T/spec.cited"
+# The license: Apache-2.0, in every channel.
+check "LICENSE is the Apache License 2.0" bash -c "head -3 '$SRC_DIR/LICENSE' | grep -q 'Apache License' && grep -q 'Version 2.0, January 2004' '$SRC_DIR/LICENSE'"
+check "debian/copyright is DEP-5 with License: Apache-2.0" bash -c \
+  "grep -q '^Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/' '$SRC_DIR/debian/copyright' &&
+   grep -q '^License: Apache-2.0$' '$SRC_DIR/debian/copyright' &&
+   grep -q '/usr/share/common-licenses/Apache-2.0' '$SRC_DIR/debian/copyright'"
+galaxy=$SRC_DIR/ansible/ansible_collections/trustform/trust/galaxy.yml
+check "galaxy.yml declares license Apache-2.0" \
+  python3 -c "import sys, yaml; d = yaml.safe_load(open(sys.argv[1])); sys.exit(0 if d.get('license') == ['Apache-2.0'] and 'license_file' not in d else 1)" "$galaxy"
+check "the collection carries the license text" cmp -s "$SRC_DIR/LICENSE" "${galaxy%/*}/LICENSE"
 
 # bash completion (the machine's bash-completion provides _init_completion)
 if [ -f /usr/share/bash-completion/bash_completion ]; then
