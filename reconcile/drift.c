@@ -33,13 +33,13 @@ static void summary_line(const struct run *r, int code, struct buf *b, int *prio
 			buf_printf(b, "; %s", r->failure);
 	} else if (verdict_drift(&v)) {
 		*prio = LOG_WARNING;
-		char *what = verdict_text(&v);
-		buf_printf(b, "DRIFT: %s", what);
-		free(what);
-		if (v.changes)
-			buf_printf(b, "; %zu to add, %zu to change, %zu to destroy",
-				   r->plan.counts.add, r->plan.counts.change,
-				   r->plan.counts.destroy);
+		buf_printf(b, "DRIFT: %zu to add, %zu to change, %zu to destroy",
+			   r->plan.counts.add, r->plan.counts.change, r->plan.counts.destroy);
+		if (v.pending_restarts)
+			buf_printf(b, "; %zu restart(s) pending", v.pending_restarts);
+		if (v.endpoints_failing)
+			buf_printf(b, "; %zu endpoint(s) refused even after apply",
+				   v.endpoints_failing);
 		const char *sep = " (";
 		for (size_t i = 0; i < r->plan.n; i++) {
 			const struct plan_store *ps = &r->plan.stores[i];

@@ -206,8 +206,47 @@ expect_rc 0 "apply" tf apply "${args[@]}" --auto-approve
 sed -i "s|      - https://localhost:$p_good|      - https://localhost:$p_san|" "$C/trust.yaml"
 expect_rc 2 "plan, no store change, an endpoint fails: exit 2" tf plan "${args[@]}" --no-color --detailed-exitcode
 check "plan: will still fail" out_has "✗ https://localhost:$p_san: will still fail after apply"
-check "plan: no store changes" out_has "No changes."
+# one predicate, "would a client fail", in every channel: never "No changes."
+check "plan: never 'No changes.' while a client fails" bash -c "! grep -qF 'No changes.' $T/.out"
+check "plan: says clients would fail" out_has "No changes to the stores, but clients would fail."
+check "plan: counts the refused endpoint" out_has "Endpoints refused: 1 endpoint(s) would be refused by their clients even after apply (see above)."
 expect_rc 0 "plan --offline: clean" tf plan "${args[@]}" --no-color --detailed-exitcode --offline
+check "plan --offline: No changes" out_has "No changes. Trust stores match the configuration."
+tf plan "${args[@]}" --json --detailed-exitcode >"$T/fail.json" 2>/dev/null || true
+check "plan --json: valid" valid "$T/fail.json"
+check "plan --json: drift, no store change, one endpoint failing" /usr/bin/python3 -c "
+import json; d=json.load(open('$T/fail.json'))
+assert d['changes_pending'] is False and d['drift'] is True, d
+assert d['drift_summary'] == {'changes': 0, 'restart_pending': 0, 'endpoints_failing': 1, 'endpoints_unchecked': 0}, d['drift_summary']"
+tf plan "${args[@]}" --offline --json >"$T/clean.json" 2>/dev/null || true
+check "plan --offline --json: no drift" /usr/bin/python3 -c "
+import json; d=json.load(open('$T/clean.json')); assert d['drift'] is False, d"
+expect_rc 0 "plan --prometheus (failing endpoint)" tf plan "${args[@]}" --prometheus "$T/f.prom"
+check "metrics: trustform_drift 1" grep -qx 'trustform_drift{host="h"} 1' "$T/f.prom"
+check "metrics: endpoint 0" grep -qF "trustform_endpoint_ok{host=\"h\",endpoint=\"https://localhost:$p_san\",store=\"app\"} 0" "$T/f.prom"
+expect_rc 0 "plan --offline --prometheus" tf plan "${args[@]}" --offline --prometheus "$T/c.prom"
+check "metrics --offline: trustform_drift 0" grep -qx 'trustform_drift{host="h"} 0' "$T/c.prom"
+# report over collected plans: the host with a refused endpoint is not "without changes"
+expect_rc 0 "report" tf report --no-color "$T/fail.json" "$T/clean.json"
+check "report: one host with drift" out_has "1 with drift (a restart pending or an endpoint refused)"
+check "report: names the refused endpoint" out_has "endpoint(s) refused even after apply"
+tf report --json "$T/fail.json" "$T/clean.json" >"$T/report.json" 2>/dev/null || true
+check "report --json: valid" valid "$T/report.json"
+check "report --json: drift counted" /usr/bin/python3 -c "
+import json; d=json.load(open('$T/report.json'))
+assert d['changes_pending'] is True and d['change_summary']['drift'] == 1, d['change_summary']"
+# syslog: a warning (journalctl -p warning shows it), never "no drift" at info
+. "$TESTS_DIR/lib/syslog.sh"
+if unshare -m true 2>/dev/null; then
+  syslog_start
+  expect_rc 0 "plan --syslog (failing endpoint)" in_ns "$TRUSTFORM" plan "${args[@]}" --syslog
+  syslog_stop
+  check "syslog: warning (<12>), the endpoint named" \
+    grep -qE "^<12>.*trustform plan on h: DRIFT: 0 to add, 0 to change, 0 to destroy; 1 endpoint\(s\) refused even after apply \(endpoint https://localhost:$p_san refused\)" "$T/syslog.txt"
+  check "syslog: no 'no drift'" bash -c "! grep -q 'no drift' $T/syslog.txt"
+else
+  fail "--syslog: unshare -m is needed to give /dev/log a socket without touching the host's /dev"
+fi
 
 # An endpoint none of whose stores is planned (left out by --target) is
 # unchecked, never "trusted by every store".
