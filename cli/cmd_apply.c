@@ -1,6 +1,8 @@
 /* `trustform apply` / `trustapply [FILE]`: plan (or take a saved plan), confirm, converge. */
 #include "cli/cli.h"
 #include "reconcile/apply.h"
+#include "reconcile/consumers.h"
+#include "reconcile/verdict.h"
 #include "reconcile/planfile.h"
 #include "reconcile/render.h"
 #include "reconcile/render_json.h"
@@ -59,7 +61,9 @@ static void print_plan(struct run *r, const struct render_opts *ro)
 	run_render_header(r, ro);
 	render_plan(stdout, &r->plan, ro);
 	render_store_errors(stderr, &r->plan);
-	render_summary(stdout, &r->plan, ro);
+	struct verdict v;
+	verdict_make(&v, &r->plan, NULL);
+	render_summary(stdout, &r->plan, &v, ro);
 }
 
 static void print_result(struct run *r, const struct render_opts *ro,
@@ -112,8 +116,12 @@ int cmd_apply(struct options *o)
 	print_plan(&r, &ro);
 	if (!plan_has_changes(&r.plan)) {
 		struct apply_result none = {.failed_stores = r.plan.failed_stores};
+		/* nothing to write, but services may still run with the old trust */
+		if (r.plan.pending_restarts && !r.plan.failed_stores)
+			none.failed_stores +=
+			    consumers_apply(&r.plan, r.ctx.root, o->json ? stderr : stdout);
 		print_result(&r, &ro, &none, saved);
-		code = r.plan.failed_stores ? EXIT_ERROR : EXIT_OK;
+		code = none.failed_stores ? EXIT_ERROR : EXIT_OK;
 		if (!r.plan.failed_stores)
 			run_save_read_cache(&r);
 		goto out;
@@ -134,6 +142,8 @@ int cmd_apply(struct options *o)
 	}
 	struct apply_result res;
 	apply_plan(&r.plan, o->json ? stderr : stdout, &res);
+	/* then the services that read the stores it changed (the journal first) */
+	res.failed_stores += consumers_apply(&r.plan, r.ctx.root, o->json ? stderr : stdout);
 	print_result(&r, &ro, &res, saved);
 	code = res.failed_stores ? EXIT_ERROR : EXIT_OK;
 	if (!res.failed_stores)

@@ -6,6 +6,7 @@
 #include "reconcile/render.h"
 #include "reconcile/render_json.h"
 #include "reconcile/run.h"
+#include "reconcile/verdict.h"
 #include "util/err.h"
 #include "util/xalloc.h"
 
@@ -80,7 +81,9 @@ int cmd_plan(struct options *o)
 		render_store_errors(stderr, &r.plan);
 		if (r.check)
 			check_render(stdout, r.check, ro.color, true);
-		render_summary(stdout, &r.plan, &ro);
+		struct verdict v;
+		verdict_make(&v, &r.plan, r.check);
+		render_summary(stdout, &r.plan, &v, &ro);
 	}
 	if (o->out) {
 		if (save_plan(&r, o->out) < 0) {
@@ -92,9 +95,11 @@ int cmd_plan(struct options *o)
 			       "run:\n    trustapply %s\n",
 			       o->out, o->out);
 	}
+	struct verdict v;
+	verdict_make(&v, &r.plan, r.check);
 	if (r.plan.failed_stores)
 		code = EXIT_ERROR;
-	else if (o->detailed_exitcode && (plan_has_changes(&r.plan) || rep.failing))
+	else if (o->detailed_exitcode && verdict_drift(&v))
 		code = EXIT_CHANGES;
 	else
 		code = EXIT_OK;

@@ -1,5 +1,6 @@
 /* Judging a served chain for one store's clients; see verify.h. */
 #include "model/verify.h"
+#include "model/verify_regen.h"
 #include "util/buf.h"
 #include "util/xalloc.h"
 
@@ -201,6 +202,14 @@ static void unknown_issuer(const struct verify_input *in, struct verify_result *
 				  u->subject));
 		goto out;
 	}
+	const struct cert *renewed =
+	    top_self_signed ? same_name_other_key(in->trusted, in->ntrusted, top) : NULL;
+	if (renewed) { /* the server sends a root of the trusted one's name */
+		char *why, *fix;
+		verify_regenerated(in, top, top_name, renewed, &why, &fix);
+		set(r, VERIFY_WRONG_ISSUER, why, fix);
+		goto out;
+	}
 	if (top_self_signed) {
 		const struct verify_ca *c = NULL;
 		for (size_t i = 0; i < in->nconfig && !c; i++) {
@@ -221,12 +230,9 @@ static void unknown_issuer(const struct verify_input *in, struct verify_result *
 	}
 	const struct cert *gone = same_name_other_key(in->trusted, in->ntrusted, top);
 	if (gone) {
-		set(r, VERIFY_WRONG_ISSUER,
-		    xasprintf("%s is not issued by the current %s (same name, another key): the "
-			      "server's CA was regenerated and it still serves the old one's chain",
-			      top_name, gone->subject),
-		    xstrdup("make the server issue again from the current root (for Caddy: "
-			    "trustform apply reissues), or trust the root that issued it"));
+		char *why, *fix;
+		verify_regenerated(in, top, top_name, gone, &why, &fix);
+		set(r, VERIFY_WRONG_ISSUER, why, fix);
 		goto out;
 	}
 	const struct verify_ca *c = config_issuer(in, top);

@@ -43,6 +43,12 @@ struct verify_input {
 	size_t nuntrusted;
 	const struct verify_ca *config; /* every CA of the configuration */
 	size_t nconfig;
+	/* Roots this host knows besides the stores (Caddy's current root), and
+	 * the command that exports each (or NULL): which side of a regenerated
+	 * CA is new (verify_regen.h). */
+	const struct cert *const *known;
+	const char *const *known_export;
+	size_t nknown;
 	const char *host; /* a name, or an IP address */
 	time_t now;
 	time_t server_date; /* the server's Date:, 0 if unknown */

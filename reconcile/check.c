@@ -322,8 +322,23 @@ static bool judge(struct check_endpoint *ce, const struct plan_store *ps,
 		v->note = xasprintf("%zu trusted entries of the store were not read in full; "
 				    "they are left out",
 				    a.uncertain);
+	/* the roots this host's own CAs use now (Caddy's), for which side of a
+	 * regenerated CA is new */
+	const struct cert **known = xcalloc(p->plan->n + 1, sizeof(*known));
+	const char **export = xcalloc(p->plan->n + 1, sizeof(*export));
+	size_t nknown = 0;
+	for (size_t i = 0; i < p->plan->n; i++) {
+		const struct trust_set *t = &p->plan->stores[i].actual;
+		if (t->has_own_root && t->own_root.cert) {
+			export[nknown] = t->own_root_export;
+			known[nknown++] = t->own_root.cert;
+		}
+	}
 	struct verify_input in = {
 	    .served = ce->probe.chain,
+	    .known = known,
+	    .known_export = export,
+	    .nknown = nknown,
 	    .trusted = a.trusted,
 	    .ntrusted = a.nt,
 	    .untrusted = a.untrusted,
@@ -335,6 +350,8 @@ static bool judge(struct check_endpoint *ce, const struct plan_store *ps,
 	    .server_date = ce->probe.server_date,
 	};
 	verify_chain(&in, &v->vr);
+	free(known);
+	free(export);
 	anchors_dispose(&a);
 	return true;
 }
@@ -413,83 +430,4 @@ void check_report_dispose(struct check_report *rep)
 	}
 	free(rep->eps);
 	memset(rep, 0, sizeof(*rep));
-}
-
-/* --- text ------------------------------------------------------------------ */
-
-#define C_RESET	 "\033[0m"
-#define C_GREEN	 "\033[32m"
-#define C_RED	 "\033[31m"
-#define C_YELLOW "\033[33m"
-
-static const char *col(bool color, const char *code)
-{
-	return color ? code : "";
-}
-
-static void render_endpoint(FILE *out, const struct check_endpoint *ce, bool color, bool in_plan)
-{
-	const struct tls_probe *pr = &ce->probe;
-	if (!pr->chain) {
-		fprintf(out, "  %s!%s %s: could not be checked: %s\n", col(color, C_YELLOW),
-			col(color, C_RESET), ce->ep.url, pr->error ? pr->error : "no answer");
-		return;
-	}
-	char exp[11];
-	X509 *leaf = sk_X509_value(pr->chain, 0);
-	const ASN1_TIME *na = X509_get0_notAfter(leaf);
-	struct tm tm;
-	time_t t = na && ASN1_TIME_to_tm(na, &tm) == 1 ? timegm(&tm) : 0;
-	cert_date(exp, t);
-	int sent = sk_X509_num(pr->chain);
-	if (!ce->nv) {
-		fprintf(out,
-			"  %s!%s %s: could not be checked: none of the stores it names is "
-			"planned on this host (left out by --target, or without a database or "
-			"user here); check its `stores:`\n",
-			col(color, C_YELLOW), col(color, C_RESET), ce->ep.url);
-		return;
-	}
-	const char *sym = ce->ok ? "✓" : "✗";
-	const char *c = ce->ok ? C_GREEN : C_RED;
-	const char *verdict =
-	    ce->ok ? (in_plan ? "will be trusted after apply" : "trusted by every store")
-		   : (in_plan ? "will still fail after apply" : "would fail");
-	fprintf(out, "  %s%s %s%s: %s (%s, %d certificate%s sent, leaf valid until %s)\n",
-		col(color, c), sym, ce->ep.url, col(color, C_RESET), verdict, pr->address, sent,
-		sent == 1 ? "" : "s", exp);
-	for (size_t i = 0; i < ce->nv; i++) {
-		const struct check_verdict *v = &ce->v[i];
-		if (v->error) {
-			fprintf(out, "      %s!%s %s: %s\n", col(color, C_YELLOW),
-				col(color, C_RESET), v->ps->address, v->error);
-			continue;
-		}
-		bool ok = v->vr.cause == VERIFY_OK;
-		fprintf(out, "      %s%s%s %s: %s\n", col(color, ok ? C_GREEN : C_RED),
-			ok ? "ok  " : "FAIL", col(color, C_RESET), v->ps->address,
-			ok ? "trusted" : v->vr.why);
-		if (!ok && v->vr.fix)
-			fprintf(out, "           fix: %s\n", v->vr.fix);
-		if (v->note)
-			fprintf(out, "           note: %s\n", v->note);
-	}
-}
-
-void check_render(FILE *out, const struct check_report *rep, bool color, bool in_plan)
-{
-	if (in_plan)
-		fprintf(out, "\nEndpoints this host calls, with the stores as they will be after "
-			     "apply:\n\n");
-	for (size_t i = 0; i < rep->n; i++)
-		render_endpoint(out, &rep->eps[i], color, in_plan);
-	size_t good = rep->n - rep->failing - rep->errors;
-	if (in_plan) {
-		fprintf(out, "\n");
-		return;
-	}
-	fprintf(out,
-		"\nCheck: %zu of %zu endpoint%s trusted, %zu would fail, %zu could not be "
-		"checked.\n",
-		good, rep->n, rep->n == 1 ? "" : "s", rep->failing, rep->errors);
 }

@@ -1,10 +1,13 @@
 /* Metrics and syslog summary of a drift check; see drift.h. */
 #include "reconcile/drift.h"
+#include "reconcile/check.h"
 #include "reconcile/metrics.h"
+#include "reconcile/verdict.h"
 #include "util/buf.h"
 #include "util/err.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <syslog.h>
 
 static void summary_line(const struct run *r, int code, struct buf *b, int *prio)
@@ -15,6 +18,8 @@ static void summary_line(const struct run *r, int code, struct buf *b, int *prio
 			     : r->opt->config  ? r->opt->config
 					       : "?";
 	buf_printf(b, "trustform %s on %s: ", r->opt->command, host);
+	struct verdict v;
+	verdict_make(&v, &r->plan, r->check);
 	if (!r->planned) {
 		*prio = LOG_ERR;
 		buf_printf(b, "ERROR: %s", r->failure ? r->failure : "the run failed");
@@ -26,18 +31,38 @@ static void summary_line(const struct run *r, int code, struct buf *b, int *prio
 				buf_printf(b, " %s", r->plan.stores[i].address);
 		if (r->failure)
 			buf_printf(b, "; %s", r->failure);
-	} else if (plan_has_changes(&r->plan)) {
+	} else if (verdict_drift(&v)) {
 		*prio = LOG_WARNING;
-		buf_printf(b, "DRIFT: %zu to add, %zu to change, %zu to destroy (",
+		buf_printf(b, "DRIFT: %zu to add, %zu to change, %zu to destroy",
 			   r->plan.counts.add, r->plan.counts.change, r->plan.counts.destroy);
-		const char *sep = "";
-		for (size_t i = 0; i < r->plan.n; i++)
-			if (r->plan.stores[i].n) {
-				buf_printf(b, "%s%s: %zu", sep, r->plan.stores[i].address,
-					   r->plan.stores[i].n);
+		if (v.pending_restarts)
+			buf_printf(b, "; %zu restart(s) pending", v.pending_restarts);
+		if (v.endpoints_failing)
+			buf_printf(b, "; %zu endpoint(s) refused even after apply",
+				   v.endpoints_failing);
+		const char *sep = " (";
+		for (size_t i = 0; i < r->plan.n; i++) {
+			const struct plan_store *ps = &r->plan.stores[i];
+			if (ps->n) {
+				buf_printf(b, "%s%s: %zu", sep, ps->address, ps->n);
 				sep = ", ";
 			}
-		buf_putc(b, ')');
+			for (size_t k = 0; k < ps->nconsumers; k++)
+				if (ps->consumers[k].state == CONSUMER_PENDING) {
+					buf_printf(b, "%s%s: %s restart pending", sep, ps->address,
+						   ps->consumers[k].unit);
+					sep = ", ";
+				}
+		}
+		for (size_t i = 0; r->check && i < r->check->n; i++) {
+			const struct check_endpoint *ce = &r->check->eps[i];
+			if (ce->probe.chain && !ce->ok) {
+				buf_printf(b, "%sendpoint %s refused", sep, ce->ep.url);
+				sep = ", ";
+			}
+		}
+		if (*sep == ',')
+			buf_putc(b, ')');
 	} else {
 		*prio = LOG_INFO;
 		buf_printf(b, "no drift: %zu store(s) match the configuration", r->plan.n);

@@ -2,6 +2,7 @@
 #include "reconcile/metrics.h"
 #include "model/cert.h"
 #include "reconcile/check.h"
+#include "reconcile/verdict.h"
 #include "schema/gitsource.h"
 #include "util/buf.h"
 #include "util/err.h"
@@ -145,12 +146,40 @@ static void endpoint_metrics(struct buf *b, const struct metrics_input *in)
 	}
 }
 
+/* The one predicate, and the services that still run with the old trust. */
+static void drift_metrics(struct buf *b, const struct metrics_input *in)
+{
+	const struct plan *p = in->plan;
+	struct verdict v;
+	verdict_make(&v, p, in->check);
+	family(b, "trustform_drift",
+	       "Whether some client would fail (1): the stores differ from the configuration, a "
+	       "service's restart is pending, or an endpoint is refused even after apply.");
+	sample_start(b, "trustform_drift", in);
+	buf_printf(b, "} %d\n", verdict_drift(&v) ? 1 : 0);
+	family(b, "trustform_restart_pending",
+	       "Whether the service's running process holds the store's old trust (1); no "
+	       "sample when systemd could not be asked.");
+	for (size_t i = 0; i < p->n; i++)
+		for (size_t k = 0; k < p->stores[i].nconsumers; k++) {
+			const struct plan_consumer *c = &p->stores[i].consumers[k];
+			if (c->state == CONSUMER_UNKNOWN)
+				continue;
+			sample_start(b, "trustform_restart_pending", in);
+			label(b, "store", p->stores[i].address, false);
+			label(b, "unit", c->unit, false);
+			buf_printf(b, "} %d\n", c->state == CONSUMER_PENDING ? 1 : 0);
+		}
+}
+
 void metrics_render(struct buf *b, const struct metrics_input *in)
 {
 	if (in->check)
 		endpoint_metrics(b, in);
-	if (in->plan)
+	if (in->plan) {
 		store_metrics(b, in);
+		drift_metrics(b, in);
+	}
 	if (in->res)
 		ca_metrics(b, in);
 	if (in->git)

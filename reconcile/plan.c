@@ -42,6 +42,13 @@ void plan_dispose(struct plan *p)
 		free(ps->error);
 		free(ps->apply_error);
 		free(ps->apply_note);
+		for (size_t j = 0; j < ps->nconsumers; j++) {
+			free(ps->consumers[j].unit);
+			free(ps->consumers[j].source);
+			free(ps->consumers[j].detail);
+			free(ps->consumers[j].error);
+		}
+		free(ps->consumers);
 	}
 	free(p->stores);
 	plan_init(p);
@@ -110,10 +117,14 @@ void plan_count(struct plan *p)
 {
 	memset(&p->counts, 0, sizeof(p->counts));
 	p->failed_stores = 0;
+	p->pending_restarts = 0;
 	for (size_t i = 0; i < p->n; i++) {
 		struct plan_store *ps = &p->stores[i];
 		if (plan_store_failed(ps))
 			p->failed_stores++;
+		for (size_t j = 0; j < ps->nconsumers; j++)
+			if (ps->consumers[j].state == CONSUMER_PENDING)
+				p->pending_restarts++;
 		for (size_t j = 0; j < ps->n; j++) {
 			switch (ps->steps[j].action) {
 			case ACT_CREATE:

@@ -51,6 +51,26 @@ struct plan_step {
 	bool stale_plan; /* failed because the store changed since the plan */
 };
 
+/* Whether a consumer's running processes see the store as it is. */
+enum consumer_state {
+	CONSUMER_CURRENT,     /* started after the store's last change */
+	CONSUMER_PENDING,     /* restart pending: started before it, or lacks the environment */
+	CONSUMER_NOT_RUNNING, /* not running: it reads the store when it starts */
+	CONSUMER_UNKNOWN,     /* systemd cannot be asked (--root, a chroot): see detail */
+};
+
+/* A unit whose processes read the store at start (reconcile/consumers.c). */
+struct plan_consumer {
+	char *unit;
+	enum consumer_action on_change;
+	char *source; /* why it is a consumer */
+	bool store_restarts; /* the store's own apply restarts it (systemd-env) */
+	enum consumer_state state;
+	char *detail;		 /* pending, not running, unknown: why */
+	enum step_result result; /* apply: done, failed, or pending (not run) */
+	char *error;		 /* apply: why the restart failed */
+};
+
 struct plan_store {
 	struct store_inst *inst; /* NULL if the store could not be opened */
 	char *address;		 /* copy, valid even without inst */
@@ -62,6 +82,8 @@ struct plan_store {
 	char *apply_error; /* set by the applier when apply failed as a whole */
 	bool stale_plan;   /* the store changed since the plan was made */
 	char *apply_note;  /* what apply did or left pending besides the steps */
+	struct plan_consumer *consumers;
+	size_t nconsumers, consumers_alloc;
 };
 
 struct plan_counts {
@@ -73,6 +95,7 @@ struct plan {
 	size_t n, alloc;
 	struct plan_counts counts;
 	size_t failed_stores; /* could not be read, or will not take effect */
+	size_t pending_restarts; /* consumers whose processes hold the old trust */
 };
 
 void plan_init(struct plan *p);

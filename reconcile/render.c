@@ -1,6 +1,8 @@
 /* Text rendering of a plan; see render.h. */
 #include "reconcile/render.h"
 #include "model/cert.h"
+#include "reconcile/verdict.h"
+#include "schema/consumers.h"
 #include "util/text.h"
 #include "util/xalloc.h"
 
@@ -251,6 +253,32 @@ static void render_step(FILE *out, const struct plan_store *ps, const struct pla
 	fputc('\n', out);
 }
 
+/* What the store's change means for its consumers, and who still runs with
+ * the old trust. */
+static void render_consumers(FILE *out, const struct plan_store *ps, const struct render_opts *o)
+{
+	bool any = false;
+	for (size_t k = 0; k < ps->nconsumers; k++) {
+		const struct plan_consumer *c = &ps->consumers[k];
+		const char *act = consumer_action_name(c->on_change);
+		if (c->state == CONSUMER_PENDING) {
+			fprintf(out, "  # %s: %s%s restart pending%s (%s)\n", text_disp(ps->title),
+				col(o, C_YELLOW), text_disp(c->unit), col(o, C_RESET),
+				text_disp(c->source));
+			fprintf(out, "  #   %s\n", text_disp(c->detail));
+			any = true;
+		} else if (ps->n && !c->store_restarts) {
+			fprintf(out, "  # %s: then %s %s (%s)%s\n", text_disp(ps->title), act,
+				text_disp(c->unit), text_disp(c->source),
+				o->under_root ? "; not under --root: do it where the image runs"
+					      : "");
+			any = true;
+		}
+	}
+	if (any)
+		fputc('\n', out);
+}
+
 void render_plan(FILE *out, const struct plan *p, const struct render_opts *o)
 {
 	for (size_t i = 0; i < p->n; i++) {
@@ -260,6 +288,7 @@ void render_plan(FILE *out, const struct plan *p, const struct render_opts *o)
 		if (ps->n && ps->actual.after)
 			fprintf(out, "  # %s: then %s\n\n", text_disp(ps->title),
 				text_disp(ps->actual.after));
+		render_consumers(out, ps, o);
 	}
 	bool any_error = false;
 	for (size_t i = 0; i < p->n; i++) {
@@ -281,14 +310,24 @@ void render_plan(FILE *out, const struct plan *p, const struct render_opts *o)
 				text_disp(ps->title), text_disp(ps->actual.notes[j]));
 			any_note = true;
 		}
+		for (size_t k = 0; k < ps->nconsumers; k++) {
+			const struct plan_consumer *c = &ps->consumers[k];
+			if (c->state != CONSUMER_UNKNOWN)
+				continue;
+			fprintf(out, "%sNote:%s %s: consumer %s (%s): %s\n", col(o, C_BOLD),
+				col(o, C_RESET), text_disp(ps->title), text_disp(c->unit),
+				text_disp(c->source), text_disp(c->detail));
+			any_note = true;
+		}
 	}
 	if (any_note)
 		fputc('\n', out);
 }
 
-void render_summary(FILE *out, const struct plan *p, const struct render_opts *o)
+void render_summary(FILE *out, const struct plan *p, const struct verdict *v,
+		    const struct render_opts *o)
 {
-	if (!plan_has_changes(p)) {
+	if (!verdict_drift(v)) {
 		if (p->failed_stores)
 			fprintf(out,
 				"No changes in the stores that could be read; %zu store(s) "
@@ -299,8 +338,25 @@ void render_summary(FILE *out, const struct plan *p, const struct render_opts *o
 				col(o, C_GREEN), col(o, C_RESET));
 		return;
 	}
-	fprintf(out, "%sPlan:%s %zu to add, %zu to change, %zu to destroy.\n", col(o, C_BOLD),
-		col(o, C_RESET), p->counts.add, p->counts.change, p->counts.destroy);
+	if (plan_has_changes(p))
+		fprintf(out, "%sPlan:%s %zu to add, %zu to change, %zu to destroy.\n",
+			col(o, C_BOLD), col(o, C_RESET), p->counts.add, p->counts.change,
+			p->counts.destroy);
+	else
+		fprintf(out, "%sNo changes to the stores, but clients would fail.%s\n",
+			col(o, C_YELLOW), col(o, C_RESET));
+	if (v->pending_restarts)
+		fprintf(out, "%sRestart pending:%s %zu service(s) still run with the old trust "
+			     "(see above).\n",
+			col(o, C_YELLOW), col(o, C_RESET), v->pending_restarts);
+	if (v->endpoints_failing)
+		fprintf(out, "%sEndpoints refused:%s %zu endpoint(s) would be refused by their "
+			     "clients even after apply (see above).\n",
+			col(o, C_RED), col(o, C_RESET), v->endpoints_failing);
+	if (p->failed_stores)
+		fprintf(out, "%zu store(s) failed or will not take effect (see the errors "
+			     "above).\n",
+			p->failed_stores);
 }
 
 void render_store_errors(FILE *out, const struct plan *p)

@@ -12,13 +12,17 @@ struct render_opts {
 	const char *host;
 	const char *roles;  /* "edge, runner" */
 	const char *origin; /* "trust.yaml" or "git URL @ commit" */
+	bool under_root;    /* --root: services are not restarted */
 };
 
 void render_header(FILE *out, const struct render_opts *o);
 void render_plan(FILE *out, const struct plan *p, const struct render_opts *o);
 /* "trustform: error: <store>: <why>" for stores that could not be read */
 void render_store_errors(FILE *out, const struct plan *p);
-void render_summary(FILE *out, const struct plan *p, const struct render_opts *o);
+struct verdict;
+/* The last line: "No changes." only when no client would fail (verdict.h). */
+void render_summary(FILE *out, const struct plan *p, const struct verdict *v,
+		    const struct render_opts *o);
 /* "3b8f0a1c9d2e…": the 12-digit prefix used in file names too */
 void render_short_fp(char out[20], const char *fphex);
 

@@ -5,6 +5,8 @@
 #include "reconcile/check.h"
 #include "reconcile/planfile.h"
 #include "reconcile/render_json_int.h"
+#include "reconcile/verdict.h"
+#include "schema/consumers.h"
 #include "schema/gitsource.h"
 #include "util/buf.h"
 #include "util/strmap.h"
@@ -114,6 +116,37 @@ static json_t *doc_head(const struct json_doc *doc)
 	return o;
 }
 
+static const char *const consumer_states[] = {
+    [CONSUMER_CURRENT] = "current",
+    [CONSUMER_PENDING] = "restart_pending",
+    [CONSUMER_NOT_RUNNING] = "not_running",
+    [CONSUMER_UNKNOWN] = "unknown",
+};
+
+/* The services whose processes read the store, and whether they hold the old trust. */
+static json_t *consumers_json(const struct plan_store *ps, bool applied)
+{
+	json_t *arr = json_array();
+	for (size_t k = 0; k < ps->nconsumers; k++) {
+		const struct plan_consumer *c = &ps->consumers[k];
+		json_t *o = json_object();
+		json_object_set_new(o, "unit", jtext_new(c->unit));
+		json_object_set_new(o, "on_change", jtext_new(consumer_action_name(c->on_change)));
+		json_object_set_new(o, "source", jtext_new(c->source));
+		json_object_set_new(o, "state", jtext_new(consumer_states[c->state]));
+		json_object_set_new(o, "detail", str_or_null(c->detail));
+		if (applied)
+			json_object_set_new(o, "restart",
+					    jtext_new(c->result == STEP_DONE     ? "done"
+						      : c->result == STEP_FAILED ? "failed"
+										 : "not_run"));
+		if (applied && c->error)
+			json_object_set_new(o, "error", jtext_new(c->error));
+		json_array_append_new(arr, o);
+	}
+	return arr;
+}
+
 static json_t *store_json(const struct plan_store *ps, bool applied)
 {
 	json_t *s = json_object();
@@ -142,6 +175,7 @@ static json_t *store_json(const struct plan_store *ps, bool applied)
 	for (size_t j = 0; !ps->error && j < ps->actual.nineffective; j++)
 		json_array_append_new(ineffective, jtext_new(ps->actual.ineffective[j]));
 	json_object_set_new(s, "ineffective", ineffective);
+	json_object_set_new(s, "consumers", consumers_json(ps, applied));
 	return s;
 }
 
@@ -255,6 +289,18 @@ void render_json_plan(FILE *out, const struct json_doc *doc, const struct plan *
 		json_object_set_new(o, "planned_summary", summary("plan", &p->counts));
 	size_t failed = applied ? res->failed_stores : p->failed_stores;
 	json_object_set_new(o, "changes_pending", json_boolean(plan_has_changes(p)));
+	/* the one predicate (verdict.h): would a client fail */
+	struct verdict v;
+	verdict_make(&v, p, doc->check);
+	json_object_set_new(o, "drift", json_boolean(verdict_drift(&v)));
+	json_t *ds = json_object();
+	json_object_set_new(ds, "changes", json_integer((json_int_t)v.changes));
+	json_object_set_new(ds, "restart_pending", json_integer((json_int_t)v.pending_restarts));
+	json_object_set_new(ds, "endpoints_failing",
+			    json_integer((json_int_t)v.endpoints_failing));
+	json_object_set_new(ds, "endpoints_unchecked",
+			    json_integer((json_int_t)v.endpoints_unchecked));
+	json_object_set_new(o, "drift_summary", ds);
 	json_object_set_new(o, "errored", json_boolean(failed > 0));
 	json_object_set_new(o, "diagnostics", diagnostics(doc, p));
 	if (doc->check)

@@ -16,7 +16,7 @@
 #include <stdio.h>
 #include <time.h>
 
-#define JSON_FORMAT_VERSION "1.0"
+#define JSON_FORMAT_VERSION "1.1"
 
 struct git_checkout;
 struct apply_result;

@@ -102,7 +102,33 @@ static void read_plan(struct report_host *h, const char *file)
 	h->add = int_at(s, "add");
 	h->change = int_at(s, "change");
 	h->remove = int_at(s, "remove");
+	/* the plan's one predicate (verdict.h); a 1.0 document: its endpoints */
+	const json_t *ds = json_object_get(d, "drift_summary");
+	if (ds) {
+		h->restart_pending = int_at(ds, "restart_pending");
+		h->endpoints_failing = int_at(ds, "endpoints_failing");
+	} else {
+		json_array_foreach(json_object_get(d, "endpoints"), i, v)
+		{
+			if (json_is_false(json_object_get(v, "ok")))
+				h->endpoints_failing++;
+		}
+	}
 	json_decref(d);
+}
+
+static bool host_drift(const struct report_host *h)
+{
+	return h->restart_pending || h->endpoints_failing;
+}
+
+/* ", 1 restart(s) pending, 2 endpoint(s) refused even after apply" */
+static void drift_text(FILE *out, const struct report_host *h)
+{
+	if (h->restart_pending)
+		fprintf(out, "; %lld restart(s) pending", h->restart_pending);
+	if (h->endpoints_failing)
+		fprintf(out, "; %lld endpoint(s) refused even after apply", h->endpoints_failing);
 }
 
 static int host_cmp(const void *a, const void *b)
@@ -123,6 +149,8 @@ void report_build(struct report *r, char *const *files, size_t nfiles)
 			r->errored++;
 		else if (h->nchanges)
 			r->changed++;
+		else if (host_drift(h))
+			r->drifted++;
 		else
 			r->unchanged++;
 		r->add += h->add;
@@ -155,11 +183,13 @@ void report_dispose(struct report *r)
 
 static void summary(FILE *out, const struct report *r)
 {
-	fprintf(out,
-		"%zu host%s: %zu with changes, %zu without, %zu errored; %lld to add, "
-		"%lld to change, %lld to remove.",
-		r->nhosts, r->nhosts == 1 ? "" : "s", r->changed, r->unchanged, r->errored, r->add,
-		r->change, r->remove);
+	fprintf(out, "%zu host%s: %zu with changes, ", r->nhosts, r->nhosts == 1 ? "" : "s",
+		r->changed);
+	if (r->drifted)
+		fprintf(out, "%zu with drift (a restart pending or an endpoint refused), ",
+			r->drifted);
+	fprintf(out, "%zu without, %zu errored; %lld to add, %lld to change, %lld to remove.",
+		r->unchanged, r->errored, r->add, r->change, r->remove);
 }
 
 void report_render_text(FILE *out, const struct report *r)
@@ -169,12 +199,15 @@ void report_render_text(FILE *out, const struct report *r)
 		const struct report_host *h = &r->hosts[i];
 		fprintf(out, "\nhost %s (%s): ", h->host, h->file);
 		if (h->errored)
-			fputs("ERROR\n", out);
+			fputs("ERROR", out);
 		else if (!h->nchanges)
-			fputs("no changes\n", out);
+			fputs(host_drift(h) ? "no store changes, but clients would fail" : "no changes",
+			      out);
 		else
-			fprintf(out, "%lld to add, %lld to change, %lld to remove\n", h->add,
+			fprintf(out, "%lld to add, %lld to change, %lld to remove", h->add,
 				h->change, h->remove);
+		drift_text(out, h);
+		fputs("\n", out);
 		for (size_t j = 0; j < h->nerrors; j++)
 			fprintf(out, "  ! %s\n", h->errors[j]);
 		for (size_t j = 0; j < h->nchanges; j++) {
@@ -198,16 +231,22 @@ void report_render_markdown(FILE *out, const struct report *r)
 	for (size_t i = 0; i < r->nhosts; i++) {
 		const struct report_host *h = &r->hosts[i];
 		fprintf(out, "| `%s` | %s | %lld | %lld | %lld |\n", h->host,
-			h->errored    ? "**error**"
-			: h->nchanges ? "changes"
-				      : "no changes",
+			h->errored	    ? "**error**"
+			: h->nchanges	    ? "changes"
+			: host_drift(h) ? "**drift**"
+					    : "no changes",
 			h->add, h->change, h->remove);
 	}
 	for (size_t i = 0; i < r->nhosts; i++) {
 		const struct report_host *h = &r->hosts[i];
-		if (!h->errored && !h->nchanges)
+		if (!h->errored && !h->nchanges && !host_drift(h))
 			continue;
 		fprintf(out, "\n#### `%s`\n\n", h->host);
+		if (h->restart_pending)
+			fprintf(out, "- %lld restart(s) pending\n", h->restart_pending);
+		if (h->endpoints_failing)
+			fprintf(out, "- %lld endpoint(s) refused even after apply\n",
+				h->endpoints_failing);
 		for (size_t j = 0; j < h->nerrors; j++)
 			fprintf(out, "- error: %s\n", h->errors[j]);
 		if (!h->nchanges)
@@ -233,9 +272,12 @@ void report_render_json(FILE *out, const struct report *r, time_t now)
 		json_object_set_new(ho, "host", json_string(h->host));
 		json_object_set_new(ho, "file", json_string(h->file));
 		json_object_set_new(ho, "status",
-				    json_string(h->errored    ? "errored"
-						: h->nchanges ? "changed"
-							      : "unchanged"));
+				    json_string(h->errored	  ? "errored"
+						: h->nchanges	  ? "changed"
+						: host_drift(h) ? "drift"
+								  : "unchanged"));
+		json_object_set_new(ho, "restart_pending", json_integer(h->restart_pending));
+		json_object_set_new(ho, "endpoints_failing", json_integer(h->endpoints_failing));
 		json_t *errs = json_array();
 		for (size_t j = 0; j < h->nerrors; j++)
 			json_array_append_new(errs, json_string(h->errors[j]));
@@ -264,12 +306,13 @@ void report_render_json(FILE *out, const struct report *r, time_t now)
 	json_object_set_new(s, "hosts", json_integer((json_int_t)r->nhosts));
 	json_object_set_new(s, "changed", json_integer((json_int_t)r->changed));
 	json_object_set_new(s, "unchanged", json_integer((json_int_t)r->unchanged));
+	json_object_set_new(s, "drift", json_integer((json_int_t)r->drifted));
 	json_object_set_new(s, "errored", json_integer((json_int_t)r->errored));
 	json_object_set_new(s, "add", json_integer(r->add));
 	json_object_set_new(s, "change", json_integer(r->change));
 	json_object_set_new(s, "remove", json_integer(r->remove));
 	json_object_set_new(o, "change_summary", s);
-	json_object_set_new(o, "changes_pending", json_boolean(r->changed > 0));
+	json_object_set_new(o, "changes_pending", json_boolean(r->changed + r->drifted > 0));
 	json_dumpf(o, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
 	fputs("\n", out);
 	json_decref(o);

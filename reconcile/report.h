@@ -26,6 +26,8 @@ struct report_host {
 	char **errors;
 	size_t nerrors;
 	long long add, change, remove;
+	/* drift besides the stores' changes (format 1.1: drift_summary) */
+	long long restart_pending, endpoints_failing;
 	struct report_change *changes;
 	size_t nchanges;
 };
@@ -34,6 +36,7 @@ struct report {
 	struct report_host *hosts; /* sorted by host, then file */
 	size_t nhosts;
 	size_t changed, unchanged, errored;
+	size_t drifted; /* no store change, but a restart pending or an endpoint refused */
 	long long add, change, remove;
 };
 

@@ -1,6 +1,7 @@
 /* The shared load → resolve → read → diff pipeline; see run.h. */
 #include "reconcile/run.h"
 #include "reconcile/check.h"
+#include "reconcile/consumers.h"
 #include "reconcile/readcache.h"
 #include "stores/storeconf.h"
 #include "util/buf.h"
@@ -80,7 +81,8 @@ void run_fail(struct run *r, const char *msg)
 
 void run_render_opts(const struct run *r, const char *verb, struct render_opts *ro)
 {
-	*ro = (struct render_opts){r->opt->color, verb, r->ctx.host, r->roles_text, r->cfg->origin};
+	*ro = (struct render_opts){r->opt->color, verb,		  r->ctx.host,
+				   r->roles_text, r->cfg->origin, *r->ctx.root != '\0'};
 }
 
 void run_render_header(const struct run *r, const struct render_opts *ro)
@@ -348,6 +350,7 @@ void run_plan(struct run *r)
 	static const struct host_store none = {0};
 	if (r->res->caddy && !r->opt->ntargets)
 		plan_configured(r, r->res->caddy, &none);
+	consumers_plan(&r->plan, r->ctx.root);
 	plan_count(&r->plan);
 	r->planned = true;
 }

@@ -36,6 +36,15 @@ struct conf_ca {
 	struct cert *cert; /* loaded; NULL if it failed to load */
 };
 
+/* A unit whose processes read a store when they start (`consumers:`). */
+enum consumer_action { CONSUMER_RESTART, CONSUMER_RELOAD };
+
+struct conf_consumer {
+	char *unit; /* "caddy.service" */
+	enum consumer_action on_change;
+	struct pos pos;
+};
+
 struct conf_store {
 	char *name;
 	struct pos pos;
@@ -44,6 +53,8 @@ struct conf_store {
 	const struct ynode *node;	     /* the store's mapping, for its options */
 	const char *config_file;
 	bool section; /* the top-level caddy: section, not a stores: entry */
+	struct conf_consumer *consumers; /* declared under consumers: */
+	size_t nconsumers;
 };
 
 struct conf_caddy {

@@ -57,7 +57,53 @@ void store_inst_free(struct store_inst *s)
 	free(s->title);
 	free(s->want_flags);
 	free(s->target);
+	for (size_t i = 0; i < s->nconsumers; i++) {
+		struct store_consumer *c = &s->consumers[i];
+		free(c->unit);
+		free(c->source);
+		for (size_t j = 0; j < c->nenv; j++)
+			free(c->env[j]);
+		free(c->env);
+	}
+	free(s->consumers);
+	store_client_free(s->client);
 	free(s);
+}
+
+struct store_consumer *store_inst_add_consumer(struct store_inst *s, const char *unit,
+					       enum consumer_action on_change,
+					       const char *source)
+{
+	for (size_t i = 0; i < s->nconsumers; i++) {
+		struct store_consumer *c = &s->consumers[i];
+		if (strcmp(c->unit, unit))
+			continue;
+		if (on_change == CONSUMER_RESTART && c->on_change != CONSUMER_RESTART) {
+			c->on_change = CONSUMER_RESTART;
+			free(c->source);
+			c->source = xstrdup(source);
+		}
+		return c;
+	}
+	s->consumers = xrealloc(s->consumers, (s->nconsumers + 1) * sizeof(*s->consumers));
+	struct store_consumer *c = &s->consumers[s->nconsumers++];
+	memset(c, 0, sizeof(*c));
+	c->unit = xstrdup(unit);
+	c->on_change = on_change;
+	c->source = xstrdup(source);
+	return c;
+}
+
+void store_client_free(struct store_client *c)
+{
+	if (!c)
+		return;
+	free(c->unit);
+	for (size_t i = 0; i < c->nfiles; i++)
+		free(c->files[i]);
+	free(c->files);
+	free(c->files_from);
+	free(c);
 }
 
 void store_open_init(struct store_open *o)

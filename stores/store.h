@@ -108,6 +108,28 @@ struct store_backend {
 	void (*free)(struct store_inst *s);
 };
 
+/* A systemd service whose processes read the store when they start: a change
+ * reaches them only once they restart (or reload, where that re-reads it).
+ * The engine (reconcile/consumers.c) adds the ones declared under consumers:
+ * and the ones it infers (a Caddy that reads the store). */
+struct store_consumer {
+	char *unit; /* "caddy.service" */
+	enum consumer_action on_change;
+	char *source; /* why it is a consumer, for the plan */
+	char **env;   /* "NAME=value" its running process must carry, or NULL */
+	size_t nenv;
+};
+
+/* A store whose program is itself a client of other stores (Caddy as a
+ * reverse proxy): its service, and what it reads. */
+struct store_client {
+	char *unit;	   /* "caddy.service" */
+	bool system_roots; /* reads the system store once per process: restart */
+	char **files;	   /* in-root paths of bundles it reads: reload re-reads them */
+	size_t nfiles;
+	char *files_from; /* where the files are named ("/etc/caddy/Caddyfile") */
+};
+
 struct store_inst {
 	const struct store_backend *backend; /* the backend doing read/apply */
 	const struct conf_store *conf;
@@ -120,6 +142,9 @@ struct store_inst {
 	 * over it; NULL when the instance cannot collide with another. */
 	char *target;
 	bool read_cached; /* this run takes its state from the read cache: no read */
+	struct store_consumer *consumers; /* store_inst_add_consumer */
+	size_t nconsumers;
+	struct store_client *client; /* the instance is a client of other stores, or NULL */
 	void *priv;
 };
 
@@ -127,6 +152,12 @@ struct store_inst *store_inst_new(const struct store_backend *backend, const str
 				  const struct run_ctx *ctx, const char *address,
 				  const char *title);
 void store_inst_free(struct store_inst *s);
+/* Add a consumer (source: why); the same unit twice keeps one, and restart
+ * wins over reload. Returns it, for env. */
+struct store_consumer *store_inst_add_consumer(struct store_inst *s, const char *unit,
+					       enum consumer_action on_change,
+					       const char *source);
+void store_client_free(struct store_client *c);
 
 void store_open_init(struct store_open *o);
 /* Free what is left in o: instances not taken, and notes. */

@@ -148,16 +148,19 @@ void store_conf_check(struct conf_store *cs, struct diag *d)
 	size_t nopts = 0, first = cs->section ? 0 : 1;
 	for (const struct store_option *o = type->options; o && o->name; o++)
 		nopts++;
-	struct key_spec *spec = xcalloc(nopts + 2, sizeof(*spec));
-	if (!cs->section)
+	/* a stores: entry also has `consumers:` (schema/consumers.c loads it) */
+	struct key_spec *spec = xcalloc(nopts + 3, sizeof(*spec));
+	if (!cs->section) {
 		spec[0].name = "type";
+		spec[nopts + 1].name = "consumers";
+	}
 	for (size_t i = 0; i < nopts; i++)
 		spec[first + i].name = type->options[i].name;
 	char *in = cs->section ? xstrdup("caddy")
 			       : xasprintf("store \"%s\" (type %s)", cs->name, cs->type);
 	for (size_t i = 0; i < v->n; i++) {
 		const struct ynode *k = v->keys[i];
-		if ((!cs->section && !strcmp(k->text, "type")) ||
+		if ((!cs->section && (!strcmp(k->text, "type") || !strcmp(k->text, "consumers"))) ||
 		    !key_check(spec, k, in, cs->config_file, d))
 			continue;
 		const struct key_spec *found = key_spec_find(spec, k->text);

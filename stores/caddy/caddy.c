@@ -116,7 +116,9 @@ static int caddy_open(const struct conf_store *cs, const struct run_ctx *ctx,
 	caddy_opts_load(&o, cs, ctx->root);
 	char *addr = xasprintf("caddy.pki.%s", o.ca);
 	char *title = xasprintf("caddy (pki %s)", o.ca);
-	store_open_add(out, new_inst(&store_backend_caddy_pki, cs, ctx, addr, title));
+	struct store_inst *pki = new_inst(&store_backend_caddy_pki, cs, ctx, addr, title);
+	pki->client = caddy_client_load(&o);
+	store_open_add(out, pki);
 	free(addr);
 	free(title);
 	if (o.caddyfile || o.json) {

@@ -27,6 +27,10 @@ struct cert;
 #define CADDY_LIFETIME_MIN_PATCH 3
 #define CADDY_LIFETIME_MIN_TEXT	 "2.6.3"
 
+/* Caddy as a client of other stores: caddy.service, the system roots, and the
+ * bundles its Caddyfile names (caddy_client.c). */
+struct store_client *caddy_client_load(const struct caddy_opts *o);
+
 /* Host path of Caddy's data directory; -1 with err set when it is missing. */
 int caddy_data_dir(const struct caddy_opts *o, char **host);
 

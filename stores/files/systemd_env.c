@@ -36,6 +36,8 @@
 #include <string.h>
 
 static const struct store_backend senv_backend;
+struct senv;
+static const char *want_value(const struct senv *p, size_t i);
 
 #define DROPIN_NAME "90-trustform.conf"
 #define BUNDLE_DIR  "/etc/trustform/bundles"
@@ -136,6 +138,12 @@ static int senv_open(const struct conf_store *cs, const struct run_ctx *ctx, str
 	free(s->title);
 	s->title = xasprintf("%s (systemd-env %s)", cs->name, unit);
 	s->target = xasprintf("the drop-in %s", p->dropin_host);
+	/* its processes take the variables when they start */
+	struct store_consumer *c =
+	    store_inst_add_consumer(s, unit, CONSUMER_RESTART, "the unit its drop-in is for");
+	c->env = xcalloc(p->nenv ? p->nenv : 1, sizeof(*c->env));
+	for (size_t i = 0; i < p->nenv; i++)
+		c->env[c->nenv++] = xasprintf("%s=%s", p->env[i], want_value(p, i));
 	store_open_add(out, s);
 	return 0;
 }

@@ -25,10 +25,16 @@ pki "$P/stranger" "Stranger Root" --ca --days-to 3650
 cp "$P/root.pem" "$C/cas/root.pem"; cp "$P/inter.pem" "$C/cas/inter.pem"
 # Caddy after a partial PKI reset: a new root of the same name (in the config),
 # while the server still sends the intermediate of the old one
-pki "$P/caddy-old" "Caddy Local Authority - 2024 ECC Root" --ca --days-to 3650
-pki "$P/caddy-new" "Caddy Local Authority - 2024 ECC Root" --ca --days-to 3650
-pki "$P/caddy-inter" "Caddy Local Authority - ECC Intermediate" --ca --issuer "$P/caddy-old" --days-to 7
+pki "$P/caddy-old" "Caddy Local Authority - 2024 ECC Root" --ca --days-from -30 --days-to 3650
+pki "$P/caddy-new" "Caddy Local Authority - 2024 ECC Root" --ca --days-from -2 --days-to 3650
+pki "$P/caddy-inter" "Caddy Local Authority - ECC Intermediate" --ca --issuer "$P/caddy-old" --days-from -10 --days-to 7
 cp "$P/caddy-new.pem" "$C/cas/caddy.pem"
+# ... and the other direction: Caddy regenerated after the config was made: a
+# NEWER root of the same name issues what the server sends (and the server
+# sends that root too in the second case)
+pki "$P/caddy-newer" "Caddy Local Authority - 2024 ECC Root" --ca --days-from -1 --days-to 3650
+pki "$P/caddy-inter2" "Caddy Local Authority - ECC Intermediate" --ca --issuer "$P/caddy-newer" --days-to 7
+pki "$P/caddy-inter3" "Caddy Local Authority - ECC Intermediate" --ca --issuer "$P/caddy-old" --days-from -1 --days-to 7
 
 SAN=DNS:localhost,IP:127.0.0.1
 pki "$P/good" localhost --issuer "$P/inter" --san "$SAN"
@@ -41,6 +47,9 @@ pki "$P/future" localhost --issuer "$P/root" --san "$SAN" --days-from 2 --days-t
 pki "$P/self" localhost --san "$SAN"
 pki "$P/strange" localhost --issuer "$P/stranger" --san "$SAN"
 pki "$P/caddy-leaf" localhost --issuer "$P/caddy-inter" --san "$SAN"
+pki "$P/caddy-leaf2" localhost --issuer "$P/caddy-inter2" --san "$SAN"
+cat "$P/caddy-inter2.pem" "$P/caddy-newer.pem" >"$P/caddy-chain2.pem"
+pki "$P/caddy-leaf3" localhost --issuer "$P/caddy-inter3" --san "$SAN"
 
 p_good=$(free_port); srv https "$p_good" "$P/good-chain.pem" "$P/good.key"; wait_port "$p_good"
 p_noint=$(free_port); serve "$P/good" "$p_noint"
@@ -52,6 +61,9 @@ p_fut=$(free_port); serve "$P/future" "$p_fut"
 p_self=$(free_port); serve "$P/self" "$p_self"
 p_str=$(free_port); serve "$P/strange" "$p_str"
 p_caddy=$(free_port); serve "$P/caddy-leaf" "$p_caddy" "$P/caddy-inter.pem"
+p_regen=$(free_port); serve "$P/caddy-leaf2" "$p_regen" "$P/caddy-inter2.pem"
+p_regen_root=$(free_port); serve "$P/caddy-leaf2" "$p_regen_root" "$P/caddy-chain2.pem"
+p_renewed=$(free_port); serve "$P/caddy-leaf3" "$p_renewed" "$P/caddy-inter3.pem"
 p_hung=$(free_port); srv silent "$p_hung"; wait_port "$p_hung"
 
 cat >"$C/trust.yaml" <<YAML
@@ -135,6 +147,21 @@ check "unknown root: no CA of the configuration fixes it" out_has "fix: no CA in
 expect_rc 2 "old intermediate: exit 2" chk "https://localhost:$p_caddy"
 check "old intermediate: cause" out_has "CN=Caddy Local Authority - ECC Intermediate is not issued by the current CN=Caddy Local Authority - 2024 ECC Root (same name, another key)"
 check "old intermediate: fix" out_has "fix: make the server issue again from the current root"
+check "old intermediate: the server's side is old" out_has "it still serves the OLD root's chain, while the configuration has the new root"
+check "old intermediate: never 'export'" bash -c "! grep -q 'export the new root' $T/.out"
+# 9b. the other direction: the server sends a NEWER root of the same name
+# than the configured one (Caddy regenerated): export, commit, apply
+expect_rc 2 "regenerated CA, root sent: exit 2" chk "https://localhost:$p_regen_root"
+check "regenerated CA: says the server's root is new" out_has "is issued by a NEW root of the same name (CN=Caddy Local Authority - 2024 ECC Root, another key, made"
+check "regenerated CA: fix is export, commit, apply" out_has "fix: export the new root (trustform caddy export-root, or caddy trust), commit it beside the configuration in place of the old one, and apply; making the server issue again would not help"
+check "regenerated CA: never 'issue again' as the fix" bash -c "! grep -q 'fix: make the server issue again' $T/.out"
+# 9c. neither root to be seen, and both intermediates made after the trusted
+# root (a new root, or an old one still renewing): both directions are named
+# (with the caddy role on the host, Caddy's current root decides: e2e/consumers/caddy)
+expect_rc 2 "new root not sent: exit 2" chk "https://localhost:$p_regen"
+check "new root not sent: cannot tell, says both" out_has "one of the two roots was regenerated, and trustform cannot tell which one is newer"
+expect_rc 2 "renewed by the old root: exit 2" chk "https://localhost:$p_renewed"
+check "renewed by the old root: cannot tell, says both" out_has "fix: if the server's CA was regenerated, export its new root (trustform caddy export-root, or caddy trust), commit it and apply; if the configuration has the newer root, make the server issue again from it"
 
 # 10. a server that never answers: the check itself fails (1), and says so
 expect_rc 1 "no answer: exit 1" chk --timeout 1 "https://localhost:$p_hung"
@@ -206,8 +233,47 @@ expect_rc 0 "apply" tf apply "${args[@]}" --auto-approve
 sed -i "s|      - https://localhost:$p_good|      - https://localhost:$p_san|" "$C/trust.yaml"
 expect_rc 2 "plan, no store change, an endpoint fails: exit 2" tf plan "${args[@]}" --no-color --detailed-exitcode
 check "plan: will still fail" out_has "✗ https://localhost:$p_san: will still fail after apply"
-check "plan: no store changes" out_has "No changes."
+# one predicate, "would a client fail", in every channel: never "No changes."
+check "plan: never 'No changes.' while a client fails" bash -c "! grep -qF 'No changes.' $T/.out"
+check "plan: says clients would fail" out_has "No changes to the stores, but clients would fail."
+check "plan: counts the refused endpoint" out_has "Endpoints refused: 1 endpoint(s) would be refused by their clients even after apply (see above)."
 expect_rc 0 "plan --offline: clean" tf plan "${args[@]}" --no-color --detailed-exitcode --offline
+check "plan --offline: No changes" out_has "No changes. Trust stores match the configuration."
+tf plan "${args[@]}" --json --detailed-exitcode >"$T/fail.json" 2>/dev/null || true
+check "plan --json: valid" valid "$T/fail.json"
+check "plan --json: drift, no store change, one endpoint failing" /usr/bin/python3 -c "
+import json; d=json.load(open('$T/fail.json'))
+assert d['changes_pending'] is False and d['drift'] is True, d
+assert d['drift_summary'] == {'changes': 0, 'restart_pending': 0, 'endpoints_failing': 1, 'endpoints_unchecked': 0}, d['drift_summary']"
+tf plan "${args[@]}" --offline --json >"$T/clean.json" 2>/dev/null || true
+check "plan --offline --json: no drift" /usr/bin/python3 -c "
+import json; d=json.load(open('$T/clean.json')); assert d['drift'] is False, d"
+expect_rc 0 "plan --prometheus (failing endpoint)" tf plan "${args[@]}" --prometheus "$T/f.prom"
+check "metrics: trustform_drift 1" grep -qx 'trustform_drift{host="h"} 1' "$T/f.prom"
+check "metrics: endpoint 0" grep -qF "trustform_endpoint_ok{host=\"h\",endpoint=\"https://localhost:$p_san\",store=\"app\"} 0" "$T/f.prom"
+expect_rc 0 "plan --offline --prometheus" tf plan "${args[@]}" --offline --prometheus "$T/c.prom"
+check "metrics --offline: trustform_drift 0" grep -qx 'trustform_drift{host="h"} 0' "$T/c.prom"
+# report over collected plans: the host with a refused endpoint is not "without changes"
+expect_rc 0 "report" tf report --no-color "$T/fail.json" "$T/clean.json"
+check "report: one host with drift" out_has "1 with drift (a restart pending or an endpoint refused)"
+check "report: names the refused endpoint" out_has "endpoint(s) refused even after apply"
+tf report --json "$T/fail.json" "$T/clean.json" >"$T/report.json" 2>/dev/null || true
+check "report --json: valid" valid "$T/report.json"
+check "report --json: drift counted" /usr/bin/python3 -c "
+import json; d=json.load(open('$T/report.json'))
+assert d['changes_pending'] is True and d['change_summary']['drift'] == 1, d['change_summary']"
+# syslog: a warning (journalctl -p warning shows it), never "no drift" at info
+. "$TESTS_DIR/lib/syslog.sh"
+if unshare -m true 2>/dev/null; then
+  syslog_start
+  expect_rc 0 "plan --syslog (failing endpoint)" in_ns "$TRUSTFORM" plan "${args[@]}" --syslog
+  syslog_stop
+  check "syslog: warning (<12>), the endpoint named" \
+    grep -qE "^<12>.*trustform plan on h: DRIFT: 0 to add, 0 to change, 0 to destroy; 1 endpoint\(s\) refused even after apply \(endpoint https://localhost:$p_san refused\)" "$T/syslog.txt"
+  check "syslog: no 'no drift'" bash -c "! grep -q 'no drift' $T/syslog.txt"
+else
+  fail "--syslog: unshare -m is needed to give /dev/log a socket without touching the host's /dev"
+fi
 
 # An endpoint none of whose stores is planned (left out by --target) is
 # unchecked, never "trusted by every store".

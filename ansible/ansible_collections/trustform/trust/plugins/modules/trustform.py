@@ -271,11 +271,21 @@ def main():
         result.update(exit_code=rc, change_summary=doc.get('change_summary') or {},
                       resource_changes=doc.get('resource_changes') or [],
                       stores=doc.get('stores') or [])
-        result['changed'] = bool(doc.get('changes_pending'))
+        # trustform's one predicate, "would a client fail" (drift_summary):
+        # apply changes the stores and restarts the services still holding the
+        # old trust (changed); an endpoint refused even after apply is a failure
+        drift = doc.get('drift_summary') or {}
+        result.update(drift=bool(doc.get('drift')), drift_summary=drift)
+        result['changed'] = bool(doc.get('changes_pending')) or drift.get('restart_pending', 0) > 0
         if module._diff and result['changed']:
             result['diff'] = make_diff(plan_text or '', doc)
         if rc not in (0, 2) or doc.get('errored'):
             module.fail_json(msg=failure_message(doc, err), **result)
+        if drift.get('endpoints_failing', 0) > 0:
+            refused = [e.get('url') for e in doc.get('endpoints') or [] if e.get('ok') is False]
+            module.fail_json(msg='clients would refuse %d endpoint(s) even after apply: %s; '
+                             'see the plan for the fix' % (drift['endpoints_failing'], ', '.join(
+                                 str(u) for u in refused)), **result)
         module.exit_json(**result)
 
     rc, doc, err = run_json(module, [binary, 'apply', '--auto-approve', '--json'] + args)
@@ -283,7 +293,10 @@ def main():
     done = [r for r in doc.get('resource_changes') or [] if r.get('status') == 'applied']
     result.update(exit_code=rc, change_summary=summary, planned_summary=doc.get('planned_summary') or {},
                   resource_changes=doc.get('resource_changes') or [], stores=doc.get('stores') or [])
-    result['changed'] = bool(done) or any(summary.get(k, 0) for k in ('add', 'change', 'remove'))
+    restarted = [c for st in doc.get('stores') or [] for c in st.get('consumers') or []
+                 if c.get('restart') == 'done']
+    result['changed'] = bool(done) or bool(restarted) or any(
+        summary.get(k, 0) for k in ('add', 'change', 'remove'))
     if module._diff and plan_text is not None and result['changed']:
         result['diff'] = make_diff(plan_text, doc)
     if rc != 0 or doc.get('errored'):
