@@ -9,9 +9,12 @@
 #                      https://localhost, reverse_proxy to the upstream
 #                      (200 when Go trusts the root, 502 when it does not)
 #   node-app.service   Node; on each GET of http://127.0.0.1:9080/ it makes
-#                      its OWN https request to the upstream and answers
-#                      "OK 200" or "FAIL <code>" (NODE_EXTRA_CA_CERTS through
-#                      the systemd-env store's drop-in)
+#                      its OWN https request to node-upstream.service
+#                      (127.0.0.1:8444, a leaf of a second private root that
+#                      only the node-app store holds: Debian's Node also reads
+#                      the system store) and answers "OK 200" or
+#                      "FAIL <code>" (NODE_EXTRA_CA_CERTS through the
+#                      systemd-env store's drop-in)
 #   /opt/app/.venv     python3 -m venv --system-site-packages (symlinked
 #                      interpreter, the default), store mode truststore;
 #                      requests and httpx from the venv's python
@@ -92,13 +95,35 @@ bs_plan() {
   echo "  plan: exit $_bs_rc, $(grep -E '^(No changes|Plan:)' "$T/plan.out" | head -1)"
   grep -E 'error|will not take effect|pending|restart' "$T/plan.out" | head -5 | sed 's/^/    /'
 }
-# bs_drift: the drift unit, run by systemd; sets _bs_drift_status and _bs_drift_result
+# bs_drift: the drift unit, started by its systemd as the timer would. A
+# oneshot's exit status is gone once it is inactive, so the verdict is read
+# where an operator reads it: trustform's syslog line of this run in the
+# journal ("DRIFT" 2, "no drift" 0, "ERROR" 1) and its priority; the unit's
+# own result from systemctl start. Sets _bs_drift_status, _bs_drift_result,
+# _bs_drift_prio.
+_bs_drift_last=
 bs_drift() {
+  local rc=0 i line
   in_booted systemctl reset-failed trustform-drift.service 2>/dev/null || true
-  in_booted systemctl start trustform-drift.service >/dev/null 2>&1 || true
-  _bs_drift_status=$(in_booted systemctl show -p ExecMainStatus --value trustform-drift.service)
-  _bs_drift_result=$(in_booted systemctl show -p Result --value trustform-drift.service)
-  echo "  trustform-drift.service: exit $_bs_drift_status, result $_bs_drift_result"
+  in_booted systemctl start trustform-drift.service >/dev/null 2>&1 || rc=$?
+  [ "$rc" = 0 ] && _bs_drift_result=success || _bs_drift_result=failed
+  for i in $(seq 1 100); do
+    line=$(in_booted journalctl -u trustform-drift.service -g 'trustform plan on' -n 1 -o json --no-pager |
+      /usr/bin/python3 -c 'import sys, json
+for l in sys.stdin:
+    d = json.loads(l); print(d.get("_SYSTEMD_INVOCATION_ID"), d.get("PRIORITY"), d.get("MESSAGE"))')
+    [ -n "$line" ] && [ "${line%% *}" != "$_bs_drift_last" ] && break
+    line=; sleep 0.1
+  done
+  _bs_drift_last=${line%% *}
+  line=${line#* }; _bs_drift_prio=${line%% *}; line=${line#* }
+  case $line in
+    *": DRIFT"*) _bs_drift_status=2 ;;
+    *": no drift"*) _bs_drift_status=0 ;;
+    *": ERROR"*) _bs_drift_status=1 ;;
+    *) _bs_drift_status="none"; line="(no syslog line from this run)" ;;
+  esac
+  echo "  trustform-drift.service: $_bs_drift_result; syslog (priority ${_bs_drift_prio:-?}): ${line:0:160}"
 }
 is() { [ "$1" = "$2" ] || { echo "  got \"$1\", wanted \"$2\"" >&2; return 1; }; }
 
@@ -110,22 +135,28 @@ bs_setup() {
   mk_ca "$P/root" "/O=Trustform Booted Test/CN=Booted Corp Root"
   mk_inter "$P/inter" "$P/root" "/O=Trustform Booted Test/CN=Booted Corp Issuing CA"
   mk_leaf "$P/leaf" "$P/inter"
+  mk_ca "$P/node-root" "/O=Trustform Booted Test/CN=Booted Node Root"
+  mk_leaf "$P/node-leaf" "$P/node-root"
   mkdir -p "$B/srv/upstream" "$B/etc/trustform/cas"
   cat "$P/leaf.pem" "$P/inter.pem" >"$B/srv/upstream/chain.pem"
   cp "$P/leaf.key" "$B/srv/upstream/leaf.key"
+  cp "$P/node-leaf.pem" "$B/srv/upstream/node-chain.pem"
+  cp "$P/node-leaf.key" "$B/srv/upstream/node-leaf.key"
   cp "$P/root.pem" "$B/etc/trustform/cas/corp-root.pem"
+  cp "$P/node-root.pem" "$B/etc/trustform/cas/node-root.pem"
 
   cat >"$B/usr/local/bin/upstream.py" <<'PY'
-import http.server, ssl
+import http.server, ssl, sys
+port, chain, key = int(sys.argv[1]), sys.argv[2], sys.argv[3]
 class H(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
         body = b"hello from upstream\n"
         self.send_response(200); self.send_header("Content-Length", str(len(body)))
         self.end_headers(); self.wfile.write(body)
     def log_message(self, *a): pass
-s = http.server.ThreadingHTTPServer(("127.0.0.1", 8443), H)
+s = http.server.ThreadingHTTPServer(("127.0.0.1", port), H)
 c = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-c.load_cert_chain("/srv/upstream/chain.pem", "/srv/upstream/leaf.key")
+c.load_cert_chain(chain, key)
 s.socket = c.wrap_socket(s.socket, server_side=True)
 s.serve_forever()
 PY
@@ -133,7 +164,15 @@ PY
 [Unit]
 Description=https upstream signed by the private intermediate
 [Service]
-ExecStart=/usr/bin/python3 /usr/local/bin/upstream.py
+ExecStart=/usr/bin/python3 /usr/local/bin/upstream.py 8443 /srv/upstream/chain.pem /srv/upstream/leaf.key
+[Install]
+WantedBy=multi-user.target
+UNIT
+  cat >"$B/etc/systemd/system/node-upstream.service" <<'UNIT'
+[Unit]
+Description=https upstream of node-app, signed by the second private root
+[Service]
+ExecStart=/usr/bin/python3 /usr/local/bin/upstream.py 8444 /srv/upstream/node-chain.pem /srv/upstream/node-leaf.key
 [Install]
 WantedBy=multi-user.target
 UNIT
@@ -142,7 +181,7 @@ UNIT
 // On each GET it makes its own https request to the upstream.
 const http = require('http'), https = require('https');
 http.createServer((req, res) => {
-  https.get('https://127.0.0.1:8443/', { agent: false }, (r) => {
+  https.get('https://127.0.0.1:8444/', { agent: false }, (r) => {
     r.resume(); r.on('end', () => res.end(`OK ${r.statusCode}\n`));
   }).on('error', (e) => res.end(`FAIL ${e.code || e.message}\n`));
 }).listen(9080, '127.0.0.1');
@@ -150,7 +189,7 @@ JS
   cat >"$B/etc/systemd/system/node-app.service" <<'UNIT'
 [Unit]
 Description=Node app calling the upstream
-After=upstream.service
+After=node-upstream.service
 [Service]
 Environment=APP_MODE=prod
 ExecStart=/usr/bin/node /usr/local/lib/node-app.js
@@ -173,6 +212,7 @@ CADDY
 version: 1
 cas:
   corp-root: { file: cas/corp-root.pem }
+  node-root: { file: cas/node-root.pem }
   caddy-local: { file: cas/caddy-local-root.pem, caddy: local }
 stores:
   system: { type: system }
@@ -184,21 +224,26 @@ caddy:
 roles:
   app:
     cas: [corp-root, caddy-local]
-    stores: [system, node-app, app-venv]
+    stores: [system, app-venv]
     caddy: true
     connects_to:
       - https://127.0.0.1:8443
       - https://localhost
+  node:
+    cas: [node-root]
+    stores: [node-app]
+    connects_to:
+      - https://127.0.0.1:8444
 hosts:
-  "*": [app]
+  "*": [app, node]
 YAML
 
   in_booted systemctl daemon-reload
-  in_booted systemctl enable --now upstream.service node-app.service >/dev/null 2>&1 ||
-    _booted_fail "upstream.service or node-app.service does not start"
+  in_booted systemctl enable --now upstream.service node-upstream.service node-app.service >/dev/null 2>&1 ||
+    _booted_fail "upstream.service, node-upstream.service or node-app.service does not start"
   in_booted systemctl restart caddy.service || _booted_fail "caddy.service does not start"
   local i pki=/var/lib/caddy/.local/share/caddy/pki/authorities/local
-  bs_wait_port 8443 && bs_wait_port 9080 && bs_wait_port 443 ||
+  bs_wait_port 8443 && bs_wait_port 8444 && bs_wait_port 9080 && bs_wait_port 443 ||
     _booted_fail "the services do not listen"
   for i in $(seq 1 600); do
     in_booted test -s "$pki/root.crt" && in_booted curl -s -o /dev/null --cacert "$pki/root.crt" \
@@ -239,7 +284,9 @@ booted_stack() {
     eval '! grep -q "will not take effect" "$T/plan.out"'
   cp "$T/plan.out" "$T/plan1.out"
   bs_drift
-  verdict "drift unit: exit 2 (drift), the unit succeeds" is "$_bs_drift_status/$_bs_drift_result" 2/success
+  verdict "drift unit: drift (2), the unit succeeds" is "$_bs_drift_status/$_bs_drift_result" 2/success
+  verdict "drift unit: the drift is in the journal at warning or above (journalctl -p warning)" \
+    eval '[ "${_bs_drift_prio:-9}" -le 4 ]'
 
   echo "--- 2. apply: every client trusts, the consumers restarted, the plan clean"
   r=0; in_booted trustform apply -c /etc/trustform/trust.yaml --auto-approve --no-color >"$T/apply.out" 2>&1 || r=$?
@@ -261,7 +308,7 @@ booted_stack() {
     eval '! grep -q "will not take effect" "$T/plan.out"'
   verdict "plan after apply: clean (exit 0), every client working" is "$_bs_rc" 0
   bs_drift
-  verdict "drift unit after apply: exit 0, the unit succeeds" is "$_bs_drift_status/$_bs_drift_result" 0/success
+  verdict "drift unit after apply: no drift (0), the unit succeeds" is "$_bs_drift_status/$_bs_drift_result" 0/success
 
   echo "--- 3. node-app restarted while its drop-in was away, the drop-in back: restart pending"
   local d=/etc/systemd/system/node-app.service.d
@@ -279,7 +326,7 @@ booted_stack() {
   verdict "plan: not clean while node-app's MainPID lacks the variable (exit 2)" is "$_bs_rc" 2
   verdict "plan: says a restart is pending" grep -qi 'restart pending' "$T/plan.out"
   bs_drift
-  verdict "drift unit: exit 2" is "$_bs_drift_status/$_bs_drift_result" 2/success
+  verdict "drift unit: drift (2), restart pending" is "$_bs_drift_status/$_bs_drift_result" 2/success
   r=0; in_booted trustform apply -c /etc/trustform/trust.yaml --auto-approve --no-color >"$T/apply2.out" 2>&1 || r=$?
   verdict "apply: exit 0 (exit $r)" is "$r" 0
   verdict "apply restarted node-app: its MainPID has the variable" bs_node_env_has_var
@@ -298,7 +345,7 @@ booted_stack() {
   verdict "plan: clean (exit 0) while every client works" is "$_bs_rc" 0
   verdict "plan: No changes" grep -q '^No changes' "$T/plan.out"
   bs_drift
-  verdict "drift unit: exit 0, the unit succeeds" is "$_bs_drift_status/$_bs_drift_result" 0/success
+  verdict "drift unit: no drift (0), the unit succeeds" is "$_bs_drift_status/$_bs_drift_result" 0/success
   in_booted journalctl -u trustform-drift.service --no-pager -o cat -n 6 | sed 's/^/    journal: /'
 
   echo "booted: $BOOTED_SUITE boot ${BOOTED_BOOT_SECONDS}s, whole test $((SECONDS - t0)) s"
