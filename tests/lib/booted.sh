@@ -21,6 +21,8 @@
 # to end, kills only the processes it started if they do not, and removes the
 # cgroup and the overlay. When the system cannot be built or does not boot,
 # the test FAILS and says why (the console and the journal's tail).
+# $TRUSTFORM_BOOTED_NSPAWN_ARGS adds options to systemd-nspawn (split on spaces)
+# for a machine that needs more.
 
 _booted_pid=         # the systemd-nspawn process
 BOOTED_LEADER=       # the container's PID 1, as seen from here
@@ -90,8 +92,8 @@ booted_up() {
   # The nspawn process moves itself into its own cgroup, then becomes nspawn.
   setsid sh -c 'echo $$ >"$1/pid"; echo $$ >"$2/cgroup.procs" || exit 97
     exec env SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1 systemd-nspawn -q -b -D "$3" -M "$4" \
-      --register=no --keep-unit --private-network' \
-    sh "$_booted_dir" "$_booted_cg" "$B" "$BOOTED_NAME" </dev/null >"$_booted_dir/console.log" 2>&1 &
+      --register=no --keep-unit --private-network $5' \
+    sh "$_booted_dir" "$_booted_cg" "$B" "$BOOTED_NAME" "${TRUSTFORM_BOOTED_NSPAWN_ARGS:-}" </dev/null >"$_booted_dir/console.log" 2>&1 &
   for i in $(seq 1 200); do [ -s "$_booted_dir/pid" ] && break; sleep 0.05; done
   _booted_pid=$(cat "$_booted_dir/pid" 2>/dev/null) || _booted_fail "systemd-nspawn did not start"
   # Its child is the container's systemd.
