@@ -174,7 +174,7 @@ booted_install_trustform() {
   local cache hash key inst files
   cache=${TRUSTFORM_HOST_CACHE:-/var/cache/trustform-testhost}/booted-builds
   files=$(cd "$SRC_DIR" && git ls-files -z --cached --others --exclude-standard 2>/dev/null |
-    xargs -0 -n1 sh -c '[ ! -f "$0" ] || printf "%s\n" "$0"' |
+    while IFS= read -r -d '' f; do [ ! -f "$f" ] || printf '%s\n' "$f"; done |
     grep -v -e '^build' -e '^debian/\.debhelper' -e '^debian/trustform/' -e '^obj-' | LC_ALL=C sort)
   [ -n "$files" ] || _booted_fail "cannot list the source files of $SRC_DIR (git ls-files)"
   # The key: what the binary is built from (not the tests' scripts, not the docs).
