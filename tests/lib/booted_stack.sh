@@ -288,6 +288,9 @@ booted_stack() {
   verdict "plan: the venv's truststore is not reported as an error" \
     eval '! grep -q "will not take effect" "$T/plan.out"'
   cp "$T/plan.out" "$T/plan1.out"
+  verdict "the drift timer enables and is scheduled" eval \
+    'in_booted systemctl enable --now trustform-drift.timer >/dev/null 2>&1 &&
+     in_booted systemctl list-timers --no-legend trustform-drift.timer | grep -q trustform-drift.service'
   bs_drift
   verdict "drift unit: drift (2), the unit succeeds" is "$_bs_drift_status/$_bs_drift_result" 2/success
   verdict "drift unit: the drift is in the journal at warning or above (journalctl -p warning)" \
