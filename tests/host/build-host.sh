@@ -11,7 +11,9 @@
 # a change of the list builds a new tree. $TRUSTFORM_HOST_SMOKE may hold
 # extra shell commands (one per line) that must run in the tree. Fails with the
 # reason when the tree cannot be built (no route to the registry, no
-# debootstrap, not root).
+# debootstrap, not root). $TRUSTFORM_HOST_PREFIX (e.g. "booted-") names a
+# family of trees of its own: the old-tree cleanup at the end only removes
+# trees of the same family and suite, never another family's tree in use.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 rebuild=
@@ -20,7 +22,8 @@ suite=${1:?usage: build-host.sh [--rebuild] SUITE [PKG...]}; shift
 pkgs=("$@")
 cache=${TRUSTFORM_HOST_CACHE:-/var/cache/trustform-testhost}
 key=$(printf '%s\n' "$suite" "${pkgs[@]}" "v1" | sha256sum | cut -c1-12)
-tree=$cache/$suite-$key
+prefix=${TRUSTFORM_HOST_PREFIX:-}
+tree=$cache/$prefix$suite-$key
 
 die() { echo "build-host: $*" >&2; exit 1; }
 
