@@ -62,6 +62,8 @@ expect_rc 2 "no --root: plan" tf_host plan "${in[@]}" --detailed-exitcode
 check "  sym .pth to add" out_has '# sym (python truststore): corp will be added'
 check "  copies .pth to add" out_has '# copies (python truststore): corp will be added'
 check "  the effect was checked" no_note
+check "  no note that the system store must hold the CAs (the role lists it)" \
+  bash -c '! grep -q "must hold these CAs" "$1"' _ "$T/.out"
 expect_rc 0 "no --root: apply" tf_host apply "${in[@]}" --auto-approve
 for v in sym copies; do
   check "$v: requests connects after apply" get "$v"
