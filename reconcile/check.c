@@ -485,15 +485,15 @@ static void render_endpoint(FILE *out, const struct check_endpoint *ce, bool col
 	}
 }
 
-void check_render(FILE *out, const struct check_report *rep, bool color,
-		  enum check_render_in in)
+void check_render(FILE *out, const struct check_report *rep, bool color, enum check_render_in in)
 {
 	if (in == CHECK_RENDER_PLAN)
 		fprintf(out, "\nEndpoints this host calls, with the stores as they will be after "
 			     "apply:\n\n");
 	else if (in == CHECK_RENDER_PLAN_CLEAN)
-		fprintf(out, "\nEndpoints this host calls, with the stores as they are now (nothing "
-			     "to apply):\n\n");
+		fprintf(out,
+			"\nEndpoints this host calls, with the stores as they are now (nothing "
+			"to apply):\n\n");
 	for (size_t i = 0; i < rep->n; i++)
 		render_endpoint(out, &rep->eps[i], color, in);
 	size_t good = rep->n - rep->failing - rep->errors;

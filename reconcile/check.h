@@ -66,8 +66,7 @@ void check_report_dispose(struct check_report *rep);
  * nothing to apply, where the stores after apply are the stores now ("trusted
  * now"). */
 enum check_render_in { CHECK_RENDER_CHECK, CHECK_RENDER_PLAN, CHECK_RENDER_PLAN_CLEAN };
-void check_render(FILE *out, const struct check_report *rep, bool color,
-		  enum check_render_in in);
+void check_render(FILE *out, const struct check_report *rep, bool color, enum check_render_in in);
 /* Whether the host has endpoints to check (a plan connects only then). */
 bool check_host_has_endpoints(const struct resolved *res);
 
