@@ -1,5 +1,6 @@
 /* Option parsing shared by all commands; see cli.h. */
 #include "cli/cli.h"
+#include "schema/keys.h"
 #include "util/xalloc.h"
 
 #include <errno.h>
@@ -219,6 +220,24 @@ static int check_combinations(struct options *o)
 	return 0;
 }
 
+/* The long option a mistyped "--name[=value]" was meant to be, or NULL (also
+ * for a known option that lacks its argument). */
+static const char *bad_option_suggest(const char *arg)
+{
+	if (strncmp(arg, "--", 2) != 0)
+		return NULL;
+	char *name = xstrndup(arg + 2, strcspn(arg + 2, "="));
+	struct suggest sg;
+	suggest_init(&sg, name);
+	bool known = false;
+	for (const struct option *lo = long_opts; lo->name; lo++) {
+		known |= !strcmp(lo->name, name);
+		suggest_offer(&sg, lo->name);
+	}
+	free(name);
+	return known ? NULL : sg.best;
+}
+
 int cli_parse(struct options *o, const char *command, int argc, char **argv)
 {
 	memset(o, 0, sizeof(*o));
@@ -341,12 +360,21 @@ int cli_parse(struct options *o, const char *command, int argc, char **argv)
 		case 'h':
 			cli_usage(stdout);
 			return -1;
-		default:
-			fprintf(stderr,
-				"trustform %s: unknown or incomplete option \"%s\"; see "
-				"trustform --help\n",
-				command, argv[optind - 1]);
+		default: {
+			const char *bad = argv[optind - 1];
+			const char *near = bad_option_suggest(bad);
+			if (near)
+				fprintf(stderr,
+					"trustform %s: unknown option \"%s\"; did you mean "
+					"\"--%s\"? (see trustform --help)\n",
+					command, bad, near);
+			else
+				fprintf(stderr,
+					"trustform %s: unknown or incomplete option \"%s\"; see "
+					"trustform --help\n",
+					command, bad);
 			return EXIT_USAGE;
+		}
 		}
 	}
 	o->args = argv + optind;

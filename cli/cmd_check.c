@@ -38,7 +38,7 @@ int cmd_check(struct options *o)
 		if (!rep.n)
 			printf("  (no endpoints: the host's roles list no connects_to:, and no URL "
 			       "was given)\n");
-		check_render(stdout, &rep, o->color, false);
+		check_render(stdout, &rep, o->color, CHECK_RENDER_CHECK);
 	}
 	for (size_t i = 0; i < rep.n; i++)
 		if (!rep.eps[i].probe.chain)

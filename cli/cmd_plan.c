@@ -80,7 +80,9 @@ int cmd_plan(struct options *o)
 		render_plan(stdout, &r.plan, &ro);
 		render_store_errors(stderr, &r.plan);
 		if (r.check)
-			check_render(stdout, r.check, ro.color, true);
+			check_render(stdout, r.check, ro.color,
+				     plan_has_changes(&r.plan) ? CHECK_RENDER_PLAN
+							       : CHECK_RENDER_PLAN_CLEAN);
 		struct verdict v;
 		verdict_make(&v, &r.plan, r.check);
 		render_summary(stdout, &r.plan, &v, &ro);

@@ -3,6 +3,7 @@
  * the first argument, to one small command function each (libgit2's src/cli).
  */
 #include "cli/cli.h"
+#include "schema/keys.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -57,8 +58,19 @@ int main(int argc, char **argv)
 			argv[1] = "version";
 		cmd = find(argv[1]);
 		if (!cmd) {
-			fprintf(stderr, "trustform: unknown command \"%s\"; see trustform --help\n",
-				argv[1]);
+			struct suggest sg;
+			suggest_init(&sg, argv[1]);
+			for (const struct command *c = commands; c->name; c++)
+				suggest_offer(&sg, c->name);
+			if (sg.best && argv[1][0] != '-')
+				fprintf(stderr,
+					"trustform: unknown command \"%s\"; did you mean \"%s\"? "
+					"(see trustform --help)\n",
+					argv[1], sg.best);
+			else
+				fprintf(stderr,
+					"trustform: unknown command \"%s\"; see trustform --help\n",
+					argv[1]);
 			return EXIT_USAGE;
 		}
 		shift = 2;

@@ -49,12 +49,15 @@ _trustform() {
     COMPREPLY=($(compgen -W "$opts" -- "$cur")); return
   fi
   # trustform's first word is a command; trustapply takes a saved plan file.
-  local base=${words[0]##*/} have_cmd="" w
+  # Any word of $cmds before the cursor is the command (one list).
+  local base=${words[0]##*/} have_cmd="" w c
   for w in "${words[@]:1:cword-1}"; do
-    case $w in plan|apply|validate|show|version|caddy|diff|report) have_cmd=1 ;; esac
+    for c in $cmds; do [ "$w" = "$c" ] && have_cmd=$c; done
   done
   if [ "$base" = trustform ] && [ -z "$have_cmd" ]; then
     COMPREPLY=($(compgen -W "$cmds" -- "$cur"))
+  elif [ "$have_cmd" = check ]; then
+    return 0 # URLs: nothing to offer
   else
     _filedir
   fi

@@ -61,8 +61,12 @@ int check_collect(struct check_report *rep, const struct check_params *p);
 void check_run(struct check_report *rep, const struct check_params *p);
 void check_report_dispose(struct check_report *rep);
 
-/* The text report; in_plan: the plan's section ("will be trusted after apply"). */
-void check_render(FILE *out, const struct check_report *rep, bool color, bool in_plan);
+/* Where the text report goes, which decides its tense: `trustform check`; a
+ * plan with changes to apply ("will be trusted after apply"); a plan with
+ * nothing to apply, where the stores after apply are the stores now ("trusted
+ * now"). */
+enum check_render_in { CHECK_RENDER_CHECK, CHECK_RENDER_PLAN, CHECK_RENDER_PLAN_CLEAN };
+void check_render(FILE *out, const struct check_report *rep, bool color, enum check_render_in in);
 /* Whether the host has endpoints to check (a plan connects only then). */
 bool check_host_has_endpoints(const struct resolved *res);
 

@@ -14,7 +14,8 @@ static const char *col(bool color, const char *code)
 	return color ? code : "";
 }
 
-static void render_endpoint(FILE *out, const struct check_endpoint *ce, bool color, bool in_plan)
+static void render_endpoint(FILE *out, const struct check_endpoint *ce, bool color,
+			    enum check_render_in in)
 {
 	const struct tls_probe *pr = &ce->probe;
 	if (!pr->chain) {
@@ -39,9 +40,17 @@ static void render_endpoint(FILE *out, const struct check_endpoint *ce, bool col
 	}
 	const char *sym = ce->ok ? "✓" : "✗";
 	const char *c = ce->ok ? C_GREEN : C_RED;
-	const char *verdict =
-	    ce->ok ? (in_plan ? "will be trusted after apply" : "trusted by every store")
-		   : (in_plan ? "will still fail after apply" : "would fail");
+	static const char *const ok_says[] = {
+	    [CHECK_RENDER_CHECK] = "trusted by every store",
+	    [CHECK_RENDER_PLAN] = "will be trusted after apply",
+	    [CHECK_RENDER_PLAN_CLEAN] = "trusted now",
+	};
+	static const char *const fail_says[] = {
+	    [CHECK_RENDER_CHECK] = "would fail",
+	    [CHECK_RENDER_PLAN] = "will still fail after apply",
+	    [CHECK_RENDER_PLAN_CLEAN] = "fails now, and apply has nothing to change",
+	};
+	const char *verdict = ce->ok ? ok_says[in] : fail_says[in];
 	fprintf(out, "  %s%s %s%s: %s (%s, %d certificate%s sent, leaf valid until %s)\n",
 		col(color, c), sym, ce->ep.url, col(color, C_RESET), verdict, pr->address, sent,
 		sent == 1 ? "" : "s", exp);
@@ -63,15 +72,19 @@ static void render_endpoint(FILE *out, const struct check_endpoint *ce, bool col
 	}
 }
 
-void check_render(FILE *out, const struct check_report *rep, bool color, bool in_plan)
+void check_render(FILE *out, const struct check_report *rep, bool color, enum check_render_in in)
 {
-	if (in_plan)
+	if (in == CHECK_RENDER_PLAN)
 		fprintf(out, "\nEndpoints this host calls, with the stores as they will be after "
 			     "apply:\n\n");
+	else if (in == CHECK_RENDER_PLAN_CLEAN)
+		fprintf(out,
+			"\nEndpoints this host calls, with the stores as they are now (nothing "
+			"to apply):\n\n");
 	for (size_t i = 0; i < rep->n; i++)
-		render_endpoint(out, &rep->eps[i], color, in_plan);
+		render_endpoint(out, &rep->eps[i], color, in);
 	size_t good = rep->n - rep->failing - rep->errors;
-	if (in_plan) {
+	if (in != CHECK_RENDER_CHECK) {
 		fprintf(out, "\n");
 		return;
 	}

@@ -350,9 +350,10 @@ void render_summary(FILE *out, const struct plan *p, const struct verdict *v,
 			     "(see above).\n",
 			col(o, C_YELLOW), col(o, C_RESET), v->pending_restarts);
 	if (v->endpoints_failing)
-		fprintf(out, "%sEndpoints refused:%s %zu endpoint(s) would be refused by their "
-			     "clients even after apply (see above).\n",
-			col(o, C_RED), col(o, C_RESET), v->endpoints_failing);
+		fprintf(out, "%sEndpoints refused:%s %zu endpoint(s) %s (see above).\n",
+			col(o, C_RED), col(o, C_RESET), v->endpoints_failing,
+			plan_has_changes(p) ? "would be refused by their clients even after apply"
+					    : "are refused by their clients now");
 	if (p->failed_stores)
 		fprintf(out, "%zu store(s) failed or will not take effect (see the errors "
 			     "above).\n",

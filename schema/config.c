@@ -49,6 +49,8 @@ bool config_name_ok(const char *s)
 	return true;
 }
 
+static const char *const ensure_words[] = {"present", "absent", "distrusted", NULL};
+
 const char *ensure_name(enum ensure e)
 {
 	switch (e) {
@@ -175,6 +177,11 @@ static void load_cas(struct loadctx *lc, const struct ynode *cas)
 					ca->ensure = ENSURE_ABSENT;
 				else if (strcmp(e, "distrusted") == 0)
 					ca->ensure = ENSURE_DISTRUSTED;
+				else if (suggest_word(ensure_words, e))
+					lc_error_at(lc, en,
+						    "%s: ensure must be present, absent or "
+						    "distrusted, not \"%s\"; did you mean \"%s\"?",
+						    where.ptr, e, suggest_word(ensure_words, e));
 				else
 					lc_error_at(lc, en,
 						    "%s: ensure must be present, absent or "

@@ -31,18 +31,38 @@ int edit_distance(const char *a, const char *b)
 	return prev[lb] > 8 ? 8 : prev[lb];
 }
 
+void suggest_init(struct suggest *s, const char *name)
+{
+	s->name = name;
+	s->best = NULL;
+	s->bestd = 3;
+}
+
+void suggest_offer(struct suggest *s, const char *candidate)
+{
+	int d = edit_distance(candidate, s->name);
+	if (d > 0 && d < s->bestd) {
+		s->bestd = d;
+		s->best = candidate;
+	}
+}
+
+const char *suggest_word(const char *const *choices, const char *name)
+{
+	struct suggest sg;
+	suggest_init(&sg, name);
+	for (; choices && *choices; choices++)
+		suggest_offer(&sg, *choices);
+	return sg.best;
+}
+
 const char *key_spec_suggest(const struct key_spec *spec, const char *name)
 {
-	const char *best = NULL;
-	int bestd = 3;
-	for (; spec->name; spec++) {
-		int d = edit_distance(spec->name, name);
-		if (d < bestd) {
-			bestd = d;
-			best = spec->name;
-		}
-	}
-	return best;
+	struct suggest sg;
+	suggest_init(&sg, name);
+	for (; spec->name; spec++)
+		suggest_offer(&sg, spec->name);
+	return sg.best;
 }
 
 void key_spec_list(const struct key_spec *spec, struct buf *out)

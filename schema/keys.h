@@ -23,4 +23,16 @@ bool key_check(const struct key_spec *spec, const struct ynode *k, const char *w
 /* Levenshtein distance, capped at 8. */
 int edit_distance(const char *a, const char *b);
 
+/* "did you mean": offer each candidate; best is the closest within a small
+ * edit distance (a typo), or NULL. One rule for keys, enum values, store
+ * types, list items, commands and long options. */
+struct suggest {
+	const char *name, *best;
+	int bestd;
+};
+void suggest_init(struct suggest *s, const char *name);
+void suggest_offer(struct suggest *s, const char *candidate);
+/* The closest of a NULL-terminated list, or NULL. */
+const char *suggest_word(const char *const *choices, const char *name);
+
 #endif

@@ -62,15 +62,7 @@ static void list_item_error(struct diag *d, const struct conf_store *cs, const s
 			    const char *what, const char *s, const char *const *choices,
 			    const char *allowed)
 {
-	const char *near = NULL;
-	int best = 3;
-	for (const char *const *c = choices; *c; c++) {
-		int dist = edit_distance(*c, s);
-		if (dist < best) {
-			best = dist;
-			near = *c;
-		}
-	}
+	const char *near = suggest_word(choices, s);
 	if (near)
 		errat(d, cs, v, "%s: unknown item \"%s\"; did you mean \"%s\"? (one of %s)", what,
 		      s, near, allowed);
@@ -104,8 +96,16 @@ static void check_option(struct diag *d, const struct conf_store *cs, const char
 	case OPT_ENUM: {
 		s = scalar(d, cs, v, what);
 		struct buf allowed = BUF_INIT;
-		if (s && !one_of(opt->choices, s, &allowed))
-			errat(d, cs, v, "%s must be one of %s, not \"%s\"", what, allowed.ptr, s);
+		if (s && !one_of(opt->choices, s, &allowed)) {
+			const char *near = suggest_word(opt->choices, s);
+			if (near)
+				errat(d, cs, v,
+				      "%s must be one of %s, not \"%s\"; did you mean \"%s\"?",
+				      what, allowed.ptr, s, near);
+			else
+				errat(d, cs, v, "%s must be one of %s, not \"%s\"", what,
+				      allowed.ptr, s);
+		}
 		buf_dispose(&allowed);
 		break;
 	}
@@ -133,12 +133,22 @@ void store_conf_check(struct conf_store *cs, struct diag *d)
 	const struct store_type *type = cs->section ? &store_type_caddy : store_type_find(cs->type);
 	if (!type) {
 		struct buf known = BUF_INIT;
-		for (size_t i = 0; store_types[i]; i++)
+		struct suggest sg;
+		suggest_init(&sg, cs->type);
+		for (size_t i = 0; store_types[i]; i++) {
 			buf_printf(&known, "%s%s", i ? ", " : "", store_types[i]->name);
-		errat(d, cs, ymap_get(v, "type"),
-		      "store \"%s\": unknown store type \"%s\"; "
-		      "known types: %s",
-		      cs->name, cs->type, known.ptr);
+			suggest_offer(&sg, store_types[i]->name);
+		}
+		if (sg.best)
+			errat(d, cs, ymap_get(v, "type"),
+			      "store \"%s\": unknown store type \"%s\"; did you mean \"%s\"? "
+			      "(known types: %s)",
+			      cs->name, cs->type, sg.best, known.ptr);
+		else
+			errat(d, cs, ymap_get(v, "type"),
+			      "store \"%s\": unknown store type \"%s\"; "
+			      "known types: %s",
+			      cs->name, cs->type, known.ptr);
 		buf_dispose(&known);
 		return;
 	}

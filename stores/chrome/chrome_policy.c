@@ -92,15 +92,44 @@ static const struct host_store *wanted(const struct store_inst *s, struct resolv
 	return NULL;
 }
 
+/*
+ * The policy file holds certificates, not names. An entry of ours that no CA
+ * of the configuration is (now) is taken for the older copy of the store's CA
+ * with the same subject, when exactly one CA of the role has that subject and
+ * ours does not hold it yet: a CA replaced under its name (regenerated with
+ * the same subject) is then one -/+ step, as in the stores that keep names.
+ * Otherwise it keeps its subject as its label (and is removed, the new one
+ * added).
+ */
+static const char *older_copy_of(const struct host_store *hs, const struct pfile *mine,
+				 const struct cert *c)
+{
+	const char *name = NULL;
+	for (size_t i = 0; hs && c->subject && i < hs->ncas; i++) {
+		const struct conf_ca *ca = hs->cas[i];
+		if (!ca->cert || ca->ensure == ENSURE_ABSENT || !ca->cert->subject ||
+		    strcmp(ca->cert->subject, c->subject) != 0)
+			continue;
+		if (name || plist_has(&mine->ca, ca->cert->fp) ||
+		    plist_has(&mine->dis, ca->cert->fp))
+			return NULL;
+		name = ca->name;
+	}
+	return name;
+}
+
 static void add_entries(const struct store_inst *s, struct trust_set *out, const struct plist *l,
 			bool owned, enum trust_state st, const char *where,
-			const struct plist *distrusted, bool can_distrust)
+			const struct plist *distrusted, bool can_distrust,
+			const struct host_store *hs, const struct pfile *mine)
 {
 	for (size_t i = 0; i < l->n; i++) {
 		const struct pcert *c = &l->v[i];
 		if (!c->cert)
 			continue;
 		const char *name = config_name(s, c->fp);
+		if (!name && owned)
+			name = older_copy_of(hs, mine, c->cert);
 		char *label = name ? xstrdup(name)
 				   : xasprintf("%s", c->cert->subject ? c->cert->subject : "?");
 		enum trust_state state = st;
@@ -175,14 +204,14 @@ static int cpol_read(struct store_inst *s, struct trust_set *out)
 			dec_dis = f;
 	}
 	const struct plist *eff_dis = dec_dis ? &dec_dis->dis : &mine.dis;
-	add_entries(s, out, &mine.ca, true, TS_TRUSTED, p->file, NULL, true);
-	add_entries(s, out, &mine.dis, true, TS_DISTRUSTED, p->file, NULL, false);
+	add_entries(s, out, &mine.ca, true, TS_TRUSTED, p->file, NULL, true, hs, &mine);
+	add_entries(s, out, &mine.dis, true, TS_DISTRUSTED, p->file, NULL, false, hs, &mine);
 	if (dec_ca)
 		add_entries(s, out, &dec_ca->ca, false, TS_TRUSTED, dec_ca->shown, eff_dis,
-			    !dec_dis || strcmp(dec_dis->name, OURS) < 0);
+			    !dec_dis || strcmp(dec_dis->name, OURS) < 0, NULL, NULL);
 	if (dec_dis)
 		add_entries(s, out, &dec_dis->dis, false, TS_DISTRUSTED, dec_dis->shown, NULL,
-			    false);
+			    false, NULL, NULL);
 
 	/* Files whose list Chrome does not use. */
 	for (size_t i = 0; i < nothers; i++) {

@@ -122,11 +122,13 @@ static const char check_py[] =
     "for d in getattr(c, '_ctx', c).get_ca_certs(binary_form=True):\n"
     "    print('trustform: ca', hashlib.sha256(d).hexdigest())\n";
 
-enum ts_state { TS_UNCHECKED, TS_MISSING, TS_IMPORTABLE, TS_INJECTED };
+/* TS_UNCHECKED: the python could not be run from here (--root, not root);
+ * TS_BROKEN: the venv's python is missing or does not start. */
+enum ts_state { TS_UNCHECKED, TS_BROKEN, TS_MISSING, TS_IMPORTABLE, TS_INJECTED };
 
 struct ts_check {
 	enum ts_state state;
-	char *why; /* TS_UNCHECKED, TS_MISSING: the reason */
+	char *why; /* TS_UNCHECKED, TS_BROKEN, TS_MISSING: the reason */
 	unsigned char (*ca)[FP_LEN];
 	size_t nca, ca_alloc;
 };
@@ -163,17 +165,21 @@ static void ts_parse(struct ts_check *c, const struct buf *out)
 
 /*
  * Run the venv's own python, as its clients start it, with a clean
- * environment. Under --root the venv's bin/python is a link to the tree's
- * interpreter, so it runs inside the tree (chroot, which needs root and an
- * interpreter in the tree); never the host's python judging the tree.
+ * environment: by the venv's path <venv>/bin/python, never the interpreter it
+ * links to (Python finds pyvenv.cfg, so the venv's site-packages, from the path
+ * it was started by; the resolved python3.x would judge the system's Python).
+ * Under --root it runs inside the tree (chroot, which needs root and an
+ * interpreter in the tree), by the same path; never the host's python judging
+ * the tree. An interpreter that is missing or cannot start is TS_BROKEN.
  */
 static int ts_run(struct ts_check *c, const struct store_inst *s, const struct py_store *p)
 {
 	const char *root = s->ctx->root;
 	char *py = xasprintf("%s/bin/python", p->venv);
-	char *py_host = root_resolve_host(root, py);
+	char *py_host = *root ? root_resolve_host(root, py) : xstrdup(py);
 	memset(c, 0, sizeof(*c));
 	if (!py_host || access(py_host, X_OK) != 0) {
+		c->state = TS_BROKEN;
 		c->why = *root ? xasprintf("%s is missing or not executable inside %s", py, root)
 			       : xasprintf("%s is missing or not executable", py);
 		free(py_host);
@@ -186,7 +192,7 @@ static int ts_run(struct ts_check *c, const struct store_inst *s, const struct p
 		free(py);
 		return 0;
 	}
-	const char *argv[] = {*root ? py : py_host, "-I", "-B", "-c", check_py, NULL};
+	const char *argv[] = {py, "-I", "-B", "-c", check_py, NULL};
 	struct buf out = BUF_INIT;
 	struct proc_opts po = {.what = "truststore check",
 			       .argv = argv,
@@ -200,11 +206,13 @@ static int ts_run(struct ts_check *c, const struct store_inst *s, const struct p
 	if (st < 0) {
 		rc = -1;
 	} else if (st != 0 || c->state == TS_UNCHECKED) {
+		/* it ran and did not answer: the interpreter cannot start (a
+		 * venv whose Python was removed or upgraded under it) */
 		char *last = proc_last_line(&out);
-		c->state = TS_UNCHECKED;
+		c->state = TS_BROKEN;
 		free(c->why);
 		c->why = *root ? xasprintf("chroot %s %s exited with %d: %s", root, py, st, last)
-			       : xasprintf("%s exited with %d: %s", py_host, st, last);
+			       : xasprintf("%s exited with %d: %s", py, st, last);
 		free(last);
 	}
 	buf_dispose(&out);
@@ -224,7 +232,17 @@ static bool has_ca(const struct ts_check *c, const unsigned char *fp)
 static void missing_error(const struct store_inst *s, const struct py_store *p,
 			  const struct ts_check *c)
 {
-	char *pos = store_opt_pos(s->conf, "mode");
+	char *pos = store_opt_pos(s->conf, "venv");
+	if (c->state == TS_BROKEN) {
+		err_set("%s: the venv %s has no working interpreter (%s); when its Python was "
+			"removed or upgraded under it, recreate it (python3 -m venv --clear %s, "
+			"then reinstall its packages), or fix `venv:`; nothing was written",
+			pos, p->venv, c->why ? c->why : "?", p->venv);
+		free(pos);
+		return;
+	}
+	free(pos);
+	pos = store_opt_pos(s->conf, "mode");
 	err_set("%s: truststore is not importable in the venv %s (%s); install it there "
 		"(%s/bin/pip install truststore), or the system's (python3-truststore) in a venv "
 		"made with --system-site-packages, or use `mode: certifi`; nothing was written",
@@ -255,7 +273,7 @@ static int py_read(struct store_inst *s, struct trust_set *out)
 	bool in_place = false;
 	if (ts_run(&c, s, p) < 0)
 		return -1;
-	if (c.state == TS_MISSING) {
+	if (c.state == TS_MISSING || c.state == TS_BROKEN) {
 		missing_error(s, p, &c);
 		ts_check_dispose(&c);
 		return -1;
@@ -334,10 +352,11 @@ static int py_apply(struct store_inst *s, struct plan_store *ps)
 	}
 	struct ts_check c;
 	int crc = ts_run(&c, s, p);
-	if (crc == 0 && c.state == TS_MISSING)
+	bool broken = crc == 0 && (c.state == TS_MISSING || c.state == TS_BROKEN);
+	if (broken)
 		missing_error(s, p, &c);
 	ts_check_dispose(&c);
-	if (crc < 0 || c.state == TS_MISSING)
+	if (crc < 0 || broken)
 		return -1; /* the whole store, err set; the applier reports it */
 	return py_pth_apply(s, p, ps);
 }

@@ -284,11 +284,9 @@ int py_pth_read(struct store_inst *s, struct py_store *p, struct trust_set *out,
 				       "and list only trustform's CA lines",
 				       p->file);
 	*in_place = t.exists && t.n && !out->stale;
-	if (!t.exists)
-		trust_set_note(out,
-			       "Python in %s trusts the system store through truststore: "
-			       "the system store of this host must hold these CAs",
-			       p->venv);
+	/* No note that the system store must hold these CAs: python.c says so
+	 * where it is true (a CA no system store of the host is configured with is
+	 * an error; one listed but not yet in the store, a note). */
 	buf_dispose(&want);
 	pth_dispose(&t);
 	return 0;

@@ -7,6 +7,8 @@
 # /etc/chromium: the real /etc is never written. HOME is a fresh directory, so
 # no user NSS database can hold the CA. Shown with the page load:
 #  - refused before apply, loaded after (CACertificates in trustform.json);
+#  - a CA regenerated under its name (same subject) is one -/+ step, and the
+#    page of a leaf of the new CA loads;
 #  - refused again after `ensure: absent` (the file is removed) and after
 #    `ensure: distrusted` (CADistrustedCertificates);
 #  - Chrome does not merge a list policy across the files of the directory:
@@ -108,6 +110,26 @@ fetch absent
 check "absent: Chromium refuses the page again" refused absent
 
 yaml present; expect_rc 0 "present again: apply" tf apply "${args[@]}" --auto-approve
+# corp regenerated under its name (same subject, new key): one -/+ step, as
+# in every store, not a removal of the old and an addition of the new.
+cp "$C/cas/corp.pem" "$T/corp-old.pem"
+mk_ca "$C/cas/corp" "/CN=Corp Chrome Root"
+mk_leaf "$T/leaf2" "$C/cas/corp"
+port2=$(free_port); start_www_server "$T/leaf2" "$port2" "$T/www"
+expect_rc 2 "regenerated: plan" tf plan "${args[@]}" --detailed-exitcode --no-color
+check "regenerated: headline" out_has '# chromium (chrome-policy chromium): corp changed content under the same name'
+check "regenerated: one -/+ step" out_has '-/+ ca "corp" {'
+check "regenerated: old -> new fingerprint" out_has "~ sha256  = \"$(fingerprint "$T/corp-old.pem" | cut -c1-12)…\" -> \"$(fingerprint "$C/cas/corp.pem" | cut -c1-12)…\""
+check "regenerated: counted as a replacement" out_has 'Plan: 1 to add, 0 to change, 1 to destroy.'
+check "regenerated: no separate removal" bash -c '! grep -q "will be removed" "$1"' _ "$T/.out"
+expect_rc 0 "regenerated: apply" tf apply "${args[@]}" --auto-approve
+check "regenerated: trustform.json holds only the new CA" \
+  /usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(d != {"CACertificates": [sys.argv[2]]})' \
+  "$MANAGED/trustform.json" "$(b64 "$C/cas/corp.pem")"
+expect_rc 0 "regenerated: plan clean" tf plan "${args[@]}" --detailed-exitcode
+url="https://127.0.0.1:$port2/index.html" # from here on, the new CA's leaf
+fetch regenerated
+check "regenerated: Chromium loads the page of a leaf of the new CA" loaded regenerated
 yaml distrusted
 expect_rc 2 "distrusted: plan" tf plan "${args[@]}" --detailed-exitcode
 check "distrusted: headline" out_has '# chromium (chrome-policy chromium): corp will be marked distrusted'

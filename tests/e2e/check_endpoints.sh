@@ -230,13 +230,19 @@ check "metrics: leaf expiry" grep -q "^trustform_endpoint_leaf_expiry_seconds{ho
 
 # after apply, a plan that still fails says so, and --detailed-exitcode is 2 for it alone
 expect_rc 0 "apply" tf apply "${args[@]}" --auto-approve
+# nothing to apply: the section says what is true now, not "after apply"
+expect_rc 0 "plan after apply: clean" tf plan "${args[@]}" --no-color --detailed-exitcode
+check "clean plan: the section is about now" out_has "Endpoints this host calls, with the stores as they are now (nothing to apply):"
+check "clean plan: trusted now" out_has "✓ https://localhost:$p_good: trusted now"
+check "clean plan: no 'after apply'" bash -c "! grep -qF 'after apply' $T/.out"
 sed -i "s|      - https://localhost:$p_good|      - https://localhost:$p_san|" "$C/trust.yaml"
 expect_rc 2 "plan, no store change, an endpoint fails: exit 2" tf plan "${args[@]}" --no-color --detailed-exitcode
-check "plan: will still fail" out_has "✗ https://localhost:$p_san: will still fail after apply"
+check "plan: fails now" out_has "✗ https://localhost:$p_san: fails now, and apply has nothing to change"
+check "plan: no 'after apply' with nothing to apply" bash -c "! grep -qF 'after apply' $T/.out"
 # one predicate, "would a client fail", in every channel: never "No changes."
 check "plan: never 'No changes.' while a client fails" bash -c "! grep -qF 'No changes.' $T/.out"
 check "plan: says clients would fail" out_has "No changes to the stores, but clients would fail."
-check "plan: counts the refused endpoint" out_has "Endpoints refused: 1 endpoint(s) would be refused by their clients even after apply (see above)."
+check "plan: counts the refused endpoint" out_has "Endpoints refused: 1 endpoint(s) are refused by their clients now (see above)."
 expect_rc 0 "plan --offline: clean" tf plan "${args[@]}" --no-color --detailed-exitcode --offline
 check "plan --offline: No changes" out_has "No changes. Trust stores match the configuration."
 tf plan "${args[@]}" --json --detailed-exitcode >"$T/fail.json" 2>/dev/null || true

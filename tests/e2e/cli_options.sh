@@ -30,6 +30,16 @@ expect_rc 64 "unknown command" tf frobnicate
 check "names the unknown command" err_has 'unknown command "frobnicate"'
 expect_rc 64 "unknown option" tf plan --frob
 check "names the unknown option" err_has '"--frob"'
+# a typo gets "did you mean", as keys and enum values of the file do
+expect_rc 64 "option typo" tf plan --detailed-exit-code
+check "  did you mean --detailed-exitcode" err_has 'unknown option "--detailed-exit-code"; did you mean "--detailed-exitcode"?'
+expect_rc 64 "option typo with a value" tf plan --lock-timout=3
+check "  did you mean --lock-timeout" err_has 'did you mean "--lock-timeout"?'
+expect_rc 64 "known option without its argument: no guess" tf plan --root
+check "  no suggestion" bash -c '! grep -q "did you mean" "$1"' _ "$T/.err"
+expect_rc 64 "command typo" tf plna
+check "  did you mean plan" err_has 'unknown command "plna"; did you mean "plan"?'
+check "  none for a word far from every command" bash -c 'tf() { "$TRUSTFORM" "$@"; }; ! tf frobnicate 2>&1 | grep -q "did you mean"'
 expect_rc 64 "bad lock timeout" tf plan --lock-timeout soon
 expect_rc 64 "stray argument" tf plan -c "$cfg" extra
 expect_rc 0 "help" tf --help

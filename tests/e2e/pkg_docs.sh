@@ -4,7 +4,10 @@
 #    `trustform --help`, and so are its commands;
 #  - the bash completion offers every option of --help, and the store and host
 #    names of the configuration for --target and --host;
-#  - every key of the configuration's JSON Schema is in trust.yaml(5);
+#  - every key of the configuration's JSON Schema is in trust.yaml(5), and
+#    every store type the binary registers, in `type` and in FILES EACH STORE
+#    WRITES; trustform(1)'s SYNOPSIS names every command;
+#  - the completion offers no command after a command;
 #  - debian/changelog's version is CMakeLists.txt's project VERSION;
 #  - the man pages render without groff warnings;
 #  - the repository stands on its own: nothing refers to a contract outside
@@ -56,6 +59,25 @@ sed 's/\\-/-/g; s/\\f[BIR]//g' "$SRC_DIR/man/trust.yaml.5" >"$T/man5.txt"
 while read -r k; do
   check "trust.yaml(5) documents key $k" grep -qE "^\.(B|BR|SS) (.*[ \"])?$k([ \".<]|$)" "$T/man5.txt"
 done <"$T/schema.keys"
+
+# every store type the binary registers (its own list, from the error for an
+# unknown type) is in trust.yaml(5): in `type`, and in FILES EACH STORE WRITES
+printf 'version: 1\ncas: {}\nstores:\n  s: { type: no-such-type }\nroles: {}\nhosts: {}\n' >"$T/types.yaml"
+tf validate -c "$T/types.yaml" >/dev/null 2>"$T/types.err" || true
+sed -n 's/.*known types: //p' "$T/types.err" | tr -d ' ' | tr ',' '\n' >"$T/types"
+check "the binary names its store types" test "$(wc -l <"$T/types")" -ge 9
+sed -n '/^\.B type$/,/^\.TP/p' "$T/man5.txt" >"$T/man5.type"
+sed -n '/^\.SH "FILES EACH STORE WRITES"/,/^\.SH "EXIT STATUS"/p' "$T/man5.txt" >"$T/man5.files"
+while read -r ty; do
+  check "trust.yaml(5) type lists $ty" grep -qE "(^|[ \"])$ty([ \",.]|$)" "$T/man5.type"
+  check "trust.yaml(5) FILES EACH STORE WRITES has $ty" grep -qE "^\.B $ty( |$)" "$T/man5.files"
+done <"$T/types"
+
+# trustform(1) SYNOPSIS names every command of --help
+sed -n '/^\.SH SYNOPSIS/,/^\.SH DESCRIPTION/p' "$man1" | sed 's/\\-/-/g' >"$T/synopsis"
+while read -r cmd; do
+  check "trustform.1 SYNOPSIS has $cmd" grep -qE "(^|[ {|])$cmd( |$)" "$T/synopsis"
+done <"$T/help.cmds"
 
 # changelog and CMake agree
 version=$(sed -n 's/^project(trustform VERSION \([0-9.]*\).*/\1/p' "$SRC_DIR/CMakeLists.txt")
@@ -127,6 +149,13 @@ YAML
   check "completion offers every option of --help" \
     bash -c "comm -23 '$T/help.opts' '$T/comp.opts' | grep -q . && exit 1 || exit 0"
   [ "$(complete_words "trustform " | sort | tr '\n' ' ')" = "apply caddy check diff plan report show validate version " ] && pass || fail "completion: commands"
+  # after a command, no command again (for every command of --help)
+  while read -r cmd; do
+    complete_words "trustform $cmd " >"$T/comp.after"
+    if grep -qxE 'plan|apply|validate|show|version|check|caddy|diff|report' "$T/comp.after"; then
+      fail "completion offers commands after \"trustform $cmd\": $(tr '\n' ' ' <"$T/comp.after")"
+    else pass; fi
+  done <"$T/help.cmds"
   [ "$(complete_words "trustplan -c $T/trust.yaml --target " | sort | tr '\n' ' ')" = "system upstreams " ] && pass || \
     fail "completion: --target gives the stores: $(complete_words "trustplan -c $T/trust.yaml --target " | tr '\n' ' ')"
   [ "$(complete_words "trustapply --config $T/trust.yaml --host " | tr '\n' ' ')" = "web1 " ] && pass || \

@@ -4,8 +4,7 @@
 # then succeeds after apply; the block sits in that venv's certifi/cacert.pem
 # (found by looking); certifi's own bytes are kept; a certifi upgrade that
 # overwrites the bundle is drift. truststore mode under --root without the
-# tree's interpreter: the plan says the effect was not checked; an old .pth is
-# drift.
+# tree's interpreter: an error naming the venv and the fix.
 . "$(dirname "$0")/../lib/common.sh"
 
 R=$T/root; mk_root "$R"
@@ -51,12 +50,11 @@ expect_rc 0 "re-apply" tf apply "${args[@]}" --auto-approve
 check "requests succeeds again" get
 
 # truststore mode under --root, in a tree without the venv's interpreter (the
-# venv's bin/python points at the host's): the effect cannot be checked by
-# running the tree's python, and the host's must not judge the tree. The plan
-# says so plainly, also when nothing is to change. (The effect itself, and
-# truststore missing, are tested on a real tree: host_python.sh.) truststore
-# reads the system store, so the role puts the CA there too: without it the
-# trust could never take effect, and the plan says so as an error.
+# venv's bin/python points at the host's, which the tree does not have): the
+# venv is broken there, so the store is an error naming the venv and the fix,
+# nothing is written in it, and the other stores still converge. (The effect
+# itself, and truststore missing, are tested on a real tree: host_python.sh.)
+# truststore reads the system store, so the role puts the CA there too.
 cat >"$C/trust.yaml" <<'YAML'
 version: 1
 cas:
@@ -70,23 +68,15 @@ roles:
 hosts:
   h: [node]
 YAML
-unchecked='Note: ts (python truststore): whether truststore takes effect in /opt/app/.venv was NOT checked: the venv'"'"'s python could not be run (/opt/app/.venv/bin/python is missing or not executable inside '"$R"')'
-expect_rc 2 "truststore under --root: plan" tf plan "${args[@]}" --detailed-exitcode
-check "plan: the .pth will be added" out_has '# ts (python truststore): corp will be added'
-check "plan says the effect was not checked" out_has "$unchecked"
-expect_rc 0 "truststore under --root: apply" tf apply "${args[@]}" --auto-approve
-check "the .pth written" grep -q '^# trustform:ca corp sha256=' "$site/trustform-truststore.pth"
-check "other store converged" grep -q '^# trustform:begin corp ' "$R/etc/app/ca.pem"
-expect_rc 0 "plan after apply" tf plan "${args[@]}" --detailed-exitcode
-check "  still says the effect was not checked" out_has "$unchecked"
-# The import line of an older trustform is drift.
-sed -i 's/^import sys; exec(.*/import truststore; truststore.inject_into_ssl()/' "$site/trustform-truststore.pth"
-expect_rc 2 "old .pth: drift" tf plan "${args[@]}" --detailed-exitcode
-check "  says why" out_has 'has the import line of an older trustform'
-expect_rc 0 "old .pth: apply" tf apply "${args[@]}" --auto-approve
-check "  rewritten" grep -q '^import sys; exec(' "$site/trustform-truststore.pth"
-check "  not the old line" bash -c '! grep -qx "$1" "$2"' _ 'import truststore; truststore.inject_into_ssl()' "$site/trustform-truststore.pth"
-rm -f "$site/trustform-truststore.pth"
+broken="$C/trust.yaml:5:29: the venv /opt/app/.venv has no working interpreter (/opt/app/.venv/bin/python is missing or not executable inside $R)"
+expect_rc 1 "truststore, no interpreter in the tree: plan is an error" tf plan "${args[@]}" --detailed-exitcode
+check "  names the venv and why" err_has "$broken"
+check "  and the fix" err_has "recreate it (python3 -m venv --clear /opt/app/.venv"
+check "  never 'NOT checked'" bash -c '! grep -q "NOT checked" "$1"' _ "$T/.out"
+before=$(tree_sum "$V")
+expect_rc 1 "truststore, no interpreter: apply fails" tf apply "${args[@]}" --auto-approve
+check "  nothing written in the venv" test "$before" = "$(tree_sum "$V")"
+check "  other store converged" grep -q '^# trustform:begin corp ' "$R/etc/app/ca.pem"
 
 # Bad input: a venv that does not exist.
 sed -i 's|venv: /opt/app/.venv, mode: truststore|venv: /opt/none, mode: certifi|' "$C/trust.yaml"
