@@ -44,7 +44,7 @@ changelog=$(sed -n '1s/^[^ ]* (\([^)]*\)).*/\1/p' debian/changelog)
 # The source: what git tracks, as it is in the work tree (uncommitted edits
 # included, untracked files and build outputs not).
 files=$(git ls-files -z --cached --others --exclude-standard | \
-        xargs -0 -n1 sh -c '[ ! -e "$0" ] || printf "%s\n" "$0"' | \
+        while IFS= read -r -d '' f; do [ ! -e "$f" ] || printf '%s\n' "$f"; done | \
         grep -v -e '^build' -e '^debian/\.debhelper' -e '^debian/trustform/' \
                 -e '^debian/files$' -e '\.deb$' -e '^debian/trustform\.substvars$' \
                 -e '^debian/debhelper-build-stamp$' -e '^obj-' | sort)
