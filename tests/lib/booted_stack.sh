@@ -261,6 +261,29 @@ hosts:
   "*": [node]
 YAML
 
+  # The system store and Caddy alone (section 2), for the same reason.
+  cat >"$B/etc/trustform/edge.yaml" <<'YAML'
+version: 1
+cas:
+  corp-root: { file: cas/corp-root.pem }
+  caddy-local: { file: cas/caddy-local-root.pem, caddy: local }
+stores:
+  system: { type: system }
+caddy:
+  data_dir: /var/lib/caddy/.local/share/caddy
+  caddyfile: /etc/caddy/Caddyfile
+roles:
+  edge:
+    cas: [corp-root, caddy-local]
+    stores: [system]
+    caddy: true
+    connects_to:
+      - https://127.0.0.1:8443
+      - https://localhost
+hosts:
+  "*": [edge]
+YAML
+
   in_booted systemctl daemon-reload
   in_booted systemctl enable --now upstream.service node-upstream.service node-app.service >/dev/null 2>&1 ||
     _booted_fail "upstream.service, node-upstream.service or node-app.service does not start"
@@ -330,6 +353,12 @@ booted_stack() {
   bs_plan
   verdict "plan after apply: while Caddy answers $code, drift (exit 2) naming Caddy's pending restart" \
     eval '[ "$code" = 200 ] || { [ "$_bs_rc" = 2 ] && grep -i caddy "$T/plan.out" | grep -qi restart; }'
+  cp "$T/plan.out" "$T/plan2.out"
+  echo "  the same with the system store and Caddy alone (/etc/trustform/edge.yaml):"
+  bs_plan /etc/trustform/edge.yaml
+  verdict "edge.yaml plan after apply: while Caddy answers $code, drift (exit 2) naming Caddy's pending restart" \
+    eval '[ "$code" = 200 ] || { [ "$_bs_rc" = 2 ] && grep -i caddy "$T/plan.out" | grep -qi restart; }'
+  cp "$T/plan2.out" "$T/plan.out"
   verdict "plan after apply: the venv's truststore is not an error" \
     eval '! grep -q "will not take effect" "$T/plan.out"'
   verdict "plan after apply: clean (exit 0), every client working" is "$_bs_rc" 0
