@@ -12,7 +12,7 @@
 #ifndef TF_VERIFY_REGEN_H
 #define TF_VERIFY_REGEN_H
 
-#include "model/verify.h"
+#include "model/verify_input.h"
 
 /* why and fix for top, not issued by gone (trusted, same name); top_name is
  * top's subject as shown. Both allocated. */

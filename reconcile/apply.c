@@ -157,6 +157,8 @@ void apply_render_summary(FILE *out, const struct plan *p, const struct apply_re
 		bool failed = plan_store_failed(ps) || ps->apply_error;
 		for (size_t j = 0; j < ps->n && !failed; j++)
 			failed = ps->steps[j].result == STEP_FAILED;
+		for (size_t j = 0; j < ps->nconsumers && !failed; j++)
+			failed = ps->consumers[j].result == STEP_FAILED; /* its restart */
 		if (failed) {
 			fprintf(out, "%s%s", sep, text_disp(ps->title));
 			sep = ", ";

@@ -20,8 +20,8 @@
 
 /* --- who consumes what ------------------------------------------------------- */
 
-static void add(struct plan_store *ps, const char *unit, enum consumer_action a,
-		const char *source, bool store_restarts)
+static struct plan_consumer *add(struct plan_store *ps, const char *unit, enum consumer_action a,
+				  const char *source, bool store_restarts)
 {
 	for (size_t i = 0; i < ps->nconsumers; i++) {
 		struct plan_consumer *c = &ps->consumers[i];
@@ -33,7 +33,7 @@ static void add(struct plan_store *ps, const char *unit, enum consumer_action a,
 			c->source = xstrdup(source);
 		}
 		c->store_restarts |= store_restarts;
-		return;
+		return c;
 	}
 	ARRAY_GROW(ps->consumers, ps->nconsumers + 1, ps->consumers_alloc);
 	struct plan_consumer *c = &ps->consumers[ps->nconsumers++];
@@ -42,6 +42,7 @@ static void add(struct plan_store *ps, const char *unit, enum consumer_action a,
 	c->on_change = a;
 	c->source = xstrdup(source);
 	c->store_restarts = store_restarts;
+	return c;
 }
 
 static bool client_reads(const struct store_client *cl, const struct conf_store *cs)
@@ -65,9 +66,10 @@ static void collect(struct plan *p, struct plan_store *ps)
 	const struct store_inst *s = ps->inst;
 	for (size_t i = 0; i < s->nconsumers; i++)
 		add(ps, s->consumers[i].unit, s->consumers[i].on_change, s->consumers[i].source,
-		    true);
-	for (size_t i = 0; i < s->conf->nconsumers; i++) {
-		const struct conf_consumer *c = &s->conf->consumers[i];
+		    true)
+		    ->manual |= s->consumers[i].manual;
+	for (size_t i = 0; i < s->conf->consumers.n; i++) {
+		const struct conf_consumer *c = &s->conf->consumers.items[i];
 		char *src = xasprintf("declared at %s:%d:%d", s->conf->config_file, c->pos.line,
 				      c->pos.col);
 		add(ps, c->unit, c->on_change, src, false);
@@ -445,6 +447,8 @@ void consumers_plan(struct plan *p, const char *root)
  * store's own apply restarts), and any consumer still restart pending. */
 static bool acts(const struct plan_store *ps, const struct plan_consumer *c)
 {
+	if (c->manual)
+		return false;
 	if (store_changed(ps))
 		return !c->store_restarts;
 	return c->state == CONSUMER_PENDING;

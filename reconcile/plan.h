@@ -65,6 +65,7 @@ struct plan_consumer {
 	enum consumer_action on_change;
 	char *source; /* why it is a consumer */
 	bool store_restarts; /* the store's own apply restarts it (systemd-env) */
+	bool manual;	     /* the operator restarts it (restart: false): apply does not */
 	enum consumer_state state;
 	char *detail;		 /* pending, not running, unknown: why */
 	enum step_result result; /* apply: done, failed, or pending (not run) */

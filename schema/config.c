@@ -7,7 +7,6 @@
 #include "model/cert.h"
 #include "schema/ca_check.h"
 #include "schema/config_int.h"
-#include "schema/consumers.h"
 #include "schema/endpoint.h"
 #include "schema/keys.h"
 #include "util/buf.h"
@@ -228,7 +227,7 @@ static void load_store(struct loadctx *lc, struct conf_store *cs, const struct y
 		lc->opts->check_store(cs, lc->d);
 	const struct ynode *cons = ymap_get(v, "consumers");
 	if (cons)
-		conf_consumers_load(cs, cons, lc->d);
+		conf_consumers_load(&cs->consumers, cs->name, cs->config_file, cons, lc->d);
 out:
 	buf_dispose(&where);
 }
@@ -353,7 +352,7 @@ void config_free(struct config *c)
 	for (size_t i = 0; i < c->nstores; i++) {
 		free(c->stores[i].name);
 		free(c->stores[i].type);
-		conf_consumers_free(&c->stores[i]);
+		conf_consumers_free(&c->stores[i].consumers);
 	}
 	free(c->stores);
 	free(c->caddy.store.name);

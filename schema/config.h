@@ -6,7 +6,9 @@
 #ifndef TF_CONFIG_H
 #define TF_CONFIG_H
 
+#include "schema/consumers.h"
 #include "schema/diag.h"
+#include "schema/pos.h"
 #include "schema/yamltree.h"
 #include "util/strmap.h"
 
@@ -18,10 +20,6 @@ struct cert;
 struct store_type;
 
 enum ensure { ENSURE_PRESENT, ENSURE_ABSENT, ENSURE_DISTRUSTED };
-
-struct pos {
-	int line, col;
-};
 
 struct conf_ca {
 	char *name;
@@ -36,15 +34,6 @@ struct conf_ca {
 	struct cert *cert; /* loaded; NULL if it failed to load */
 };
 
-/* A unit whose processes read a store when they start (`consumers:`). */
-enum consumer_action { CONSUMER_RESTART, CONSUMER_RELOAD };
-
-struct conf_consumer {
-	char *unit; /* "caddy.service" */
-	enum consumer_action on_change;
-	struct pos pos;
-};
-
 struct conf_store {
 	char *name;
 	struct pos pos;
@@ -53,8 +42,7 @@ struct conf_store {
 	const struct ynode *node;	     /* the store's mapping, for its options */
 	const char *config_file;
 	bool section; /* the top-level caddy: section, not a stores: entry */
-	struct conf_consumer *consumers; /* declared under consumers: */
-	size_t nconsumers;
+	struct conf_consumers consumers; /* declared under consumers: */
 };
 
 struct conf_caddy {

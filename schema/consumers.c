@@ -29,17 +29,17 @@ bool consumer_unit_ok(const char *s)
 	return s[0] != '-';
 }
 
-static void one(struct conf_store *cs, const struct ynode *m, struct diag *d)
+static void one(struct conf_consumers *cs, const char *name, const char *f, const struct ynode *m,
+		struct diag *d)
 {
-	const char *f = cs->config_file;
 	if (m->kind != YNODE_MAP) {
 		diag_add(d, DIAG_ERROR, f, m->line, m->col,
 			 "store \"%s\": each consumers: item must be a mapping such as "
 			 "{unit: caddy.service, on_change: restart}, not %s",
-			 cs->name, ykind_name(m->kind));
+			 name, ykind_name(m->kind));
 		return;
 	}
-	char *where = xasprintf("a consumer of store \"%s\"", cs->name);
+	char *where = xasprintf("a consumer of store \"%s\"", name);
 	bool ok = true;
 	for (size_t i = 0; i < m->n; i++)
 		ok &= key_check(consumer_keys, m->keys[i], where, f, d);
@@ -49,14 +49,14 @@ static void one(struct conf_store *cs, const struct ynode *m, struct diag *d)
 		diag_add(d, DIAG_ERROR, f, m->line, m->col,
 			 "store \"%s\": a consumer has no unit; add `unit: <name>.service`, the "
 			 "systemd service whose processes read the store",
-			 cs->name);
+			 name);
 		return;
 	}
 	if (u->kind != YNODE_SCALAR || !consumer_unit_ok(u->text)) {
 		diag_add(d, DIAG_ERROR, f, u->line, u->col,
 			 "store \"%s\": consumer unit \"%s\" is not a systemd service name; write "
 			 "the service's full name, such as caddy.service",
-			 cs->name, u->kind == YNODE_SCALAR ? u->text : "");
+			 name, u->kind == YNODE_SCALAR ? u->text : "");
 		return;
 	}
 	enum consumer_action act = CONSUMER_RESTART;
@@ -72,48 +72,49 @@ static void one(struct conf_store *cs, const struct ynode *m, struct diag *d)
 				diag_add(d, DIAG_ERROR, f, a->line, a->col,
 					 "store \"%s\": on_change must be restart or reload, not "
 					 "\"%s\"; did you mean \"%s\"?",
-					 cs->name, s, near);
+					 name, s, near);
 			else
 				diag_add(d, DIAG_ERROR, f, a->line, a->col,
 					 "store \"%s\": on_change must be restart or reload, not "
 					 "\"%s\"",
-					 cs->name, s);
+					 name, s);
 			return;
 		}
 	}
 	if (!ok)
 		return;
-	for (size_t i = 0; i < cs->nconsumers; i++)
-		if (!strcmp(cs->consumers[i].unit, u->text)) {
+	for (size_t i = 0; i < cs->n; i++)
+		if (!strcmp(cs->items[i].unit, u->text)) {
 			diag_add(d, DIAG_ERROR, f, u->line, u->col,
 				 "store \"%s\": consumer %s is listed twice (first at line %d); "
 				 "keep one",
-				 cs->name, u->text, cs->consumers[i].pos.line);
+				 name, u->text, cs->items[i].pos.line);
 			return;
 		}
-	cs->consumers = xrealloc(cs->consumers, (cs->nconsumers + 1) * sizeof(*cs->consumers));
-	cs->consumers[cs->nconsumers++] = (struct conf_consumer){
+	cs->items = xrealloc(cs->items, (cs->n + 1) * sizeof(*cs->items));
+	cs->items[cs->n++] = (struct conf_consumer){
 	    .unit = xstrdup(u->text), .on_change = act, .pos = {u->line, u->col}};
 }
 
-void conf_consumers_load(struct conf_store *cs, const struct ynode *v, struct diag *d)
+void conf_consumers_load(struct conf_consumers *out, const char *name, const char *file,
+			 const struct ynode *v, struct diag *d)
 {
 	if (v->kind != YNODE_SEQ) {
-		diag_add(d, DIAG_ERROR, cs->config_file, v->line, v->col,
+		diag_add(d, DIAG_ERROR, file, v->line, v->col,
 			 "store \"%s\": consumers must be a list such as "
 			 "[{unit: caddy.service, on_change: restart}], not %s",
-			 cs->name, ykind_name(v->kind));
+			 name, ykind_name(v->kind));
 		return;
 	}
 	for (size_t i = 0; i < v->n; i++)
-		one(cs, v->items[i], d);
+		one(out, name, file, v->items[i], d);
 }
 
-void conf_consumers_free(struct conf_store *cs)
+void conf_consumers_free(struct conf_consumers *c)
 {
-	for (size_t i = 0; i < cs->nconsumers; i++)
-		free(cs->consumers[i].unit);
-	free(cs->consumers);
-	cs->consumers = NULL;
-	cs->nconsumers = 0;
+	for (size_t i = 0; i < c->n; i++)
+		free(c->items[i].unit);
+	free(c->items);
+	c->items = NULL;
+	c->n = 0;
 }

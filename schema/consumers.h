@@ -11,13 +11,31 @@
 #ifndef TF_CONSUMERS_H
 #define TF_CONSUMERS_H
 
-#include "schema/config.h"
 #include "schema/diag.h"
+#include "schema/pos.h"
 #include "schema/yamltree.h"
 
-/* Load v (the consumers: value) into cs->consumers; errors go to d. */
-void conf_consumers_load(struct conf_store *cs, const struct ynode *v, struct diag *d);
-void conf_consumers_free(struct conf_store *cs);
+#include <stdbool.h>
+#include <stddef.h>
+
+/* A unit whose processes read a store when they start. */
+enum consumer_action { CONSUMER_RESTART, CONSUMER_RELOAD };
+
+struct conf_consumer {
+	char *unit; /* "caddy.service" */
+	enum consumer_action on_change;
+	struct pos pos;
+};
+
+struct conf_consumers {
+	struct conf_consumer *items;
+	size_t n;
+};
+
+/* Load v (the consumers: value of store `store` in file) into out; errors go to d. */
+void conf_consumers_load(struct conf_consumers *out, const char *store, const char *file,
+			 const struct ynode *v, struct diag *d);
+void conf_consumers_free(struct conf_consumers *c);
 /* "restart" / "reload" */
 const char *consumer_action_name(enum consumer_action a);
 /* Whether s is a systemd service name trustform can ask about ("x.service"). */

@@ -118,6 +118,7 @@ struct store_consumer {
 	char *source; /* why it is a consumer, for the plan */
 	char **env;   /* "NAME=value" its running process must carry, or NULL */
 	size_t nenv;
+	bool manual; /* the operator restarts it (restart: false): apply does not */
 };
 
 /* A store whose program is itself a client of other stores (Caddy as a

@@ -141,6 +141,7 @@ static int senv_open(const struct conf_store *cs, const struct run_ctx *ctx, str
 	/* its processes take the variables when they start */
 	struct store_consumer *c =
 	    store_inst_add_consumer(s, unit, CONSUMER_RESTART, "the unit its drop-in is for");
+	c->manual = !restart;
 	c->env = xcalloc(p->nenv ? p->nenv : 1, sizeof(*c->env));
 	for (size_t i = 0; i < p->nenv; i++)
 		c->env[c->nenv++] = xasprintf("%s=%s", p->env[i], want_value(p, i));

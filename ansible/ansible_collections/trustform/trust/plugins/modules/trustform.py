@@ -12,9 +12,12 @@ version_added: "0.1.0"
 description:
   - Runs C(trustform) on the managed host. In check mode it plans
     (C(trustform plan --json)) and reports C(changed) when changes are
-    pending, with the text plan of each store as the diff. Otherwise it applies
+    pending or a service still runs with a store's old trust (a restart
+    pending, which apply carries out), with the text plan of each store as the
+    diff; an endpoint of C(connects_to) that clients would refuse even after
+    apply fails the task. Otherwise it applies
     (C(trustform apply --auto-approve --json)) and reports C(changed) from what
-    was done.
+    was done, restarts of the stores' consumers included.
   - A store that fails (a damaged bundle, an unreadable file) fails the task
     with trustform's diagnostics; the other stores are still converged.
 options:
@@ -111,6 +114,15 @@ exit_code:
   description: trustform's exit code.
   returned: always
   type: int
+drift:
+  description: trustform's one verdict, would a client fail (store changes, a restart pending, an endpoint refused even after apply).
+  returned: in check mode
+  type: bool
+drift_summary:
+  description: The counts behind I(drift), from trustform's JSON.
+  returned: in check mode
+  type: dict
+  sample: {"changes": 0, "restart_pending": 1, "endpoints_failing": 0, "endpoints_unchecked": 0}
 '''
 
 import json
