@@ -30,8 +30,9 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
-/* The root of this run ("" or "/" for the real root). -1 with err set when it
- * cannot be opened as a directory. */
+/* The root of this run ("" or "/" for the real root). -1 with errno set when
+ * it cannot be opened as a directory (this module sits below err.h: the
+ * caller says so). */
 int jail_set_root(const char *root);
 void jail_reset(void);
 /* For a child that has closed every descriptor it did not need: forget the
@@ -54,6 +55,12 @@ int jail_open_parent(const char *host_path, const char **base);
 /* May a link in the directory dir be followed? link is the link's own
  * lstat (for a sticky directory), or NULL. */
 bool jail_link_trusted(const struct stat *dir, const struct stat *link);
+/* Acting for one user in their own files (NSS databases in a home, whose
+ * writes a child running as that user makes): their directories count as
+ * trusted too, as they would for a process of theirs; the caller confines
+ * the result to the home itself. (uid_t)-1 ends it. Returns the previous
+ * one, to restore. */
+uid_t jail_trust_owner(uid_t uid);
 /* Record (and return) why the link host_link (-> target) in a directory dir
  * is not followed: the message names the link, its target, who can write the
  * directory, and the fix. */
