@@ -2,6 +2,7 @@
 #include "util/rootjail.h"
 #include "util/xalloc.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -18,7 +19,7 @@
 static int root_fd = -1; /* -1: not opened yet */
 static char *root_path;	 /* without trailing slash; "" for the real root */
 static size_t root_len;
-static int host_fd = -1; /* "/", for absolute paths outside --root */
+static int host_fd = -1;      /* "/", for absolute paths outside --root */
 static int have_openat2 = -1; /* unknown, 0, 1 */
 static _Thread_local char refusal[1024];
 static _Thread_local uid_t also_trusted = (uid_t)-1;
@@ -322,4 +323,16 @@ int jail_open_parent(const char *host_path, const char **base)
 	free(dir);
 	errno = saved;
 	return fd;
+}
+
+DIR *jail_opendir(const char *host_path)
+{
+	int fd = jail_open(host_path, O_RDONLY | O_DIRECTORY, 0);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (!d && fd >= 0) {
+		int saved = errno;
+		close(fd);
+		errno = saved;
+	}
+	return d;
 }

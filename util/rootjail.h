@@ -48,6 +48,11 @@ bool jail_covers(const char *host_path);
  * jail_refusal() then says which and what to do). */
 int jail_open(const char *host_path, int flags, mode_t mode);
 
+/* opendir(3) through jail_open: the listing of the directory the rule
+ * reaches, never one a link swapped in since. NULL with errno set. */
+typedef struct __dirstream DIR;
+DIR *jail_opendir(const char *host_path);
+
 /* The directory holding host_path, opened confined (O_DIRECTORY), and the
  * last component in *base (points into host_path). -1 with errno set. */
 int jail_open_parent(const char *host_path, const char **base);

@@ -21,14 +21,14 @@ static const struct {
 	uid_t link_uid;
 	bool trusted;
 } rules[] = {
-    {0, 0755, USER, true},	     /* root's directory: whoever's link, only root put it there */
-    {USER, 0755, USER, false},	     /* a user's directory */
-    {USER, 0755, 0, false},	     /* a root-owned link a user moved into their directory */
-    {0, 0775, 0, false},	     /* group-writable */
-    {0, 0757, 0, false},	     /* other-writable, not sticky */
-    {0, 01777, 0, true},	     /* /tmp: root's own link */
-    {0, 01777, USER, false},	     /* /tmp: a user's link */
-    {USER, 01777, USER, false},      /* sticky, but owned by a user */
+    {0, 0755, USER, true},	/* root's directory: whoever's link, only root put it there */
+    {USER, 0755, USER, false},	/* a user's directory */
+    {USER, 0755, 0, false},	/* a root-owned link a user moved into their directory */
+    {0, 0775, 0, false},	/* group-writable */
+    {0, 0757, 0, false},	/* other-writable, not sticky */
+    {0, 01777, 0, true},	/* /tmp: root's own link */
+    {0, 01777, USER, false},	/* /tmp: a user's link */
+    {USER, 01777, USER, false}, /* sticky, but owned by a user */
 };
 
 static char *put(const char *dir, const char *name, const char *text)
@@ -54,7 +54,8 @@ static int user_link(const char *target, const char *dir, const char *name)
 int main(void)
 {
 	for (size_t i = 0; i < sizeof(rules) / sizeof(*rules); i++) {
-		struct stat d = {.st_uid = rules[i].dir_uid, .st_mode = S_IFDIR | rules[i].dir_mode};
+		struct stat d = {.st_uid = rules[i].dir_uid,
+				 .st_mode = S_IFDIR | rules[i].dir_mode};
 		struct stat l = {.st_uid = rules[i].link_uid, .st_mode = S_IFLNK | 0777};
 		CHECK_MSG(jail_link_trusted(&d, &l) == rules[i].trusted, "rule %zu", i);
 	}
