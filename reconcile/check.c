@@ -4,6 +4,7 @@
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/rootfs.h"
+#include "util/rootjail.h"
 #include "util/xalloc.h"
 
 #include <dirent.h>
@@ -207,7 +208,7 @@ static void mozilla_load(struct mozilla *m, const char *root)
 		return;
 	m->loaded = true;
 	char *dir = root_resolve_host(root, MOZILLA_DIR);
-	DIR *d = dir ? opendir(dir) : NULL;
+	DIR *d = dir ? jail_opendir(dir) : NULL;
 	struct dirent *de;
 	while (d && (de = readdir(d))) {
 		size_t len = strlen(de->d_name);

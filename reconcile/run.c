@@ -13,6 +13,7 @@
 #include "util/text.h"
 #include "util/xalloc.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -147,6 +148,7 @@ int run_load(struct run *r)
 	/* From here on, nothing beneath --root is opened by a path string that a
 	 * link swapped in could send elsewhere (util/rootjail.h). */
 	if (jail_set_root(r->opt->root) < 0) {
+		err_set_errno(errno, "--root %s: cannot open it as a directory", r->opt->root);
 		run_fail(r, err_msg());
 		return -1;
 	}

@@ -1,9 +1,8 @@
 /* Confinement to --root and the rule for links; see rootjail.h. */
 #include "util/rootjail.h"
-#include "util/buf.h"
-#include "util/err.h"
 #include "util/xalloc.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -20,9 +19,17 @@
 static int root_fd = -1; /* -1: not opened yet */
 static char *root_path;	 /* without trailing slash; "" for the real root */
 static size_t root_len;
-static int host_fd = -1; /* "/", for absolute paths outside --root */
+static int host_fd = -1;      /* "/", for absolute paths outside --root */
 static int have_openat2 = -1; /* unknown, 0, 1 */
 static _Thread_local char refusal[1024];
+static _Thread_local uid_t also_trusted = (uid_t)-1;
+
+uid_t jail_trust_owner(uid_t uid)
+{
+	uid_t prev = also_trusted;
+	also_trusted = uid;
+	return prev;
+}
 
 int jail_set_root(const char *root)
 {
@@ -30,10 +37,8 @@ int jail_set_root(const char *root)
 	if (!root || !strcmp(root, "/"))
 		root = "";
 	int fd = open(*root ? root : "/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0) {
-		err_set_errno(errno, "--root %s: cannot open it as a directory", root);
+	if (fd < 0)
 		return -1;
-	}
 	root_fd = fd;
 	root_path = xstrdup(root);
 	root_len = strlen(root_path);
@@ -92,12 +97,13 @@ bool jail_covers(const char *host_path)
 bool jail_link_trusted(const struct stat *dir, const struct stat *link)
 {
 	uid_t me = geteuid();
-	if (dir->st_uid != 0 && dir->st_uid != me)
+	if (dir->st_uid != 0 && dir->st_uid != me && dir->st_uid != also_trusted)
 		return false;
 	if (!(dir->st_mode & (S_IWGRP | S_IWOTH)))
 		return true;
 	/* sticky (/tmp): others may add entries but not replace ours */
-	return (dir->st_mode & S_ISVTX) && link && (link->st_uid == 0 || link->st_uid == me);
+	return (dir->st_mode & S_ISVTX) && link &&
+	       (link->st_uid == 0 || link->st_uid == me || link->st_uid == dir->st_uid);
 }
 
 const char *jail_refuse(const char *host_link, const char *target, const struct stat *dir)
@@ -133,15 +139,17 @@ static long sys_openat2(int dirfd, const char *path, struct open_how *how)
 struct walk {
 	int stack[PATH_MAX / 2];
 	size_t depth;
-	struct buf at; /* in-root path of stack[depth - 1] ("" for the root) */
+	char at[PATH_MAX]; /* in-root path of stack[depth - 1] ("" for the root) */
+	size_t len;
 };
 
 static void walk_up(struct walk *w, bool to_root)
 {
 	while (w->depth > 1) {
 		close(w->stack[--w->depth]);
-		char *slash = strrchr(w->at.ptr, '/');
-		buf_truncate(&w->at, slash ? (size_t)(slash - w->at.ptr) : 0);
+		char *slash = strrchr(w->at, '/');
+		w->len = slash ? (size_t)(slash - w->at) : 0;
+		w->at[w->len] = '\0';
 		if (!to_root)
 			break;
 	}
@@ -157,7 +165,7 @@ static bool walk_may_follow(struct walk *w, const char *prefix, const char *comp
 		return false;
 	if (jail_link_trusted(&dst, link))
 		return true;
-	char *host = xasprintf("%s%s/%s", prefix, w->at.ptr, comp);
+	char *host = xasprintf("%s%s/%s", prefix, w->at, comp);
 	jail_refuse(host, target, &dst);
 	free(host);
 	return false;
@@ -174,7 +182,8 @@ static int walk_open(int base, const char *prefix, const char *rel, int flags, m
 {
 	char *rest = xasprintf("%s", rel);
 	int hops = 0;
-	struct walk w = {.depth = 0, .at = BUF_INIT};
+	struct walk w = {.depth = 0, .len = 0};
+	w.at[0] = '\0';
 	w.stack[w.depth++] = dup(base);
 	int result = -1, saved = 0;
 	int dflags = flags & ~(O_CREAT | O_EXCL);
@@ -247,12 +256,14 @@ static int walk_open(int base, const char *prefix, const char *rel, int flags, m
 			break;
 		}
 		w.stack[w.depth++] = fd;
-		buf_putc(&w.at, '/');
-		buf_puts(&w.at, comp);
+		if (w.len + 1 + n < sizeof(w.at)) { /* for messages only */
+			w.at[w.len++] = '/';
+			memcpy(w.at + w.len, comp, n + 1);
+			w.len += n;
+		}
 	}
 	while (w.depth)
 		close(w.stack[--w.depth]);
-	buf_dispose(&w.at);
 	free(rest);
 	errno = saved;
 	return result;
@@ -312,4 +323,16 @@ int jail_open_parent(const char *host_path, const char **base)
 	free(dir);
 	errno = saved;
 	return fd;
+}
+
+DIR *jail_opendir(const char *host_path)
+{
+	int fd = jail_open(host_path, O_RDONLY | O_DIRECTORY, 0);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (!d && fd >= 0) {
+		int saved = errno;
+		close(fd);
+		errno = saved;
+	}
+	return d;
 }

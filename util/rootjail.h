@@ -30,8 +30,9 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
-/* The root of this run ("" or "/" for the real root). -1 with err set when it
- * cannot be opened as a directory. */
+/* The root of this run ("" or "/" for the real root). -1 with errno set when
+ * it cannot be opened as a directory (this module sits below err.h: the
+ * caller says so). */
 int jail_set_root(const char *root);
 void jail_reset(void);
 /* For a child that has closed every descriptor it did not need: forget the
@@ -47,6 +48,11 @@ bool jail_covers(const char *host_path);
  * jail_refusal() then says which and what to do). */
 int jail_open(const char *host_path, int flags, mode_t mode);
 
+/* opendir(3) through jail_open: the listing of the directory the rule
+ * reaches, never one a link swapped in since. NULL with errno set. */
+typedef struct __dirstream DIR;
+DIR *jail_opendir(const char *host_path);
+
 /* The directory holding host_path, opened confined (O_DIRECTORY), and the
  * last component in *base (points into host_path). -1 with errno set. */
 int jail_open_parent(const char *host_path, const char **base);
@@ -54,6 +60,12 @@ int jail_open_parent(const char *host_path, const char **base);
 /* May a link in the directory dir be followed? link is the link's own
  * lstat (for a sticky directory), or NULL. */
 bool jail_link_trusted(const struct stat *dir, const struct stat *link);
+/* Acting for one user in their own files (NSS databases in a home, whose
+ * writes a child running as that user makes): their directories count as
+ * trusted too, as they would for a process of theirs; the caller confines
+ * the result to the home itself. (uid_t)-1 ends it. Returns the previous
+ * one, to restore. */
+uid_t jail_trust_owner(uid_t uid);
 /* Record (and return) why the link host_link (-> target) in a directory dir
  * is not followed: the message names the link, its target, who can write the
  * directory, and the fix. */

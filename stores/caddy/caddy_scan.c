@@ -58,11 +58,12 @@ int pki_no_link(const char *data, const char *rel)
 			char target[PATH_MAX];
 			ssize_t n = readlink(p, target, sizeof(target) - 1);
 			target[n < 0 ? 0 : n] = '\0';
-			err_set("%s is a symbolic link (to %s): Caddy keeps its certificates as real "
-				"directories and regular files in its data directory %s, and trustform "
-				"reads and removes only those: replace the link with the real "
-				"directory or file (or, with Caddy stopped, remove it)",
-				p, target, data);
+			err_set(
+			    "%s is a symbolic link (to %s): Caddy keeps its certificates as real "
+			    "directories and regular files in its data directory %s, and trustform "
+			    "reads and removes only those: replace the link with the real "
+			    "directory or file (or, with Caddy stopped, remove it)",
+			    p, target, data);
 			rc = -1;
 			break;
 		}
@@ -117,9 +118,9 @@ static int scan_leaves(struct pki_scan *sc, const char *ca)
 		static const char *const exts[] = {NULL, ".crt", ".key", ".json"};
 		int linked = 0;
 		for (size_t e = 0; e < sizeof(exts) / sizeof(*exts) && !linked; e++) {
-			char *rel = exts[e] ? xasprintf("certificates/%s/%s/%s%s", ca, name, name,
-							 exts[e])
-					    : xasprintf("certificates/%s/%s", ca, name);
+			char *rel =
+			    exts[e] ? xasprintf("certificates/%s/%s/%s%s", ca, name, name, exts[e])
+				    : xasprintf("certificates/%s/%s", ca, name);
 			linked = pki_no_link(sc->data, rel);
 			free(rel);
 		}

@@ -8,6 +8,7 @@
 #include "util/err.h"
 #include "util/fsutil.h"
 #include "util/rootfs.h"
+#include "util/rootjail.h"
 #include "util/xalloc.h"
 
 #include <dirent.h>
@@ -77,7 +78,7 @@ static int dstate_load(struct dstate *st, const struct certsd *p, const char *ro
 	char *host = root_resolve_host(root, p->dir);
 	if (!host)
 		return -1;
-	DIR *d = opendir(host);
+	DIR *d = jail_opendir(host);
 	if (!d) {
 		int e = errno;
 		if (e != ENOENT)

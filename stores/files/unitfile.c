@@ -9,6 +9,7 @@
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/rootfs.h"
+#include "util/rootjail.h"
 #include "util/xalloc.h"
 
 #include <ctype.h>
@@ -183,7 +184,7 @@ int unit_env_load(struct unit_env *u, const char *root, const char *unit, const 
 		for (size_t k = 0; k < nnames; k++) {
 			char *dir = xasprintf("%s/%s.d", search_path[i], names[k]);
 			char *host = root_resolve_host(root, dir);
-			DIR *dh = host ? opendir(host) : NULL;
+			DIR *dh = host ? jail_opendir(host) : NULL;
 			struct dirent *de;
 			while (dh && (de = readdir(dh)) != NULL) {
 				size_t l = strlen(de->d_name);

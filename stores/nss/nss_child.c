@@ -306,7 +306,7 @@ void nss_child_main(int fd, const struct nss_db *db, const char *root, const cha
 	close_range(REPLY_FD + 1, ~0U, 0);
 	jail_forget(); /* its descriptor went with the others: open it again */
 	if (jail_set_root(root) < 0) {
-		child_error("%s", err_msg());
+		child_error("--root %s: cannot open it as a directory: %s", root, strerror(errno));
 		goto out;
 	}
 	signal(SIGPIPE, SIG_IGN);

@@ -14,6 +14,7 @@
 #include "util/err.h"
 #include "util/fsutil.h"
 #include "util/rootfs.h"
+#include "util/rootjail.h"
 #include "util/strv.h"
 #include "util/xalloc.h"
 
@@ -359,6 +360,8 @@ static int user_dbs(struct disc *d, const char *name)
 	}
 	struct buf home = BUF_INIT;
 	struct stat st;
+	/* as the user would see their home; settle() keeps each database in it */
+	uid_t prev = jail_trust_owner(u.uid);
 	if (root_resolve(d->root, u.home, &home) < 0 || !host_lstat(d->root, home.ptr, &st) ||
 	    !S_ISDIR(st.st_mode)) {
 		note(d->out, "the home of %s, %s%s, does not exist; nothing to do for them", name,
@@ -373,6 +376,7 @@ static int user_dbs(struct disc *d, const char *name)
 			     "flatpak)",
 			     name);
 	}
+	jail_trust_owner(prev);
 	buf_dispose(&home);
 	user_info_dispose(&u);
 	return 0;
@@ -436,7 +440,9 @@ static int path_db(struct disc *d, const char *address, const char *path, bool r
 			u.ngroups = 1;
 		}
 	}
+	uid_t prev = jail_trust_owner(u.uid);
 	add_db(d, address, norm, anchor, &u, true, required);
+	jail_trust_owner(prev);
 	user_info_dispose(&u);
 	rc = 0;
 out:

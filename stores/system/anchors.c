@@ -9,6 +9,7 @@
 #include "util/fsutil.h"
 #include "util/proc.h"
 #include "util/rootfs.h"
+#include "util/rootjail.h"
 #include "util/strmap.h"
 #include "util/xalloc.h"
 
@@ -53,7 +54,7 @@ static int name_cmp(const void *a, const void *b)
 static void load_dir(struct astate *st, const char *root, const char *dir, bool blocked)
 {
 	char *host = root_resolve_host(root, dir);
-	DIR *d = host ? opendir(host) : NULL;
+	DIR *d = host ? jail_opendir(host) : NULL;
 	struct dirent *de;
 	size_t first = st->n;
 	while (d && (de = readdir(d)) != NULL) {

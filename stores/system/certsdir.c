@@ -10,6 +10,7 @@
 #include "util/err.h"
 #include "util/fsutil.h"
 #include "util/rootfs.h"
+#include "util/rootjail.h"
 #include "util/xalloc.h"
 
 #include <dirent.h>
@@ -175,7 +176,7 @@ int read_listing(const char *root, const char *dir_inroot, struct listing *l)
 		return -1;
 	l->dir_inroot = buf_detach(&r);
 	char *host = root_join(root, l->dir_inroot);
-	DIR *d = opendir(host);
+	DIR *d = jail_opendir(host);
 	if (!d) {
 		int e = errno;
 		if (e != ENOENT)

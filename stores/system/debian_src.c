@@ -9,6 +9,7 @@
 #include "stores/system/debian.h"
 #include "util/err.h"
 #include "util/rootfs.h"
+#include "util/rootjail.h"
 #include "util/xalloc.h"
 
 #include <dirent.h>
@@ -120,7 +121,7 @@ struct walk {
 static void walk_dir(struct walk *w, const char *inroot_dir, const char *host_dir,
 		     const char *rel_prefix)
 {
-	DIR *d = opendir(host_dir);
+	DIR *d = jail_opendir(host_dir);
 	struct stat dst;
 	if (!d || fstat(dirfd(d), &dst) < 0 || w->depth >= 64)
 		goto out;
