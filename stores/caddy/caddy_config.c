@@ -144,6 +144,33 @@ static char *canon(const char *v, bool ns)
 	return caddy_duration_parse(v, &x) ? xasprintf("%lld", x) : xasprintf("invalid:%s", v);
 }
 
+int caddy_config_lifetime_in_place(const struct caddy_opts *o)
+{
+	struct buf src = BUF_INIT;
+	char *host = NULL;
+	struct edit e;
+	int rc = -1;
+	if (!o->lifetime || !conf_path(o)) {
+		err_set("caddy: no intermediate_lifetime is configured for Caddy's config file");
+		return 0;
+	}
+	if (read_conf(o, &src, &host) < 0 || compute(o, &src, &e, NULL) < 0)
+		goto out;
+	char *hc = e.have ? canon(e.have, e.have_ns) : NULL, *wc = canon(o->lifetime, false);
+	rc = hc && !strcmp(hc, wc);
+	if (!rc)
+		err_set("%s does not set intermediate_lifetime %s for CA \"%s\" (it %s%s)",
+			conf_path(o), o->lifetime, o->ca, e.have ? "sets " : "sets none",
+			e.have ? e.have : "");
+	free(hc);
+	free(wc);
+	edit_dispose(&e);
+out:
+	buf_dispose(&src);
+	free(host);
+	return rc;
+}
+
 /* The installed Caddy must know the option; no binary: say so, go on. */
 static int check_version(const struct caddy_opts *o, struct trust_set *out, bool change,
 			 bool rejected)
