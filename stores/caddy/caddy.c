@@ -113,14 +113,10 @@ static int caddy_open(const struct conf_store *cs, const struct run_ctx *ctx,
 		      struct store_open *out)
 {
 	struct caddy_opts o;
+	char *title;
 	caddy_opts_load(&o, cs, ctx->root);
-	char *addr = xasprintf("caddy.pki.%s", o.ca);
-	char *title = xasprintf("caddy (pki %s)", o.ca);
-	struct store_inst *pki = new_inst(&store_backend_caddy_pki, cs, ctx, addr, title);
-	pki->client = caddy_client_load(&o);
-	store_open_add(out, pki);
-	free(addr);
-	free(title);
+	/* The config first: apply writes intermediate_lifetime before a reissue
+	 * restarts Caddy, which then issues the intermediate for it. */
 	if (o.caddyfile || o.json) {
 		title = xasprintf("caddy (%s %s)", o.caddyfile ? "Caddyfile" : "JSON config",
 				  o.caddyfile ? o.caddyfile : o.json);
@@ -128,6 +124,13 @@ static int caddy_open(const struct conf_store *cs, const struct run_ctx *ctx,
 		    out, new_inst(&store_backend_caddy_config, cs, ctx, "caddy.config", title));
 		free(title);
 	}
+	char *addr = xasprintf("caddy.pki.%s", o.ca);
+	title = xasprintf("caddy (pki %s)", o.ca);
+	struct store_inst *pki = new_inst(&store_backend_caddy_pki, cs, ctx, addr, title);
+	pki->client = caddy_client_load(&o);
+	store_open_add(out, pki);
+	free(addr);
+	free(title);
 	caddy_opts_dispose(&o);
 	return 0;
 }

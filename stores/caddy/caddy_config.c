@@ -113,9 +113,15 @@ static int compute(const struct caddy_opts *o, const struct buf *src, struct edi
 		}
 		cj_lifetime_dispose(&r);
 	}
-	const char *alt =
-	    o->caddyfile ? "tls_trusted_ca_certs <file> in the same transport block"
-			 : "\"tls\": {\"root_ca_pem_files\": [\"<file>\"]} in the same transport";
+	/* tls_trust_pool (Caddy 2.8+): 2.11 calls tls_trusted_ca_certs and
+	 * root_ca_pem_files deprecated; Debian 12's 2.6.2 knows only those. */
+	const char *alt = o->caddyfile
+			      ? "tls_trust_pool file <file> in the same transport block "
+				"(Caddy 2.8 and later; tls_trusted_ca_certs <file> before, which "
+				"Caddy 2.11 calls deprecated)"
+			      : "\"tls\": {\"ca\": {\"provider\": \"file\", \"pem_files\": "
+				"[\"<file>\"]}} in the same transport (Caddy 2.8 and later; "
+				"\"root_ca_pem_files\" before, deprecated since)";
 	for (size_t i = 0; i < n; i++) {
 		trust_set_note(out,
 			       "insecure: %s%s%s turns off certificate checks of the upstream: "
@@ -142,6 +148,33 @@ static char *canon(const char *v, bool ns)
 	if (ns)
 		return xstrdup(v);
 	return caddy_duration_parse(v, &x) ? xasprintf("%lld", x) : xasprintf("invalid:%s", v);
+}
+
+int caddy_config_lifetime_in_place(const struct caddy_opts *o)
+{
+	struct buf src = BUF_INIT;
+	char *host = NULL;
+	struct edit e;
+	int rc = -1;
+	if (!o->lifetime || !conf_path(o)) {
+		err_set("caddy: no intermediate_lifetime is configured for Caddy's config file");
+		return 0;
+	}
+	if (read_conf(o, &src, &host) < 0 || compute(o, &src, &e, NULL) < 0)
+		goto out;
+	char *hc = e.have ? canon(e.have, e.have_ns) : NULL, *wc = canon(o->lifetime, false);
+	rc = hc && !strcmp(hc, wc);
+	if (!rc)
+		err_set("%s does not set intermediate_lifetime %s for CA \"%s\" (it %s%s)",
+			conf_path(o), o->lifetime, o->ca, e.have ? "sets " : "sets none",
+			e.have ? e.have : "");
+	free(hc);
+	free(wc);
+	edit_dispose(&e);
+out:
+	buf_dispose(&src);
+	free(host);
+	return rc;
 }
 
 /* The installed Caddy must know the option; no binary: say so, go on. */
@@ -324,8 +357,9 @@ static int config_read(struct store_inst *s, struct trust_set *out)
 		trust_finding_line(f, '#', "", "in %s: apps.pki.certificate_authorities.%s",
 				   o->json, o->ca);
 	trust_finding_line(f, '#', "",
-			   "applies to intermediates Caddy issues from now on; the "
-			   "current one keeps its dates");
+			   "Caddy uses it for the intermediates it issues; the current one, "
+			   "issued for another lifetime, is reissued by the caddy (pki) step "
+			   "after this one");
 	trust_finding_line(f, '#', "", "on apply, in this order:");
 	char *bin = root_join(o->root, o->binary);
 	trust_finding_line(f, '#', "",

@@ -1,9 +1,11 @@
 /*
  * Caddy (SPEC §3): on hosts whose roles say `caddy: true`, the top-level
- * `caddy:` section becomes two store instances. The PKI instance
+ * `caddy:` section becomes two store instances, the config one first (apply
+ * sets a new lifetime before a reissue restarts Caddy). The PKI instance
  * (caddy_pki.c) reports Caddy's root for the planner to compare with the CA
  * marked `caddy: <id>`, and finds an intermediate or leaves that no longer
- * chain to that root (a -/+ reissue: stop Caddy, remove them, start it). The
+ * chain to that root, or an intermediate issued for another lifetime than
+ * intermediate_lifetime (a -/+ reissue: stop Caddy, remove them, start it). The
  * config instance (caddy_config.c) reads `intermediate_lifetime` in the
  * Caddyfile (caddyfile*.c) or JSON config (caddy_json.c), writes it after
  * checking the installed Caddy's version and `caddy validate`, then reloads.
@@ -48,6 +50,9 @@ struct plan_step;
 /* Why reissuing now would issue onto a root the clients do not trust (the
  * configured CA is not Caddy's current root), or NULL. */
 char *caddy_held_why(const struct store_inst *s, const struct pki_scan *sc);
+/* Whether Caddy's config file sets the configured intermediate_lifetime of
+ * the CA now: 1 yes, 0 no (err says what it sets), -1 unreadable (err set). */
+int caddy_config_lifetime_in_place(const struct caddy_opts *o);
 /* Carry out a reissue step; -1 with err set. */
 int caddy_reissue(struct store_inst *s, struct plan_step *st);
 

@@ -151,7 +151,12 @@ static void add_reissue(struct store_inst *s, const struct pki_scan *sc, struct 
 	if (sc->root) {
 		snprintf(fp, sizeof(fp), "%.12s…", sc->root->fphex);
 		trust_finding_line(f, '+', inter ? "intermediate" : "leaves",
-				   "issued by Caddy when it starts, from its root (sha256 %s)", fp);
+				   "issued by Caddy when it starts, from its root (sha256 %s)%s%s",
+				   fp, sc->inter_relife ? ", for intermediate_lifetime " : "",
+				   sc->inter_relife ? o->lifetime : "");
+		if (sc->inter_relife)
+			trust_finding_line(f, '#', "",
+					   "the leaves are kept: they chain to the same root");
 	} else {
 		trust_finding_line(f, '+', "intermediate",
 				   "issued by Caddy when it starts, with "

@@ -98,6 +98,21 @@ int caddy_reissue(struct store_inst *s, struct plan_step *st)
 		free(held);
 		goto out;
 	}
+	/* Reissued for its lifetime: Caddy issues the new intermediate for what
+	 * its config says when it starts, so that must be the lifetime by now
+	 * (the config store, applied before this one, writes it). */
+	if (sc.inter_relife) {
+		int in_place = caddy_config_lifetime_in_place(o);
+		if (in_place <= 0) {
+			char *why = xstrdup(err_msg());
+			err_set("nothing was reissued: %s, so Caddy would issue the intermediate "
+				"for the old lifetime again; apply the intermediate_lifetime "
+				"setting first (its step), then apply again",
+				why);
+			free(why);
+			goto out;
+		}
+	}
 	if (o->stop && caddy_command("stop Caddy", o->stop) < 0) {
 		err_prefix("nothing was removed");
 		goto out;

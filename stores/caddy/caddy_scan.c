@@ -151,7 +151,7 @@ static int scan_leaves(struct pki_scan *sc, const char *ca)
 					    xasprintf("it was issued under a root that is gone (no "
 						      "root.crt), issued by \"%s\"",
 						      l->cert->issuer);
-				} else if (sc->inter_why) {
+				} else if (sc->inter_why && !sc->inter_relife) {
 					l->stale = true;
 					l->why = xstrdup("issued under the intermediate that goes");
 				} else if (!cert_chains_to_root(&chain, sc->inter, sc->root)) {
@@ -185,6 +185,36 @@ static void scan_digest(struct pki_scan *sc)
 			buf_printf(&b, "%s=%s;", sc->leaves[i].name,
 				   sc->leaves[i].cert ? sc->leaves[i].cert->fphex : "damaged");
 	sc->digest = buf_detach(&b);
+}
+
+/* "168h", or "90s": a lifetime as Caddy writes durations. */
+static char *duration_text(long long s)
+{
+	return s % 3600 == 0 ? xasprintf("%lldh", s / 3600) : xasprintf("%llds", s);
+}
+
+/* Caddy uses intermediate_lifetime only when it issues an intermediate (on
+ * its first start, or when it renews one in the last fifth of its life): a
+ * new lifetime in its config leaves the current intermediate as it is, maybe
+ * for years. Caddy issues it for exactly the lifetime (NotAfter = NotBefore +
+ * lifetime, to the second), so any other span is an intermediate issued under
+ * another setting: reissue it, keeping the leaves (they chain to the root). */
+static void check_lifetime(struct pki_scan *sc, const struct caddy_opts *o)
+{
+	long long want_ns;
+	if (!o->lifetime || !caddy_duration_parse(o->lifetime, &want_ns))
+		return;
+	long long want = want_ns / 1000000000LL;
+	long long have = (long long)(sc->inter->not_after - sc->inter->not_before);
+	if (have >= want - 1 && have <= want + 1)
+		return;
+	char *h = duration_text(have);
+	sc->inter_why = xasprintf("the intermediate was issued for %s, not for "
+				  "intermediate_lifetime %s: Caddy uses a new lifetime only when "
+				  "it issues the next intermediate",
+				  h, o->lifetime);
+	sc->inter_relife = true;
+	free(h);
 }
 
 /* Read and check everything; -1 with err set only for what makes the store
@@ -240,6 +270,8 @@ int pki_scan(struct pki_scan *sc, const struct caddy_opts *o, time_t now)
 						  sc->inter->issuer);
 		else if (sc->inter->not_after <= now)
 			sc->inter_why = xasprintf("the intermediate expired on %s", date);
+		else
+			check_lifetime(sc, o);
 	}
 	free(ipath);
 	if (scan_leaves(sc, o->ca) < 0)

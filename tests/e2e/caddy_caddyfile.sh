@@ -122,7 +122,7 @@ printf 'up.internal {\n\treverse_proxy https://10.0.0.7 {\n\t\ttransport http {\
   >"$R/etc/caddy/sites/up.caddy"
 expect_rc 0 "lint does not change the exit code" tf plan "${args[@]}" --detailed-exitcode
 check "reported as insecure, with file and line" out_has 'insecure: /etc/caddy/sites/up.caddy:4: tls_insecure_skip_verify turns off certificate checks'
-check "with the alternative" out_has 'Trust the upstream'"'"'s CA instead with tls_trusted_ca_certs <file>'
+check "with the alternative Caddy 2.11 recommends" out_has 'Trust the upstream'"'"'s CA instead with tls_trust_pool file <file> in the same transport block (Caddy 2.8 and later; tls_trusted_ca_certs <file> before, which Caddy 2.11 calls deprecated)'
 check "and the store that keeps that file" out_has 'a pem-bundle store can keep that file'
 
 # --- the real Caddy 2.6.2 as the root's Caddy: refused ----------------------------

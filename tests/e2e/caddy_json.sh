@@ -46,7 +46,7 @@ expect_rc 2 "plan: the field will be set" tf plan "${args[@]}" --detailed-exitco
 check "headline" out_has '# caddy (JSON config /etc/caddy/caddy.json): intermediate_lifetime of CA "local" will be set'
 check "where" out_has 'in /etc/caddy/caddy.json: apps.pki.certificate_authorities.local'
 check "lint: insecure_skip_verify" out_has 'insecure: apps.http.servers.srv0.routes[0].handle[0].routes[0].handle[0].transport.tls.insecure_skip_verify (JSON) turns off certificate checks'
-check "lint: the alternative" out_has 'root_ca_pem_files'
+check "lint: the alternative (tls.ca file provider)" out_has '"tls": {"ca": {"provider": "file", "pem_files": ["<file>"]}}'
 expect_rc 0 "apply" tf apply "${args[@]}" --auto-approve
 new=$R/etc/caddy/caddy.json
 check "the old file is the new one minus one inserted span" /usr/bin/python3 -c "
