@@ -7,14 +7,17 @@
 . "$(dirname "$0")/../lib/common.sh"
 
 pki() { /usr/bin/python3 "$TESTS_DIR/lib/check_pki.py" "$@"; }
-srv() { timeout 120 /usr/bin/python3 "$TESTS_DIR/lib/check_servers.py" "$@" >/dev/null 2>&1 & _bg_pids+=($!); }
+# srv MODE PORT ...: a peer of check_servers.py, accepting when this returns
+srv() {
+  /usr/bin/python3 "$TESTS_DIR/lib/check_servers.py" "$@" >/dev/null 2>&1 </dev/null &
+  local pid=$!
+  server_started "$pid"
+  wait_accepting "$2" "$pid"
+}
 # serve BASE PORT [CHAIN]: openssl s_server with the leaf (and the chain it sends)
 serve() {
   local extra=(); [ -z "${3:-}" ] || extra=(-cert_chain "$3")
-  timeout 120 openssl s_server -accept "127.0.0.1:$2" -cert "$1.pem" -key "$1.key" "${extra[@]}" \
-    -www -quiet >/dev/null 2>&1 &
-  _bg_pids+=($!)
-  wait_port "$2"
+  start_tls_server "$1" "$2" "${extra[@]}"
 }
 
 R=$T/root; mk_root "$R"
@@ -51,12 +54,12 @@ pki "$P/caddy-leaf2" localhost --issuer "$P/caddy-inter2" --san "$SAN"
 cat "$P/caddy-inter2.pem" "$P/caddy-newer.pem" >"$P/caddy-chain2.pem"
 pki "$P/caddy-leaf3" localhost --issuer "$P/caddy-inter3" --san "$SAN"
 
-p_good=$(free_port); srv https "$p_good" "$P/good-chain.pem" "$P/good.key"; wait_port "$p_good"
+p_good=$(free_port); srv https "$p_good" "$P/good-chain.pem" "$P/good.key"
 p_noint=$(free_port); serve "$P/good" "$p_noint"
 p_san=$(free_port); serve "$P/other" "$p_san"
 p_noip=$(free_port); serve "$P/noip" "$p_noip"
 p_cn=$(free_port); serve "$P/cnonly" "$p_cn"
-p_exp=$(free_port); srv https "$p_exp" "$P/expired.pem" "$P/expired.key"; wait_port "$p_exp"
+p_exp=$(free_port); srv https "$p_exp" "$P/expired.pem" "$P/expired.key"
 p_fut=$(free_port); serve "$P/future" "$p_fut"
 p_self=$(free_port); serve "$P/self" "$p_self"
 p_str=$(free_port); serve "$P/strange" "$p_str"
@@ -64,7 +67,7 @@ p_caddy=$(free_port); serve "$P/caddy-leaf" "$p_caddy" "$P/caddy-inter.pem"
 p_regen=$(free_port); serve "$P/caddy-leaf2" "$p_regen" "$P/caddy-inter2.pem"
 p_regen_root=$(free_port); serve "$P/caddy-leaf2" "$p_regen_root" "$P/caddy-chain2.pem"
 p_renewed=$(free_port); serve "$P/caddy-leaf3" "$p_renewed" "$P/caddy-inter3.pem"
-p_hung=$(free_port); srv silent "$p_hung"; wait_port "$p_hung"
+p_hung=$(free_port); srv silent "$p_hung"
 
 cat >"$C/trust.yaml" <<YAML
 version: 1
@@ -172,10 +175,7 @@ check "no answer: on stderr too" err_has "trustform: error: https://localhost:$p
 pki "$P/weak" localhost --issuer "$P/root" --san "$SAN" --sha1 2>/dev/null
 p_weak=$(free_port)
 # s_server itself refuses such a certificate at its default level
-timeout 120 openssl s_server -accept "127.0.0.1:$p_weak" -cert "$P/weak.pem" -key "$P/weak.key" \
-  -cipher 'DEFAULT:@SECLEVEL=0' -www -quiet >/dev/null 2>&1 &
-_bg_pids+=($!)
-wait_port "$p_weak"
+start_tls_server "$P/weak" "$p_weak" -cipher 'DEFAULT:@SECLEVEL=0'
 expect_rc 2 "weak signature: exit 2" chk "https://localhost:$p_weak"
 check "weak signature: cause" out_has "FAIL app: CN=localhost: CA signature digest algorithm too weak (clients at OpenSSL security level 2 refuse it)"
 check "weak signature: fix" out_has "fix: reissue it with SHA-256 or better and a key of at least 2048-bit RSA or P-256"
@@ -183,10 +183,11 @@ check "weak signature: fix" out_has "fix: reissue it with SHA-256 or better and 
 # IPv6: a bracketed address, and a name that resolves to ::1 first, tried in turn
 pki "$P/v6" localhost --issuer "$P/root" --san DNS:localhost,IP:::1
 p_v6=$(free_port)
-timeout 120 openssl s_server -accept "[::1]:$p_v6" -cert "$P/v6.pem" -key "$P/v6.key" -www -quiet \
-  >/dev/null 2>&1 &
-_bg_pids+=($!)
-for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/::1/$p_v6") 2>/dev/null && break; sleep 0.05; done
+openssl s_server -accept "[::1]:$p_v6" -cert "$P/v6.pem" -key "$P/v6.key" -www -quiet \
+  >/dev/null 2>&1 </dev/null &
+v6_pid=$!
+server_started "$v6_pid"
+wait_accepting "$p_v6" "$v6_pid" ::1
 expect_rc 0 "IPv6 literal: exit 0" chk "https://[::1]:$p_v6"
 check "IPv6 literal: reached at [::1]" out_has "✓ https://[::1]:$p_v6: trusted by every store ([::1]:$p_v6,"
 

@@ -5,12 +5,7 @@
 . "$(dirname "$0")/../lib/common.sh"
 
 pki() { /usr/bin/python3 "$TESTS_DIR/lib/check_pki.py" "$@"; }
-serve() {
-  timeout 120 openssl s_server -accept "127.0.0.1:$2" -cert "$1.pem" -key "$1.key" -www -quiet \
-    >/dev/null 2>&1 &
-  _bg_pids+=($!)
-  wait_port "$2"
-}
+serve() { start_tls_server "$1" "$2"; }
 
 R=$T/root; mk_root "$R"
 mk_user "$R" alice 4242

@@ -32,7 +32,8 @@ args=(-c "$T/cfg/trust.yaml" --root "$R" --host h)
 "$TRUSTFORM" apply "${args[@]}" --auto-approve >"$T/first.out" 2>&1 &
 first=$!
 _bg_pids+=("$first")
-for i in $(seq 1 200); do [ -e "$T/hook-started" ] && break; sleep 0.05; done
+# as long as the first apply runs: no time limit
+until [ -e "$T/hook-started" ] || ! kill -0 "$first" 2>/dev/null; do sleep 0.05; done
 check "first apply reached its hook" test -e "$T/hook-started"
 
 expect_rc 1 "second apply fails at once" tf apply "${args[@]}" --auto-approve

@@ -57,12 +57,17 @@ check "before apply: no page" bash -c "! grep -q '$text' '$T/before.dom'"
 ud=$T/ud-running; mkdir -p "$ud"; chown 4242:4242 "$ud"
 dport=$(free_port)
 setsid bash -c 'exec "$@"' _ setpriv --reuid=4242 --regid=4242 --clear-groups \
-  env HOME="$A" timeout 300 chromedriver --port="$dport" >"$T/chromedriver.log" 2>&1 &
+  env HOME="$A" chromedriver --port="$dport" >"$T/chromedriver.log" 2>&1 </dev/null &
 driver=$!
+server_started "$driver"
 stop_driver() { kill -- "-$driver" 2>/dev/null || true; }
 trap 'stop_driver; cleanup' EXIT
 wd() { curl -s -X "$1" "http://127.0.0.1:$dport$2" ${3:+-d "$3"}; }
-for _ in $(seq 1 100); do wd GET /status 2>/dev/null | grep '"ready":true' >/dev/null && break; sleep 0.1; done
+# ready as long as it takes, while chromedriver runs
+until wd GET /status 2>/dev/null | grep '"ready":true' >/dev/null; do
+  kill -0 "$driver" 2>/dev/null || { echo "chromedriver exited:" >&2; cat "$T/chromedriver.log" >&2; break; }
+  sleep 0.1
+done
 args_json=$(printf '"%s",' "${FLAGS[@]}" "--user-data-dir=$ud"); args_json=${args_json%,}
 sid=$(wd POST /session "{\"capabilities\":{\"alwaysMatch\":{\"goog:chromeOptions\":{\"binary\":\"/usr/bin/chromium\",\"args\":[$args_json]}}}}" |
   /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["value"]["sessionId"])')
@@ -72,13 +77,13 @@ wd GET "/session/$sid/source" >"$T/running-before.html"
 check "running browser: certificate error before apply" \
   grep -q "ERR_CERT_AUTHORITY_INVALID" "$T/running-before.html"
 # Chromium opens its NSS database on a thread of its own: wait until it has.
+# (as long as it takes, while chromedriver runs: no time limit)
 holder=""
-for _ in $(seq 1 100); do
+while [ -z "$holder" ] && kill -0 "$driver" 2>/dev/null; do
   for p in $(pgrep -s "$driver"); do
     ls -l "/proc/$p/fd" 2>/dev/null | grep "$A/.pki/nssdb/cert9.db" >/dev/null && holder=$p
   done
-  [ -n "$holder" ] && break
-  sleep 0.1
+  [ -n "$holder" ] || sleep 0.1
 done
 check "a running Chromium holds cert9.db open" test -n "$holder"
 

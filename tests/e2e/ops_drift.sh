@@ -154,7 +154,7 @@ with open(sys.argv[2], "a") as out:
 PY
 receiver=$!
 _bg_pids+=("$receiver")
-for i in $(seq 1 100); do [ -S "$SOCK" ] && break; sleep 0.05; done
+until [ -S "$SOCK" ] || ! kill -0 "$receiver" 2>/dev/null; do sleep 0.05; done
 # in a private mount namespace: an empty /dev with the nodes a program needs and
 # a /dev/log that leads to the test's socket
 in_ns() {

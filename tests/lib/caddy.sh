@@ -42,27 +42,23 @@ CADDY
 }
 
 # caddy_up: start Caddy (it stops with the test: caddy_kill, and a watchdog)
-# and wait until it serves its site.
+# and wait until it serves its site, as long as Caddy runs: no time limit.
 caddy_up() {
-  local i
   sh -c "$CADDY_START" || { cat "$T/caddy.log" >&2; return 1; }
   caddy_watchdog
-  for i in $(seq 1 200); do
-    [ -s "$CADDY_DATA/certificates/local/localhost/localhost.crt" ] &&
-      (exec 3<>"/dev/tcp/127.0.0.1/$CADDY_HTTPS") 2>/dev/null && return 0
+  until [ -s "$CADDY_DATA/certificates/local/localhost/localhost.crt" ] &&
+        (exec 3<>"/dev/tcp/127.0.0.1/$CADDY_HTTPS") 2>/dev/null; do
+    [ -s "$T/caddy.pid" ] && kill -0 "$(cat "$T/caddy.pid")" 2>/dev/null || {
+      echo "caddy exited before it served its site" >&2; cat "$T/caddy.log" >&2; return 1; }
     sleep 0.05
   done
-  echo "caddy did not come up" >&2; cat "$T/caddy.log" >&2; return 1
 }
 
 caddy_down() { sh -c "$CADDY_STOP" || true; }
 
-# Safety net: whatever Caddy the pid file names is stopped after 15 minutes.
-caddy_watchdog() {
-  (trap 'kill $s 2>/dev/null; exit 0' TERM; sleep 900 & s=$!; wait $s
-   [ -s "$T/caddy.pid" ] && kill "$(cat "$T/caddy.pid")" 2>/dev/null) &
-  _bg_pids+=($!)
-}
+# Safety net: whatever Caddy the pid file names is stopped when the test's
+# shell is gone, even if it was killed.
+caddy_watchdog() { pidfile_watchdog "$T/caddy.pid"; }
 
 caddy_kill() {
   if [ -n "${CADDY_ADMIN:-}" ]; then caddy stop --address "127.0.0.1:$CADDY_ADMIN" >/dev/null 2>&1 || true; fi

@@ -7,10 +7,16 @@
                                                  completes connections) but never
                                                  accepts or answers: a hung server
 
-Both on 127.0.0.1, and both stop by themselves after 120 s."""
-import http.server, socket, ssl, sys, threading, time
+Both on 127.0.0.1, and both stop by themselves when the test that started
+them is gone (their parent changes); no lifetime of their own, so a slow test
+never loses its server."""
+import http.server, os, socket, ssl, sys, threading, time
 
-threading.Timer(120, lambda: __import__("os")._exit(0)).start()
+def _exit_with_parent(parent=os.getppid()):
+    while os.getppid() == parent:
+        time.sleep(1)
+    os._exit(0)
+threading.Thread(target=_exit_with_parent, daemon=True).start()
 mode, port = sys.argv[1], int(sys.argv[2])
 if mode == "silent":
     s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

@@ -114,39 +114,75 @@ free_port() {
   /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 
-# start_tls_server CERT_BASE PORT: openssl s_server on 127.0.0.1, stops by itself
-start_tls_server() {
-  local base=$1 port=$2 i
-  timeout 120 openssl s_server -accept "127.0.0.1:$port" -cert "$base.pem" -key "$base.key" \
-    -www -quiet >/dev/null 2>&1 &
+# A server of a test runs for the rest of the test, however slow the machine:
+# no lifetime of its own (a server that stops on a timer fails a slow test for
+# no reason: curl's exit 7 where the test wanted a certificate verdict). It
+# stops with the test: cleanup kills it, and a watchdog kills it as soon as
+# the test's shell is gone, even when that shell was killed.
+
+# server_started PID: PID is a server of this test (cleanup and watchdog).
+server_started() {
+  local pid=$1 test_pid=$$
+  _bg_pids+=("$pid")
+  ( trap - EXIT
+    while kill -0 "$test_pid" 2>/dev/null && kill -0 "$pid" 2>/dev/null; do sleep 1; done
+    kill "$pid" 2>/dev/null ) >/dev/null 2>&1 </dev/null &
   _bg_pids+=($!)
-  for i in $(seq 1 100); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0
-    sleep 0.05
-  done
-  echo "s_server did not start on $port" >&2; return 1
 }
 
-wait_port() {
-  local i
-  for i in $(seq 1 100); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-    sleep 0.05
+# pidfile_watchdog PIDFILE: a daemon of this test that writes its pid to
+# PIDFILE (Caddy's `caddy start`, restarted under new pids) is killed when the
+# test's shell is gone.
+pidfile_watchdog() {
+  local f=$1 test_pid=$$
+  ( trap - EXIT
+    while kill -0 "$test_pid" 2>/dev/null; do sleep 1; done
+    [ -s "$f" ] && kill "$(cat "$f")" 2>/dev/null ) >/dev/null 2>&1 </dev/null &
+  _bg_pids+=($!)
+}
+
+# wait_accepting PORT PID [ADDR]: wait until ADDR:PORT (default 127.0.0.1)
+# accepts a connection, as long as it takes the server PID to get there; fails
+# at once, saying so, when PID exits first (a port taken meanwhile, a bad
+# certificate). There is no time limit: on a loaded machine a server may need
+# long to start, and the test's verdicts are about what it serves, not when.
+wait_accepting() {
+  local port=$1 pid=$2 addr=${3:-127.0.0.1} delay=0.02
+  while :; do
+    (exec 3<>"/dev/tcp/$addr/$port") 2>/dev/null && return 0
+    if ! kill -0 "$pid" 2>/dev/null; then
+      echo "the server (pid $pid) for $addr:$port exited before it accepted a connection" >&2
+      return 1
+    fi
+    sleep "$delay"
+    case $delay in 0.02) delay=0.05 ;; 0.05) delay=0.1 ;; esac
   done
-  echo "nothing listens on $1" >&2; return 1
+}
+
+# start_tls_server CERT_BASE PORT [ARGS...]: openssl s_server (-www) on
+# 127.0.0.1:PORT with CERT_BASE.pem and .key (and ARGS), accepting when this
+# returns; it stops with the test. Sets SERVER_PID.
+start_tls_server() {
+  local base=$1 port=$2; shift 2
+  openssl s_server -accept "127.0.0.1:$port" -cert "$base.pem" -key "$base.key" "$@" \
+    -www -quiet >/dev/null 2>&1 </dev/null &
+  SERVER_PID=$!
+  server_started "$SERVER_PID"
+  wait_accepting "$port" "$SERVER_PID"
 }
 
 # start_www_server CERT_BASE PORT DIR [LOG]: openssl s_server on 127.0.0.1 serving
-# the files of DIR (-WWW, e.g. https://127.0.0.1:PORT/index.html); stops by itself.
-# With LOG, it logs there: "FILE:index.html" for each page served, the alert a
-# client sent for a certificate it refused.
+# the files of DIR (-WWW, e.g. https://127.0.0.1:PORT/index.html); it stops with
+# the test. With LOG, it logs there: "FILE:index.html" for each page served,
+# the alert a client sent for a certificate it refused. Sets SERVER_PID.
 start_www_server() {
   local base=$1 port=$2 dir=$3 log=${4:-} quiet=-quiet
   [ -z "$log" ] || quiet=
-  (cd "$dir" && exec timeout 300 openssl s_server -accept "127.0.0.1:$port" -cert "$base.pem" \
-    -key "$base.key" -WWW $quiet >"${log:-/dev/null}" 2>&1) &
-  _bg_pids+=($!)
-  wait_port "$port"
+  (cd "$dir" && exec openssl s_server -accept "127.0.0.1:$port" -cert "$base.pem" \
+    -key "$base.key" -WWW $quiet >"${log:-/dev/null}" 2>&1 </dev/null) &
+  SERVER_PID=$!
+  server_started "$SERVER_PID"
+  wait_accepting "$port" "$SERVER_PID"
 }
 
 # --- the store families' helpers ---------------------------------------------

@@ -2,7 +2,7 @@
 # out (data in /var/lib/caddy/.local/share/caddy, /etc/caddy/Caddyfile). Source
 # after testhost.sh and call hc_setup after testhost_up. Caddy listens on
 # 127.0.0.1 only; it is stopped when the test ends, and a watchdog kills it
-# after 15 minutes whatever happens.
+# when the test's shell is gone, even if it was killed.
 hc_setup() {
   HC_ADMIN=$(free_port); HC_HTTPS=$(free_port); HC_HTTP=$(free_port)
   while [ "$HC_HTTPS" = "$HC_ADMIN" ]; do HC_HTTPS=$(free_port); done
@@ -14,9 +14,7 @@ hc_setup() {
   HC_START="chroot $H $env caddy start --config /etc/caddy/Caddyfile --adapter caddyfile --pidfile /run/caddy.pid >>$T/caddy.log 2>&1"
   HC_STOP="chroot $H $env caddy stop --address 127.0.0.1:$HC_ADMIN >>$T/caddy.log 2>&1"
   HC_RELOAD="chroot $H $env caddy reload --config /etc/caddy/Caddyfile --adapter caddyfile --address 127.0.0.1:$HC_ADMIN >>$T/caddy.log 2>&1"
-  (trap 'kill $s 2>/dev/null; exit 0' TERM; sleep 900 & s=$!; wait $s
-   [ -s "$H/run/caddy.pid" ] && kill "$(cat "$H/run/caddy.pid")" 2>/dev/null) &
-  _bg_pids+=($!)
+  pidfile_watchdog "$H/run/caddy.pid"
   trap 'hc_kill; testhost_down; cleanup' EXIT
 }
 
@@ -46,17 +44,16 @@ https://localhost:$HC_HTTPS, https://$HC_LONG:$HC_HTTPS {
 CADDY
 }
 
-# hc_up: start Caddy and wait until it serves its site
+# hc_up: start Caddy and wait until it serves its site, as long as Caddy runs
 hc_up() {
-  local i
   sh -c "$HC_START" || { cat "$T/caddy.log" >&2; return 1; }
-  for i in $(seq 1 400); do
-    [ -s "$HC_DATA/certificates/local/localhost/localhost.crt" ] &&
-      [ -s "$HC_DATA/certificates/local/$HC_LONG/$HC_LONG.crt" ] &&
-      (exec 3<>"/dev/tcp/127.0.0.1/$HC_HTTPS") 2>/dev/null && return 0
+  until [ -s "$HC_DATA/certificates/local/localhost/localhost.crt" ] &&
+        [ -s "$HC_DATA/certificates/local/$HC_LONG/$HC_LONG.crt" ] &&
+        (exec 3<>"/dev/tcp/127.0.0.1/$HC_HTTPS") 2>/dev/null; do
+    [ -s "$H/run/caddy.pid" ] && kill -0 "$(cat "$H/run/caddy.pid")" 2>/dev/null || {
+      echo "caddy exited before it served its site" >&2; cat "$T/caddy.log" >&2; return 1; }
     sleep 0.05
   done
-  echo "caddy did not come up" >&2; cat "$T/caddy.log" >&2; return 1
 }
 hc_down() { sh -c "$HC_STOP" || true; }
 

@@ -48,4 +48,3 @@ mk_firefox_profile() {
   [ -z "$uid" ] || chown -R "$uid:$uid" "$home/.mozilla"
 }
 
-# wait_port PORT: until something listens on 127.0.0.1:PORT

@@ -3,7 +3,8 @@
 # Sourced by tests/e2e/registry_*.sh after common.sh.
 
 # start_registry LEAF_BASE PORT: Debian's docker-registry on 127.0.0.1:PORT
-# with the leaf's certificate, its storage in $T/registry; stops by itself.
+# with the leaf's certificate, its storage in $T/registry, accepting when this
+# returns; it stops with the test.
 start_registry() {
   local base=$1 port=$2
   mkdir -p "$T/registry"
@@ -20,9 +21,10 @@ http:
     certificate: $base.pem
     key: $base.key
 YML
-  timeout 600 docker-registry serve "$T/registry/config.yml" >"$T/registry/log" 2>&1 &
-  _bg_pids+=($!)
-  wait_port "$port"
+  docker-registry serve "$T/registry/config.yml" >"$T/registry/log" 2>&1 </dev/null &
+  local pid=$!
+  server_started "$pid"
+  wait_accepting "$port" "$pid" || { cat "$T/registry/log" >&2; return 1; }
 }
 
 # The podman command line with its storage, run state and temp files in $T.
@@ -59,7 +61,7 @@ push_test_image() {
 }
 
 # start_containerd: a containerd of its own (root, state, sockets in $T, no
-# CRI); stops by itself. Sets CTR to the ctr command line that talks to it.
+# CRI), answering when this returns; it stops with the test. Sets CTR to the ctr command line that talks to it.
 start_containerd() {
   local d=$T/containerd i
   mkdir -p "$d"
@@ -73,9 +75,13 @@ disabled_plugins = ["io.containerd.grpc.v1.cri"]
 [ttrpc]
   address = "$d/ttrpc.sock"
 TOML
-  timeout 600 containerd -c "$d/config.toml" >"$d/log" 2>&1 &
-  _bg_pids+=($!)
-  for i in $(seq 1 200); do [ -S "$d/sock" ] && break; sleep 0.05; done
+  containerd -c "$d/config.toml" >"$d/log" 2>&1 </dev/null &
+  local pid=$!
+  server_started "$pid"
+  until [ -S "$d/sock" ]; do
+    kill -0 "$pid" 2>/dev/null || { echo "containerd exited before it made its socket:" >&2; cat "$d/log" >&2; return 1; }
+    sleep 0.05
+  done
   CTR=(ctr -a "$d/sock" -n trustform-test)
   "${CTR[@]}" version >/dev/null
 }
