@@ -125,7 +125,8 @@ void cli_usage(FILE *out)
 	      "      --format FORMAT      diff, report: text (default), markdown or json\n"
 	      "endpoints (connects_to:):\n"
 	      "      --offline            plan: connect to no endpoint (CI without a route)\n"
-	      "      --timeout SECS       check, plan: per connection and handshake (default 5)\n"
+	      "      --timeout SECS       check, plan: the whole connection to an endpoint, name\n"
+	      "                           resolution and handshake included (default 5)\n"
 	      "\n"
 	      "exit codes: 0 success, 1 error, 2 changes pending (--detailed-exitcode),\n"
 	      "            64 usage error\n",

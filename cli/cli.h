@@ -53,7 +53,7 @@ struct options {
 	bool markdown;	       /* --format markdown */
 	/* endpoints (trustform check, and the plan's section) */
 	bool offline;	/* plan: connect to no endpoint */
-	int timeout_ms; /* for each connection and handshake */
+	int timeout_ms; /* the whole connection to an endpoint (resolving included) */
 };
 
 /* Parse argv (after the command word). Returns 0, or EXIT_USAGE after printing why. */

@@ -5,6 +5,7 @@
  */
 #include "cli/cli.h"
 #include "reconcile/report.h"
+#include "util/text.h"
 
 #include <stdio.h>
 
@@ -26,8 +27,8 @@ int cmd_report(struct options *o)
 		report_render_text(stdout, &r);
 	for (size_t i = 0; i < r.nhosts; i++)
 		for (size_t j = 0; j < r.hosts[i].nerrors; j++)
-			fprintf(stderr, "trustform report: %s: %s\n", r.hosts[i].host,
-				r.hosts[i].errors[j]);
+			fprintf(stderr, "trustform report: %s: %s\n", text_disp(r.hosts[i].host),
+				text_disp(r.hosts[i].errors[j]));
 	int code = r.errored ? EXIT_ERROR : r.changed ? EXIT_CHANGES : EXIT_OK;
 	report_dispose(&r);
 	fflush(stdout);

@@ -8,6 +8,8 @@
 #include "reconcile/render_json.h"
 #include "util/buf.h"
 #include "util/hex.h"
+#include "util/mdtext.h"
+#include "util/text.h"
 #include "util/xalloc.h"
 
 #include <jansson.h>
@@ -84,34 +86,37 @@ static const char *status_word(const struct fd_host *h)
 void fleet_diff_render_text(FILE *out, const struct fleet_diff *d)
 {
 	struct buf b = BUF_INIT;
-	fprintf(out, "trustform diff\n  old: %s\n  new: %s\n", d->old->origin, d->new->origin);
+	fprintf(out, "trustform diff\n  old: %s\n  new: %s\n", text_disp(d->old->origin),
+		text_disp(d->new->origin));
 	for (size_t i = 0; i < d->nhosts; i++) {
 		const struct fd_host *h = &d->hosts[i];
 		if (!h->roles_before && !h->roles_after) {
 			fprintf(out, "\nhost %s: no host entry of either file matches it\n",
-				h->name);
+				text_disp(h->name));
 			continue;
 		}
 		buf_reset(&b);
 		roles_text(&b, h);
 		const char *w = status_word(h);
-		fprintf(out, "\nhost %s (%s)%s%s\n", h->name, b.ptr, w ? ": " : "", w ? w : "");
+		fprintf(out, "\nhost %s (%s)%s%s\n", text_disp(h->name), text_disp(b.ptr),
+			w ? ": " : "", w ? w : "");
 		const char *store = NULL;
 		for (size_t j = 0; j < h->nchanges; j++) {
 			const struct fd_change *c = &h->changes[j];
 			if (!store || strcmp(store, c->store))
-				fprintf(out, "  # %s\n", store = c->store);
+				fprintf(out, "  # %s\n", text_disp(store = c->store));
 			buf_reset(&b);
 			fp_text(&b, c, "");
 			const char *n = note(c);
-			fprintf(out, "  %3s ca \"%s\" sha256 %s%s%s%s\n", c->symbol, c->name, b.ptr,
+			fprintf(out, "  %3s ca \"%s\" sha256 %s%s%s%s\n", c->symbol, text_disp(c->name),
+				text_disp(b.ptr),
 				n ? " (" : "", n ? n : "", n ? ")" : "");
 		}
 		for (size_t j = 0; j < h->nstores_dropped; j++)
 			fprintf(out,
 				"  # %s: no role of this host lists it any more; trustform "
 				"leaves it as it is\n",
-				h->stores_dropped[j]);
+				text_disp(h->stores_dropped[j]));
 	}
 	buf_reset(&b);
 	summary(&b, d);
@@ -136,7 +141,7 @@ static void markdown_host(FILE *out, const struct fd_host *h, struct buf *b)
 {
 	buf_reset(b);
 	roles_text(b, h);
-	fprintf(out, "\n#### `%s` (%s)", h->name, b->ptr);
+	fprintf(out, "\n#### %s (%s)", md_code(h->name, false), md_text(b->ptr));
 	if (h->status == FD_APPEARS)
 		fputs(": new host", out);
 	else if (h->status == FD_DISAPPEARS)
@@ -152,12 +157,12 @@ static void markdown_host(FILE *out, const struct fd_host *h, struct buf *b)
 		const struct fd_change *c = &h->changes[j];
 		buf_reset(b);
 		fp_text(b, c, "`");
-		fprintf(out, "| %s | %s | %s | ", c->symbol, c->name, b->ptr);
+		fprintf(out, "| %s | %s | %s | ", c->symbol, md_text(c->name), b->ptr);
 		for (size_t k = j; k < h->nchanges; k++) {
 			if (done[k] || !same_row(c, &h->changes[k]))
 				continue;
 			done[k] = true;
-			fprintf(out, "%s%s", k == j ? "" : ", ", h->changes[k].store);
+			fprintf(out, "%s%s", k == j ? "" : ", ", md_text(h->changes[k].store));
 		}
 		const char *n = note(c);
 		fprintf(out, " | %s |\n", n ? n : "");
@@ -165,15 +170,15 @@ static void markdown_host(FILE *out, const struct fd_host *h, struct buf *b)
 	free(done);
 	for (size_t j = 0; j < h->nstores_dropped; j++)
 		fprintf(out, "| | | | %s | no longer managed on this host; left as it is |\n",
-			h->stores_dropped[j]);
+			md_text(h->stores_dropped[j]));
 }
 
 void fleet_diff_render_markdown(FILE *out, const struct fleet_diff *d)
 {
 	struct buf b = BUF_INIT;
 	summary(&b, d);
-	fprintf(out, "### trustform diff\n\n`%s` → `%s`\n\n**%s**\n", d->old->origin,
-		d->new->origin, b.ptr);
+	fprintf(out, "### trustform diff\n\n%s → %s\n\n**%s**\n", md_code(d->old->origin, false),
+		md_code(d->new->origin, false), b.ptr);
 	size_t unchanged = 0;
 	for (size_t i = 0; i < d->nhosts; i++) {
 		if (d->hosts[i].status == FD_UNCHANGED)
@@ -186,7 +191,7 @@ void fleet_diff_render_markdown(FILE *out, const struct fleet_diff *d)
 		size_t k = 0;
 		for (size_t i = 0; i < d->nhosts; i++)
 			if (d->hosts[i].status == FD_UNCHANGED)
-				fprintf(out, "%s `%s`", k++ ? "," : "", d->hosts[i].name);
+				fprintf(out, "%s %s", k++ ? "," : "", md_code(d->hosts[i].name, false));
 		fputs(".\n", out);
 	}
 	fputs("\nSymbols as in `trustplan`: `+` add, `-` remove, `-/+` replace (same name, "

@@ -2,8 +2,12 @@
 #include "reconcile/report.h"
 #include "reconcile/render_json.h"
 #include "util/buf.h"
+#include "util/err.h"
+#include "util/mdtext.h"
+#include "util/text.h"
 #include "util/xalloc.h"
 
+#include <errno.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,10 +26,33 @@ static const char *str_at(const json_t *o, const char *key)
 	return json_is_string(v) ? json_string_value(v) : NULL;
 }
 
-static long long int_at(const json_t *o, const char *key)
+/* A plan's count: a whole number from 0 to REPORT_COUNT_MAX (so that no sum
+ * over a fleet can overflow), or -1 when it is something else. */
+#define REPORT_COUNT_MAX 1000000000LL
+
+static long long count_at(const json_t *o, const char *key)
 {
 	const json_t *v = json_object_get(o, key);
-	return json_is_integer(v) ? (long long)json_integer_value(v) : 0;
+	if (!v)
+		return 0;
+	if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+	    json_integer_value(v) > REPORT_COUNT_MAX)
+		return -1;
+	return (long long)json_integer_value(v);
+}
+
+/* A count of obj (named objname in the document), or 0 with an error naming
+ * the file when it is not a whole number in range. */
+static long long read_count(struct report_host *h, const char *file, const json_t *obj,
+			    const char *objname, const char *key)
+{
+	long long n = count_at(obj, key);
+	if (n >= 0)
+		return n;
+	add_error(h, xasprintf("%s: %s.%s is not a count (a whole number from 0 to %lld); "
+			       "give the output of `trustplan --json` as it was written",
+			       file, objname, key, REPORT_COUNT_MAX));
+	return 0;
 }
 
 static void read_change(struct report_host *h, const json_t *c)
@@ -58,8 +85,21 @@ static void read_change(struct report_host *h, const json_t *c)
 static void read_plan(struct report_host *h, const char *file)
 {
 	json_error_t e;
-	json_t *d = json_load_file(file, 0, &e);
+	struct buf raw = BUF_INIT;
 	h->file = xstrdup(file);
+	/* the bounded reader: a regular file of at most its limit (a FIFO or a
+	 * device is refused, never waited on) */
+	if (buf_read_file(&raw, file) < 0) {
+		add_error(h, xasprintf("%s: cannot read: %s; give the output of `trustplan "
+				       "--json` as a regular file",
+				       file, err_msg() && *err_msg() ? err_msg() : strerror(errno)));
+		err_clear();
+		h->host = xstrdup(file);
+		buf_dispose(&raw);
+		return;
+	}
+	json_t *d = json_loadb(raw.ptr, raw.len, JSON_REJECT_DUPLICATES, &e);
+	buf_dispose(&raw);
 	if (!d || !json_is_object(d)) {
 		char *where = d ? xstrdup("not a JSON object")
 				: xasprintf("%d:%d: %s", e.line, e.column, e.text);
@@ -99,14 +139,15 @@ static void read_plan(struct report_host *h, const char *file)
 		add_error(h, xasprintf("%s: the run failed", file));
 	json_array_foreach(json_object_get(d, "resource_changes"), i, v) read_change(h, v);
 	const json_t *s = json_object_get(d, "change_summary");
-	h->add = int_at(s, "add");
-	h->change = int_at(s, "change");
-	h->remove = int_at(s, "remove");
+	static const char *const keys[] = {"add", "change", "remove"};
+	long long *counts[] = {&h->add, &h->change, &h->remove};
+	for (size_t k = 0; k < 3; k++)
+		*counts[k] = read_count(h, file, s, "change_summary", keys[k]);
 	/* the plan's one predicate (verdict.h); a 1.0 document: its endpoints */
 	const json_t *ds = json_object_get(d, "drift_summary");
 	if (ds) {
-		h->restart_pending = int_at(ds, "restart_pending");
-		h->endpoints_failing = int_at(ds, "endpoints_failing");
+		h->restart_pending = read_count(h, file, ds, "drift_summary", "restart_pending");
+		h->endpoints_failing = read_count(h, file, ds, "drift_summary", "endpoints_failing");
 	} else {
 		json_array_foreach(json_object_get(d, "endpoints"), i, v)
 		{
@@ -197,7 +238,7 @@ void report_render_text(FILE *out, const struct report *r)
 	fputs("trustform report\n", out);
 	for (size_t i = 0; i < r->nhosts; i++) {
 		const struct report_host *h = &r->hosts[i];
-		fprintf(out, "\nhost %s (%s): ", h->host, h->file);
+		fprintf(out, "\nhost %s (%s): ", text_disp(h->host), text_disp(h->file));
 		if (h->errored)
 			fputs("ERROR", out);
 		else if (!h->nchanges)
@@ -209,12 +250,12 @@ void report_render_text(FILE *out, const struct report *r)
 		drift_text(out, h);
 		fputs("\n", out);
 		for (size_t j = 0; j < h->nerrors; j++)
-			fprintf(out, "  ! %s\n", h->errors[j]);
+			fprintf(out, "  ! %s\n", text_disp(h->errors[j]));
 		for (size_t j = 0; j < h->nchanges; j++) {
 			const struct report_change *c = &h->changes[j];
-			fprintf(out, "  %3s %s", c->symbol, c->address);
+			fprintf(out, "  %3s %s", c->symbol, text_disp(c->address));
 			if (c->sha256)
-				fprintf(out, " sha256 %.16s…", c->sha256);
+				fprintf(out, " sha256 %.16s…", text_disp(c->sha256));
 			fputs("\n", out);
 		}
 	}
@@ -230,7 +271,7 @@ void report_render_markdown(FILE *out, const struct report *r)
 	fputs("**\n\n| host | status | + | ~ | - |\n|---|---|---|---|---|\n", out);
 	for (size_t i = 0; i < r->nhosts; i++) {
 		const struct report_host *h = &r->hosts[i];
-		fprintf(out, "| `%s` | %s | %lld | %lld | %lld |\n", h->host,
+		fprintf(out, "| %s | %s | %lld | %lld | %lld |\n", md_code(h->host, true),
 			h->errored	    ? "**error**"
 			: h->nchanges	    ? "changes"
 			: host_drift(h) ? "**drift**"
@@ -241,23 +282,29 @@ void report_render_markdown(FILE *out, const struct report *r)
 		const struct report_host *h = &r->hosts[i];
 		if (!h->errored && !h->nchanges && !host_drift(h))
 			continue;
-		fprintf(out, "\n#### `%s`\n\n", h->host);
+		fprintf(out, "\n#### %s\n\n", md_code(h->host, false));
 		if (h->restart_pending)
 			fprintf(out, "- %lld restart(s) pending\n", h->restart_pending);
 		if (h->endpoints_failing)
 			fprintf(out, "- %lld endpoint(s) refused even after apply\n",
 				h->endpoints_failing);
 		for (size_t j = 0; j < h->nerrors; j++)
-			fprintf(out, "- error: %s\n", h->errors[j]);
+			fprintf(out, "- error: %s\n", md_text(h->errors[j]));
 		if (!h->nchanges)
 			continue;
 		fputs(h->nerrors ? "\n" : "", out);
 		fputs("| | resource | sha256 |\n|---|---|---|\n", out);
 		for (size_t j = 0; j < h->nchanges; j++) {
 			const struct report_change *c = &h->changes[j];
-			fprintf(out, "| %s | `%s` | %s%.16s%s |\n", c->symbol, c->address,
-				c->sha256 ? "`" : "", c->sha256 ? c->sha256 : "",
-				c->sha256 ? "…`" : "");
+			char fp[17] = "";
+			if (c->sha256)
+				snprintf(fp, sizeof(fp), "%s", c->sha256);
+			struct buf short_fp = BUF_INIT;
+			if (c->sha256)
+				buf_printf(&short_fp, "%s…", fp);
+			fprintf(out, "| %s | %s | %s |\n", c->symbol, md_code(c->address, true),
+				c->sha256 ? md_code(short_fp.ptr, true) : "");
+			buf_dispose(&short_fp);
 		}
 	}
 }

@@ -115,6 +115,28 @@ static int read_blob(const struct git_checkout *g, const char *path, struct buf 
 						    : "submodule");
 		goto out;
 	}
+	/* the size from the object's header, before anything is inflated: a
+	 * blob is capped like a file (a small repository can hold a huge
+	 * compressible one) */
+	git_odb *odb = NULL;
+	size_t size = 0;
+	git_object_t type;
+	int hr = git_repository_odb(&odb, p->repo);
+	if (hr == 0)
+		hr = git_odb_read_header(&size, &type, odb, git_tree_entry_id(e));
+	git_odb_free(odb);
+	if (hr < 0) {
+		err_set("%s: cannot read the object", path);
+		gitsrc_append_git_error();
+		goto out;
+	}
+	if (size > BUF_READ_MAX) {
+		err_set("%s in commit %.12s of %s is %zu bytes, more than the %zu MiB trustform "
+			"reads from a file; a configuration or CA file is far smaller: fix the "
+			"file in the repository",
+			path, g->commit, g->url, size, BUF_READ_MAX >> 20);
+		goto out;
+	}
 	if (git_blob_lookup(&blob, p->repo, git_tree_entry_id(e)) < 0) {
 		err_set("%s: cannot read the object", path);
 		gitsrc_append_git_error();

@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <netdb.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -24,6 +25,17 @@ static bool is_address(const char *host)
 	return inet_pton(AF_INET, host, buf) == 1 || inet_pton(AF_INET6, host, buf) == 1;
 }
 
+/* "5 s", "0.5 s": static text for a message. */
+static const char *secs_text(int ms)
+{
+	static _Thread_local char t[32];
+	if (ms % 1000)
+		snprintf(t, sizeof(t), "%.1f s", ms / 1000.0);
+	else
+		snprintf(t, sizeof(t), "%d s", ms / 1000);
+	return t;
+}
+
 static char *addr_text(const struct sockaddr *sa)
 {
 	char ip[INET6_ADDRSTRLEN] = "?";
@@ -40,19 +52,126 @@ static char *addr_text(const struct sockaddr *sa)
 	return xasprintf("%s:%d", ip, port);
 }
 
-/* Wait for fd to be readable/writable; 0 ready, -1 timed out or failed. */
-static int wait_fd(int fd, short events, int timeout_ms)
+static long long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Milliseconds left until deadline (a CLOCK_MONOTONIC time in ms), >= 0. */
+static int left_ms(long long deadline)
+{
+	long long l = deadline - now_ms();
+	return l <= 0 ? 0 : l > INT_MAX ? INT_MAX : (int)l;
+}
+
+/* Wait for fd to be readable/writable until deadline; 0 ready, -1 timed out
+ * or failed. */
+static int wait_fd(int fd, short events, long long deadline)
 {
 	struct pollfd p = {fd, events, 0};
 	for (;;) {
-		int r = poll(&p, 1, timeout_ms);
+		int r = poll(&p, 1, left_ms(deadline));
 		if (r < 0 && errno == EINTR)
 			continue;
 		return r > 0 ? 0 : -1;
 	}
 }
 
-static int connect_one(const struct addrinfo *ai, int timeout_ms, char **why)
+/* --- name resolution with a deadline ----------------------------------------
+ * getaddrinfo cannot be interrupted, so it runs in a detached thread; the
+ * prober waits for it until the deadline, and whichever of the two finishes
+ * last frees the request. */
+struct resolve_req {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int refs;
+	bool done;
+	char *host, *port;
+	int rc;
+	struct addrinfo *res;
+};
+
+static void req_unref(struct resolve_req *q)
+{
+	pthread_mutex_lock(&q->mu);
+	bool last = --q->refs == 0;
+	pthread_mutex_unlock(&q->mu);
+	if (!last)
+		return;
+	if (q->res)
+		freeaddrinfo(q->res);
+	free(q->host);
+	free(q->port);
+	pthread_cond_destroy(&q->cv);
+	pthread_mutex_destroy(&q->mu);
+	free(q);
+}
+
+static void *resolve_thread(void *arg)
+{
+	struct resolve_req *q = arg;
+	struct addrinfo hints = {.ai_family = AF_UNSPEC,
+				 .ai_socktype = SOCK_STREAM,
+				 .ai_flags = AI_ADDRCONFIG};
+	struct addrinfo *res = NULL;
+	int rc = getaddrinfo(q->host, q->port, &hints, &res);
+	pthread_mutex_lock(&q->mu);
+	q->rc = rc;
+	q->res = res;
+	q->done = true;
+	pthread_cond_signal(&q->cv);
+	pthread_mutex_unlock(&q->mu);
+	req_unref(q);
+	return NULL;
+}
+
+/* 0 with *out (the caller frees it), EAI_AGAIN with *timed_out when the
+ * deadline passed first, or getaddrinfo's error. */
+static int resolve(const char *host, const char *port, long long deadline, struct addrinfo **out,
+		   bool *timed_out)
+{
+	*out = NULL;
+	*timed_out = false;
+	struct resolve_req *q = xcalloc(1, sizeof(*q));
+	pthread_mutex_init(&q->mu, NULL);
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&q->cv, &ca);
+	pthread_condattr_destroy(&ca);
+	q->host = xstrdup(host);
+	q->port = xstrdup(port);
+	q->refs = 2;
+	pthread_t t;
+	pthread_attr_t attr;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	if (pthread_create(&t, &attr, resolve_thread, q) != 0) {
+		pthread_attr_destroy(&attr);
+		q->refs = 1;
+		resolve_thread(q); /* no thread: resolve here, unbounded */
+		return EAI_SYSTEM;
+	}
+	pthread_attr_destroy(&attr);
+	struct timespec until = {(time_t)(deadline / 1000), (long)(deadline % 1000) * 1000000};
+	pthread_mutex_lock(&q->mu);
+	while (!q->done)
+		if (pthread_cond_timedwait(&q->cv, &q->mu, &until) == ETIMEDOUT)
+			break;
+	int rc = q->done ? q->rc : EAI_AGAIN;
+	*timed_out = !q->done;
+	if (q->done) {
+		*out = q->res;
+		q->res = NULL;
+	}
+	pthread_mutex_unlock(&q->mu);
+	req_unref(q);
+	return rc;
+}
+
+static int connect_one(const struct addrinfo *ai, long long deadline, int timeout_ms, char **why)
 {
 	int fd =
 	    socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, ai->ai_protocol);
@@ -65,8 +184,8 @@ static int connect_one(const struct addrinfo *ai, int timeout_ms, char **why)
 		close(fd);
 		return -1;
 	}
-	if (wait_fd(fd, POLLOUT, timeout_ms) < 0) {
-		*why = xasprintf("no answer within %d s (timed out)", (timeout_ms + 999) / 1000);
+	if (wait_fd(fd, POLLOUT, deadline) < 0) {
+		*why = xasprintf("no answer within %s (timed out)", secs_text(timeout_ms));
 		close(fd);
 		return -1;
 	}
@@ -81,13 +200,17 @@ static int connect_one(const struct addrinfo *ai, int timeout_ms, char **why)
 	return fd;
 }
 
-static int tcp_connect(struct tls_probe *p)
+static int tcp_connect(struct tls_probe *p, long long deadline)
 {
-	struct addrinfo hints = {.ai_family = AF_UNSPEC,
-				 .ai_socktype = SOCK_STREAM,
-				 .ai_flags = AI_ADDRCONFIG},
-			*res = NULL;
-	int rc = getaddrinfo(p->host, p->port, &hints, &res);
+	struct addrinfo *res = NULL;
+	bool timed_out;
+	int rc = resolve(p->host, p->port, deadline, &res, &timed_out);
+	if (timed_out) {
+		p->error = xasprintf("cannot resolve %s within %s (timed out; --timeout bounds "
+				     "the whole connection)",
+				     p->host, secs_text(p->timeout_ms));
+		return -1;
+	}
 	if (rc != 0) {
 		p->error = xasprintf("cannot resolve %s: %s", p->host, gai_strerror(rc));
 		return -1;
@@ -97,7 +220,7 @@ static int tcp_connect(struct tls_probe *p)
 	for (struct addrinfo *ai = res; ai && fd < 0; ai = ai->ai_next) {
 		free(why);
 		why = NULL;
-		fd = connect_one(ai, p->timeout_ms, &why);
+		fd = connect_one(ai, deadline, p->timeout_ms, &why);
 		if (fd >= 0)
 			p->address = addr_text(ai->ai_addr);
 		else if (!ai->ai_next) {
@@ -112,13 +235,13 @@ static int tcp_connect(struct tls_probe *p)
 }
 
 /* Drive a non-blocking SSL call until done or timed out. */
-static int ssl_wait(SSL *ssl, int fd, int ret, int timeout_ms)
+static int ssl_wait(SSL *ssl, int fd, int ret, long long deadline)
 {
 	int e = SSL_get_error(ssl, ret);
 	if (e == SSL_ERROR_WANT_READ)
-		return wait_fd(fd, POLLIN, timeout_ms) == 0 ? 1 : -1;
+		return wait_fd(fd, POLLIN, deadline) == 0 ? 1 : -1;
 	if (e == SSL_ERROR_WANT_WRITE)
-		return wait_fd(fd, POLLOUT, timeout_ms) == 0 ? 1 : -1;
+		return wait_fd(fd, POLLOUT, deadline) == 0 ? 1 : -1;
 	return 0;
 }
 
@@ -129,7 +252,7 @@ static time_t parse_http_date(const char *v)
 	return end ? timegm(&tm) : 0;
 }
 
-static void read_http_date(struct tls_probe *p, SSL *ssl, int fd)
+static void read_http_date(struct tls_probe *p, SSL *ssl, int fd, long long deadline)
 {
 	char *req = xasprintf("HEAD / HTTP/1.1\r\nHost: %s\r\nUser-Agent: trustform-check\r\n"
 			      "Connection: close\r\n\r\n",
@@ -141,7 +264,7 @@ static void read_http_date(struct tls_probe *p, SSL *ssl, int fd)
 			off += (size_t)w;
 			continue;
 		}
-		if (ssl_wait(ssl, fd, w, p->timeout_ms) <= 0)
+		if (ssl_wait(ssl, fd, w, deadline) <= 0)
 			break;
 	}
 	free(req);
@@ -156,7 +279,7 @@ static void read_http_date(struct tls_probe *p, SSL *ssl, int fd)
 				break;
 			continue;
 		}
-		if (ssl_wait(ssl, fd, r, p->timeout_ms) <= 0)
+		if (ssl_wait(ssl, fd, r, deadline) <= 0)
 			break;
 	}
 	head[got] = 0;
@@ -184,7 +307,11 @@ static bool out_of_date(STACK_OF(X509) * chain, time_t now)
 
 static void probe_one(struct tls_probe *p)
 {
-	int fd = tcp_connect(p);
+	/* one deadline for the whole connection: resolving, connecting, the
+	 * handshake and the Date: header; a server that trickles its bytes is cut
+	 * there, whatever each wait would allow */
+	long long deadline = now_ms() + (p->timeout_ms > 0 ? p->timeout_ms : 5000);
+	int fd = tcp_connect(p, deadline);
 	if (fd < 0)
 		return;
 	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
@@ -203,7 +330,7 @@ static void probe_one(struct tls_probe *p)
 		int r = SSL_connect(ssl);
 		if (r == 1)
 			break;
-		int w = ssl_wait(ssl, fd, r, p->timeout_ms);
+		int w = ssl_wait(ssl, fd, r, deadline);
 		if (w > 0)
 			continue;
 		unsigned long e = ERR_peek_last_error();
@@ -211,8 +338,8 @@ static void probe_one(struct tls_probe *p)
 		if (e)
 			ERR_error_string_n(e, msg, sizeof(msg));
 		p->error = w < 0 ? xasprintf("%s answered, but the TLS handshake did not finish "
-					     "within %d s",
-					     p->address, (p->timeout_ms + 999) / 1000)
+					     "within %s (--timeout bounds the whole connection)",
+					     p->address, secs_text(p->timeout_ms))
 				 : xasprintf("TLS handshake with %s failed%s%s (not a TLS server?)",
 					     p->address, *msg ? ": " : "", msg);
 		goto out;
@@ -229,7 +356,7 @@ static void probe_one(struct tls_probe *p)
 		sk_X509_push(p->chain, x);
 	}
 	if (p->http && (!p->now || out_of_date(p->chain, p->now)))
-		read_http_date(p, ssl, fd);
+		read_http_date(p, ssl, fd, deadline);
 out:
 	SSL_free(ssl);
 	SSL_CTX_free(ctx);

@@ -1,6 +1,6 @@
 /*
  * Connecting to an endpoint to see what it serves (`trustform check`): a TCP
- * connection with a timeout (every address the name resolves to, IPv6 and
+ * connection with one deadline for all of it (every address the name resolves to, IPv6 and
  * IPv4, in order, until one answers), a TLS handshake with SNI that accepts any
  * chain (judging it is the checker's job, per store), the chain as the server
  * sent it, and for https the server's Date: header, to tell a skewed clock from
@@ -23,7 +23,8 @@ struct tls_probe {
 	time_t now;	 /* our clock: with http, the Date: is asked for only when a
 			  * served certificate is outside its validity by it (the
 			  * one case it explains); 0: always */
-	int timeout_ms;	 /* for the connection and the handshake each */
+	int timeout_ms;	 /* the whole connection: resolving the name, connecting,
+			  * the handshake and the Date: header (<= 0: 5 s) */
 	/* out */
 	STACK_OF(X509) * chain; /* as served, leaf first; NULL when it failed */
 	char *address;		/* the address that answered, "[::1]:443" */
