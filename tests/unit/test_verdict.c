@@ -113,7 +113,7 @@ int main(void)
 	struct check_report rep = {0};
 	rep.failing = 1;
 	expect("endpoint refused", &p, &rep, true,
-	       "Endpoints refused: 1 endpoint(s) would be refused", "\"endpoints_failing\": 1");
+	       "Endpoints refused: 1 endpoint(s) are refused by their clients now", "\"endpoints_failing\": 1");
 	/* an endpoint that could not be checked is not drift (the plan warns) */
 	rep.failing = 0;
 	rep.errors = 1;
