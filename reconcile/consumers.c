@@ -343,7 +343,14 @@ static int restart_unit(const char *unit, enum consumer_action a, char **error)
 	return st == 0 ? 0 : -1;
 }
 
-size_t consumers_apply(struct plan *p, const char *root, FILE *out)
+void consumers_mark(struct consumers_mark *m)
+{
+	m->mono = journal_clock();
+	m->wall = time(NULL);
+}
+
+size_t consumers_apply(struct plan *p, const char *root, const struct consumers_mark *mark,
+		       FILE *out)
 {
 	size_t failed = 0;
 	bool any = false;
@@ -353,7 +360,7 @@ size_t consumers_apply(struct plan *p, const char *root, FILE *out)
 	if (!any)
 		return 0;
 	/* the journal first: a restart that does not happen stays visible */
-	if (journal_record(p, root) < 0) {
+	if (journal_record(p, root, mark->mono, mark->wall) < 0) {
 		fprintf(out, "trustform: warning: %s\n", text_disp(err_msg()));
 		err_clear();
 	}

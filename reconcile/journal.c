@@ -75,7 +75,7 @@ char *journal_boot_id(void)
 	return id ? id : xstrdup("?");
 }
 
-static long long mono_usec(void)
+long long journal_clock(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -90,7 +90,8 @@ static char *change_what(const struct plan_store *ps)
 		const struct plan_step *st = &ps->steps[i];
 		if (st->result != STEP_DONE)
 			continue;
-		buf_printf(&b, "%s%s %s", b.len ? ", " : "", plan_op_name(st->op), st->name);
+		buf_printf(&b, "%s%s %s", b.len ? ", " : "", plan_op_name(st->op),
+			   *st->name ? st->name : plan_step_resource(st));
 	}
 	for (size_t i = 0; i < b.len; i++)
 		if (b.ptr[i] == '\t' || b.ptr[i] == '\n')
@@ -100,12 +101,12 @@ static char *change_what(const struct plan_store *ps)
 
 
 /* Record the change of every changed store that has consumers; -1 with err set. */
-int journal_record(struct plan *p, const char *root)
+int journal_record(struct plan *p, const char *root, long long since, time_t since_wall)
 {
 	struct journal j;
 	journal_load(&j, root);
 	char *boot = journal_boot_id();
-	long long mono = mono_usec();
+	long long mono = since;
 	bool any = false;
 	for (size_t i = 0; i < p->n; i++) {
 		struct plan_store *ps = &p->stores[i];
@@ -122,7 +123,7 @@ int journal_record(struct plan *p, const char *root)
 		free(c->what);
 		c->boot = xstrdup(boot);
 		c->mono = mono;
-		c->when = (long long)time(NULL);
+		c->when = (long long)since_wall;
 		c->what = change_what(ps);
 		any = true;
 	}

@@ -11,6 +11,8 @@
 
 #include "reconcile/plan.h"
 
+#include <time.h>
+
 struct change {
 	char *address;
 	char *boot;	/* boot id when it was made */
@@ -29,7 +31,12 @@ void journal_dispose(struct journal *j);
 const struct change *journal_find(const struct journal *j, const char *address);
 /* This boot's id (/proc/sys/kernel/random/boot_id), or "?"; caller frees. */
 char *journal_boot_id(void);
-/* Record the change of every store apply changed that has consumers; -1 with err set. */
-int journal_record(struct plan *p, const char *root);
+/* CLOCK_MONOTONIC in microseconds, as systemd's *TimestampMonotonic. */
+long long journal_clock(void);
+/* Record the change of every store apply changed that has consumers, as made
+ * at since (journal_clock) and since_wall, taken before apply began: a store
+ * that restarts its own unit (systemd-env) does so during apply, after the
+ * change. -1 with err set. */
+int journal_record(struct plan *p, const char *root, long long since, time_t since_wall);
 
 #endif
