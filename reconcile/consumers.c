@@ -219,7 +219,9 @@ static void judge(struct plan_store *ps, struct plan_consumer *c, const struct c
 	}
 	c->state = CONSUMER_CURRENT;
 	const struct store_inst *s = ps->inst;
-	for (size_t i = 0; s && u.pid > 0 && i < s->nconsumers; i++) {
+	/* the environment only once the store is as configured: before that the
+	 * drop-in itself is a change of the plan, and apply restarts the unit */
+	for (size_t i = 0; s && u.pid > 0 && !ps->n && i < s->nconsumers; i++) {
 		const struct store_consumer *sc = &s->consumers[i];
 		if (strcmp(sc->unit, c->unit) || !sc->nenv)
 			continue;
