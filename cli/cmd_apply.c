@@ -117,9 +117,12 @@ int cmd_apply(struct options *o)
 	if (!plan_has_changes(&r.plan)) {
 		struct apply_result none = {.failed_stores = r.plan.failed_stores};
 		/* nothing to write, but services may still run with the old trust */
-		if (r.plan.pending_restarts && !r.plan.failed_stores)
+		if (r.plan.pending_restarts && !r.plan.failed_stores) {
+			struct consumers_mark mark;
+			consumers_mark(&mark);
 			none.failed_stores +=
-			    consumers_apply(&r.plan, r.ctx.root, o->json ? stderr : stdout);
+			    consumers_apply(&r.plan, r.ctx.root, &mark, o->json ? stderr : stdout);
+		}
 		print_result(&r, &ro, &none, saved);
 		code = none.failed_stores ? EXIT_ERROR : EXIT_OK;
 		if (!r.plan.failed_stores)
@@ -141,9 +144,12 @@ int cmd_apply(struct options *o)
 		fputc('\n', stdout);
 	}
 	struct apply_result res;
+	struct consumers_mark mark; /* the changes are made from here on */
+	consumers_mark(&mark);
 	apply_plan(&r.plan, o->json ? stderr : stdout, &res);
 	/* then the services that read the stores it changed (the journal first) */
-	res.failed_stores += consumers_apply(&r.plan, r.ctx.root, o->json ? stderr : stdout);
+	res.failed_stores +=
+	    consumers_apply(&r.plan, r.ctx.root, &mark, o->json ? stderr : stdout);
 	print_result(&r, &ro, &res, saved);
 	code = res.failed_stores ? EXIT_ERROR : EXIT_OK;
 	if (!res.failed_stores)

@@ -1,6 +1,7 @@
 /* Consumers of stores, and whether their running processes hold the old
  * trust; see consumers.h. */
 #include "reconcile/consumers.h"
+#include "reconcile/journal.h"
 #include "schema/consumers.h"
 #include "util/buf.h"
 #include "util/err.h"
@@ -14,9 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-#define STATE_DIR  "/var/lib/trustform"
-#define STATE_FILE STATE_DIR "/changes"
 
 /* --- who consumes what ------------------------------------------------------- */
 
@@ -92,163 +90,6 @@ static void collect(struct plan *p, struct plan_store *ps)
 			free(src);
 		}
 	}
-}
-
-/* --- the change journal ------------------------------------------------------ */
-
-struct change {
-	char *address;
-	char *boot;	/* boot id when it was made */
-	long long mono; /* CLOCK_MONOTONIC, microseconds */
-	long long when; /* wall clock, seconds */
-	char *what;
-};
-
-struct journal {
-	struct change *c;
-	size_t n, alloc;
-};
-
-static void journal_dispose(struct journal *j)
-{
-	for (size_t i = 0; i < j->n; i++) {
-		free(j->c[i].address);
-		free(j->c[i].boot);
-		free(j->c[i].what);
-	}
-	free(j->c);
-	memset(j, 0, sizeof(*j));
-}
-
-/* One line per store: address TAB boot TAB mono TAB when TAB what. */
-static void journal_load(struct journal *j, const char *root)
-{
-	memset(j, 0, sizeof(*j));
-	char *path = root_join(root, STATE_FILE);
-	struct buf b = BUF_INIT;
-	if (buf_read_file(&b, path) == 0) {
-		char *save = NULL;
-		for (char *line = strtok_r(b.ptr, "\n", &save); line;
-		     line = strtok_r(NULL, "\n", &save)) {
-			char *f[5];
-			size_t nf = 0;
-			for (char *t = line; nf < 5; nf++) {
-				f[nf] = t;
-				char *tab = nf < 4 ? strchr(t, '\t') : NULL;
-				if (!tab) {
-					nf++;
-					break;
-				}
-				*tab = '\0';
-				t = tab + 1;
-			}
-			if (nf != 5)
-				continue; /* not ours: skipped, rewritten on the next change */
-			ARRAY_GROW(j->c, j->n + 1, j->alloc);
-			j->c[j->n++] = (struct change){xstrdup(f[0]), xstrdup(f[1]),
-						       atoll(f[2]), atoll(f[3]), xstrdup(f[4])};
-		}
-	}
-	buf_dispose(&b);
-	free(path);
-}
-
-static const struct change *journal_find(const struct journal *j, const char *address)
-{
-	for (size_t i = 0; i < j->n; i++)
-		if (!strcmp(j->c[i].address, address))
-			return &j->c[i];
-	return NULL;
-}
-
-static char *boot_id(void)
-{
-	struct buf b = BUF_INIT;
-	char *id = NULL;
-	if (buf_read_file(&b, "/proc/sys/kernel/random/boot_id") == 0)
-		id = xstrndup(b.ptr, strcspn(b.ptr, "\r\n"));
-	buf_dispose(&b);
-	return id ? id : xstrdup("?");
-}
-
-static long long mono_usec(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-/* What changed in a store, in one line. */
-static char *change_what(const struct plan_store *ps)
-{
-	struct buf b = BUF_INIT;
-	for (size_t i = 0; i < ps->n; i++) {
-		const struct plan_step *st = &ps->steps[i];
-		if (st->result != STEP_DONE)
-			continue;
-		buf_printf(&b, "%s%s %s", b.len ? ", " : "", plan_op_name(st->op), st->name);
-	}
-	for (size_t i = 0; i < b.len; i++)
-		if (b.ptr[i] == '\t' || b.ptr[i] == '\n')
-			b.ptr[i] = ' ';
-	return buf_detach(&b);
-}
-
-static bool store_changed(const struct plan_store *ps)
-{
-	for (size_t i = 0; i < ps->n; i++)
-		if (ps->steps[i].result == STEP_DONE)
-			return true;
-	return false;
-}
-
-/* Record the change of every changed store that has consumers; -1 with err set. */
-static int journal_record(struct plan *p, const char *root)
-{
-	struct journal j;
-	journal_load(&j, root);
-	char *boot = boot_id();
-	long long mono = mono_usec();
-	bool any = false;
-	for (size_t i = 0; i < p->n; i++) {
-		struct plan_store *ps = &p->stores[i];
-		if (!ps->nconsumers || !store_changed(ps))
-			continue;
-		struct change *c = (struct change *)journal_find(&j, ps->address);
-		if (!c) {
-			ARRAY_GROW(j.c, j.n + 1, j.alloc);
-			c = &j.c[j.n++];
-			memset(c, 0, sizeof(*c));
-			c->address = xstrdup(ps->address);
-		}
-		free(c->boot);
-		free(c->what);
-		c->boot = xstrdup(boot);
-		c->mono = mono;
-		c->when = (long long)time(NULL);
-		c->what = change_what(ps);
-		any = true;
-	}
-	int rc = 0;
-	if (any) {
-		struct buf b = BUF_INIT;
-		for (size_t i = 0; i < j.n; i++)
-			buf_printf(&b, "%s\t%s\t%lld\t%lld\t%s\n", j.c[i].address, j.c[i].boot,
-				   j.c[i].mono, j.c[i].when, j.c[i].what);
-		char *dir = own_dir_in_root(root, STATE_DIR);
-		char *path = root_join(root, STATE_FILE);
-		rc = dir ? atomic_write(path, b.ptr ? b.ptr : "", b.len, 0644) : -1;
-		if (rc < 0)
-			err_prefix("%s: cannot record which stores changed (their services "
-				   "would not be seen to need a restart)",
-				   path);
-		free(dir);
-		free(path);
-		buf_dispose(&b);
-	}
-	free(boot);
-	journal_dispose(&j);
-	return rc;
 }
 
 /* --- asking systemd ----------------------------------------------------------- */
@@ -378,7 +219,9 @@ static void judge(struct plan_store *ps, struct plan_consumer *c, const struct c
 	}
 	c->state = CONSUMER_CURRENT;
 	const struct store_inst *s = ps->inst;
-	for (size_t i = 0; s && u.pid > 0 && i < s->nconsumers; i++) {
+	/* the environment only once the store is as configured: before that the
+	 * drop-in itself is a change of the plan, and apply restarts the unit */
+	for (size_t i = 0; s && u.pid > 0 && !ps->n && i < s->nconsumers; i++) {
 		const struct store_consumer *sc = &s->consumers[i];
 		if (strcmp(sc->unit, c->unit) || !sc->nenv)
 			continue;
@@ -422,7 +265,7 @@ void consumers_plan(struct plan *p, const char *root)
 	bool usable = consumers_systemd_usable(root, &why);
 	struct journal j;
 	journal_load(&j, root);
-	char *boot = boot_id();
+	char *boot = journal_boot_id();
 	for (size_t i = 0; i < p->n; i++) {
 		struct plan_store *ps = &p->stores[i];
 		for (size_t k = 0; k < ps->nconsumers; k++) {
@@ -449,7 +292,7 @@ static bool acts(const struct plan_store *ps, const struct plan_consumer *c)
 {
 	if (c->manual)
 		return false;
-	if (store_changed(ps))
+	if (plan_store_changed(ps))
 		return !c->store_restarts;
 	return c->state == CONSUMER_PENDING;
 }
@@ -502,7 +345,14 @@ static int restart_unit(const char *unit, enum consumer_action a, char **error)
 	return st == 0 ? 0 : -1;
 }
 
-size_t consumers_apply(struct plan *p, const char *root, FILE *out)
+void consumers_mark(struct consumers_mark *m)
+{
+	m->mono = journal_clock();
+	m->wall = time(NULL);
+}
+
+size_t consumers_apply(struct plan *p, const char *root, const struct consumers_mark *mark,
+		       FILE *out)
 {
 	size_t failed = 0;
 	bool any = false;
@@ -512,7 +362,7 @@ size_t consumers_apply(struct plan *p, const char *root, FILE *out)
 	if (!any)
 		return 0;
 	/* the journal first: a restart that does not happen stays visible */
-	if (journal_record(p, root) < 0) {
+	if (journal_record(p, root, mark->mono, mark->wall) < 0) {
 		fprintf(out, "trustform: warning: %s\n", text_disp(err_msg()));
 		err_clear();
 	}
@@ -531,6 +381,11 @@ size_t consumers_apply(struct plan *p, const char *root, FILE *out)
 			if (!usable) {
 				fprintf(out, "%s: not %sed: %s; %s it where it runs\n", c->unit,
 					consumer_action_name(a), why, consumer_action_name(a));
+				continue;
+			}
+			if (c->state == CONSUMER_NOT_RUNNING) {
+				fprintf(out, "%s: not running: it reads the stores when it starts\n",
+					c->unit);
 				continue;
 			}
 			char *error = NULL;

@@ -18,15 +18,24 @@
 #include "reconcile/plan.h"
 
 #include <stdio.h>
+#include <time.h>
 
 /* Fill each plan store's consumers and judge them against the running
  * processes; call before plan_count. */
 void consumers_plan(struct plan *p, const char *root);
-/* After apply: record the change of every store that changed, then restart
- * or reload the consumers of those stores (once per unit, restart winning);
- * under --root nothing is restarted and the store's note says what would be.
- * Messages go to out. Returns the number of restarts that failed. */
-size_t consumers_apply(struct plan *p, const char *root, FILE *out);
+/* Taken before apply begins: when the stores' changes are recorded as made. */
+struct consumers_mark {
+	long long mono;
+	time_t wall;
+};
+void consumers_mark(struct consumers_mark *m);
+/* After apply: record the change of every store that changed (as made at
+ * mark), then restart or reload the consumers of those stores (once per
+ * unit, restart winning) and any still restart pending; under --root nothing
+ * is restarted and apply says what would be. Messages go to out. Returns the
+ * number of restarts that failed. */
+size_t consumers_apply(struct plan *p, const char *root, const struct consumers_mark *mark,
+		       FILE *out);
 /* Whether systemd can be asked about units for this root; if not, why. */
 bool consumers_systemd_usable(const char *root, const char **why);
 

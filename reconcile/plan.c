@@ -150,6 +150,14 @@ bool plan_store_failed(const struct plan_store *ps)
 	return ps->error || ps->actual.nineffective;
 }
 
+bool plan_store_changed(const struct plan_store *ps)
+{
+	for (size_t i = 0; i < ps->n; i++)
+		if (ps->steps[i].result == STEP_DONE)
+			return true;
+	return false;
+}
+
 bool plan_has_changes(const struct plan *p)
 {
 	for (size_t i = 0; i < p->n; i++)

@@ -113,6 +113,8 @@ struct plan_step *plan_store_add_step(struct plan_store *ps, enum plan_action ac
 void plan_store_clear_steps(struct plan_store *ps);
 void plan_count(struct plan *p);
 bool plan_has_changes(const struct plan *p);
+/* Whether apply carried out some step of the store. */
+bool plan_store_changed(const struct plan_store *ps);
 /* The store failed for this run: it could not be read, or what it holds will
  * not take effect (trust_set_ineffective). */
 bool plan_store_failed(const struct plan_store *ps);

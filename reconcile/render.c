@@ -267,6 +267,10 @@ static void render_consumers(FILE *out, const struct plan_store *ps, const struc
 				text_disp(c->source));
 			fprintf(out, "  #   %s\n", text_disp(c->detail));
 			any = true;
+		} else if (ps->n && c->manual) {
+			fprintf(out, "  # %s: then %s %s by hand (%s; the store says restart: false)\n",
+				text_disp(ps->title), act, text_disp(c->unit), text_disp(c->source));
+			any = true;
 		} else if (ps->n && !c->store_restarts) {
 			fprintf(out, "  # %s: then %s %s (%s)%s\n", text_disp(ps->title), act,
 				text_disp(c->unit), text_disp(c->source),
