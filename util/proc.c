@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <grp.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -72,6 +73,9 @@ static void child(const struct proc_opts *o, int in_fd, int out_fd, int err_fd, 
 	for (size_t i = 0; o->env && o->env[i]; i++)
 		putenv((char *)o->env[i]);
 	if (o->chroot_dir && (chroot(o->chroot_dir) < 0 || chdir("/") < 0))
+		goto fail;
+	if (o->as_user && (setgroups(0, NULL) < 0 || setgid((gid_t)o->gid) < 0 ||
+			   setuid((uid_t)o->uid) < 0 || (o->uid != 0 && setuid(0) == 0)))
 		goto fail;
 	if (o->cwd && chdir(o->cwd) < 0)
 		goto fail;

@@ -35,6 +35,10 @@ struct proc_opts {
 	bool temp_home;	 /* HOME, XDG_DATA_HOME and XDG_CONFIG_HOME in a
 			  * fresh temp directory, removed after: the
 			  * program leaves nothing behind */
+	bool as_user;	 /* run as uid/gid (no supplementary groups), after
+			  * the chroot: a program a user owns never runs
+			  * as root */
+	unsigned uid, gid;
 };
 
 /* Run it and wait. Returns the exit status (0..255) or 128+signal; -1 with

@@ -32,6 +32,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static const struct store_backend py_backend;
@@ -164,6 +165,35 @@ static void ts_parse(struct ts_check *c, const struct buf *out)
 }
 
 /*
+ * Who the check runs as. The venv's python and everything site.py runs (every
+ * .pth of its site-packages) are the venv owner's code: a root run never
+ * executes it as root. The first of the venv, its bin/, bin/python (the link
+ * itself), pyvenv.cfg and the site-packages that a user other than root owns
+ * names the user; a venv root owns throughout runs as root.
+ */
+static void venv_owner(struct proc_opts *po, const struct py_store *p)
+{
+	if (geteuid() != 0)
+		return;
+	char *site = xstrdup(p->file_host);
+	char *slash = strrchr(site, '/');
+	if (slash)
+		*slash = 0;
+	char *paths[] = {xstrdup(p->venv_host), xasprintf("%s/bin", p->venv_host),
+			 xasprintf("%s/bin/python", p->venv_host),
+			 xasprintf("%s/pyvenv.cfg", p->venv_host), site};
+	for (size_t i = 0; i < sizeof(paths) / sizeof(*paths); i++) {
+		struct stat st;
+		if (!po->as_user && lstat(paths[i], &st) == 0 && st.st_uid != 0) {
+			po->as_user = true;
+			po->uid = st.st_uid;
+			po->gid = st.st_gid;
+		}
+		free(paths[i]);
+	}
+}
+
+/*
  * Run the venv's own python, as its clients start it, with a clean
  * environment: by the venv's path <venv>/bin/python, never the interpreter it
  * links to (Python finds pyvenv.cfg, so the venv's site-packages, from the path
@@ -200,6 +230,7 @@ static int ts_run(struct ts_check *c, const struct store_inst *s, const struct p
 			       .chroot_dir = *root ? root : NULL,
 			       .out = &out,
 			       .timeout_ms = 60000};
+	venv_owner(&po, p);
 	int st = proc_exec(&po);
 	int rc = 0;
 	ts_parse(c, &out);

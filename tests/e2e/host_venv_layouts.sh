@@ -12,7 +12,8 @@
 # certifi, so requests without truststore trusts only certifi's bundle: a real
 # HTTPS connection to an openssl s_server on 127.0.0.1 proves the effect. A
 # broken venv (no truststore, or its interpreter gone) is an error naming the
-# venv and the fix, with and without --root.
+# venv and the fix, with and without --root. A venv a user owns is checked as
+# that user (its python and .pth files are the user's code), never as root.
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/testhost.sh"
 . "$(dirname "$0")/../lib/tfhost.sh"
@@ -76,6 +77,21 @@ check "  the effect was checked" no_note
 expect_rc 0 "--root: the same tree is clean from outside too" tf plan "${out[@]}" --detailed-exitcode
 check "  No changes" out_has 'No changes'
 check "  the effect was checked" no_note
+
+# A venv a user owns: its python, and every .pth site.py runs, are that
+# user's code; the check runs them as the owner, never as root.
+chown -R 1000:1000 "$H/opt/sym/.venv"
+echo "import os; open('/tmp/tf-check-uid', 'a').write('%d\\n' % os.getuid())" \
+  >"$H/opt/sym/.venv/lib/python3.14/site-packages/zz-uid.pth"
+for how in in out; do
+  rm -f "$H/tmp/tf-check-uid"
+  if [ $how = in ]; then run=(tf_host plan "${in[@]}"); else run=(tf plan "${out[@]}"); fi
+  expect_rc 0 "a user's venv ($how): clean" "${run[@]}" --detailed-exitcode
+  check "  its python ran as its owner, never as root ($(sort -u "$H/tmp/tf-check-uid" 2>/dev/null | tr '\n' ' '))" \
+    test "$(sort -u "$H/tmp/tf-check-uid")" = 1000
+done
+rm "$H/opt/sym/.venv/lib/python3.14/site-packages/zz-uid.pth"
+check "a user's venv: requests still connects" get sym
 
 # Broken: truststore importable nowhere the venv sees (an isolated venv).
 in_host python3 -m venv --without-pip /opt/bare/.venv
