@@ -109,12 +109,13 @@ bool jail_link_trusted(const struct stat *dir, const struct stat *link)
 const char *jail_refuse(const char *host_link, const char *target, const struct stat *dir)
 {
 	char who[64];
-	if (dir->st_mode & S_IWOTH)
-		snprintf(who, sizeof(who), "every user");
-	else if (dir->st_mode & S_IWGRP)
-		snprintf(who, sizeof(who), "group %u", (unsigned)dir->st_gid);
-	else
+	uid_t me = geteuid();
+	if (dir->st_uid != 0 && dir->st_uid != me && dir->st_uid != also_trusted)
 		snprintf(who, sizeof(who), "uid %u", (unsigned)dir->st_uid);
+	else if (dir->st_mode & S_IWOTH)
+		snprintf(who, sizeof(who), "every user");
+	else
+		snprintf(who, sizeof(who), "group %u", (unsigned)dir->st_gid);
 	snprintf(refusal, sizeof(refusal),
 		 "%s is a symbolic link (to %s) in a directory that %s can write (owner uid "
 		 "%u, mode %04o); trustform never follows a link there, for reads or writes: "

@@ -82,7 +82,7 @@ m=$(ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0     strace -f -e 
 check "show makes confined lookups (openat2)" test "${m:-0}" -gt 3
 echo "show makes $m openat2 lookups; each is delayed in turn while the attacker swaps" >&2
 for owner in root 4242; do
-  for ((k = 1; k <= m; k += 3)); do
+  for ((k = 1; k <= m; k += 6)); do
     for mode in abs rel; do
       R=$T/r; rm -rf "$R"; cp -a "$P2" "$R"
       [ $owner = root ] || chown $owner "$R/etc/ssl" "$R/usr/local/share"

@@ -104,6 +104,15 @@ int main(void)
 	CHECK(buf_read_file(&b, victim) == 0 && !strcmp(b.ptr, "root's file\n"));
 	free(p);
 
+	/* a directory every user can write (not sticky): even root's link there */
+	char *w = xasprintf("%s/w", t), *wl = xasprintf("%s/w/l", t);
+	CHECK(mkdir(w, 0755) == 0 && chmod(w, 0777) == 0 && symlink(victim, wl) == 0);
+	CHECK(jail_open(wl, O_RDONLY, 0) < 0 && errno == ELOOP);
+	CHECK_MSG(jail_refusal() &&
+		      strstr(jail_refusal(), "in a directory that every user can write"),
+		  "%s", jail_refusal());
+	free(w), free(wl);
+
 	/* root's link in root's directory is followed */
 	p = xasprintf("%s/l", r);
 	int fd = jail_open(p, O_RDONLY, 0);
