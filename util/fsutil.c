@@ -408,6 +408,15 @@ char *fs_txn_tmp_path(const struct fs_txn *t, size_t i)
 	return xasprintf("%.*s%s", (int)(op->base - op->path), op->path, op->tmp);
 }
 
+void fs_txn_first(struct fs_txn *t, size_t i)
+{
+	if (i >= t->n || i == 0)
+		return;
+	struct fs_txn_op op = t->ops[i];
+	memmove(&t->ops[1], &t->ops[0], i * sizeof(*t->ops));
+	t->ops[0] = op;
+}
+
 int fs_txn_commit(struct fs_txn *t)
 {
 	for (size_t i = 0; i < t->n; i++)

@@ -70,6 +70,9 @@ int fs_txn_write(struct fs_txn *t, const char *path, const void *data, size_t le
 		 struct file_owner owner);
 int fs_txn_symlink(struct fs_txn *t, const char *target, const char *path);
 void fs_txn_unlink(struct fs_txn *t, const char *path);
+/* Move op i to the front, so that commit makes it first: a journal that must
+ * be in place before the changes it records. */
+void fs_txn_first(struct fs_txn *t, size_t i);
 /* The host path of op i's prepared temp file (to show it to a checker such as
  * `caddy validate` before commit), or NULL; caller frees. */
 char *fs_txn_tmp_path(const struct fs_txn *t, size_t i);

@@ -174,6 +174,15 @@ static int certsd_read(struct store_inst *s, struct trust_set *out)
 		} else {
 			out->stale = toml_stale(p, &st);
 		}
+		for (size_t i = 0; i < st.n; i++) {
+			const char *why = toml_skip_reason(st.f[i].base, &st);
+			if (why)
+				trust_set_note(out,
+					       "%s: not listed in %s/" HOSTS_TOML ": %s; "
+					       "containerd does not read it. Rename it (UTF-8, "
+					       "ending .crt) or remove it",
+					       st.f[i].inroot, p->dir, why);
+		}
 		containerd_shadow_check(s, out);
 		containerd_config_note(s, out);
 	}

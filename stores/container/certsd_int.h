@@ -46,6 +46,12 @@ struct dstate {
 
 void toml_render(struct buf *out, const struct certsd *p, char *const *names, size_t n,
 		 const struct dstate *st);
+/* Why hosts.toml leaves the *.crt name out (not UTF-8; a file of st without
+ * a certificate that parses), or NULL when it lists it. */
+const char *toml_skip_reason(const char *name, const struct dstate *st);
+/* Whether a containerd config.toml text sets config_path (a ':'-separated
+ * list) to include dir, on a line that is not a comment. */
+bool toml_sets_config_path(const char *text, const char *dir);
 bool has_owned(char *const *names, size_t n);
 char *toml_stale(const struct certsd *p, const struct dstate *st);
 char *foreign_toml_text(const struct certsd *p);

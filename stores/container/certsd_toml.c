@@ -2,6 +2,7 @@
 #include "stores/container/certsd_int.h"
 #include "util/err.h"
 #include "util/fsutil.h"
+#include "util/text.h"
 #include "util/rootfs.h"
 #include "util/xalloc.h"
 
@@ -26,8 +27,20 @@ static void toml_str(struct buf *b, const char *s)
 	buf_putc(b, '"');
 }
 
+const char *toml_skip_reason(const char *name, const struct dstate *st)
+{
+	if (!text_is_utf8(name))
+		return "its name is not UTF-8, which a TOML string cannot hold";
+	for (size_t i = 0; i < st->n; i++)
+		if (!strcmp(st->f[i].base, name) && !st->f[i].parsed)
+			return "it holds no certificate that parses";
+	return NULL;
+}
+
 /* The hosts.toml for the directory's `*.crt` names (sorted) and client pairs:
- * the same CAs containerd trusts without a hosts.toml, from its fallback. */
+ * the same CAs containerd trusts without a hosts.toml, from its fallback.
+ * A name TOML cannot hold, or a file without a certificate, is left out
+ * (toml_skip_reason; the read warns). */
 void toml_render(struct buf *out, const struct certsd *p, char *const *names, size_t n,
 		 const struct dstate *st)
 {
@@ -45,18 +58,26 @@ void toml_render(struct buf *out, const struct certsd *p, char *const *names, si
 	buf_puts(out, "\n\n[host.");
 	toml_str(out, url);
 	buf_puts(out, "]\n  capabilities = [\"pull\", \"resolve\", \"push\"]\n  ca = [");
+	bool first = true;
 	for (size_t i = 0; i < n; i++) {
-		if (i)
+		if (toml_skip_reason(names[i], st))
+			continue;
+		if (!first)
 			buf_puts(out, ", ");
+		first = false;
 		toml_str(out, names[i]);
 	}
 	buf_puts(out, "]\n");
 	if (st->nclients) {
 		buf_puts(out, "  client = [");
+		bool firstc = true;
 		for (size_t i = 0; i < st->nclients; i++) {
+			if (!text_is_utf8(st->clients[i]))
+				continue;
 			char *c = xasprintf("%s.cert", st->clients[i]);
 			char *k = xasprintf("%s.key", st->clients[i]);
-			buf_puts(out, i ? ", [" : "[");
+			buf_puts(out, firstc ? "[" : ", [");
+			firstc = false;
 			toml_str(out, c);
 			buf_puts(out, ", ");
 			toml_str(out, k);
@@ -117,13 +138,48 @@ char *foreign_toml_text(const struct certsd *p)
 			 p->dir);
 }
 
+bool toml_sets_config_path(const char *text, const char *dir)
+{
+	for (const char *l = text; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL) {
+		size_t len = strcspn(l, "\n");
+		while (len && (*l == ' ' || *l == '\t')) {
+			l++;
+			len--;
+		}
+		if (len < 11 || strncmp(l, "config_path", 11))
+			continue; /* a comment, or another key */
+		const char *v = l + 11;
+		while (*v == ' ' || *v == '\t')
+			v++;
+		if (*v++ != '=')
+			continue;
+		while (*v == ' ' || *v == '\t')
+			v++;
+		if (*v != '"' && *v != '\'')
+			continue;
+		char q = *v++;
+		const char *end = memchr(v, q, len - (size_t)(v - l));
+		if (!end)
+			continue;
+		/* a list of directories separated by ':' */
+		for (const char *d = v; d < end;) {
+			const char *c = memchr(d, ':', (size_t)(end - d));
+			size_t dl = (size_t)((c ? c : end) - d);
+			if (dl == strlen(dir) && !strncmp(d, dir, dl))
+				return true;
+			d += dl + 1;
+		}
+	}
+	return false;
+}
+
 /* containerd's CRI reads certs.d only when its config points there. */
 void containerd_config_note(const struct store_inst *s, struct trust_set *out)
 {
 	struct buf cfg = BUF_INIT;
 	char *h = root_resolve_host(s->ctx->root, CONTAINERD_CONFIG);
-	bool said = h && buf_read_file(&cfg, h) == 0 && strstr(cfg.ptr, "config_path") &&
-		    strstr(cfg.ptr, engines[ENGINE_CONTAINERD].certs_d);
+	bool said = h && buf_read_file(&cfg, h) == 0 &&
+		    toml_sets_config_path(cfg.ptr, engines[ENGINE_CONTAINERD].certs_d);
 	if (!said)
 		trust_set_note(out,
 			       "%s does not set config_path = \"%s\" (containerd 1.x's CRI "

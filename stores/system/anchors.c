@@ -340,8 +340,11 @@ static int do_step(const struct anchors_family *fam, const struct store_inst *s,
 	return -1;
 }
 
+/* The journal with lines added, written in txn as its first change: a run
+ * killed during the commit never leaves an anchor removed and unjournalled,
+ * and a transaction that is not committed leaves no journal line. */
 static int journal_add(const struct store_inst *s, const struct anchors_family *fam,
-		       const struct buf *lines)
+		       const struct buf *lines, struct fs_txn *txn)
 {
 	char *jp = journal_path(fam);
 	char *host = root_join(s->ctx->root, jp);
@@ -354,7 +357,9 @@ static int journal_add(const struct store_inst *s, const struct anchors_family *
 	}
 	buf_add(&all, lines->ptr, lines->len);
 	if (rc == 0)
-		rc = !dir ? -1 : atomic_write(host, all.ptr, all.len, 0644);
+		rc = !dir ? -1 : fs_txn_write(txn, host, all.ptr, all.len, 0644, FILE_OWNER_DEFAULT);
+	if (rc == 0)
+		fs_txn_first(txn, txn->n - 1);
 	buf_dispose(&all);
 	free(dir);
 	free(host);
@@ -401,9 +406,10 @@ int anchors_apply(const struct anchors_family *fam, struct store_inst *s, struct
 			plan_step_fail(&ps->steps[i], "%s", err_msg());
 			rc = -1;
 		}
-	/* Removed anchors are journalled first: until extraction runs they are
-	 * still trusted through the extracted bundle, and the plan must say so. */
-	if (journal.len && journal_add(s, fam, &journal) < 0) {
+	/* Removed anchors are journalled, first in the same transaction: until
+	 * extraction runs they are still trusted through the extracted bundle,
+	 * and the plan must say so. */
+	if (rc == 0 && journal.len && journal_add(s, fam, &journal, &txn) < 0) {
 		plan_steps_fail_pending(ps);
 		rc = -1;
 	}

@@ -282,9 +282,10 @@ struct journal_ctx {
 	bool enabled;
 };
 
-/* Before /etc/ssl/certs changes, record the hook lines so that a run killed in
- * between still tells the hooks next time. */
-static int journal_write(const struct buf *lines, void *arg)
+/* Record the hook lines, as the first change of /etc/ssl/certs' transaction,
+ * so that a run killed during the commit still tells the hooks next time, and
+ * one that never commits leaves no line. */
+static int journal_write(struct fs_txn *txn, const struct buf *lines, void *arg)
 {
 	struct journal_ctx *j = arg;
 	if (!j->enabled || !lines->len)
@@ -298,7 +299,9 @@ static int journal_write(const struct buf *lines, void *arg)
 	}
 	buf_add(&all, lines->ptr, lines->len);
 	char *dir = own_dir_in_root(j->s->ctx->root, "/var/lib/trustform");
-	int rc = !dir ? -1 : atomic_write(path, all.ptr, all.len, 0600);
+	int rc = !dir ? -1 : fs_txn_write(txn, path, all.ptr, all.len, 0600, FILE_OWNER_DEFAULT);
+	if (rc == 0)
+		fs_txn_first(txn, txn->n - 1);
 	free(dir);
 	free(path);
 	buf_dispose(&all);

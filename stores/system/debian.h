@@ -73,11 +73,13 @@ struct deb_etc_diff {
 };
 /* Compare what is there with what the sources call for; 0 and diff filled. */
 int deb_etc_check(const struct deb_state *st, struct deb_etc_diff *diff);
-/* Make /etc/ssl/certs match the sources. The "+path"/"-path" hook lines are
- * computed first and handed to before_change (to be journalled) before
- * anything is touched. */
+/* Make /etc/ssl/certs match the sources, in one transaction. The "+path"/
+ * "-path" hook lines are computed first and handed to journal, which adds
+ * their journal to the transaction as its first change. */
+struct fs_txn;
 int deb_etc_apply(const struct deb_state *st,
-		  int (*before_change)(const struct buf *lines, void *arg), void *arg);
+		  int (*journal)(struct fs_txn *txn, const struct buf *lines, void *arg),
+		  void *arg);
 
 /* Hooks (run-parts --test semantics). Returns -1 with err set if any failed. */
 int deb_hooks_list(const char *root, char ***names, size_t *n);

@@ -331,7 +331,7 @@ static void hook_line(struct buf *lines, const char *root, const char *etc, char
 }
 
 int deb_etc_apply(const struct deb_state *st,
-		  int (*before_change)(const struct buf *lines, void *arg), void *arg)
+		  int (*journal)(struct fs_txn *txn, const struct buf *lines, void *arg), void *arg)
 {
 	struct buf lines = BUF_INIT, *hook_lines = &lines;
 	struct etc_work w;
@@ -368,13 +368,13 @@ int deb_etc_apply(const struct deb_state *st,
 			hook_line(hook_lines, st->root, w.want.dir_inroot, '-', x->name);
 	}
 
-	if (before_change && before_change(hook_lines, arg) < 0)
-		goto out_host;
-
-	/* One transaction: new and changed links (pem links, then hash links),
-	 * then the links that must go (stale hash links first), then the bundle. */
+	/* One transaction: the journal of hook lines first, then new and changed
+	 * links (pem links, then hash links), then the links that must go (stale
+	 * hash links first), then the bundle. */
 	struct fs_txn txn;
 	fs_txn_init(&txn);
+	if (journal && journal(&txn, hook_lines, arg) < 0)
+		goto out_txn;
 	for (int pass = 0; pass < 2; pass++) {
 		for (size_t i = 0; i < w.want.n; i++) {
 			const struct ent *y = &w.want.e[i];
@@ -419,7 +419,6 @@ int deb_etc_apply(const struct deb_state *st,
 	rc = 0;
 out_txn:
 	fs_txn_dispose(&txn);
-out_host:
 	free(etc_host);
 out:
 	work_dispose(&w);

@@ -115,6 +115,14 @@ struct walk {
 	dev_t devs[64];
 	ino_t inos[64];
 	int depth;
+	/* every directory walked, anywhere: a tree of links that fans out
+	 * (d_i/{x,y} -> d_{i+1}) is walked once per directory, not once per path
+	 * (find -L would list 2^depth paths; the same files, again) */
+	struct dirid {
+		dev_t dev;
+		ino_t ino;
+	} *seen;
+	size_t nseen, seen_alloc;
 };
 
 /* inroot_dir is where find would be; host_dir is that directory resolved. */
@@ -128,6 +136,11 @@ static void walk_dir(struct walk *w, const char *inroot_dir, const char *host_di
 	for (int i = 0; i < w->depth; i++)
 		if (w->devs[i] == dst.st_dev && w->inos[i] == dst.st_ino)
 			goto out; /* a directory loop: find -L reports it and goes on */
+	for (size_t i = 0; i < w->nseen; i++)
+		if (w->seen[i].dev == dst.st_dev && w->seen[i].ino == dst.st_ino)
+			goto out; /* walked already, through another path */
+	ARRAY_GROW(w->seen, w->nseen + 1, w->seen_alloc);
+	w->seen[w->nseen++] = (struct dirid){dst.st_dev, dst.st_ino};
 	w->devs[w->depth] = dst.st_dev;
 	w->inos[w->depth] = dst.st_ino;
 	w->depth++;
@@ -229,6 +242,7 @@ static void load_tree(struct deb_state *st, const char *dir, bool local, struct 
 		free(w.files[i].host);
 	}
 	free(w.files);
+	free(w.seen);
 }
 
 const struct deb_src *deb_find_distro(const struct deb_state *st, const char *rel)

@@ -8,7 +8,9 @@
 # trustform writes, which a TOML parser reads back. Engines are detected under
 # the root and the plan says which; several CAs and a rotation; foreign files
 # are left alone (and kept trusted by containerd's hosts.toml); a foreign
-# hosts.toml is refused, untouched; removal takes trustform's files only.
+# hosts.toml is refused, untouched; removal takes trustform's files only. A
+# foreign *.crt that is not UTF-8 or holds no certificate is left out of
+# hosts.toml with a note (containerd's ctr reads the result).
 . "$(dirname "$0")/../lib/common.sh"
 . "$TESTS_DIR/lib/registry.sh"
 
@@ -119,6 +121,22 @@ expect_rc 0 "clean" tf plan "${args[@]}" --detailed-exitcode
 expect_rc 0 "show" tf show "${args[@]}"
 check "show: foreign entry" out_has "ca.crt"
 check "show: foreign subject" out_has "CN=Someone Else"
+
+# a foreign *.crt whose name is not UTF-8, and one that holds no certificate:
+# left out of hosts.toml (which stays valid TOML), each named in a note, and
+# containerd's own parser (ctr --hosts-dir) reads what trustform wrote
+cp "$T/other.pem" "$CD/$(printf 'caf\351')-latin1.crt"
+echo "not a certificate" >"$CD/broken.crt"
+expect_rc 0 "plan with a non-UTF-8 and an unparsable foreign .crt" tf plan "${args[@]}" --detailed-exitcode
+check "  no change: they are left out as before" out_has "No changes."
+check "  the non-UTF-8 name is named" out_has 'caf\xe9-latin1.crt: not listed in'
+check "  says why" out_has "its name is not UTF-8, which a TOML string cannot hold"
+check "  the unparsable one is named" out_has "broken.crt: not listed in"
+check "  says why" out_has "it holds no certificate that parses"
+check "hosts.toml is valid TOML and lists neither" \
+  test "$(toml "d['host']['https://$H']['ca']")" = "['other-team.crt', 'trustform-corp-$corp12.crt', 'trustform-lab-$lab12.crt']"
+check "containerd pulls with that hosts.toml" ctr_pull
+rm -f "$CD/$(printf 'caf\351')-latin1.crt" "$CD/broken.crt"
 
 # --- rotation: next replaces corp's place; lab goes --------------------------
 config corp next
