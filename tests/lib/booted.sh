@@ -177,9 +177,9 @@ booted_install_trustform() {
     while IFS= read -r -d '' f; do [ ! -f "$f" ] || printf '%s\n' "$f"; done |
     grep -v -e '^build' -e '^debian/\.debhelper' -e '^debian/trustform/' -e '^obj-' | LC_ALL=C sort)
   [ -n "$files" ] || _booted_fail "cannot list the source files of $SRC_DIR (git ls-files)"
-  # The key: what the binary is built from (not the tests' scripts, not the docs).
+  # The key: what the binary is built from (not the tests, not the docs).
   hash=$(cd "$SRC_DIR" && printf '%s\n' "$files" |
-    grep -v -e '^tests/e2e/' -e '^tests/lib/' -e '^tests/host/' -e '^tests/fixtures/' \
+    grep -v -e '^tests/' \
       -e '\.md$' -e '^ansible/' -e '^examples/' -e '^man/' -e '^bench/' -e '^scripts/' -e '^debian/' |
     tr '\n' '\0' | xargs -0 sha256sum | sha256sum | cut -c1-16)
   key=$(basename "$BOOTED_BASE")-$hash
