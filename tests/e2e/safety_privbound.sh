@@ -54,7 +54,7 @@ attack() {
   cfg "$store"
   as_user ln -sfn "$target" "$R$link"
   expect_rc 1 "$name: plan refuses" tf plan "${args[@]}"
-  check "$name: names the link and its target" err_has "$R$link is a symbolic link (to $target) in a directory that uid $U can write"
+  check "$name: names the link and its target" err_has "$R$link is a symbolic link (to $target) in a directory that ${WHO:-uid $U} can write"
   check "$name: says the fix" err_has "replace the link with a regular file"
   expect_rc 1 "$name: apply refuses" tf apply "${args[@]}" --auto-approve
   check "$name: the link is still a link" test -L "$R$link"
@@ -82,6 +82,10 @@ attack "pem-bundle relative" "$pem" /opt/app/bundle.pem ../../etc/passwd
 attack "pem-bundle through a linked directory" 'type: pem-bundle, path: /opt/app/sub/bundle.pem' \
   /opt/app/sub /etc/ssl/private
 legit pem-bundle "$pem" /opt/app/bundle.pem
+# a root-owned directory that group 4242 can write: its members' links too
+mkdir -p "$R/opt/shared"; chgrp $U "$R/opt/shared"; chmod 0775 "$R/opt/shared"
+WHO="group $U" attack "pem-bundle in a group-writable directory" \
+  'type: pem-bundle, path: /opt/shared/bundle.pem' /opt/shared/bundle.pem /etc/passwd
 
 java='type: java, path: /opt/app/ts.p12, password: changeit'
 attack "java dangling -> /etc/cron.d/zz-ts" "$java" /opt/app/ts.p12 /etc/cron.d/zz-ts
