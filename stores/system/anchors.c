@@ -409,12 +409,14 @@ int anchors_apply(const struct anchors_family *fam, struct store_inst *s, struct
 	/* Removed anchors are journalled, first in the same transaction: until
 	 * extraction runs they are still trusted through the extracted bundle,
 	 * and the plan must say so. */
-	if (rc == 0 && journal.len && journal_add(s, fam, &journal, &txn) < 0) {
+	bool committed = false;
+	if (journal.len && journal_add(s, fam, &journal, &txn) < 0) {
+		/* nothing is committed that the journal would not record */
 		plan_steps_fail_pending(ps);
 		rc = -1;
+	} else {
+		rc = plan_steps_finish(ps, &txn, rc, &committed);
 	}
-	bool committed;
-	rc = plan_steps_finish(ps, &txn, rc, &committed);
 	fs_txn_dispose(&txn);
 	buf_dispose(&journal);
 	astate_dispose(&st);
