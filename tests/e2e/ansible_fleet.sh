@@ -5,13 +5,18 @@
 # community.general.chroot connection, so the module is shipped to and run by
 # each host's own python3 and the role installs the .deb with apt there:
 #  - ansible-lint passes on the collection; ansible-doc reads the module;
+#  - the first `--check --diff` on new hosts (trustform not installed yet)
+#    reports the package it would install, the configuration it would place
+#    and the timer it would enable, fails nothing and changes nothing;
 #  - with the package and configuration in place, `--check --diff` shows each
 #    host's plan (its own CA and bundle) and changes nothing (checksums of
 #    /etc, /usr and /var/lib of each tree unchanged);
 #  - a run converges every host (trustplan --detailed-exitcode 0 there) and
 #    enables the drift timer; a second run reports changed=0 everywhere;
 #  - a host whose pem-bundle is damaged fails alone (with trustform's
-#    diagnostic), while the others converge to a new configuration.
+#    diagnostic), while the others converge to a new configuration; the
+#    `--check` before that run plans the new configuration (staged in a
+#    temporary directory of the host, removed after), not the placed one.
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/testhost.sh"
 
@@ -105,15 +110,36 @@ play() {
 recap() { awk -v h="$1" -v f="$2" '$1 == h && $2 == ":" { for (i = 3; i <= NF; i++) { split($i, kv, "="); if (kv[1] == f) v = kv[2] } } END { print v }' "$T/play.out"; }
 # state HOST: checksums of everything that differs from the cached tree (the
 # overlay's upper layer; the whole of etc, usr and var/lib without overlayfs),
-# but Ansible's own temp files and apt's package lists
+# but Ansible's own temp files (and /root itself, which the overlay copies up
+# when Ansible makes its temp directory there) and apt's package lists
 state() {
   local d=$T/.ovl/$1/upper
   [ -d "$d" ] && [ -n "$(ls -A "$d")" ] || d=$T/$1
   (cd "$d" && find . \( -path ./root/.ansible -o -path ./tmp -o -path ./var/lib/apt/lists -o -path ./var/cache/apt \
-       -o -path ./proc -o -path ./sys -o -path ./dev \) -prune -o -printf '%p %y %m %l\n' | LC_ALL=C sort
+       -o -path ./proc -o -path ./sys -o -path ./dev \) -prune -o ! -path ./root -printf '%p %y %m %l\n' | LC_ALL=C sort
    find . \( -path ./root/.ansible -o -path ./tmp -o -path ./var/lib/apt/lists -o -path ./var/cache/apt \
        -o -path ./proc -o -path ./sys -o -path ./dev \) -prune -o -type f -print0 | LC_ALL=C sort -z | xargs -0r sha256sum)
 }
+
+# 0. New hosts: the first --check --diff, as every operator runs it.
+for h in "${hosts[@]}"; do state "$h" >"$T/$h.fresh"; done
+expect_rc 0 "ansible-playbook --check --diff on new hosts (trustform not installed)" play --check --diff
+cp "$T/.out" "$T/check0.out"
+for h in "${hosts[@]}"; do
+  check "$h: new host, check mode: changed (what a run would do)" test "$(recap "$h" changed)" -ge 1
+  check "$h: new host, check mode: nothing failed" test "$(recap "$h" failed)" = 0
+  check "$h: new host, check mode: trustform still not installed" test ! -e "$T/$h/usr/bin/trustform"
+  state "$h" >"$T/$h.after-check0"
+  if diff -u "$T/$h.fresh" "$T/$h.after-check0" >"$T/$h.check0.diff"; then pass; else
+    fail "$h: --check on the new host changed the tree:"; head -20 "$T/$h.check0.diff" >&2; fi
+done
+n=$(grep -c "would install $(basename "$deb") (trustform is not installed yet)" "$T/check0.out" || true)
+check "new hosts: each says which package it would install" test "$n" = 3
+n=$(grep -c 'trustform is not installed on this host yet' "$T/check0.out" || true)
+check "new hosts: the converge task says trustform is not there yet (3 hosts, msg and diff)" test "$n" -ge 3
+check "new hosts: the diff shows the configuration a run would place" \
+  grep -q '^+  h1-only: { file: cas/h1-only.pem }' "$T/check0.out"
+check "new hosts: the drift timer a run would enable" grep -q 'would enable trustform-drift.timer' "$T/check0.out"
 
 # 1. The package and the configuration, nothing applied yet.
 expect_rc 0 "install the package and place the configuration (tags install, config)" \
@@ -140,6 +166,8 @@ check "the diff shows the system store's plan" grep -q 'system (planned)' "$T/ch
 check "the diff shows the fleet CA" grep -q '+ ca "fleet"' "$T/check.out"
 n=$(grep -c "h1-only will be added" "$T/check.out" || true)
 check "only h1 plans h1-only (once, in its diff)" test "$n" = 1
+check "--check removed its staged configuration" \
+  bash -c "! ls -d '$T'/h*/tmp/*.trustform-check 2>/dev/null | grep -q ."
 check "--check leaves the drift timer disabled" \
   bash -c "! ls '$T'/h*/etc/systemd/system/timers.target.wants/trustform-drift.timer 2>/dev/null | grep -q ."
 grep -A12 'TASK \[trustform.trust.trustform : Converge' "$T/check.out" | head -30
@@ -165,6 +193,11 @@ done
 # 5. h3's bundle is damaged; a new CA for everyone: h3 fails alone.
 printf -- '-----BEGIN CERTIFICATE-----\nMIIBroken\n' >>"$T/h3/etc/app/bundle.pem"
 write_config extra
+expect_rc 2 "--check with the new configuration (h3's damaged bundle fails its plan)" play --check --diff
+cp "$T/.out" "$T/check5.out"
+n=$(grep -c "extra will be added" "$T/check5.out" || true)
+check "--check plans the configuration a run would place (h1 and h2 add 'extra' to two stores)" test "$n" -ge 4
+check "--check did not place it" bash -c "! grep -q 'fleet, extra' '$T/h1/etc/trustform/trust.yaml'"
 expect_rc 2 "the run with a broken host exits 2 (a host failed)" play
 for h in h1 h2; do
   check "$h: converged to the new configuration" test "$(recap "$h" failed)" = 0

@@ -112,6 +112,29 @@ check "the source cites SPEC sections" test -s "$T/spec.cited"
 while read -r n; do
   check "SPEC §$n (cited in the source) is a section of docs/SPEC.md" grep -qx "$n" "$T/spec.sections"
 done <"$T/spec.cited"
+# The contract's example configuration is one this build accepts, and its
+# store table names every store type of the schema.
+python3 - "$SRC_DIR/docs/SPEC.md" "$T/spec" <<'PY'
+import os, re, sys
+s = open(sys.argv[1]).read()
+m = re.search(r'## 2\. The desired-state file.*?```yaml\n(.*?)```', s, re.S)
+os.makedirs(sys.argv[2] + "/cas", exist_ok=True)
+open(sys.argv[2] + "/trust.yaml", "w").write(m.group(1) if m else "")
+PY
+for n in corp-root caddy-local-root retired-lab; do mk_ca "$T/spec/cas/$n" "/CN=$n"; done
+sed -i "s/\"3B8F...12\"/\"$(fingerprint "$T/spec/cas/corp-root.pem")\"/" "$T/spec/trust.yaml"
+expect_rc 0 "docs/SPEC.md's example configuration validates" tf validate -c "$T/spec/trust.yaml"
+for h in a9 a6 ci-7; do
+  expect_rc 0 "docs/SPEC.md's example: host $h validates" tf validate -c "$T/spec/trust.yaml" --host "$h"
+done
+python3 -c 'import json, sys; print("\n".join(json.load(open(sys.argv[1]))["$defs"]["store"]["properties"]["type"]["enum"]))' \
+  "$SRC_DIR/schema/trustform.schema.json" >"$T/types.txt"
+check "the schema has store types" test "$(wc -l <"$T/types.txt")" -ge 9
+sed -n '/^## 3\. /,/^## 4\. /p' "$SRC_DIR/docs/SPEC.md" >"$T/spec3.md"
+while read -r t; do
+  check "docs/SPEC.md §3 has a row for store type $t" grep -qE "^\| $t( |\||/)" "$T/spec3.md"
+done <"$T/types.txt"
+
 # The license: Apache-2.0, in every channel.
 check "LICENSE is the Apache License 2.0" bash -c "head -3 '$SRC_DIR/LICENSE' | grep -q 'Apache License' && grep -q 'Version 2.0, January 2004' '$SRC_DIR/LICENSE'"
 check "debian/copyright is DEP-5 with License: Apache-2.0" bash -c \

@@ -18,6 +18,11 @@ description:
     apply fails the task. Otherwise it applies
     (C(trustform apply --auto-approve --json)) and reports C(changed) from what
     was done, restarts of the stores' consumers included.
+  - In check mode on a host where trustform is not installed yet (the first
+    C(--check) run on a new host, where the package task only reports the
+    install), the module does not fail. It reports C(changed) and
+    C(installed=false), and says that the stores will be planned once the
+    package is there.
   - A store that fails (a damaged bundle, an unreadable file) fails the task
     with trustform's diagnostics; the other stores are still converged.
 options:
@@ -112,7 +117,7 @@ plan:
   type: str
 exit_code:
   description: trustform's exit code.
-  returned: always
+  returned: when trustform ran
   type: int
 drift:
   description: trustform's one verdict, would a client fail (store changes, a restart pending, an endpoint refused even after apply).
@@ -123,9 +128,14 @@ drift_summary:
   returned: in check mode
   type: dict
   sample: {"changes": 0, "restart_pending": 1, "endpoints_failing": 0, "endpoints_unchecked": 0}
+installed:
+  description: Whether the trustform binary was found on the host.
+  returned: always
+  type: bool
 '''
 
 import json
+import os
 import re
 
 from ansible.module_utils.basic import AnsibleModule
@@ -267,9 +277,24 @@ def main():
     p = module.params
     binary = p['binary']
     if '/' not in binary:
-        binary = module.get_bin_path(binary, required=True)
+        binary = module.get_bin_path(binary, required=not module.check_mode)
+    elif not os.access(binary, os.X_OK):
+        binary = None if module.check_mode else binary
+    if binary is None:
+        # Check mode on a new host: the package task only said it would
+        # install trustform, so there is nothing to plan with yet. That is
+        # a change to report, not a failure.
+        msg = ('trustform is not installed on this host yet (check mode does not install '
+               'the package): a run installs it, then applies the configuration; run '
+               '--check again after the install to see the plan of each store')
+        result = dict(changed=True, installed=False, msg=msg)
+        if module._diff:
+            result['diff'] = [{'before_header': 'trust stores (now)',
+                               'after_header': 'trust stores (planned)',
+                               'prepared': msg + '\n'}]
+        module.exit_json(**result)
     args = common_args(p)
-    result = dict(changed=False)
+    result = dict(changed=False, installed=True)
 
     plan_text = None
     if module.check_mode or module._diff:
