@@ -9,6 +9,7 @@
 #include "schema/config_int.h"
 #include "schema/endpoint.h"
 #include "schema/keys.h"
+#include "schema/pin.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/xalloc.h"
@@ -159,13 +160,13 @@ static void load_cas(struct loadctx *lc, const struct ynode *cas)
 			if (p) {
 				ca->pin = xstrdup(p);
 				ca->pin_pos = lc_pos_of(pin);
-				unsigned char tmp[FP_LEN];
-				if (!fp_parse(tmp, p))
+				const char *why = pin_parse(ca->pin_fp, p);
+				ca->pin_ok = !why;
+				if (why)
 					lc_error_at(lc, pin,
-						    "%s: sha256 must be 64 hex digits (colons "
-						    "and case ignored); get it with `openssl x509 "
+						    "%s: sha256 %s; get it with `openssl x509 "
 						    "-noout -fingerprint -sha256 -in %s`",
-						    where.ptr, ca->file ? ca->file : "CA.pem");
+						    where.ptr, why, ca->file ? ca->file : "CA.pem");
 			}
 			const struct ynode *en = ymap_get(v, "ensure");
 			const char *e = lc_expect_scalar(lc, en, "ensure");
