@@ -214,10 +214,12 @@ static void load_store(struct loadctx *lc, struct conf_store *cs, const struct y
 	cs->node = v;
 	const struct ynode *t = ymap_get(v, "type");
 	if (!t) {
-		lc_error_at(lc, v,
-			    "%s has no type; add `type: system` (or nss, python, "
-			    "systemd-env, java, pem-bundle)",
-			    where.ptr);
+		/* the registry names its types (schema/ does not know them) */
+		if (lc->opts->check_store)
+			lc->opts->check_store(cs, lc->d);
+		else
+			lc_error_at(lc, v, "%s has no type; add `type:` with its store type",
+				    where.ptr);
 		goto out;
 	}
 	const char *type = lc_expect_scalar(lc, t, "type");
