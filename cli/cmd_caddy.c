@@ -6,16 +6,18 @@
  */
 #include "cli/cli.h"
 #include "reconcile/run.h"
+#include "schema/pin.h"
 #include "stores/caddy/caddy.h"
+#include "stores/storeconf.h"
 #include "util/err.h"
 #include "util/fsutil.h"
 #include "util/rootfs.h"
 #include "util/xalloc.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static bool same_file(const char *a, const char *b)
 {
@@ -24,21 +26,6 @@ static bool same_file(const char *a, const char *b)
 	free(ra);
 	free(rb);
 	return same;
-}
-
-/* A pin as written ("sha256:AB:CD…", any case) against a fingerprint. */
-static bool pin_matches(const char *pin, const char *fphex)
-{
-	const char *p = strncmp(pin, "sha256:", 7) ? pin : pin + 7;
-	size_t n = 0;
-	for (; *p; p++) {
-		if (*p == ':')
-			continue;
-		if (n >= FP_HEX_LEN || tolower((unsigned char)*p) != fphex[n])
-			return false;
-		n++;
-	}
-	return n == FP_HEX_LEN;
 }
 
 /* What is left to do after an export: commit the file the CA marked
@@ -64,11 +51,13 @@ static void next_steps(const struct config *cfg, const char *id, const struct ce
 			"there, or point its file: at %s, and commit it.\n",
 			ca->name, id, cfg->path, ca->file, cfg->path, ca->file_pos.line,
 			ca->file_pos.col, out ? out : "the file you saved it to");
-	if (ca->pin && !pin_matches(ca->pin, root->fphex))
+	/* the pin as the loader parsed it (schema/pin.h): one syntax */
+	if (ca->pin && !(ca->pin_ok && !memcmp(ca->pin_fp, root->fp, FP_LEN)))
 		fprintf(stderr,
-			"Its sha256: pin (%s:%d:%d) is the previous root's: update it to "
-			"sha256:%s, or the configuration no longer loads.\n",
-			cfg->path, ca->pin_pos.line, ca->pin_pos.col, root->fphex);
+			"Its sha256: pin (%s:%d:%d) is %s: update it to `" PIN_YAML_FMT
+			"`, or the configuration no longer loads.\n",
+			cfg->path, ca->pin_pos.line, ca->pin_pos.col,
+			ca->pin_ok ? "the previous root's" : "not " PIN_SYNTAX, root->fphex);
 	fprintf(stderr, "Then apply: the stores get the new root, and a reissue of Caddy's "
 			"certificates held for it runs.\n");
 }
@@ -84,28 +73,26 @@ static int export_root(struct run *r)
 		return EXIT_USAGE;
 	}
 	/* Only the caddy: section matters here, and the CA file this writes may
-	 * not exist yet (or be the stale one): other findings do not stop it. */
-	char *path = o->config ? xstrdup(o->config) : run_default_config(o->root);
-	struct config_load_opts lo = {.root = o->root, .now = o->now};
-	r->cfg = config_load(path, &lo, &r->diag);
-	free(path);
-	if (!r->cfg) {
-		diag_print(&r->diag, stderr, false);
+	 * not exist yet (or be the stale one): other findings do not stop it.
+	 * The section is checked as the registry checks it for every command. */
+	if (run_load_partial(r) < 0)
 		return EXIT_ERROR;
-	}
-	const struct ynode *dd =
-	    r->cfg->caddy.present ? ymap_get(r->cfg->caddy.node, "data_dir") : NULL;
-	if (dd && (dd->kind != YNODE_SCALAR || dd->text[0] != '/')) {
-		diag_print(&r->diag, stderr, false);
-		return EXIT_ERROR;
-	}
-	if (!dd) {
+	if (!r->cfg->caddy.present) {
 		fprintf(stderr,
-			"trustform: error: %s has no caddy: section with data_dir; add "
-			"one with data_dir (Caddy's data directory) and ca\n",
+			"trustform: error: %s has no caddy: section; add one with data_dir "
+			"(Caddy's data directory) and ca\n",
 			r->cfg->path);
 		return EXIT_ERROR;
 	}
+	struct diag section;
+	diag_init(&section);
+	store_conf_check(&r->cfg->caddy.store, &section);
+	if (section.errors) {
+		diag_print(&section, stderr, o->color && isatty(STDERR_FILENO));
+		diag_dispose(&section);
+		return EXIT_ERROR;
+	}
+	diag_dispose(&section);
 	if (run_lock(r, false) < 0) {
 		run_error(err_msg());
 		return EXIT_ERROR;

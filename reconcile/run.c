@@ -141,7 +141,9 @@ static int load_from_git(struct run *r, struct config_load_opts *lo)
 	return 0;
 }
 
-int run_load(struct run *r)
+/* Read the configuration (a file, or from git), the registry checking each
+ * store's options; -1 (reported) only when there is nothing to use. */
+static int load_config(struct run *r)
 {
 	struct config_load_opts lo = {
 	    .root = r->opt->root, .now = r->opt->now, .check_store = store_conf_check};
@@ -161,6 +163,23 @@ int run_load(struct run *r)
 		r->cfg = config_load(path, &lo, &r->diag);
 		free(path);
 	}
+	if (!r->cfg) {
+		diag_print(&r->diag, stderr, r->opt->color && isatty(STDERR_FILENO));
+		run_fail(r, NULL);
+		return -1;
+	}
+	return 0;
+}
+
+int run_load_partial(struct run *r)
+{
+	return load_config(r);
+}
+
+int run_load(struct run *r)
+{
+	if (load_config(r) < 0)
+		return -1;
 	diag_print(&r->diag, stderr, r->opt->color && isatty(STDERR_FILENO));
 	if (!r->cfg || r->diag.errors) {
 		if (r->diag.errors)

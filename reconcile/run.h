@@ -36,6 +36,10 @@ void run_init(struct run *r, struct options *o);
 void run_dispose(struct run *r);
 /* Load and validate the configuration, printing diagnostics. -1 on errors. */
 int run_load(struct run *r);
+/* The same for a command that reads one part of the configuration and checks
+ * that part itself (caddy export-root): findings elsewhere neither fail it nor
+ * are printed. -1 (reported) only when the file cannot be read or parsed. */
+int run_load_partial(struct run *r);
 /* Pick this host's roles and stores. -1 with err set. */
 int run_resolve(struct run *r);
 /* Take the lock (create it for apply). -1 with err set. */

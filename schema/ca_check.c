@@ -2,6 +2,7 @@
 #include "schema/ca_check.h"
 #include "model/cert.h"
 #include "schema/keys.h"
+#include "schema/pin.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/rootfs.h"
@@ -122,22 +123,19 @@ static void check_one(struct config *cfg, struct conf_ca *ca, const struct confi
 	certs.n = 0;
 	const struct cert *c = ca->cert;
 
-	if (ca->pin) {
-		unsigned char pin[FP_LEN];
-		if (fp_parse(pin, ca->pin) && memcmp(pin, c->fp, FP_LEN) != 0) {
-			char hex[FP_HEX_LEN + 1];
-			hex_encode(hex, pin, FP_LEN);
-			diag_add(d, DIAG_ERROR, cfg->path, ca->pin_pos.line, ca->pin_pos.col,
-				 "CA \"%s\": the sha256 pin does not match %s: pinned %s, the file "
-				 "is %s. If the CA was rotated on purpose, update the pin; if not, "
-				 "the file was replaced and must not be trusted",
-				 ca->name, ca->file, hex, c->fphex);
-		}
+	if (ca->pin_ok && memcmp(ca->pin_fp, c->fp, FP_LEN) != 0) {
+		char hex[FP_HEX_LEN + 1];
+		hex_encode(hex, ca->pin_fp, FP_LEN);
+		diag_add(d, DIAG_ERROR, cfg->path, ca->pin_pos.line, ca->pin_pos.col,
+			 "CA \"%s\": the sha256 pin does not match %s: pinned %s, the file "
+			 "is %s. If the CA was rotated on purpose, update the pin to `" PIN_YAML_FMT
+			 "`; if not, the file was replaced and must not be trusted",
+			 ca->name, ca->file, hex, c->fphex, c->fphex);
 	}
 	if (!ca->pin && opts->require_pins)
 		diag_add(d, DIAG_ERROR, cfg->path, line, col,
 			 "CA \"%s\" (%s) has no sha256 pin; %s. Review the certificate, then add "
-			 "`sha256: \"%s\"` to it (or pass --allow-unpinned)",
+			 "`" PIN_YAML_FMT "` to it (or pass --allow-unpinned)",
 			 ca->name, ca->file, opts->require_pins, c->fphex);
 	if (ca->ensure != ENSURE_PRESENT)
 		goto out; /* a CA being removed may be expired, or even a leaf */

@@ -9,6 +9,7 @@
 #include "schema/config_int.h"
 #include "schema/endpoint.h"
 #include "schema/keys.h"
+#include "schema/pin.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/xalloc.h"
@@ -159,13 +160,13 @@ static void load_cas(struct loadctx *lc, const struct ynode *cas)
 			if (p) {
 				ca->pin = xstrdup(p);
 				ca->pin_pos = lc_pos_of(pin);
-				unsigned char tmp[FP_LEN];
-				if (!fp_parse(tmp, p))
+				const char *why = pin_parse(ca->pin_fp, p);
+				ca->pin_ok = !why;
+				if (why)
 					lc_error_at(lc, pin,
-						    "%s: sha256 must be 64 hex digits (colons "
-						    "and case ignored); get it with `openssl x509 "
+						    "%s: sha256 %s; get it with `openssl x509 "
 						    "-noout -fingerprint -sha256 -in %s`",
-						    where.ptr, ca->file ? ca->file : "CA.pem");
+						    where.ptr, why, ca->file ? ca->file : "CA.pem");
 			}
 			const struct ynode *en = ymap_get(v, "ensure");
 			const char *e = lc_expect_scalar(lc, en, "ensure");
@@ -213,10 +214,12 @@ static void load_store(struct loadctx *lc, struct conf_store *cs, const struct y
 	cs->node = v;
 	const struct ynode *t = ymap_get(v, "type");
 	if (!t) {
-		lc_error_at(lc, v,
-			    "%s has no type; add `type: system` (or nss, python, "
-			    "systemd-env, java, pem-bundle)",
-			    where.ptr);
+		/* the registry names its types (schema/ does not know them) */
+		if (lc->opts->check_store)
+			lc->opts->check_store(cs, lc->d);
+		else
+			lc_error_at(lc, v, "%s has no type; add `type:` with its store type",
+				    where.ptr);
 		goto out;
 	}
 	const char *type = lc_expect_scalar(lc, t, "type");

@@ -10,6 +10,7 @@
 #include "schema/diag.h"
 #include "schema/pos.h"
 #include "schema/yamltree.h"
+#include "util/hex.h"
 #include "util/strmap.h"
 
 #include <stdbool.h>
@@ -29,6 +30,8 @@ struct conf_ca {
 	struct pos file_pos;
 	char *pin; /* as written, or NULL */
 	struct pos pin_pos;
+	bool pin_ok; /* pin parsed (schema/pin.h) into pin_fp */
+	unsigned char pin_fp[FP_LEN];
 	enum ensure ensure;
 	char *caddy;	   /* Caddy CA id this must equal, or NULL */
 	struct cert *cert; /* loaded; NULL if it failed to load */
@@ -41,7 +44,7 @@ struct conf_store {
 	const struct store_type *store_type; /* set by config_load_opts.check_store */
 	const struct ynode *node;	     /* the store's mapping, for its options */
 	const char *config_file;
-	bool section; /* the top-level caddy: section, not a stores: entry */
+	bool section;			 /* the top-level caddy: section, not a stores: entry */
 	struct conf_consumers consumers; /* declared under consumers: */
 };
 

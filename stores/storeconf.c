@@ -127,18 +127,36 @@ static void check_option(struct diag *d, const struct conf_store *cs, const char
 	}
 }
 
+/* The registry's types, for "known types: …", and the closest to typed
+ * (when typed is not NULL). */
+static void known_types(struct buf *known, struct suggest *sg, const char *typed)
+{
+	if (typed)
+		suggest_init(sg, typed);
+	for (size_t i = 0; store_types[i]; i++) {
+		buf_printf(known, "%s%s", i ? ", " : "", store_types[i]->name);
+		if (typed)
+			suggest_offer(sg, store_types[i]->name);
+	}
+}
+
 void store_conf_check(struct conf_store *cs, struct diag *d)
 {
 	const struct ynode *v = cs->node;
+	struct buf known = BUF_INIT;
+	struct suggest sg = {0};
+	if (!cs->section && !cs->type) {
+		known_types(&known, &sg, NULL);
+		errat(d, cs, v,
+		      "store \"%s\" has no type; add `type: system` or another of the "
+		      "known types: %s",
+		      cs->name, known.ptr);
+		buf_dispose(&known);
+		return;
+	}
 	const struct store_type *type = cs->section ? &store_type_caddy : store_type_find(cs->type);
 	if (!type) {
-		struct buf known = BUF_INIT;
-		struct suggest sg;
-		suggest_init(&sg, cs->type);
-		for (size_t i = 0; store_types[i]; i++) {
-			buf_printf(&known, "%s%s", i ? ", " : "", store_types[i]->name);
-			suggest_offer(&sg, store_types[i]->name);
-		}
+		known_types(&known, &sg, cs->type);
 		if (sg.best)
 			errat(d, cs, ymap_get(v, "type"),
 			      "store \"%s\": unknown store type \"%s\"; did you mean \"%s\"? "

@@ -14,7 +14,8 @@ struct store_inst;
 
 /* Resolve cs->type in the registry (the caddy section: the caddy type) and
  * check its options: unknown ones (with "did you mean"), required ones, their
- * kinds; then the type's own validate. Errors go to d. */
+ * kinds; then the type's own validate. A stores: entry without a type
+ * (cs->type NULL) is told the registry's types. Errors go to d. */
 void store_conf_check(struct conf_store *cs, struct diag *d);
 /* An error of store cs at node n (the store's own position when n is NULL):
  * "store \"<name>\": <message>". */

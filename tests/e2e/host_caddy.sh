@@ -93,7 +93,7 @@ cmd=$(sed -n 's/^ *#   \(trustform caddy export-root .*\)$/\1/p' "$T/plan1.txt" 
 rc=0; bash -c "$cmd" >"$T/.out" 2>"$T/.err" || rc=$?
 check "the plan's export command runs" test "$rc" = 0
 check "export-root: the pin is named, with the new fingerprint" err_has "Its sha256: pin ($cfg:"
-check "export-root: ... to the new root" err_has "update it to sha256:$root2"
+check "export-root: ... to the new root, as the loader reads it" err_has "update it to \`sha256: \"$root2\"\`"
 sed -i "s/sha256: $root1/sha256: $root2/" "$cfg"
 check "the pin is updated" grep -q "sha256: $root2" "$cfg"
 # the same configuration, with a start command that returns before Caddy has
