@@ -67,7 +67,11 @@ bs_caddy_code() {
     --cacert /var/lib/caddy/.local/share/caddy/pki/authorities/local/root.crt https://localhost/ || true
 }
 # the Node unit's own request: "OK 200" or "FAIL <code>"
-bs_node() { in_booted curl -s http://127.0.0.1:9080/ || echo "FAIL node-app does not answer"; }
+# (after a restart the unit may not listen yet: wait until it accepts)
+bs_node() {
+  bs_wait_port 9080 2>/dev/null || true
+  in_booted curl -s http://127.0.0.1:9080/ || echo "FAIL node-app does not answer"
+}
 bs_node_ok() { local r; r=$(bs_node); echo "  node-app: $r"; [ "${r%% *}" = OK ]; }
 # the venv's python: requests, then httpx, through truststore
 bs_venv() {
