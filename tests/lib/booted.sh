@@ -5,7 +5,7 @@
 #   . "$(dirname "$0")/../lib/common.sh"
 #   . "$(dirname "$0")/../lib/booted.sh"
 #   booted_up sid             # boots; $B is its root as seen from here
-#   booted_install_trustform  # trustform into its /usr (built from this source)
+#   booted_install_trustform  # trustform from the package built for SUITE
 #   in_booted systemctl start caddy
 #   in_booted_sh 'curl -sS https://localhost/ | grep hello'
 #
@@ -165,58 +165,29 @@ booted_down() {
   [ -z "$_booted_dir" ] || umount "$B" 2>/dev/null || umount -l "$B" 2>/dev/null || true
 }
 
-# booted_install_trustform: trustform into the booted system's /usr, with the
-# drift units and /etc/default/trustform as the package lays them out. For now
-# built from this source inside the system (its compiler and libraries),
-# cached by the source's content hash and the tree; the one place to switch
-# to installing the suite's .deb.
+# booted_install_trustform: trustform installed the way users install it,
+# from the package built for this suite (scripts/build-deb.sh SUITE, inside a
+# build tree of that release, with the same options and package cache as the
+# e2e/suite tests, so the two share one build of a given source): apt-get
+# installs the .deb (with the drift units and /etc/default/trustform it
+# carries) into the booted system, which already holds every library it
+# depends on (the network inside is loopback only: apt fetches nothing).
 booted_install_trustform() {
-  local cache hash key inst files
-  cache=${TRUSTFORM_HOST_CACHE:-/var/cache/trustform-testhost}/booted-builds
-  files=$(cd "$SRC_DIR" && git ls-files -z --cached --others --exclude-standard 2>/dev/null |
-    while IFS= read -r -d '' f; do [ ! -f "$f" ] || printf '%s\n' "$f"; done |
-    grep -v -e '^build' -e '^debian/\.debhelper' -e '^debian/trustform/' -e '^obj-' | LC_ALL=C sort)
-  [ -n "$files" ] || _booted_fail "cannot list the source files of $SRC_DIR (git ls-files)"
-  # The key: what the binary is built from (not the tests, not the docs).
-  hash=$(cd "$SRC_DIR" && printf '%s\n' "$files" |
-    grep -v -e '^tests/' \
-      -e '\.md$' -e '^ansible/' -e '^examples/' -e '^man/' -e '^bench/' -e '^scripts/' -e '^debian/' |
-    tr '\n' '\0' | xargs -0 sha256sum | sha256sum | cut -c1-16)
-  key=$(basename "$BOOTED_BASE")-$hash
-  inst=$cache/$key
-  mkdir -p "$cache"
-  if [ ! -f "$inst/.ready" ]; then
-    exec 8>"$cache/.lock-$key"
-    flock 8
-    if [ ! -f "$inst/.ready" ]; then
-      local t0=$SECONDS
-      mkdir -p "$B/usr/src/trustform"
-      (cd "$SRC_DIR" && printf '%s\n' "$files" | tr '\n' '\0' |
-        xargs -0 cp --parents -t "$B/usr/src/trustform") ||
-        _booted_fail "cannot copy the source into $B/usr/src/trustform"
-      if ! in_booted_sh 'cd /usr/src/trustform &&
-          cmake -S . -B /var/tmp/tf-build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_INSTALL_PREFIX=/usr &&
-          nice cmake --build /var/tmp/tf-build --target trustform -j2 &&
-          DESTDIR=/var/tmp/tf-inst cmake --install /var/tmp/tf-build' >"$T/booted-build.log" 2>&1; then
-        tail -40 "$T/booted-build.log" | sed 's/^/  /' >&2
-        _booted_fail "trustform does not build from source in $BOOTED_SUITE (log above)"
-      fi
-      rm -rf "$inst.tmp"
-      cp -a "$B/var/tmp/tf-inst" "$inst.tmp"
-      cp "$T/booted-build.log" "$inst.tmp/.build.log"
-      touch "$inst.tmp/.ready"
-      mv "$inst.tmp" "$inst"
-      rm -rf "$B/usr/src/trustform" "$B/var/tmp/tf-build" "$B/var/tmp/tf-inst"
-      echo "booted: trustform built in $BOOTED_SUITE in $((SECONDS - t0)) s (cached as $inst)"
-    fi
-    exec 8>&-
+  local deb t0=$SECONDS
+  deb=$(DEB_BUILD_OPTIONS=werror TRUSTFORM_DEB_CACHE=${TRUSTFORM_DEB_CACHE:-/var/cache/trustform-deb} \
+        nice "$SRC_DIR/scripts/build-deb.sh" --suite "$BOOTED_SUITE" "$T/deb" 2>"$T/build-deb.err" | tail -1) &&
+    [ -f "$deb" ] || {
+    tail -40 "$T/build-deb.err" | sed 's/^/  /' >&2
+    _booted_fail "the $BOOTED_SUITE package could not be built (scripts/build-deb.sh $BOOTED_SUITE; log above)"; }
+  cp "$deb" "$B/tmp/" || _booted_fail "cannot copy $deb into the system"
+  if ! in_booted env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+      "/tmp/$(basename "$deb")" >"$T/booted-install.log" 2>&1; then
+    tail -30 "$T/booted-install.log" | sed 's/^/  /' >&2
+    _booted_fail "the package $(basename "$deb") does not install (log above)"
   fi
-  (cd "$inst" && tar -c --exclude=./.ready --exclude=./.build.log .) | tar -x -C "$B" ||
-    _booted_fail "cannot install trustform from $inst"
-  install -m 644 "$SRC_DIR/debian/trustform.trustform-drift.service" "$B/usr/lib/systemd/system/trustform-drift.service"
-  install -m 644 "$SRC_DIR/debian/trustform.trustform-drift.timer" "$B/usr/lib/systemd/system/trustform-drift.timer"
-  install -m 644 "$SRC_DIR/debian/trustform.default" "$B/etc/default/trustform"
+  in_booted dpkg -s trustform >/dev/null 2>&1 || _booted_fail "dpkg does not list trustform after the install"
   mkdir -p "$B/etc/trustform"
   in_booted systemctl daemon-reload
   in_booted trustform --version >/dev/null || _booted_fail "the installed trustform does not run"
+  echo "booted: $(basename "$deb") installed in $((SECONDS - t0)) s"
 }
