@@ -179,9 +179,10 @@ booted_install_trustform() {
     [ -f "$deb" ] || {
     tail -40 "$T/build-deb.err" | sed 's/^/  /' >&2
     _booted_fail "the $BOOTED_SUITE package could not be built (scripts/build-deb.sh $BOOTED_SUITE; log above)"; }
-  cp "$deb" "$B/tmp/" || _booted_fail "cannot copy $deb into the system"
+  # /var/tmp: the booted system mounts a tmpfs over /tmp
+  cp "$deb" "$B/var/tmp/" || _booted_fail "cannot copy $deb into the system"
   if ! in_booted env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      "/tmp/$(basename "$deb")" >"$T/booted-install.log" 2>&1; then
+      "/var/tmp/$(basename "$deb")" >"$T/booted-install.log" 2>&1; then
     tail -30 "$T/booted-install.log" | sed 's/^/  /' >&2
     _booted_fail "the package $(basename "$deb") does not install (log above)"
   fi
