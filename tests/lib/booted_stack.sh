@@ -355,12 +355,12 @@ booted_stack() {
   code=$(bs_caddy_code)
   verdict "apply restarted Caddy (its system roots changed): the proxied request answers 200 (got $code)" is "$code" 200
   bs_plan
-  verdict "plan after apply: while Caddy answers $code, drift (exit 2) naming Caddy's pending restart" \
+  verdict "plan after apply: Caddy answers $code; had it kept 502, the plan must be drift (exit 2) naming its pending restart" \
     eval '[ "$code" = 200 ] || { [ "$_bs_rc" = 2 ] && grep -i caddy "$T/plan.out" | grep -qi restart; }'
   cp "$T/plan.out" "$T/plan2.out"; rc2=$_bs_rc
   echo "  the same with the system store and Caddy alone (/etc/trustform/edge.yaml):"
   bs_plan /etc/trustform/edge.yaml
-  verdict "edge.yaml plan after apply: while Caddy answers $code, drift (exit 2) naming Caddy's pending restart" \
+  verdict "edge.yaml plan after apply: Caddy answers $code; had it kept 502, the plan must be drift (exit 2) naming its pending restart" \
     eval '[ "$code" = 200 ] || { [ "$_bs_rc" = 2 ] && grep -i caddy "$T/plan.out" | grep -qi restart; }'
   cp "$T/plan2.out" "$T/plan.out"; _bs_rc=$rc2
   verdict "plan after apply: the venv's truststore is not an error" \
