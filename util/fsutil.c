@@ -3,7 +3,6 @@
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/fserr.h"
-#include "util/rootfs.h"
 #include "util/rootjail.h"
 #include "util/xalloc.h"
 
@@ -478,31 +477,4 @@ void fs_txn_dispose(struct fs_txn *t)
 	}
 	free(t->dirs);
 	fs_txn_init(t);
-}
-
-char *own_dir_in_root(const char *root, const char *dir)
-{
-	struct buf real = BUF_INIT;
-	char *norm = path_normalize(dir);
-	char *host = NULL;
-	if (root_resolve(root, norm, &real) < 0)
-		goto out;
-	if (strcmp(real.ptr, norm) != 0) {
-		err_set("%s%s is a symlink, or lies under one (it leads to %s); trustform "
-			"writes only into a real directory there: replace the link with a "
-			"directory",
-			root ? root : "", norm, real.ptr);
-		goto out;
-	}
-	host = root_join(root, norm);
-	if (mkdir_p(host, 0755) < 0) {
-		free(host);
-		host = NULL;
-		goto out;
-	}
-	cleanup_stale_temps(host);
-out:
-	free(norm);
-	buf_dispose(&real);
-	return host;
 }

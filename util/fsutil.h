@@ -85,12 +85,6 @@ void fs_txn_dispose(struct fs_txn *t);
  * temp files killed runs left there; -1 with err set. */
 int mkdir_parent(const char *path);
 
-/* The host path of a directory trustform writes its own files into, for the
- * in-root path dir: refused (NULL, err set) when a symlink leads there,
- * since a link could send root's writes anywhere; created when missing; temp
- * files of killed runs removed. Caller frees. */
-char *own_dir_in_root(const char *root, const char *dir);
-
 /* Remove leftover temp files of killed runs in dir (names this module makes). */
 void cleanup_stale_temps(const char *dir);
 bool is_temp_name(const char *name);

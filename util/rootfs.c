@@ -1,6 +1,7 @@
 /* Paths under --root and chroot-like symlink resolution; see rootfs.h. */
 #include "util/rootfs.h"
 #include "util/err.h"
+#include "util/fsutil.h"
 #include "util/rootjail.h"
 #include "util/xalloc.h"
 
@@ -157,5 +158,32 @@ char *root_resolve_host(const char *root, const char *inroot_abs)
 	if (root_resolve(root, inroot_abs, &r) == 0)
 		host = root_join(root, r.ptr);
 	buf_dispose(&r);
+	return host;
+}
+
+char *own_dir_in_root(const char *root, const char *dir)
+{
+	struct buf real = BUF_INIT;
+	char *norm = path_normalize(dir);
+	char *host = NULL;
+	if (root_resolve(root, norm, &real) < 0)
+		goto out;
+	if (strcmp(real.ptr, norm) != 0) {
+		err_set("%s%s is a symlink, or lies under one (it leads to %s); trustform "
+			"writes only into a real directory there: replace the link with a "
+			"directory",
+			root ? root : "", norm, real.ptr);
+		goto out;
+	}
+	host = root_join(root, norm);
+	if (mkdir_p(host, 0755) < 0) {
+		free(host);
+		host = NULL;
+		goto out;
+	}
+	cleanup_stale_temps(host);
+out:
+	free(norm);
+	buf_dispose(&real);
 	return host;
 }

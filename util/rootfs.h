@@ -23,4 +23,10 @@ char *path_normalize(const char *abs);
 /* True when path equals dir or lies below it (both normalised, absolute). */
 bool path_is_under(const char *path, const char *dir);
 
+/* The host path of a directory trustform writes its own files into, for the
+ * in-root path dir: refused (NULL, err set) when a symlink leads there,
+ * since a link could send root's writes anywhere; created when missing; temp
+ * files of killed runs removed. Caller frees. */
+char *own_dir_in_root(const char *root, const char *dir);
+
 #endif
