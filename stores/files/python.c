@@ -206,9 +206,16 @@ static int ts_run(struct ts_check *c, const struct store_inst *s, const struct p
 {
 	const char *root = s->ctx->root;
 	char *py = xasprintf("%s/bin/python", p->venv);
-	char *py_host = *root ? root_resolve_host(root, py) : xstrdup(py);
+	/* A venv a user owns runs as that user (venv_owner), and the kernel
+	 * follows its links (bin/python -> python3.x) with that user's rights.
+	 * root does not look through them first: the jail refuses links in a
+	 * directory another user can write; an interpreter that is not there
+	 * shows as a python that does not start. */
+	struct proc_opts owner = {0};
+	venv_owner(&owner, p);
+	char *py_host = owner.as_user ? NULL : *root ? root_resolve_host(root, py) : xstrdup(py);
 	memset(c, 0, sizeof(*c));
-	if (!py_host || access(py_host, X_OK) != 0) {
+	if (!owner.as_user && (!py_host || access(py_host, X_OK) != 0)) {
 		c->state = TS_BROKEN;
 		c->why = *root ? xasprintf("%s is missing or not executable inside %s", py, root)
 			       : xasprintf("%s is missing or not executable", py);
