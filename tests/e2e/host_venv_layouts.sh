@@ -92,6 +92,14 @@ for how in in out; do
 done
 rm "$H/opt/sym/.venv/lib/python3.14/site-packages/zz-uid.pth"
 check "a user's venv: requests still connects" get sym
+# root writes into the user's venv (its site-packages, behind its own
+# bin/python link): the .pth again, a regular file, and the venv's python uses it
+pth=$H/opt/sym/.venv/lib/python3.14/site-packages/trustform-truststore.pth
+rm "$pth"
+expect_rc 0 "a user's venv, its .pth removed: apply (--root)" tf apply "${out[@]}" --auto-approve
+check "  the .pth is back, a regular file" test -f "$pth" -a ! -L "$pth"
+check "  requests connects" get sym
+expect_rc 0 "  the plan is clean" tf plan "${out[@]}" --detailed-exitcode
 
 # Broken: truststore importable nowhere the venv sees (an isolated venv).
 in_host python3 -m venv --without-pip /opt/bare/.venv
