@@ -2,11 +2,11 @@
 #include "cli/cli.h"
 #include "reconcile/apply.h"
 #include "reconcile/consumers.h"
-#include "reconcile/verdict.h"
 #include "reconcile/planfile.h"
 #include "reconcile/render.h"
 #include "reconcile/render_json.h"
 #include "reconcile/run.h"
+#include "reconcile/verdict.h"
 #include "util/err.h"
 #include "util/xalloc.h"
 
@@ -105,8 +105,9 @@ int cmd_apply(struct options *o)
 	if (run_start(&r, true) < 0)
 		goto out;
 	run_plan(&r);
-	if (sp && (planfile_check_origin(sp, r.git, o->root) < 0 ||
-		   planfile_check(sp, r.cfg, &r.plan) < 0 || planfile_check_steps(sp, &r.plan) < 0)) {
+	if (sp &&
+	    (planfile_check_origin(sp, r.git, o->root) < 0 ||
+	     planfile_check(sp, r.cfg, &r.plan) < 0 || planfile_check_steps(sp, &r.plan) < 0)) {
 		r.planned = false; /* nothing to show but the refusal */
 		run_fail(&r, err_msg());
 		goto out;
@@ -148,8 +149,7 @@ int cmd_apply(struct options *o)
 	consumers_mark(&mark);
 	apply_plan(&r.plan, o->json ? stderr : stdout, &res);
 	/* then the services that read the stores it changed (the journal first) */
-	res.failed_stores +=
-	    consumers_apply(&r.plan, r.ctx.root, &mark, o->json ? stderr : stdout);
+	res.failed_stores += consumers_apply(&r.plan, r.ctx.root, &mark, o->json ? stderr : stdout);
 	print_result(&r, &ro, &res, saved);
 	code = res.failed_stores ? EXIT_ERROR : EXIT_OK;
 	if (!res.failed_stores)

@@ -80,10 +80,11 @@ void verify_regenerated(const struct verify_input *in, X509 *top, const char *to
 	else if (when(X509_get0_notBefore(top)) < gone->not_before)
 		dir = -1; /* issued before the trusted root existed */
 	if (dir > 0) {
-		*why = xasprintf("%s is issued by a NEW root of the same name (%s, another key, made "
-				 "%s) than the one this store trusts (made %s): the server's CA "
-				 "was regenerated, and the clients still hold the old root",
-				 top_name, gone->subject, d_made, d_gone);
+		*why =
+		    xasprintf("%s is issued by a NEW root of the same name (%s, another key, made "
+			      "%s) than the one this store trusts (made %s): the server's CA "
+			      "was regenerated, and the clients still hold the old root",
+			      top_name, gone->subject, d_made, d_gone);
 		*fix = export ? xasprintf("export the new root (%s, or caddy trust), commit it "
 					  "beside the configuration in place of the old one, and "
 					  "apply; making the server issue again would not help",
@@ -104,9 +105,10 @@ void verify_regenerated(const struct verify_input *in, X509 *top, const char *to
 				 "key): one of the two roots was regenerated, and trustform cannot "
 				 "tell which one is newer",
 				 top_name, gone->subject);
-		*fix = xstrdup("if the server's CA was regenerated, export its new root "
-			       "(trustform caddy export-root, or caddy trust), commit it and apply; "
-			       "if the configuration has the newer root, make the server issue "
-			       "again from it (for Caddy: trustform apply reissues)");
+		*fix =
+		    xstrdup("if the server's CA was regenerated, export its new root "
+			    "(trustform caddy export-root, or caddy trust), commit it and apply; "
+			    "if the configuration has the newer root, make the server issue "
+			    "again from it (for Caddy: trustform apply reissues)");
 	}
 }

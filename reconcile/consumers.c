@@ -19,7 +19,7 @@
 /* --- who consumes what ------------------------------------------------------- */
 
 static struct plan_consumer *add(struct plan_store *ps, const char *unit, enum consumer_action a,
-				  const char *source, bool store_restarts)
+				 const char *source, bool store_restarts)
 {
 	for (size_t i = 0; i < ps->nconsumers; i++) {
 		struct plan_consumer *c = &ps->consumers[i];
@@ -123,13 +123,10 @@ struct unit_state {
 static int unit_show(const char *unit, struct unit_state *u, char **why)
 {
 	memset(u, 0, sizeof(*u));
-	const char *argv[] = {"systemctl", "show",
-			      "-p",	   "LoadState",
-			      "-p",	   "ActiveState",
-			      "-p",	   "MainPID",
-			      "-p",	   "ExecMainStartTimestampMonotonic",
-			      "--",	   unit,
-			      NULL};
+	const char *argv[] = {
+	    "systemctl",   "show", "-p",      "LoadState", "-p",
+	    "ActiveState", "-p",   "MainPID", "-p",	   "ExecMainStartTimestampMonotonic",
+	    "--",	   unit,   NULL};
 	struct buf out = BUF_INIT;
 	err_clear();
 	int st = proc_run(argv, NULL, &out);
@@ -229,10 +226,11 @@ static void judge(struct plan_store *ps, struct plan_consumer *c, const struct c
 		const char *miss = env_missing(u.pid, sc->env, sc->nenv, &err);
 		if (miss) {
 			c->state = CONSUMER_PENDING;
-			c->detail = xasprintf("its running process (pid %lld) does not have %s, which "
-					      "the drop-in sets: it started before the drop-in; "
-					      "restart it: systemctl restart %s",
-					      u.pid, miss, c->unit);
+			c->detail =
+			    xasprintf("its running process (pid %lld) does not have %s, which "
+				      "the drop-in sets: it started before the drop-in; "
+				      "restart it: systemctl restart %s",
+				      u.pid, miss, c->unit);
 			return;
 		}
 		if (err) {
@@ -384,7 +382,8 @@ size_t consumers_apply(struct plan *p, const char *root, const struct consumers_
 				continue;
 			}
 			if (c->state == CONSUMER_NOT_RUNNING) {
-				fprintf(out, "%s: not running: it reads the stores when it starts\n",
+				fprintf(out,
+					"%s: not running: it reads the stores when it starts\n",
 					c->unit);
 				continue;
 			}

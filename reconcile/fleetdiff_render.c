@@ -108,9 +108,9 @@ void fleet_diff_render_text(FILE *out, const struct fleet_diff *d)
 			buf_reset(&b);
 			fp_text(&b, c, "");
 			const char *n = note(c);
-			fprintf(out, "  %3s ca \"%s\" sha256 %s%s%s%s\n", c->symbol, text_disp(c->name),
-				text_disp(b.ptr),
-				n ? " (" : "", n ? n : "", n ? ")" : "");
+			fprintf(out, "  %3s ca \"%s\" sha256 %s%s%s%s\n", c->symbol,
+				text_disp(c->name), text_disp(b.ptr), n ? " (" : "", n ? n : "",
+				n ? ")" : "");
 		}
 		for (size_t j = 0; j < h->nstores_dropped; j++)
 			fprintf(out,
@@ -191,7 +191,8 @@ void fleet_diff_render_markdown(FILE *out, const struct fleet_diff *d)
 		size_t k = 0;
 		for (size_t i = 0; i < d->nhosts; i++)
 			if (d->hosts[i].status == FD_UNCHANGED)
-				fprintf(out, "%s %s", k++ ? "," : "", md_code(d->hosts[i].name, false));
+				fprintf(out, "%s %s", k++ ? "," : "",
+					md_code(d->hosts[i].name, false));
 		fputs(".\n", out);
 	}
 	fputs("\nSymbols as in `trustplan`: `+` add, `-` remove, `-/+` replace (same name, "

@@ -49,8 +49,8 @@ void journal_load(struct journal *j, const char *root)
 			if (nf != 5)
 				continue; /* not ours: skipped, rewritten on the next change */
 			ARRAY_GROW(j->c, j->n + 1, j->alloc);
-			j->c[j->n++] = (struct change){xstrdup(f[0]), xstrdup(f[1]),
-						       atoll(f[2]), atoll(f[3]), xstrdup(f[4])};
+			j->c[j->n++] = (struct change){xstrdup(f[0]), xstrdup(f[1]), atoll(f[2]),
+						       atoll(f[3]), xstrdup(f[4])};
 		}
 	}
 	buf_dispose(&b);
@@ -98,7 +98,6 @@ static char *change_what(const struct plan_store *ps)
 			b.ptr[i] = ' ';
 	return buf_detach(&b);
 }
-
 
 /* Record the change of every changed store that has consumers; -1 with err set. */
 int journal_record(struct plan *p, const char *root, long long since, time_t since_wall)
@@ -148,4 +147,3 @@ int journal_record(struct plan *p, const char *root, long long since, time_t sin
 	journal_dispose(&j);
 	return rc;
 }
-

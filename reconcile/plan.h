@@ -63,7 +63,7 @@ enum consumer_state {
 struct plan_consumer {
 	char *unit;
 	enum consumer_action on_change;
-	char *source; /* why it is a consumer */
+	char *source;	     /* why it is a consumer */
 	bool store_restarts; /* the store's own apply restarts it (systemd-env) */
 	bool manual;	     /* the operator restarts it (restart: false): apply does not */
 	enum consumer_state state;
@@ -95,7 +95,7 @@ struct plan {
 	struct plan_store *stores;
 	size_t n, alloc;
 	struct plan_counts counts;
-	size_t failed_stores; /* could not be read, or will not take effect */
+	size_t failed_stores;	 /* could not be read, or will not take effect */
 	size_t pending_restarts; /* consumers whose processes hold the old trust */
 };
 

@@ -350,10 +350,11 @@ int planfile_load(struct saved_plan **out, const char *path)
 	} else {
 		sp->config_path = dup_str(c, "path");
 	}
-	bool ok = sp->host && sp->root && sp->machine.hostname && ok_sig && digest && strlen(digest) == FP_HEX_LEN &&
-		  (sp->config_path ||
-		   (sp->git_url && sp->git_ref && sp->git_path && sp->git_commit)) &&
-		  json_is_array(json_object_get(doc, "stores"));
+	bool ok =
+	    sp->host && sp->root && sp->machine.hostname && ok_sig && digest &&
+	    strlen(digest) == FP_HEX_LEN &&
+	    (sp->config_path || (sp->git_url && sp->git_ref && sp->git_path && sp->git_commit)) &&
+	    json_is_array(json_object_get(doc, "stores"));
 	if (!ok) {
 		err_set("%s: the saved plan is incomplete (host, root, machine, configuration or "
 			"stores missing); make a new plan with trustplan --out FILE",

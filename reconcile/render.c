@@ -268,8 +268,9 @@ static void render_consumers(FILE *out, const struct plan_store *ps, const struc
 			fprintf(out, "  #   %s\n", text_disp(c->detail));
 			any = true;
 		} else if (ps->n && c->manual) {
-			fprintf(out, "  # %s: then %s %s by hand (%s; the store says restart: false)\n",
-				text_disp(ps->title), act, text_disp(c->unit), text_disp(c->source));
+			fprintf(
+			    out, "  # %s: then %s %s by hand (%s; the store says restart: false)\n",
+			    text_disp(ps->title), act, text_disp(c->unit), text_disp(c->source));
 			any = true;
 		} else if (ps->n && !c->store_restarts) {
 			fprintf(out, "  # %s: then %s %s (%s)%s\n", text_disp(ps->title), act,
@@ -350,8 +351,9 @@ void render_summary(FILE *out, const struct plan *p, const struct verdict *v,
 		fprintf(out, "%sNo changes to the stores, but clients would fail.%s\n",
 			col(o, C_YELLOW), col(o, C_RESET));
 	if (v->pending_restarts)
-		fprintf(out, "%sRestart pending:%s %zu service(s) still run with the old trust "
-			     "(see above).\n",
+		fprintf(out,
+			"%sRestart pending:%s %zu service(s) still run with the old trust "
+			"(see above).\n",
 			col(o, C_YELLOW), col(o, C_RESET), v->pending_restarts);
 	if (v->endpoints_failing)
 		fprintf(out, "%sEndpoints refused:%s %zu endpoint(s) %s (see above).\n",
@@ -359,8 +361,9 @@ void render_summary(FILE *out, const struct plan *p, const struct verdict *v,
 			plan_has_changes(p) ? "would be refused by their clients even after apply"
 					    : "are refused by their clients now");
 	if (p->failed_stores)
-		fprintf(out, "%zu store(s) failed or will not take effect (see the errors "
-			     "above).\n",
+		fprintf(out,
+			"%zu store(s) failed or will not take effect (see the errors "
+			"above).\n",
 			p->failed_stores);
 }
 

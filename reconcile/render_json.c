@@ -137,7 +137,7 @@ static json_t *consumers_json(const struct plan_store *ps, bool applied)
 		json_object_set_new(o, "detail", str_or_null(c->detail));
 		if (applied)
 			json_object_set_new(o, "restart",
-					    jtext_new(c->result == STEP_DONE     ? "done"
+					    jtext_new(c->result == STEP_DONE	 ? "done"
 						      : c->result == STEP_FAILED ? "failed"
 										 : "not_run"));
 		if (applied && c->error)
@@ -296,8 +296,7 @@ void render_json_plan(FILE *out, const struct json_doc *doc, const struct plan *
 	json_t *ds = json_object();
 	json_object_set_new(ds, "changes", json_integer((json_int_t)v.changes));
 	json_object_set_new(ds, "restart_pending", json_integer((json_int_t)v.pending_restarts));
-	json_object_set_new(ds, "endpoints_failing",
-			    json_integer((json_int_t)v.endpoints_failing));
+	json_object_set_new(ds, "endpoints_failing", json_integer((json_int_t)v.endpoints_failing));
 	json_object_set_new(ds, "endpoints_unchecked",
 			    json_integer((json_int_t)v.endpoints_unchecked));
 	json_object_set_new(o, "drift_summary", ds);

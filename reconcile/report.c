@@ -90,9 +90,10 @@ static void read_plan(struct report_host *h, const char *file)
 	/* the bounded reader: a regular file of at most its limit (a FIFO or a
 	 * device is refused, never waited on) */
 	if (buf_read_file(&raw, file) < 0) {
-		add_error(h, xasprintf("%s: cannot read: %s; give the output of `trustplan "
-				       "--json` as a regular file",
-				       file, err_msg() && *err_msg() ? err_msg() : strerror(errno)));
+		add_error(h,
+			  xasprintf("%s: cannot read: %s; give the output of `trustplan "
+				    "--json` as a regular file",
+				    file, err_msg() && *err_msg() ? err_msg() : strerror(errno)));
 		err_clear();
 		h->host = xstrdup(file);
 		buf_dispose(&raw);
@@ -147,7 +148,8 @@ static void read_plan(struct report_host *h, const char *file)
 	const json_t *ds = json_object_get(d, "drift_summary");
 	if (ds) {
 		h->restart_pending = read_count(h, file, ds, "drift_summary", "restart_pending");
-		h->endpoints_failing = read_count(h, file, ds, "drift_summary", "endpoints_failing");
+		h->endpoints_failing =
+		    read_count(h, file, ds, "drift_summary", "endpoints_failing");
 	} else {
 		json_array_foreach(json_object_get(d, "endpoints"), i, v)
 		{
@@ -242,7 +244,8 @@ void report_render_text(FILE *out, const struct report *r)
 		if (h->errored)
 			fputs("ERROR", out);
 		else if (!h->nchanges)
-			fputs(host_drift(h) ? "no store changes, but clients would fail" : "no changes",
+			fputs(host_drift(h) ? "no store changes, but clients would fail"
+					    : "no changes",
 			      out);
 		else
 			fprintf(out, "%lld to add, %lld to change, %lld to remove", h->add,
@@ -272,10 +275,10 @@ void report_render_markdown(FILE *out, const struct report *r)
 	for (size_t i = 0; i < r->nhosts; i++) {
 		const struct report_host *h = &r->hosts[i];
 		fprintf(out, "| %s | %s | %lld | %lld | %lld |\n", md_code(h->host, true),
-			h->errored	    ? "**error**"
-			: h->nchanges	    ? "changes"
+			h->errored	? "**error**"
+			: h->nchanges	? "changes"
 			: host_drift(h) ? "**drift**"
-					    : "no changes",
+					: "no changes",
 			h->add, h->change, h->remove);
 	}
 	for (size_t i = 0; i < r->nhosts; i++) {
@@ -319,10 +322,10 @@ void report_render_json(FILE *out, const struct report *r, time_t now)
 		json_object_set_new(ho, "host", json_string(h->host));
 		json_object_set_new(ho, "file", json_string(h->file));
 		json_object_set_new(ho, "status",
-				    json_string(h->errored	  ? "errored"
-						: h->nchanges	  ? "changed"
+				    json_string(h->errored	? "errored"
+						: h->nchanges	? "changed"
 						: host_drift(h) ? "drift"
-								  : "unchanged"));
+								: "unchanged"));
 		json_object_set_new(ho, "restart_pending", json_integer(h->restart_pending));
 		json_object_set_new(ho, "endpoints_failing", json_integer(h->endpoints_failing));
 		json_t *errs = json_array();

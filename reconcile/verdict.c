@@ -27,7 +27,8 @@ char *verdict_text(const struct verdict *v)
 {
 	struct buf b = BUF_INIT;
 	if (v->changes)
-		buf_printf(&b, "%zu change%s to the stores", v->changes, v->changes == 1 ? "" : "s");
+		buf_printf(&b, "%zu change%s to the stores", v->changes,
+			   v->changes == 1 ? "" : "s");
 	if (v->pending_restarts)
 		buf_printf(&b, "%s%zu restart%s pending", b.len ? ", " : "", v->pending_restarts,
 			   v->pending_restarts == 1 ? "" : "s");

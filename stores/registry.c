@@ -71,8 +71,7 @@ void store_inst_free(struct store_inst *s)
 }
 
 struct store_consumer *store_inst_add_consumer(struct store_inst *s, const char *unit,
-					       enum consumer_action on_change,
-					       const char *source)
+					       enum consumer_action on_change, const char *source)
 {
 	for (size_t i = 0; i < s->nconsumers; i++) {
 		struct store_consumer *c = &s->consumers[i];

@@ -156,8 +156,7 @@ void store_inst_free(struct store_inst *s);
 /* Add a consumer (source: why); the same unit twice keeps one, and restart
  * wins over reload. Returns it, for env. */
 struct store_consumer *store_inst_add_consumer(struct store_inst *s, const char *unit,
-					       enum consumer_action on_change,
-					       const char *source);
+					       enum consumer_action on_change, const char *source);
 void store_client_free(struct store_client *c);
 
 void store_open_init(struct store_open *o);

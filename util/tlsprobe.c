@@ -112,9 +112,8 @@ static void req_unref(struct resolve_req *q)
 static void *resolve_thread(void *arg)
 {
 	struct resolve_req *q = arg;
-	struct addrinfo hints = {.ai_family = AF_UNSPEC,
-				 .ai_socktype = SOCK_STREAM,
-				 .ai_flags = AI_ADDRCONFIG};
+	struct addrinfo hints = {
+	    .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_ADDRCONFIG};
 	struct addrinfo *res = NULL;
 	int rc = getaddrinfo(q->host, q->port, &hints, &res);
 	pthread_mutex_lock(&q->mu);

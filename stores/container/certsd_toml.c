@@ -2,8 +2,8 @@
 #include "stores/container/certsd_int.h"
 #include "util/err.h"
 #include "util/fsutil.h"
-#include "util/text.h"
 #include "util/rootfs.h"
+#include "util/text.h"
 #include "util/xalloc.h"
 
 #include <stdlib.h>

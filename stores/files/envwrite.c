@@ -92,7 +92,8 @@ int envw_render_shell(struct buf *sh, struct buf *conf, const char *store,
 		const struct envw_undo *u = &undo[i];
 		if (!envw_name_ok(u->name))
 			continue;
-		envw_comment(sh, "insecure: %s=%s (%s, in %s)", u->name, u->value ? u->value : "", u->why, u->src ? u->src : "");
+		envw_comment(sh, "insecure: %s=%s (%s, in %s)", u->name, u->value ? u->value : "",
+			     u->why, u->src ? u->src : "");
 		buf_printf(sh, "unset %s\n", u->name);
 		if (u->safe && !u->in_profile && envw_value_ok(u->safe)) {
 			envw_comment(conf, "insecure: %s=%s (%s, in %s)", u->name,
@@ -103,8 +104,8 @@ int envw_render_shell(struct buf *sh, struct buf *conf, const char *store,
 	return 0;
 }
 
-int envw_render_dropin(struct buf *out, const char *store, const struct envw_set *set,
-		       size_t nset, const struct envw_undo *undo, size_t nundo)
+int envw_render_dropin(struct buf *out, const char *store, const struct envw_set *set, size_t nset,
+		       const struct envw_undo *undo, size_t nundo)
 {
 	if (check_set(store, set, nset) < 0)
 		return -1;
@@ -116,8 +117,8 @@ int envw_render_dropin(struct buf *out, const char *store, const struct envw_set
 		const struct envw_undo *u = &undo[i];
 		if (!envw_name_ok(u->name))
 			continue;
-		envw_comment(out, "insecure: %s=%s (%s, in %s)", u->name,
-			     u->value ? u->value : "", u->why, u->src ? u->src : "");
+		envw_comment(out, "insecure: %s=%s (%s, in %s)", u->name, u->value ? u->value : "",
+			     u->why, u->src ? u->src : "");
 		buf_printf(out, "UnsetEnvironment=%s\n", u->name);
 	}
 	return 0;

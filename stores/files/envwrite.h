@@ -17,8 +17,7 @@
 #include <stddef.h>
 
 /* The characters a written value may use: no quote, space, '$', '%', '\\'. */
-#define ENVW_VALUE_CHARS                                                                         \
-	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/._-+@"
+#define ENVW_VALUE_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/._-+@"
 
 /* A variable the file sets (name from envvars.c, value a path or a flag). */
 struct envw_set {
@@ -50,7 +49,7 @@ int envw_render_shell(struct buf *sh, struct buf *conf, const char *store,
 		      const struct envw_set *set, size_t nset, const struct envw_undo *undo,
 		      size_t nundo);
 /* A unit drop-in: [Service], Environment= and UnsetEnvironment=. */
-int envw_render_dropin(struct buf *out, const char *store, const struct envw_set *set,
-		       size_t nset, const struct envw_undo *undo, size_t nundo);
+int envw_render_dropin(struct buf *out, const char *store, const struct envw_set *set, size_t nset,
+		       const struct envw_undo *undo, size_t nundo);
 
 #endif

@@ -112,9 +112,9 @@ static int render(const struct store_inst *s, const struct shenv *p, const struc
 	for (size_t i = 0; i < p->nenv; i++)
 		set[i] = (struct envw_set){p->env[i], want_value(p, i)};
 	for (size_t i = 0; i < nf; i++)
-		undo[i] = (struct envw_undo){found[i]->name, found[i]->value, why[i]->why,
-					     found[i]->src, why[i]->safe,
-					     found[i]->kind == SRC_PROFILE};
+		undo[i] = (struct envw_undo){found[i]->name, found[i]->value,
+					     why[i]->why,    found[i]->src,
+					     why[i]->safe,   found[i]->kind == SRC_PROFILE};
 	int rc = envw_render_shell(sh, conf, s->conf->name, set, p->nenv, undo, nf);
 	free(set);
 	return rc;

@@ -211,7 +211,7 @@ static int render_dropin(struct buf *out, const struct store_inst *s, const stru
 			return -1;
 		}
 		undo[i] = (struct envw_undo){f[i].a->name, f[i].a->value, f[i].why->why,
-					     f[i].a->src, NULL, false};
+					     f[i].a->src,  NULL,	  false};
 	}
 	int rc = envw_render_dropin(out, s->conf->name, set, p->nenv, undo, nf);
 	free(set);

@@ -357,7 +357,8 @@ static int journal_add(const struct store_inst *s, const struct anchors_family *
 	}
 	buf_add(&all, lines->ptr, lines->len);
 	if (rc == 0)
-		rc = !dir ? -1 : fs_txn_write(txn, host, all.ptr, all.len, 0644, FILE_OWNER_DEFAULT);
+		rc =
+		    !dir ? -1 : fs_txn_write(txn, host, all.ptr, all.len, 0644, FILE_OWNER_DEFAULT);
 	if (rc == 0)
 		fs_txn_first(txn, txn->n - 1);
 	buf_dispose(&all);

@@ -121,7 +121,7 @@ struct walk {
 	struct dirid {
 		dev_t dev;
 		ino_t ino;
-	} *seen;
+	} * seen;
 	size_t nseen, seen_alloc;
 };
 

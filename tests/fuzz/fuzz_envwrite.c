@@ -39,19 +39,22 @@ static void check(const struct buf *out, int kind, const struct envw_set *set, s
 	for (size_t at = 0; at < out->len;) {
 		const char *l = out->ptr + at;
 		size_t n = (size_t)((const char *)memchr(l, '\n', out->len - at) - l);
-		bool ok = comment_ok(l, n) || (kind == 2 && line_is(l, n, "[Service]", "", "", "", ""));
+		bool ok =
+		    comment_ok(l, n) || (kind == 2 && line_is(l, n, "[Service]", "", "", "", ""));
 		for (size_t i = 0; i < nset && !ok; i++)
-			ok = kind == 0   ? line_is(l, n, "export ", set[i].name, "='", set[i].value, "'")
+			ok = kind == 0
+				 ? line_is(l, n, "export ", set[i].name, "='", set[i].value, "'")
 			     : kind == 1 ? line_is(l, n, "", set[i].name, "=", set[i].value, "")
 					 : line_is(l, n, "Environment=\"", set[i].name, "=",
 						   set[i].value, "\"");
 		for (size_t i = 0; i < nu && !ok; i++) {
 			if (!envw_name_ok(u[i].name))
 				continue;
-			ok = kind == 0	 ? line_is(l, n, "unset ", u[i].name, "", "", "")
-			     : kind == 1 ? u[i].safe && envw_value_ok(u[i].safe) &&
-					       line_is(l, n, "", u[i].name, "=", u[i].safe, "")
-					 : line_is(l, n, "UnsetEnvironment=", u[i].name, "", "", "");
+			ok = kind == 0 ? line_is(l, n, "unset ", u[i].name, "", "", "")
+			     : kind == 1
+				 ? u[i].safe && envw_value_ok(u[i].safe) &&
+				       line_is(l, n, "", u[i].name, "=", u[i].safe, "")
+				 : line_is(l, n, "UnsetEnvironment=", u[i].name, "", "", "");
 		}
 		FUZZ_ASSERT(ok);
 		at += n + 1;
@@ -93,8 +96,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct envw_undo u[MAXPART / 3];
 	size_t nu = 0;
 	for (size_t i = 2; i + 2 < np + 1 && nu < MAXPART / 3; i += 3)
-		u[nu++] = (struct envw_undo){part[i], i + 1 < np ? part[i + 1] : "", "why",
-					     i + 2 < np ? part[i + 2] : "", part[1], false};
+		u[nu++] = (struct envw_undo){part[i], i + 1 < np ? part[i + 1] : "",
+					     "why",   i + 2 < np ? part[i + 2] : "",
+					     part[1], false};
 	render_all(part[np - 1], set, 2, u, nu);
 	render_all("s", set + 1, 1, u, nu);
 
@@ -106,8 +110,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct envw_undo su[32];
 	size_t ns = 0;
 	for (size_t i = 0; i < sc.n && ns < 32; i++)
-		su[ns++] = (struct envw_undo){sc.a[i].name, sc.a[i].value, "why", sc.a[i].src,
-					      sc.a[i].value, sc.a[i].kind == SRC_PROFILE};
+		su[ns++] =
+		    (struct envw_undo){sc.a[i].name, sc.a[i].value, "why",
+				       sc.a[i].src,  sc.a[i].value, sc.a[i].kind == SRC_PROFILE};
 	render_all("s", set + 1, 1, su, ns);
 	scan_dispose(&sc);
 	free(text);

@@ -29,7 +29,8 @@ static bool toml_string(const char **p, struct buf *out)
 		if (*s == '"' || *s == '\\')
 			buf_putc(out, *s);
 		else if (*s == 'u' && strspn(s + 1, "0123456789abcdef") >= 4) {
-			unsigned v = (unsigned)strtoul((char[]){s[1], s[2], s[3], s[4], 0}, NULL, 16);
+			unsigned v =
+			    (unsigned)strtoul((char[]){s[1], s[2], s[3], s[4], 0}, NULL, 16);
 			if (v >= 0x80)
 				return false; /* we only escape control characters */
 			buf_putc(out, (char)v);

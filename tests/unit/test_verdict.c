@@ -58,12 +58,13 @@ static void expect(const char *what, const struct plan *p, const struct check_re
 		  what, s);
 	free(s);
 	char *m = metrics_text(p, rep);
-	CHECK_MSG(strstr(m, drift ? "trustform_drift{host=\"h\"} 1\n" : "trustform_drift{host=\"h\"} 0\n"),
+	CHECK_MSG(strstr(m, drift ? "trustform_drift{host=\"h\"} 1\n"
+				  : "trustform_drift{host=\"h\"} 0\n"),
 		  "%s: metrics:\n%s", what, m);
 	free(m);
 	char *j = json_text(p, rep);
-	CHECK_MSG(strstr(j, drift ? "\"drift\": true" : "\"drift\": false") != NULL, "%s: json drift",
-		  what);
+	CHECK_MSG(strstr(j, drift ? "\"drift\": true" : "\"drift\": false") != NULL,
+		  "%s: json drift", what);
 	CHECK_MSG(strstr(j, json_summary) != NULL, "%s: json lacks %s:\n%s", what, json_summary, j);
 	free(j);
 }
@@ -101,7 +102,8 @@ int main(void)
 	       "\"restart_pending\": 1");
 	{
 		char *m = metrics_text(&p, NULL);
-		CHECK_MSG(strstr(m, "trustform_restart_pending{host=\"h\",store=\"app\",unit=\"caddy.service\"} 1"),
+		CHECK_MSG(strstr(m, "trustform_restart_pending{host=\"h\",store=\"app\",unit="
+				    "\"caddy.service\"} 1"),
 			  "pending sample:\n%s", m);
 		free(m);
 	}
@@ -113,7 +115,8 @@ int main(void)
 	struct check_report rep = {0};
 	rep.failing = 1;
 	expect("endpoint refused", &p, &rep, true,
-	       "Endpoints refused: 1 endpoint(s) are refused by their clients now", "\"endpoints_failing\": 1");
+	       "Endpoints refused: 1 endpoint(s) are refused by their clients now",
+	       "\"endpoints_failing\": 1");
 	/* an endpoint that could not be checked is not drift (the plan warns) */
 	rep.failing = 0;
 	rep.errors = 1;
