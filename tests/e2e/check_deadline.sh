@@ -13,12 +13,13 @@
 # seen (a hang would fail the test by never ending).
 . "$(dirname "$0")/../lib/common.sh"
 
-srv() { timeout 120 /usr/bin/python3 "$TESTS_DIR/lib/check_servers.py" "$@" >/dev/null 2>&1 & _bg_pids+=($!); }
+# srv MODE ARGS...: a peer of check_servers.py, stopped with the test; $srv_pid
+srv() { /usr/bin/python3 "$TESTS_DIR/lib/check_servers.py" "$@" >/dev/null 2>&1 & srv_pid=$!; server_started "$srv_pid"; }
 wait_log() { # wait_log FILE TEXT: until the server wrote TEXT (it stops by itself)
   local i; for i in $(seq 1 1200); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done; return 1
 }
-port=$(free_port); srv trickle "$port" "$T/trickle.log"; wait_port "$port"
-# wait_port's probe connection is one the server saw close too
+port=$(free_port); srv trickle "$port" "$T/trickle.log"; wait_accepting "$port" "$srv_pid"
+# wait_accepting's probe connection is one the server saw close too
 wait_log "$T/trickle.log" "closed by the client"; : >"$T/trickle.log"
 
 # a role that connects to the server (for the plan's endpoint phase)
