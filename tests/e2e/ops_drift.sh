@@ -134,46 +134,16 @@ if ! unshare -m true 2>/dev/null; then
   fail "--syslog: cannot make a private mount namespace here (unshare -m needs root); the test needs it to give /dev/log a socket without touching the host's /dev"
   done_testing; exit
 fi
-SOCK=$T/log.sock
 had_log=$(ls -l /dev/log 2>&1 || true)
-/usr/bin/python3 - "$SOCK" "$T/syslog.txt" <<'PY' &
-import socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-s.bind(sys.argv[1])
-s.settimeout(60)
-with open(sys.argv[2], "a") as out:
-    try:
-        while True:
-            msg = s.recv(65536).decode()
-            out.write(msg.replace("\n", " ") + "\n")
-            out.flush()
-            if "STOP" in msg:
-                break
-    except socket.timeout:
-        pass
-PY
-receiver=$!
-_bg_pids+=("$receiver")
-until [ -S "$SOCK" ] || ! kill -0 "$receiver" 2>/dev/null; do sleep 0.05; done
-# in a private mount namespace: an empty /dev with the nodes a program needs and
-# a /dev/log that leads to the test's socket
-in_ns() {
-  unshare -m bash -c '
-    set -e
-    T=$1; shift
-    mkdir -p "$T/olddev"; mount --bind /dev "$T/olddev"
-    mount -t tmpfs tf-dev /dev
-    for n in null zero urandom random full; do touch "/dev/$n"; mount --bind "$T/olddev/$n" "/dev/$n"; done
-    ln -s "$T/log.sock" /dev/log
-    "$@"' in-ns "$T" "$@"
-}
+# the receiver, and in_ns: a private mount namespace whose /dev/log is its socket
+. "$TESTS_DIR/lib/syslog.sh"
+syslog_start
 tf apply -c "$T/cfg/trust.yaml" --root "$R" --host h --auto-approve >/dev/null
 expect_rc 0 "clean plan with --syslog" in_ns "$TRUSTFORM" plan -c "$T/cfg/trust.yaml" --root "$R" --host h --syslog
 rm "$R"/usr/local/share/ca-certificates/trustform/b-*.crt
 expect_rc 0 "drifted plan with --syslog" in_ns "$TRUSTFORM" plan -c "$T/cfg/trust.yaml" --root "$R" --host h --syslog
 expect_rc 1 "failing plan with --syslog" in_ns "$TRUSTFORM" plan -c "$T/cfg/broken.yaml" --root "$R" --host h --syslog
-/usr/bin/python3 -c "import socket,sys; socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).sendto(b'STOP', sys.argv[1])" "$SOCK"
-wait "$receiver" || true
+syslog_stop
 check "three lines and the stop" test "$(grep -c 'trustform' "$T/syslog.txt")" = 3
 check "clean: info (user.info = <14>), one line" \
   grep -qE '^<14>.*trustform\[[0-9]+\]: trustform plan on h: no drift: 1 store\(s\) match the configuration; config .*trust.yaml$' "$T/syslog.txt"
