@@ -157,6 +157,40 @@ static int unit_show(const char *unit, struct unit_state *u, char **why)
 	return 0;
 }
 
+/* What systemd said of each unit, asked once per plan: a unit is the
+ * consumer of several stores (caddy.service of the system store and of the
+ * bundles its Caddyfile names). */
+struct unit_seen {
+	const char *unit;
+	struct unit_state u;
+	int rc;
+	char *why;
+};
+struct unit_cache {
+	struct unit_seen *v;
+	size_t n;
+};
+
+static const struct unit_seen *unit_get(struct unit_cache *uc, const char *unit)
+{
+	for (size_t i = 0; i < uc->n; i++)
+		if (!strcmp(uc->v[i].unit, unit))
+			return &uc->v[i];
+	uc->v = xrealloc(uc->v, (uc->n + 1) * sizeof(*uc->v));
+	struct unit_seen *e = &uc->v[uc->n++];
+	e->unit = unit;
+	e->why = NULL;
+	e->rc = unit_show(unit, &e->u, &e->why);
+	return e;
+}
+
+static void unit_cache_dispose(struct unit_cache *uc)
+{
+	for (size_t i = 0; i < uc->n; i++)
+		free(uc->v[i].why);
+	free(uc->v);
+}
+
 /* The first of want ("NAME=value") the process does not carry, or NULL;
  * *why set when its environment cannot be read. */
 static const char *env_missing(long long pid, char *const *want, size_t n, char **why)
@@ -194,15 +228,15 @@ static void fmt_time(char out[32], long long when)
 }
 
 static void judge(struct plan_store *ps, struct plan_consumer *c, const struct change *ch,
-		  const char *boot)
+		  const char *boot, struct unit_cache *uc)
 {
-	struct unit_state u;
-	char *why = NULL;
-	if (unit_show(c->unit, &u, &why) < 0) {
+	const struct unit_seen *seen = unit_get(uc, c->unit);
+	if (seen->rc < 0) {
 		c->state = CONSUMER_UNKNOWN;
-		c->detail = why;
+		c->detail = xstrdup(seen->why);
 		return;
 	}
+	const struct unit_state u = seen->u;
 	if (!strcmp(u.load, "not-found")) {
 		c->state = CONSUMER_NOT_RUNNING;
 		c->detail = xasprintf("%s is not installed", c->unit);
@@ -264,6 +298,7 @@ void consumers_plan(struct plan *p, const char *root)
 	struct journal j;
 	journal_load(&j, root);
 	char *boot = journal_boot_id();
+	struct unit_cache uc = {0};
 	for (size_t i = 0; i < p->n; i++) {
 		struct plan_store *ps = &p->stores[i];
 		for (size_t k = 0; k < ps->nconsumers; k++) {
@@ -275,9 +310,10 @@ void consumers_plan(struct plan *p, const char *root)
 						      c->unit, why);
 				continue;
 			}
-			judge(ps, c, journal_find(&j, ps->address), boot);
+			judge(ps, c, journal_find(&j, ps->address), boot, &uc);
 		}
 	}
+	unit_cache_dispose(&uc);
 	free(boot);
 	journal_dispose(&j);
 }
