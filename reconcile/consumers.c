@@ -295,8 +295,14 @@ void consumers_plan(struct plan *p, const char *root)
 			collect(p, &p->stores[i]);
 	const char *why = NULL;
 	bool usable = consumers_systemd_usable(root, &why);
-	struct journal j;
-	journal_load(&j, root);
+	struct journal j = {0};
+	char *unreadable = NULL;
+	if (usable && journal_load(&j, root) < 0) {
+		/* never "current" for want of the record of the last change */
+		unreadable = xstrdup(err_msg());
+		usable = false;
+		why = unreadable;
+	}
 	char *boot = journal_boot_id();
 	struct unit_cache uc = {0};
 	for (size_t i = 0; i < p->n; i++) {
@@ -316,6 +322,7 @@ void consumers_plan(struct plan *p, const char *root)
 	unit_cache_dispose(&uc);
 	free(boot);
 	journal_dispose(&j);
+	free(unreadable);
 }
 
 /* --- apply ------------------------------------------------------------------- */

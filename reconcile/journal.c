@@ -6,6 +6,7 @@
 #include "util/rootfs.h"
 #include "util/xalloc.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -25,12 +26,22 @@ void journal_dispose(struct journal *j)
 }
 
 /* One line per store: address TAB boot TAB mono TAB when TAB what. */
-void journal_load(struct journal *j, const char *root)
+int journal_load(struct journal *j, const char *root)
 {
 	memset(j, 0, sizeof(*j));
 	char *path = root_join(root, STATE_FILE);
 	struct buf b = BUF_INIT;
-	if (buf_read_file(&b, path) == 0) {
+	int rc = 0;
+	if (buf_read_file(&b, path) < 0) {
+		if (errno != ENOENT) {
+			err_set("cannot read the change journal %s: %s; without it trustform "
+				"cannot tell which services still run with the old trust: make "
+				"it a regular file root can read, or remove it (the next apply "
+				"writes it again)",
+				path, buf_strerror(errno));
+			rc = -1;
+		}
+	} else {
 		char *save = NULL;
 		for (char *line = strtok_r(b.ptr, "\n", &save); line;
 		     line = strtok_r(NULL, "\n", &save)) {
@@ -55,6 +66,7 @@ void journal_load(struct journal *j, const char *root)
 	}
 	buf_dispose(&b);
 	free(path);
+	return rc;
 }
 
 const struct change *journal_find(const struct journal *j, const char *address)
@@ -103,7 +115,8 @@ static char *change_what(const struct plan_store *ps)
 int journal_record(struct plan *p, const char *root, long long since, time_t since_wall)
 {
 	struct journal j;
-	journal_load(&j, root);
+	if (journal_load(&j, root) < 0)
+		return -1;
 	char *boot = journal_boot_id();
 	long long mono = since;
 	bool any = false;

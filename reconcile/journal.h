@@ -26,7 +26,9 @@ struct journal {
 	size_t n, alloc;
 };
 
-void journal_load(struct journal *j, const char *root);
+/* Load <root>/var/lib/trustform/changes (none yet: empty); -1 with err set
+ * (naming the file and the fix) when it is there but cannot be read. */
+int journal_load(struct journal *j, const char *root);
 void journal_dispose(struct journal *j);
 const struct change *journal_find(const struct journal *j, const char *address);
 /* This boot's id (/proc/sys/kernel/random/boot_id), or "?"; caller frees. */
