@@ -165,6 +165,15 @@ static void insert_before_close(const struct editor *e, size_t close, const stru
 	free(inner);
 }
 
+/* A comment can follow a quoted token with no space between (`"x"#c`); text
+ * put in front of it must end in a space, or the comment would become part
+ * of the new last token. */
+static void keep_apart(const struct buf *src, size_t at, struct buf *text)
+{
+	if (at < src->len && src->ptr[at] == '#')
+		buf_putc(text, ' ');
+}
+
 /* A block for an option written without one (`pki`, `ca local`). */
 static void add_block_after(const struct editor *e, size_t last, const char *owner_indent,
 			    enum level from, struct splice *sp)
@@ -174,6 +183,7 @@ static void add_block_after(const struct editor *e, size_t last, const char *own
 	buf_printf(&sp->text, " {%s", e->nl);
 	block_lines(e, &sp->text, inner, from);
 	buf_printf(&sp->text, "%s}", owner_indent);
+	keep_apart(&e->f->src, sp->at, &sp->text);
 	free(inner);
 }
 
@@ -249,6 +259,7 @@ static int edit_ca(struct editor *e, const struct seg *ca, struct cf_lifetime *r
 	if (args == 0) {
 		sp->at = k->end;
 		buf_printf(&sp->text, " %s", e->want);
+		keep_apart(&e->f->src, sp->at, &sp->text);
 	} else {
 		const struct cf_token *v = &t->items[life->first + 1];
 		r->have = xstrdup(v->text);
@@ -256,6 +267,7 @@ static int edit_ca(struct editor *e, const struct seg *ca, struct cf_lifetime *r
 		sp->at = v->start;
 		sp->cut = v->end - v->start;
 		buf_puts(&sp->text, e->want);
+		keep_apart(&e->f->src, v->end, &sp->text);
 	}
 	rc = 0;
 out:

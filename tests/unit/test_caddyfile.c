@@ -38,7 +38,7 @@ static void run_case(const char *dir, const char *name)
 		  "%s: needs exactly one of expected, error", name);
 
 	struct cf_doc d;
-	struct cf_lifetime r;
+	struct cf_lifetime r = {0};
 	err_clear();
 	int rc = cf_doc_load_buffer(&d, root, "/Caddyfile", input.ptr, input.len);
 	if (rc == 0)
@@ -87,8 +87,7 @@ static void run_case(const char *dir, const char *name)
 			cf_doc_dispose(&d2);
 		}
 	}
-	if (rc == 0 || d.nfiles)
-		cf_lifetime_dispose(&r);
+	cf_lifetime_dispose(&r);
 	cf_doc_dispose(&d);
 	buf_dispose(&input);
 	buf_dispose(&want);
