@@ -56,6 +56,19 @@ _booted_cgroup_here() {
   echo "$mnt${rel%/}"
 }
 
+# _booted_pid1 NSPAWN_PID: the child of nspawn that is the container's PID 1
+# (in a PID namespace of its own) and has executed its init, or nothing
+_booted_pid1() {
+  local c own comm
+  own=$(readlink "/proc/$1/ns/pid" 2>/dev/null) || return 0
+  for c in $(pgrep -P "$1" 2>/dev/null); do
+    comm=$(cat "/proc/$c/comm" 2>/dev/null) || continue
+    [ "$(readlink "/proc/$c/ns/pid" 2>/dev/null)" != "$own" ] &&
+      [ "$comm" != systemd-nspawn ] && { echo "$c"; return; }
+  done
+  return 0
+}
+
 # booted_up SUITE [NAME]: build (once) and boot SUITE; waits until
 # `systemctl is-system-running --wait` says running or degraded. Sets $B (the
 # root, from here), BOOTED_LEADER, BOOTED_NAME, BOOTED_BOOT_SECONDS.
@@ -96,14 +109,17 @@ booted_up() {
     sh "$_booted_dir" "$_booted_cg" "$B" "$BOOTED_NAME" "${TRUSTFORM_BOOTED_NSPAWN_ARGS:-}" </dev/null >"$_booted_dir/console.log" 2>&1 &
   for i in $(seq 1 200); do [ -s "$_booted_dir/pid" ] && break; sleep 0.05; done
   _booted_pid=$(cat "$_booted_dir/pid" 2>/dev/null) || _booted_fail "systemd-nspawn did not start"
-  # Its child is the container's systemd.
+  # The container's PID 1 is a child of nspawn once it has executed systemd.
+  # nspawn first forks a short-lived helper, also its child: taking that one
+  # (as a bare `pgrep -P` may) leaves nsenter a PID that is gone a moment
+  # later, and the boot looks as if systemd never answered.
   for i in $(seq 1 600); do
-    BOOTED_LEADER=$(pgrep -P "$_booted_pid" 2>/dev/null | head -1) || true
+    BOOTED_LEADER=$(_booted_pid1 "$_booted_pid")
     [ -n "$BOOTED_LEADER" ] && break
     kill -0 "$_booted_pid" 2>/dev/null || _booted_fail "systemd-nspawn ended before the system started"
     sleep 0.1
   done
-  [ -n "$BOOTED_LEADER" ] || _booted_fail "systemd-nspawn started no PID 1 within a minute"
+  [ -n "$BOOTED_LEADER" ] || _booted_fail "systemd-nspawn started no PID 1 (systemd) within a minute"
   # Until systemd inside answers, then until it says the boot is over.
   for i in $(seq 1 600); do
     state=$(in_booted systemctl is-system-running 2>/dev/null) || true
@@ -111,12 +127,12 @@ booted_up() {
     kill -0 "$_booted_pid" 2>/dev/null || _booted_fail "systemd-nspawn ended during the boot"
     sleep 0.1
   done
-  state=$(in_booted timeout 600 systemctl is-system-running --wait 2>/dev/null) || true
+  state=$(in_booted timeout 600 systemctl is-system-running --wait 2>"$T/.booted.state.err") || true
   case $state in
     running) ;;
     degraded) echo "booted: $BOOTED_SUITE is degraded; failed units:" >&2
               in_booted systemctl --failed --no-legend --no-pager >&2 || true ;;
-    *) _booted_fail "systemd did not finish booting: is-system-running says \"${state:-nothing}\"" ;;
+    *) _booted_fail "systemd did not finish booting: is-system-running says \"${state:-nothing}\"$(sed 's/^/ /' "$T/.booted.state.err" | tr -d '\n')" ;;
   esac
   BOOTED_BOOT_SECONDS=$(awk -v a="$(date +%s.%N)" -v b="$t0" 'BEGIN { printf "%.1f", a - b }')
   echo "booted: $BOOTED_SUITE ($(in_booted systemctl --version | head -1)) up in ${BOOTED_BOOT_SECONDS}s"
