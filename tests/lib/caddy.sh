@@ -48,7 +48,7 @@ caddy_up() {
   caddy_watchdog
   until [ -s "$CADDY_DATA/certificates/local/localhost/localhost.crt" ] &&
         (exec 3<>"/dev/tcp/127.0.0.1/$CADDY_HTTPS") 2>/dev/null; do
-    [ -s "$T/caddy.pid" ] && kill -0 "$(cat "$T/caddy.pid")" 2>/dev/null || {
+    caddy_started_alive "$T/caddy.pid" "$T/caddy.log" || {
       echo "caddy exited before it served its site" >&2; cat "$T/caddy.log" >&2; return 1; }
     sleep 0.05
   done

@@ -141,6 +141,18 @@ pidfile_watchdog() {
   _bg_pids+=($!)
 }
 
+# caddy_started_alive PIDFILE LOG: the Caddy that `caddy start --pidfile
+# PIDFILE >>LOG` launched is running. `caddy start` returns once its child
+# confirms the start, which may be before the child has written PIDFILE;
+# until then the pid is the one the launcher printed in LOG.
+caddy_started_alive() {
+  local pid
+  pid=$(cat "$1" 2>/dev/null) || true
+  [ -n "$pid" ] ||
+    pid=$(sed -n 's/.*Successfully started Caddy (pid=\([0-9]*\)).*/\1/p' "$2" 2>/dev/null | tail -1)
+  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null
+}
+
 # wait_accepting PORT PID [ADDR]: wait until ADDR:PORT (default 127.0.0.1)
 # accepts a connection, as long as it takes the server PID to get there; fails
 # at once, saying so, when PID exits first (a port taken meanwhile, a bad

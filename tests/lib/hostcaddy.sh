@@ -50,7 +50,7 @@ hc_up() {
   until [ -s "$HC_DATA/certificates/local/localhost/localhost.crt" ] &&
         [ -s "$HC_DATA/certificates/local/$HC_LONG/$HC_LONG.crt" ] &&
         (exec 3<>"/dev/tcp/127.0.0.1/$HC_HTTPS") 2>/dev/null; do
-    [ -s "$H/run/caddy.pid" ] && kill -0 "$(cat "$H/run/caddy.pid")" 2>/dev/null || {
+    caddy_started_alive "$H/run/caddy.pid" "$T/caddy.log" || {
       echo "caddy exited before it served its site" >&2; cat "$T/caddy.log" >&2; return 1; }
     sleep 0.05
   done
