@@ -12,18 +12,16 @@ static int anchors_backend_apply(struct store_inst *s, struct plan_store *ps);
  * whether it keeps a blocklist (so can hold a distrusted certificate). */
 #define ANCHORS_BACKEND(fam_name, fam_caps)                                                        \
 	{                                                                                          \
-	    .name = fam_name,                                                                      \
-	    .caps = fam_caps,                                                                      \
-	    .read = anchors_backend_read,                                                          \
-	    .apply = anchors_backend_apply,                                                        \
+		.name = fam_name, .caps = fam_caps, .read = anchors_backend_read,                  \
+		.apply = anchors_backend_apply,                                                    \
 	}
 
 static const char *const debian_ids[] = {"debian", "ubuntu", NULL};
-static const char *const rhel_ids[] = {"rhel", "fedora", "centos", "rocky", "almalinux", "ol",
-				       NULL};
+static const char *const rhel_ids[] = {"rhel",	    "fedora", "centos", "rocky",
+				       "almalinux", "ol",     NULL};
 static const char *const arch_ids[] = {"arch", NULL};
-static const char *const suse_ids[] = {"opensuse", "suse", "sles", "opensuse-leap",
-				       "opensuse-tumbleweed", NULL};
+static const char *const suse_ids[] = {
+    "opensuse", "suse", "sles", "opensuse-leap", "opensuse-tumbleweed", NULL};
 static const char *const alpine_ids[] = {"alpine", NULL};
 
 static const char *const rhel_extract[] = {"update-ca-trust", "extract", NULL};
