@@ -1,7 +1,7 @@
 /*
  * `trustform caddy export-root [FILE]`: the caddy store's export operation
- * (stores/caddy/caddy_export.c), its root as PEM on stdout or written
- * atomically to FILE, for committing beside trust.yaml (and marking
+ * (stores/caddy/caddy_export.c), its root as PEM written atomically to FILE
+ * (by the store) or on stdout, for committing beside trust.yaml (and marking
  * `caddy: <id>`); then what is left to do.
  */
 #include "cli/cli.h"
@@ -9,7 +9,6 @@
 #include "schema/pin.h"
 #include "stores/caddy/caddy.h"
 #include "util/err.h"
-#include "util/fsutil.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,16 +44,12 @@ static void next_steps(const struct config *cfg, const struct caddy_export *e, c
 			"certificates held for it runs.\n");
 }
 
-static int write_pem(const struct cert *root, const char *out)
+static int write_stdout(const struct cert *root)
 {
 	size_t len;
 	char *pem = cert_to_pem(root, &len);
 	int rc = 0;
-	if (out) {
-		rc = atomic_write(out, pem, len, 0644);
-		if (rc < 0)
-			run_error(err_msg());
-	} else if (fwrite(pem, 1, len, stdout) != len || fflush(stdout) != 0) {
+	if (fwrite(pem, 1, len, stdout) != len || fflush(stdout) != 0) {
 		run_error("cannot write the PEM to standard output");
 		rc = -1;
 	}
@@ -92,7 +87,7 @@ static int export_root(struct run *r)
 			run_error(err_msg());
 		goto out;
 	}
-	if (write_pem(e.root, out) < 0)
+	if (!out && write_stdout(e.root) < 0)
 		goto out;
 	char date[11];
 	cert_date(date, e.root->not_after);

@@ -46,14 +46,15 @@ struct caddy_export {
 	struct cert *root;	  /* Caddy's current root of that CA */
 	char *where;		  /* its in-root path */
 	const struct conf_ca *ca; /* the CA marked `caddy: <ca_id>`, or NULL */
-	bool out_is_ca_file;	  /* out_file is the file that CA reads */
+	bool out_is_ca_file;	  /* out_file is now the file that CA reads */
 	enum caddy_pin pin;	  /* that CA's pin (CADDY_PIN_NONE without a CA) */
 };
 
 /* `trustform caddy export-root`: check the caddy: section as the registry
- * does (its findings into d), then read Caddy's current root from its data
- * directory under root; out_file (or NULL) is where the caller writes it.
- * 0, or -1 with err set (and d's errors, when the section has any). */
+ * does (its findings into d), read Caddy's current root from its data
+ * directory under root, and write it as PEM to out_file (atomically), unless
+ * that is NULL. 0, or -1 with err set (and d's errors, when the section has
+ * any). */
 int caddy_export_root(struct caddy_export *e, struct config *cfg, const char *root,
 		      const char *out_file, struct diag *d);
 void caddy_export_dispose(struct caddy_export *e);

@@ -2,13 +2,15 @@
  * The caddy store's export operation (`trustform caddy export-root`): Caddy's
  * current root of the CA the caddy: section names, read from its data
  * directory only, and where the configuration stands with it (the CA marked
- * `caddy: <id>` and its sha256: pin, parsed once by the loader). The section
+ * `caddy: <id>` and its sha256: pin, parsed once by the loader), written
+ * atomically to a file when one is given. The section
  * is checked as the registry checks it for every command, since the rest of
  * the configuration may not load (the CA file this writes may not exist yet).
  */
 #include "stores/caddy/caddy.h"
 #include "stores/storeconf.h"
 #include "util/err.h"
+#include "util/fsutil.h"
 #include "util/xalloc.h"
 
 #include <stdlib.h>
@@ -21,6 +23,15 @@ static bool same_file(const char *a, const char *b)
 	free(ra);
 	free(rb);
 	return same;
+}
+
+static int write_pem(const struct cert *root, const char *path)
+{
+	size_t len;
+	char *pem = cert_to_pem(root, &len);
+	int rc = atomic_write(path, pem, len, 0644);
+	free(pem);
+	return rc;
 }
 
 /* The CA marked `caddy: <id>`, and how its pin stands with root. */
@@ -64,8 +75,9 @@ int caddy_export_root(struct caddy_export *e, struct config *cfg, const char *ro
 	e->ca_id = xstrdup(o.ca);
 	int rc = caddy_root_load(&o, &e->root, &e->where);
 	caddy_opts_dispose(&o);
-	if (rc < 0)
+	if (rc < 0 || (out_file && write_pem(e->root, out_file) < 0))
 		return -1;
+	/* after the write: the file may not have existed before */
 	judge_config(e, cfg, out_file);
 	return 0;
 }

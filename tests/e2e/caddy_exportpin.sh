@@ -71,6 +71,14 @@ write_cfg "$new" "  ca: local"
 expect_rc 1 "no data_dir" tf caddy export-root "${args[@]}"
 check "is named as required" err_has "$cfg:7:3: error: caddy: data_dir is required"
 
+# the CA's file does not exist yet: written, and recognised as that CA's file
+write_cfg "$new" "$dd"
+sed 's|cas/caddy-local.pem|cas/fresh.pem|' "$cfg" >"$T/cfg/fresh.yaml"
+expect_rc 0 "export-root to a CA file that does not exist yet" \
+  tf caddy export-root -c "$T/cfg/fresh.yaml" --root "$R" "$T/cfg/cas/fresh.pem"
+check "it is written" test "$(fingerprint "$T/cfg/cas/fresh.pem")" = "$new"
+check "and named as the CA's file" err_has "This is the file of CA \"caddy-local\" (caddy: local)"
+
 # no caddy: section at all: the file and what to add
 sed '/^caddy:/,/^roles:/{/^roles:/!d}; s/, caddy: true//' "$cfg" >"$T/cfg/nocaddy.yaml"
 before=$(tree_sum "$T/cfg")
