@@ -28,6 +28,18 @@ static const struct command commands[] = {
     {NULL, NULL, NULL},
 };
 
+/* Two-word commands ("caddy export-root"): the second word, and the usage
+ * said when it is missing. */
+static const struct subcommand {
+	const char *name, *sub, *usage;
+} subcommands[] = {
+    {"caddy", "export-root",
+     "usage: trustform caddy export-root [options] [FILE]\n"
+     "  writes Caddy's current root (of the CA in the config's caddy: section)\n"
+     "  as PEM to FILE, or to standard output\n"},
+    {NULL, NULL, NULL},
+};
+
 static const struct command *find(const char *name)
 {
 	for (const struct command *c = commands; c->name; c++)
@@ -74,13 +86,11 @@ int main(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 		shift = 2;
-		/* two-word commands: "caddy export-root [options] [FILE]" */
-		if (cmd->fn == cmd_caddy) {
-			if (argc < 3 || strcmp(argv[2], "export-root")) {
-				fputs("usage: trustform caddy export-root [options] [FILE]\n"
-				      "  writes Caddy's current root (of the CA in the config's "
-				      "caddy: section)\n  as PEM to FILE, or to standard output\n",
-				      stderr);
+		for (const struct subcommand *sc = subcommands; sc->name; sc++) {
+			if (strcmp(sc->name, cmd->name))
+				continue;
+			if (argc < 3 || strcmp(argv[2], sc->sub)) {
+				fputs(sc->usage, stderr);
 				return EXIT_USAGE;
 			}
 			shift = 3;

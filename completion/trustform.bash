@@ -1,7 +1,8 @@
 # bash completion for trustform, trustplan and trustapply.
 # Commands and options; for --target and --host, the store and host names of
 # the configuration (-c FILE, else ./trust.yaml, else /etc/trustform/trust.yaml),
-# read with awk: the keys directly under the top-level stores: / hosts: maps.
+# read with awk: the keys directly under the top-level stores: / hosts: maps
+# (and caddy, the caddy: section's store, for --target when the file has one).
 
 _trustform_names() { # SECTION CONFIG
   [ -r "$2" ] || return 0
@@ -38,7 +39,9 @@ _trustform() {
       _filedir; return ;;
     --root) _filedir -d; return ;;
     --target)
-      COMPREPLY=($(compgen -W "$(_trustform_names stores "$cfg")" -- "$cur")); return ;;
+      COMPREPLY=($(compgen -W "$(_trustform_names stores "$cfg")
+        $([ -r "$cfg" ] && grep -qE '^caddy:' "$cfg" 2>/dev/null && echo caddy)" -- "$cur"))
+      return ;;
     --host)
       COMPREPLY=($(compgen -W "$(_trustform_names hosts "$cfg")" -- "$cur")); return ;;
     --lock-timeout|--git|--ref|--from|--to) return ;;

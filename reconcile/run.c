@@ -369,7 +369,7 @@ void run_plan(struct run *r)
 	 * compares its own root with the CAs marked `caddy: <id>` and turns the
 	 * store's findings into steps. */
 	static const struct host_store none = {0};
-	if (r->res->caddy && !r->opt->ntargets)
+	if (r->res->caddy)
 		plan_configured(r, r->res->caddy, &none);
 	consumers_plan(&r->plan, r->ctx.root);
 	plan_count(&r->plan);

@@ -107,20 +107,25 @@ struct resolved *resolve_host(const struct config *cfg, const char *host, char *
 	}
 	for (size_t t = 0; t < ntargets; t++) {
 		const struct conf_store *cs = config_find_store(cfg, targets[t]);
-		if (!cs) {
+		/* the store of the top-level caddy: section is named by its key */
+		bool section = cfg->caddy.present && !strcmp(cfg->caddy.store.name, targets[t]);
+		if (!cs && !section) {
 			err_set("--target %s: no store of that name in %s", targets[t], cfg->path);
 			free(used);
 			goto fail;
 		}
-		if (!used[cs - cfg->stores]) {
-			err_set(
-			    "--target %s: host \"%s\" does not use that store (its roles do not "
-			    "list it in %s)",
-			    targets[t], host, cfg->path);
+		if ((!cs || !used[cs - cfg->stores]) && !(section && r->caddy)) {
+			err_set("--target %s: host \"%s\" does not use that store (%s in %s)",
+				targets[t], host,
+				cs ? "its roles do not list it"
+				   : "none of its roles sets `caddy: true`",
+				cfg->path);
 			free(used);
 			goto fail;
 		}
 	}
+	if (ntargets && r->caddy && !targeted(r->caddy->name, targets, ntargets))
+		r->caddy = NULL;
 	r->stores = xcalloc(cfg->nstores ? cfg->nstores : 1, sizeof(*r->stores));
 	for (size_t i = 0; i < cfg->nstores; i++)
 		if (used[i] && targeted(cfg->stores[i].name, targets, ntargets))

@@ -22,7 +22,8 @@ struct resolved {
 	const struct conf_store *caddy; /* a role says `caddy: true`: the caddy store */
 };
 
-/* targets (may be NULL) limits the stores; each must be a store of the host.
+/* targets (may be NULL) limits the stores; each must be a store of the host
+ * (the caddy: section's store is named "caddy").
  * Returns NULL with err set when the host matches nothing or a target is wrong. */
 struct resolved *resolve_host(const struct config *cfg, const char *host, char *const *targets,
 			      size_t ntargets);

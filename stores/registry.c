@@ -1,4 +1,5 @@
 /* The registry of store types and the instance helpers. */
+#include "stores/caddy/caddy.h"
 #include "stores/chrome/chrome.h"
 #include "stores/container/container.h"
 #include "stores/files/files.h"
@@ -20,11 +21,17 @@
 #include <sys/stat.h>
 
 const struct store_type *const store_types[] = {
-    &store_type_system,	       &store_type_pem_bundle,
-    &store_type_python,	       &store_type_systemd_env,
-    &store_type_java,	       &store_type_nss,
-    &store_type_chrome_policy, &store_type_shell_env,
-    &store_type_registry,      NULL,
+    &store_type_system,
+    &store_type_pem_bundle,
+    &store_type_python,
+    &store_type_systemd_env,
+    &store_type_java,
+    &store_type_nss,
+    &store_type_chrome_policy,
+    &store_type_shell_env,
+    &store_type_registry,
+    &store_type_caddy,
+    NULL,
 };
 
 const struct store_type *store_type_find(const char *name)

@@ -74,6 +74,11 @@ struct store_open {
 struct store_type {
 	/* `type:` in the config ("system", "nss", …; "caddy" for the caddy: section). */
 	const char *name;
+	/* The top-level key that configures the one store of this type ("caddy"),
+	 * or NULL for a type written as a `stores:` entry; such a type is not
+	 * among the known types of a `stores:` entry, and --target names it by
+	 * this key. */
+	const char *section;
 	/* The options it takes, NULL-name terminated; checked by the loader. */
 	const struct store_option *options;
 	/* Optional: checks beyond the options' kinds, at load time. */
@@ -166,8 +171,8 @@ void store_open_add(struct store_open *o, struct store_inst *s);
 void store_open_note(struct store_open *o, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* Registry of configurable types, NULL-terminated ("caddy" is not among them:
- * it is configured by the top-level caddy: section, not under stores:). */
+/* Registry of configurable types, NULL-terminated; those with a section
+ * (caddy) are configured by their top-level section, not under stores:. */
 extern const struct store_type *const store_types[];
 const struct store_type *store_type_find(const char *name);
 

@@ -2,7 +2,6 @@
 #include "stores/storeconf.h"
 #include "schema/keys.h"
 #include "schema/resolve.h"
-#include "stores/caddy/caddy.h"
 #include "stores/store.h"
 #include "util/buf.h"
 #include "util/err.h"
@@ -127,14 +126,16 @@ static void check_option(struct diag *d, const struct conf_store *cs, const char
 	}
 }
 
-/* The registry's types, for "known types: …", and the closest to typed
- * (when typed is not NULL). */
+/* The registry's types a stores: entry can have, for "known types: …", and
+ * the closest to typed (when typed is not NULL). */
 static void known_types(struct buf *known, struct suggest *sg, const char *typed)
 {
 	if (typed)
 		suggest_init(sg, typed);
 	for (size_t i = 0; store_types[i]; i++) {
-		buf_printf(known, "%s%s", i ? ", " : "", store_types[i]->name);
+		if (store_types[i]->section)
+			continue;
+		buf_printf(known, "%s%s", known->len ? ", " : "", store_types[i]->name);
 		if (typed)
 			suggest_offer(sg, store_types[i]->name);
 	}
@@ -154,7 +155,15 @@ void store_conf_check(struct conf_store *cs, struct diag *d)
 		buf_dispose(&known);
 		return;
 	}
-	const struct store_type *type = cs->section ? &store_type_caddy : store_type_find(cs->type);
+	const struct store_type *type = store_type_find(cs->type);
+	if (type && type->section && !cs->section) {
+		errat(d, cs, ymap_get(v, "type"),
+		      "store \"%s\": type %s is configured by the top-level `%s:` section, not "
+		      "under stores:; move its options there and set `%s: true` in the roles "
+		      "of its hosts",
+		      cs->name, cs->type, type->section, type->section);
+		return;
+	}
 	if (!type) {
 		known_types(&known, &sg, cs->type);
 		if (sg.best)
@@ -184,7 +193,7 @@ void store_conf_check(struct conf_store *cs, struct diag *d)
 	}
 	for (size_t i = 0; i < nopts; i++)
 		spec[first + i].name = type->options[i].name;
-	char *in = cs->section ? xstrdup("caddy")
+	char *in = cs->section ? xstrdup(cs->name)
 			       : xasprintf("store \"%s\" (type %s)", cs->name, cs->type);
 	for (size_t i = 0; i < v->n; i++) {
 		const struct ynode *k = v->keys[i];
@@ -193,7 +202,7 @@ void store_conf_check(struct conf_store *cs, struct diag *d)
 			continue;
 		const struct key_spec *found = key_spec_find(spec, k->text);
 		const struct store_option *opt = &type->options[found - spec - first];
-		char *what = cs->section ? xasprintf("caddy: %s", opt->name)
+		char *what = cs->section ? xasprintf("%s: %s", cs->name, opt->name)
 					 : xasprintf("store \"%s\": %s", cs->name, opt->name);
 		check_option(d, cs, what, opt, v->items[i]);
 		free(what);
@@ -203,7 +212,7 @@ void store_conf_check(struct conf_store *cs, struct diag *d)
 		if (!o->required || ymap_get(v, o->name))
 			continue;
 		if (cs->section)
-			errat(d, cs, v, "caddy: %s is required (%s)", o->name,
+			errat(d, cs, v, "%s: %s is required (%s)", cs->name, o->name,
 			      o->help ? o->help : "");
 		else
 			errat(d, cs, v, "%s is missing the required key \"%s\" (%s)", in, o->name,

@@ -209,6 +209,7 @@ static void caddy_validate_conf(const struct conf_store *cs, struct diag *d)
 
 const struct store_type store_type_caddy = {
     .name = "caddy",
+    .section = "caddy",
     .options = caddy_options,
     .validate = caddy_validate_conf,
     .open = caddy_open,

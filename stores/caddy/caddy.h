@@ -31,4 +31,31 @@ void caddy_opts_dispose(struct caddy_opts *o);
 /* Caddy's current root of CA o->ca, checked to be one self-signed CA
  * certificate; *where gets its in-root path. -1 with err set. */
 int caddy_root_load(const struct caddy_opts *o, struct cert **out, char **where);
+
+/* How the sha256: pin of the CA marked `caddy: <id>` stands with the root. */
+enum caddy_pin {
+	CADDY_PIN_NONE,	   /* no pin */
+	CADDY_PIN_CURRENT, /* the exported root's */
+	CADDY_PIN_OTHER,   /* another root's (the previous one) */
+	CADDY_PIN_INVALID, /* not a pin (the loader said why) */
+};
+
+/* What the export operation found (caddy_export.c). */
+struct caddy_export {
+	char *ca_id;		  /* the caddy: section's ca ("local") */
+	struct cert *root;	  /* Caddy's current root of that CA */
+	char *where;		  /* its in-root path */
+	const struct conf_ca *ca; /* the CA marked `caddy: <ca_id>`, or NULL */
+	bool out_is_ca_file;	  /* out_file is now the file that CA reads */
+	enum caddy_pin pin;	  /* that CA's pin (CADDY_PIN_NONE without a CA) */
+};
+
+/* `trustform caddy export-root`: check the caddy: section as the registry
+ * does (its findings into d), read Caddy's current root from its data
+ * directory under root, and write it as PEM to out_file (atomically), unless
+ * that is NULL. 0, or -1 with err set (and d's errors, when the section has
+ * any). */
+int caddy_export_root(struct caddy_export *e, struct config *cfg, const char *root,
+		      const char *out_file, struct diag *d);
+void caddy_export_dispose(struct caddy_export *e);
 #endif

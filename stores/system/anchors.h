@@ -3,8 +3,8 @@
  * "anchors" directory and then extract their bundles with a command
  * (RHEL/Fedora: update-ca-trust extract; Arch: trust extract-compat;
  * openSUSE/SLES: update-ca-certificates; Alpine: update-ca-certificates).
- * One backend per family (rhel.c, arch.c, suse.c, alpine.c): a const table
- * of where things are, and this shared reader/writer.
+ * One row per family in the table of families.c (where things are), and
+ * this shared reader/writer.
  *
  * Whether extraction is pending is read from the extracted bundle itself:
  * every anchor must be in it, no blocklisted certificate may be, and no
@@ -29,10 +29,5 @@ struct anchors_family {
 
 int anchors_read(const struct anchors_family *fam, struct store_inst *s, struct trust_set *out);
 int anchors_apply(const struct anchors_family *fam, struct store_inst *s, struct plan_store *ps);
-
-extern const struct store_backend store_backend_rhel;
-extern const struct store_backend store_backend_arch;
-extern const struct store_backend store_backend_suse;
-extern const struct store_backend store_backend_alpine;
 
 #endif

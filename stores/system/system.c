@@ -1,12 +1,12 @@
 /*
  * The `system` store type: the operating system's own trust, handled by the
- * backend of the distro family found in <root>/etc/os-release (or `distro:`).
+ * backend of the distro family found in <root>/etc/os-release (or `distro:`),
+ * looked up in the table of families.c.
  */
 #include "stores/system/system.h"
 #include "stores/osrelease.h"
 #include "stores/store.h"
-#include "stores/system/anchors.h"
-#include "stores/system/debian.h"
+#include "stores/system/families.h"
 #include "util/err.h"
 #include "util/xalloc.h"
 
@@ -30,84 +30,23 @@ static const struct store_option system_keys[] = {
     {NULL, 0, false, NULL, NULL},
 };
 
-enum family { FAM_UNKNOWN, FAM_DEBIAN, FAM_RHEL, FAM_ARCH, FAM_SUSE, FAM_ALPINE };
-
-static bool word_in(const char *words, const char *w)
-{
-	size_t n = strlen(w);
-	for (const char *p = words; p && *p;) {
-		while (*p == ' ')
-			p++;
-		const char *e = strchr(p, ' ');
-		size_t len = e ? (size_t)(e - p) : strlen(p);
-		if (len == n && !strncmp(p, w, n))
-			return true;
-		p += len;
-	}
-	return false;
-}
-
-static enum family family_of(const char *id, const char *like)
-{
-	static const struct {
-		const char *name;
-		enum family fam;
-	} map[] = {
-	    {"debian", FAM_DEBIAN},	 {"ubuntu", FAM_DEBIAN},
-	    {"rhel", FAM_RHEL},		 {"fedora", FAM_RHEL},
-	    {"centos", FAM_RHEL},	 {"rocky", FAM_RHEL},
-	    {"almalinux", FAM_RHEL},	 {"ol", FAM_RHEL},
-	    {"arch", FAM_ARCH},		 {"opensuse", FAM_SUSE},
-	    {"suse", FAM_SUSE},		 {"sles", FAM_SUSE},
-	    {"opensuse-leap", FAM_SUSE}, {"opensuse-tumbleweed", FAM_SUSE},
-	    {"alpine", FAM_ALPINE},
-	};
-	for (size_t i = 0; i < sizeof(map) / sizeof(*map); i++)
-		if (id && !strcmp(id, map[i].name))
-			return map[i].fam;
-	for (size_t i = 0; i < sizeof(map) / sizeof(*map); i++)
-		if (word_in(like, map[i].name))
-			return map[i].fam;
-	return FAM_UNKNOWN;
-}
-
 static int system_open(const struct conf_store *cs, const struct run_ctx *ctx,
 		       struct store_open *out)
 {
 	const char *forced = conf_store_str(cs, "distro");
 	struct os_release os = {0};
 	char *id;
-	enum family fam;
+	const struct system_family *fam;
 	if (forced) {
 		id = xstrdup(forced);
-		fam = family_of(forced, NULL);
+		fam = system_family_find(forced, NULL);
 	} else {
 		if (os_release_read(&os, ctx->root) < 0)
 			return -1;
 		id = xstrdup(os.id);
-		fam = family_of(os.id, os.id_like);
+		fam = system_family_find(os.id, os.id_like);
 	}
-	const struct store_backend *be = NULL;
-	switch (fam) {
-	case FAM_DEBIAN:
-		be = &store_backend_debian;
-		break;
-	case FAM_RHEL:
-		be = &store_backend_rhel;
-		break;
-	case FAM_ARCH:
-		be = &store_backend_arch;
-		break;
-	case FAM_SUSE:
-		be = &store_backend_suse;
-		break;
-	case FAM_ALPINE:
-		be = &store_backend_alpine;
-		break;
-	case FAM_UNKNOWN:
-		break;
-	}
-	if (!be) {
+	if (!fam) {
 		err_set("distribution \"%s\"%s%s%s is not supported by the system store of this "
 			"build (supported: Debian, Ubuntu, RHEL, Fedora, CentOS, Rocky, AlmaLinux, "
 			"Arch, openSUSE, SLES, Alpine and distributions like them); set `distro:` "
@@ -117,6 +56,7 @@ static int system_open(const struct conf_store *cs, const struct run_ctx *ctx,
 		os_release_dispose(&os);
 		return -1;
 	}
+	const struct store_backend *be = system_family_backend(fam);
 	char *title = xasprintf("%s (%s)", cs->name, be->name);
 	struct store_inst *s = store_inst_new(be, cs, ctx, cs->name, title);
 	s->target = xstrdup("the system trust store");

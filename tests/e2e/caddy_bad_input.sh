@@ -105,4 +105,10 @@ check "because it is damaged" out_has 'intermediate.crt is damaged'
 sed -i 's|  json: /etc/caddy/caddy.json|  intermediate_lifetime: 720h|' "$T/cfg/trust.yaml"
 expect_rc 1 "intermediate_lifetime without a Caddy config file" tf validate -c "$T/cfg/trust.yaml"
 check "names the key and what to do" err_has "caddy: intermediate_lifetime is set in Caddy's config: give its file as caddyfile"
+
+# caddy is a registered type, but of the top-level section: not a stores: entry
+printf 'version: 1\ncas: {}\nstores:\n  c: { type: caddy, data_dir: /x }\nroles: {}\nhosts: {}\n' \
+  >"$T/cfg/instores.yaml"
+expect_rc 1 "type: caddy under stores:" tf validate -c "$T/cfg/instores.yaml"
+check "names the place and the fix" err_has "instores.yaml:4:14: error: store \"c\": type caddy is configured by the top-level \`caddy:\` section, not under stores:"
 done_testing

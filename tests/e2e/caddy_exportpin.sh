@@ -5,7 +5,8 @@
 # written with spaces is recognised as the current root's; a "sha256:" prefix
 # is refused by the loader with what to write instead. Its caddy: section is
 # checked by the store registry, as for every other command: a relative or
-# missing data_dir is named with file:line:col, never a silent exit 1.
+# missing data_dir is named with file:line:col, never a silent exit 1; a
+# configuration without a caddy: section is named with what to add.
 . "$(dirname "$0")/../lib/common.sh"
 
 R=$T/root; mk_root "$R"
@@ -69,4 +70,19 @@ check "is named with file:line:col" err_has "$cfg:7:13: error: caddy: data_dir m
 write_cfg "$new" "  ca: local"
 expect_rc 1 "no data_dir" tf caddy export-root "${args[@]}"
 check "is named as required" err_has "$cfg:7:3: error: caddy: data_dir is required"
+
+# the CA's file does not exist yet: written, and recognised as that CA's file
+write_cfg "$new" "$dd"
+sed 's|cas/caddy-local.pem|cas/fresh.pem|' "$cfg" >"$T/cfg/fresh.yaml"
+expect_rc 0 "export-root to a CA file that does not exist yet" \
+  tf caddy export-root -c "$T/cfg/fresh.yaml" --root "$R" "$T/cfg/cas/fresh.pem"
+check "it is written" test "$(fingerprint "$T/cfg/cas/fresh.pem")" = "$new"
+check "and named as the CA's file" err_has "This is the file of CA \"caddy-local\" (caddy: local)"
+
+# no caddy: section at all: the file and what to add
+sed '/^caddy:/,/^roles:/{/^roles:/!d}; s/, caddy: true//' "$cfg" >"$T/cfg/nocaddy.yaml"
+before=$(tree_sum "$T/cfg")
+expect_rc 1 "export-root without a caddy: section" tf caddy export-root -c "$T/cfg/nocaddy.yaml" --root "$R" "$T/cfg/out.pem"
+check "names the file and the fix" err_has "trustform: error: $T/cfg/nocaddy.yaml has no caddy: section; add one with data_dir (Caddy's data directory) and ca"
+check "writes nothing" test "$before" = "$(tree_sum "$T/cfg")"
 done_testing

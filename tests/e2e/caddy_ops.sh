@@ -40,6 +40,20 @@ expect_rc 2 "plan shows Caddy's steps" tf plan "${args[@]}" --detailed-exitcode
 check "root drift" out_has '~ root "caddy-local" {'
 check "reissue" out_has '-/+ issuance "local" {'
 
+# --target names the caddy: section's store: Caddy's steps alone, then the
+# system store's alone (its CA is still to add); a store of no role is refused.
+expect_rc 2 "--target caddy" tf plan "${args[@]}" --target caddy --detailed-exitcode
+check "  Caddy's root drift" out_has '~ root "caddy-local" {'
+check "  Caddy's reissue" out_has '-/+ issuance "local" {'
+check "  not the system store" bash -c '! grep -q "^  # system" "$1"' _ "$T/.out"
+expect_rc 2 "--target system" tf plan "${args[@]}" --target system --detailed-exitcode
+check "  the system store's CA" out_has '+ ca "caddy-local"'
+check "  not Caddy's steps" bash -c '! grep -q "issuance\|root \"" "$1"' _ "$T/.out"
+sed 's/caddy: true/caddy: false/' "$T/cfg/trust.yaml" >"$T/cfg/nocaddy.yaml"
+expect_rc 1 "--target caddy on a host without caddy: true" \
+  tf plan -c "$T/cfg/nocaddy.yaml" --root "$R" --host edge1 --target caddy
+check "  says why" err_has '--target caddy: host "edge1" does not use that store (none of its roles sets `caddy: true`'
+
 tf plan "${args[@]}" --json >"$T/plan.json" 2>/dev/null || true
 got=$(check_json "$T/plan.json")
 check "plan --json is valid ($got)" grep -q ': valid$' <<<"$got"

@@ -181,6 +181,9 @@ YAML
   done <"$T/help.cmds"
   [ "$(complete_words "trustplan -c $T/trust.yaml --target " | sort | tr '\n' ' ')" = "system upstreams " ] && pass || \
     fail "completion: --target gives the stores: $(complete_words "trustplan -c $T/trust.yaml --target " | tr '\n' ' ')"
+  printf 'caddy:\n  data_dir: /var/lib/caddy/.local/share/caddy\n' >>"$T/trust.yaml"
+  [ "$(complete_words "trustplan -c $T/trust.yaml --target " | sort | tr '\n' ' ')" = "caddy system upstreams " ] && pass || \
+    fail "completion: --target gives the caddy: section's store too: $(complete_words "trustplan -c $T/trust.yaml --target " | tr '\n' ' ')"
   [ "$(complete_words "trustapply --config $T/trust.yaml --host " | tr '\n' ' ')" = "web1 " ] && pass || \
     fail "completion: --host gives the exact host names: $(complete_words "trustapply --config $T/trust.yaml --host " | tr '\n' ' ')"
 else

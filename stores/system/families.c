@@ -1,0 +1,137 @@
+/* The distro families of the system store; see families.h. */
+#include "stores/system/families.h"
+#include "stores/system/debian.h"
+
+#include <stddef.h>
+#include <string.h>
+
+static int anchors_backend_read(struct store_inst *s, struct trust_set *out);
+static int anchors_backend_apply(struct store_inst *s, struct plan_store *ps);
+
+/* A family of the anchors backend: its name (titles, the read cache's key) and
+ * whether it keeps a blocklist (so can hold a distrusted certificate). */
+#define ANCHORS_BACKEND(fam_name, fam_caps)                                                        \
+	{                                                                                          \
+		.name = fam_name, .caps = fam_caps, .read = anchors_backend_read,                  \
+		.apply = anchors_backend_apply,                                                    \
+	}
+
+static const char *const debian_ids[] = {"debian", "ubuntu", NULL};
+static const char *const rhel_ids[] = {"rhel",	    "fedora", "centos", "rocky",
+				       "almalinux", "ol",     NULL};
+static const char *const arch_ids[] = {"arch", NULL};
+static const char *const suse_ids[] = {
+    "opensuse", "suse", "sles", "opensuse-leap", "opensuse-tumbleweed", NULL};
+static const char *const alpine_ids[] = {"alpine", NULL};
+
+static const char *const rhel_extract[] = {"update-ca-trust", "extract", NULL};
+static const char *const arch_extract[] = {"trust", "extract-compat", NULL};
+static const char *const update_ca_certificates[] = {"update-ca-certificates", NULL};
+
+static const struct system_family families[] = {
+    /* Debian, Ubuntu: ca-certificates (debian.c) */
+    {.ids = debian_ids, .backend = &store_backend_debian},
+    /* RHEL, Fedora, CentOS, Rocky, Alma, Oracle Linux: p11-kit's ca-trust */
+    {.ids = rhel_ids,
+     .anchors_backend = ANCHORS_BACKEND("rhel", STORE_CAN_DISTRUST),
+     .anchors =
+	 {
+	     .name = "rhel",
+	     .anchors = "/etc/pki/ca-trust/source/anchors",
+	     .blocklist = "/etc/pki/ca-trust/source/blocklist",
+	     .suffix = ".pem",
+	     .extract = rhel_extract,
+	     .extracted = "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem",
+	 }},
+    /* Arch Linux (p11-kit): trust-source, extracted by `trust extract-compat` */
+    {.ids = arch_ids,
+     .anchors_backend = ANCHORS_BACKEND("arch", STORE_CAN_DISTRUST),
+     .anchors =
+	 {
+	     .name = "arch",
+	     .anchors = "/etc/ca-certificates/trust-source/anchors",
+	     .blocklist = "/etc/ca-certificates/trust-source/blocklist",
+	     .suffix = ".pem",
+	     .extract = arch_extract,
+	     .extracted = "/etc/ca-certificates/extracted/tls-ca-bundle.pem",
+	 }},
+    /* openSUSE, SLES (p11-kit): extracted by SUSE's own update-ca-certificates */
+    {.ids = suse_ids,
+     .anchors_backend = ANCHORS_BACKEND("suse", STORE_CAN_DISTRUST),
+     .anchors =
+	 {
+	     .name = "suse",
+	     .anchors = "/etc/pki/trust/anchors",
+	     .blocklist = "/etc/pki/trust/blacklist",
+	     .suffix = ".pem",
+	     .extract = update_ca_certificates,
+	     .extracted = "/var/lib/ca-certificates/ca-bundle.pem",
+	 }},
+    /* Alpine: <name>.crt at the top of /usr/local/share/ca-certificates (its
+     * update-ca-certificates, unlike Debian's, is not trusted here to descend
+     * into subdirectories), linked into /etc/ssl/certs and concatenated */
+    {.ids = alpine_ids,
+     .anchors_backend = ANCHORS_BACKEND("alpine", 0),
+     .anchors =
+	 {
+	     .name = "alpine",
+	     .anchors = "/usr/local/share/ca-certificates",
+	     .blocklist = NULL,
+	     .suffix = ".crt",
+	     .extract = update_ca_certificates,
+	     .extracted = "/etc/ssl/certs/ca-certificates.crt",
+	 }},
+    {.ids = NULL},
+};
+
+/* The anchors family whose backend s runs. */
+static const struct anchors_family *anchors_of(const struct store_inst *s)
+{
+	for (const struct system_family *f = families; f->ids; f++)
+		if (s->backend == &f->anchors_backend)
+			return &f->anchors;
+	return NULL;
+}
+
+static int anchors_backend_read(struct store_inst *s, struct trust_set *out)
+{
+	return anchors_read(anchors_of(s), s, out);
+}
+
+static int anchors_backend_apply(struct store_inst *s, struct plan_store *ps)
+{
+	return anchors_apply(anchors_of(s), s, ps);
+}
+
+static bool word_in(const char *words, const char *w)
+{
+	size_t n = strlen(w);
+	for (const char *p = words; p && *p;) {
+		while (*p == ' ')
+			p++;
+		const char *e = strchr(p, ' ');
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+		if (len == n && !strncmp(p, w, n))
+			return true;
+		p += len;
+	}
+	return false;
+}
+
+const struct system_family *system_family_find(const char *id, const char *like)
+{
+	for (const struct system_family *f = families; id && f->ids; f++)
+		for (const char *const *i = f->ids; *i; i++)
+			if (!strcmp(id, *i))
+				return f;
+	for (const struct system_family *f = families; f->ids; f++)
+		for (const char *const *i = f->ids; *i; i++)
+			if (word_in(like, *i))
+				return f;
+	return NULL;
+}
+
+const struct store_backend *system_family_backend(const struct system_family *f)
+{
+	return f->backend ? f->backend : &f->anchors_backend;
+}
