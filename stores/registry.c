@@ -1,4 +1,5 @@
 /* The registry of store types and the instance helpers. */
+#include "stores/caddy/caddy.h"
 #include "stores/chrome/chrome.h"
 #include "stores/container/container.h"
 #include "stores/files/files.h"
@@ -26,6 +27,10 @@ const struct store_type *const store_types[] = {
     &store_type_chrome_policy, &store_type_shell_env,
     &store_type_registry,      NULL,
 };
+
+/* The types configured by a top-level section of their own, not under
+ * stores: (documented like the rest; gendocs skips one also in store_types). */
+const struct store_type *const store_sections[] = {&store_type_caddy, NULL};
 
 const struct store_type *store_type_find(const char *name)
 {

@@ -44,13 +44,32 @@ enum store_option_kind {
 	OPT_ENUM, /* one of choices */
 };
 
-/* One option a store type takes in the config. */
+enum store_option_flags {
+	OPTF_NONEMPTY = 1 << 0, /* OPT_LIST: at least one item */
+	/* choices are for the docs and the schema only: the type's validate
+	 * checks the items itself, with messages that say more */
+	OPTF_OWN_CHECK = 1 << 1,
+};
+
+/* One option a store type takes in the config. Its fields are also what
+ * the generated docs say of it (tools/gendocs.c: the JSON Schema,
+ * trust.yaml(5), the README); in help, `x` is a literal (a path when it
+ * starts with '/' or '<'). */
 struct store_option {
 	const char *name;
 	enum store_option_kind kind;
 	bool required;
 	const char *const *choices; /* OPT_ENUM, and allowed list items for OPT_LIST */
-	const char *help;
+	const char *help;	    /* one line, lower case, no final period */
+	const char *def;	    /* the default as written in YAML, or NULL */
+	const char *pattern;	    /* JSON Schema pattern of the string, or of each item */
+	unsigned flags;		    /* enum store_option_flags */
+};
+
+/* What a store writes, for trust.yaml(5)'s FILES EACH STORE WRITES. */
+struct store_files_doc {
+	const char *when; /* "Debian, Ubuntu" for one family of hosts, or NULL */
+	const char *text; /* one paragraph, with `x` as in help */
 };
 
 /* Everything a store needs to know about this run. */
@@ -74,6 +93,15 @@ struct store_open {
 struct store_type {
 	/* `type:` in the config ("system", "nss", …; "caddy" for the caddy: section). */
 	const char *name;
+	/* Configured by the top-level `<name>:` section, not under stores:. */
+	bool top_level;
+	/* For the docs: what it manages, one line with `x` as in help. */
+	const char *summary;
+	/* For the docs: the files it writes, NULL-text terminated. */
+	const struct store_files_doc *files;
+	/* For the JSON Schema: rules between options, as JSON members of the
+	 * type's object ("oneOf": [...]), or NULL. */
+	const char *schema_rules;
 	/* The options it takes, NULL-name terminated; checked by the loader. */
 	const struct store_option *options;
 	/* Optional: checks beyond the options' kinds, at load time. */
@@ -170,6 +198,9 @@ void store_open_note(struct store_open *o, const char *fmt, ...)
  * it is configured by the top-level caddy: section, not under stores:). */
 extern const struct store_type *const store_types[];
 const struct store_type *store_type_find(const char *name);
+/* The types configured by a top-level section (caddy), NULL-terminated.
+ * tools/gendocs.c documents these and store_types. */
+extern const struct store_type *const store_sections[];
 
 /* trustform's file names carry the CA's name and the first 12 hex digits of
  * its fingerprint: "<dir>/<name>-<sha256[:12]><suffix>". The name of such a
