@@ -62,8 +62,11 @@ struct store_option {
 	const char *const *choices; /* OPT_ENUM, and allowed list items for OPT_LIST */
 	const char *help;	    /* one line, lower case, no final period */
 	const char *def;	    /* the default as written in YAML, or NULL */
-	const char *pattern;	    /* JSON Schema pattern of the string, or of each item */
-	unsigned flags;		    /* enum store_option_flags */
+	/* For the JSON Schema only: the pattern of the string, or of each item
+	 * (the loader does not use it: a type's validate checks what it needs,
+	 * with messages that say why) */
+	const char *pattern;
+	unsigned flags; /* enum store_option_flags */
 };
 
 /* What a store writes, for trust.yaml(5)'s FILES EACH STORE WRITES. */

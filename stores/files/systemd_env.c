@@ -57,7 +57,7 @@ static const struct store_option senv_keys[] = {
      .kind = OPT_STRING,
      .required = true,
      .pattern = "^[A-Za-z0-9:_.@\\\\-]+\\.[a-z]+$",
-     .help = "the systemd unit, e.g. homepage.service"},
+     .help = "the systemd unit, e.g. `homepage.service`"},
     ENVVAR_OPT_ENV,
     ENVVAR_OPT_BUNDLE,
     {.name = "restart",
