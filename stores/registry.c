@@ -28,10 +28,6 @@ const struct store_type *const store_types[] = {
     &store_type_registry,      NULL,
 };
 
-/* The types configured by a top-level section of their own, not under
- * stores: (documented like the rest; gendocs skips one also in store_types). */
-const struct store_type *const store_sections[] = {&store_type_caddy, NULL};
-
 const struct store_type *store_type_find(const char *name)
 {
 	for (size_t i = 0; store_types[i]; i++)
@@ -190,3 +186,7 @@ int store_state_key_file(struct buf *key, const char *host_path)
 	buf_dispose(&data);
 	return 0;
 }
+
+/* caddy is configured by its section and is not in store_types yet; once it
+ * is, this list can go (gendocs documents a type in both once). */
+const struct store_type *const store_sections[] = {&store_type_caddy, NULL};

@@ -96,15 +96,11 @@ struct store_open {
 struct store_type {
 	/* `type:` in the config ("system", "nss", …; "caddy" for the caddy: section). */
 	const char *name;
-	/* Configured by the top-level `<name>:` section, not under stores:. */
-	bool top_level;
-	/* For the docs: what it manages, one line with `x` as in help. */
-	const char *summary;
-	/* For the docs: the files it writes, NULL-text terminated. */
-	const struct store_files_doc *files;
-	/* For the JSON Schema: rules between options, as JSON members of the
-	 * type's object ("oneOf": [...]), or NULL. */
-	const char *schema_rules;
+	/* The top-level key that configures the one store of this type ("caddy"),
+	 * or NULL for a type written as a `stores:` entry; such a type is not
+	 * among the known types of a `stores:` entry, and --target names it by
+	 * this key. */
+	const char *section;
 	/* The options it takes, NULL-name terminated; checked by the loader. */
 	const struct store_option *options;
 	/* Optional: checks beyond the options' kinds, at load time. */
@@ -112,6 +108,13 @@ struct store_type {
 	/* Expand a configured store into instances on this host (store_open_add).
 	 * 0, or -1 with err set: the store is reported as failed, others go on. */
 	int (*open)(const struct conf_store *cs, const struct run_ctx *ctx, struct store_open *out);
+	/* For the docs (tools/gendocs): what it manages, one line with `x` as in
+	 * an option's help; the files it writes, NULL-text terminated; and for
+	 * the JSON Schema, its rules between options as JSON members of the
+	 * type's object ("oneOf": [...]), or NULL. */
+	const char *summary;
+	const struct store_files_doc *files;
+	const char *schema_rules;
 };
 
 /* What an instance runs. */
@@ -201,9 +204,6 @@ void store_open_note(struct store_open *o, const char *fmt, ...)
  * it is configured by the top-level caddy: section, not under stores:). */
 extern const struct store_type *const store_types[];
 const struct store_type *store_type_find(const char *name);
-/* The types configured by a top-level section (caddy), NULL-terminated.
- * tools/gendocs.c documents these and store_types. */
-extern const struct store_type *const store_sections[];
 
 /* trustform's file names carry the CA's name and the first 12 hex digits of
  * its fingerprint: "<dir>/<name>-<sha256[:12]><suffix>". The name of such a
@@ -215,5 +215,9 @@ char *store_managed_name(const char *base, const char *prefix, const char *suffi
 /* For state_key: append a file's identity to key: owner, group, mode, size
  * and the SHA-256 of its content, or that it is missing. -1 if unreadable. */
 int store_state_key_file(struct buf *key, const char *host_path);
+
+/* The types with a section that are not (yet) in store_types, NULL-terminated:
+ * tools/gendocs documents them after store_types (and skips one in both). */
+extern const struct store_type *const store_sections[];
 
 #endif

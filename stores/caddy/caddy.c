@@ -242,14 +242,14 @@ static void caddy_validate_conf(const struct conf_store *cs, struct diag *d)
 
 const struct store_type store_type_caddy = {
     .name = "caddy",
-    .top_level = true,
+    .section = "caddy",
+    .options = caddy_options,
+    .validate = caddy_validate_conf,
+    .open = caddy_open,
     .summary = "Caddy's local PKI and configuration, checked on hosts whose roles say "
 	       "`caddy: true`",
     .files = caddy_files,
     .schema_rules = "\"not\": { \"required\": [\"caddyfile\", \"json\"] }",
-    .options = caddy_options,
-    .validate = caddy_validate_conf,
-    .open = caddy_open,
 };
 
 char *caddy_export_command(const struct config *cfg, const char *root, const char *ca_id)

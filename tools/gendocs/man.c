@@ -13,7 +13,7 @@ struct count {
 static void count_type(const struct store_type *t, void *arg)
 {
 	struct count *c = arg;
-	c->total += !t->top_level;
+	c->total += !t->section;
 }
 
 static void put_roff_word(struct buf *b, const char *s)
@@ -29,7 +29,7 @@ static void put_roff_word(struct buf *b, const char *s)
 static void type_item(const struct store_type *t, void *arg)
 {
 	struct count *c = arg;
-	if (t->top_level)
+	if (t->section)
 		return;
 	c->n++;
 	if (c->n == c->total)
@@ -96,8 +96,8 @@ static void put_option(struct buf *b, const struct store_option *o)
 static void type_keys(const struct store_type *t, void *arg)
 {
 	struct buf *b = arg;
-	if (t->top_level)
-		buf_printf(b, ".SS %s\n", t->name);
+	if (t->section)
+		buf_printf(b, ".SS %s\n", t->section);
 	else {
 		buf_puts(b, ".SS \"stores.<name> of type ");
 		put_roff_word(b, t->name);

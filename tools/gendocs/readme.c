@@ -27,8 +27,8 @@ static void put_option(struct buf *b, const struct store_option *o)
 static void type_rows(const struct store_type *t, void *arg)
 {
 	struct buf *b = arg;
-	if (t->top_level)
-		buf_printf(b, "| `%s:` (top level) | | ", t->name);
+	if (t->section)
+		buf_printf(b, "| `%s:` (top level) | | ", t->section);
 	else
 		buf_printf(b, "| `%s` | | ", t->name);
 	put_md(b, t->summary ? t->summary : "");

@@ -88,8 +88,8 @@ static void put_rules(struct buf *b, const char *rules)
 
 static void def_name(struct buf *b, const struct store_type *t)
 {
-	if (t->top_level) {
-		buf_puts(b, t->name);
+	if (t->section) {
+		buf_puts(b, t->section);
 		return;
 	}
 	buf_puts(b, "store_");
@@ -121,7 +121,7 @@ static void put_type(const struct store_type *t, void *arg)
 	}
 	buf_puts(b, "      \"properties\": {\n");
 	first = true;
-	if (!t->top_level) {
+	if (!t->section) {
 		buf_printf(b, "        \"type\": { \"const\": \"%s\" },\n", t->name);
 		buf_puts(b, "        \"consumers\": { \"$ref\": \"#/$defs/consumers\" }");
 		first = false;
@@ -143,7 +143,7 @@ static void put_type(const struct store_type *t, void *arg)
 static void put_enum_item(const struct store_type *t, void *arg)
 {
 	struct buf *b = arg;
-	if (t->top_level)
+	if (t->section)
 		return;
 	buf_puts(b, b->ptr[b->len - 1] == '[' ? "" : ", ");
 	put_json_string(b, t->name);
@@ -152,7 +152,7 @@ static void put_enum_item(const struct store_type *t, void *arg)
 static void put_branch(const struct store_type *t, void *arg)
 {
 	struct buf *b = arg;
-	if (t->top_level)
+	if (t->section)
 		return;
 	buf_puts(b, b->ptr[b->len - 1] == '[' ? "\n" : ",\n");
 	buf_printf(b,
