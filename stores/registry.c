@@ -1,5 +1,4 @@
 /* The registry of store types and the instance helpers. */
-#include "stores/caddy/caddy.h"
 #include "stores/chrome/chrome.h"
 #include "stores/container/container.h"
 #include "stores/files/files.h"
@@ -186,7 +185,3 @@ int store_state_key_file(struct buf *key, const char *host_path)
 	buf_dispose(&data);
 	return 0;
 }
-
-/* caddy is configured by its section and is not in store_types yet; once it
- * is, this list can go (gendocs documents a type in both once). */
-const struct store_type *const store_sections[] = {&store_type_caddy, NULL};

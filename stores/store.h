@@ -216,8 +216,4 @@ char *store_managed_name(const char *base, const char *prefix, const char *suffi
  * and the SHA-256 of its content, or that it is missing. -1 if unreadable. */
 int store_state_key_file(struct buf *key, const char *host_path);
 
-/* The types with a section that are not (yet) in store_types, NULL-terminated:
- * tools/gendocs documents them after store_types (and skips one in both). */
-extern const struct store_type *const store_sections[];
-
 #endif

@@ -10,8 +10,8 @@
 #include "stores/store.h"
 #include "util/buf.h"
 
-/* Call fn for each documented type: store_types, then store_sections' types
- * not already among them. A type with a section (caddy) is documented as its
+/* Call fn for each documented type: store_types, then caddy if it is not
+ * among them yet (text.c). A type with a section (caddy) is documented as its
  * top-level section, not as a type of a stores: entry. */
 void each_type(void (*fn)(const struct store_type *t, void *arg), void *arg);
 /* The options of t, in order (NULL-name terminated). */
