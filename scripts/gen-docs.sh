@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The docs' parts that the store registry says (the JSON Schema's store types,
 # trust.yaml(5)'s type keys and FILES EACH STORE WRITES, the README's store
-# table), between their "BEGIN generated: <region>" and "END generated:
-# <region>" lines; tools/gendocs writes them from stores/registry.c.
+# table, bash completion's top-level sections), between their "BEGIN
+# generated: <region>" and "END generated: <region>" lines; tools/gendocs
+# writes them from the registry (stores/registry.c).
 #
 #   scripts/gen-docs.sh [BUILD_DIR]          build gendocs (default build/), rewrite them
 #   scripts/gen-docs.sh --check GENDOCS      diff a fresh run with the committed files
@@ -38,4 +39,5 @@ case $build in /*) ;; *) build=$src/$build ;; esac
 [ -f "$build/CMakeCache.txt" ] || cmake -S "$src" -B "$build" >/dev/null
 cmake --build "$build" --target gendocs >/dev/null
 "$build/gendocs" "$src" "$src"
-git -C "$src" status --short -- schema/trustform.schema.json man/trust.yaml.5 README.md
+git -C "$src" status --short -- schema/trustform.schema.json man/trust.yaml.5 README.md \
+  completion/trustform.bash

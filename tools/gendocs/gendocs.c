@@ -25,6 +25,7 @@ static const struct region regions[] = {
     {"man/trust.yaml.5", "store-keys", gen_man_keys},
     {"man/trust.yaml.5", "store-files", gen_man_files},
     {"README.md", "store-table", gen_readme_table},
+    {"completion/trustform.bash", "completion-sections", gen_completion_sections},
     {NULL, NULL, NULL},
 };
 

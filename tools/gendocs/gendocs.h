@@ -28,5 +28,6 @@ void gen_man_types(struct buf *b);
 void gen_man_keys(struct buf *b);
 void gen_man_files(struct buf *b);
 void gen_readme_table(struct buf *b);
+void gen_completion_sections(struct buf *b);
 
 #endif
