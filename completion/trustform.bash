@@ -4,7 +4,7 @@
 # read with awk: the keys directly under the top-level stores: / hosts: maps.
 
 # BEGIN generated: completion-sections (from the store registry: scripts/gen-docs.sh)
-# The top-level sections of CONFIG that configure a store (caddy:), which
+# The top-level sections of CONFIG that configure a store each, which
 # --target names by their key.
 _trustform_sections() { # CONFIG
   [ -r "$1" ] && grep -oE '^(caddy):' "$1" 2>/dev/null | tr -d :

@@ -12,12 +12,11 @@ void gen_completion_sections(struct buf *b)
 {
 	struct buf keys = BUF_INIT;
 	each_type(section_key, &keys);
-	buf_puts(b, "# The top-level sections of CONFIG that configure a store (caddy:), which\n"
+	buf_puts(b, "# The top-level sections of CONFIG that configure a store each, which\n"
 		    "# --target names by their key.\n"
 		    "_trustform_sections() { # CONFIG\n");
 	if (keys.len)
-		buf_printf(b,
-			   "  [ -r \"$1\" ] && grep -oE '^(%s):' \"$1\" 2>/dev/null | tr -d :\n",
+		buf_printf(b, "  [ -r \"$1\" ] && grep -oE '^(%s):' \"$1\" 2>/dev/null | tr -d :\n",
 			   keys.ptr);
 	buf_puts(b, "  return 0\n}\n");
 	buf_dispose(&keys);
