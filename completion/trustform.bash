@@ -4,6 +4,15 @@
 # read with awk: the keys directly under the top-level stores: / hosts: maps
 # (and caddy, the caddy: section's store, for --target when the file has one).
 
+# BEGIN generated: completion-sections (from the store registry: scripts/gen-docs.sh)
+# The top-level sections of CONFIG that configure a store each, which
+# --target names by their key.
+_trustform_sections() { # CONFIG
+  [ -r "$1" ] && grep -oE '^(caddy):' "$1" 2>/dev/null | tr -d :
+  return 0
+}
+# END generated: completion-sections (hand-written again from here)
+
 _trustform_names() { # SECTION CONFIG
   [ -r "$2" ] || return 0
   awk -v sec="$1" '

@@ -44,13 +44,35 @@ enum store_option_kind {
 	OPT_ENUM, /* one of choices */
 };
 
-/* One option a store type takes in the config. */
+enum store_option_flags {
+	OPTF_NONEMPTY = 1 << 0, /* OPT_LIST: at least one item */
+	/* choices are for the docs and the schema only: the type's validate
+	 * checks the items itself, with messages that say more */
+	OPTF_OWN_CHECK = 1 << 1,
+};
+
+/* One option a store type takes in the config. Its fields are also what
+ * the generated docs say of it (tools/gendocs.c: the JSON Schema,
+ * trust.yaml(5), the README); in help, `x` is a literal (a path when it
+ * starts with '/' or '<'). */
 struct store_option {
 	const char *name;
 	enum store_option_kind kind;
 	bool required;
 	const char *const *choices; /* OPT_ENUM, and allowed list items for OPT_LIST */
-	const char *help;
+	const char *help;	    /* one line, lower case, no final period */
+	const char *def;	    /* the default as written in YAML, or NULL */
+	/* For the JSON Schema only: the pattern of the string, or of each item
+	 * (the loader does not use it: a type's validate checks what it needs,
+	 * with messages that say why) */
+	const char *pattern;
+	unsigned flags; /* enum store_option_flags */
+};
+
+/* What a store writes, for trust.yaml(5)'s FILES EACH STORE WRITES. */
+struct store_files_doc {
+	const char *when; /* "Debian, Ubuntu" for one family of hosts, or NULL */
+	const char *text; /* one paragraph, with `x` as in help */
 };
 
 /* Everything a store needs to know about this run. */
@@ -86,6 +108,13 @@ struct store_type {
 	/* Expand a configured store into instances on this host (store_open_add).
 	 * 0, or -1 with err set: the store is reported as failed, others go on. */
 	int (*open)(const struct conf_store *cs, const struct run_ctx *ctx, struct store_open *out);
+	/* For the docs (tools/gendocs): what it manages, one line with `x` as in
+	 * an option's help; the files it writes, NULL-text terminated; and for
+	 * the JSON Schema, its rules between options as JSON members of the
+	 * type's object ("oneOf": [...]), or NULL. */
+	const char *summary;
+	const struct store_files_doc *files;
+	const char *schema_rules;
 };
 
 /* What an instance runs. */

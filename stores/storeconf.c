@@ -117,7 +117,8 @@ static void check_option(struct diag *d, const struct conf_store *cs, const char
 		for (size_t i = 0; i < v->n; i++) {
 			s = scalar(d, cs, v->items[i], what);
 			struct buf allowed = BUF_INIT;
-			if (s && opt->choices && !one_of(opt->choices, s, &allowed))
+			if (s && opt->choices && !(opt->flags & OPTF_OWN_CHECK) &&
+			    !one_of(opt->choices, s, &allowed))
 				list_item_error(d, cs, v->items[i], what, s, opt->choices,
 						allowed.ptr);
 			buf_dispose(&allowed);

@@ -138,17 +138,50 @@ static int caddy_open(const struct conf_store *cs, const struct run_ctx *ctx,
 /* --- options ------------------------------------------------------------------ */
 
 static const struct store_option caddy_options[] = {
-    {"data_dir", OPT_PATH, true, NULL,
-     "Caddy's data directory, e.g. /var/lib/caddy/.local/share/caddy"},
-    {"caddyfile", OPT_PATH, false, NULL, NULL},
-    {"json", OPT_PATH, false, NULL, NULL},
-    {"ca", OPT_STRING, false, NULL, NULL},
-    {"intermediate_lifetime", OPT_STRING, false, NULL, NULL},
-    {"binary", OPT_PATH, false, NULL, NULL},
-    {"stop", OPT_STRING, false, NULL, NULL},
-    {"start", OPT_STRING, false, NULL, NULL},
-    {"reload", OPT_STRING, false, NULL, NULL},
-    {NULL, 0, false, NULL, NULL},
+    {.name = "data_dir",
+     .kind = OPT_PATH,
+     .required = true,
+     .help = "Caddy's data directory, e.g. `/var/lib/caddy/.local/share/caddy`"},
+    {.name = "caddyfile",
+     .kind = OPT_PATH,
+     .help = "Caddy's Caddyfile (one of `caddyfile` and `json`); needed for "
+	     "`intermediate_lifetime`, and linted"},
+    {.name = "json",
+     .kind = OPT_PATH,
+     .help = "Caddy's JSON configuration, instead of a Caddyfile"},
+    {.name = "ca",
+     .kind = OPT_STRING,
+     .def = "local",
+     .pattern = "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$",
+     .help = "the CA id (`local` is Caddy's `tls internal`)"},
+    {.name = "intermediate_lifetime",
+     .kind = OPT_STRING,
+     .pattern = "^([0-9.]+(ns|us|µs|ms|s|m|h|d))+$",
+     .help = "a Go duration as Caddy reads it (`43800h`, `1825d`); written into the "
+	     "configuration"},
+    {.name = "binary",
+     .kind = OPT_PATH,
+     .help = "Caddy, for `caddy version` and `caddy validate` (default `/usr/bin/caddy`, under "
+	     "`--root`)"},
+    {.name = "stop",
+     .kind = OPT_STRING,
+     .help = "shell command that stops Caddy (default `systemctl stop caddy`; none under "
+	     "`--root` unless given)"},
+    {.name = "start",
+     .kind = OPT_STRING,
+     .help = "shell command that starts Caddy (default `systemctl start caddy`; none under "
+	     "`--root` unless given)"},
+    {.name = "reload",
+     .kind = OPT_STRING,
+     .help = "shell command that reloads Caddy (default `systemctl reload caddy`; none under "
+	     "`--root` unless given)"},
+    {0},
+};
+
+static const struct store_files_doc caddy_files[] = {
+    {NULL, "The `intermediate_lifetime` setting in the Caddyfile or JSON configuration; on a "
+	   "reissue it removes Caddy's intermediate and stale leaves (never the root)"},
+    {0},
 };
 
 static void errat(struct diag *d, const struct conf_store *cs, const struct ynode *n,
@@ -213,6 +246,10 @@ const struct store_type store_type_caddy = {
     .options = caddy_options,
     .validate = caddy_validate_conf,
     .open = caddy_open,
+    .summary = "Caddy's local PKI and configuration, checked on hosts whose roles say "
+	       "`caddy: true`",
+    .files = caddy_files,
+    .schema_rules = "\"not\": { \"required\": [\"caddyfile\", \"json\"] }",
 };
 
 char *caddy_export_command(const struct config *cfg, const char *root, const char *ca_id)

@@ -57,9 +57,22 @@ static const struct browser browsers[] = {
 static const char *const browser_names[] = {"chrome", "chromium", NULL};
 
 static const struct store_option cpol_keys[] = {
-    {"browsers", OPT_LIST, false, browser_names,
-     "the browsers whose managed policy to write: chrome, chromium (default both)"},
-    {NULL, 0, false, NULL, NULL},
+    {.name = "browsers",
+     .kind = OPT_LIST,
+     .choices = browser_names,
+     .flags = OPTF_NONEMPTY,
+     .help = "the browsers whose managed policy to write: chrome "
+	     "(`/etc/opt/chrome/policies/managed`), chromium (`/etc/chromium/policies/managed`); "
+	     "default both"},
+    {0},
+};
+
+static const struct store_files_doc cpol_files[] = {
+    {NULL, "`trustform.json` in `/etc/opt/chrome/policies/managed/` and/or "
+	   "`/etc/chromium/policies/managed/` (CACertificates and CADistrustedCertificates, "
+	   "base64 DER); removed when it would be empty. The directory's other policy files are "
+	   "read, never written; no home is touched"},
+    {0},
 };
 
 static const struct store_backend cpol_backend;
@@ -474,6 +487,9 @@ static const struct store_backend cpol_backend = {
 
 const struct store_type store_type_chrome_policy = {
     .name = "chrome-policy",
+    .summary = "`trustform.json` in Chrome's and Chromium's managed policy directories: "
+	       "CACertificates and CADistrustedCertificates",
+    .files = cpol_files,
     .options = cpol_keys,
     .validate = cpol_validate,
     .open = cpol_open,

@@ -19,12 +19,36 @@
 #include <string.h>
 #include <sys/stat.h>
 
+/* The names of engines[], in its order (registry_validate checks them). */
+static const char *const engine_choices[] = {"docker", "podman", "containerd", NULL};
+_Static_assert(sizeof(engine_choices) / sizeof(*engine_choices) == ENGINE_COUNT + 1,
+	       "engine_choices names every engine of engines[]");
+
 static const struct store_option registry_keys[] = {
-    {"hosts", OPT_LIST, true, NULL,
-     "the registries, as host or host:port: [\"registry.corp:5000\"]"},
-    {"engines", OPT_LIST, false, NULL,
-     "docker, podman, containerd; default: those installed under the root"},
-    {NULL, 0, false, NULL, NULL},
+    {.name = "hosts",
+     .kind = OPT_LIST,
+     .required = true,
+     .flags = OPTF_NONEMPTY,
+     .pattern = "^([A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9_])?(\\.[A-Za-z0-9_]([A-Za-z0-9_-]*"
+		"[A-Za-z0-9_])?)*|\\[[0-9A-Fa-f:.]{2,}\\])(:([1-9][0-9]{0,3}|[1-5][0-9]{4}|"
+		"6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?$",
+     .help = "the registries, as host or host:port (no scheme, no path), exactly as the "
+	     "engines name their `certs.d` directories: [\"registry.corp:5000\"]"},
+    {.name = "engines",
+     .kind = OPT_LIST,
+     .choices = engine_choices,
+     .flags = OPTF_NONEMPTY | OPTF_OWN_CHECK,
+     .help = "which container engines; default: those installed under the root"},
+    {0},
+};
+
+static const struct store_files_doc registry_files[] = {
+    {NULL, "`<certs.d>/<host>/trustform-<name>-<sha256[:12]>.crt` for each engine: Docker "
+	   "(`/etc/docker/certs.d`), Podman (`/etc/containers/certs.d`), containerd "
+	   "(`/etc/containerd/certs.d`, with a `hosts.toml` of trustform's listing the "
+	   "directory's certificates; one it did not write is never edited). Files of others "
+	   "are kept"},
+    {0},
 };
 
 /* --- validation ------------------------------------------------------------------ */
@@ -264,6 +288,9 @@ static int registry_open(const struct conf_store *cs, const struct run_ctx *ctx,
 
 const struct store_type store_type_registry = {
     .name = "registry",
+    .summary = "Container engines' trust for private registries: one file per CA in each "
+	       "engine's `certs.d/<host[:port]>/`",
+    .files = registry_files,
     .options = registry_keys,
     .validate = registry_validate,
     .open = registry_open,

@@ -11,19 +11,29 @@
 #include <string.h>
 #include <strings.h>
 
-static const struct envvar vars[] = {
-    {"NODE_EXTRA_CA_CERTS", ENVVAR_FILE, NULL, "Node.js (added to its own CAs)"},
-    {"NODE_USE_SYSTEM_CA", ENVVAR_FLAG, "1",
-     "Node.js (the system store; any value but 1 is ignored)"},
-    {"SSL_CERT_FILE", ENVVAR_FILE, NULL, "OpenSSL, Python ssl, Ruby, Go"},
-    {"SSL_CERT_DIR", ENVVAR_DIR, NULL, "OpenSSL, Go"},
-    {"REQUESTS_CA_BUNDLE", ENVVAR_FILE, NULL, "Python requests"},
-    {"CURL_CA_BUNDLE", ENVVAR_FILE, NULL, "curl"},
-    {"GIT_SSL_CAINFO", ENVVAR_FILE, NULL, "git"},
-    {"PIP_CERT", ENVVAR_FILE, NULL, "pip"},
-    {"AWS_CA_BUNDLE", ENVVAR_FILE, NULL, "the AWS CLI and SDKs"},
-    {"DENO_CERT", ENVVAR_FILE, NULL, "Deno"},
-};
+/* The table, once: vars[] and envvar_bundle_choices[] are made from it. */
+#define ENVVARS(X)                                                                                 \
+	X("NODE_EXTRA_CA_CERTS", ENVVAR_FILE, NULL, "Node.js (added to its own CAs)")              \
+	X("NODE_USE_SYSTEM_CA", ENVVAR_FLAG, "1",                                                  \
+	  "Node.js (the system store; any value but 1 is ignored)")                                \
+	X("SSL_CERT_FILE", ENVVAR_FILE, NULL, "OpenSSL, Python ssl, Ruby, Go")                     \
+	X("SSL_CERT_DIR", ENVVAR_DIR, NULL, "OpenSSL, Go")                                         \
+	X("REQUESTS_CA_BUNDLE", ENVVAR_FILE, NULL, "Python requests")                              \
+	X("CURL_CA_BUNDLE", ENVVAR_FILE, NULL, "curl")                                             \
+	X("GIT_SSL_CAINFO", ENVVAR_FILE, NULL, "git")                                              \
+	X("PIP_CERT", ENVVAR_FILE, NULL, "pip")                                                    \
+	X("AWS_CA_BUNDLE", ENVVAR_FILE, NULL, "the AWS CLI and SDKs")                              \
+	X("DENO_CERT", ENVVAR_FILE, NULL, "Deno")
+
+#define ENVVAR_ROW(name, kind, flag, who) {name, kind, flag, who},
+static const struct envvar vars[] = {ENVVARS(ENVVAR_ROW)};
+
+/* The names a bundle store's env: takes: files and flags, not directories. */
+#define CHOICE_ENVVAR_FILE(name) name,
+#define CHOICE_ENVVAR_FLAG(name) name,
+#define CHOICE_ENVVAR_DIR(name)
+#define ENVVAR_CHOICE(name, kind, flag, who) CHOICE_##kind(name)
+const char *const envvar_bundle_choices[] = {ENVVARS(ENVVAR_CHOICE) NULL};
 #define NVARS (sizeof(vars) / sizeof(*vars))
 
 const struct envvar *envvar_find(const char *name)

@@ -28,6 +28,21 @@ struct envvar {
 	const char *who;  /* who reads it, for messages */
 };
 
+/* The names env: of a bundle store takes (files and flags, in the table's
+ * order), NULL-terminated: the option's documented choices. */
+extern const char *const envvar_bundle_choices[];
+/* The env: and bundle: options of such a store (struct store_option). */
+#define ENVVAR_OPT_ENV                                                                             \
+	{                                                                                          \
+		.name = "env", .kind = OPT_LIST, .required = true,                                 \
+		.choices = envvar_bundle_choices, .flags = OPTF_NONEMPTY | OPTF_OWN_CHECK,         \
+		.help = "the variables to point at the bundle"                                     \
+	}
+#define ENVVAR_OPT_BUNDLE                                                                          \
+	{                                                                                          \
+		.name = "bundle", .kind = OPT_PATH,                                                \
+		.help = "the bundle file (default `/etc/trustform/bundles/<store>.pem`)"           \
+	}
 /* The known variable called name, or NULL. */
 const struct envvar *envvar_find(const char *name);
 /* The known name closest to name (a typo), or NULL. */

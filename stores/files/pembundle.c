@@ -23,8 +23,17 @@ struct pemb {
 };
 
 static const struct store_option pemb_keys[] = {
-    {"path", OPT_PATH, true, NULL, "the PEM file to keep trustform's blocks in"},
-    {NULL, 0, false, NULL, NULL},
+    {.name = "path",
+     .kind = OPT_PATH,
+     .required = true,
+     .help = "the PEM file to keep trustform's blocks in"},
+    {0},
+};
+
+static const struct store_files_doc pemb_files[] = {
+    {NULL, "Blocks `# trustform:begin <name> sha256=...` to `# trustform:end <name>` in "
+	   "`path`, created when missing"},
+    {0},
 };
 
 static int pemb_open(const struct conf_store *cs, const struct run_ctx *ctx, struct store_open *out)
@@ -84,6 +93,8 @@ static const struct store_backend pemb_backend = {
 
 const struct store_type store_type_pem_bundle = {
     .name = "pem-bundle",
+    .summary = "trustform's CAs as marked blocks in a PEM file; the rest is kept byte for byte",
+    .files = pemb_files,
     .options = pemb_keys,
     .open = pemb_open,
 };

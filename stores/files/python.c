@@ -40,10 +40,23 @@ static const struct store_backend py_backend;
 static const char *const mode_choices[] = {"certifi", "truststore", NULL};
 
 static const struct store_option py_keys[] = {
-    {"venv", OPT_PATH, true, NULL, "the virtual environment (the directory of pyvenv.cfg)"},
-    {"mode", OPT_ENUM, false, mode_choices,
-     "certifi (blocks in certifi's cacert.pem, the default) or truststore (a .pth)"},
-    {NULL, 0, false, NULL, NULL},
+    {.name = "venv",
+     .kind = OPT_PATH,
+     .required = true,
+     .help = "the virtual environment (the directory of `pyvenv.cfg`)"},
+    {.name = "mode",
+     .kind = OPT_ENUM,
+     .choices = mode_choices,
+     .def = "certifi",
+     .help = "`certifi` (blocks in certifi's `cacert.pem`) or `truststore` (a `.pth` that "
+	     "makes Python use the system store)"},
+    {0},
+};
+
+static const struct store_files_doc py_files[] = {
+    {NULL, "`certifi`: blocks as pem-bundle's in the venv's `certifi/cacert.pem`; "
+	   "`truststore`: `trustform-truststore.pth` in the venv's site-packages"},
+    {0},
 };
 
 static void py_free(struct store_inst *s)
@@ -408,6 +421,9 @@ static const struct store_backend py_backend = {
 
 const struct store_type store_type_python = {
     .name = "python",
+    .summary = "A Python virtual environment: blocks in its `certifi/cacert.pem`, or a `.pth` "
+	       "calling truststore",
+    .files = py_files,
     .options = py_keys,
     .open = py_open,
 };

@@ -40,11 +40,17 @@
 static const struct store_backend shenv_backend;
 
 static const struct store_option shenv_keys[] = {
-    {"env", OPT_LIST, true, NULL,
-     "variables to point at the bundle: NODE_EXTRA_CA_CERTS, SSL_CERT_FILE, ..."},
-    {"bundle", OPT_PATH, false, NULL,
-     "the bundle file (default /etc/trustform/bundles/<store>.pem)"},
-    {NULL, 0, false, NULL, NULL},
+    ENVVAR_OPT_ENV,
+    ENVVAR_OPT_BUNDLE,
+    {0},
+};
+
+static const struct store_files_doc shenv_files[] = {
+    {NULL, "The bundle (`/etc/trustform/bundles/<store>.pem` or `bundle`), "
+	   "`/etc/profile.d/trustform.sh` (login shells) and "
+	   "`/etc/environment.d/90-trustform.conf` (systemd user sessions), setting the `env` "
+	   "variables (and undoing insecure settings seen before them)"},
+    {0},
 };
 
 struct shenv {
@@ -366,6 +372,9 @@ static const struct store_backend shenv_backend = {
 
 const struct store_type store_type_shell_env = {
     .name = "shell-env",
+    .summary = "`/etc/profile.d/trustform.sh` and `/etc/environment.d/90-trustform.conf` "
+	       "pointing variables at a bundle; insecure settings undone",
+    .files = shenv_files,
     .options = shenv_keys,
     .validate = shenv_validate,
     .open = shenv_open,

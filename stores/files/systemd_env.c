@@ -53,18 +53,28 @@ struct senv {
 };
 
 static const struct store_option senv_keys[] = {
-    {"unit", OPT_STRING, true, NULL, "the systemd unit, e.g. homepage.service"},
-    {"env", OPT_LIST, true, NULL,
-     "variables to point at the bundle: NODE_EXTRA_CA_CERTS, SSL_CERT_FILE, ..."},
-    {"bundle", OPT_PATH, false, NULL,
-     "the bundle file (default /etc/trustform/bundles/<store>.pem)"},
-    {"restart", OPT_BOOL, false, NULL,
-     "daemon-reload and try-restart the unit after a change (default: true, but "
-     "false under --root)"},
-    {"restart_command", OPT_STRING, false, NULL,
-     "shell command run instead of systemctl after a change ($TRUSTFORM_UNIT is the "
-     "unit); needed to restart under --root"},
-    {NULL, 0, false, NULL, NULL},
+    {.name = "unit",
+     .kind = OPT_STRING,
+     .required = true,
+     .pattern = "^[A-Za-z0-9:_.@\\\\-]+\\.[a-z]+$",
+     .help = "the systemd unit, e.g. `homepage.service`"},
+    ENVVAR_OPT_ENV,
+    ENVVAR_OPT_BUNDLE,
+    {.name = "restart",
+     .kind = OPT_BOOL,
+     .help = "daemon-reload and try-restart the unit after a change (default true, but "
+	     "false under `--root`)"},
+    {.name = "restart_command",
+     .kind = OPT_STRING,
+     .help = "shell command run instead of systemctl after a change (`$TRUSTFORM_UNIT` is "
+	     "the unit); needed to restart under `--root`"},
+    {0},
+};
+
+static const struct store_files_doc senv_files[] = {
+    {NULL, "The bundle (`/etc/trustform/bundles/<store>.pem` or `bundle`) and "
+	   "`/etc/systemd/system/<unit>.d/90-trustform.conf`"},
+    {0},
 };
 
 static void senv_validate(const struct conf_store *cs, struct diag *d)
@@ -476,6 +486,9 @@ static const struct store_backend senv_backend = {
 
 const struct store_type store_type_systemd_env = {
     .name = "systemd-env",
+    .summary = "A drop-in pointing a systemd unit's variables at a bundle of the CAs; "
+	       "insecure settings unset",
+    .files = senv_files,
     .options = senv_keys,
     .validate = senv_validate,
     .open = senv_open,

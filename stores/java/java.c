@@ -34,13 +34,25 @@ static const struct store_backend java_backend;
 static const char *const format_choices[] = {"pkcs12", "jks", NULL};
 
 static const struct store_option java_keys[] = {
-    {"path", OPT_PATH, true, NULL, "the truststore file (PKCS#12 or JKS)"},
-    {"password", OPT_STRING, false, NULL, "the keystore password"},
-    {"password_file", OPT_PATH, false, NULL, "a file whose first line is the password"},
-    {"format", OPT_ENUM, false, format_choices,
-     "format of a truststore trustform creates (default pkcs12); an existing file "
-     "keeps its own"},
-    {NULL, 0, false, NULL, NULL},
+    {.name = "path",
+     .kind = OPT_PATH,
+     .required = true,
+     .help = "the truststore file (PKCS#12 or JKS)"},
+    {.name = "password", .kind = OPT_STRING, .help = "the keystore password"},
+    {.name = "password_file",
+     .kind = OPT_PATH,
+     .help = "a file whose first line is the password (exactly one of the two)"},
+    {.name = "format",
+     .kind = OPT_ENUM,
+     .choices = format_choices,
+     .def = "pkcs12",
+     .help = "format of a truststore trustform creates; an existing file keeps its own"},
+    {0},
+};
+
+static const struct store_files_doc java_files[] = {
+    {NULL, "Entries `trustform-<name>` in the truststore (PKCS#12 or JKS), rewritten whole"},
+    {0},
 };
 
 struct java {
@@ -349,6 +361,10 @@ static const struct store_backend java_backend = {
 
 const struct store_type store_type_java = {
     .name = "java",
+    .summary = "`trustform-<name>` trusted certificate entries in a PKCS#12 or JKS truststore",
+    .files = java_files,
+    .schema_rules = "\"oneOf\": [{ \"required\": [\"password\"] }, "
+		    "{ \"required\": [\"password_file\"] }]",
     .options = java_keys,
     .validate = java_validate,
     .open = java_open,

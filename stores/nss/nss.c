@@ -21,20 +21,63 @@ static const struct store_backend nss_backend;
 static const char *const discover_choices[] = {"chrome", "firefox", "system", NULL};
 
 static const struct store_option nss_keys[] = {
-    {"path", OPT_PATH, false, NULL, "one NSS database: the directory holding cert9.db"},
-    {"discover", OPT_LIST, false, discover_choices,
-     "find the databases of chrome and firefox (for each of users) and system "
-     "(/etc/pki/nssdb)"},
-    {"users", OPT_LIST, false, NULL, "whose browsers discover looks at"},
-    {"trust", OPT_STRING, false, NULL,
-     "NSS trust flags of a present CA, as certutil -t takes them (default C,,)"},
-    {"create", OPT_BOOL, false, NULL,
-     "create a database that does not exist yet, as its owner (default false)"},
-    {"firefox_policy", OPT_BOOL, false, NULL,
-     "also list the CAs in Firefox's enterprise policy, /etc/firefox/policies/policies.json "
-     "(Certificates.Install)"},
-    {NULL, 0, false, NULL, NULL},
+    {.name = "path",
+     .kind = OPT_PATH,
+     .help = "one NSS database: the directory holding `cert9.db` (no `sql:` prefix)"},
+    {.name = "discover",
+     .kind = OPT_LIST,
+     .choices = discover_choices,
+     .flags = OPTF_NONEMPTY,
+     .help = "find the databases of chrome and firefox (for each of `users`) and system "
+	     "(`/etc/pki/nssdb`)"},
+    {.name = "users",
+     .kind = OPT_LIST,
+     .pattern = "^[A-Za-z0-9_][A-Za-z0-9._-]{0,31}$",
+     .help = "whose browsers `discover` looks at, from `<root>/etc/passwd`"},
+    {.name = "trust",
+     .kind = OPT_STRING,
+     .def = "C,,",
+     .pattern = "^[pPcCTw]*,[pPcCTw]*,[pPcCTw]*$",
+     .help = "NSS trust flags of a present CA, as `certutil -t` takes them"},
+    {.name = "create",
+     .kind = OPT_BOOL,
+     .def = "false",
+     .help = "create a database that does not exist yet, as its owner"},
+    {.name = "firefox_policy",
+     .kind = OPT_BOOL,
+     .def = "false",
+     .help = "also list the CAs in Firefox's enterprise policy, "
+	     "`/etc/firefox/policies/policies.json` (Certificates.Install)"},
+    {0},
 };
+
+static const struct store_files_doc nss_files[] = {
+    {NULL, "Nicknames `trustform-<name>` in each database (through libnss3); with "
+	   "`firefox_policy`: `/etc/firefox/policies/trustform/<name>-<sha256[:12]>.pem` and "
+	   "`/etc/firefox/policies/policies.json`"},
+    {0},
+};
+
+/* One of path, discover, or firefox_policy alone; users with discover, and
+ * needed by chrome and firefox. */
+static const char nss_schema_rules[] =
+    "\"oneOf\": [\n"
+    "  { \"required\": [\"path\"], \"not\": { \"required\": [\"discover\"] } },\n"
+    "  { \"required\": [\"discover\"], \"not\": { \"required\": [\"path\"] } },\n"
+    "  {\n"
+    "    \"required\": [\"firefox_policy\"],\n"
+    "    \"properties\": { \"firefox_policy\": { \"const\": true } },\n"
+    "    \"allOf\": [{ \"not\": { \"required\": [\"path\"] } }, "
+    "{ \"not\": { \"required\": [\"discover\"] } }]\n"
+    "  }\n"
+    "],\n"
+    "\"dependentRequired\": { \"users\": [\"discover\"] },\n"
+    "\"if\": {\n"
+    "  \"required\": [\"discover\"],\n"
+    "  \"properties\": { \"discover\": { \"contains\": { \"enum\": [\"chrome\", \"firefox\"] } } "
+    "}\n"
+    "},\n"
+    "\"then\": { \"required\": [\"users\"] }";
 
 /* The instances of one configured store share a pool of children: the first
  * read queues a read of every database, the applier queues each database's
@@ -358,6 +401,10 @@ static const struct store_backend nss_backend = {
 
 const struct store_type store_type_nss = {
     .name = "nss",
+    .summary = "NSS databases of Chrome, Chromium and Firefox: one (`path`) or those found "
+	       "(`discover`)",
+    .files = nss_files,
+    .schema_rules = nss_schema_rules,
     .options = nss_keys,
     .validate = nss_validate,
     .open = nss_open,

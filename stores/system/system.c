@@ -19,15 +19,35 @@ static const char *const distro_choices[] = {
 };
 
 static const struct store_option system_keys[] = {
-    {"distro", OPT_ENUM, false, distro_choices,
-     "the distribution, when <root>/etc/os-release does not say"},
-    {"run_hooks", OPT_BOOL, false, NULL,
-     "run the distro's trust hooks (default: true, but false under --root)"},
-    {"extract_command", OPT_STRING, false, NULL,
-     "RHEL, Arch, SUSE, Alpine: shell command that extracts the bundles after the "
-     "anchors change, instead of the distro's own; the only way it runs under --root "
-     "($TRUSTFORM_ROOT is the root)"},
-    {NULL, 0, false, NULL, NULL},
+    {.name = "distro",
+     .kind = OPT_ENUM,
+     .choices = distro_choices,
+     .help = "the distribution, when `<root>/etc/os-release` does not say"},
+    {.name = "run_hooks",
+     .kind = OPT_BOOL,
+     .help = "run the distribution's trust hooks (Debian: `/etc/ca-certificates/update.d`); "
+	     "default true, but false under `--root`"},
+    {.name = "extract_command",
+     .kind = OPT_STRING,
+     .help = "RHEL, Arch, SUSE, Alpine: shell command that extracts the bundles after the "
+	     "anchors change, instead of the distribution's own (`$TRUSTFORM_ROOT` is the root); "
+	     "the only way it runs under `--root`"},
+    {0},
+};
+
+static const struct store_files_doc system_files[] = {
+    {"Debian, Ubuntu",
+     "`/usr/local/share/ca-certificates/trustform/<name>-<sha256[:12]>.crt`; `!path` lines "
+     "in `/etc/ca-certificates.conf`; `/etc/ssl/certs` (the `<name>.pem` and subject-hash "
+     "links, `ca-certificates.crt`) exactly as `update-ca-certificates --fresh` writes "
+     "them; then the `/etc/ca-certificates/update.d` hooks run"},
+    {"RHEL, Fedora, Arch, SUSE, Alpine",
+     "`trustform-<name>-<sha256[:12]>.pem` in the family's anchors directory "
+     "(`/etc/pki/ca-trust/source/anchors`, `/etc/ca-certificates/trust-source/anchors`, "
+     "`/etc/pki/trust/anchors`; Alpine: `/usr/local/share/ca-certificates`); a copy in the "
+     "p11-kit blocklist for `ensure: distrusted`; journals in `/var/lib/trustform/`; then "
+     "the distribution's extract command"},
+    {0},
 };
 
 static int system_open(const struct conf_store *cs, const struct run_ctx *ctx,
@@ -69,6 +89,9 @@ static int system_open(const struct conf_store *cs, const struct run_ctx *ctx,
 
 const struct store_type store_type_system = {
     .name = "system",
+    .summary = "The host's own trust store, through the distribution's tools "
+	       "(`update-ca-certificates`, `update-ca-trust`, `trust extract-compat`)",
+    .files = system_files,
     .options = system_keys,
     .open = system_open,
 };

@@ -4,7 +4,9 @@
 # without a type, all three places of schema/trustform.schema.json (the type
 # enum, the if/then branches, the per-type definitions) and trust.yaml(5)'s
 # `type` paragraph and FILES EACH STORE WRITES. Adding a type without them,
-# or leaving a removed one behind, fails here.
+# or leaving a removed one behind, fails here. tools/gendocs writes them from
+# the registry (unit/gendocs checks they are current); this checks what the
+# generator makes of it.
 . "$(dirname "$0")/../lib/common.sh"
 
 SCHEMA=$SRC_DIR/schema/trustform.schema.json
@@ -51,8 +53,9 @@ check "every schema branch names its own type's definition" test ! -s "$T/schema
 
 # trust.yaml(5): the `type` paragraph, and the FILES EACH STORE WRITES headings
 man5=$SRC_DIR/man/trust.yaml.5
-sed -n '/^\.B type$/,/^\.TP/p' "$man5" | sed '1d;$d' | sed 's/\\-/-/g; s/"//g; s/^\.BR //' |
-  tr '\n' ' ' | sed 's/ or /,/g; s/\.//g' >"$T/man.type"
+# (one `.BR <type> ,` line each, the last `.BR <type> .`; generated)
+sed -n '/^\.B type$/,/^\.TP/p' "$man5" | grep '^\.BR ' | sed 's/\\-/-/g; s/^\.BR //' |
+  tr '\n' ' ' | sed 's/\.//g' >"$T/man.type"
 got=$(sorted <"$T/man.type")
 check "trust.yaml(5) type lists exactly the registry's types ($got)" test "$got" = "$registry"
 # headings: ".TP" then ".B <type> [(distro)]"; caddy is its own section, and
