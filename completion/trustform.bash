@@ -49,7 +49,7 @@ _trustform() {
     --root) _filedir -d; return ;;
     --target)
       COMPREPLY=($(compgen -W "$(_trustform_names stores "$cfg")
-        $([ -r "$cfg" ] && grep -qE '^caddy:' "$cfg" 2>/dev/null && echo caddy)" -- "$cur"))
+        $(_trustform_sections "$cfg")" -- "$cur"))
       return ;;
     --host)
       COMPREPLY=($(compgen -W "$(_trustform_names hosts "$cfg")" -- "$cur")); return ;;

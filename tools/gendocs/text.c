@@ -1,27 +1,15 @@
 /* Doc text into JSON, roff and Markdown; and the walk over the types. */
-#include "stores/caddy/caddy.h"
+#include "stores/store.h"
 #include "tools/gendocs/gendocs.h"
 
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
-/* Types with a section that store_types does not hold on this branch: caddy,
- * until branch caddyreg registers it. Documented after store_types, and only
- * once when it is in both; drop this list once it is registered. */
-static const struct store_type *const store_sections[] = {&store_type_caddy, NULL};
-
 void each_type(void (*fn)(const struct store_type *t, void *arg), void *arg)
 {
 	for (size_t i = 0; store_types[i]; i++)
 		fn(store_types[i], arg);
-	for (size_t i = 0; store_sections[i]; i++) {
-		bool dup = false;
-		for (size_t j = 0; store_types[j] && !dup; j++)
-			dup = store_types[j] == store_sections[i];
-		if (!dup)
-			fn(store_sections[i], arg);
-	}
 }
 
 void put_json_string(struct buf *b, const char *s)
