@@ -15,7 +15,7 @@
  * new intermediate from its root (caddy_reissue.c).
  */
 #include "model/chain.h"
-#include "reconcile/plan.h"
+#include "model/step.h"
 #include "stores/caddy/caddy.h"
 #include "stores/caddy/caddy_int.h"
 #include "stores/caddy/caddy_scan.h"

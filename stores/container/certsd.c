@@ -1,8 +1,7 @@
 /* One engine's certs.d directory for one registry; see certsd.h. */
 #include "stores/container/certsd.h"
 #include "model/cert.h"
-#include "reconcile/plan.h"
-#include "reconcile/steps.h"
+#include "model/step.h"
 #include "stores/container/certsd_int.h"
 #include "util/buf.h"
 #include "util/err.h"

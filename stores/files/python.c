@@ -18,8 +18,7 @@
  *                     importable is an error before anything is written.
  */
 #include "stores/files/python.h"
-#include "reconcile/plan.h"
-#include "reconcile/steps.h"
+#include "model/step.h"
 #include "stores/files/files.h"
 #include "stores/files/pemfile.h"
 #include "stores/storeconf.h"

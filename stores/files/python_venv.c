@@ -3,8 +3,7 @@
  * lib64), and the truststore .pth kept there. See python.c.
  */
 #include "model/cert.h"
-#include "reconcile/plan.h"
-#include "reconcile/steps.h"
+#include "model/step.h"
 #include "stores/files/python.h"
 #include "stores/storeconf.h"
 #include "util/buf.h"

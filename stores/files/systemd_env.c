@@ -14,8 +14,7 @@
  * change: systemctl daemon-reload and try-restart of the unit, or the
  * configured restart_command; under --root only when one is configured.
  */
-#include "reconcile/plan.h"
-#include "reconcile/steps.h"
+#include "model/step.h"
 #include "schema/resolve.h"
 #include "stores/files/envvars.h"
 #include "stores/files/envwrite.h"

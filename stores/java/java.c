@@ -10,8 +10,7 @@
  * next run of that hook would undo it; the system store feeds it instead.
  */
 #include "stores/java/java.h"
-#include "reconcile/plan.h"
-#include "reconcile/steps.h"
+#include "model/step.h"
 #include "stores/java/keystore.h"
 #include "stores/osrelease.h"
 #include "stores/storeconf.h"

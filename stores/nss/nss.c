@@ -5,7 +5,7 @@
  */
 #include "stores/nss/nss.h"
 #include "model/cert.h"
-#include "reconcile/plan.h"
+#include "model/step.h"
 #include "stores/nss/nss_int.h"
 #include "stores/storeconf.h"
 #include "util/err.h"

@@ -9,7 +9,7 @@
  * the children. This file opens and reads; nss_child_apply.c changes.
  */
 #include "model/cert.h"
-#include "reconcile/plan.h"
+#include "model/step.h"
 #include "stores/nss/nss_child_int.h"
 #include "stores/nss/nss_int.h"
 #include "util/err.h"

@@ -1,8 +1,7 @@
 /* Anchors-directory system stores; see anchors.h. */
 #include "stores/system/anchors.h"
 #include "model/cert.h"
-#include "reconcile/plan.h"
-#include "reconcile/steps.h"
+#include "model/step.h"
 #include "stores/storeconf.h"
 #include "util/buf.h"
 #include "util/err.h"

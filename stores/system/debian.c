@@ -6,8 +6,7 @@
  * (debian_etc.c) and running the hooks (hooks.c) with + and - lines.
  */
 #include "stores/system/debian.h"
-#include "reconcile/plan.h"
-#include "reconcile/steps.h"
+#include "model/step.h"
 #include "stores/storeconf.h"
 #include "util/err.h"
 #include "util/fsutil.h"
