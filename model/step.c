@@ -66,7 +66,6 @@ const char *plan_op_name(enum plan_op op)
 	return "?";
 }
 
-
 int plan_steps_finish(struct plan_store *ps, struct fs_txn *txn, int rc, bool *done)
 {
 	bool committed = fs_txn_commit(txn) == 0;
