@@ -62,9 +62,8 @@ static void next_steps(const struct config *cfg, const char *id, const struct ce
 			"certificates held for it runs.\n");
 }
 
-static int export_root(struct run *r)
+static int export_root(struct run *r, const struct options *o)
 {
-	struct options *o = r->opt;
 	if (o->nargs > 1) {
 		fprintf(stderr,
 			"trustform caddy export-root: unexpected argument \"%s\" (it "
@@ -140,8 +139,8 @@ out:
 int cmd_caddy(struct options *o)
 {
 	struct run r;
-	run_init(&r, o);
-	int code = export_root(&r);
+	cli_run_init(&r, o);
+	int code = export_root(&r, o);
 	run_dispose(&r);
 	return code;
 }
