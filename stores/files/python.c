@@ -21,7 +21,7 @@
 #include "model/step.h"
 #include "stores/files/files.h"
 #include "stores/files/pemfile.h"
-#include "stores/storeconf.h"
+#include "stores/storeopt.h"
 #include "util/err.h"
 #include "util/hex.h"
 #include "util/proc.h"

@@ -5,7 +5,7 @@
 #include "model/cert.h"
 #include "model/step.h"
 #include "stores/files/python.h"
-#include "stores/storeconf.h"
+#include "stores/storeopt.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/fsutil.h"

@@ -21,7 +21,7 @@
 #include "stores/files/files.h"
 #include "stores/files/pemfile.h"
 #include "stores/files/unitfile.h"
-#include "stores/storeconf.h"
+#include "stores/storeopt.h"
 #include "util/err.h"
 #include "util/fsutil.h"
 #include "util/proc.h"

@@ -13,7 +13,7 @@
 #include "model/step.h"
 #include "stores/java/keystore.h"
 #include "stores/osrelease.h"
-#include "stores/storeconf.h"
+#include "stores/storeopt.h"
 #include "util/err.h"
 #include "util/fsutil.h"
 #include "util/rootfs.h"

@@ -7,7 +7,7 @@
 #include "model/cert.h"
 #include "model/step.h"
 #include "stores/nss/nss_int.h"
-#include "stores/storeconf.h"
+#include "stores/storeopt.h"
 #include "util/err.h"
 #include "util/rootfs.h"
 #include "util/xalloc.h"

@@ -2,7 +2,7 @@
 #include "stores/system/anchors.h"
 #include "model/cert.h"
 #include "model/step.h"
-#include "stores/storeconf.h"
+#include "stores/storeopt.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/fsutil.h"

@@ -7,7 +7,7 @@
  */
 #include "stores/system/debian.h"
 #include "model/step.h"
-#include "stores/storeconf.h"
+#include "stores/storeopt.h"
 #include "util/err.h"
 #include "util/fsutil.h"
 #include "util/rootfs.h"
