@@ -16,18 +16,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-static const char *const docker_signs[] = {"/etc/docker", "/usr/bin/docker", "/usr/bin/dockerd",
-					   NULL};
-static const char *const podman_signs[] = {"/etc/containers", "/usr/bin/podman", "/usr/bin/buildah",
-					   "/usr/bin/skopeo", NULL};
-static const char *const containerd_signs[] = {"/etc/containerd", "/usr/bin/containerd", NULL};
-
-const struct engine_info engines[ENGINE_COUNT] = {
-    [ENGINE_DOCKER] = {"docker", "/etc/docker/certs.d", docker_signs, false},
-    [ENGINE_PODMAN] = {"podman", "/etc/containers/certs.d", podman_signs, false},
-    [ENGINE_CONTAINERD] = {"containerd", "/etc/containerd/certs.d", containerd_signs, true},
-};
-
 static const struct store_backend certsd_backend;
 
 static bool ends_with(const char *s, const char *suffix)
