@@ -66,6 +66,8 @@ void cli_usage(FILE *out);
 /* What a run of command o->command needs of the options (the app's own
  * struct, reconcile/run.h). */
 void cli_run_opts(struct run_opts *ro, const struct options *o);
+/* Print "trustform: error: <msg>" to stderr. */
+void run_error(const char *msg);
 /* run_init with the options mapped by cli_run_opts. */
 void cli_run_init(struct run *r, const struct options *o);
 

@@ -1,7 +1,9 @@
 /* The CLI's options mapped onto a run's (reconcile/run.h); see cli.h. */
 #include "cli/cli.h"
 #include "reconcile/run.h"
+#include "util/text.h"
 
+#include <stdio.h>
 #include <string.h>
 
 void cli_run_opts(struct run_opts *ro, const struct options *o)
@@ -30,6 +32,8 @@ void cli_run_opts(struct run_opts *ro, const struct options *o)
 	    .timeout_ms = o->timeout_ms,
 	    .prometheus = o->prometheus,
 	    .syslog = o->syslog,
+	    .out = stdout,
+	    .err = stderr,
 	};
 }
 
@@ -38,4 +42,9 @@ void cli_run_init(struct run *r, const struct options *o)
 	struct run_opts ro;
 	cli_run_opts(&ro, o);
 	run_init(r, &ro);
+}
+
+void run_error(const char *msg)
+{
+	fprintf(stderr, "trustform: error: %s\n", text_disp(msg));
 }

@@ -93,7 +93,7 @@ int drift_report(const struct run *r, bool failed)
 		    .check = r->check,
 		};
 		if (metrics_write(o->prometheus, &in) < 0) {
-			run_error(err_msg());
+			run_say_error(r, err_msg());
 			rc = -1;
 		}
 	}

@@ -41,9 +41,9 @@ void run_dispose(struct run *r)
 	free((char *)r->ctx.host);
 }
 
-void run_error(const char *msg)
+void run_say_error(const struct run *r, const char *msg)
 {
-	fprintf(stderr, "trustform: error: %s\n", text_disp(msg));
+	fprintf(r->opt.err, "trustform: error: %s\n", text_disp(msg));
 }
 
 void run_json_doc(const struct run *r, const char *operation, struct json_doc *doc)
@@ -61,7 +61,7 @@ void run_json_doc(const struct run *r, const char *operation, struct json_doc *d
 void run_fail(struct run *r, const char *msg)
 {
 	if (msg)
-		run_error(msg);
+		run_say_error(r, msg);
 	free(r->failure);
 	r->failure = NULL;
 	if (msg) {
@@ -76,7 +76,7 @@ void run_fail(struct run *r, const char *msg)
 	if (r->opt.json && !r->planned) { /* else the plan's document said it */
 		struct json_doc doc;
 		run_json_doc(r, r->opt.operation, &doc);
-		render_json_error(stdout, &doc, msg);
+		render_json_error(r->opt.out, &doc, msg);
 	}
 }
 
@@ -88,9 +88,9 @@ void run_render_opts(const struct run *r, const char *verb, struct render_opts *
 
 void run_render_header(const struct run *r, const struct render_opts *ro)
 {
-	render_header(stdout, ro);
+	render_header(r->opt.out, ro);
 	if (r->git && r->git->warning)
-		fprintf(stdout, "%sWarning:%s %s\n\n", ro->color ? "\033[1;33m" : "",
+		fprintf(r->opt.out, "%sWarning:%s %s\n\n", ro->color ? "\033[1;33m" : "",
 			ro->color ? "\033[0m" : "", r->git->warning);
 }
 
@@ -124,8 +124,8 @@ static int load_from_git(struct run *r, struct config_load_opts *lo)
 	}
 	const struct git_checkout *g = r->git;
 	if (g->warning) {
-		bool c = o->color && isatty(STDERR_FILENO);
-		fprintf(stderr, "%strustform: WARNING: %s%s\n", c ? "\033[1;33m" : "", g->warning,
+		bool c = o->color && isatty(fileno(o->err));
+		fprintf(o->err, "%strustform: WARNING: %s%s\n", c ? "\033[1;33m" : "", g->warning,
 			c ? "\033[0m" : "");
 	}
 	const char *slash = strrchr(g->path, '/');
@@ -164,7 +164,7 @@ static int load_config(struct run *r)
 		free(path);
 	}
 	if (!r->cfg) {
-		diag_print(&r->diag, stderr, r->opt.color && isatty(STDERR_FILENO));
+		diag_print(&r->diag, r->opt.err, r->opt.color && isatty(fileno(r->opt.err)));
 		run_fail(r, NULL);
 		return -1;
 	}
@@ -180,10 +180,10 @@ int run_load(struct run *r)
 {
 	if (load_config(r) < 0)
 		return -1;
-	diag_print(&r->diag, stderr, r->opt.color && isatty(STDERR_FILENO));
+	diag_print(&r->diag, r->opt.err, r->opt.color && isatty(fileno(r->opt.err)));
 	if (!r->cfg || r->diag.errors) {
 		if (r->diag.errors)
-			fprintf(stderr,
+			fprintf(r->opt.err,
 				"trustform: %zu error(s) in the configuration; nothing was "
 				"read or changed\n",
 				r->diag.errors);
@@ -248,7 +248,8 @@ int run_resolve(struct run *r)
 
 int run_lock(struct run *r, bool create)
 {
-	return lock_acquire(&r->lock, r->opt.root, r->opt.operation, create, r->opt.lock_timeout);
+	return lock_acquire(&r->lock, r->opt.root, r->opt.operation, create, r->opt.lock_timeout,
+			    r->opt.err);
 }
 
 /* Another instance of a different configured store with the same target. */

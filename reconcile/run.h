@@ -15,6 +15,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <time.h>
 
 struct check_report;
@@ -46,6 +47,11 @@ struct run_opts {
 	/* endpoints */
 	bool offline;	/* connect to no endpoint */
 	int timeout_ms; /* the whole connection to an endpoint */
+	/* where the run speaks: the plan's header and a failure's JSON document
+	 * (the CLI gives stdout); diagnostics, warnings, errors and waiting for
+	 * the lock (the CLI gives stderr) */
+	FILE *out;
+	FILE *err;
 	/* the drift reports (drift.h) */
 	const char *prometheus; /* node_exporter textfile, or NULL */
 	bool syslog;
@@ -91,8 +97,8 @@ void run_save_read_cache(struct run *r);
 /* The configuration to read when -c is not given: ./trust.yaml, else
  * <root>/etc/trustform/trust.yaml (caller frees). */
 char *run_default_config(const char *root);
-/* Print "trustform: error: <msg>" to stderr. */
-void run_error(const char *msg);
+/* Say "trustform: error: <msg>" on the run's error stream. */
+void run_say_error(const struct run *r, const char *msg);
 /* The run failed before a plan: print msg (NULL: the config's diagnostics say
  * why), as a JSON document too with --json, and remember it for the reports. */
 void run_fail(struct run *r, const char *msg);

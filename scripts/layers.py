@@ -63,12 +63,6 @@ ALLOWED_CIRCLES = {
 ALLOWED_TERMINAL = {
     # Out of memory: the message before abort() has no one else to say it.
     "util/xalloc.c": "the out-of-memory message before abort()",
-    # Issue 19: to go next, each behind a stream or a callback the CLI passes.
-    "util/progress.c": "the progress line on stderr while stores are read (to be given "
-    "its stream by the CLI)",
-    "reconcile/lock.c": "'waiting for the lock' on stderr (to be given its stream by the CLI)",
-    "reconcile/run.c": "run_error, run_fail, the diagnostics of run_load and the plan's "
-    "header print to stdout/stderr themselves (to return them to the CLI)",
 }
 TERMINAL = {"stdout", "stderr", "exit", "printf", "vprintf", "puts", "putchar", "perror"}
 

@@ -63,6 +63,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    .now = 1798761600, /* 2027-01-01 */
 	    .lock_timeout = 1,
 	    .offline = true,
+	    .out = stdout,
+	    .err = stderr,
 	};
 	struct run r;
 	run_init(&r, &o);
