@@ -44,19 +44,7 @@ APP = re.compile(
 ALLOWED = {}
 
 # Circles of calls still there, as the sorted tuple of their files -> reason.
-ALLOWED_CIRCLES = {
-    # Issue 19: the Caddy store is being made a registered type on its own
-    # branch (caddyreg); its files call each other (caddy_pki.c <->
-    # caddy_reissue.c through caddy_held_why, the backends <-> caddy.c's
-    # helpers) until that lands and its shared helpers get a file below them.
-    (
-        "stores/caddy/caddy.c",
-        "stores/caddy/caddy_config.c",
-        "stores/caddy/caddy_pki.c",
-        "stores/caddy/caddy_reissue.c",
-        "stores/caddy/caddy_scan.c",
-    ): "the Caddy store, pending its registration (branch caddyreg)",
-}
+ALLOWED_CIRCLES = {}
 
 
 # Below cli/: who still writes to the terminal itself, source path -> reason.
