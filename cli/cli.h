@@ -56,10 +56,20 @@ struct options {
 	int timeout_ms; /* the whole connection to an endpoint (resolving included) */
 };
 
+struct run;
+struct run_opts;
+
 /* Parse argv (after the command word). Returns 0, or EXIT_USAGE after printing why. */
 int cli_parse(struct options *o, const char *command, int argc, char **argv);
 void cli_dispose(struct options *o);
 void cli_usage(FILE *out);
+/* What a run of command o->command needs of the options (the app's own
+ * struct, reconcile/run.h). */
+void cli_run_opts(struct run_opts *ro, const struct options *o);
+/* Print "trustform: error: <msg>" to stderr. */
+void run_error(const char *msg);
+/* run_init with the options mapped by cli_run_opts. */
+void cli_run_init(struct run *r, const struct options *o);
 
 /* Commands: each returns an exit code. */
 int cmd_plan(struct options *o);

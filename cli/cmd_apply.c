@@ -54,7 +54,7 @@ static void options_from_plan(struct options *o, const struct saved_plan *sp)
 
 static void print_plan(struct run *r, const struct render_opts *ro)
 {
-	if (r->opt->json) {
+	if (r->opt.json) {
 		render_store_errors(stderr, &r->plan);
 		return; /* one JSON document, after the apply */
 	}
@@ -69,7 +69,7 @@ static void print_plan(struct run *r, const struct render_opts *ro)
 static void print_result(struct run *r, const struct render_opts *ro,
 			 const struct apply_result *res, const char *saved)
 {
-	if (r->opt->json) {
+	if (r->opt.json) {
 		struct json_doc doc;
 		run_json_doc(r, "apply", &doc);
 		doc.saved_plan = saved;
@@ -85,7 +85,7 @@ int cmd_apply(struct options *o)
 	struct saved_plan *sp = NULL;
 	int code = EXIT_ERROR;
 	const char *saved = o->nargs == 1 ? o->args[0] : NULL;
-	run_init(&r, o);
+	cli_run_init(&r, o);
 	if (o->nargs > 1) {
 		fprintf(stderr, "trustform apply: unexpected argument \"%s\"\n", o->args[1]);
 		code = EXIT_USAGE;
@@ -101,6 +101,7 @@ int cmd_apply(struct options *o)
 			goto out;
 		}
 		options_from_plan(o, sp);
+		cli_run_opts(&r.opt, o);
 	}
 	if (run_start(&r, true) < 0)
 		goto out;

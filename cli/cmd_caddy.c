@@ -57,9 +57,8 @@ static int write_stdout(const struct cert *root)
 	return rc;
 }
 
-static int export_root(struct run *r)
+static int export_root(struct run *r, const struct options *o)
 {
-	struct options *o = r->opt;
 	if (o->nargs > 1) {
 		fprintf(stderr,
 			"trustform caddy export-root: unexpected argument \"%s\" (it "
@@ -108,8 +107,8 @@ out:
 int cmd_caddy(struct options *o)
 {
 	struct run r;
-	run_init(&r, o);
-	int code = export_root(&r);
+	cli_run_init(&r, o);
+	int code = export_root(&r, o);
 	run_dispose(&r);
 	return code;
 }

@@ -14,7 +14,7 @@ int cmd_check(struct options *o)
 	struct run r;
 	struct check_report rep = {0};
 	int code = EXIT_ERROR;
-	run_init(&r, o);
+	cli_run_init(&r, o);
 	if (run_start(&r, false) < 0)
 		goto out;
 	run_plan(&r);

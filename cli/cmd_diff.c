@@ -27,8 +27,8 @@ int cmd_diff(struct options *o)
 		oo.config = o->nargs > 0 ? o->args[0] : NULL;
 		on.config = o->nargs > 1 ? o->args[1] : NULL;
 	}
-	run_init(&old, &oo);
-	run_init(&new, &on);
+	cli_run_init(&old, &oo);
+	cli_run_init(&new, &on);
 	if (o->git_url ? o->nargs != 0 : (o->nargs != 2 || o->config)) {
 		fprintf(
 		    stderr,

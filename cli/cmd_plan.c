@@ -15,7 +15,7 @@
 
 static int save_plan(const struct run *r, const char *path)
 {
-	const struct options *o = r->opt;
+	const struct run_opts *o = &r->opt;
 	char *config_path = NULL;
 	if (!r->git) {
 		config_path = realpath(r->cfg->path, NULL);
@@ -48,7 +48,7 @@ int cmd_plan(struct options *o)
 	struct run r;
 	struct check_report rep = {0};
 	int code = EXIT_ERROR;
-	run_init(&r, o);
+	cli_run_init(&r, o);
 	if (o->nargs) {
 		fprintf(stderr, "trustform plan: unexpected argument \"%s\"\n", o->args[0]);
 		code = EXIT_USAGE;
@@ -112,7 +112,8 @@ out:
 			fprintf(stderr,
 				"trustform: warning: endpoint %s could not be checked: %s\n",
 				rep.eps[i].ep.url, rep.eps[i].probe.error);
-	code = drift_report(&r, code);
+	if (drift_report(&r, code == EXIT_ERROR) < 0)
+		code = EXIT_ERROR;
 	check_report_dispose(&rep);
 	run_dispose(&r);
 	return code;

@@ -65,7 +65,7 @@ int cmd_show(struct options *o)
 {
 	struct run r;
 	int code = EXIT_ERROR;
-	run_init(&r, o);
+	cli_run_init(&r, o);
 	if (run_start(&r, false) < 0)
 		goto out;
 	run_plan(&r);

@@ -9,7 +9,7 @@ int cmd_validate(struct options *o)
 {
 	struct run r;
 	int code = EXIT_ERROR;
-	run_init(&r, o);
+	cli_run_init(&r, o);
 	if (o->nargs) {
 		fprintf(stderr, "trustform validate: unexpected argument \"%s\"\n", o->args[0]);
 		code = EXIT_USAGE;

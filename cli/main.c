@@ -4,6 +4,7 @@
  */
 #include "cli/cli.h"
 #include "schema/keys.h"
+#include "util/progress.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -56,6 +57,7 @@ int main(int argc, char **argv)
 	int shift = 1;
 
 	signal(SIGPIPE, SIG_IGN);
+	progress_init(stderr); /* reading and applying many stores, on a terminal */
 	if (!strcmp(self, "trustplan")) {
 		cmd = find("plan");
 	} else if (!strcmp(self, "trustapply")) {

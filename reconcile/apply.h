@@ -6,7 +6,6 @@
 #define TF_APPLY_H
 
 #include "reconcile/plan.h"
-#include "reconcile/render.h"
 #include <stdio.h>
 
 struct apply_result {
@@ -15,7 +14,5 @@ struct apply_result {
 };
 
 void apply_plan(struct plan *p, FILE *out, struct apply_result *res);
-void apply_render_summary(FILE *out, const struct plan *p, const struct apply_result *res,
-			  const struct render_opts *o);
 
 #endif

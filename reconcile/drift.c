@@ -10,20 +10,20 @@
 #include <stdlib.h>
 #include <syslog.h>
 
-static void summary_line(const struct run *r, int code, struct buf *b, int *prio)
+static void summary_line(const struct run *r, bool failed, struct buf *b, int *prio)
 {
-	const char *host = r->ctx.host ? r->ctx.host : r->opt->host ? r->opt->host : "?";
-	const char *origin = r->cfg	       ? r->cfg->origin
-			     : r->opt->git_url ? r->opt->git_url
-			     : r->opt->config  ? r->opt->config
-					       : "?";
-	buf_printf(b, "trustform %s on %s: ", r->opt->command, host);
+	const char *host = r->ctx.host ? r->ctx.host : r->opt.host ? r->opt.host : "?";
+	const char *origin = r->cfg	      ? r->cfg->origin
+			     : r->opt.git_url ? r->opt.git_url
+			     : r->opt.config  ? r->opt.config
+					      : "?";
+	buf_printf(b, "trustform %s on %s: ", r->opt.operation, host);
 	struct verdict v;
 	verdict_make(&v, &r->plan, r->check);
 	if (!r->planned) {
 		*prio = LOG_ERR;
 		buf_printf(b, "ERROR: %s", r->failure ? r->failure : "the run failed");
-	} else if (r->plan.failed_stores || code == EXIT_ERROR) {
+	} else if (r->plan.failed_stores || failed) {
 		*prio = LOG_ERR;
 		buf_printf(b, "ERROR: %zu store(s) failed:", r->plan.failed_stores);
 		for (size_t i = 0; i < r->plan.n; i++)
@@ -77,9 +77,10 @@ static void summary_line(const struct run *r, int code, struct buf *b, int *prio
 			b->ptr[i] = ' '; /* one line, whatever the messages hold */
 }
 
-int drift_report(const struct run *r, int code)
+int drift_report(const struct run *r, bool failed)
 {
-	const struct options *o = r->opt;
+	const struct run_opts *o = &r->opt;
+	int rc = 0;
 	if (o->prometheus) {
 		struct metrics_input in = {
 		    .host = r->ctx.host ? r->ctx.host : o->host,
@@ -87,19 +88,19 @@ int drift_report(const struct run *r, int code)
 		    .res = r->planned ? r->res : NULL,
 		    .git = r->git,
 		    .config_origin = r->cfg ? r->cfg->origin : NULL,
-		    .success = r->planned && code != EXIT_ERROR,
+		    .success = r->planned && !failed,
 		    .now = o->now,
 		    .check = r->check,
 		};
 		if (metrics_write(o->prometheus, &in) < 0) {
-			run_error(err_msg());
-			code = EXIT_ERROR;
+			run_say_error(r, err_msg());
+			rc = -1;
 		}
 	}
 	if (o->syslog) {
 		struct buf line = BUF_INIT;
 		int prio = LOG_INFO;
-		summary_line(r, code, &line, &prio);
+		summary_line(r, failed, &line, &prio);
 		/* LOG_USER, as for any command a user or cron runs; journald and
 		 * rsyslog both take it from /dev/log. */
 		openlog("trustform", LOG_PID, LOG_USER);
@@ -107,5 +108,5 @@ int drift_report(const struct run *r, int code)
 		closelog();
 		buf_dispose(&line);
 	}
-	return code;
+	return rc;
 }

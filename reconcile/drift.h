@@ -9,8 +9,9 @@
 
 #include "reconcile/run.h"
 
-/* Write the reports the options ask for; returns code, or EXIT_ERROR when a
- * report could not be written (the alerting would silently stop otherwise). */
-int drift_report(const struct run *r, int code);
+/* Write the reports the options ask for; failed: the run failed (the caller's
+ * verdict). 0, or -1 (said on stderr) when a report could not be written: the
+ * caller fails then, for the alerting would silently stop otherwise. */
+int drift_report(const struct run *r, bool failed);
 
 #endif

@@ -37,7 +37,7 @@ static void describe_holder(int fd, struct buf *out)
 }
 
 int lock_acquire(struct run_lock *l, const char *root, const char *command, bool create,
-		 double timeout)
+		 double timeout, FILE *waiting)
 {
 	l->fd = -1;
 	l->path = root_join(root, LOCK_FILE);
@@ -78,10 +78,10 @@ int lock_acquire(struct run_lock *l, const char *root, const char *command, bool
 			buf_dispose(&who);
 			return -1;
 		}
-		if (!told) {
+		if (!told && waiting) {
 			struct buf who = BUF_INIT;
 			describe_holder(l->fd, &who);
-			fprintf(stderr, "trustform: waiting for the lock %s held by %s\n", l->path,
+			fprintf(waiting, "trustform: waiting for the lock %s held by %s\n", l->path,
 				who.ptr);
 			buf_dispose(&who);
 			told = true;

@@ -9,16 +9,18 @@
 #define TF_LOCK_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 struct run_lock {
 	int fd;
 	char *path;
 };
 
-/* create: make the file (apply). timeout in seconds (0: fail at once).
- * Returns 0, or -1 with err set naming the holder. */
+/* create: make the file (apply). timeout in seconds (0: fail at once); while
+ * it waits, it says so once on waiting (NULL: nowhere). Returns 0, or -1 with
+ * err set naming the holder. */
 int lock_acquire(struct run_lock *l, const char *root, const char *command, bool create,
-		 double timeout);
+		 double timeout, FILE *waiting);
 void lock_release(struct run_lock *l);
 
 #endif

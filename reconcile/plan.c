@@ -9,7 +9,6 @@
 #include "util/strmap.h"
 #include "util/xalloc.h"
 
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -99,20 +98,6 @@ void plan_store_clear_steps(struct plan_store *ps)
 	ps->n = 0;
 }
 
-void plan_step_fail(struct plan_step *st, const char *fmt, ...)
-{
-	struct buf b = BUF_INIT;
-	va_list ap;
-	va_start(ap, fmt);
-	buf_vprintf(&b, fmt, ap);
-	va_end(ap);
-	free(st->error);
-	st->error = buf_detach(&b);
-	st->result = STEP_FAILED;
-	/* failed with the current error, which says the store changed since the plan */
-	st->stale_plan = err_code() == TF_EMODIFIED && strstr(st->error, err_msg());
-}
-
 void plan_count(struct plan *p)
 {
 	memset(&p->counts, 0, sizeof(p->counts));
@@ -164,50 +149,6 @@ bool plan_has_changes(const struct plan *p)
 		if (p->stores[i].n)
 			return true;
 	return false;
-}
-
-const char *plan_action_symbol(enum plan_action a)
-{
-	switch (a) {
-	case ACT_CREATE:
-		return "+";
-	case ACT_UPDATE:
-		return "~";
-	case ACT_DELETE:
-		return "-";
-	case ACT_REPLACE:
-		return "-/+";
-	}
-	return "?";
-}
-
-const char *plan_op_name(enum plan_op op)
-{
-	switch (op) {
-	case OP_ADD:
-		return "add";
-	case OP_REMOVE:
-		return "remove";
-	case OP_REPLACE:
-		return "replace";
-	case OP_UPDATE:
-		return "update";
-	case OP_RETRUST:
-		return "retrust";
-	case OP_DISTRUST:
-		return "distrust";
-	case OP_ADD_DISTRUSTED:
-		return "add-distrusted";
-	case OP_REFRESH:
-		return "refresh";
-	case OP_ROOT_DRIFT:
-		return "root-drift";
-	case OP_REISSUE:
-		return "reissue";
-	case OP_SET:
-		return "set";
-	}
-	return "?";
 }
 
 const char *plan_step_resource(const struct plan_step *st)

@@ -1,6 +1,7 @@
 /* Text rendering of a plan; see render.h. */
 #include "reconcile/render.h"
 #include "model/cert.h"
+#include "reconcile/apply.h"
 #include "reconcile/verdict.h"
 #include "schema/consumers.h"
 #include "util/text.h"
@@ -373,4 +374,49 @@ void render_store_errors(FILE *out, const struct plan *p)
 		if (p->stores[i].error)
 			fprintf(out, "trustform: error: %s: %s\n", text_disp(p->stores[i].title),
 				text_disp(p->stores[i].error));
+}
+
+void apply_render_summary(FILE *out, const struct plan *p, const struct apply_result *res,
+			  const struct render_opts *o)
+{
+	const char *bold = o->color ? "\033[1m" : "", *reset = o->color ? "\033[0m" : "";
+	if (!res->failed_stores) {
+		fprintf(out,
+			"\n%sApply complete!%s Resources: %zu added, %zu changed, %zu "
+			"destroyed.\n",
+			o->color ? "\033[1;32m" : "", reset, res->done.add, res->done.change,
+			res->done.destroy);
+		return;
+	}
+	fprintf(out, "\n%sApply failed%s in %zu store(s):", bold, reset, res->failed_stores);
+	const char *sep = " ";
+	for (size_t i = 0; i < p->n; i++) {
+		const struct plan_store *ps = &p->stores[i];
+		bool failed = plan_store_failed(ps) || ps->apply_error;
+		for (size_t j = 0; j < ps->n && !failed; j++)
+			failed = ps->steps[j].result == STEP_FAILED;
+		for (size_t j = 0; j < ps->nconsumers && !failed; j++)
+			failed = ps->consumers[j].result == STEP_FAILED; /* its restart */
+		if (failed) {
+			fprintf(out, "%s%s", sep, text_disp(ps->title));
+			sep = ", ";
+		}
+	}
+	fprintf(out, ". Resources: %zu added, %zu changed, %zu destroyed.\n", res->done.add,
+		res->done.change, res->done.destroy);
+	/* "plan again" is not like other failures: nothing is wrong but the timing */
+	const char *stale_sep = "";
+	bool any_stale = false;
+	for (size_t i = 0; i < p->n; i++)
+		any_stale |= p->stores[i].stale_plan;
+	if (any_stale) {
+		fprintf(out, "Changed since the plan was made: ");
+		for (size_t i = 0; i < p->n; i++)
+			if (p->stores[i].stale_plan) {
+				fprintf(out, "%s%s", stale_sep, p->stores[i].title);
+				stale_sep = ", ";
+			}
+		fprintf(out, ". What changed there was not touched; run trustplan again, "
+			     "review, and apply the new plan.\n");
+	}
 }

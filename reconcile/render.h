@@ -23,6 +23,11 @@ struct verdict;
 /* The last line: "No changes." only when no client would fail (verdict.h). */
 void render_summary(FILE *out, const struct plan *p, const struct verdict *v,
 		    const struct render_opts *o);
+struct apply_result;
+/* The last lines of apply: complete, or which stores failed and which changed
+ * since the plan. */
+void apply_render_summary(FILE *out, const struct plan *p, const struct apply_result *res,
+			  const struct render_opts *o);
 /* "3b8f0a1c9d2e…": the 12-digit prefix used in file names too */
 void render_short_fp(char out[20], const char *fphex);
 

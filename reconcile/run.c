@@ -19,10 +19,10 @@
 #include <string.h>
 #include <unistd.h>
 
-void run_init(struct run *r, struct options *o)
+void run_init(struct run *r, const struct run_opts *o)
 {
 	memset(r, 0, sizeof(*r));
-	r->opt = o;
+	r->opt = *o;
 	r->lock.fd = -1;
 	diag_init(&r->diag);
 	plan_init(&r->plan);
@@ -41,27 +41,27 @@ void run_dispose(struct run *r)
 	free((char *)r->ctx.host);
 }
 
-void run_error(const char *msg)
+void run_say_error(const struct run *r, const char *msg)
 {
-	fprintf(stderr, "trustform: error: %s\n", text_disp(msg));
+	fprintf(r->opt.err, "trustform: error: %s\n", text_disp(msg));
 }
 
 void run_json_doc(const struct run *r, const char *operation, struct json_doc *doc)
 {
 	memset(doc, 0, sizeof(*doc));
 	doc->operation = operation;
-	doc->host = r->ctx.host ? r->ctx.host : r->opt->host;
+	doc->host = r->ctx.host ? r->ctx.host : r->opt.host;
 	doc->res = r->res;
 	doc->cfg = r->cfg;
 	doc->git = r->git;
 	doc->diag = &r->diag;
-	doc->now = r->opt->now;
+	doc->now = r->opt.now;
 }
 
 void run_fail(struct run *r, const char *msg)
 {
 	if (msg)
-		run_error(msg);
+		run_say_error(r, msg);
 	free(r->failure);
 	r->failure = NULL;
 	if (msg) {
@@ -73,24 +73,24 @@ void run_fail(struct run *r, const char *msg)
 		if (!r->failure)
 			r->failure = xstrdup("the configuration could not be loaded");
 	}
-	if (r->opt->json && !r->planned) { /* else the plan's document said it */
+	if (r->opt.json && !r->planned) { /* else the plan's document said it */
 		struct json_doc doc;
-		run_json_doc(r, r->opt->command, &doc);
-		render_json_error(stdout, &doc, msg);
+		run_json_doc(r, r->opt.operation, &doc);
+		render_json_error(r->opt.out, &doc, msg);
 	}
 }
 
 void run_render_opts(const struct run *r, const char *verb, struct render_opts *ro)
 {
-	*ro = (struct render_opts){r->opt->color, verb,		  r->ctx.host,
+	*ro = (struct render_opts){r->opt.color,  verb,		  r->ctx.host,
 				   r->roles_text, r->cfg->origin, *r->ctx.root != '\0'};
 }
 
 void run_render_header(const struct run *r, const struct render_opts *ro)
 {
-	render_header(stdout, ro);
+	render_header(r->opt.out, ro);
 	if (r->git && r->git->warning)
-		fprintf(stdout, "%sWarning:%s %s\n\n", ro->color ? "\033[1;33m" : "",
+		fprintf(r->opt.out, "%sWarning:%s %s\n\n", ro->color ? "\033[1;33m" : "",
 			ro->color ? "\033[0m" : "", r->git->warning);
 }
 
@@ -107,7 +107,7 @@ char *run_default_config(const char *root)
 
 static int load_from_git(struct run *r, struct config_load_opts *lo)
 {
-	const struct options *o = r->opt;
+	const struct run_opts *o = &r->opt;
 	struct git_source_opts go = {
 	    .url = o->git_url,
 	    .ref = o->git_ref,
@@ -124,8 +124,8 @@ static int load_from_git(struct run *r, struct config_load_opts *lo)
 	}
 	const struct git_checkout *g = r->git;
 	if (g->warning) {
-		bool c = o->color && isatty(STDERR_FILENO);
-		fprintf(stderr, "%strustform: WARNING: %s%s\n", c ? "\033[1;33m" : "", g->warning,
+		bool c = o->color && isatty(fileno(o->err));
+		fprintf(o->err, "%strustform: WARNING: %s%s\n", c ? "\033[1;33m" : "", g->warning,
 			c ? "\033[0m" : "");
 	}
 	const char *slash = strrchr(g->path, '/');
@@ -146,25 +146,25 @@ static int load_from_git(struct run *r, struct config_load_opts *lo)
 static int load_config(struct run *r)
 {
 	struct config_load_opts lo = {
-	    .root = r->opt->root, .now = r->opt->now, .check_store = store_conf_check};
+	    .root = r->opt.root, .now = r->opt.now, .check_store = store_conf_check};
 	/* From here on, nothing beneath --root is opened by a path string that a
 	 * link swapped in could send elsewhere (util/rootjail.h). */
-	if (jail_set_root(r->opt->root) < 0) {
-		err_set_errno(errno, "--root %s: cannot open it as a directory", r->opt->root);
+	if (jail_set_root(r->opt.root) < 0) {
+		err_set_errno(errno, "--root %s: cannot open it as a directory", r->opt.root);
 		run_fail(r, err_msg());
 		return -1;
 	}
-	if (r->opt->git_url) {
+	if (r->opt.git_url) {
 		if (load_from_git(r, &lo) < 0)
 			return -1;
 	} else {
 		char *path =
-		    r->opt->config ? xstrdup(r->opt->config) : run_default_config(r->opt->root);
+		    r->opt.config ? xstrdup(r->opt.config) : run_default_config(r->opt.root);
 		r->cfg = config_load(path, &lo, &r->diag);
 		free(path);
 	}
 	if (!r->cfg) {
-		diag_print(&r->diag, stderr, r->opt->color && isatty(STDERR_FILENO));
+		diag_print(&r->diag, r->opt.err, r->opt.color && isatty(fileno(r->opt.err)));
 		run_fail(r, NULL);
 		return -1;
 	}
@@ -180,10 +180,10 @@ int run_load(struct run *r)
 {
 	if (load_config(r) < 0)
 		return -1;
-	diag_print(&r->diag, stderr, r->opt->color && isatty(STDERR_FILENO));
+	diag_print(&r->diag, r->opt.err, r->opt.color && isatty(fileno(r->opt.err)));
 	if (!r->cfg || r->diag.errors) {
 		if (r->diag.errors)
-			fprintf(stderr,
+			fprintf(r->opt.err,
 				"trustform: %zu error(s) in the configuration; nothing was "
 				"read or changed\n",
 				r->diag.errors);
@@ -224,20 +224,20 @@ static char *default_host(const char *root)
 
 int run_resolve(struct run *r)
 {
-	char *host = r->opt->host ? xstrdup(r->opt->host) : default_host(r->opt->root);
-	r->res = resolve_host(r->cfg, host, r->opt->targets, r->opt->ntargets);
-	if (!r->res && !r->opt->host && strchr(host, '.')) {
+	char *host = r->opt.host ? xstrdup(r->opt.host) : default_host(r->opt.root);
+	r->res = resolve_host(r->cfg, host, r->opt.targets, r->opt.ntargets);
+	if (!r->res && !r->opt.host && strchr(host, '.')) {
 		/* a FQDN hostname: the config usually says the short name */
 		host[strcspn(host, ".")] = '\0';
-		r->res = resolve_host(r->cfg, host, r->opt->targets, r->opt->ntargets);
+		r->res = resolve_host(r->cfg, host, r->opt.targets, r->opt.ntargets);
 	}
 	if (!r->res) {
 		free(host);
 		return -1;
 	}
-	r->ctx.root = r->opt->root;
+	r->ctx.root = r->opt.root;
 	r->ctx.host = host;
-	r->ctx.now = r->opt->now;
+	r->ctx.now = r->opt.now;
 	r->ctx.cfg = r->cfg;
 	struct buf roles = BUF_INIT;
 	for (size_t i = 0; i < r->res->nroles; i++)
@@ -248,7 +248,8 @@ int run_resolve(struct run *r)
 
 int run_lock(struct run *r, bool create)
 {
-	return lock_acquire(&r->lock, r->opt->root, r->opt->command, create, r->opt->lock_timeout);
+	return lock_acquire(&r->lock, r->opt.root, r->opt.operation, create, r->opt.lock_timeout,
+			    r->opt.err);
 }
 
 /* Another instance of a different configured store with the same target. */
@@ -284,9 +285,9 @@ static bool may_use_cache(const struct run *r)
 		return false;
 	/* checking endpoints needs every certificate of the stores, which the
 	 * cache does not keep */
-	if (!r->opt->offline && check_host_has_endpoints(r->res))
+	if (!r->opt.offline && check_host_has_endpoints(r->res))
 		return false;
-	return !strcmp(r->opt->command, "plan") || !strcmp(r->opt->command, "show");
+	return r->opt.read_cache;
 }
 
 /* Read each instance and diff it; the plan takes ownership of them. Cache hits
@@ -442,7 +443,7 @@ void run_check_params(const struct run *r, struct check_params *p)
 	    .res = r->res,
 	    .plan = &r->plan,
 	    .root = r->ctx.root,
-	    .now = r->opt->now,
-	    .timeout_ms = r->opt->timeout_ms,
+	    .now = r->opt.now,
+	    .timeout_ms = r->opt.timeout_ms,
 	};
 }

@@ -5,7 +5,6 @@
 #ifndef TF_RUN_H
 #define TF_RUN_H
 
-#include "cli/cli.h"
 #include "reconcile/lock.h"
 #include "reconcile/plan.h"
 #include "reconcile/render.h"
@@ -14,11 +13,52 @@
 #include "schema/gitsource.h"
 #include "schema/resolve.h"
 
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <time.h>
+
 struct check_report;
 struct check_params;
 
+/* What a run loads, reads and reports: the application's own options. The CLI
+ * fills them from its command line (cli_run_opts); nothing here knows of
+ * commands or exit codes. */
+struct run_opts {
+	const char *operation; /* "plan", "apply", …: names the run in the lock, JSON, syslog */
+	const char *config;    /* NULL: run_default_config */
+	const char *host;      /* NULL: this machine's name */
+	const char *root;      /* "" for / */
+	char **targets;	       /* only these stores (--target), or none */
+	size_t ntargets;
+	time_t now;
+	double lock_timeout;
+	bool json;	 /* a failure before the plan is said as a JSON document too */
+	bool color;	 /* messages may use colour */
+	bool read_cache; /* read-only: unchanged stores may come from the read cache */
+	/* the configuration from git (schema/gitsource.h) */
+	const char *git_url;
+	const char *git_ref;
+	const char *git_path;
+	bool require_fresh;
+	bool allow_unpinned;
+	const char *allowed_signers;
+	bool git_offline_if_present;
+	/* endpoints */
+	bool offline;	/* connect to no endpoint */
+	int timeout_ms; /* the whole connection to an endpoint */
+	/* where the run speaks: the plan's header and a failure's JSON document
+	 * (the CLI gives stdout); diagnostics, warnings, errors and waiting for
+	 * the lock (the CLI gives stderr) */
+	FILE *out;
+	FILE *err;
+	/* the drift reports (drift.h) */
+	const char *prometheus; /* node_exporter textfile, or NULL */
+	bool syslog;
+};
+
 struct run {
-	struct options *opt;
+	struct run_opts opt;
 	struct config *cfg;
 	struct diag diag;
 	struct resolved *res;
@@ -32,7 +72,8 @@ struct run {
 	const struct check_report *check; /* the endpoints were checked, or NULL */
 };
 
-void run_init(struct run *r, struct options *o);
+/* o is copied. */
+void run_init(struct run *r, const struct run_opts *o);
 void run_dispose(struct run *r);
 /* Load and validate the configuration, printing diagnostics. -1 on errors. */
 int run_load(struct run *r);
@@ -56,8 +97,8 @@ void run_save_read_cache(struct run *r);
 /* The configuration to read when -c is not given: ./trust.yaml, else
  * <root>/etc/trustform/trust.yaml (caller frees). */
 char *run_default_config(const char *root);
-/* Print "trustform: error: <msg>" to stderr. */
-void run_error(const char *msg);
+/* Say "trustform: error: <msg>" on the run's error stream. */
+void run_say_error(const struct run *r, const char *msg);
 /* The run failed before a plan: print msg (NULL: the config's diagnostics say
  * why), as a JSON document too with --json, and remember it for the reports. */
 void run_fail(struct run *r, const char *msg);

@@ -1,7 +1,7 @@
 /*
  * Loading the configuration, inside: the load context and the checks every
- * section uses (config.c), and the roles and hosts sections
- * (config_roles.c). Private to those two.
+ * section uses (loadctx.c), the cas and stores sections (config.c), and the
+ * roles and hosts sections (config_roles.c). Private to those three.
  */
 #ifndef TF_CONFIG_INT_H
 #define TF_CONFIG_INT_H

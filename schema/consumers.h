@@ -11,6 +11,7 @@
 #ifndef TF_CONSUMERS_H
 #define TF_CONSUMERS_H
 
+#include "model/step.h"
 #include "schema/diag.h"
 #include "schema/pos.h"
 #include "schema/yamltree.h"
@@ -18,9 +19,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* A unit whose processes read a store when they start. */
-enum consumer_action { CONSUMER_RESTART, CONSUMER_RELOAD };
-
+/* A unit whose processes read a store when they start (on_change: model/step.h). */
 struct conf_consumer {
 	char *unit; /* "caddy.service" */
 	enum consumer_action on_change;

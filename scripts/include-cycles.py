@@ -7,6 +7,9 @@ vtls_int.h does to vtls); an edge A -> B is an `#include "B.h"` in A.c or A.h. A
 (config.c includes store.h, registry's store.h includes config.h) means two
 modules cannot be read, tested or linked one without the other. Prints each
 cycle and exits 1, or exits 0. Tests and build directories are not looked at.
+
+Folding X_int.h into X hides files of one module that call each other:
+scripts/layers.py (unit/layers) checks the calls themselves, file by file.
 """
 import os
 import re

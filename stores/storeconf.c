@@ -1,8 +1,8 @@
 /* Store options against their type's table; see storeconf.h. */
 #include "stores/storeconf.h"
 #include "schema/keys.h"
-#include "schema/resolve.h"
 #include "stores/store.h"
+#include "stores/storeopt.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/xalloc.h"
@@ -21,18 +21,6 @@ static void errat(struct diag *d, const struct conf_store *cs, const struct ynod
 	va_start(ap, fmt);
 	diag_vadd(d, DIAG_ERROR, cs->config_file, n->line, n->col, NULL, fmt, ap);
 	va_end(ap);
-}
-
-void store_conf_error(struct diag *d, const struct conf_store *cs, const struct ynode *n,
-		      const char *fmt, ...)
-{
-	char *prefix = xasprintf("store \"%s\": ", cs->name);
-	va_list ap;
-	va_start(ap, fmt);
-	diag_vadd(d, DIAG_ERROR, cs->config_file, n ? n->line : cs->pos.line,
-		  n ? n->col : cs->pos.col, prefix, fmt, ap);
-	va_end(ap);
-	free(prefix);
 }
 
 static const char *scalar(struct diag *d, const struct conf_store *cs, const struct ynode *v,
@@ -222,48 +210,4 @@ void store_conf_check(struct conf_store *cs, struct diag *d)
 	free(in);
 	if (type->validate)
 		type->validate(cs, d);
-}
-
-char *store_opt_pos(const struct conf_store *cs, const char *key)
-{
-	const struct ynode *n = key ? conf_store_node(cs, key) : NULL;
-	if (n)
-		return xasprintf("%s:%d:%d", cs->config_file, n->line, n->col);
-	return xasprintf("%s:%d:%d", cs->config_file, cs->pos.line, cs->pos.col);
-}
-
-size_t store_cas_outside_system(const struct store_inst *s, const struct conf_ca ***out)
-{
-	size_t n = 0;
-	*out = NULL;
-	if (!s->ctx->cfg || !s->ctx->host)
-		return 0;
-	struct resolved *r = resolve_host(s->ctx->cfg, s->ctx->host, NULL, 0);
-	if (!r) {
-		err_clear();
-		return 0;
-	}
-	const struct host_store *mine = NULL;
-	for (size_t i = 0; i < r->nstores; i++)
-		if (r->stores[i].store == s->conf)
-			mine = &r->stores[i];
-	for (size_t c = 0; mine && c < mine->ncas; c++) {
-		const struct conf_ca *ca = mine->cas[c];
-		if (ca->ensure != ENSURE_PRESENT)
-			continue;
-		bool held = false;
-		for (size_t i = 0; i < r->nstores && !held; i++) {
-			const struct host_store *hs = &r->stores[i];
-			if (strcmp(hs->store->type, "system"))
-				continue;
-			for (size_t k = 0; k < hs->ncas && !held; k++)
-				held = hs->cas[k] == ca;
-		}
-		if (!held) {
-			*out = xrealloc(*out, (n + 1) * sizeof(**out));
-			(*out)[n++] = ca;
-		}
-	}
-	resolved_free(r);
-	return n;
 }

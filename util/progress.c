@@ -5,18 +5,22 @@
 #include <stdio.h>
 #include <unistd.h>
 
-static int tty = -1; /* unknown yet */
+static FILE *tty; /* the stream, when it is a terminal */
 static bool shown;
+
+void progress_init(FILE *stream)
+{
+	tty = stream && isatty(fileno(stream)) ? stream : NULL;
+	shown = false;
+}
 
 void progress_show(const char *verb, const char *what, size_t i, size_t n)
 {
-	if (tty < 0)
-		tty = isatty(STDERR_FILENO);
 	if (!tty)
 		return;
 	/* \r and "erase line": the next update or the next message starts clean */
-	fprintf(stderr, "\r\033[K%s %.60s (%zu/%zu)", verb, what, i, n);
-	fflush(stderr);
+	fprintf(tty, "\r\033[K%s %.60s (%zu/%zu)", verb, what, i, n);
+	fflush(tty);
 	shown = true;
 }
 
@@ -24,7 +28,7 @@ void progress_done(void)
 {
 	if (!shown)
 		return;
-	fputs("\r\033[K", stderr);
-	fflush(stderr);
+	fputs("\r\033[K", tty);
+	fflush(tty);
 	shown = false;
 }

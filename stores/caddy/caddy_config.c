@@ -10,7 +10,7 @@
  * what the plan saw), builds the new one beside it, has `caddy validate`
  * check that very file, renames it into place, and reloads Caddy.
  */
-#include "reconcile/plan.h"
+#include "model/step.h"
 #include "stores/caddy/caddy.h"
 #include "stores/caddy/caddy_int.h"
 #include "stores/caddy/caddy_json.h"

@@ -33,7 +33,8 @@ struct cert;
  * bundles its Caddyfile names (caddy_client.c). */
 struct store_client *caddy_client_load(const struct caddy_opts *o);
 
-/* Host path of Caddy's data directory; -1 with err set when it is missing. */
+/* The options as loaded (caddy_opts.c). Host path of Caddy's data directory; -1 with err set when
+ * it is missing. */
 int caddy_data_dir(const struct caddy_opts *o, char **host);
 
 void caddy_inst_free(struct store_inst *s);
@@ -48,7 +49,8 @@ char *caddy_export_command(const struct config *cfg, const char *root, const cha
 struct pki_scan;
 struct plan_step;
 /* Why reissuing now would issue onto a root the clients do not trust (the
- * configured CA is not Caddy's current root), or NULL. */
+ * configured CA is not Caddy's current root), or NULL (caddy_scan.c: the PKI
+ * store and its reissue step both ask). */
 char *caddy_held_why(const struct store_inst *s, const struct pki_scan *sc);
 /* Whether Caddy's config file sets the configured intermediate_lifetime of
  * the CA now: 1 yes, 0 no (err says what it sets), -1 unreadable (err set). */
@@ -56,8 +58,8 @@ int caddy_config_lifetime_in_place(const struct caddy_opts *o);
 /* Carry out a reissue step; -1 with err set. */
 int caddy_reissue(struct store_inst *s, struct plan_step *st);
 
-/* Run a shell command (sh -c), its output on our stderr. -1 with err set,
- * naming what for ("stop Caddy"), when it cannot run or exits non-zero. */
+/* Running Caddy (caddy_exec.c). Run a shell command (sh -c), its output on our stderr. -1 with err
+ * set, naming what for ("stop Caddy"), when it cannot run or exits non-zero. */
 int caddy_command(const char *what, const char *cmd);
 /* Run argv with XDG_DATA_HOME/XDG_CONFIG_HOME in a fresh temp directory, so
  * that Caddy leaves nothing behind; its output in out. Returns the exit code,

@@ -15,7 +15,7 @@
  * new intermediate from its root (caddy_reissue.c).
  */
 #include "model/chain.h"
-#include "reconcile/plan.h"
+#include "model/step.h"
 #include "stores/caddy/caddy.h"
 #include "stores/caddy/caddy_int.h"
 #include "stores/caddy/caddy_scan.h"
@@ -37,53 +37,6 @@
 #define MAX_LISTED_LEAVES 20
 
 /* --- the hold: never reissue onto a root that clients do not trust ---------- */
-
-/* NULL when Caddy's current root is a CA the configuration marks `caddy:
- * <id>` and wants present (or nothing is marked, so nothing says which root
- * clients trust); else why a reissue must wait. Reissuing then would move
- * the sites onto certificates that chain to a root no client trusts yet,
- * while the ones they serve still chain to the trusted one. */
-char *caddy_held_why(const struct store_inst *s, const struct pki_scan *sc)
-{
-	const struct config *cfg = s->ctx->cfg;
-	const struct caddy_opts *o = s->priv;
-	const struct conf_ca *marked = NULL;
-	for (size_t i = 0; cfg && i < cfg->ncas; i++) {
-		const struct conf_ca *ca = &cfg->cas[i];
-		if (!ca->caddy || strcmp(ca->caddy, o->ca) || !ca->cert ||
-		    ca->ensure != ENSURE_PRESENT)
-			continue;
-		if (sc->root && !memcmp(ca->cert->fp, sc->root->fp, FP_LEN))
-			return NULL;
-		if (!marked)
-			marked = ca;
-	}
-	if (!marked)
-		return NULL;
-	char *cmd = caddy_export_command(cfg, s->ctx->root, o->ca), *pin = NULL;
-	if (marked->pin)
-		pin = xasprintf(" and update its sha256: pin (%s:%d:%d) to the new fingerprint",
-				cfg->path, marked->pin_pos.line, marked->pin_pos.col);
-	char *why;
-	if (sc->root)
-		why = xasprintf("held: Caddy's root (sha256 %.12s…) is not \"%s\", the root the "
-				"configuration trusts, so reissuing now would give the sites "
-				"certificates no client trusts yet. First export the new root with "
-				"`%s`, commit it%s, and apply again: then the clients get it and "
-				"the reissue runs",
-				sc->root->fphex, marked->name, cmd, pin ? pin : "");
-	else
-		why =
-		    xasprintf("held: Caddy has no root of CA \"%s\" (no root.crt): on its next "
-			      "start it makes a new one that no client trusts, and reissuing "
-			      "would move the sites onto it. Restore root.crt and root.key from a "
-			      "backup; or start Caddy, export its new root with `%s`, commit it%s, "
-			      "and apply again",
-			      o->ca, cmd, pin ? pin : "");
-	free(cmd);
-	free(pin);
-	return why;
-}
 
 /* --- read ----------------------------------------------------------------------- */
 

@@ -5,7 +5,7 @@
  * issued a new intermediate from the current root and leaves chaining to it.
  */
 #include "model/chain.h"
-#include "reconcile/plan.h"
+#include "model/step.h"
 #include "stores/caddy/caddy.h"
 #include "stores/caddy/caddy_int.h"
 #include "stores/caddy/caddy_scan.h"

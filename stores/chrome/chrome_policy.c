@@ -23,8 +23,7 @@
  *     then the foreign entries).
  */
 #include "model/cert.h"
-#include "reconcile/plan.h"
-#include "reconcile/steps.h"
+#include "model/step.h"
 #include "schema/keys.h"
 #include "schema/resolve.h"
 #include "stores/chrome/chrome.h"

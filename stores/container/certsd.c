@@ -1,8 +1,7 @@
 /* One engine's certs.d directory for one registry; see certsd.h. */
 #include "stores/container/certsd.h"
 #include "model/cert.h"
-#include "reconcile/plan.h"
-#include "reconcile/steps.h"
+#include "model/step.h"
 #include "stores/container/certsd_int.h"
 #include "util/buf.h"
 #include "util/err.h"
@@ -16,18 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-
-static const char *const docker_signs[] = {"/etc/docker", "/usr/bin/docker", "/usr/bin/dockerd",
-					   NULL};
-static const char *const podman_signs[] = {"/etc/containers", "/usr/bin/podman", "/usr/bin/buildah",
-					   "/usr/bin/skopeo", NULL};
-static const char *const containerd_signs[] = {"/etc/containerd", "/usr/bin/containerd", NULL};
-
-const struct engine_info engines[ENGINE_COUNT] = {
-    [ENGINE_DOCKER] = {"docker", "/etc/docker/certs.d", docker_signs, false},
-    [ENGINE_PODMAN] = {"podman", "/etc/containers/certs.d", podman_signs, false},
-    [ENGINE_CONTAINERD] = {"containerd", "/etc/containerd/certs.d", containerd_signs, true},
-};
 
 static const struct store_backend certsd_backend;
 

@@ -8,7 +8,7 @@
 #include "stores/container/container.h"
 #include "schema/keys.h"
 #include "stores/container/certsd.h"
-#include "stores/storeconf.h"
+#include "stores/storeopt.h"
 #include "util/buf.h"
 #include "util/rootfs.h"
 #include "util/xalloc.h"

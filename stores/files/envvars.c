@@ -3,7 +3,7 @@
 #include "schema/keys.h"
 #include "schema/resolve.h"
 #include "stores/store.h"
-#include "stores/storeconf.h"
+#include "stores/storeopt.h"
 #include "util/err.h"
 
 #include <stdio.h>

@@ -3,11 +3,10 @@
  * file (an application's bundle, Caddy's tls_trusted_ca_certs file). The
  * rest of the file is kept byte for byte; the file is created if missing.
  */
-#include "reconcile/plan.h"
-#include "reconcile/steps.h"
+#include "model/step.h"
 #include "stores/files/files.h"
 #include "stores/files/pemfile.h"
-#include "stores/storeconf.h"
+#include "stores/storeopt.h"
 #include "util/err.h"
 #include "util/rootfs.h"
 #include "util/xalloc.h"

@@ -4,8 +4,7 @@
  * there); the text between is never interpreted and never rewritten.
  */
 #include "stores/files/pemfile.h"
-#include "reconcile/plan.h"
-#include "reconcile/steps.h"
+#include "model/step.h"
 #include "schema/config.h"
 #include "util/err.h"
 #include "util/hex.h"

@@ -18,11 +18,10 @@
  *                     importable is an error before anything is written.
  */
 #include "stores/files/python.h"
-#include "reconcile/plan.h"
-#include "reconcile/steps.h"
+#include "model/step.h"
 #include "stores/files/files.h"
 #include "stores/files/pemfile.h"
-#include "stores/storeconf.h"
+#include "stores/storeopt.h"
 #include "util/err.h"
 #include "util/hex.h"
 #include "util/proc.h"

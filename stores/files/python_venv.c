@@ -3,10 +3,9 @@
  * lib64), and the truststore .pth kept there. See python.c.
  */
 #include "model/cert.h"
-#include "reconcile/plan.h"
-#include "reconcile/steps.h"
+#include "model/step.h"
 #include "stores/files/python.h"
-#include "stores/storeconf.h"
+#include "stores/storeopt.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/fsutil.h"

@@ -17,8 +17,7 @@
  * which environment.d cannot do. What the other files set is read by
  * shell_env_scan.c.
  */
-#include "reconcile/plan.h"
-#include "reconcile/steps.h"
+#include "model/step.h"
 #include "stores/files/envvars.h"
 #include "stores/files/envwrite.h"
 #include "stores/files/files.h"

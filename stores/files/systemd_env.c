@@ -14,15 +14,14 @@
  * change: systemctl daemon-reload and try-restart of the unit, or the
  * configured restart_command; under --root only when one is configured.
  */
-#include "reconcile/plan.h"
-#include "reconcile/steps.h"
+#include "model/step.h"
 #include "schema/resolve.h"
 #include "stores/files/envvars.h"
 #include "stores/files/envwrite.h"
 #include "stores/files/files.h"
 #include "stores/files/pemfile.h"
 #include "stores/files/unitfile.h"
-#include "stores/storeconf.h"
+#include "stores/storeopt.h"
 #include "util/err.h"
 #include "util/fsutil.h"
 #include "util/proc.h"

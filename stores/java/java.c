@@ -10,11 +10,10 @@
  * next run of that hook would undo it; the system store feeds it instead.
  */
 #include "stores/java/java.h"
-#include "reconcile/plan.h"
-#include "reconcile/steps.h"
+#include "model/step.h"
 #include "stores/java/keystore.h"
 #include "stores/osrelease.h"
-#include "stores/storeconf.h"
+#include "stores/storeopt.h"
 #include "util/err.h"
 #include "util/fsutil.h"
 #include "util/rootfs.h"

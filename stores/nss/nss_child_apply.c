@@ -4,7 +4,7 @@
  * reported as it goes, then the state the changes leave.
  */
 #include "model/cert.h"
-#include "reconcile/plan.h"
+#include "model/step.h"
 #include "stores/nss/nss_child_int.h"
 #include "stores/nss/nss_int.h"
 #include "util/err.h"

@@ -7,7 +7,7 @@
 #define TF_NSS_CHILD_INT_H
 
 #include "model/cert.h"
-#include "reconcile/plan.h"
+#include "model/step.h"
 #include "util/strmap.h"
 
 #include <cert.h>

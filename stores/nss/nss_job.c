@@ -12,7 +12,7 @@
  * answered from what it said, without another child: a child that only opens
  * and lists 100 certificates costs about a third of what adding them did.
  */
-#include "reconcile/plan.h"
+#include "model/step.h"
 #include "stores/nss/nss_int.h"
 #include "stores/store.h"
 #include "util/err.h"

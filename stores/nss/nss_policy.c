@@ -11,8 +11,7 @@
  * not something to overwrite.
  */
 #include "model/cert.h"
-#include "reconcile/plan.h"
-#include "reconcile/steps.h"
+#include "model/step.h"
 #include "stores/nss/nss_int.h"
 #include "util/err.h"
 #include "util/fsutil.h"

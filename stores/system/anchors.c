@@ -1,9 +1,8 @@
 /* Anchors-directory system stores; see anchors.h. */
 #include "stores/system/anchors.h"
 #include "model/cert.h"
-#include "reconcile/plan.h"
-#include "reconcile/steps.h"
-#include "stores/storeconf.h"
+#include "model/step.h"
+#include "stores/storeopt.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/fsutil.h"

@@ -6,9 +6,8 @@
  * (debian_etc.c) and running the hooks (hooks.c) with + and - lines.
  */
 #include "stores/system/debian.h"
-#include "reconcile/plan.h"
-#include "reconcile/steps.h"
-#include "stores/storeconf.h"
+#include "model/step.h"
+#include "stores/storeopt.h"
 #include "util/err.h"
 #include "util/fsutil.h"
 #include "util/rootfs.h"

@@ -4,7 +4,6 @@
  * file, a profile.d script, a venv's trustform .pth and another venv's
  * pyvenv.cfg, and a plan of a chrome-policy, a Firefox policy, a shell-env
  * and two python stores runs over them under a private root. */
-#include "cli/cli.h"
 #include "fuzz.h"
 #include "reconcile/run.h"
 
@@ -55,14 +54,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_write("etc/profile.d/zz-fuzz.sh", data, size);
 	fuzz_write("opt/a/lib/python3.11/site-packages/trustform-truststore.pth", data, size);
 	fuzz_write("opt/b/pyvenv.cfg", data, size);
-	struct options o = {
-	    .command = "plan",
+	struct run_opts o = {
+	    .operation = "plan",
+	    .read_cache = true,
 	    .config = cfg_path,
 	    .host = "fuzz",
 	    .root = fuzz_dir(),
 	    .now = 1798761600, /* 2027-01-01 */
 	    .lock_timeout = 1,
 	    .offline = true,
+	    .out = stdout,
+	    .err = stderr,
 	};
 	struct run r;
 	run_init(&r, &o);

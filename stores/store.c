@@ -1,0 +1,166 @@
+/* The helpers of store.h that every backend uses: instances, what a type's
+ * open found, trustform's file names, state keys. Below the registry. */
+#include "stores/store.h"
+#include "util/buf.h"
+#include "util/rootfs.h"
+#include "util/strv.h"
+#include "util/xalloc.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <openssl/evp.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+struct store_inst *store_inst_new(const struct store_backend *backend, const struct conf_store *cs,
+				  const struct run_ctx *ctx, const char *address, const char *title)
+{
+	struct store_inst *s = xcalloc(1, sizeof(*s));
+	s->backend = backend;
+	s->conf = cs;
+	s->ctx = ctx;
+	s->address = xstrdup(address);
+	s->title = xstrdup(title);
+	return s;
+}
+
+void store_inst_free(struct store_inst *s)
+{
+	if (!s)
+		return;
+	if (s->backend && s->backend->free)
+		s->backend->free(s);
+	free(s->address);
+	free(s->title);
+	free(s->want_flags);
+	free(s->target);
+	for (size_t i = 0; i < s->nconsumers; i++) {
+		struct store_consumer *c = &s->consumers[i];
+		free(c->unit);
+		free(c->source);
+		for (size_t j = 0; j < c->nenv; j++)
+			free(c->env[j]);
+		free(c->env);
+	}
+	free(s->consumers);
+	store_client_free(s->client);
+	free(s);
+}
+
+struct store_consumer *store_inst_add_consumer(struct store_inst *s, const char *unit,
+					       enum consumer_action on_change, const char *source)
+{
+	for (size_t i = 0; i < s->nconsumers; i++) {
+		struct store_consumer *c = &s->consumers[i];
+		if (strcmp(c->unit, unit))
+			continue;
+		if (on_change == CONSUMER_RESTART && c->on_change != CONSUMER_RESTART) {
+			c->on_change = CONSUMER_RESTART;
+			free(c->source);
+			c->source = xstrdup(source);
+		}
+		return c;
+	}
+	s->consumers = xrealloc(s->consumers, (s->nconsumers + 1) * sizeof(*s->consumers));
+	struct store_consumer *c = &s->consumers[s->nconsumers++];
+	memset(c, 0, sizeof(*c));
+	c->unit = xstrdup(unit);
+	c->on_change = on_change;
+	c->source = xstrdup(source);
+	return c;
+}
+
+void store_client_free(struct store_client *c)
+{
+	if (!c)
+		return;
+	free(c->unit);
+	for (size_t i = 0; i < c->nfiles; i++)
+		free(c->files[i]);
+	free(c->files);
+	free(c->files_from);
+	free(c);
+}
+
+void store_open_init(struct store_open *o)
+{
+	memset(o, 0, sizeof(*o));
+}
+
+void store_open_dispose(struct store_open *o)
+{
+	for (size_t i = 0; i < o->n; i++)
+		store_inst_free(o->insts[i]);
+	free(o->insts);
+	for (size_t i = 0; i < o->nnotes; i++)
+		free(o->notes[i]);
+	free(o->notes);
+	memset(o, 0, sizeof(*o));
+}
+
+void store_open_add(struct store_open *o, struct store_inst *s)
+{
+	ARRAY_GROW(o->insts, o->n + 1, o->alloc);
+	o->insts[o->n++] = s;
+}
+
+void store_open_note(struct store_open *o, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	strv_vpushf(&o->notes, &o->nnotes, &o->notes_alloc, fmt, ap);
+	va_end(ap);
+}
+
+char *store_managed_name(const char *base, const char *prefix, const char *suffix)
+{
+	size_t n = strlen(base), pl = strlen(prefix), sl = strlen(suffix);
+	if (strchr(base, '/') || strncmp(base, prefix, pl) != 0 || n < pl + 1 + 13 + sl ||
+	    strcmp(base + n - sl, suffix) != 0)
+		return NULL;
+	const char *dash = base + n - sl - 13;
+	if (*dash != '-')
+		return NULL;
+	for (int i = 1; i <= 12; i++)
+		if (!isxdigit((unsigned char)dash[i]) || isupper((unsigned char)dash[i]))
+			return NULL;
+	char *label = xstrndup(base + pl, (size_t)(dash - base - pl));
+	if (!config_name_ok(label)) {
+		free(label);
+		return NULL;
+	}
+	return label;
+}
+
+char *store_managed_label(const char *path, const char *dir, const char *suffix)
+{
+	size_t dl = strlen(dir);
+	if (strncmp(path, dir, dl) != 0 || path[dl] != '/')
+		return NULL;
+	return store_managed_name(path + dl + 1, "", suffix);
+}
+
+int store_state_key_file(struct buf *key, const char *host_path)
+{
+	struct stat st;
+	struct buf data = BUF_INIT;
+	if (lstat(host_path, &st) < 0) {
+		if (errno != ENOENT)
+			return -1;
+		buf_printf(key, "%s: missing\n", host_path);
+		return 0;
+	}
+	if (!S_ISREG(st.st_mode) || buf_read_file(&data, host_path) < 0)
+		return -1;
+	unsigned char md[FP_LEN];
+	char hex[FP_HEX_LEN + 1];
+	unsigned int n;
+	EVP_Digest(data.ptr, data.len, md, &n, EVP_sha256(), NULL);
+	hex_encode(hex, md, FP_LEN);
+	buf_printf(key, "%s: %lu %lu %o %zu %s\n", host_path, (unsigned long)st.st_uid,
+		   (unsigned long)st.st_gid, (unsigned)st.st_mode, data.len, hex);
+	buf_dispose(&data);
+	return 0;
+}

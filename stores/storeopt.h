@@ -1,0 +1,30 @@
+/*
+ * What a store's backend asks of its configured store: where an option was
+ * written (for its messages), an error at a store's node, and which of its
+ * CAs no system store of the host holds. Below the registry and the load-time
+ * check (storeconf.h), which know every backend.
+ */
+#ifndef TF_STOREOPT_H
+#define TF_STOREOPT_H
+
+#include "schema/config.h"
+#include "schema/diag.h"
+
+#include <stddef.h>
+
+struct store_inst;
+
+/* An error of store cs at node n (the store's own position when n is NULL):
+ * "store \"<name>\": <message>". */
+void store_conf_error(struct diag *d, const struct conf_store *cs, const struct ynode *n,
+		      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* The present CAs of s's configured store on this host that no `system`
+ * store of the host is configured with: a client that reads the system store
+ * (NODE_USE_SYSTEM_CA, Python's truststore) never sees them, whatever apply
+ * does. Fills *out (caller frees the array, not the CAs); 0 when the host
+ * cannot be resolved. */
+size_t store_cas_outside_system(const struct store_inst *s, const struct conf_ca ***out);
+/* "trust.yaml:7:30" for a store option (the store's own position without it). */
+char *store_opt_pos(const struct conf_store *cs, const char *key);
+
+#endif
