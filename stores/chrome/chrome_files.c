@@ -164,6 +164,11 @@ int pol_load_others(const struct cpol *p, struct pfile **out, size_t *n)
 	for (size_t i = *n; i < nn; i++)
 		free(names[i]); /* not reached after a failure */
 	free(names);
+	if (rc < 0) { /* the caller gets nothing to free */
+		pol_others_free(*out, *n);
+		*out = NULL;
+		*n = 0;
+	}
 	return rc;
 }
 
