@@ -61,6 +61,67 @@ bs_span() {
            $(date -d "$(openssl x509 -in "$1" -noout -startdate | cut -d= -f2)" +%s) ))
 }
 
+# the served intermediate's fingerprint ("none" when Caddy sends none)
+bs_served_inter() { if bs_served; then fingerprint "$T/served-2.pem"; else echo none; fi; }
+b17_set_lifetime() {
+  sed -i 's|^  caddyfile: /etc/caddy/Caddyfile$|&\n  intermediate_lifetime: 720h|' "$B/etc/trustform/trust.yaml"
+  verdict "trust.yaml sets intermediate_lifetime 720h" grep -q '^  intermediate_lifetime: 720h$' "$B/etc/trustform/trust.yaml"
+}
+
+# Section 8 where Caddy knows intermediate_lifetime (2.6.3 and later)
+b17_lifetime() {
+  local pki=/var/lib/caddy/.local/share/caddy/pki/authorities/local code r span0 span1 fp0
+  fp0=$(bs_served_inter)
+  span0=$(bs_span "$T/served-2.pem" 2>/dev/null || echo none)
+  verdict "Caddy serves leaf + intermediate (issued for $span0 s)" test "$fp0" != none
+  b17_set_lifetime
+  bs_plan
+  verdict "plan: drift (exit 2): the lifetime set, the intermediate reissued" \
+    eval '[ "$_bs_rc" = 2 ] && grep -q "intermediate_lifetime" "$T/plan.out" && grep -q "issuance \"local\"" "$T/plan.out"'
+  bs_apply /etc/trustform/trust.yaml
+  verdict "apply: exit 0 (got $_bs_apply_rc)" is "$_bs_apply_rc" 0
+  verdict "the Caddyfile sets it" grep -q 'intermediate_lifetime 720h' "$B/etc/caddy/Caddyfile"
+  bs_caddy_serving || true
+  verdict "Caddy serves a new intermediate" eval '[ "$(bs_served_inter)" != "$fp0" ] && [ -s "$T/served-2.pem" ]'
+  span1=$(bs_span "$T/served-2.pem" 2>/dev/null || echo none)
+  verdict "the served intermediate is issued for 720h (notAfter - notBefore: $span1 s)" is "$span1" $((720 * 3600))
+  verdict "the served intermediate is the one in Caddy's pki" \
+    is "$(fingerprint "$T/served-2.pem")" "$(fingerprint "$B$pki/intermediate.crt")"
+  verdict "the served chain verifies with the system store (openssl verify)" \
+    openssl verify -CAfile "$B/etc/ssl/certs/ca-certificates.crt" -untrusted "$T/served-2.pem" "$T/served-1.pem"
+  r=0; bs_curl https://localhost/ || r=$?
+  verdict "curl trusts Caddy's site (exit $r)" is "$r" 0
+  code=$(bs_caddy_code)
+  verdict "Caddy proxies: 200 (got $code)" is "$code" 200
+  bs_plan
+  verdict "plan: clean (exit 0)" is "$_bs_rc" 0
+}
+
+# Section 8 where the distribution's Caddy is older than 2.6.3 (trixie has
+# 2.6.2): it refuses the option, so trustform must refuse to write it, say so,
+# and reissue nothing; the served intermediate stays as it is
+b17_lifetime_refused() {
+  local code fp0
+  echo "  Caddy $(booted_version caddy) does not know intermediate_lifetime (2.6.3 is the first that does)"
+  fp0=$(bs_served_inter)
+  verdict "Caddy serves leaf + intermediate" test "$fp0" != none
+  cp "$B/etc/caddy/Caddyfile" "$T/Caddyfile.before"
+  b17_set_lifetime
+  bs_plan
+  verdict "plan: an error (exit 1) naming the installed Caddy's version and the fix" \
+    eval '[ "$_bs_rc" = 1 ] && grep -q "does not know intermediate_lifetime" "$T/plan.out" &&
+          grep -q "Upgrade Caddy to 2.6.3 or later, or remove caddy.intermediate_lifetime" "$T/plan.out"'
+  bs_apply /etc/trustform/trust.yaml
+  verdict "apply: exit 1 (got $_bs_apply_rc)" is "$_bs_apply_rc" 1
+  verdict "the Caddyfile is untouched" cmp -s "$T/Caddyfile.before" "$B/etc/caddy/Caddyfile"
+  verdict "nothing reissued: Caddy serves the same intermediate" is "$(bs_served_inter)" "$fp0"
+  code=$(bs_caddy_code)
+  verdict "Caddy proxies: 200 (got $code)" is "$code" 200
+  sed -i '/^  intermediate_lifetime: 720h$/d' "$B/etc/trustform/trust.yaml"
+  bs_plan
+  verdict "the lifetime taken out of trust.yaml: plan clean (exit 0)" is "$_bs_rc" 0
+}
+
 booted_stack17() {
   local code r pid1 pki=/var/lib/caddy/.local/share/caddy/pki/authorities/local
   local data=/var/lib/caddy/.local/share/caddy dropin=/etc/systemd/system/caddy.service.d
@@ -93,7 +154,8 @@ booted_stack17() {
   verdict "Caddy keeps its old roots: the proxied request answers 502 (got $code)" is "$code" 502
   bs_plan /etc/trustform/edge.yaml
   verdict "edge.yaml plan: drift (exit 2)" is "$_bs_rc" 2
-  verdict "edge.yaml plan: not \"No changes\"" eval '! grep -q "^No changes" "$T/plan.out"'
+  verdict "edge.yaml plan: not \"No changes.\" (the stores match, the clients would fail)" \
+    eval '! grep -q "^No changes\. " "$T/plan.out"'
   verdict "edge.yaml plan: names caddy.service's pending restart" \
     eval 'grep -i "caddy.service" "$T/plan.out" | grep -qi "restart"'
   verdict "edge.yaml plan: says a restart is pending" grep -qi 'restart pending' "$T/plan.out"
@@ -160,31 +222,8 @@ booted_stack17() {
   verdict "plan: clean (exit 0)" is "$_bs_rc" 0
 
   _b17_section "8. a new intermediate_lifetime, Caddy running: the intermediate it serves has it"
-  verdict "Caddy serves leaf + intermediate" bs_served
-  local span0; span0=$(bs_span "$T/served-2.pem" 2>/dev/null || echo none)
-  echo "  served intermediate before: ${span0} s"
-  sed -i 's|^  caddyfile: /etc/caddy/Caddyfile$|&\n  intermediate_lifetime: 720h|' "$B/etc/trustform/trust.yaml"
-  verdict "trust.yaml sets intermediate_lifetime 720h" grep -q '^  intermediate_lifetime: 720h$' "$B/etc/trustform/trust.yaml"
-  bs_plan
-  verdict "plan: drift (exit 2): the lifetime set, the intermediate reissued" \
-    eval '[ "$_bs_rc" = 2 ] && grep -q "intermediate_lifetime" "$T/plan.out" && grep -q "issuance \"local\"" "$T/plan.out"'
-  bs_apply /etc/trustform/trust.yaml
-  verdict "apply: exit 0 (got $_bs_apply_rc)" is "$_bs_apply_rc" 0
-  verdict "the Caddyfile sets it" grep -q 'intermediate_lifetime 720h' "$B/etc/caddy/Caddyfile"
-  bs_caddy_serving || true
-  verdict "Caddy serves leaf + intermediate" bs_served
-  local span1; span1=$(bs_span "$T/served-2.pem" 2>/dev/null || echo none)
-  verdict "the served intermediate is issued for 720h (notAfter - notBefore: $span1 s)" is "$span1" $((720 * 3600))
-  verdict "the served intermediate is the one in Caddy's pki" \
-    is "$(fingerprint "$T/served-2.pem")" "$(fingerprint "$B$pki/intermediate.crt")"
-  verdict "the served chain verifies with the system store (openssl verify)" \
-    openssl verify -CAfile "$B/etc/ssl/certs/ca-certificates.crt" -untrusted "$T/served-2.pem" "$T/served-1.pem"
-  r=0; bs_curl https://localhost/ || r=$?
-  verdict "curl trusts Caddy's site (exit $r)" is "$r" 0
-  code=$(bs_caddy_code)
-  verdict "Caddy proxies: 200 (got $code)" is "$code" 200
-  bs_plan
-  verdict "plan: clean (exit 0)" is "$_bs_rc" 0
+  if in_booted dpkg --compare-versions "$(booted_version caddy)" ge 2.6.3; then b17_lifetime
+  else b17_lifetime_refused; fi
 
   _b17_section "9. a python3 -m venv --copies venv owned by an app user, mode truststore"
   local v=/home/app2/venv
@@ -192,7 +231,7 @@ booted_stack17() {
   verdict "app2 makes its venv: python3 -m venv --copies --system-site-packages" \
     in_booted runuser -u app2 -- python3 -m venv --copies --system-site-packages "$v"
   verdict "the venv's python is a copy, not a link" eval '[ -f "$B$v/bin/python3" ] && [ ! -L "$B$v/bin/python3" ]'
-  verdict "the venv belongs to app2" is "$(stat -c %U "$B$v/bin/python3")" app2
+  verdict "the venv belongs to app2" is "$(in_booted stat -c %U "$v/bin/python3")" app2
   sed -i -e 's|^  app-venv: .*|&\n  app2-venv: { type: python, venv: /home/app2/venv, mode: truststore }|' \
     -e 's|stores: \[system, app-venv\]|stores: [system, app-venv, app2-venv]|' "$B/etc/trustform/trust.yaml"
   bs_plan
