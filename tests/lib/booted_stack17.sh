@@ -122,18 +122,8 @@ b17_lifetime_refused() {
   verdict "the lifetime taken out of trust.yaml: plan clean (exit 0)" is "$_bs_rc" 0
 }
 
-booted_stack17() {
-  local code r pid1 pki=/var/lib/caddy/.local/share/caddy/pki/authorities/local
-  local data=/var/lib/caddy/.local/share/caddy dropin=/etc/systemd/system/caddy.service.d
-
-  _b17_section "5. the python store's note on the system store, with a system store that holds the CAs"
-  # $T/plan.out: section 4's plan of trust.yaml, every store as configured
-  grep -i 'system store' "$T/plan.out" | head -3 | sed 's/^/    plan: /' || true
-  verdict "plan: no note that the system store must hold the venv's CAs (the role's system store holds them)" \
-    eval '! grep -qiE "system store must hold|not \(yet\) in the system store|so Python never sees it" "$T/plan.out"'
-  verdict "and the system store holds them: curl trusts the upstream" eval 'bs_curl https://127.0.0.1:8443/'
-
-  _b17_section "6. the system store changes, Caddy's restart fails: Caddy keeps its old roots, restart pending"
+b17_pending() {
+  local code pid1 data=/var/lib/caddy/.local/share/caddy dropin=/etc/systemd/system/caddy.service.d
   sed -e 's/cas: \[corp-root, caddy-local\]/cas: [caddy-local]/' -e '/- https:\/\/127.0.0.1:8443/d' \
     "$B/etc/trustform/edge.yaml" >"$B/etc/trustform/edge-nocorp.yaml"
   bs_apply /etc/trustform/edge-nocorp.yaml
@@ -185,9 +175,11 @@ booted_stack17() {
   verdict "trust.yaml plan: clean (exit 0)" is "$_bs_rc" 0
   bs_drift
   verdict "drift unit: no drift (0)" is "$_bs_drift_status/$_bs_drift_result" 0/success
+}
 
-  _b17_section "7. Caddy regenerates its CA while the clients hold the old root"
-  local oldfp
+b17_regenerated() {
+  local code r oldfp data=/var/lib/caddy/.local/share/caddy
+  local pki=$data/pki/authorities/local
   oldfp=$(fingerprint "$B/etc/trustform/cas/caddy-local-root.pem")
   in_booted systemctl stop caddy.service
   in_booted mkdir -p /root/caddy-old
@@ -220,12 +212,9 @@ booted_stack17() {
   verdict "Caddy proxies: 200 (got $code)" is "$code" 200
   bs_plan
   verdict "plan: clean (exit 0)" is "$_bs_rc" 0
+}
 
-  _b17_section "8. a new intermediate_lifetime, Caddy running: the intermediate it serves has it"
-  if in_booted dpkg --compare-versions "$(booted_version caddy)" ge 2.6.3; then b17_lifetime
-  else b17_lifetime_refused; fi
-
-  _b17_section "9. a python3 -m venv --copies venv owned by an app user, mode truststore"
+b17_venv_copies() {
   local v=/home/app2/venv
   in_booted useradd -m -s /bin/sh app2 || true
   verdict "app2 makes its venv: python3 -m venv --copies --system-site-packages" \
@@ -249,5 +238,25 @@ booted_stack17() {
     eval '! grep -qiE "system store must hold|not \(yet\) in the system store|so Python never sees it" "$T/plan.out"'
   bs_drift
   verdict "drift unit: no drift (0)" is "$_bs_drift_status/$_bs_drift_result" 0/success
+}
+
+booted_stack17() {
+  _b17_section "5. the python store's note on the system store, with a system store that holds the CAs"
+  # $T/plan.out: section 4's plan of trust.yaml, every store as configured
+  grep -i 'system store' "$T/plan.out" | head -3 | sed 's/^/    plan: /' || true
+  verdict "plan: no note that the system store must hold the venv's CAs (the role's system store holds them)" \
+    eval '! grep -qiE "system store must hold|not \(yet\) in the system store|so Python never sees it" "$T/plan.out"'
+  verdict "and the system store holds them: curl trusts the upstream" eval 'bs_curl https://127.0.0.1:8443/'
+
+  _b17_section "6. the system store changes, Caddy's restart fails: Caddy keeps its old roots, restart pending"
+  b17_pending
+  _b17_section "7. Caddy regenerates its CA while the clients hold the old root"
+  b17_regenerated
+  _b17_section "8. a new intermediate_lifetime, Caddy running: the intermediate it serves has it"
+  if in_booted dpkg --compare-versions "$(booted_version caddy)" ge 2.6.3; then b17_lifetime
+  else b17_lifetime_refused; fi
+
+  _b17_section "9. a python3 -m venv --copies venv owned by an app user, mode truststore"
+  b17_venv_copies
   _b17_section ""
 }
