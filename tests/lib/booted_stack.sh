@@ -91,9 +91,15 @@ print("venv: requests", r.status_code, "httpx", h.status_code)' >"$T/venv.out" 2
 bs_venv_ok() { local rc=0; bs_venv || rc=$?; sed 's/^/  /' "$T/venv.out" | tail -3; return $rc; }
 bs_venv_refused() { ! bs_venv && grep -q CERTIFICATE_VERIFY_FAILED "$T/venv.out"; }
 # NODE_EXTRA_CA_CERTS in the environment of node-app's running MainPID
+# (a MainPID just forked by systemd carries systemd's environment until it has
+# executed node: read it once it has)
 bs_node_env_has_var() {
-  local pid
+  local pid i
   pid=$(in_booted systemctl show -p MainPID --value node-app.service)
+  for i in $(seq 1 100); do
+    [ "$(in_booted cat "/proc/${pid:-0}/comm" 2>/dev/null)" = node ] && break
+    sleep 0.1
+  done
   [ "${pid:-0}" != 0 ] && in_booted cat "/proc/$pid/environ" | tr '\0' '\n' |
     grep -qx 'NODE_EXTRA_CA_CERTS=/etc/trustform/bundles/node-app.pem'
 }

@@ -31,7 +31,12 @@ bs_apply() {
   in_booted trustform apply -c "$1" --auto-approve --no-color >"$T/${2:-apply17}.out" 2>&1 ||
     _bs_apply_rc=$?
   echo "  apply $1: exit $_bs_apply_rc"
-  grep -iE 'error|restart|reload|reissue' "$T/${2:-apply17}.out" | head -6 | sed 's/^/    /' || true
+  grep -iE 'error|failed|restart|reload|reissue' "$T/${2:-apply17}.out" | head -12 | sed 's/^/    /' || true
+}
+# what caddy.service and its journal say (when a verdict about Caddy failed)
+bs_caddy_status() {
+  in_booted systemctl status caddy.service --no-pager -n 0 2>&1 | head -8 | sed 's/^/    status: /'
+  in_booted journalctl -u caddy.service --no-pager -o cat -n 12 2>&1 | cut -c1-240 | sed 's/^/    journal: /'
 }
 bs_caddy_pid() { in_booted systemctl show -p MainPID --value caddy.service; }
 # until Caddy's site answers with its current root (after a start that made a new one)
@@ -81,7 +86,7 @@ b17_lifetime() {
   bs_apply /etc/trustform/trust.yaml
   verdict "apply: exit 0 (got $_bs_apply_rc)" is "$_bs_apply_rc" 0
   verdict "the Caddyfile sets it" grep -q 'intermediate_lifetime 720h' "$B/etc/caddy/Caddyfile"
-  bs_caddy_serving || true
+  bs_caddy_serving || bs_caddy_status
   verdict "Caddy serves a new intermediate" eval '[ "$(bs_served_inter)" != "$fp0" ] && [ -s "$T/served-2.pem" ]'
   span1=$(bs_span "$T/served-2.pem" 2>/dev/null || echo none)
   verdict "the served intermediate is issued for 720h (notAfter - notBefore: $span1 s)" is "$span1" $((720 * 3600))
