@@ -107,9 +107,12 @@ static void add_reissue(struct store_inst *s, const struct pki_scan *sc, struct 
 				   "issued by Caddy when it starts, from its root (sha256 %s)%s%s",
 				   fp, sc->inter_relife ? ", for intermediate_lifetime " : "",
 				   sc->inter_relife ? o->lifetime : "");
-		if (sc->inter_relife)
-			trust_finding_line(f, '#', "",
-					   "the leaves are kept: they chain to the same root");
+		if (sc->inter_relife && sc->stale_leaves)
+			trust_finding_line(
+			    f, '#', "",
+			    "and the leaves, which Caddy sends with the intermediate "
+			    "they were issued under: kept, they would serve the old "
+			    "one until they renew");
 	} else {
 		trust_finding_line(f, '+', "intermediate",
 				   "issued by Caddy when it starts, with "

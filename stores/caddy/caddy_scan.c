@@ -151,9 +151,13 @@ static int scan_leaves(struct pki_scan *sc, const char *ca)
 					    xasprintf("it was issued under a root that is gone (no "
 						      "root.crt), issued by \"%s\"",
 						      l->cert->issuer);
-				} else if (sc->inter_why && !sc->inter_relife) {
+				} else if (sc->inter_why) {
 					l->stale = true;
-					l->why = xstrdup("issued under the intermediate that goes");
+					l->why = xstrdup(
+					    sc->inter_relife
+						? "Caddy serves it with the intermediate it was "
+						  "issued under (until the leaf renews), which goes"
+						: "issued under the intermediate that goes");
 				} else if (!cert_chains_to_root(&chain, sc->inter, sc->root)) {
 					l->stale = true;
 					l->why = xasprintf(
@@ -198,7 +202,9 @@ static char *duration_text(long long s)
  * new lifetime in its config leaves the current intermediate as it is, maybe
  * for years. Caddy issues it for exactly the lifetime (NotAfter = NotBefore +
  * lifetime, to the second), so any other span is an intermediate issued under
- * another setting: reissue it, keeping the leaves (they chain to the root). */
+ * another setting: reissue it, and its leaves with it: Caddy sends each leaf
+ * with the intermediate stored beside it when it was issued, so a kept leaf
+ * would serve the old intermediate until it renews (as seen on Caddy 2.11). */
 static void check_lifetime(struct pki_scan *sc, const struct caddy_opts *o)
 {
 	long long want_ns;

@@ -28,8 +28,8 @@ struct pki_scan {
 	bool inter_present;
 	struct cert *inter; /* NULL when absent or damaged */
 	char *inter_why;    /* why the intermediate must be reissued, or NULL */
-	bool inter_relife;  /* only because its lifetime is not intermediate_lifetime:
-			     * its leaves still chain to the root and stay */
+	bool inter_relife;  /* only because its lifetime is not intermediate_lifetime
+			     * (its leaves go too: they are served with it) */
 	struct pki_leaf *leaves;
 	size_t nleaves, alloc;
 	size_t stale_leaves;

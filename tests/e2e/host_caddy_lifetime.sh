@@ -8,8 +8,9 @@
 #  - held while Caddy's root is not the root the configuration trusts: apply
 #    reissues nothing then;
 #  - once it is: apply writes the Caddyfile, then stops Caddy, removes the
-#    intermediate, starts Caddy, which issues one for exactly the lifetime
-#    (openssl); the leaves are kept (they chain to the same root), the site
+#    intermediate and the leaves, starts Caddy, which issues one for exactly the lifetime
+#    (openssl); the leaves are issued again from it (Caddy serves a leaf with
+#    the intermediate it was issued under), the site serves the new one and
 #    verifies through the system store, and the next plan is clean.
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/testhost.sh"
@@ -53,7 +54,7 @@ check "  the lifetime will be set" out_has '~ setting "intermediate_lifetime" {'
 check "  and the intermediate reissued" out_has '-/+ issuance "local" {'
 check "  because of its lifetime" out_has 'because the intermediate was issued for 168h, not for intermediate_lifetime 43800h'
 check "  for the new lifetime" out_has ', for intermediate_lifetime 43800h'
-check "  the leaves are kept" out_has 'the leaves are kept: they chain to the same root'
+check "  and the leaves with it" out_has 'and the leaves, which Caddy sends with the intermediate they were issued under'
 check "  the setting comes before the reissue" test \
   "$(grep -n 'setting "intermediate_lifetime"' "$T/plan.txt" | head -1 | cut -d: -f1)" -lt \
   "$(grep -n 'issuance "local"' "$T/plan.txt" | head -1 | cut -d: -f1)"
@@ -65,7 +66,10 @@ check "  issued for exactly 43800h ($(span "$pki/intermediate.crt") s)" test "$(
 check "  by Caddy's root" in_host openssl verify \
   -CAfile /var/lib/caddy/.local/share/caddy/pki/authorities/local/root.crt \
   /var/lib/caddy/.local/share/caddy/pki/authorities/local/intermediate.crt
-check "  the leaf kept" test "$(fingerprint "$leafcrt")" = "$leaf1"
+check "  a new leaf" test "$(fingerprint "$leafcrt")" != "$leaf1"
+check "  served with the new intermediate" test \
+  "$(awk '/BEGIN CERTIFICATE/ { n++ } n == 2' "$leafcrt" >"$T/served-inter.pem"; fingerprint "$T/served-inter.pem")" = \
+  "$(fingerprint "$pki/intermediate.crt")"
 check "  the site verifies through the system store" hc_get -o /dev/null
 expect_rc 0 "plan after apply: clean" tf plan "${args[@]}" --detailed-exitcode
 check "  No changes" out_has 'No changes. Trust stores match the configuration.'

@@ -23,7 +23,10 @@
 #
 # Each verdict prints a PASS or FAIL line and the test goes on to the end; it
 # fails at the end with the list of what failed. Source after common.sh and
-# booted.sh, then call booted_stack SUITE.
+# booted.sh, then call booted_stack SUITE. Sections 5-9 (the rest of issue 17)
+# are in booted_stack17.sh.
+
+. "$(dirname "${BASH_SOURCE[0]}")/booted_stack17.sh"
 
 _bs_failed=()
 # verdict "what" CMD...: PASS/FAIL line for one assertion
@@ -88,9 +91,15 @@ print("venv: requests", r.status_code, "httpx", h.status_code)' >"$T/venv.out" 2
 bs_venv_ok() { local rc=0; bs_venv || rc=$?; sed 's/^/  /' "$T/venv.out" | tail -3; return $rc; }
 bs_venv_refused() { ! bs_venv && grep -q CERTIFICATE_VERIFY_FAILED "$T/venv.out"; }
 # NODE_EXTRA_CA_CERTS in the environment of node-app's running MainPID
+# (a MainPID just forked by systemd carries systemd's environment until it has
+# executed node: read it once it has)
 bs_node_env_has_var() {
-  local pid
+  local pid i
   pid=$(in_booted systemctl show -p MainPID --value node-app.service)
+  for i in $(seq 1 100); do
+    [ "$(in_booted cat "/proc/${pid:-0}/comm" 2>/dev/null)" = node ] && break
+    sleep 0.1
+  done
   [ "${pid:-0}" != 0 ] && in_booted cat "/proc/$pid/environ" | tr '\0' '\n' |
     grep -qx 'NODE_EXTRA_CA_CERTS=/etc/trustform/bundles/node-app.pem'
 }
@@ -410,6 +419,9 @@ booted_stack() {
   bs_drift
   verdict "drift unit: no drift (0), the unit succeeds" is "$_bs_drift_status/$_bs_drift_result" 0/success
   in_booted journalctl -u trustform-drift.service --no-pager -o cat -n 6 | sed 's/^/    journal: /'
+  echo "booted: sections 1-4 took $((SECONDS - t0)) s since the start"
+
+  booted_stack17
 
   echo "booted: $BOOTED_SUITE boot ${BOOTED_BOOT_SECONDS}s, whole test $((SECONDS - t0)) s"
   bs_summary
