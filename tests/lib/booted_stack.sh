@@ -24,9 +24,9 @@
 # Each verdict prints a PASS or FAIL line and the test goes on to the end; it
 # fails at the end with the list of what failed. Source after common.sh and
 # booted.sh, then call booted_stack SUITE. Sections 5-9 (the rest of issue 17)
-# are in booted_stack17.sh.
+# are in booted_stack_faults.sh.
 
-. "$(dirname "${BASH_SOURCE[0]}")/booted_stack17.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/booted_stack_faults.sh"
 
 _bs_failed=()
 # verdict "what" CMD...: PASS/FAIL line for one assertion
@@ -421,7 +421,7 @@ booted_stack() {
   in_booted journalctl -u trustform-drift.service --no-pager -o cat -n 6 | sed 's/^/    journal: /'
   echo "booted: sections 1-4 took $((SECONDS - t0)) s since the start"
 
-  booted_stack17
+  booted_stack_faults
 
   echo "booted: $BOOTED_SUITE boot ${BOOTED_BOOT_SECONDS}s, whole test $((SECONDS - t0)) s"
   bs_summary

@@ -250,7 +250,7 @@ b17_venv_copies() {
   verdict "drift unit: no drift (0)" is "$_bs_drift_status/$_bs_drift_result" 0/success
 }
 
-booted_stack17() {
+booted_stack_faults() {
   _b17_section "5. the python store's note on the system store, with a system store that holds the CAs"
   # $T/plan.out: section 4's plan of trust.yaml, every store as configured
   grep -i 'system store' "$T/plan.out" | head -3 | sed 's/^/    plan: /' || true
