@@ -12,9 +12,11 @@
 #include "util/text.h"
 #include "util/xalloc.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 /* --- who consumes what ------------------------------------------------------- */
 
@@ -191,12 +193,38 @@ static void unit_cache_dispose(struct unit_cache *uc)
 	free(uc->v);
 }
 
+/* A unit's main process is active from its fork, but runs the service's
+ * program only once systemd's child (PID 1 forked, or systemd-executor since
+ * systemd 255) has executed it; until then /proc/PID/environ is systemd's,
+ * not the unit's. True while PID still runs systemd's own binary. */
+static bool still_systemd(long long pid)
+{
+	char path[64], exe[PATH_MAX];
+	snprintf(path, sizeof(path), "/proc/%lld/exe", pid);
+	ssize_t n = readlink(path, exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return false;
+	exe[n] = '\0';
+	const char *base = strrchr(exe, '/');
+	base = base ? base + 1 : exe;
+	return !strcmp(base, "systemd-executor") || !strcmp(base, "systemd");
+}
+
 /* The first of want ("NAME=value") the process does not carry, or NULL;
  * *why set when its environment cannot be read. */
 static const char *env_missing(long long pid, char *const *want, size_t n, char **why)
 {
 	char path[64];
 	snprintf(path, sizeof(path), "/proc/%lld/environ", pid);
+	/* a unit (re)started a moment ago: wait for its program, a while at most */
+	for (int i = 0; i < 100 && still_systemd(pid); i++)
+		nanosleep(&(struct timespec){0, 20 * 1000 * 1000}, NULL);
+	if (still_systemd(pid)) {
+		*why = xasprintf("pid %lld has not started its program yet (it still runs "
+				 "systemd's own binary): run the plan again",
+				 pid);
+		return NULL;
+	}
 	struct buf b = BUF_INIT;
 	if (buf_read_file(&b, path) < 0) {
 		*why = xasprintf("%s cannot be read (%s)", path, err_msg());
