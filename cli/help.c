@@ -1,7 +1,7 @@
 /* A command's usage, from its table: `trustform X --help`, and after a usage
  * error. */
-#include "cli/cli.h"
 #include "cli/help.h"
+#include "cli/cli.h"
 
 #include <stdarg.h>
 #include <string.h>
@@ -35,8 +35,9 @@ void cli_put_opt(FILE *out, const struct cli_opt *o)
 void cli_put_summary(FILE *out, const struct cli_command *c)
 {
 	char head[80];
-	int n = snprintf(head, sizeof(head), "  %s%s%s%s%s", c->name, c->sub ? " " : "",
-			 c->sub ? c->sub : "", c->operands ? " " : "", c->operands ? c->operands : "");
+	int n =
+	    snprintf(head, sizeof(head), "  %s%s%s%s%s", c->name, c->sub ? " " : "",
+		     c->sub ? c->sub : "", c->operands ? " " : "", c->operands ? c->operands : "");
 	if (n > 11)
 		fprintf(out, "%s\n%13s", head, "");
 	else

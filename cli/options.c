@@ -67,8 +67,8 @@ int cli_seconds(const char *name, const char *arg, double max, double *secs)
 	}
 	if (max >= 0 && (errno || end == arg || *end || !(s > 0) || s > max)) {
 		fprintf(stderr,
-			"trustform: %s takes seconds (more than 0, at most %g), not \"%s\"\n",
-			name, max, arg);
+			"trustform: %s takes seconds (more than 0, at most %g), not \"%s\"\n", name,
+			max, arg);
 		return -1;
 	}
 	*secs = s;
@@ -101,20 +101,20 @@ const struct cli_opt cli_shared_opts[] = {
      .group = CLI_SH_ROOT, .complete = "dir"},
     {"target", 0, "STORE", "limit to this store (repeatable)", CLI_PARSE, 0, add_target,
      .group = CLI_SH_TARGET, .complete = "stores"},
-    {"lock-timeout", 0, "SECS", "wait this long for another run's lock (default 0)", CLI_PARSE,
-     0, set_lock_timeout, .group = CLI_SH_LOCK, .complete = ""},
+    {"lock-timeout", 0, "SECS", "wait this long for another run's lock (default 0)", CLI_PARSE, 0,
+     set_lock_timeout, .group = CLI_SH_LOCK, .complete = ""},
     {"json", 0, NULL, "one JSON document on stdout", CLI_FLAG, O(json), .group = CLI_SH_JSON},
     {"no-color", 0, NULL, "no ANSI colour (also NO_COLOR, or not a terminal)", CLI_FLAG,
      O(no_color), .group = CLI_SH_ALL},
-    {"git", 0, "URL", "a repository (file://, a path, ssh:// or https://)", CLI_STRING,
-     O(git_url), .group = CLI_SH_GIT, .heading = "configuration from git", .complete = ""},
+    {"git", 0, "URL", "a repository (file://, a path, ssh:// or https://)", CLI_STRING, O(git_url),
+     .group = CLI_SH_GIT, .heading = "configuration from git", .complete = ""},
     {"ref", 0, "REF", "branch, tag or full commit id to read", CLI_STRING, O(git_ref),
      .group = CLI_SH_REF, .complete = ""},
     {"path", 0, "FILE", "the configuration file inside it (default trust.yaml)", CLI_STRING,
      O(git_path), .group = CLI_SH_GIT, .complete = "file"},
     {"require-fresh", 0, NULL,
-     "fail when the remote cannot be reached, instead of\nusing the last fetched commit",
-     CLI_FLAG, O(require_fresh), .group = CLI_SH_GIT},
+     "fail when the remote cannot be reached, instead of\nusing the last fetched commit", CLI_FLAG,
+     O(require_fresh), .group = CLI_SH_GIT},
     {"allow-unpinned", 0, NULL, "accept CAs without a sha256 pin from git", CLI_FLAG,
      O(allow_unpinned), .group = CLI_SH_GIT},
     {"git-allowed-signers", 0, "FILE",
@@ -125,8 +125,8 @@ const struct cli_opt cli_shared_opts[] = {
 
 bool cli_takes(const struct cli_command *c, const struct cli_opt *o)
 {
-	if (o >= cli_shared_opts && o < cli_shared_opts + sizeof(cli_shared_opts) /
-								  sizeof(cli_shared_opts[0]))
+	if (o >= cli_shared_opts &&
+	    o < cli_shared_opts + sizeof(cli_shared_opts) / sizeof(cli_shared_opts[0]))
 		return o->group == CLI_SH_ALL || (c->shared & o->group);
 	return true; /* one of its own */
 }

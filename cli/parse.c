@@ -39,8 +39,8 @@ static const struct cli_command *taken_by(const struct cli_command *c, const cha
 }
 
 /* "--name[=value]" that getopt refused: say what it is, with the usage. */
-static int refuse(const struct cli_command *c, const char *arg, const struct cli_opt **v,
-		  size_t n, bool missing)
+static int refuse(const struct cli_command *c, const char *arg, const struct cli_opt **v, size_t n,
+		  bool missing)
 {
 	if (strncmp(arg, "--", 2) != 0)
 		return cli_usage_error(c, "unknown option \"%s\"", arg);
@@ -62,8 +62,9 @@ static int refuse(const struct cli_command *c, const char *arg, const struct cli
 	else if (known)
 		rc = cli_usage_error(c, "option \"--%s\" takes no value", known->name);
 	else if (other)
-		rc = cli_usage_error(c, "\"--%s\" is an option of trustform %s, not of this command",
-				     name, other->name);
+		rc =
+		    cli_usage_error(c, "\"--%s\" is an option of trustform %s, not of this command",
+				    name, other->name);
 	else if (sg.best)
 		rc = cli_usage_error(c, "unknown option \"%s\"; did you mean \"--%s\"?", arg,
 				     sg.best);

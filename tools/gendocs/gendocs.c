@@ -26,6 +26,7 @@ static const struct region regions[] = {
     {"man/trust.yaml.5", "store-files", gen_man_files},
     {"README.md", "store-table", gen_readme_table},
     {"completion/trustform.bash", "completion-sections", gen_completion_sections},
+    {"completion/trustform.bash", "completion-options", gen_completion_options},
     {NULL, NULL, NULL},
 };
 
