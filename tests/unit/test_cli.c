@@ -33,8 +33,8 @@ static void tables(void)
 			CHECK_MSG(a->kind != CLI_PARSE || a->parse, "%s --%s", c->name, a->name);
 			CLI_EACH_OPT(b, c, j)
 			{
-				CHECK_MSG(a == b || strcmp(a->name, b->name),
-					  "%s takes --%s twice", c->name, a->name);
+				CHECK_MSG(a == b || strcmp(a->name, b->name), "%s takes --%s twice",
+					  c->name, a->name);
 			}
 		}
 	}
@@ -48,8 +48,9 @@ static void tables(void)
 static void parser(void)
 {
 	struct options *o;
-	char *plan[] = {"plan", "-c", "t.yaml", "--target", "a", "--target=b", "--detailed-exitcode",
-			"--timeout", "2", "--root", "/r//", NULL};
+	char *plan[] = {
+	    "plan",	 "-c", "t.yaml", "--target", "a", "--target=b", "--detailed-exitcode",
+	    "--timeout", "2",  "--root", "/r//",     NULL};
 	CHECK(parse(&cli_cmd_plan, &o, plan) == 0);
 	CHECK_STR(o->config, "t.yaml");
 	CHECK(o->ntargets == 2 && !strcmp(o->targets[1], "b"));
