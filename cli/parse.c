@@ -42,9 +42,10 @@ static const struct cli_command *taken_by(const struct cli_command *c, const cha
 static int refuse(const struct cli_command *c, const char *arg, const struct cli_opt **v, size_t n,
 		  bool missing)
 {
-	if (strncmp(arg, "--", 2) != 0)
+	bool short_c = !strncmp(arg, "-c", 2); /* -c FILE, -cFILE: --config */
+	if (strncmp(arg, "--", 2) != 0 && !short_c)
 		return cli_usage_error(c, "unknown option \"%s\"", arg);
-	char *name = xstrndup(arg + 2, strcspn(arg + 2, "="));
+	char *name = short_c ? xstrdup("config") : xstrndup(arg + 2, strcspn(arg + 2, "="));
 	struct suggest sg;
 	suggest_init(&sg, name);
 	const struct cli_opt *known = NULL;
@@ -135,7 +136,10 @@ static int parse_args(void *o, const struct cli_command *c, int argc, char **arg
 		}
 		if (ch == ':' && optopt == 'c')
 			return cli_usage_error(c, "option \"-c\" needs its FILE");
-		return refuse(c, argv[optind - 1], v, n, ch == ':');
+		/* a short option (optopt) may stand inside a word ("-xc") */
+		char shortopt[3] = {'-', (char)optopt, '\0'};
+		bool is_short = optopt > 0 && optopt < 256;
+		return refuse(c, is_short ? shortopt : argv[optind - 1], v, n, ch == ':');
 	}
 	struct options *co = o;
 	co->args = argv + optind;
