@@ -3,7 +3,7 @@
 # trust.yaml(5)'s type keys and FILES EACH STORE WRITES, the README's store
 # table, bash completion's top-level sections) and the CLI's command tables
 # say (bash completion's commands, the options each takes and what their
-# values are), between their "BEGIN generated: <region>" and "END generated:
+# values are; trustform(1)'s SYNOPSIS and the options each command takes), between their "BEGIN generated: <region>" and "END generated:
 # <region>" lines; tools/gendocs writes them from the registry
 # (stores/registry.c) and the commands (cli/commands.c).
 #
@@ -41,5 +41,5 @@ case $build in /*) ;; *) build=$src/$build ;; esac
 [ -f "$build/CMakeCache.txt" ] || cmake -S "$src" -B "$build" >/dev/null
 cmake --build "$build" --target gendocs >/dev/null
 "$build/gendocs" "$src" "$src"
-git -C "$src" status --short -- schema/trustform.schema.json man/trust.yaml.5 README.md \
+git -C "$src" status --short -- schema/trustform.schema.json man/trust.yaml.5 man/trustform.1 README.md \
   completion/trustform.bash
