@@ -42,6 +42,10 @@ int main(int argc, char **argv)
 	} else if (!strcmp(self, "trustapply")) {
 		cmd = &cli_cmd_apply;
 	} else {
+		if (argc == 3 && !strcmp(argv[1], "help") && cli_command_find(argv[2])) {
+			cli_command_usage(stdout, cli_command_find(argv[2]));
+			return EXIT_OK; /* trustform help COMMAND */
+		}
 		if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ||
 		    !strcmp(argv[1], "help")) {
 			cli_usage(argc < 2 ? stderr : stdout);

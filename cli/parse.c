@@ -1,6 +1,7 @@
 /* The parser: a command's argv against the options its table takes (cli.h). */
 #include "cli/cli.h"
 #include "schema/keys.h"
+#include "util/buf.h"
 #include "util/xalloc.h"
 
 #include <getopt.h>
@@ -23,19 +24,21 @@ static size_t collect(const struct cli_command *c, const struct cli_opt **v)
 	return n;
 }
 
-/* A command that takes option name, other than c, or NULL. */
-static const struct cli_command *taken_by(const struct cli_command *c, const char *name)
+/* The other commands that take option name ("diff, report"), or "" for none
+ * (caller frees). */
+static char *taken_by(const struct cli_command *c, const char *name)
 {
+	struct buf b = BUF_INIT;
 	for (size_t k = 0; cli_commands[k]; k++) {
 		if (cli_commands[k] == c)
 			continue;
 		CLI_EACH_OPT(o, cli_commands[k], i)
 		{
 			if (!strcmp(o->name, name))
-				return cli_commands[k];
+				buf_printf(&b, "%s%s", b.len ? ", " : "", cli_commands[k]->name);
 		}
 	}
-	return NULL;
+	return b.len ? buf_detach(&b) : xstrdup("");
 }
 
 /* "--name[=value]" that getopt refused: say what it is, with the usage. */
@@ -55,22 +58,22 @@ static int refuse(const struct cli_command *c, const char *arg, const struct cli
 		suggest_offer(&sg, v[i]->name);
 	}
 	suggest_offer(&sg, "help");
-	const struct cli_command *other = known ? NULL : taken_by(c, name);
+	char *other = taken_by(c, name);
 	int rc;
 	if (known && missing)
 		rc = cli_usage_error(c, "option \"--%s\" needs its %s", known->name,
 				     known->arg ? known->arg : "value");
 	else if (known)
 		rc = cli_usage_error(c, "option \"--%s\" takes no value", known->name);
-	else if (other)
-		rc =
-		    cli_usage_error(c, "\"--%s\" is an option of trustform %s, not of this command",
-				    name, other->name);
+	else if (*other)
+		rc = cli_usage_error(c, "\"--%s\" is not an option of this command (%s take%s it)",
+				     name, other, strchr(other, ',') ? "" : "s");
 	else if (sg.best)
 		rc = cli_usage_error(c, "unknown option \"%s\"; did you mean \"--%s\"?", arg,
 				     sg.best);
 	else
 		rc = cli_usage_error(c, "unknown option \"%s\"", arg);
+	free(other);
 	free(name);
 	return rc;
 }

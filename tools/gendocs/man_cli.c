@@ -42,8 +42,7 @@ static void put_synopsis_word(struct buf *b, const char *w, size_t n)
 }
 
 /* "trustform diff [options] OLD NEW": ".B trustform diff" and the rest. */
-static void put_synopsis_line(struct buf *b, const struct cli_command *c, const char *s,
-			      size_t n)
+static void put_synopsis_line(struct buf *b, const struct cli_command *c, const char *s, size_t n)
 {
 	const char *progs[] = {"trustform", "trustplan", "trustapply", c->name, c->sub, NULL};
 	bool in_prog = true, first = true;
