@@ -79,16 +79,45 @@ static void print_result(struct run *r, const struct render_opts *ro,
 	}
 }
 
-int cmd_apply(struct options *o)
+struct apply_opts {
+	struct options common;
+	bool auto_approve;
+};
+
+static const struct cli_opt apply_opts[] = {
+    CLI_OPT_FLAG(struct apply_opts, auto_approve, "auto-approve", "apply without asking"),
+    CLI_OPT_END,
+};
+
+/* A saved plan carries the rest; --json cannot ask. */
+static int check_apply(void *v)
 {
+	const struct apply_opts *a = v;
+	const struct options *o = &a->common;
+	if (o->nargs == 1 && (o->config || o->git_url || o->host || *o->root || o->ntargets))
+		return cli_usage_error(&cli_cmd_apply,
+				       "a saved plan carries its configuration, host, --root "
+				       "and --target: give only the plan file (and "
+				       "--lock-timeout, --json, --no-color)");
+	if (o->json && !a->auto_approve && o->nargs == 0)
+		return cli_usage_error(&cli_cmd_apply,
+				       "--json cannot ask for confirmation: pass --auto-approve, "
+				       "or apply a saved plan (trustplan --out FILE, trustapply "
+				       "FILE)");
+	return 0;
+}
+
+static int cmd_apply(void *v)
+{
+	struct apply_opts *a = v;
+	struct options *o = &a->common;
 	struct run r;
 	struct saved_plan *sp = NULL;
 	int code = EXIT_ERROR;
 	const char *saved = o->nargs == 1 ? o->args[0] : NULL;
 	cli_run_init(&r, o);
 	if (o->nargs > 1) {
-		fprintf(stderr, "trustform apply: unexpected argument \"%s\"\n", o->args[1]);
-		code = EXIT_USAGE;
+		code = cli_usage_error(&cli_cmd_apply, "unexpected argument \"%s\"", o->args[1]);
 		goto out;
 	}
 	if (saved) {
@@ -133,7 +162,7 @@ int cmd_apply(struct options *o)
 	}
 	if (!o->json)
 		fputc('\n', stdout);
-	if (!o->auto_approve && !sp) {
+	if (!a->auto_approve && !sp) {
 		if (!isatty(STDIN_FILENO)) {
 			run_error("standard input is not a terminal, so there is no one to confirm "
 				  "the plan; pass --auto-approve to apply without asking");
@@ -161,3 +190,22 @@ out:
 	planfile_free(sp);
 	return code;
 }
+
+const struct cli_command cli_cmd_apply = {
+    .name = "apply",
+    .operands = "[PLAN]",
+    .summary = "plan, then converge the stores (asks 'yes' unless --auto-approve);\n"
+	       "with PLAN (trustplan --out), apply exactly that saved plan",
+    .usage = "usage: trustform apply [options]\n"
+	     "       trustapply [options]\n"
+	     "       trustapply [--lock-timeout SECS] [--json] [--no-color] PLAN\n"
+	     "  plans, then converges this host's trust stores; asks 'yes' on a terminal\n"
+	     "  unless --auto-approve. With PLAN (saved by trustplan --out), applies\n"
+	     "  exactly that plan, or refuses when a store changed since\n",
+    .shared = CLI_SH_CONFIG | CLI_SH_GIT | CLI_SH_REF | CLI_SH_HOST | CLI_SH_ROOT | CLI_SH_TARGET |
+	      CLI_SH_LOCK | CLI_SH_JSON,
+    .opts = apply_opts,
+    .size = sizeof(struct apply_opts),
+    .check = check_apply,
+    .run = cmd_apply,
+};

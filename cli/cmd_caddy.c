@@ -59,13 +59,11 @@ static int write_stdout(const struct cert *root)
 
 static int export_root(struct run *r, const struct options *o)
 {
-	if (o->nargs > 1) {
-		fprintf(stderr,
-			"trustform caddy export-root: unexpected argument \"%s\" (it "
-			"takes at most one: the file to write)\n",
-			o->args[1]);
-		return EXIT_USAGE;
-	}
+	if (o->nargs > 1)
+		return cli_usage_error(&cli_cmd_caddy,
+				       "unexpected argument \"%s\" (it takes at most one: the "
+				       "file to write)",
+				       o->args[1]);
 	const char *out = o->nargs == 1 ? o->args[0] : NULL;
 	/* Findings outside the caddy: section do not stop it: the store checks
 	 * its own section. */
@@ -104,11 +102,25 @@ out:
 }
 
 /* main() dispatches "caddy export-root" here; args are what follows it. */
-int cmd_caddy(struct options *o)
+static int cmd_caddy(void *v)
 {
+	struct options *o = v;
 	struct run r;
 	cli_run_init(&r, o);
 	int code = export_root(&r, o);
 	run_dispose(&r);
 	return code;
 }
+
+const struct cli_command cli_cmd_caddy = {
+    .name = "caddy",
+    .sub = "export-root",
+    .operands = "[FILE]",
+    .summary = "write Caddy's current root as PEM (to commit beside the config)",
+    .usage = "usage: trustform caddy export-root [options] [FILE]\n"
+	     "  writes Caddy's current root (of the CA in the config's caddy: section)\n"
+	     "  as PEM to FILE, or to standard output\n",
+    .shared = CLI_SH_CONFIG | CLI_SH_GIT | CLI_SH_REF | CLI_SH_HOST | CLI_SH_ROOT | CLI_SH_LOCK,
+    .size = sizeof(struct options),
+    .run = cmd_caddy,
+};

@@ -9,12 +9,39 @@
 
 #include <stdio.h>
 
-int cmd_check(struct options *o)
+struct check_opts {
+	struct options common;
+	int timeout_ms; /* the whole connection to an endpoint; 0: the default */
+};
+
+static int set_timeout(void *v, const char *arg)
 {
+	struct check_opts *c = v;
+	double secs;
+	if (cli_seconds("--timeout", arg, 600, &secs) < 0)
+		return -1;
+	c->timeout_ms = (int)(secs * 1000);
+	return 0;
+}
+
+static const struct cli_opt check_opts[] = {
+    CLI_OPT_PARSE(set_timeout, "timeout", "SECS",
+		  "the whole connection to an endpoint, name\nresolution and handshake included "
+		  "(default 5)",
+		  ""),
+    CLI_OPT_END,
+};
+
+static int cmd_check(void *v)
+{
+	struct check_opts *c = v;
+	struct options *o = &c->common;
 	struct run r;
 	struct check_report rep = {0};
 	int code = EXIT_ERROR;
 	cli_run_init(&r, o);
+	if (c->timeout_ms)
+		r.opt.timeout_ms = c->timeout_ms;
 	if (run_start(&r, false) < 0)
 		goto out;
 	run_plan(&r);
@@ -51,3 +78,19 @@ out:
 	run_dispose(&r);
 	return code;
 }
+
+const struct cli_command cli_cmd_check = {
+    .name = "check",
+    .operands = "[URL...]",
+    .summary = "whether each store's clients will accept the endpoints the host's\n"
+	       "roles call (connects_to:), or the URLs given, after apply",
+    .usage = "usage: trustform check [options] [URL...]\n"
+	     "  connects to each endpoint the host's roles list under connects_to: (or\n"
+	     "  to the URLs given) and says whether each store's clients will accept\n"
+	     "  the chain it sends, after apply; exit 2 when one would fail\n",
+    .shared = CLI_SH_CONFIG | CLI_SH_GIT | CLI_SH_REF | CLI_SH_HOST | CLI_SH_ROOT | CLI_SH_TARGET |
+	      CLI_SH_LOCK | CLI_SH_JSON,
+    .opts = check_opts,
+    .size = sizeof(struct check_opts),
+    .run = cmd_check,
+};

@@ -43,15 +43,59 @@ static int save_plan(const struct run *r, const char *path)
 	return rc;
 }
 
-int cmd_plan(struct options *o)
+/* Its options: the shared ones, then its own. */
+struct plan_opts {
+	struct options common;
+	bool detailed_exitcode;
+	const char *out;	/* save the plan here */
+	const char *prometheus; /* node_exporter textfile */
+	bool syslog;
+	bool offline;	/* connect to no endpoint */
+	int timeout_ms; /* the whole connection to an endpoint; 0: the default */
+};
+
+static int set_timeout(void *v, const char *arg)
 {
+	struct plan_opts *p = v;
+	double secs;
+	if (cli_seconds("--timeout", arg, 600, &secs) < 0)
+		return -1;
+	p->timeout_ms = (int)(secs * 1000);
+	return 0;
+}
+
+static const struct cli_opt plan_opts[] = {
+    CLI_OPT_FLAG(struct plan_opts, detailed_exitcode, "detailed-exitcode",
+		 "0 no changes, 1 error, 2 changes pending"),
+    CLI_OPT_STRING(struct plan_opts, out, "out", "FILE",
+		   "save the plan; `trustapply FILE` applies it", "file"),
+    CLI_OPT_STRING(struct plan_opts, prometheus, "prometheus", "FILE",
+		   "write node_exporter textfile metrics to FILE", "file"),
+    CLI_OPT_FLAG(struct plan_opts, syslog, "syslog", "log a one-line summary to syslog"),
+    CLI_OPT_FLAG(struct plan_opts, offline, "offline",
+		 "connect to no endpoint of connects_to: (CI without\na route)"),
+    CLI_OPT_PARSE(set_timeout, "timeout", "SECS",
+		  "the whole connection to an endpoint, name\nresolution and handshake included "
+		  "(default 5)",
+		  ""),
+    CLI_OPT_END,
+};
+
+static int cmd_plan(void *opts)
+{
+	struct plan_opts *p = opts;
+	struct options *o = &p->common;
 	struct run r;
 	struct check_report rep = {0};
 	int code = EXIT_ERROR;
 	cli_run_init(&r, o);
+	r.opt.offline = p->offline;
+	r.opt.prometheus = p->prometheus;
+	r.opt.syslog = p->syslog;
+	if (p->timeout_ms)
+		r.opt.timeout_ms = p->timeout_ms;
 	if (o->nargs) {
-		fprintf(stderr, "trustform plan: unexpected argument \"%s\"\n", o->args[0]);
-		code = EXIT_USAGE;
+		code = cli_usage_error(&cli_cmd_plan, "unexpected argument \"%s\"", o->args[0]);
 		goto out;
 	}
 	if (run_start(&r, false) < 0)
@@ -59,7 +103,7 @@ int cmd_plan(struct options *o)
 	run_plan(&r);
 	/* the endpoints the roles call, judged with the stores after apply; only
 	 * when the roles list some, and not --offline */
-	if (!o->offline && check_host_has_endpoints(r.res)) {
+	if (!p->offline && check_host_has_endpoints(r.res)) {
 		struct check_params cp;
 		run_check_params(&r, &cp);
 		if (check_collect(&rep, &cp) == 0) {
@@ -87,21 +131,21 @@ int cmd_plan(struct options *o)
 		verdict_make(&v, &r.plan, r.check);
 		render_summary(stdout, &r.plan, &v, &ro);
 	}
-	if (o->out) {
-		if (save_plan(&r, o->out) < 0) {
+	if (p->out) {
+		if (save_plan(&r, p->out) < 0) {
 			run_fail(&r, err_msg());
 			goto out;
 		}
 		if (!o->json)
 			printf("\nSaved the plan to: %s\n\nTo perform exactly these actions, "
 			       "run:\n    trustapply %s\n",
-			       o->out, o->out);
+			       p->out, p->out);
 	}
 	struct verdict v;
 	verdict_make(&v, &r.plan, r.check);
 	if (r.plan.failed_stores)
 		code = EXIT_ERROR;
-	else if (o->detailed_exitcode && verdict_drift(&v))
+	else if (p->detailed_exitcode && verdict_drift(&v))
 		code = EXIT_CHANGES;
 	else
 		code = EXIT_OK;
@@ -118,3 +162,17 @@ out:
 	run_dispose(&r);
 	return code;
 }
+
+const struct cli_command cli_cmd_plan = {
+    .name = "plan",
+    .summary = "compare the configuration with the trust stores; change nothing",
+    .usage = "usage: trustform plan [options]\n"
+	     "       trustplan [options]\n"
+	     "  compares the configuration with what this host's trust stores hold and\n"
+	     "  prints the plan; changes nothing\n",
+    .shared = CLI_SH_CONFIG | CLI_SH_GIT | CLI_SH_REF | CLI_SH_HOST | CLI_SH_ROOT | CLI_SH_TARGET |
+	      CLI_SH_LOCK | CLI_SH_JSON,
+    .opts = plan_opts,
+    .size = sizeof(struct plan_opts),
+    .run = cmd_plan,
+};

@@ -9,19 +9,34 @@
 
 #include <stdio.h>
 
-int cmd_report(struct options *o)
+struct report_opts {
+	struct options common;
+	bool markdown; /* --format markdown */
+};
+
+static int set_format(void *v, const char *arg)
 {
-	if (!o->nargs || o->config || o->git_url || o->host || *o->root || o->ntargets) {
-		fputs("usage: trustform report [--json | --format markdown] PLAN.json...\n"
-		      "  each PLAN.json is one host's `trustplan --json` output\n",
-		      stderr);
-		return EXIT_USAGE;
-	}
+	struct report_opts *r = v;
+	return cli_format("report", arg, &r->common.json, &r->markdown);
+}
+
+static const struct cli_opt report_opts[] = {
+    CLI_OPT_PARSE(set_format, "format", "FORMAT", "text (default), markdown or json",
+		  "text markdown json"),
+    CLI_OPT_END,
+};
+
+static int cmd_report(void *v)
+{
+	struct report_opts *ro = v;
+	struct options *o = &ro->common;
+	if (!o->nargs)
+		return cli_usage_error(&cli_cmd_report, "give the plans: one or more PLAN.json");
 	struct report r;
 	report_build(&r, o->args, o->nargs);
 	if (o->json)
 		report_render_json(stdout, &r, o->now);
-	else if (o->markdown)
+	else if (ro->markdown)
 		report_render_markdown(stdout, &r);
 	else
 		report_render_text(stdout, &r);
@@ -34,3 +49,15 @@ int cmd_report(struct options *o)
 	fflush(stdout);
 	return code;
 }
+
+const struct cli_command cli_cmd_report = {
+    .name = "report",
+    .operands = "PLAN.json...",
+    .summary = "many hosts' `trustplan --json` outputs as one fleet summary",
+    .usage = "usage: trustform report [--json | --format markdown] PLAN.json...\n"
+	     "  each PLAN.json is one host's `trustplan --json` output\n",
+    .shared = CLI_SH_JSON,
+    .opts = report_opts,
+    .size = sizeof(struct report_opts),
+    .run = cmd_report,
+};

@@ -61,11 +61,16 @@ static void show_text(const struct run *r)
 	}
 }
 
-int cmd_show(struct options *o)
+static int cmd_show(void *v)
 {
+	struct options *o = v;
 	struct run r;
 	int code = EXIT_ERROR;
 	cli_run_init(&r, o);
+	if (o->nargs) {
+		run_dispose(&r);
+		return cli_usage_error(&cli_cmd_show, "unexpected argument \"%s\"", o->args[0]);
+	}
 	if (run_start(&r, false) < 0)
 		goto out;
 	run_plan(&r);
@@ -81,3 +86,15 @@ out:
 	run_dispose(&r);
 	return code;
 }
+
+const struct cli_command cli_cmd_show = {
+    .name = "show",
+    .summary = "what each store of this host holds now, managed and foreign",
+    .usage = "usage: trustform show [options]\n"
+	     "  lists what each trust store of this host holds now: the CAs trustform\n"
+	     "  manages and the foreign ones\n",
+    .shared = CLI_SH_CONFIG | CLI_SH_GIT | CLI_SH_REF | CLI_SH_HOST | CLI_SH_ROOT | CLI_SH_TARGET |
+	      CLI_SH_LOCK | CLI_SH_JSON,
+    .size = sizeof(struct options),
+    .run = cmd_show,
+};

@@ -5,14 +5,14 @@
 
 #include <stdio.h>
 
-int cmd_validate(struct options *o)
+static int cmd_validate(void *v)
 {
+	struct options *o = v;
 	struct run r;
 	int code = EXIT_ERROR;
 	cli_run_init(&r, o);
 	if (o->nargs) {
-		fprintf(stderr, "trustform validate: unexpected argument \"%s\"\n", o->args[0]);
-		code = EXIT_USAGE;
+		code = cli_usage_error(&cli_cmd_validate, "unexpected argument \"%s\"", o->args[0]);
 		goto out;
 	}
 	if (run_load(&r) < 0)
@@ -37,3 +37,14 @@ out:
 	run_dispose(&r);
 	return code;
 }
+
+const struct cli_command cli_cmd_validate = {
+    .name = "validate",
+    .summary = "check the configuration and every CA file; read no store",
+    .usage = "usage: trustform validate [options]\n"
+	     "  checks the configuration and every CA file, offline; reads no store.\n"
+	     "  With --host, also says which roles and stores that host gets\n",
+    .shared = CLI_SH_CONFIG | CLI_SH_GIT | CLI_SH_REF | CLI_SH_HOST | CLI_SH_ROOT,
+    .size = sizeof(struct options),
+    .run = cmd_validate,
+};

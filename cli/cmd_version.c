@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <yaml.h>
 
-int cmd_version(struct options *o)
+static int cmd_version(void *o)
 {
 	int maj, min, rev;
 	git_libgit2_version(&maj, &min, &rev);
@@ -19,3 +19,13 @@ int cmd_version(struct options *o)
 	(void)o;
 	return EXIT_OK;
 }
+
+const struct cli_command cli_cmd_version = {
+    .name = "version",
+    .summary = "versions of trustform and its libraries",
+    .usage = "usage: trustform version\n"
+	     "       trustform --version\n"
+	     "  the versions of trustform, OpenSSL, NSS, libyaml and libgit2\n",
+    .size = sizeof(struct options),
+    .run = cmd_version,
+};

@@ -1,6 +1,8 @@
 /*
  * trustform's entry point: dispatch on argv[0] (trustplan, trustapply) or on
- * the first argument, to one small command function each (libgit2's src/cli).
+ * the first argument, to one command module each (cli/cmd_*.c, listed in
+ * cli/commands.c), whose table the parser reads (libgit2's src/cli, git's
+ * builtin/).
  */
 #include "cli/cli.h"
 #include "schema/keys.h"
@@ -10,59 +12,40 @@
 #include <stdio.h>
 #include <string.h>
 
-struct command {
-	const char *name;
-	int (*fn)(struct options *o);
-	const char *help;
-};
-
-static const struct command commands[] = {
-    {"plan", cmd_plan, "compare the configuration with the stores"},
-    {"apply", cmd_apply, "converge the stores"},
-    {"validate", cmd_validate, "check the configuration offline"},
-    {"show", cmd_show, "list what each store holds"},
-    {"version", cmd_version, "print versions"},
-    {"check", cmd_check, "whether the host's clients will accept its endpoints"},
-    {"caddy", cmd_caddy, "caddy export-root: write Caddy's current root as PEM"},
-    {"diff", cmd_diff, "what a change to the fleet file does to every host"},
-    {"report", cmd_report, "many hosts' JSON plans as one fleet summary"},
-    {NULL, NULL, NULL},
-};
-
-/* Two-word commands ("caddy export-root"): the second word, and the usage
- * said when it is missing. */
-static const struct subcommand {
-	const char *name, *sub, *usage;
-} subcommands[] = {
-    {"caddy", "export-root",
-     "usage: trustform caddy export-root [options] [FILE]\n"
-     "  writes Caddy's current root (of the CA in the config's caddy: section)\n"
-     "  as PEM to FILE, or to standard output\n"},
-    {NULL, NULL, NULL},
-};
-
-static const struct command *find(const char *name)
+static int unknown_command(const char *word)
 {
-	for (const struct command *c = commands; c->name; c++)
-		if (!strcmp(c->name, name))
-			return c;
-	return NULL;
+	struct suggest sg;
+	suggest_init(&sg, word);
+	for (size_t i = 0; cli_commands[i]; i++)
+		suggest_offer(&sg, cli_commands[i]->name);
+	if (sg.best && word[0] != '-')
+		fprintf(stderr,
+			"trustform: unknown command \"%s\"; did you mean \"%s\"? (see trustform "
+			"--help)\n",
+			word, sg.best);
+	else
+		fprintf(stderr, "trustform: unknown command \"%s\"; see trustform --help\n", word);
+	return EXIT_USAGE;
 }
 
 int main(int argc, char **argv)
 {
 	const char *self = strrchr(argv[0], '/');
 	self = self ? self + 1 : argv[0];
-	const struct command *cmd = NULL;
+	const struct cli_command *cmd = NULL;
 	int shift = 1;
 
 	signal(SIGPIPE, SIG_IGN);
 	progress_init(stderr); /* reading and applying many stores, on a terminal */
 	if (!strcmp(self, "trustplan")) {
-		cmd = find("plan");
+		cmd = &cli_cmd_plan;
 	} else if (!strcmp(self, "trustapply")) {
-		cmd = find("apply");
+		cmd = &cli_cmd_apply;
 	} else {
+		if (argc == 3 && !strcmp(argv[1], "help") && cli_command_find(argv[2])) {
+			cli_command_usage(stdout, cli_command_find(argv[2]));
+			return EXIT_OK; /* trustform help COMMAND */
+		}
 		if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ||
 		    !strcmp(argv[1], "help")) {
 			cli_usage(argc < 2 ? stderr : stdout);
@@ -70,42 +53,29 @@ int main(int argc, char **argv)
 		}
 		if (!strcmp(argv[1], "--version"))
 			argv[1] = "version";
-		cmd = find(argv[1]);
-		if (!cmd) {
-			struct suggest sg;
-			suggest_init(&sg, argv[1]);
-			for (const struct command *c = commands; c->name; c++)
-				suggest_offer(&sg, c->name);
-			if (sg.best && argv[1][0] != '-')
-				fprintf(stderr,
-					"trustform: unknown command \"%s\"; did you mean \"%s\"? "
-					"(see trustform --help)\n",
-					argv[1], sg.best);
-			else
-				fprintf(stderr,
-					"trustform: unknown command \"%s\"; see trustform --help\n",
-					argv[1]);
-			return EXIT_USAGE;
-		}
+		cmd = cli_command_find(argv[1]);
+		if (!cmd)
+			return unknown_command(argv[1]);
 		shift = 2;
-		for (const struct subcommand *sc = subcommands; sc->name; sc++) {
-			if (strcmp(sc->name, cmd->name))
-				continue;
-			if (argc < 3 || strcmp(argv[2], sc->sub)) {
-				fputs(sc->usage, stderr);
+		if (cmd->sub) { /* "caddy export-root" */
+			if (argc >= 3 && (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h"))) {
+				cli_command_usage(stdout, cmd);
+				return EXIT_OK;
+			}
+			if (argc < 3 || strcmp(argv[2], cmd->sub)) {
+				cli_command_usage(stderr, cmd);
 				return EXIT_USAGE;
 			}
 			shift = 3;
 		}
 	}
-	struct options o;
+	void *o = NULL;
 	/* getopt wants argv[0] first: hand it the command's own argv. */
-	int rc = cli_parse(&o, cmd->name, argc - shift + 1, argv + shift - 1);
-	if (rc != 0) {
-		cli_dispose(&o);
-		return rc < 0 ? EXIT_OK : rc;
-	}
-	rc = cmd->fn(&o);
-	cli_dispose(&o);
+	int rc = cli_parse(&o, cmd, argc - shift + 1, argv + shift - 1);
+	if (rc == 0)
+		rc = cmd->run(o);
+	else if (rc < 0)
+		rc = EXIT_OK; /* --help */
+	cli_dispose(o);
 	return rc;
 }

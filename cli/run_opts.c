@@ -19,6 +19,7 @@ void cli_run_opts(struct run_opts *ro, const struct options *o)
 	    .lock_timeout = o->lock_timeout,
 	    .json = o->json,
 	    .color = o->color,
+	    .timeout_ms = 5000, /* check and plan take --timeout */
 	    /* the read-only commands; apply always reads what it changes */
 	    .read_cache = !strcmp(o->command, "plan") || !strcmp(o->command, "show"),
 	    .git_url = o->git_url,
@@ -28,10 +29,6 @@ void cli_run_opts(struct run_opts *ro, const struct options *o)
 	    .allow_unpinned = o->allow_unpinned,
 	    .allowed_signers = o->allowed_signers,
 	    .git_offline_if_present = o->git_offline_if_present,
-	    .offline = o->offline,
-	    .timeout_ms = o->timeout_ms,
-	    .prometheus = o->prometheus,
-	    .syslog = o->syslog,
 	    .out = stdout,
 	    .err = stderr,
 	};

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # The docs' parts that the store registry says (the JSON Schema's store types,
 # trust.yaml(5)'s type keys and FILES EACH STORE WRITES, the README's store
-# table, bash completion's top-level sections), between their "BEGIN
-# generated: <region>" and "END generated: <region>" lines; tools/gendocs
-# writes them from the registry (stores/registry.c).
+# table, bash completion's top-level sections) and the CLI's command tables
+# say (bash completion's commands, the options each takes and what their
+# values are; trustform(1)'s SYNOPSIS and the options each command takes), between their "BEGIN generated: <region>" and "END generated:
+# <region>" lines; tools/gendocs writes them from the registry
+# (stores/registry.c) and the commands (cli/commands.c).
 #
 #   scripts/gen-docs.sh [BUILD_DIR]          build gendocs (default build/), rewrite them
 #   scripts/gen-docs.sh --check GENDOCS      diff a fresh run with the committed files
@@ -25,7 +27,7 @@ if [ "${1:-}" = --check ]; then
     fi
   done < <(find "$out" -type f | sort)
   if [ "$stale" = 1 ]; then
-    echo "The generated parts above differ from what the store registry says." >&2
+    echo "The generated parts above differ from what the store registry and the commands' tables say." >&2
     echo "Regenerate them with: scripts/gen-docs.sh  (or: cmake --build build --target gen-docs)," >&2
     echo "then review and commit the result." >&2
     exit 1
@@ -39,5 +41,5 @@ case $build in /*) ;; *) build=$src/$build ;; esac
 [ -f "$build/CMakeCache.txt" ] || cmake -S "$src" -B "$build" >/dev/null
 cmake --build "$build" --target gendocs >/dev/null
 "$build/gendocs" "$src" "$src"
-git -C "$src" status --short -- schema/trustform.schema.json man/trust.yaml.5 README.md \
+git -C "$src" status --short -- schema/trustform.schema.json man/trust.yaml.5 man/trustform.1 README.md \
   completion/trustform.bash

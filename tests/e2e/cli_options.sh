@@ -45,6 +45,28 @@ expect_rc 64 "stray argument" tf plan -c "$cfg" extra
 expect_rc 0 "help" tf --help
 check "help lists the commands" out_has "validate   check the configuration"
 
+# each command has its own options (its table): --help shows them, and an
+# option of another command is refused with the command's usage
+expect_rc 0 "plan --help" tf plan --help
+check "  plan's usage" out_has "usage: trustform plan [options]"
+check "  plan's own option" out_has "--detailed-exitcode"
+check "  not apply's" bash -c '! grep -q -- "--auto-approve" "$1"' _ "$T/.out"
+ln -s "$TRUSTFORM" "$T/trustplan"
+expect_rc 0 "trustplan --help" "$T/trustplan" --help
+check "  is plan's" out_has "--prometheus FILE"
+expect_rc 0 "caddy export-root --help" tf caddy export-root --help
+check "  its usage" out_has "usage: trustform caddy export-root [options] [FILE]"
+check "  no --target" bash -c '! grep -q -- "--target" "$1"' _ "$T/.out"
+expect_rc 0 "help COMMAND" tf help report
+check "  report's usage" out_has "usage: trustform report"
+expect_rc 64 "an option of another command" tf show -c "$cfg" --out "$T/x.plan"
+check "  says who takes it" err_has '"--out" is not an option of this command (plan takes it)'
+check "  with the command's usage" err_has "usage: trustform show [options]"
+expect_rc 64 "--detailed-exitcode is plan's" tf apply -c "$cfg" --detailed-exitcode
+expect_rc 64 "--target is not validate's" tf validate -c "$cfg" --target system
+expect_rc 64 "a typo of the command's own option" tf report --fromat json x.json
+check "  did you mean --format" err_has 'did you mean "--format"?'
+
 # version names every library
 expect_rc 0 "version" tf version
 for lib in trustform OpenSSL NSS libyaml libgit2; do check "version: $lib" out_has "$lib"; done

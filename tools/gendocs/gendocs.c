@@ -24,8 +24,11 @@ static const struct region regions[] = {
     {"man/trust.yaml.5", "store-types", gen_man_types},
     {"man/trust.yaml.5", "store-keys", gen_man_keys},
     {"man/trust.yaml.5", "store-files", gen_man_files},
+    {"man/trustform.1", "synopsis", gen_man_synopsis},
+    {"man/trustform.1", "command-options", gen_man_command_options},
     {"README.md", "store-table", gen_readme_table},
     {"completion/trustform.bash", "completion-sections", gen_completion_sections},
+    {"completion/trustform.bash", "completion-options", gen_completion_options},
     {NULL, NULL, NULL},
 };
 

@@ -1,6 +1,7 @@
 /*
  * gendocs: the parts of the docs that the store registry says (issue 19).
- * It walks store_types and store_sections (stores/registry.c) and rewrites,
+ * It walks store_types and store_sections (stores/registry.c), and the
+ * commands' option tables (cli/commands.c) for bash completion, and rewrites,
  * in each file, the lines between "BEGIN generated: <region>" and
  * "END generated: <region>"; everything else stays hand-written.
  */
@@ -29,5 +30,8 @@ void gen_man_keys(struct buf *b);
 void gen_man_files(struct buf *b);
 void gen_readme_table(struct buf *b);
 void gen_completion_sections(struct buf *b);
+void gen_completion_options(struct buf *b);
+void gen_man_synopsis(struct buf *b);
+void gen_man_command_options(struct buf *b);
 
 #endif
