@@ -1,5 +1,6 @@
 /* The applier; see apply.h. */
 #include "reconcile/apply.h"
+#include "stores/storeopt.h"
 #include "util/err.h"
 #include "util/progress.h"
 #include "util/text.h"
@@ -63,6 +64,14 @@ static void print_ineffective(FILE *out, const struct plan_store *ps)
 			text_disp(ps->actual.ineffective[i]));
 }
 
+/* Give a store's runtime error its position (one helper). */
+static void locate(const struct plan_store *ps, char **msg)
+{
+	char *t = store_error_text(ps->inst ? ps->inst->conf : NULL, *msg);
+	free(*msg);
+	*msg = t;
+}
+
 /* The one rule for what a store's apply leaves (stores/store.h): a step that
  * failed has its own outcome; -1 with an error still current is the store's
  * own failure, which every step still pending takes (stale for TF_EMODIFIED),
@@ -82,7 +91,11 @@ void apply_settle(struct plan_store *ps, int rc)
 			plan_step_fail(st, "not done: %s stopped before this step", ps->title);
 		if (st->result == STEP_STALE)
 			ps->stale_plan = true;
+		if (plan_step_failed(st))
+			locate(ps, &st->error);
 	}
+	if (ps->apply_error)
+		locate(ps, &ps->apply_error);
 	err_clear();
 }
 

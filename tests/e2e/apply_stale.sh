@@ -60,6 +60,8 @@ sys.exit(os.waitstatus_to_exitcode(status))
 PY
 expect_rc 1 "apply fails" python3 "$T/drive.py" "$R/etc/app/ca.pem" "$TRUSTFORM" apply "${args[@]}"
 check "the step failed as stale" out_has "changed since the plan was made"
+check "names where the store is configured" \
+  out_has "; run trustplan again (store at $C/trust.yaml:5:3)"
 check "the summary says to plan again" out_has "Changed since the plan was made: bundle (pem-bundle). What changed there was not touched; run trustplan again"
 expect_rc 2 "plan again: the add is planned" tf plan "${args[@]}" --detailed-exitcode
 check "corp to be added" out_has '+ ca "corp"'

@@ -67,6 +67,7 @@ edit="certutil -M -d sql:$DB -n trustform-corp -t c,, </dev/null && chown -R 424
 expect_rc 1 "apply fails" python3 "$T/drive.py" "$edit" "$TRUSTFORM" apply "${args[@]}"
 check "corp's step failed as stale" out_has 'ca "corp": failed: the entry changed since the plan was made'
 check "lab's step was still done" out_has 'ca "lab": updated'
+check "names where the store is configured" out_has "run trustplan again (store at $C/trust.yaml:6:3)"
 check "the summary says to plan again" out_has "Changed since the plan was made: chrome-ci (nss). What changed there was not touched; run trustplan again"
 check "corp keeps what was put there" test "$(nss_trust "$DB" trustform-corp)" = "c,,"
 check "lab has the new trust" test "$(nss_trust "$DB" trustform-lab)" = "CT,C,C"

@@ -7,10 +7,12 @@
  */
 #include "harness.h"
 #include "reconcile/apply.h"
+#include "stores/storeopt.h"
 #include "util/err.h"
 #include "util/xalloc.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 
 /* The store failed as a whole, changed since the plan: nothing done. */
 static int apply_gone(struct store_inst *s, struct plan_store *ps)
@@ -82,8 +84,23 @@ static const struct store_backend words = {.name = "words", .apply = apply_words
 static const struct store_backend after = {.name = "after", .apply = apply_after};
 static const struct store_backend forgot = {.name = "forgot", .apply = apply_forgot};
 
+/* Every runtime error of a store names where the store is configured
+ * (stores/storeopt.c, used by the engine alone). */
+static void test_error_text(void)
+{
+	struct conf_store cs = {.name = "bundle", .pos = {7, 3}, .config_file = "/cfg/trust.yaml"};
+	char *t = store_error_text(&cs, "/etc/app/ca.pem changed since the plan was made");
+	CHECK_STR(t, "/etc/app/ca.pem changed since the plan was made (store at "
+		     "/cfg/trust.yaml:7:3)");
+	free(t);
+	t = store_error_text(NULL, "as it is");
+	CHECK_STR(t, "as it is");
+	free(t);
+}
+
 int main(void)
 {
+	test_error_text();
 	struct plan p;
 	plan_init(&p);
 	store(&p, &gone, "gone", 2);
@@ -100,6 +117,7 @@ int main(void)
 	const struct plan_store *ps = &p.stores[0];
 	CHECK(ps->steps[0].result == STEP_STALE && ps->steps[1].result == STEP_STALE);
 	CHECK(ps->steps[0].error && strstr(ps->steps[0].error, "changed since the plan"));
+	CHECK(ps->steps[0].error && !strstr(ps->steps[0].error, "(store at")); /* no conf here */
 	CHECK(ps->stale_plan && !ps->apply_error); /* said once, by the steps */
 
 	ps = &p.stores[1];
