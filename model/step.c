@@ -8,18 +8,45 @@
 #include <stdlib.h>
 #include <string.h>
 
-void plan_step_fail(struct plan_step *st, const char *fmt, ...)
+static void end_v(struct plan_step *st, int code, const char *fmt, va_list ap)
 {
+	free(st->error);
+	st->error = NULL;
+	if (code == TF_OK) {
+		st->result = STEP_DONE;
+		return;
+	}
 	struct buf b = BUF_INIT;
+	buf_vprintf(&b, fmt, ap);
+	st->error = buf_detach(&b);
+	st->result = code == TF_EMODIFIED ? STEP_STALE : STEP_FAILED;
+}
+
+void plan_step_end(struct plan_step *st, int code, const char *fmt, ...)
+{
 	va_list ap;
 	va_start(ap, fmt);
-	buf_vprintf(&b, fmt, ap);
+	end_v(st, code, fmt, ap);
 	va_end(ap);
-	free(st->error);
-	st->error = buf_detach(&b);
-	st->result = STEP_FAILED;
-	/* failed with the current error, which says the store changed since the plan */
-	st->stale_plan = err_code() == TF_EMODIFIED && strstr(st->error, err_msg());
+}
+
+void plan_step_fail(struct plan_step *st, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	end_v(st, TF_ERROR, fmt, ap);
+	va_end(ap);
+}
+
+void plan_step_fail_err(struct plan_step *st)
+{
+	plan_step_end(st, err_code() == TF_EMODIFIED ? TF_EMODIFIED : TF_ERROR, "%s", err_msg());
+	err_clear();
+}
+
+bool plan_step_failed(const struct plan_step *st)
+{
+	return st->result == STEP_FAILED || st->result == STEP_STALE;
 }
 
 const char *plan_action_symbol(enum plan_action a)
@@ -71,21 +98,26 @@ int plan_steps_finish(struct plan_store *ps, struct fs_txn *txn, int rc, bool *d
 	bool committed = fs_txn_commit(txn) == 0;
 	if (done)
 		*done = committed;
-	for (size_t i = 0; i < ps->n; i++) {
-		struct plan_step *st = &ps->steps[i];
-		if (st->result != STEP_PENDING)
-			continue;
-		if (committed)
-			st->result = STEP_DONE;
-		else
-			plan_step_fail(st, "%s", err_msg());
+	if (!committed) {
+		plan_steps_fail_pending(ps);
+		return -1;
 	}
-	return committed ? rc : -1;
-}
-
-void plan_steps_fail_pending(struct plan_store *ps)
-{
 	for (size_t i = 0; i < ps->n; i++)
 		if (ps->steps[i].result == STEP_PENDING)
-			plan_step_fail(&ps->steps[i], "%s", err_msg());
+			ps->steps[i].result = STEP_DONE;
+	return rc;
+}
+
+size_t plan_steps_fail_pending(struct plan_store *ps)
+{
+	int code = err_code() == TF_EMODIFIED ? TF_EMODIFIED : TF_ERROR;
+	size_t n = 0;
+	for (size_t i = 0; i < ps->n; i++)
+		if (ps->steps[i].result == STEP_PENDING) {
+			plan_step_end(&ps->steps[i], code, "%s", err_msg());
+			n++;
+		}
+	if (n)
+		err_clear();
+	return n;
 }

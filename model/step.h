@@ -11,6 +11,7 @@
 #define TF_STEP_H
 
 #include "model/model.h"
+#include "util/err.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -43,7 +44,11 @@ enum plan_op {
 	OP_SET,		   /* give a finding's setting the wanted value */
 };
 
-enum step_result { STEP_PENDING, STEP_DONE, STEP_FAILED };
+/* A step's outcome. STEP_STALE is a failure of its own (the step's code was
+ * TF_EMODIFIED): the store changed since the plan was made, nothing is wrong
+ * but the timing, and the answer is to plan again. Consumers use only
+ * pending, done and failed. */
+enum step_result { STEP_PENDING, STEP_DONE, STEP_FAILED, STEP_STALE };
 
 struct plan_step {
 	enum plan_action action;
@@ -57,9 +62,8 @@ struct plan_step {
 				  * (Terraform's action_reason), or NULL */
 	char *detail;		 /* refresh: what is out of date */
 	const struct trust_finding *finding; /* reissue, set: in the store's actual */
-	enum step_result result;
-	char *error;
-	bool stale_plan; /* failed because the store changed since the plan */
+	enum step_result result;	     /* set from a code: plan_step_end */
+	char *error;			     /* failed or stale: why */
 };
 
 /* Whether a consumer's running processes see the store as it is. */
@@ -92,7 +96,7 @@ struct plan_store {
 	struct plan_step *steps;
 	size_t n, alloc;
 	char *apply_error; /* set by the applier when apply failed as a whole */
-	bool stale_plan;   /* the store changed since the plan was made */
+	bool stale_plan;   /* the store changed since the plan (a step or the store's code) */
 	char *apply_note;  /* what apply did or left pending besides the steps */
 	struct plan_consumer *consumers;
 	size_t nconsumers, consumers_alloc;
@@ -100,17 +104,30 @@ struct plan_store {
 
 const char *plan_action_symbol(enum plan_action a);
 const char *plan_op_name(enum plan_op op);
+
+/* How a store reports one step's end (the failure contract of stores/store.h):
+ * the outcome follows from the code alone, never from the message. code is 0
+ * (done), TF_ERROR (failed) or TF_EMODIFIED (stale: changed since the plan). */
+void plan_step_end(struct plan_step *st, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Failed, for a reason of the store's own (TF_ERROR). */
 void plan_step_fail(struct plan_step *st, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* Failed with the current error and its code (stale for TF_EMODIFIED). The
+ * step takes the error: it is cleared, so that it is no longer the store's. */
+void plan_step_fail_err(struct plan_step *st);
+/* Whether the step failed, stale or not. */
+bool plan_step_failed(const struct plan_step *st);
 
 /* Finishing a store's steps at apply time: the one place that turns a write
  * or a commit into step results, so that every store reports alike. */
 
 /* Commit txn; then every step still pending is done (or failed with the
- * commit's error). Returns rc, or -1 if the commit failed; *committed (may be
- * NULL) says whether it did. */
+ * commit's error, which the steps take). Returns rc, or -1 if the commit
+ * failed; *committed (may be NULL) says whether it did. */
 int plan_steps_finish(struct plan_store *ps, struct fs_txn *txn, int rc, bool *committed);
-/* Fail every step still pending with the current error (a write failed). */
-void plan_steps_fail_pending(struct plan_store *ps);
+/* Fail every step still pending with the current error and its code; the
+ * steps take it (it is cleared) when there was one. Returns how many. */
+size_t plan_steps_fail_pending(struct plan_store *ps);
 
 #endif

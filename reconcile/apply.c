@@ -1,5 +1,6 @@
 /* The applier; see apply.h. */
 #include "reconcile/apply.h"
+#include "stores/storeopt.h"
 #include "util/err.h"
 #include "util/progress.h"
 #include "util/text.h"
@@ -63,18 +64,39 @@ static void print_ineffective(FILE *out, const struct plan_store *ps)
 			text_disp(ps->actual.ineffective[i]));
 }
 
-/* After apply returned -1: whether the current error is the store's own
- * rather than one a failed step already reports. */
-static bool whole_store_error(const struct plan_store *ps, bool step_failed)
+/* Give a store's runtime error its position (one helper). */
+static void locate(const struct plan_store *ps, char **msg)
 {
-	if (!step_failed)
-		return true;
-	if (err_code() == TF_OK)
-		return false;
-	for (size_t j = 0; j < ps->n; j++)
-		if (ps->steps[j].result == STEP_FAILED && strstr(ps->steps[j].error, err_msg()))
-			return false;
-	return true;
+	char *t = store_error_text(ps->inst ? ps->inst->conf : NULL, *msg);
+	free(*msg);
+	*msg = t;
+}
+
+/* The one rule for what a store's apply leaves (stores/store.h): a step that
+ * failed has its own outcome; -1 with an error still current is the store's
+ * own failure, which every step still pending takes (stale for TF_EMODIFIED),
+ * or, when none is pending, the store's apply error; a step a store left
+ * pending without any error was not done. Outcomes follow from codes only. */
+void apply_settle(struct plan_store *ps, int rc)
+{
+	if (rc < 0 && err_code() != TF_OK) {
+		if (err_code() == TF_EMODIFIED)
+			ps->stale_plan = true;
+		if (!plan_steps_fail_pending(ps))
+			ps->apply_error = xstrdup(err_msg());
+	}
+	for (size_t j = 0; j < ps->n; j++) {
+		struct plan_step *st = &ps->steps[j];
+		if (st->result == STEP_PENDING)
+			plan_step_fail(st, "not done: %s stopped before this step", ps->title);
+		if (st->result == STEP_STALE)
+			ps->stale_plan = true;
+		if (plan_step_failed(st))
+			locate(ps, &st->error);
+	}
+	if (ps->apply_error)
+		locate(ps, &ps->apply_error);
+	err_clear();
 }
 
 void apply_plan(struct plan *p, FILE *out, struct apply_result *res)
@@ -107,8 +129,7 @@ void apply_plan(struct plan *p, FILE *out, struct apply_result *res)
 			progress_show("applying", ps->address, ++done, todo);
 		int rc = ps->inst->backend->apply(ps->inst, ps);
 		progress_done();
-		if (err_code() == TF_EMODIFIED)
-			ps->stale_plan = true;
+		apply_settle(ps, rc);
 		bool step_failed = false;
 		for (size_t j = 0; j < ps->n; j++) {
 			struct plan_step *st = &ps->steps[j];
@@ -118,17 +139,14 @@ void apply_plan(struct plan *p, FILE *out, struct apply_result *res)
 				fprintf(out, "%s: %s \"%s\": %s\n", text_disp(ps->title), what,
 					text_disp(name), done_word(st));
 				count(&res->done, st->action);
-			} else if (st->result == STEP_FAILED) {
+			} else if (plan_step_failed(st)) {
 				fprintf(out, "%s: %s \"%s\": failed: %s\n", text_disp(ps->title),
 					what, text_disp(name), text_disp(st->error));
 				step_failed = true;
-				ps->stale_plan |= st->stale_plan;
 			}
 		}
 		if (ps->apply_note)
 			fprintf(out, "%s: %s\n", text_disp(ps->title), text_disp(ps->apply_note));
-		if (rc < 0 && whole_store_error(ps, step_failed))
-			ps->apply_error = xstrdup(err_msg());
 		if (ps->apply_error)
 			fprintf(out, "%s: failed: %s\n", text_disp(ps->title),
 				text_disp(ps->apply_error));

@@ -15,4 +15,8 @@ struct apply_result {
 
 void apply_plan(struct plan *p, FILE *out, struct apply_result *res);
 
+/* After a store's apply returned rc: set what the store left to the steps
+ * and the store (apply.c says the rule). Clears the current error. */
+void apply_settle(struct plan_store *ps, int rc);
+
 #endif

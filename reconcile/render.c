@@ -394,7 +394,7 @@ void apply_render_summary(FILE *out, const struct plan *p, const struct apply_re
 		const struct plan_store *ps = &p->stores[i];
 		bool failed = plan_store_failed(ps) || ps->apply_error;
 		for (size_t j = 0; j < ps->n && !failed; j++)
-			failed = ps->steps[j].result == STEP_FAILED;
+			failed = plan_step_failed(&ps->steps[j]);
 		for (size_t j = 0; j < ps->nconsumers && !failed; j++)
 			failed = ps->consumers[j].result == STEP_FAILED; /* its restart */
 		if (failed) {

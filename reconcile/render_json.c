@@ -154,7 +154,7 @@ static json_t *store_json(const struct plan_store *ps, bool applied)
 	json_object_set_new(s, "title", jtext_new(ps->title));
 	bool failed = plan_store_failed(ps) || (applied && ps->apply_error);
 	for (size_t j = 0; applied && j < ps->n && !failed; j++)
-		failed = ps->steps[j].result == STEP_FAILED;
+		failed = plan_step_failed(&ps->steps[j]);
 	json_object_set_new(s, "status", jtext_new(failed ? "error" : "ok"));
 	json_object_set_new(s, "error", str_or_null(ps->error ? ps->error : ps->apply_error));
 	if (applied && ps->stale_plan) /* run trustplan again, rather than fix something */

@@ -234,6 +234,7 @@ static const char *status_word(enum step_result r)
 	case STEP_DONE:
 		return "applied";
 	case STEP_FAILED:
+	case STEP_STALE: /* the store says why, and "stale_plan" marks it */
 		return "failed";
 	case STEP_PENDING:
 		return "not_attempted";

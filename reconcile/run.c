@@ -4,6 +4,7 @@
 #include "reconcile/consumers.h"
 #include "reconcile/readcache.h"
 #include "stores/storeconf.h"
+#include "stores/storeopt.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/fsutil.h"
@@ -323,7 +324,7 @@ static void plan_instances(struct run *r, struct store_open *o, const struct hos
 			progress_show("reading", s->address, j + 1, n);
 		err_clear();
 		if (!s->read_cached && s->backend->read(s, &ps->actual) < 0) {
-			ps->error = xstrdup(err_msg());
+			ps->error = store_error_text(s->conf, err_msg());
 			continue;
 		}
 		trust_set_sort(&ps->actual);
@@ -353,7 +354,7 @@ static void plan_configured(struct run *r, const struct conf_store *cs, const st
 	if (cs->store_type->open(cs, &r->ctx, &o) < 0) {
 		char *title = xasprintf("%s (%s)", cs->name, cs->type);
 		struct plan_store *ps = plan_add_store(&r->plan, NULL, cs->name, title);
-		ps->error = xstrdup(err_msg());
+		ps->error = store_error_text(cs, err_msg());
 		free(title);
 	} else {
 		plan_instances(r, &o, hs);

@@ -11,10 +11,19 @@
  * A NULL slot means only "this optional step is absent"; the generic code
  * (schema/storeopts.c, reconcile/) owns the NULL checks.
  *
- * Failure contract (libgit2's): a whole-store failure returns -1 with util/err
- * set (err_modified() when the store changed since the plan was made); a step
- * fails through its own result (plan_step_fail). Only the applier
- * (reconcile/apply.c) turns a -1 into the store's apply error.
+ * Failure contract (libgit2's), one for every store; outcomes follow from
+ * codes, never from the words of a message:
+ *   - a step ends with a code (model/step.h): plan_step_end, or
+ *     plan_step_fail_err with the current error, which the step takes;
+ *     TF_EMODIFIED (err_modified: what the plan saw is not there any more)
+ *     makes it stale, "run trustplan again", any other failure failed;
+ *   - a step that fails fails alone: it changes nothing, and the store still
+ *     carries out and commits its other steps (each compares-and-swaps its
+ *     own entry); the next plan shows what is left;
+ *   - a whole-store failure returns -1 with util/err set and leaves the steps
+ *     it did not get to pending: the applier (reconcile/apply.c,
+ *     apply_settle) fails them with that error and its code, or makes it the
+ *     store's apply error when none is pending.
  */
 #ifndef TF_STORE_H
 #define TF_STORE_H
@@ -134,9 +143,9 @@ struct store_backend {
 	 * backend can work on many instances at once (the nss store runs a child
 	 * per database, in parallel). apply is still called for each, in order. */
 	void (*apply_begin)(struct store_inst *s, struct plan_store *ps);
-	/* Carry out ps->steps, setting each step's result. 0; or -1 with err set
-	 * when the store failed as a whole (steps still pending are failed with
-	 * that error by the applier). */
+	/* Carry out ps->steps, ending each with its code (see the failure
+	 * contract above). 0; or -1 with err set when the store failed as a whole
+	 * (steps still pending are failed with that error by the applier). */
 	int (*apply)(struct store_inst *s, struct plan_store *ps);
 	/* Optional: free s->priv. */
 	void (*free)(struct store_inst *s);

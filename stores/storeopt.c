@@ -29,6 +29,13 @@ char *store_opt_pos(const struct conf_store *cs, const char *key)
 	return xasprintf("%s:%d:%d", cs->config_file, cs->pos.line, cs->pos.col);
 }
 
+char *store_error_text(const struct conf_store *cs, const char *msg)
+{
+	if (!cs)
+		return xstrdup(msg);
+	return xasprintf("%s (store at %s:%d:%d)", msg, cs->config_file, cs->pos.line, cs->pos.col);
+}
+
 size_t store_cas_outside_system(const struct store_inst *s, const struct conf_ca ***out)
 {
 	size_t n = 0;

@@ -26,5 +26,10 @@ void store_conf_error(struct diag *d, const struct conf_store *cs, const struct 
 size_t store_cas_outside_system(const struct store_inst *s, const struct conf_ca ***out);
 /* "trust.yaml:7:30" for a store option (the store's own position without it). */
 char *store_opt_pos(const struct conf_store *cs, const char *key);
+/* A runtime error of store cs as the run shows it: the engine's one helper
+ * for open, read and apply errors and each failed step, so that every one
+ * names where the store is configured: "<msg> (store at trust.yaml:7:3)".
+ * cs NULL: msg as it is. Caller frees. */
+char *store_error_text(const struct conf_store *cs, const char *msg);
 
 #endif

@@ -467,7 +467,7 @@ static int config_apply(struct store_inst *s, struct plan_store *ps)
 			continue;
 		}
 		if (st->op == OP_SET)
-			plan_step_fail(st, "%s", err_msg());
+			plan_step_fail_err(st);
 		else
 			plan_step_fail(st, "the Caddy config store cannot %s an entry",
 				       plan_op_name(st->op));

@@ -294,7 +294,7 @@ static int pki_apply(struct store_inst *s, struct plan_store *ps)
 		switch (st->op) {
 		case OP_REISSUE:
 			if (caddy_reissue(s, st) < 0) {
-				plan_step_fail(st, "%s", err_msg());
+				plan_step_fail_err(st);
 				rc = -1;
 			} else {
 				st->result = STEP_DONE;

@@ -371,10 +371,8 @@ static int cpol_apply(struct store_inst *s, struct plan_store *ps)
 	}
 	if (rc >= 0 && mkdir_parent(p->host) < 0)
 		rc = -1;
-	if (rc < 0) {
-		plan_steps_fail_pending(ps);
-		goto out;
-	}
+	if (rc < 0)
+		goto out; /* the whole store: the applier fails the steps */
 	if (p->existed)
 		pfile_parse(&f, &now);
 	rc = 0;
@@ -391,8 +389,10 @@ static int cpol_apply(struct store_inst *s, struct plan_store *ps)
 		struct buf b = BUF_INIT;
 		buf_puts(&b, text);
 		buf_putc(&b, '\n');
-		if (fs_txn_write(&txn, p->host, b.ptr, b.len, 0644, FILE_OWNER_DEFAULT) < 0)
+		if (fs_txn_write(&txn, p->host, b.ptr, b.len, 0644, FILE_OWNER_DEFAULT) < 0) {
+			plan_steps_fail_pending(ps); /* not written: not done */
 			rc = -1;
+		}
 		buf_dispose(&b);
 		free(text);
 	} else if (p->existed) {

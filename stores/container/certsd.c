@@ -335,24 +335,21 @@ static int certsd_apply(struct store_inst *s, struct plan_store *ps)
 	int rc = 0;
 	if (dstate_load(&st, p, s->ctx->root) < 0) {
 		dstate_dispose(&st);
-		plan_steps_fail_pending(ps);
-		return -1;
+		return -1; /* the whole store: the applier fails the steps */
 	}
 	if (p->eng->hosts_toml && st.toml_exists && !st.toml_ours) {
 		char *why = foreign_toml_text(p);
 		err_set("%s", why);
 		free(why);
 		dstate_dispose(&st);
-		plan_steps_fail_pending(ps);
-		return -1;
+		return -1; /* the whole store: the applier fails the steps */
 	}
 	/* Every file goes into this directory: refused when a link leads there,
 	 * so that the writes below cannot follow one out of the root. */
 	char *dir_host = own_dir_in_root(s->ctx->root, p->dir);
 	if (!dir_host) {
 		dstate_dispose(&st);
-		plan_steps_fail_pending(ps);
-		return -1;
+		return -1; /* the whole store: the applier fails the steps */
 	}
 	struct applying a = {.s = s, .p = p, .st = &st, .dir_host = dir_host};
 	fs_txn_init(&a.txn);
@@ -360,7 +357,7 @@ static int certsd_apply(struct store_inst *s, struct plan_store *ps)
 		names_put(&a.names, st.f[i].base);
 	for (size_t i = 0; i < ps->n; i++)
 		if (do_step(&a, &ps->steps[i]) < 0) {
-			plan_step_fail(&ps->steps[i], "%s", err_msg());
+			plan_step_fail_err(&ps->steps[i]);
 			rc = -1;
 		}
 	if (p->eng->hosts_toml && hosts_toml(&a) < 0) {

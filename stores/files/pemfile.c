@@ -341,7 +341,7 @@ int pem_file_apply(struct pem_file *f, struct plan_store *ps, struct fs_txn *txn
 	*changed = false;
 	for (size_t i = 0; i < ps->n; i++) {
 		if (do_step(f, &ps->steps[i], &append) < 0) {
-			plan_step_fail(&ps->steps[i], "%s", err_msg());
+			plan_step_fail_err(&ps->steps[i]);
 			rc = -1;
 		}
 	}

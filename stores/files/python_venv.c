@@ -317,7 +317,7 @@ int py_pth_apply(struct store_inst *s, struct py_store *p, struct plan_store *ps
 		case OP_UPDATE:
 			if (at == t.n && st->op != OP_REMOVE) {
 				err_modified(p->file);
-				plan_step_fail(st, "%s", err_msg());
+				plan_step_fail_err(st);
 				rc = -1;
 				continue;
 			}

@@ -341,8 +341,7 @@ static int shenv_apply(struct store_inst *s, struct plan_store *ps)
 	if (mkdir_parent(p->bundle_host) < 0 || mkdir_parent(p->profile_host) < 0 ||
 	    mkdir_parent(p->envd_host) < 0 || pem_file_load(&f, p->bundle_host, p->bundle) < 0 ||
 	    view_load(&v, s, p) < 0) {
-		plan_steps_fail_pending(ps);
-		pem_file_dispose(&f);
+		pem_file_dispose(&f); /* the whole store: the applier fails the steps */
 		view_dispose(&v);
 		fs_txn_dispose(&txn);
 		return -1;

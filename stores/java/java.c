@@ -314,14 +314,12 @@ static int java_apply(struct store_inst *s, struct plan_store *ps)
 	int rc = 0;
 	fs_txn_init(&txn);
 	if (load(s, &ks, &exists, &st) < 0) {
-		for (size_t i = 0; i < ps->n; i++)
-			plan_step_fail(&ps->steps[i], "%s", err_msg());
 		ks_dispose(&ks);
-		return -1;
+		return -1; /* the whole store: the applier fails the steps */
 	}
 	for (size_t i = 0; i < ps->n; i++)
 		if (do_step(s, &ks, &ps->steps[i]) < 0) {
-			plan_step_fail(&ps->steps[i], "%s", err_msg());
+			plan_step_fail_err(&ps->steps[i]);
 			rc = -1;
 		}
 	struct buf out = BUF_INIT;

@@ -329,21 +329,21 @@ static int nss_apply(struct store_inst *s, struct plan_store *ps)
 	int rc = nss_job_wait(p->family->pool, p->apply_job, &r);
 	p->apply_job = NULL;
 	const char *why = rc < 0 ? err_msg() : r.error;
+	bool told = false; /* a step not done says why */
 	for (size_t i = 0; i < ps->n; i++) {
 		const struct nss_step_result *res = &r.steps[i];
-		if (res->reported && res->ok) {
-			ps->steps[i].result = STEP_DONE;
-			continue;
-		}
-		if (res->reported)
-			plan_step_fail(&ps->steps[i], "%s", res->msg);
-		else
+		if (res->reported) {
+			plan_step_end(&ps->steps[i], res->code, "%s", res->msg);
+		} else {
 			plan_step_fail(&ps->steps[i], "not done: %s",
 				       why ? why : "the NSS process did not get to it");
-		rc = -1;
+			told = true;
+		}
 	}
+	if (rc < 0 && told)
+		err_clear();
 	nss_reply_dispose(&r);
-	return rc;
+	return told ? 0 : rc; /* -1: the child failed after every step (err set) */
 }
 
 static const struct store_backend nss_backend = {

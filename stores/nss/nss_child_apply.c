@@ -135,7 +135,8 @@ static int retrust(struct nssdb *db, struct holdings *h, struct held *it, const 
 	return 0;
 }
 
-/* Compare-and-swap: the entry must be as the planner saw it. */
+/* Compare-and-swap: the entry must be as the planner saw it; NULL (*why set)
+ * when it is not: the step's code is then TF_EMODIFIED. */
 static struct held *seen_entry(struct holdings *h, const struct plan_step *st, char **why)
 {
 	struct held *it = holdings_find(h, st->seen.fphex);
@@ -161,7 +162,9 @@ static char *our_nick(const char *name)
 	return xasprintf(NSS_NICK_PREFIX "%s", name);
 }
 
-/* Add ca under our nickname; idempotent when it is there already as ours. */
+/* Add ca under our nickname; idempotent when it is there already as ours.
+ * These functions return 0, or with *why set TF_ERROR (-1), or TF_EMODIFIED
+ * when what the plan saw is not there any more. */
 static int add_ca(struct nssdb *db, struct holdings *h, const struct conf_ca *ca, const char *flags,
 		  char **why)
 {
@@ -175,7 +178,7 @@ static int add_ca(struct nssdb *db, struct holdings *h, const struct conf_ca *ca
 				      nss_where(it->nick), it->flags);
 		*why = err_modified_text("the database", now);
 		free(now);
-		rc = -1;
+		rc = TF_EMODIFIED;
 	} else {
 		rc = import(db, h, ca->cert->der, ca->cert->der_len, nick, flags, why);
 	}
@@ -190,9 +193,11 @@ static int replace_ca(struct nssdb *db, struct holdings *h, const struct plan_st
 {
 	struct held *old = seen_entry(h, st, why);
 	if (!old)
-		return -1;
-	if (holdings_find(h, st->ca->cert->fphex))
-		return add_ca(db, h, st->ca, db->want, why) < 0 ? -1 : delete (old, why);
+		return TF_EMODIFIED;
+	if (holdings_find(h, st->ca->cert->fphex)) {
+		int rc = add_ca(db, h, st->ca, db->want, why);
+		return rc < 0 ? rc : delete (old, why);
+	}
 	char *nick = our_nick(st->ca->name), *first = NULL;
 	const struct cert *c = st->ca->cert;
 	int rc = import(db, h, c->der, c->der_len, nick, db->want, &first);
@@ -236,6 +241,7 @@ struct rename {
 	char *nick;
 };
 
+/* 0, 1 (a rename done last), or a code as above */
 static int do_step(struct nssdb *db, struct holdings *h, const struct plan_step *st, size_t idx,
 		   struct rename *ren, size_t *nren, char **why)
 {
@@ -249,12 +255,12 @@ static int do_step(struct nssdb *db, struct holdings *h, const struct plan_step 
 		if (!holdings_find(h, st->seen.fphex))
 			return 0; /* already gone */
 		it = seen_entry(h, st, why);
-		return it ? delete (it, why) : -1;
+		return it ? delete (it, why) : TF_EMODIFIED;
 	case OP_REPLACE:
 		return replace_ca(db, h, st, why);
 	case OP_UPDATE: {
 		if (!(it = seen_entry(h, st, why)))
-			return -1;
+			return TF_EMODIFIED;
 		if (strcmp(it->flags, db->want) && retrust(db, h, it, db->want, why) < 0)
 			return -1;
 		char *nick = our_nick(st->ca->name);
@@ -271,11 +277,11 @@ static int do_step(struct nssdb *db, struct holdings *h, const struct plan_step 
 	}
 	case OP_RETRUST:
 		if (!(it = seen_entry(h, st, why)))
-			return -1;
+			return TF_EMODIFIED;
 		return retrust(db, h, it, db->want, why);
 	case OP_DISTRUST:
 		if (!(it = seen_entry(h, st, why)))
-			return -1;
+			return TF_EMODIFIED;
 		return retrust(db, h, it, NSS_DISTRUST, why);
 	case OP_REFRESH:
 		return 0;
@@ -326,11 +332,14 @@ static void send_state(struct nssdb *db, struct holdings *h)
 	buf_dispose(&b);
 }
 
+/* rc: 0, or the step's code (TF_ERROR, TF_EMODIFIED), sent as a code */
 static void report(size_t idx, int rc, const char *why)
 {
-	char num[32];
-	snprintf(num, sizeof(num), "%zu", idx);
-	nss_wire_send_str(REPLY_FD, REC_STEP, num, rc == 0 ? "ok" : "fail", why ? why : "");
+	nss_wire_send_step(REPLY_FD, idx,
+			   rc == 0		? TF_OK
+			   : rc == TF_EMODIFIED ? TF_EMODIFIED
+						: TF_ERROR,
+			   why);
 }
 
 void child_apply(struct nssdb *db, const struct plan_store *ps)

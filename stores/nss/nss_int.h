@@ -88,7 +88,7 @@ struct nss_entry {
 
 struct nss_step_result {
 	bool reported;
-	bool ok;
+	int code; /* TF_OK, TF_ERROR, or TF_EMODIFIED (the entry changed since the plan) */
 	char *msg;
 };
 
@@ -113,7 +113,7 @@ void nss_reply_dispose(struct nss_reply *r);
 enum nss_rec {
 	REC_WANT = 'W',	 /* flags */
 	REC_ENTRY = 'E', /* nickname, DER, flags */
-	REC_STEP = 'S',	 /* step index, "ok" or "fail", message */
+	REC_STEP = 'S',	 /* step index, code (nss_wire_send_step), message */
 	REC_ERROR = 'F', /* message */
 	REC_NOTE = 'N',	 /* message for the plan */
 	REC_STATE = 'T', /* (apply) the entries that follow are the database after it */
@@ -127,6 +127,9 @@ int nss_wire_send(int fd, enum nss_rec type, size_t nfields, const void *const *
 		  const size_t *len);
 int nss_wire_write(int fd, const struct buf *b);
 int nss_wire_send_str(int fd, enum nss_rec type, const char *a, const char *b, const char *c);
+/* One step's end: its index, its code (TF_OK, TF_ERROR or TF_EMODIFIED, sent
+ * as one byte, its negation) and why it failed (NULL when done). */
+int nss_wire_send_step(int fd, size_t idx, int code, const char *msg);
 /* Parse what a child sent; -1 with err set on a malformed stream. */
 int nss_wire_parse(struct nss_reply *r, const struct buf *in);
 

@@ -106,7 +106,7 @@ static void after_keep(const struct nss_job *j, const struct nss_reply *r, bool 
 	if (!ran || !r->has_state || !r->complete || r->error || !r->want)
 		return;
 	for (size_t i = 0; i < r->nsteps; i++)
-		if (!r->steps[i].reported || !r->steps[i].ok)
+		if (!r->steps[i].reported || r->steps[i].code != TF_OK)
 			return;
 	struct after_apply a = {.uid = j->db->owner.uid};
 	buf_init(&a.files);

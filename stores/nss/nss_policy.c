@@ -292,7 +292,7 @@ static int policy_apply(struct store_inst *s, struct plan_store *ps)
 	rc = 0;
 	for (size_t i = 0; i < ps->n; i++) {
 		if (do_step(s, &ps->steps[i], install, &txn, &gone, &ngone) < 0) {
-			plan_step_fail(&ps->steps[i], "%s", err_msg());
+			plan_step_fail_err(&ps->steps[i]);
 			rc = -1;
 		}
 	}
@@ -302,9 +302,11 @@ static int policy_apply(struct store_inst *s, struct plan_store *ps)
 	struct buf out = BUF_INIT;
 	buf_puts(&out, text ? text : "{}");
 	buf_putc(&out, '\n');
+	/* a step that failed changed nothing: the others are written (stores/store.h) */
 	if (fs_txn_write(&txn, host, out.ptr, out.len, 0644, FILE_OWNER_DEFAULT) < 0) {
+		plan_steps_fail_pending(ps); /* not written: not done */
 		rc = -1;
-	} else if (rc == 0) {
+	} else {
 		for (size_t i = 0; i < ngone; i++)
 			fs_txn_unlink(&txn, gone[i]);
 		rc = plan_steps_finish(ps, &txn, rc, NULL);
@@ -312,8 +314,7 @@ static int policy_apply(struct store_inst *s, struct plan_store *ps)
 	buf_dispose(&out);
 	free(host);
 	free(text);
-out:
-	plan_steps_fail_pending(ps); /* what an early failure left */
+out: /* an early failure is the whole store's: the applier fails the steps */
 	for (size_t i = 0; i < ngone; i++)
 		free(gone[i]);
 	free(gone);

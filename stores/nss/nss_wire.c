@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -93,6 +94,32 @@ int nss_wire_send_str(int fd, enum nss_rec type, const char *a, const char *b, c
 	return nss_wire_send(fd, type, n, data, len);
 }
 
+int nss_wire_send_step(int fd, size_t idx, int code, const char *msg)
+{
+	char num[32];
+	snprintf(num, sizeof(num), "%zu", idx);
+	unsigned char c = (unsigned char)-code;
+	if (!msg)
+		msg = "";
+	const void *data[MAX_FIELDS] = {num, &c, msg};
+	size_t len[MAX_FIELDS] = {strlen(num), 1, strlen(msg)};
+	return nss_wire_send(fd, REC_STEP, MAX_FIELDS, data, len);
+}
+
+/* A step's code from its byte: -1 if it is none of the codes. */
+static int step_code(const unsigned char *f, size_t n)
+{
+	if (n != 1)
+		return -1;
+	switch (-(int)f[0]) {
+	case TF_OK:
+	case TF_ERROR:
+	case TF_EMODIFIED:
+		return 0;
+	}
+	return -1;
+}
+
 /* One record at *pos: its type and fields (pointers into in). */
 static int next_record(const struct buf *in, size_t *pos, char *type, size_t *nfields,
 		       const unsigned char **field, size_t *flen)
@@ -160,13 +187,14 @@ int nss_wire_parse(struct nss_reply *r, const struct buf *in)
 				goto bad;
 			char *idx = field_str(f[0], flen[0]), *end;
 			unsigned long i = strtoul(idx, &end, 10);
-			bool valid = *idx && !*end && i < r->nsteps;
+			bool valid =
+			    *idx && !*end && i < r->nsteps && step_code(f[1], flen[1]) == 0;
 			free(idx);
 			if (!valid)
 				goto bad;
 			struct nss_step_result *s = &r->steps[i];
 			s->reported = true;
-			s->ok = flen[1] == 2 && !memcmp(f[1], "ok", 2);
+			s->code = -(int)f[1][0];
 			free(s->msg);
 			s->msg = field_str(f[2], flen[2]);
 			break;

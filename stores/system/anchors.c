@@ -393,17 +393,15 @@ int anchors_apply(const struct anchors_family *fam, struct store_inst *s, struct
 	const char *dirs[] = {fam->anchors, fam->blocklist, JOURNAL_DIR};
 	for (size_t i = 0; i < sizeof(dirs) / sizeof(*dirs); i++) {
 		char *host = dirs[i] ? own_dir_in_root(s->ctx->root, dirs[i]) : NULL;
-		if (dirs[i] && !host) {
-			plan_steps_fail_pending(ps);
-			return -1;
-		}
+		if (dirs[i] && !host)
+			return -1; /* the whole store: the applier fails the steps */
 		free(host);
 	}
 	astate_load(&st, fam, s->ctx->root);
 	fs_txn_init(&txn);
 	for (size_t i = 0; i < ps->n; i++)
 		if (do_step(fam, s, &st, &ps->steps[i], &txn, &journal) < 0) {
-			plan_step_fail(&ps->steps[i], "%s", err_msg());
+			plan_step_fail_err(&ps->steps[i]);
 			rc = -1;
 		}
 	/* Removed anchors are journalled, first in the same transaction: until

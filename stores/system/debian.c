@@ -333,8 +333,7 @@ static int deb_apply(struct store_inst *s, struct plan_store *ps)
 	char *mdir = own_dir_in_root(root, DEB_MANAGED);
 	if (!mdir || deb_state_load(&st, root) < 0) {
 		free(mdir);
-		plan_steps_fail_pending(ps);
-		return -1;
+		return -1; /* the whole store: the applier fails the steps */
 	}
 	free(mdir);
 	char *etc = root_join(root, "/etc");
@@ -346,14 +345,17 @@ static int deb_apply(struct store_inst *s, struct plan_store *ps)
 	for (size_t i = 0; i < ps->n; i++) {
 		struct plan_step *step = &ps->steps[i];
 		if (do_step(s, &st, step, &deselect, &ndeselect, &txn) < 0) {
-			plan_step_fail(step, "%s", err_msg());
+			plan_step_fail_err(step);
 			rc = -1;
 		}
 	}
 	if (ndeselect && write_conf(s, &st, deselect, ndeselect, &txn) < 0) {
+		/* the deselections' own failure: they take the error together */
+		int code = err_code() == TF_EMODIFIED ? TF_EMODIFIED : TF_ERROR;
 		for (size_t i = 0; i < ps->n; i++)
 			if (ps->steps[i].has_seen && ps->steps[i].seen.fixed)
-				plan_step_fail(&ps->steps[i], "%s", err_msg());
+				plan_step_end(&ps->steps[i], code, "%s", err_msg());
+		err_clear();
 		rc = -1;
 	}
 	rc = plan_steps_finish(ps, &txn, rc, NULL);

@@ -21,10 +21,14 @@ hosts:
 YAML
 args=(-c "$C/trust.yaml" --root "$R" --host h)
 expect_rc 0 "first apply" tf apply "${args[@]}" --auto-approve
-# corp is regenerated under its name: the plan replaces its block (-/+)
+# corp is regenerated under its name: the plan replaces its block (-/+);
+# and lab is new: added in the same apply
 mk_ca "$C/cas/corp" "/CN=Corp Root"
+mk_ca "$C/cas/lab" "/CN=Lab Root"
+sed -i 's|^  corp: { file: cas/corp.pem }$|&\n  lab: { file: cas/lab.pem }|; s|cas: \[corp\]|cas: [corp, lab]|' "$C/trust.yaml"
 expect_rc 2 "plan: replace" tf plan "${args[@]}" --detailed-exitcode
 check "a replacement" out_has '-/+ ca "corp"'
+check "an addition" out_has '+ ca "lab"'
 
 # apply on a terminal: while it waits for "yes", the block goes away
 cat >"$T/drive.py" <<'PY'
@@ -60,6 +64,10 @@ sys.exit(os.waitstatus_to_exitcode(status))
 PY
 expect_rc 1 "apply fails" python3 "$T/drive.py" "$R/etc/app/ca.pem" "$TRUSTFORM" apply "${args[@]}"
 check "the step failed as stale" out_has "changed since the plan was made"
+check "a step that fails fails alone: lab is added" out_has 'bundle (pem-bundle): ca "lab": added'
+check "lab is in the bundle" grep -q "trustform:begin lab" "$R/etc/app/ca.pem"
+check "names where the store is configured" \
+  out_has "; run trustplan again (store at $C/trust.yaml:6:3)"
 check "the summary says to plan again" out_has "Changed since the plan was made: bundle (pem-bundle). What changed there was not touched; run trustplan again"
 expect_rc 2 "plan again: the add is planned" tf plan "${args[@]}" --detailed-exitcode
 check "corp to be added" out_has '+ ca "corp"'

@@ -6,6 +6,7 @@
  */
 #include "harness.h"
 #include "stores/nss/nss_int.h"
+#include "util/err.h"
 #include "util/xalloc.h"
 
 #include <stdlib.h>
@@ -145,8 +146,9 @@ static void test_wire(void)
 	size_t len[3] = {4, sizeof(der), 3};
 	nss_wire_send_str(p[1], REC_WANT, "C,,", NULL, NULL);
 	nss_wire_send(p[1], REC_ENTRY, 3, f, len);
-	nss_wire_send_str(p[1], REC_STEP, "1", "fail", "changed since the plan");
-	nss_wire_send_str(p[1], REC_STEP, "0", "ok", "");
+	nss_wire_send_step(p[1], 1, TF_EMODIFIED, "the entry moved");
+	nss_wire_send_step(p[1], 0, TF_OK, NULL);
+	nss_wire_send_step(p[1], 2, TF_ERROR, "refused");
 	nss_wire_send(p[1], REC_END, 0, NULL, NULL);
 	close(p[1]);
 	struct buf in = BUF_INIT;
@@ -156,20 +158,23 @@ static void test_wire(void)
 		buf_add(&in, chunk, (size_t)got);
 	close(p[0]);
 	struct nss_reply r;
-	nss_reply_init(&r, 2);
+	nss_reply_init(&r, 3);
 	CHECK(nss_wire_parse(&r, &in) == 0);
 	CHECK(r.complete && r.n == 1 && r.want && !strcmp(r.want, "C,,"));
 	CHECK(r.n == 1 && r.items[0].der_len == sizeof(der) &&
 	      !memcmp(r.items[0].der, der, sizeof(der)) && !strcmp(r.items[0].nick, "Corp"));
-	CHECK(r.steps[0].reported && r.steps[0].ok);
-	CHECK(r.steps[1].reported && !r.steps[1].ok &&
-	      !strcmp(r.steps[1].msg, "changed since the plan"));
+	CHECK(r.steps[0].reported && r.steps[0].code == TF_OK);
+	/* stale crosses the pipe as a code: the message need not say so */
+	CHECK(r.steps[1].reported && r.steps[1].code == TF_EMODIFIED &&
+	      !strcmp(r.steps[1].msg, "the entry moved"));
+	CHECK(r.steps[2].reported && r.steps[2].code == TF_ERROR &&
+	      !strcmp(r.steps[2].msg, "refused"));
 	nss_reply_dispose(&r);
 	/* cut off in the middle of a record (a child that died): refused */
 	for (size_t cut = 1; cut < in.len; cut += 7) {
 		struct buf part = BUF_INIT;
 		buf_add(&part, in.ptr, cut);
-		nss_reply_init(&r, 2);
+		nss_reply_init(&r, 3);
 		int rc = nss_wire_parse(&r, &part);
 		CHECK_MSG(rc < 0 || !r.complete, "cut at %zu", cut);
 		nss_reply_dispose(&r);
@@ -177,9 +182,26 @@ static void test_wire(void)
 	}
 	/* a step index out of range */
 	struct buf bad = BUF_INIT;
-	buf_add(&bad, "S\3\0\0\0\0019\0\0\0\2ok\0\0\0\0", 17);
+	buf_add(&bad, "S\3\0\0\0\0019\0\0\0\1\0\0\0\0\0", 16);
 	nss_reply_init(&r, 2);
 	CHECK(nss_wire_parse(&r, &bad) < 0);
+	nss_reply_dispose(&r);
+	/* a code that is none of the codes, or a word where the code goes */
+	const char *const codes[] = {"S\3\0\0\0\0011\0\0\0\1\3\0\0\0\0",
+				     "S\3\0\0\0\0011\0\0\0\2ok\0\0\0\0"};
+	const size_t clen[] = {16, 17};
+	for (size_t i = 0; i < 2; i++) {
+		buf_reset(&bad);
+		buf_add(&bad, codes[i], clen[i]);
+		nss_reply_init(&r, 2);
+		CHECK_MSG(nss_wire_parse(&r, &bad) < 0, "code %zu", i);
+		nss_reply_dispose(&r);
+	}
+	/* and one that is: index 1, stale */
+	buf_reset(&bad);
+	buf_add(&bad, "S\3\0\0\0\0011\0\0\0\1\2\0\0\0\0", 16);
+	nss_reply_init(&r, 2);
+	CHECK(nss_wire_parse(&r, &bad) == 0 && r.steps[1].code == TF_EMODIFIED);
 	nss_reply_dispose(&r);
 	buf_dispose(&bad);
 	buf_dispose(&in);
