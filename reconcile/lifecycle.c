@@ -28,8 +28,8 @@ void plan_store_expiry(struct plan_store *ps, const struct host_store *hs, time_
 			continue;
 		time_t renew_at = expiry_ca_renew_at(ca->cert->not_after);
 		char *msg = now >= renew_at ? ca_message(ca, now) : NULL;
-		expiry_add(&ps->expiring, EXPIRY_CA, ca->name, ca->cert->fphex,
-			   ca->cert->not_after, renew_at, now, msg);
+		expiry_add(&ps->expiring, EXPIRY_CA, ca->name, ca->cert->fphex, ca->cert->not_after,
+			   renew_at, now, msg);
 		free(msg);
 	}
 	for (size_t i = 0; i < ps->actual.expiries.n; i++)
