@@ -220,7 +220,10 @@ static void pki_expiries(struct trust_set *out, const struct pki_scan *sc,
 	if (sc->inter) {
 		const struct cert *c = sc->inter;
 		cert_date(date, c->not_after);
-		if (sc->inter_why)
+		if (c->not_after <= now)
+			msg = xasprintf("the intermediate of CA \"%s\" expired on %s%s", o->ca,
+					date, sc->inter_why ? "; this plan reissues it" : "");
+		else if (sc->inter_why)
 			msg = xasprintf("the intermediate of CA \"%s\" expires on %s; this plan "
 					"reissues it (%s)",
 					o->ca, date, sc->inter_why);
