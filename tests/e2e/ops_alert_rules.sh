@@ -7,7 +7,8 @@
 # Caddy intermediate past Caddy's renewal point (openssl ca -startdate
 # -enddate, no clock moved), an endpoint whose clients refuse it (a real
 # openssl s_server), one that does not answer; the same host converged and
-# clean (no alert); a check that failed long ago (failing, not running).
+# clean (no alert); a check that failed long ago (failing, not running); the
+# configuration from git, its remote gone for two days (stale).
 # The restart-pending series alone is written by the test: under --root
 # trustform never asks systemd, so no run here has a sample of it; its name
 # and help come from the real file, its labels from the real store.
@@ -107,10 +108,22 @@ expect_rc 1 "a failed check writes its metrics" env TRUSTFORM_NOW=600 "$TRUSTFOR
   -c "$C/trust.yaml" --root "$R" --host h --prometheus "$M/failed.prom"
 check "failed: success 0" grep -qx 'trustform_last_run_success{host="h"} 0' "$M/failed.prom"
 
-# the test file: input series from the three files, expected alerts from the oracle
+# 4. from git, the remote gone, two days later: the cached copy is stale
+git_sandbox
+git init -q --bare "$T/trust.git"; git clone -q "$T/trust.git" "$T/w" 2>/dev/null
+cp -r "$C/trust.yaml" "$C/cas" "$T/w/"; rm -f "$T"/w/cas/*.key
+git_push "$T/w" "trust.yaml"
+gargs=(--git "file://$T/trust.git" --ref main --allow-unpinned --root "$R" --host h)
+tf plan "${gargs[@]}" >/dev/null 2>&1 || true
+mv "$T/trust.git" "$T/gone.git"
+expect_rc 0 "two days on the cached copy" env TRUSTFORM_NOW=$(($(date +%s) + 2 * 86400)) \
+  "$TRUSTFORM" plan "${gargs[@]}" --prometheus "$M/stale.prom"
+check "stale: fetched two days ago" grep -q '^trustform_git_fetch_age_seconds{host="h"} 1728[0-9][0-9]$' "$M/stale.prom"
+
+# the test file: input series from the four files, expected alerts from the oracle
 expect_rc 0 "the promtool test file is made from the metrics" python3 "$TESTS_DIR/lib/alert_rules_test.py" \
   "$RULES" "$T/rules.test.json" "drift=$M/drift.prom@7200" "clean=$M/clean.prom@7200" \
-  "failed=$M/failed.prom@14400"
+  "failed=$M/failed.prom@14400" "stale=$M/stale.prom@7200"
 cp "$T/.out" "$T/expected.txt"
 n() { awk -v g="$1" -v a="$2" '$1 == g && $2 == a { print $3 }' "$T/expected.txt"; }
 check "drift: soon in store app, and Caddy's intermediate, are expiring" test "$(n drift TrustformCAExpiring)" = 2
@@ -119,11 +132,13 @@ for a in TrustformDrift TrustformEndpointFailing TrustformEndpointUnreachable Tr
 done
 check "drift: the check itself is fine" test "$(n drift TrustformCheckFailing)$(n drift TrustformCheckNotRunning)" = 00
 for a in TrustformCAExpiring TrustformDrift TrustformEndpointFailing TrustformEndpointUnreachable \
-  TrustformRestartPending TrustformCheckFailing TrustformCheckNotRunning; do
+  TrustformRestartPending TrustformCheckFailing TrustformCheckNotRunning TrustformConfigStale; do
   check "clean: no $a" test "$(n clean "$a")" = 0
 done
 check "failed: the check fails" test "$(n failed TrustformCheckFailing)" = 1
 check "failed: and has not run for hours" test "$(n failed TrustformCheckNotRunning)" = 1
+check "stale: the configuration is stale" test "$(n stale TrustformConfigStale)" = 1
+check "stale: nothing else" test "$(grep -c '^stale .* [1-9]' "$T/expected.txt")" = 1
 soon_end=$(date -u -d "$(openssl x509 -in "$C/cas/soon.pem" -noout -enddate | cut -d= -f2)" '+%Y-%m-%d %H:%M:%S +0000 UTC')
 check "the alert of soon carries openssl's date" \
   grep -qF "\"summary\": \"ca \\\"soon\\\" expires on $soon_end (h, store app)\"" "$T/rules.test.json"

@@ -74,6 +74,8 @@ def expected(samples, eval_s):
         'TrustformCheckNotRunning': [(l, eval_s - v) for l, v in
                                      by.get('trustform_last_run_timestamp_seconds', [])
                                      if eval_s - v > 3 * 3600],
+        'TrustformConfigStale': [(l, v) for l, v in by.get('trustform_git_fetch_age_seconds', [])
+                                 if v > 86400],
     }
 
 
