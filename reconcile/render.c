@@ -288,7 +288,7 @@ static void render_consumers(FILE *out, const struct plan_store *ps, const struc
 
 /* Each certificate within its renewal window, once, with the stores that
  * depend on it (lifecycle.h): a warning, whatever the plan's steps. */
-static void render_expiring(FILE *out, const struct plan *p, const struct render_opts *o)
+void render_expiring(FILE *out, const struct plan *p, const struct render_opts *o)
 {
 	struct expiring_list l;
 	expiring_collect(&l, p);

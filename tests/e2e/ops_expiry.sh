@@ -52,6 +52,9 @@ expect_rc 0 "clean: a warning is not drift (exit 0)" tf plan "${args[@]}" --deta
 check "clean: no changes" out_has "No changes. Trust stores match the configuration."
 check "clean: still warns" out_has "Warning: CA \"soon\" (cas/soon.pem) expires on $soon"
 
+expect_rc 0 "trustform check (no endpoints) warns too" tf check "${args[@]}"
+check "check: soon" out_has "Warning: CA \"soon\" (cas/soon.pem) expires on $soon"
+
 # JSON, against the schema
 expect_rc 0 "json plan" tf plan "${args[@]}" --json; cp "$T/.out" "$T/j/h1.json"
 jq_() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert $2, d.get('expiring')" "$1"; }

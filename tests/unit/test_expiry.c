@@ -14,11 +14,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define DAY	86400
-#define NOW	1800000000
-#define FP_A	"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-#define FP_B	"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
-#define FP_I	"cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc"
+#define DAY  86400
+#define NOW  1800000000
+#define FP_A "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+#define FP_B "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+#define FP_I "cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc"
 
 static void windows(void)
 {
@@ -27,9 +27,8 @@ static void windows(void)
 	time_t nb = NOW, na = NOW + 7 * DAY;
 	CHECK(expiry_caddy_renew_at(nb, na) == nb + (7 * DAY) * 4 / 5);
 	struct expiry_list l = {0};
-	struct trust_expiry *e =
-	    expiry_add(&l, EXPIRY_CA, "a", FP_A, NOW + 30 * DAY, NOW + 30 * DAY - 30 * DAY, NOW - 1,
-		       NULL);
+	struct trust_expiry *e = expiry_add(&l, EXPIRY_CA, "a", FP_A, NOW + 30 * DAY,
+					    NOW + 30 * DAY - 30 * DAY, NOW - 1, NULL);
 	CHECK(!e->due); /* a second before the window */
 	e = expiry_add(&l, EXPIRY_CA, "a", FP_A, NOW + 30 * DAY, NOW, NOW, NULL);
 	CHECK(e->due); /* from its first second */
@@ -74,7 +73,8 @@ static void grouping(void)
 	/* b ends first; a ends later; far is outside its window */
 	expiry_add(&sys->expiring, EXPIRY_CA, "a", FP_A, NOW + 20 * DAY, NOW - 10 * DAY, NOW,
 		   "CA a in 20 days");
-	expiry_add(&sys->expiring, EXPIRY_CA, "far", FP_B, NOW + 90 * DAY, NOW + 60 * DAY, NOW, NULL);
+	expiry_add(&sys->expiring, EXPIRY_CA, "far", FP_B, NOW + 90 * DAY, NOW + 60 * DAY, NOW,
+		   NULL);
 	expiry_add(&app->expiring, EXPIRY_CA, "b", FP_B, NOW + 5 * DAY, NOW - 25 * DAY, NOW,
 		   "CA b in 5 days");
 	expiry_add(&app->expiring, EXPIRY_CA, "a", FP_A, NOW + 20 * DAY, NOW - 10 * DAY, NOW,
