@@ -3,6 +3,7 @@
  * check itself failed (an endpoint not reached, a store not read). */
 #include "cli/cli.h"
 #include "reconcile/check.h"
+#include "reconcile/render.h"
 #include "reconcile/render_json.h"
 #include "reconcile/run.h"
 #include "util/err.h"
@@ -66,6 +67,8 @@ static int cmd_check(void *v)
 			printf("  (no endpoints: the host's roles list no connects_to:, and no URL "
 			       "was given)\n");
 		check_render(stdout, &rep, o->color, CHECK_RENDER_CHECK);
+		struct render_opts ro = {.color = o->color};
+		render_expiring(stdout, &r.plan, &ro);
 	}
 	for (size_t i = 0; i < rep.n; i++)
 		if (!rep.eps[i].probe.chain)

@@ -62,6 +62,7 @@ void trust_set_dispose(struct trust_set *s)
 	free(s->ineffective);
 	free(s->stale);
 	free(s->after);
+	expiry_list_dispose(&s->expiries);
 	trust_set_init(s);
 }
 

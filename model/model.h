@@ -6,6 +6,7 @@
 #ifndef TF_MODEL_H
 #define TF_MODEL_H
 
+#include "model/expiry.h"
 #include "util/hex.h"
 
 #include <stdbool.h>
@@ -90,6 +91,9 @@ struct trust_set {
 	char *own_root_export; /* the command that exports the root */
 	struct trust_finding *findings;
 	size_t nfindings, findings_alloc;
+	/* The lifetimes of the store's own certificates (Caddy's root and
+	 * intermediate), each with its renewal window (expiry.h). */
+	struct expiry_list expiries;
 };
 
 void trust_set_init(struct trust_set *s);

@@ -100,6 +100,10 @@ struct plan_store {
 	char *apply_note;  /* what apply did or left pending besides the steps */
 	struct plan_consumer *consumers;
 	size_t nconsumers, consumers_alloc;
+	/* What the store's trust depends on and when each must be renewed: the
+	 * configured CAs it must trust, then what the store reported
+	 * (actual.expiries); see plan_store_expiry. */
+	struct expiry_list expiring;
 };
 
 const char *plan_action_symbol(enum plan_action a);

@@ -1,6 +1,8 @@
 /* Metrics and syslog summary of a drift check; see drift.h. */
 #include "reconcile/drift.h"
+#include "model/cert.h"
 #include "reconcile/check.h"
+#include "reconcile/lifecycle.h"
 #include "reconcile/metrics.h"
 #include "reconcile/verdict.h"
 #include "util/buf.h"
@@ -9,6 +11,28 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <syslog.h>
+
+/* "; EXPIRING: CA "x" expires on 2026-12-12 (system, app)", and the
+ * priority raised to warning: a certificate within its renewal window. */
+static void expiring_part(const struct run *r, struct buf *b, int *prio)
+{
+	struct expiring_list l;
+	expiring_collect(&l, &r->plan);
+	for (size_t i = 0; i < l.n; i++) {
+		const struct trust_expiry *e = l.items[i].e;
+		char date[11];
+		cert_date(date, e->not_after);
+		buf_printf(b, "%s%s \"%s\" %s %s (",
+			   i ? ", " : "; EXPIRING: ", expiry_kind_title(e->kind), e->name,
+			   e->not_after <= r->opt.now ? "expired on" : "expires on", date);
+		for (size_t j = 0; j < l.items[i].nstores; j++)
+			buf_printf(b, "%s%s", j ? ", " : "", l.items[i].stores[j]);
+		buf_putc(b, ')');
+	}
+	if (l.n && *prio == LOG_INFO)
+		*prio = LOG_WARNING;
+	expiring_dispose(&l);
+}
 
 static void summary_line(const struct run *r, bool failed, struct buf *b, int *prio)
 {
@@ -67,6 +91,8 @@ static void summary_line(const struct run *r, bool failed, struct buf *b, int *p
 		*prio = LOG_INFO;
 		buf_printf(b, "no drift: %zu store(s) match the configuration", r->plan.n);
 	}
+	if (r->planned)
+		expiring_part(r, b, prio);
 	buf_printf(b, "; config %s", origin);
 	if (r->git && r->git->warning) {
 		buf_puts(b, "; WARNING: ");

@@ -92,6 +92,48 @@ static void ca_metrics(struct buf *b, const struct metrics_input *in)
 	strmap_dispose(&seen);
 }
 
+/* One expiry family: a sample per certificate each store depends on. */
+static void expiry_family(struct buf *b, const struct metrics_input *in, const char *name,
+			  const char *help, int what)
+{
+	family(b, name, help);
+	for (size_t i = 0; i < in->plan->n; i++) {
+		const struct plan_store *ps = &in->plan->stores[i];
+		for (size_t j = 0; j < ps->expiring.n; j++) {
+			const struct trust_expiry *e = &ps->expiring.items[j];
+			sample_start(b, name, in);
+			label(b, "store", ps->address, false);
+			label(b, "kind", expiry_kind_name(e->kind), false);
+			label(b, "ca", e->name, false);
+			label(b, "sha256", e->fphex, false);
+			long long v = what == 0	  ? (long long)e->not_after
+				      : what == 1 ? (long long)e->renew_at
+						  : (long long)e->due;
+			buf_printf(b, "} %lld\n", v);
+		}
+	}
+}
+
+/* The lifecycle (model/expiry.h): per store, each configured CA and the
+ * store's own certificates (Caddy's root and intermediate), with the date
+ * their renewal window opens and whether it is open: the window is
+ * trustform's, so an alert on trustform_ca_expiring agrees with the plan. */
+static void expiry_metrics(struct buf *b, const struct metrics_input *in)
+{
+	expiry_family(b, in, "trustform_ca_expiry_timestamp_seconds",
+		      "When the certificate expires (Unix time), per store that depends on it; "
+		      "kind: ca, caddy_root or caddy_intermediate.",
+		      0);
+	expiry_family(b, in, "trustform_ca_renewal_timestamp_seconds",
+		      "When the certificate's renewal window opens (Unix time): 30 days before "
+		      "a CA expires, Caddy's own renewal point for its intermediate.",
+		      1);
+	expiry_family(b, in, "trustform_ca_expiring",
+		      "Whether the certificate is within its renewal window (1): a warning, "
+		      "with the date in the plan, JSON and syslog.",
+		      2);
+}
+
 static void git_metrics(struct buf *b, const struct metrics_input *in)
 {
 	const struct git_checkout *g = in->git;
@@ -179,6 +221,7 @@ void metrics_render(struct buf *b, const struct metrics_input *in)
 	if (in->plan) {
 		store_metrics(b, in);
 		drift_metrics(b, in);
+		expiry_metrics(b, in);
 	}
 	if (in->res)
 		ca_metrics(b, in);

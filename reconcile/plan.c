@@ -48,6 +48,7 @@ void plan_dispose(struct plan *p)
 			free(ps->consumers[j].error);
 		}
 		free(ps->consumers);
+		expiry_list_dispose(&ps->expiring);
 	}
 	free(p->stores);
 	plan_init(p);

@@ -2,6 +2,7 @@
 #include "reconcile/render.h"
 #include "model/cert.h"
 #include "reconcile/apply.h"
+#include "reconcile/lifecycle.h"
 #include "reconcile/verdict.h"
 #include "schema/consumers.h"
 #include "util/text.h"
@@ -285,6 +286,26 @@ static void render_consumers(FILE *out, const struct plan_store *ps, const struc
 		fputc('\n', out);
 }
 
+/* Each certificate within its renewal window, once, with the stores that
+ * depend on it (lifecycle.h): a warning, whatever the plan's steps. */
+void render_expiring(FILE *out, const struct plan *p, const struct render_opts *o)
+{
+	struct expiring_list l;
+	expiring_collect(&l, p);
+	for (size_t i = 0; i < l.n; i++) {
+		const struct expiring *g = &l.items[i];
+		fprintf(out, "%sWarning:%s %s (%s", col(o, C_YELLOW), col(o, C_RESET),
+			text_disp(g->e->message ? g->e->message : g->e->name),
+			g->nstores > 1 ? "stores: " : "store: ");
+		for (size_t j = 0; j < g->nstores; j++)
+			fprintf(out, "%s%s", j ? ", " : "", text_disp(g->stores[j]));
+		fputs(")\n", out);
+	}
+	if (l.n)
+		fputc('\n', out);
+	expiring_dispose(&l);
+}
+
 void render_plan(FILE *out, const struct plan *p, const struct render_opts *o)
 {
 	for (size_t i = 0; i < p->n; i++) {
@@ -328,6 +349,7 @@ void render_plan(FILE *out, const struct plan *p, const struct render_opts *o)
 	}
 	if (any_note)
 		fputc('\n', out);
+	render_expiring(out, p, o);
 }
 
 void render_summary(FILE *out, const struct plan *p, const struct verdict *v,

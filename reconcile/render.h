@@ -17,6 +17,9 @@ struct render_opts {
 
 void render_header(FILE *out, const struct render_opts *o);
 void render_plan(FILE *out, const struct plan *p, const struct render_opts *o);
+/* The certificates within their renewal window (lifecycle.h): a Warning line
+ * each, with its date and stores; render_plan ends with them. */
+void render_expiring(FILE *out, const struct plan *p, const struct render_opts *o);
 /* "trustform: error: <store>: <why>" for stores that could not be read */
 void render_store_errors(FILE *out, const struct plan *p);
 struct verdict;

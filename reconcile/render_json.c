@@ -300,6 +300,8 @@ void render_json_plan(FILE *out, const struct json_doc *doc, const struct plan *
 	json_object_set_new(ds, "endpoints_unchecked",
 			    json_integer((json_int_t)v.endpoints_unchecked));
 	json_object_set_new(o, "drift_summary", ds);
+	/* a warning, not drift: within its renewal window, still trusted */
+	json_object_set_new(o, "expiring", expiring_json(p, doc->now));
 	json_object_set_new(o, "errored", json_boolean(failed > 0));
 	json_object_set_new(o, "diagnostics", diagnostics(doc, p));
 	if (doc->check)
@@ -320,6 +322,7 @@ void render_json_check(FILE *out, const struct json_doc *doc, const struct plan 
 	json_object_set_new(s, "unchecked", json_integer((json_int_t)rep->errors));
 	json_object_set_new(s, "operation", json_string("check"));
 	json_object_set_new(o, "check_summary", s);
+	json_object_set_new(o, "expiring", expiring_json(p, doc->now));
 	json_object_set_new(o, "errored", json_boolean(rep->errors > 0));
 	json_t *diags = diagnostics(doc, p);
 	for (size_t i = 0; i < rep->n; i++) {

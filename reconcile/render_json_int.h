@@ -35,5 +35,7 @@ void addr_set_dispose(struct addr_set *a);
 json_t *entry_value(const struct trust_entry *e);
 /* The resource_changes of one store: planned, or (applied) with each step's result. */
 void store_changes(json_t *arr, const struct plan_store *ps, bool applied);
+/* The certificates within their renewal window (lifecycle.h), at now. */
+json_t *expiring_json(const struct plan *p, time_t now);
 
 #endif

@@ -2,6 +2,7 @@
 #include "model/cert.h"
 #include "reconcile/apply.h"
 #include "reconcile/check.h"
+#include "reconcile/lifecycle.h"
 #include "reconcile/planfile.h"
 #include "reconcile/render_json.h"
 #include "reconcile/render_json_int.h"
@@ -283,4 +284,32 @@ void store_changes(json_t *arr, const struct plan_store *ps, bool applied)
 		free(addr);
 	}
 	addr_set_dispose(&as);
+}
+
+/* --- expiry -------------------------------------------------------------------- */
+
+json_t *expiring_json(const struct plan *p, time_t now)
+{
+	struct expiring_list l;
+	expiring_collect(&l, p);
+	json_t *arr = json_array();
+	for (size_t i = 0; i < l.n; i++) {
+		const struct trust_expiry *e = l.items[i].e;
+		json_t *o = json_object();
+		json_object_set_new(o, "kind", json_string(expiry_kind_name(e->kind)));
+		json_object_set_new(o, "name", jtext_new(e->name));
+		json_object_set_new(o, "sha256", str_or_null(e->fphex[0] ? e->fphex : NULL));
+		json_object_set_new(o, "not_after", time_json(e->not_after));
+		json_object_set_new(o, "renewal_from", time_json(e->renew_at));
+		json_object_set_new(o, "days_left", json_integer(expiry_days_left(e, now)));
+		json_object_set_new(o, "expired", json_boolean(e->not_after <= now));
+		json_t *stores = json_array();
+		for (size_t j = 0; j < l.items[i].nstores; j++)
+			json_array_append_new(stores, jtext_new(l.items[i].stores[j]));
+		json_object_set_new(o, "stores", stores);
+		json_object_set_new(o, "message", jtext_new(e->message));
+		json_array_append_new(arr, o);
+	}
+	expiring_dispose(&l);
+	return arr;
 }

@@ -82,6 +82,50 @@ static void read_change(struct report_host *h, const json_t *c)
 	};
 }
 
+/* "CA \"x\" expires on 2026-12-12 (in 4 days; stores: system, app)" */
+static const char *const expiring_titles[][2] = {
+    {"ca", "CA"}, {"caddy_root", "Caddy's root"}, {"caddy_intermediate", "Caddy's intermediate"}};
+
+static void expiring_text(struct buf *b, const struct report_expiring *x)
+{
+	const char *title = x->kind;
+	for (size_t k = 0; k < sizeof(expiring_titles) / sizeof(*expiring_titles); k++)
+		if (!strcmp(x->kind, expiring_titles[k][0]))
+			title = expiring_titles[k][1];
+	buf_printf(b, "%s \"%s\" %s %.10s (", title, x->name,
+		   x->days_left < 0 ? "expired on" : "expires on", x->not_after);
+	if (x->days_left >= 0)
+		buf_printf(b, "in %lld days; ", x->days_left);
+	buf_printf(b, "stores: %s)", x->stores);
+}
+
+/* The plan's certificates within their renewal window (format 1.2). */
+static void read_expiring(struct report_host *h, const json_t *d)
+{
+	const json_t *arr = json_object_get(d, "expiring");
+	size_t i;
+	const json_t *v;
+	if (!json_is_array(arr) || !json_array_size(arr))
+		return;
+	h->expiring = xcalloc(json_array_size(arr), sizeof(*h->expiring));
+	json_array_foreach(arr, i, v)
+	{
+		struct report_expiring *x = &h->expiring[h->nexpiring++];
+		const char *kind = str_at(v, "kind"), *name = str_at(v, "name");
+		const char *na = str_at(v, "not_after");
+		x->kind = xstrdup(kind ? kind : "ca");
+		x->name = xstrdup(name ? name : "?");
+		x->not_after = xstrdup(na ? na : "?");
+		x->days_left = count_at(v, "days_left");
+		struct buf st = BUF_INIT;
+		size_t j;
+		const json_t *s;
+		json_array_foreach(json_object_get(v, "stores"), j, s) buf_printf(
+		    &st, "%s%s", j ? ", " : "", json_is_string(s) ? json_string_value(s) : "?");
+		x->stores = st.ptr ? st.ptr : xstrdup("");
+	}
+}
+
 static void read_plan(struct report_host *h, const char *file)
 {
 	json_error_t e;
@@ -139,6 +183,7 @@ static void read_plan(struct report_host *h, const char *file)
 	if (json_is_true(json_object_get(d, "errored")) && !h->nerrors)
 		add_error(h, xasprintf("%s: the run failed", file));
 	json_array_foreach(json_object_get(d, "resource_changes"), i, v) read_change(h, v);
+	read_expiring(h, d);
 	const json_t *s = json_object_get(d, "change_summary");
 	static const char *const keys[] = {"add", "change", "remove"};
 	long long *counts[] = {&h->add, &h->change, &h->remove};
@@ -196,6 +241,8 @@ void report_build(struct report *r, char *const *files, size_t nfiles)
 			r->drifted++;
 		else
 			r->unchanged++;
+		if (h->nexpiring)
+			r->expiring++;
 		r->add += h->add;
 		r->change += h->change;
 		r->remove += h->remove;
@@ -217,6 +264,13 @@ void report_dispose(struct report *r)
 			free(h->changes[j].sha256);
 		}
 		free(h->changes);
+		for (size_t j = 0; j < h->nexpiring; j++) {
+			free(h->expiring[j].kind);
+			free(h->expiring[j].name);
+			free(h->expiring[j].not_after);
+			free(h->expiring[j].stores);
+		}
+		free(h->expiring);
 		free(h->host);
 		free(h->file);
 	}
@@ -233,6 +287,9 @@ static void summary(FILE *out, const struct report *r)
 			r->drifted);
 	fprintf(out, "%zu without, %zu errored; %lld to add, %lld to change, %lld to remove.",
 		r->unchanged, r->errored, r->add, r->change, r->remove);
+	if (r->expiring)
+		fprintf(out, " %zu host%s with a certificate within its renewal window.",
+			r->expiring, r->expiring == 1 ? "" : "s");
 }
 
 void report_render_text(FILE *out, const struct report *r)
@@ -254,6 +311,12 @@ void report_render_text(FILE *out, const struct report *r)
 		fputs("\n", out);
 		for (size_t j = 0; j < h->nerrors; j++)
 			fprintf(out, "  ! %s\n", text_disp(h->errors[j]));
+		for (size_t j = 0; j < h->nexpiring; j++) {
+			struct buf b = BUF_INIT;
+			expiring_text(&b, &h->expiring[j]);
+			fprintf(out, "  warning: %s\n", text_disp(b.ptr));
+			buf_dispose(&b);
+		}
 		for (size_t j = 0; j < h->nchanges; j++) {
 			const struct report_change *c = &h->changes[j];
 			fprintf(out, "  %3s %s", c->symbol, text_disp(c->address));
@@ -283,7 +346,7 @@ void report_render_markdown(FILE *out, const struct report *r)
 	}
 	for (size_t i = 0; i < r->nhosts; i++) {
 		const struct report_host *h = &r->hosts[i];
-		if (!h->errored && !h->nchanges && !host_drift(h))
+		if (!h->errored && !h->nchanges && !host_drift(h) && !h->nexpiring)
 			continue;
 		fprintf(out, "\n#### %s\n\n", md_code(h->host, false));
 		if (h->restart_pending)
@@ -293,6 +356,12 @@ void report_render_markdown(FILE *out, const struct report *r)
 				h->endpoints_failing);
 		for (size_t j = 0; j < h->nerrors; j++)
 			fprintf(out, "- error: %s\n", md_text(h->errors[j]));
+		for (size_t j = 0; j < h->nexpiring; j++) {
+			struct buf b = BUF_INIT;
+			expiring_text(&b, &h->expiring[j]);
+			fprintf(out, "- warning: %s\n", md_text(b.ptr));
+			buf_dispose(&b);
+		}
 		if (!h->nchanges)
 			continue;
 		fputs(h->nerrors ? "\n" : "", out);
@@ -349,6 +418,18 @@ void report_render_json(FILE *out, const struct report *r, time_t now)
 			json_array_append_new(rc, co);
 		}
 		json_object_set_new(ho, "resource_changes", rc);
+		json_t *xs = json_array();
+		for (size_t j = 0; j < h->nexpiring; j++) {
+			const struct report_expiring *x = &h->expiring[j];
+			json_t *xo = json_object();
+			json_object_set_new(xo, "kind", json_string(x->kind));
+			json_object_set_new(xo, "name", jtext_new(x->name));
+			json_object_set_new(xo, "not_after", jtext_new(x->not_after));
+			json_object_set_new(xo, "days_left", json_integer(x->days_left));
+			json_object_set_new(xo, "stores", jtext_new(x->stores));
+			json_array_append_new(xs, xo);
+		}
+		json_object_set_new(ho, "expiring", xs);
 		json_array_append_new(hosts, ho);
 	}
 	json_object_set_new(o, "hosts", hosts);
@@ -358,6 +439,7 @@ void report_render_json(FILE *out, const struct report *r, time_t now)
 	json_object_set_new(s, "unchanged", json_integer((json_int_t)r->unchanged));
 	json_object_set_new(s, "drift", json_integer((json_int_t)r->drifted));
 	json_object_set_new(s, "errored", json_integer((json_int_t)r->errored));
+	json_object_set_new(s, "expiring", json_integer((json_int_t)r->expiring));
 	json_object_set_new(s, "add", json_integer(r->add));
 	json_object_set_new(s, "change", json_integer(r->change));
 	json_object_set_new(s, "remove", json_integer(r->remove));

@@ -19,6 +19,15 @@ struct report_change {
 	char *sha256; /* after's, else before's, or NULL */
 };
 
+/* A certificate within its renewal window (format 1.2: expiring). */
+struct report_expiring {
+	char *kind; /* ca, caddy_root, caddy_intermediate */
+	char *name;
+	char *not_after; /* RFC 3339, as the plan says */
+	long long days_left;
+	char *stores; /* "system, app" */
+};
+
 struct report_host {
 	char *host;
 	char *file;
@@ -30,13 +39,16 @@ struct report_host {
 	long long restart_pending, endpoints_failing;
 	struct report_change *changes;
 	size_t nchanges;
+	struct report_expiring *expiring; /* warnings, not drift */
+	size_t nexpiring;
 };
 
 struct report {
 	struct report_host *hosts; /* sorted by host, then file */
 	size_t nhosts;
 	size_t changed, unchanged, errored;
-	size_t drifted; /* no store change, but a restart pending or an endpoint refused */
+	size_t drifted;	 /* no store change, but a restart pending or an endpoint refused */
+	size_t expiring; /* hosts with a certificate within its renewal window */
 	long long add, change, remove;
 };
 

@@ -2,6 +2,7 @@
 #include "reconcile/run.h"
 #include "reconcile/check.h"
 #include "reconcile/consumers.h"
+#include "reconcile/lifecycle.h"
 #include "reconcile/readcache.h"
 #include "stores/storeconf.h"
 #include "stores/storeopt.h"
@@ -329,6 +330,7 @@ static void plan_instances(struct run *r, struct store_open *o, const struct hos
 		}
 		trust_set_sort(&ps->actual);
 		plan_diff_store(ps, hs, r->cfg);
+		plan_store_expiry(ps, hs, r->opt.now);
 	}
 	progress_done();
 }

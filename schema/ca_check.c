@@ -1,6 +1,7 @@
 /* CA file loading and checks; see ca_check.h. */
 #include "schema/ca_check.h"
 #include "model/cert.h"
+#include "model/expiry.h"
 #include "schema/keys.h"
 #include "schema/pin.h"
 #include "util/buf.h"
@@ -72,7 +73,7 @@ static void check_validity(const struct config *cfg, const struct conf_ca *ca, t
 			 "CA \"%s\" (%s) expired on %s (valid %s to %s, today is %s); replace "
 			 "the file with the renewed CA, or check the system clock",
 			 ca->name, ca->file, to, from, to, today);
-	} else if (c->not_after - now < (time_t)EXPIRY_WARN_DAYS * 86400) {
+	} else if (now >= expiry_ca_renew_at(c->not_after)) { /* its renewal window */
 		diag_add(d, DIAG_WARNING, cfg->path, line, col,
 			 "CA \"%s\" (%s) expires on %s, in %ld days; renew it and roll the new "
 			 "CA out before then",

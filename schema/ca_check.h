@@ -9,8 +9,6 @@
 #include "schema/config.h"
 #include <time.h>
 
-#define EXPIRY_WARN_DAYS 30
-
 void ca_check_all(struct config *cfg, const struct config_load_opts *opts, struct diag *d);
 /* Host path of a CA file: relative to the config's directory, absolute under root. */
 char *ca_file_host_path(const struct config *cfg, const char *file, const char *root);

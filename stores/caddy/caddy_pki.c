@@ -33,7 +33,6 @@
 #include <string.h>
 #include <time.h>
 
-#define EXPIRY_NOTE_DAYS  30
 #define MAX_LISTED_LEAVES 20
 
 /* --- the hold: never reissue onto a root that clients do not trust ---------- */
@@ -195,34 +194,50 @@ static void add_entry(struct trust_set *out, const struct caddy_opts *o, const s
 	free(where);
 }
 
-static void expiry_notes(struct trust_set *out, const struct pki_scan *sc,
+/* The lifetimes of Caddy's root and intermediate, with their renewal windows
+ * (model/expiry.h): a root within 30 days of its end (Caddy never renews
+ * roots), an intermediate past Caddy's own renewal point (it renews in the
+ * last fifth of the lifetime, every 10 minutes, while it runs). */
+static void pki_expiries(struct trust_set *out, const struct pki_scan *sc,
 			 const struct caddy_opts *o, time_t now)
 {
 	char date[11];
+	char *msg = NULL;
 	if (sc->root) {
-		cert_date(date, sc->root->not_after);
-		if (sc->root->not_after <= now)
-			trust_set_note(out,
-				       "Caddy's root of CA \"%s\" expired on %s; Caddy does not "
-				       "renew roots: plan a new root (remove root.crt and root.key "
-				       "while Caddy is stopped), export it and roll it out",
-				       o->ca, date);
-		else if (sc->root->not_after - now < (time_t)EXPIRY_NOTE_DAYS * 86400)
-			trust_set_note(out,
-				       "Caddy's root of CA \"%s\" expires on %s, in %ld days; "
-				       "Caddy does not renew roots: plan the new root now",
-				       o->ca, date, (long)((sc->root->not_after - now) / 86400));
+		const struct cert *c = sc->root;
+		cert_date(date, c->not_after);
+		if (c->not_after <= now)
+			msg =
+			    xasprintf("Caddy's root of CA \"%s\" expired on %s; Caddy does not "
+				      "renew roots: plan a new root (remove root.crt and root.key "
+				      "while Caddy is stopped), export it and roll it out",
+				      o->ca, date);
+		else
+			msg = xasprintf("Caddy's root of CA \"%s\" expires on %s, in %ld days; "
+					"Caddy does not renew roots: plan the new root now",
+					o->ca, date, (long)((c->not_after - now) / 86400));
+		expiry_add(&out->expiries, EXPIRY_CADDY_ROOT, o->ca, c->fphex, c->not_after,
+			   expiry_ca_renew_at(c->not_after), now, msg);
+		free(msg);
 	}
-	if (sc->inter && !sc->inter_why) {
-		time_t life = sc->inter->not_after - sc->inter->not_before;
-		cert_date(date, sc->inter->not_after);
-		/* Caddy renews in the last fifth of the lifetime, every 10 minutes. */
-		if (sc->inter->not_after - now < life / 5)
-			trust_set_note(out,
-				       "the intermediate of CA \"%s\" expires on %s and Caddy "
-				       "has not renewed it (it does in the last fifth of its "
-				       "lifetime while it runs): is Caddy running?",
-				       o->ca, date);
+	if (sc->inter) {
+		const struct cert *c = sc->inter;
+		cert_date(date, c->not_after);
+		if (c->not_after <= now)
+			msg = xasprintf("the intermediate of CA \"%s\" expired on %s%s", o->ca,
+					date, sc->inter_why ? "; this plan reissues it" : "");
+		else if (sc->inter_why)
+			msg = xasprintf("the intermediate of CA \"%s\" expires on %s; this plan "
+					"reissues it (%s)",
+					o->ca, date, sc->inter_why);
+		else
+			msg = xasprintf("the intermediate of CA \"%s\" expires on %s and Caddy "
+					"has not renewed it (it does in the last fifth of its "
+					"lifetime while it runs): is Caddy running?",
+					o->ca, date);
+		expiry_add(&out->expiries, EXPIRY_CADDY_INTERMEDIATE, o->ca, c->fphex, c->not_after,
+			   expiry_caddy_renew_at(c->not_before, c->not_after), now, msg);
+		free(msg);
 	}
 }
 
@@ -280,7 +295,7 @@ static int pki_read(struct store_inst *s, struct trust_set *out)
 			       "CA \"%s\" has no intermediate yet; Caddy issues one from its "
 			       "root when it starts",
 			       o->ca);
-	expiry_notes(out, &sc, o, s->ctx->now);
+	pki_expiries(out, &sc, o, s->ctx->now);
 	pki_scan_dispose(&sc);
 	return 0;
 }

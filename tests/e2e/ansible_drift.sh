@@ -16,6 +16,8 @@ R=$T/root; mk_root "$R"
 mkdir -p "$T/cfg/cas"
 mk_ca "$T/cfg/cas/root" "/CN=Ansible Drift Root"
 mk_leaf "$T/good" "$T/cfg/cas/root" localhost
+mk_ca "$T/cfg/cas/soon" "/CN=Ansible Soon Root" 5
+soon_end=$(date -u -d "$(openssl x509 -in "$T/cfg/cas/soon.pem" -noout -enddate | cut -d= -f2)" +%F)
 mk_ca "$T/other" "/CN=Someone Else"
 mk_leaf "$T/bad" "$T/other" localhost
 p_good=$(free_port); start_tls_server "$T/good" "$p_good"
@@ -25,11 +27,12 @@ cfg() {
 version: 1
 cas:
   root: { file: cas/root.pem }
+  soon: { file: cas/soon.pem }
 stores:
   app: { type: pem-bundle, path: /etc/app/ca.pem }
 roles:
   r:
-    cas: [root]
+    cas: [root${2:+, $2}]
     stores: [app]
     connects_to: [https://localhost:$1]
 hosts:
@@ -48,6 +51,8 @@ cat >"$T/play.yml" <<YAML
         host: h
         binary: $TRUSTFORM
 YAML
+# Ansible wraps a warning at the terminal's width: read it as one line
+warned() { cat "$T/.out" "$T/.err" | tr '\n' ' ' | grep -q "$1"; }
 play() { ansible-playbook -i localhost, -e ansible_python_interpreter=/usr/bin/python3 "$T/play.yml" "$@"; }
 
 cfg "$p_good"
@@ -57,6 +62,16 @@ expect_rc 0 "apply" play
 expect_rc 0 "check mode, clean: ok" play --check
 check "check mode, clean: unchanged" out_has "changed=0"
 check "check mode, clean: not failed" out_has "failed=0"
+
+cfg "$p_good" soon
+expect_rc 0 "apply a CA that expires in 5 days" play
+check "apply: the expiring CA is a warning with its date" \
+  warned "WARNING\]: CA \"soon\" (cas/soon.pem) expires on $soon_end"
+expect_rc 0 "check mode, a CA within its renewal window: ok" play --check
+check "check mode, expiring: unchanged" out_has "changed=0"
+check "check mode, expiring: not failed" out_has "failed=0"
+check "check mode, expiring: warned with the date and the store" \
+  warned "WARNING\]: CA \"soon\" (cas/soon.pem) expires on $soon_end, in [0-9]* days.*(stores: app)"
 
 cfg "$p_bad"
 expect_rc 2 "check mode, endpoint refused: the play fails" play --check

@@ -41,9 +41,13 @@ check "dpkg says it is installed" bash -c "chroot '$H' dpkg-query -W -f='\${Stat
 for f in /usr/bin/trustform /usr/share/trustform/trustform.schema.json \
          /usr/share/trustform/output.schema.json /usr/share/bash-completion/completions/trustform \
          /lib/systemd/system/trustform-drift.service /lib/systemd/system/trustform-drift.timer \
-         /etc/default/trustform /usr/share/man/man5/trust.yaml.5.gz; do
+         /etc/default/trustform /usr/share/man/man5/trust.yaml.5.gz \
+         /usr/share/trustform/prometheus/trustform.rules.yml; do
   check "installed: $f" test -f "$H$f"
 done
+check "the installed alert rules are the tested ones, and promtool accepts them" bash -c \
+  "cmp '$H/usr/share/trustform/prometheus/trustform.rules.yml' '$SRC_DIR/examples/prometheus/trustform.rules.yml' &&
+   promtool check rules '$H/usr/share/trustform/prometheus/trustform.rules.yml' >/dev/null"
 check "/etc/trustform is a directory" test -d "$H/etc/trustform"
 check "trustplan -> trustform" test "$(readlink "$H/usr/bin/trustplan")" = trustform
 check "trustapply -> trustform" test "$(readlink "$H/usr/bin/trustapply")" = trustform

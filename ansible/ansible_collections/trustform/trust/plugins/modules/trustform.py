@@ -128,6 +128,17 @@ drift_summary:
   returned: in check mode
   type: dict
   sample: {"changes": 0, "restart_pending": 1, "endpoints_failing": 0, "endpoints_unchecked": 0}
+expiring:
+  description: >-
+    The certificates within their renewal window (trustform's C(expiring),
+    JSON format 1.2): a configured CA within 30 days of its end, Caddy's root
+    likewise, Caddy's intermediate past Caddy's own renewal point. Each is
+    also a task warning with its date; neither changed nor failed.
+  returned: when trustform ran
+  type: list
+  elements: dict
+  sample: [{"kind": "ca", "name": "corp-root", "not_after": "2026-12-12T16:20:36Z",
+            "days_left": 4, "stores": ["system"], "message": "CA \"corp-root\" ..."}]
 installed:
   description: Whether the trustform binary was found on the host.
   returned: always
@@ -253,6 +264,17 @@ def run_json(module, argv):
     return rc, doc, err
 
 
+def warn_expiring(module, result, doc):
+    """trustform's certificates within their renewal window: a warning each,
+    with its date, in check mode and on apply alike (never changed, never failed)."""
+    expiring = doc.get('expiring') or []
+    result['expiring'] = expiring
+    for e in expiring:
+        module.warn('%s (stores: %s)' % (
+            e.get('message') or '%s "%s" expires on %s' % (e.get('kind'), e.get('name'), e.get('not_after')),
+            ', '.join(str(s) for s in e.get('stores') or [])))
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(
@@ -313,6 +335,7 @@ def main():
         # old trust (changed); an endpoint refused even after apply is a failure
         drift = doc.get('drift_summary') or {}
         result.update(drift=bool(doc.get('drift')), drift_summary=drift)
+        warn_expiring(module, result, doc)
         result['changed'] = bool(doc.get('changes_pending')) or drift.get('restart_pending', 0) > 0
         if module._diff and result['changed']:
             result['diff'] = make_diff(plan_text or '', doc)
@@ -332,6 +355,7 @@ def main():
                   resource_changes=doc.get('resource_changes') or [], stores=doc.get('stores') or [])
     restarted = [c for st in doc.get('stores') or [] for c in st.get('consumers') or []
                  if c.get('restart') == 'done']
+    warn_expiring(module, result, doc)
     result['changed'] = bool(done) or bool(restarted) or any(
         summary.get(k, 0) for k in ('add', 'change', 'remove'))
     if module._diff and plan_text is not None and result['changed']:
