@@ -1,0 +1,20 @@
+/*
+ * A CA that the clients of a store will refuse is trust that does not take
+ * effect there: for each CA the configuration puts in a store, judged by the
+ * rules of the clients that read that store, an error of that store (not of
+ * the others) naming the client, what the CA lacks, and how to reissue it.
+ *
+ * Rules so far: Python 3.13+ verifies with OpenSSL's strict mode
+ * (model/strict.h); its clients are the python store's (either mode) and,
+ * when the host has Python 3.13 or later, the system store's.
+ */
+#ifndef TF_CLIENTRULES_H
+#define TF_CLIENTRULES_H
+
+#include "reconcile/plan.h"
+
+/* root: the --root tree ("" or NULL for /), for the host's Python. */
+void client_rules_store(struct plan_store *ps, const struct host_store *hs,
+			const struct config *cfg, const char *root);
+
+#endif
