@@ -93,10 +93,9 @@ int strict_judge(const struct cert *c, struct strict_verdict *out)
 	X509 *probe = key ? probe_for(ca, key) : NULL;
 	struct strict_verdict lax, strict;
 	int rc = -1;
-	if (probe &&
-	    verify_once(ca, probe, X509_V_FLAG_PARTIAL_CHAIN, &lax) == 0 &&
-	    verify_once(ca, probe, X509_V_FLAG_PARTIAL_CHAIN | X509_V_FLAG_X509_STRICT,
-			&strict) == 0) {
+	if (probe && verify_once(ca, probe, X509_V_FLAG_PARTIAL_CHAIN, &lax) == 0 &&
+	    verify_once(ca, probe, X509_V_FLAG_PARTIAL_CHAIN | X509_V_FLAG_X509_STRICT, &strict) ==
+		0) {
 		for (size_t i = 0; i < strict.n; i++)
 			if (!has_code(&lax, strict.codes[i]))
 				out->codes[out->n++] = strict.codes[i];

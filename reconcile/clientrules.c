@@ -53,8 +53,8 @@ static void judge_ca(struct plan_store *ps, const struct conf_ca *ca, const stru
 	    "extensions (openssl req -x509 ...%s, or the same in the -extfile of openssl x509 "
 	    "-req), and replace %s with it; until then Python's TLS clients refuse every server "
 	    "it issued",
-	    cfg->path, ca->file_pos.line, ca->file_pos.col, ca->name, ca->file, who,
-	    what.ptr, fix.ptr ? fix.ptr : "", ca->file);
+	    cfg->path, ca->file_pos.line, ca->file_pos.col, ca->name, ca->file, who, what.ptr,
+	    fix.ptr ? fix.ptr : "", ca->file);
 	if (!already_said(&ps->actual, text))
 		trust_set_ineffective(&ps->actual, "%s", text);
 	free(text);

@@ -18,7 +18,8 @@ int pyhost_minor(const char *root, char **path)
 		*path = NULL;
 	for (struct dirent *e; d && (e = readdir(d));) {
 		const char *p = e->d_name;
-		if (strncmp(p, "python3.", 8) != 0 || !p[8] || strspn(p + 8, "0123456789") != strlen(p + 8))
+		if (strncmp(p, "python3.", 8) != 0 || !p[8] ||
+		    strspn(p + 8, "0123456789") != strlen(p + 8))
 			continue;
 		int minor = atoi(p + 8);
 		char *full = xasprintf("%s/%s", dir, p);
