@@ -7,6 +7,7 @@
 #include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* A certificate issued (in name and key id) by ca, signed by a throwaway key:
@@ -55,15 +56,21 @@ static int collect(int ok, X509_STORE_CTX *ctx)
 	return 1; /* go on: every error, not the first */
 }
 
-/* The errors at the CA's depth of one verification of probe with flags. */
-static int verify_once(X509 *ca, X509 *probe, unsigned long flags, struct strict_verdict *v)
+/* The errors at the CA's depth of one verification of probe with flags;
+ * more (may be NULL) are trusted too. */
+static int verify_with(X509 *ca, X509 *const *more, size_t nmore, X509 *probe, unsigned long flags,
+		       struct strict_verdict *v)
 {
 	X509_STORE *store = X509_STORE_new();
 	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
 	int rc = -1;
 	memset(v, 0, sizeof(*v));
-	if (!store || !ctx || !X509_STORE_add_cert(store, ca) ||
-	    !X509_STORE_CTX_init(ctx, store, probe, NULL))
+	if (!store || !ctx || !X509_STORE_add_cert(store, ca))
+		goto out;
+	for (size_t i = 0; i < nmore; i++)
+		if (more[i])
+			X509_STORE_add_cert(store, more[i]);
+	if (!X509_STORE_CTX_init(ctx, store, probe, NULL))
 		goto out;
 	X509_STORE_CTX_set_flags(ctx, flags);
 	X509_STORE_CTX_set_purpose(ctx, X509_PURPOSE_SSL_SERVER);
@@ -75,6 +82,11 @@ out:
 	X509_STORE_CTX_free(ctx);
 	X509_STORE_free(store);
 	return rc;
+}
+
+static int verify_once(X509 *ca, X509 *probe, unsigned long flags, struct strict_verdict *v)
+{
+	return verify_with(ca, NULL, 0, probe, flags, v);
 }
 
 static bool has_code(const struct strict_verdict *v, int code)
@@ -103,6 +115,36 @@ int strict_judge(const struct cert *c, struct strict_verdict *out)
 	} else {
 		err_set("OpenSSL could not verify a probe under CA %s", c->subject);
 	}
+	ERR_clear_error();
+	X509_free(probe);
+	EVP_PKEY_free(key);
+	X509_free(ca);
+	return rc;
+}
+
+int anchor_judge(const struct cert *c, const struct cert *const *anchors, size_t n, int *code)
+{
+	*code = 0;
+	X509 *ca = cert_x509_full(c);
+	EVP_PKEY *key = ca ? EVP_EC_gen("P-256") : NULL;
+	X509 *probe = key ? probe_for(ca, key) : NULL;
+	X509 **more = calloc(n ? n : 1, sizeof(*more));
+	struct strict_verdict v;
+	int rc = -1;
+	for (size_t i = 0; more && i < n; i++)
+		more[i] = anchors[i] ? cert_x509_full(anchors[i]) : NULL;
+	if (probe && more && verify_with(ca, more, n, probe, 0, &v) == 0) {
+		for (size_t i = 0; i < v.n && !*code; i++)
+			if (v.codes[i] == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT ||
+			    v.codes[i] == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY)
+				*code = v.codes[i];
+		rc = 0;
+	} else {
+		err_set("OpenSSL could not verify a probe under CA %s", c->subject);
+	}
+	for (size_t i = 0; more && i < n; i++)
+		X509_free(more[i]);
+	free(more);
 	ERR_clear_error();
 	X509_free(probe);
 	EVP_PKEY_free(key);

@@ -37,4 +37,16 @@ const char *strict_property(int code);
 /* The openssl option that reissues the CA with the property, or NULL. */
 const char *strict_fix(int code);
 
+/*
+ * OpenSSL's default chain rule: without X509_V_FLAG_PARTIAL_CHAIN (curl, wget,
+ * openssl s_client, Python before 3.13) a trusted certificate ends a chain
+ * only when it is self-signed, or its issuers up to a self-signed one are
+ * trusted too; Python 3.13+ sets the flag, so any trusted CA is an anchor.
+ * OpenSSL is asked with c and anchors (may be NULL entries) as the store's
+ * trusted certificates and a probe issued by c, without the flag: *code is 0
+ * when the chain forms, else OpenSSL's error (X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT).
+ * Returns 0, or -1 with err set.
+ */
+int anchor_judge(const struct cert *c, const struct cert *const *anchors, size_t n, int *code);
+
 #endif

@@ -6,6 +6,7 @@
 #include "util/err.h"
 #include "util/xalloc.h"
 
+#include <openssl/x509.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -62,18 +63,112 @@ static void judge_ca(struct plan_store *ps, const struct conf_ca *ca, const stru
 	buf_dispose(&fix);
 }
 
+static bool already_noted(const struct trust_set *s, const char *text)
+{
+	for (size_t i = 0; i < s->nnotes; i++)
+		if (!strcmp(s->notes[i], text))
+			return true;
+	return false;
+}
+
+/* The store's other trust: its trusted entries and the configured CAs. An
+ * entry read from the cache has no certificate: one whose subject is the
+ * issuer's counts as the issuer (*named). */
+static const struct cert **store_anchors(const struct plan_store *ps, const struct host_store *hs,
+					 const struct cert *c, size_t *n, bool *named)
+{
+	const struct cert **a = xcalloc(ps->actual.n + hs->ncas + 1, sizeof(*a));
+	*n = 0;
+	*named = false;
+	for (size_t i = 0; i < ps->actual.n; i++) {
+		const struct trust_entry *e = &ps->actual.items[i];
+		if (e->state != TS_TRUSTED)
+			continue;
+		if (e->cert)
+			a[(*n)++] = e->cert;
+		else if (e->subject && !strcmp(e->subject, c->issuer))
+			*named = true;
+	}
+	for (size_t i = 0; i < hs->ncas; i++)
+		if (hs->cas[i]->ensure == ENSURE_PRESENT && hs->cas[i]->cert)
+			a[(*n)++] = hs->cas[i]->cert;
+	return a;
+}
+
+/* OpenSSL's default chain rule for an intermediate of the configuration. */
+static void judge_anchor(struct plan_store *ps, const struct host_store *hs,
+			 const struct conf_ca *ca, const struct config *cfg, const char *root)
+{
+	const struct cert *c = ca->cert;
+	const char *type = ps->inst->conf->type;
+	bool system = !strcmp(type, "system");
+	if (c->self_issued || !(system || !strcmp(type, "python") || !strcmp(type, "pem-bundle")))
+		return;
+	size_t n;
+	bool named;
+	const struct cert **a = store_anchors(ps, hs, c, &n, &named);
+	int code = 0;
+	err_clear();
+	int rc = anchor_judge(c, a, n, &code);
+	free(a);
+	if (rc < 0 || !code || named)
+		return;
+	char *where = xasprintf("%s:%d:%d: CA \"%s\" (%s) is an intermediate, issued by \"%s\", "
+				"whose root this store does not hold",
+				cfg->path, ca->file_pos.line, ca->file_pos.col, ca->name, ca->file,
+				c->issuer);
+	char *fix = xasprintf("trust the root that issued it (its certificate under cas:, in this "
+			      "store's role) instead of or beside %s",
+			      ca->file);
+	char *text;
+	if (system) {
+		char *py = NULL;
+		int minor = pyhost_minor(root, &py);
+		char *pynote = minor >= 13
+				   ? xasprintf("; this host's Python 3.%d (%s) takes it (ssl's "
+					       "VERIFY_X509_PARTIAL_CHAIN), so Python clients "
+					       "succeed where those fail",
+					       minor, py)
+				   : xstrdup("");
+		text =
+		    xasprintf("%s: curl, wget and openssl s_client (OpenSSL without "
+			      "partial-chain) take only a self-signed root as an anchor and refuse "
+			      "every server it issued (\"%s\")%s. Fix: %s",
+			      where, X509_verify_cert_error_string(code), pynote, fix);
+		free(pynote);
+		free(py);
+		if (!already_said(&ps->actual, text))
+			trust_set_ineffective(&ps->actual, "%s", text);
+	} else {
+		text = xasprintf(
+		    "warning: %s: Python 3.13+ takes it as an anchor (ssl's "
+		    "VERIFY_X509_PARTIAL_CHAIN), but a Python before 3.13 and any other OpenSSL "
+		    "client of this store without partial-chain refuse every server it issued "
+		    "(\"%s\"). Fix: %s",
+		    where, X509_verify_cert_error_string(code), fix);
+		if (!already_noted(&ps->actual, text))
+			trust_set_note(&ps->actual, "%s", text);
+	}
+	free(text);
+	free(fix);
+	free(where);
+}
+
 void client_rules_store(struct plan_store *ps, const struct host_store *hs,
 			const struct config *cfg, const char *root)
 {
 	if (!ps->inst || !hs || !hs->ncas)
 		return;
-	char *who = strict_reader(ps->inst->conf, root ? root : "");
-	if (!who)
-		return;
+	if (!root)
+		root = "";
+	char *who = strict_reader(ps->inst->conf, root);
 	for (size_t i = 0; i < hs->ncas; i++) {
 		const struct conf_ca *ca = hs->cas[i];
-		if (ca->ensure == ENSURE_PRESENT && ca->cert)
+		if (ca->ensure != ENSURE_PRESENT || !ca->cert)
+			continue;
+		if (who)
 			judge_ca(ps, ca, cfg, who);
+		judge_anchor(ps, hs, ca, cfg, root);
 	}
 	free(who);
 }

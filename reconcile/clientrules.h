@@ -4,9 +4,15 @@
  * rules of the clients that read that store, an error of that store (not of
  * the others) naming the client, what the CA lacks, and how to reissue it.
  *
- * Rules so far: Python 3.13+ verifies with OpenSSL's strict mode
- * (model/strict.h); its clients are the python store's (either mode) and,
- * when the host has Python 3.13 or later, the system store's.
+ * The rules:
+ *   - Python 3.13+ verifies with OpenSSL's strict mode (model/strict.h); its
+ *     clients are the python store's (either mode) and, when the host has
+ *     Python 3.13 or later, the system store's: an error of those stores.
+ *   - OpenSSL's default chain rule (anchor_judge): an intermediate whose root
+ *     the store does not hold is no anchor for curl, wget and openssl
+ *     s_client: an error of the system store; a warning (a note) of the
+ *     python and pem-bundle stores, whose Python 3.13+ takes it
+ *     (VERIFY_X509_PARTIAL_CHAIN) but whose other clients may not.
  */
 #ifndef TF_CLIENTRULES_H
 #define TF_CLIENTRULES_H

@@ -1,6 +1,7 @@
 /* The strict-mode judge (model/strict.c): OpenSSL with X509_V_FLAG_X509_STRICT
  * refuses a CA for exactly the properties it lacks, and accepts one that has
  * them; errors every client makes (an expired CA) are not strict mode's. */
+#include "certgen.h"
 #include "harness.h"
 #include "model/strict.h"
 
@@ -85,6 +86,65 @@ static void expect(const char *what, const struct spec *s, const int *codes, siz
 	cert_free(c);
 }
 
+static struct cert *to_cert(X509 *x)
+{
+	unsigned char *der = NULL;
+	int len = i2d_X509(x, &der);
+	struct cert *c = cert_from_der(der, (size_t)len);
+	OPENSSL_free(der);
+	return c;
+}
+
+/* A complete CA named cn, issued by (issuer, ikey), or self-signed. */
+static X509 *ca_x509(const char *cn, EVP_PKEY *key, X509 *issuer, EVP_PKEY *ikey)
+{
+	X509 *x = X509_new();
+	X509_set_version(x, 2);
+	ASN1_INTEGER_set(X509_get_serialNumber(x), 9);
+	X509_gmtime_adj(X509_getm_notBefore(x), -3600);
+	X509_gmtime_adj(X509_getm_notAfter(x), 86400L * 365);
+	X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_ASC,
+				   (const unsigned char *)cn, -1, -1, 0);
+	X509_set_issuer_name(x, X509_get_subject_name(issuer ? issuer : x));
+	X509_set_pubkey(x, key);
+	add_ext(x, issuer ? issuer : x, NID_basic_constraints, "critical,CA:TRUE");
+	add_ext(x, issuer ? issuer : x, NID_key_usage, "critical,keyCertSign,cRLSign");
+	add_ext(x, issuer ? issuer : x, NID_subject_key_identifier, "hash");
+	add_ext(x, issuer ? issuer : x, NID_authority_key_identifier, "keyid");
+	X509_sign(x, ikey ? ikey : key, EVP_sha256());
+	return x;
+}
+
+/* OpenSSL's default chain rule: an intermediate ends a chain only with its root. */
+static void anchors(void)
+{
+	EVP_PKEY *rk = EVP_EC_gen("P-256"), *ik = EVP_EC_gen("P-256");
+	X509 *rx = ca_x509("Root", rk, NULL, NULL);
+	X509 *ix = ca_x509("Intermediate", ik, rx, rk);
+	struct cert *root = to_cert(rx), *inter = to_cert(ix), *other = certgen("Other", NULL, 1);
+	int code = -1;
+	CHECK(anchor_judge(root, NULL, 0, &code) == 0);
+	CHECK_MSG(code == 0, "a root is an anchor alone: %d", code);
+	CHECK(anchor_judge(inter, NULL, 0, &code) == 0);
+	CHECK_MSG(code == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT, "an intermediate alone: %d", code);
+	const struct cert *unrelated[] = {other, NULL};
+	CHECK(anchor_judge(inter, unrelated, 2, &code) == 0);
+	CHECK_MSG(code == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT, "with another root: %d", code);
+	const struct cert *with_root[] = {other, root};
+	CHECK(anchor_judge(inter, with_root, 2, &code) == 0);
+	CHECK_MSG(code == 0, "an intermediate with its root: %d", code);
+	/* strict mode takes this intermediate (it has its AKI) */
+	struct strict_verdict v;
+	CHECK(strict_judge(inter, &v) == 0 && v.n == 0);
+	cert_free(root);
+	cert_free(inter);
+	cert_free(other);
+	X509_free(rx);
+	X509_free(ix);
+	EVP_PKEY_free(rk);
+	EVP_PKEY_free(ik);
+}
+
 #define GOOD_BC "critical,CA:TRUE"
 #define GOOD_KU "critical,keyCertSign,cRLSign"
 
@@ -127,5 +187,6 @@ int main(void)
 	CHECK(strstr(strict_fix(X509_V_ERR_CA_BCONS_NOT_CRITICAL), "critical,CA:TRUE") != NULL);
 	CHECK(strstr(strict_fix(X509_V_ERR_MISSING_SUBJECT_KEY_IDENTIFIER), "hash") != NULL);
 	CHECK(strict_fix(X509_V_ERR_CERT_HAS_EXPIRED) == NULL);
+	anchors();
 	return test_report();
 }
