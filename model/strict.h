@@ -38,10 +38,11 @@ const char *strict_property(int code);
 const char *strict_fix(int code);
 
 /*
- * OpenSSL's default chain rule: without X509_V_FLAG_PARTIAL_CHAIN (curl, wget,
- * openssl s_client, Python before 3.13) a trusted certificate ends a chain
- * only when it is self-signed, or its issuers up to a self-signed one are
- * trusted too; Python 3.13+ sets the flag, so any trusted CA is an anchor.
+ * OpenSSL's default chain rule: without X509_V_FLAG_PARTIAL_CHAIN (openssl
+ * s_client and verify, Node.js, Python before 3.13) a trusted certificate ends
+ * a chain only when it is self-signed, or its issuers up to a self-signed one
+ * are trusted too; curl (since 7.68) and Python 3.13+ set the flag, so any
+ * trusted CA is an anchor for them.
  * OpenSSL is asked with c and anchors (may be NULL entries) as the store's
  * trusted certificates and a probe issued by c, without the flag: *code is 0
  * when the chain forms, else OpenSSL's error (X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT).

@@ -71,7 +71,8 @@ static bool already_noted(const struct trust_set *s, const char *text)
 	return false;
 }
 
-/* The store's other trust: its trusted entries and the configured CAs. An
+/* The store's trust after apply: the entries it holds that trustform does
+ * not manage, and the configured CAs. An
  * entry read from the cache has no certificate: one whose subject is the
  * issuer's counts as the issuer (*named). */
 static const struct cert **store_anchors(const struct plan_store *ps, const struct host_store *hs,
@@ -82,8 +83,8 @@ static const struct cert **store_anchors(const struct plan_store *ps, const stru
 	*named = false;
 	for (size_t i = 0; i < ps->actual.n; i++) {
 		const struct trust_entry *e = &ps->actual.items[i];
-		if (e->state != TS_TRUSTED)
-			continue;
+		if (e->state != TS_TRUSTED || e->owned)
+			continue; /* trustform's own entries are the configured CAs below */
 		if (e->cert)
 			a[(*n)++] = e->cert;
 		else if (e->subject && !strcmp(e->subject, c->issuer))
@@ -124,17 +125,16 @@ static void judge_anchor(struct plan_store *ps, const struct host_store *hs,
 	if (system) {
 		char *py = NULL;
 		int minor = pyhost_minor(root, &py);
-		char *pynote = minor >= 13
-				   ? xasprintf("; this host's Python 3.%d (%s) takes it (ssl's "
-					       "VERIFY_X509_PARTIAL_CHAIN), so Python clients "
-					       "succeed where those fail",
-					       minor, py)
-				   : xstrdup("");
-		text =
-		    xasprintf("%s: curl, wget and openssl s_client (OpenSSL without "
-			      "partial-chain) take only a self-signed root as an anchor and refuse "
-			      "every server it issued (\"%s\")%s. Fix: %s",
-			      where, X509_verify_cert_error_string(code), pynote, fix);
+		char *pynote = minor >= 13 ? xasprintf(" and this host's Python 3.%d (%s, ssl's "
+						       "VERIFY_X509_PARTIAL_CHAIN)",
+						       minor, py)
+					   : xstrdup("");
+		text = xasprintf(
+		    "%s: OpenSSL's default chain rule takes only a self-signed root as "
+		    "an anchor, so its clients without partial-chain (openssl s_client and "
+		    "verify, Node.js, Python before 3.13) refuse every server it issued "
+		    "(\"%s\"), while curl (partial-chain by default)%s take it. Fix: %s",
+		    where, X509_verify_cert_error_string(code), pynote, fix);
 		free(pynote);
 		free(py);
 		if (!already_said(&ps->actual, text))
@@ -142,8 +142,8 @@ static void judge_anchor(struct plan_store *ps, const struct host_store *hs,
 	} else {
 		text = xasprintf(
 		    "warning: %s: Python 3.13+ takes it as an anchor (ssl's "
-		    "VERIFY_X509_PARTIAL_CHAIN), but a Python before 3.13 and any other OpenSSL "
-		    "client of this store without partial-chain refuse every server it issued "
+		    "VERIFY_X509_PARTIAL_CHAIN), but a Python before 3.13 and any other client of "
+		    "this store using OpenSSL without partial-chain refuse every server it issued "
 		    "(\"%s\"). Fix: %s",
 		    where, X509_verify_cert_error_string(code), fix);
 		if (!already_noted(&ps->actual, text))

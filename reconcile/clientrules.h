@@ -9,10 +9,10 @@
  *     clients are the python store's (either mode) and, when the host has
  *     Python 3.13 or later, the system store's: an error of those stores.
  *   - OpenSSL's default chain rule (anchor_judge): an intermediate whose root
- *     the store does not hold is no anchor for curl, wget and openssl
- *     s_client: an error of the system store; a warning (a note) of the
- *     python and pem-bundle stores, whose Python 3.13+ takes it
- *     (VERIFY_X509_PARTIAL_CHAIN) but whose other clients may not.
+ *     the store does not hold is no anchor for OpenSSL's clients without
+ *     partial-chain (openssl s_client, Node.js, Python before 3.13; curl and
+ *     Python 3.13+ set it): an error of the system store; a warning (a note)
+ *     of the python and pem-bundle stores, whose other clients may not.
  */
 #ifndef TF_CLIENTRULES_H
 #define TF_CLIENTRULES_H

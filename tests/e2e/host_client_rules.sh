@@ -16,6 +16,11 @@
 #     accepts the good one; the same handshake without VERIFY_X509_STRICT, and
 #     the tree's `openssl verify`, accept them all (the rule is strict mode's);
 #   - a tree without Python >= 3.13: the system store is no error.
+# And OpenSSL's default chain rule: an intermediate configured without its
+# root is an error of the system store (openssl s_client, node) and a warning
+# of the python and pem-bundle stores; the tree's python3 and curl verify its
+# server (partial-chain), its openssl s_client and node refuse it; with the
+# root configured too, no error and those verify.
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/testhost.sh"
 testhost_up
@@ -157,9 +162,79 @@ expect_rc 1 "apply with bc reissued" tf apply "${args[@]}" --auto-approve
 check "bc reissued: no error for it" bash -c '! grep -F "CA \"bc\"" "$1" | grep -q "will not take effect"' _ "$T/.out"
 check "python: bc's old leaf verifies under the reissued CA" hs bc
 
+# OpenSSL's default chain rule: an intermediate (a strict-clean one, issued
+# by the good root) configured without its root. Python 3.14 takes it as an
+# anchor (VERIFY_X509_PARTIAL_CHAIN), and so does the tree's curl (partial-chain
+# by default since 7.68); its openssl s_client and node refuse it.
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$C/cas/inter.key" \
+  -subj "/CN=Corp Issuing" -out "$T/inter.csr" 2>/dev/null
+printf '%s\n' 'basicConstraints=critical,CA:TRUE' 'keyUsage=critical,keyCertSign,cRLSign' \
+  'subjectKeyIdentifier=hash' 'authorityKeyIdentifier=keyid' >"$T/inter.ext"
+openssl x509 -req -in "$T/inter.csr" -CA "$C/cas/good.pem" -CAkey "$C/cas/good.key" -CAcreateserial \
+  -days 365 -extfile "$T/inter.ext" -out "$C/cas/inter.pem" 2>/dev/null
+mk_strict_leaf inter
+port[inter]=$(free_port); start_tls_server "$T/inter" "${port[inter]}"
+cat >"$C/inter.yaml" <<'YAML'
+version: 1
+cas:
+  inter: { file: cas/inter.pem }
+stores:
+  system: { type: system }
+  app: { type: python, venv: /opt/app/.venv, mode: truststore }
+  bundle: { type: pem-bundle, path: /etc/app/ca.pem }
+roles:
+  node: { cas: [inter], stores: [system, app, bundle] }
+hosts:
+  h: [node]
+YAML
+iargs=(-c "$C/inter.yaml" --root "$H" --host h)
+expect_rc 1 "intermediate alone: plan is an error" tf plan "${iargs[@]}"
+check "system: an error naming the clients that refuse it and those that take it" err_says "system (debian)" inter \
+  "is an intermediate, issued by \"CN=Good Root\", whose root this store does not hold" \
+  "its clients without partial-chain (openssl s_client and verify, Node.js, Python before 3.13) refuse" \
+  "while curl (partial-chain by default) and this host's Python ${py#python} (/usr/bin/$py, ssl's VERIFY_X509_PARTIAL_CHAIN) take it" \
+  "trust the root that issued it"
+check "app: a warning, not an error" bash -c 'grep -F "Note: app (python truststore): warning: " "$1" | grep -qF "CA \"inter\""' _ "$T/.out"
+check "bundle: a warning, not an error" bash -c 'grep -F "Note: bundle (pem-bundle): warning: " "$1" | grep -qF "CA \"inter\""' _ "$T/.out"
+check "app, bundle: no error" bash -c '! grep -E "^Error: (app|bundle)" "$1"' _ "$T/.out"
+expect_rc 1 "intermediate alone: apply (the steps done, system still an error)" tf apply "${iargs[@]}" --auto-approve
+check "python (partial-chain): the intermediate's server verifies" hs inter
+curl_inter() { in_host curl -sS -o /dev/null --cacert /etc/ssl/certs/ca-certificates.crt "https://localhost:${port[inter]}/" 2>"$T/curl.err"; }
+check "curl (partial-chain by default): the intermediate's server verifies" curl_inter
+sclient_refused() {
+  in_host openssl s_client -connect "127.0.0.1:${port[inter]}" -servername localhost \
+    -verify_return_error -CAfile /etc/ssl/certs/ca-certificates.crt </dev/null >"$T/sc.out" 2>&1 && return 1
+  grep -q 'unable to get issuer certificate' "$T/sc.out" || { sed 's/^/  s_client: /' "$T/sc.out" >&2; return 1; }
+}
+sclient_ok() {
+  in_host openssl s_client -connect "127.0.0.1:${port[inter]}" -servername localhost \
+    -verify_return_error -CAfile /etc/ssl/certs/ca-certificates.crt </dev/null >"$T/sc.out" 2>&1 ||
+    { sed 's/^/  s_client: /' "$T/sc.out" >&2; return 1; }
+}
+check "openssl s_client (no partial-chain): refused, as trustform said" sclient_refused
+node_get() {
+  in_host node -e '
+const https = require("https"), fs = require("fs");
+https.get({host: "127.0.0.1", servername: "localhost", port: +process.argv[1], path: "/",
+           ca: fs.readFileSync("/etc/ssl/certs/ca-certificates.crt")},
+  (r) => { console.log("OK"); process.exit(0); })
+  .on("error", (e) => { console.log("REFUSED:", e.code); process.exit(1); });' "${port[inter]}" >"$T/node.out" 2>&1
+}
+node_refused() { ! node_get && grep -q 'REFUSED: UNABLE_TO_GET_ISSUER_CERT' "$T/node.out" || { sed 's/^/  node: /' "$T/node.out" >&2; return 1; }; }
+check "node (no partial-chain): refused, as trustform said" node_refused
+# with the root configured too, the chain forms: no error, and curl verifies
+sed -i 's/^  inter: { file: cas\/inter.pem }/&\n  good: { file: cas\/good.pem }/; s/cas: \[inter\]/cas: [inter, good]/' "$C/inter.yaml"
+expect_rc 0 "intermediate with its root: apply, no error" tf apply "${iargs[@]}" --auto-approve
+check "  nothing about inter" bash -c '! grep -F "CA \"inter\"" "$1" | grep -q "intermediate"' _ "$T/.out"
+check "openssl s_client: the intermediate's server verifies with the root trusted" sclient_ok
+check "node: the intermediate's server verifies with the root trusted" node_get
+expect_rc 0 "plan: clean" tf plan "${iargs[@]}" --detailed-exitcode
+check "  No changes." out_has 'No changes.'
+
 # Without Python >= 3.13 in the tree, the system store's clients are not strict.
 sed '/^  app:\|^  bundle:/d; s/stores: \[system, app, bundle\]/stores: [system]/' "$C/trust.yaml" >"$C/sys.yaml"
-expect_rc 1 "plan: system alone, Python 3.14 in the tree: an error" tf plan -c "$C/sys.yaml" --root "$H" --host h
+expect_rc 1 "system alone, Python 3.14 in the tree: apply is an error" tf apply -c "$C/sys.yaml" --root "$H" --host h --auto-approve
+check "  for ku" out_has 'CA "ku" (cas/ku.pem) is refused by Python 3.13+'
 rm -f "$H"/usr/bin/python3.1[3-9]
 expect_rc 0 "plan: system alone, no Python >= 3.13: no error" tf plan -c "$C/sys.yaml" --root "$H" --host h --detailed-exitcode
 check "  and no change" out_has 'No changes.'
