@@ -13,7 +13,8 @@
 #   - after apply, the tree's python3, ssl.create_default_context(cafile=the
 #     tree's system bundle), refuses exactly the leaves of the CAs trustform
 #     named, with OpenSSL's reason for the property trustform named, and
-#     accepts the good one; the same handshake without VERIFY_X509_STRICT, and
+#     accepts the good one, and so does requests in the python store's venv
+#     (through truststore); the same handshake without VERIFY_X509_STRICT, and
 #     the tree's `openssl verify`, accept them all (the rule is strict mode's);
 #   - a tree without Python >= 3.13: the system store is no error.
 # And OpenSSL's default chain rule: an intermediate configured without its
@@ -147,6 +148,16 @@ check "python: the good CA's server verifies" hs good
 check "python: bc refused: not critical" refused_for bc "Basic Constraints of CA cert not marked critical"
 check "python: ku refused: no key usage" refused_for ku "CA cert does not include key usage extension"
 check "python: ski refused: no SKI" refused_for ski "Missing Subject Key Identifier"
+# the python store's own client: requests in the venv, through truststore
+venv_get() {
+  in_host /opt/app/.venv/bin/python -c 'import sys, requests; requests.get(sys.argv[1], timeout=30); print("GOT")' \
+    "https://localhost:${port[$1]}/" >"$T/venv.out" 2>&1
+}
+venv_refused() { ! venv_get "$1" && grep -qF "$2" "$T/venv.out" || { tail -3 "$T/venv.out" | sed 's/^/  venv: /' >&2; return 1; }; }
+check "venv requests (truststore): the good CA's server verifies" venv_get good
+check "venv requests (truststore): bc refused: not critical" venv_refused bc "Basic Constraints of CA cert not marked critical"
+check "venv requests (truststore): ku refused: no key usage" venv_refused ku "CA cert does not include key usage extension"
+check "venv requests (truststore): ski refused: no SKI" venv_refused ski "Missing Subject Key Identifier"
 for n in bc ku ski; do
   check "python without VERIFY_X509_STRICT: $n verifies (the rule is strict mode's)" hs "$n" lax
   check "the tree's openssl verify (no strict): $n's leaf verifies" \
