@@ -212,6 +212,7 @@ expect_rc 1 "intermediate alone: apply (the steps done, system still an error)" 
 check "python (partial-chain): the intermediate's server verifies" hs inter
 curl_inter() { in_host curl -sS -o /dev/null --cacert /etc/ssl/certs/ca-certificates.crt "https://localhost:${port[inter]}/" 2>"$T/curl.err"; }
 check "curl (partial-chain by default): the intermediate's server verifies" curl_inter
+check "venv requests (Python 3.14, truststore): the intermediate's server verifies (a warning there, not an error)" venv_get inter
 sclient_refused() {
   in_host openssl s_client -connect "127.0.0.1:${port[inter]}" -servername localhost \
     -verify_return_error -CAfile /etc/ssl/certs/ca-certificates.crt </dev/null >"$T/sc.out" 2>&1 && return 1
