@@ -63,12 +63,22 @@ static void judge_ca(struct plan_store *ps, const struct conf_ca *ca, const stru
 	buf_dispose(&fix);
 }
 
-static bool already_noted(const struct trust_set *s, const char *text)
+/* The notes of these rules start so (no store's own note does). A store's
+ * notes are kept in the read cache with its entries, but these are about the
+ * configuration, which the cache key does not cover: each run drops the ones
+ * a cached set brought and judges again. */
+#define NOTE_PREFIX "warning: "
+
+static void drop_client_notes(struct trust_set *s)
 {
-	for (size_t i = 0; i < s->nnotes; i++)
-		if (!strcmp(s->notes[i], text))
-			return true;
-	return false;
+	size_t k = 0;
+	for (size_t i = 0; i < s->nnotes; i++) {
+		if (!strncmp(s->notes[i], NOTE_PREFIX, strlen(NOTE_PREFIX)))
+			free(s->notes[i]);
+		else
+			s->notes[k++] = s->notes[i];
+	}
+	s->nnotes = k;
 }
 
 /* The store's trust after apply: the entries it holds that trustform does
@@ -141,13 +151,13 @@ static void judge_anchor(struct plan_store *ps, const struct host_store *hs,
 			trust_set_ineffective(&ps->actual, "%s", text);
 	} else {
 		text = xasprintf(
-		    "warning: %s: Python 3.13+ takes it as an anchor (ssl's "
+		    NOTE_PREFIX
+		    "%s: Python 3.13+ takes it as an anchor (ssl's "
 		    "VERIFY_X509_PARTIAL_CHAIN), but a Python before 3.13 and any other client of "
 		    "this store using OpenSSL without partial-chain refuse every server it issued "
 		    "(\"%s\"). Fix: %s",
 		    where, X509_verify_cert_error_string(code), fix);
-		if (!already_noted(&ps->actual, text))
-			trust_set_note(&ps->actual, "%s", text);
+		trust_set_note(&ps->actual, "%s", text);
 	}
 	free(text);
 	free(fix);
@@ -157,7 +167,10 @@ static void judge_anchor(struct plan_store *ps, const struct host_store *hs,
 void client_rules_store(struct plan_store *ps, const struct host_store *hs,
 			const struct config *cfg, const char *root)
 {
-	if (!ps->inst || !hs || !hs->ncas)
+	if (!ps->inst)
+		return;
+	drop_client_notes(&ps->actual);
+	if (!hs || !hs->ncas)
 		return;
 	if (!root)
 		root = "";
