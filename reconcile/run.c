@@ -1,6 +1,7 @@
 /* The shared load → resolve → read → diff pipeline; see run.h. */
 #include "reconcile/run.h"
 #include "reconcile/check.h"
+#include "reconcile/clientrules.h"
 #include "reconcile/consumers.h"
 #include "reconcile/lifecycle.h"
 #include "reconcile/readcache.h"
@@ -331,6 +332,7 @@ static void plan_instances(struct run *r, struct store_open *o, const struct hos
 		trust_set_sort(&ps->actual);
 		plan_diff_store(ps, hs, r->cfg);
 		plan_store_expiry(ps, hs, r->opt.now);
+		client_rules_store(ps, hs, r->cfg, r->ctx.root);
 	}
 	progress_done();
 }
