@@ -71,7 +71,7 @@ static struct plan_store *store(struct plan *p, const struct store_backend *b, c
 	struct store_inst *s = store_inst_new(b, NULL, NULL, name, name);
 	struct plan_store *ps = plan_add_store(p, s, name, name);
 	for (size_t i = 0; i < nsteps; i++) {
-		char label[16];
+		char label[24];
 		snprintf(label, sizeof(label), "c%zu", i);
 		plan_store_add_step(ps, ACT_DELETE, OP_REMOVE, label, NULL, NULL);
 	}
