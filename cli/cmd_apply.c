@@ -1,6 +1,7 @@
 /* `trustform apply` / `trustapply [FILE]`: plan (or take a saved plan), confirm, converge. */
 #include "cli/cli.h"
 #include "reconcile/apply.h"
+#include "reconcile/check.h"
 #include "reconcile/consumers.h"
 #include "reconcile/planfile.h"
 #include "reconcile/render.h"
@@ -50,6 +51,18 @@ static void options_from_plan(struct options *o, const struct saved_plan *sp)
 	o->git_path = sp->git_path;
 	o->allow_unpinned = sp->allow_unpinned;
 	o->allowed_signers = sp->signers_path;
+}
+
+/* Whether some step removes or distrusts an entry: only then does apply
+ * connect to the endpoints, to know what the step would break. */
+static bool plan_removes(const struct plan *p)
+{
+	for (size_t i = 0; i < p->n; i++)
+		for (size_t j = 0; j < p->stores[i].n; j++)
+			if (p->stores[i].steps[j].op == OP_REMOVE ||
+			    p->stores[i].steps[j].op == OP_DISTRUST)
+				return true;
+	return false;
 }
 
 static void print_plan(struct run *r, const struct render_opts *ro)
@@ -113,6 +126,7 @@ static int cmd_apply(void *v)
 	struct options *o = &a->common;
 	struct run r;
 	struct saved_plan *sp = NULL;
+	struct check_report rep = {0};
 	int code = EXIT_ERROR;
 	const char *saved = o->nargs == 1 ? o->args[0] : NULL;
 	cli_run_init(&r, o);
@@ -141,6 +155,22 @@ static int cmd_apply(void *v)
 		r.planned = false; /* nothing to show but the refusal */
 		run_fail(&r, err_msg());
 		goto out;
+	}
+	/* what each removal or distrust would break (the plan shows it; apply
+	 * refuses a step that breaks an endpoint its CA does not accept) */
+	if (plan_removes(&r.plan) && check_host_has_endpoints(r.res)) {
+		struct check_params cp;
+		run_check_params(&r, &cp);
+		if (check_collect(&rep, &cp) == 0) {
+			check_run(&rep, &cp);
+			r.check = &rep;
+		}
+		for (size_t i = 0; i < rep.n; i++)
+			if (!rep.eps[i].probe.chain)
+				fprintf(stderr,
+					"trustform: warning: endpoint %s could not be checked, so "
+					"what a removal would break there is not known: %s\n",
+					rep.eps[i].ep.url, rep.eps[i].probe.error);
 	}
 	struct render_opts ro;
 	run_render_opts(&r, "apply", &ro);
@@ -186,6 +216,7 @@ static int cmd_apply(void *v)
 		run_save_read_cache(&r);
 out:
 	fflush(stdout);
+	check_report_dispose(&rep);
 	run_dispose(&r);
 	planfile_free(sp);
 	return code;

@@ -3,6 +3,7 @@
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/fsutil.h"
+#include "util/xalloc.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
@@ -120,4 +121,21 @@ size_t plan_steps_fail_pending(struct plan_store *ps)
 	if (n)
 		err_clear();
 	return n;
+}
+
+void plan_step_add_break(struct plan_step *st, const char *url, bool accepted)
+{
+	for (size_t i = 0; i < st->nbreaks; i++)
+		if (!strcmp(st->breaks[i].url, url))
+			return;
+	st->breaks = xrealloc(st->breaks, (st->nbreaks + 1) * sizeof(*st->breaks));
+	st->breaks[st->nbreaks++] = (struct step_break){xstrdup(url), accepted};
+}
+
+bool plan_step_break_refused(const struct plan_step *st)
+{
+	for (size_t i = 0; i < st->nbreaks; i++)
+		if (!st->breaks[i].accepted)
+			return true;
+	return false;
 }

@@ -50,6 +50,13 @@ enum plan_op {
  * pending, done and failed. */
 enum step_result { STEP_PENDING, STEP_DONE, STEP_FAILED, STEP_STALE };
 
+/* An endpoint that verifies now and would not once the step is carried out
+ * (reconcile/check.c): the removed or distrusted entry is where its chain ends. */
+struct step_break {
+	char *url;     /* as connects_to gives it */
+	bool accepted; /* the CA's accept_breaking lists it */
+};
+
 struct plan_step {
 	enum plan_action action;
 	enum plan_op op;
@@ -64,7 +71,14 @@ struct plan_step {
 	const struct trust_finding *finding; /* reissue, set: in the store's actual */
 	enum step_result result;	     /* set from a code: plan_step_end */
 	char *error;			     /* failed or stale: why */
+	struct step_break *breaks;	     /* what the step would break */
+	size_t nbreaks;
 };
+
+/* Record that the step would break url (once per URL). */
+void plan_step_add_break(struct plan_step *st, const char *url, bool accepted);
+/* Whether some endpoint it would break is not accepted: apply refuses it. */
+bool plan_step_break_refused(const struct plan_step *st);
 
 /* Whether a consumer's running processes see the store as it is. */
 enum consumer_state {

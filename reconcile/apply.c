@@ -1,6 +1,7 @@
 /* The applier; see apply.h. */
 #include "reconcile/apply.h"
 #include "stores/storeopt.h"
+#include "util/buf.h"
 #include "util/err.h"
 #include "util/progress.h"
 #include "util/text.h"
@@ -99,10 +100,57 @@ void apply_settle(struct plan_store *ps, int rc)
 	err_clear();
 }
 
+/* Steps that would break an endpoint nobody accepted go last, out of the
+ * store's sight (ps->n counts the others); returns how many steps there are. */
+static size_t hold_refused(struct plan_store *ps)
+{
+	size_t total = ps->n, k = 0;
+	struct plan_step *tmp = xcalloc(total ? total : 1, sizeof(*tmp));
+	for (size_t pass = 0; pass < 2; pass++)
+		for (size_t j = 0; j < total; j++)
+			if (plan_step_break_refused(&ps->steps[j]) == (pass == 1))
+				tmp[k++] = ps->steps[j];
+	memcpy(ps->steps, tmp, total * sizeof(*tmp));
+	free(tmp);
+	for (ps->n = 0; ps->n < total && !plan_step_break_refused(&ps->steps[ps->n]); ps->n++)
+		;
+	return total;
+}
+
+/* The held steps come back, failed: the message names the CA, the endpoints
+ * and the fix. Returns how many. */
+static size_t refuse_held(struct plan_store *ps, size_t total)
+{
+	size_t n = total - ps->n;
+	for (size_t j = ps->n; j < total; j++) {
+		struct plan_step *st = &ps->steps[j];
+		struct buf urls = BUF_INIT, list = BUF_INIT;
+		for (size_t k = 0; k < st->nbreaks; k++) {
+			buf_printf(&urls, "%s%s", urls.len ? ", " : "", st->breaks[k].url);
+			if (!st->breaks[k].accepted)
+				buf_printf(&list, "%s%s", list.len ? ", " : "", st->breaks[k].url);
+		}
+		plan_step_fail(st,
+			       "refused: %s CA \"%s\" would break %s, whose chain ends at "
+			       "it; serve those endpoints from a CA that stays trusted, or "
+			       "accept the break on the CA%s: accept_breaking: [%s]",
+			       st->op == OP_DISTRUST ? "distrusting" : "removing", st->name,
+			       urls.ptr, st->ca ? "" : " (keep it under cas: with ensure: absent)",
+			       list.ptr);
+		buf_dispose(&urls);
+		buf_dispose(&list);
+	}
+	ps->n = total;
+	return n;
+}
+
 void apply_plan(struct plan *p, FILE *out, struct apply_result *res)
 {
 	memset(res, 0, sizeof(*res));
 	size_t todo = 0, done = 0;
+	size_t *total = xcalloc(p->n ? p->n : 1, sizeof(*total));
+	for (size_t i = 0; i < p->n; i++)
+		total[i] = p->stores[i].error ? p->stores[i].n : hold_refused(&p->stores[i]);
 	for (size_t i = 0; i < p->n; i++) {
 		struct plan_store *ps = &p->stores[i];
 		if (ps->error || !ps->n)
@@ -117,7 +165,7 @@ void apply_plan(struct plan *p, FILE *out, struct apply_result *res)
 			res->failed_stores++;
 			continue;
 		}
-		if (!ps->n) {
+		if (!ps->n && total[i] == 0) {
 			if (plan_store_failed(ps)) {
 				res->failed_stores++;
 				print_ineffective(out, ps);
@@ -125,12 +173,21 @@ void apply_plan(struct plan *p, FILE *out, struct apply_result *res)
 			continue;
 		}
 		err_clear();
-		if (todo > 1)
-			progress_show("applying", ps->address, ++done, todo);
-		int rc = ps->inst->backend->apply(ps->inst, ps);
-		progress_done();
-		apply_settle(ps, rc);
+		int rc = 0;
+		if (ps->n) {
+			if (todo > 1)
+				progress_show("applying", ps->address, ++done, todo);
+			rc = ps->inst->backend->apply(ps->inst, ps);
+			progress_done();
+			apply_settle(ps, rc);
+		}
 		bool step_failed = false;
+		if (refuse_held(ps, total[i])) {
+			step_failed = true;
+			for (size_t j = 0; j < ps->n; j++)
+				if (plan_step_break_refused(&ps->steps[j]))
+					locate(ps, &ps->steps[j].error);
+		}
 		for (size_t j = 0; j < ps->n; j++) {
 			struct plan_step *st = &ps->steps[j];
 			const char *what = plan_step_resource(st);
@@ -154,4 +211,5 @@ void apply_plan(struct plan *p, FILE *out, struct apply_result *res)
 		if (rc < 0 || step_failed || ps->apply_error || plan_store_failed(ps))
 			res->failed_stores++;
 	}
+	free(total);
 }

@@ -142,15 +142,16 @@ static bool step_sees(const struct plan_step *st, const struct trust_entry *e)
 	       !strcmp(st->seen.label, e->label);
 }
 
-/* The store's actual set with the plan's steps carried out on it. */
-static void anchors_after_apply(struct anchors *a, const struct plan_store *ps)
+/* The store's actual set with the plan's steps carried out on it (with none
+ * of them: now). */
+static void anchors_of(struct anchors *a, const struct plan_store *ps, bool now)
 {
 	bool flags = ps->inst && (ps->inst->backend->caps & STORE_HAS_TRUST_FLAGS);
 	for (size_t i = 0; i < ps->actual.n; i++) {
 		const struct trust_entry *e = &ps->actual.items[i];
 		enum trust_state st = e->state;
 		bool gone = false;
-		for (size_t j = 0; j < ps->n; j++) {
+		for (size_t j = 0; j < ps->n && !now; j++) {
 			if (!step_sees(&ps->steps[j], e))
 				continue;
 			switch (ps->steps[j].op) {
@@ -180,7 +181,7 @@ static void anchors_after_apply(struct anchors *a, const struct plan_store *ps)
 		else if (st == TS_INERT && flags)
 			push(&a->untrusted, &a->nu, &a->au, e->cert);
 	}
-	for (size_t j = 0; j < ps->n; j++) {
+	for (size_t j = 0; j < ps->n && !now; j++) {
 		const struct plan_step *st = &ps->steps[j];
 		if (!st->ca || !st->ca->cert)
 			continue;
@@ -194,6 +195,11 @@ static void anchors_after_apply(struct anchors *a, const struct plan_store *ps)
 		if (!has_cert(a->trusted, a->nt, a->untrusted[i]))
 			a->untrusted[k++] = a->untrusted[i];
 	a->nu = k;
+}
+
+static void anchors_after_apply(struct anchors *a, const struct plan_store *ps)
+{
+	anchors_of(a, ps, false);
 }
 
 struct mozilla {
@@ -298,6 +304,76 @@ static bool store_matches(const struct plan_store *ps, const struct conf_store *
 	return !strncmp(ps->address, cs->name, n) && (ps->address[n] == 0 || ps->address[n] == '[');
 }
 
+/* Would a client with anchors a accept the endpoint's chain? */
+static void verify_with(const struct check_endpoint *ce, const struct check_params *p,
+			const struct verify_ca *cas, size_t ncas, const struct anchors *a,
+			struct verify_result *vr)
+{
+	/* the roots this host's own CAs use now (Caddy's), for which side of a
+	 * regenerated CA is new */
+	const struct cert **known = xcalloc(p->plan->n + 1, sizeof(*known));
+	const char **export = xcalloc(p->plan->n + 1, sizeof(*export));
+	size_t nknown = 0;
+	for (size_t i = 0; i < p->plan->n; i++) {
+		const struct trust_set *t = &p->plan->stores[i].actual;
+		if (t->has_own_root && t->own_root.cert) {
+			export[nknown] = t->own_root_export;
+			known[nknown++] = t->own_root.cert;
+		}
+	}
+	struct verify_input in = {
+	    .served = ce->probe.chain,
+	    .known = known,
+	    .known_export = export,
+	    .nknown = nknown,
+	    .trusted = a->trusted,
+	    .ntrusted = a->nt,
+	    .untrusted = a->untrusted,
+	    .nuntrusted = a->nu,
+	    .config = cas,
+	    .nconfig = ncas,
+	    .host = ce->ep.sni ? ce->ep.sni : ce->ep.host,
+	    .now = p->now,
+	    .server_date = ce->probe.server_date,
+	};
+	verify_chain(&in, vr);
+	free(known);
+	free(export);
+}
+
+/* The endpoint verifies now and not after apply (anchors a): each removal or
+ * distrust of the store whose entry, kept, would make it verify is where its
+ * chain ends; the step records the break (accepted when its CA lists the URL
+ * under accept_breaking). */
+static void find_breaks(const struct check_endpoint *ce, const struct plan_store *ps,
+			const struct check_params *p, const struct verify_ca *cas, size_t ncas,
+			struct anchors *a)
+{
+	struct anchors now = {0};
+	struct verify_result vr = {0};
+	anchors_of(&now, ps, true);
+	verify_with(ce, p, cas, ncas, &now, &vr);
+	bool ok_now = vr.cause == VERIFY_OK;
+	verify_result_dispose(&vr);
+	anchors_dispose(&now);
+	for (size_t j = 0; ok_now && j < ps->n; j++) {
+		/* the plan is the run's: the check annotates its steps */
+		struct plan_step *st = (struct plan_step *)&ps->steps[j];
+		if ((st->op != OP_REMOVE && st->op != OP_DISTRUST) || !st->has_seen ||
+		    !st->seen.cert || has_cert(a->trusted, a->nt, st->seen.cert))
+			continue;
+		size_t nt = a->nt;
+		push(&a->trusted, &a->nt, &a->at, st->seen.cert);
+		memset(&vr, 0, sizeof(vr));
+		verify_with(ce, p, cas, ncas, a, &vr);
+		a->nt = nt;
+		if (vr.cause == VERIFY_OK)
+			plan_step_add_break(st, ce->ep.url,
+					    conf_ca_accepts_break(st->ca, ce->ep.url));
+		verify_result_dispose(&vr);
+	}
+}
+
 /* Add ps's verdict on ce; false when the store has no instance on this host
  * (no user, no database): no client of it calls anything. */
 static bool judge(struct check_endpoint *ce, const struct plan_store *ps,
@@ -323,36 +399,9 @@ static bool judge(struct check_endpoint *ce, const struct plan_store *ps,
 		v->note = xasprintf("%zu trusted entries of the store were not read in full; "
 				    "they are left out",
 				    a.uncertain);
-	/* the roots this host's own CAs use now (Caddy's), for which side of a
-	 * regenerated CA is new */
-	const struct cert **known = xcalloc(p->plan->n + 1, sizeof(*known));
-	const char **export = xcalloc(p->plan->n + 1, sizeof(*export));
-	size_t nknown = 0;
-	for (size_t i = 0; i < p->plan->n; i++) {
-		const struct trust_set *t = &p->plan->stores[i].actual;
-		if (t->has_own_root && t->own_root.cert) {
-			export[nknown] = t->own_root_export;
-			known[nknown++] = t->own_root.cert;
-		}
-	}
-	struct verify_input in = {
-	    .served = ce->probe.chain,
-	    .known = known,
-	    .known_export = export,
-	    .nknown = nknown,
-	    .trusted = a.trusted,
-	    .ntrusted = a.nt,
-	    .untrusted = a.untrusted,
-	    .nuntrusted = a.nu,
-	    .config = cas,
-	    .nconfig = ncas,
-	    .host = ce->ep.sni ? ce->ep.sni : ce->ep.host,
-	    .now = p->now,
-	    .server_date = ce->probe.server_date,
-	};
-	verify_chain(&in, &v->vr);
-	free(known);
-	free(export);
+	verify_with(ce, p, cas, ncas, &a, &v->vr);
+	if (v->vr.cause != VERIFY_OK)
+		find_breaks(ce, ps, p, cas, ncas, &a);
 	anchors_dispose(&a);
 	return true;
 }

@@ -23,6 +23,9 @@ static void step_dispose(struct plan_step *st)
 	free(st->reason);
 	free(st->detail);
 	free(st->error);
+	for (size_t i = 0; i < st->nbreaks; i++)
+		free(st->breaks[i].url);
+	free(st->breaks);
 	if (st->has_seen)
 		trust_entry_dispose(&st->seen);
 }

@@ -154,6 +154,12 @@ static void render_step(FILE *out, const struct plan_store *ps, const struct pla
 			headline(st));
 	if (st->reason && st->op != OP_REPLACE)
 		fprintf(out, "  # (%s)\n", text_disp(st->reason));
+	for (size_t i = 0; i < st->nbreaks; i++)
+		fprintf(out, "  # %swould break: %s%s%s\n", col(o, C_RED),
+			text_disp(st->breaks[i].url), col(o, C_RESET),
+			st->breaks[i].accepted ? " (accepted: accept_breaking lists it)"
+					       : " (apply refuses this step: list it under the "
+						 "CA's accept_breaking to accept)");
 	symbol(out, o, st->action);
 
 	switch (st->op) {

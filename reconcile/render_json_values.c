@@ -276,6 +276,14 @@ void store_changes(json_t *arr, const struct plan_store *ps, bool applied)
 		if (st->reason_code)
 			json_object_set_new(rc, "action_reason", jtext_new(st->reason_code));
 		json_object_set_new(rc, "reason", str_or_null(st->reason));
+		json_t *br = json_array();
+		for (size_t k = 0; k < st->nbreaks; k++) {
+			json_t *b = json_object();
+			jtext_set(b, "endpoint", st->breaks[k].url);
+			json_object_set_new(b, "accepted", json_boolean(st->breaks[k].accepted));
+			json_array_append_new(br, b);
+		}
+		json_object_set_new(rc, "breaks", br);
 		if (applied) {
 			json_object_set_new(rc, "status", jtext_new(status_word(st->result)));
 			json_object_set_new(rc, "error", str_or_null(st->error));

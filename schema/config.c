@@ -43,8 +43,32 @@ static const struct key_spec top_keys[] = {
 };
 
 static const struct key_spec ca_keys[] = {
-    {"file", true}, {"sha256", false}, {"ensure", false}, {"caddy", false}, {NULL, false},
+    {"file", true},   {"sha256", false},	  {"ensure", false},
+    {"caddy", false}, {"accept_breaking", false}, {NULL, false},
 };
+
+bool conf_ca_accepts_break(const struct conf_ca *ca, const char *url)
+{
+	for (size_t i = 0; ca && i < ca->naccept; i++)
+		if (!strcmp(ca->accept_breaking[i], url))
+			return true;
+	return false;
+}
+
+/* accept_breaking: a list of URLs; checked against the roles' connects_to
+ * once they are loaded (lc_check_accept_breaking). */
+static void load_accept(struct loadctx *lc, struct conf_ca *ca, const struct ynode *ab)
+{
+	if (!ab || !lc_expect(lc, ab, YNODE_SEQ, "accept_breaking"))
+		return;
+	ca->accept_node = ab;
+	ca->accept_breaking = xcalloc(ab->n ? ab->n : 1, sizeof(*ca->accept_breaking));
+	for (size_t i = 0; i < ab->n; i++) {
+		const char *u = lc_expect_scalar(lc, ab->items[i], "accept_breaking");
+		if (u)
+			ca->accept_breaking[ca->naccept++] = xstrdup(u);
+	}
+}
 
 /* --- cas ------------------------------------------------------------------ */
 
@@ -116,6 +140,7 @@ static void load_cas(struct loadctx *lc, const struct ynode *cas)
 						    where.ptr);
 				ca->caddy = xstrdup(cid);
 			}
+			load_accept(lc, ca, ymap_get(v, "accept_breaking"));
 		}
 		buf_dispose(&where);
 	}
@@ -212,6 +237,7 @@ static void load_all(struct loadctx *lc)
 	lc_load_roles(lc, ymap_get(t, "roles"));
 	lc_load_hosts(lc, ymap_get(t, "hosts"));
 	lc_warn_unused(lc);
+	lc_check_accept_breaking(lc);
 	ca_check_all(cfg, lc->opts, lc->d);
 }
 
@@ -267,6 +293,9 @@ void config_free(struct config *c)
 		free(ca->file_path);
 		free(ca->pin);
 		free(ca->caddy);
+		for (size_t j = 0; j < ca->naccept; j++)
+			free(ca->accept_breaking[j]);
+		free(ca->accept_breaking);
 		cert_free(ca->cert);
 	}
 	free(c->cas);

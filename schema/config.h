@@ -35,6 +35,11 @@ struct conf_ca {
 	enum ensure ensure;
 	char *caddy;	   /* Caddy CA id this must equal, or NULL */
 	struct cert *cert; /* loaded; NULL if it failed to load */
+	/* accept_breaking: the connects_to URLs this CA's removal or distrust
+	 * may break (reconcile/check.h: apply refuses the step otherwise) */
+	char **accept_breaking;
+	size_t naccept;
+	const struct ynode *accept_node; /* the list, for diagnostics */
 };
 
 struct conf_store {
@@ -134,6 +139,8 @@ const struct conf_store *config_find_store(const struct config *c, const char *n
 /* Names from the config: [A-Za-z0-9._-], starting with a letter or digit. */
 bool config_name_ok(const char *s);
 const char *ensure_name(enum ensure e);
+/* Whether ca's accept_breaking lists the endpoint URL. */
+bool conf_ca_accepts_break(const struct conf_ca *ca, const char *url);
 
 /* Typed access to a store's options (validated already by the loader). */
 const char *conf_store_str(const struct conf_store *s, const char *key);

@@ -37,5 +37,7 @@ long lc_find_store_idx(const struct config *c, const char *name);
 void lc_load_roles(struct loadctx *lc, const struct ynode *roles);
 void lc_load_hosts(struct loadctx *lc, const struct ynode *hosts);
 void lc_warn_unused(struct loadctx *lc);
+/* Each CA's accept_breaking names a connects_to URL, on a CA that is removed. */
+void lc_check_accept_breaking(struct loadctx *lc);
 
 #endif

@@ -180,3 +180,52 @@ void lc_warn_unused(struct loadctx *lc)
 	free(ca_used);
 	free(store_used);
 }
+
+/* accept_breaking names endpoints some role calls, on a CA the configuration
+ * removes or distrusts (a CA kept present breaks nothing). */
+void lc_check_accept_breaking(struct loadctx *lc)
+{
+	struct config *cfg = lc->cfg;
+	size_t nurls = 0;
+	for (size_t r = 0; r < cfg->nroles; r++)
+		nurls += cfg->roles[r].nendpoints;
+	const char **urls = xcalloc(nurls + 1, sizeof(*urls));
+	size_t k = 0;
+	for (size_t r = 0; r < cfg->nroles; r++)
+		for (size_t j = 0; j < cfg->roles[r].nendpoints; j++)
+			urls[k++] = cfg->roles[r].endpoints[j].url;
+	for (size_t i = 0; i < cfg->ncas; i++) {
+		const struct conf_ca *ca = &cfg->cas[i];
+		if (!ca->accept_node)
+			continue;
+		if (ca->ensure == ENSURE_PRESENT)
+			lc_error_at(lc, ca->accept_node,
+				    "CA \"%s\": accept_breaking is for a CA that is removed or "
+				    "distrusted; add `ensure: absent` (or distrusted), or delete "
+				    "accept_breaking",
+				    ca->name);
+		for (size_t j = 0; j < ca->accept_node->n; j++) {
+			const struct ynode *it = ca->accept_node->items[j];
+			if (it->kind != YNODE_SCALAR)
+				continue;
+			bool found = false;
+			for (size_t u = 0; u < nurls && !found; u++)
+				found = !strcmp(urls[u], it->text);
+			if (found)
+				continue;
+			const char *near = suggest_word((const char *const *)urls, it->text);
+			if (near)
+				lc_error_at(lc, it,
+					    "CA \"%s\": accept_breaking lists \"%s\", which no "
+					    "role's connects_to lists; did you mean \"%s\"?",
+					    ca->name, it->text, near);
+			else
+				lc_error_at(lc, it,
+					    "CA \"%s\": accept_breaking lists \"%s\", which no "
+					    "role's connects_to lists; write an endpoint URL "
+					    "exactly as connects_to gives it",
+					    ca->name, it->text);
+		}
+	}
+	free(urls);
+}
