@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# What a removal would break: openssl s_server on 127.0.0.1 serves a leaf of the
+# root the configuration removes. The plan names the endpoint under the step
+# (text and JSON), apply refuses the step (the others go on) until the CA's
+# accept_breaking lists the endpoint, and curl with the store's bundle verifies
+# the endpoint before and refuses it after. accept_breaking is validated.
+. "$(dirname "$0")/../lib/common.sh"
+
+R=$T/root; mk_root "$R"
+C=$T/cfg; mkdir -p "$C/cas"
+mk_ca "$C/cas/old" "/CN=Removal Old Root"
+mk_ca "$C/cas/new" "/CN=Removal New Root"
+mk_ca "$C/cas/extra" "/CN=Removal Extra Root"
+mk_leaf "$T/old-leaf" "$C/cas/old"
+mk_leaf "$T/new-leaf" "$C/cas/new"
+p_old=$(free_port); start_tls_server "$T/old-leaf" "$p_old"
+p_new=$(free_port); start_tls_server "$T/new-leaf" "$p_new"
+BUNDLE=$R/etc/app/ca.pem
+
+# conf OLD_ENSURE [ACCEPT] [EXTRA_ENSURE]
+conf() {
+  local accept=""
+  [ -z "${2:-}" ] || accept=", accept_breaking: [$2]"
+  cat >"$C/trust.yaml" <<YAML
+version: 1
+cas:
+  old-root: { file: cas/old.pem, ensure: $1$accept }
+  new-root: { file: cas/new.pem }
+  extra-root: { file: cas/extra.pem, ensure: ${3:-present} }
+stores:
+  app: { type: pem-bundle, path: /etc/app/ca.pem }
+roles:
+  runner:
+    cas: [old-root, new-root, extra-root]
+    stores: [app]
+    connects_to:
+      - https://127.0.0.1:$p_old
+      - https://127.0.0.1:$p_new
+hosts:
+  h: [runner]
+YAML
+}
+args=(-c "$C/trust.yaml" --root "$R" --host h --no-color)
+curl_ok() { curl -sS -o /dev/null --cacert "$BUNDLE" "https://127.0.0.1:$1/"; }
+
+# 1. both roots trusted: curl verifies both endpoints
+conf present
+expect_rc 0 "first apply" tf apply "${args[@]}" --auto-approve
+check "curl verifies the old root's endpoint" curl_ok "$p_old"
+check "curl verifies the new root's endpoint" curl_ok "$p_new"
+
+# 2. the old root is removed (and the extra one, which nothing chains to)
+conf absent "" absent
+expect_rc 2 "plan: changes" tf plan "${args[@]}" --detailed-exitcode
+check "plan: the break under the step" out_has "# would break: https://127.0.0.1:$p_old (apply refuses this step: list it under the CA's accept_breaking to accept)"
+check "plan: the new root's endpoint is not broken" bash -c "! grep -q 'would break: https://127.0.0.1:$p_new' '$T/.out'"
+check "plan: one break only (the extra root breaks nothing)" test "$(grep -c 'would break:' "$T/.out")" = 1
+expect_rc 0 "plan --json" tf plan "${args[@]}" --json
+check "JSON: the break on the old root's step" bash -c "jq -e '[.resource_changes[] | select(.name == \"old-root\") | .breaks[]] == [{\"endpoint\": \"https://127.0.0.1:$p_old\", \"accepted\": false}]' '$T/.out' >/dev/null"
+check "JSON: no break on the extra root's step" bash -c "jq -e '[.resource_changes[] | select(.name == \"extra-root\") | .breaks[]] == []' '$T/.out' >/dev/null"
+
+# 3. apply refuses the step, names the CA, the endpoint and the fix; the other
+# removal is carried out
+expect_rc 1 "apply refuses" tf apply "${args[@]}" --auto-approve
+check "apply: the refusal" out_has "ca \"old-root\": failed: refused: removing CA \"old-root\" would break https://127.0.0.1:$p_old, whose chain ends at it; serve those endpoints from a CA that stays trusted, or accept the break on the CA: accept_breaking: [https://127.0.0.1:$p_old]"
+check "apply: the other removal went on" out_has "ca \"extra-root\": removed"
+check "the bundle still holds the old root" grep -qF "$(sed -n 2p "$C/cas/old.pem")" "$BUNDLE"
+check "the bundle no longer holds the extra root" bash -c "! grep -qF '$(sed -n 2p "$C/cas/extra.pem")' '$BUNDLE'"
+check "curl still verifies the old root's endpoint" curl_ok "$p_old"
+
+# 4. accept_breaking is validated: a present CA, a URL no role lists
+conf present "https://127.0.0.1:$p_old" absent
+expect_rc 1 "accept_breaking on a present CA" tf validate -c "$C/trust.yaml"
+check "present CA: position and fix" err_has "accept_breaking is for a CA that is removed or distrusted; add \`ensure: absent\` (or distrusted), or delete accept_breaking"
+check "present CA: line:column" err_has "trust.yaml:3:"
+conf absent "https://127.0.0.1:${p_old}0"
+expect_rc 1 "accept_breaking with a typo" tf validate -c "$C/trust.yaml"
+check "typo: did you mean" err_has "accept_breaking lists \"https://127.0.0.1:${p_old}0\", which no role's connects_to lists; did you mean \"https://127.0.0.1:$p_old\"?"
+
+# 5. accepted: the plan says so, apply removes it, curl refuses the endpoint
+conf absent "https://127.0.0.1:$p_old" absent
+expect_rc 2 "plan with the break accepted" tf plan "${args[@]}" --detailed-exitcode
+check "plan: accepted" out_has "# would break: https://127.0.0.1:$p_old (accepted: accept_breaking lists it)"
+expect_rc 0 "apply with the break accepted" tf apply "${args[@]}" --auto-approve
+check "apply: removed" out_has "ca \"old-root\": removed"
+check "the bundle no longer holds the old root" bash -c "! grep -qF '$(sed -n 2p "$C/cas/old.pem")' '$BUNDLE'"
+expect_rc 60 "curl refuses the old root's endpoint after" curl_ok "$p_old"
+check "curl still verifies the new root's endpoint" curl_ok "$p_new"
+
+done_testing
