@@ -65,7 +65,11 @@ static void load_accept(struct loadctx *lc, struct conf_ca *ca, const struct yno
 	ca->accept_breaking = xcalloc(ab->n ? ab->n : 1, sizeof(*ca->accept_breaking));
 	for (size_t i = 0; i < ab->n; i++) {
 		const char *u = lc_expect_scalar(lc, ab->items[i], "accept_breaking");
-		if (u)
+		if (u && conf_ca_accepts_break(ca, u))
+			lc_error_at(lc, ab->items[i],
+				    "CA \"%s\": accept_breaking lists \"%s\" twice; remove one",
+				    ca->name, u);
+		else if (u)
 			ca->accept_breaking[ca->naccept++] = xstrdup(u);
 	}
 }

@@ -57,6 +57,9 @@ check "plan: the new root's endpoint is not broken" bash -c "! grep -q 'would br
 check "plan: one break only (the extra root breaks nothing)" test "$(grep -c 'would break:' "$T/.out")" = 1
 expect_rc 0 "plan --json" tf plan "${args[@]}" --json
 check "JSON: the break on the old root's step" bash -c "jq -e '[.resource_changes[] | select(.name == \"old-root\") | .breaks[]] == [{\"endpoint\": \"https://127.0.0.1:$p_old\", \"accepted\": false}]' '$T/.out' >/dev/null"
+valid() { local o; o=$(/usr/bin/python3 "$TESTS_DIR/lib/check_json.py" "$SRC_DIR/schema/output.schema.json" "$1"); grep -q ": valid$" <<<"$o" || { echo "  ($o)" | cut -c1-600 >&2; return 1; }; }
+cp "$T/.out" "$T/plan.json"
+check "JSON: the plan validates against the output schema" valid "$T/plan.json"
 check "JSON: no break on the extra root's step" bash -c "jq -e '[.resource_changes[] | select(.name == \"extra-root\") | .breaks[]] == []' '$T/.out' >/dev/null"
 
 # 3. apply refuses the step, names the CA, the endpoint and the fix; the other
@@ -68,11 +71,24 @@ check "the bundle still holds the old root" grep -qF "$(sed -n 2p "$C/cas/old.pe
 check "the bundle no longer holds the extra root" bash -c "! grep -qF '$(sed -n 2p "$C/cas/extra.pem")' '$BUNDLE'"
 check "curl still verifies the old root's endpoint" curl_ok "$p_old"
 
+# the JSON of a refused apply: the step failed, with the refusal, and its breaks
+tf apply "${args[@]}" --auto-approve --json >"$T/apply.json" 2>/dev/null || true
+check "apply --json: validates against the output schema" valid "$T/apply.json"
+check "apply --json: the step failed with the refusal" bash -c "jq -e '.resource_changes[] | select(.name == \"old-root\") | .status == \"failed\" and (.error | startswith(\"refused: removing CA\")) and .breaks[0].accepted == false' '$T/apply.json' >/dev/null"
+
+# a distrust breaks it too
+conf distrusted
+expect_rc 0 "plan: distrusted" tf plan "${args[@]}"
+check "plan: a distrust would break it" out_has "# would break: https://127.0.0.1:$p_old (apply refuses this step"
+
 # 4. accept_breaking is validated: a present CA, a URL no role lists
 conf present "https://127.0.0.1:$p_old" absent
 expect_rc 1 "accept_breaking on a present CA" tf validate -c "$C/trust.yaml"
 check "present CA: position and fix" err_has "accept_breaking is for a CA that is removed or distrusted; add \`ensure: absent\` (or distrusted), or delete accept_breaking"
 check "present CA: line:column" err_has "trust.yaml:3:"
+conf absent "https://127.0.0.1:$p_old, https://127.0.0.1:$p_old"
+expect_rc 1 "accept_breaking listing a URL twice" tf validate -c "$T/cfg/trust.yaml"
+check "twice: named" err_has "accept_breaking lists \"https://127.0.0.1:$p_old\" twice; remove one"
 conf absent "https://127.0.0.1:${p_old}0"
 expect_rc 1 "accept_breaking with a typo" tf validate -c "$C/trust.yaml"
 check "typo: did you mean" err_has "accept_breaking lists \"https://127.0.0.1:${p_old}0\", which no role's connects_to lists; did you mean \"https://127.0.0.1:$p_old\"?"
