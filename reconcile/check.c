@@ -347,7 +347,7 @@ static void verify_with(const struct check_endpoint *ce, const struct check_para
  * under accept_breaking). */
 static void find_breaks(const struct check_endpoint *ce, const struct plan_store *ps,
 			const struct check_params *p, const struct verify_ca *cas, size_t ncas,
-			struct anchors *a)
+			struct anchors *a, struct verify_result *after)
 {
 	struct anchors now = {0};
 	struct verify_result vr = {0};
@@ -367,9 +367,20 @@ static void find_breaks(const struct check_endpoint *ce, const struct plan_store
 		memset(&vr, 0, sizeof(vr));
 		verify_with(ce, p, cas, ncas, a, &vr);
 		a->nt = nt;
-		if (vr.cause == VERIFY_OK)
-			plan_step_add_break(st, ce->ep.url,
-					    conf_ca_accepts_break(st->ca, ce->ep.url));
+		bool accepted = conf_ca_accepts_break(st->ca, ce->ep.url);
+		if (vr.cause == VERIFY_OK) {
+			plan_step_add_break(st, ce->ep.url, accepted);
+			/* the verdict's fix is about the removal, not a CA to add */
+			free(after->fix);
+			after->fix = xasprintf(
+			    "trusted now: the plan's %s of CA \"%s\", where its chain ends, "
+			    "breaks it; %s",
+			    st->op == OP_DISTRUST ? "distrust" : "removal", st->name,
+			    accepted
+				? "the CA's accept_breaking accepts that"
+				: "serve it from a CA that stays trusted, or list it under "
+				  "the CA's accept_breaking (apply refuses the step otherwise)");
+		}
 		verify_result_dispose(&vr);
 	}
 }
@@ -401,7 +412,7 @@ static bool judge(struct check_endpoint *ce, const struct plan_store *ps,
 				    a.uncertain);
 	verify_with(ce, p, cas, ncas, &a, &v->vr);
 	if (v->vr.cause != VERIFY_OK)
-		find_breaks(ce, ps, p, cas, ncas, &a);
+		find_breaks(ce, ps, p, cas, ncas, &a, &v->vr);
 	anchors_dispose(&a);
 	return true;
 }

@@ -54,6 +54,7 @@ conf absent "" absent
 expect_rc 2 "plan: changes" tf plan "${args[@]}" --detailed-exitcode
 check "plan: the break under the step" out_has "# would break: https://127.0.0.1:$p_old (apply refuses this step: list it under the CA's accept_breaking to accept)"
 check "plan: the new root's endpoint is not broken" bash -c "! grep -q 'would break: https://127.0.0.1:$p_new' '$T/.out'"
+check "plan: the endpoint section says why, and the fix" out_has "fix: trusted now: the plan's removal of CA \"old-root\", where its chain ends, breaks it; serve it from a CA that stays trusted, or list it under the CA's accept_breaking (apply refuses the step otherwise)"
 check "plan: one break only (the extra root breaks nothing)" test "$(grep -c 'would break:' "$T/.out")" = 1
 expect_rc 0 "plan --json" tf plan "${args[@]}" --json
 check "JSON: the break on the old root's step" bash -c "jq -e '[.resource_changes[] | select(.name == \"old-root\") | .breaks[]] == [{\"endpoint\": \"https://127.0.0.1:$p_old\", \"accepted\": false}]' '$T/.out' >/dev/null"
