@@ -77,6 +77,14 @@ tf apply "${args[@]}" --auto-approve --json >"$T/apply.json" 2>/dev/null || true
 check "apply --json: validates against the output schema" valid "$T/apply.json"
 check "apply --json: the step failed with the refusal" bash -c "jq -e '.resource_changes[] | select(.name == \"old-root\") | .status == \"failed\" and (.error | startswith(\"refused: removing CA\")) and .breaks[0].accepted == false' '$T/apply.json' >/dev/null"
 
+# the CA dropped from the configuration: trustform removes what it put there,
+# and refuses that too; the fix says to keep the CA, absent, to accept it
+sed -i '/old-root: {/d; s/cas: \[old-root, /cas: [/' "$C/trust.yaml"
+expect_rc 1 "apply refuses the removal of a dropped CA" tf apply "${args[@]}" --auto-approve
+check "dropped CA: the reason" out_has "(because it is not in the configuration)"
+check "dropped CA: the refusal and its fix" out_has "refused: removing CA \"old-root\" would break https://127.0.0.1:$p_old, whose chain ends at it; serve those endpoints from a CA that stays trusted, or accept the break on the CA (keep it under cas: with ensure: absent): accept_breaking: [https://127.0.0.1:$p_old]"
+check "curl still verifies the old root's endpoint" curl_ok "$p_old"
+
 # a distrust breaks it too
 conf distrusted
 expect_rc 0 "plan: distrusted" tf plan "${args[@]}"
