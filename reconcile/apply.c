@@ -105,7 +105,9 @@ void apply_settle(struct plan_store *ps, int rc)
 static size_t hold_refused(struct plan_store *ps)
 {
 	size_t total = ps->n, k = 0;
-	struct plan_step *tmp = xcalloc(total ? total : 1, sizeof(*tmp));
+	if (!total)
+		return 0;
+	struct plan_step *tmp = xcalloc(total, sizeof(*tmp));
 	for (size_t pass = 0; pass < 2; pass++)
 		for (size_t j = 0; j < total; j++)
 			if (plan_step_break_refused(&ps->steps[j]) == (pass == 1))
