@@ -5,6 +5,7 @@
 # linear). Also the peak memory of each plan. Not part of the test suite.
 #
 #   bench/bench_scale.sh [N]      (default N=10000, so 10N=100000; N=1000 is quick)
+#   TRUSTFORM=/path/to/other/trustform bench/bench_scale.sh [N]   (compare a build)
 #
 # apply: from an empty /etc/ssl/certs and no local CAs (the distro CAs
 # selected), one run each; plan: with nothing to do after that apply, median
@@ -13,6 +14,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/lib.sh
 
+TF=${TRUSTFORM:-$TF}
 n=${1:-10000}
 echo "trustform scale benchmark · $(nproc) cores · on $(df --output=fstype "$W" | tail -1) ($W)"
 echo "Debian system store, $(ls /usr/share/ca-certificates/mozilla | wc -l) distro CAs + N local CAs"
