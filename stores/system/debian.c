@@ -137,10 +137,8 @@ static int deb_read(struct store_inst *s, struct trust_set *out)
 
 static const struct deb_src *find_local(const struct deb_state *st, const char *inroot)
 {
-	for (size_t i = 0; i < st->nlocal; i++)
-		if (!strcmp(st->local[i].inroot, inroot))
-			return &st->local[i];
-	return NULL;
+	size_t i = strmap_get(&st->local_by_inroot, inroot);
+	return i == STRMAP_NONE ? NULL : &st->local[i];
 }
 
 static bool src_holds(const struct deb_src *src, const unsigned char *fp)

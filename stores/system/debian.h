@@ -51,9 +51,10 @@ struct deb_state {
 	size_t ndistro, distro_alloc;
 	struct deb_src *local; /* every *.crt under LOCALDIR, sorted */
 	size_t nlocal, local_alloc;
-	struct strmap distro_by_norm; /* norm -> index into distro */
-	struct strmap conf_state;     /* norm -> enum trust_state the conf gives it */
-	struct deb_src **bundle;      /* the sources in bundle order (borrowed) */
+	struct strmap distro_by_norm;  /* norm -> index into distro */
+	struct strmap local_by_inroot; /* inroot -> index into local (the first) */
+	struct strmap conf_state;      /* norm -> enum trust_state the conf gives it */
+	struct deb_src **bundle;       /* the sources in bundle order (borrowed) */
 	size_t nbundle, bundle_alloc;
 };
 

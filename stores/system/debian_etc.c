@@ -350,16 +350,19 @@ int deb_etc_apply(const struct deb_state *st,
 
 	/* Hook lines first, as update-ca-certificates collects them: additions in
 	 * bundle order, then removals. */
+	struct strmap last; /* pem name -> the last source of that name, which owns the link */
+	strmap_init(&last);
+	for (size_t i = 0; i < st->nbundle; i++)
+		strmap_put(&last, st->bundle[i]->pem_name, i);
 	for (size_t i = 0; i < st->nbundle; i++) {
 		const char *name = st->bundle[i]->pem_name;
-		bool later = false; /* a later source of the same name owns the link */
-		for (size_t j = i + 1; j < st->nbundle && !later; j++)
-			later = !strcmp(st->bundle[j]->pem_name, name);
+		bool later = strmap_get(&last, name) != i;
 		const struct ent *y = listing_find(&w.want, name);
 		const struct ent *x = listing_find(&w.actual, name);
 		if (!later && y && y->type == ENT_LINK && !same_link(x, y))
 			hook_line(hook_lines, st->root, w.want.dir_inroot, '+', name);
 	}
+	strmap_dispose(&last);
 	for (size_t i = 0; i < w.actual.n; i++) {
 		const struct ent *x = &w.actual.e[i];
 		const struct ent *y = listing_find(&w.want, x->name);

@@ -61,6 +61,7 @@ void deb_state_dispose(struct deb_state *st)
 	free(st->local);
 	free(st->bundle);
 	strmap_dispose(&st->distro_by_norm);
+	strmap_dispose(&st->local_by_inroot);
 	strmap_dispose(&st->conf_state);
 	buf_dispose(&st->conf_raw);
 	memset(st, 0, sizeof(*st));
@@ -296,6 +297,9 @@ int deb_state_load(struct deb_state *st, const char *root)
 	load_tree(st, DEB_CERTSDIR, false, &st->distro, &st->ndistro, &st->distro_alloc);
 	load_tree(st, DEB_LOCALDIR, true, &st->local, &st->nlocal, &st->local_alloc);
 	index_distro(st);
+	for (size_t i = 0; i < st->nlocal; i++) /* local does not grow from here on */
+		if (strmap_get(&st->local_by_inroot, st->local[i].inroot) == STRMAP_NONE)
+			strmap_put(&st->local_by_inroot, st->local[i].inroot, i);
 
 	/* Bundle order: selected conf lines that are files, then local files. A
 	 * selected line naming a file outside the *.crt scan is still added. The

@@ -20,6 +20,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -42,21 +43,54 @@ struct bucket {
 	unsigned num_needed;
 };
 
+/* Buckets in order of first use (the order links are made in), found by an
+ * open-addressing index on (type, hash) so that 100k CAs stay linear. */
 struct table {
 	struct bucket *b;
 	size_t n, alloc;
+	size_t *idx; /* slot -> bucket index + 1; 0 is empty */
+	size_t cap;  /* slots, a power of two, kept over twice n */
 };
+
+static size_t bucket_slot(const struct table *t, int type, unsigned long hash)
+{
+	uint64_t k = ((uint64_t)hash << 1 | (uint64_t)type) * 0x9e3779b97f4a7c15ULL;
+	size_t mask = t->cap - 1, i = (size_t)(k >> 32) & mask;
+	while (t->idx[i]) {
+		const struct bucket *b = &t->b[t->idx[i] - 1];
+		if (b->type == type && b->hash == hash)
+			break;
+		i = (i + 1) & mask;
+	}
+	return i;
+}
+
+static void table_grow(struct table *t)
+{
+	size_t *old = t->idx, oldcap = t->cap;
+	t->cap = oldcap ? oldcap * 2 : 64;
+	t->idx = xcalloc(t->cap, sizeof(*t->idx));
+	for (size_t i = 0; i < oldcap; i++)
+		if (old[i]) {
+			const struct bucket *b = &t->b[old[i] - 1];
+			t->idx[bucket_slot(t, b->type, b->hash)] = old[i];
+		}
+	free(old);
+}
 
 static struct bucket *bucket_get(struct table *t, int type, unsigned long hash)
 {
-	for (size_t i = 0; i < t->n; i++)
-		if (t->b[i].type == type && t->b[i].hash == hash)
-			return &t->b[i];
+	if (2 * (t->n + 1) > t->cap)
+		table_grow(t);
+	size_t slot = bucket_slot(t, type, hash);
+	if (t->idx[slot])
+		return &t->b[t->idx[slot] - 1];
 	ARRAY_GROW(t->b, t->n + 1, t->alloc);
 	struct bucket *b = &t->b[t->n++];
 	memset(b, 0, sizeof(*b));
 	b->type = type;
 	b->hash = hash;
+	t->idx[slot] = t->n;
 	return b;
 }
 
@@ -250,6 +284,7 @@ void rehash_compute(const struct rh_entry *entries, size_t n, rh_info_fn info, v
 		free(b->e);
 	}
 	free(t.b);
+	free(t.idx);
 	free(sorted);
 }
 

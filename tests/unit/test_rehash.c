@@ -12,6 +12,7 @@
 #include <dirent.h>
 #include <limits.h>
 #include <openssl/x509.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -192,9 +193,50 @@ static void many_old_links(void)
 	rehash_links_free(links, nlinks);
 }
 
+/* Synthetic: "hNNNN.pem" is a certificate, "hNNNN.crl" a CRL, both with hash
+ * NNNN << 20 (only the high bits differ) and a digest of their name. */
+static void spread_info(void *ctx, const char *name, struct rh_info *out)
+{
+	(void)ctx;
+	memset(out, 0, sizeof(*out));
+	out->kind = strstr(name, ".crl") ? RH_CRL : RH_CERT;
+	out->hash = strtoul(name + 1, NULL, 10) << 20;
+	snprintf((char *)out->sha1, sizeof(out->sha1), "%s", name);
+}
+
+/* Issue 22: thousands of buckets (the index over them grows many times) keep
+ * OpenSSL's order, buckets in order of first use, and a CRL's bucket stays
+ * apart from the certificate's of the same hash. */
+static void many_buckets(void)
+{
+	enum { N = 3000 };
+	static struct rh_entry ents[2 * N];
+	static char names[2 * N][32];
+	for (int i = 0; i < N; i++) {
+		snprintf(names[2 * i], sizeof(names[0]), "h%04d.crl", i);
+		snprintf(names[2 * i + 1], sizeof(names[0]), "h%04d.pem", i);
+	}
+	for (int i = 2 * N - 1; i >= 0; i--) /* given in reverse: sorted first */
+		ents[2 * N - 1 - i] = (struct rh_entry){names[i], false, NULL};
+	struct rh_link *links;
+	size_t nlinks;
+	rehash_compute(ents, 2 * N, spread_info, NULL, &links, &nlinks);
+	CHECK_MSG(nlinks == 2 * N, "%zu links, wanted %d", nlinks, 2 * N);
+	for (size_t i = 0; i < nlinks && i < 2 * N; i++) {
+		char want[32];
+		snprintf(want, sizeof(want), "%08lx.%s0", (unsigned long)(i / 2) << 20,
+			 i % 2 ? "" : "r");
+		CHECK_MSG(!strcmp(links[i].target, names[i]) && !strcmp(links[i].name, want),
+			  "link %zu: %s -> %s, wanted %s -> %s", i, links[i].name, links[i].target,
+			  want, names[i]);
+	}
+	rehash_links_free(links, nlinks);
+}
+
 int main(void)
 {
 	many_old_links();
+	many_buckets();
 	if (!mkdtemp(base))
 		return 1;
 	X509 *s1 = certgen_x509("Same Subject", "Collide", 1);
