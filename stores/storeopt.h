@@ -24,6 +24,9 @@ void store_conf_error(struct diag *d, const struct conf_store *cs, const struct 
  * does. Fills *out (caller frees the array, not the CAs); 0 when the host
  * cannot be resolved. */
 size_t store_cas_outside_system(const struct store_inst *s, const struct conf_ca ***out);
+/* How many CAs s's configured store holds present on this host (0 when the
+ * host cannot be resolved). */
+size_t store_cas_present(const struct store_inst *s);
 /* "trust.yaml:7:30" for a store option (the store's own position without it). */
 char *store_opt_pos(const struct conf_store *cs, const char *key);
 /* A runtime error of store cs as the run shows it: the engine's one helper

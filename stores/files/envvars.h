@@ -21,11 +21,19 @@ enum envvar_kind {
 	ENVVAR_FLAG, /* a fixed value that switches trust on */
 };
 
+/* What the variable does to the client's roots. */
+enum envvar_roots {
+	ENVVAR_ADDS,	 /* the bundle (or the system store) is added to its own */
+	ENVVAR_REPLACES, /* the bundle is all it trusts */
+};
+
 struct envvar {
 	const char *name;
 	enum envvar_kind kind;
 	const char *flag; /* ENVVAR_FLAG: the only value that works */
-	const char *who;  /* who reads it, for messages */
+	enum envvar_roots roots;
+	const char *who;     /* who reads it, for messages */
+	const char *restart; /* when a change reaches the client, for the docs */
 };
 
 /* The names env: of a bundle store takes (files and flags, in the table's
@@ -71,5 +79,11 @@ void envvar_validate_env(const struct conf_store *cs, struct diag *d);
  * is configured with, or the trust is ineffective (said in out). */
 void envvar_check_system_ca(const struct store_inst *s, char *const *env, size_t nenv,
 			    struct trust_set *out);
+
+/* A plan note for each path-valued variable of env: whether it adds the
+ * bundle to its client's roots or replaces them (and then with how many CAs:
+ * the bundle holds the store's CAs, not the system set). */
+void envvar_note_replaces(const struct store_inst *s, char *const *env, size_t nenv,
+			  const char *bundle, struct trust_set *out);
 
 #endif

@@ -322,6 +322,7 @@ static int shenv_read(struct store_inst *s, struct trust_set *out)
 	buf_dispose(&why);
 	check_overrides(p, &v, out);
 	envvar_check_system_ca(s, p->env, p->nenv, out);
+	envvar_note_replaces(s, p->env, p->nenv, p->bundle, out);
 	out->after = xstrdup("new login shells and sessions get the variables; running ones "
 			     "keep their environment until they start again");
 	view_dispose(&v);

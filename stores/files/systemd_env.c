@@ -387,6 +387,7 @@ static int senv_read(struct store_inst *s, struct trust_set *out)
 			       v.others.masked ? "masked" : "not installed (no unit file)");
 	check_overrides(s, p, &v, out);
 	envvar_check_system_ca(s, p->env, p->nenv, out);
+	envvar_note_replaces(s, p->env, p->nenv, p->bundle, out);
 	out->after = restart_text(s, p);
 	view_dispose(&v);
 	return 0;
