@@ -14,14 +14,15 @@
 /* The table, once: vars[] and envvar_bundle_choices[] are made from it. */
 #define ENVVARS(X)                                                                                 \
 	X("NODE_EXTRA_CA_CERTS", ENVVAR_FILE, NULL, ENVVAR_ADDS, "Node.js and Bun",                \
-	  "restart (read once per process; broken in Bun 1.3.2)")                                 \
+	  "restart (read once per process; broken in Bun 1.3.2)")                                  \
 	X("NODE_USE_SYSTEM_CA", ENVVAR_FLAG, "1", ENVVAR_ADDS,                                     \
 	  "Node.js and Bun (the system store; any value but 1 is ignored)", "restart")             \
-	X("SSL_CERT_FILE", ENVVAR_FILE, NULL, ENVVAR_REPLACES, "OpenSSL, Python ssl, Ruby, Go, .NET", \
-	  "restart (Go: read once per process; .NET re-reads within minutes)")                    \
+	X("SSL_CERT_FILE", ENVVAR_FILE, NULL, ENVVAR_REPLACES,                                     \
+	  "OpenSSL, Python ssl, Ruby, Go, .NET",                                                   \
+	  "restart (Go: read once per process; .NET re-reads within minutes)")                     \
 	X("SSL_CERT_DIR", ENVVAR_DIR, NULL, ENVVAR_REPLACES, "OpenSSL, Go, .NET (a colon list)",   \
 	  "restart")                                                                               \
-	X("REQUESTS_CA_BUNDLE", ENVVAR_FILE, NULL, ENVVAR_REPLACES, "Python requests", "restart") \
+	X("REQUESTS_CA_BUNDLE", ENVVAR_FILE, NULL, ENVVAR_REPLACES, "Python requests", "restart")  \
 	X("CURL_CA_BUNDLE", ENVVAR_FILE, NULL, ENVVAR_REPLACES, "curl", "none (read per run)")     \
 	X("GIT_SSL_CAINFO", ENVVAR_FILE, NULL, ENVVAR_REPLACES, "git", "none (read per run)")      \
 	X("PIP_CERT", ENVVAR_FILE, NULL, ENVVAR_REPLACES, "pip", "none (read per run)")            \
