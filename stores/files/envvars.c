@@ -11,36 +11,56 @@
 #include <string.h>
 #include <strings.h>
 
-/* The table, once: vars[] and envvar_bundle_choices[] are made from it. */
+/* The table, once: vars[] and envvar_bundle_choices[] are made from it.
+ * Columns: name, kind, the flag's value, what it does to the client's roots,
+ * who reads it, when a change reaches them, and the test that proves it. */
+#define NOT_PROVEN "not proven by the client yet"
 #define ENVVARS(X)                                                                                 \
 	X("NODE_EXTRA_CA_CERTS", ENVVAR_FILE, NULL, ENVVAR_ADDS, "Node.js and Bun",                \
-	  "restart (read once per process; broken in Bun 1.3.2)")                                  \
-	X("NODE_USE_SYSTEM_CA", ENVVAR_FLAG, "1", ENVVAR_ADDS,                                     \
-	  "Node.js and Bun (the system store; any value but 1 is ignored)", "restart")             \
+	  "restart (read once per process); broken in Bun 1.3.2",                                  \
+	  "e2e/runtime/systemd, e2e/host/node, e2e/host/shell_env (Node.js); Bun " NOT_PROVEN)     \
+	X("NODE_USE_SYSTEM_CA", ENVVAR_FLAG, "1", ENVVAR_ADDS, "Node.js and Bun",                  \
+	  "restart; any value but 1 is ignored", "e2e/host/node (Node.js); Bun " NOT_PROVEN)       \
 	X("SSL_CERT_FILE", ENVVAR_FILE, NULL, ENVVAR_REPLACES,                                     \
 	  "OpenSSL, Python ssl, Ruby, Go, .NET",                                                   \
-	  "restart (Go: read once per process; .NET re-reads within minutes)")                     \
-	X("SSL_CERT_DIR", ENVVAR_DIR, NULL, ENVVAR_REPLACES, "OpenSSL, Go, .NET (a colon list)",   \
-	  "restart")                                                                               \
-	X("REQUESTS_CA_BUNDLE", ENVVAR_FILE, NULL, ENVVAR_REPLACES, "Python requests", "restart")  \
-	X("CURL_CA_BUNDLE", ENVVAR_FILE, NULL, ENVVAR_REPLACES, "curl", "none (read per run)")     \
-	X("GIT_SSL_CAINFO", ENVVAR_FILE, NULL, ENVVAR_REPLACES, "git", "none (read per run)")      \
-	X("PIP_CERT", ENVVAR_FILE, NULL, ENVVAR_REPLACES, "pip", "none (read per run)")            \
-	X("AWS_CA_BUNDLE", ENVVAR_FILE, NULL, ENVVAR_REPLACES, "the AWS CLI and SDKs", "restart")  \
-	X("DENO_CERT", ENVVAR_FILE, NULL, ENVVAR_ADDS, "Deno", "restart")                          \
-	X("DENO_TLS_CA_STORE", ENVVAR_FLAG, "system", ENVVAR_REPLACES,                             \
-	  "Deno (the system store instead of its Mozilla roots)", "restart")
+	  "restart (Go: read once per process; .NET re-reads within minutes and ignores "          \
+	  "TRUSTED CERTIFICATE blocks)",                                                           \
+	  "e2e/runtime/systemd (Python ssl); Ruby, Go " NOT_PROVEN "; .NET cannot be installed "   \
+	  "here")                                                                                  \
+	X("SSL_CERT_DIR", ENVVAR_DIR, NULL, ENVVAR_REPLACES, "OpenSSL, Go, .NET",                  \
+	  "restart; a colon-separated list of hashed-link directories: the env stores refuse it "  \
+	  "(they write one bundle file)",                                                          \
+	  NOT_PROVEN)                                                                              \
+	X("REQUESTS_CA_BUNDLE", ENVVAR_FILE, NULL, ENVVAR_REPLACES, "Python requests", "restart",  \
+	  "e2e/host/shell_env")                                                                    \
+	X("CURL_CA_BUNDLE", ENVVAR_FILE, NULL, ENVVAR_REPLACES, "curl", "none (read per run)",     \
+	  "e2e/runtime/env_clients")                                                               \
+	X("GIT_SSL_CAINFO", ENVVAR_FILE, NULL, ENVVAR_REPLACES, "git", "none (read per run)",      \
+	  "e2e/runtime/env_clients")                                                               \
+	X("PIP_CERT", ENVVAR_FILE, NULL, ENVVAR_REPLACES, "pip", "none (read per run)",            \
+	  NOT_PROVEN)                                                                              \
+	X("AWS_CA_BUNDLE", ENVVAR_FILE, NULL, ENVVAR_REPLACES, "the AWS CLI and SDKs", "restart",  \
+	  NOT_PROVEN)                                                                              \
+	X("DENO_CERT", ENVVAR_FILE, NULL, ENVVAR_ADDS, "Deno", "restart", NOT_PROVEN)              \
+	X("DENO_TLS_CA_STORE", ENVVAR_FLAG, "system", ENVVAR_REPLACES, "Deno",                     \
+	  "restart; the system store instead of its Mozilla roots", NOT_PROVEN)
 
-#define ENVVAR_ROW(name, kind, flag, roots, who, restart) {name, kind, flag, roots, who, restart},
+#define ENVVAR_ROW(name, kind, flag, roots, who, restart, proof)                                   \
+	{name, kind, flag, roots, who, restart, proof},
 static const struct envvar vars[] = {ENVVARS(ENVVAR_ROW)};
 
 /* The names a bundle store's env: takes: files and flags, not directories. */
 #define CHOICE_ENVVAR_FILE(name) name,
 #define CHOICE_ENVVAR_FLAG(name) name,
 #define CHOICE_ENVVAR_DIR(name)
-#define ENVVAR_CHOICE(name, kind, flag, roots, who, restart) CHOICE_##kind(name)
+#define ENVVAR_CHOICE(name, kind, flag, roots, who, restart, proof) CHOICE_##kind(name)
 const char *const envvar_bundle_choices[] = {ENVVARS(ENVVAR_CHOICE) NULL};
 #define NVARS (sizeof(vars) / sizeof(*vars))
+
+const struct envvar *envvar_at(size_t i)
+{
+	return i < NVARS ? &vars[i] : NULL;
+}
 
 const struct envvar *envvar_find(const char *name)
 {
@@ -183,7 +203,7 @@ void envvar_check_system_ca(const struct store_inst *s, char *const *env, size_t
 	char *pos = n ? store_opt_pos(s->conf, "env") : NULL;
 	for (size_t c = 0; c < n; c++)
 		trust_set_ineffective(out,
-				      "%s: %s=%s makes %s read the system store, and no "
+				      "%s: %s=%s makes %s use the system store, and no "
 				      "system store of host \"%s\" is configured with CA "
 				      "\"%s\", so it never sees it; list a system store "
 				      "in a role with \"%s\", or use a variable naming the bundle",

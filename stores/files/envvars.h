@@ -34,6 +34,7 @@ struct envvar {
 	enum envvar_roots roots;
 	const char *who;     /* who reads it, for messages */
 	const char *restart; /* when a change reaches the client, for the docs */
+	const char *proof;   /* the test that proves it with the client, for the docs */
 };
 
 /* The names env: of a bundle store takes (files and flags, in the table's
@@ -51,6 +52,8 @@ extern const char *const envvar_bundle_choices[];
 		.name = "bundle", .kind = OPT_PATH,                                                \
 		.help = "the bundle file (default `/etc/trustform/bundles/<store>.pem`)"           \
 	}
+/* The i-th known variable (the table's order), or NULL past the last. */
+const struct envvar *envvar_at(size_t i);
 /* The known variable called name, or NULL. */
 const struct envvar *envvar_find(const char *name);
 /* The known name closest to name (a typo), or NULL. */

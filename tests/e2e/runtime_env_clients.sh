@@ -93,4 +93,9 @@ check "unit: git ls-remote after apply" git_in "$T/unit.env"
 check "  lists the repository's branch" grep -q "refs/heads/" "$T/git.out"
 check "shell: curl connects after apply" curl_in "$T/shell.env"
 check "shell: git ls-remote after apply" git_in "$T/shell.env"
+
+# A misspelt name of the table: "did you mean", at its line and column.
+sed -i 's/NODE_EXTRA_CA_CERTS\]/DENO_TLS_CA_STOR]/' "$C/trust.yaml"
+expect_rc 1 "misspelt variable" tf validate -c "$C/trust.yaml"
+check "  did you mean" err_has 'trust.yaml:7:67: error: store "shell": unknown variable "DENO_TLS_CA_STOR" in env; did you mean "DENO_TLS_CA_STORE"?'
 done_testing
