@@ -216,7 +216,9 @@ void envvar_check_system_ca(const struct store_inst *s, char *const *env, size_t
 void envvar_note_replaces(const struct store_inst *s, char *const *env, size_t nenv,
 			  const char *bundle, struct trust_set *out)
 {
-	size_t ncas = store_cas_present(s);
+	size_t ncas = store_cas_present(s), other = 0;
+	for (size_t i = 0; i < out->n; i++)
+		other += !out->items[i].owned;
 	for (size_t i = 0; i < nenv; i++) {
 		const struct envvar *ev = envvar_find(env[i]);
 		if (!ev || ev->kind != ENVVAR_FILE)
@@ -224,11 +226,18 @@ void envvar_note_replaces(const struct store_inst *s, char *const *env, size_t n
 		if (ev->roots == ENVVAR_ADDS)
 			trust_set_note(out, "%s adds %s to the roots of %s", ev->name, bundle,
 				       ev->who);
-		else
+		else if (!other)
 			trust_set_note(out,
 				       "%s replaces the roots of %s: %s holds the %zu CA%s of "
 				       "this store and not the system set, so public servers "
 				       "are refused",
 				       ev->name, ev->who, bundle, ncas, ncas == 1 ? "" : "s");
+		else
+			trust_set_note(out,
+				       "%s replaces the roots of %s: %s holds the %zu CA%s of "
+				       "this store and %zu other certificate%s kept in it "
+				       "(trustform does not refresh those)",
+				       ev->name, ev->who, bundle, ncas, ncas == 1 ? "" : "s", other,
+				       other == 1 ? "" : "s");
 	}
 }

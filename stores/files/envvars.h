@@ -84,8 +84,9 @@ void envvar_check_system_ca(const struct store_inst *s, char *const *env, size_t
 			    struct trust_set *out);
 
 /* A plan note for each path-valued variable of env: whether it adds the
- * bundle to its client's roots or replaces them (and then with how many CAs:
- * the bundle holds the store's CAs, not the system set). */
+ * bundle to its client's roots or replaces them, and then with what: the
+ * store's CAs, and whatever other certificates out (the bundle as read)
+ * holds, such as a system set someone put there. */
 void envvar_note_replaces(const struct store_inst *s, char *const *env, size_t nenv,
 			  const char *bundle, struct trust_set *out);
 

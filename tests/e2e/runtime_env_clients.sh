@@ -84,6 +84,8 @@ check "plan: NODE_EXTRA_CA_CERTS adds" out_has \
   "NODE_EXTRA_CA_CERTS adds /etc/trustform/bundles/shell.pem to the roots of Node.js and Bun"
 expect_rc 0 "apply" tf apply "${args[@]}" --auto-approve
 expect_rc 0 "plan clean" tf plan "${args[@]}" --detailed-exitcode
+check "clean plan still says it" out_has \
+  "CURL_CA_BUNDLE replaces the roots of curl: /etc/trustform/bundles/fetcher.pem holds the 2 CAs"
 
 unit_env; shell_env
 check "unit env: CURL_CA_BUNDLE" grep -qx "CURL_CA_BUNDLE=$R/etc/trustform/bundles/fetcher.pem" "$T/unit.env"
@@ -93,6 +95,14 @@ check "unit: git ls-remote after apply" git_in "$T/unit.env"
 check "  lists the repository's branch" grep -q "refs/heads/" "$T/git.out"
 check "shell: curl connects after apply" curl_in "$T/shell.env"
 check "shell: git ls-remote after apply" git_in "$T/shell.env"
+
+# Certificates kept in the bundle beside trustform's blocks (the system set
+# someone put there) are counted: the plan says the bundle holds them.
+{ cat /usr/share/ca-certificates/mozilla/ISRG_Root_X1.crt; cat "$R/etc/trustform/bundles/fetcher.pem"; } >"$T/b"
+cat "$T/b" >"$R/etc/trustform/bundles/fetcher.pem"
+expect_rc 0 "a foreign certificate is kept" tf plan "${args[@]}" --detailed-exitcode
+check "  and counted" out_has \
+  "fetcher.pem holds the 2 CAs of this store and 1 other certificate kept in it (trustform does not refresh those)"
 
 # A misspelt name of the table: "did you mean", at its line and column.
 sed -i 's/NODE_EXTRA_CA_CERTS\]/DENO_TLS_CA_STOR]/' "$C/trust.yaml"
