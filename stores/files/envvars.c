@@ -6,6 +6,7 @@
 #include "stores/storeopt.h"
 #include "util/err.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -214,7 +215,7 @@ void envvar_check_system_ca(const struct store_inst *s, char *const *env, size_t
 }
 
 void envvar_note_replaces(const struct store_inst *s, char *const *env, size_t nenv,
-			  const char *bundle, struct trust_set *out)
+			  const char *bundle, size_t nsys, struct trust_set *out)
 {
 	size_t ncas = store_cas_present(s), other = 0;
 	for (size_t i = 0; i < out->n; i++)
@@ -226,11 +227,18 @@ void envvar_note_replaces(const struct store_inst *s, char *const *env, size_t n
 		if (ev->roots == ENVVAR_ADDS)
 			trust_set_note(out, "%s adds %s to the roots of %s", ev->name, bundle,
 				       ev->who);
+		else if (nsys != SIZE_MAX)
+			trust_set_note(out,
+				       "%s replaces the roots of %s: %s holds the system set of %s "
+				       "(%zu certificates) and the %zu CA%s of this store",
+				       ev->name, ev->who, bundle,
+				       conf_store_str(s->conf, "system_set"), nsys, ncas,
+				       ncas == 1 ? "" : "s");
 		else if (!other)
 			trust_set_note(out,
 				       "%s replaces the roots of %s: %s holds the %zu CA%s of "
 				       "this store and not the system set, so public servers "
-				       "are refused",
+				       "are refused (set `system_set:` to add it)",
 				       ev->name, ev->who, bundle, ncas, ncas == 1 ? "" : "s");
 		else
 			trust_set_note(out,

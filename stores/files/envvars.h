@@ -86,8 +86,9 @@ void envvar_check_system_ca(const struct store_inst *s, char *const *env, size_t
 /* A plan note for each path-valued variable of env: whether it adds the
  * bundle to its client's roots or replaces them, and then with what: the
  * store's CAs, and whatever other certificates out (the bundle as read)
- * holds, such as a system set someone put there. */
+ * holds, such as a system set someone put there; nsys: the certificates of
+ * the store's system_set, SIZE_MAX when it has none. */
 void envvar_note_replaces(const struct store_inst *s, char *const *env, size_t nenv,
-			  const char *bundle, struct trust_set *out);
+			  const char *bundle, size_t nsys, struct trust_set *out);
 
 #endif

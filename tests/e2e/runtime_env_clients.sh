@@ -6,7 +6,9 @@
 # (its unit file and drop-ins, tests/lib/unit_env.py) and a login shell's
 # (`env -i bash -c '. /etc/profile.d/trustform.sh'`). Each refuses before
 # apply and connects after; the plan says that both variables replace their
-# client's roots with a bundle of the store's CAs only.
+# client's roots, and with what: the store's CAs, and with system_set the
+# system set copied in before them (a server of the system set's CA is
+# reached; after the system set loses that CA, apply copies it again).
 . "$(dirname "$0")/../lib/common.sh"
 
 R=$T/root; mk_root "$R"
@@ -14,6 +16,10 @@ C=$T/cfg; mkdir -p "$C/cas"
 mk_ca "$C/cas/corp" "/CN=Corp Root"
 mk_ca "$C/cas/lab" "/CN=Lab Root"
 mk_leaf "$T/leaf" "$C/cas/corp"
+# The tree's system set: one public root and a CA only it holds.
+mk_ca "$T/pub" "/CN=Public Root"
+mk_leaf "$T/pub-leaf" "$T/pub"
+cat /usr/share/ca-certificates/mozilla/ISRG_Root_X1.crt "$T/pub.pem" >"$R/etc/ssl/certs/ca-certificates.crt"
 U=$R/usr/lib/systemd/system; mkdir -p "$U"
 printf '[Service]\nExecStart=/usr/local/bin/fetch-sources\n' >"$U/fetcher.service"
 cat >"$C/trust.yaml" <<'YAML'
@@ -22,7 +28,8 @@ cas:
   corp: { file: cas/corp.pem }
   lab: { file: cas/lab.pem }
 stores:
-  fetcher: { type: systemd-env, unit: fetcher.service, env: [CURL_CA_BUNDLE, GIT_SSL_CAINFO] }
+  fetcher: { type: systemd-env, unit: fetcher.service, env: [CURL_CA_BUNDLE, GIT_SSL_CAINFO],
+             system_set: /etc/ssl/certs/ca-certificates.crt }
   shell: { type: shell-env, env: [CURL_CA_BUNDLE, GIT_SSL_CAINFO, NODE_EXTRA_CA_CERTS] }
 roles:
   build: { cas: [corp, lab], stores: [fetcher, shell] }
@@ -51,16 +58,20 @@ s.serve_forever()' "$port" "$T/leaf" </dev/null >/dev/null 2>&1) &
 SERVER_PID=$!
 server_started "$SERVER_PID"
 wait_accepting "$port" "$SERVER_PID"
+# A "public" server: its CA is in the system set only.
+pport=$(free_port); start_tls_server "$T/pub-leaf" "$pport"
 
 # The clients, with no other trust than the environment given: the bundle
 # paths are in-root, so the tree's copy of an environment is read.
 clients_env() { # clients_env FILE: NAME=value lines, in-root paths made host paths
   sed "s|=/etc/trustform/|=$R/etc/trustform/|" "$1"
 }
-curl_in() { env -i PATH=/usr/bin:/bin $(cat "$1") curl -sS --max-time 10 -o /dev/null "https://127.0.0.1:$port/index.html" 2>"$T/curl.err"; }
+curl_in() { # curl_in ENVFILE [PORT]
+  env -i PATH=/usr/bin:/bin $(cat "$1") curl -sS --max-time 10 -o /dev/null "https://127.0.0.1:${2:-$port}/index.html" 2>"$T/curl.err"
+}
 git_in() { env -i PATH=/usr/bin:/bin HOME="$T" $(cat "$1") git ls-remote "https://127.0.0.1:$port/repo.git" >"$T/git.out" 2>"$T/git.err"; }
 # Refused for the certificate (curl's 60), not for anything else.
-curl_refused() { local rc=0; curl_in "$1" || rc=$?; [ "$rc" = 60 ]; }
+curl_refused() { local rc=0; curl_in "$@" || rc=$?; [ "$rc" = 60 ]; }
 git_refused() { ! git_in "$1" && grep -qi "certificate" "$T/git.err"; }
 unit_env() { /usr/bin/python3 "$TESTS_DIR/lib/unit_env.py" "$R" fetcher.service --print | clients_env /dev/stdin >"$T/unit.env"; }
 # A login shell's environment: what /etc/profile.d/trustform.sh exports.
@@ -76,16 +87,20 @@ check "shell: curl refused before apply" curl_refused "$T/shell.env"
 check "shell: git refused before apply" git_refused "$T/shell.env"
 
 expect_rc 2 "plan" tf plan "${args[@]}" --detailed-exitcode
-check "plan: CURL_CA_BUNDLE replaces curl's roots" out_has \
-  "CURL_CA_BUNDLE replaces the roots of curl: /etc/trustform/bundles/fetcher.pem holds the 2 CAs of this store and not the system set"
+check "plan: CURL_CA_BUNDLE replaces curl's roots, with the system set" out_has \
+  "CURL_CA_BUNDLE replaces the roots of curl: /etc/trustform/bundles/fetcher.pem holds the system set of /etc/ssl/certs/ca-certificates.crt (2 certificates) and the 2 CAs of this store"
+check "plan: the system set copied in" out_has \
+  "/etc/trustform/bundles/fetcher.pem: the system set of /etc/ssl/certs/ca-certificates.crt (2 certificates) will be copied in before the store's CAs"
 check "plan: GIT_SSL_CAINFO replaces git's roots" out_has \
-  "GIT_SSL_CAINFO replaces the roots of git: /etc/trustform/bundles/shell.pem holds the 2 CAs"
+  "GIT_SSL_CAINFO replaces the roots of git: /etc/trustform/bundles/shell.pem holds the 2 CAs of this store and not the system set, so public servers are refused (set \`system_set:\` to add it)"
 check "plan: NODE_EXTRA_CA_CERTS adds" out_has \
   "NODE_EXTRA_CA_CERTS adds /etc/trustform/bundles/shell.pem to the roots of Node.js and Bun"
 expect_rc 0 "apply" tf apply "${args[@]}" --auto-approve
 expect_rc 0 "plan clean" tf plan "${args[@]}" --detailed-exitcode
 check "clean plan still says it" out_has \
-  "CURL_CA_BUNDLE replaces the roots of curl: /etc/trustform/bundles/fetcher.pem holds the 2 CAs"
+  "CURL_CA_BUNDLE replaces the roots of curl: /etc/trustform/bundles/fetcher.pem holds the system set"
+check "the bundle starts with the system set" cmp -n "$(stat -c %s "$R/etc/ssl/certs/ca-certificates.crt")" \
+  "$R/etc/ssl/certs/ca-certificates.crt" "$R/etc/trustform/bundles/fetcher.pem"
 
 unit_env; shell_env
 check "unit env: CURL_CA_BUNDLE" grep -qx "CURL_CA_BUNDLE=$R/etc/trustform/bundles/fetcher.pem" "$T/unit.env"
@@ -96,16 +111,33 @@ check "  lists the repository's branch" grep -q "refs/heads/" "$T/git.out"
 check "shell: curl connects after apply" curl_in "$T/shell.env"
 check "shell: git ls-remote after apply" git_in "$T/shell.env"
 
-# Certificates kept in the bundle beside trustform's blocks (the system set
-# someone put there) are counted: the plan says the bundle holds them.
-{ cat /usr/share/ca-certificates/mozilla/ISRG_Root_X1.crt; cat "$R/etc/trustform/bundles/fetcher.pem"; } >"$T/b"
-cat "$T/b" >"$R/etc/trustform/bundles/fetcher.pem"
+# The system set reaches the client that the variable took it from: the
+# unit's curl reaches the "public" server; the shell's (no system_set) does not.
+check "unit: curl reaches the system set's server" curl_in "$T/unit.env" "$pport"
+check "shell: curl refuses it (no system set)" curl_refused "$T/shell.env" "$pport"
+# The system set changes (its CA removed): the bundle is copied again.
+cp /usr/share/ca-certificates/mozilla/ISRG_Root_X1.crt "$R/etc/ssl/certs/ca-certificates.crt"
+expect_rc 2 "a changed system set is drift" tf plan "${args[@]}" --detailed-exitcode
+check "  copied in again" out_has "the system set of /etc/ssl/certs/ca-certificates.crt (1 certificates) will be copied in"
+expect_rc 0 "apply" tf apply "${args[@]}" --auto-approve
+expect_rc 0 "clean" tf plan "${args[@]}" --detailed-exitcode
+check "unit: curl now refuses that server" curl_refused "$T/unit.env" "$pport"
+check "unit: and still reaches trustform's CA" curl_in "$T/unit.env"
+rm "$R/etc/ssl/certs/ca-certificates.crt"
+expect_rc 1 "a missing system set is an error" tf plan "${args[@]}" --detailed-exitcode
+check "  naming the option and the fix" err_has "the system set /etc/ssl/certs/ca-certificates.crt does not exist; install ca-certificates"
+cp /usr/share/ca-certificates/mozilla/ISRG_Root_X1.crt "$R/etc/ssl/certs/ca-certificates.crt"
+
+# Certificates kept in the bundle beside trustform's blocks (without
+# system_set) are counted: the plan says the bundle holds them.
+{ cat "$T/pub.pem"; cat "$R/etc/trustform/bundles/shell.pem"; } >"$T/b"
+cat "$T/b" >"$R/etc/trustform/bundles/shell.pem"
 expect_rc 0 "a foreign certificate is kept" tf plan "${args[@]}" --detailed-exitcode
 check "  and counted" out_has \
-  "fetcher.pem holds the 2 CAs of this store and 1 other certificate kept in it (trustform does not refresh those)"
+  "shell.pem holds the 2 CAs of this store and 1 other certificate kept in it (trustform does not refresh those)"
 
 # A misspelt name of the table: "did you mean", at its line and column.
 sed -i 's/NODE_EXTRA_CA_CERTS\]/DENO_TLS_CA_STOR]/' "$C/trust.yaml"
 expect_rc 1 "misspelt variable" tf validate -c "$C/trust.yaml"
-check "  did you mean" err_has 'trust.yaml:7:67: error: store "shell": unknown variable "DENO_TLS_CA_STOR" in env; did you mean "DENO_TLS_CA_STORE"?'
+check "  did you mean" err_has 'trust.yaml:8:67: error: store "shell": unknown variable "DENO_TLS_CA_STOR" in env; did you mean "DENO_TLS_CA_STORE"?'
 done_testing
