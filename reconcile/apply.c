@@ -99,6 +99,11 @@ void apply_settle(struct plan_store *ps, int rc)
 	err_clear();
 }
 
+static bool is_system(const struct plan_store *ps)
+{
+	return ps->inst && !ps->inst->conf->section && !strcmp(ps->inst->conf->type, "system");
+}
+
 void apply_plan(struct plan *p, FILE *out, struct apply_result *res)
 {
 	memset(res, 0, sizeof(*res));
@@ -111,47 +116,54 @@ void apply_plan(struct plan *p, FILE *out, struct apply_result *res)
 		if (ps->inst->backend->apply_begin)
 			ps->inst->backend->apply_begin(ps->inst, ps);
 	}
-	for (size_t i = 0; i < p->n; i++) {
-		struct plan_store *ps = &p->stores[i];
-		if (ps->error) {
-			res->failed_stores++;
-			continue;
-		}
-		if (!ps->n) {
-			if (plan_store_failed(ps)) {
+	/* The system stores first: an env store's system_set copies the system
+	 * bundle they write (stores/files/envbundle.h). */
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < p->n; i++) {
+			struct plan_store *ps = &p->stores[i];
+			if (is_system(ps) != (pass == 0))
+				continue;
+			if (ps->error) {
 				res->failed_stores++;
-				print_ineffective(out, ps);
+				continue;
 			}
-			continue;
-		}
-		err_clear();
-		if (todo > 1)
-			progress_show("applying", ps->address, ++done, todo);
-		int rc = ps->inst->backend->apply(ps->inst, ps);
-		progress_done();
-		apply_settle(ps, rc);
-		bool step_failed = false;
-		for (size_t j = 0; j < ps->n; j++) {
-			struct plan_step *st = &ps->steps[j];
-			const char *what = plan_step_resource(st);
-			const char *name = st->op == OP_REFRESH ? ps->address : st->name;
-			if (st->result == STEP_DONE) {
-				fprintf(out, "%s: %s \"%s\": %s\n", text_disp(ps->title), what,
-					text_disp(name), done_word(st));
-				count(&res->done, st->action);
-			} else if (plan_step_failed(st)) {
-				fprintf(out, "%s: %s \"%s\": failed: %s\n", text_disp(ps->title),
-					what, text_disp(name), text_disp(st->error));
-				step_failed = true;
+			if (!ps->n) {
+				if (plan_store_failed(ps)) {
+					res->failed_stores++;
+					print_ineffective(out, ps);
+				}
+				continue;
 			}
+			err_clear();
+			if (todo > 1)
+				progress_show("applying", ps->address, ++done, todo);
+			int rc = ps->inst->backend->apply(ps->inst, ps);
+			progress_done();
+			apply_settle(ps, rc);
+			bool step_failed = false;
+			for (size_t j = 0; j < ps->n; j++) {
+				struct plan_step *st = &ps->steps[j];
+				const char *what = plan_step_resource(st);
+				const char *name = st->op == OP_REFRESH ? ps->address : st->name;
+				if (st->result == STEP_DONE) {
+					fprintf(out, "%s: %s \"%s\": %s\n", text_disp(ps->title),
+						what, text_disp(name), done_word(st));
+					count(&res->done, st->action);
+				} else if (plan_step_failed(st)) {
+					fprintf(out, "%s: %s \"%s\": failed: %s\n",
+						text_disp(ps->title), what, text_disp(name),
+						text_disp(st->error));
+					step_failed = true;
+				}
+			}
+			if (ps->apply_note)
+				fprintf(out, "%s: %s\n", text_disp(ps->title),
+					text_disp(ps->apply_note));
+			if (ps->apply_error)
+				fprintf(out, "%s: failed: %s\n", text_disp(ps->title),
+					text_disp(ps->apply_error));
+			print_ineffective(out, ps);
+			if (rc < 0 || step_failed || ps->apply_error || plan_store_failed(ps))
+				res->failed_stores++;
 		}
-		if (ps->apply_note)
-			fprintf(out, "%s: %s\n", text_disp(ps->title), text_disp(ps->apply_note));
-		if (ps->apply_error)
-			fprintf(out, "%s: failed: %s\n", text_disp(ps->title),
-				text_disp(ps->apply_error));
-		print_ineffective(out, ps);
-		if (rc < 0 || step_failed || ps->apply_error || plan_store_failed(ps))
-			res->failed_stores++;
-	}
 }
