@@ -101,7 +101,8 @@ void apply_settle(struct plan_store *ps, int rc)
 
 static bool is_system(const struct plan_store *ps)
 {
-	return ps->inst && !ps->inst->conf->section && !strcmp(ps->inst->conf->type, "system");
+	return ps->inst && ps->inst->conf && !ps->inst->conf->section &&
+	       !strcmp(ps->inst->conf->type, "system");
 }
 
 void apply_plan(struct plan *p, FILE *out, struct apply_result *res)

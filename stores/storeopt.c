@@ -88,3 +88,19 @@ size_t store_cas_present(const struct store_inst *s)
 	resolved_free(r);
 	return n;
 }
+
+bool store_host_has_system(const struct store_inst *s)
+{
+	bool has = false;
+	if (!s->ctx->cfg || !s->ctx->host)
+		return false;
+	struct resolved *r = resolve_host(s->ctx->cfg, s->ctx->host, NULL, 0);
+	if (!r) {
+		err_clear();
+		return false;
+	}
+	for (size_t i = 0; i < r->nstores && !has; i++)
+		has = !r->stores[i].store->section && !strcmp(r->stores[i].store->type, "system");
+	resolved_free(r);
+	return has;
+}

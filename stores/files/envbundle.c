@@ -22,10 +22,11 @@ static int load_sys(struct env_bundle *b, const struct store_inst *s)
 		return -1;
 	struct pem_file sf;
 	int rc = pem_file_load(&sf, host, path);
-	if (rc == 0 && !sf.exists) {
+	if (rc == 0 && !sf.exists && !store_host_has_system(s)) {
 		char *pos = store_opt_pos(s->conf, "system_set");
 		err_set("%s: the system set %s does not exist; install ca-certificates (or "
-			"the distro's equivalent) or fix `system_set:`",
+			"the distro's equivalent), configure a system store for the host, or fix "
+			"`system_set:`",
 			pos, path);
 		free(pos);
 		rc = -1;

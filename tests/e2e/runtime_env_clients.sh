@@ -136,6 +136,31 @@ expect_rc 0 "a foreign certificate is kept" tf plan "${args[@]}" --detailed-exit
 check "  and counted" out_has \
   "shell.pem holds the 2 CAs of this store and 1 other certificate kept in it (trustform does not refresh those)"
 
+# A system store in the same run: apply writes it first, so an env store
+# that sorts before it copies the system set as the run leaves it (no second
+# apply needed).
+R2=$T/root2; mk_root "$R2"; mkdir -p "$R2/usr/lib/systemd/system"
+cp "$U/fetcher.service" "$R2/usr/lib/systemd/system/"
+cat >"$C/two.yaml" <<'YAML'
+version: 1
+cas:
+  corp: { file: cas/corp.pem }
+stores:
+  system: { type: system }
+  app: { type: systemd-env, unit: fetcher.service, env: [CURL_CA_BUNDLE],
+         system_set: /etc/ssl/certs/ca-certificates.crt }
+roles:
+  build: { cas: [corp], stores: [system, app] }
+hosts:
+  h: [build]
+YAML
+expect_rc 0 "system store and system_set: apply" tf apply -c "$C/two.yaml" --root "$R2" --host h --auto-approve
+expect_rc 0 "  the next plan is clean" tf plan -c "$C/two.yaml" --root "$R2" --host h --detailed-exitcode
+check "  the bundle starts with the system bundle apply wrote" cmp -n \
+  "$(stat -c %s "$R2/etc/ssl/certs/ca-certificates.crt")" "$R2/etc/ssl/certs/ca-certificates.crt" \
+  "$R2/etc/trustform/bundles/app.pem"
+check "  which holds corp" grep -qF "$(sed -n 2p "$C/cas/corp.pem")" "$R2/etc/ssl/certs/ca-certificates.crt"
+
 # A misspelt name of the table: "did you mean", at its line and column.
 sed -i 's/NODE_EXTRA_CA_CERTS\]/DENO_TLS_CA_STOR]/' "$C/trust.yaml"
 expect_rc 1 "misspelt variable" tf validate -c "$C/trust.yaml"
