@@ -146,6 +146,25 @@ static size_t refuse_held(struct plan_store *ps, size_t total)
 	return n;
 }
 
+static bool is_system(const struct plan_store *ps)
+{
+	return ps->inst && ps->inst->conf && !ps->inst->conf->section &&
+	       !strcmp(ps->inst->conf->type, "system");
+}
+
+/* The order stores are applied in: the system stores first, since an env
+ * store's system_set copies the bundle they write (stores/files/envbundle.h);
+ * the others as planned. */
+static size_t *apply_order(const struct plan *p)
+{
+	size_t *order = xcalloc(p->n ? p->n : 1, sizeof(*order)), k = 0;
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < p->n; i++)
+			if (is_system(&p->stores[i]) == (pass == 0))
+				order[k++] = i;
+	return order;
+}
+
 void apply_plan(struct plan *p, FILE *out, struct apply_result *res)
 {
 	memset(res, 0, sizeof(*res));
@@ -161,7 +180,9 @@ void apply_plan(struct plan *p, FILE *out, struct apply_result *res)
 		if (ps->inst->backend->apply_begin)
 			ps->inst->backend->apply_begin(ps->inst, ps);
 	}
-	for (size_t i = 0; i < p->n; i++) {
+	size_t *order = apply_order(p);
+	for (size_t k = 0; k < p->n; k++) {
+		size_t i = order[k];
 		struct plan_store *ps = &p->stores[i];
 		if (ps->error) {
 			res->failed_stores++;
@@ -213,5 +234,6 @@ void apply_plan(struct plan *p, FILE *out, struct apply_result *res)
 		if (rc < 0 || step_failed || ps->apply_error || plan_store_failed(ps))
 			res->failed_stores++;
 	}
+	free(order);
 	free(total);
 }

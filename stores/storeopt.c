@@ -71,3 +71,36 @@ size_t store_cas_outside_system(const struct store_inst *s, const struct conf_ca
 	resolved_free(r);
 	return n;
 }
+
+size_t store_cas_present(const struct store_inst *s)
+{
+	size_t n = 0;
+	if (!s->ctx->cfg || !s->ctx->host)
+		return 0;
+	struct resolved *r = resolve_host(s->ctx->cfg, s->ctx->host, NULL, 0);
+	if (!r) {
+		err_clear();
+		return 0;
+	}
+	for (size_t i = 0; i < r->nstores; i++)
+		for (size_t c = 0; r->stores[i].store == s->conf && c < r->stores[i].ncas; c++)
+			n += r->stores[i].cas[c]->ensure == ENSURE_PRESENT;
+	resolved_free(r);
+	return n;
+}
+
+bool store_host_has_system(const struct store_inst *s)
+{
+	bool has = false;
+	if (!s->ctx->cfg || !s->ctx->host)
+		return false;
+	struct resolved *r = resolve_host(s->ctx->cfg, s->ctx->host, NULL, 0);
+	if (!r) {
+		err_clear();
+		return false;
+	}
+	for (size_t i = 0; i < r->nstores && !has; i++)
+		has = !r->stores[i].store->section && !strcmp(r->stores[i].store->type, "system");
+	resolved_free(r);
+	return has;
+}

@@ -10,6 +10,7 @@
 #include "schema/config.h"
 #include "schema/diag.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct store_inst;
@@ -24,6 +25,12 @@ void store_conf_error(struct diag *d, const struct conf_store *cs, const struct 
  * does. Fills *out (caller frees the array, not the CAs); 0 when the host
  * cannot be resolved. */
 size_t store_cas_outside_system(const struct store_inst *s, const struct conf_ca ***out);
+/* How many CAs s's configured store holds present on this host (0 when the
+ * host cannot be resolved). */
+size_t store_cas_present(const struct store_inst *s);
+/* Whether a `system` store is configured for the host (it writes the system
+ * bundle in the same apply, before the other stores). */
+bool store_host_has_system(const struct store_inst *s);
 /* "trust.yaml:7:30" for a store option (the store's own position without it). */
 char *store_opt_pos(const struct conf_store *cs, const char *key);
 /* A runtime error of store cs as the run shows it: the engine's one helper

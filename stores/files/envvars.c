@@ -6,35 +6,62 @@
 #include "stores/storeopt.h"
 #include "util/err.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-/* The table, once: vars[] and envvar_bundle_choices[] are made from it. */
+/* The table, once: vars[] and envvar_bundle_choices[] are made from it.
+ * Columns: name, kind, the flag's value, what it does to the client's roots,
+ * who reads it, when a change reaches them, and the test that proves it. */
+#define NOT_PROVEN "not proven by the client yet"
 #define ENVVARS(X)                                                                                 \
-	X("NODE_EXTRA_CA_CERTS", ENVVAR_FILE, NULL, "Node.js (added to its own CAs)")              \
-	X("NODE_USE_SYSTEM_CA", ENVVAR_FLAG, "1",                                                  \
-	  "Node.js (the system store; any value but 1 is ignored)")                                \
-	X("SSL_CERT_FILE", ENVVAR_FILE, NULL, "OpenSSL, Python ssl, Ruby, Go")                     \
-	X("SSL_CERT_DIR", ENVVAR_DIR, NULL, "OpenSSL, Go")                                         \
-	X("REQUESTS_CA_BUNDLE", ENVVAR_FILE, NULL, "Python requests")                              \
-	X("CURL_CA_BUNDLE", ENVVAR_FILE, NULL, "curl")                                             \
-	X("GIT_SSL_CAINFO", ENVVAR_FILE, NULL, "git")                                              \
-	X("PIP_CERT", ENVVAR_FILE, NULL, "pip")                                                    \
-	X("AWS_CA_BUNDLE", ENVVAR_FILE, NULL, "the AWS CLI and SDKs")                              \
-	X("DENO_CERT", ENVVAR_FILE, NULL, "Deno")
+	X("NODE_EXTRA_CA_CERTS", ENVVAR_FILE, NULL, ENVVAR_ADDS, "Node.js and Bun",                \
+	  "restart (read once per process); broken in Bun 1.3.2",                                  \
+	  "e2e/runtime/systemd, e2e/host/node, e2e/host/shell_env (Node.js); Bun " NOT_PROVEN)     \
+	X("NODE_USE_SYSTEM_CA", ENVVAR_FLAG, "1", ENVVAR_ADDS, "Node.js and Bun",                  \
+	  "restart; any value but 1 is ignored", "e2e/host/node (Node.js); Bun " NOT_PROVEN)       \
+	X("SSL_CERT_FILE", ENVVAR_FILE, NULL, ENVVAR_REPLACES,                                     \
+	  "OpenSSL, Python ssl, Ruby, Go, .NET",                                                   \
+	  "restart (Go: read once per process; .NET re-reads within minutes and ignores "          \
+	  "TRUSTED CERTIFICATE blocks)",                                                           \
+	  "e2e/runtime/systemd (Python ssl); Ruby, Go " NOT_PROVEN "; .NET cannot be installed "   \
+	  "here")                                                                                  \
+	X("SSL_CERT_DIR", ENVVAR_DIR, NULL, ENVVAR_REPLACES, "OpenSSL, Go, .NET",                  \
+	  "restart; a colon-separated list of hashed-link directories: the env stores refuse it "  \
+	  "(they write one bundle file)",                                                          \
+	  NOT_PROVEN)                                                                              \
+	X("REQUESTS_CA_BUNDLE", ENVVAR_FILE, NULL, ENVVAR_REPLACES, "Python requests", "restart",  \
+	  "e2e/host/shell_env")                                                                    \
+	X("CURL_CA_BUNDLE", ENVVAR_FILE, NULL, ENVVAR_REPLACES, "curl", "none (read per run)",     \
+	  "e2e/runtime/env_clients")                                                               \
+	X("GIT_SSL_CAINFO", ENVVAR_FILE, NULL, ENVVAR_REPLACES, "git", "none (read per run)",      \
+	  "e2e/runtime/env_clients")                                                               \
+	X("PIP_CERT", ENVVAR_FILE, NULL, ENVVAR_REPLACES, "pip", "none (read per run)",            \
+	  NOT_PROVEN)                                                                              \
+	X("AWS_CA_BUNDLE", ENVVAR_FILE, NULL, ENVVAR_REPLACES, "the AWS CLI and SDKs", "restart",  \
+	  NOT_PROVEN)                                                                              \
+	X("DENO_CERT", ENVVAR_FILE, NULL, ENVVAR_ADDS, "Deno", "restart", NOT_PROVEN)              \
+	X("DENO_TLS_CA_STORE", ENVVAR_FLAG, "system", ENVVAR_REPLACES, "Deno",                     \
+	  "restart; the system store instead of its Mozilla roots", NOT_PROVEN)
 
-#define ENVVAR_ROW(name, kind, flag, who) {name, kind, flag, who},
+#define ENVVAR_ROW(name, kind, flag, roots, who, restart, proof)                                   \
+	{name, kind, flag, roots, who, restart, proof},
 static const struct envvar vars[] = {ENVVARS(ENVVAR_ROW)};
 
 /* The names a bundle store's env: takes: files and flags, not directories. */
 #define CHOICE_ENVVAR_FILE(name) name,
 #define CHOICE_ENVVAR_FLAG(name) name,
 #define CHOICE_ENVVAR_DIR(name)
-#define ENVVAR_CHOICE(name, kind, flag, who) CHOICE_##kind(name)
+#define ENVVAR_CHOICE(name, kind, flag, roots, who, restart, proof) CHOICE_##kind(name)
 const char *const envvar_bundle_choices[] = {ENVVARS(ENVVAR_CHOICE) NULL};
 #define NVARS (sizeof(vars) / sizeof(*vars))
+
+const struct envvar *envvar_at(size_t i)
+{
+	return i < NVARS ? &vars[i] : NULL;
+}
 
 const struct envvar *envvar_find(const char *name)
 {
@@ -164,11 +191,11 @@ void envvar_validate_env(const struct conf_store *cs, struct diag *d)
 void envvar_check_system_ca(const struct store_inst *s, char *const *env, size_t nenv,
 			    struct trust_set *out)
 {
-	const char *flag = NULL;
+	const struct envvar *flag = NULL;
 	for (size_t i = 0; i < nenv && !flag; i++) {
 		const struct envvar *ev = envvar_find(env[i]);
 		if (ev && ev->kind == ENVVAR_FLAG)
-			flag = ev->name;
+			flag = ev;
 	}
 	if (!flag)
 		return;
@@ -177,11 +204,48 @@ void envvar_check_system_ca(const struct store_inst *s, char *const *env, size_t
 	char *pos = n ? store_opt_pos(s->conf, "env") : NULL;
 	for (size_t c = 0; c < n; c++)
 		trust_set_ineffective(out,
-				      "%s: %s=1 makes Node.js use the system store, and no "
+				      "%s: %s=%s makes %s use the system store, and no "
 				      "system store of host \"%s\" is configured with CA "
-				      "\"%s\", so Node never sees it; list a system store "
-				      "in a role with \"%s\", or use NODE_EXTRA_CA_CERTS",
-				      pos, flag, s->ctx->host, missing[c]->name, missing[c]->name);
+				      "\"%s\", so it never sees it; list a system store "
+				      "in a role with \"%s\", or use a variable naming the bundle",
+				      pos, flag->name, flag->flag, flag->who, s->ctx->host,
+				      missing[c]->name, missing[c]->name);
 	free(pos);
 	free(missing);
+}
+
+void envvar_note_replaces(const struct store_inst *s, char *const *env, size_t nenv,
+			  const char *bundle, size_t nsys, struct trust_set *out)
+{
+	size_t ncas = store_cas_present(s), other = 0;
+	for (size_t i = 0; i < out->n; i++)
+		other += !out->items[i].owned;
+	for (size_t i = 0; i < nenv; i++) {
+		const struct envvar *ev = envvar_find(env[i]);
+		if (!ev || ev->kind != ENVVAR_FILE)
+			continue;
+		if (ev->roots == ENVVAR_ADDS)
+			trust_set_note(out, "%s adds %s to the roots of %s", ev->name, bundle,
+				       ev->who);
+		else if (nsys != SIZE_MAX)
+			trust_set_note(out,
+				       "%s replaces the roots of %s: %s holds the system set of %s "
+				       "(%zu certificates) and the %zu CA%s of this store",
+				       ev->name, ev->who, bundle,
+				       conf_store_str(s->conf, "system_set"), nsys, ncas,
+				       ncas == 1 ? "" : "s");
+		else if (!other)
+			trust_set_note(out,
+				       "%s replaces the roots of %s: %s holds the %zu CA%s of "
+				       "this store and not the system set, so public servers "
+				       "are refused (set `system_set:` to add it)",
+				       ev->name, ev->who, bundle, ncas, ncas == 1 ? "" : "s");
+		else
+			trust_set_note(out,
+				       "%s replaces the roots of %s: %s holds the %zu CA%s of "
+				       "this store and %zu other certificate%s kept in it "
+				       "(trustform does not refresh those)",
+				       ev->name, ev->who, bundle, ncas, ncas == 1 ? "" : "s", other,
+				       other == 1 ? "" : "s");
+	}
 }

@@ -21,11 +21,20 @@ enum envvar_kind {
 	ENVVAR_FLAG, /* a fixed value that switches trust on */
 };
 
+/* What the variable does to the client's roots. */
+enum envvar_roots {
+	ENVVAR_ADDS,	 /* the bundle (or the system store) is added to its own */
+	ENVVAR_REPLACES, /* the bundle is all it trusts */
+};
+
 struct envvar {
 	const char *name;
 	enum envvar_kind kind;
 	const char *flag; /* ENVVAR_FLAG: the only value that works */
-	const char *who;  /* who reads it, for messages */
+	enum envvar_roots roots;
+	const char *who;     /* who reads it, for messages */
+	const char *restart; /* when a change reaches the client, for the docs */
+	const char *proof;   /* the test that proves it with the client, for the docs */
 };
 
 /* The names env: of a bundle store takes (files and flags, in the table's
@@ -43,6 +52,8 @@ extern const char *const envvar_bundle_choices[];
 		.name = "bundle", .kind = OPT_PATH,                                                \
 		.help = "the bundle file (default `/etc/trustform/bundles/<store>.pem`)"           \
 	}
+/* The i-th known variable (the table's order), or NULL past the last. */
+const struct envvar *envvar_at(size_t i);
 /* The known variable called name, or NULL. */
 const struct envvar *envvar_find(const char *name);
 /* The known name closest to name (a typo), or NULL. */
@@ -71,5 +82,13 @@ void envvar_validate_env(const struct conf_store *cs, struct diag *d);
  * is configured with, or the trust is ineffective (said in out). */
 void envvar_check_system_ca(const struct store_inst *s, char *const *env, size_t nenv,
 			    struct trust_set *out);
+
+/* A plan note for each path-valued variable of env: whether it adds the
+ * bundle to its client's roots or replaces them, and then with what: the
+ * store's CAs, and whatever other certificates out (the bundle as read)
+ * holds, such as a system set someone put there; nsys: the certificates of
+ * the store's system_set, SIZE_MAX when it has none. */
+void envvar_note_replaces(const struct store_inst *s, char *const *env, size_t nenv,
+			  const char *bundle, size_t nsys, struct trust_set *out);
 
 #endif

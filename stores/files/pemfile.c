@@ -346,8 +346,21 @@ int pem_file_apply(struct pem_file *f, struct plan_store *ps, struct fs_txn *txn
 		}
 	}
 	size_t at = 0;
+	if (f->foreign) {
+		buf_add(&out, f->foreign->ptr, f->foreign->len);
+		if (out.len && out.ptr[out.len - 1] != '\n')
+			buf_putc(&out, '\n');
+	}
 	for (size_t i = 0; i < f->n; i++) {
 		const struct pem_seg *s = &f->segs[i];
+		if (f->foreign) {
+			at = s->end;
+			if (s->kind == SEG_OURS && s->put)
+				pem_block_render(&out, s->put_name, s->put);
+			else if (s->kind == SEG_OURS && !s->drop)
+				buf_add(&out, f->raw.ptr + s->start, s->end - s->start);
+			continue;
+		}
 		buf_add(&out, f->raw.ptr + at, s->start - at);
 		if (s->put)
 			pem_block_render(&out, s->put_name, s->put);
@@ -355,7 +368,8 @@ int pem_file_apply(struct pem_file *f, struct plan_store *ps, struct fs_txn *txn
 			buf_add(&out, f->raw.ptr + s->start, s->end - s->start);
 		at = s->end;
 	}
-	buf_add(&out, f->raw.ptr + at, f->raw.len - at);
+	if (!f->foreign)
+		buf_add(&out, f->raw.ptr + at, f->raw.len - at);
 	if (append.len && out.len && out.ptr[out.len - 1] != '\n')
 		buf_putc(&out, '\n');
 	buf_add(&out, append.ptr, append.len);

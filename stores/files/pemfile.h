@@ -45,6 +45,9 @@ struct pem_file {
 	struct stat st;
 	struct pem_seg *segs;
 	size_t n, alloc;
+	/* When set, apply writes these bytes in place of everything outside
+	 * trustform's blocks (an env store's system set, envbundle.c). */
+	const struct buf *foreign;
 };
 
 /* Read and split the file; a missing file is an empty one. -1 with err set

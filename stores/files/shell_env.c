@@ -18,6 +18,7 @@
  * shell_env_scan.c.
  */
 #include "model/step.h"
+#include "stores/files/envbundle.h"
 #include "stores/files/envvars.h"
 #include "stores/files/envwrite.h"
 #include "stores/files/files.h"
@@ -41,6 +42,7 @@ static const struct store_backend shenv_backend;
 static const struct store_option shenv_keys[] = {
     ENVVAR_OPT_ENV,
     ENVVAR_OPT_BUNDLE,
+    ENVVAR_OPT_SYSTEM_SET,
     {0},
 };
 
@@ -283,16 +285,14 @@ static int shenv_open(const struct conf_store *cs, const struct run_ctx *ctx,
 static int shenv_read(struct store_inst *s, struct trust_set *out)
 {
 	struct shenv *p = s->priv;
-	struct pem_file f;
 	struct view v;
-	int rc = pem_file_load(&f, p->bundle_host, p->bundle);
-	if (rc == 0)
-		pem_file_entries(&f, out);
-	pem_file_dispose(&f);
-	if (rc < 0)
+	char *sys_stale;
+	size_t nsys;
+	if (env_bundle_read(s, p->bundle_host, p->bundle, out, &sys_stale, &nsys) < 0)
 		return -1;
 	if (view_load(&v, s, p) < 0) {
 		view_dispose(&v);
+		free(sys_stale);
 		return -1;
 	}
 	struct buf why = BUF_INIT;
@@ -320,8 +320,10 @@ static int shenv_read(struct store_inst *s, struct trust_set *out)
 		out->stale = buf_detach(&why);
 	}
 	buf_dispose(&why);
+	env_bundle_add_stale(out, sys_stale);
 	check_overrides(p, &v, out);
 	envvar_check_system_ca(s, p->env, p->nenv, out);
+	envvar_note_replaces(s, p->env, p->nenv, p->bundle, nsys, out);
 	out->after = xstrdup("new login shells and sessions get the variables; running ones "
 			     "keep their environment until they start again");
 	view_dispose(&v);
@@ -331,22 +333,22 @@ static int shenv_read(struct store_inst *s, struct trust_set *out)
 static int shenv_apply(struct store_inst *s, struct plan_store *ps)
 {
 	struct shenv *p = s->priv;
-	struct pem_file f;
+	struct env_bundle eb;
 	struct view v;
 	struct fs_txn txn;
 	bool changed = false;
-	memset(&f, 0, sizeof(f));
+	memset(&eb, 0, sizeof(eb));
 	memset(&v, 0, sizeof(v));
 	fs_txn_init(&txn);
 	if (mkdir_parent(p->bundle_host) < 0 || mkdir_parent(p->profile_host) < 0 ||
-	    mkdir_parent(p->envd_host) < 0 || pem_file_load(&f, p->bundle_host, p->bundle) < 0 ||
-	    view_load(&v, s, p) < 0) {
-		pem_file_dispose(&f); /* the whole store: the applier fails the steps */
+	    mkdir_parent(p->envd_host) < 0 ||
+	    env_bundle_load(&eb, s, p->bundle_host, p->bundle) < 0 || view_load(&v, s, p) < 0) {
+		env_bundle_dispose(&eb); /* the whole store: the applier fails the steps */
 		view_dispose(&v);
 		fs_txn_dispose(&txn);
 		return -1;
 	}
-	int rc = pem_file_apply(&f, ps, &txn, &changed);
+	int rc = pem_file_apply(&eb.f, ps, &txn, &changed);
 	if ((!sh_ok(&v) && fs_txn_write(&txn, p->profile_host, v.want_sh.ptr, v.want_sh.len, 0644,
 					FILE_OWNER_DEFAULT) < 0) ||
 	    (!conf_ok(&v) && fs_txn_write(&txn, p->envd_host, v.want_conf.ptr, v.want_conf.len,
@@ -356,7 +358,7 @@ static int shenv_apply(struct store_inst *s, struct plan_store *ps)
 	}
 	rc = plan_steps_finish(ps, &txn, rc, NULL);
 	view_dispose(&v);
-	pem_file_dispose(&f);
+	env_bundle_dispose(&eb);
 	fs_txn_dispose(&txn);
 	return rc;
 }

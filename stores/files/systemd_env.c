@@ -16,6 +16,7 @@
  */
 #include "model/step.h"
 #include "schema/resolve.h"
+#include "stores/files/envbundle.h"
 #include "stores/files/envvars.h"
 #include "stores/files/envwrite.h"
 #include "stores/files/files.h"
@@ -59,6 +60,7 @@ static const struct store_option senv_keys[] = {
      .help = "the systemd unit, e.g. `homepage.service`"},
     ENVVAR_OPT_ENV,
     ENVVAR_OPT_BUNDLE,
+    ENVVAR_OPT_SYSTEM_SET,
     {.name = "restart",
      .kind = OPT_BOOL,
      .help = "daemon-reload and try-restart the unit after a change (default true, but "
@@ -339,16 +341,14 @@ static void check_overrides(const struct store_inst *s, const struct senv *p,
 static int senv_read(struct store_inst *s, struct trust_set *out)
 {
 	struct senv *p = s->priv;
-	struct pem_file f;
 	struct unit_view v;
-	int rc = pem_file_load(&f, p->bundle_host, p->bundle);
-	if (rc == 0)
-		pem_file_entries(&f, out);
-	pem_file_dispose(&f);
-	if (rc < 0)
+	char *sys_stale;
+	size_t nsys;
+	if (env_bundle_read(s, p->bundle_host, p->bundle, out, &sys_stale, &nsys) < 0)
 		return -1;
 	if (view_load(&v, s, p) < 0) {
 		view_dispose(&v);
+		free(sys_stale);
 		return -1;
 	}
 	struct buf why = BUF_INIT;
@@ -381,12 +381,14 @@ static int senv_read(struct store_inst *s, struct trust_set *out)
 		out->stale = buf_detach(&why);
 	}
 	buf_dispose(&why);
+	env_bundle_add_stale(out, sys_stale);
 	if (v.others.unit_file == SIZE_MAX)
 		trust_set_note(out, "%s is %s; the drop-in is written for when it is installed",
 			       p->unit,
 			       v.others.masked ? "masked" : "not installed (no unit file)");
 	check_overrides(s, p, &v, out);
 	envvar_check_system_ca(s, p->env, p->nenv, out);
+	envvar_note_replaces(s, p->env, p->nenv, p->bundle, nsys, out);
 	out->after = restart_text(s, p);
 	view_dispose(&v);
 	return 0;
@@ -412,26 +414,26 @@ static int run_restart(const struct senv *p, struct buf *log)
 static int senv_apply(struct store_inst *s, struct plan_store *ps)
 {
 	struct senv *p = s->priv;
-	struct pem_file f;
+	struct env_bundle eb;
 	struct unit_view v;
 	struct fs_txn txn;
 	bool bundle_changed = false, dropin_changed = false;
 	int rc = 0;
-	memset(&f, 0, sizeof(f));
+	memset(&eb, 0, sizeof(eb));
 	fs_txn_init(&txn);
 	if (mkdir_parent(p->bundle_host) < 0 || mkdir_parent(p->dropin_host) < 0 ||
-	    pem_file_load(&f, p->bundle_host, p->bundle) < 0) {
-		pem_file_dispose(&f);
+	    env_bundle_load(&eb, s, p->bundle_host, p->bundle) < 0) {
+		env_bundle_dispose(&eb);
 		fs_txn_dispose(&txn);
 		return -1; /* the whole store, err set: the applier reports it */
 	}
 	if (view_load(&v, s, p) < 0) {
 		view_dispose(&v);
-		pem_file_dispose(&f);
+		env_bundle_dispose(&eb);
 		fs_txn_dispose(&txn);
 		return -1;
 	}
-	rc = pem_file_apply(&f, ps, &txn, &bundle_changed);
+	rc = pem_file_apply(&eb.f, ps, &txn, &bundle_changed);
 	if (!v.have_exists || !buf_equal(&v.have, v.want.ptr, v.want.len)) {
 		if (fs_txn_write(&txn, p->dropin_host, v.want.ptr, v.want.len, 0644,
 				 FILE_OWNER_DEFAULT) < 0) {
@@ -471,7 +473,7 @@ static int senv_apply(struct store_inst *s, struct plan_store *ps)
 		}
 	}
 	view_dispose(&v);
-	pem_file_dispose(&f);
+	env_bundle_dispose(&eb);
 	fs_txn_dispose(&txn);
 	return rc;
 }

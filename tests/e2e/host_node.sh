@@ -86,7 +86,7 @@ rm -f "$H/etc/trustform/bundles/app.pem"
 yaml NODE_USE_SYSTEM_CA app
 expect_rc 1 "flag only: plan is an error" tf plan "${args[@]}" --detailed-exitcode
 check "flag only: says why" out_has "trust will not take effect: $C/trust.yaml:5:"
-check "  and the fix" out_has 'NODE_USE_SYSTEM_CA=1 makes Node.js use the system store, and no system store of host "h" is configured with CA "corp"'
+check "  and the fix" out_has 'NODE_USE_SYSTEM_CA=1 makes Node.js and Bun use the system store, and no system store of host "h" is configured with CA "corp"'
 expect_rc 1 "flag only: apply writes, but fails" tf apply "${args[@]}" --auto-approve
 check "flag only: drop-in sets the flag to 1" grep -qx 'Environment="NODE_USE_SYSTEM_CA=1"' "$H/etc/systemd/system/app.service.d/90-trustform.conf"
 check "flag only: node still fails (the CA is not in the system store)" fails run_app

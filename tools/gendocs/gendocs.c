@@ -27,6 +27,7 @@ static const struct region regions[] = {
     {"man/trustform.1", "synopsis", gen_man_synopsis},
     {"man/trustform.1", "command-options", gen_man_command_options},
     {"README.md", "store-table", gen_readme_table},
+    {"README.md", "env-variables", gen_readme_envvars},
     {"completion/trustform.bash", "completion-sections", gen_completion_sections},
     {"completion/trustform.bash", "completion-options", gen_completion_options},
     {NULL, NULL, NULL},

@@ -29,6 +29,7 @@ void gen_man_types(struct buf *b);
 void gen_man_keys(struct buf *b);
 void gen_man_files(struct buf *b);
 void gen_readme_table(struct buf *b);
+void gen_readme_envvars(struct buf *b);
 void gen_completion_sections(struct buf *b);
 void gen_completion_options(struct buf *b);
 void gen_man_synopsis(struct buf *b);

@@ -1,4 +1,6 @@
-/* README.md: the table of store types and their options. */
+/* README.md: the table of store types and their options, and the env
+ * stores' variables (stores/files/envvars.c). */
+#include "stores/files/envvars.h"
 #include "tools/gendocs/gendocs.h"
 
 #include <stdbool.h>
@@ -41,4 +43,24 @@ void gen_readme_table(struct buf *b)
 {
 	buf_puts(b, "| type | option | meaning |\n|---|---|---|\n");
 	each_type(type_rows, b);
+}
+
+void gen_readme_envvars(struct buf *b)
+{
+	static const char *const kinds[] = {"path of a PEM bundle", "directory list", "flag"};
+	buf_puts(b, "| variable | value | read by | replaces or adds | a change reaches them | "
+		    "proven by |\n|---|---|---|---|---|---|\n");
+	for (size_t i = 0; envvar_at(i); i++) {
+		const struct envvar *v = envvar_at(i);
+		buf_printf(b, "| `%s` | %s", v->name, kinds[v->kind]);
+		if (v->flag)
+			buf_printf(b, " (`%s=%s`)", v->name, v->flag);
+		buf_printf(b, " | %s | %s | ", v->who,
+			   v->roots == ENVVAR_REPLACES ? "replaces the client's roots"
+						       : "adds to the client's roots");
+		put_md(b, v->restart);
+		buf_puts(b, " | ");
+		put_md(b, v->proof);
+		buf_puts(b, " |\n");
+	}
 }
