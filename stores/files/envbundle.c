@@ -66,7 +66,7 @@ static bool sys_in_place(const struct env_bundle *b)
 	const struct pem_file *f = &b->f;
 	size_t at = b->sys.len;
 	bool nl = at && b->sys.ptr[at - 1] != '\n';
-	if (f->raw.len < at + nl || memcmp(f->raw.ptr, b->sys.ptr, at) ||
+	if (f->raw.len < at + nl || (at && memcmp(f->raw.ptr, b->sys.ptr, at)) ||
 	    (nl && f->raw.ptr[at++] != '\n'))
 		return false;
 	for (size_t i = 0; i < f->n; i++) {
