@@ -34,30 +34,9 @@ p_dead=$(free_port) # nobody listens there
 # have renewed at four fifths.
 pki=$R/var/lib/caddy/.local/share/caddy/pki/authorities/local; mkdir -p "$pki"
 mk_ca "$T/caddy-root" "/CN=Caddy Local Authority - 2026 ECC Root" 3650
-d=$T/ica; mkdir -p "$d/new"; : >"$d/index"; echo 01 >"$d/serial"
-openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$pki/intermediate.key" \
-  -subj "/CN=Caddy Local Authority - ECC Intermediate" -out "$d/req.csr" 2>/dev/null
-cat >"$d/ca.cnf" <<CNF
-[ca]
-default_ca = d
-[d]
-dir = $d
-database = $d/index
-new_certs_dir = $d/new
-serial = $d/serial
-default_md = sha256
-policy = p
-unique_subject = no
-x509_extensions = ext
-[p]
-commonName = supplied
-[ext]
-basicConstraints = critical,CA:TRUE,pathlen:0
-keyUsage = critical,keyCertSign,cRLSign
-CNF
-openssl ca -batch -config "$d/ca.cnf" -cert "$T/caddy-root.pem" -keyfile "$T/caddy-root.key" \
-  -in "$d/req.csr" -startdate "$(date -u -d '-10 days' +%Y%m%d%H%M%SZ)" \
-  -enddate "$(date -u -d '+1 day' +%Y%m%d%H%M%SZ)" -notext -out "$pki/intermediate.crt" 2>/dev/null
+mk_ca_dated "$T/ica" "/CN=Caddy Local Authority - ECC Intermediate" \
+  "$(date -u -d '-10 days' +%Y%m%d%H%M%SZ)" "$(date -u -d '+1 day' +%Y%m%d%H%M%SZ)" "$T/caddy-root"
+cp "$T/ica.pem" "$pki/intermediate.crt"; cp "$T/ica.key" "$pki/intermediate.key"
 cp "$T/caddy-root.pem" "$pki/root.crt"; cp "$T/caddy-root.pem" "$C/cas/caddy-local.pem"
 
 cfg() { # cfg "CAS" "ENDPOINTS"

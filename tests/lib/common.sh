@@ -76,9 +76,11 @@ mk_leaf() {
     -days 30 -extfile "$base.ext" -out "$base.pem" 2>/dev/null
 }
 
-# mk_ca_dated OUT_BASE SUBJECT START END: CA with explicit validity (YYYYMMDDHHMMSSZ)
+# mk_ca_dated OUT_BASE SUBJECT START END [ISSUER_BASE]: CA with explicit
+# validity (YYYYMMDDHHMMSSZ); self-signed, or an intermediate (pathlen 0)
+# signed by ISSUER_BASE.pem/.key
 mk_ca_dated() {
-  local base=$1 subj=$2 start=$3 end=$4 d
+  local base=$1 subj=$2 start=$3 end=$4 issuer=${5:-} d sign
   d=$(mktemp -d "$T/ca.XXXXXX")
   mkdir -p "$d/new"; : >"$d/index"; echo 01 >"$d/serial"
   openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$base.key" \
@@ -98,10 +100,12 @@ x509_extensions = ext
 [p]
 commonName = supplied
 [ext]
-basicConstraints = critical,CA:TRUE
+basicConstraints = critical,CA:TRUE${issuer:+,pathlen:0}
 keyUsage = critical,keyCertSign,cRLSign
 CNF
-  openssl ca -batch -config "$d/ca.cnf" -selfsign -keyfile "$base.key" -in "$d/req.csr" \
+  if [ -n "$issuer" ]; then sign=(-cert "$issuer.pem" -keyfile "$issuer.key")
+  else sign=(-selfsign -keyfile "$base.key"); fi
+  openssl ca -batch -config "$d/ca.cnf" "${sign[@]}" -in "$d/req.csr" \
     -startdate "$start" -enddate "$end" -out "$base.pem" -notext 2>/dev/null
 }
 
