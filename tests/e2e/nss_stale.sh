@@ -36,35 +36,8 @@ write_cfg "CT,C,C"
 expect_rc 2 "plan: both updated" tf plan "${args[@]}" --detailed-exitcode
 
 # apply on a terminal: while it waits for "yes", someone changes corp's trust
-cat >"$T/drive.py" <<'PY'
-import os, pty, sys, time, subprocess
-edit, argv = sys.argv[1], sys.argv[2:]
-pid, fd = pty.fork()
-if pid == 0:
-    os.execv(argv[0], argv)
-out = b""
-deadline = time.time() + 60
-while b"Enter a value:" not in out and time.time() < deadline:
-    try:
-        out += os.read(fd, 4096)
-    except OSError:
-        break
-subprocess.run(["sh", "-c", edit], check=True)
-os.write(fd, b"yes\n")
-while True:
-    try:
-        chunk = os.read(fd, 4096)
-    except OSError:
-        break
-    if not chunk:
-        break
-    out += chunk
-_, status = os.waitpid(pid, 0)
-sys.stdout.write(out.decode(errors="replace"))
-sys.exit(os.waitstatus_to_exitcode(status))
-PY
 edit="certutil -M -d sql:$DB -n trustform-corp -t c,, </dev/null && chown -R 4244:4244 $DB"
-expect_rc 1 "apply fails" python3 "$T/drive.py" "$edit" "$TRUSTFORM" apply "${args[@]}"
+expect_rc 1 "apply fails" python3 "$SRC_DIR/tests/lib/apply_meanwhile.py" "$edit" "$TRUSTFORM" apply "${args[@]}"
 check "corp's step failed as stale" out_has 'ca "corp": failed: the entry changed since the plan was made'
 check "lab's step was still done" out_has 'ca "lab": updated'
 check "names where the store is configured" out_has "run trustplan again (store at $C/trust.yaml:6:3)"
