@@ -36,17 +36,26 @@ char *store_error_text(const struct conf_store *cs, const char *msg)
 	return xasprintf("%s (store at %s:%d:%d)", msg, cs->config_file, cs->pos.line, cs->pos.col);
 }
 
+/* The store's host as the configuration resolves it, or NULL (no
+ * configuration or host in this context, or one that does not resolve: the
+ * plan says that elsewhere). */
+static struct resolved *host_resolved(const struct store_inst *s)
+{
+	if (!s->ctx->cfg || !s->ctx->host)
+		return NULL;
+	struct resolved *r = resolve_host(s->ctx->cfg, s->ctx->host, NULL, 0);
+	if (!r)
+		err_clear();
+	return r;
+}
+
 size_t store_cas_outside_system(const struct store_inst *s, const struct conf_ca ***out)
 {
 	size_t n = 0;
 	*out = NULL;
-	if (!s->ctx->cfg || !s->ctx->host)
+	struct resolved *r = host_resolved(s);
+	if (!r)
 		return 0;
-	struct resolved *r = resolve_host(s->ctx->cfg, s->ctx->host, NULL, 0);
-	if (!r) {
-		err_clear();
-		return 0;
-	}
 	const struct host_store *mine = NULL;
 	for (size_t i = 0; i < r->nstores; i++)
 		if (r->stores[i].store == s->conf)
@@ -75,13 +84,9 @@ size_t store_cas_outside_system(const struct store_inst *s, const struct conf_ca
 size_t store_cas_present(const struct store_inst *s)
 {
 	size_t n = 0;
-	if (!s->ctx->cfg || !s->ctx->host)
+	struct resolved *r = host_resolved(s);
+	if (!r)
 		return 0;
-	struct resolved *r = resolve_host(s->ctx->cfg, s->ctx->host, NULL, 0);
-	if (!r) {
-		err_clear();
-		return 0;
-	}
 	for (size_t i = 0; i < r->nstores; i++)
 		for (size_t c = 0; r->stores[i].store == s->conf && c < r->stores[i].ncas; c++)
 			n += r->stores[i].cas[c]->ensure == ENSURE_PRESENT;
@@ -92,13 +97,9 @@ size_t store_cas_present(const struct store_inst *s)
 bool store_host_has_system(const struct store_inst *s)
 {
 	bool has = false;
-	if (!s->ctx->cfg || !s->ctx->host)
+	struct resolved *r = host_resolved(s);
+	if (!r)
 		return false;
-	struct resolved *r = resolve_host(s->ctx->cfg, s->ctx->host, NULL, 0);
-	if (!r) {
-		err_clear();
-		return false;
-	}
 	for (size_t i = 0; i < r->nstores && !has; i++)
 		has = !r->stores[i].store->section && !strcmp(r->stores[i].store->type, "system");
 	resolved_free(r);
