@@ -119,7 +119,7 @@ struct cli_command {
 
 /* The commands, one module each (cli/cmd_<name>.c). */
 extern const struct cli_command cli_cmd_plan, cli_cmd_apply, cli_cmd_validate, cli_cmd_show,
-    cli_cmd_version, cli_cmd_check, cli_cmd_caddy, cli_cmd_diff, cli_cmd_report;
+    cli_cmd_version, cli_cmd_check, cli_cmd_caddy, cli_cmd_diff, cli_cmd_report, cli_cmd_rotation;
 /* Every command, in the order of --help, NULL-terminated (commands.c). */
 extern const struct cli_command *const cli_commands[];
 const struct cli_command *cli_command_find(const char *name);

@@ -6,6 +6,7 @@
 #include "reconcile/planfile.h"
 #include "reconcile/render.h"
 #include "reconcile/render_json.h"
+#include "reconcile/rotation.h"
 #include "reconcile/run.h"
 #include "reconcile/verdict.h"
 #include "util/err.h"
@@ -127,6 +128,7 @@ static int cmd_apply(void *v)
 	struct run r;
 	struct saved_plan *sp = NULL;
 	struct check_report rep = {0};
+	struct rotation_list rot = {0};
 	int code = EXIT_ERROR;
 	const char *saved = o->nargs == 1 ? o->args[0] : NULL;
 	cli_run_init(&r, o);
@@ -171,6 +173,17 @@ static int cmd_apply(void *v)
 					"trustform: warning: endpoint %s could not be checked, so "
 					"what a removal would break there is not known: %s\n",
 					rep.eps[i].ep.url, rep.eps[i].probe.error);
+	}
+	/* a removal of a rotation's old CA before its retire phase is refused */
+	if (plan_removes(&r.plan)) {
+		struct rotation_params rp = {.cfg = r.cfg,
+					     .res = r.res,
+					     .plan = &r.plan,
+					     .check = r.check,
+					     .not_checked = "no check",
+					     .now = r.opt.now};
+		rotation_judge(&rot, &rp);
+		rotation_block_steps(&rot, &r.plan);
 	}
 	struct render_opts ro;
 	run_render_opts(&r, "apply", &ro);
@@ -217,6 +230,7 @@ static int cmd_apply(void *v)
 out:
 	fflush(stdout);
 	check_report_dispose(&rep);
+	rotation_list_dispose(&rot);
 	run_dispose(&r);
 	planfile_free(sp);
 	return code;

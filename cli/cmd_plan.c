@@ -5,6 +5,7 @@
 #include "reconcile/planfile.h"
 #include "reconcile/render.h"
 #include "reconcile/render_json.h"
+#include "reconcile/rotation.h"
 #include "reconcile/run.h"
 #include "reconcile/verdict.h"
 #include "util/err.h"
@@ -87,6 +88,7 @@ static int cmd_plan(void *opts)
 	struct options *o = &p->common;
 	struct run r;
 	struct check_report rep = {0};
+	struct rotation_list rot = {0};
 	int code = EXIT_ERROR;
 	cli_run_init(&r, o);
 	r.opt.offline = p->offline;
@@ -111,12 +113,23 @@ static int cmd_plan(void *opts)
 			r.check = &rep;
 		}
 	}
+	/* the rotations' phases, from what was read and checked; a removal
+	 * whose rotation has not reached retire is blocked */
+	struct rotation_params rp = {.cfg = r.cfg,
+				     .res = r.res,
+				     .plan = &r.plan,
+				     .check = r.check,
+				     .not_checked = "--offline",
+				     .now = r.opt.now};
+	rotation_judge(&rot, &rp);
+	rotation_block_steps(&rot, &r.plan);
 	struct render_opts ro;
 	run_render_opts(&r, "plan", &ro);
 	if (o->json) {
 		struct json_doc doc;
 		run_json_doc(&r, "plan", &doc);
 		doc.check = r.check;
+		doc.rotations = &rot;
 		render_json_plan(stdout, &doc, &r.plan, NULL);
 		render_store_errors(stderr, &r.plan);
 	} else {
@@ -127,6 +140,12 @@ static int cmd_plan(void *opts)
 			check_render(stdout, r.check, ro.color,
 				     plan_has_changes(&r.plan) ? CHECK_RENDER_PLAN
 							       : CHECK_RENDER_PLAN_CLEAN);
+		if (rot.n) {
+			printf("\nRotation (judged from what the stores hold and the endpoints "
+			       "serve now):\n\n");
+			rotation_render(stdout, &rot);
+			putchar('\n');
+		}
 		struct verdict v;
 		verdict_make(&v, &r.plan, r.check);
 		render_summary(stdout, &r.plan, &v, &ro);
@@ -159,6 +178,7 @@ out:
 	if (drift_report(&r, code == EXIT_ERROR) < 0)
 		code = EXIT_ERROR;
 	check_report_dispose(&rep);
+	rotation_list_dispose(&rot);
 	run_dispose(&r);
 	return code;
 }

@@ -7,7 +7,8 @@
 
 const struct cli_command *const cli_commands[] = {
     &cli_cmd_plan,  &cli_cmd_apply, &cli_cmd_validate, &cli_cmd_show,	&cli_cmd_version,
-    &cli_cmd_check, &cli_cmd_caddy, &cli_cmd_diff,     &cli_cmd_report, NULL,
+    &cli_cmd_check, &cli_cmd_caddy, &cli_cmd_diff,     &cli_cmd_report, &cli_cmd_rotation,
+    NULL,
 };
 
 const struct cli_command *cli_command_find(const char *name)

@@ -15,7 +15,7 @@ _trustform_sections() { # CONFIG
 # END generated: completion-sections (hand-written again from here)
 
 # BEGIN generated: completion-options (from the commands' option tables: scripts/gen-docs.sh)
-_trustform_cmds="plan apply validate show version check caddy diff report"
+_trustform_cmds="plan apply validate show version check caddy diff report rotation"
 # The options COMMAND takes (every option when COMMAND is empty).
 _trustform_opts() { # COMMAND
   case $1 in
@@ -28,6 +28,7 @@ _trustform_opts() { # COMMAND
     caddy) echo "-c --config --host --root --lock-timeout --no-color --git --ref --path --require-fresh --allow-unpinned --git-allowed-signers --help" ;;
     diff) echo "--root --json --no-color --git --path --require-fresh --allow-unpinned --git-allowed-signers --from --to --inventory --format --help" ;;
     report) echo "--json --no-color --format --help" ;;
+    rotation) echo "-c --config --host --root --lock-timeout --json --no-color --git --ref --path --require-fresh --allow-unpinned --git-allowed-signers --offline --timeout --help" ;;
     *) echo "-c --config --host --root --target --lock-timeout --json --no-color --git --ref --path --require-fresh --allow-unpinned --git-allowed-signers --detailed-exitcode --out --prometheus --syslog --offline --timeout --auto-approve --from --to --inventory --format --help" ;;
   esac
 }

@@ -134,6 +134,8 @@ void plan_step_add_break(struct plan_step *st, const char *url, bool accepted)
 
 bool plan_step_break_refused(const struct plan_step *st)
 {
+	if (st->blocked)
+		return true;
 	for (size_t i = 0; i < st->nbreaks; i++)
 		if (!st->breaks[i].accepted)
 			return true;

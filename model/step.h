@@ -73,11 +73,16 @@ struct plan_step {
 	char *error;			     /* failed or stale: why */
 	struct step_break *breaks;	     /* what the step would break */
 	size_t nbreaks;
+	/* The step removes or distrusts the old CA of a rotation whose retire
+	 * phase has not come (reconcile/rotation.h): what blocks it, or NULL.
+	 * Apply refuses it like an unaccepted break. */
+	char *blocked;
 };
 
 /* Record that the step would break url (once per URL). */
 void plan_step_add_break(struct plan_step *st, const char *url, bool accepted);
-/* Whether some endpoint it would break is not accepted: apply refuses it. */
+/* Whether some endpoint it would break is not accepted, or a rotation blocks
+ * it: apply refuses it. */
 bool plan_step_break_refused(const struct plan_step *st);
 
 /* Whether a consumer's running processes see the store as it is. */

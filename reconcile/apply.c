@@ -126,6 +126,12 @@ static size_t refuse_held(struct plan_store *ps, size_t total)
 	size_t n = total - ps->n;
 	for (size_t j = ps->n; j < total; j++) {
 		struct plan_step *st = &ps->steps[j];
+		if (st->blocked) {
+			plan_step_fail(st, "refused: %s CA \"%s\" is blocked by %s",
+				       st->op == OP_DISTRUST ? "distrusting" : "removing", st->name,
+				       st->blocked);
+			continue;
+		}
 		struct buf urls = BUF_INIT, list = BUF_INIT;
 		for (size_t k = 0; k < st->nbreaks; k++) {
 			buf_printf(&urls, "%s%s", urls.len ? ", " : "", st->breaks[k].url);

@@ -26,6 +26,7 @@ static void step_dispose(struct plan_step *st)
 	for (size_t i = 0; i < st->nbreaks; i++)
 		free(st->breaks[i].url);
 	free(st->breaks);
+	free(st->blocked);
 	if (st->has_seen)
 		trust_entry_dispose(&st->seen);
 }

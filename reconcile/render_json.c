@@ -5,6 +5,7 @@
 #include "reconcile/check.h"
 #include "reconcile/planfile.h"
 #include "reconcile/render_json_int.h"
+#include "reconcile/rotation.h"
 #include "reconcile/verdict.h"
 #include "schema/consumers.h"
 #include "schema/gitsource.h"
@@ -306,6 +307,8 @@ void render_json_plan(FILE *out, const struct json_doc *doc, const struct plan *
 	json_object_set_new(o, "diagnostics", diagnostics(doc, p));
 	if (doc->check)
 		json_object_set_new(o, "endpoints", endpoints_json(doc->check));
+	if (doc->rotations && doc->rotations->n)
+		json_object_set_new(o, "rotations", rotation_json(doc->rotations));
 	print_doc(out, o);
 }
 
@@ -399,5 +402,25 @@ void render_json_error(FILE *out, const struct json_doc *doc, const char *messag
 		json_array_append_new(d, e);
 	}
 	json_object_set_new(o, "diagnostics", d);
+	print_doc(out, o);
+}
+
+void render_json_rotation(FILE *out, const struct json_doc *doc, const struct plan *p,
+			  const struct rotation_list *l)
+{
+	json_t *o = doc_head(doc);
+	json_object_set_new(o, "rotations", rotation_json(l));
+	size_t blocked = 0, errors = 0;
+	for (size_t i = 0; i < l->n; i++) {
+		blocked += l->items[i].blocks != NULL;
+		errors += l->items[i].errors;
+	}
+	json_t *s = json_object();
+	json_object_set_new(s, "rotations", json_integer((json_int_t)l->n));
+	json_object_set_new(s, "blocked", json_integer((json_int_t)blocked));
+	json_object_set_new(s, "operation", json_string("rotation"));
+	json_object_set_new(o, "rotation_summary", s);
+	json_object_set_new(o, "errored", json_boolean(errors > 0));
+	json_object_set_new(o, "diagnostics", diagnostics(doc, p));
 	print_doc(out, o);
 }

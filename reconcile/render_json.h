@@ -16,11 +16,12 @@
 #include <stdio.h>
 #include <time.h>
 
-#define JSON_FORMAT_VERSION "1.2"
+#define JSON_FORMAT_VERSION "1.3"
 
 struct git_checkout;
 struct apply_result;
 struct check_report;
+struct rotation_list;
 
 struct json_doc {
 	const char *operation; /* "plan", "apply" or "show" */
@@ -31,7 +32,8 @@ struct json_doc {
 	const char *saved_plan;		/* apply of a saved plan: its file, or NULL */
 	const struct diag *diag;	/* the config's warnings and errors, or NULL */
 	time_t now;
-	const struct check_report *check; /* plan: the endpoints, or NULL */
+	const struct check_report *check;      /* plan: the endpoints, or NULL */
+	const struct rotation_list *rotations; /* plan: the rotations (format 1.3), or NULL */
 };
 
 /* Print the document for a plan (res NULL) or an apply (res: what was done). */
@@ -42,6 +44,9 @@ void render_json_show(FILE *out, const struct json_doc *doc, const struct plan *
 /* The endpoints of `trustform check`, each with its verdict per store. */
 void render_json_check(FILE *out, const struct json_doc *doc, const struct plan *p,
 		       const struct check_report *rep);
+/* The rotations of `trustform rotation status` (rotation.h). */
+void render_json_rotation(FILE *out, const struct json_doc *doc, const struct plan *p,
+			  const struct rotation_list *l);
 /* An error before any store was read (bad config, unknown host): a document
  * that still validates, with errored = true. */
 /* The fields every JSON document starts with: format_version,

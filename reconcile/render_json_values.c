@@ -284,6 +284,9 @@ void store_changes(json_t *arr, const struct plan_store *ps, bool applied)
 			json_array_append_new(br, b);
 		}
 		json_object_set_new(rc, "breaks", br);
+		/* format 1.3: a rotation blocks the removal (rotation.h) */
+		if (st->blocked)
+			jtext_set(rc, "blocked", st->blocked);
 		if (applied) {
 			json_object_set_new(rc, "status", jtext_new(status_word(st->result)));
 			json_object_set_new(rc, "error", str_or_null(st->error));

@@ -184,6 +184,7 @@ static void read_plan(struct report_host *h, const char *file)
 		add_error(h, xasprintf("%s: the run failed", file));
 	json_array_foreach(json_object_get(d, "resource_changes"), i, v) read_change(h, v);
 	read_expiring(h, d);
+	report_read_rotations(h, d);
 	const json_t *s = json_object_get(d, "change_summary");
 	static const char *const keys[] = {"add", "change", "remove"};
 	long long *counts[] = {&h->add, &h->change, &h->remove};
@@ -271,6 +272,7 @@ void report_dispose(struct report *r)
 			free(h->expiring[j].stores);
 		}
 		free(h->expiring);
+		report_rotations_dispose(h);
 		free(h->host);
 		free(h->file);
 	}
@@ -317,6 +319,7 @@ void report_render_text(FILE *out, const struct report *r)
 			fprintf(out, "  warning: %s\n", text_disp(b.ptr));
 			buf_dispose(&b);
 		}
+		report_rotations_text(out, h);
 		for (size_t j = 0; j < h->nchanges; j++) {
 			const struct report_change *c = &h->changes[j];
 			fprintf(out, "  %3s %s", c->symbol, text_disp(c->address));
@@ -344,6 +347,7 @@ void report_render_markdown(FILE *out, const struct report *r)
 					: "no changes",
 			h->add, h->change, h->remove);
 	}
+	report_rotations_markdown(out, r);
 	for (size_t i = 0; i < r->nhosts; i++) {
 		const struct report_host *h = &r->hosts[i];
 		if (!h->errored && !h->nchanges && !host_drift(h) && !h->nexpiring)
@@ -430,6 +434,8 @@ void report_render_json(FILE *out, const struct report *r, time_t now)
 			json_array_append_new(xs, xo);
 		}
 		json_object_set_new(ho, "expiring", xs);
+		if (h->nrotations)
+			json_object_set_new(ho, "rotations", report_rotations_json(h));
 		json_array_append_new(hosts, ho);
 	}
 	json_object_set_new(o, "hosts", hosts);

@@ -28,6 +28,12 @@ struct report_expiring {
 	char *stores; /* "system, app" */
 };
 
+/* A rotation's phase on the host (format 1.3: rotations). */
+struct report_rotation {
+	char *old, *new, *phase, *summary;
+	char *blocks; /* or NULL */
+};
+
 struct report_host {
 	char *host;
 	char *file;
@@ -41,6 +47,8 @@ struct report_host {
 	size_t nchanges;
 	struct report_expiring *expiring; /* warnings, not drift */
 	size_t nexpiring;
+	struct report_rotation *rotations;
+	size_t nrotations;
 };
 
 struct report {
@@ -56,6 +64,14 @@ void report_build(struct report *r, char *const *files, size_t nfiles);
 void report_dispose(struct report *r);
 
 void report_render_text(FILE *out, const struct report *r);
+/* The hosts' rotations (report_rotation.c): read from a plan document (a
+ * json_t *), each host's lines in text, a table in markdown, the host's
+ * array in JSON (a json_t *). */
+void report_read_rotations(struct report_host *h, const void *plan_doc);
+void report_rotations_text(FILE *out, const struct report_host *h);
+void report_rotations_markdown(FILE *out, const struct report *r);
+void *report_rotations_json(const struct report_host *h);
+void report_rotations_dispose(struct report_host *h);
 void report_render_markdown(FILE *out, const struct report *r);
 void report_render_json(FILE *out, const struct report *r, time_t now);
 

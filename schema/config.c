@@ -44,7 +44,8 @@ static const struct key_spec top_keys[] = {
 
 static const struct key_spec ca_keys[] = {
     {"file", true},   {"sha256", false},	  {"ensure", false},
-    {"caddy", false}, {"accept_breaking", false}, {NULL, false},
+    {"caddy", false}, {"accept_breaking", false}, {"replaces", false},
+    {NULL, false},
 };
 
 bool conf_ca_accepts_break(const struct conf_ca *ca, const char *url)
@@ -145,6 +146,7 @@ static void load_cas(struct loadctx *lc, const struct ynode *cas)
 				ca->caddy = xstrdup(cid);
 			}
 			load_accept(lc, ca, ymap_get(v, "accept_breaking"));
+			lc_load_replaces(lc, ca, ymap_get(v, "replaces"));
 		}
 		buf_dispose(&where);
 	}
@@ -242,6 +244,7 @@ static void load_all(struct loadctx *lc)
 	lc_load_hosts(lc, ymap_get(t, "hosts"));
 	lc_warn_unused(lc);
 	lc_check_accept_breaking(lc);
+	lc_check_replaces(lc);
 	ca_check_all(cfg, lc->opts, lc->d);
 }
 
@@ -300,6 +303,7 @@ void config_free(struct config *c)
 		for (size_t j = 0; j < ca->naccept; j++)
 			free(ca->accept_breaking[j]);
 		free(ca->accept_breaking);
+		free(ca->replaces);
 		cert_free(ca->cert);
 	}
 	free(c->cas);

@@ -40,6 +40,12 @@ struct conf_ca {
 	char **accept_breaking;
 	size_t naccept;
 	const struct ynode *accept_node; /* the list, for diagnostics */
+	/* replaces: the CA this one takes over from in a staged rotation
+	 * (reconcile/rotation.h), or NULL; replaced is it in config.cas once
+	 * the file is valid */
+	char *replaces;
+	const struct ynode *replaces_node;
+	const struct conf_ca *replaced;
 };
 
 struct conf_store {

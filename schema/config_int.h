@@ -40,4 +40,9 @@ void lc_warn_unused(struct loadctx *lc);
 /* Each CA's accept_breaking names a connects_to URL, on a CA that is removed. */
 void lc_check_accept_breaking(struct loadctx *lc);
 
+/* config_replaces.c: a CA's replaces: (read with the CA, checked once every
+ * CA is known: it names another CA, present, with no chain and no cycle). */
+void lc_load_replaces(struct loadctx *lc, struct conf_ca *ca, const struct ynode *n);
+void lc_check_replaces(struct loadctx *lc);
+
 #endif

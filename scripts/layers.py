@@ -36,7 +36,7 @@ FLOORS = ["util", "model", "schema", "stores", "engine", "app", "cli"]
 APP = re.compile(
     r"^reconcile/(run|render|render_json|render_json_values|render_json_int|planfile"
     r"|planfile_bind|planfile_check|planfile_int|report|fleetdiff|fleetdiff_render"
-    r"|metrics|drift|check_render)\.[ch]$"
+    r"|report_rotation|rotation_render|metrics|drift|check_render)\.[ch]$"
 )
 
 # Edges still pointing up, each with why; (kind, from, to) -> reason. kind is

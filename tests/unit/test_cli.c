@@ -38,7 +38,7 @@ static void tables(void)
 			}
 		}
 	}
-	CHECK(ncmds == 9);
+	CHECK(ncmds == 10);
 	CHECK(cli_command_find("frobnicate") == NULL);
 	/* the shared options: -c is the only short form */
 	for (const struct cli_opt *o = cli_shared_opts; o->name; o++)
