@@ -82,6 +82,8 @@ _trustform() {
   fi
   [ "$prev" = caddy ] && [ "$have_cmd" = caddy ] && {
     COMPREPLY=($(compgen -W "export-root" -- "$cur")); return; }
+  [ "$prev" = rotation ] && [ "$have_cmd" = rotation ] && {
+    COMPREPLY=($(compgen -W "status" -- "$cur")); return; }
   case $(_trustform_optarg "$prev") in
     file) _filedir; return ;;
     dir) _filedir -d; return ;;

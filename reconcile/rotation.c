@@ -201,16 +201,16 @@ static void summarize(struct rotation *r)
 	} else if (r->old_only || r->unchecked) {
 		r->phase = ROT_SWITCH;
 		r->summary = xasprintf("switch (%zu endpoint%s still chain%s only to %s%s)",
-				       r->old_only, S(r->old_only), r->old_only == 1 ? "s" : "",
-				       o, r->unchecked ? ", some not checked" : "");
+				       r->old_only, S(r->old_only), r->old_only == 1 ? "s" : "", o,
+				       r->unchecked ? ", some not checked" : "");
 		if (r->old_only) {
 			buf_printf(&b, "%zu endpoint%s still chain%s only to \"%s\": ", r->old_only,
 				   S(r->old_only), r->old_only == 1 ? "s" : "", o);
 			list_eps(&b, r, ROT_CHAIN_OLD);
 		}
 		if (r->unchecked) {
-			buf_printf(&b, "%s%zu endpoint%s could not be checked: ",
-				   b.len ? "; " : "", r->unchecked, S(r->unchecked));
+			buf_printf(&b, "%s%zu endpoint%s could not be checked: ", b.len ? "; " : "",
+				   r->unchecked, S(r->unchecked));
 			list_eps(&b, r, ROT_CHAIN_UNKNOWN);
 		}
 		r->next = xasprintf("retire, once every endpoint is served from \"%s\" (issue "
@@ -218,9 +218,9 @@ static void summarize(struct rotation *r)
 				    n);
 	} else {
 		r->phase = ROT_RETIRE;
-		r->summary = xasprintf("retire (%s may be removed: %zu store%s still hold%s it)",
-				       o, r->holding_old, S(r->holding_old),
-				       r->holding_old == 1 ? "s" : "");
+		r->summary =
+		    xasprintf("retire (%s may be removed: %zu store%s still hold%s it)", o,
+			      r->holding_old, S(r->holding_old), r->holding_old == 1 ? "s" : "");
 		r->next = xasprintf("remove \"%s\": set it `ensure: absent` (or distrusted) and "
 				    "apply",
 				    o);

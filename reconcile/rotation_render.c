@@ -1,7 +1,7 @@
 /* The rotations of a host in words (the plan's section, `rotation status`)
  * and as JSON (`rotations`); see rotation.h. */
-#include "reconcile/rotation.h"
 #include "model/cert.h"
+#include "reconcile/rotation.h"
 #include "util/text.h"
 
 static const char *chain_word(enum rotation_chain c)
@@ -26,8 +26,8 @@ void rotation_render(FILE *out, const struct rotation_list *l)
 		for (size_t j = 0; j < r->nstores; j++) {
 			const struct rotation_store *s = &r->stores[j];
 			if (s->trusts_new)
-				fprintf(out, "      ok     %s: trusts \"%s\"%s\n", text_disp(s->title),
-					text_disp(r->new->name),
+				fprintf(out, "      ok     %s: trusts \"%s\"%s\n",
+					text_disp(s->title), text_disp(r->new->name),
 					s->holds_old ? ", still holds the old CA" : "");
 			else
 				fprintf(out, "      LACKS  %s: %s\n", text_disp(s->title),
@@ -36,8 +36,8 @@ void rotation_render(FILE *out, const struct rotation_list *l)
 		for (size_t j = 0; j < r->neps; j++) {
 			const struct rotation_endpoint *e = &r->eps[j];
 			if (e->chain == ROT_CHAIN_NEW)
-				fprintf(out, "      ok     %s: chains to \"%s\"\n", text_disp(e->url),
-					text_disp(r->new->name));
+				fprintf(out, "      ok     %s: chains to \"%s\"\n",
+					text_disp(e->url), text_disp(r->new->name));
 			else if (e->chain == ROT_CHAIN_OLD)
 				fprintf(out, "      OLD    %s: chains only to \"%s\"\n",
 					text_disp(e->url), text_disp(r->old->name));

@@ -171,7 +171,7 @@ YAML
   complete_words "trustform --" | sort >"$T/comp.opts"
   check "completion offers every option of --help" \
     bash -c "comm -23 '$T/help.opts' '$T/comp.opts' | grep -q . && exit 1 || exit 0"
-  [ "$(complete_words "trustform " | sort | tr '\n' ' ')" = "apply caddy check diff plan report show validate version " ] && pass || fail "completion: commands"
+  [ "$(complete_words "trustform " | sort | tr '\n' ' ')" = "apply caddy check diff plan report rotation show validate version " ] && pass || fail "completion: commands"
   # after a command, no command again (for every command of --help)
   while read -r cmd; do
     complete_words "trustform $cmd " >"$T/comp.after"
