@@ -209,6 +209,9 @@ for h in h1 h2 h3; do
   check "$h: retire" out_has "rotation \"old-root\" -> \"new-root\": retire (old-root may be removed: 2 stores still hold it)"
   check "$h: the next step" out_has "next: remove \"old-root\": set it \`ensure: absent\` (or distrusted) and apply"
 done
+expect_rc 2 "status --offline: the switch cannot be judged" run h1 rotation status --offline
+check "offline: the endpoints are not checked, and block" out_has "?      $A: not checked (--offline)"
+expect_rc 64 "rotation without status: usage error" tf rotation stat
 run h1 rotation status --json >"$T/status.json" || true
 check "status JSON validates" valid "$T/status.json"
 check "status JSON: retire, nothing blocks" bash -c "jq -e '.rotations[0].phase == \"retire\" and .rotations[0].blocks == null and .rotation_summary.blocked == 0' '$T/status.json' >/dev/null"
