@@ -181,7 +181,9 @@ static int cmd_apply(void *v)
 					     .plan = &r.plan,
 					     .check = r.check,
 					     .not_checked = "no check",
-					     .now = r.opt.now};
+					     .now = r.opt.now,
+					     .targeted = r.opt.ntargets > 0,
+					     .host = r.ctx.host};
 		rotation_judge(&rot, &rp);
 		rotation_block_steps(&rot, &r.plan);
 	}

@@ -120,7 +120,9 @@ static int cmd_plan(void *opts)
 				     .plan = &r.plan,
 				     .check = r.check,
 				     .not_checked = "--offline",
-				     .now = r.opt.now};
+				     .now = r.opt.now,
+				     .targeted = r.opt.ntargets > 0,
+				     .host = r.ctx.host};
 	rotation_judge(&rot, &rp);
 	rotation_block_steps(&rot, &r.plan);
 	struct render_opts ro;

@@ -50,6 +50,16 @@ static bool wants(const struct host_store *hs, const struct conf_ca *ca)
 	return false;
 }
 
+/* The store's roles name the CA, whatever its ensure (an absent CA is
+ * every store's). */
+static bool lists(const struct host_store *hs, const struct conf_ca *ca)
+{
+	for (size_t i = 0; hs && i < hs->ncas; i++)
+		if (hs->cas[i] == ca)
+			return true;
+	return false;
+}
+
 static bool trusts(const struct plan_store *ps, const struct conf_ca *ca)
 {
 	for (size_t i = 0; ca->cert && i < ps->actual.n; i++) {
@@ -100,12 +110,40 @@ static void judge_stores(struct rotation *r, const struct rotation_params *p, bo
 		rs->address = ps->address;
 		rs->title = ps->title;
 		rs->holds_old = has_old;
+		rs->unread = ps->error ? "it could not be read" : NULL;
 		rs->why = lacks_why(ps, r, want_new, has_new);
 		rs->trusts_new = rs->why == NULL;
 		r->lacking += !rs->trusts_new;
 		r->holding_old += has_old;
 		r->errors += ps->error != NULL;
 	}
+}
+
+/* The stores of the host that --target left out of the plan and that should
+ * hold the old CA: not read, so not known to trust the new one. */
+static void judge_left_out(struct rotation *r, const struct rotation_params *p)
+{
+	struct resolved *all = resolve_host(p->cfg, p->host, NULL, 0);
+	for (size_t i = 0; all && i < all->nstores; i++) {
+		const struct host_store *hs = &all->stores[i];
+		bool planned = false;
+		for (size_t j = 0; j < p->res->nstores && !planned; j++)
+			planned = p->res->stores[j].store == hs->store;
+		if (planned || hs->store->section || (!lists(hs, r->old) && !wants(hs, r->new)))
+			continue;
+		r->stores = xrealloc(r->stores, (r->nstores + 1) * sizeof(*r->stores));
+		struct rotation_store *rs = &r->stores[r->nstores++];
+		rs->address = hs->store->name;
+		rs->title = hs->store->name;
+		rs->holds_old = false;
+		rs->trusts_new = false;
+		rs->unread = "--target left it out";
+		rs->why = xasprintf("not read in this run (--target leaves it out): whether it "
+				    "trusts \"%s\" is not known; run without --target",
+				    r->new->name);
+		r->lacking++;
+	}
+	resolved_free(all);
 }
 
 static bool verifies_with(const struct check_endpoint *ce, const struct conf_ca *ca, time_t now)
@@ -168,7 +206,10 @@ static void list_stores(struct buf *b, const struct rotation *r)
 {
 	for (size_t i = 0, k = 0; i < r->nstores; i++)
 		if (!r->stores[i].trusts_new)
-			buf_printf(b, "%s%s", k++ ? ", " : "", r->stores[i].title);
+			buf_printf(b, "%s%s%s%s%s", k++ ? ", " : "", r->stores[i].title,
+				   r->stores[i].unread ? " (not read: " : "",
+				   r->stores[i].unread ? r->stores[i].unread : "",
+				   r->stores[i].unread ? ")" : "");
 }
 
 static void list_eps(struct buf *b, const struct rotation *r, enum rotation_chain c)
@@ -200,9 +241,14 @@ static void summarize(struct rotation *r)
 				    o, n);
 	} else if (r->old_only || r->unchecked) {
 		r->phase = ROT_SWITCH;
-		r->summary = xasprintf("switch (%zu endpoint%s still chain%s only to %s%s)",
-				       r->old_only, S(r->old_only), r->old_only == 1 ? "s" : "", o,
-				       r->unchecked ? ", some not checked" : "");
+		if (r->old_only)
+			r->summary =
+			    xasprintf("switch (%zu endpoint%s still chain%s only to %s%s)",
+				      r->old_only, S(r->old_only), r->old_only == 1 ? "s" : "", o,
+				      r->unchecked ? ", some not checked" : "");
+		else
+			r->summary = xasprintf("switch (%zu endpoint%s not checked)", r->unchecked,
+					       S(r->unchecked));
 		if (r->old_only) {
 			buf_printf(&b, "%zu endpoint%s still chain%s only to \"%s\": ", r->old_only,
 				   S(r->old_only), r->old_only == 1 ? "s" : "", o);
@@ -239,6 +285,8 @@ void rotation_judge(struct rotation_list *l, const struct rotation_params *p)
 		struct rotation r = {.old = nw->replaced, .new = nw};
 		bool concerns = false;
 		judge_stores(&r, p, &concerns);
+		if (concerns && p->targeted && p->host)
+			judge_left_out(&r, p);
 		if (!concerns) {
 			free(r.stores);
 			continue;

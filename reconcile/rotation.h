@@ -36,6 +36,7 @@ struct rotation_store {
 	const char *address, *title; /* the plan's */
 	bool trusts_new;	     /* the new CA is trusted there, effectively */
 	bool holds_old;		     /* the old CA is trusted there now */
+	const char *unread;	     /* not read: why in short ("--target left it out"), or NULL */
 	char *why;		     /* trusts_new false: why, and what to do */
 };
 
@@ -73,6 +74,11 @@ struct rotation_params {
 	const struct check_report *check; /* the endpoints, or NULL: not checked */
 	const char *not_checked;	  /* check NULL: why ("--offline") */
 	time_t now;
+	/* --target left stores of the host out of the plan: host names the
+	 * host, so that the stores left out that should hold the old CA are
+	 * judged unknown (they block), never skipped */
+	bool targeted;
+	const char *host;
 };
 
 /* Every rotation of the configuration that concerns this host (a store of it

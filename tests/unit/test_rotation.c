@@ -27,10 +27,10 @@ struct row {
 
 static const struct row rows[] = {
     {"old only, both wanted: overlap", OLD, OLD | NEW, false, true,
-     "overlap (1 store still lacks new-root)",
-     "1 store still lacks \"new-root\": app (pem-bundle)", true},
-    {"old only, the new one not listed for the store: overlap, and the fix", OLD, OLD, false,
-     true, "overlap (1 store still lacks new-root)", NULL, true},
+     "overlap (1 store still lacks new-root)", "1 store still lacks \"new-root\": app (pem-bundle)",
+     true},
+    {"old only, the new one not listed for the store: overlap, and the fix", OLD, OLD, false, true,
+     "overlap (1 store still lacks new-root)", NULL, true},
     {"both held: retire (no endpoints)", OLD | NEW, OLD | NEW, false, true,
      "retire (old-root may be removed: 1 store still holds it)", NULL, false},
     {"both held, but the store's files are stale: overlap", OLD | NEW, OLD | NEW, true, true,
@@ -84,7 +84,8 @@ static void run_row(const struct row *r)
 			  rot->summary);
 		if (r->blocks)
 			CHECK_MSG(rot->blocks && strstr(rot->blocks, r->blocks) != NULL,
-				  "%s: blocks \"%s\"", r->what, rot->blocks ? rot->blocks : "(null)");
+				  "%s: blocks \"%s\"", r->what,
+				  rot->blocks ? rot->blocks : "(null)");
 		if (!r->removal_blocked)
 			CHECK_MSG(rot->blocks == NULL, "%s: blocks \"%s\"", r->what, rot->blocks);
 		if (r->stale)
@@ -92,7 +93,8 @@ static void run_row(const struct row *r)
 				      NULL,
 				  "%s: why \"%s\"", r->what, rot->stores[0].why);
 		if (r->wants == OLD && r->holds == OLD)
-			CHECK_MSG(strstr(rot->stores[0].why, "no role of this host lists it") != NULL,
+			CHECK_MSG(strstr(rot->stores[0].why, "no role of this host lists it") !=
+				      NULL,
 				  "%s: why \"%s\"", r->what, rot->stores[0].why);
 	}
 	size_t blocked = rotation_block_steps(&l, &p);
