@@ -7,6 +7,7 @@
 #ifndef TF_REPORT_H
 #define TF_REPORT_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <time.h>
@@ -64,13 +65,12 @@ void report_build(struct report *r, char *const *files, size_t nfiles);
 void report_dispose(struct report *r);
 
 void report_render_text(FILE *out, const struct report *r);
-/* The hosts' rotations (report_rotation.c): read from a plan document (a
- * json_t *), each host's lines in text, a table in markdown, the host's
- * array in JSON (a json_t *). */
-void report_read_rotations(struct report_host *h, const void *plan_doc);
+/* The hosts' rotations (report_rotation.c): read from a plan document, each
+ * host's lines in text, a table in markdown, the host's array in JSON. */
+void report_read_rotations(struct report_host *h, const json_t *plan_doc);
 void report_rotations_text(FILE *out, const struct report_host *h);
 void report_rotations_markdown(FILE *out, const struct report *r);
-void *report_rotations_json(const struct report_host *h);
+json_t *report_rotations_json(const struct report_host *h);
 void report_rotations_dispose(struct report_host *h);
 void report_render_markdown(FILE *out, const struct report *r);
 void report_render_json(FILE *out, const struct report *r, time_t now);

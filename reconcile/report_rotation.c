@@ -14,7 +14,7 @@ static char *dup_at(const json_t *o, const char *key)
 	return json_is_string(v) ? xstrdup(json_string_value(v)) : NULL;
 }
 
-void report_read_rotations(struct report_host *h, const void *plan_doc)
+void report_read_rotations(struct report_host *h, const json_t *plan_doc)
 {
 	const json_t *arr = json_object_get(plan_doc, "rotations");
 	size_t i;
@@ -77,7 +77,7 @@ void report_rotations_markdown(FILE *out, const struct report *rep)
 	}
 }
 
-void *report_rotations_json(const struct report_host *h)
+json_t *report_rotations_json(const struct report_host *h)
 {
 	json_t *arr = json_array();
 	for (size_t i = 0; i < h->nrotations; i++) {
