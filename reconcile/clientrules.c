@@ -1,6 +1,7 @@
 /* The rules of a store's clients applied to its CAs; see clientrules.h. */
 #include "reconcile/clientrules.h"
 #include "model/strict.h"
+#include "reconcile/clientreaders.h"
 #include "stores/pyhost.h"
 #include "util/buf.h"
 #include "util/err.h"
@@ -67,7 +68,7 @@ static void judge_ca(struct plan_store *ps, const struct conf_ca *ca, const stru
  * notes are kept in the read cache with its entries, but these are about the
  * configuration, which the cache key does not cover: each run drops the ones
  * a cached set brought and judges again. */
-#define NOTE_PREFIX "warning: "
+#define NOTE_PREFIX CLIENT_NOTE_PREFIX
 
 static void drop_client_notes(struct trust_set *s)
 {
@@ -165,7 +166,8 @@ static void judge_anchor(struct plan_store *ps, const struct host_store *hs,
 }
 
 void client_rules_store(struct plan_store *ps, const struct host_store *hs,
-			const struct config *cfg, const char *root)
+			const struct config *cfg, const struct conf_role *const *roles,
+			size_t nroles, const char *root)
 {
 	if (!ps->inst)
 		return;
@@ -184,4 +186,5 @@ void client_rules_store(struct plan_store *ps, const struct host_store *hs,
 		judge_anchor(ps, hs, ca, cfg, root);
 	}
 	free(who);
+	client_readers_store(ps, hs, cfg, roles, nroles);
 }
