@@ -64,7 +64,7 @@ static bool go_nc_handled(X509 *x)
 	bool ok = true;
 	if (!nc)
 		return false;
-	STACK_OF(GENERAL_SUBTREE) *lists[2] = {nc->permittedSubtrees, nc->excludedSubtrees};
+	STACK_OF(GENERAL_SUBTREE) * lists[2] = {nc->permittedSubtrees, nc->excludedSubtrees};
 	for (int l = 0; l < 2; l++)
 		for (int i = 0; lists[l] && i < sk_GENERAL_SUBTREE_num(lists[l]); i++)
 			if (!go_nc_type(sk_GENERAL_SUBTREE_value(lists[l], i)->base->type))
@@ -110,16 +110,19 @@ static void go_critical(X509 *x, struct client_findings *out)
 		case NID_subject_alt_name:
 			if (!go_san_handled(x))
 				add(out, CLIENT_GO,
-				    xstrdup("a critical subjectAltName without a DNS, email, IP or URI "
-					    "name"),
+				    xstrdup(
+					"a critical subjectAltName without a DNS, email, IP or URI "
+					"name"),
 				    FIX_NONCRIT, GO_UNHANDLED);
 			continue;
 		case NID_name_constraints:
 			if (!go_nc_handled(x))
 				add(out, CLIENT_GO,
-				    xstrdup("a critical nameConstraints with a subtree other than DNS, "
-					    "IP, email or URI (Go handles only those)"),
-				    "-addext 'nameConstraints=critical,permitted;DNS:example.com' (DNS, "
+				    xstrdup(
+					"a critical nameConstraints with a subtree other than DNS, "
+					"IP, email or URI (Go handles only those)"),
+				    "-addext 'nameConstraints=critical,permitted;DNS:example.com' "
+				    "(DNS, "
 				    "IP, email and URI subtrees only)",
 				    GO_UNHANDLED);
 			continue;
@@ -137,16 +140,16 @@ static void go_critical(X509 *x, struct client_findings *out)
 		}
 		default: {
 			char *n = ext_name(o);
-			add(out, CLIENT_GO, xasprintf("the critical extension %s, unknown to Go", n),
-			    FIX_NONCRIT, GO_UNHANDLED);
+			add(out, CLIENT_GO,
+			    xasprintf("the critical extension %s, unknown to Go", n), FIX_NONCRIT,
+			    GO_UNHANDLED);
 			free(n);
 		}
 		}
 	}
 }
 
-#define FIX_EKU                                                                                    \
-	"-addext 'extendedKeyUsage=serverAuth,clientAuth', or no extendedKeyUsage on the CA"
+#define FIX_EKU "-addext 'extendedKeyUsage=serverAuth,clientAuth', or no extendedKeyUsage on the CA"
 
 static void eku(X509 *x, unsigned mask, struct client_findings *out)
 {
@@ -176,7 +179,8 @@ static void key_size(X509 *x, unsigned mask, struct client_findings *out)
 	int type = EVP_PKEY_get_base_id(k);
 	const char *alg = type == EVP_PKEY_RSA ? "RSA" : type == EVP_PKEY_DSA ? "DSA" : "EC";
 	bool rsa_dsa = type == EVP_PKEY_RSA || type == EVP_PKEY_DSA;
-	if ((mask & CLIENT_JAVA) && ((rsa_dsa && bits < 1024) || (type == EVP_PKEY_EC && bits < 224)))
+	if ((mask & CLIENT_JAVA) &&
+	    ((rsa_dsa && bits < 1024) || (type == EVP_PKEY_EC && bits < 224)))
 		add(out, CLIENT_JAVA,
 		    xasprintf("a %d-bit %s key (disabled: %s keySize < %d)", bits, alg, alg,
 			      rsa_dsa ? 1024 : 224),
@@ -222,8 +226,10 @@ static X509 *host_probe(const char *host)
 		GENERAL_NAME_set0_value(g, GEN_DNS, s);
 	}
 	sk_GENERAL_NAME_push(san, g);
+	X509_set_version(p, 2);
 	X509_add1_ext_i2d(p, NID_subject_alt_name, san, 0, X509V3_ADD_DEFAULT);
 	GENERAL_NAMES_free(san);
+	X509_get_extension_flags(p); /* NAME_CONSTRAINTS_check reads the cached names */
 	return p;
 }
 
@@ -261,7 +267,7 @@ static void describe_list(struct buf *b, const char *what, STACK_OF(GENERAL_SUBT
 		char *v = NULL;
 		if (g->type == GEN_DNS || g->type == GEN_EMAIL || g->type == GEN_URI)
 			v = xasprintf("%s:%.*s",
-				      g->type == GEN_DNS	 ? "DNS"
+				      g->type == GEN_DNS     ? "DNS"
 				      : g->type == GEN_EMAIL ? "email"
 							     : "URI",
 				      ASN1_STRING_length(g->d.ia5),

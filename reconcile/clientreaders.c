@@ -93,8 +93,8 @@ static void judge_clients(struct plan_store *ps, const struct conf_ca *ca, const
 		    "has %s, and %s says \"%s\" for every server it issued. Fix: reissue the CA "
 		    "with %s, and replace %s with it",
 		    cfg->path, ca->file_pos.line, ca->file_pos.col, ca->name, ca->file,
-		    client_name(x->client), how, x->property, client_name(x->client), x->says, x->fix,
-		    ca->file);
+		    client_name(x->client), how, x->property, client_name(x->client), x->says,
+		    x->fix, ca->file);
 		if (!said(&ps->actual, text))
 			trust_set_ineffective(&ps->actual, "%s", text);
 		free(text);
@@ -107,7 +107,8 @@ static bool endpoint_reads(const struct conf_endpoint *e, const struct config *c
 			   const struct conf_store *cs)
 {
 	for (size_t i = 0; i < e->nstores; i++)
-		if (e->stores[i] < cfg->nstores && &cfg->stores[e->stores[i]] == cs)
+		if (e->stores[i] < cfg->nstores &&
+		    !strcmp(cfg->stores[e->stores[i]].name, cs->name))
 			return true;
 	return false;
 }
@@ -134,7 +135,7 @@ static void judge_nc(struct plan_store *ps, const struct conf_ca *ca, const stru
 			char *why = NULL;
 			err_clear();
 			if (!endpoint_reads(e, cfg, cs) ||
-			    nc_host_judge(ca->cert, e->host, &has, &why) != 1) {
+			    nc_host_judge(ca->cert, e->sni ? e->sni : e->host, &has, &why) != 1) {
 				free(why);
 				continue;
 			}
@@ -143,7 +144,8 @@ static void judge_nc(struct plan_store *ps, const struct conf_ca *ca, const stru
 			    "an endpoint of role \"%s\" (connects_to, line %d): " CHROME
 			    ", reading this store, refuse it (\"%s\"). Fix: %s, and replace %s",
 			    cfg->path, ca->file_pos.line, ca->file_pos.col, ca->name, ca->file, nc,
-			    e->host, roles[r]->name, e->line, why, FIX_NC, ca->file);
+			    e->sni ? e->sni : e->host, roles[r]->name, e->line, why, FIX_NC,
+			    ca->file);
 			if (!said(&ps->actual, text))
 				trust_set_ineffective(&ps->actual, "%s", text);
 			refused = true;
@@ -156,7 +158,8 @@ static void judge_nc(struct plan_store *ps, const struct conf_ca *ca, const stru
 			       "%s:%d:%d: CA \"%s\" (%s) has name constraints (%s): " CHROME
 			       " refuse every host outside them (no connects_to endpoint of this "
 			       "store is)",
-			       cfg->path, ca->file_pos.line, ca->file_pos.col, ca->name, ca->file, nc);
+			       cfg->path, ca->file_pos.line, ca->file_pos.col, ca->name, ca->file,
+			       nc);
 	free(nc);
 }
 
