@@ -2,6 +2,7 @@
 # Python's strict mode beyond the system and python stores (issue 20 item 3):
 #   - an env store that points a variable Python reads (REQUESTS_CA_BUNDLE) at
 #     its bundle is judged by strict mode when the host has Python >= 3.13,
+#     (so does one setting SSL_CERT_FILE, which ssl's default paths honour),
 #     and one that only Node.js reads (NODE_EXTRA_CA_CERTS) is not: on the
 #     Debian sid tree (Python 3.14), requests with REQUESTS_CA_BUNDLE at the
 #     store's bundle refuses the server of a root whose basicConstraints is
@@ -38,9 +39,10 @@ cas:
   bc: { file: cas/bc.pem }
 stores:
   pysvc: { type: systemd-env, unit: pysvc.service, env: [REQUESTS_CA_BUNDLE] }
+  sslsvc: { type: systemd-env, unit: sslsvc.service, env: [SSL_CERT_FILE] }
   nodesvc: { type: systemd-env, unit: nodesvc.service, env: [NODE_EXTRA_CA_CERTS] }
 roles:
-  node: { cas: [good, bc], stores: [pysvc, nodesvc] }
+  node: { cas: [good, bc], stores: [pysvc, sslsvc, nodesvc] }
 hosts:
   h: [node]
 YAML
@@ -53,6 +55,10 @@ check "pysvc: bc: strict mode, the host's Python, the variable" err_for "$pysvc"
   "this host's Python ${py#python} (/usr/bin/$py, through REQUESTS_CA_BUNDLE)" \
   "basicConstraints is not marked critical" "-addext 'basicConstraints=critical,CA:TRUE'"
 check "pysvc: nothing about good" no_err_for "$pysvc" 'CA "good"'
+sslsvc=$(grep -o '^Error: sslsvc ([^)]*)' "$T/.out" | head -1 | sed 's/^Error: //')
+check "sslsvc: bc: strict mode, through SSL_CERT_FILE" err_for "$sslsvc" bc \
+  "refused by Python 3.13+ (ssl's VERIFY_X509_STRICT)" "through SSL_CERT_FILE" \
+  "basicConstraints is not marked critical"
 check "nodesvc (Node.js only): no error" no_err_for "nodesvc"
 
 expect_rc 1 "apply: the bundles written, pysvc still an error" tf apply "${args[@]}" --auto-approve
@@ -65,6 +71,19 @@ req_get() {
 check "requests (REQUESTS_CA_BUNDLE): the good root's server verifies" req_get good
 req_refused_bc() { ! req_get bc && grep -qF "Basic Constraints of CA cert not marked critical" "$T/req.out" || { tail -2 "$T/req.out" >&2; return 1; }; }
 check "requests: bc refused, with strict mode's reason" req_refused_bc
+# ssl's default paths honour SSL_CERT_FILE: create_default_context() with no cafile
+ssl_get() {
+  in_host env SSL_CERT_FILE=/etc/trustform/bundles/sslsvc.pem python3 - "${port[$1]}" >"$T/ssl.out" 2>&1 <<'PY'
+import socket, ssl, sys
+ctx = ssl.create_default_context()
+with socket.create_connection(("127.0.0.1", int(sys.argv[1]))) as s:
+    with ctx.wrap_socket(s, server_hostname="localhost"):
+        print("OK")
+PY
+}
+ssl_refused_bc() { ! ssl_get bc && grep -qF "Basic Constraints of CA cert not marked critical" "$T/ssl.out" || { tail -2 "$T/ssl.out" >&2; return 1; }; }
+check "python3 ssl (SSL_CERT_FILE): the good root's server verifies" ssl_get good
+check "python3 ssl (SSL_CERT_FILE): bc refused, not critical" ssl_refused_bc
 
 # The venv's own Python decides for the python store.
 p312=$(ls -d /root/.pyenv/versions/3.12.*/bin/python3.12 2>/dev/null | head -1)
