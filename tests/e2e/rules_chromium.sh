@@ -14,7 +14,9 @@
 #   - after apply Chromium, resolving both names to 127.0.0.1, shows the page
 #     of inside.test and refuses outside.test under the constrained root
 #     (ERR_CERT_INVALID, with the root trusted), while outside.test under the unconstrained
-#     root loads.
+#     root loads;
+#   - the same for a chrome-policy store (the CA in Chromium's managed
+#     CACertificates policy).
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/system.sh"
 . "$(dirname "$0")/../lib/nss.sh"
@@ -95,4 +97,43 @@ check "Chromium: outside.test under the constrained root refused" bash -c "! gre
 check "  an invalid chain, not an unknown authority" grep -q "net::ERR_CERT_INVALID" "$T/out.log"
 fetch open "https://outside.test:$popen/index.html"
 check "Chromium: outside.test under the unconstrained root loads" grep -q "$text" "$T/open.dom"
+
+# The same rule for a chrome-policy store (CACertificates in the managed
+# policy): Chromium runs in a mount namespace of its own where the sandbox's
+# /etc/chromium is bound over /etc/chromium (as e2e/browser/chromium_policy),
+# with a HOME whose NSS database is empty.
+P=$T/proot; mkdir -p "$P/etc/chromium" "$T/phome"
+cat >"$C/policy.yaml" <<YAML
+version: 1
+cas:
+  ncroot: { file: cas/ncroot.pem }
+stores:
+  chromium: { type: chrome-policy, browsers: [chromium] }
+roles:
+  desk:
+    cas: [ncroot]
+    stores: [chromium]
+    connects_to:
+      - { url: "https://127.0.0.1:$pout/", sni: outside.test }
+hosts:
+  h: [desk]
+YAML
+pargs=(-c "$C/policy.yaml" --root "$P" --host h)
+expect_rc 1 "chrome-policy: plan is an error (outside.test)" tf plan "${pargs[@]}" --offline
+pname=$(grep -o '^Error: chromium ([^)]*)' "$T/.out" | head -1 | sed 's/^Error: //')
+check "chrome-policy: ncroot: Chrome, the constraints, the host" err_for "$pname" ncroot \
+  "has name constraints (permitted DNS:inside.test) that leave out outside.test" "Chrome and Chromium"
+expect_rc 1 "chrome-policy: apply (written, still an error)" tf apply "${pargs[@]}" --auto-approve
+check "  the policy holds the CA" grep -q CACertificates "$P/etc/chromium/policies/managed/trustform.json"
+pfetch() { # pfetch NAME URL: a fresh Chromium with the sandbox's policies
+  local ud=$T/pud-$1; mkdir -p "$ud"
+  unshare -m bash -c 'mount --make-rprivate / && mount --bind "$1" /etc/chromium && shift && exec "$@"' _ \
+    "$P/etc/chromium" env HOME="$T/phome" timeout 120 chromium "${FLAGS[@]}" \
+    --user-data-dir="$ud" --dump-dom "$2" >"$T/$1.dom" 2>"$T/$1.log" || true
+}
+pfetch pin "https://inside.test:$pin/index.html"
+check "Chromium (policy): inside.test under the constrained root loads" grep -q "$text" "$T/pin.dom"
+pfetch pout "https://outside.test:$pout/index.html"
+check "Chromium (policy): outside.test refused" bash -c "! grep -q '$text' '$T/pout.dom'"
+check "  an invalid chain, not an unknown authority" grep -q "net::ERR_CERT_INVALID" "$T/pout.log"
 done_testing
