@@ -1,7 +1,8 @@
 /*
  * Which Python 3 a host has: the highest /usr/bin/python3.N of the tree (in
- * --root, the root's), read from the names, never by running it. Python
- * 3.13+ verifies with OpenSSL's strict mode through the system store.
+ * --root, the root's), read from the names, never by running it; and which
+ * one a venv was made with, from its pyvenv.cfg. Python 3.13+ verifies with
+ * OpenSSL's strict mode.
  */
 #ifndef TF_PYHOST_H
 #define TF_PYHOST_H
