@@ -79,6 +79,13 @@ check "gosvc's error names the variable Go reads" err_for "$gosvc" ncdir "reads 
 check "the error names the config file and the CA's line" err_for "$sysname" ncdir "$C/trust.yaml:4:"
 check "nodesvc (Node.js only): no error" no_err_for "nodesvc"
 check "jtrust (Java): no error" no_err_for "jtrust"
+check "plan: never 'No changes.'" bash -c '! grep -q "No changes\." "$1"' _ "$T/.out"
+expect_rc 1 "plan --json" tf plan "${args[@]}" --json
+check "JSON: gosvc's store is an error naming Go" /usr/bin/python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+hits = [s for s in d.get("stores", []) if "gosvc" in json.dumps(s) and "x509: unhandled critical extension" in json.dumps(s)]
+sys.exit(0 if hits else 1)' "$T/.out"
 
 expect_rc 1 "apply: the steps done, Go's stores still an error" tf apply "${args[@]}" --auto-approve
 bundle=$R/etc/ssl/certs/ca-certificates.crt
