@@ -1,6 +1,7 @@
 /* The rules of a store's clients applied to its CAs; see clientrules.h. */
 #include "reconcile/clientrules.h"
 #include "model/strict.h"
+#include "reconcile/clientreaders.h"
 #include "stores/pyhost.h"
 #include "util/buf.h"
 #include "util/err.h"
@@ -12,17 +13,40 @@
 
 #define STRICT_CLIENT "Python 3.13+ (ssl's VERIFY_X509_STRICT)"
 
-/* Who reads the store with strict mode, in words, or NULL: nobody. */
+/* The variables through which Python reads an env store's bundle. */
+static const char *const py_vars[] = {"REQUESTS_CA_BUNDLE", "SSL_CERT_FILE", "PIP_CERT"};
+
+/* Who reads the store with strict mode, in words, or NULL: nobody. The
+ * python store: its venv's Python, when pyvenv.cfg says 3.13 or later (a venv
+ * whose pyvenv.cfg says nothing is taken as strict); the system store and an
+ * env store setting a variable Python reads: the host's Python 3.13+. */
 static char *strict_reader(const struct conf_store *cs, const char *root)
 {
-	if (!strcmp(cs->type, "python"))
-		return xstrdup("the venv's Python");
-	if (strcmp(cs->type, "system") != 0)
-		return NULL;
+	if (!strcmp(cs->type, "python")) {
+		const char *venv = conf_store_str(cs, "venv");
+		char *ver = NULL;
+		int minor = venv ? pyhost_venv_minor(root, venv, &ver) : -1;
+		char *who = minor >= 13 ? xasprintf("the venv's Python %s", ver)
+			    : minor < 0 ? xstrdup("the venv's Python (pyvenv.cfg has no version)")
+					: NULL;
+		free(ver);
+		return who;
+	}
+	struct buf via = BUF_INIT;
+	if (strcmp(cs->type, "system") != 0) {
+		for (size_t i = 0; i < sizeof(py_vars) / sizeof(*py_vars); i++)
+			if (client_env_sets(cs, py_vars[i]))
+				buf_printf(&via, "%s%s", via.len ? ", " : ", through ", py_vars[i]);
+		if (!via.len)
+			return NULL;
+	}
 	char *path = NULL;
 	int minor = pyhost_minor(root, &path);
-	char *who = minor >= 13 ? xasprintf("this host's Python 3.%d (%s)", minor, path) : NULL;
+	char *who = minor >= 13 ? xasprintf("this host's Python 3.%d (%s%s)", minor, path,
+					    via.len ? via.ptr : "")
+				: NULL;
 	free(path);
+	buf_dispose(&via);
 	return who;
 }
 
@@ -67,7 +91,7 @@ static void judge_ca(struct plan_store *ps, const struct conf_ca *ca, const stru
  * notes are kept in the read cache with its entries, but these are about the
  * configuration, which the cache key does not cover: each run drops the ones
  * a cached set brought and judges again. */
-#define NOTE_PREFIX "warning: "
+#define NOTE_PREFIX CLIENT_NOTE_PREFIX
 
 static void drop_client_notes(struct trust_set *s)
 {
@@ -165,7 +189,8 @@ static void judge_anchor(struct plan_store *ps, const struct host_store *hs,
 }
 
 void client_rules_store(struct plan_store *ps, const struct host_store *hs,
-			const struct config *cfg, const char *root)
+			const struct config *cfg, const struct conf_role *const *roles,
+			size_t nroles, const char *root)
 {
 	if (!ps->inst)
 		return;
@@ -184,4 +209,5 @@ void client_rules_store(struct plan_store *ps, const struct host_store *hs,
 		judge_anchor(ps, hs, ca, cfg, root);
 	}
 	free(who);
+	client_readers_store(ps, hs, cfg, roles, nroles);
 }

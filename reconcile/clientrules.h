@@ -13,14 +13,18 @@
  *     partial-chain (openssl s_client, Node.js, Python before 3.13; curl and
  *     Python 3.13+ set it): an error of the system store; a warning (a note)
  *     of the python and pem-bundle stores, whose other clients may not.
+ *   - Go, Java, OpenSSL's security level and Chrome's name constraints:
+ *     reconcile/clientreaders.h.
  */
 #ifndef TF_CLIENTRULES_H
 #define TF_CLIENTRULES_H
 
 #include "reconcile/plan.h"
 
-/* root: the --root tree ("" or NULL for /), for the host's Python. */
+/* roles: the host's (their connects_to endpoints); root: the --root tree
+ * ("" or NULL for /), for the host's Python. */
 void client_rules_store(struct plan_store *ps, const struct host_store *hs,
-			const struct config *cfg, const char *root);
+			const struct config *cfg, const struct conf_role *const *roles,
+			size_t nroles, const char *root);
 
 #endif

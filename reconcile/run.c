@@ -332,7 +332,7 @@ static void plan_instances(struct run *r, struct store_open *o, const struct hos
 		trust_set_sort(&ps->actual);
 		plan_diff_store(ps, hs, r->cfg);
 		plan_store_expiry(ps, hs, r->opt.now);
-		client_rules_store(ps, hs, r->cfg, r->ctx.root);
+		client_rules_store(ps, hs, r->cfg, r->res->roles, r->res->nroles, r->ctx.root);
 	}
 	progress_done();
 }

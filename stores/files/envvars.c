@@ -26,8 +26,8 @@
 	  "OpenSSL, Python ssl, Ruby, Go, .NET",                                                   \
 	  "restart (Go: read once per process; .NET re-reads within minutes and ignores "          \
 	  "TRUSTED CERTIFICATE blocks)",                                                           \
-	  "e2e/runtime/systemd (Python ssl); Ruby, Go " NOT_PROVEN "; .NET cannot be installed "   \
-	  "here")                                                                                  \
+	  "e2e/runtime/systemd, e2e/rules/python (Python ssl); e2e/rules/go (Go); "                \
+	  "Ruby " NOT_PROVEN "; .NET cannot be installed here")                                    \
 	X("SSL_CERT_DIR", ENVVAR_DIR, NULL, ENVVAR_REPLACES, "OpenSSL, Go, .NET",                  \
 	  "restart; a colon-separated list of hashed-link directories: the env stores refuse it "  \
 	  "(they write one bundle file)",                                                          \

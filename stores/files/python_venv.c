@@ -5,6 +5,7 @@
 #include "model/cert.h"
 #include "model/step.h"
 #include "stores/files/python.h"
+#include "stores/pyhost.h"
 #include "stores/storeopt.h"
 #include "util/buf.h"
 #include "util/err.h"
@@ -53,38 +54,6 @@
 	"--system-site-packages, from the system,\n# once site processing is "                     \
 	"complete). The CAs it is meant to trust that way:\n"
 
-/* "3.11" from pyvenv.cfg's version (or uv's version_info), or NULL. */
-static char *venv_version(const char *venv_host)
-{
-	char *cfg = xasprintf("%s/pyvenv.cfg", venv_host);
-	struct buf b = BUF_INIT;
-	char *ver = NULL;
-	if (buf_read_file(&b, cfg) == 0) {
-		for (const char *l = b.ptr; *l && !ver;
-		     l = strchrnul(l, '\n') + (*strchrnul(l, '\n') != 0)) {
-			size_t n = strcspn(l, "=\n");
-			if (l[n] != '=')
-				continue;
-			size_t k = n;
-			while (k && (l[k - 1] == ' ' || l[k - 1] == '\t'))
-				k--;
-			if (!((k == 7 && !strncmp(l, "version", 7)) ||
-			      (k == 12 && !strncmp(l, "version_info", 12))))
-				continue;
-			const char *v = l + n + 1;
-			while (*v == ' ')
-				v++;
-			size_t dots = 0, m = 0;
-			while (v[m] && v[m] != '\n' && (v[m] == '.' ? ++dots < 2 : 1))
-				m++;
-			ver = xstrndup(v, m);
-		}
-	}
-	buf_dispose(&b);
-	free(cfg);
-	return ver;
-}
-
 int py_find_site(char **site, const struct py_store *p, const char *root,
 		 const struct conf_store *cs)
 {
@@ -130,7 +99,7 @@ int py_find_site(char **site, const struct py_store *p, const char *root,
 	total = n;
 	if (n > 1) {
 		/* Several interpreters' trees: the one pyvenv.cfg names. */
-		char *ver = venv_version(p->venv_host);
+		char *ver = pyhost_venv_version(p->venv_host);
 		size_t pick = n;
 		for (size_t i = 0; ver && i < n; i++) {
 			char *tail = xasprintf("python%s/site-packages", ver);
