@@ -9,10 +9,10 @@
 #     not critical, as trustform's error for that store says, and verifies a
 #     sound root's;
 #   - a python store is judged by its venv's own Python (pyvenv.cfg): a venv
-#     of Python 3.12 is no error, one of 3.13 is; that 3.12 interpreter
+#     of a Python before 3.13 (Debian 12's own python3, 3.11) is no error, one
+#     of the sid tree's Python (3.13 or later) is; the older interpreter
 #     verifies the weak root's server with ssl.create_default_context, the
-#     3.13 one refuses it (this machine's pyenv interpreters; the test fails
-#     when they are missing).
+#     newer one refuses it.
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/testhost.sh"
 . "$(dirname "$0")/../lib/rules.sh"
@@ -86,11 +86,14 @@ check "python3 ssl (SSL_CERT_FILE): the good root's server verifies" ssl_get goo
 check "python3 ssl (SSL_CERT_FILE): bc refused, not critical" ssl_refused_bc
 
 # The venv's own Python decides for the python store.
-p312=$(ls -d /root/.pyenv/versions/3.12.*/bin/python3.12 2>/dev/null | head -1)
-p313=$(ls -d /root/.pyenv/versions/3.13.*/bin/python3.13 2>/dev/null | head -1)
-check "a Python 3.12 and a 3.13 here (pyenv)" test -x "$p312" -a -x "$p313"
-"$p312" -m venv --without-pip "$H/opt/old/.venv"
-"$p313" -m venv --without-pip "$H/opt/new/.venv"
+# The old venv: Debian's own python3 of this machine (scripts/deps.txt), before
+# 3.13; the new one: the sid tree's, made inside the tree.
+pold=/usr/bin/python3
+check "this machine's Debian python3 is before 3.13" "$pold" -c 'import sys; sys.exit(sys.version_info >= (3, 13))'
+"$pold" -m venv --without-pip "$H/opt/old/.venv"
+in_host python3 -m venv --without-pip /opt/new/.venv
+check "the sid tree's venv is Python >= 3.13" in_host /opt/new/.venv/bin/python -c 'import sys; sys.exit(sys.version_info < (3, 13))'
+minor=$(in_host /opt/new/.venv/bin/python -c 'import sys; print(sys.version_info[1])')
 for v in old new; do
   site=$(ls -d "$H"/opt/$v/.venv/lib/python3.*/site-packages)
   mkdir -p "$site/certifi"; cp "$H/etc/ssl/certs/ca-certificates.crt" "$site/certifi/cacert.pem"
@@ -110,10 +113,12 @@ YAML
 expect_rc 1 "venvs: plan is an error (the 3.13 venv)" tf plan -c "$C/venv.yaml" --root "$H" --host h
 newname=$(grep -o '^Error: new ([^)]*)' "$T/.out" | head -1 | sed 's/^Error: //')
 check "new (3.13): bc refused by strict mode, naming the venv's Python" err_for "$newname" bc \
-  "refused by Python 3.13+ (ssl's VERIFY_X509_STRICT), which the venv's Python 3.13 uses"
-check "old (3.12): no error" no_err_for "old"
-strict_hs() { # strict_hs PYTHON: a handshake with bc's server, default context
-  "$1" - "${port[bc]}" "$C/cas/bc.pem" >"$T/hs.out" 2>&1 <<'PY'
+  "refused by Python 3.13+ (ssl's VERIFY_X509_STRICT), which the venv's Python 3.$minor uses"
+check "old (before 3.13): no error" no_err_for "old"
+# strict_hs CAFILE PYTHON...: a handshake with bc's server, default context
+strict_hs() {
+  local ca=$1; shift
+  "$@" - "${port[bc]}" "$ca" >"$T/hs.out" 2>&1 <<'PY'
 import socket, ssl, sys
 ctx = ssl.create_default_context(cafile=sys.argv[2])
 with socket.create_connection(("127.0.0.1", int(sys.argv[1]))) as s:
@@ -121,7 +126,8 @@ with socket.create_connection(("127.0.0.1", int(sys.argv[1]))) as s:
         print("OK")
 PY
 }
-check "Python 3.12 (the old venv's): bc's server verifies" strict_hs "$H/opt/old/.venv/bin/python"
-hs_refused() { ! strict_hs "$H/opt/new/.venv/bin/python" && grep -qF "Basic Constraints of CA cert not marked critical" "$T/hs.out" || { tail -2 "$T/hs.out" >&2; return 1; }; }
-check "Python 3.13 (the new venv's): bc refused, not critical" hs_refused
+cp "$C/cas/bc.pem" "$H/tmp/bc.pem"
+check "the old venv's Python (before 3.13): bc's server verifies" strict_hs "$C/cas/bc.pem" "$H/opt/old/.venv/bin/python"
+hs_refused() { ! strict_hs /tmp/bc.pem in_host /opt/new/.venv/bin/python && grep -qF "Basic Constraints of CA cert not marked critical" "$T/hs.out" || { tail -2 "$T/hs.out" >&2; return 1; }; }
+check "the new venv's Python (3.13 or later): bc refused, not critical" hs_refused
 done_testing
