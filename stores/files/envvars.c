@@ -18,10 +18,13 @@
 #define NOT_PROVEN "not proven by the client yet"
 #define ENVVARS(X)                                                                                 \
 	X("NODE_EXTRA_CA_CERTS", ENVVAR_FILE, NULL, ENVVAR_ADDS, "Node.js and Bun",                \
-	  "restart (read once per process); broken in Bun 1.3.2",                                  \
-	  "e2e/runtime/systemd, e2e/host/node, e2e/host/shell_env (Node.js); Bun " NOT_PROVEN)     \
+	  "restart (read once per process); reported broken in Bun 1.3.2, honoured by Bun 1.4.5",  \
+	  "e2e/runtime/systemd, e2e/host/node, e2e/host/shell_env (Node.js); "                     \
+	  "e2e/runtime/clients_npm (Bun 1.4.5)")                                                   \
 	X("NODE_USE_SYSTEM_CA", ENVVAR_FLAG, "1", ENVVAR_ADDS, "Node.js and Bun",                  \
-	  "restart; any value but 1 is ignored", "e2e/host/node (Node.js); Bun " NOT_PROVEN)       \
+	  "restart; any value but 1 is ignored; Bun reads the hashed links of /etc/ssl/certs "     \
+	  "even without it",                                                                       \
+	  "e2e/host/node (Node.js); e2e/runtime/clients_npm (Bun 1.4.5)")                          \
 	X("SSL_CERT_FILE", ENVVAR_FILE, NULL, ENVVAR_REPLACES_FILE,                                \
 	  "OpenSSL, Python ssl, Ruby, Go, .NET",                                                   \
 	  "restart (Go: read once per process; .NET re-reads within minutes and ignores "          \
@@ -43,9 +46,12 @@
 	  "e2e/runtime/clients_native (`pip download`)")                                           \
 	X("AWS_CA_BUNDLE", ENVVAR_FILE, NULL, ENVVAR_REPLACES, "the AWS CLI and SDKs", "restart",  \
 	  "e2e/runtime/clients_native (botocore, S3 ListBuckets)")                                 \
-	X("DENO_CERT", ENVVAR_FILE, NULL, ENVVAR_ADDS, "Deno", "restart", NOT_PROVEN)              \
+	X("DENO_CERT", ENVVAR_FILE, NULL, ENVVAR_ADDS, "Deno", "restart",                          \
+	  "e2e/runtime/clients_npm (Deno 2.9.6)")                                                  \
 	X("DENO_TLS_CA_STORE", ENVVAR_FLAG, "system", ENVVAR_REPLACES, "Deno",                     \
-	  "restart; the system store instead of its Mozilla roots", NOT_PROVEN)
+	  "restart; the system store (/etc/ssl/certs/ca-certificates.crt, or SSL_CERT_FILE) "      \
+	  "instead of its Mozilla roots",                                                          \
+	  "e2e/runtime/clients_npm (Deno 2.9.6)")
 
 #define ENVVAR_ROW(name, kind, flag, roots, who, restart, proof)                                   \
 	{name, kind, flag, roots, who, restart, proof},
