@@ -86,8 +86,8 @@ void java_unit_dispose(struct java *j)
 static void render(struct buf *b, const struct store_inst *s)
 {
 	const struct java *j = s->priv;
-	envw_comment(b, "Written by trustform (store \"%s\"): the JVMs of %s trust %s", s->conf->name,
-		     j->unit, j->path);
+	envw_comment(b, "Written by trustform (store \"%s\"): the JVMs of %s trust %s",
+		     s->conf->name, j->unit, j->path);
 	envw_comment(b, "instead of their JDK's cacerts. trustform rewrites this file.");
 	buf_printf(b, "[Service]\nEnvironment=" VAR "=" PROPERTY "%s\n", j->path);
 }

@@ -48,7 +48,9 @@ static const struct store_option jdk_keys[] = {
     {.name = "paths",
      .kind = OPT_LIST,
      .help = "JDK homes (the directory of `bin/java` and `lib/security/cacerts`)"},
-    {.name = "password", .kind = OPT_STRING, .help = "the password of the JDKs' cacerts",
+    {.name = "password",
+     .kind = OPT_STRING,
+     .help = "the password of the JDKs' cacerts",
      .def = "changeit"},
     {.name = "password_file",
      .kind = OPT_PATH,
@@ -94,13 +96,14 @@ static void jdk_validate(const struct conf_store *cs, struct diag *d)
 		const struct ynode *x = disc->items[i];
 		if (x->kind == YNODE_SCALAR && strcmp(x->text, "jvm") && strcmp(x->text, "opt") &&
 		    strcmp(x->text, "sdkman"))
-			store_conf_error(d, cs, x, "discover: \"%s\" is not one of jvm, opt, sdkman",
-					 x->text);
+			store_conf_error(
+			    d, cs, x, "discover: \"%s\" is not one of jvm, opt, sdkman", x->text);
 	}
 	for (size_t i = 0; paths && paths->kind == YNODE_SEQ && i < paths->n; i++) {
 		const struct ynode *x = paths->items[i];
 		if (x->kind == YNODE_SCALAR && x->text[0] != '/')
-			store_conf_error(d, cs, x, "paths: \"%s\" is not an absolute path", x->text);
+			store_conf_error(d, cs, x, "paths: \"%s\" is not an absolute path",
+					 x->text);
 	}
 }
 
