@@ -18,9 +18,10 @@
 #define NOT_PROVEN "not proven by the client yet"
 #define ENVVARS(X)                                                                                 \
 	X("NODE_EXTRA_CA_CERTS", ENVVAR_FILE, NULL, ENVVAR_ADDS, "Node.js and Bun",                \
-	  "restart (read once per process); reported broken in Bun 1.3.2, honoured by Bun 1.4.5",  \
+	  "restart (read once per process); npm ignores it when an npmrc sets `cafile` or `ca`; "  \
+	  "reported broken in Bun 1.3.2, honoured by Bun 1.4.5",                                   \
 	  "e2e/runtime/systemd, e2e/host/node, e2e/host/shell_env (Node.js); "                     \
-	  "e2e/runtime/clients_npm (Bun 1.4.5)")                                                   \
+	  "e2e/runtime/clients_native (npm); e2e/runtime/clients_npm (Bun 1.4.5)")                 \
 	X("NODE_USE_SYSTEM_CA", ENVVAR_FLAG, "1", ENVVAR_ADDS, "Node.js and Bun",                  \
 	  "restart; any value but 1 is ignored; Bun reads the hashed links of /etc/ssl/certs "     \
 	  "even without it",                                                                       \

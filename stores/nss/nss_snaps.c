@@ -32,7 +32,8 @@ size_t nss_snap_names(const char *root, const char *home, char ***out)
 		/* snap names: lower-case letters, digits and '-'; Chromium's and
 		 * Firefox's snaps are chrome's and firefox's */
 		if (e->d_name[0] == '.' || e->d_name[0] == '-' ||
-		    strspn(e->d_name, "abcdefghijklmnopqrstuvwxyz0123456789-") != strlen(e->d_name) ||
+		    strspn(e->d_name, "abcdefghijklmnopqrstuvwxyz0123456789-") !=
+			strlen(e->d_name) ||
 		    !strcmp(e->d_name, "chromium") || !strcmp(e->d_name, "firefox"))
 			continue;
 		names = xrealloc(names, (n + 1) * sizeof(*names));

@@ -4,7 +4,8 @@
 # Debian's golang-go; SSL_CERT_FILE), Ruby's net/http (SSL_CERT_FILE), pip
 # (`python3 -m pip download` from an HTTPS simple index; PIP_CERT), requests
 # (REQUESTS_CA_BUNDLE) and botocore (an S3 ListBuckets against a stub
-# endpoint; AWS_CA_BUNDLE), all against an HTTPS server on 127.0.0.1. Each
+# endpoint; AWS_CA_BUNDLE) and npm (`npm view` from an HTTPS registry stub;
+# NODE_EXTRA_CA_CERTS), all against an HTTPS server on 127.0.0.1. Each
 # runs with exactly the environment of a systemd-env unit and of a login
 # shell (shell-env); each refuses before apply and connects after.
 # The variables that "replace" the roots, as the clients really read them:
@@ -12,11 +13,15 @@
 # (OpenSSL) take SSL_CERT_FILE instead of the system bundle FILE but still
 # read the hashed directory /etc/ssl/certs (SSL_CERT_DIR when set), proven in
 # a mount namespace where that directory holds a CA the bundle does not.
+# npm honours NODE_EXTRA_CA_CERTS only while no npmrc sets `cafile` or `ca`
+# (npm then hands Node its own roots, which replace Node's and the extra
+# ones): proven with an npmrc that sets one.
 . "$(dirname "$0")/../lib/common.sh"
 . "$TESTS_DIR/lib/clients.sh"
 
-for c in go ruby; do
-  command -v $c >/dev/null || { fail "$c is not installed: apt-get install $([ $c = go ] && echo golang-go || echo ruby) (scripts/deps.txt)"; done_testing; exit 1; }
+for c in go:golang-go ruby:ruby npm:npm; do
+  command -v "${c%%:*}" >/dev/null ||
+    { fail "${c%%:*} is not installed: apt-get install ${c#*:} (scripts/deps.txt)"; done_testing; exit 1; }
 done
 /usr/bin/python3 -c 'import botocore, requests' 2>/dev/null ||
   { fail "python3-botocore or python3-requests is not installed (scripts/deps.txt)"; done_testing; exit 1; }
@@ -32,7 +37,7 @@ if [ ! -x "$GOCLIENT" ]; then
 fi
 echo "peers: $(go version); $(ruby --version); pip $(/usr/bin/python3 -m pip --version | cut -d' ' -f2);" \
   "requests $(/usr/bin/python3 -c 'import requests; print(requests.__version__)');" \
-  "botocore $(/usr/bin/python3 -c 'import botocore; print(botocore.__version__)')"
+  "botocore $(/usr/bin/python3 -c 'import botocore; print(botocore.__version__)'); npm $(npm --version); node $(node --version)"
 
 R=$T/root; mk_root "$R"
 C=$T/cfg; mkdir -p "$C/cas"
@@ -43,7 +48,7 @@ mk_leaf "$T/pub-leaf" "$T/pub"
 cat /usr/share/ca-certificates/mozilla/ISRG_Root_X1.crt "$T/pub.pem" >"$R/etc/ssl/certs/ca-certificates.crt"
 mkdir -p "$R/usr/lib/systemd/system"
 printf '[Service]\nExecStart=/usr/local/bin/app\n' >"$R/usr/lib/systemd/system/app.service"
-VARS="SSL_CERT_FILE, PIP_CERT, REQUESTS_CA_BUNDLE, AWS_CA_BUNDLE"
+VARS="SSL_CERT_FILE, PIP_CERT, REQUESTS_CA_BUNDLE, AWS_CA_BUNDLE, NODE_EXTRA_CA_CERTS"
 cat >"$C/trust.yaml" <<YAML
 version: 1
 cas:
@@ -79,6 +84,8 @@ cat >"$W/s3/index.html" <<'XML'
 XML
 start_https_files "$T/leaf" "$W"; port=$HTTPS_PORT
 U=https://127.0.0.1:$port
+# The registry stub: the packument of one package.
+printf '{"name":"tinypkg","dist-tags":{"latest":"0.1.0"},"versions":{"0.1.0":{"name":"tinypkg","version":"0.1.0","dist":{"tarball":"%s/tinypkg-0.1.0.tgz"}}}}\n' "$U" >"$W/tinypkg"
 pport=$(free_port); start_tls_server "$T/pub-leaf" "$pport"   # a server of the system set's CA
 
 # The clients: each exits 0 when it got the answer, non-zero when refused.
@@ -106,19 +113,27 @@ c = botocore.session.get_session().create_client("s3", region_name="us-east-1", 
 print(" ".join(b["Name"] for b in c.list_buckets()["Buckets"]))' "$U/s3/" >"$T/c.out" 2>"$T/c.err" &&
     grep -qx trustform-proof "$T/c.out"
 }
+# npm with no npmrc of the machine's (NPMRC: one of the test's).
+: >"$T/npmrc-empty"; : >"$T/npmrc-global"
+npm_view() { # a fresh cache each time: npm answers from its cache without asking
+  rm -rf "$T/npm-cache"
+  run_env "$1" env npm_config_userconfig="$T/npmrc-empty" npm_config_globalconfig="${NPMRC:-$T/npmrc-global}" \
+    npm_config_cache="$T/npm-cache" npm_config_update_notifier=false npm_config_fetch_retries=0 \
+    npm view tinypkg version --registry "$U/" >"$T/c.out" 2>"$T/c.err" && grep -qx 0.1.0 "$T/c.out"
+}
 # Refused for the certificate, each in its own words (pip prints it on stdout,
 # so pip_get writes both to c.err).
 refused() { # refused CLIENT ENVFILE [URL]
   local c=$1; shift
-  ! "$c" "$@" && grep -qiE "x509: certificate signed by unknown authority|certificate verify failed|CERTIFICATE_VERIFY_FAILED" "$T/c.err" ||
+  ! "$c" "$@" && grep -qiE "x509: certificate signed by unknown authority|certificate verify failed|CERTIFICATE_VERIFY_FAILED|unable to verify the first certificate" "$T/c.err" ||
     { echo "  ($c with $(cat "$1"): not refused for the certificate)" >&2; sed 's/^/  err: /' "$T/c.err" >&2; return 1; }
 }
 connects() { "$@" || { echo "  ($1 with $(cat "$2") failed)" >&2; sed 's/^/  err: /' "$T/c.err" >&2; return 1; }; }
 envs() {
   unit_env_file "$R" app.service "$T/unit.env"
-  shell_env_file "$R" "$T/shell.env" SSL_CERT_FILE PIP_CERT REQUESTS_CA_BUNDLE AWS_CA_BUNDLE
+  shell_env_file "$R" "$T/shell.env" SSL_CERT_FILE PIP_CERT REQUESTS_CA_BUNDLE AWS_CA_BUNDLE NODE_EXTRA_CA_CERTS
 }
-CLIENTS="go_get ruby_get pip_get requests_get s3_list"
+CLIENTS="go_get ruby_get pip_get requests_get s3_list npm_view"
 
 envs
 for c in $CLIENTS; do
@@ -144,6 +159,11 @@ for c in $CLIENTS; do
   check "shell: $c connects after apply" connects $c "$T/shell.env"
 done
 check "pip fetched the wheel" test -s "$T/dl/tinypkg-0.1-py3-none-any.whl"
+# An npmrc with `cafile` (here the system bundle, as a global npmrc may set):
+# npm gives Node that file as its roots, and NODE_EXTRA_CA_CERTS is ignored.
+printf 'cafile=/etc/ssl/certs/ca-certificates.crt\n' >"$T/npmrc-cafile"
+check "npm with an npmrc cafile: NODE_EXTRA_CA_CERTS ignored" env NPMRC="$T/npmrc-cafile" bash -c \
+  "$(declare -f run_env npm_view refused); T='$T' U='$U'; refused npm_view '$T/unit.env'"
 
 # system_set: the unit's bundle holds the system set; the shell's does not.
 for c in go_get ruby_get requests_get; do
