@@ -96,7 +96,7 @@ static bool debian_like(const char *root)
 	return yes;
 }
 
-bool java_is_debian_cacerts(const char *root, const char *path)
+static bool java_is_debian_cacerts(const char *root, const char *path)
 {
 	struct buf real = BUF_INIT;
 	if (root_resolve(root, path, &real) < 0) {

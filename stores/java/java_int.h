@@ -25,9 +25,6 @@ extern const struct store_backend java_backend;
  * password options of cs; NULL with err set when a path cannot be resolved. */
 struct store_inst *java_inst_new(const struct conf_store *cs, const struct run_ctx *ctx,
 				 const char *path, const char *address, const char *title);
-/* Whether path is, under root, Debian's /etc/ssl/certs/java/cacerts (which
- * ca-certificates-java generates from the system store). */
-bool java_is_debian_cacerts(const char *root, const char *path);
 
 /* `unit:` of a java store: checked at load, set up on s at open (a consumer
  * of the unit), planned by read (out->stale when the drop-in is not as it

@@ -8,9 +8,10 @@
  *             sdkman  <home>/.sdkman/candidates/java/<version> of each of users
  *   paths:    JDK homes given
  *
- * A JDK whose cacerts is Debian's /etc/ssl/certs/java/cacerts (every JDK of
- * Debian's packages links there) is left to the system store, which feeds it
- * through ca-certificates-java; the plan says so. A directory without
+ * A JDK whose cacerts the distribution generates from the system store
+ * (Debian's /etc/ssl/certs/java/cacerts, which every JDK of Debian's packages
+ * links to; anything under /etc/ssl/certs or RHEL's
+ * /etc/pki/ca-trust/extracted) is left to the system store; the plan says so. A directory without
  * lib/security/cacerts is not a JDK: discovery passes it by, a path given is
  * an error. The same cacerts reached twice (a link to a JDK) is one instance.
  * Writes into a JDK that a user owns (SDKMAN's, one unpacked in /opt) keep
@@ -107,6 +108,17 @@ static void jdk_validate(const struct conf_store *cs, struct diag *d)
 	}
 }
 
+/* What writes a cacerts that the distribution generates from the system
+ * store (its next run would undo trustform's entries), or NULL. */
+static const char *generated_by(const char *inroot_real)
+{
+	if (path_is_under(inroot_real, "/etc/ssl/certs"))
+		return "a hook of update-ca-certificates (Debian's ca-certificates-java)";
+	if (path_is_under(inroot_real, "/etc/pki/ca-trust/extracted"))
+		return "update-ca-trust";
+	return NULL;
+}
+
 struct found {
 	struct store_open *out;
 	const struct conf_store *cs;
@@ -141,12 +153,12 @@ static int add_jdk(struct found *f, const char *home, bool given)
 		}
 		goto out;
 	}
-	if (java_is_debian_cacerts(f->ctx->root, cacerts)) {
+	const char *maker = generated_by(real.ptr);
+	if (maker) {
 		store_open_note(f->out,
-				"%s: its cacerts is Debian's /etc/ssl/certs/java/cacerts, which "
-				"ca-certificates-java makes from the system store: list the CAs "
-				"in a system store for it",
-				home);
+				"%s: its cacerts is %s, which %s makes from the system store: "
+				"list the CAs in a system store for it",
+				home, real.ptr, maker);
 		goto out;
 	}
 	for (size_t i = 0; i < f->nseen; i++)

@@ -87,7 +87,7 @@ expect_rc 2 "plan" tf plan "${args[@]}" --detailed-exitcode
 check "plan: /opt/jdk-x" out_has "# jdks (jdk /opt/jdk-x): corp will be added"
 check "plan: alice's SDKMAN JDK" out_has "# jdks (jdk /home/alice/.sdkman/candidates/java/17.0.9-tem): corp will be added"
 check "plan: the distro JDK is the system store's" out_has \
-  "/usr/lib/jvm/java-17-openjdk-amd64: its cacerts is Debian's /etc/ssl/certs/java/cacerts, which ca-certificates-java makes from the system store: list the CAs in a system store for it"
+  "/usr/lib/jvm/java-17-openjdk-amd64: its cacerts is /etc/ssl/certs/java/cacerts, which a hook of update-ca-certificates (Debian's ca-certificates-java) makes from the system store: list the CAs in a system store for it"
 check "plan: alice's link is refused" out_has "/home/alice/.sdkman/candidates/java/99-evil: "
 check "  naming the link" out_has "is a symbolic link (to /etc/secret) in a directory that uid 4242 can write"
 check "plan: the drop-in" out_has \
