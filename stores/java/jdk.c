@@ -93,6 +93,11 @@ static void jdk_validate(const struct conf_store *cs, struct diag *d)
 				 "[alice, …]");
 	if (users && !sdkman)
 		store_conf_error(d, cs, users, "users: is only used with discover: [sdkman]");
+	for (size_t i = 0; users && users->kind == YNODE_SEQ && i < users->n; i++) {
+		const struct ynode *u = users->items[i];
+		if (u->kind == YNODE_SCALAR && !userdb_name_ok(u->text))
+			store_conf_error(d, cs, u, "\"%s\" is not a user name", u->text);
+	}
 	for (size_t i = 0; disc && disc->kind == YNODE_SEQ && i < disc->n; i++) {
 		const struct ynode *x = disc->items[i];
 		if (x->kind == YNODE_SCALAR && strcmp(x->text, "jvm") && strcmp(x->text, "opt") &&

@@ -124,6 +124,14 @@ expect_rc 1 "a unit with its own JAVA_TOOL_OPTIONS" tf plan "${args[@]}" --detai
 check "  says where and what to do" err_has \
   "app.service sets JAVA_TOOL_OPTIONS=-Xmx1g in /etc/systemd/system/app.service.d/50-heap.conf:2, which trustform's drop-in would replace: add -Djavax.net.ssl.trustStore=/etc/trustform/java/app.jks to that setting yourself and remove unit: from this store"
 rm "$R/etc/systemd/system/app.service.d/50-heap.conf"
+# A path that is no JDK: an error naming it; sdkman without users: at validate.
+sed -i 's/discover: \[opt\]/paths: [\/srv\/nojdk]/' "$C/trust.yaml"; mkdir -p "$R/srv/nojdk"
+expect_rc 1 "a path that is no JDK" tf plan "${args[@]}" --detailed-exitcode
+check "  says so" err_has "/srv/nojdk has no lib/security/cacerts (is it a JDK home? the directory of bin/java)"
+sed -i 's/paths: \[\/srv\/nojdk\]/discover: [sdkman]/' "$C/trust.yaml"
+expect_rc 1 "sdkman without users" tf validate -c "$C/trust.yaml"
+check "  says what to add" err_has "discover: [sdkman] looks in users' homes; list them with users: [alice, …]"
+sed -i 's/discover: \[sdkman\]/discover: [jvm]/' "$C/trust.yaml"
 # unit: with a PKCS#12 truststore: refused at validate.
 sed -i 's/format: jks, //' "$C/trust.yaml"
 expect_rc 1 "unit: without format: jks" tf validate -c "$C/trust.yaml"
