@@ -151,8 +151,9 @@ static int add_jdk(struct found *f, const char *home, bool given)
 	if (!regular) {
 		if (given) {
 			char *pos = store_opt_pos(f->cs, "paths");
-			err_set("%s: %s has no %s (is it a JDK home? the directory of bin/java)",
-				pos, home, CACERTS + 1);
+			err_set("%s: %s has no lib/security/cacerts (is it a JDK home? the "
+				"directory of bin/java)",
+				pos, home);
 			free(pos);
 			rc = -1;
 		}
