@@ -112,4 +112,17 @@ check "bun without NODE_USE_SYSTEM_CA, the bundle file only: refused" refused bu
 check "bun with NODE_USE_SYSTEM_CA=1, the bundle file only: connects" connects bun_fetch "$T/shell.env"
 check "deno with DENO_TLS_CA_STORE=system, the bundle file only: connects" connects deno_fetch "$T/shell.env"
 unset SYSDIR
+# Outside the namespace (the machine's /etc/ssl/certs, without corp), the
+# runtimes also take the system bundle from SSL_CERT_FILE: Deno with
+# DENO_TLS_CA_STORE=system (rustls' native roots honour it), Bun even without
+# NODE_USE_SYSTEM_CA.
+printf 'SSL_CERT_FILE=%s\n' "$R/etc/ssl/certs/ca-certificates.crt" >"$T/file.env"
+cat "$T/shell.env" "$T/file.env" >"$T/shell-file.env"
+plain() { # plain deno_fetch|bun_fetch ENVFILE: without the namespace
+  local f; f=$(declare -f "$1" | sed 's/with_system_certs "[^"]*" //'); eval "${f/$1/_plain}"; _plain "$2"
+}
+check "deno, DENO_TLS_CA_STORE=system and SSL_CERT_FILE: connects" connects plain deno_fetch "$T/shell-file.env"
+check "deno, DENO_TLS_CA_STORE=system alone: refused (the machine's store)" refused plain deno_fetch "$T/shell.env"
+check "deno, SSL_CERT_FILE alone: refused (its Mozilla roots)" refused plain deno_fetch "$T/file.env"
+check "bun, SSL_CERT_FILE alone: connects" connects plain bun_fetch "$T/file.env"
 done_testing
