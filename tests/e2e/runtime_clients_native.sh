@@ -13,6 +13,8 @@
 # (OpenSSL) take SSL_CERT_FILE instead of the system bundle FILE but still
 # read the hashed directory /etc/ssl/certs (SSL_CERT_DIR when set), proven in
 # a mount namespace where that directory holds a CA the bundle does not.
+# Go reads its roots once per process: one started before apply keeps
+# refusing a CA that apply added; one started after connects.
 # npm honours NODE_EXTRA_CA_CERTS only while no npmrc sets `cafile` or `ca`
 # (npm then hands Node its own roots, which replace Node's and the extra
 # ones): proven with an npmrc that sets one.
@@ -170,6 +172,25 @@ for c in go_get ruby_get requests_get; do
   check "unit: $c reaches the system set's server" connects $c "$T/unit.env" "https://127.0.0.1:$pport/"
   check "shell: $c refuses it (no system set)" refused $c "$T/shell.env" "https://127.0.0.1:$pport/"
 done
+
+# Go reads its roots once per process: a service started before a change
+# keeps refusing a CA that apply added to its bundle; a restarted one connects.
+# One Go process reads URLs from stdin and answers each with ok or refused.
+mk_ca "$C/cas/lab" "/CN=Lab Root"
+mk_leaf "$T/lab-leaf" "$C/cas/lab"
+lport=$(free_port); start_tls_server "$T/lab-leaf" "$lport"
+coproc GOP { run_env "$T/unit.env" "$GOCLIENT" 2>/dev/null; }
+_bg_pids+=("$GOP_PID")
+ask_go() { echo "https://127.0.0.1:$lport/" >&"${GOP[1]}"; read -r GO_ANSWER <&"${GOP[0]}" || GO_ANSWER="(the Go process ended)"; }
+ask_go
+check "a running Go process refuses lab's server" grep -q '^refused.*x509' <<<"$GO_ANSWER"
+sed -i 's|^  corp: { file: cas/corp.pem }$|  corp: { file: cas/corp.pem }\n  lab: { file: cas/lab.pem }|; s|r: { cas: \[corp\]|r: { cas: [corp, lab]|' "$C/trust.yaml"
+expect_rc 0 "lab added: apply" tf apply "${args[@]}" --auto-approve
+check "  the unit's bundle holds lab" grep -qF "$(sed -n 2p "$C/cas/lab.pem")" "$R/etc/trustform/bundles/app.pem"
+ask_go
+check "  the Go process started before still refuses it (roots read once)" grep -q '^refused.*x509' <<<"$GO_ANSWER"
+check "  a Go process started after connects (restart)" connects go_get "$T/unit.env" "https://127.0.0.1:$lport/"
+eval "exec ${GOP[1]}>&-"
 
 # SSL_CERT_FILE takes the place of the system bundle file only: with the
 # system set's CA linked in the hashed directory /etc/ssl/certs (a private
