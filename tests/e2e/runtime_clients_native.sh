@@ -21,7 +21,7 @@
 . "$(dirname "$0")/../lib/common.sh"
 . "$TESTS_DIR/lib/clients.sh"
 
-for c in go:golang-go ruby:ruby npm:npm; do
+for c in go:golang-go ruby:ruby "npm:npm (Debian's nodejs; NodeSource's ships it)"; do
   command -v "${c%%:*}" >/dev/null ||
     { fail "${c%%:*} is not installed: apt-get install ${c#*:} (scripts/deps.txt)"; done_testing; exit 1; }
 done

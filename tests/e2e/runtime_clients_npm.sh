@@ -19,7 +19,7 @@
 npm_peer() {
   local pkg=$1 dir=$PEER_CACHE/npm/${1//\//+}
   if [ ! -f "$dir/package/package.json" ]; then
-    command -v npm >/dev/null || { echo "npm is not installed (scripts/deps.txt), so $pkg cannot be fetched" >&2; return 1; }
+    command -v npm >/dev/null || { echo "npm is not installed (apt-get install npm with Debian's nodejs; NodeSource's nodejs ships it), so $pkg cannot be fetched" >&2; return 1; }
     mkdir -p "$T/pack" "$PEER_CACHE/npm"
     if ! (cd "$T/pack" && npm pack "$pkg" --pack-destination "$T/pack" --cache "$T/npm-cache") >"$T/pack.log" 2>&1; then
       echo "npm pack $pkg failed, so it cannot be proven here (the registry npm is configured with: $(npm config get registry 2>/dev/null | sed 's|//[^/]*|//<host>|'))" >&2
