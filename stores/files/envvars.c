@@ -18,33 +18,41 @@
 #define NOT_PROVEN "not proven by the client yet"
 #define ENVVARS(X)                                                                                 \
 	X("NODE_EXTRA_CA_CERTS", ENVVAR_FILE, NULL, ENVVAR_ADDS, "Node.js and Bun",                \
-	  "restart (read once per process); broken in Bun 1.3.2",                                  \
-	  "e2e/runtime/systemd, e2e/host/node, e2e/host/shell_env (Node.js); Bun " NOT_PROVEN)     \
+	  "restart (read once per process); npm ignores it when an npmrc sets `cafile` or `ca`; "  \
+	  "reported broken in Bun 1.3.2, honoured by Bun 1.4.5",                                   \
+	  "e2e/runtime/systemd, e2e/host/node, e2e/host/shell_env (Node.js); "                     \
+	  "e2e/runtime/clients_native (npm); e2e/runtime/clients_npm (Bun 1.4.5)")                 \
 	X("NODE_USE_SYSTEM_CA", ENVVAR_FLAG, "1", ENVVAR_ADDS, "Node.js and Bun",                  \
-	  "restart; any value but 1 is ignored", "e2e/host/node (Node.js); Bun " NOT_PROVEN)       \
-	X("SSL_CERT_FILE", ENVVAR_FILE, NULL, ENVVAR_REPLACES,                                     \
+	  "restart; any value but 1 is ignored; Bun reads the hashed links of /etc/ssl/certs "     \
+	  "even without it",                                                                       \
+	  "e2e/host/node (Node.js); e2e/runtime/clients_npm (Bun 1.4.5)")                          \
+	X("SSL_CERT_FILE", ENVVAR_FILE, NULL, ENVVAR_REPLACES_FILE,                                \
 	  "OpenSSL, Python ssl, Ruby, Go, .NET",                                                   \
 	  "restart (Go: read once per process; .NET re-reads within minutes and ignores "          \
 	  "TRUSTED CERTIFICATE blocks)",                                                           \
-	  "e2e/runtime/systemd, e2e/rules/python (Python ssl); e2e/rules/go (Go); "                \
-	  "Ruby " NOT_PROVEN "; .NET cannot be installed here")                                    \
+	  "e2e/runtime/systemd, e2e/rules/python (Python ssl); e2e/runtime/clients_native (Go, "   \
+	  "Ruby); e2e/rules/go (Go's rules); .NET cannot be installed here: not proven")         \
 	X("SSL_CERT_DIR", ENVVAR_DIR, NULL, ENVVAR_REPLACES, "OpenSSL, Go, .NET",                  \
 	  "restart; a colon-separated list of hashed-link directories: the env stores refuse it "  \
 	  "(they write one bundle file)",                                                          \
-	  NOT_PROVEN)                                                                              \
+	  "refused by the env stores; e2e/runtime/clients_native proves that Go and Ruby still "   \
+	  "read /etc/ssl/certs beside SSL_CERT_FILE")                                              \
 	X("REQUESTS_CA_BUNDLE", ENVVAR_FILE, NULL, ENVVAR_REPLACES, "Python requests", "restart",  \
-	  "e2e/host/shell_env")                                                                    \
-	X("CURL_CA_BUNDLE", ENVVAR_FILE, NULL, ENVVAR_REPLACES, "curl", "none (read per run)",     \
-	  "e2e/runtime/env_clients")                                                               \
-	X("GIT_SSL_CAINFO", ENVVAR_FILE, NULL, ENVVAR_REPLACES, "git", "none (read per run)",      \
+	  "e2e/host/shell_env, e2e/runtime/clients_native")                                        \
+	X("CURL_CA_BUNDLE", ENVVAR_FILE, NULL, ENVVAR_REPLACES_FILE, "curl",                       \
+	  "none (read per run)", "e2e/runtime/env_clients")                                        \
+	X("GIT_SSL_CAINFO", ENVVAR_FILE, NULL, ENVVAR_REPLACES_FILE, "git", "none (read per run)", \
 	  "e2e/runtime/env_clients")                                                               \
 	X("PIP_CERT", ENVVAR_FILE, NULL, ENVVAR_REPLACES, "pip", "none (read per run)",            \
-	  NOT_PROVEN)                                                                              \
+	  "e2e/runtime/clients_native (`pip download`)")                                           \
 	X("AWS_CA_BUNDLE", ENVVAR_FILE, NULL, ENVVAR_REPLACES, "the AWS CLI and SDKs", "restart",  \
-	  NOT_PROVEN)                                                                              \
-	X("DENO_CERT", ENVVAR_FILE, NULL, ENVVAR_ADDS, "Deno", "restart", NOT_PROVEN)              \
+	  "e2e/runtime/clients_native (botocore, S3 ListBuckets)")                                 \
+	X("DENO_CERT", ENVVAR_FILE, NULL, ENVVAR_ADDS, "Deno", "restart",                          \
+	  "e2e/runtime/clients_npm (Deno 2.9.6)")                                                  \
 	X("DENO_TLS_CA_STORE", ENVVAR_FLAG, "system", ENVVAR_REPLACES, "Deno",                     \
-	  "restart; the system store instead of its Mozilla roots", NOT_PROVEN)
+	  "restart; the system store (/etc/ssl/certs/ca-certificates.crt, or SSL_CERT_FILE) "      \
+	  "instead of its Mozilla roots",                                                          \
+	  "e2e/runtime/clients_npm (Deno 2.9.6)")
 
 #define ENVVAR_ROW(name, kind, flag, roots, who, restart, proof)                                   \
 	{name, kind, flag, roots, who, restart, proof},
@@ -224,28 +232,36 @@ void envvar_note_replaces(const struct store_inst *s, char *const *env, size_t n
 		const struct envvar *ev = envvar_find(env[i]);
 		if (!ev || ev->kind != ENVVAR_FILE)
 			continue;
+		bool file = ev->roots == ENVVAR_REPLACES_FILE;
+		const char *what = file ? "bundle file" : "roots";
+		/* What else the client trusts beside a bundle without the system set. */
+		const char *beside = file ? "; they still read the hashed directory of the system "
+					    "store (/etc/ssl/certs), so the CAs linked there stay "
+					    "trusted"
+					  : "";
 		if (ev->roots == ENVVAR_ADDS)
 			trust_set_note(out, "%s adds %s to the roots of %s", ev->name, bundle,
 				       ev->who);
 		else if (nsys != SIZE_MAX)
 			trust_set_note(out,
-				       "%s replaces the roots of %s: %s holds the system set of %s "
+				       "%s replaces the %s of %s: %s holds the system set of %s "
 				       "(%zu certificates) and the %zu CA%s of this store",
-				       ev->name, ev->who, bundle,
+				       ev->name, what, ev->who, bundle,
 				       conf_store_str(s->conf, "system_set"), nsys, ncas,
 				       ncas == 1 ? "" : "s");
 		else if (!other)
 			trust_set_note(out,
-				       "%s replaces the roots of %s: %s holds the %zu CA%s of "
-				       "this store and not the system set, so public servers "
-				       "are refused (set `system_set:` to add it)",
-				       ev->name, ev->who, bundle, ncas, ncas == 1 ? "" : "s");
+				       "%s replaces the %s of %s: %s holds the %zu CA%s of "
+				       "this store and not the system set%s (set `system_set:` "
+				       "to add it)%s",
+				       ev->name, what, ev->who, bundle, ncas, ncas == 1 ? "" : "s",
+				       file ? "" : ", so public servers are refused", beside);
 		else
 			trust_set_note(out,
-				       "%s replaces the roots of %s: %s holds the %zu CA%s of "
+				       "%s replaces the %s of %s: %s holds the %zu CA%s of "
 				       "this store and %zu other certificate%s kept in it "
-				       "(trustform does not refresh those)",
-				       ev->name, ev->who, bundle, ncas, ncas == 1 ? "" : "s", other,
-				       other == 1 ? "" : "s");
+				       "(trustform does not refresh those)%s",
+				       ev->name, what, ev->who, bundle, ncas, ncas == 1 ? "" : "s",
+				       other, other == 1 ? "" : "s", beside);
 	}
 }

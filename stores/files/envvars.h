@@ -25,6 +25,9 @@ enum envvar_kind {
 enum envvar_roots {
 	ENVVAR_ADDS,	 /* the bundle (or the system store) is added to its own */
 	ENVVAR_REPLACES, /* the bundle is all it trusts */
+	/* the bundle takes the place of the system bundle file; the client still
+	 * reads the hashed directory of the system store (/etc/ssl/certs) */
+	ENVVAR_REPLACES_FILE,
 };
 
 struct envvar {

@@ -18,7 +18,7 @@
 
 static const struct store_backend nss_backend;
 
-static const char *const discover_choices[] = {"chrome", "firefox", "system", NULL};
+static const char *const discover_choices[] = {"chrome", "firefox", "electron", "system", NULL};
 
 static const struct store_option nss_keys[] = {
     {.name = "path",
@@ -28,8 +28,9 @@ static const struct store_option nss_keys[] = {
      .kind = OPT_LIST,
      .choices = discover_choices,
      .flags = OPTF_NONEMPTY,
-     .help = "find the databases of chrome and firefox (for each of `users`) and system "
-	     "(`/etc/pki/nssdb`)"},
+     .help = "find the databases of chrome, firefox and electron (for each of `users`) and "
+	     "system (`/etc/pki/nssdb`); electron: `~/.pki/nssdb`, shared by Chromium and "
+	     "every Electron app, and each snap's own `~/snap/<app>/current/.pki/nssdb`"},
     {.name = "users",
      .kind = OPT_LIST,
      .pattern = "^[A-Za-z0-9_][A-Za-z0-9._-]{0,31}$",
@@ -127,14 +128,15 @@ static void nss_validate(const struct conf_store *cs, struct diag *d)
 		    "discover: [chrome, firefox] with users: (or only firefox_policy: true)");
 	if (disc && disc->kind == YNODE_SEQ && !disc->n)
 		store_conf_error(d, cs, disc, "discover: is empty; list chrome, firefox or system");
-	bool per_user = list_has(disc, "chrome") || list_has(disc, "firefox");
+	bool per_user =
+	    list_has(disc, "chrome") || list_has(disc, "firefox") || list_has(disc, "electron");
 	if (per_user && !users)
 		store_conf_error(d, cs, disc,
-				 "discover: chrome and firefox look in users' homes; list them "
-				 "with users: [alice, …]");
+				 "discover: chrome, firefox and electron look in users' homes; "
+				 "list them with users: [alice, …]");
 	if (users && !per_user)
 		store_conf_error(d, cs, users,
-				 "users: is only used with discover: [chrome, firefox]");
+				 "users: is only used with discover: [chrome, firefox, electron]");
 	for (size_t i = 0; users && users->kind == YNODE_SEQ && i < users->n; i++) {
 		const struct ynode *u = users->items[i];
 		if (u->kind == YNODE_SCALAR && !userdb_name_ok(u->text))

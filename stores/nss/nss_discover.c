@@ -1,9 +1,9 @@
 /*
  * Which NSS databases a store means on this host, and whether trustform may
  * touch them. `path:` names one; `discover:` looks, for every listed user, in
- * each place Chrome, Chromium and Firefox keep one today, reading Firefox's
- * profiles.ini files (nss_profiles.c) for the profiles; `system` is
- * /etc/pki/nssdb.
+ * each place Chrome, Chromium, Electron apps (nss_snaps.c) and Firefox keep
+ * one, reading Firefox's profiles.ini files (nss_profiles.c) for the
+ * profiles; `system` is /etc/pki/nssdb.
  *
  * Every database has an owner (the child process runs as that user) and an
  * anchor, the directory it must stay under once symlinks are resolved (the
@@ -337,6 +337,25 @@ static void chrome_dbs_of(struct disc *d, const struct user_info *u, const char 
 	free(dir);
 }
 
+static void electron_dbs_of(struct disc *d, const struct user_info *u, const char *home)
+{
+	char *dir = xasprintf("%s%s", home, chrome_dbs[0].rel), **names;
+	char *addr = xasprintf("%s[%s electron]", d->cs->name, u->name);
+	add_db(d, addr, dir, home, u, true, false);
+	free(addr);
+	free(dir);
+	size_t n = nss_snap_names(d->root, home, &names);
+	for (size_t i = 0; i < n; i++) {
+		dir = xasprintf("%s/snap/%s/current/.pki/nssdb", home, names[i]);
+		addr = xasprintf("%s[%s electron-snap %s]", d->cs->name, u->name, names[i]);
+		add_db(d, addr, dir, home, u, false, false); /* only one that exists */
+		free(addr);
+		free(dir);
+		free(names[i]);
+	}
+	free(names);
+}
+
 static bool discovers(const struct conf_store *cs, const char *what)
 {
 	const struct ynode *l = conf_store_node(cs, "discover");
@@ -369,6 +388,8 @@ static int user_dbs(struct disc *d, const char *name)
 	} else {
 		if (discovers(d->cs, "chrome"))
 			chrome_dbs_of(d, &u, u.home);
+		if (discovers(d->cs, "electron"))
+			electron_dbs_of(d, &u, u.home);
 		if (discovers(d->cs, "firefox") && !firefox_dbs(d, &u, u.home))
 			note(d->out,
 			     "%s has no Firefox profile (no profiles.ini of theirs in "

@@ -60,6 +60,11 @@ struct nss_found {
 /* Find the databases of a store on this host (path: or discover:). Returns -1
  * with err set only when the store cannot be expanded at all. */
 int nss_discover(struct nss_found *out, const struct conf_store *cs, const struct run_ctx *ctx);
+/* The names of the snaps in home's ~/snap (in-root home), sorted, but
+ * Chromium's and Firefox's: whose ~/snap/<name>/current/.pki/nssdb an
+ * Electron app of a strictly confined snap opens. *out is NULL when the
+ * count is 0; the caller frees each name and the array. */
+size_t nss_snap_names(const char *root, const char *home, char ***out);
 void nss_found_dispose(struct nss_found *f);
 void nss_db_dispose(struct nss_db *db);
 

@@ -6,6 +6,9 @@
 # paths), and /etc/pki/nssdb with `system`. One profile reached two ways is one
 # database. A profiles.ini that points at another user's or root's database is
 # refused. Every database found converges (checked with certutil).
+# discover: [electron]: Electron apps open ~/.pki/nssdb as Chromium does (not
+# their ~/.config/<App>, which holds no NSS database), and a strict snap's app
+# its ~/snap/<app>/current/.pki/nssdb; with chrome too, ~/.pki/nssdb is one.
 . "$(dirname "$0")/../lib/common.sh"
 
 R=$T/root; mk_root "$R"
@@ -76,4 +79,37 @@ done
 check "bob's database untouched" test -z "$(nss_trust "$R/home/bob/.pki/nssdb" trustform-corp)"
 check "alice's files are alice's" test -z "$(find "$A" "$R/data/alice" ! -uid 4242 -print)"
 check "the system database is root's" test -z "$(find "$R/etc/pki/nssdb" ! -uid 0 -print)"
+
+# Electron apps: carol's ~/.pki/nssdb (shared with Chromium), a strict snap's
+# own database, an app's ~/.config/Slack (no NSS database there) and a classic
+# snap without one.
+mk_user "$R" carol 4244
+K=$R/home/carol
+mk_nssdb "$K/.pki/nssdb"
+mk_nssdb "$K/snap/signal-desktop/1234/.pki/nssdb"; ln -s 1234 "$K/snap/signal-desktop/current"
+mkdir -p "$K/.config/Slack" "$K/snap/code/5"; ln -s 5 "$K/snap/code/current"
+chown -R 4244:4244 "$K"
+cat >"$C/electron.yaml" <<'YAML'
+version: 1
+cas:
+  corp: { file: cas/corp.pem }
+stores:
+  apps: { type: nss, discover: [electron], users: [carol] }
+roles:
+  desk: { cas: [corp], stores: [apps] }
+hosts:
+  h: [desk]
+YAML
+eargs=(-c "$C/electron.yaml" --root "$R" --host h)
+expect_rc 2 "electron: plan" tf plan "${eargs[@]}" --detailed-exitcode
+check "electron: ~/.pki/nssdb" out_has "# apps[carol electron]: corp will be added"
+check "electron: the snap's own" out_has "# apps[carol electron-snap signal-desktop]: corp will be added"
+check "electron: those two only" test "$(grep -c '^  # apps\[.*\]: corp will be added' "$T/.out")" = 2
+expect_rc 0 "electron: apply" tf apply "${eargs[@]}" --auto-approve
+for db in "$K/.pki/nssdb" "$K/snap/signal-desktop/1234/.pki/nssdb"; do
+  check "certutil: corp in ${db#"$R"}" test "$(nss_trust "$db" trustform-corp)" = "C,,"
+done
+check "electron: no database made in ~/.config/Slack" test -z "$(ls -A "$K/.config/Slack")"
+sed -i 's/discover: \[electron\]/discover: [chrome, electron]/' "$C/electron.yaml"
+expect_rc 0 "chrome and electron: ~/.pki/nssdb is one database, clean" tf plan "${eargs[@]}" --detailed-exitcode
 done_testing

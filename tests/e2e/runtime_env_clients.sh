@@ -6,10 +6,11 @@
 # (its unit file and drop-ins, tests/lib/unit_env.py) and a login shell's
 # (`env -i bash -c '. /etc/profile.d/trustform.sh'`). Each refuses before
 # apply and connects after; the plan says that both variables replace their
-# client's roots, and with what: the store's CAs, and with system_set the
+# client's bundle file (the hashed directory /etc/ssl/certs is still read), and with what: the store's CAs, and with system_set the
 # system set copied in before them (a server of the system set's CA is
 # reached; after the system set loses that CA, apply copies it again).
 . "$(dirname "$0")/../lib/common.sh"
+. "$TESTS_DIR/lib/clients.sh"
 
 R=$T/root; mk_root "$R"
 C=$T/cfg; mkdir -p "$C/cas"
@@ -88,17 +89,17 @@ check "shell: git refused before apply" git_refused "$T/shell.env"
 
 expect_rc 2 "plan" tf plan "${args[@]}" --detailed-exitcode
 check "plan: CURL_CA_BUNDLE replaces curl's roots, with the system set" out_has \
-  "CURL_CA_BUNDLE replaces the roots of curl: /etc/trustform/bundles/fetcher.pem holds the system set of /etc/ssl/certs/ca-certificates.crt (2 certificates) and the 2 CAs of this store"
+  "CURL_CA_BUNDLE replaces the bundle file of curl: /etc/trustform/bundles/fetcher.pem holds the system set of /etc/ssl/certs/ca-certificates.crt (2 certificates) and the 2 CAs of this store"
 check "plan: the system set copied in" out_has \
   "/etc/trustform/bundles/fetcher.pem: the system set of /etc/ssl/certs/ca-certificates.crt (2 certificates) will be copied in before the store's CAs"
 check "plan: GIT_SSL_CAINFO replaces git's roots" out_has \
-  "GIT_SSL_CAINFO replaces the roots of git: /etc/trustform/bundles/shell.pem holds the 2 CAs of this store and not the system set, so public servers are refused (set \`system_set:\` to add it)"
+  "GIT_SSL_CAINFO replaces the bundle file of git: /etc/trustform/bundles/shell.pem holds the 2 CAs of this store and not the system set (set \`system_set:\` to add it); they still read the hashed directory of the system store (/etc/ssl/certs)"
 check "plan: NODE_EXTRA_CA_CERTS adds" out_has \
   "NODE_EXTRA_CA_CERTS adds /etc/trustform/bundles/shell.pem to the roots of Node.js and Bun"
 expect_rc 0 "apply" tf apply "${args[@]}" --auto-approve
 expect_rc 0 "plan clean" tf plan "${args[@]}" --detailed-exitcode
 check "clean plan still says it" out_has \
-  "CURL_CA_BUNDLE replaces the roots of curl: /etc/trustform/bundles/fetcher.pem holds the system set"
+  "CURL_CA_BUNDLE replaces the bundle file of curl: /etc/trustform/bundles/fetcher.pem holds the system set"
 check "the bundle starts with the system set" cmp -n "$(stat -c %s "$R/etc/ssl/certs/ca-certificates.crt")" \
   "$R/etc/ssl/certs/ca-certificates.crt" "$R/etc/trustform/bundles/fetcher.pem"
 
@@ -115,6 +116,14 @@ check "shell: git ls-remote after apply" git_in "$T/shell.env"
 # unit's curl reaches the "public" server; the shell's (no system_set) does not.
 check "unit: curl reaches the system set's server" curl_in "$T/unit.env" "$pport"
 check "shell: curl refuses it (no system set)" curl_refused "$T/shell.env" "$pport"
+# CURL_CA_BUNDLE takes the place of the system bundle file only: curl (and
+# git, through libcurl) still read the hashed directory /etc/ssl/certs. With
+# the public CA linked there (a private mount namespace), the shell's curl
+# reaches its server.
+D=$T/hashed; mkdir -p "$D"; cp "$T/pub.pem" "$D/pub.pem"
+ln -s pub.pem "$D/$(openssl x509 -hash -noout -in "$T/pub.pem").0"
+check "shell: curl reads the hashed directory beside CURL_CA_BUNDLE" with_system_certs "$D" \
+  env -i PATH=/usr/bin:/bin $(cat "$T/shell.env") curl -sS --max-time 10 -o /dev/null "https://127.0.0.1:$pport/"
 # The system set changes (its CA removed): the bundle is copied again.
 cp /usr/share/ca-certificates/mozilla/ISRG_Root_X1.crt "$R/etc/ssl/certs/ca-certificates.crt"
 expect_rc 2 "a changed system set is drift" tf plan "${args[@]}" --detailed-exitcode

@@ -57,7 +57,10 @@ void gen_readme_envvars(struct buf *b)
 			buf_printf(b, " (`%s=%s`)", v->name, v->flag);
 		buf_printf(b, " | %s | %s | ", v->who,
 			   v->roots == ENVVAR_REPLACES ? "replaces the client's roots"
-						       : "adds to the client's roots");
+			   : v->roots == ENVVAR_REPLACES_FILE
+			       ? "replaces the system bundle file; the hashed directory "
+				 "`/etc/ssl/certs` is still read"
+			       : "adds to the client's roots");
 		put_md(b, v->restart);
 		buf_puts(b, " | ");
 		put_md(b, v->proof);
