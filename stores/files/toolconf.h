@@ -1,0 +1,67 @@
+/*
+ * The configuration-file stores (pip-config, npm-config, git-config), private
+ * to the file family: each points its tool's CA setting (pip `cert`, npm
+ * `cafile`, git `http.sslCAInfo` or `http.<url>.sslCAInfo`) at a bundle
+ * trustform writes for the store, in the system file or in users' own files.
+ * toolconf.c is the store; toolconf_scan.c reads the files the tool reads, in
+ * its order, and finds what overrides trustform's setting.
+ */
+#ifndef TF_STORES_FILES_TOOLCONF_H
+#define TF_STORES_FILES_TOOLCONF_H
+
+#include "model/model.h"
+#include "stores/files/cfgsyntax.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+/* What differs between the three tools. */
+struct tool_def {
+	const char *type;      /* "pip-config" */
+	const char *tool;      /* "pip", for messages */
+	enum cfg_syntax syn;
+	const char *sys_path;  /* the system file, in-root */
+	const char *user_path; /* the file trustform writes in a home, relative to it */
+	/* the files of a user the tool reads, relative to the home, in order */
+	const char *const *user_files;
+	const char *key; /* as written: "cert", "cafile", "sslCAInfo" */
+	enum cfg_place place;
+};
+
+/* One file the store writes. */
+struct tc_file {
+	char *shown; /* in-root path */
+	char *host;
+	int user;    /* the index of its user in tc_store.users, or -1 (the system file) */
+};
+
+struct tc_user {
+	char *name;
+	char *home; /* in-root */
+	uid_t uid;
+	gid_t gid;
+};
+
+struct tc_store {
+	const struct tool_def *t;
+	const char *store; /* the store's name: the marker's */
+	const char *root;
+	char *bundle, *bundle_host;
+	char *url;     /* git's per-URL form, or NULL */
+	char *name;    /* the canonical setting: "global.cert", "cafile", "http.sslcainfo" */
+	char *section; /* its canonical section */
+	char *header;  /* the header trustform writes for it, or NULL */
+	char *keyline;
+	bool user_scope;
+	struct tc_file *files;
+	size_t nfiles;
+	struct tc_user *users; /* user scope: whose files; system: whose files are checked */
+	size_t nusers;
+};
+
+/* Everything that defeats trustform's setting in the files the tool reads
+ * (see toolconf_scan.c), as ineffective trust and notes of out. */
+void tc_check_overrides(const struct tc_store *p, struct trust_set *out);
+
+#endif
