@@ -137,9 +137,9 @@ static void parse_line_ini(struct cfg_doc *d, char **section, size_t s, size_t q
 			return;
 		}
 	}
-	const char *sep = pip ? f + strcspn(f, "=:") : f + strcspn(f, "=");
-	if (sep > eol)
-		sep = eol;
+	const char *sep = f;
+	while (sep < eol && *sep != '=' && !(pip && *sep == ':'))
+		sep++;
 	if (pip && sep == eol) {
 		add(d, s, q, line, CE_OTHER, *section);
 		return;
@@ -154,8 +154,9 @@ static void parse_line_ini(struct cfg_doc *d, char **section, size_t s, size_t q
 		key = k;
 	}
 	e->name = join(*section, key);
-	e->value = sep == eol ? xstrdup("true") : pip ? trimmed(sep + 1, eol)
-						      : npm_value(sep + 1, eol);
+	e->value = sep == eol ? xstrdup("true")
+		   : pip      ? trimmed(sep + 1, eol)
+			      : npm_value(sep + 1, eol);
 	free(key);
 }
 
@@ -398,6 +399,9 @@ static void put_bytes(struct buf *out, const struct cfg_doc *d, size_t from, siz
 {
 	buf_add(out, d->data + from, to - from);
 	if (nl && to > from && d->data[to - 1] != '\n')
+		buf_putc(out, '\n');
+	/* git: a line ending in a backslash would continue into the block */
+	if (nl && d->syn == CFG_GIT && out->len >= 2 && out->ptr[out->len - 2] == '\\')
 		buf_putc(out, '\n');
 }
 

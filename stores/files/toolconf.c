@@ -17,12 +17,12 @@
  * root jail (no link the user made is followed) and new ones, with any
  * directory made for them, belong to the user.
  */
+#include "stores/files/toolconf.h"
 #include "model/step.h"
 #include "stores/files/envbundle.h"
 #include "stores/files/envvars.h"
 #include "stores/files/envwrite.h"
 #include "stores/files/files.h"
-#include "stores/files/toolconf.h"
 #include "stores/nss/userdb.h"
 #include "stores/storeopt.h"
 #include "util/err.h"
@@ -45,11 +45,12 @@ static const char *const pip_user[] = {".pip/pip.conf", ".config/pip/pip.conf", 
 static const char *const npm_user[] = {".npmrc", NULL};
 static const char *const git_user[] = {".config/git/config", ".gitconfig", NULL};
 
-static const struct tool_def tool_pip = {"pip-config", "pip",	       CFG_PIP,	 "/etc/pip.conf",
-					 ".config/pip/pip.conf", pip_user, "cert", PLACE_IN_SECTION};
-static const struct tool_def tool_npm = {"npm-config", "npm", CFG_NPMRC, "/etc/npmrc",
-					 ".npmrc",     npm_user, "cafile", PLACE_TOP};
-static const struct tool_def tool_git = {"git-config",	 "git",	   CFG_GIT,    "/etc/gitconfig",
+static const struct tool_def tool_pip = {
+    "pip-config",	    "pip",    CFG_PIP, "/etc/pip.conf",
+    ".config/pip/pip.conf", pip_user, "cert",  PLACE_IN_SECTION};
+static const struct tool_def tool_npm = {"npm-config", "npm",	 CFG_NPMRC, "/etc/npmrc",
+					 ".npmrc",     npm_user, "cafile",  PLACE_TOP};
+static const struct tool_def tool_git = {"git-config", "git",	 CFG_GIT,     "/etc/gitconfig",
 					 ".gitconfig", git_user, "sslCAInfo", PLACE_APPEND};
 
 static const char *const scope_choices[] = {"system", "user", NULL};
@@ -167,9 +168,9 @@ static void setting(struct tc_store *p)
 		p->header = p->url ? xasprintf("[http \"%s\"]", p->url) : xstrdup("[http]");
 		p->keyline = xasprintf("\tsslCAInfo = %s", p->bundle);
 	}
-	p->name = *p->section ? xasprintf("%s.%s", p->section, t->syn == CFG_GIT ? "sslcainfo"
-										   : t->key)
-			      : xstrdup(t->key);
+	p->name = *p->section
+		      ? xasprintf("%s.%s", p->section, t->syn == CFG_GIT ? "sslcainfo" : t->key)
+		      : xstrdup(t->key);
 }
 
 static void add_file(struct tc_store *p, char *shown, char *host, int user)
@@ -210,8 +211,8 @@ static int add_users(struct tc_store *p, const struct conf_store *cs, const stru
 	return 0;
 }
 
-static int tc_open(const struct tool_def *t, const struct conf_store *cs,
-		   const struct run_ctx *ctx, struct store_open *out)
+static int tc_open(const struct tool_def *t, const struct conf_store *cs, const struct run_ctx *ctx,
+		   struct store_open *out)
 {
 	struct tc_store *p = xcalloc(1, sizeof(*p));
 	p->t = t;
@@ -404,9 +405,10 @@ static int mkdir_user(const struct tc_store *p, const struct tc_file *f)
 		*c = '\0';
 		const char *base;
 		int dfd = jail_open_parent(path, &base);
-		if (dfd < 0 || ((mkdirat(dfd, base, 0755) < 0 ? errno != EEXIST
-							       : fchownat(dfd, base, u->uid, u->gid,
-									  AT_SYMLINK_NOFOLLOW) < 0))) {
+		if (dfd < 0 ||
+		    ((mkdirat(dfd, base, 0755) < 0
+			  ? errno != EEXIST
+			  : fchownat(dfd, base, u->uid, u->gid, AT_SYMLINK_NOFOLLOW) < 0))) {
 			err_set_errno(errno, "%s: cannot create directory for user %s", path,
 				      u->name);
 			rc = -1;

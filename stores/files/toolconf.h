@@ -18,8 +18,8 @@
 
 /* What differs between the three tools. */
 struct tool_def {
-	const char *type;      /* "pip-config" */
-	const char *tool;      /* "pip", for messages */
+	const char *type; /* "pip-config" */
+	const char *tool; /* "pip", for messages */
 	enum cfg_syntax syn;
 	const char *sys_path;  /* the system file, in-root */
 	const char *user_path; /* the file trustform writes in a home, relative to it */
@@ -33,7 +33,7 @@ struct tool_def {
 struct tc_file {
 	char *shown; /* in-root path */
 	char *host;
-	int user;    /* the index of its user in tc_store.users, or -1 (the system file) */
+	int user; /* the index of its user in tc_store.users, or -1 (the system file) */
 };
 
 struct tc_user {

@@ -149,10 +149,9 @@ static void load(struct scan_ctx *c, struct tc_seq *q, const char *shown, const 
 		if (!path)
 			continue;
 		char *cond = cfg_printable(e->name);
-		char *v = xasprintf(" (read through %s:%zu, %s%s)", shown, e->line, cond,
-				    strncmp(e->name, "includeif.", 10)
-					? ""
-					: ": wherever its condition holds");
+		char *v = xasprintf(
+		    " (read through %s:%zu, %s%s)", shown, e->line, cond,
+		    strncmp(e->name, "includeif.", 10) ? "" : ": wherever its condition holds");
 		load(c, q, path, v, depth + 1);
 		free(v);
 		free(cond);
@@ -217,9 +216,9 @@ static void judge(struct scan_ctx *c, const struct tc_seq *q)
 		char *val = cfg_printable(s->value);
 		char *name = cfg_printable(s->name);
 		if (why)
-			say_once(c, true,
-				 xasprintf("%s: %s=%s: %s; remove that line", s->src, name, val,
-					   why));
+			say_once(
+			    c, true,
+			    xasprintf("%s: %s=%s: %s; remove that line", s->src, name, val, why));
 		else if (wins(p, s, i, o))
 			say_once(c, true,
 				 xasprintf("%s: %s=%s wins over trustform's %s (%s)%s%s, so %s "
