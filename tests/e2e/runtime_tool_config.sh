@@ -216,4 +216,37 @@ tf apply "${uargs[@]}" --auto-approve >/dev/null 2>&1 || true
 check "  apply did not write through it" cmp "$R2/etc/passwd" "$R/etc/passwd"
 check "  the link is still hers" test -L "$A2/.npmrc"
 
+# git's per-URL form: http."<url>".sslCAInfo reaches that URL and no other
+# (the same server as https://localhost: is refused); a longer URL of a
+# user's wins over it for its repositories.
+R3=$T/root3; mk_root "$R3"; cp "$R/etc/passwd" "$R/etc/group" "$R3/etc/"
+mkdir -p "$R3/home/alice" "$R3/usr/etc"; chown 4242:4242 "$R3/home/alice"
+cat >"$C/url.yaml" <<YAML
+version: 1
+cas:
+  corp: { file: cas/corp.pem }
+stores:
+  gitu: { type: git-config, url: "https://127.0.0.1:$port/", users: [alice] }
+roles:
+  build: { cas: [corp], stores: [gitu] }
+hosts:
+  h: [build]
+YAML
+rargs=(-c "$C/url.yaml" --root "$R3" --host h)
+expect_rc 0 "per-URL: apply" tf apply "${rargs[@]}" --auto-approve
+check "  git reads http.<url>.sslCAInfo" test \
+  "$(git config --file "$R3/etc/gitconfig" "http.https://127.0.0.1:$port/.sslCAInfo")" = /etc/trustform/bundles/gitu.pem
+R=$R3
+check "per-URL: git connects to that URL" shown git git_ls "$T/roothome"
+git_ls_localhost() { in_tree "$1" git ls-remote "https://localhost:$port/repo.git" >"$T/git.out" 2>&1; }
+check "per-URL: the same server by another URL is refused" \
+  eval '! git_ls_localhost "$T/roothome" && grep -qi certificate "$T/git.out"'
+printf '[http "https://127.0.0.1:%s/repo.git"]\n\tsslCAInfo = /etc/trustform/other.pem\n' "$port" >"$R3/home/alice/.gitconfig"
+cp "$T/other.pem" "$R3/etc/trustform/other.pem"
+expect_rc 1 "per-URL: a longer URL of alice's is an error" tf plan "${rargs[@]}" --detailed-exitcode
+check "  named" out_has "/home/alice/.gitconfig:2: http.https://127.0.0.1:$port/repo.git.sslcainfo=/etc/trustform/other.pem wins over trustform's sslCAInfo"
+check "  and alice's git really fails" git_refused "$R3/home/alice"
+check "  root's still connects" shown git git_ls "$T/roothome"
+R=$R_SAVE
+
 done_testing
