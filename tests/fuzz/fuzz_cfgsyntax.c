@@ -81,8 +81,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const char *in = (const char *)data + 1;
 	size_t len = size - 1;
 	struct cfg_doc d, o, o2;
-	struct buf out = BUF_INIT, again = BUF_INIT, s0 = BUF_INIT, s1 = BUF_INIT,
-		   gone = BUF_INIT;
+	struct buf out = BUF_INIT, again = BUF_INIT, s0 = BUF_INIT, s1 = BUF_INIT, gone = BUF_INIT;
 	cfg_parse(&d, syns[k], in, len);
 	covers(&d);
 	size_t b, e;
