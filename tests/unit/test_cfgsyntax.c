@@ -35,15 +35,14 @@ static const struct {
     {CFG_GIT, "[a]\n\tb = x\\\ny\n", "a.b", "xy"},
     {CFG_GIT, "[HTTP.Sub]\nk=v", "http.sub.k", "v"},
     {CFG_GIT, "[core]\n\tbare\n", "core.bare", "(true)"},
-    {CFG_GIT, "[includeIf \"gitdir:~/w/\"]\n\tpath = ~/x\n", "includeif.gitdir:~/w/.path",
-     "~/x"},
+    {CFG_GIT, "[includeIf \"gitdir:~/w/\"]\n\tpath = ~/x\n", "includeif.gitdir:~/w/.path", "~/x"},
     {CFG_GIT, "sslcainfo = /no-section\n", "sslcainfo", NULL},
     {CFG_GIT, "[http]\n\tsslCAInfo = \"unterminated\n", "http.sslcainfo", NULL},
 };
 
-#define B "/etc/trustform/bundles/s.pem"
+#define B     "/etc/trustform/bundles/s.pem"
 #define BEGIN "# trustform:begin s\n"
-#define END "# trustform:end s\n"
+#define END   "# trustform:end s\n"
 
 static const struct cfg_want pip = {"s", "global", "[global]", "cert = " B, PLACE_IN_SECTION};
 static const struct cfg_want npm = {"s", "", NULL, "cafile=" B, PLACE_TOP};
@@ -57,16 +56,16 @@ static const struct {
 } renders[] = {
     {CFG_PIP, &pip, true, "[global]\ntimeout = 5\n",
      "[global]\n" BEGIN "cert = " B "\n" END "timeout = 5\n"},
-    {CFG_PIP, &pip, true, "[install]\nx = 1", "[install]\nx = 1\n" BEGIN "[global]\ncert = " B
-					       "\n" END},
+    {CFG_PIP, &pip, true, "[install]\nx = 1",
+     "[install]\nx = 1\n" BEGIN "[global]\ncert = " B "\n" END},
     {CFG_PIP, &pip, true, "", BEGIN "[global]\ncert = " B "\n" END},
     /* a block under its own header, and a [global] of the file's later: moved */
     {CFG_PIP, &pip, true, BEGIN "[global]\ncert = /old\n" END "[global]\nx = 1\n",
      "[global]\n" BEGIN "cert = " B "\n" END "x = 1\n"},
     {CFG_NPMRC, &npm, true, "a=1\n[s]\nb=2\n", "a=1\n" BEGIN "cafile=" B "\n" END "[s]\nb=2\n"},
     {CFG_NPMRC, &npm, true, "a=1", "a=1\n" BEGIN "cafile=" B "\n" END},
-    {CFG_GIT, &git, true, "[core]\n\tx = 1\n", "[core]\n\tx = 1\n" BEGIN "[http]\n\tsslCAInfo = " B
-					       "\n" END},
+    {CFG_GIT, &git, true, "[core]\n\tx = 1\n",
+     "[core]\n\tx = 1\n" BEGIN "[http]\n\tsslCAInfo = " B "\n" END},
     {CFG_GIT, &git, true, "[http]\n\tproxy = x\\\n",
      "[http]\n\tproxy = x\\\n\n" BEGIN "[http]\n\tsslCAInfo = " B "\n" END},
     {CFG_GIT, &git, true, "# a\n" BEGIN "[http]\n\tsslCAInfo = /old\n" END "[user]\n",
