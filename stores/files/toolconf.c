@@ -387,6 +387,16 @@ static int tc_read(struct store_inst *s, struct trust_set *out)
 	if (!p->nfiles)
 		trust_set_note(out, "no file to write: none of `users` is on this host");
 	tc_check_overrides(p, out);
+	if (!p->user_scope && !p->nusers && p->nfiles) {
+		struct buf uf = BUF_INIT;
+		for (const char *const *f = p->t->user_files; *f; f++)
+			buf_printf(&uf, "%s~/%s", uf.len ? ", " : "", *f);
+		trust_set_note(out,
+			       "users' own files (%s) are read after %s and may override it; "
+			       "they are not checked: list the users in `users:`",
+			       uf.ptr, p->files[0].shown);
+		buf_dispose(&uf);
+	}
 	note_replaces(p, s, nsys, out);
 	return 0;
 }

@@ -216,6 +216,33 @@ tf apply "${uargs[@]}" --auto-approve >/dev/null 2>&1 || true
 check "  apply did not write through it" cmp "$R2/etc/passwd" "$R/etc/passwd"
 check "  the link is still hers" test -L "$A2/.npmrc"
 
+# Without users:, the users' files are not checked, and the plan says so.
+sed 's/, users: \[alice\]//' "$C/trust.yaml" >"$C/nousers.yaml"
+expect_rc 0 "without users:" tf plan -c "$C/nousers.yaml" --root "$R" --host h --detailed-exitcode
+check "  the users' files are not checked, said" out_has \
+  "npm (npm-config): users' own files (~/.npmrc) are read after /usr/etc/npmrc and may override it; they are not checked: list the users in \`users:\`"
+
+# Options are checked at load, each at its line:column with the fix.
+cat >"$C/bad.yaml" <<'YAML'
+version: 1
+cas:
+  corp: { file: cas/corp.pem }
+stores:
+  a: { type: pip-config, scope: user }
+  b: { type: npm-config, bundle: "/etc/my bundle.pem" }
+  c: { type: git-config, url: "http://plain.example/" }
+  d: { type: npm-config, scope: user, users: [alice], path: /etc/npmrc }
+roles:
+  build: { cas: [corp], stores: [a, b, c, d] }
+hosts:
+  h: [build]
+YAML
+expect_rc 1 "bad options" tf plan -c "$C/bad.yaml" --root "$R" --host h
+check "  scope: user without users" err_has "scope: user writes the files of users' homes; list them with users: [alice, …]"
+check "  a bundle that needs quoting" err_has "the bundle path \"/etc/my bundle.pem\" is written unquoted"
+check "  a URL that is not https" err_has "url \"http://plain.example/\" must be an https:// URL"
+check "  path: with scope: user" err_has "path: names the system file; with scope: user"
+
 # git's per-URL form: http."<url>".sslCAInfo reaches that URL and no other
 # (the same server as https://localhost: is refused); a longer URL of a
 # user's wins over it for its repositories.
