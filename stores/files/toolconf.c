@@ -289,7 +289,10 @@ static int view_load(struct tc_view *v, const struct tc_store *p, const struct t
 	memset(v, 0, sizeof(*v));
 	buf_init(&v->have);
 	buf_init(&v->want);
-	v->exists = buf_read_file_nofollow(&v->have, f->host) == 0;
+	/* a user's file itself is never a link trustform follows (the jail
+	 * refuses one in a directory they own; this, one anywhere) */
+	v->exists = (f->user >= 0 ? buf_read_file_nofollow(&v->have, f->host)
+				  : buf_read_file(&v->have, f->host)) == 0;
 	if (!v->exists && errno != ENOENT) {
 		err_set_errno(errno, "%s: cannot read", f->shown);
 		return -1;
