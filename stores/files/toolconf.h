@@ -3,7 +3,8 @@
  * to the file family: each points its tool's CA setting (pip `cert`, npm
  * `cafile`, git `http.sslCAInfo` or `http.<url>.sslCAInfo`) at a bundle
  * trustform writes for the store, in the system file or in users' own files.
- * toolconf.c is the store; toolconf_scan.c reads the files the tool reads, in
+ * toolconf.c is the store's types, toolconf_backend.c its read and apply;
+ * toolconf_scan.c reads the files the tool reads, in
  * its order, and finds what overrides trustform's setting.
  */
 #ifndef TF_STORES_FILES_TOOLCONF_H
@@ -11,6 +12,7 @@
 
 #include "model/model.h"
 #include "stores/files/cfgsyntax.h"
+#include "stores/store.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -59,6 +61,11 @@ struct tc_store {
 	struct tc_user *users; /* user scope: whose files; system: whose files are checked */
 	size_t nusers;
 };
+
+/* The backend every instance runs (toolconf_backend.c), and the free of its
+ * priv (for open's failures too). */
+extern const struct store_backend tc_backend;
+void tc_store_free(struct tc_store *p);
 
 /* Everything that defeats trustform's setting in the files the tool reads
  * (see toolconf_scan.c), as ineffective trust and notes of out. */
