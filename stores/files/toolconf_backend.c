@@ -191,7 +191,13 @@ static int mkdir_user(const struct tc_store *p, const struct tc_file *f)
 	char *path = xstrdup(f->host);
 	size_t hl = strlen(home);
 	int rc = 0;
-	for (char *c = path + hl + 1; rc == 0 && (c = strchr(c, '/')) != NULL; c++) {
+	if (strncmp(path, home, hl) || path[hl] != '/') {
+		err_set("%s: resolves to %s, outside the home %s of user %s (%s); trustform "
+			"writes a user's files only inside their home: fix the link on the way",
+			f->shown, f->host, u->home, u->name, home);
+		rc = -1;
+	}
+	for (char *c = rc ? NULL : path + hl + 1; c && rc == 0 && (c = strchr(c, '/')); c++) {
 		*c = '\0';
 		const char *base;
 		int dfd = jail_open_parent(path, &base);
