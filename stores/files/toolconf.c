@@ -32,20 +32,20 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define BUNDLE_DIR "/etc/trustform/bundles"
-#define URL_BAD	   "\"\\ \t;#[]"
+#define URL_BAD "\"\\ \t;#[]"
 
 static const char *const pip_user[] = {".pip/pip.conf", ".config/pip/pip.conf", NULL};
 static const char *const npm_user[] = {".npmrc", NULL};
 static const char *const git_user[] = {".config/git/config", ".gitconfig", NULL};
 
-static const struct tool_def tool_pip = {
-    "pip-config",	    "pip",    CFG_PIP, "/etc/pip.conf",
-    ".config/pip/pip.conf", pip_user, "cert",  PLACE_IN_SECTION};
-static const struct tool_def tool_npm = {"npm-config", "npm",	 CFG_NPMRC, "/etc/npmrc",
-					 ".npmrc",     npm_user, "cafile",  PLACE_TOP};
+static const struct tool_def tool_pip = {"pip-config",		 "pip",	   CFG_PIP, "/etc/pip.conf",
+					 ".config/pip/pip.conf", pip_user, "cert",  "PIP_CERT",
+					 PLACE_IN_SECTION};
+static const struct tool_def tool_npm = {"npm-config", "npm",	 CFG_NPMRC, "/etc/npmrc", ".npmrc",
+					 npm_user,     "cafile", NULL,	    PLACE_TOP};
 static const struct tool_def tool_git = {"git-config", "git",	 CFG_GIT,     "/etc/gitconfig",
-					 ".gitconfig", git_user, "sslCAInfo", PLACE_APPEND};
+					 ".gitconfig", git_user, "sslCAInfo", "GIT_SSL_CAINFO",
+					 PLACE_APPEND};
 
 static const char *const scope_choices[] = {"system", "user", NULL};
 
@@ -184,7 +184,7 @@ static int tc_open(const struct tool_def *t, const struct conf_store *cs, const 
 	const char *scope = conf_store_str(cs, "scope");
 	p->user_scope = scope && !strcmp(scope, "user");
 	const char *b = conf_store_str(cs, "bundle");
-	p->bundle = b ? xstrdup(b) : xasprintf(BUNDLE_DIR "/%s.pem", cs->name);
+	p->bundle = b ? xstrdup(b) : xasprintf(TC_BUNDLE_DIR "/%s.pem", cs->name);
 	const char *url = conf_store_str(cs, "url");
 	p->url = url ? xstrdup(url) : NULL;
 	setting(p);

@@ -18,6 +18,9 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+/* Where a store's bundle is unless `bundle:` says (as for the env stores). */
+#define TC_BUNDLE_DIR "/etc/trustform/bundles"
+
 /* What differs between the three tools. */
 struct tool_def {
 	const char *type; /* "pip-config" */
@@ -28,6 +31,9 @@ struct tool_def {
 	/* the files of a user the tool reads, relative to the home, in order */
 	const char *const *user_files;
 	const char *key; /* as written: "cert", "cafile", "sslCAInfo" */
+	/* the variable of the env stores (envvars.c) that wins over every file
+	 * of the tool, or NULL */
+	const char *env_var;
 	enum cfg_place place;
 };
 

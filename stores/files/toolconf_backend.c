@@ -128,6 +128,51 @@ static void note_replaces(const struct tc_store *p, const struct store_inst *s, 
 			       ncas == 1 ? "" : "s");
 }
 
+/* An env store of the host that sets the tool's variable (PIP_CERT,
+ * GIT_SSL_CAINFO) to another bundle: the variable wins over every file the
+ * tool reads, for every login shell (shell-env) or in one service. */
+static void env_overrides(const struct store_inst *s, const struct tc_store *p,
+			  struct trust_set *out)
+{
+	const char *var = p->t->env_var;
+	const struct conf_store **hs = NULL;
+	size_t n = var ? store_host_stores(s, &hs) : 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct conf_store *cs = hs[i];
+		bool shell = !strcmp(cs->type, "shell-env");
+		const struct ynode *env = conf_store_node(cs, "env");
+		bool sets = false;
+		if (!shell && strcmp(cs->type, "systemd-env"))
+			continue;
+		for (size_t k = 0; env && env->kind == YNODE_SEQ && k < env->n; k++)
+			sets = sets || (env->items[k]->kind == YNODE_SCALAR &&
+					!strcmp(env->items[k]->text, var));
+		const char *b = conf_store_str(cs, "bundle");
+		char *bundle = b ? xstrdup(b) : xasprintf(TC_BUNDLE_DIR "/%s.pem", cs->name);
+		char *pos = store_opt_pos(cs, "env");
+		if (!sets || !strcmp(bundle, p->bundle))
+			;
+		else if (shell)
+			trust_set_ineffective(out,
+					      "%s: store %s (shell-env) sets %s=%s for every login "
+					      "shell and desktop session, and %s prefers it over "
+					      "every file, so %s does not use %s there; remove %s "
+					      "from that store's env:, or give both stores one "
+					      "bundle",
+					      pos, cs->name, var, bundle, p->t->tool, p->t->tool,
+					      p->bundle, var);
+		else
+			trust_set_note(out,
+				       "%s: store %s (systemd-env) sets %s=%s for %s: %s run by "
+				       "that service uses that bundle, not %s",
+				       pos, cs->name, var, bundle, conf_store_str(cs, "unit"),
+				       p->t->tool, p->bundle);
+		free(bundle);
+		free(pos);
+	}
+	free(hs);
+}
+
 static int tc_read(struct store_inst *s, struct trust_set *out)
 {
 	struct tc_store *p = s->priv;
@@ -167,6 +212,7 @@ static int tc_read(struct store_inst *s, struct trust_set *out)
 	if (!p->nfiles)
 		trust_set_note(out, "no file to write: none of `users` is on this host");
 	tc_check_overrides(p, out);
+	env_overrides(s, p, out);
 	if (!p->user_scope && !p->nusers && p->nfiles) {
 		struct buf uf = BUF_INIT;
 		for (const char *const *f = p->t->user_files; *f; f++)

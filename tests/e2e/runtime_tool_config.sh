@@ -222,6 +222,37 @@ expect_rc 0 "without users:" tf plan -c "$C/nousers.yaml" --root "$R" --host h -
 check "  the users' files are not checked, said" out_has \
   "npm (npm-config): users' own files (~/.npmrc) are read after /usr/etc/npmrc and may override it; they are not checked: list the users in \`users:\`"
 
+# An env store that sets PIP_CERT to another bundle wins over every pip
+# file in login shells: an error naming that store's env:, and pip in a login
+# shell really fails (the shell store holds another CA only).
+mk_ca "$C/cas/lab" "/CN=Lab Root"
+cat >"$C/env.yaml" <<'YAML'
+version: 1
+cas:
+  corp: { file: cas/corp.pem }
+  lab: { file: cas/lab.pem }
+stores:
+  pip: { type: pip-config }
+  shell: { type: shell-env, env: [PIP_CERT] }
+roles:
+  build: { cas: [corp], stores: [pip] }
+  lab: { cas: [lab], stores: [shell] }
+hosts:
+  h: [build, lab]
+YAML
+expect_rc 1 "PIP_CERT of a shell-env store is an error" tf apply -c "$C/env.yaml" --root "$R" --host h --auto-approve
+check "  naming the store's env:" out_has \
+  "store shell (shell-env) sets PIP_CERT=/etc/trustform/bundles/shell.pem for every login shell and desktop session, and pip prefers it over every file, so pip does not use /etc/trustform/bundles/pip.pem there"
+pip_login() { # pip in a login shell of the tree: PIP_CERT from its profile.d
+  rm -rf "$T/dl"
+  in_tree "$T/roothome" bash -c '. /etc/profile.d/trustform.sh; exec "$@"' sh /usr/bin/python3 -m pip download \
+    --no-deps --no-cache-dir --disable-pip-version-check --retries 0 --timeout 20 -d "$T/dl" \
+    --index-url "https://127.0.0.1:$port/simple/" tfprobe >"$T/pip.out" 2>&1
+}
+check "  pip in a login shell really fails" eval '! pip_login && grep -qi CERTIFICATE_VERIFY_FAILED "$T/pip.out"'
+check "  pip outside one still connects" shown pip pip_dl "$T/roothome"
+rm -f "$R/etc/profile.d/trustform.sh" "$R/etc/environment.d/90-trustform.conf"
+
 # Options are checked at load, each at its line:column with the fix.
 cat >"$C/bad.yaml" <<'YAML'
 version: 1
