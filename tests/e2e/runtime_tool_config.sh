@@ -19,7 +19,10 @@ for t in npm git unshare; do
   command -v "$t" >/dev/null || { echo "SKIP: $t is not installed"; exit 77; }
 done
 /usr/bin/python3 -m pip --version >/dev/null 2>&1 || { echo "SKIP: python3-pip is not installed"; exit 77; }
-unshare -m true 2>/dev/null || { echo "SKIP: no mount namespaces here"; exit 77; }
+[ "$(id -u)" = 0 ] || { echo "SKIP: needs root (users' files, mount namespaces)"; exit 77; }
+mkdir -p "$T/ov/lower" "$T/ov/mnt"
+unshare -m mount -t overlay tf-probe -o "lowerdir=$T/ov/lower:$T/ov/mnt" "$T/ov/mnt" 2>/dev/null ||
+  { echo "SKIP: no overlayfs in a mount namespace here"; exit 77; }
 
 R=$T/root; mk_root "$R"
 C=$T/cfg; mkdir -p "$C/cas"
