@@ -65,7 +65,14 @@ static const char *const scope_choices[] = {"system", "user", NULL};
 	     .help = "scope system: the system file, when the tool reads another one"},            \
 	    ENVVAR_OPT_BUNDLE, ENVVAR_OPT_SYSTEM_SET
 
-static const struct store_option pip_keys[] = {TC_COMMON_OPTS, {0}};
+static const struct store_option pip_keys[] = {
+    TC_COMMON_OPTS,
+    {.name = "venvs",
+     .kind = OPT_LIST,
+     .help = "venvs whose own `pip.conf` (read after every other file by the venv's pip) is "
+	     "checked for settings that override trustform's"},
+    {0},
+};
 static const struct store_option npm_keys[] = {TC_COMMON_OPTS, {0}};
 static const struct store_option git_keys[] = {
     TC_COMMON_OPTS,
@@ -99,6 +106,15 @@ static void tc_validate(const struct conf_store *cs, struct diag *d)
 		const struct ynode *u = users->items[i];
 		if (u->kind == YNODE_SCALAR && !userdb_name_ok(u->text))
 			store_conf_error(d, cs, u, "\"%s\" is not a user name", u->text);
+	}
+	const struct ynode *venvs = conf_store_node(cs, "venvs");
+	for (size_t i = 0; venvs && venvs->kind == YNODE_SEQ && i < venvs->n; i++) {
+		const struct ynode *v = venvs->items[i];
+		if (v->kind == YNODE_SCALAR && (v->text[0] != '/' || !envw_text_ok(v->text)))
+			store_conf_error(d, cs, v,
+					 "venv \"%s\" must be an absolute path (the "
+					 "venv's directory, e.g. /opt/app/venv)",
+					 v->text);
 	}
 	if (b && b->kind == YNODE_SCALAR && !envw_value_ok(b->text))
 		store_conf_error(d, cs, b,
@@ -188,6 +204,11 @@ static int tc_open(const struct tool_def *t, const struct conf_store *cs, const 
 	const char *url = conf_store_str(cs, "url");
 	p->url = url ? xstrdup(url) : NULL;
 	setting(p);
+	const struct ynode *venvs = conf_store_node(cs, "venvs");
+	for (size_t i = 0; venvs && venvs->kind == YNODE_SEQ && i < venvs->n; i++) {
+		p->venvs = xrealloc(p->venvs, (p->nvenvs + 1) * sizeof(*p->venvs));
+		p->venvs[p->nvenvs++] = xstrdup(venvs->items[i]->text);
+	}
 	if (!(p->bundle_host = root_resolve_host(ctx->root, p->bundle)) ||
 	    add_users(p, cs, ctx, out) < 0)
 		goto fail;

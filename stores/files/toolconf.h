@@ -66,6 +66,8 @@ struct tc_store {
 	size_t nfiles;
 	struct tc_user *users; /* user scope: whose files; system: whose files are checked */
 	size_t nusers;
+	char **venvs; /* pip: venvs whose pip.conf is checked (in-root) */
+	size_t nvenvs;
 };
 
 /* The backend every instance runs (toolconf_backend.c), and the free of its

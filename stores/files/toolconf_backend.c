@@ -44,6 +44,9 @@ void tc_store_free(struct tc_store *p)
 		free(p->users[i].home);
 	}
 	free(p->users);
+	for (size_t i = 0; i < p->nvenvs; i++)
+		free(p->venvs[i]);
+	free(p->venvs);
 	free(p);
 }
 

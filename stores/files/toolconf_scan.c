@@ -5,8 +5,9 @@
  * and includeIf.<condition>.path files read where they are named), and the
  * settings after trustform's that win over it.
  *
- *   pip   /etc/pip.conf, ~/.pip/pip.conf, ~/.config/pip/pip.conf; a `cert` in
- *         a command's section ([install], [download]) wins over [global]'s
+ *   pip   /etc/pip.conf, ~/.pip/pip.conf, ~/.config/pip/pip.conf, then the
+ *         `venvs:`' own pip.conf; a `cert` in a command's section ([install],
+ *         [download]) wins over [global]'s
  *   npm   /etc/npmrc, ~/.npmrc; the last `cafile` wins
  *   git   /etc/gitconfig, ~/.config/git/config, ~/.gitconfig; the last
  *         value wins, and `http.<url>.sslCAInfo` wins for its URLs over
@@ -80,10 +81,13 @@ static const struct tc_file *written(const struct tc_store *p, const char *shown
 	return NULL;
 }
 
-static void say_once(struct scan_ctx *c, bool ineffective, char *msg)
+/* Say msg (freed) unless something was said of key already: a line that
+ * defeats trustform for several readers (a venv's, the system file's) is
+ * named once, for the first. */
+static void say_once(struct scan_ctx *c, bool ineffective, const char *key, char *msg)
 {
 	for (size_t i = 0; i < *c->nseen; i++)
-		if (!strcmp((*c->seen)[i], msg)) {
+		if (!strcmp((*c->seen)[i], key)) {
 			free(msg);
 			return;
 		}
@@ -91,11 +95,12 @@ static void say_once(struct scan_ctx *c, bool ineffective, char *msg)
 		trust_set_ineffective(c->out, "%s", msg);
 	else
 		trust_set_note(c->out, "%s", msg);
+	free(msg);
 	if (*c->nseen == *c->seen_alloc) {
 		*c->seen_alloc = *c->seen_alloc ? 2 * *c->seen_alloc : 8;
 		*c->seen = xrealloc(*c->seen, *c->seen_alloc * sizeof(**c->seen));
 	}
-	(*c->seen)[(*c->nseen)++] = msg;
+	(*c->seen)[(*c->nseen)++] = xstrdup(key);
 }
 
 /* An included file's in-root path: ~/ is the reader's home, a relative path
@@ -119,7 +124,7 @@ static void load(struct scan_ctx *c, struct tc_seq *q, const char *shown, const 
 	struct buf b = BUF_INIT;
 	if (!host || buf_read_file(&b, host) < 0) {
 		if (host && errno != ENOENT)
-			say_once(c, false,
+			say_once(c, false, shown,
 				 xasprintf("%s cannot be read (%s): what it sets for %s is not "
 					   "checked",
 					   shown, buf_strerror(errno), c->p->t->tool));
@@ -212,15 +217,16 @@ static void judge(struct scan_ctx *c, const struct tc_seq *q)
 	const char *ours = q->s[o].src;
 	for (size_t i = 0; i < q->n; i++) {
 		const struct tc_set *s = &q->s[i];
+		char *key = xasprintf("%s\n%s", s->src, s->name);
 		const char *why = insecure(p->t, s);
 		char *val = cfg_printable(s->value);
 		char *name = cfg_printable(s->name);
 		if (why)
 			say_once(
-			    c, true,
+			    c, true, key,
 			    xasprintf("%s: %s=%s: %s; remove that line", s->src, name, val, why));
 		else if (wins(p, s, i, o))
-			say_once(c, true,
+			say_once(c, true, key,
 				 xasprintf("%s: %s=%s wins over trustform's %s (%s)%s%s, so %s "
 					   "does not use %s; remove that line, or set it to %s",
 					   s->src, name, val, p->t->key, ours,
@@ -228,6 +234,19 @@ static void judge(struct scan_ctx *c, const struct tc_seq *q)
 					   p->t->tool, p->bundle, p->bundle));
 		free(val);
 		free(name);
+		free(key);
+	}
+}
+
+/* A venv's own pip.conf: its pip reads it after every other file. */
+static void load_venvs(struct scan_ctx *c, struct tc_seq *q)
+{
+	for (size_t i = 0; i < c->p->nvenvs; i++) {
+		char *path = xasprintf("%s/pip.conf", c->p->venvs[i]);
+		char *via = xasprintf(" (read by the pip of %s)", c->p->venvs[i]);
+		load(c, q, path, via, 0);
+		free(via);
+		free(path);
 	}
 }
 
@@ -239,6 +258,7 @@ void tc_check_overrides(const struct tc_store *p, struct trust_set *out)
 	if (!p->user_scope) {
 		struct tc_seq q = {0};
 		load(&c, &q, p->files[0].shown, "", 0);
+		load_venvs(&c, &q);
 		judge(&c, &q);
 		seq_dispose(&q);
 	}
@@ -251,6 +271,7 @@ void tc_check_overrides(const struct tc_store *p, struct trust_set *out)
 			load(&c, &q, path, "", 0);
 			free(path);
 		}
+		load_venvs(&c, &q);
 		judge(&c, &q);
 		seq_dispose(&q);
 	}

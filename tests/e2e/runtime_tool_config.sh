@@ -225,6 +225,27 @@ expect_rc 0 "without users:" tf plan -c "$C/nousers.yaml" --root "$R" --host h -
 check "  the users' files are not checked, said" out_has \
   "npm (npm-config): users' own files (~/.npmrc) are read after /usr/etc/npmrc and may override it; they are not checked: list the users in \`users:\`"
 
+# A venv's own pip.conf is read after every other file by the venv's pip:
+# with venvs: it is checked, and its cert is an error; the venv's pip (the
+# system's pip module run by the venv's python) really fails.
+/usr/bin/python3 -m venv --without-pip --system-site-packages "$R/opt/app/venv"
+printf '[global]\ncert = /etc/trustform/other.pem\n' >"$R/opt/app/venv/pip.conf"
+sed 's|pip: { type: pip-config, users: \[alice\] }|pip: { type: pip-config, users: [alice], venvs: [/opt/app/venv] }|' \
+  "$C/trust.yaml" >"$C/venv.yaml"
+expect_rc 1 "a venv's cert is an error" tf plan -c "$C/venv.yaml" --root "$R" --host h --detailed-exitcode
+check "  named" out_has \
+  "/opt/app/venv/pip.conf:2 (read by the pip of /opt/app/venv): global.cert=/etc/trustform/other.pem wins over trustform's cert (/etc/pip.conf:3), so pip does not use"
+pip_venv() {
+  rm -rf "$T/dl"
+  in_tree "$T/roothome" "$R/opt/app/venv/bin/python" -m pip download --no-deps --no-cache-dir \
+    --disable-pip-version-check --retries 0 --timeout 20 -d "$T/dl" \
+    --index-url "https://127.0.0.1:$port/simple/" tfprobe >"$T/pip.out" 2>&1
+}
+check "  the venv's pip really fails" eval '! pip_venv && grep -qi CERTIFICATE_VERIFY_FAILED "$T/pip.out"'
+rm "$R/opt/app/venv/pip.conf"
+expect_rc 0 "  without it: clean" tf plan -c "$C/venv.yaml" --root "$R" --host h --detailed-exitcode
+check "  and the venv's pip connects" shown pip pip_venv
+
 # An env store that sets PIP_CERT to another bundle wins over every pip
 # file in login shells: an error naming that store's env:, and pip in a login
 # shell really fails (the shell store holds another CA only).
