@@ -11,9 +11,21 @@
 #include <string.h>
 
 const struct store_type *const store_types[] = {
-    &store_type_system,	   &store_type_pem_bundle, &store_type_python, &store_type_systemd_env,
-    &store_type_java,	   &store_type_jdk,	   &store_type_nss,    &store_type_chrome_policy,
-    &store_type_shell_env, &store_type_registry,   &store_type_caddy,  NULL,
+    &store_type_system,
+    &store_type_pem_bundle,
+    &store_type_python,
+    &store_type_systemd_env,
+    &store_type_java,
+    &store_type_jdk,
+    &store_type_nss,
+    &store_type_chrome_policy,
+    &store_type_shell_env,
+    &store_type_pip_config, /* the configuration-file stores (stores/files/toolconf.c) */
+    &store_type_npm_config,
+    &store_type_git_config,
+    &store_type_registry,
+    &store_type_caddy,
+    NULL,
 };
 
 const struct store_type *store_type_find(const char *name)

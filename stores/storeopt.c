@@ -81,6 +81,21 @@ size_t store_cas_outside_system(const struct store_inst *s, const struct conf_ca
 	return n;
 }
 
+size_t store_host_stores(const struct store_inst *s, const struct conf_store ***out)
+{
+	size_t n = 0;
+	*out = NULL;
+	struct resolved *r = host_resolved(s);
+	if (!r)
+		return 0;
+	*out = xcalloc(r->nstores ? r->nstores : 1, sizeof(**out));
+	for (size_t i = 0; i < r->nstores; i++)
+		if (!r->stores[i].store->section)
+			(*out)[n++] = r->stores[i].store;
+	resolved_free(r);
+	return n;
+}
+
 size_t store_cas_present(const struct store_inst *s)
 {
 	size_t n = 0;

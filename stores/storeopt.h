@@ -25,6 +25,10 @@ void store_conf_error(struct diag *d, const struct conf_store *cs, const struct 
  * does. Fills *out (caller frees the array, not the CAs); 0 when the host
  * cannot be resolved. */
 size_t store_cas_outside_system(const struct store_inst *s, const struct conf_ca ***out);
+/* The `stores:` entries of s's host (the roles' stores, s's own too), to see
+ * what another store of the host does to the same clients. Fills *out
+ * (caller frees the array); 0 when the host cannot be resolved. */
+size_t store_host_stores(const struct store_inst *s, const struct conf_store ***out);
 /* How many CAs s's configured store holds present on this host (0 when the
  * host cannot be resolved). */
 size_t store_cas_present(const struct store_inst *s);

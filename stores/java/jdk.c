@@ -20,8 +20,8 @@
  */
 #include "stores/java/java.h"
 #include "stores/java/java_int.h"
-#include "stores/nss/userdb.h"
 #include "stores/storeopt.h"
+#include "stores/userdb.h"
 #include "util/err.h"
 #include "util/rootfs.h"
 #include "util/xalloc.h"

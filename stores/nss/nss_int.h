@@ -21,8 +21,8 @@
 #define TF_NSS_H
 
 #include "model/model.h"
-#include "stores/nss/userdb.h"
 #include "stores/store.h"
+#include "stores/userdb.h"
 #include "util/buf.h"
 
 #include <stdbool.h>

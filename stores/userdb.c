@@ -1,5 +1,5 @@
 /* Users and groups, from the C library or from <root>/etc; see userdb.h. */
-#include "stores/nss/userdb.h"
+#include "stores/userdb.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/rootfs.h"
