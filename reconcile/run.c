@@ -5,6 +5,7 @@
 #include "reconcile/consumers.h"
 #include "reconcile/lifecycle.h"
 #include "reconcile/readcache.h"
+#include "stores/effectcache.h"
 #include "stores/storeconf.h"
 #include "stores/storeopt.h"
 #include "util/buf.h"
@@ -270,6 +271,8 @@ static const struct plan_store *same_target(const struct plan *p, const struct p
 
 int run_start(struct run *r, bool create_lock)
 {
+	/* the read-only commands may take effect checks' results from the cache */
+	effect_cache_use(r->opt.read_cache);
 	if (run_load(r) < 0)
 		return -1;
 	if (run_resolve(r) < 0 || run_lock(r, create_lock) < 0) {
