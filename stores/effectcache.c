@@ -254,12 +254,18 @@ int effect_cache_load(const char *root, const struct effect_key *k, char **resul
 	return rc;
 }
 
-void effect_cache_save(const char *root, const struct effect_key *k, const void *result,
-		       size_t len)
+/* Results of this run, written by effect_cache_flush. */
+struct pending {
+	char *root, *path, *text;
+};
+static struct pending *pending;
+static size_t npending, pending_alloc;
+
+void effect_cache_save(const char *root, const struct effect_key *k, const void *result, size_t len)
 {
 	if (cache_off() || !k->usable || len > CACHE_MAX / 4)
 		return;
-	char *dir = root_join(root, CACHE_DIR), *path = cache_path(root, k), *key = key_hex(k);
+	char *key = key_hex(k);
 	char *res = xmalloc(2 * len + 1);
 	hex_encode(res, result, len);
 	json_t *doc = json_object();
@@ -269,16 +275,42 @@ void effect_cache_save(const char *root, const struct effect_key *k, const void 
 	json_object_set_new(doc, "key", json_string(key));
 	json_object_set_new(doc, "result", json_string(res));
 	char *text = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
-	struct stat st;
-	/* never into a directory someone else could swap files in */
-	if (text && mkdir_p(dir, 0700) == 0 && lstat(dir, &st) == 0 && S_ISDIR(st.st_mode) &&
-	    private_stat(&st))
-		atomic_write(path, text, strlen(text), 0600);
-	err_clear();
+	if (text) {
+		ARRAY_GROW(pending, npending + 1, pending_alloc);
+		pending[npending++] =
+		    (struct pending){xstrdup(root), cache_path(root, k), xstrdup(text)};
+	}
 	free(text);
 	json_decref(doc);
 	free(res);
 	free(key);
-	free(path);
-	free(dir);
+}
+
+void effect_cache_flush(bool create)
+{
+	for (size_t i = 0; i < npending; i++) {
+		struct pending *e = &pending[i];
+		char *dir = root_join(e->root, CACHE_DIR);
+		struct stat st;
+		if (create)
+			mkdir_p(dir, 0700);
+		/* never into a directory someone else could swap files in */
+		if (lstat(dir, &st) == 0 && S_ISDIR(st.st_mode) && private_stat(&st))
+			atomic_write(e->path, e->text, strlen(e->text), 0600);
+		free(dir);
+	}
+	err_clear();
+	effect_cache_forget();
+}
+
+void effect_cache_forget(void)
+{
+	for (size_t i = 0; i < npending; i++) {
+		free(pending[i].root);
+		free(pending[i].path);
+		free(pending[i].text);
+	}
+	free(pending);
+	pending = NULL;
+	npending = pending_alloc = 0;
 }

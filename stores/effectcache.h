@@ -10,8 +10,10 @@
  * file that is not a regular file owned by this user and writable by no one
  * else, too large, or malformed is ignored, never trusted.
  *
- * Every run that ran a check saves its result; only the read-only commands
- * (plan, show) reuse one (effect_cache_use), and TRUSTFORM_READ_CACHE=off
+ * Only the read-only commands (plan, show) reuse a result (effect_cache_use).
+ * A run keeps the results of the checks it ran and writes them at its end:
+ * an apply in which nothing failed (it makes the directory), a plan or show
+ * into the directory an apply made (they create nothing). TRUSTFORM_READ_CACHE=off
  * turns both off. Beside the store interface: a store that has an effect
  * check builds the key itself.
  */
@@ -52,8 +54,14 @@ void effect_key_dir(struct effect_key *k, const char *host_dir);
  * cache under root holds this check's result for exactly this key and the
  * run may use it; -1 otherwise. */
 int effect_cache_load(const char *root, const struct effect_key *k, char **result, size_t *len);
-/* Remember a result (best effort: a failure only costs speed later). */
+/* Remember a result of this run, for effect_cache_flush. */
 void effect_cache_save(const char *root, const struct effect_key *k, const void *result,
 		       size_t len);
+/* Write the results this run remembered (best effort: a failure only costs
+ * speed later). create: make the cache directory (an apply in which nothing
+ * failed); else only into one that exists (plan and show create nothing). */
+void effect_cache_flush(bool create);
+/* Drop them (a run that writes nothing). */
+void effect_cache_forget(void);
 
 #endif

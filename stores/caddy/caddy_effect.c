@@ -21,7 +21,8 @@
 static bool reads_env(const struct buf *b)
 {
 	for (size_t i = 0; i + 1 < b->len; i++)
-		if (b->ptr[i] == '{' && (b->ptr[i + 1] == '$' || !strncmp(b->ptr + i + 1, "env.", 4)))
+		if (b->ptr[i] == '{' &&
+		    (b->ptr[i + 1] == '$' || !strncmp(b->ptr + i + 1, "env.", 4)))
 			return true;
 	return false;
 }

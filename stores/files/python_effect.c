@@ -130,9 +130,9 @@ void py_effect_key(struct effect_key *k, const char *root, const struct py_store
 	if (!ver) /* a python whose version its name does not say */
 		k->usable = false;
 	static const char *const libs[] = {
-	    "/usr/lib/*/libpython3*.so*", "/usr/lib/libpython3*.so*",
+	    "/usr/lib/*/libpython3*.so*",     "/usr/lib/libpython3*.so*",
 	    "/usr/local/lib/libpython3*.so*", "/usr/lib/*/libssl.so*",
-	    "/usr/lib/*/libcrypto.so*",	  NULL};
+	    "/usr/lib/*/libcrypto.so*",	      NULL};
 	for (size_t i = 0; libs[i]; i++)
 		globbed(k, root, libs[i]);
 	if (ver) {

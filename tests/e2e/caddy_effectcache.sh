@@ -6,7 +6,8 @@
 # runs it 0 times; each input changed once makes the next plan run it again:
 # the binary touched, the binary replaced by a copy (another inode), the
 # Caddyfile's bytes, an imported file's bytes, a new file matched by an import
-# glob, a certificate file the Caddyfile names. A rejected file stays rejected
+# glob, a certificate file the Caddyfile names. A plan writes results only
+# into the cache directory an apply made: before that, it creates nothing. A rejected file stays rejected
 # from the cache with Caddy's own message; apply and TRUSTFORM_READ_CACHE=off
 # never use the cache; a corrupt, foreign-writable or linked cache file is
 # ignored; a plan from the cache prints what a full run prints.
@@ -63,13 +64,16 @@ runs() {
 plan_runs() { runs "$TRUSTFORM" plan "${args[@]}"; }
 is() { [ "$1" = "$2" ] || { echo "  got \"$1\", wanted \"$2\"" >&2; sed 's/^/  out: /' "$T/.out" >&2; return 1; }; }
 
-check "first plan: caddy validate runs" is "$(plan_runs)" 1
+check "a plan before any apply: caddy validate runs" is "$(plan_runs)" 1
 check "  and the plan is clean" out_has 'No changes.'
 cp "$T/.out" "$T/first.out"
+check "  it creates nothing (no cache directory yet)" test ! -e "$R/var/cache"
+check "so the next plan runs it too" is "$(plan_runs)" 1
+check "apply runs it" test "$(runs "$TRUSTFORM" apply "${args[@]}" --auto-approve)" -ge 1
 cache=$(echo "$R"/var/cache/trustform/read/effect-*.json)
-check "the result is kept in the read cache's directory, 0600" test "$(stat -c %a "$cache")" = 600
+check "  and keeps the result in the read cache's directory, 0600" test "$(stat -c %a "$cache")" = 600
 check "  which is 0700" test "$(stat -c %a "$R/var/cache/trustform/read")" = 700
-check "second plan, nothing changed: not run" is "$(plan_runs)" 0
+check "the plan after apply, nothing changed: not run" is "$(plan_runs)" 0
 check "  and prints what the full run printed" cmp "$T/first.out" "$T/.out"
 check "third plan: still not run" is "$(plan_runs)" 0
 
@@ -106,7 +110,7 @@ check "fixed: runs again" is "$(plan_runs)" 1
 check "  and the plan is clean" out_has 'No changes.'
 
 # Never from the cache: apply, TRUSTFORM_READ_CACHE=off.
-check "apply runs it (never from the cache)" test "$(runs "$TRUSTFORM" apply "${args[@]}" --auto-approve)" -ge 1
+check "apply runs it again (never from the cache)" test "$(runs "$TRUSTFORM" apply "${args[@]}" --auto-approve)" -ge 1
 check "TRUSTFORM_READ_CACHE=off: runs" is "$(runs env TRUSTFORM_READ_CACHE=off "$TRUSTFORM" plan "${args[@]}")" 1
 check "  and again" is "$(runs env TRUSTFORM_READ_CACHE=off "$TRUSTFORM" plan "${args[@]}")" 1
 check "cache on again: not run" is "$(plan_runs)" 0
