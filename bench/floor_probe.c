@@ -86,7 +86,8 @@ int main(int argc, char **argv)
 	cached = !strcmp(argv[1], "cached");
 	const char *root = argv[2];
 	char p[4096];
-	static const char *const tree[] = {"/etc/ca-certificates.conf", "/usr/share/ca-certificates",
+	static const char *const tree[] = {"/etc/ca-certificates.conf",
+					   "/usr/share/ca-certificates",
 					   "/usr/local/share/ca-certificates", NULL};
 	for (size_t i = 0; tree[i]; i++) {
 		snprintf(p, sizeof(p), "%s%s", root, tree[i]);
