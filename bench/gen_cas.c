@@ -34,6 +34,13 @@ static X509 *make_ca(EVP_PKEY *k, int i)
 	    X509V3_EXT_conf_nid(NULL, &ctx, NID_basic_constraints, "critical,CA:TRUE");
 	X509_add_ext(x, e, -1);
 	X509_EXTENSION_free(e);
+	/* what Python 3.13+ (VERIFY_X509_STRICT) requires of a CA */
+	e = X509V3_EXT_conf_nid(NULL, &ctx, NID_key_usage, "critical,keyCertSign,cRLSign");
+	X509_add_ext(x, e, -1);
+	X509_EXTENSION_free(e);
+	e = X509V3_EXT_conf_nid(NULL, &ctx, NID_subject_key_identifier, "hash");
+	X509_add_ext(x, e, -1);
+	X509_EXTENSION_free(e);
 	X509_sign(x, k, EVP_sha256());
 	return x;
 }

@@ -102,16 +102,22 @@ static int cmd_plan(void *opts)
 	}
 	if (run_start(&r, false) < 0)
 		goto out;
-	run_plan(&r);
 	/* the endpoints the roles call, judged with the stores after apply; only
-	 * when the roles list some, and not --offline */
+	 * when the roles list some, and not --offline. The connections run while
+	 * the stores are read; the judging needs the plan. */
+	struct check_params cp;
+	bool checking = false;
 	if (!p->offline && check_host_has_endpoints(r.res)) {
-		struct check_params cp;
 		run_check_params(&r, &cp);
 		if (check_collect(&rep, &cp) == 0) {
-			check_run(&rep, &cp);
-			r.check = &rep;
+			check_start(&rep, &cp);
+			checking = true;
 		}
+	}
+	run_plan(&r);
+	if (checking) {
+		check_judge(&rep, &cp);
+		r.check = &rep;
 	}
 	/* the rotations' phases, from what was read and checked; a removal
 	 * whose rotation has not reached retire is blocked */

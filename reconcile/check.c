@@ -12,8 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CHECK_PARALLEL 32
-
 /* Node's bundled roots are not on disk: Mozilla's set, which Debian ships from
  * the same source (ca-certificates' mozilla/), stands in for them. */
 #define MOZILLA_DIR "/usr/share/ca-certificates/mozilla"
@@ -419,24 +417,13 @@ static bool judge(struct check_endpoint *ce, const struct plan_store *ps,
 
 void check_run(struct check_report *rep, const struct check_params *p)
 {
-	for (size_t i = 0; i < rep->n; i++) {
-		struct check_endpoint *ce = &rep->eps[i];
-		ce->probe = (struct tls_probe){.host = ce->ep.host,
-					       .port = ce->ep.port,
-					       .sni = ce->ep.sni,
-					       .http = ce->ep.http,
-					       .timeout_ms = p->timeout_ms,
-					       .now = p->now};
-	}
-	/* probes are laid out one per endpoint: run them as one array */
-	struct tls_probe *probes = xcalloc(rep->n ? rep->n : 1, sizeof(*probes));
-	for (size_t i = 0; i < rep->n; i++)
-		probes[i] = rep->eps[i].probe;
-	tls_probe_run(probes, rep->n, CHECK_PARALLEL);
-	for (size_t i = 0; i < rep->n; i++)
-		rep->eps[i].probe = probes[i];
-	free(probes);
+	check_start(rep, p);
+	check_judge(rep, p);
+}
 
+void check_judge(struct check_report *rep, const struct check_params *p)
+{
+	check_wait(rep);
 	struct verify_ca *cas = xcalloc(p->cfg->ncas ? p->cfg->ncas : 1, sizeof(*cas));
 	size_t ncas = 0;
 	for (size_t i = 0; i < p->cfg->ncas; i++)
@@ -478,6 +465,7 @@ void check_run(struct check_report *rep, const struct check_params *p)
 
 void check_report_dispose(struct check_report *rep)
 {
+	check_wait(rep);
 	for (size_t i = 0; i < rep->n; i++) {
 		struct check_endpoint *ce = &rep->eps[i];
 		for (size_t j = 0; j < ce->nv; j++) {

@@ -41,6 +41,7 @@ struct check_report {
 	size_t failing; /* reached, and some store would refuse it */
 	size_t errors;	/* not reached, or a store could not be judged */
 	time_t now;
+	struct check_probing *probing; /* between check_start and check_wait */
 };
 
 struct check_params {
@@ -59,6 +60,14 @@ struct check_params {
 int check_collect(struct check_report *rep, const struct check_params *p);
 /* Connect to every endpoint (in parallel) and judge each for its stores. */
 void check_run(struct check_report *rep, const struct check_params *p);
+/* check_run in two halves, so that the connections run while the stores are
+ * read: check_start connects (in a thread; needs only the report from
+ * check_collect), check_judge waits for the connections (check_wait) and
+ * judges them with p->plan, which must be complete by then. A report that
+ * was started is judged or disposed, never dropped. */
+void check_start(struct check_report *rep, const struct check_params *p);
+void check_wait(struct check_report *rep);
+void check_judge(struct check_report *rep, const struct check_params *p);
 void check_report_dispose(struct check_report *rep);
 
 /* Where the text report goes, which decides its tense: `trustform check`; a

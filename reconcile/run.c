@@ -5,6 +5,7 @@
 #include "reconcile/consumers.h"
 #include "reconcile/lifecycle.h"
 #include "reconcile/readcache.h"
+#include "stores/effectcache.h"
 #include "stores/storeconf.h"
 #include "stores/storeopt.h"
 #include "util/buf.h"
@@ -34,6 +35,7 @@ void run_init(struct run *r, const struct run_opts *o)
 void run_dispose(struct run *r)
 {
 	plan_dispose(&r->plan);
+	effect_cache_forget();
 	resolved_free(r->res);
 	config_free(r->cfg);
 	diag_dispose(&r->diag);
@@ -270,6 +272,8 @@ static const struct plan_store *same_target(const struct plan *p, const struct p
 
 int run_start(struct run *r, bool create_lock)
 {
+	/* the read-only commands may take effect checks' results from the cache */
+	effect_cache_use(r->opt.read_cache);
 	if (run_load(r) < 0)
 		return -1;
 	if (run_resolve(r) < 0 || run_lock(r, create_lock) < 0) {
@@ -380,6 +384,9 @@ void run_plan(struct run *r)
 	consumers_plan(&r->plan, r->ctx.root);
 	plan_count(&r->plan);
 	r->planned = true;
+	/* plan, show: the effect checks' results, where an apply made the cache */
+	if (r->opt.read_cache)
+		effect_cache_flush(false);
 }
 
 static void save_store(const char *root, struct store_inst *s, const struct trust_set *set)
@@ -438,6 +445,7 @@ void run_save_read_cache(struct run *r)
 		save_store(r->ctx.root, ps->inst, &ps->actual);
 	}
 	plan_dispose(&scratch);
+	effect_cache_flush(true);
 	err_clear();
 }
 

@@ -265,10 +265,11 @@ out:
 /* `caddy validate` of the file Caddy runs with: 1 when the installed Caddy
  * rejects it (Caddy's message in msg, the path named as configured), 0 when it
  * accepts it or there is no Caddy to ask, -1 when it could not run. */
-static int validate_current(const struct caddy_opts *o, const char *host, struct buf *msg)
+static int validate_current(const struct caddy_opts *o, const char *host, const struct buf *src,
+			    struct buf *msg)
 {
 	char *bin = root_join(o->root, o->binary);
-	int v = path_exists(bin) ? caddy_validate(bin, host, o->caddyfile != NULL, msg) : 0;
+	int v = path_exists(bin) ? caddy_validate_cached(o, bin, host, src, msg) : 0;
 	free(bin);
 	return v;
 }
@@ -302,7 +303,7 @@ static int config_read(struct store_inst *s, struct trust_set *out)
 		goto out;
 	if (compute(o, &src, &e, out) < 0)
 		goto out;
-	int rejected = validate_current(o, host, &vmsg);
+	int rejected = validate_current(o, host, &src, &vmsg);
 	if (rejected > 0) {
 		char *bin = root_join(o->root, o->binary);
 		char *m = name_file(vmsg.ptr ? vmsg.ptr : "", host, conf_path(o));

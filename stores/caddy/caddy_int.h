@@ -73,6 +73,12 @@ bool caddy_version_at_least(const int v[3], int major, int minor, int patch);
 /* `caddy validate` of a file: 0 valid; 1 rejected (Caddy's message in msg);
  * -1 when it could not run (err set). */
 int caddy_validate(const char *host_binary, const char *file, bool caddyfile, struct buf *msg);
+/* caddy_validate of the file Caddy runs with (its bytes src), answered from
+ * the effect cache while Caddy's binary and the file with its imports are
+ * unchanged (caddy_effect.c). */
+struct caddy_opts;
+int caddy_validate_cached(const struct caddy_opts *o, const char *bin, const char *host,
+			  const struct buf *src, struct buf *msg);
 
 /* Go's time.Duration as Caddy parses it (with "d" for days), in nanoseconds.
  * false when it is not a duration, negative, or too long for Go. */

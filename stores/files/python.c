@@ -19,6 +19,7 @@
  */
 #include "stores/files/python.h"
 #include "model/step.h"
+#include "stores/effectcache.h"
 #include "stores/files/files.h"
 #include "stores/files/pemfile.h"
 #include "stores/storeopt.h"
@@ -206,6 +207,35 @@ static void venv_owner(struct proc_opts *po, const struct py_store *p)
 }
 
 /*
+ * The check's exit status and output: from the effect cache when nothing
+ * that decides them changed since it last ran (plan and show), else by
+ * running it; an answer that came from a clean exit is kept for next time.
+ */
+static int run_cached(const struct proc_opts *po, const char *root, const struct py_store *p,
+		      struct buf *out)
+{
+	struct effect_key k;
+	py_effect_key(&k, root, p, check_py, po->as_user ? (long)po->uid : -1L);
+	char *res;
+	size_t len;
+	int st;
+	if (effect_cache_load(root, &k, &res, &len) == 0) {
+		buf_add(out, res, len);
+		free(res);
+		st = 0;
+	} else {
+		st = proc_exec(po);
+		struct ts_check c = {0};
+		ts_parse(&c, out);
+		if (st == 0 && c.state != TS_UNCHECKED)
+			effect_cache_save(root, &k, out->ptr, out->len);
+		ts_check_dispose(&c);
+	}
+	effect_key_dispose(&k);
+	return st;
+}
+
+/*
  * Run the venv's own python, as its clients start it, with a clean
  * environment: by the venv's path <venv>/bin/python, never the interpreter it
  * links to (Python finds pyvenv.cfg, so the venv's site-packages, from the path
@@ -250,7 +280,7 @@ static int ts_run(struct ts_check *c, const struct store_inst *s, const struct p
 			       .out = &out,
 			       .timeout_ms = 60000};
 	venv_owner(&po, p);
-	int st = proc_exec(&po);
+	int st = run_cached(&po, root, p, &out);
 	int rc = 0;
 	ts_parse(c, &out);
 	if (st < 0) {

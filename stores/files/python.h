@@ -2,6 +2,7 @@
  * Internals of the python store, shared by its files:
  *   python.c       the store type: options, open, read, apply
  *   python_venv.c  finding site-packages in a venv; the truststore .pth
+ *   python_effect.c  the effect cache's key of the truststore check
  */
 #ifndef TF_PYTHON_H
 #define TF_PYTHON_H
@@ -26,5 +27,11 @@ int py_find_site(char **site, const struct py_store *p, const char *root,
 /* in_place: the .pth exists in the form this trustform writes. */
 int py_pth_read(struct store_inst *s, struct py_store *p, struct trust_set *out, bool *in_place);
 int py_pth_apply(struct store_inst *s, struct py_store *p, struct plan_store *ps);
+
+/* The key of the truststore check's result: everything that decides what the
+ * venv's python prints for script when run as uid (stores/effectcache.h). */
+struct effect_key;
+void py_effect_key(struct effect_key *k, const char *root, const struct py_store *p,
+		   const char *script, long uid);
 
 #endif

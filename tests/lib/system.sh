@@ -103,10 +103,13 @@ capath_of() {
 }
 
 # A checksum of a whole tree: names, types, modes, link targets and contents.
-# The run lock (which records its holder) is not part of any store.
+# The run lock (which records its holder) is not part of any store, nor are
+# the effect cache's entries (results of checks a plan ran, each bound to the
+# exact inputs it was run with).
 tree_sum() {
-  (cd "$1" && find . ! -path ./var/lib/trustform/lock -printf '%p %y %m %l\n' | LC_ALL=C sort &&
-    find . -type f ! -path ./var/lib/trustform/lock -print0 | LC_ALL=C sort -z |
+  (cd "$1" && find . ! -path ./var/lib/trustform/lock ! -path './var/cache/trustform/read/effect-*' \
+      -printf '%p %y %m %l\n' | LC_ALL=C sort &&
+    find . -type f ! -path ./var/lib/trustform/lock ! -path './var/cache/trustform/read/effect-*' -print0 | LC_ALL=C sort -z |
     xargs -0 -r sha256sum) | sha256sum | cut -d' ' -f1
 }
 
