@@ -128,12 +128,21 @@ struct cert *cert_from_der(const unsigned char *der, size_t len)
 	c->self_issued = self_issued(x);
 	int pknid = 0;
 	c->sig_md_nid = NID_undef;
-	OBJ_find_sigid_algs(X509_get_signature_nid(x), &c->sig_md_nid, &pknid);
+	c->sig_nid = X509_get_signature_nid(x);
+	OBJ_find_sigid_algs(c->sig_nid, &c->sig_md_nid, &pknid);
 	ASN1_OBJECT *alg = NULL;
 	const unsigned char *pk = NULL;
 	int pklen = 0;
-	X509_PUBKEY_get0_param(&alg, &pk, &pklen, NULL, X509_get_X509_PUBKEY(x));
+	X509_ALGOR *pa = NULL;
+	X509_PUBKEY_get0_param(&alg, &pk, &pklen, &pa, X509_get_X509_PUBKEY(x));
 	c->key_nid = alg ? OBJ_obj2nid(alg) : NID_undef;
+	c->key_param_nid = NID_undef;
+	int ptype = V_ASN1_UNDEF;
+	const void *pval = NULL;
+	if (pa)
+		X509_ALGOR_get0(NULL, &ptype, &pval, pa);
+	if (ptype == V_ASN1_OBJECT && pval)
+		c->key_param_nid = OBJ_obj2nid(pval);
 	if (c->key_nid == NID_rsaEncryption)
 		c->key_bits = rsa_modulus_bits(pk, pklen);
 	X509_free(x);

@@ -33,6 +33,8 @@ struct cert {
 	int sig_md_nid;		    /* digest of its signature (NID_sha1 ...) */
 	int key_nid;		    /* public-key algorithm (NID_rsaEncryption ...) */
 	int key_bits;		    /* RSA: the modulus size; 0 otherwise */
+	int sig_nid;		    /* its signature algorithm (NID_sha256WithRSAEncryption ...) */
+	int key_param_nid; /* EC: the named curve (NID_X9_62_prime256v1 ...); else NID_undef */
 };
 
 /* What a blob of PEM or DER holds. */

@@ -52,7 +52,11 @@ struct report {
 	long long add, change, remove;
 };
 
-void report_build(struct report *r, char *const *files, size_t nfiles);
+/* inv: also add each plan's stores' certificates (format 1.3) to it, for
+ * --format cyclonedx (a plan without them, or with an item that is not one, is
+ * an error of its host); NULL: not needed. */
+struct cbom;
+void report_build(struct report *r, char *const *files, size_t nfiles, struct cbom *inv);
 void report_dispose(struct report *r);
 
 void report_render_text(FILE *out, const struct report *r);
