@@ -23,8 +23,8 @@ void cbom_dispose(struct cbom *b)
 {
 	for (size_t i = 0; i < b->n; i++) {
 		struct cbom_cert *c = &b->certs[i];
-		char *strs[] = {c->subject,  c->issuer,	 c->not_before, c->not_after, c->sig_name,
-				c->sig_oid,  c->key_name, c->key_oid,	c->key_curve};
+		char *strs[] = {c->subject, c->issuer,	 c->not_before, c->not_after, c->sig_name,
+				c->sig_oid, c->key_name, c->key_oid,	c->key_curve};
 		for (size_t k = 0; k < sizeof(strs) / sizeof(*strs); k++)
 			free(strs[k]);
 		free(c->sha256);
@@ -93,9 +93,8 @@ static json_t *public_key_json(const struct cert *c)
 	else if (c->key_nid == NID_ED448)
 		bits = 456;
 	json_object_set_new(k, "bits", bits > 0 ? json_integer(bits) : json_null());
-	json_object_set_new(k, "curve", c->key_param_nid != NID_undef
-					    ? name_json(c->key_param_nid)
-					    : json_null());
+	json_object_set_new(
+	    k, "curve", c->key_param_nid != NID_undef ? name_json(c->key_param_nid) : json_null());
 	return k;
 }
 

@@ -33,8 +33,8 @@ struct cbom_place {
 };
 
 struct cbom_cert {
-	char *sha256; /* 64 lower-case hex digits (the index's key) */
-	char *subject, *issuer;	     /* NULL: not known */
+	char *sha256;		      /* 64 lower-case hex digits (the index's key) */
+	char *subject, *issuer;	      /* NULL: not known */
 	char *not_before, *not_after; /* RFC 3339, or NULL */
 	char *sig_name, *sig_oid;     /* sha256WithRSAEncryption, 1.2.840.113549.1.1.11 */
 	char *key_name, *key_oid;     /* rsaEncryption, 1.2.840.113549.1.1.1 */

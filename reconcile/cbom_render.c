@@ -193,7 +193,8 @@ static void alg_components(json_t *arr, struct cbom_cert **sorted, size_t n)
 		size_t v = strmap_get(&seen, oids[j]);
 		const struct cbom_cert *c = sorted[v >> 1];
 		bool sig = !(v & 1);
-		json_array_append_new(arr, alg_component(oids[j], sig ? c->sig_name : c->key_name, sig));
+		json_array_append_new(arr,
+				      alg_component(oids[j], sig ? c->sig_name : c->key_name, sig));
 	}
 	free(oids);
 	strmap_dispose(&seen);
@@ -252,7 +253,8 @@ void cbom_render(FILE *out, const struct cbom *b, const char *host, time_t now)
 	}
 	qsort(sorted, b->n, sizeof(*sorted), cert_cmp);
 	json_t *d = json_object();
-	json_object_set_new(d, "$schema", json_string("http://cyclonedx.org/schema/bom-1.6.schema.json"));
+	json_object_set_new(d, "$schema",
+			    json_string("http://cyclonedx.org/schema/bom-1.6.schema.json"));
 	json_object_set_new(d, "bomFormat", json_string("CycloneDX"));
 	json_object_set_new(d, "specVersion", json_string("1.6"));
 	json_t *sn = serial_number();

@@ -256,6 +256,9 @@ static json_t *endpoints_json(const struct check_report *rep)
 			json_array_append_new(chain, x509_json(sk_X509_value(ce->probe.chain, k)));
 		json_object_set_new(e, "chain", chain);
 		json_object_set_new(e, "ok", json_boolean(ce->ok));
+		/* format 1.3 */
+		json_object_set_new(e, "removed_root",
+				    ce->removed_root ? jtext_new(ce->removed_root) : json_null());
 		json_t *stores = json_array();
 		for (size_t k = 0; k < ce->nv; k++)
 			json_array_append_new(stores, verdict_json(&ce->v[k]));
