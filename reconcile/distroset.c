@@ -117,7 +117,7 @@ static bool installed(struct distro_set *d, X509 *cert, const X509_NAME *name)
 
 /* The chain's top: from the leaf, the sent certificate that issued the
  * current one (by name and key id, as X509_check_issued judges). */
-static X509 *chain_top(STACK_OF(X509) *chain)
+static X509 *chain_top(STACK_OF(X509) * chain)
 {
 	X509 *cur = sk_X509_value(chain, 0);
 	for (int steps = 0; cur && steps < sk_X509_num(chain); steps++) {
@@ -143,15 +143,15 @@ static char *name_entry(const X509_NAME *name, int nid)
 	if (at < 0)
 		return NULL;
 	unsigned char *utf8 = NULL;
-	int len = ASN1_STRING_to_UTF8(
-	    &utf8, X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, at)));
-	char *s = len > 0 && !memchr(utf8, 0, (size_t)len) ? xstrndup((char *)utf8, (size_t)len)
-							     : NULL;
+	int len =
+	    ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, at)));
+	char *s =
+	    len > 0 && !memchr(utf8, 0, (size_t)len) ? xstrndup((char *)utf8, (size_t)len) : NULL;
 	OPENSSL_free(utf8);
 	return s;
 }
 
-char *distro_set_removed_root(struct distro_set *d, STACK_OF(X509) *chain)
+char *distro_set_removed_root(struct distro_set *d, STACK_OF(X509) * chain)
 {
 	X509 *top = chain && sk_X509_num(chain) > 0 ? chain_top(chain) : NULL;
 	if (!top)

@@ -42,6 +42,6 @@ void distro_set_dispose(struct distro_set *d);
  * else O), never added again since: "chains to "NAME", which ca-certificates
  * VERSION removed (installed: V2; ...)". NULL otherwise: never a guess.
  */
-char *distro_set_removed_root(struct distro_set *d, STACK_OF(X509) *chain);
+char *distro_set_removed_root(struct distro_set *d, STACK_OF(X509) * chain);
 
 #endif

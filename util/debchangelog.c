@@ -91,7 +91,8 @@ static bool entry_header(struct debcl *cl, const char *s, size_t len)
 	    open - s < 2 || open[-1] != ' ')
 		return false;
 	for (const char *p = s; p < open - 1; p++) /* a package name */
-		if (!islower((unsigned char)*p) && !isdigit((unsigned char)*p) && !strchr("+-.", *p))
+		if (!islower((unsigned char)*p) && !isdigit((unsigned char)*p) &&
+		    !strchr("+-.", *p))
 			return false;
 	cl->versions = xrealloc(cl->versions, (cl->nversions + 1) * sizeof(*cl->versions));
 	cl->versions[cl->nversions++] = xstrndup(open + 1, (size_t)(close - open - 1));
