@@ -298,3 +298,38 @@ void cbom_add_plan(struct cbom *b, const char *host, const struct plan *p)
 		}
 	}
 }
+
+int cbom_add_plan_json(struct cbom *b, const char *host, const json_t *doc, char **why)
+{
+	size_t i, j;
+	json_t *st, *c;
+	*why = NULL;
+	json_array_foreach(json_object_get(doc, "stores"), i, st)
+	{
+		const char *addr = json_string_value(json_object_get(st, "address"));
+		const char *status = json_string_value(json_object_get(st, "status"));
+		json_t *certs = json_object_get(st, "certificates");
+		/* a store that could not be read is the plan's error already */
+		if (!addr || !status || strcmp(status, "ok"))
+			continue;
+		if (!json_is_array(certs)) {
+			*why = xasprintf("store \"%s\" lists no certificates (a plan older than "
+					 "format_version 1.3); make the plan again with "
+					 "`trustplan --json` of this version",
+					 addr);
+			return -1;
+		}
+		json_array_foreach(certs, j, c)
+		{
+			if (cbom_add_json(b, host, addr, c) < 0) {
+				*why =
+				    xasprintf("stores[%zu].certificates[%zu] is not a certificate "
+					      "of the inventory; give the output of `trustplan "
+					      "--json` as it was written",
+					      i, j);
+				return -1;
+			}
+		}
+	}
+	return 0;
+}

@@ -63,6 +63,12 @@ json_t *cbom_entry_json(const struct trust_entry *e);
  * sha256 missing or not 64 hex digits, a field of the wrong type or form). */
 int cbom_add_json(struct cbom *b, const char *host, const char *store, json_t *o);
 
+/* The stores' certificates of a plan document (`trustplan --json`, format
+ * 1.3), as found on host. 0, or -1 with *why (allocated) saying what is wrong
+ * and how to fix it: a store that was read lists none (an older plan), or an
+ * item is not one; the items before it are kept. */
+int cbom_add_plan_json(struct cbom *b, const char *host, const json_t *doc, char **why);
+
 /* What each store of a plan holds (host's stores as read), through the same
  * items; stores that could not be read and damaged entries are left out. */
 struct plan;

@@ -127,40 +127,6 @@ static void read_expiring(struct report_host *h, const json_t *d)
 	}
 }
 
-/* The stores' certificates of a plan into the fleet's inventory (format 1.3).
- * Stores that could not be read are already errors of the host. */
-static void read_inventory(struct report_host *h, const char *file, const json_t *d,
-			   struct cbom *inv)
-{
-	size_t i, j;
-	json_t *st, *c;
-	json_array_foreach(json_object_get(d, "stores"), i, st)
-	{
-		const char *addr = str_at(st, "address"), *status = str_at(st, "status");
-		json_t *certs = json_object_get(st, "certificates");
-		if (!addr || !status || strcmp(status, "ok"))
-			continue;
-		if (!json_is_array(certs)) {
-			add_error(h, xasprintf("%s: store \"%s\" lists no certificates (a plan "
-					       "older than format_version 1.3); make the plan "
-					       "again with `trustplan --json` of this version",
-					       file, addr));
-			continue;
-		}
-		json_array_foreach(certs, j, c)
-		{
-			if (cbom_add_json(inv, h->host, addr, c) < 0) {
-				add_error(h, xasprintf("%s: stores[%zu].certificates[%zu] is not "
-						       "a certificate of the inventory; give the "
-						       "output of `trustplan --json` as it was "
-						       "written",
-						       file, i, j));
-				break;
-			}
-		}
-	}
-}
-
 static void read_plan(struct report_host *h, const char *file, struct cbom *inv)
 {
 	json_error_t e;
@@ -219,8 +185,10 @@ static void read_plan(struct report_host *h, const char *file, struct cbom *inv)
 		add_error(h, xasprintf("%s: the run failed", file));
 	json_array_foreach(json_object_get(d, "resource_changes"), i, v) read_change(h, v);
 	read_expiring(h, d);
-	if (inv)
-		read_inventory(h, file, d, inv);
+	char *why = NULL;
+	if (inv && cbom_add_plan_json(inv, h->host, d, &why) < 0)
+		add_error(h, xasprintf("%s: %s", file, why));
+	free(why);
 	const json_t *s = json_object_get(d, "change_summary");
 	static const char *const keys[] = {"add", "change", "remove"};
 	long long *counts[] = {&h->add, &h->change, &h->remove};

@@ -145,7 +145,7 @@ d = json.load(open(sys.argv[1]))
 d["stores"][0]["certificates"][0]["not_before"] = "yesterday\u001b[2J"
 json.dump(d, open(sys.argv[3], "w"))' "$J/h1.json" "$J/old.json" "$J/forged.json"
 expect_rc 1 "report: a plan without certificates exits 1" tf report --format cyclonedx "$J/old.json" "$J/h2.json"
-check "  names the file and the fix" err_has "$J/old.json: store \"system\" lists no certificates"
+check "  names the file and the fix" err_has "$J/old.json: store \"bundle\" lists no certificates (a plan older than format_version 1.3); make the plan again with \`trustplan --json\` of this version"
 check "  the BOM of the rest is still valid" bash -c "cp '$T/.out' '$J/partial.json'"
 check "  (valid)" check_cdx "$S" "$J/partial.json"
 expect_rc 1 "report: a malformed certificate item exits 1" tf report --format cyclonedx "$J/forged.json"
