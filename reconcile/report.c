@@ -74,13 +74,28 @@ static void read_change(struct report_host *h, const json_t *c)
 		fp = str_at(json_object_get(ch, "before"), "sha256");
 	const char *addr = str_at(c, "address"), *op = str_at(c, "op");
 	h->changes = xrealloc(h->changes, (h->nchanges + 1) * sizeof(*h->changes));
-	h->changes[h->nchanges++] = (struct report_change){
+	struct report_change *rc = &h->changes[h->nchanges++];
+	*rc = (struct report_change){
 	    .address = xstrdup(addr ? addr : "?"),
 	    .symbol = sym,
 	    .actions = buf_detach(&a),
 	    .op = xstrdup(op ? op : ""),
 	    .sha256 = fp ? xstrdup(fp) : NULL,
 	};
+	/* what the step would break (the plan's breaks) */
+	struct buf br = BUF_INIT;
+	json_array_foreach(json_object_get(c, "breaks"), i, v)
+	{
+		const char *url = str_at(v, "endpoint");
+		bool accepted = json_is_true(json_object_get(v, "accepted"));
+		buf_printf(&br, "%s%s%s", br.len ? ", " : "", url ? url : "?",
+			   accepted ? " (accepted)" : "");
+		rc->nbreaks++;
+		rc->nrefused += !accepted;
+	}
+	rc->breaks = br.len ? buf_detach(&br) : NULL;
+	buf_dispose(&br);
+	h->breaking += rc->nbreaks > 0;
 }
 
 /* "CA \"x\" expires on 2026-12-12 (in 4 days; stores: system, app)" */
@@ -218,6 +233,8 @@ static bool host_drift(const struct report_host *h)
 /* ", 1 restart(s) pending, 2 endpoint(s) refused even after apply" */
 static void drift_text(FILE *out, const struct report_host *h)
 {
+	if (h->breaking)
+		fprintf(out, "; %lld step(s) would break endpoints", h->breaking);
 	if (h->restart_pending)
 		fprintf(out, "; %lld restart(s) pending", h->restart_pending);
 	if (h->endpoints_failing)
@@ -251,6 +268,7 @@ void report_build(struct report *r, char *const *files, size_t nfiles, struct cb
 		r->add += h->add;
 		r->change += h->change;
 		r->remove += h->remove;
+		r->breaking += h->breaking;
 	}
 	qsort(r->hosts, r->nhosts, sizeof(*r->hosts), host_cmp);
 }
@@ -267,6 +285,7 @@ void report_dispose(struct report *r)
 			free(h->changes[j].actions);
 			free(h->changes[j].op);
 			free(h->changes[j].sha256);
+			free(h->changes[j].breaks);
 		}
 		free(h->changes);
 		for (size_t j = 0; j < h->nexpiring; j++) {
@@ -295,6 +314,9 @@ static void summary(FILE *out, const struct report *r)
 	if (r->expiring)
 		fprintf(out, " %zu host%s with a certificate within its renewal window.",
 			r->expiring, r->expiring == 1 ? "" : "s");
+	if (r->breaking)
+		fprintf(out, " %lld step%s would break endpoints.", r->breaking,
+			r->breaking == 1 ? "" : "s");
 }
 
 void report_render_text(FILE *out, const struct report *r)
@@ -328,6 +350,9 @@ void report_render_text(FILE *out, const struct report *r)
 			if (c->sha256)
 				fprintf(out, " sha256 %.16s…", text_disp(c->sha256));
 			fputs("\n", out);
+			if (c->breaks)
+				fprintf(out, "      would break: %s%s\n", text_disp(c->breaks),
+					c->nrefused ? " (apply refuses the step)" : "");
 		}
 	}
 	fputs("\nReport: ", out);
@@ -359,6 +384,12 @@ void report_render_markdown(FILE *out, const struct report *r)
 		if (h->endpoints_failing)
 			fprintf(out, "- %lld endpoint(s) refused even after apply\n",
 				h->endpoints_failing);
+		for (size_t j = 0; j < h->nchanges; j++)
+			if (h->changes[j].breaks)
+				fprintf(out, "- %s would break: %s%s\n",
+					md_code(h->changes[j].address, false),
+					md_text(h->changes[j].breaks),
+					h->changes[j].nrefused ? " (apply refuses the step)" : "");
 		for (size_t j = 0; j < h->nerrors; j++)
 			fprintf(out, "- error: %s\n", md_text(h->errors[j]));
 		for (size_t j = 0; j < h->nexpiring; j++) {
@@ -402,6 +433,7 @@ void report_render_json(FILE *out, const struct report *r, time_t now)
 								: "unchanged"));
 		json_object_set_new(ho, "restart_pending", json_integer(h->restart_pending));
 		json_object_set_new(ho, "endpoints_failing", json_integer(h->endpoints_failing));
+		json_object_set_new(ho, "breaking_steps", json_integer(h->breaking));
 		json_t *errs = json_array();
 		for (size_t j = 0; j < h->nerrors; j++)
 			json_array_append_new(errs, json_string(h->errors[j]));
@@ -420,6 +452,7 @@ void report_render_json(FILE *out, const struct report *r, time_t now)
 			json_object_set_new(co, "op", json_string(c->op));
 			json_object_set_new(co, "sha256",
 					    c->sha256 ? json_string(c->sha256) : json_null());
+			json_object_set_new(co, "breaks", json_integer((json_int_t)c->nbreaks));
 			json_array_append_new(rc, co);
 		}
 		json_object_set_new(ho, "resource_changes", rc);
@@ -448,6 +481,7 @@ void report_render_json(FILE *out, const struct report *r, time_t now)
 	json_object_set_new(s, "add", json_integer(r->add));
 	json_object_set_new(s, "change", json_integer(r->change));
 	json_object_set_new(s, "remove", json_integer(r->remove));
+	json_object_set_new(s, "breaking_steps", json_integer(r->breaking));
 	json_object_set_new(o, "change_summary", s);
 	json_object_set_new(o, "changes_pending", json_boolean(r->changed + r->drifted > 0));
 	json_dumpf(o, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);

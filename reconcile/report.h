@@ -17,6 +17,10 @@ struct report_change {
 	char *actions;	    /* "create", "delete,create" */
 	char *op;
 	char *sha256; /* after's, else before's, or NULL */
+	/* the connects_to endpoints this removal or distrust would break (the
+	 * plan's breaks): "https://a (accepted), https://b", or NULL */
+	char *breaks;
+	size_t nbreaks, nrefused; /* refused: not accepted, apply refuses the step */
 };
 
 /* A certificate within its renewal window (format 1.2: expiring). */
@@ -37,6 +41,7 @@ struct report_host {
 	long long add, change, remove;
 	/* drift besides the stores' changes (format 1.1: drift_summary) */
 	long long restart_pending, endpoints_failing;
+	long long breaking; /* steps that would break an endpoint */
 	struct report_change *changes;
 	size_t nchanges;
 	struct report_expiring *expiring; /* warnings, not drift */
@@ -50,6 +55,7 @@ struct report {
 	size_t drifted;	 /* no store change, but a restart pending or an endpoint refused */
 	size_t expiring; /* hosts with a certificate within its renewal window */
 	long long add, change, remove;
+	long long breaking; /* steps that would break an endpoint, fleet-wide */
 };
 
 /* inv: also add each plan's stores' certificates (format 1.3) to it, for
