@@ -217,11 +217,11 @@ static const struct plan_store *system_store(const struct plan *p)
 }
 
 /* Node reads its bundled roots plus NODE_EXTRA_CA_CERTS, or with
- * NODE_USE_SYSTEM_CA the system store as well. Node's bundled roots are not
- * on disk: Mozilla's set, which Debian ships from the same source
- * (ca-certificates' mozilla/), stands in for them. */
+ * NODE_USE_SYSTEM_CA the system store as well (now, or after apply). Node's
+ * bundled roots are not on disk: Mozilla's set, which Debian ships from the
+ * same source (ca-certificates' mozilla/), stands in for them. */
 static char *node_anchors(struct anchors *a, const struct plan_store *ps,
-			  const struct check_params *p, struct distro_set *moz)
+			  const struct check_params *p, struct distro_set *moz, bool now)
 {
 	const struct conf_store *cs = ps->inst->conf;
 	struct buf note = BUF_INIT;
@@ -237,7 +237,7 @@ static char *node_anchors(struct anchors *a, const struct plan_store *ps,
 	if (env_lists(cs, "NODE_USE_SYSTEM_CA")) {
 		const struct plan_store *sys = system_store(p->plan);
 		if (sys && !sys->error)
-			anchors_after_apply(a, sys);
+			anchors_of(a, sys, now);
 		buf_printf(&note, "%sNode with NODE_USE_SYSTEM_CA: %s", note.len ? "; " : "",
 			   sys ? "the system store too"
 			       : "the system store is not read in this "
@@ -301,11 +301,15 @@ static void verify_with(const struct check_endpoint *ce, const struct check_para
  * under accept_breaking). */
 static void find_breaks(const struct check_endpoint *ce, const struct plan_store *ps,
 			const struct check_params *p, const struct verify_ca *cas, size_t ncas,
-			struct anchors *a, struct verify_result *after)
+			struct anchors *a, struct verify_result *after, struct distro_set *moz)
 {
 	struct anchors now = {0};
 	struct verify_result vr = {0};
 	anchors_of(&now, ps, true);
+	/* a Node store's clients, now: Node's bundled roots (and the system
+	 * store as it is), as after apply */
+	if (!strcmp(ps->inst->conf->type, "systemd-env"))
+		free(node_anchors(&now, ps, p, moz, true));
 	verify_with(ce, p, cas, ncas, &now, &vr);
 	bool ok_now = vr.cause == VERIFY_OK;
 	verify_result_dispose(&vr);
@@ -359,14 +363,14 @@ static bool judge(struct check_endpoint *ce, const struct plan_store *ps,
 	struct anchors a = {0};
 	anchors_after_apply(&a, ps);
 	if (!strcmp(ps->inst->conf->type, "systemd-env"))
-		v->note = node_anchors(&a, ps, p, moz);
+		v->note = node_anchors(&a, ps, p, moz, false);
 	if (a.uncertain && !v->note)
 		v->note = xasprintf("%zu trusted entries of the store were not read in full; "
 				    "they are left out",
 				    a.uncertain);
 	verify_with(ce, p, cas, ncas, &a, &v->vr);
 	if (v->vr.cause != VERIFY_OK)
-		find_breaks(ce, ps, p, cas, ncas, &a, &v->vr);
+		find_breaks(ce, ps, p, cas, ncas, &a, &v->vr, moz);
 	anchors_dispose(&a);
 	return true;
 }
