@@ -151,6 +151,27 @@ struct cert *cert_from_der(const unsigned char *der, size_t len)
 	return c;
 }
 
+char *cert_name_rfc4514(const struct cert *c, bool issuer)
+{
+	const unsigned char *p = c->der;
+	X509 *x = X509_new_ex(light_ctx(), NULL);
+	if (!x || !d2i_X509(&x, &p, (long)c->der_len)) {
+		X509_free(x);
+		ERR_clear_error();
+		return NULL;
+	}
+	BIO *b = BIO_new(BIO_s_mem());
+	X509_NAME_print_ex(b, issuer ? X509_get_issuer_name(x) : X509_get_subject_name(x), 0,
+			   XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB);
+	char *s;
+	long n = b ? BIO_get_mem_data(b, &s) : 0;
+	char *out = xstrndup(n > 0 ? s : "", n > 0 ? (size_t)n : 0);
+	BIO_free(b);
+	X509_free(x);
+	ERR_clear_error();
+	return out;
+}
+
 X509 *cert_x509_full(const struct cert *c)
 {
 	const unsigned char *p = c->der;

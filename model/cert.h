@@ -56,6 +56,10 @@ void cert_free(struct cert *c);
 int cert_list_parse(struct cert_list *out, const void *data, size_t len);
 void cert_list_dispose(struct cert_list *l);
 
+/* The subject's (or issuer's) name as RFC 4514 writes it (OpenSSL's RFC 2253
+ * form, UTF-8 kept as it is), for tools other than trustform: caller frees;
+ * NULL when the DER cannot be parsed. */
+char *cert_name_rfc4514(const struct cert *c, bool issuer);
 /* A full OpenSSL parse, public key included (caller frees). */
 X509 *cert_x509_full(const struct cert *c);
 /* Canonical PEM (64-column base64) of the DER; caller frees. */

@@ -98,28 +98,12 @@ static json_t *public_key_json(const struct cert *c)
 	return k;
 }
 
-/* A name as RFC 4514 writes it (OpenSSL's RFC 2253 form, UTF-8 kept as it
- * is): the form other tools read, unlike the plan's display order. */
-static char *rfc4514(const X509_NAME *name)
-{
-	BIO *b = BIO_new(BIO_s_mem());
-	if (!b)
-		return NULL;
-	X509_NAME_print_ex(b, name, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB);
-	char *p;
-	long n = BIO_get_mem_data(b, &p);
-	char *s = xstrndup(n > 0 ? p : "", n > 0 ? (size_t)n : 0);
-	BIO_free(b);
-	return s;
-}
-
 json_t *cbom_entry_json(const struct trust_entry *e)
 {
 	const struct cert *c = e->cert;
-	X509 *x = c ? cert_x509_full(c) : NULL;
-	char *subject = x ? rfc4514(X509_get_subject_name(x)) : NULL;
-	char *issuer = x ? rfc4514(X509_get_issuer_name(x)) : NULL;
-	X509_free(x);
+	/* RFC 4514, the form other tools read (not the plan's display order) */
+	char *subject = c ? cert_name_rfc4514(c, false) : NULL;
+	char *issuer = c ? cert_name_rfc4514(c, true) : NULL;
 	json_t *o = json_object();
 	json_object_set_new(o, "sha256", json_string(e->fphex));
 	jtext_set(o, "where", e->where);
