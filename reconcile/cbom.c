@@ -298,7 +298,7 @@ int cbom_add_plan_json(struct cbom *b, const char *host, const json_t *doc, char
 			continue;
 		if (!json_is_array(certs)) {
 			*why = xasprintf("store \"%s\" lists no certificates (a plan older than "
-					 "format_version 1.3); make the plan again with "
+					 "format_version 1.4); make the plan again with "
 					 "`trustplan --json` of this version",
 					 addr);
 			return -1;

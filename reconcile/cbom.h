@@ -8,7 +8,7 @@
  * "key:sha256:<certificate's hex>") as components the certificates refer to.
  *
  * One path for both commands: `trustform show` turns each entry a store holds
- * into the plan's "certificates" item (cbom_entry_json, format_version 1.3)
+ * into the plan's "certificates" item (cbom_entry_json, format_version 1.4)
  * and `trustform report` reads the same items from the collected plans; both
  * add them here with cbom_add_json.
  */

@@ -177,7 +177,7 @@ static json_t *store_json(const struct plan_store *ps, bool applied)
 		json_array_append_new(ineffective, jtext_new(ps->actual.ineffective[j]));
 	json_object_set_new(s, "ineffective", ineffective);
 	json_object_set_new(s, "consumers", consumers_json(ps, applied));
-	/* what the store holds, for the inventory (format 1.3; `trustform report
+	/* what the store holds, for the inventory (format 1.4; `trustform report
 	 * --format cyclonedx`): as read, so not after an apply */
 	if (!applied && !ps->error) {
 		json_t *certs = json_array();
@@ -256,7 +256,7 @@ static json_t *endpoints_json(const struct check_report *rep)
 			json_array_append_new(chain, x509_json(sk_X509_value(ce->probe.chain, k)));
 		json_object_set_new(e, "chain", chain);
 		json_object_set_new(e, "ok", json_boolean(ce->ok));
-		/* format 1.3 */
+		/* format 1.4 */
 		json_object_set_new(e, "removed_root",
 				    ce->removed_root ? jtext_new(ce->removed_root) : json_null());
 		json_t *stores = json_array();

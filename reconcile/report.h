@@ -58,7 +58,7 @@ struct report {
 	long long breaking; /* steps that would break an endpoint, fleet-wide */
 };
 
-/* inv: also add each plan's stores' certificates (format 1.3) to it, for
+/* inv: also add each plan's stores' certificates (format 1.4) to it, for
  * --format cyclonedx (a plan without them, or with an item that is not one, is
  * an error of its host); NULL: not needed. */
 struct cbom;

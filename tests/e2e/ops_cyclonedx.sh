@@ -99,7 +99,7 @@ keytool -list -keystore "$R/opt/app/trust.p12" -storepass changeit -storetype pk
 check "show: the java store's occurrences are what keytool lists" jcheck "$J/show.json" \
   "sorted(x['hashes'][0]['content'] for x in d['components'] if any(', store java,' in o.get('additionalContext', '') for o in x.get('evidence', {}).get('occurrences', []))) == '$(tr '\n' ' ' <"$T/keytool.fps")'.split()"
 
-# the plan's certificates (format 1.3), full from the read cache too
+# the plan's certificates (format 1.4), full from the read cache too
 expect_rc 0 "plan --json (java from the read cache)" tf plan "${args[@]}" --json
 cp "$T/.out" "$J/h1.json"
 check "read cache: an entry for the java store exists" bash -c "ls '$R/var/cache/trustform/read/'*.json >/dev/null"
@@ -145,7 +145,7 @@ d = json.load(open(sys.argv[1]))
 d["stores"][0]["certificates"][0]["not_before"] = "yesterday\u001b[2J"
 json.dump(d, open(sys.argv[3], "w"))' "$J/h1.json" "$J/old.json" "$J/forged.json"
 expect_rc 1 "report: a plan without certificates exits 1" tf report --format cyclonedx "$J/old.json" "$J/h2.json"
-check "  names the file and the fix" err_has "$J/old.json: store \"bundle\" lists no certificates (a plan older than format_version 1.3); make the plan again with \`trustplan --json\` of this version"
+check "  names the file and the fix" err_has "$J/old.json: store \"bundle\" lists no certificates (a plan older than format_version 1.4); make the plan again with \`trustplan --json\` of this version"
 check "  the BOM of the rest is still valid" bash -c "cp '$T/.out' '$J/partial.json'"
 check "  (valid)" check_cdx "$S" "$J/partial.json"
 expect_rc 1 "report: a malformed certificate item exits 1" tf report --format cyclonedx "$J/forged.json"
