@@ -157,6 +157,10 @@ char *distro_set_removed_root(struct distro_set *d, STACK_OF(X509) * chain)
 	if (!top)
 		return NULL;
 	bool is_root = X509_check_issued(top, top) == X509_V_OK;
+	/* a self-signed leaf, or a "root" that is no CA, is not a distribution's
+	 * root whatever its name says */
+	if (is_root && (top == sk_X509_value(chain, 0) || X509_check_ca(top) < 1))
+		return NULL;
 	const X509_NAME *name = is_root ? X509_get_subject_name(top) : X509_get_issuer_name(top);
 	load_full(d);
 	if (installed(d, is_root ? top : NULL, name))

@@ -66,6 +66,12 @@ p_gone=$(free_port); start_tls_server "$P/leaf" "$p_gone" -no-CAfile -no-CApath 
 p_sent=$(free_port); start_tls_server "$P/leaf" "$p_sent" -no-CAfile -no-CApath -no-CAstore -cert_chain "$GONE"
 p_isrg=$(free_port); start_tls_server "$P/leaf-isrg" "$p_isrg" -no-CAfile -no-CApath -no-CAstore
 p_priv=$(free_port); start_tls_server "$P/leaf-private" "$p_priv"
+# a self-signed leaf under the removed root's very name: not a root of anyone's set
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$P/selfname.key" \
+  -subj "$(openssl x509 -in "$GONE" -noout -subject -nameopt compat | sed 's/^subject=//')" -days 30 \
+  -addext basicConstraints=critical,CA:FALSE -addext subjectAltName=DNS:localhost,IP:127.0.0.1 \
+  -out "$P/selfname.pem" 2>/dev/null
+p_selfname=$(free_port); start_tls_server "$P/selfname" "$p_selfname" -no-CAfile -no-CApath -no-CAstore
 
 cat >"$C/trust.yaml" <<YAML
 version: 1
@@ -108,6 +114,8 @@ jsonschema.validate(json.load(open(sys.argv[2])), json.load(open(sys.argv[1])))'
 expect_rc 2 "a root still installed (ISRG Root X1 claimed, bad signature): fails" tf check "${args[@]}" "https://localhost:$p_isrg"
 check "  no removal claimed" bash -c "! grep -q 'which ca-certificates' '$T/.out'"
 expect_rc 2 "a private root: fails" tf check "${args[@]}" "https://localhost:$p_priv"
+check "  no removal claimed" bash -c "! grep -q 'which ca-certificates' '$T/.out'"
+expect_rc 2 "a self-signed leaf named like the removed root: fails" tf check "${args[@]}" "https://localhost:$p_selfname"
 check "  no removal claimed" bash -c "! grep -q 'which ca-certificates' '$T/.out'"
 # the same endpoint where the installed set still carries the root (Debian
 # 12's Mozilla set under sid's changelog): no claim
