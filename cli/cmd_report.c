@@ -4,25 +4,41 @@
  * errored or a file is not a plan (the summary is printed all the same).
  */
 #include "cli/cli.h"
+#include "reconcile/cbom.h"
 #include "reconcile/report.h"
 #include "util/text.h"
 
 #include <stdio.h>
+#include <string.h>
 
 struct report_opts {
 	struct options common;
-	bool markdown; /* --format markdown */
+	bool markdown;	/* --format markdown */
+	bool cyclonedx; /* --format cyclonedx */
 };
 
 static int set_format(void *v, const char *arg)
 {
 	struct report_opts *r = v;
+	if (!strcmp(arg, "cyclonedx")) {
+		r->cyclonedx = true;
+		return 0;
+	}
+	if (strcmp(arg, "text") && strcmp(arg, "markdown") && strcmp(arg, "json")) {
+		fprintf(stderr,
+			"trustform report: --format takes text, markdown, json or cyclonedx, not "
+			"\"%s\"\n",
+			text_disp(arg));
+		return -1;
+	}
 	return cli_format("report", arg, &r->common.json, &r->markdown);
 }
 
 static const struct cli_opt report_opts[] = {
-    CLI_OPT_PARSE(set_format, "format", "FORMAT", "text (default), markdown or json",
-		  "text markdown json"),
+    CLI_OPT_PARSE(set_format, "format", "FORMAT",
+		  "text (default), markdown, json or cyclonedx (the fleet's\n"
+		  "trust inventory as a CycloneDX 1.6 CBOM)",
+		  "text markdown json cyclonedx"),
     CLI_OPT_END,
 };
 
@@ -33,8 +49,12 @@ static int cmd_report(void *v)
 	if (!o->nargs)
 		return cli_usage_error(&cli_cmd_report, "give the plans: one or more PLAN.json");
 	struct report r;
-	report_build(&r, o->args, o->nargs);
-	if (o->json)
+	struct cbom inv;
+	cbom_init(&inv);
+	report_build(&r, o->args, o->nargs, ro->cyclonedx ? &inv : NULL);
+	if (ro->cyclonedx)
+		cbom_render(stdout, &inv, NULL, o->now);
+	else if (o->json)
 		report_render_json(stdout, &r, o->now);
 	else if (ro->markdown)
 		report_render_markdown(stdout, &r);
@@ -44,8 +64,10 @@ static int cmd_report(void *v)
 		for (size_t j = 0; j < r.hosts[i].nerrors; j++)
 			fprintf(stderr, "trustform report: %s: %s\n", text_disp(r.hosts[i].host),
 				text_disp(r.hosts[i].errors[j]));
-	int code = r.errored ? EXIT_ERROR : r.changed ? EXIT_CHANGES : EXIT_OK;
+	/* an inventory is not a change report: 2 (changes pending) only for those */
+	int code = r.errored ? EXIT_ERROR : r.changed && !ro->cyclonedx ? EXIT_CHANGES : EXIT_OK;
 	report_dispose(&r);
+	cbom_dispose(&inv);
 	fflush(stdout);
 	return code;
 }
@@ -54,7 +76,7 @@ const struct cli_command cli_cmd_report = {
     .name = "report",
     .operands = "PLAN.json...",
     .summary = "many hosts' `trustplan --json` outputs as one fleet summary",
-    .usage = "usage: trustform report [--json | --format markdown] PLAN.json...\n"
+    .usage = "usage: trustform report [--json | --format markdown|cyclonedx] PLAN.json...\n"
 	     "  each PLAN.json is one host's `trustplan --json` output\n",
     .shared = CLI_SH_JSON,
     .opts = report_opts,

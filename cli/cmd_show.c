@@ -1,6 +1,7 @@
 /* `trustform show`: what each store of this host holds now, managed and foreign. */
 #include "cli/cli.h"
 #include "model/cert.h"
+#include "reconcile/cbom.h"
 #include "reconcile/render.h"
 #include "reconcile/render_json.h"
 #include "reconcile/run.h"
@@ -61,9 +62,53 @@ static void show_text(const struct run *r)
 	}
 }
 
+struct show_opts {
+	struct options common;
+	bool cyclonedx; /* --format cyclonedx */
+};
+
+static int set_format(void *v, const char *arg)
+{
+	struct show_opts *s = v;
+	bool markdown = false;
+	if (!strcmp(arg, "cyclonedx")) {
+		s->cyclonedx = true;
+		return 0;
+	}
+	if (!strcmp(arg, "markdown") || cli_format("show", arg, &s->common.json, &markdown) < 0) {
+		fprintf(stderr,
+			"trustform show: --format takes text, json or cyclonedx, not \"%s\"\n",
+			text_disp(arg));
+		return -1;
+	}
+	return 0;
+}
+
+static const struct cli_opt show_opts[] = {
+    CLI_OPT_PARSE(set_format, "format", "FORMAT",
+		  "text (default), json (= --json) or cyclonedx (a CycloneDX 1.6 CBOM)",
+		  "text json cyclonedx"),
+    CLI_OPT_END,
+};
+
+static void show_cyclonedx(const struct run *r, time_t now)
+{
+	struct cbom b;
+	cbom_init(&b);
+	cbom_add_plan(&b, r->ctx.host, &r->plan);
+	cbom_render(stdout, &b, r->ctx.host, now);
+	cbom_dispose(&b);
+	for (size_t i = 0; i < r->plan.n; i++)
+		if (r->plan.stores[i].error)
+			fprintf(stderr, "trustform show: %s: %s\n",
+				text_disp(r->plan.stores[i].address),
+				text_disp(r->plan.stores[i].error));
+}
+
 static int cmd_show(void *v)
 {
-	struct options *o = v;
+	struct show_opts *so = v;
+	struct options *o = &so->common;
 	struct run r;
 	int code = EXIT_ERROR;
 	cli_run_init(&r, o);
@@ -74,7 +119,9 @@ static int cmd_show(void *v)
 	if (run_start(&r, false) < 0)
 		goto out;
 	run_plan(&r);
-	if (o->json) {
+	if (so->cyclonedx) {
+		show_cyclonedx(&r, o->now);
+	} else if (o->json) {
 		struct json_doc doc;
 		run_json_doc(&r, "show", &doc);
 		render_json_show(stdout, &doc, &r.plan);
@@ -92,9 +139,10 @@ const struct cli_command cli_cmd_show = {
     .summary = "what each store of this host holds now, managed and foreign",
     .usage = "usage: trustform show [options]\n"
 	     "  lists what each trust store of this host holds now: the CAs trustform\n"
-	     "  manages and the foreign ones\n",
+	     "  manages and the foreign ones; --format cyclonedx: as a CycloneDX 1.6 CBOM\n",
     .shared = CLI_SH_CONFIG | CLI_SH_GIT | CLI_SH_REF | CLI_SH_HOST | CLI_SH_ROOT | CLI_SH_TARGET |
 	      CLI_SH_LOCK | CLI_SH_JSON,
-    .size = sizeof(struct options),
+    .opts = show_opts,
+    .size = sizeof(struct show_opts),
     .run = cmd_show,
 };

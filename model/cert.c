@@ -128,18 +128,48 @@ struct cert *cert_from_der(const unsigned char *der, size_t len)
 	c->self_issued = self_issued(x);
 	int pknid = 0;
 	c->sig_md_nid = NID_undef;
-	OBJ_find_sigid_algs(X509_get_signature_nid(x), &c->sig_md_nid, &pknid);
+	c->sig_nid = X509_get_signature_nid(x);
+	OBJ_find_sigid_algs(c->sig_nid, &c->sig_md_nid, &pknid);
 	ASN1_OBJECT *alg = NULL;
 	const unsigned char *pk = NULL;
 	int pklen = 0;
-	X509_PUBKEY_get0_param(&alg, &pk, &pklen, NULL, X509_get_X509_PUBKEY(x));
+	X509_ALGOR *pa = NULL;
+	X509_PUBKEY_get0_param(&alg, &pk, &pklen, &pa, X509_get_X509_PUBKEY(x));
 	c->key_nid = alg ? OBJ_obj2nid(alg) : NID_undef;
+	c->key_param_nid = NID_undef;
+	int ptype = V_ASN1_UNDEF;
+	const void *pval = NULL;
+	if (pa)
+		X509_ALGOR_get0(NULL, &ptype, &pval, pa);
+	if (ptype == V_ASN1_OBJECT && pval)
+		c->key_param_nid = OBJ_obj2nid(pval);
 	if (c->key_nid == NID_rsaEncryption)
 		c->key_bits = rsa_modulus_bits(pk, pklen);
 	X509_free(x);
 	ERR_clear_error();
 	strmap_put(&cache, c->fphex, (size_t)(uintptr_t)c);
 	return c;
+}
+
+char *cert_name_rfc4514(const struct cert *c, bool issuer)
+{
+	const unsigned char *p = c->der;
+	X509 *x = X509_new_ex(light_ctx(), NULL);
+	if (!x || !d2i_X509(&x, &p, (long)c->der_len)) {
+		X509_free(x);
+		ERR_clear_error();
+		return NULL;
+	}
+	BIO *b = BIO_new(BIO_s_mem());
+	X509_NAME_print_ex(b, issuer ? X509_get_issuer_name(x) : X509_get_subject_name(x), 0,
+			   XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB);
+	char *s;
+	long n = b ? BIO_get_mem_data(b, &s) : 0;
+	char *out = xstrndup(n > 0 ? s : "", n > 0 ? (size_t)n : 0);
+	BIO_free(b);
+	X509_free(x);
+	ERR_clear_error();
+	return out;
 }
 
 X509 *cert_x509_full(const struct cert *c)

@@ -33,6 +33,8 @@ struct cert {
 	int sig_md_nid;		    /* digest of its signature (NID_sha1 ...) */
 	int key_nid;		    /* public-key algorithm (NID_rsaEncryption ...) */
 	int key_bits;		    /* RSA: the modulus size; 0 otherwise */
+	int sig_nid;		    /* its signature algorithm (NID_sha256WithRSAEncryption ...) */
+	int key_param_nid; /* EC: the named curve (NID_X9_62_prime256v1 ...); else NID_undef */
 };
 
 /* What a blob of PEM or DER holds. */
@@ -54,6 +56,10 @@ void cert_free(struct cert *c);
 int cert_list_parse(struct cert_list *out, const void *data, size_t len);
 void cert_list_dispose(struct cert_list *l);
 
+/* The subject's (or issuer's) name as RFC 4514 writes it (OpenSSL's RFC 2253
+ * form, UTF-8 kept as it is), for tools other than trustform: caller frees;
+ * NULL when the DER cannot be parsed. */
+char *cert_name_rfc4514(const struct cert *c, bool issuer);
 /* A full OpenSSL parse, public key included (caller frees). */
 X509 *cert_x509_full(const struct cert *c);
 /* Canonical PEM (64-column base64) of the DER; caller frees. */

@@ -1,6 +1,7 @@
 /* Effective trust of the host's endpoints, per store, after apply; see check.h. */
 #include "reconcile/check.h"
 #include "model/cert.h"
+#include "reconcile/distroset.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/rootfs.h"
@@ -11,10 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* Node's bundled roots are not on disk: Mozilla's set, which Debian ships from
- * the same source (ca-certificates' mozilla/), stands in for them. */
-#define MOZILLA_DIR "/usr/share/ca-certificates/mozilla"
 
 bool check_host_has_endpoints(const struct resolved *res)
 {
@@ -200,51 +197,6 @@ static void anchors_after_apply(struct anchors *a, const struct plan_store *ps)
 	anchors_of(a, ps, false);
 }
 
-struct mozilla {
-	bool loaded;
-	struct cert **certs;
-	size_t n;
-};
-
-static void mozilla_load(struct mozilla *m, const char *root)
-{
-	if (m->loaded)
-		return;
-	m->loaded = true;
-	char *dir = root_resolve_host(root, MOZILLA_DIR);
-	DIR *d = dir ? jail_opendir(dir) : NULL;
-	struct dirent *de;
-	while (d && (de = readdir(d))) {
-		size_t len = strlen(de->d_name);
-		if (len < 5 || strcmp(de->d_name + len - 4, ".crt"))
-			continue;
-		char *path = xasprintf("%s/%s", dir, de->d_name);
-		struct buf b = BUF_INIT;
-		struct cert_list l = {0};
-		if (buf_read_file(&b, path) == 0 && cert_list_parse(&l, b.ptr, b.len) == 0) {
-			m->certs = xrealloc(m->certs, (m->n + l.n) * sizeof(*m->certs));
-			for (size_t i = 0; i < l.n; i++) {
-				m->certs[m->n++] = l.items[i];
-				l.items[i]->refs++;
-			}
-		}
-		cert_list_dispose(&l);
-		buf_dispose(&b);
-		free(path);
-	}
-	if (d)
-		closedir(d);
-	free(dir);
-	err_clear();
-}
-
-static void mozilla_dispose(struct mozilla *m)
-{
-	for (size_t i = 0; i < m->n; i++)
-		cert_free(m->certs[i]);
-	free(m->certs);
-}
-
 static bool env_lists(const struct conf_store *cs, const char *var)
 {
 	const struct ynode *env = conf_store_node(cs, "env");
@@ -263,14 +215,16 @@ static const struct plan_store *system_store(const struct plan *p)
 }
 
 /* Node reads its bundled roots plus NODE_EXTRA_CA_CERTS, or with
- * NODE_USE_SYSTEM_CA the system store as well. */
+ * NODE_USE_SYSTEM_CA the system store as well (now, or after apply). Node's
+ * bundled roots are not on disk: Mozilla's set, which Debian ships from the
+ * same source (ca-certificates' mozilla/), stands in for them. */
 static char *node_anchors(struct anchors *a, const struct plan_store *ps,
-			  const struct check_params *p, struct mozilla *moz)
+			  const struct check_params *p, struct distro_set *moz, bool now)
 {
 	const struct conf_store *cs = ps->inst->conf;
 	struct buf note = BUF_INIT;
 	if (env_lists(cs, "NODE_EXTRA_CA_CERTS")) {
-		mozilla_load(moz, p->root);
+		distro_set_load(moz);
 		for (size_t i = 0; i < moz->n; i++)
 			push(&a->trusted, &a->nt, &a->at, moz->certs[i]);
 		buf_printf(&note,
@@ -281,7 +235,7 @@ static char *node_anchors(struct anchors *a, const struct plan_store *ps,
 	if (env_lists(cs, "NODE_USE_SYSTEM_CA")) {
 		const struct plan_store *sys = system_store(p->plan);
 		if (sys && !sys->error)
-			anchors_after_apply(a, sys);
+			anchors_of(a, sys, now);
 		buf_printf(&note, "%sNode with NODE_USE_SYSTEM_CA: %s", note.len ? "; " : "",
 			   sys ? "the system store too"
 			       : "the system store is not read in this "
@@ -345,11 +299,15 @@ static void verify_with(const struct check_endpoint *ce, const struct check_para
  * under accept_breaking). */
 static void find_breaks(const struct check_endpoint *ce, const struct plan_store *ps,
 			const struct check_params *p, const struct verify_ca *cas, size_t ncas,
-			struct anchors *a, struct verify_result *after)
+			struct anchors *a, struct verify_result *after, struct distro_set *moz)
 {
 	struct anchors now = {0};
 	struct verify_result vr = {0};
 	anchors_of(&now, ps, true);
+	/* a Node store's clients, now: Node's bundled roots (and the system
+	 * store as it is), as after apply */
+	if (!strcmp(ps->inst->conf->type, "systemd-env"))
+		free(node_anchors(&now, ps, p, moz, true));
 	verify_with(ce, p, cas, ncas, &now, &vr);
 	bool ok_now = vr.cause == VERIFY_OK;
 	verify_result_dispose(&vr);
@@ -387,7 +345,7 @@ static void find_breaks(const struct check_endpoint *ce, const struct plan_store
  * (no user, no database): no client of it calls anything. */
 static bool judge(struct check_endpoint *ce, const struct plan_store *ps,
 		  const struct check_params *p, const struct verify_ca *cas, size_t ncas,
-		  struct mozilla *moz)
+		  struct distro_set *moz)
 {
 	if (!ps->inst && !ps->error)
 		return false;
@@ -403,16 +361,26 @@ static bool judge(struct check_endpoint *ce, const struct plan_store *ps,
 	struct anchors a = {0};
 	anchors_after_apply(&a, ps);
 	if (!strcmp(ps->inst->conf->type, "systemd-env"))
-		v->note = node_anchors(&a, ps, p, moz);
+		v->note = node_anchors(&a, ps, p, moz, false);
 	if (a.uncertain && !v->note)
 		v->note = xasprintf("%zu trusted entries of the store were not read in full; "
 				    "they are left out",
 				    a.uncertain);
 	verify_with(ce, p, cas, ncas, &a, &v->vr);
 	if (v->vr.cause != VERIFY_OK)
-		find_breaks(ce, ps, p, cas, ncas, &a, &v->vr);
+		find_breaks(ce, ps, p, cas, ncas, &a, &v->vr, moz);
 	anchors_dispose(&a);
 	return true;
+}
+
+/* A system store refuses it: the distribution's own set is in question. */
+static bool fails_in_system(const struct check_endpoint *ce)
+{
+	for (size_t i = 0; i < ce->nv; i++)
+		if (!ce->v[i].error && ce->v[i].vr.cause != VERIFY_OK && ce->v[i].ps->inst &&
+		    !strcmp(ce->v[i].ps->inst->conf->type, "system"))
+			return true;
+	return false;
 }
 
 void check_run(struct check_report *rep, const struct check_params *p)
@@ -429,7 +397,8 @@ void check_judge(struct check_report *rep, const struct check_params *p)
 	for (size_t i = 0; i < p->cfg->ncas; i++)
 		if (p->cfg->cas[i].cert)
 			cas[ncas++] = (struct verify_ca){p->cfg->cas[i].name, p->cfg->cas[i].cert};
-	struct mozilla moz = {0};
+	struct distro_set moz;
+	distro_set_init(&moz, p->root);
 	for (size_t i = 0; i < rep->n; i++) {
 		struct check_endpoint *ce = &rep->eps[i];
 		if (!ce->probe.chain) {
@@ -454,12 +423,14 @@ void check_judge(struct check_report *rep, const struct check_params *p)
 		if (!ce->nv)
 			ok = false, err = true;
 		ce->ok = ok;
+		if (!ok && !err && fails_in_system(ce))
+			ce->removed_root = distro_set_removed_root(&moz, ce->probe.chain);
 		if (err)
 			rep->errors++;
 		else if (!ok)
 			rep->failing++;
 	}
-	mozilla_dispose(&moz);
+	distro_set_dispose(&moz);
 	free(cas);
 }
 
@@ -474,6 +445,7 @@ void check_report_dispose(struct check_report *rep)
 			verify_result_dispose(&ce->v[j].vr);
 		}
 		free(ce->v);
+		free(ce->removed_root);
 		tls_probe_dispose(&ce->probe);
 		endpoint_dispose(&ce->ep);
 	}

@@ -33,6 +33,9 @@ struct check_endpoint {
 	struct check_verdict *v;
 	size_t nv;
 	bool ok; /* reached, and every store accepts it */
+	/* refused by a system store, and its chain ends at a root that the
+	 * installed ca-certificates removed (distroset.h), or NULL */
+	char *removed_root;
 };
 
 struct check_report {

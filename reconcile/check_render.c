@@ -1,5 +1,6 @@
 /* The text report of the endpoint check; see check.h. */
 #include "reconcile/check.h"
+#include "util/text.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -70,6 +71,9 @@ static void render_endpoint(FILE *out, const struct check_endpoint *ce, bool col
 		if (v->note)
 			fprintf(out, "           note: %s\n", v->note);
 	}
+	if (ce->removed_root)
+		fprintf(out, "      %s!%s %s\n", col(color, C_YELLOW), col(color, C_RESET),
+			text_disp(ce->removed_root));
 }
 
 void check_render(FILE *out, const struct check_report *rep, bool color, enum check_render_in in)

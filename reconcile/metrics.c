@@ -214,6 +214,38 @@ static void drift_metrics(struct buf *b, const struct metrics_input *in)
 		}
 }
 
+/* The removal-break analysis (check.c's find_breaks): steps that would break
+ * a connects_to endpoint, and those apply refuses (a break not accepted). Only
+ * when the endpoints were checked: otherwise a 0 would be a guess. */
+static void break_metrics(struct buf *b, const struct metrics_input *in)
+{
+	const struct plan *p = in->plan;
+	static const char *const names[] = {"trustform_breaking_steps",
+					    "trustform_breaking_steps_refused"};
+	static const char *const helps[] = {
+	    "Removals and distrusts of the plan that would break a connects_to endpoint.",
+	    "Of those, the steps apply refuses: a break that the CA's accept_breaking does not "
+	    "accept."};
+	for (size_t f = 0; f < 2; f++) {
+		family(b, names[f], helps[f]);
+		for (size_t i = 0; i < p->n; i++) {
+			if (p->stores[i].error)
+				continue;
+			size_t n = 0;
+			for (size_t j = 0; j < p->stores[i].n; j++) {
+				const struct plan_step *st = &p->stores[i].steps[j];
+				bool refused = false;
+				for (size_t k = 0; k < st->nbreaks; k++)
+					refused |= !st->breaks[k].accepted;
+				n += f ? refused : st->nbreaks > 0;
+			}
+			sample_start(b, names[f], in);
+			label(b, "store", p->stores[i].address, false);
+			buf_printf(b, "} %zu\n", n);
+		}
+	}
+}
+
 void metrics_render(struct buf *b, const struct metrics_input *in)
 {
 	if (in->check)
@@ -221,6 +253,8 @@ void metrics_render(struct buf *b, const struct metrics_input *in)
 	if (in->plan) {
 		store_metrics(b, in);
 		drift_metrics(b, in);
+		if (in->check)
+			break_metrics(b, in);
 		expiry_metrics(b, in);
 	}
 	if (in->res)

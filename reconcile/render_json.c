@@ -2,6 +2,7 @@
 #include "reconcile/render_json.h"
 #include "model/cert.h"
 #include "reconcile/apply.h"
+#include "reconcile/cbom.h"
 #include "reconcile/check.h"
 #include "reconcile/planfile.h"
 #include "reconcile/render_json_int.h"
@@ -177,6 +178,15 @@ static json_t *store_json(const struct plan_store *ps, bool applied)
 		json_array_append_new(ineffective, jtext_new(ps->actual.ineffective[j]));
 	json_object_set_new(s, "ineffective", ineffective);
 	json_object_set_new(s, "consumers", consumers_json(ps, applied));
+	/* what the store holds, for the inventory (format 1.4; `trustform report
+	 * --format cyclonedx`): as read, so not after an apply */
+	if (!applied && !ps->error) {
+		json_t *certs = json_array();
+		for (size_t j = 0; j < ps->actual.n; j++)
+			if (!trust_entry_is_damaged(&ps->actual.items[j]))
+				json_array_append_new(certs, cbom_entry_json(&ps->actual.items[j]));
+		json_object_set_new(s, "certificates", certs);
+	}
 	return s;
 }
 
@@ -247,6 +257,9 @@ static json_t *endpoints_json(const struct check_report *rep)
 			json_array_append_new(chain, x509_json(sk_X509_value(ce->probe.chain, k)));
 		json_object_set_new(e, "chain", chain);
 		json_object_set_new(e, "ok", json_boolean(ce->ok));
+		/* format 1.4 */
+		json_object_set_new(e, "removed_root",
+				    ce->removed_root ? jtext_new(ce->removed_root) : json_null());
 		json_t *stores = json_array();
 		for (size_t k = 0; k < ce->nv; k++)
 			json_array_append_new(stores, verdict_json(&ce->v[k]));

@@ -16,7 +16,7 @@
 #include <stdio.h>
 #include <time.h>
 
-#define JSON_FORMAT_VERSION "1.3"
+#define JSON_FORMAT_VERSION "1.4"
 
 struct git_checkout;
 struct apply_result;

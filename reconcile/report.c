@@ -1,5 +1,6 @@
 /* The fleet report; see report.h. */
 #include "reconcile/report.h"
+#include "reconcile/cbom.h"
 #include "reconcile/render_json.h"
 #include "util/buf.h"
 #include "util/err.h"
@@ -73,13 +74,28 @@ static void read_change(struct report_host *h, const json_t *c)
 		fp = str_at(json_object_get(ch, "before"), "sha256");
 	const char *addr = str_at(c, "address"), *op = str_at(c, "op");
 	h->changes = xrealloc(h->changes, (h->nchanges + 1) * sizeof(*h->changes));
-	h->changes[h->nchanges++] = (struct report_change){
+	struct report_change *rc = &h->changes[h->nchanges++];
+	*rc = (struct report_change){
 	    .address = xstrdup(addr ? addr : "?"),
 	    .symbol = sym,
 	    .actions = buf_detach(&a),
 	    .op = xstrdup(op ? op : ""),
 	    .sha256 = fp ? xstrdup(fp) : NULL,
 	};
+	/* what the step would break (the plan's breaks) */
+	struct buf br = BUF_INIT;
+	json_array_foreach(json_object_get(c, "breaks"), i, v)
+	{
+		const char *url = str_at(v, "endpoint");
+		bool accepted = json_is_true(json_object_get(v, "accepted"));
+		buf_printf(&br, "%s%s%s", br.len ? ", " : "", url ? url : "?",
+			   accepted ? " (accepted)" : "");
+		rc->nbreaks++;
+		rc->nrefused += !accepted;
+	}
+	rc->breaks = br.len ? buf_detach(&br) : NULL;
+	buf_dispose(&br);
+	h->breaking += rc->nbreaks > 0;
 }
 
 /* "CA \"x\" expires on 2026-12-12 (in 4 days; stores: system, app)" */
@@ -126,7 +142,7 @@ static void read_expiring(struct report_host *h, const json_t *d)
 	}
 }
 
-static void read_plan(struct report_host *h, const char *file)
+static void read_plan(struct report_host *h, const char *file, struct cbom *inv)
 {
 	json_error_t e;
 	struct buf raw = BUF_INIT;
@@ -185,6 +201,10 @@ static void read_plan(struct report_host *h, const char *file)
 	json_array_foreach(json_object_get(d, "resource_changes"), i, v) read_change(h, v);
 	read_expiring(h, d);
 	report_read_rotations(h, d);
+	char *why = NULL;
+	if (inv && cbom_add_plan_json(inv, h->host, d, &why) < 0)
+		add_error(h, xasprintf("%s: %s", file, why));
+	free(why);
 	const json_t *s = json_object_get(d, "change_summary");
 	static const char *const keys[] = {"add", "change", "remove"};
 	long long *counts[] = {&h->add, &h->change, &h->remove};
@@ -214,6 +234,8 @@ static bool host_drift(const struct report_host *h)
 /* ", 1 restart(s) pending, 2 endpoint(s) refused even after apply" */
 static void drift_text(FILE *out, const struct report_host *h)
 {
+	if (h->breaking)
+		fprintf(out, "; %lld step(s) would break endpoints", h->breaking);
 	if (h->restart_pending)
 		fprintf(out, "; %lld restart(s) pending", h->restart_pending);
 	if (h->endpoints_failing)
@@ -227,13 +249,13 @@ static int host_cmp(const void *a, const void *b)
 	return c ? c : strcmp(x->file, y->file);
 }
 
-void report_build(struct report *r, char *const *files, size_t nfiles)
+void report_build(struct report *r, char *const *files, size_t nfiles, struct cbom *inv)
 {
 	memset(r, 0, sizeof(*r));
 	r->hosts = xcalloc(nfiles ? nfiles : 1, sizeof(*r->hosts));
 	for (size_t i = 0; i < nfiles; i++) {
 		struct report_host *h = &r->hosts[r->nhosts++];
-		read_plan(h, files[i]);
+		read_plan(h, files[i], inv);
 		if (h->errored)
 			r->errored++;
 		else if (h->nchanges)
@@ -247,6 +269,7 @@ void report_build(struct report *r, char *const *files, size_t nfiles)
 		r->add += h->add;
 		r->change += h->change;
 		r->remove += h->remove;
+		r->breaking += h->breaking;
 	}
 	qsort(r->hosts, r->nhosts, sizeof(*r->hosts), host_cmp);
 }
@@ -263,6 +286,7 @@ void report_dispose(struct report *r)
 			free(h->changes[j].actions);
 			free(h->changes[j].op);
 			free(h->changes[j].sha256);
+			free(h->changes[j].breaks);
 		}
 		free(h->changes);
 		for (size_t j = 0; j < h->nexpiring; j++) {
@@ -292,6 +316,9 @@ static void summary(FILE *out, const struct report *r)
 	if (r->expiring)
 		fprintf(out, " %zu host%s with a certificate within its renewal window.",
 			r->expiring, r->expiring == 1 ? "" : "s");
+	if (r->breaking)
+		fprintf(out, " %lld step%s would break endpoints.", r->breaking,
+			r->breaking == 1 ? "" : "s");
 }
 
 void report_render_text(FILE *out, const struct report *r)
@@ -326,6 +353,9 @@ void report_render_text(FILE *out, const struct report *r)
 			if (c->sha256)
 				fprintf(out, " sha256 %.16s…", text_disp(c->sha256));
 			fputs("\n", out);
+			if (c->breaks)
+				fprintf(out, "      would break: %s%s\n", text_disp(c->breaks),
+					c->nrefused ? " (apply refuses the step)" : "");
 		}
 	}
 	fputs("\nReport: ", out);
@@ -358,6 +388,12 @@ void report_render_markdown(FILE *out, const struct report *r)
 		if (h->endpoints_failing)
 			fprintf(out, "- %lld endpoint(s) refused even after apply\n",
 				h->endpoints_failing);
+		for (size_t j = 0; j < h->nchanges; j++)
+			if (h->changes[j].breaks)
+				fprintf(out, "- %s would break: %s%s\n",
+					md_code(h->changes[j].address, false),
+					md_text(h->changes[j].breaks),
+					h->changes[j].nrefused ? " (apply refuses the step)" : "");
 		for (size_t j = 0; j < h->nerrors; j++)
 			fprintf(out, "- error: %s\n", md_text(h->errors[j]));
 		for (size_t j = 0; j < h->nexpiring; j++) {
@@ -401,6 +437,7 @@ void report_render_json(FILE *out, const struct report *r, time_t now)
 								: "unchanged"));
 		json_object_set_new(ho, "restart_pending", json_integer(h->restart_pending));
 		json_object_set_new(ho, "endpoints_failing", json_integer(h->endpoints_failing));
+		json_object_set_new(ho, "breaking_steps", json_integer(h->breaking));
 		json_t *errs = json_array();
 		for (size_t j = 0; j < h->nerrors; j++)
 			json_array_append_new(errs, json_string(h->errors[j]));
@@ -419,6 +456,7 @@ void report_render_json(FILE *out, const struct report *r, time_t now)
 			json_object_set_new(co, "op", json_string(c->op));
 			json_object_set_new(co, "sha256",
 					    c->sha256 ? json_string(c->sha256) : json_null());
+			json_object_set_new(co, "breaks", json_integer((json_int_t)c->nbreaks));
 			json_array_append_new(rc, co);
 		}
 		json_object_set_new(ho, "resource_changes", rc);
@@ -449,6 +487,7 @@ void report_render_json(FILE *out, const struct report *r, time_t now)
 	json_object_set_new(s, "add", json_integer(r->add));
 	json_object_set_new(s, "change", json_integer(r->change));
 	json_object_set_new(s, "remove", json_integer(r->remove));
+	json_object_set_new(s, "breaking_steps", json_integer(r->breaking));
 	json_object_set_new(o, "change_summary", s);
 	json_object_set_new(o, "changes_pending", json_boolean(r->changed + r->drifted > 0));
 	json_dumpf(o, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);

@@ -18,6 +18,10 @@ struct report_change {
 	char *actions;	    /* "create", "delete,create" */
 	char *op;
 	char *sha256; /* after's, else before's, or NULL */
+	/* the connects_to endpoints this removal or distrust would break (the
+	 * plan's breaks): "https://a (accepted), https://b", or NULL */
+	char *breaks;
+	size_t nbreaks, nrefused; /* refused: not accepted, apply refuses the step */
 };
 
 /* A certificate within its renewal window (format 1.2: expiring). */
@@ -44,6 +48,7 @@ struct report_host {
 	long long add, change, remove;
 	/* drift besides the stores' changes (format 1.1: drift_summary) */
 	long long restart_pending, endpoints_failing;
+	long long breaking; /* steps that would break an endpoint */
 	struct report_change *changes;
 	size_t nchanges;
 	struct report_expiring *expiring; /* warnings, not drift */
@@ -59,9 +64,14 @@ struct report {
 	size_t drifted;	 /* no store change, but a restart pending or an endpoint refused */
 	size_t expiring; /* hosts with a certificate within its renewal window */
 	long long add, change, remove;
+	long long breaking; /* steps that would break an endpoint, fleet-wide */
 };
 
-void report_build(struct report *r, char *const *files, size_t nfiles);
+/* inv: also add each plan's stores' certificates (format 1.4) to it, for
+ * --format cyclonedx (a plan without them, or with an item that is not one, is
+ * an error of its host); NULL: not needed. */
+struct cbom;
+void report_build(struct report *r, char *const *files, size_t nfiles, struct cbom *inv);
 void report_dispose(struct report *r);
 
 void report_render_text(FILE *out, const struct report *r);

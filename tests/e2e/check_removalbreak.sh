@@ -63,6 +63,22 @@ cp "$T/.out" "$T/plan.json"
 check "JSON: the plan validates against the output schema" valid "$T/plan.json"
 check "JSON: no break on the extra root's step" bash -c "jq -e '[.resource_changes[] | select(.name == \"extra-root\") | .breaks[]] == []' '$T/.out' >/dev/null"
 
+# the other channels: the fleet report (text, markdown, JSON) and the metrics
+expect_rc 2 "report over the plan" tf report "$T/plan.json"
+check "report: the host line counts the breaking step" out_has "2 to remove; 1 step(s) would break endpoints"
+check "report: the step names what it breaks" out_has "      would break: https://127.0.0.1:$p_old (apply refuses the step)"
+check "report: the summary" out_has "1 step would break endpoints."
+expect_rc 2 "report --format markdown" tf report --format markdown "$T/plan.json"
+check "markdown: the break under the host" out_has "- \`app.ca[\"old-root\"]\` would break: https://127.0.0.1:$p_old (apply refuses the step)"
+expect_rc 2 "report --json" tf report --json "$T/plan.json"
+cp "$T/.out" "$T/report.json"
+check "report JSON: breaking_steps per host and in the summary" bash -c "jq -e '.hosts[0].breaking_steps == 1 and .change_summary.breaking_steps == 1 and ([.hosts[0].resource_changes[] | select(.address == \"app.ca[\\\"old-root\\\"]\") | .breaks] == [1])' '$T/report.json' >/dev/null"
+check "report JSON: validates against the output schema" valid "$T/report.json"
+expect_rc 0 "plan --prometheus" tf plan "${args[@]}" --prometheus "$T/m.prom"
+check "metrics: one breaking step in the store" grep -qx "trustform_breaking_steps{host=\"h\",store=\"app\"} 1" "$T/m.prom"
+check "metrics: apply refuses it" grep -qx "trustform_breaking_steps_refused{host=\"h\",store=\"app\"} 1" "$T/m.prom"
+check "metrics: promtool accepts the file" bash -c "promtool check metrics <'$T/m.prom' >/dev/null 2>&1"
+
 # 3. apply refuses the step, names the CA, the endpoint and the fix; the other
 # removal is carried out
 expect_rc 1 "apply refuses" tf apply "${args[@]}" --auto-approve
@@ -106,6 +122,9 @@ check "typo: did you mean" err_has "accept_breaking lists \"https://127.0.0.1:${
 conf absent "https://127.0.0.1:$p_old" absent
 expect_rc 2 "plan with the break accepted" tf plan "${args[@]}" --detailed-exitcode
 check "plan: accepted" out_has "# would break: https://127.0.0.1:$p_old (accepted: accept_breaking lists it)"
+expect_rc 0 "plan --prometheus, the break accepted" tf plan "${args[@]}" --prometheus "$T/m.prom"
+check "metrics: still a breaking step" grep -qx "trustform_breaking_steps{host=\"h\",store=\"app\"} 1" "$T/m.prom"
+check "metrics: but not refused" grep -qx "trustform_breaking_steps_refused{host=\"h\",store=\"app\"} 0" "$T/m.prom"
 expect_rc 0 "apply with the break accepted" tf apply "${args[@]}" --auto-approve
 check "apply: removed" out_has "ca \"old-root\": removed"
 check "the bundle no longer holds the old root" bash -c "! grep -qF '$(sed -n 2p "$C/cas/old.pem")' '$BUNDLE'"

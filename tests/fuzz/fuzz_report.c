@@ -1,8 +1,10 @@
-/* `trustform report`'s reading of a plan's JSON (reconcile/report.c), with a
+/* `trustform report`'s reading of a plan's JSON (reconcile/report.c) and of its
+ * stores' certificates into the CycloneDX inventory (reconcile/cbom.c), with a
  * PROPERTY: whatever the document holds, the text report has no control
  * byte but newlines, no line of it starts with a forged "Report:", and
  * every count is from 0 (negative counts are refused, not summed). */
 #include "fuzz.h"
+#include "reconcile/cbom.h"
 #include "reconcile/report.h"
 #include "util/err.h"
 
@@ -23,7 +25,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *files[2] = {(char *)fuzz_write("plan.json", data, size), NULL};
 	files[0] = strdup(files[0]);
 	struct report r;
-	report_build(&r, files, 1);
+	struct cbom inv;
+	cbom_init(&inv);
+	report_build(&r, files, 1, &inv);
 	FUZZ_ASSERT(r.add >= 0 && r.change >= 0 && r.remove >= 0);
 	char *text = NULL;
 	size_t len = 0;
@@ -35,7 +39,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	f = fopen("/dev/null", "w");
 	report_render_markdown(f, &r);
 	report_render_json(f, &r, 0);
+	cbom_render(f, &inv, NULL, 0);
 	fclose(f);
+	cbom_dispose(&inv);
 	report_dispose(&r);
 	err_clear();
 	free(files[0]);
