@@ -8,11 +8,36 @@ TESTS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 SRC_DIR=$(cd "$TESTS_DIR/.." && pwd)
 T=$(mktemp -d "${TMPDIR:-/tmp}/tf-test.XXXXXX")
 _bg_pids=()
+declare -A _bg_start=()
+# _proc_start PID: the process's start time (in clock ticks since boot, field
+# 22 of /proc/PID/stat), which with the pid names one process: pids are reused
+# (pid_max is 32768 here, and a busy test run goes round it in minutes), so a
+# pid alone may by now be another test's process.
+_proc_start() {
+  local s
+  s=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+  s=${s##*) }
+  # shellcheck disable=SC2086
+  set -- $s
+  echo "${20}"
+}
+_proc_ppid() { local s; s=$(cat "/proc/$1/stat" 2>/dev/null) || return 1; s=${s##*) }; set -- $s; echo "$2"; }
+# _ours PID: PID is still the process this test started: the one whose start
+# time server_started recorded, or else a child of the test's shell.
+_ours() {
+  local p=$1 st
+  st=$(_proc_start "$p") || return 1
+  if [ -n "${_bg_start[$p]:-}" ]; then [ "$st" = "${_bg_start[$p]}" ]; return; fi
+  [ "$(_proc_ppid "$p")" = "$$" ]
+}
 # The mount points below DIR (a test host's overlay and its /dev, /proc), deepest first.
 mounts_under() { awk -v d="$1/" 'index($5, d) == 1 { print $5 }' /proc/self/mountinfo | sort -r; }
 cleanup() {
   local p m
-  for p in "${_bg_pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+  for p in "${_bg_pids[@]}"; do
+    if _ours "$p"; then kill "$p" 2>/dev/null || true; fi
+    wait "$p" 2>/dev/null || true
+  done
   # Whatever a test mounted under $T goes first; if anything stays mounted,
   # $T is left alone: removing it would reach into what is mounted there.
   for m in $(mounts_under "$T"); do umount -l "$m" 2>/dev/null || true; done
@@ -126,11 +151,15 @@ free_port() {
 
 # server_started PID: PID is a server of this test (cleanup and watchdog).
 server_started() {
-  local pid=$1 test_pid=$$
-  _bg_pids+=("$pid")
+  local pid=$1 test_pid=$$ st tst
+  st=$(_proc_start "$pid") || st=gone
+  tst=$(_proc_start "$test_pid")
+  _bg_pids+=("$pid"); _bg_start[$pid]=$st
+  # the watchdog checks both processes by pid AND start time: a pid that was
+  # reused is not the server (or the test) any more
   ( trap - EXIT
-    while kill -0 "$test_pid" 2>/dev/null && kill -0 "$pid" 2>/dev/null; do sleep 1; done
-    kill "$pid" 2>/dev/null ) >/dev/null 2>&1 </dev/null &
+    while [ "$(_proc_start "$test_pid")" = "$tst" ] && [ "$(_proc_start "$pid")" = "$st" ]; do sleep 1; done
+    [ "$(_proc_start "$pid")" = "$st" ] && kill "$pid" 2>/dev/null ) >/dev/null 2>&1 </dev/null &
   _bg_pids+=($!)
 }
 
@@ -138,10 +167,20 @@ server_started() {
 # PIDFILE (Caddy's `caddy start`, restarted under new pids) is killed when the
 # test's shell is gone.
 pidfile_watchdog() {
-  local f=$1 test_pid=$$
-  ( trap - EXIT
-    while kill -0 "$test_pid" 2>/dev/null; do sleep 1; done
-    [ -s "$f" ] && kill "$(cat "$f")" 2>/dev/null ) >/dev/null 2>&1 </dev/null &
+  local f=$1 test_pid=$$ tst
+  tst=$(_proc_start "$test_pid")
+  # the pid in PIDFILE and its start time, taken while the test runs: at the
+  # end only that process is killed, never one that reused its pid
+  ( trap - EXIT; pid= st=
+    while [ "$(_proc_start "$test_pid")" = "$tst" ]; do
+      if [ -s "$f" ]; then
+        # a new pid only (Caddy restarted): a pid file left behind by a
+        # Caddy that exited names nobody, or by now another process
+        p=$(cat "$f" 2>/dev/null) && [ "$p" != "$pid" ] && s=$(_proc_start "$p") && { pid=$p; st=$s; }
+      fi
+      sleep 1
+    done
+    [ -n "$pid" ] && [ "$(_proc_start "$pid")" = "$st" ] && kill "$pid" 2>/dev/null ) >/dev/null 2>&1 </dev/null &
   _bg_pids+=($!)
 }
 
