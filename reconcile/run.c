@@ -371,12 +371,6 @@ void run_plan(struct run *r)
 {
 	for (size_t i = 0; i < r->res->nstores; i++)
 		plan_configured(r, r->res->stores[i].store, &r->res->stores[i]);
-	/* Caddy (roles with `caddy: true`): no role lists CAs for it; the planner
-	 * compares its own root with the CAs marked `caddy: <id>` and turns the
-	 * store's findings into steps. */
-	static const struct host_store none = {0};
-	if (r->res->caddy)
-		plan_configured(r, r->res->caddy, &none);
 	consumers_plan(&r->plan, r->ctx.root);
 	plan_count(&r->plan);
 	r->planned = true;
