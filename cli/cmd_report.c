@@ -22,7 +22,9 @@ static int set_format(void *v, const char *arg)
 
 static const struct cli_opt report_opts[] = {
     CLI_OPT_PARSE(set_format, "format", "FORMAT", "text (default), markdown or json",
-		  "text markdown json"),
+		  "text markdown json",
+		  "`text` (the default), `markdown` (a table per host, for a pull-request "
+		  "comment) or `json` (as `--json`)."),
     CLI_OPT_END,
 };
 

@@ -13,15 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const distro_choices[] = {
-    "debian",	 "ubuntu", "rhel",     "fedora", "centos", "rocky",
-    "almalinux", "arch",   "opensuse", "sles",	 "alpine", NULL,
-};
-
 static const struct store_option system_keys[] = {
     {.name = "distro",
      .kind = OPT_ENUM,
-     .choices = distro_choices,
+     .choices = system_distro_ids,
      .help = "the distribution, when `<root>/etc/os-release` does not say"},
     {.name = "run_hooks",
      .kind = OPT_BOOL,
