@@ -29,8 +29,9 @@ void render_short_fp(char out[20], const char *fphex)
 
 void render_header(FILE *out, const struct render_opts *o)
 {
-	fprintf(out, "%strustform %s · host %s · roles %s · config %s%s\n\n", col(o, C_BOLD),
+	fprintf(out, "%strustform %s · host %s · roles %s · config %s%s%s%s\n\n", col(o, C_BOLD),
 		o->verb, o->host, o->roles && *o->roles ? o->roles : "(none)", o->origin,
+		o->root && *o->root ? " · root " : "", o->root && *o->root ? o->root : "",
 		col(o, C_RESET));
 }
 

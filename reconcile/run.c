@@ -86,7 +86,8 @@ void run_fail(struct run *r, const char *msg)
 void run_render_opts(const struct run *r, const char *verb, struct render_opts *ro)
 {
 	*ro = (struct render_opts){r->opt.color,  verb,		  r->ctx.host,
-				   r->roles_text, r->cfg->origin, *r->ctx.root != '\0'};
+				   r->roles_text, r->cfg->origin, *r->ctx.root != '\0',
+				   r->ctx.root};
 }
 
 void run_render_header(const struct run *r, const struct render_opts *ro)
