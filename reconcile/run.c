@@ -305,11 +305,13 @@ static void plan_instances(struct run *r, struct store_open *o, const struct hos
 		struct plan_store *ps = plan_add_store(&r->plan, s, s->address, s->title);
 		const struct plan_store *other = same_target(&r->plan, ps);
 		if (other) {
-			ps->error = xasprintf("store \"%s\" manages %s, which store \"%s\" "
+			char *why = xasprintf("store \"%s\" manages %s, which store \"%s\" "
 					      "already manages for this host; use one store "
 					      "for it in %s",
 					      s->conf->name, s->target, other->inst->conf->name,
 					      r->cfg->path);
+			ps->error = store_error_text(s->conf, why);
+			free(why);
 			continue;
 		}
 		char *key = may_use_cache(r) ? readcache_key(s) : NULL;

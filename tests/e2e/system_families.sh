@@ -107,6 +107,6 @@ check "linked anchors dir: nothing written through the link" test -z "$(ls -A "$
 R=$T/gentoo; mkdir -p "$R/etc"; printf 'NAME=Gentoo\nID=gentoo\n' >"$R/etc/os-release"
 conf
 expect_rc 1 "gentoo: plan fails" tf plan -c "$C/trust.yaml" --root "$R" --host h
-check "gentoo: clear error" err_has "distribution \"gentoo\" (from $R/etc/os-release) is not supported by the system store"
+check "gentoo: clear error" err_has "distribution \"gentoo\" (from /etc/os-release) is not supported by the system store"
 check "gentoo: says what to do" err_has "set \`distro:\` if os-release is wrong"
 done_testing
