@@ -17,6 +17,7 @@
 #include "util/err.h"
 #include "util/fsutil.h"
 #include "util/rootfs.h"
+#include "util/rootjail.h"
 #include "util/xalloc.h"
 
 #include <errno.h>
@@ -125,7 +126,7 @@ static int java_open(const struct conf_store *cs, const struct run_ctx *ctx, str
 	}
 	free(s->title);
 	s->title = xasprintf("%s (java)", cs->name);
-	s->target = xasprintf("the truststore %s", j->host);
+	s->target = xasprintf("the truststore %s", path_shown(j->host));
 	store_open_add(out, s);
 	return 0;
 }
