@@ -79,23 +79,30 @@ struct cli_opt {
 	size_t off;				/* CLI_FLAG, CLI_STRING */
 	int (*parse)(void *o, const char *arg); /* CLI_PARSE: 0, or -1 said */
 	unsigned group;				/* shared options: CLI_SH_* */
-	const char *heading;			/* shared options: --help groups them */
-	const char *complete;			/* completion: "file", "dir", or words */
+	/* shared options: --help groups them under it, and trustform(1)'s
+	 * OPTIONS opens a subsection with it */
+	const char *heading;
+	const char *complete; /* completion: "file", "dir", or words */
+	/* trustform(1)'s paragraph for it (tools/gendocs/man_cli.c): sentences,
+	 * each with its period, `x` a literal (a path when it has a '/'), as in
+	 * the store registry's help; NULL: the help line */
+	const char *doc;
 };
 
-#define CLI_OPT_FLAG(type, field, name_, help_)                                                    \
+#define CLI_OPT_FLAG(type, field, name_, help_, doc_)                                              \
 	{                                                                                          \
-		.name = name_, .help = help_, .kind = CLI_FLAG, .off = offsetof(type, field)       \
+		.name = name_, .help = help_, .kind = CLI_FLAG, .off = offsetof(type, field),      \
+		.doc = doc_                                                                        \
 	}
-#define CLI_OPT_STRING(type, field, name_, arg_, help_, complete_)                                 \
+#define CLI_OPT_STRING(type, field, name_, arg_, help_, complete_, doc_)                           \
 	{                                                                                          \
 		.name = name_, .arg = arg_, .help = help_, .kind = CLI_STRING,                     \
-		.off = offsetof(type, field), .complete = complete_                                \
+		.off = offsetof(type, field), .complete = complete_, .doc = doc_                   \
 	}
-#define CLI_OPT_PARSE(fn, name_, arg_, help_, complete_)                                           \
+#define CLI_OPT_PARSE(fn, name_, arg_, help_, complete_, doc_)                                     \
 	{                                                                                          \
 		.name = name_, .arg = arg_, .help = help_, .kind = CLI_PARSE, .parse = fn,         \
-		.complete = complete_                                                              \
+		.complete = complete_, .doc = doc_                                                 \
 	}
 #define CLI_OPT_END                                                                                \
 	{                                                                                          \

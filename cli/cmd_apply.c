@@ -99,7 +99,8 @@ struct apply_opts {
 };
 
 static const struct cli_opt apply_opts[] = {
-    CLI_OPT_FLAG(struct apply_opts, auto_approve, "auto-approve", "apply without asking"),
+    CLI_OPT_FLAG(struct apply_opts, auto_approve, "auto-approve", "apply without asking",
+		 "Apply without asking."),
     CLI_OPT_END,
 };
 

@@ -29,7 +29,9 @@ static const struct cli_opt check_opts[] = {
     CLI_OPT_PARSE(set_timeout, "timeout", "SECS",
 		  "the whole connection to an endpoint, name\nresolution and handshake included "
 		  "(default 5)",
-		  ""),
+		  "",
+		  "The deadline of the whole connection to an endpoint, name resolution, "
+		  "connecting and the handshake included (default 5)."),
     CLI_OPT_END,
 };
 

@@ -28,15 +28,22 @@ static int set_format(void *v, const char *arg)
 
 static const struct cli_opt diff_opts[] = {
     CLI_OPT_STRING(struct diff_opts, git_from, "from", "REF",
-		   "with --git: the old branch, tag or commit", ""),
+		   "with --git: the old branch, tag or commit", "",
+		   "With `--git`: the old branch, tag or full commit id."),
     CLI_OPT_STRING(struct diff_opts, git_to, "to", "REF",
-		   "with --git: the new branch, tag or commit", ""),
+		   "with --git: the new branch, tag or commit", "",
+		   "With `--git`: the new branch, tag or full commit id."),
     CLI_OPT_STRING(struct diff_opts, inventory, "inventory", "FILE",
 		   "the host names of this Ansible inventory (INI,\n"
 		   "YAML, or one a line) instead of the host entries",
-		   "file"),
+		   "file",
+		   "Compare for the host names of this inventory (an Ansible INI or YAML "
+		   "inventory, or one name a line) instead of the host entries; a glob entry "
+		   "matches inventory names."),
     CLI_OPT_PARSE(set_format, "format", "FORMAT", "text (default), markdown or json",
-		  "text markdown json"),
+		  "text markdown json",
+		  "`text` (the default), `markdown` (a table per host, for a pull-request "
+		  "comment) or `json` (as `--json`)."),
     CLI_OPT_END,
 };
 

@@ -67,18 +67,29 @@ static int set_timeout(void *v, const char *arg)
 
 static const struct cli_opt plan_opts[] = {
     CLI_OPT_FLAG(struct plan_opts, detailed_exitcode, "detailed-exitcode",
-		 "0 no changes, 1 error, 2 changes pending"),
+		 "0 no changes, 1 error, 2 changes pending",
+		 "Exit 0 when there are no changes, 1 on error, 2 when changes are pending."),
     CLI_OPT_STRING(struct plan_opts, out, "out", "FILE",
-		   "save the plan; `trustapply FILE` applies it", "file"),
+		   "save the plan; `trustapply FILE` applies it", "file",
+		   "Save the plan; `trustapply FILE` applies exactly it, and only if no store "
+		   "changed since."),
     CLI_OPT_STRING(struct plan_opts, prometheus, "prometheus", "FILE",
-		   "write node_exporter textfile metrics to FILE", "file"),
-    CLI_OPT_FLAG(struct plan_opts, syslog, "syslog", "log a one-line summary to syslog"),
+		   "write node_exporter textfile metrics to FILE", "file",
+		   "Write node_exporter textfile metrics to FILE, atomically."),
+    CLI_OPT_FLAG(struct plan_opts, syslog, "syslog", "log a one-line summary to syslog",
+		 "Log a one-line summary to syslog/journald: info when clean, warning on drift "
+		 "or when a certificate is within its renewal window (each with its date), err "
+		 "on failure."),
     CLI_OPT_FLAG(struct plan_opts, offline, "offline",
-		 "connect to no endpoint of connects_to: (CI without\na route)"),
+		 "connect to no endpoint of connects_to: (CI without\na route)",
+		 "Connect to no endpoint of `connects_to:` (code review in CI has no route to "
+		 "the hosts' endpoints)."),
     CLI_OPT_PARSE(set_timeout, "timeout", "SECS",
 		  "the whole connection to an endpoint, name\nresolution and handshake included "
 		  "(default 5)",
-		  ""),
+		  "",
+		  "The deadline of the whole connection to an endpoint, name resolution, "
+		  "connecting and the handshake included (default 5)."),
     CLI_OPT_END,
 };
 

@@ -38,7 +38,10 @@ static const struct cli_opt report_opts[] = {
     CLI_OPT_PARSE(set_format, "format", "FORMAT",
 		  "text (default), markdown, json or cyclonedx (the fleet's\n"
 		  "trust inventory as a CycloneDX 1.6 CBOM)",
-		  "text markdown json cyclonedx"),
+		  "text markdown json cyclonedx",
+		  "`text` (the default), `markdown` (a table per host, for a pull-request "
+		  "comment), `json` (as `--json`) or `cyclonedx` (the trust inventory of "
+		  "the collected plans as a CycloneDX 1.6 CBOM)."),
     CLI_OPT_END,
 };
 

@@ -32,11 +32,15 @@ static int set_timeout(void *v, const char *arg)
 
 static const struct cli_opt rotation_opts[] = {
     CLI_OPT_FLAG(struct rotation_opts, offline, "offline",
-		 "connect to no endpoint (the switch phase is then\nnot judged: unknown)"),
+		 "connect to no endpoint (the switch phase is then\nnot judged: unknown)",
+		 "Connect to no endpoint of `connects_to:`: the switch phase is then not "
+		 "judged, and a rotation waiting on it is blocked."),
     CLI_OPT_PARSE(set_timeout, "timeout", "SECS",
 		  "the whole connection to an endpoint, name\nresolution and handshake included "
 		  "(default 5)",
-		  ""),
+		  "",
+		  "The deadline of the whole connection to an endpoint, name resolution, "
+		  "connecting and the handshake included (default 5)."),
     CLI_OPT_END,
 };
 

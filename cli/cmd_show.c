@@ -87,7 +87,10 @@ static int set_format(void *v, const char *arg)
 static const struct cli_opt show_opts[] = {
     CLI_OPT_PARSE(set_format, "format", "FORMAT",
 		  "text (default), json (= --json) or cyclonedx (a CycloneDX 1.6 CBOM)",
-		  "text json cyclonedx"),
+		  "text json cyclonedx",
+		  "`text` (the default), `json` (as `--json`) or `cyclonedx` (the trust "
+		  "inventory as a CycloneDX 1.6 CBOM: one component per certificate, with "
+		  "the stores that hold it)."),
     CLI_OPT_END,
 };
 

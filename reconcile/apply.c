@@ -60,9 +60,13 @@ static void count(struct plan_counts *c, enum plan_action a)
 /* Written as planned, and still not in effect: the store fails the run. */
 static void print_ineffective(FILE *out, const struct plan_store *ps)
 {
-	for (size_t i = 0; i < ps->actual.nineffective; i++)
+	for (size_t i = 0; i < ps->actual.nineffective; i++) {
+		char *t =
+		    store_error_text(ps->inst ? ps->inst->conf : NULL, ps->actual.ineffective[i]);
 		fprintf(out, "%s: trust will not take effect: %s\n", text_disp(ps->title),
-			text_disp(ps->actual.ineffective[i]));
+			text_disp(t));
+		free(t);
+	}
 }
 
 /* Give a store's runtime error its position (one helper). */

@@ -71,7 +71,9 @@ int check_collect(struct check_report *rep, const struct check_params *p)
 		/* a URL given on the command line: every store of the host */
 		e.stores = xcalloc(p->res->nstores ? p->res->nstores : 1, sizeof(*e.stores));
 		for (size_t j = 0; j < p->res->nstores; j++)
-			e.stores[e.nstores++] = (size_t)(p->res->stores[j].store - p->cfg->stores);
+			if (!p->res->stores[j].store->section) /* Caddy's PKI is no client's */
+				e.stores[e.nstores++] =
+				    (size_t)(p->res->stores[j].store - p->cfg->stores);
 		add_endpoint(rep)->ep = e;
 	}
 	if (p->nurls)

@@ -5,6 +5,7 @@
 #include "reconcile/lifecycle.h"
 #include "reconcile/verdict.h"
 #include "schema/consumers.h"
+#include "stores/storeopt.h"
 #include "util/text.h"
 #include "util/xalloc.h"
 
@@ -29,8 +30,9 @@ void render_short_fp(char out[20], const char *fphex)
 
 void render_header(FILE *out, const struct render_opts *o)
 {
-	fprintf(out, "%strustform %s · host %s · roles %s · config %s%s\n\n", col(o, C_BOLD),
+	fprintf(out, "%strustform %s · host %s · roles %s · config %s%s%s%s\n\n", col(o, C_BOLD),
 		o->verb, o->host, o->roles && *o->roles ? o->roles : "(none)", o->origin,
+		o->root && *o->root ? " · root " : "", o->root && *o->root ? o->root : "",
 		col(o, C_RESET));
 }
 
@@ -330,9 +332,12 @@ void render_plan(FILE *out, const struct plan *p, const struct render_opts *o)
 	for (size_t i = 0; i < p->n; i++) {
 		const struct plan_store *ps = &p->stores[i];
 		for (size_t j = 0; j < ps->actual.nineffective; j++) {
+			/* a runtime error of the store: with its position */
+			char *t = store_error_text(ps->inst ? ps->inst->conf : NULL,
+						   ps->actual.ineffective[j]);
 			fprintf(out, "%sError:%s %s: trust will not take effect: %s\n",
-				col(o, C_RED), col(o, C_RESET), text_disp(ps->title),
-				text_disp(ps->actual.ineffective[j]));
+				col(o, C_RED), col(o, C_RESET), text_disp(ps->title), text_disp(t));
+			free(t);
 			any_error = true;
 		}
 	}

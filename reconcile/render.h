@@ -13,6 +13,9 @@ struct render_opts {
 	const char *roles;  /* "edge, runner" */
 	const char *origin; /* "trust.yaml" or "git URL @ commit" */
 	bool under_root;    /* --root: services are not restarted */
+	/* --root, named once in the header (messages give in-root paths,
+	 * util/rootjail.h path_shown); NULL or "" for / */
+	const char *root;
 };
 
 void render_header(FILE *out, const struct render_opts *o);

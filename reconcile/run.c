@@ -88,7 +88,8 @@ void run_fail(struct run *r, const char *msg)
 void run_render_opts(const struct run *r, const char *verb, struct render_opts *ro)
 {
 	*ro = (struct render_opts){r->opt.color,  verb,		  r->ctx.host,
-				   r->roles_text, r->cfg->origin, *r->ctx.root != '\0'};
+				   r->roles_text, r->cfg->origin, *r->ctx.root != '\0',
+				   r->ctx.root};
 }
 
 void run_render_header(const struct run *r, const struct render_opts *ro)
@@ -308,11 +309,13 @@ static void plan_instances(struct run *r, struct store_open *o, const struct hos
 		struct plan_store *ps = plan_add_store(&r->plan, s, s->address, s->title);
 		const struct plan_store *other = same_target(&r->plan, ps);
 		if (other) {
-			ps->error = xasprintf("store \"%s\" manages %s, which store \"%s\" "
+			char *why = xasprintf("store \"%s\" manages %s, which store \"%s\" "
 					      "already manages for this host; use one store "
 					      "for it in %s",
 					      s->conf->name, s->target, other->inst->conf->name,
 					      r->cfg->path);
+			ps->error = store_error_text(s->conf, why);
+			free(why);
 			continue;
 		}
 		char *key = may_use_cache(r) ? readcache_key(s) : NULL;
@@ -375,12 +378,6 @@ void run_plan(struct run *r)
 {
 	for (size_t i = 0; i < r->res->nstores; i++)
 		plan_configured(r, r->res->stores[i].store, &r->res->stores[i]);
-	/* Caddy (roles with `caddy: true`): no role lists CAs for it; the planner
-	 * compares its own root with the CAs marked `caddy: <id>` and turns the
-	 * store's findings into steps. */
-	static const struct host_store none = {0};
-	if (r->res->caddy)
-		plan_configured(r, r->res->caddy, &none);
 	consumers_plan(&r->plan, r->ctx.root);
 	plan_count(&r->plan);
 	r->planned = true;

@@ -349,7 +349,9 @@ const struct conf_ca *config_find_ca(const struct config *c, const char *name)
 const struct conf_store *config_find_store(const struct config *c, const char *name)
 {
 	long i = lc_find_store_idx(c, name);
-	return i < 0 ? NULL : &c->stores[i];
+	if (i >= 0)
+		return &c->stores[i];
+	return c->caddy.present && !strcmp(c->caddy.store.name, name) ? &c->caddy.store : NULL;
 }
 
 const struct ynode *conf_store_node(const struct conf_store *s, const char *key)

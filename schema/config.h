@@ -140,6 +140,7 @@ struct config *config_load_buffer(const char *name, const char *dir, const char 
 void config_free(struct config *c);
 
 const struct conf_ca *config_find_ca(const struct config *c, const char *name);
+/* A stores: entry by name, or else the caddy: section's store ("caddy"). */
 const struct conf_store *config_find_store(const struct config *c, const char *name);
 
 /* Names from the config: [A-Za-z0-9._-], starting with a letter or digit. */

@@ -19,9 +19,14 @@ static int ca_cmp(const void *a, const void *b)
 	return strcmp((*x)->name, (*y)->name);
 }
 
+/* By name; a store configured by a top-level section (caddy) after the
+ * stores: entries, so that its steps come after those of the stores it may
+ * read (Caddy's reissue after the stores got its new root). */
 static int store_cmp(const void *a, const void *b)
 {
 	const struct host_store *x = a, *y = b;
+	if (x->store->section != y->store->section)
+		return x->store->section ? 1 : -1;
 	return strcmp(x->store->name, y->store->name);
 }
 
@@ -98,39 +103,44 @@ struct resolved *resolve_host(const struct config *cfg, const char *host, char *
 		goto fail;
 	}
 
+	/* The stores of the host: those its roles list, and the section's store
+	 * (caddy) when one of them sets its key (`caddy: true`). */
 	unsigned char *used = xcalloc(cfg->nstores ? cfg->nstores : 1, 1);
+	bool section_used = false;
 	for (size_t i = 0; i < r->nroles; i++) {
-		if (r->roles[i]->caddy && cfg->caddy.present)
-			r->caddy = &cfg->caddy.store;
+		section_used |= r->roles[i]->caddy && cfg->caddy.present;
 		for (size_t j = 0; j < r->roles[i]->nstores; j++)
 			used[r->roles[i]->stores[j]] = 1;
 	}
 	for (size_t t = 0; t < ntargets; t++) {
 		const struct conf_store *cs = config_find_store(cfg, targets[t]);
-		/* the store of the top-level caddy: section is named by its key */
-		bool section = cfg->caddy.present && !strcmp(cfg->caddy.store.name, targets[t]);
-		if (!cs && !section) {
+		if (!cs) {
 			err_set("--target %s: no store of that name in %s", targets[t], cfg->path);
 			free(used);
 			goto fail;
 		}
-		if ((!cs || !used[cs - cfg->stores]) && !(section && r->caddy)) {
+		if (cs->section ? !section_used : !used[cs - cfg->stores]) {
 			err_set("--target %s: host \"%s\" does not use that store (%s in %s)",
 				targets[t], host,
-				cs ? "its roles do not list it"
-				   : "none of its roles sets `caddy: true`",
+				cs->section ? "none of its roles sets `caddy: true`"
+					    : "its roles do not list it",
 				cfg->path);
 			free(used);
 			goto fail;
 		}
 	}
-	if (ntargets && r->caddy && !targeted(r->caddy->name, targets, ntargets))
-		r->caddy = NULL;
-	r->stores = xcalloc(cfg->nstores ? cfg->nstores : 1, sizeof(*r->stores));
+	r->stores = xcalloc(cfg->nstores + 1, sizeof(*r->stores));
 	for (size_t i = 0; i < cfg->nstores; i++)
 		if (used[i] && targeted(cfg->stores[i].name, targets, ntargets))
 			fill_store(cfg, r, i, &r->stores[r->nstores++]);
 	free(used);
+	/* A section's store holds no CAs of the roles: the planner compares the
+	 * store's own root with the CAs marked for it (`caddy: <id>`). */
+	if (section_used && targeted(cfg->caddy.store.name, targets, ntargets)) {
+		struct host_store *hs = &r->stores[r->nstores++];
+		hs->store = &cfg->caddy.store;
+		hs->cas = xcalloc(1, sizeof(*hs->cas));
+	}
 	qsort(r->stores, r->nstores, sizeof(*r->stores), store_cmp);
 	return r;
 fail:

@@ -17,9 +17,10 @@ struct host_store {
 struct resolved {
 	const struct conf_role **roles;
 	size_t nroles;
-	struct host_store *stores; /* sorted by store name */
+	/* The stores of the host, sorted by name; the caddy: section's store
+	 * (when a role says `caddy: true`) last, with no CAs */
+	struct host_store *stores;
 	size_t nstores;
-	const struct conf_store *caddy; /* a role says `caddy: true`: the caddy store */
 };
 
 /* targets (may be NULL) limits the stores; each must be a store of the host

@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # The docs' parts that the store registry says (the JSON Schema's store types,
 # trust.yaml(5)'s type keys and FILES EACH STORE WRITES, the README's store
-# table, bash completion's top-level sections) and the CLI's command tables
-# say (bash completion's commands, the options each takes and what their
-# values are; trustform(1)'s SYNOPSIS and the options each command takes), between their "BEGIN generated: <region>" and "END generated:
-# <region>" lines; tools/gendocs writes them from the registry
-# (stores/registry.c) and the commands (cli/commands.c).
+# table, bash completion's top-level sections), the system store's families
+# say (`distro:`'s choices, the README's table of families) and the CLI's
+# command tables say (bash completion's commands, the options each takes and
+# what their values are; trustform(1)'s SYNOPSIS, OPTIONS, which trustplan(1)
+# and trustapply(1) are, and the options each command takes), between their
+# "BEGIN generated: <region>" and "END generated: <region>" lines;
+# tools/gendocs writes them from the registry (stores/registry.c,
+# stores/system/families.c) and the commands (cli/options.c, cli/commands.c).
 #
 #   scripts/gen-docs.sh [BUILD_DIR]          build gendocs (default build/), rewrite them
 #   scripts/gen-docs.sh --check GENDOCS      diff a fresh run with the committed files

@@ -3,6 +3,7 @@
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/rootfs.h"
+#include "util/rootjail.h"
 #include "util/xalloc.h"
 
 #include <errno.h>
@@ -36,7 +37,7 @@ int os_release_read(struct os_release *out, const char *root)
 			err_set_errno(errno,
 				      "%s: cannot read it to tell the distribution; make it "
 				      "a regular file or set `distro:` on the system store",
-				      p);
+				      path_shown(p));
 			free(p);
 			buf_dispose(&b);
 			return -1;
@@ -45,11 +46,8 @@ int os_release_read(struct os_release *out, const char *root)
 		}
 	}
 	if (!out->path) {
-		char *p = root_join(root, "/etc/os-release");
-		err_set("cannot tell the distribution: %s is missing; set `distro:` on the "
-			"system store (debian, ubuntu, ...)",
-			p);
-		free(p);
+		err_set("cannot tell the distribution: /etc/os-release is missing; set `distro:` "
+			"on the system store (debian, ubuntu, ...)");
 		return -1;
 	}
 	for (const char *p = b.ptr; *p;) {

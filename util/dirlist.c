@@ -28,7 +28,7 @@ int dirlist(const char *host, dirlist_keep keep, void *arg, char ***names, size_
 			close(fd);
 		if (errno == ENOENT)
 			return 1;
-		err_set_errno(errno, "%s: cannot list the directory", host);
+		err_set_errno(errno, "%s: cannot list the directory", path_shown(host));
 		return -1;
 	}
 	size_t alloc = 0;

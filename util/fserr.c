@@ -2,6 +2,7 @@
 #include "util/fserr.h"
 #include "util/buf.h"
 #include "util/err.h"
+#include "util/rootjail.h"
 #include "util/xalloc.h"
 
 #include <errno.h>
@@ -76,7 +77,7 @@ char *fs_mount_point(const char *path)
 void fs_err_write(int errnum, const char *path, const char *what, bool unchanged)
 {
 	if (errnum != ENOSPC && errnum != EDQUOT && errnum != EROFS) {
-		err_set_errno(errnum, "%s: %s", path, what);
+		err_set_errno(errnum, "%s: %s", path_shown(path), what);
 		return;
 	}
 	char *dir = xstrdup(path), *slash = strrchr(dir, '/');
@@ -93,12 +94,14 @@ void fs_err_write(int errnum, const char *path, const char *what, bool unchanged
 	if (errnum == EROFS)
 		err_set("%s: %s: the filesystem of %s is read-only%s: remount it read-write "
 			"(mount -o remount,rw %s) and run trustapply again; %s%s%s",
-			path, what, dir, at.ptr, mp ? mp : dir, left, dir, tail);
+			path_shown(path), what, path_shown(dir), at.ptr, mp ? mp : dir, left,
+			path_shown(dir), tail);
 	else
 		err_set("%s: %s: %s on the filesystem of %s%s: free space there and run "
 			"trustapply again; %s%s%s",
-			path, what, errnum == EDQUOT ? "disk quota exceeded" : "no space left", dir,
-			at.ptr, left, dir, tail);
+			path_shown(path), what,
+			errnum == EDQUOT ? "disk quota exceeded" : "no space left", path_shown(dir),
+			at.ptr, left, path_shown(dir), tail);
 	buf_dispose(&at);
 	free(mp);
 	free(dir);

@@ -130,7 +130,7 @@ int mkdir_p(const char *path, mode_t mode)
 		const char *base;
 		int dfd = jail_open_parent(p, &base);
 		if (dfd < 0 || (mkdirat(dfd, base, mode) < 0 && errno != EEXIST)) {
-			err_set_errno(errno, "%s: cannot create directory", p);
+			err_set_errno(errno, "%s: cannot create directory", path_shown(p));
 			if (dfd >= 0)
 				close(dfd);
 			rc = -1;
@@ -145,7 +145,7 @@ int mkdir_p(const char *path, mode_t mode)
 		int fd = jail_open(path, O_RDONLY | O_DIRECTORY, 0);
 		if (fd < 0) {
 			err_set_errno(errno, "%s: is not a directory trustform can write into",
-				      path);
+				      path_shown(path));
 			rc = -1;
 		} else {
 			close(fd);
@@ -217,7 +217,7 @@ static int txn_dir(struct fs_txn *t, const char *path, const char **base)
 {
 	const char *slash = strrchr(path, '/');
 	if (!slash || !slash[1]) {
-		err_set("%s: not a file path", path);
+		err_set("%s: not a file path", path_shown(path));
 		return -1;
 	}
 	*base = slash + 1;
@@ -229,7 +229,7 @@ static int txn_dir(struct fs_txn *t, const char *path, const char **base)
 	int fd = jail_open_parent(path, &b2);
 	if (fd < 0) {
 		char *dir = xstrndup(path, dl);
-		err_set_errno(errno, "%s: cannot open the directory%s", dir,
+		err_set_errno(errno, "%s: cannot open the directory%s", path_shown(dir),
 			      errno == ELOOP || errno == EXDEV
 				  ? " (a link there leads out of the root)"
 				  : "");
@@ -420,7 +420,8 @@ int fs_txn_commit(struct fs_txn *t)
 {
 	for (size_t i = 0; i < t->n; i++)
 		if (t->ops[i].dir_error) {
-			err_set("%s: cannot remove it: %s", t->ops[i].path, t->ops[i].dir_error);
+			err_set("%s: cannot remove it: %s", path_shown(t->ops[i].path),
+				t->ops[i].dir_error);
 			return -1;
 		}
 	if (txn_flush_data(t) < 0)
@@ -452,7 +453,8 @@ int fs_txn_commit(struct fs_txn *t)
 		if (!t->dirs[i].touched)
 			continue;
 		if (fsync(t->dirs[i].fd) < 0 && rc == 0) {
-			err_set_errno(errno, "%s: cannot sync directory", t->dirs[i].path);
+			err_set_errno(errno, "%s: cannot sync directory",
+				      path_shown(t->dirs[i].path));
 			rc = -1;
 		}
 	}

@@ -107,19 +107,19 @@ int root_resolve(const char *root, const char *inroot_abs, struct buf *out)
 		char target[PATH_MAX];
 		ssize_t len = readlink(host.ptr, target, sizeof(target) - 1);
 		if (len < 0) {
-			err_set_errno(errno, "%s: cannot read link", host.ptr);
+			err_set_errno(errno, "%s: cannot read link", path_shown(host.ptr));
 			goto out;
 		}
 		target[len] = '\0';
 		if (++hops > MAX_LINK_HOPS) {
-			err_set("%s: too many levels of symbolic links", host.ptr);
+			err_set("%s: too many levels of symbolic links", path_shown(host.ptr));
 			goto out;
 		}
 		/* the rule of rootjail.h: never a link in a directory others can write */
 		struct stat dst;
 		buf_truncate(&host, rootlen + before);
 		if (lstat(host.len ? host.ptr : "/", &dst) < 0) {
-			err_set_errno(errno, "%s: cannot read the directory", host.ptr);
+			err_set_errno(errno, "%s: cannot read the directory", path_shown(host.ptr));
 			goto out;
 		}
 		if (!jail_link_trusted(&dst, &st)) {
@@ -169,10 +169,10 @@ char *own_dir_in_root(const char *root, const char *dir)
 	if (root_resolve(root, norm, &real) < 0)
 		goto out;
 	if (strcmp(real.ptr, norm) != 0) {
-		err_set("%s%s is a symlink, or lies under one (it leads to %s); trustform "
+		err_set("%s is a symlink, or lies under one (it leads to %s); trustform "
 			"writes only into a real directory there: replace the link with a "
 			"directory",
-			root ? root : "", norm, real.ptr);
+			norm, real.ptr);
 		goto out;
 	}
 	host = root_join(root, norm);

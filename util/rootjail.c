@@ -88,6 +88,15 @@ static int host_root(void)
 	return host_fd;
 }
 
+const char *path_shown(const char *path)
+{
+	if (!path || path[0] != '/' || !root_len || strncmp(path, root_path, root_len))
+		return path;
+	if (path[root_len] == '\0')
+		return "/";
+	return path[root_len] == '/' ? path + root_len : path;
+}
+
 bool jail_covers(const char *host_path)
 {
 	return host_path[0] == '/' && jail_ready() && !strncmp(host_path, root_path, root_len) &&
@@ -121,7 +130,8 @@ const char *jail_refuse(const char *host_link, const char *target, const struct 
 		 "%u, mode %04o); trustform never follows a link there, for reads or writes: "
 		 "replace the link with a regular file (or a real directory), or make its "
 		 "directory owned by root and writable by root alone",
-		 host_link, target, who, (unsigned)dir->st_uid, (unsigned)(dir->st_mode & 07777));
+		 path_shown(host_link), target, who, (unsigned)dir->st_uid,
+		 (unsigned)(dir->st_mode & 07777));
 	return refusal;
 }
 

@@ -39,6 +39,16 @@ void jail_reset(void);
  * root's (never closing a number that may be reused), then jail_set_root. */
 void jail_forget(void);
 
+/*
+ * How a message names a file (README, Development): by its in-root path,
+ * "/etc/ssl/certs/x.pem", never by its path on this machine
+ * ("/tmp/img/etc/ssl/certs/x.pem"); the root is named once, in the header of
+ * the run's output. path_shown gives that for a host path beneath the run's
+ * root (a pointer into path, or "/" for the root itself), and path itself for
+ * any other (a configuration beside the tree, an in-root path already).
+ */
+const char *path_shown(const char *path);
+
 /* Is host_path beneath the jail's root (then it is opened confined)? */
 bool jail_covers(const char *host_path);
 

@@ -18,6 +18,7 @@
 #include "util/err.h"
 #include "util/fsutil.h"
 #include "util/rootfs.h"
+#include "util/rootjail.h"
 #include "util/xalloc.h"
 
 #include <errno.h>
@@ -57,9 +58,9 @@ static int read_conf(const struct caddy_opts *o, struct buf *b, char **host)
 		return -1;
 	if (buf_read_file(b, *host) < 0) {
 		err_set_errno(errno,
-			      "caddy: %s %s (%s) cannot be read; give the file Caddy runs "
+			      "caddy: %s %s cannot be read; give the file Caddy runs "
 			      "with (Debian's package: caddyfile: /etc/caddy/Caddyfile)",
-			      o->caddyfile ? "caddyfile" : "json", conf_path(o), *host);
+			      o->caddyfile ? "caddyfile" : "json", path_shown(*host));
 		return -1;
 	}
 	return 0;
@@ -188,12 +189,12 @@ static int check_version(const struct caddy_opts *o, struct trust_set *out, bool
 		trust_set_note(out,
 			       "no Caddy to ask at %s (%s): the version is not checked and "
 			       "the new %s is not validated before it is written; set caddy.binary",
-			       host, err_msg(), o->caddyfile ? "Caddyfile" : "JSON config");
+			       o->binary, err_msg(), o->caddyfile ? "Caddyfile" : "JSON config");
 	} else if (rc == 1) {
 		trust_set_note(out,
 			       "`%s version` says \"%s\", not a version; trustform relies on "
 			       "`caddy validate` to accept the new file",
-			       host, raw);
+			       o->binary, raw);
 	} else if (!caddy_version_at_least(v, CADDY_LIFETIME_MIN_MAJOR, CADDY_LIFETIME_MIN_MINOR,
 					   CADDY_LIFETIME_MIN_PATCH) &&
 		   !change) {
@@ -204,7 +205,7 @@ static int check_version(const struct caddy_opts *o, struct trust_set *out, bool
 			    "intermediate_lifetime that %s already sets (Caddy %s "
 			    "is the first to know it): Caddy will not start with "
 			    "this file; upgrade Caddy",
-			    host, raw, conf_path(o), CADDY_LIFETIME_MIN_TEXT);
+			    o->binary, raw, conf_path(o), CADDY_LIFETIME_MIN_TEXT);
 	} else if (!caddy_version_at_least(v, CADDY_LIFETIME_MIN_MAJOR, CADDY_LIFETIME_MIN_MINOR,
 					   CADDY_LIFETIME_MIN_PATCH)) {
 		const char *what = "trustform will not write it";
@@ -212,7 +213,7 @@ static int check_version(const struct caddy_opts *o, struct trust_set *out, bool
 			"ca blocks; Caddy %s is the first that does, and this one refuses the "
 			"option, so %s. Upgrade Caddy to %s or later, or remove "
 			"caddy.intermediate_lifetime from the configuration",
-			host, raw, CADDY_LIFETIME_MIN_TEXT, what, CADDY_LIFETIME_MIN_TEXT);
+			o->binary, raw, CADDY_LIFETIME_MIN_TEXT, what, CADDY_LIFETIME_MIN_TEXT);
 		ret = -1;
 	}
 	free(raw);
@@ -404,7 +405,7 @@ static int set_value(struct store_inst *s, struct plan_step *st)
 		goto out;
 	struct stat sb;
 	if (stat(host, &sb) < 0) {
-		err_set_errno(errno, "%s", host);
+		err_set_errno(errno, "%s", path_shown(host));
 		goto out;
 	}
 	struct file_owner owner = {sb.st_uid, sb.st_gid};

@@ -11,6 +11,7 @@
 #include "util/goduration.h"
 #include "util/proc.h"
 #include "util/rootfs.h"
+#include "util/rootjail.h"
 #include "util/xalloc.h"
 
 #include <errno.h>
@@ -53,7 +54,7 @@ int caddy_version(const char *host_binary, int v[3], char **raw)
 {
 	*raw = NULL;
 	if (access(host_binary, X_OK) < 0) {
-		err_set_errno(errno, "%s", host_binary);
+		err_set_errno(errno, "%s", path_shown(host_binary));
 		return -1;
 	}
 	struct buf out = BUF_INIT;
@@ -61,8 +62,8 @@ int caddy_version(const char *host_binary, int v[3], char **raw)
 	int rc = caddy_exec_capture(argv, &out);
 	if (rc != 0) {
 		if (rc > 0)
-			err_set("`%s version` exited with code %d: %.200s", host_binary, rc,
-				out.ptr);
+			err_set("`%s version` exited with code %d: %.200s", path_shown(host_binary),
+				rc, out.ptr);
 		buf_dispose(&out);
 		return -1;
 	}

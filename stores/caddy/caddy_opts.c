@@ -10,6 +10,7 @@
 #include "util/goduration.h"
 #include "util/proc.h"
 #include "util/rootfs.h"
+#include "util/rootjail.h"
 #include "util/xalloc.h"
 
 #include <errno.h>
@@ -78,10 +79,12 @@ int caddy_data_dir(const struct caddy_opts *o, char **host)
 		return -1;
 	if (is_dir(*host))
 		return 0;
-	err_set("caddy: data_dir %s does not exist (%s); give Caddy's data directory: Debian's "
+	const char *shown = path_shown(*host); /* differs when a link leads elsewhere */
+	err_set("caddy: data_dir %s%s%s%s does not exist; give Caddy's data directory: Debian's "
 		"package keeps it in /var/lib/caddy/.local/share/caddy, and `caddy environ` "
 		"shows caddy.AppDataDir for another setup",
-		o->data_dir, *host);
+		o->data_dir, strcmp(shown, o->data_dir) ? " (" : "",
+		strcmp(shown, o->data_dir) ? shown : "", strcmp(shown, o->data_dir) ? ")" : "");
 	free(*host);
 	*host = NULL;
 	return -1;

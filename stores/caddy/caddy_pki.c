@@ -22,6 +22,7 @@
 #include "util/err.h"
 #include "util/fsutil.h"
 #include "util/rootfs.h"
+#include "util/rootjail.h"
 #include "util/xalloc.h"
 
 #include <errno.h>
@@ -39,10 +40,10 @@
 
 /* --- read ----------------------------------------------------------------------- */
 
-static char *inroot_of(const struct caddy_opts *o, const char *host)
+/* The in-root path of a host path beneath the root (util/rootjail.h). */
+static char *inroot_of(const char *host)
 {
-	size_t n = strlen(o->root);
-	return xstrdup(n && !strncmp(host, o->root, n) ? host + n : host);
+	return xstrdup(path_shown(host));
 }
 
 static void describe_cmd(struct trust_finding *f, int step, const char *what, const char *cmd,
@@ -122,7 +123,7 @@ static void add_reissue(struct store_inst *s, const struct pki_scan *sc, struct 
 			   "a root or its key");
 	trust_finding_line(f, '#', "", "on apply, in this order:");
 	describe_cmd(f, 1, "stop Caddy", o->stop, "stop");
-	char *pki = inroot_of(o, sc->authdir), *certs = inroot_of(o, sc->data);
+	char *pki = inroot_of(sc->authdir), *certs = inroot_of(sc->data);
 	if (inter)
 		trust_finding_line(f, '#', "",
 				   "  2. remove %s/intermediate.crt and "
@@ -181,7 +182,7 @@ static char *alt_names(const struct cert *c)
 static void add_entry(struct trust_set *out, const struct caddy_opts *o, const struct cert *c,
 		      const char *label, const char *host_path, enum trust_state st)
 {
-	char *where = inroot_of(o, host_path);
+	char *where = inroot_of(host_path);
 	struct trust_entry *e = trust_set_add(out, c->fp, label, false, st, where);
 	trust_entry_describe(e, c);
 	if (!e->subject || !*e->subject) {
@@ -265,7 +266,7 @@ static int pki_read(struct store_inst *s, struct trust_set *out)
 			       o->ca, o->ca, o->data_dir);
 	if (sc.root) {
 		out->has_own_root = true;
-		char *where = inroot_of(o, sc.root_where);
+		char *where = inroot_of(sc.root_where);
 		trust_set_add(out, sc.root->fp, "root", false, TS_TRUSTED, where);
 		trust_entry_copy(&out->own_root, &out->items[out->n - 1]);
 		trust_entry_describe(&out->own_root, sc.root);

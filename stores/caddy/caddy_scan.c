@@ -8,6 +8,7 @@
 #include "util/dirlist.h"
 #include "util/err.h"
 #include "util/fsutil.h"
+#include "util/rootjail.h"
 #include "util/xalloc.h"
 
 #include <errno.h>
@@ -63,7 +64,7 @@ int pki_no_link(const char *data, const char *rel)
 			    "directories and regular files in its data directory %s, and trustform "
 			    "reads and removes only those: replace the link with the real "
 			    "directory or file (or, with Caddy stopped, remove it)",
-			    p, target, data);
+			    path_shown(p), target, path_shown(data));
 			rc = -1;
 			break;
 		}
@@ -80,7 +81,7 @@ int pki_read_certs(const char *path, struct cert_list *list)
 	struct buf b = BUF_INIT;
 	memset(list, 0, sizeof(*list));
 	if (buf_read_file_nofollow(&b, path) < 0) {
-		err_set_errno(errno, "%s: cannot read", path);
+		err_set_errno(errno, "%s: cannot read", path_shown(path));
 		return -1;
 	}
 	int rc = cert_list_parse(list, b.ptr, b.len);
@@ -302,22 +303,22 @@ int caddy_root_load(const struct caddy_opts *o, struct cert **out, char **where)
 	int linked = pki_no_link(data, rel);
 	free(rel);
 	if (linked < 0) {
-		*where = xstrdup(path);
+		*where = xstrdup(path_shown(path));
 		goto out;
 	}
 	if (!path_exists(path)) {
 		err_set("%s does not exist: Caddy has no root for CA \"%s\" yet (it makes one "
 			"when it first starts with a `tls internal` site)",
-			path, o->ca);
+			path_shown(path), o->ca);
 		goto out;
 	}
-	*where = xstrdup(path);
+	*where = xstrdup(path_shown(path));
 	const char *fix = "Caddy wrote this file itself: restore it from a backup, or, with "
 			  "Caddy stopped, remove root.crt and root.key so that it makes a new "
 			  "root (every client must then trust the new one)";
 	if (pki_read_certs(path, &l) < 0) {
 		char *why = xstrdup(err_msg()); /* err_set would overwrite it */
-		err_set("%s is not a certificate (%s). %s", path, why, fix);
+		err_set("%s is not a certificate (%s). %s", path_shown(path), why, fix);
 		free(why);
 		goto out;
 	}
@@ -325,7 +326,7 @@ int caddy_root_load(const struct caddy_opts *o, struct cert **out, char **where)
 	    !cert_issued_by(l.items[0], l.items[0])) {
 		err_set("%s is not one self-signed CA certificate (%zu certificate(s), first "
 			"\"%s\" issued by \"%s\"). %s",
-			path, l.n, l.items[0]->subject, l.items[0]->issuer, fix);
+			path_shown(path), l.n, l.items[0]->subject, l.items[0]->issuer, fix);
 		goto out;
 	}
 	*out = l.items[0];

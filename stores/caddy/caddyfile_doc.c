@@ -10,6 +10,7 @@
 #include "util/err.h"
 #include "util/fsutil.h"
 #include "util/rootfs.h"
+#include "util/rootjail.h"
 #include "util/strv.h"
 #include "util/xalloc.h"
 
@@ -189,7 +190,7 @@ static int load_path(struct cf_doc *d, const char *path)
 	if (!host)
 		goto out;
 	if (buf_read_file(&b, host) < 0) {
-		err_set_errno(errno, "%s: cannot read the Caddyfile", host);
+		err_set_errno(errno, "%s: cannot read the Caddyfile", path_shown(host));
 		goto out;
 	}
 	if (add_file(d, path, b.ptr, b.len) < 0)

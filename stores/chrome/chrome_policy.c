@@ -31,6 +31,7 @@
 #include "util/err.h"
 #include "util/fsutil.h"
 #include "util/rootfs.h"
+#include "util/rootjail.h"
 #include "util/xalloc.h"
 
 #include <dirent.h>
@@ -470,7 +471,7 @@ static int cpol_open(const struct conf_store *cs, const struct run_ctx *ctx, str
 			store_inst_free(s);
 			return -1;
 		}
-		s->target = xasprintf("the file %s", p->host);
+		s->target = xasprintf("the file %s", path_shown(p->host));
 		store_open_add(out, s);
 	}
 	return 0;

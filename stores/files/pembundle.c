@@ -9,6 +9,7 @@
 #include "stores/storeopt.h"
 #include "util/err.h"
 #include "util/rootfs.h"
+#include "util/rootjail.h"
 #include "util/xalloc.h"
 
 #include <stdlib.h>
@@ -47,7 +48,7 @@ static int pemb_open(const struct conf_store *cs, const struct run_ctx *ctx, str
 	char *title = xasprintf("%s (pem-bundle)", cs->name);
 	struct store_inst *s = store_inst_new(&pemb_backend, cs, ctx, cs->name, title);
 	s->priv = p;
-	s->target = xasprintf("the file %s", host);
+	s->target = xasprintf("the file %s", path_shown(host));
 	store_open_add(out, s);
 	free(title);
 	return 0;

@@ -27,6 +27,7 @@
 #include "util/hex.h"
 #include "util/proc.h"
 #include "util/rootfs.h"
+#include "util/rootjail.h"
 #include "util/xalloc.h"
 
 #include <errno.h>
@@ -102,7 +103,7 @@ static int py_open(const struct conf_store *cs, const struct run_ctx *ctx, struc
 	    xasprintf("%s (python %s)", cs->name, p->truststore ? "truststore" : "certifi");
 	struct store_inst *s = store_inst_new(&py_backend, cs, ctx, cs->name, title);
 	s->priv = p;
-	s->target = xasprintf("the file %s", p->file_host);
+	s->target = xasprintf("the file %s", path_shown(p->file_host));
 	store_open_add(out, s);
 	free(title);
 	return 0;

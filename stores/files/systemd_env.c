@@ -27,6 +27,7 @@
 #include "util/fsutil.h"
 #include "util/proc.h"
 #include "util/rootfs.h"
+#include "util/rootjail.h"
 #include "util/xalloc.h"
 
 #include <ctype.h>
@@ -148,7 +149,7 @@ static int senv_open(const struct conf_store *cs, const struct run_ctx *ctx, str
 	}
 	free(s->title);
 	s->title = xasprintf("%s (systemd-env %s)", cs->name, unit);
-	s->target = xasprintf("the drop-in %s", p->dropin_host);
+	s->target = xasprintf("the drop-in %s", path_shown(p->dropin_host));
 	/* its processes take the variables when they start */
 	struct store_consumer *c =
 	    store_inst_add_consumer(s, unit, CONSUMER_RESTART, "the unit its drop-in is for");

@@ -18,6 +18,7 @@
 #include "util/err.h"
 #include "util/fsutil.h"
 #include "util/rootfs.h"
+#include "util/rootjail.h"
 #include "util/xalloc.h"
 
 #include <errno.h>
@@ -127,7 +128,7 @@ struct store_inst *java_inst_new(const struct conf_store *cs, const struct run_c
 	}
 	free(s->title);
 	s->title = xstrdup(title);
-	s->target = xasprintf("the truststore %s", j->host);
+	s->target = xasprintf("the truststore %s", path_shown(j->host));
 	return s;
 }
 

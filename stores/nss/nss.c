@@ -263,8 +263,8 @@ static int nss_read(struct store_inst *s, struct trust_set *out)
 		return -1;
 	}
 	if (p->db.create) {
-		trust_set_note(out, "a new NSS database will be made in %s%s, as %s", root,
-			       p->db.dir, p->db.owner.name ? p->db.owner.name : "its owner");
+		trust_set_note(out, "a new NSS database will be made in %s, as %s", p->db.dir,
+			       p->db.owner.name ? p->db.owner.name : "its owner");
 		return 0;
 	}
 	if (!p->family->reads_queued)
@@ -275,7 +275,7 @@ static int nss_read(struct store_inst *s, struct trust_set *out)
 		    nss_pool_add(p->family->pool, &p->db, root, store_trust(s->conf), NULL);
 	int rc = nss_job_wait(p->family->pool, p->read_job, &r);
 	p->read_job = NULL;
-	if (rc == 0 && r.error) {
+	if (rc == 0 && r.error_code != TF_OK) {
 		err_set("%s", r.error);
 		rc = -1;
 	}
@@ -330,15 +330,18 @@ static int nss_apply(struct store_inst *s, struct plan_store *ps)
 	nss_apply_begin(s, ps);
 	int rc = nss_job_wait(p->family->pool, p->apply_job, &r);
 	p->apply_job = NULL;
+	/* a step not done takes the job's code (stale when the child said the
+	 * database changed since the plan), and says why */
+	int code = rc < 0 || r.error_code == TF_OK ? TF_ERROR : r.error_code;
 	const char *why = rc < 0 ? err_msg() : r.error;
-	bool told = false; /* a step not done says why */
+	bool told = false;
 	for (size_t i = 0; i < ps->n; i++) {
 		const struct nss_step_result *res = &r.steps[i];
 		if (res->reported) {
 			plan_step_end(&ps->steps[i], res->code, "%s", res->msg);
 		} else {
-			plan_step_fail(&ps->steps[i], "not done: %s",
-				       why ? why : "the NSS process did not get to it");
+			plan_step_end(&ps->steps[i], code, "not done: %s",
+				      why ? why : "the NSS process did not get to it");
 			told = true;
 		}
 	}

@@ -96,7 +96,7 @@ static int db_open(struct nssdb *db, const char *dir, bool write, bool create, c
 		child_error("%s: NSS cannot open the database (%s); if cert9.db is damaged, move "
 			    "the directory away (the browser makes a new one) or restore it from "
 			    "a backup",
-			    dir, e);
+			    path_shown(dir), e);
 		free(e);
 		return -1;
 	}

@@ -37,7 +37,7 @@ void child_error(const char *fmt, ...)
 	va_start(ap, fmt);
 	buf_vprintf(&b, fmt, ap);
 	va_end(ap);
-	nss_wire_send_str(REPLY_FD, REC_ERROR, b.ptr, NULL, NULL);
+	nss_wire_send_error(REPLY_FD, TF_ERROR, b.ptr);
 	buf_dispose(&b);
 }
 

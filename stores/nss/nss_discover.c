@@ -135,13 +135,14 @@ static char *check_owner(const char *root, const struct nss_db *db)
 		if (i > 0 && !S_ISREG(st.st_mode)) {
 			why = xasprintf("%s is not a regular file (a link?); trustform does not "
 					"follow links inside a database: replace it by the file",
-					host);
+					path_shown(host));
 		} else if (st.st_uid != db->owner.uid) {
 			char *has = owner_name(root, st.st_uid);
 			why = xasprintf("%s is owned by %s, not by %s (uid %u), whose database it "
 					"is; trustform writes a database only as its owner: "
 					"`chown -R %u:%u %s%s`",
-					host, has, db->owner.name ? db->owner.name : "its owner",
+					path_shown(host), has,
+					db->owner.name ? db->owner.name : "its owner",
 					(unsigned)db->owner.uid, (unsigned)db->owner.uid,
 					(unsigned)db->owner.gid, root, db->dir);
 			free(has);
@@ -167,12 +168,10 @@ static int settle(struct nss_db *db, const char *root, const char *lexdir, const
 	db->dir = xstrdup(rd.ptr);
 	db->anchor = xstrdup(ra.ptr);
 	if (!path_is_under(rd.ptr, ra.ptr)) {
-		char *host = root_join(root, lexdir);
-		db->problem = xasprintf("%s leads to %s%s (through a symbolic link), outside %s%s; "
+		db->problem = xasprintf("%s leads to %s (through a symbolic link), outside %s; "
 					"trustform does not follow links out of the directory a "
 					"database belongs in: replace the link by the directory",
-					host, root, rd.ptr, root, ra.ptr);
-		free(host);
+					lexdir, rd.ptr, ra.ptr);
 		goto out;
 	}
 	rc = 0;
@@ -208,7 +207,7 @@ static struct nss_db *add_db(struct disc *d, const char *address, const char *le
 					       "(cert8.db, Berkeley DB), which NSS no longer "
 					       "writes; start the browser once to upgrade it to "
 					       "cert9.db, or remove the old profile",
-					       host);
+					       db.dir);
 			break;
 		case NSS_DB_EMPTY:
 		case NSS_DB_NONE:
@@ -219,7 +218,7 @@ static struct nss_db *add_db(struct disc *d, const char *address, const char *le
 			} else if (required) {
 				db.problem = xasprintf("there is no NSS database in %s; set "
 						       "`create: true` on the store to create one",
-						       host);
+						       db.dir);
 			} else {
 				if (db.state == NSS_DB_EMPTY && may_create)
 					note(d->out,

@@ -100,8 +100,12 @@ struct nss_step_result {
 struct nss_reply {
 	struct nss_entry *items;
 	size_t n, alloc;
-	char *want;   /* the configured trust, canonical */
-	char *error;  /* the database could not be opened or changed */
+	char *want; /* the configured trust, canonical */
+	/* The database could not be opened or changed: error_code (TF_ERROR,
+	 * or TF_EMODIFIED) is the outcome, error the why, only to show; TF_OK
+	 * and NULL when the job did not fail as a whole. */
+	int error_code;
+	char *error;
 	char **notes; /* for the plan */
 	size_t nnotes;
 	struct nss_step_result *steps;
@@ -119,7 +123,7 @@ enum nss_rec {
 	REC_WANT = 'W',	 /* flags */
 	REC_ENTRY = 'E', /* nickname, DER, flags */
 	REC_STEP = 'S',	 /* step index, code (nss_wire_send_step), message */
-	REC_ERROR = 'F', /* message */
+	REC_ERROR = 'F', /* code (as in REC_STEP), message (nss_wire_send_error) */
 	REC_NOTE = 'N',	 /* message for the plan */
 	REC_STATE = 'T', /* (apply) the entries that follow are the database after it */
 	REC_END = 'Z',
@@ -135,6 +139,9 @@ int nss_wire_send_str(int fd, enum nss_rec type, const char *a, const char *b, c
 /* One step's end: its index, its code (TF_OK, TF_ERROR or TF_EMODIFIED, sent
  * as one byte, its negation) and why it failed (NULL when done). */
 int nss_wire_send_step(int fd, size_t idx, int code, const char *msg);
+/* The whole job failed: its code (TF_ERROR or TF_EMODIFIED, as a step's)
+ * decides what the parent does with the steps not done, msg says why. */
+int nss_wire_send_error(int fd, int code, const char *msg);
 /* Parse what a child sent; -1 with err set on a malformed stream. */
 int nss_wire_parse(struct nss_reply *r, const struct buf *in);
 

@@ -103,7 +103,7 @@ static void after_keep(const struct nss_job *j, const struct nss_reply *r, bool 
 	struct after_apply *old = after_find(j->db, j->root, j->trust);
 	if (old)
 		after_drop(old);
-	if (!ran || !r->has_state || !r->complete || r->error || !r->want)
+	if (!ran || !r->has_state || !r->complete || r->error_code != TF_OK || !r->want)
 		return;
 	for (size_t i = 0; i < r->nsteps; i++)
 		if (!r->steps[i].reported || r->steps[i].code != TF_OK)
@@ -280,7 +280,7 @@ int nss_job_wait(struct nss_pool *p, struct nss_job *j, struct nss_reply *r)
 			"to see what is left to do",
 			j->db->dir, WTERMSIG(j->status));
 		rc = -1;
-	} else if (WEXITSTATUS(j->status) != 0 || (!r->complete && !r->error)) {
+	} else if (WEXITSTATUS(j->status) != 0 || (!r->complete && r->error_code == TF_OK)) {
 		/* it always exits 0 once it has said its piece: anything else (a
 		 * checker's exit code, say) means it did not finish as it should */
 		err_set("the NSS process for %s ended with exit status %d%s", j->db->dir,

@@ -16,6 +16,7 @@
 #include "util/err.h"
 #include "util/fsutil.h"
 #include "util/rootfs.h"
+#include "util/rootjail.h"
 #include "util/xalloc.h"
 
 #include <errno.h>
@@ -54,7 +55,7 @@ static int load_bytes(const struct store_inst *s, struct buf *out)
 		if (errno == ENOENT) {
 			rc = 1;
 		} else {
-			err_set_errno(errno, "%s: cannot read", host);
+			err_set_errno(errno, "%s: cannot read", path_shown(host));
 			rc = -1;
 		}
 	}
@@ -75,7 +76,7 @@ static json_t *parse_policy(const struct store_inst *s, const struct buf *bytes,
 	if (!root) {
 		err_set("%s:%d:%d: not valid JSON (%s); fix it or move it away: trustform merges "
 			"its certificates into this file and never overwrites what it cannot read",
-			host, je.line, je.column, je.text);
+			path_shown(host), je.line, je.column, je.text);
 		goto out;
 	}
 	json_t *pol = json_object_get(root, "policies");
@@ -96,7 +97,8 @@ static json_t *parse_policy(const struct store_inst *s, const struct buf *bytes,
 	if (!bad && !inst && certs && create)
 		json_object_set_new(certs, "Install", inst = json_array());
 	if (bad) {
-		err_set("%s: %s is not what Firefox expects (an object%s); fix the file", host, bad,
+		err_set("%s: %s is not what Firefox expects (an object%s); fix the file",
+			path_shown(host), bad,
 			strstr(bad, "Install") ? ": a list of file names" : "");
 		json_decref(root);
 		root = NULL;

@@ -106,6 +106,14 @@ int nss_wire_send_step(int fd, size_t idx, int code, const char *msg)
 	return nss_wire_send(fd, REC_STEP, MAX_FIELDS, data, len);
 }
 
+int nss_wire_send_error(int fd, int code, const char *msg)
+{
+	unsigned char c = (unsigned char)-code;
+	const void *data[2] = {&c, msg};
+	size_t len[2] = {1, strlen(msg)};
+	return nss_wire_send(fd, REC_ERROR, 2, data, len);
+}
+
 /* A step's code from its byte: -1 if it is none of the codes. */
 static int step_code(const unsigned char *f, size_t n)
 {
@@ -205,11 +213,12 @@ int nss_wire_parse(struct nss_reply *r, const struct buf *in)
 			r->notes = xrealloc(r->notes, (r->nnotes + 1) * sizeof(*r->notes));
 			r->notes[r->nnotes++] = field_str(f[0], flen[0]);
 			break;
-		case REC_ERROR:
-			if (nf != 1)
+		case REC_ERROR: /* a failure: any code but TF_OK */
+			if (nf != 2 || step_code(f[0], flen[0]) < 0 || f[0][0] == 0)
 				goto bad;
+			r->error_code = -(int)f[0][0];
 			free(r->error);
-			r->error = field_str(f[0], flen[0]);
+			r->error = field_str(f[1], flen[1]);
 			break;
 		case REC_STATE:
 			if (nf != 0)

@@ -351,7 +351,7 @@ static int journal_add(const struct store_inst *s, const struct anchors_family *
 	struct buf all = BUF_INIT;
 	int rc = 0;
 	if (buf_read_file(&all, host) < 0 && errno != ENOENT) {
-		err_set_errno(errno, "%s: cannot read", host);
+		err_set_errno(errno, "%s: cannot read", jp);
 		rc = -1;
 	}
 	buf_add(&all, lines->ptr, lines->len);

@@ -180,7 +180,7 @@ int read_listing(const char *root, const char *dir_inroot, struct listing *l)
 	if (!d) {
 		int e = errno;
 		if (e != ENOENT)
-			err_set_errno(e, "%s: cannot list", host);
+			err_set_errno(e, "%s: cannot list", l->dir_inroot);
 		free(host);
 		return e == ENOENT ? 0 : -1;
 	}

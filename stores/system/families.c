@@ -16,19 +16,25 @@ static int anchors_backend_apply(struct store_inst *s, struct plan_store *ps);
 		.apply = anchors_backend_apply,                                                    \
 	}
 
-static const char *const debian_ids[] = {"debian", "ubuntu", NULL};
-static const char *const rhel_ids[] = {"rhel",	    "fedora", "centos", "rocky",
-				       "almalinux", "ol",     NULL};
-static const char *const arch_ids[] = {"arch", NULL};
-static const char *const suse_ids[] = {
-    "opensuse", "suse", "sles", "opensuse-leap", "opensuse-tumbleweed", NULL};
-static const char *const alpine_ids[] = {"alpine", NULL};
+/* The os-release IDs of each family; together, the choices of `distro:`. */
+#define DEBIAN_IDS "debian", "ubuntu"
+#define RHEL_IDS   "rhel", "fedora", "centos", "rocky", "almalinux", "ol"
+#define ARCH_IDS   "arch"
+#define SUSE_IDS   "opensuse", "suse", "sles", "opensuse-leap", "opensuse-tumbleweed"
+#define ALPINE_IDS "alpine"
+static const char *const debian_ids[] = {DEBIAN_IDS, NULL};
+static const char *const rhel_ids[] = {RHEL_IDS, NULL};
+static const char *const arch_ids[] = {ARCH_IDS, NULL};
+static const char *const suse_ids[] = {SUSE_IDS, NULL};
+static const char *const alpine_ids[] = {ALPINE_IDS, NULL};
+const char *const system_distro_ids[] = {DEBIAN_IDS, RHEL_IDS,	 ARCH_IDS,
+					 SUSE_IDS,   ALPINE_IDS, NULL};
 
 static const char *const rhel_extract[] = {"update-ca-trust", "extract", NULL};
 static const char *const arch_extract[] = {"trust", "extract-compat", NULL};
 static const char *const update_ca_certificates[] = {"update-ca-certificates", NULL};
 
-static const struct system_family families[] = {
+const struct system_family system_families[] = {
     /* Debian, Ubuntu: ca-certificates (debian.c) */
     {.ids = debian_ids, .backend = &store_backend_debian},
     /* RHEL, Fedora, CentOS, Rocky, Alma, Oracle Linux: p11-kit's ca-trust */
@@ -87,7 +93,7 @@ static const struct system_family families[] = {
 /* The anchors family whose backend s runs. */
 static const struct anchors_family *anchors_of(const struct store_inst *s)
 {
-	for (const struct system_family *f = families; f->ids; f++)
+	for (const struct system_family *f = system_families; f->ids; f++)
 		if (s->backend == &f->anchors_backend)
 			return &f->anchors;
 	return NULL;
@@ -120,11 +126,11 @@ static bool word_in(const char *words, const char *w)
 
 const struct system_family *system_family_find(const char *id, const char *like)
 {
-	for (const struct system_family *f = families; id && f->ids; f++)
+	for (const struct system_family *f = system_families; id && f->ids; f++)
 		for (const char *const *i = f->ids; *i; i++)
 			if (!strcmp(id, *i))
 				return f;
-	for (const struct system_family *f = families; f->ids; f++)
+	for (const struct system_family *f = system_families; f->ids; f++)
 		for (const char *const *i = f->ids; *i; i++)
 			if (word_in(like, *i))
 				return f;

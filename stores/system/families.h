@@ -19,6 +19,12 @@ struct system_family {
 	struct anchors_family anchors;
 };
 
+/* The families, ended by one with NULL ids; and every family's IDs, in
+ * the table's order, NULL-terminated (the choices of `distro:`). The docs'
+ * lists of them are made from these (tools/gendocs). */
+extern const struct system_family system_families[];
+extern const char *const system_distro_ids[];
+
 /* The family whose IDs hold id, else the first that holds a word of like
  * (os-release's ID_LIKE; may be NULL); NULL when there is none. */
 const struct system_family *system_family_find(const char *id, const char *like);

@@ -7,21 +7,18 @@
 #include "stores/osrelease.h"
 #include "stores/store.h"
 #include "stores/system/families.h"
+#include "util/buf.h"
 #include "util/err.h"
+#include "util/rootjail.h"
 #include "util/xalloc.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const distro_choices[] = {
-    "debian",	 "ubuntu", "rhel",     "fedora", "centos", "rocky",
-    "almalinux", "arch",   "opensuse", "sles",	 "alpine", NULL,
-};
-
 static const struct store_option system_keys[] = {
     {.name = "distro",
      .kind = OPT_ENUM,
-     .choices = distro_choices,
+     .choices = system_distro_ids,
      .help = "the distribution, when `<root>/etc/os-release` does not say"},
     {.name = "run_hooks",
      .kind = OPT_BOOL,
@@ -67,11 +64,15 @@ static int system_open(const struct conf_store *cs, const struct run_ctx *ctx,
 		fam = system_family_find(os.id, os.id_like);
 	}
 	if (!fam) {
+		struct buf ids = BUF_INIT; /* the families' table says which */
+		for (size_t i = 0; system_distro_ids[i]; i++)
+			buf_printf(&ids, "%s%s", i ? ", " : "", system_distro_ids[i]);
 		err_set("distribution \"%s\"%s%s%s is not supported by the system store of this "
-			"build (supported: Debian, Ubuntu, RHEL, Fedora, CentOS, Rocky, AlmaLinux, "
-			"Arch, openSUSE, SLES, Alpine and distributions like them); set `distro:` "
-			"if os-release is wrong",
-			id, os.path ? " (from " : "", os.path ? os.path : "", os.path ? ")" : "");
+			"build (supported: %s, and distributions like them); set `distro:` if "
+			"os-release is wrong",
+			id, os.path ? " (from " : "", os.path ? path_shown(os.path) : "",
+			os.path ? ")" : "", ids.ptr);
+		buf_dispose(&ids);
 		free(id);
 		os_release_dispose(&os);
 		return -1;

@@ -52,7 +52,7 @@ etc_before=$(tree_sum "$C")
 expect_rc 1 "apply on a full filesystem fails" tf apply "${args[@]}" --host h --auto-approve
 check "nothing counted as added" out_has "Apply failed in 1 store(s): system (debian). Resources: 0 added, 0 changed, 0 destroyed."
 check "not 200 added" bash -c "! grep -q '200 added' '$T/.out'"
-check "names the target, the filesystem and the remedy" out_has "$C/ca-certificates.crt: cannot write its new content: no space left on the filesystem of $C (mounted at $C): free space there and run trustapply again; nothing in $C changed"
+check "names the target, the filesystem and the remedy" out_has "/etc/ssl/certs/ca-certificates.crt: cannot write its new content: no space left on the filesystem of /etc/ssl/certs (mounted at $C): free space there and run trustapply again; nothing in /etc/ssl/certs changed"
 check "each step says it is not in effect" out_has 'ca "c1": failed: written to /usr/local/share/ca-certificates but not in effect: /etc/ssl/certs could not be updated'
 check "no step claims success" bash -c "! grep -q ': added$' '$T/.out'"
 check "no temp file named" bash -c "! grep -q tf-tmp '$T/.out' '$T/.err'"
@@ -73,7 +73,7 @@ mount -o remount,bind,ro "$C"
 etc_before=$(tree_sum "$C")
 expect_rc 1 "apply on a read-only filesystem fails" tf apply "${args[@]}" --host bare --auto-approve
 check "nothing counted as destroyed" out_has "Resources: 0 added, 0 changed, 0 destroyed."
-check "says read-only, the mount point and how to remount" out_has "the filesystem of $C is read-only (mounted at $C): remount it read-write (mount -o remount,rw $C) and run trustapply again; nothing in $C changed"
+check "says read-only, the mount point and how to remount" out_has "the filesystem of /etc/ssl/certs is read-only (mounted at $C): remount it read-write (mount -o remount,rw $C) and run trustapply again; nothing in /etc/ssl/certs changed"
 check "/etc/ssl/certs unchanged" test "$etc_before" = "$(tree_sum "$C")"
 check "no temp file named" bash -c "! grep -q tf-tmp '$T/.out' '$T/.err'"
 mount -o remount,bind,rw "$C"

@@ -28,6 +28,8 @@ check "plan lists corp-root as added" out_has '# system (debian): corp-root will
 check "plan lists lab as added" out_has '+ ca "lab" {'
 check "plan summary" out_has 'Plan: 2 to add, 0 to change, 0 to destroy.'
 check "plan header" out_has 'trustform plan · host a6 · roles runner · config'
+check "  names the root once" out_has " · root $R"
+check "  and the messages do not repeat it" no_host_paths "$R"
 
 before=$(tree_sum "$R")
 expect_rc 0 "plan without --detailed-exitcode exits 0" tf plan "${args[@]}"

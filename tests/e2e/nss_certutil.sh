@@ -149,7 +149,7 @@ check "note for bob" out_has 'bob has no Chrome or Chromium NSS database'
 check "nothing created" test ! -e "$R/home/bob/.pki"
 sed -i 's/users: \[alice, bob\] }/users: [alice, bob], create: true }/' "$cfg"
 expect_rc 2 "with create: true" tf plan "${args[@]}" --detailed-exitcode
-check "plan says it will be made" out_has "a new NSS database will be made in $R/home/bob/.pki/nssdb, as bob"
+check "plan says it will be made" out_has "a new NSS database will be made in /home/bob/.pki/nssdb, as bob"
 expect_rc 0 "apply creates it" tf apply "${args[@]}" --auto-approve
 check "certutil: corporate in bob's new database" \
   test "$(nss_trust "$R/home/bob/.pki/nssdb" trustform-corporate)" = "C,,"
@@ -160,7 +160,7 @@ expect_rc 0 "clean after create" tf plan "${args[@]}" --detailed-exitcode
 # A path: database that does not exist is an error unless create: true.
 sed -i 's|path: /home/ci/.pki/nssdb|path: /home/ci/.pki/other|' "$cfg"
 expect_rc 1 "missing path database" tf plan "${args[@]}"
-check "says how to create it" err_has "there is no NSS database in $R/home/ci/.pki/other; set \`create: true\`"
+check "says how to create it" err_has "there is no NSS database in /home/ci/.pki/other; set \`create: true\`"
 check "the other store is still planned" out_has "No changes in the stores that could be read"
 check "nothing created" test ! -e "$R/home/ci/.pki/other"
 done_testing

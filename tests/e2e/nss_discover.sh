@@ -66,7 +66,7 @@ done
 check "one profile reached two ways is one database (9 in all)" \
   test "$(grep -c '^  # browsers\[.*\]: corp will be added' "$T/.out")" = 9
 check "a profiles.ini pointing at bob's database is refused" \
-  err_has "browsers[alice firefox bobs]: $R/home/bob/.pki/nssdb is owned by bob (uid 4243), not by alice"
+  err_has "browsers[alice firefox bobs]: /home/bob/.pki/nssdb is owned by bob (uid 4243), not by alice"
 check "a missing profile directory is noted" out_has 'lists profile "gone" in /home/alice/.mozilla/firefox/zz.gone, which does not exist'
 
 expect_rc 1 "apply" tf apply "${args[@]}" --auto-approve

@@ -114,7 +114,8 @@ sed -i 's/^  corp: /  lab: { file: cas\/lab.pem }\n  corp: /; s/cas: \[corp\]/ca
 printf '{ "policies": { "DisableAppUpdate": true, }\n' >"$pol"
 before=$(sha256sum <"$pol")
 expect_rc 1 "malformed policy" tf apply "${args[@]}" --auto-approve
-check "names the file, line and column" err_has "$pol:1:"
+check "names the file, line and column" err_has "${pol#"$R"}:1:"
+check "  by its in-root path" no_host_paths "$R"
 check "says it is not JSON and what to do" err_has "not valid JSON"
 check "not overwritten" test "$before" = "$(sha256sum <"$pol")"
 check "the profile converged anyway" test "$(nss_trust "$prof" trustform-lab)" = "C,,"

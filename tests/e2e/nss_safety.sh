@@ -65,18 +65,18 @@ sum_legacy=$(tree_sum "$R/home/alice/.mozilla")
 
 expect_rc 1 "plan fails for the refused databases" tf plan "${args[@]}"
 check "symlink out of the home refused" \
-  err_has "browsers[mallory chrome]: $R/home/mallory/.pki/nssdb leads to $R/etc/pki/nssdb (through a symbolic link), outside $R/home/mallory"
+  err_has "browsers[mallory chrome]: /home/mallory/.pki/nssdb leads to /etc/pki/nssdb (through a symbolic link), outside /home/mallory"
 check "says what to do about the link" err_has "replace the link by the directory"
 check "database owned by someone else refused" \
-  err_has "browsers[carol chrome]: $R/home/carol/.pki/nssdb is owned by root (uid 0), not by carol (uid 4251)"
+  err_has "browsers[carol chrome]: /home/carol/.pki/nssdb is owned by root (uid 0), not by carol (uid 4251)"
 check "says how to fix the owner" err_has "chown -R 4251:4251 $R/home/carol/.pki/nssdb"
 check "legacy format named" \
-  err_has "browsers[alice firefox default]: $R/home/alice/.mozilla/firefox/old.default holds a database in the legacy format (cert8.db"
+  err_has "browsers[alice firefox default]: /home/alice/.mozilla/firefox/old.default holds a database in the legacy format (cert8.db"
 check "truncated database: clear error" \
-  err_has "browsers[dave chrome]: $R/home/dave/.pki/nssdb: NSS cannot open the database (SEC_ERROR_BAD_DATABASE"
+  err_has "browsers[dave chrome]: /home/dave/.pki/nssdb: NSS cannot open the database (SEC_ERROR_BAD_DATABASE"
 check "says what to do about a damaged one" err_has "move the directory away"
 check "garbage database: clear error" \
-  err_has "browsers[erin chrome]: $R/home/erin/.pki/nssdb: NSS cannot open the database (SEC_ERROR_BAD_DATABASE"
+  err_has "browsers[erin chrome]: /home/erin/.pki/nssdb: NSS cannot open the database (SEC_ERROR_BAD_DATABASE"
 check "healthy database still planned" out_has "# browsers[alice chrome]: corp will be added"
 check "system store still planned" out_has "# system (debian): corp will be added"
 

@@ -54,7 +54,8 @@ attack() {
   cfg "$store"
   as_user ln -sfn "$target" "$R$link"
   expect_rc 1 "$name: plan refuses" tf plan "${args[@]}"
-  check "$name: names the link and its target" err_has "$R$link is a symbolic link (to $target) in a directory that ${WHO:-uid $U} can write"
+  check "$name: names the link and its target" err_has "$link is a symbolic link (to $target) in a directory that ${WHO:-uid $U} can write"
+  check "$name: by its in-root path" no_host_paths "$R"
   check "$name: says the fix" err_has "replace the link with a regular file"
   expect_rc 1 "$name: apply refuses" tf apply "${args[@]}" --auto-approve
   check "$name: the link is still a link" test -L "$R$link"
@@ -146,7 +147,7 @@ mkdir -p "$R/srv/ca"; chown $U:$U "$R/srv/ca"
 as_user ln -s /etc/ssl/private/server.pem "$R/srv/ca/ca.pem"
 sed -i 's|/etc/ca.pem|/srv/ca/ca.pem|' "$C/trust.yaml"
 expect_rc 1 "CA file linked in a user's directory: plan fails" tf plan "${args[@]}"
-check "  names the link" err_has "$R/srv/ca/ca.pem is a symbolic link (to /etc/ssl/private/server.pem) in a directory that uid $U can write"
+check "  names the link" err_has "/srv/ca/ca.pem is a symbolic link (to /etc/ssl/private/server.pem) in a directory that uid $U can write"
 as_user rm "$R/srv/ca/ca.pem"; cp "$C/cas/corp.pem" "$R/srv/ca/ca.pem"
 expect_rc 0 "CA file, a regular file there: plan works" tf plan "${args[@]}"
 
@@ -162,7 +163,7 @@ check "chrome: the host's file never shows" bash -c "! grep -q HOST-SHADOW-TOKEN
 rm "$R$pdir/zz.json"; chown $U:$U "$R$pdir"
 as_user ln -s /etc/shadow "$R$pdir/zz.json"
 expect_rc 1 "chrome: a link in a policy directory uid $U owns: plan refuses" tf plan "${args[@]}"
-check "chrome: names it" err_has "$R$pdir/zz.json is a symbolic link (to /etc/shadow)"
+check "chrome: names it" err_has "$pdir/zz.json is a symbolic link (to /etc/shadow)"
 check "chrome: the image's shadow never shows" bash -c "! grep -q 'secret-hash' '$T/.out' '$T/.err'"
 as_user rm "$R$pdir/zz.json"; chown root:root "$R$pdir"
 expect_rc 0 "chrome without the link: apply" tf apply "${args[@]}" --auto-approve

@@ -107,6 +107,15 @@ check "linked anchors dir: nothing written through the link" test -z "$(ls -A "$
 R=$T/gentoo; mkdir -p "$R/etc"; printf 'NAME=Gentoo\nID=gentoo\n' >"$R/etc/os-release"
 conf
 expect_rc 1 "gentoo: plan fails" tf plan -c "$C/trust.yaml" --root "$R" --host h
-check "gentoo: clear error" err_has "distribution \"gentoo\" (from $R/etc/os-release) is not supported by the system store"
+check "gentoo: clear error" err_has "distribution \"gentoo\" (from /etc/os-release) is not supported by the system store"
 check "gentoo: says what to do" err_has "set \`distro:\` if os-release is wrong"
+check "gentoo: lists the families' IDs" err_has "(supported: debian, ubuntu, rhel,"
+
+# distro: takes every ID of the families' table (stores/system/families.c),
+# Oracle Linux's and openSUSE Leap's too, whatever os-release says
+for d in ol:rhel opensuse-leap:suse; do
+  sed -i "s|type: system[^}]*}|type: system, distro: ${d%%:*} }|" "$C/trust.yaml"
+  expect_rc 0 "distro: ${d%%:*}: plan" tf plan -c "$C/trust.yaml" --root "$R" --host h
+  check "distro: ${d%%:*}: the ${d#*:} family" out_has "# system (${d#*:}): corp will be added"
+done
 done_testing

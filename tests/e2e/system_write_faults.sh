@@ -59,7 +59,8 @@ for e in ENOSPC EROFS; do
     [ "$rc" = 0 ] && break
     check "$e at write $n: exit 1 (got $rc)" test "$rc" = 1
     check "$e at write $n: says the errno, the filesystem and the remedy" said "$text"
-    check "$e at write $n: names the target in the root" said "failed: $W/"
+    check "$e at write $n: names the target by its in-root path" said "failed: /"
+    check "$e at write $n: and never by its path on this machine" bash -c "! grep -qF -- '$W/' '$T/.out' '$T/.err'"
     check "$e at write $n: every file whole" all_whole "$W"
     expect_rc 0 "$e at write $n: re-run apply" tf apply -c "$T/cfg/trust.yaml" --root "$W" --host h --auto-approve
     expect_rc 0 "$e at write $n: clean afterwards" tf plan -c "$T/cfg/trust.yaml" --root "$W" --host h --detailed-exitcode

@@ -75,6 +75,9 @@ expect_rc() {
 }
 out_has() { grep -qF -- "$1" "$T/.out" || { echo "  (stdout lacks: $1)" >&2; sed 's/^/  out: /' "$T/.out" >&2; return 1; }; }
 err_has() { grep -qF -- "$1" "$T/.err" || { echo "  (stderr lacks: $1)" >&2; sed 's/^/  err: /' "$T/.err" >&2; return 1; }; }
+# no_host_paths: the last command's messages name files by their in-root paths
+# (README, Development), never by their paths under --root "$1"
+no_host_paths() { ! grep -qF -- "$1/" "$T/.out" "$T/.err" || { echo "  (a message names a path under $1)" >&2; grep -hF -- "$1/" "$T/.out" "$T/.err" | sed 's/^/  msg: /' >&2; return 1; }; }
 done_testing() {
   echo "$_passes passed, $_failures failed"
   [ "$_failures" = 0 ]

@@ -46,7 +46,7 @@ static char *text_of(const struct plan *p)
 	char *text = NULL;
 	size_t len = 0;
 	FILE *out = open_memstream(&text, &len);
-	struct render_opts ro = {false, "plan", "h", "r", "c", false};
+	struct render_opts ro = {false, "plan", "h", "r", "c", false, NULL};
 	render_plan(out, p, &ro);
 	fclose(out);
 	return text;

@@ -203,6 +203,30 @@ static void test_wire(void)
 	nss_reply_init(&r, 2);
 	CHECK(nss_wire_parse(&r, &bad) == 0 && r.steps[1].code == TF_EMODIFIED);
 	nss_reply_dispose(&r);
+	/* the whole job's failure crosses as a code too, its text only to show */
+	int q[2];
+	CHECK(pipe(q) == 0);
+	nss_wire_send_error(q[1], TF_EMODIFIED, "cert9.db changed");
+	nss_wire_send(q[1], REC_END, 0, NULL, NULL);
+	close(q[1]);
+	buf_reset(&bad);
+	while ((got = read(q[0], chunk, sizeof(chunk))) > 0)
+		buf_add(&bad, chunk, (size_t)got);
+	close(q[0]);
+	nss_reply_init(&r, 1);
+	CHECK(nss_wire_parse(&r, &bad) == 0 && r.error_code == TF_EMODIFIED &&
+	      !strcmp(r.error, "cert9.db changed") && !r.steps[0].reported);
+	nss_reply_dispose(&r);
+	/* an error without a code, or with TF_OK's: refused */
+	const char *const errs[] = {"F\1\0\0\0\4oops", "F\2\0\0\0\1\0\0\0\0\4oops"};
+	const size_t elen[] = {10, 15};
+	for (size_t i = 0; i < 2; i++) {
+		buf_reset(&bad);
+		buf_add(&bad, errs[i], elen[i]);
+		nss_reply_init(&r, 1);
+		CHECK_MSG(nss_wire_parse(&r, &bad) < 0, "error record %zu", i);
+		nss_reply_dispose(&r);
+	}
 	buf_dispose(&bad);
 	buf_dispose(&in);
 }

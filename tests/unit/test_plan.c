@@ -412,7 +412,7 @@ static void own_root_rows(void)
 	char *text = NULL;
 	size_t len = 0;
 	FILE *out = open_memstream(&text, &len);
-	struct render_opts ro = {false, "plan", "h", "r", "c", false};
+	struct render_opts ro = {false, "plan", "h", "r", "c", false, NULL};
 	render_plan(out, &p, &ro);
 	fclose(out);
 	CHECK(strstr(text, "-/+ issuance \"local\" {\n      - intermediate = \"old\"\n") != NULL);

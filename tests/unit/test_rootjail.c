@@ -127,6 +127,30 @@ int main(void)
 	free(p);
 	buf_dispose(&b);
 
+	/* messages name in-root paths (path_shown): the root taken off a host
+	 * path beneath it, any other path as given */
+	CHECK(!strcmp(path_shown(victim), victim));
+	CHECK(jail_set_root(r) == 0);
+	p = xasprintf("%s/etc/ssl/certs/x.pem", r);
+	CHECK_MSG(!strcmp(path_shown(p), "/etc/ssl/certs/x.pem"), "%s", path_shown(p));
+	free(p);
+	CHECK(!strcmp(path_shown(r), "/"));
+	CHECK(!strcmp(path_shown(victim), victim));
+	p = xasprintf("%sx/etc", r); /* a sibling whose name starts like the root's */
+	CHECK(!strcmp(path_shown(p), p));
+	free(p);
+	CHECK(!strcmp(path_shown("/etc/hostname"), "/etc/hostname"));
+	/* a refused link is named by its in-root path */
+	char *rl2 = xasprintf("%s/sub", r);
+	CHECK(mkdir(rl2, 0755) == 0 && chmod(rl2, 0777) == 0);
+	free(rl2);
+	rl2 = xasprintf("%s/sub/l", r);
+	CHECK(symlink(victim, rl2) == 0);
+	CHECK(jail_open(rl2, O_RDONLY, 0) < 0 && errno == ELOOP);
+	CHECK_MSG(jail_refusal() && !strncmp(jail_refusal(), "/sub/l is a symbolic link", 25), "%s",
+		  jail_refusal());
+	free(rl2);
+
 	jail_reset();
 	char *cmd = xasprintf("rm -rf %s", t);
 	CHECK(system(cmd) == 0);

@@ -21,7 +21,7 @@ static char *summary_text(const struct plan *p, const struct check_report *rep)
 	char *text = NULL;
 	size_t len = 0;
 	FILE *out = open_memstream(&text, &len);
-	struct render_opts ro = {false, "plan", "h", "r", "c", false};
+	struct render_opts ro = {false, "plan", "h", "r", "c", false, NULL};
 	render_summary(out, p, &v, &ro);
 	fclose(out);
 	return text;

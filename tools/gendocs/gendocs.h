@@ -30,9 +30,11 @@ void gen_man_keys(struct buf *b);
 void gen_man_files(struct buf *b);
 void gen_readme_table(struct buf *b);
 void gen_readme_envvars(struct buf *b);
+void gen_readme_families(struct buf *b);
 void gen_completion_sections(struct buf *b);
 void gen_completion_options(struct buf *b);
 void gen_man_synopsis(struct buf *b);
 void gen_man_command_options(struct buf *b);
+void gen_man_options(struct buf *b);
 
 #endif

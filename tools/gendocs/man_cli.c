@@ -1,5 +1,6 @@
-/* trustform(1): the SYNOPSIS, from each command's usage lines, and which
- * options each command takes, from its table (cli/cmd_*.c). */
+/* trustform(1): the SYNOPSIS, from each command's usage lines; OPTIONS,
+ * each option's paragraph; and which options each command takes, from the
+ * tables (cli/options.c, cli/cmd_*.c). */
 #include "cli/cli.h"
 #include "tools/gendocs/gendocs.h"
 
@@ -124,5 +125,65 @@ void gen_man_command_options(struct buf *b)
 			first = false;
 		}
 		buf_puts(b, first ? "\\fB\\%\\-\\-no\\-color\\fR only\n" : "\n");
+	}
+}
+
+/* ".TP" and "\fB\-c\fR, \fB\-\-config\fR \fIFILE\fR", then its paragraph. */
+static void put_option(struct buf *b, const struct cli_opt *o)
+{
+	buf_puts(b, ".TP\n");
+	if (o->short_name)
+		buf_printf(b, "\\fB\\-%c\\fR, ", o->short_name);
+	buf_puts(b, "\\fB\\-\\-");
+	put_word(b, o->name, strlen(o->name));
+	buf_puts(b, "\\fR");
+	if (o->arg) {
+		buf_puts(b, " \\fI");
+		put_word(b, o->arg, strlen(o->arg));
+		buf_puts(b, "\\fR");
+	}
+	buf_putc(b, '\n');
+	if (o->doc) {
+		put_roff(b, o->doc);
+	} else { /* the help line, its line breaks as spaces */
+		for (const char *h = o->help; *h; h++)
+			buf_putc(b, *h == '\n' ? ' ' : *h);
+		buf_putc(b, '.');
+	}
+	buf_putc(b, '\n');
+}
+
+/* ".SS" with a title: a heading with its first letter in upper case, then
+ * the words of cmd ("caddy export-root") when given. */
+static void put_subsection(struct buf *b, const char *title, const struct cli_command *cmd)
+{
+	buf_puts(b, ".SS \"");
+	buf_putc(b, *title >= 'a' && *title <= 'z' ? (char)(*title - 'a' + 'A') : *title);
+	put_word(b, title + 1, strlen(title + 1));
+	if (cmd) {
+		put_word(b, cmd->name, strlen(cmd->name));
+		if (cmd->sub) {
+			buf_putc(b, ' ');
+			put_word(b, cmd->sub, strlen(cmd->sub));
+		}
+	}
+	buf_puts(b, "\"\n");
+}
+
+/* Each shared option, under its heading; then each command's own. */
+void gen_man_options(struct buf *b)
+{
+	for (const struct cli_opt *o = cli_shared_opts; o->name; o++) {
+		if (o->heading)
+			put_subsection(b, o->heading, NULL);
+		put_option(b, o);
+	}
+	for (size_t k = 0; cli_commands[k]; k++) {
+		const struct cli_command *c = cli_commands[k];
+		if (!c->opts || !c->opts->name)
+			continue;
+		put_subsection(b, "options of ", c);
+		for (const struct cli_opt *o = c->opts; o->name; o++)
+			put_option(b, o);
 	}
 }

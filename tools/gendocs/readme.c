@@ -1,6 +1,7 @@
-/* README.md: the table of store types and their options, and the env
- * stores' variables (stores/files/envvars.c). */
+/* README.md: the table of store types and their options, the env stores'
+ * variables (stores/files/envvars.c) and the system store's families. */
 #include "stores/files/envvars.h"
+#include "stores/system/families.h"
 #include "tools/gendocs/gendocs.h"
 
 #include <stdbool.h>
@@ -65,5 +66,32 @@ void gen_readme_envvars(struct buf *b)
 		buf_puts(b, " | ");
 		put_md(b, v->proof);
 		buf_puts(b, " |\n");
+	}
+}
+
+/* The system store's families (stores/system/families.c): the os-release
+ * IDs of each (the choices of `distro:`), and where the anchors families keep
+ * their trust. */
+void gen_readme_families(struct buf *b)
+{
+	buf_puts(b, "| family | `ID` or a word of `ID_LIKE` | anchors | blocklist | extract "
+		    "command | extracted bundle |\n|---|---|---|---|---|---|\n");
+	for (const struct system_family *f = system_families; f->ids; f++) {
+		const struct anchors_family *a = f->backend ? NULL : &f->anchors;
+		buf_printf(b, "| %s | ", system_family_backend(f)->name);
+		put_code_list(b, f->ids);
+		if (!a) {
+			buf_puts(b, " | (ca-certificates: see above) | | | |\n");
+			continue;
+		}
+		buf_printf(b, " | `%s/trustform-<name>-<sha256[:12]>%s` | ", a->anchors, a->suffix);
+		if (a->blocklist)
+			buf_printf(b, "`%s`", a->blocklist);
+		else
+			buf_puts(b, "none: `distrusted` removes");
+		buf_puts(b, " | `");
+		for (size_t i = 0; a->extract[i]; i++)
+			buf_printf(b, "%s%s", i ? " " : "", a->extract[i]);
+		buf_printf(b, "` | `%s` |\n", a->extracted);
 	}
 }
