@@ -284,6 +284,8 @@ void store_changes(json_t *arr, const struct plan_store *ps, bool applied)
 			json_array_append_new(br, b);
 		}
 		json_object_set_new(rc, "breaks", br);
+		if (st->refused)
+			jtext_set(rc, "refused", st->refused);
 		if (applied) {
 			json_object_set_new(rc, "status", jtext_new(status_word(st->result)));
 			json_object_set_new(rc, "error", str_or_null(st->error));

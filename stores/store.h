@@ -29,6 +29,7 @@
 #define TF_STORE_H
 
 #include "model/model.h"
+#include "model/step.h"
 #include "schema/config.h"
 #include "schema/diag.h"
 
@@ -39,10 +40,20 @@
 struct plan_store;
 struct store_inst;
 
-/* What a backend can express; checked by the planner before anything is written. */
+/* The operations a backend carries out: one bit per enum plan_op
+ * (model/step.h) in its `ops`. The planner checks them once, at plan time:
+ * where it has a choice it takes what the store can do (retrust a foreign
+ * entry rather than add one, add a CA marked distrusted or not at all), and a
+ * step the store cannot carry out is refused there, with one text for every
+ * store; apply never hands it to the backend. */
+#define STORE_OP(op) (1u << (unsigned)(op))
+/* Hold, drop and exchange CAs: what every store of CAs does. */
+#define STORE_OPS_CA                                                                               \
+	(STORE_OP(OP_ADD) | STORE_OP(OP_REMOVE) | STORE_OP(OP_REPLACE) | STORE_OP(OP_UPDATE))
+
+/* What a backend's entries are (its operations are `ops`). */
 enum store_caps {
-	STORE_CAN_DISTRUST = 1 << 0,	/* can hold a certificate marked distrusted */
-	STORE_HAS_TRUST_FLAGS = 1 << 1, /* entries carry trust flags (NSS) */
+	STORE_HAS_TRUST_FLAGS = 1 << 0, /* entries carry trust flags (NSS) */
 };
 
 enum store_option_kind {
@@ -130,6 +141,8 @@ struct store_type {
 struct store_backend {
 	/* Shown in titles ("system (debian)") and part of the read cache's key. */
 	const char *name;
+	/* STORE_OP bits: the operations it carries out (checked at plan time). */
+	unsigned ops;
 	/* enum store_caps bits. */
 	unsigned caps;
 	/* Read what the store holds into out. 0, or -1 with err set. */

@@ -343,7 +343,8 @@ static int do_step(struct plan_step *st, struct pfile *f, const struct cpol *p)
 	case OP_REFRESH:
 		return 0;
 	default:
-		plan_step_fail(st, "a Chrome policy cannot %s an entry", plan_op_name(st->op));
+		plan_step_unexpected(st);
+		plan_step_fail_err(st);
 		return -1;
 	}
 }
@@ -478,7 +479,8 @@ static int cpol_open(const struct conf_store *cs, const struct run_ctx *ctx, str
 
 static const struct store_backend cpol_backend = {
     .name = "chrome-policy",
-    .caps = STORE_CAN_DISTRUST,
+    .ops =
+	STORE_OPS_CA | STORE_OP(OP_ADD_DISTRUSTED) | STORE_OP(OP_DISTRUST) | STORE_OP(OP_REFRESH),
     .read = cpol_read,
     .apply = cpol_apply,
     .free = cpol_free,

@@ -85,6 +85,7 @@ static void pemb_free(struct store_inst *s)
 
 static const struct store_backend pemb_backend = {
     .name = "pem-bundle",
+    .ops = STORE_OPS_CA | STORE_OP(OP_REFRESH),
     .read = pemb_read,
     .apply = pemb_apply,
     .free = pemb_free,

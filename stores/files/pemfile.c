@@ -330,8 +330,7 @@ static int do_step(struct pem_file *f, struct plan_step *st, struct buf *append)
 	case OP_SET:
 		break;
 	}
-	err_set("a PEM bundle cannot %s an entry", plan_op_name(st->op));
-	return -1;
+	return plan_step_unexpected(st);
 }
 
 int pem_file_apply(struct pem_file *f, struct plan_store *ps, struct fs_txn *txn, bool *changed)

@@ -413,6 +413,7 @@ static int py_apply(struct store_inst *s, struct plan_store *ps)
 
 static const struct store_backend py_backend = {
     .name = "python",
+    .ops = STORE_OPS_CA | STORE_OP(OP_REFRESH),
     .read = py_read,
     .apply = py_apply,
     .free = py_free,

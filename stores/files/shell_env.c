@@ -365,6 +365,7 @@ static int shenv_apply(struct store_inst *s, struct plan_store *ps)
 
 static const struct store_backend shenv_backend = {
     .name = "shell-env",
+    .ops = STORE_OPS_CA | STORE_OP(OP_REFRESH),
     .read = shenv_read,
     .apply = shenv_apply,
     .free = shenv_free,

@@ -480,6 +480,7 @@ static int senv_apply(struct store_inst *s, struct plan_store *ps)
 
 static const struct store_backend senv_backend = {
     .name = "systemd-env",
+    .ops = STORE_OPS_CA | STORE_OP(OP_REFRESH),
     .read = senv_read,
     .apply = senv_apply,
     .free = senv_free,

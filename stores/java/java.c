@@ -283,8 +283,7 @@ static int do_step(const struct store_inst *s, struct keystore *ks, struct plan_
 		if (st->op == OP_REMOVE)
 			return 0;
 	} else if (st->op != OP_ADD) {
-		err_set("a Java truststore cannot %s an entry", plan_op_name(st->op));
-		return -1;
+		return plan_step_unexpected(st);
 	}
 	char *alias = xasprintf(ALIAS_PREFIX "%s", st->ca->name);
 	int rc = 0;
@@ -350,6 +349,7 @@ static int java_apply(struct store_inst *s, struct plan_store *ps)
 
 static const struct store_backend java_backend = {
     .name = "java",
+    .ops = STORE_OPS_CA,
     .read = java_read,
     .state_key = java_state_key,
     .apply = java_apply,
