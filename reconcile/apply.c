@@ -1,5 +1,6 @@
 /* The applier; see apply.h. */
 #include "reconcile/apply.h"
+#include "reconcile/apply_files.h"
 #include "stores/storeopt.h"
 #include "util/buf.h"
 #include "util/err.h"
@@ -211,7 +212,8 @@ void apply_plan(struct plan *p, FILE *out, struct apply_result *res)
 		if (ps->n) {
 			if (todo > 1)
 				progress_show("applying", ps->address, ++done, todo);
-			rc = ps->inst->backend->apply(ps->inst, ps);
+			rc = ps->inst->backend->file ? apply_files(ps->inst, ps)
+						     : ps->inst->backend->apply(ps->inst, ps);
 			progress_done();
 			apply_settle(ps, rc);
 		}

@@ -32,9 +32,11 @@
 #include "model/step.h"
 #include "schema/config.h"
 #include "schema/diag.h"
+#include "util/buf.h"
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/stat.h>
 #include <time.h>
 
 struct plan_store;
@@ -137,6 +139,60 @@ struct store_type {
 	const char *schema_rules;
 };
 
+/* One file a file store owns, whole or in marked parts. */
+struct store_file {
+	char *host;	 /* where it is read and written (resolved under --root) */
+	char *shown;	 /* its in-root path, for messages */
+	bool keep_mode;	 /* rewritten with the owner and mode it has (else 0644, root's) */
+	bool exists;	 /* loaded by the engine: */
+	struct buf have; /* its bytes */
+	struct stat st;	 /* its owner and mode, when it exists */
+	bool write;	 /* render: write want (store_file_set) */
+	struct buf want;
+};
+
+/* The files of one file store, in the order they are written. */
+struct store_files {
+	struct store_file *f;
+	size_t n, alloc;
+};
+
+/* Name a file the store owns (host and shown are copied). */
+struct store_file *store_files_add(struct store_files *fs, const char *host, const char *shown);
+void store_files_dispose(struct store_files *fs);
+/* What the file must hold: written when it differs from what it holds, or
+ * does not exist. */
+void store_file_set(struct store_file *f, const void *data, size_t len);
+
+/*
+ * The file-store kind (as p11-kit's save.c is for all its writers): a store
+ * that is a set of files supplies only what is its own, which files it owns
+ * and what each must hold given the steps and what each holds now (what is
+ * not trustform's in it among that); the engine (reconcile/apply_files.c)
+ * does the generic work alike for every such store: it makes the files'
+ * directories, loads each file (a regular file, by the bounded reader),
+ * calls render, writes the changed files through one transaction confined to
+ * the root (util/fsutil.h, util/rootjail.h) keeping an existing file's owner
+ * and mode where keep_mode says so, compares-and-swaps each written file
+ * against the bytes render saw just before the commit (changed meanwhile:
+ * TF_EMODIFIED, the steps are stale), and ends every step from the codes.
+ */
+struct store_file_kind {
+	/* Add the files the store owns (store_files_add). 0, or -1 with err set. */
+	int (*files)(struct store_inst *s, struct store_files *fs);
+	/* Carry out ps->steps on the loaded files: store_file_set each file that
+	 * must change; a step that cannot be done ends with its code
+	 * (plan_step_fail_err: TF_EMODIFIED when what the plan saw is gone).
+	 * Steps left pending are done once the files are committed. Returns 0;
+	 * -1 when some step failed (the others still go on); -1 with err set when
+	 * the store failed as a whole (nothing is written). */
+	int (*render)(struct store_inst *s, struct plan_store *ps, struct store_files *fs);
+	/* Optional: after a commit that changed some file (restart a unit that
+	 * reads them). 0, or -1 with err set (the store's apply error); may set
+	 * ps->apply_note. */
+	int (*changed)(struct store_inst *s, struct plan_store *ps);
+};
+
 /* What an instance runs. */
 struct store_backend {
 	/* Shown in titles ("system (debian)") and part of the read cache's key. */
@@ -158,8 +214,11 @@ struct store_backend {
 	void (*apply_begin)(struct store_inst *s, struct plan_store *ps);
 	/* Carry out ps->steps, ending each with its code (see the failure
 	 * contract above). 0; or -1 with err set when the store failed as a whole
-	 * (steps still pending are failed with that error by the applier). */
+	 * (steps still pending are failed with that error by the applier).
+	 * NULL for a file store: the engine applies it through `file`. */
 	int (*apply)(struct store_inst *s, struct plan_store *ps);
+	/* A file store: what it supplies (above); NULL for the others. */
+	const struct store_file_kind *file;
 	/* Optional: free s->priv. */
 	void (*free)(struct store_inst *s);
 };

@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 
 struct plan_store;
+struct store_file;
 
 struct pem_seg {
 	enum { SEG_OURS, SEG_PEM } kind;
@@ -57,6 +58,13 @@ int pem_file_load(struct pem_file *f, const char *host, const char *shown);
 void pem_file_dispose(struct pem_file *f);
 /* Report trustform's blocks (owned) and every other certificate (foreign). */
 void pem_file_entries(const struct pem_file *f, struct trust_set *out);
+/* The same from a file the engine loaded for a file store (stores/store.h). */
+int pem_file_from(struct pem_file *f, const struct store_file *sf);
+/* Carry out the CA steps of ps on f (loaded at apply time), compare-and-swap
+ * against what the plan saw, and put what the file must hold in out; a step
+ * that cannot be done fails (stale when its entry is gone). OP_REFRESH steps
+ * are left to the caller. Returns -1 if any step failed. */
+int pem_file_render(struct pem_file *f, struct plan_store *ps, struct buf *out);
 /* Carry out the CA steps of ps on f (reloaded at apply time), compare-and-swap
  * against what the plan saw, and queue the new file in txn when it changed.
  * OP_REFRESH steps are left to the caller. Returns -1 if any step failed. */
