@@ -56,11 +56,16 @@ static int unchanged(const struct store_file *f)
 	return -1;
 }
 
-/* Queue every file render changed; -1 with err set at the first failure. */
+/* Queue every file render changed or removed; -1 with err set at the first
+ * failure. */
 static int write_changed(struct store_files *fs, struct fs_txn *txn, bool *changed)
 {
 	for (size_t i = 0; i < fs->n; i++) {
 		struct store_file *f = &fs->f[i];
+		if (f->remove) {
+			fs_txn_unlink(txn, f->host);
+			*changed = true;
+		}
 		if (!f->write)
 			continue;
 		struct file_owner own = FILE_OWNER_DEFAULT;
@@ -74,7 +79,7 @@ static int write_changed(struct store_files *fs, struct fs_txn *txn, bool *chang
 		*changed = true;
 	}
 	for (size_t i = 0; i < fs->n; i++)
-		if (fs->f[i].write && unchanged(&fs->f[i]) < 0)
+		if ((fs->f[i].write || fs->f[i].remove) && unchanged(&fs->f[i]) < 0)
 			return -1;
 	return 0;
 }

@@ -194,4 +194,11 @@ void store_file_set(struct store_file *f, const void *data, size_t len)
 	buf_truncate(&f->want, 0);
 	buf_add(&f->want, data, len);
 	f->write = !f->exists || !buf_equal(&f->have, data, len);
+	f->remove = false;
+}
+
+void store_file_remove(struct store_file *f)
+{
+	f->write = false;
+	f->remove = f->exists;
 }

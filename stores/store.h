@@ -149,6 +149,7 @@ struct store_file {
 	struct stat st;	 /* its owner and mode, when it exists */
 	bool write;	 /* render: write want (store_file_set) */
 	struct buf want;
+	bool remove; /* render: remove the file (store_file_remove) */
 };
 
 /* The files of one file store, in the order they are written. */
@@ -163,6 +164,8 @@ void store_files_dispose(struct store_files *fs);
 /* What the file must hold: written when it differs from what it holds, or
  * does not exist. */
 void store_file_set(struct store_file *f, const void *data, size_t len);
+/* The file must not exist (removed when it does). */
+void store_file_remove(struct store_file *f);
 
 /*
  * The file-store kind (as p11-kit's save.c is for all its writers): a store

@@ -358,25 +358,28 @@ static json_t *list_json(const struct plist *l)
 	return a;
 }
 
-static int cpol_apply(struct store_inst *s, struct plan_store *ps)
+/* trustform.json: the engine writes or removes it. */
+static int cpol_owned(struct store_inst *s, struct store_files *fs)
 {
 	struct cpol *p = s->priv;
-	struct buf now = BUF_INIT;
+	store_files_add(fs, p->host, p->file);
+	return 0;
+}
+
+/* trustform.json with the steps carried out, or none when it would be empty. */
+static int cpol_render(struct store_inst *s, struct plan_store *ps, struct store_files *fs)
+{
+	struct cpol *p = s->priv;
+	struct store_file *sf = &fs->f[0];
 	struct pfile f = {0};
-	struct fs_txn txn;
-	fs_txn_init(&txn);
-	int rc = pol_load_ours(p, &now);
-	if (rc >= 0 && ((rc == 0) != p->existed || !buf_equal(&p->seen, now.ptr, now.len))) {
+	/* the whole file as the plan read it: the steps were made from all of it */
+	if (sf->exists != p->existed || !buf_equal(&p->seen, sf->have.ptr, sf->have.len)) {
 		err_modified(p->file);
-		rc = -1;
+		return -1; /* the whole store: the applier makes the steps stale */
 	}
-	if (rc >= 0 && mkdir_parent(p->host) < 0)
-		rc = -1;
-	if (rc < 0)
-		goto out; /* the whole store: the applier fails the steps */
-	if (p->existed)
-		pfile_parse(&f, &now);
-	rc = 0;
+	if (sf->exists)
+		pfile_parse(&f, &sf->have);
+	int rc = 0;
 	for (size_t i = 0; i < ps->n; i++)
 		if (do_step(&ps->steps[i], &f, p) < 0)
 			rc = -1;
@@ -390,23 +393,21 @@ static int cpol_apply(struct store_inst *s, struct plan_store *ps)
 		struct buf b = BUF_INIT;
 		buf_puts(&b, text);
 		buf_putc(&b, '\n');
-		if (fs_txn_write(&txn, p->host, b.ptr, b.len, 0644, FILE_OWNER_DEFAULT) < 0) {
-			plan_steps_fail_pending(ps); /* not written: not done */
-			rc = -1;
-		}
+		store_file_set(sf, b.ptr, b.len);
 		buf_dispose(&b);
 		free(text);
-	} else if (p->existed) {
-		fs_txn_unlink(&txn, p->host);
+	} else {
+		store_file_remove(sf);
 	}
 	json_decref(root);
-	rc = plan_steps_finish(ps, &txn, rc, NULL);
-out:
 	pfile_dispose(&f);
-	buf_dispose(&now);
-	fs_txn_dispose(&txn);
 	return rc;
 }
+
+static const struct store_file_kind cpol_kind = {
+    .files = cpol_owned,
+    .render = cpol_render,
+};
 
 /* --- open ------------------------------------------------------------------------ */
 
@@ -482,7 +483,7 @@ static const struct store_backend cpol_backend = {
     .ops =
 	STORE_OPS_CA | STORE_OP(OP_ADD_DISTRUSTED) | STORE_OP(OP_DISTRUST) | STORE_OP(OP_REFRESH),
     .read = cpol_read,
-    .apply = cpol_apply,
+    .file = &cpol_kind,
     .free = cpol_free,
 };
 

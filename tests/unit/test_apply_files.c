@@ -92,8 +92,7 @@ static int fake_changed(struct store_inst *s, struct plan_store *ps)
 
 static const struct store_file_kind fake_kind = {
     .files = fake_owned, .render = fake_render, .changed = fake_changed};
-static const struct store_backend fake = {
-    .name = "fake", .ops = STORE_OPS_CA, .file = &fake_kind};
+static const struct store_backend fake = {.name = "fake", .ops = STORE_OPS_CA, .file = &fake_kind};
 
 /* One run: a.pem holds "old a" (0600), sub/b.conf is missing. */
 static int run(struct plan *p, struct plan_store **out)
