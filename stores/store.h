@@ -8,6 +8,16 @@
  * Each instance runs a *backend*: it reads what it holds into a trust_set and
  * applies the plan steps the planner made for it. Backends never diff.
  *
+ * Backends come in kinds, and what a kind shares is done once, by the engine:
+ *   - every backend: `read`, and `ops`, the operations it carries out (one
+ *     bit per plan_op); the planner checks them once, at plan time, and
+ *     refuses a step outside them with one text for every store;
+ *   - a file store (`file`: struct store_file_kind): the files it owns and
+ *     render(steps, what each holds now); reconcile/apply_files.c loads,
+ *     compares-and-swaps, writes through the confined transaction, commits
+ *     and ends the steps;
+ *   - any other store: its own `apply`, under the contract below.
+ *
  * A NULL slot means only "this optional step is absent"; the generic code
  * (schema/storeopts.c, reconcile/) owns the NULL checks.
  *
