@@ -415,23 +415,3 @@ int pem_file_apply(struct pem_file *f, struct plan_store *ps, struct fs_txn *txn
 	buf_dispose(&out);
 	return rc;
 }
-
-int store_apply_pem_file(struct plan_store *ps, const char *host, const char *shown)
-{
-	struct pem_file f;
-	struct fs_txn txn;
-	bool changed;
-	fs_txn_init(&txn);
-	int rc = mkdir_parent(host);
-	if (rc == 0)
-		rc = pem_file_load(&f, host, shown);
-	else
-		memset(&f, 0, sizeof(f));
-	if (rc == 0) {
-		rc = pem_file_apply(&f, ps, &txn, &changed);
-		rc = plan_steps_finish(ps, &txn, rc, NULL);
-	}
-	fs_txn_dispose(&txn);
-	pem_file_dispose(&f);
-	return rc;
-}
