@@ -210,6 +210,7 @@ static int parse(struct pem_file *f)
 int pem_file_load(struct pem_file *f, const char *host, const char *shown)
 {
 	memset(f, 0, sizeof(*f));
+	buf_init(&f->raw);
 	f->host = xstrdup(host);
 	f->shown = xstrdup(shown);
 	if (stat(host, &f->st) < 0) {
@@ -233,6 +234,7 @@ int pem_file_load(struct pem_file *f, const char *host, const char *shown)
 int pem_file_from(struct pem_file *f, const struct store_file *sf)
 {
 	memset(f, 0, sizeof(*f));
+	buf_init(&f->raw);
 	f->host = xstrdup(sf->host);
 	f->shown = xstrdup(sf->shown);
 	f->exists = sf->exists;
