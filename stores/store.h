@@ -42,6 +42,7 @@
 #include "model/step.h"
 #include "schema/config.h"
 #include "schema/diag.h"
+#include "schema/resolve.h"
 #include "util/buf.h"
 
 #include <stdbool.h>
@@ -271,6 +272,12 @@ struct store_inst {
 	 * over it; NULL when the instance cannot collide with another. */
 	char *target;
 	bool read_cached; /* this run takes its state from the read cache: no read */
+	/* The one slot through which a store learns the desired state: the CAs
+	 * the host's roles give it, set by the engine before read (a store that
+	 * judges what it holds against them, chrome-policy, reads them here
+	 * instead of resolving the host itself). NULL when no run set it; then
+	 * store_desired resolves the host. */
+	const struct host_store *desired;
 	struct store_consumer *consumers; /* store_inst_add_consumer */
 	size_t nconsumers;
 	struct store_client *client; /* the instance is a client of other stores, or NULL */

@@ -28,6 +28,7 @@
 #include "schema/resolve.h"
 #include "stores/chrome/chrome.h"
 #include "stores/chrome/chrome_int.h"
+#include "stores/storeopt.h"
 #include "util/err.h"
 #include "util/fsutil.h"
 #include "util/rootfs.h"
@@ -84,23 +85,6 @@ static const char *config_name(const struct store_inst *s, const unsigned char f
 	for (size_t i = 0; cfg && i < cfg->ncas; i++)
 		if (cfg->cas[i].cert && !memcmp(cfg->cas[i].cert->fp, fp, FP_LEN))
 			return cfg->cas[i].name;
-	return NULL;
-}
-
-/* The CAs the host's roles give this store. */
-static const struct host_store *wanted(const struct store_inst *s, struct resolved **r)
-{
-	*r = NULL;
-	if (!s->ctx->cfg || !s->ctx->host)
-		return NULL;
-	*r = resolve_host(s->ctx->cfg, s->ctx->host, NULL, 0);
-	if (!*r) {
-		err_clear();
-		return NULL;
-	}
-	for (size_t i = 0; i < (*r)->nstores; i++)
-		if ((*r)->stores[i].store == s->conf)
-			return &(*r)->stores[i];
 	return NULL;
 }
 
@@ -189,7 +173,7 @@ static int cpol_read(struct store_inst *s, struct trust_set *out)
 	}
 
 	struct resolved *r;
-	const struct host_store *hs = wanted(s, &r);
+	const struct host_store *hs = store_desired(s, &r); /* the desired set's slot */
 	size_t npresent = 0, ndis = 0;
 	for (size_t i = 0; hs && i < hs->ncas; i++) {
 		npresent += hs->cas[i]->ensure == ENSURE_PRESENT;
