@@ -84,10 +84,19 @@ static void refuse_unsupported(struct plan_store *ps)
 			continue;
 		const char *type = ps->inst && ps->inst->conf ? ps->inst->conf->type : "?";
 		const char *op = plan_op_name(st->op);
-		char *msg = xasprintf("refused: %s cannot %s \"%s\" (a %s store does not carry "
+		/* a CA's step follows from the configuration; the others (refresh,
+		 * root-drift, reissue, set) only from what the store itself read */
+		bool of_ca = st->op != OP_REFRESH && st->op != OP_ROOT_DRIFT &&
+			     st->op != OP_REISSUE && st->op != OP_SET;
+		char *msg =
+		    of_ca ? xasprintf("refused: %s cannot %s \"%s\" (a %s store does not carry "
 				      "out \"%s\"); take \"%s\" off the roles that list it for "
 				      "this store, or list it for a store type that can %s it",
-				      ps->title, op, st->name, type, op, st->name, op);
+				      ps->title, op, st->name, type, op, st->name, op)
+			  : xasprintf("refused: %s cannot %s \"%s\" (a %s store does not carry "
+				      "out \"%s\", yet its read asked for it); this is a bug in "
+				      "trustform, please report it",
+				      ps->title, op, st->name, type, op);
 		st->refused = store_error_text(ps->inst ? ps->inst->conf : NULL, msg);
 		free(msg);
 	}

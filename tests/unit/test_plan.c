@@ -350,8 +350,11 @@ static void refusal(void)
 	const struct conf_ca *ptr = &ca;
 	struct host_store hs = {.cas = &ptr, .ncas = 1};
 	struct config cfg = {0};
+	ps->actual.stale = xstrdup("out of date"); /* a refresh the store cannot do */
 	plan_diff_store(ps, &hs, &cfg);
-	CHECK(ps->n == 1 && ps->steps[0].op == OP_ADD && ps->steps[0].refused);
+	CHECK(ps->n == 2 && ps->steps[0].op == OP_ADD && ps->steps[0].refused);
+	CHECK(ps->n == 2 && ps->steps[1].op == OP_REFRESH && ps->steps[1].refused &&
+	      strstr(ps->steps[1].refused, "this is a bug in trustform"));
 	const char *t = ps->n ? ps->steps[0].refused : NULL;
 	CHECK_MSG(t && strstr(t, "refused: s (setter) cannot add \"a\"") &&
 		      strstr(t, "or list it for a store type that can add it"),
