@@ -45,6 +45,14 @@ void plan_step_fail_err(struct plan_step *st)
 	err_clear();
 }
 
+int plan_step_unexpected(const struct plan_step *st)
+{
+	err_set("step \"%s\" (%s): the store has no such operation, and the plan should "
+		"have refused it; this is a bug in trustform, please report it",
+		st->name ? st->name : "", plan_op_name(st->op));
+	return -1;
+}
+
 bool plan_step_failed(const struct plan_step *st)
 {
 	return st->result == STEP_FAILED || st->result == STEP_STALE;

@@ -77,6 +77,10 @@ struct plan_step {
 	 * phase has not come (reconcile/rotation.h): what blocks it, or NULL.
 	 * Apply refuses it like an unaccepted break. */
 	char *blocked;
+	/* The store cannot carry out this op (its backend's ops lack it): the
+	 * planner's one refusal text, with the store's position; apply fails the
+	 * step with it and never hands it to the store. NULL otherwise. */
+	char *refused;
 };
 
 /* Record that the step would break url (once per URL). */
@@ -139,6 +143,10 @@ void plan_step_fail(struct plan_step *st, const char *fmt, ...)
 /* Failed with the current error and its code (stale for TF_EMODIFIED). The
  * step takes the error: it is cleared, so that it is no longer the store's. */
 void plan_step_fail_err(struct plan_step *st);
+/* For the branch of a backend's switch that its `ops` (stores/store.h) leave
+ * out: the planner refuses such a step, with its one text, before apply, so
+ * reaching here is trustform's bug. Sets err (naming the op); returns -1. */
+int plan_step_unexpected(const struct plan_step *st);
 /* Whether the step failed, stale or not. */
 bool plan_step_failed(const struct plan_step *st);
 

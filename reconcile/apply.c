@@ -1,5 +1,6 @@
 /* The applier; see apply.h. */
 #include "reconcile/apply.h"
+#include "reconcile/apply_files.h"
 #include "stores/storeopt.h"
 #include "util/buf.h"
 #include "util/err.h"
@@ -104,8 +105,15 @@ void apply_settle(struct plan_store *ps, int rc)
 	err_clear();
 }
 
-/* Steps that would break an endpoint nobody accepted go last, out of the
- * store's sight (ps->n counts the others); returns how many steps there are. */
+/* Whether apply refuses the step itself: the planner refused its op for this
+ * store, or it would break an endpoint nobody accepted. */
+static bool held(const struct plan_step *st)
+{
+	return st->refused || plan_step_break_refused(st);
+}
+
+/* Steps apply refuses go last, out of the store's sight (ps->n counts the
+ * others); returns how many steps there are. */
 static size_t hold_refused(struct plan_store *ps)
 {
 	size_t total = ps->n, k = 0;
@@ -114,22 +122,26 @@ static size_t hold_refused(struct plan_store *ps)
 	struct plan_step *tmp = xcalloc(total, sizeof(*tmp));
 	for (size_t pass = 0; pass < 2; pass++)
 		for (size_t j = 0; j < total; j++)
-			if (plan_step_break_refused(&ps->steps[j]) == (pass == 1))
+			if (held(&ps->steps[j]) == (pass == 1))
 				tmp[k++] = ps->steps[j];
 	memcpy(ps->steps, tmp, total * sizeof(*tmp));
 	free(tmp);
-	for (ps->n = 0; ps->n < total && !plan_step_break_refused(&ps->steps[ps->n]); ps->n++)
+	for (ps->n = 0; ps->n < total && !held(&ps->steps[ps->n]); ps->n++)
 		;
 	return total;
 }
 
-/* The held steps come back, failed: the message names the CA, the endpoints
- * and the fix. Returns how many. */
+/* The held steps come back, failed: with the planner's refusal, or a message
+ * that names the CA, the endpoints and the fix. Returns how many. */
 static size_t refuse_held(struct plan_store *ps, size_t total)
 {
 	size_t n = total - ps->n;
 	for (size_t j = ps->n; j < total; j++) {
 		struct plan_step *st = &ps->steps[j];
+		if (st->refused) {
+			plan_step_fail(st, "%s", st->refused);
+			continue;
+		}
 		if (st->blocked) {
 			plan_step_fail(st, "refused: %s CA \"%s\" is blocked by %s",
 				       st->op == OP_DISTRUST ? "distrusting" : "removing", st->name,
@@ -210,7 +222,8 @@ void apply_plan(struct plan *p, FILE *out, struct apply_result *res)
 		if (ps->n) {
 			if (todo > 1)
 				progress_show("applying", ps->address, ++done, todo);
-			rc = ps->inst->backend->apply(ps->inst, ps);
+			rc = ps->inst->backend->file ? apply_files(ps->inst, ps)
+						     : ps->inst->backend->apply(ps->inst, ps);
 			progress_done();
 			apply_settle(ps, rc);
 		}
@@ -218,7 +231,7 @@ void apply_plan(struct plan *p, FILE *out, struct apply_result *res)
 		if (refuse_held(ps, total[i])) {
 			step_failed = true;
 			for (size_t j = 0; j < ps->n; j++)
-				if (plan_step_break_refused(&ps->steps[j]))
+				if (!ps->steps[j].refused && plan_step_break_refused(&ps->steps[j]))
 					locate(ps, &ps->steps[j].error);
 		}
 		for (size_t j = 0; j < ps->n; j++) {

@@ -5,6 +5,7 @@
  */
 #include "model/cert.h"
 #include "reconcile/plan.h"
+#include "stores/storeopt.h"
 #include "util/buf.h"
 #include "util/strmap.h"
 #include "util/xalloc.h"
@@ -67,9 +68,38 @@ static bool flags_enough(const struct plan_store *ps, const struct trust_entry *
 	}
 }
 
-static unsigned store_caps(const struct plan_store *ps)
+/* Whether the store's backend carries out op (stores/store.h: STORE_OP). */
+static bool store_can(const struct plan_store *ps, enum plan_op op)
 {
-	return ps->inst ? ps->inst->backend->caps : 0;
+	return ps->inst && (ps->inst->backend->ops & STORE_OP(op));
+}
+
+/* The one refusal of a step whose op the store's backend lacks: made here,
+ * once, for every store; apply fails the step with it. */
+static void refuse_unsupported(struct plan_store *ps)
+{
+	for (size_t i = 0; i < ps->n; i++) {
+		struct plan_step *st = &ps->steps[i];
+		if (store_can(ps, st->op))
+			continue;
+		const char *type = ps->inst && ps->inst->conf ? ps->inst->conf->type : "?";
+		const char *op = plan_op_name(st->op);
+		/* a CA's step follows from the configuration; the others (refresh,
+		 * root-drift, reissue, set) only from what the store itself read */
+		bool of_ca = st->op != OP_REFRESH && st->op != OP_ROOT_DRIFT &&
+			     st->op != OP_REISSUE && st->op != OP_SET;
+		char *msg =
+		    of_ca ? xasprintf("refused: %s cannot %s \"%s\" (a %s store does not carry "
+				      "out \"%s\"); take \"%s\" off the roles that list it for "
+				      "this store, or list it for a store type that can %s it",
+				      ps->title, op, st->name, type, op, st->name, op)
+			  : xasprintf("refused: %s cannot %s \"%s\" (a %s store does not carry "
+				      "out \"%s\", yet its read asked for it); this is a bug in "
+				      "trustform, please report it",
+				      ps->title, op, st->name, type, op);
+		st->refused = store_error_text(ps->inst ? ps->inst->conf : NULL, msg);
+		free(msg);
+	}
 }
 
 /* Entries by fingerprint, and owned entries by label: each a chain through
@@ -179,7 +209,7 @@ static void diff_present(struct plan_store *ps, const struct conf_ca *ca, unsign
 	}
 	if (foreign_ok)
 		return; /* already trusted by an entry trustform did not write */
-	if (foreign_other && (store_caps(ps) & STORE_HAS_TRUST_FLAGS) && !foreign_other->fixed) {
+	if (foreign_other && store_can(ps, OP_RETRUST) && !foreign_other->fixed) {
 		struct plan_step *st =
 		    add_step(ps, ACT_UPDATE, OP_RETRUST, ca->name, ca, foreign_other);
 		set_reason(st, "update_because_trust_flags",
@@ -228,7 +258,7 @@ static void diff_absent(struct plan_store *ps, const struct conf_ca *ca, unsigne
 				   ca->name);
 		}
 	}
-	if (ca->ensure == ENSURE_DISTRUSTED && !seen_any && (store_caps(ps) & STORE_CAN_DISTRUST)) {
+	if (ca->ensure == ENSURE_DISTRUSTED && !seen_any && store_can(ps, OP_ADD_DISTRUSTED)) {
 		struct plan_step *st =
 		    add_step(ps, ACT_CREATE, OP_ADD_DISTRUSTED, ca->name, ca, NULL);
 		set_reason(st, "create_because_ensure_distrusted",
@@ -361,6 +391,7 @@ void plan_diff_store(struct plan_store *ps, const struct host_store *hs, const s
 	if (a->has_own_root)
 		diff_own_root(ps, cfg);
 	diff_findings(ps);
+	refuse_unsupported(ps);
 	if (ps->n > 1)
 		qsort(ps->steps, ps->n, sizeof(*ps->steps), step_cmp);
 	index_dispose(&ix);

@@ -23,6 +23,7 @@ static void step_dispose(struct plan_step *st)
 	free(st->reason);
 	free(st->detail);
 	free(st->error);
+	free(st->refused);
 	for (size_t i = 0; i < st->nbreaks; i++)
 		free(st->breaks[i].url);
 	free(st->breaks);

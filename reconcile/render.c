@@ -162,6 +162,9 @@ static void render_step(FILE *out, const struct plan_store *ps, const struct pla
 			st->breaks[i].accepted ? " (accepted: accept_breaking lists it)"
 					       : " (apply refuses this step: list it under the "
 						 "CA's accept_breaking to accept)");
+	if (st->refused)
+		fprintf(out, "  # %s%s%s\n", col(o, C_RED), text_disp(st->refused),
+			col(o, C_RESET));
 	if (st->blocked)
 		fprintf(out, "  # %sblocked by %s%s (apply refuses this step)\n", col(o, C_RED),
 			text_disp(st->blocked), col(o, C_RESET));

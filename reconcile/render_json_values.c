@@ -287,6 +287,8 @@ void store_changes(json_t *arr, const struct plan_store *ps, bool applied)
 		/* format 1.3: a rotation blocks the removal (rotation.h) */
 		if (st->blocked)
 			jtext_set(rc, "blocked", st->blocked);
+		if (st->refused)
+			jtext_set(rc, "refused", st->refused);
 		if (applied) {
 			json_object_set_new(rc, "status", jtext_new(status_word(st->result)));
 			json_object_set_new(rc, "error", str_or_null(st->error));

@@ -307,6 +307,7 @@ static void plan_instances(struct run *r, struct store_open *o, const struct hos
 	for (size_t j = 0; j < n; j++) {
 		struct store_inst *s = o->insts[j];
 		struct plan_store *ps = plan_add_store(&r->plan, s, s->address, s->title);
+		s->desired = hs; /* the one slot for the desired state (stores/store.h) */
 		const struct plan_store *other = same_target(&r->plan, ps);
 		if (other) {
 			char *why = xasprintf("store \"%s\" manages %s, which store \"%s\" "
@@ -424,9 +425,11 @@ void run_save_read_cache(struct run *r)
 		err_clear();
 		/* notes made while opening are for plans; a refresh discards them */
 		if (cs->store_type->open(cs, &r->ctx, &o) == 0) {
-			for (size_t j = 0; j < o.n; j++)
+			for (size_t j = 0; j < o.n; j++) {
+				o.insts[j]->desired = &r->res->stores[i];
 				plan_add_store(&scratch, o.insts[j], o.insts[j]->address,
 					       o.insts[j]->title);
+			}
 			o.n = 0;
 		}
 		store_open_dispose(&o);

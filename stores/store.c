@@ -164,3 +164,41 @@ int store_state_key_file(struct buf *key, const char *host_path)
 	buf_dispose(&data);
 	return 0;
 }
+
+struct store_file *store_files_add(struct store_files *fs, const char *host, const char *shown)
+{
+	ARRAY_GROW(fs->f, fs->n + 1, fs->alloc);
+	struct store_file *f = &fs->f[fs->n++];
+	memset(f, 0, sizeof(*f));
+	f->host = xstrdup(host);
+	f->shown = xstrdup(shown);
+	buf_init(&f->have);
+	buf_init(&f->want);
+	return f;
+}
+
+void store_files_dispose(struct store_files *fs)
+{
+	for (size_t i = 0; i < fs->n; i++) {
+		free(fs->f[i].host);
+		free(fs->f[i].shown);
+		buf_dispose(&fs->f[i].have);
+		buf_dispose(&fs->f[i].want);
+	}
+	free(fs->f);
+	memset(fs, 0, sizeof(*fs));
+}
+
+void store_file_set(struct store_file *f, const void *data, size_t len)
+{
+	buf_truncate(&f->want, 0);
+	buf_add(&f->want, data, len);
+	f->write = !f->exists || !buf_equal(&f->have, data, len);
+	f->remove = false;
+}
+
+void store_file_remove(struct store_file *f)
+{
+	f->write = false;
+	f->remove = f->exists;
+}

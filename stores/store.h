@@ -8,6 +8,16 @@
  * Each instance runs a *backend*: it reads what it holds into a trust_set and
  * applies the plan steps the planner made for it. Backends never diff.
  *
+ * Backends come in kinds, and what a kind shares is done once, by the engine:
+ *   - every backend: `read`, and `ops`, the operations it carries out (one
+ *     bit per plan_op); the planner checks them once, at plan time, and
+ *     refuses a step outside them with one text for every store;
+ *   - a file store (`file`: struct store_file_kind): the files it owns and
+ *     render(steps, what each holds now); reconcile/apply_files.c loads,
+ *     compares-and-swaps, writes through the confined transaction, commits
+ *     and ends the steps;
+ *   - any other store: its own `apply`, under the contract below.
+ *
  * A NULL slot means only "this optional step is absent"; the generic code
  * (schema/storeopts.c, reconcile/) owns the NULL checks.
  *
@@ -29,20 +39,34 @@
 #define TF_STORE_H
 
 #include "model/model.h"
+#include "model/step.h"
 #include "schema/config.h"
 #include "schema/diag.h"
+#include "schema/resolve.h"
+#include "util/buf.h"
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/stat.h>
 #include <time.h>
 
 struct plan_store;
 struct store_inst;
 
-/* What a backend can express; checked by the planner before anything is written. */
+/* The operations a backend carries out: one bit per enum plan_op
+ * (model/step.h) in its `ops`. The planner checks them once, at plan time:
+ * where it has a choice it takes what the store can do (retrust a foreign
+ * entry rather than add one, add a CA marked distrusted or not at all), and a
+ * step the store cannot carry out is refused there, with one text for every
+ * store; apply never hands it to the backend. */
+#define STORE_OP(op) (1u << (unsigned)(op))
+/* Hold, drop and exchange CAs: what every store of CAs does. */
+#define STORE_OPS_CA                                                                               \
+	(STORE_OP(OP_ADD) | STORE_OP(OP_REMOVE) | STORE_OP(OP_REPLACE) | STORE_OP(OP_UPDATE))
+
+/* What a backend's entries are (its operations are `ops`). */
 enum store_caps {
-	STORE_CAN_DISTRUST = 1 << 0,	/* can hold a certificate marked distrusted */
-	STORE_HAS_TRUST_FLAGS = 1 << 1, /* entries carry trust flags (NSS) */
+	STORE_HAS_TRUST_FLAGS = 1 << 0, /* entries carry trust flags (NSS) */
 };
 
 enum store_option_kind {
@@ -126,10 +150,69 @@ struct store_type {
 	const char *schema_rules;
 };
 
+/* One file a file store owns, whole or in marked parts. */
+struct store_file {
+	char *host;	 /* where it is read and written (resolved under --root) */
+	char *shown;	 /* its in-root path, for messages */
+	bool keep_mode;	 /* rewritten with the owner and mode it has (else 0644, root's) */
+	bool exists;	 /* loaded by the engine: */
+	struct buf have; /* its bytes */
+	struct stat st;	 /* its owner and mode, when it exists */
+	bool write;	 /* render: write want (store_file_set) */
+	struct buf want;
+	bool remove; /* render: remove the file (store_file_remove) */
+};
+
+/* The files of one file store, in the order they are written. */
+struct store_files {
+	struct store_file *f;
+	size_t n, alloc;
+};
+
+/* Name a file the store owns (host and shown are copied). */
+struct store_file *store_files_add(struct store_files *fs, const char *host, const char *shown);
+void store_files_dispose(struct store_files *fs);
+/* What the file must hold: written when it differs from what it holds, or
+ * does not exist. */
+void store_file_set(struct store_file *f, const void *data, size_t len);
+/* The file must not exist (removed when it does). */
+void store_file_remove(struct store_file *f);
+
+/*
+ * The file-store kind (as p11-kit's save.c is for all its writers): a store
+ * that is a set of files supplies only what is its own, which files it owns
+ * and what each must hold given the steps and what each holds now (what is
+ * not trustform's in it among that); the engine (reconcile/apply_files.c)
+ * does the generic work alike for every such store: it makes the files'
+ * directories, loads each file (a regular file, by the bounded reader),
+ * calls render, writes the changed files through one transaction confined to
+ * the root (util/fsutil.h, util/rootjail.h) keeping an existing file's owner
+ * and mode where keep_mode says so, compares-and-swaps each written file
+ * against the bytes render saw just before the commit (changed meanwhile:
+ * TF_EMODIFIED, the steps are stale), and ends every step from the codes.
+ */
+struct store_file_kind {
+	/* Add the files the store owns (store_files_add). 0, or -1 with err set. */
+	int (*files)(struct store_inst *s, struct store_files *fs);
+	/* Carry out ps->steps on the loaded files: store_file_set each file that
+	 * must change; a step that cannot be done ends with its code
+	 * (plan_step_fail_err: TF_EMODIFIED when what the plan saw is gone).
+	 * Steps left pending are done once the files are committed. Returns 0;
+	 * -1 when some step failed (the others still go on); -1 with err set when
+	 * the store failed as a whole (nothing is written). */
+	int (*render)(struct store_inst *s, struct plan_store *ps, struct store_files *fs);
+	/* Optional: after a commit that changed some file (restart a unit that
+	 * reads them). 0, or -1 with err set (the store's apply error); may set
+	 * ps->apply_note. */
+	int (*changed)(struct store_inst *s, struct plan_store *ps);
+};
+
 /* What an instance runs. */
 struct store_backend {
 	/* Shown in titles ("system (debian)") and part of the read cache's key. */
 	const char *name;
+	/* STORE_OP bits: the operations it carries out (checked at plan time). */
+	unsigned ops;
 	/* enum store_caps bits. */
 	unsigned caps;
 	/* Read what the store holds into out. 0, or -1 with err set. */
@@ -145,8 +228,11 @@ struct store_backend {
 	void (*apply_begin)(struct store_inst *s, struct plan_store *ps);
 	/* Carry out ps->steps, ending each with its code (see the failure
 	 * contract above). 0; or -1 with err set when the store failed as a whole
-	 * (steps still pending are failed with that error by the applier). */
+	 * (steps still pending are failed with that error by the applier).
+	 * NULL for a file store: the engine applies it through `file`. */
 	int (*apply)(struct store_inst *s, struct plan_store *ps);
+	/* A file store: what it supplies (above); NULL for the others. */
+	const struct store_file_kind *file;
 	/* Optional: free s->priv. */
 	void (*free)(struct store_inst *s);
 };
@@ -186,6 +272,12 @@ struct store_inst {
 	 * over it; NULL when the instance cannot collide with another. */
 	char *target;
 	bool read_cached; /* this run takes its state from the read cache: no read */
+	/* The one slot through which a store learns the desired state: the CAs
+	 * the host's roles give it, set by the engine before read (a store that
+	 * judges what it holds against them, chrome-policy, reads them here
+	 * instead of resolving the host itself). NULL when no run set it; then
+	 * store_desired resolves the host. */
+	const struct host_store *desired;
 	struct store_consumer *consumers; /* store_inst_add_consumer */
 	size_t nconsumers;
 	struct store_client *client; /* the instance is a client of other stores, or NULL */

@@ -96,15 +96,26 @@ size_t store_host_stores(const struct store_inst *s, const struct conf_store ***
 	return n;
 }
 
+const struct host_store *store_desired(const struct store_inst *s, struct resolved **r)
+{
+	*r = NULL;
+	if (s->desired)
+		return s->desired;
+	if (!(*r = host_resolved(s)))
+		return NULL;
+	for (size_t i = 0; i < (*r)->nstores; i++)
+		if ((*r)->stores[i].store == s->conf)
+			return &(*r)->stores[i];
+	return NULL;
+}
+
 size_t store_cas_present(const struct store_inst *s)
 {
 	size_t n = 0;
-	struct resolved *r = host_resolved(s);
-	if (!r)
-		return 0;
-	for (size_t i = 0; i < r->nstores; i++)
-		for (size_t c = 0; r->stores[i].store == s->conf && c < r->stores[i].ncas; c++)
-			n += r->stores[i].cas[c]->ensure == ENSURE_PRESENT;
+	struct resolved *r;
+	const struct host_store *hs = store_desired(s, &r);
+	for (size_t c = 0; hs && c < hs->ncas; c++)
+		n += hs->cas[c]->ensure == ENSURE_PRESENT;
 	resolved_free(r);
 	return n;
 }

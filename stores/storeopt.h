@@ -13,6 +13,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+struct resolved;
+struct host_store;
 struct store_inst;
 
 /* An error of store cs at node n (the store's own position when n is NULL):
@@ -35,6 +37,10 @@ size_t store_cas_present(const struct store_inst *s);
 /* Whether a `system` store is configured for the host (it writes the system
  * bundle in the same apply, before the other stores). */
 bool store_host_has_system(const struct store_inst *s);
+/* The CAs the host's roles give s: s->desired when the engine set it, else
+ * resolved here (*r then holds the resolution: resolved_free it; NULL
+ * otherwise). NULL when the host does not resolve or lists no CA for s. */
+const struct host_store *store_desired(const struct store_inst *s, struct resolved **r);
 /* "trust.yaml:7:30" for a store option (the store's own position without it). */
 char *store_opt_pos(const struct conf_store *cs, const char *key);
 /* A runtime error of store cs as the run shows it: the engine's one helper

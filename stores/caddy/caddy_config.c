@@ -468,11 +468,9 @@ static int config_apply(struct store_inst *s, struct plan_store *ps)
 			st->result = STEP_DONE;
 			continue;
 		}
-		if (st->op == OP_SET)
-			plan_step_fail_err(st);
-		else
-			plan_step_fail(st, "the Caddy config store cannot %s an entry",
-				       plan_op_name(st->op));
+		if (st->op != OP_SET)
+			plan_step_unexpected(st);
+		plan_step_fail_err(st);
 		rc = -1;
 	}
 	return rc;
@@ -480,6 +478,7 @@ static int config_apply(struct store_inst *s, struct plan_store *ps)
 
 const struct store_backend store_backend_caddy_config = {
     .name = "caddy-config",
+    .ops = STORE_OP(OP_SET),
     .read = config_read,
     .apply = config_apply,
     .free = caddy_inst_free,

@@ -326,8 +326,8 @@ static int pki_apply(struct store_inst *s, struct plan_store *ps)
 			rc = -1;
 			break;
 		default:
-			plan_step_fail(st, "the Caddy PKI store cannot %s an entry",
-				       plan_op_name(st->op));
+			plan_step_unexpected(st);
+			plan_step_fail_err(st);
 			rc = -1;
 			break;
 		}
@@ -337,6 +337,7 @@ static int pki_apply(struct store_inst *s, struct plan_store *ps)
 
 const struct store_backend store_backend_caddy_pki = {
     .name = "caddy",
+    .ops = STORE_OP(OP_REISSUE) | STORE_OP(OP_ROOT_DRIFT),
     .read = pki_read,
     .apply = pki_apply,
     .free = caddy_inst_free,

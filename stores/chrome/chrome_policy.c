@@ -28,6 +28,7 @@
 #include "schema/resolve.h"
 #include "stores/chrome/chrome.h"
 #include "stores/chrome/chrome_int.h"
+#include "stores/storeopt.h"
 #include "util/err.h"
 #include "util/fsutil.h"
 #include "util/rootfs.h"
@@ -85,23 +86,6 @@ static const char *config_name(const struct store_inst *s, const unsigned char f
 	for (size_t i = 0; cfg && i < cfg->ncas; i++)
 		if (cfg->cas[i].cert && !memcmp(cfg->cas[i].cert->fp, fp, FP_LEN))
 			return cfg->cas[i].name;
-	return NULL;
-}
-
-/* The CAs the host's roles give this store. */
-static const struct host_store *wanted(const struct store_inst *s, struct resolved **r)
-{
-	*r = NULL;
-	if (!s->ctx->cfg || !s->ctx->host)
-		return NULL;
-	*r = resolve_host(s->ctx->cfg, s->ctx->host, NULL, 0);
-	if (!*r) {
-		err_clear();
-		return NULL;
-	}
-	for (size_t i = 0; i < (*r)->nstores; i++)
-		if ((*r)->stores[i].store == s->conf)
-			return &(*r)->stores[i];
 	return NULL;
 }
 
@@ -190,7 +174,7 @@ static int cpol_read(struct store_inst *s, struct trust_set *out)
 	}
 
 	struct resolved *r;
-	const struct host_store *hs = wanted(s, &r);
+	const struct host_store *hs = store_desired(s, &r); /* the desired set's slot */
 	size_t npresent = 0, ndis = 0;
 	for (size_t i = 0; hs && i < hs->ncas; i++) {
 		npresent += hs->cas[i]->ensure == ENSURE_PRESENT;
@@ -344,7 +328,8 @@ static int do_step(struct plan_step *st, struct pfile *f, const struct cpol *p)
 	case OP_REFRESH:
 		return 0;
 	default:
-		plan_step_fail(st, "a Chrome policy cannot %s an entry", plan_op_name(st->op));
+		plan_step_unexpected(st);
+		plan_step_fail_err(st);
 		return -1;
 	}
 }
@@ -358,25 +343,28 @@ static json_t *list_json(const struct plist *l)
 	return a;
 }
 
-static int cpol_apply(struct store_inst *s, struct plan_store *ps)
+/* trustform.json: the engine writes or removes it. */
+static int cpol_owned(struct store_inst *s, struct store_files *fs)
 {
 	struct cpol *p = s->priv;
-	struct buf now = BUF_INIT;
+	store_files_add(fs, p->host, p->file);
+	return 0;
+}
+
+/* trustform.json with the steps carried out, or none when it would be empty. */
+static int cpol_render(struct store_inst *s, struct plan_store *ps, struct store_files *fs)
+{
+	struct cpol *p = s->priv;
+	struct store_file *sf = &fs->f[0];
 	struct pfile f = {0};
-	struct fs_txn txn;
-	fs_txn_init(&txn);
-	int rc = pol_load_ours(p, &now);
-	if (rc >= 0 && ((rc == 0) != p->existed || !buf_equal(&p->seen, now.ptr, now.len))) {
+	/* the whole file as the plan read it: the steps were made from all of it */
+	if (sf->exists != p->existed || !buf_equal(&p->seen, sf->have.ptr, sf->have.len)) {
 		err_modified(p->file);
-		rc = -1;
+		return -1; /* the whole store: the applier makes the steps stale */
 	}
-	if (rc >= 0 && mkdir_parent(p->host) < 0)
-		rc = -1;
-	if (rc < 0)
-		goto out; /* the whole store: the applier fails the steps */
-	if (p->existed)
-		pfile_parse(&f, &now);
-	rc = 0;
+	if (sf->exists)
+		pfile_parse(&f, &sf->have);
+	int rc = 0;
 	for (size_t i = 0; i < ps->n; i++)
 		if (do_step(&ps->steps[i], &f, p) < 0)
 			rc = -1;
@@ -390,23 +378,21 @@ static int cpol_apply(struct store_inst *s, struct plan_store *ps)
 		struct buf b = BUF_INIT;
 		buf_puts(&b, text);
 		buf_putc(&b, '\n');
-		if (fs_txn_write(&txn, p->host, b.ptr, b.len, 0644, FILE_OWNER_DEFAULT) < 0) {
-			plan_steps_fail_pending(ps); /* not written: not done */
-			rc = -1;
-		}
+		store_file_set(sf, b.ptr, b.len);
 		buf_dispose(&b);
 		free(text);
-	} else if (p->existed) {
-		fs_txn_unlink(&txn, p->host);
+	} else {
+		store_file_remove(sf);
 	}
 	json_decref(root);
-	rc = plan_steps_finish(ps, &txn, rc, NULL);
-out:
 	pfile_dispose(&f);
-	buf_dispose(&now);
-	fs_txn_dispose(&txn);
 	return rc;
 }
+
+static const struct store_file_kind cpol_kind = {
+    .files = cpol_owned,
+    .render = cpol_render,
+};
 
 /* --- open ------------------------------------------------------------------------ */
 
@@ -479,9 +465,10 @@ static int cpol_open(const struct conf_store *cs, const struct run_ctx *ctx, str
 
 static const struct store_backend cpol_backend = {
     .name = "chrome-policy",
-    .caps = STORE_CAN_DISTRUST,
+    .ops =
+	STORE_OPS_CA | STORE_OP(OP_ADD_DISTRUSTED) | STORE_OP(OP_DISTRUST) | STORE_OP(OP_REFRESH),
     .read = cpol_read,
-    .apply = cpol_apply,
+    .file = &cpol_kind,
     .free = cpol_free,
 };
 

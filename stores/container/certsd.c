@@ -299,10 +299,7 @@ static int do_step(struct applying *a, const struct plan_step *step)
 	case OP_SET:
 		break;
 	}
-	err_set("the registry store cannot %s an entry (a certs.d directory only lists "
-		"trusted CAs)",
-		plan_op_name(step->op));
-	return -1;
+	return plan_step_unexpected(step); /* a certs.d lists only trusted CAs */
 }
 
 /* containerd: trustform's hosts.toml for the names apply leaves, or none
@@ -416,6 +413,7 @@ static void certsd_free(struct store_inst *s)
 
 static const struct store_backend certsd_backend = {
     .name = "registry",
+    .ops = STORE_OPS_CA | STORE_OP(OP_REFRESH),
     .read = certsd_read,
     .state_key = certsd_state_key,
     .apply = certsd_apply,

@@ -52,6 +52,17 @@ int env_bundle_load(struct env_bundle *b, const struct store_inst *s, const char
 	return 0;
 }
 
+int env_bundle_from(struct env_bundle *b, const struct store_inst *s, const struct store_file *sf)
+{
+	memset(b, 0, sizeof(*b));
+	buf_init(&b->sys);
+	if (pem_file_from(&b->f, sf) < 0 || load_sys(b, s) < 0)
+		return -1;
+	if (b->has_sys)
+		b->f.foreign = &b->sys;
+	return 0;
+}
+
 void env_bundle_dispose(struct env_bundle *b)
 {
 	pem_file_dispose(&b->f);

@@ -33,6 +33,8 @@ struct env_bundle {
  * set: f is then ready for pem_file_apply. -1 with err set. */
 int env_bundle_load(struct env_bundle *b, const struct store_inst *s, const char *host,
 		    const char *shown);
+/* The same from the bundle's file as the engine loaded it (a file store). */
+int env_bundle_from(struct env_bundle *b, const struct store_inst *s, const struct store_file *sf);
 void env_bundle_dispose(struct env_bundle *b);
 /* Read: the entries into out, and the reason the bundle must be written
  * again when the system set in it is not the file's (a line, or NULL; the

@@ -4,6 +4,7 @@
 #include "util/err.h"
 #include "util/xalloc.h"
 
+#include <ctype.h>
 #include <stdarg.h>
 #include <string.h>
 
@@ -18,6 +19,15 @@ bool envw_name_ok(const char *n)
 bool envw_value_ok(const char *v)
 {
 	return v && *v && strspn(v, ENVW_VALUE_CHARS) == strlen(v);
+}
+
+char *envw_printable(const char *s)
+{
+	char *d = xstrdup(s ? s : "");
+	for (char *c = d; *c; c++)
+		if (!isprint((unsigned char)*c))
+			*c = '?';
+	return d;
 }
 
 bool envw_text_ok(const char *s)

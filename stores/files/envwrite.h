@@ -38,6 +38,9 @@ bool envw_name_ok(const char *name);
 bool envw_value_ok(const char *value);
 /* No control character (C0, DEL): a name that can be shown on one line. */
 bool envw_text_ok(const char *s);
+/* A copy of s (NULL: "") for a message that cannot end a line: every byte
+ * that is not printable becomes '?'. Caller frees. */
+char *envw_printable(const char *s);
 /* One comment line: "# " and the text, every byte outside printable ASCII
  * and every backslash replaced by '?'. */
 void envw_comment(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

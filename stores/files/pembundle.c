@@ -68,11 +68,34 @@ static int pemb_read(struct store_inst *s, struct trust_set *out)
 	return rc;
 }
 
-static int pemb_apply(struct store_inst *s, struct plan_store *ps)
+static int pemb_owned(struct store_inst *s, struct store_files *fs)
 {
 	struct pemb *p = s->priv;
-	return store_apply_pem_file(ps, p->host, p->inroot);
+	store_files_add(fs, p->host, p->inroot)->keep_mode = true;
+	return 0;
 }
+
+/* The file with the steps carried out; everything outside trustform's blocks
+ * (what render is given as foreign) is kept byte for byte. */
+static int pemb_render(struct store_inst *s, struct plan_store *ps, struct store_files *fs)
+{
+	(void)s;
+	struct pem_file f;
+	struct buf out = BUF_INIT;
+	int rc = pem_file_from(&f, &fs->f[0]);
+	if (rc == 0) {
+		rc = pem_file_render(&f, ps, &out);
+		store_file_set(&fs->f[0], out.ptr, out.len);
+	}
+	buf_dispose(&out);
+	pem_file_dispose(&f);
+	return rc;
+}
+
+static const struct store_file_kind pemb_kind = {
+    .files = pemb_owned,
+    .render = pemb_render,
+};
 
 static void pemb_free(struct store_inst *s)
 {
@@ -86,8 +109,9 @@ static void pemb_free(struct store_inst *s)
 
 static const struct store_backend pemb_backend = {
     .name = "pem-bundle",
+    .ops = STORE_OPS_CA | STORE_OP(OP_REFRESH),
     .read = pemb_read,
-    .apply = pemb_apply,
+    .file = &pemb_kind,
     .free = pemb_free,
 };
 

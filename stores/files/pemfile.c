@@ -6,6 +6,7 @@
 #include "stores/files/pemfile.h"
 #include "model/step.h"
 #include "schema/config.h"
+#include "stores/store.h"
 #include "util/err.h"
 #include "util/hex.h"
 #include "util/xalloc.h"
@@ -195,9 +196,21 @@ static int scan(struct pem_file *f)
 	return 0;
 }
 
+static int parse(struct pem_file *f)
+{
+	if (memchr(f->raw.ptr, '\0', f->raw.len)) {
+		err_set("%s is not a PEM file (it holds binary data: DER or a keystore?); "
+			"trustform edits PEM bundles only",
+			f->shown);
+		return -1;
+	}
+	return scan(f);
+}
+
 int pem_file_load(struct pem_file *f, const char *host, const char *shown)
 {
 	memset(f, 0, sizeof(*f));
+	buf_init(&f->raw);
 	f->host = xstrdup(host);
 	f->shown = xstrdup(shown);
 	if (stat(host, &f->st) < 0) {
@@ -215,13 +228,21 @@ int pem_file_load(struct pem_file *f, const char *host, const char *shown)
 		return -1;
 	}
 	f->exists = true;
-	if (memchr(f->raw.ptr, '\0', f->raw.len)) {
-		err_set("%s is not a PEM file (it holds binary data: DER or a keystore?); "
-			"trustform edits PEM bundles only",
-			shown);
-		return -1;
-	}
-	return scan(f);
+	return parse(f);
+}
+
+int pem_file_from(struct pem_file *f, const struct store_file *sf)
+{
+	memset(f, 0, sizeof(*f));
+	buf_init(&f->raw);
+	f->host = xstrdup(sf->host);
+	f->shown = xstrdup(sf->shown);
+	f->exists = sf->exists;
+	if (!f->exists)
+		return 0;
+	f->st = sf->st;
+	buf_add(&f->raw, sf->have.ptr, sf->have.len);
+	return parse(f);
 }
 
 void pem_file_entries(const struct pem_file *f, struct trust_set *out)
@@ -330,15 +351,13 @@ static int do_step(struct pem_file *f, struct plan_step *st, struct buf *append)
 	case OP_SET:
 		break;
 	}
-	err_set("a PEM bundle cannot %s an entry", plan_op_name(st->op));
-	return -1;
+	return plan_step_unexpected(st);
 }
 
-int pem_file_apply(struct pem_file *f, struct plan_store *ps, struct fs_txn *txn, bool *changed)
+int pem_file_render(struct pem_file *f, struct plan_store *ps, struct buf *out)
 {
-	struct buf out = BUF_INIT, append = BUF_INIT;
+	struct buf append = BUF_INIT;
 	int rc = 0;
-	*changed = false;
 	for (size_t i = 0; i < ps->n; i++) {
 		if (do_step(f, &ps->steps[i], &append) < 0) {
 			plan_step_fail_err(&ps->steps[i]);
@@ -347,32 +366,41 @@ int pem_file_apply(struct pem_file *f, struct plan_store *ps, struct fs_txn *txn
 	}
 	size_t at = 0;
 	if (f->foreign) {
-		buf_add(&out, f->foreign->ptr, f->foreign->len);
-		if (out.len && out.ptr[out.len - 1] != '\n')
-			buf_putc(&out, '\n');
+		buf_add(out, f->foreign->ptr, f->foreign->len);
+		if (out->len && out->ptr[out->len - 1] != '\n')
+			buf_putc(out, '\n');
 	}
 	for (size_t i = 0; i < f->n; i++) {
 		const struct pem_seg *s = &f->segs[i];
 		if (f->foreign) {
 			at = s->end;
 			if (s->kind == SEG_OURS && s->put)
-				pem_block_render(&out, s->put_name, s->put);
+				pem_block_render(out, s->put_name, s->put);
 			else if (s->kind == SEG_OURS && !s->drop)
-				buf_add(&out, f->raw.ptr + s->start, s->end - s->start);
+				buf_add(out, f->raw.ptr + s->start, s->end - s->start);
 			continue;
 		}
-		buf_add(&out, f->raw.ptr + at, s->start - at);
+		buf_add(out, f->raw.ptr + at, s->start - at);
 		if (s->put)
-			pem_block_render(&out, s->put_name, s->put);
+			pem_block_render(out, s->put_name, s->put);
 		else if (!s->drop)
-			buf_add(&out, f->raw.ptr + s->start, s->end - s->start);
+			buf_add(out, f->raw.ptr + s->start, s->end - s->start);
 		at = s->end;
 	}
 	if (!f->foreign)
-		buf_add(&out, f->raw.ptr + at, f->raw.len - at);
-	if (append.len && out.len && out.ptr[out.len - 1] != '\n')
-		buf_putc(&out, '\n');
-	buf_add(&out, append.ptr, append.len);
+		buf_add(out, f->raw.ptr + at, f->raw.len - at);
+	if (append.len && out->len && out->ptr[out->len - 1] != '\n')
+		buf_putc(out, '\n');
+	buf_add(out, append.ptr, append.len);
+	buf_dispose(&append);
+	return rc;
+}
+
+int pem_file_apply(struct pem_file *f, struct plan_store *ps, struct fs_txn *txn, bool *changed)
+{
+	struct buf out = BUF_INIT;
+	*changed = false;
+	int rc = pem_file_render(f, ps, &out);
 	if (!f->exists || !buf_equal(&f->raw, out.ptr, out.len)) {
 		struct file_owner own = FILE_OWNER_DEFAULT;
 		mode_t mode = 0644;
@@ -387,26 +415,5 @@ int pem_file_apply(struct pem_file *f, struct plan_store *ps, struct fs_txn *txn
 			*changed = true;
 	}
 	buf_dispose(&out);
-	buf_dispose(&append);
-	return rc;
-}
-
-int store_apply_pem_file(struct plan_store *ps, const char *host, const char *shown)
-{
-	struct pem_file f;
-	struct fs_txn txn;
-	bool changed;
-	fs_txn_init(&txn);
-	int rc = mkdir_parent(host);
-	if (rc == 0)
-		rc = pem_file_load(&f, host, shown);
-	else
-		memset(&f, 0, sizeof(f));
-	if (rc == 0) {
-		rc = pem_file_apply(&f, ps, &txn, &changed);
-		rc = plan_steps_finish(ps, &txn, rc, NULL);
-	}
-	fs_txn_dispose(&txn);
-	pem_file_dispose(&f);
 	return rc;
 }

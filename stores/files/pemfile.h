@@ -8,7 +8,8 @@
  *   # trustform:end <name>
  *
  * Everything outside trustform's blocks is kept byte for byte. Used by the
- * pem-bundle store, python's certifi bundle and the systemd-env bundles.
+ * pem-bundle store, python's certifi bundle and the env stores' bundles, all
+ * file stores (stores/store.h): the engine loads and writes the file.
  */
 #ifndef TF_PEMFILE_H
 #define TF_PEMFILE_H
@@ -23,6 +24,7 @@
 #include <sys/stat.h>
 
 struct plan_store;
+struct store_file;
 
 struct pem_seg {
 	enum { SEG_OURS, SEG_PEM } kind;
@@ -54,18 +56,21 @@ struct pem_file {
  * when it cannot be read or is not a PEM file (binary, damaged block, a
  * begin marker without its end). */
 int pem_file_load(struct pem_file *f, const char *host, const char *shown);
+/* The same from a file the engine loaded for a file store (stores/store.h). */
+int pem_file_from(struct pem_file *f, const struct store_file *sf);
 void pem_file_dispose(struct pem_file *f);
 /* Report trustform's blocks (owned) and every other certificate (foreign). */
 void pem_file_entries(const struct pem_file *f, struct trust_set *out);
-/* Carry out the CA steps of ps on f (reloaded at apply time), compare-and-swap
- * against what the plan saw, and queue the new file in txn when it changed.
+/* Carry out the CA steps of ps on f (loaded at apply time), compare-and-swap
+ * against what the plan saw, and put what the file must hold in out; a step
+ * that cannot be done fails (stale when its entry is gone). OP_REFRESH steps
+ * are left to the caller. Returns -1 if any step failed. */
+int pem_file_render(struct pem_file *f, struct plan_store *ps, struct buf *out);
+/* pem_file_render, then the new file queued in txn when it changed (for a
+ * caller with its own transaction; the stores go through the engine).
  * OP_REFRESH steps are left to the caller. Returns -1 if any step failed. */
 int pem_file_apply(struct pem_file *f, struct plan_store *ps, struct fs_txn *txn, bool *changed);
 /* The block trustform writes for a CA. */
 void pem_block_render(struct buf *out, const char *name, const struct cert *c);
-
-/* Reload a PEM file and carry out the plan's steps on it, atomically; creates
- * its directory when missing. */
-int store_apply_pem_file(struct plan_store *ps, const char *host, const char *shown);
 
 #endif

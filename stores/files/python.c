@@ -36,7 +36,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static const struct store_backend py_backend;
+static const struct store_backend py_backend, py_certifi_backend;
 
 static const char *const mode_choices[] = {"certifi", "truststore", NULL};
 
@@ -101,7 +101,8 @@ static int py_open(const struct conf_store *cs, const struct run_ctx *ctx, struc
 	}
 	char *title =
 	    xasprintf("%s (python %s)", cs->name, p->truststore ? "truststore" : "certifi");
-	struct store_inst *s = store_inst_new(&py_backend, cs, ctx, cs->name, title);
+	struct store_inst *s = store_inst_new(p->truststore ? &py_backend : &py_certifi_backend, cs,
+					      ctx, cs->name, title);
 	s->priv = p;
 	s->target = xasprintf("the file %s", path_shown(p->file_host));
 	store_open_add(out, s);
@@ -424,13 +425,6 @@ static int py_read(struct store_inst *s, struct trust_set *out)
 static int py_apply(struct store_inst *s, struct plan_store *ps)
 {
 	struct py_store *p = s->priv;
-	if (!p->truststore) {
-		if (!path_exists(p->file_host)) {
-			err_modified_why(p->file, "it is gone: certifi uninstalled?");
-			return -1; /* the whole store; the applier reports it */
-		}
-		return store_apply_pem_file(ps, p->file_host, p->file);
-	}
 	struct ts_check c;
 	int crc = ts_run(&c, s, p);
 	bool broken = crc == 0 && (c.state == TS_MISSING || c.state == TS_BROKEN);
@@ -442,8 +436,51 @@ static int py_apply(struct store_inst *s, struct plan_store *ps)
 	return py_pth_apply(s, p, ps);
 }
 
+/* certifi's cacert.pem: a file store, its mode kept; never created. */
+static int py_certifi_owned(struct store_inst *s, struct store_files *fs)
+{
+	struct py_store *p = s->priv;
+	if (!path_exists(p->file_host)) {
+		err_modified_why(p->file, "it is gone: certifi uninstalled?");
+		return -1; /* the whole store; the applier reports it */
+	}
+	store_files_add(fs, p->file_host, p->file)->keep_mode = true;
+	return 0;
+}
+
+static int py_certifi_render(struct store_inst *s, struct plan_store *ps, struct store_files *fs)
+{
+	(void)s;
+	struct pem_file f;
+	struct buf out = BUF_INIT;
+	int rc = pem_file_from(&f, &fs->f[0]);
+	if (rc == 0) {
+		rc = pem_file_render(&f, ps, &out);
+		store_file_set(&fs->f[0], out.ptr, out.len);
+	}
+	buf_dispose(&out);
+	pem_file_dispose(&f);
+	return rc;
+}
+
+static const struct store_file_kind py_certifi_kind = {
+    .files = py_certifi_owned,
+    .render = py_certifi_render,
+};
+
+/* mode: certifi */
+static const struct store_backend py_certifi_backend = {
+    .name = "python",
+    .ops = STORE_OPS_CA | STORE_OP(OP_REFRESH),
+    .read = py_read,
+    .file = &py_certifi_kind,
+    .free = py_free,
+};
+
+/* mode: truststore */
 static const struct store_backend py_backend = {
     .name = "python",
+    .ops = STORE_OPS_CA | STORE_OP(OP_REFRESH),
     .read = py_read,
     .apply = py_apply,
     .free = py_free,

@@ -313,8 +313,8 @@ int py_pth_apply(struct store_inst *s, struct py_store *p, struct plan_store *ps
 		case OP_REFRESH:
 			break;
 		default:
-			plan_step_fail(st, "the truststore .pth cannot %s an entry",
-				       plan_op_name(st->op));
+			plan_step_unexpected(st);
+			plan_step_fail_err(st);
 			rc = -1;
 		}
 	}

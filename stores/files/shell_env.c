@@ -25,11 +25,9 @@
 #include "stores/files/pemfile.h"
 #include "stores/files/shell_env_scan.h"
 #include "util/err.h"
-#include "util/fsutil.h"
 #include "util/rootfs.h"
 #include "util/xalloc.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,16 +73,6 @@ static bool is_ours(const struct shenv *p, const char *name)
 		if (!strcmp(p->env[i], name))
 			return true;
 	return false;
-}
-
-/* A copy for a message that cannot end a line. */
-static char *printable(const char *s)
-{
-	char *d = xstrdup(s ? s : "");
-	for (char *c = d; *c; c++)
-		if (!isprint((unsigned char)*c))
-			*c = '?';
-	return d;
 }
 
 /* Insecure settings read before trustform's files, one per name. */
@@ -143,7 +131,8 @@ static int read_have(struct buf *b, const char *host, const char *shown, bool *e
 	return 0;
 }
 
-static int view_load(struct view *v, const struct store_inst *s, const struct shenv *p)
+/* What the two files must hold, from what the other files set. */
+static int view_want(struct view *v, const struct store_inst *s, const struct shenv *p)
 {
 	memset(v, 0, sizeof(*v));
 	buf_init(&v->want_sh);
@@ -158,7 +147,12 @@ static int view_load(struct view *v, const struct store_inst *s, const struct sh
 			v->sc.bad);
 		return -1;
 	}
-	if (render(s, p, &v->sc, &v->want_sh, &v->want_conf) < 0)
+	return render(s, p, &v->sc, &v->want_sh, &v->want_conf);
+}
+
+static int view_load(struct view *v, const struct store_inst *s, const struct shenv *p)
+{
+	if (view_want(v, s, p) < 0)
 		return -1;
 	if (read_have(&v->have_sh, p->profile_host, PROFILE_DIR "/" PROFILE_OURS, &v->sh_exists) <
 		0 ||
@@ -195,7 +189,7 @@ static void check_overrides(const struct shenv *p, const struct view *v, struct 
 		const struct assign *a = &v->sc.a[i];
 		const struct envvar_insecure *w =
 		    a->value ? envvar_insecure_find(a->name, a->value) : NULL;
-		char *val = printable(a->value);
+		char *val = envw_printable(a->value);
 		const char *who = a->kind == SRC_PROFILE ? "login shells" : "desktop sessions";
 		const char *ours =
 		    a->kind == SRC_PROFILE ? PROFILE_DIR "/" PROFILE_OURS : ENVD_DIR "/" ENVD_OURS;
@@ -311,7 +305,7 @@ static int shenv_read(struct store_inst *s, struct trust_set *out)
 		buf_putc(&why, '\n');
 		size_t nf = find_insecure(&v.sc, found, w);
 		for (size_t i = 0; i < nf; i++) {
-			char *val = printable(found[i]->value);
+			char *val = envw_printable(found[i]->value);
 			buf_printf(&why, "insecure setting undone: %s=%s from %s (%s)\n",
 				   found[i]->name, val, found[i]->src, w[i]->why);
 			free(val);
@@ -330,43 +324,46 @@ static int shenv_read(struct store_inst *s, struct trust_set *out)
 	return 0;
 }
 
-static int shenv_apply(struct store_inst *s, struct plan_store *ps)
+/* The bundle (its mode kept), then the two files: the engine writes them. */
+static int shenv_owned(struct store_inst *s, struct store_files *fs)
+{
+	struct shenv *p = s->priv;
+	store_files_add(fs, p->bundle_host, p->bundle)->keep_mode = true;
+	store_files_add(fs, p->profile_host, PROFILE_DIR "/" PROFILE_OURS);
+	store_files_add(fs, p->envd_host, ENVD_DIR "/" ENVD_OURS);
+	return 0;
+}
+
+static int shenv_render(struct store_inst *s, struct plan_store *ps, struct store_files *fs)
 {
 	struct shenv *p = s->priv;
 	struct env_bundle eb;
 	struct view v;
-	struct fs_txn txn;
-	bool changed = false;
-	memset(&eb, 0, sizeof(eb));
+	struct buf bundle = BUF_INIT;
+	int rc = -1;
 	memset(&v, 0, sizeof(v));
-	fs_txn_init(&txn);
-	if (mkdir_parent(p->bundle_host) < 0 || mkdir_parent(p->profile_host) < 0 ||
-	    mkdir_parent(p->envd_host) < 0 ||
-	    env_bundle_load(&eb, s, p->bundle_host, p->bundle) < 0 || view_load(&v, s, p) < 0) {
-		env_bundle_dispose(&eb); /* the whole store: the applier fails the steps */
-		view_dispose(&v);
-		fs_txn_dispose(&txn);
-		return -1;
+	if (env_bundle_from(&eb, s, &fs->f[0]) == 0 && view_want(&v, s, p) == 0) {
+		rc = pem_file_render(&eb.f, ps, &bundle);
+		store_file_set(&fs->f[0], bundle.ptr, bundle.len);
+		store_file_set(&fs->f[1], v.want_sh.ptr, v.want_sh.len);
+		store_file_set(&fs->f[2], v.want_conf.ptr, v.want_conf.len);
 	}
-	int rc = pem_file_apply(&eb.f, ps, &txn, &changed);
-	if ((!sh_ok(&v) && fs_txn_write(&txn, p->profile_host, v.want_sh.ptr, v.want_sh.len, 0644,
-					FILE_OWNER_DEFAULT) < 0) ||
-	    (!conf_ok(&v) && fs_txn_write(&txn, p->envd_host, v.want_conf.ptr, v.want_conf.len,
-					  0644, FILE_OWNER_DEFAULT) < 0)) {
-		plan_steps_fail_pending(ps);
-		rc = -1;
-	}
-	rc = plan_steps_finish(ps, &txn, rc, NULL);
+	buf_dispose(&bundle);
 	view_dispose(&v);
 	env_bundle_dispose(&eb);
-	fs_txn_dispose(&txn);
 	return rc;
 }
 
+static const struct store_file_kind shenv_kind = {
+    .files = shenv_owned,
+    .render = shenv_render,
+};
+
 static const struct store_backend shenv_backend = {
     .name = "shell-env",
+    .ops = STORE_OPS_CA | STORE_OP(OP_REFRESH),
     .read = shenv_read,
-    .apply = shenv_apply,
+    .file = &shenv_kind,
     .free = shenv_free,
 };
 

@@ -30,7 +30,6 @@
 #include "util/rootjail.h"
 #include "util/xalloc.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -192,16 +191,6 @@ static const char *want_value(const struct senv *p, size_t i)
 	return ev ? envvar_value(ev, p->bundle) : p->bundle;
 }
 
-/* A copy for a message that cannot end a line. */
-static char *printable(const char *s)
-{
-	char *d = xstrdup(s);
-	for (char *c = d; *c; c++)
-		if (!isprint((unsigned char)*c))
-			*c = '?';
-	return d;
-}
-
 static int render_dropin(struct buf *out, const struct store_inst *s, const struct senv *p,
 			 const struct finding *f, size_t nf)
 {
@@ -239,7 +228,8 @@ struct unit_view {
 	bool have_exists;
 };
 
-static int view_load(struct unit_view *v, const struct store_inst *s, const struct senv *p)
+/* What the drop-in must hold, from what the unit's other files set. */
+static int view_want(struct unit_view *v, const struct store_inst *s, const struct senv *p)
 {
 	memset(v, 0, sizeof(*v));
 	buf_init(&v->want);
@@ -247,7 +237,12 @@ static int view_load(struct unit_view *v, const struct store_inst *s, const stru
 	if (unit_env_load(&v->others, s->ctx->root, p->unit, DROPIN_NAME, NULL) < 0)
 		return -1;
 	v->nfound = find_insecure(&v->others, v->found, ENVVAR_MAX_INSECURE);
-	if (render_dropin(&v->want, s, p, v->found, v->nfound) < 0)
+	return render_dropin(&v->want, s, p, v->found, v->nfound);
+}
+
+static int view_load(struct unit_view *v, const struct store_inst *s, const struct senv *p)
+{
+	if (view_want(v, s, p) < 0)
 		return -1;
 	if (buf_read_file(&v->have, p->dropin_host) == 0) {
 		v->have_exists = true;
@@ -314,8 +309,8 @@ static void check_overrides(const struct store_inst *s, const struct senv *p,
 		const char *val = unit_env_final(&after, p->env[i], &src);
 		if (val && !strcmp(val, want))
 			continue;
-		char *shown = val ? printable(val) : NULL;
-		char *where = printable(src ? src : "?");
+		char *shown = val ? envw_printable(val) : NULL;
+		char *where = envw_printable(src ? src : "?");
 		if (val)
 			trust_set_ineffective(out,
 					      "%s: %s=\"%s\" reaches %s instead of trustform's "
@@ -412,77 +407,77 @@ static int run_restart(const struct senv *p, struct buf *log)
 	return st ? st : proc_run(restart, NULL, log);
 }
 
-static int senv_apply(struct store_inst *s, struct plan_store *ps)
+/* The bundle (its mode kept) and the drop-in: the engine writes them. */
+static int senv_owned(struct store_inst *s, struct store_files *fs)
+{
+	struct senv *p = s->priv;
+	store_files_add(fs, p->bundle_host, p->bundle)->keep_mode = true;
+	store_files_add(fs, p->dropin_host, p->dropin);
+	return 0;
+}
+
+static int senv_render(struct store_inst *s, struct plan_store *ps, struct store_files *fs)
 {
 	struct senv *p = s->priv;
 	struct env_bundle eb;
 	struct unit_view v;
-	struct fs_txn txn;
-	bool bundle_changed = false, dropin_changed = false;
-	int rc = 0;
-	memset(&eb, 0, sizeof(eb));
-	fs_txn_init(&txn);
-	if (mkdir_parent(p->bundle_host) < 0 || mkdir_parent(p->dropin_host) < 0 ||
-	    env_bundle_load(&eb, s, p->bundle_host, p->bundle) < 0) {
-		env_bundle_dispose(&eb);
-		fs_txn_dispose(&txn);
-		return -1; /* the whole store, err set: the applier reports it */
+	struct buf bundle = BUF_INIT;
+	int rc = -1;
+	memset(&v, 0, sizeof(v));
+	if (env_bundle_from(&eb, s, &fs->f[0]) == 0 && view_want(&v, s, p) == 0) {
+		rc = pem_file_render(&eb.f, ps, &bundle);
+		store_file_set(&fs->f[0], bundle.ptr, bundle.len);
+		store_file_set(&fs->f[1], v.want.ptr, v.want.len);
 	}
-	if (view_load(&v, s, p) < 0) {
-		view_dispose(&v);
-		env_bundle_dispose(&eb);
-		fs_txn_dispose(&txn);
-		return -1;
-	}
-	rc = pem_file_apply(&eb.f, ps, &txn, &bundle_changed);
-	if (!v.have_exists || !buf_equal(&v.have, v.want.ptr, v.want.len)) {
-		if (fs_txn_write(&txn, p->dropin_host, v.want.ptr, v.want.len, 0644,
-				 FILE_OWNER_DEFAULT) < 0) {
-			plan_steps_fail_pending(ps);
-			rc = -1;
-		} else
-			dropin_changed = true;
-	}
-	bool committed;
-	rc = plan_steps_finish(ps, &txn, rc, &committed);
-	if ((bundle_changed || dropin_changed) && committed) {
-		if (p->restart) {
-			struct buf log = BUF_INIT;
-			int st = run_restart(p, &log);
-			if (st != 0) {
-				char *last = st < 0 ? xstrdup(err_msg()) : proc_last_line(&log);
-				char *msg =
-				    st < 0 ? xasprintf("the files are written, but restarting %s "
-						       "failed (%s); restart it by hand",
-						       p->unit, last)
-					   : xasprintf("the files are written, but restarting %s "
-						       "failed (exit %d: %s); restart it by hand",
-						       p->unit, st, last);
-				err_set("%s", msg);
-				free(msg);
-				free(last);
-				rc = -1;
-			} else {
-				ps->apply_note = xasprintf(
-				    "%s: %s", p->unit,
-				    p->restart_command ? "restart_command ran"
-						       : "daemon-reload and try-restart done");
-			}
-			buf_dispose(&log);
-		} else {
-			ps->apply_note = restart_text(s, p);
-		}
-	}
+	buf_dispose(&bundle);
 	view_dispose(&v);
 	env_bundle_dispose(&eb);
-	fs_txn_dispose(&txn);
 	return rc;
 }
 
+/* After the engine committed a change: the unit takes it when it restarts. */
+static int senv_changed(struct store_inst *s, struct plan_store *ps)
+{
+	struct senv *p = s->priv;
+	if (!p->restart) {
+		ps->apply_note = restart_text(s, p);
+		return 0;
+	}
+	struct buf log = BUF_INIT;
+	int rc = 0, st = run_restart(p, &log);
+	if (st != 0) {
+		char *last = st < 0 ? xstrdup(err_msg()) : proc_last_line(&log);
+		if (st < 0)
+			err_set("the files are written, but restarting %s failed (%s); restart it "
+				"by hand",
+				p->unit, last);
+		else
+			err_set("the files are written, but restarting %s failed (exit %d: %s); "
+				"restart it by hand",
+				p->unit, st, last);
+		free(last);
+		rc = -1;
+	} else {
+		ps->apply_note =
+		    xasprintf("%s: %s", p->unit,
+			      p->restart_command ? "restart_command ran"
+						 : "daemon-reload and try-restart done");
+	}
+	buf_dispose(&log);
+	return rc;
+}
+
+static const struct store_file_kind senv_kind = {
+    .files = senv_owned,
+    .render = senv_render,
+    .changed = senv_changed,
+};
+
 static const struct store_backend senv_backend = {
     .name = "systemd-env",
+    .ops = STORE_OPS_CA | STORE_OP(OP_REFRESH),
     .read = senv_read,
-    .apply = senv_apply,
+    .file = &senv_kind,
     .free = senv_free,
 };
 

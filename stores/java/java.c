@@ -16,7 +16,6 @@
 #include "stores/osrelease.h"
 #include "stores/storeopt.h"
 #include "util/err.h"
-#include "util/fsutil.h"
 #include "util/rootfs.h"
 #include "util/rootjail.h"
 #include "util/xalloc.h"
@@ -25,7 +24,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 
 #define ALIAS_PREFIX   "trustform-"
 #define DEBIAN_CACERTS "/etc/ssl/certs/java/cacerts"
@@ -184,18 +182,12 @@ static void password_wipe(char *pw)
 	}
 }
 
-/* Load the keystore; a missing file is an empty one of the configured format. */
-static int load(const struct store_inst *s, struct keystore *ks, bool *exists, struct stat *st)
+/* The keystore in b (exists), or an empty one of the configured format. */
+static int parse(const struct store_inst *s, struct keystore *ks, const struct buf *b, bool exists)
 {
 	const struct java *j = s->priv;
-	struct buf b = BUF_INIT;
 	memset(ks, 0, sizeof(*ks));
-	*exists = false;
-	if (stat(j->host, st) < 0 || buf_read_file(&b, j->host) < 0) {
-		if (errno != ENOENT) {
-			err_set_errno(errno, "%s: cannot read", j->path);
-			return -1;
-		}
+	if (!exists) {
 		const char *fmt = conf_store_str(s->conf, "format");
 		ks->format = fmt && !strcmp(fmt, "jks") ? KS_JKS : KS_PKCS12;
 		ks->jks_version = 2;
@@ -203,10 +195,24 @@ static int load(const struct store_inst *s, struct keystore *ks, bool *exists, s
 		password_wipe(pw);
 		return pw ? 0 : -1;
 	}
-	*exists = true;
 	char *pw = password_get(s);
-	int rc = pw ? ks_parse(ks, (const unsigned char *)b.ptr, b.len, j->path, pw) : -1;
+	int rc = pw ? ks_parse(ks, (const unsigned char *)b->ptr, b->len, j->path, pw) : -1;
 	password_wipe(pw);
+	return rc;
+}
+
+/* Load the keystore; a missing file is an empty one of the configured format. */
+static int load(const struct store_inst *s, struct keystore *ks, bool *exists)
+{
+	const struct java *j = s->priv;
+	struct buf b = BUF_INIT;
+	memset(ks, 0, sizeof(*ks));
+	*exists = buf_read_file(&b, j->host) == 0;
+	if (!*exists && errno != ENOENT) {
+		err_set_errno(errno, "%s: cannot read", j->path);
+		return -1;
+	}
+	int rc = parse(s, ks, &b, *exists);
 	buf_dispose(&b);
 	return rc;
 }
@@ -233,9 +239,8 @@ static int java_read(struct store_inst *s, struct trust_set *out)
 {
 	const struct java *j = s->priv;
 	struct keystore ks;
-	struct stat st;
 	bool exists;
-	if (load(s, &ks, &exists, &st) < 0) {
+	if (load(s, &ks, &exists) < 0) {
 		ks_dispose(&ks);
 		return -1;
 	}
@@ -312,8 +317,7 @@ static int do_step(const struct store_inst *s, struct keystore *ks, struct plan_
 		if (st->op == OP_REMOVE)
 			return 0;
 	} else if (st->op != OP_ADD) {
-		err_set("a Java truststore cannot %s an entry", plan_op_name(st->op));
-		return -1;
+		return plan_step_unexpected(st);
 	}
 	char *alias = xasprintf(ALIAS_PREFIX "%s", st->ca->name);
 	int rc = 0;
@@ -333,16 +337,24 @@ out:
 	return rc;
 }
 
-static int java_apply(struct store_inst *s, struct plan_store *ps)
+/* The truststore, its owner and mode kept: the engine writes it. */
+static int java_owned(struct store_inst *s, struct store_files *fs)
+{
+	const struct java *j = s->priv;
+	store_files_add(fs, j->host, j->path)->keep_mode = true;
+	if (j->unit) /* the drop-in that points the unit's JVMs at the truststore */
+		store_files_add(fs, j->dropin_host, j->dropin);
+	return 0;
+}
+
+/* The truststore with the steps carried out, every other entry as it was. */
+static int java_render(struct store_inst *s, struct plan_store *ps, struct store_files *fs)
 {
 	const struct java *j = s->priv;
 	struct keystore ks;
-	struct stat st;
-	struct fs_txn txn;
-	bool exists;
+	struct buf out = BUF_INIT;
 	int rc = 0;
-	fs_txn_init(&txn);
-	if (load(s, &ks, &exists, &st) < 0) {
+	if (parse(s, &ks, &fs->f[0].have, fs->f[0].exists) < 0) {
 		ks_dispose(&ks);
 		return -1; /* the whole store: the applier fails the steps */
 	}
@@ -351,45 +363,46 @@ static int java_apply(struct store_inst *s, struct plan_store *ps)
 			plan_step_fail_err(&ps->steps[i]);
 			rc = -1;
 		}
-	struct buf out = BUF_INIT;
 	char *pw = password_get(s);
-	if (!pw || ks_serialize(&ks, pw, &out) < 0) {
-		plan_steps_fail_pending(ps);
-		rc = -1;
-	} else {
-		struct file_owner own = FILE_OWNER_DEFAULT;
-		mode_t mode = 0644;
-		if (exists) {
-			own = (struct file_owner){st.st_uid, st.st_gid};
-			mode = st.st_mode & 07777;
-		}
-		if (mkdir_parent(j->host) < 0 ||
-		    fs_txn_write(&txn, j->host, out.ptr, out.len, mode, own) < 0) {
-			plan_steps_fail_pending(ps);
-			rc = -1;
-		}
-	}
+	if (!pw || ks_serialize(&ks, pw, &out) < 0)
+		rc = -1; /* err set: the store as a whole */
+	else
+		store_file_set(&fs->f[0], out.ptr, out.len);
 	password_wipe(pw);
-	int dropin = 0;
-	if (rc == 0 && j->unit && (dropin = java_unit_write(s, ks.format == KS_JKS, &txn)) < 0) {
-		plan_steps_fail_pending(ps);
-		rc = -1;
+	if (rc == 0 && j->unit) {
+		struct buf d = BUF_INIT;
+		if (java_unit_render(s, ks.format == KS_JKS, &d) < 0)
+			rc = -1; /* err set: the store as a whole, nothing written */
+		else
+			store_file_set(&fs->f[1], d.ptr, d.len);
+		buf_dispose(&d);
 	}
-	bool committed;
-	rc = plan_steps_finish(ps, &txn, rc, &committed);
-	if (dropin > 0 && committed)
-		java_unit_reload(s);
 	buf_dispose(&out);
-	fs_txn_dispose(&txn);
 	ks_dispose(&ks);
 	return rc;
 }
 
+/* A new or changed drop-in reaches systemd only after daemon-reload. */
+static int java_changed(struct store_inst *s, struct plan_store *ps)
+{
+	(void)ps;
+	if (((const struct java *)s->priv)->unit)
+		java_unit_reload(s);
+	return 0;
+}
+
+static const struct store_file_kind java_kind = {
+    .files = java_owned,
+    .render = java_render,
+    .changed = java_changed,
+};
+
 const struct store_backend java_backend = {
     .name = "java",
+    .ops = STORE_OPS_CA,
     .read = java_read,
     .state_key = java_state_key,
-    .apply = java_apply,
+    .file = &java_kind,
     .free = java_free,
 };
 

@@ -34,7 +34,7 @@ void java_unit_validate(const struct conf_store *cs, struct diag *d);
 int java_unit_open(struct store_inst *s);
 int java_unit_read(struct store_inst *s, bool jks, struct trust_set *out);
 /* 1 when the drop-in goes into txn, 0 when it is as it must be, -1 on error. */
-int java_unit_write(struct store_inst *s, bool jks, struct fs_txn *txn);
+int java_unit_render(struct store_inst *s, bool jks, struct buf *want);
 /* After a committed drop-in: systemctl daemon-reload (not under --root). */
 void java_unit_reload(const struct store_inst *s);
 void java_unit_dispose(struct java *j);

@@ -150,28 +150,16 @@ int java_unit_read(struct store_inst *s, bool jks, struct trust_set *out)
 	return rc;
 }
 
-int java_unit_write(struct store_inst *s, bool jks, struct fs_txn *txn)
+int java_unit_render(struct store_inst *s, bool jks, struct buf *want)
 {
-	const struct java *j = s->priv;
 	char *why = refusal(s, jks);
 	if (why) {
 		err_set("%s", why);
 		free(why);
 		return -1;
 	}
-	struct buf want = BUF_INIT, have = BUF_INIT;
-	render(&want, s);
-	int rc = 0;
-	if (buf_read_file(&have, j->dropin_host) < 0 || !buf_equal(&have, want.ptr, want.len)) {
-		rc = mkdir_parent(j->dropin_host) < 0 ||
-			     fs_txn_write(txn, j->dropin_host, want.ptr, want.len, 0644,
-					  FILE_OWNER_DEFAULT) < 0
-			 ? -1
-			 : 1;
-	}
-	buf_dispose(&want);
-	buf_dispose(&have);
-	return rc;
+	render(want, s);
+	return 0;
 }
 
 void java_unit_reload(const struct store_inst *s)

@@ -353,7 +353,9 @@ static int nss_apply(struct store_inst *s, struct plan_store *ps)
 
 static const struct store_backend nss_backend = {
     .name = "nss",
-    .caps = STORE_CAN_DISTRUST | STORE_HAS_TRUST_FLAGS,
+    .ops = STORE_OPS_CA | STORE_OP(OP_RETRUST) | STORE_OP(OP_DISTRUST) |
+	   STORE_OP(OP_ADD_DISTRUSTED) | STORE_OP(OP_REFRESH),
+    .caps = STORE_HAS_TRUST_FLAGS,
     .read = nss_read,
     .state_key = nss_state_key,
     .apply_begin = nss_apply_begin,

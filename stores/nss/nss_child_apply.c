@@ -290,7 +290,9 @@ static int do_step(struct nssdb *db, struct holdings *h, const struct plan_step 
 	case OP_SET:
 		break;
 	}
-	*why = xasprintf("the nss store cannot %s an entry", plan_op_name(st->op));
+	plan_step_unexpected(st);
+	*why = xstrdup(err_msg());
+	err_clear();
 	return -1;
 }
 

@@ -244,8 +244,7 @@ static int do_step(const struct store_inst *s, const struct plan_step *st, json_
 		if (rc < 0 || st->op == OP_ADD || same)
 			return rc;
 	} else if (st->op != OP_REMOVE) {
-		err_set("the Firefox policy cannot %s an entry", plan_op_name(st->op));
-		return -1;
+		return plan_step_unexpected(st);
 	}
 	unlist(install, st->seen.where);
 	if (st->seen.owned) {
@@ -336,6 +335,7 @@ static void policy_free(struct store_inst *s)
 
 const struct store_backend store_backend_nss_policy = {
     .name = "firefox-policy",
+    .ops = STORE_OPS_CA,
     .read = policy_read,
     .apply = policy_apply,
     .free = policy_free,

@@ -335,8 +335,7 @@ static int do_step(const struct anchors_family *fam, const struct store_inst *s,
 	case OP_SET:
 		break;
 	}
-	err_set("the %s store cannot %s an entry", fam->name, plan_op_name(step->op));
-	return -1;
+	return plan_step_unexpected(step);
 }
 
 /* The journal with lines added, written in txn as its first change: a run

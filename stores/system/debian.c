@@ -270,8 +270,7 @@ static int do_step(const struct store_inst *s, const struct deb_state *st,
 	case OP_SET:
 		break;
 	}
-	err_set("the Debian store cannot %s an entry", plan_op_name(step->op));
-	return -1;
+	return plan_step_unexpected(step);
 }
 
 struct journal_ctx {
@@ -383,6 +382,7 @@ static int deb_apply(struct store_inst *s, struct plan_store *ps)
 
 const struct store_backend store_backend_debian = {
     .name = "debian",
+    .ops = STORE_OPS_CA | STORE_OP(OP_DISTRUST) | STORE_OP(OP_REFRESH),
     .read = deb_read,
     .apply = deb_apply,
 };

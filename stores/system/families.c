@@ -9,11 +9,13 @@ static int anchors_backend_read(struct store_inst *s, struct trust_set *out);
 static int anchors_backend_apply(struct store_inst *s, struct plan_store *ps);
 
 /* A family of the anchors backend: its name (titles, the read cache's key) and
- * whether it keeps a blocklist (so can hold a distrusted certificate). */
-#define ANCHORS_BACKEND(fam_name, fam_caps)                                                        \
+ * the operations beyond the CAs' own: with a blocklist it can hold a
+ * distrusted certificate (BLOCKLIST_OPS). */
+#define BLOCKLIST_OPS (STORE_OP(OP_ADD_DISTRUSTED) | STORE_OP(OP_DISTRUST))
+#define ANCHORS_BACKEND(fam_name, fam_ops)                                                         \
 	{                                                                                          \
-		.name = fam_name, .caps = fam_caps, .read = anchors_backend_read,                  \
-		.apply = anchors_backend_apply,                                                    \
+		.name = fam_name, .ops = STORE_OPS_CA | STORE_OP(OP_REFRESH) | (fam_ops),          \
+		.read = anchors_backend_read, .apply = anchors_backend_apply,                      \
 	}
 
 /* The os-release IDs of each family; together, the choices of `distro:`. */
@@ -39,7 +41,7 @@ const struct system_family system_families[] = {
     {.ids = debian_ids, .backend = &store_backend_debian},
     /* RHEL, Fedora, CentOS, Rocky, Alma, Oracle Linux: p11-kit's ca-trust */
     {.ids = rhel_ids,
-     .anchors_backend = ANCHORS_BACKEND("rhel", STORE_CAN_DISTRUST),
+     .anchors_backend = ANCHORS_BACKEND("rhel", BLOCKLIST_OPS),
      .anchors =
 	 {
 	     .name = "rhel",
@@ -51,7 +53,7 @@ const struct system_family system_families[] = {
 	 }},
     /* Arch Linux (p11-kit): trust-source, extracted by `trust extract-compat` */
     {.ids = arch_ids,
-     .anchors_backend = ANCHORS_BACKEND("arch", STORE_CAN_DISTRUST),
+     .anchors_backend = ANCHORS_BACKEND("arch", BLOCKLIST_OPS),
      .anchors =
 	 {
 	     .name = "arch",
@@ -63,7 +65,7 @@ const struct system_family system_families[] = {
 	 }},
     /* openSUSE, SLES (p11-kit): extracted by SUSE's own update-ca-certificates */
     {.ids = suse_ids,
-     .anchors_backend = ANCHORS_BACKEND("suse", STORE_CAN_DISTRUST),
+     .anchors_backend = ANCHORS_BACKEND("suse", BLOCKLIST_OPS),
      .anchors =
 	 {
 	     .name = "suse",

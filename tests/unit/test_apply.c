@@ -65,6 +65,17 @@ static int apply_forgot(struct store_inst *s, struct plan_store *ps)
 	return 0;
 }
 
+/* Sees only the steps the planner did not refuse. */
+static size_t saw_steps;
+static int apply_count(struct store_inst *s, struct plan_store *ps)
+{
+	(void)s;
+	saw_steps = ps->n;
+	for (size_t i = 0; i < ps->n; i++)
+		ps->steps[i].result = ps->steps[i].refused ? STEP_FAILED : STEP_DONE;
+	return 0;
+}
+
 static struct plan_store *store(struct plan *p, const struct store_backend *b, const char *name,
 				size_t nsteps)
 {
@@ -83,6 +94,37 @@ static const struct store_backend mixed = {.name = "mixed", .apply = apply_mixed
 static const struct store_backend words = {.name = "words", .apply = apply_words};
 static const struct store_backend after = {.name = "after", .apply = apply_after};
 static const struct store_backend forgot = {.name = "forgot", .apply = apply_forgot};
+static const struct store_backend counting = {.name = "counting", .apply = apply_count};
+
+/* A step the planner refused (its op is not among the backend's): apply
+ * fails it with the planner's text and never hands it to the store. */
+static void test_refused(void)
+{
+	struct plan p;
+	plan_init(&p);
+	struct plan_store *ps = store(&p, &counting, "counting", 3);
+	ps->steps[1].refused = xstrdup("refused: counting cannot remove \"c1\"");
+	FILE *out = tmpfile();
+	CHECK(out != NULL);
+	struct apply_result res;
+	saw_steps = 99;
+	apply_plan(&p, out, &res);
+	CHECK(saw_steps == 2);
+	size_t failed = 0, done = 0;
+	for (size_t i = 0; i < ps->n; i++) {
+		const struct plan_step *st = &ps->steps[i];
+		if (!strcmp(st->name, "c1")) {
+			failed++;
+			CHECK(st->result == STEP_FAILED && st->error &&
+			      !strcmp(st->error, "refused: counting cannot remove \"c1\""));
+		} else {
+			done += st->result == STEP_DONE;
+		}
+	}
+	CHECK(failed == 1 && done == 2 && res.failed_stores == 1);
+	fclose(out);
+	plan_dispose(&p);
+}
 
 /* Every runtime error of a store names where the store is configured
  * (stores/storeopt.c, used by the engine alone). */
@@ -101,6 +143,7 @@ static void test_error_text(void)
 int main(void)
 {
 	test_error_text();
+	test_refused();
 	struct plan p;
 	plan_init(&p);
 	store(&p, &gone, "gone", 2);

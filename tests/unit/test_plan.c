@@ -28,7 +28,7 @@ struct want_spec {
 
 struct row {
 	const char *what;
-	unsigned caps;
+	unsigned ops; /* beyond BASE_OPS */
 	const char *want_flags;
 	struct entry_spec have[4];
 	struct want_spec want[3];
@@ -83,63 +83,63 @@ static const struct row rows[] = {
      NULL,
      "+ add a"},
     {"foreign with wrong flags, flag store: retrust",
-     STORE_HAS_TRUST_FLAGS,
+     STORE_OP(OP_RETRUST),
      "C,,",
      {{&A, "x", false, TS_TRUSTED, ",,", false, true}},
      {W("a", A, ENSURE_PRESENT)},
      NULL,
      "~ retrust a"},
     {"foreign with more trust than wanted: left as it is",
-     STORE_HAS_TRUST_FLAGS,
+     STORE_OP(OP_RETRUST),
      "C,,",
      {{&A, "x", false, TS_TRUSTED, "CT,C,C", false, true}},
      {W("a", A, ENSURE_PRESENT)},
      NULL,
      ""},
     {"foreign trusted for TLS but missing a wanted field: retrust",
-     STORE_HAS_TRUST_FLAGS,
+     STORE_OP(OP_RETRUST),
      "C,C,",
      {{&A, "x", false, TS_TRUSTED, "CT,,", false, true}},
      {W("a", A, ENSURE_PRESENT)},
      NULL,
      "~ retrust a"},
     {"foreign with fewer fields than wanted: retrust",
-     STORE_HAS_TRUST_FLAGS,
+     STORE_OP(OP_RETRUST),
      "C,,",
      {{&A, "x", false, TS_TRUSTED, "C", false, true}},
      {W("a", A, ENSURE_PRESENT)},
      NULL,
      "~ retrust a"},
     {"foreign distrusted, CA present: retrust",
-     STORE_HAS_TRUST_FLAGS,
+     STORE_OP(OP_RETRUST),
      "C,,",
      {{&A, "x", false, TS_DISTRUSTED, "p,p,p", false, true}},
      {W("a", A, ENSURE_PRESENT)},
      NULL,
      "~ retrust a"},
     {"owned with more trust than wanted: update to exactly the wanted flags",
-     STORE_HAS_TRUST_FLAGS,
+     STORE_OP(OP_RETRUST),
      "C,,",
      {{&A, "a", true, TS_TRUSTED, "CT,C,C", false, true}},
      {W("a", A, ENSURE_PRESENT)},
      NULL,
      "~ update a"},
     {"owned and distrusted, CA present again: update",
-     STORE_HAS_TRUST_FLAGS,
+     STORE_OP(OP_RETRUST),
      "C,,",
      {{&A, "a", true, TS_DISTRUSTED, "p,p,p", false, true}},
      {W("a", A, ENSURE_PRESENT)},
      NULL,
      "~ update a"},
     {"owned, CA now distrusted: marked in place",
-     STORE_HAS_TRUST_FLAGS | STORE_CAN_DISTRUST,
+     STORE_OP(OP_RETRUST) | STORE_OP(OP_ADD_DISTRUSTED),
      "C,,",
      {{&A, "a", true, TS_TRUSTED, "C,,", false, true}},
      {W("a", A, ENSURE_DISTRUSTED)},
      NULL,
      "~ distrust a"},
     {"owned with wrong flags: update",
-     STORE_HAS_TRUST_FLAGS,
+     STORE_OP(OP_RETRUST),
      "C,,",
      {{&A, "a", true, TS_TRUSTED, "c,,", false, true}},
      {W("a", A, ENSURE_PRESENT)},
@@ -202,7 +202,7 @@ static const struct row rows[] = {
      NULL,
      ""},
     {"distrusted, not held, store can express it",
-     STORE_CAN_DISTRUST,
+     STORE_OP(OP_ADD_DISTRUSTED),
      NULL,
      {{0}},
      {W("a", A, ENSURE_DISTRUSTED)},
@@ -246,11 +246,13 @@ static const struct row rows[] = {
 };
 
 static const struct store_backend fake_ops = {.name = "fake"};
+/* What every row's store carries out; a row adds retrust or add-distrusted. */
+#define BASE_OPS (STORE_OPS_CA | STORE_OP(OP_DISTRUST) | STORE_OP(OP_REFRESH))
 
 static void run_row(const struct row *r)
 {
 	struct store_backend ops = fake_ops;
-	ops.caps = r->caps;
+	ops.ops = BASE_OPS | r->ops;
 	struct run_ctx ctx = {.root = ""};
 	struct store_inst *inst = store_inst_new(&ops, NULL, &ctx, "s", "s (fake)");
 	inst->want_flags = r->want_flags ? xstrdup(r->want_flags) : NULL;
@@ -303,7 +305,9 @@ static void run_row(const struct row *r)
 /* A store that is a CA itself, and findings: what the planner makes of them. */
 static struct plan_store *finding_store(struct plan *p, struct cert *own)
 {
-	static const struct store_backend ops = {.name = "caddy"};
+	static const struct store_backend ops = {.name = "caddy",
+						 .ops = STORE_OP(OP_ROOT_DRIFT) |
+							STORE_OP(OP_REISSUE) | STORE_OP(OP_SET)};
 	static struct run_ctx ctx = {.root = ""};
 	struct store_inst *inst = store_inst_new(&ops, NULL, &ctx, "caddy.pki.local", "caddy");
 	plan_init(p);
@@ -326,6 +330,36 @@ static char *steps_text(const struct plan_store *ps)
 			   plan_action_symbol(ps->steps[i].action), plan_op_name(ps->steps[i].op),
 			   ps->steps[i].name);
 	return buf_detach(&got);
+}
+
+/* An op the store's backend lacks (a store that only sets settings, given a
+ * CA): still planned, and refused there with the planner's one text. */
+static void refusal(void)
+{
+	static const struct store_backend setter = {.name = "setter", .ops = STORE_OP(OP_SET)};
+	struct run_ctx ctx = {.root = ""};
+	struct store_inst *inst = store_inst_new(&setter, NULL, &ctx, "s", "s (setter)");
+	struct plan p;
+	plan_init(&p);
+	struct plan_store *ps = plan_add_store(&p, inst, "s", "s (setter)");
+	struct conf_ca ca;
+	memset(&ca, 0, sizeof(ca));
+	ca.name = "a";
+	ca.cert = A;
+	ca.ensure = ENSURE_PRESENT;
+	const struct conf_ca *ptr = &ca;
+	struct host_store hs = {.cas = &ptr, .ncas = 1};
+	struct config cfg = {0};
+	ps->actual.stale = xstrdup("out of date"); /* a refresh the store cannot do */
+	plan_diff_store(ps, &hs, &cfg);
+	CHECK(ps->n == 2 && ps->steps[0].op == OP_ADD && ps->steps[0].refused);
+	CHECK(ps->n == 2 && ps->steps[1].op == OP_REFRESH && ps->steps[1].refused &&
+	      strstr(ps->steps[1].refused, "this is a bug in trustform"));
+	const char *t = ps->n ? ps->steps[0].refused : NULL;
+	CHECK_MSG(t && strstr(t, "refused: s (setter) cannot add \"a\"") &&
+		      strstr(t, "or list it for a store type that can add it"),
+		  "refusal: %s", t ? t : "(none)");
+	plan_dispose(&p);
 }
 
 static void own_root_rows(void)
@@ -443,6 +477,7 @@ int main(void)
 	C = certgen("C", NULL, 1);
 	for (size_t i = 0; i < sizeof(rows) / sizeof(*rows); i++)
 		run_row(&rows[i]);
+	refusal();
 
 	/* counting: a replacement is one add and one destroy */
 	struct plan p;

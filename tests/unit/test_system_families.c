@@ -42,10 +42,11 @@ int main(void)
 
 	/* the anchors families carry their capabilities: a blocklist is distrust */
 	const struct system_family *f = system_family_find("fedora", NULL);
-	CHECK(f && (system_family_backend(f)->caps & STORE_CAN_DISTRUST));
+	CHECK(f && (system_family_backend(f)->ops & STORE_OP(OP_ADD_DISTRUSTED)));
 	CHECK(f && !strcmp(f->anchors.anchors, "/etc/pki/ca-trust/source/anchors"));
 	f = system_family_find("alpine", NULL);
-	CHECK(f && !(system_family_backend(f)->caps & STORE_CAN_DISTRUST) && !f->anchors.blocklist);
+	CHECK(f && !(system_family_backend(f)->ops & STORE_OP(OP_ADD_DISTRUSTED)) &&
+	      !f->anchors.blocklist);
 
 	/* every value `distro:` accepts is a family */
 	const struct store_option *distro = &store_type_system.options[0];

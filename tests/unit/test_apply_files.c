@@ -1,0 +1,179 @@
+/*
+ * The engine's apply of a file store (reconcile/apply_files.c): a fake store
+ * of two files in a temp directory supplies only which files it owns and
+ * what they must hold; the engine writes them in one transaction, keeps a
+ * file's mode where asked, compares-and-swaps each against what render saw
+ * (another writer meanwhile: every step stale, nothing written), and a store
+ * that fails as a whole writes nothing.
+ */
+#include "harness.h"
+#include "reconcile/apply_files.h"
+#include "reconcile/plan.h"
+#include "util/buf.h"
+#include "util/err.h"
+#include "util/xalloc.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static char dir[64];
+static enum { RENDER_OK, RENDER_MEDDLE, RENDER_FAIL, RENDER_STEP } mode;
+static int changed_calls;
+
+static char *path_of(const char *base)
+{
+	return xasprintf("%s/%s", dir, base);
+}
+
+static void put(const char *base, const char *text, mode_t m)
+{
+	char *p = path_of(base);
+	FILE *f = fopen(p, "w");
+	CHECK(f != NULL);
+	if (f) {
+		fputs(text, f);
+		fclose(f);
+	}
+	chmod(p, m);
+	free(p);
+}
+
+static char *get(const char *base)
+{
+	char *p = path_of(base);
+	struct buf b = BUF_INIT;
+	if (buf_read_file(&b, p) < 0)
+		buf_puts(&b, "(missing)");
+	free(p);
+	return buf_detach(&b);
+}
+
+static int fake_owned(struct store_inst *s, struct store_files *fs)
+{
+	(void)s;
+	char *a = path_of("a.pem"), *b = path_of("sub/b.conf");
+	store_files_add(fs, a, "/a.pem")->keep_mode = true;
+	store_files_add(fs, b, "/sub/b.conf");
+	free(a);
+	free(b);
+	return 0;
+}
+
+static int fake_render(struct store_inst *s, struct plan_store *ps, struct store_files *fs)
+{
+	(void)s;
+	CHECK(fs->n == 2 && fs->f[0].exists && !fs->f[1].exists);
+	CHECK(buf_equal(&fs->f[0].have, "old a\n", 6));
+	if (mode == RENDER_FAIL) {
+		err_set("the store cannot go on");
+		return -1;
+	}
+	store_file_set(&fs->f[0], "new a\n", 6);
+	store_file_set(&fs->f[1], "new b\n", 6);
+	if (mode == RENDER_MEDDLE)
+		put("a.pem", "someone else's\n", 0600); /* another writer, after render */
+	if (mode == RENDER_STEP) {
+		err_modified_why("/a.pem", "its entry is gone");
+		plan_step_fail_err(&ps->steps[0]);
+		return -1; /* that step alone: the others are still written */
+	}
+	return 0;
+}
+
+static int fake_changed(struct store_inst *s, struct plan_store *ps)
+{
+	(void)s;
+	(void)ps;
+	changed_calls++;
+	return 0;
+}
+
+static const struct store_file_kind fake_kind = {
+    .files = fake_owned, .render = fake_render, .changed = fake_changed};
+static const struct store_backend fake = {.name = "fake", .ops = STORE_OPS_CA, .file = &fake_kind};
+
+/* One run: a.pem holds "old a" (0600), sub/b.conf is missing. */
+static int run(struct plan *p, struct plan_store **out)
+{
+	char *sub = path_of("sub/b.conf");
+	unlink(sub);
+	free(sub);
+	put("a.pem", "old a\n", 0600);
+	plan_init(p);
+	struct store_inst *s = store_inst_new(&fake, NULL, NULL, "fake", "fake");
+	struct plan_store *ps = plan_add_store(p, s, "fake", "fake");
+	plan_store_add_step(ps, ACT_CREATE, OP_ADD, "x", NULL, NULL);
+	plan_store_add_step(ps, ACT_CREATE, OP_ADD, "y", NULL, NULL);
+	changed_calls = 0;
+	err_clear();
+	*out = ps;
+	return apply_files(s, ps);
+}
+
+int main(void)
+{
+	snprintf(dir, sizeof(dir), "/tmp/tf-apply-files-XXXXXX");
+	CHECK(mkdtemp(dir) != NULL);
+	struct plan p;
+	struct plan_store *ps;
+	struct stat st;
+	char *t;
+
+	/* both written; the kept mode stays, the other file is 0644 */
+	mode = RENDER_OK;
+	CHECK(run(&p, &ps) == 0);
+	CHECK(ps->steps[0].result == STEP_DONE && ps->steps[1].result == STEP_DONE);
+	CHECK_STR((t = get("a.pem")), "new a\n");
+	free(t);
+	CHECK_STR((t = get("sub/b.conf")), "new b\n");
+	free(t);
+	char *a = path_of("a.pem"), *b = path_of("sub/b.conf");
+	CHECK(stat(a, &st) == 0 && (st.st_mode & 07777) == 0600);
+	CHECK(stat(b, &st) == 0 && (st.st_mode & 07777) == 0644);
+	CHECK(changed_calls == 1);
+	plan_dispose(&p);
+
+	/* another writer between render and commit: stale, nothing renamed */
+	mode = RENDER_MEDDLE;
+	CHECK(run(&p, &ps) == -1);
+	CHECK(ps->steps[0].result == STEP_STALE && ps->steps[1].result == STEP_STALE);
+	CHECK(ps->steps[0].error && strstr(ps->steps[0].error, "/a.pem"));
+	CHECK_STR((t = get("a.pem")), "someone else's\n");
+	free(t);
+	CHECK_STR((t = get("sub/b.conf")), "(missing)");
+	free(t);
+	CHECK(changed_calls == 0 && err_code() == TF_OK);
+	plan_dispose(&p);
+
+	/* the store failed as a whole: nothing written, the steps left pending
+	 * for the applier (apply_settle) with the current error */
+	mode = RENDER_FAIL;
+	CHECK(run(&p, &ps) == -1);
+	CHECK(err_code() != TF_OK && strstr(err_msg(), "cannot go on"));
+	CHECK(ps->steps[0].result == STEP_PENDING && ps->steps[1].result == STEP_PENDING);
+	CHECK_STR((t = get("a.pem")), "old a\n");
+	free(t);
+	err_clear();
+	plan_dispose(&p);
+
+	/* one step failed (stale) alone: the files are still written, the other
+	 * step done */
+	mode = RENDER_STEP;
+	CHECK(run(&p, &ps) == -1);
+	CHECK(ps->steps[0].result == STEP_STALE && ps->steps[1].result == STEP_DONE);
+	CHECK_STR((t = get("a.pem")), "new a\n");
+	free(t);
+	plan_dispose(&p);
+
+	unlink(a);
+	unlink(b);
+	free(a);
+	free(b);
+	char *sub = path_of("sub");
+	rmdir(sub);
+	free(sub);
+	rmdir(dir);
+	return test_report();
+}
