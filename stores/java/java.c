@@ -305,7 +305,7 @@ static int do_step(const struct store_inst *s, struct keystore *ks, struct plan_
 	const struct java *j = s->priv;
 	struct ks_entry *e = NULL;
 	if (st->op == OP_REFRESH && j->unit)
-		return 0; /* the drop-in: java_unit_write, in the same transaction */
+		return 0; /* the drop-in: java_render sets it, in the same transaction */
 	if (st->op == OP_REMOVE || st->op == OP_REPLACE || st->op == OP_UPDATE) {
 		e = find_seen(s, ks, &st->seen);
 		if (!e && st->op != OP_REMOVE) {
@@ -399,7 +399,7 @@ static const struct store_file_kind java_kind = {
 
 const struct store_backend java_backend = {
     .name = "java",
-    .ops = STORE_OPS_CA,
+    .ops = STORE_OPS_CA | STORE_OP(OP_REFRESH), /* refresh: the unit's drop-in */
     .read = java_read,
     .state_key = java_state_key,
     .file = &java_kind,

@@ -27,7 +27,9 @@ _proc_ppid() { local s; s=$(cat "/proc/$1/stat" 2>/dev/null) || return 1; s=${s#
 _ours() {
   local p=$1 st
   st=$(_proc_start "$p") || return 1
-  if [ -n "${_bg_start[$p]:-}" ]; then [ "$st" = "${_bg_start[$p]}" ]; return; fi
+  # (return with its status given: a bare return in the EXIT trap would give
+  # the status the test exits with)
+  if [ -n "${_bg_start[$p]:-}" ]; then [ "$st" = "${_bg_start[$p]}" ]; return $?; fi
   [ "$(_proc_ppid "$p")" = "$$" ]
 }
 # The mount points below DIR (a test host's overlay and its /dev, /proc), deepest first.
