@@ -317,6 +317,7 @@ static int tc_apply(struct store_inst *s, struct plan_store *ps)
 
 const struct store_backend tc_backend = {
     .name = "tool-config",
+    .ops = STORE_OPS_CA | STORE_OP(OP_REFRESH),
     .read = tc_read,
     .apply = tc_apply,
     .free = tc_free,
