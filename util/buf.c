@@ -195,8 +195,7 @@ int buf_read_file(struct buf *b, const char *path)
 	return buf_read_file_max(b, path, BUF_READ_MAX);
 }
 
-static int read_file(struct buf *b, const char *path, size_t max, int extra,
-		     struct stat *out);
+static int read_file(struct buf *b, const char *path, size_t max, int extra, struct stat *out);
 
 int buf_read_file_max(struct buf *b, const char *path, size_t max)
 {
@@ -213,8 +212,7 @@ int buf_read_file_stat(struct buf *b, const char *path, bool nofollow, struct st
 	return read_file(b, path, BUF_READ_MAX, nofollow ? O_NOFOLLOW : 0, st);
 }
 
-static int read_file(struct buf *b, const char *path, size_t max, int extra,
-		     struct stat *out)
+static int read_file(struct buf *b, const char *path, size_t max, int extra, struct stat *out)
 {
 	struct buf tmp = BUF_INIT;
 	struct stat st;

@@ -184,7 +184,8 @@ printf '[global]\ntrusted_host = 127.0.0.1\n[download]\n--cert = /etc/trustform/
 expect_rc 1 "pip's trusted_host and --cert are errors" tf plan "${args[@]}" --detailed-exitcode
 check "  trusted_host named" out_has "/home/alice/.config/pip/pip.conf:2: global.trusted-host=127.0.0.1: pip then accepts any certificate"
 check "  --cert named" out_has "/home/alice/.config/pip/pip.conf:4: download.cert=/etc/trustform/other.pem wins over trustform's cert"
-check "  and pip really fails with --cert" pip_refused "$A"
+sed -i '/trusted_host/d' "$A/.config/pip/pip.conf"
+check "  and pip really reads --cert: it fails" pip_refused "$A"
 rm -r "$A/.config"
 # A file git includes again and again (each includeIf names ~/.gitconfig) is
 # read once: ten such sections were 10^10 reads under the run lock.
