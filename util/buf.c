@@ -195,19 +195,24 @@ int buf_read_file(struct buf *b, const char *path)
 	return buf_read_file_max(b, path, BUF_READ_MAX);
 }
 
-static int read_file(struct buf *b, const char *path, size_t max, int extra);
+static int read_file(struct buf *b, const char *path, size_t max, int extra, struct stat *out);
 
 int buf_read_file_max(struct buf *b, const char *path, size_t max)
 {
-	return read_file(b, path, max, 0);
+	return read_file(b, path, max, 0, NULL);
 }
 
 int buf_read_file_nofollow(struct buf *b, const char *path)
 {
-	return read_file(b, path, BUF_READ_MAX, O_NOFOLLOW);
+	return read_file(b, path, BUF_READ_MAX, O_NOFOLLOW, NULL);
 }
 
-static int read_file(struct buf *b, const char *path, size_t max, int extra)
+int buf_read_file_stat(struct buf *b, const char *path, bool nofollow, struct stat *st)
+{
+	return read_file(b, path, BUF_READ_MAX, nofollow ? O_NOFOLLOW : 0, st);
+}
+
+static int read_file(struct buf *b, const char *path, size_t max, int extra, struct stat *out)
 {
 	struct buf tmp = BUF_INIT;
 	struct stat st;
@@ -251,5 +256,7 @@ static int read_file(struct buf *b, const char *path, size_t max, int extra)
 	close(fd);
 	buf_dispose(b);
 	*b = tmp;
+	if (out)
+		*out = st;
 	return 0;
 }

@@ -50,9 +50,12 @@ int buf_read_file_max(struct buf *b, const char *path, size_t max);
 /* buf_read_file for a file that must not be a link itself (its last component
  * is opened with O_NOFOLLOW: a link fails with ELOOP). */
 int buf_read_file_nofollow(struct buf *b, const char *path);
+/* buf_read_file (nofollow: buf_read_file_nofollow) that also gives the stat
+ * of the descriptor it read, so owner and mode are those of the bytes read. */
+struct stat;
+int buf_read_file_stat(struct buf *b, const char *path, bool nofollow, struct stat *st);
 /* The checks alone: a blocking read-only descriptor on a regular file of at
  * most max bytes (0: any size), its stat in *st; or -1 with errno as above. */
-struct stat;
 int buf_open_regular(const char *path, size_t max, struct stat *st);
 /* strerror, or for a file buf_read_file refused, why ("is a FIFO, not a
  * regular file", "is larger than 16 MiB"). */

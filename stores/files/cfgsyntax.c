@@ -21,6 +21,20 @@ static char *lower(char *s)
 	return s;
 }
 
+/* pip's own normalisation of an option's name (configuration.py): lower
+ * case, '_' as '-', a leading "--" dropped: `trusted_host` and `--cert` are
+ * `trusted-host` and `cert`. */
+static char *pip_key(char *s)
+{
+	lower(s);
+	for (char *c = s; *c; c++)
+		if (*c == '_')
+			*c = '-';
+	if (!strncmp(s, "--", 2))
+		memmove(s, s + 2, strlen(s + 2) + 1);
+	return s;
+}
+
 /* A copy of [p, q) without the blanks around it. */
 static char *trimmed(const char *p, const char *q)
 {
@@ -146,7 +160,7 @@ static void parse_line_ini(struct cfg_doc *d, char **section, size_t s, size_t q
 	}
 	char *key = trimmed(f, sep);
 	if (pip)
-		lower(key);
+		pip_key(key);
 	struct cfg_entry *e = add(d, s, q, line, CE_KEY, *section);
 	if (!pip) { /* ini unquotes keys as values */
 		char *k = npm_value(key, key + strlen(key));

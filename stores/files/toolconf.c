@@ -25,6 +25,7 @@
 #include "stores/files/files.h"
 #include "stores/storeopt.h"
 #include "stores/userdb.h"
+#include "util/err.h"
 #include "util/fsutil.h"
 #include "util/rootfs.h"
 #include "util/xalloc.h"
@@ -222,9 +223,14 @@ static int tc_open(const struct tool_def *t, const struct conf_store *cs, const 
 	for (size_t i = 0; p->user_scope && i < p->nusers; i++) {
 		char *shown = xasprintf("%s/%s", p->users[i].home, t->user_path);
 		char *host = root_resolve_host(ctx->root, shown);
-		if (!host) {
+		if (!host) { /* a link of theirs (stow, chezmoi): that user alone is skipped */
+			store_open_note(out,
+					"%s of user %s is not written (%s): replace the link with "
+					"the file it points to; user %s is skipped",
+					shown, p->users[i].name, err_msg(), p->users[i].name);
+			err_clear();
 			free(shown);
-			goto fail;
+			continue;
 		}
 		add_file(p, shown, host, (int)i);
 	}

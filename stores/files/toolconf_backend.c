@@ -71,15 +71,14 @@ static int view_load(struct tc_view *v, const struct tc_store *p, const struct t
 	buf_init(&v->want);
 	/* a user's file itself is never a link trustform follows (the jail
 	 * refuses one in a directory they own; this, one anywhere) */
-	v->exists = (f->user >= 0 ? buf_read_file_nofollow(&v->have, f->host)
-				  : buf_read_file(&v->have, f->host)) == 0;
+	/* one descriptor for the bytes and their owner and mode: a file swapped
+	 * between a read and a stat must not give a zero stat to a file that
+	 * exists (written back root:root 0000) */
+	v->exists = buf_read_file_stat(&v->have, f->host, f->user >= 0, &v->st) == 0;
 	if (!v->exists && errno != ENOENT) {
 		err_set_errno(errno, "%s: cannot read", f->shown);
 		return -1;
 	}
-	int fd = v->exists ? buf_open_regular(f->host, 0, &v->st) : -1;
-	if (fd >= 0)
-		close(fd);
 	struct cfg_doc d;
 	cfg_parse(&d, p->t->syn, v->have.ptr, v->have.len);
 	size_t bb = 0, be = 0;
@@ -230,6 +229,40 @@ static int tc_read(struct store_inst *s, struct trust_set *out)
 	return 0;
 }
 
+/* Make name in dfd (if missing) and give it to u, through the descriptor of
+ * the directory made now: never by name, which the user can swap for a link or
+ * a hard link to a file of root's between mkdir and chown. */
+static int mkdir_as(int dfd, const char *name, const struct tc_user *u, const char *path)
+{
+	if (mkdirat(dfd, name, 0755) < 0) {
+		if (errno == EEXIST)
+			return 0;
+		err_set_errno(errno, "%s: cannot create directory for user %s", path_shown(path),
+			      u->name);
+		return -1;
+	}
+	int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		err_set_errno(errno, "%s: cannot open the directory made for user %s",
+			      path_shown(path), u->name);
+	} else if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 07022)) {
+		err_set("%s: changed while trustform made it for user %s (owner %u, mode %04o); "
+			"run trustapply again once nothing else works in that home",
+			path_shown(path), u->name, (unsigned)st.st_uid,
+			(unsigned)(st.st_mode & 07777));
+	} else if (fchown(fd, u->uid, u->gid) < 0) {
+		err_set_errno(errno, "%s: cannot give the directory made to user %s",
+			      path_shown(path), u->name);
+	} else {
+		close(fd);
+		return 0;
+	}
+	if (fd >= 0)
+		close(fd);
+	return -1;
+}
+
 /* The directories between a user's home and their file, made as theirs. */
 static int mkdir_user(const struct tc_store *p, const struct tc_file *f)
 {
@@ -250,12 +283,10 @@ static int mkdir_user(const struct tc_store *p, const struct tc_file *f)
 		*c = '\0';
 		const char *base;
 		int dfd = jail_open_parent(path, &base);
-		if (dfd < 0 ||
-		    ((mkdirat(dfd, base, 0755) < 0
-			  ? errno != EEXIST
-			  : fchownat(dfd, base, u->uid, u->gid, AT_SYMLINK_NOFOLLOW) < 0))) {
-			err_set_errno(errno, "%s: cannot create directory for user %s", path,
-				      u->name);
+		if (dfd < 0 || mkdir_as(dfd, base, u, path) < 0) {
+			if (dfd < 0)
+				err_set_errno(errno, "%s: cannot create directory for user %s",
+					      path_shown(path), u->name);
 			rc = -1;
 		}
 		if (dfd >= 0)
@@ -267,25 +298,46 @@ static int mkdir_user(const struct tc_store *p, const struct tc_file *f)
 	return rc;
 }
 
-static int write_file(const struct tc_store *p, const struct tc_file *f, struct fs_txn *txn)
+/* Queue f's new text in txn if it differs; *wrote says so, v keeps what it
+ * was rendered from. */
+static int write_file(const struct tc_store *p, const struct tc_file *f, struct fs_txn *txn,
+		      struct tc_view *v, bool *wrote)
 {
-	struct tc_view v;
-	int rc = view_load(&v, p, f);
-	if (rc == 0 && !view_ok(&v)) {
+	int rc = view_load(v, p, f);
+	*wrote = false;
+	if (rc == 0 && !view_ok(v)) {
 		struct file_owner own = FILE_OWNER_DEFAULT;
 		mode_t mode = 0644;
-		if (v.exists) {
-			own = (struct file_owner){v.st.st_uid, v.st.st_gid};
-			mode = v.st.st_mode & 07777;
+		if (v->exists) {
+			own = (struct file_owner){v->st.st_uid, v->st.st_gid};
+			mode = v->st.st_mode & 07777;
 		} else if (f->user >= 0) {
 			own = (struct file_owner){p->users[f->user].uid, p->users[f->user].gid};
 		}
 		rc = f->user >= 0 ? mkdir_user(p, f) : mkdir_parent(f->host);
 		if (rc == 0)
-			rc = fs_txn_write(txn, f->host, v.want.ptr, v.want.len, mode, own);
+			rc = fs_txn_write(txn, f->host, v->want.ptr, v->want.len, mode, own);
+		*wrote = rc == 0;
 	}
-	view_dispose(&v);
 	return rc;
+}
+
+/* Compare-and-swap before the commit: the file still holds what its new text
+ * was rendered from (or is still missing); -1 with TF_EMODIFIED otherwise (an
+ * edit made meanwhile would be lost). */
+static int unchanged(const struct tc_file *f, const struct tc_view *v)
+{
+	struct buf now = BUF_INIT;
+	struct stat st;
+	bool exists = buf_read_file_stat(&now, f->host, f->user >= 0, &st) == 0;
+	int saved = errno;
+	bool same = exists ? v->exists && buf_equal(&v->have, now.ptr, now.len)
+			   : !v->exists && saved == ENOENT;
+	buf_dispose(&now);
+	if (same)
+		return 0;
+	err_modified_why(f->shown, "it changed while trustapply ran");
+	return -1;
 }
 
 static int tc_apply(struct store_inst *s, struct plan_store *ps)
@@ -303,12 +355,23 @@ static int tc_apply(struct store_inst *s, struct plan_store *ps)
 		return -1;
 	}
 	int rc = pem_file_apply(&eb.f, ps, &txn, &changed);
-	for (size_t i = 0; i < p->nfiles; i++)
-		if (write_file(p, &p->files[i], &txn) < 0) {
-			plan_steps_fail_pending(ps);
-			rc = -1;
-			break;
-		}
+	struct tc_view *v = xcalloc(p->nfiles ? p->nfiles : 1, sizeof(*v));
+	bool *wrote = xcalloc(p->nfiles ? p->nfiles : 1, sizeof(*wrote));
+	size_t nv = 0;
+	int frc = 0;
+	for (; nv < p->nfiles && frc == 0; nv++)
+		frc = write_file(p, &p->files[nv], &txn, &v[nv], &wrote[nv]);
+	for (size_t i = 0; i < nv && frc == 0; i++)
+		if (wrote[i])
+			frc = unchanged(&p->files[i], &v[i]);
+	if (frc < 0) {
+		plan_steps_fail_pending(ps);
+		rc = -1;
+	}
+	for (size_t i = 0; i < nv; i++)
+		view_dispose(&v[i]);
+	free(v);
+	free(wrote);
 	rc = plan_steps_finish(ps, &txn, rc, NULL);
 	env_bundle_dispose(&eb);
 	fs_txn_dispose(&txn);

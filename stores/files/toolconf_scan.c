@@ -19,6 +19,7 @@
 #include "stores/files/cfgsyntax.h"
 #include "stores/files/toolconf.h"
 #include "util/buf.h"
+#include "util/err.h"
 #include "util/rootfs.h"
 #include "util/xalloc.h"
 
@@ -28,6 +29,11 @@
 #include <strings.h>
 
 #define INCLUDE_DEPTH 10 /* git's own limit */
+/* What one reader's files may hold before the rest is not read: git reads an
+ * included file again each time it is named, so ten sections that include
+ * ~/.gitconfig would be 10^10 reads. */
+#define READ_FILES   64
+#define READ_ENTRIES 100000
 
 struct tc_set {
 	char *src; /* "FILE:LINE", and how the file is read */
@@ -46,6 +52,9 @@ struct scan_ctx {
 	struct trust_set *out;
 	char ***seen; /* messages already given (a file read by many readers) */
 	size_t *nseen, *seen_alloc;
+	/* this reader's files read so far (resolved), and their entries */
+	char **read;
+	size_t nread, nentries;
 };
 
 static void push(struct tc_seq *q, char *src, const char *name, const char *value, bool ours)
@@ -117,18 +126,61 @@ static char *include_path(const struct scan_ctx *c, const char *from, const char
 	return xasprintf("%.*s/%s", (int)(slash - from), from, path);
 }
 
+/* Has this reader read host already (on the include chain or before)? Keeps
+ * it otherwise; false and a finding once the reader's cap is reached. */
+static bool read_before(struct scan_ctx *c, const char *shown, const char *host)
+{
+	for (size_t i = 0; i < c->nread; i++)
+		if (!strcmp(c->read[i], host))
+			return true;
+	if (c->nread >= READ_FILES || c->nentries >= READ_ENTRIES) {
+		say_once(c, true, shown,
+			 xasprintf("%s is not read: the files %s reads%s%s hold more than %d "
+				   "files or %d settings (include.path, includeIf), so what it "
+				   "sets is not checked; include fewer files",
+				   shown, c->p->t->tool, c->u ? " for user " : "",
+				   c->u ? c->u->name : "", READ_FILES, READ_ENTRIES));
+		return true;
+	}
+	c->read = xrealloc(c->read, (c->nread + 1) * sizeof(*c->read));
+	c->read[c->nread++] = xstrdup(host);
+	return false;
+}
+
+static void reader_reset(struct scan_ctx *c)
+{
+	for (size_t i = 0; i < c->nread; i++)
+		free(c->read[i]);
+	free(c->read);
+	c->read = NULL;
+	c->nread = c->nentries = 0;
+}
+
 static void load(struct scan_ctx *c, struct tc_seq *q, const char *shown, const char *via,
 		 int depth)
 {
 	char *host = root_resolve_host(c->p->root, shown);
 	struct buf b = BUF_INIT;
-	if (!host || buf_read_file(&b, host) < 0) {
-		if (host && errno != ENOENT)
+	if (!host) { /* a link the jail refuses (a user's dotfile managed by stow) */
+		say_once(c, true, shown,
+			 xasprintf("%s%s is not read (%s): what it sets for %s is not checked "
+				   "and may override trustform's setting; replace the link with "
+				   "the file it points to",
+				   shown, via, err_msg(), c->p->t->tool));
+		err_clear();
+		return;
+	}
+	if (read_before(c, shown, host)) {
+		free(host);
+		return;
+	}
+	if (buf_read_file(&b, host) < 0) {
+		if (errno != ENOENT)
 			say_once(c, false, shown,
 				 xasprintf("%s cannot be read (%s): what it sets for %s is not "
 					   "checked",
 					   shown, buf_strerror(errno), c->p->t->tool));
-		if (host && errno == ENOENT && written(c->p, shown)) /* apply creates it */
+		if (errno == ENOENT && written(c->p, shown)) /* apply creates it */
 			push(q, xasprintf("%s", shown), c->p->name, c->p->bundle, true);
 		free(host);
 		buf_dispose(&b);
@@ -137,6 +189,7 @@ static void load(struct scan_ctx *c, struct tc_seq *q, const char *shown, const 
 	free(host);
 	struct cfg_doc d;
 	cfg_parse(&d, c->p->t->syn, b.ptr, b.len);
+	c->nentries += d.n;
 	const struct tc_file *mine = written(c->p, shown);
 	size_t bb = 0, be = 0;
 	bool block = mine && cfg_block(&d, c->p->store, &bb, &be) == 1;
@@ -254,13 +307,14 @@ void tc_check_overrides(const struct tc_store *p, struct trust_set *out)
 {
 	char **seen = NULL;
 	size_t nseen = 0, seen_alloc = 0;
-	struct scan_ctx c = {p, NULL, out, &seen, &nseen, &seen_alloc};
+	struct scan_ctx c = {p, NULL, out, &seen, &nseen, &seen_alloc, NULL, 0, 0};
 	if (!p->user_scope) {
 		struct tc_seq q = {0};
 		load(&c, &q, p->files[0].shown, "", 0);
 		load_venvs(&c, &q);
 		judge(&c, &q);
 		seq_dispose(&q);
+		reader_reset(&c);
 	}
 	for (size_t i = 0; i < p->nusers; i++) {
 		struct tc_seq q = {0};
@@ -274,6 +328,7 @@ void tc_check_overrides(const struct tc_store *p, struct trust_set *out)
 		load_venvs(&c, &q);
 		judge(&c, &q);
 		seq_dispose(&q);
+		reader_reset(&c);
 	}
 	for (size_t i = 0; i < nseen; i++)
 		free(seen[i]);

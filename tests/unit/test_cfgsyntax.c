@@ -25,6 +25,10 @@ static const struct {
     {CFG_PIP, "[global]\nindex-url = a\n  b\n", "global.index-url", "a\nb"},
     {CFG_PIP, "[global]\ncert = /a ; not a comment\n", "global.cert", "/a ; not a comment"},
     {CFG_PIP, "cert = /a\n[install]\ncert = /b", "install.cert", "/b"},
+    /* pip's own normalisation: lower case, '_' as '-', a leading "--" dropped */
+    {CFG_PIP, "[global]\nTrusted_Host = h\n", "global.trusted-host", "h"},
+    {CFG_PIP, "[download]\n--cert = /c\n", "download.cert", "/c"},
+    {CFG_PIP, "[global]\n-cert = /c\n", "global.-cert", "/c"},
     {CFG_NPMRC, "cafile = \"/a b\" \n", "cafile", "/a b"},
     {CFG_NPMRC, "cafile=/a ; comment\n", "cafile", "/a"},
     {CFG_NPMRC, "x=1\n[corp]\ncafile=/x", "corp.cafile", "/x"},
