@@ -135,7 +135,7 @@ check "_JAVA_OPTIONS names another truststore: /opt/jdk-y under app.service refu
 check "  having picked up both" grep -q "Picked up _JAVA_OPTIONS" "$T/java.out"
 expect_rc 1 "  plan" tf plan "${args[@]}" --detailed-exitcode
 check "  says trust will not take effect, where and why" out_has \
-  "app (java /etc/trustform/java/app.jks): trust will not take effect: /etc/systemd/system/app.service.d/60-opts.conf:2: _JAVA_OPTIONS=\"-Djavax.net.ssl.trustStore=/etc/ssl/certs/java/cacerts\" reaches app.service, and its JVMs read _JAVA_OPTIONS after trustform's JAVA_TOOL_OPTIONS: they read the truststore /etc/ssl/certs/java/cacerts, not /etc/trustform/java/app.jks; remove that option, or make it -Djavax.net.ssl.trustStore=/etc/trustform/java/app.jks"
+  "Error: app (java): trust will not take effect: /etc/systemd/system/app.service.d/60-opts.conf:2: _JAVA_OPTIONS=\"-Djavax.net.ssl.trustStore=/etc/ssl/certs/java/cacerts\" reaches app.service, and its JVMs read _JAVA_OPTIONS after trustform's JAVA_TOOL_OPTIONS: they read the truststore /etc/ssl/certs/java/cacerts, not /etc/trustform/java/app.jks; remove that option, or make it -Djavax.net.ssl.trustStore=/etc/trustform/java/app.jks"
 check "  and does not claim the JVMs read the store" bash -c "! grep -q \"app.service's JVMs read /etc/trustform/java/app.jks\" '$T/.out'"
 printf '[Service]\nEnvironment=_JAVA_OPTIONS=-Djavax.net.ssl.trustStore=/etc/trustform/java/app.jks\n' >"$D/60-opts.conf"
 unit_env_file "$R" app.service "$T/unit.env"
