@@ -2,11 +2,21 @@
  * `caddy validate` of the file Caddy runs with, answered from the effect
  * cache (stores/effectcache.h) while nothing that decides Caddy's answer
  * changed: the binary (by identity: device, inode, size, mtime, ctime), the
- * adapter, the file's bytes and, for a Caddyfile, every file it imports (as
- * trustform follows them) and every absolute path it names (certificate and
- * key files, roots: by identity). A Caddyfile whose imports trustform cannot
- * follow (placeholders) or that reads the environment ({$VAR}, {env.VAR}) is
- * validated every time.
+ * adapter, the file's bytes, for a Caddyfile every file it imports (as
+ * trustform follows them), and every absolute path the config names: each
+ * word of a Caddyfile, each string value of a JSON document (certificate and
+ * key files, trusted CA PEM files, roots: by identity, or that they are
+ * missing). Validate loads those files, so a changed certificate must not
+ * reuse "valid".
+ *
+ * Validated every time: a Caddyfile whose imports trustform cannot follow
+ * (placeholders), a config that reads the environment ({$VAR}, {env.VAR}),
+ * and one with a relative word or string that names something that exists
+ * from Caddy's working directory (trustform's: Caddy would read it, and what
+ * it names depends on where trustform runs). A relative name that exists
+ * nowhere cannot change the answer until it does. A directory counts only
+ * when the name has a '/' ("certs/", "./certs"): bare words such as `root` or
+ * `log` name directories of / when trustform runs there, and are directives.
  */
 #include "stores/caddy/caddy.h"
 #include "stores/caddy/caddy_int.h"
@@ -15,8 +25,10 @@
 #include "util/err.h"
 #include "util/xalloc.h"
 
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static bool reads_env(const struct buf *b)
 {
@@ -25,6 +37,50 @@ static bool reads_env(const struct buf *b)
 		    (b->ptr[i + 1] == '$' || !strncmp(b->ptr + i + 1, "env.", 4)))
 			return true;
 	return false;
+}
+
+/* A path Caddy would open, keyed; a relative one that names something makes
+ * the key unusable (see above). */
+static void path_input(struct effect_key *k, const char *text)
+{
+	/* Caddy runs outside any --root: a path is the host's */
+	if (!text || !*text)
+		return;
+	if (text[0] == '/') {
+		effect_key_stat(k, text);
+		return;
+	}
+	struct stat st;
+	if (stat(text, &st) == 0 && (!S_ISDIR(st.st_mode) || strchr(text, '/')))
+		k->usable = false;
+}
+
+/* Every string value of the document (object keys are Caddy's names). */
+static void json_inputs(struct effect_key *k, const json_t *v)
+{
+	if (json_is_string(v)) {
+		path_input(k, json_string_value(v));
+	} else if (json_is_array(v)) {
+		size_t i;
+		const json_t *e;
+		json_array_foreach(v, i, e) json_inputs(k, e);
+	} else if (json_is_object(v)) {
+		const char *name;
+		const json_t *e;
+		json_object_foreach((json_t *)v, name, e) json_inputs(k, e);
+	}
+}
+
+static void json_config_inputs(struct effect_key *k, const struct buf *src)
+{
+	effect_key_bytes(k, "json", src->ptr, src->len);
+	if (reads_env(src))
+		k->usable = false;
+	/* JSON that does not parse is rejected whatever files it names */
+	json_t *doc = src->ptr ? json_loadb(src->ptr, src->len, 0, NULL) : NULL;
+	if (doc)
+		json_inputs(k, doc);
+	json_decref(doc);
 }
 
 static void caddyfile_inputs(struct effect_key *k, const struct caddy_opts *o,
@@ -44,12 +100,8 @@ static void caddyfile_inputs(struct effect_key *k, const struct caddy_opts *o,
 			k->usable = false;
 		effect_key_text(k, "caddyfile", cf->path);
 		effect_key_bytes(k, "bytes", cf->src.ptr, cf->src.len);
-		for (size_t t = 0; t < cf->toks.n; t++) {
-			const char *text = cf->toks.items[t].text;
-			/* Caddy runs outside any --root: a path is the host's */
-			if (text && text[0] == '/')
-				effect_key_stat(k, text);
-		}
+		for (size_t t = 0; t < cf->toks.n; t++)
+			path_input(k, cf->toks.items[t].text);
 	}
 	cf_doc_dispose(&d);
 }
@@ -65,7 +117,7 @@ int caddy_validate_cached(const struct caddy_opts *o, const char *bin, const cha
 	if (o->caddyfile)
 		caddyfile_inputs(&k, o, src);
 	else
-		effect_key_bytes(&k, "json", src->ptr, src->len);
+		json_config_inputs(&k, src);
 	char *res;
 	size_t len;
 	int rc;

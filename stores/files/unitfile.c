@@ -61,6 +61,11 @@ void unit_env_dispose(struct unit_env *u)
 	for (size_t i = 0; i < u->nenvfiles; i++)
 		free(u->envfiles[i]);
 	free(u->envfiles);
+	for (size_t i = 0; i < u->nexec; i++) {
+		free(u->exec[i].cmd);
+		free(u->exec[i].src);
+	}
+	free(u->exec);
 	memset(u, 0, sizeof(*u));
 }
 

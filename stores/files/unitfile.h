@@ -3,7 +3,9 @@
  * file and its drop-ins from the unit search path (/etc, /run, /usr/local/lib,
  * /usr/lib, /lib), ordered by drop-in file name (a name in a more important
  * directory masks the same name below), and their Environment=,
- * EnvironmentFile= and UnsetEnvironment= settings, with systemd's quoting.
+ * EnvironmentFile= and UnsetEnvironment= settings, with systemd's quoting;
+ * and its ExecStart= lines (what the service runs reads the environment, and
+ * its command line may override it).
  */
 #ifndef TF_UNITFILE_H
 #define TF_UNITFILE_H
@@ -29,6 +31,12 @@ struct unit_env {
 	size_t n, alloc;
 	char **envfiles; /* EnvironmentFile= paths that could not be read */
 	size_t nenvfiles, envfiles_alloc;
+	/* ExecStart= command lines in effect (an empty ExecStart= in a later
+	 * file drops those before it), unsplit, and where each was set */
+	struct unit_exec {
+		char *cmd, *src;
+	} * exec;
+	size_t nexec, exec_alloc;
 };
 
 /* True for a unit name systemd accepts and that cannot leave a directory. */

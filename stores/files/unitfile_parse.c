@@ -188,6 +188,18 @@ static void parse_setting(struct unit_env *u, const char *root, const char *key,
 				push(u, UA_UNSET, w[i], nl, eq ? eq + 1 : NULL, src, false);
 		}
 		free_words(w, nw);
+	} else if (!strcmp(key, "ExecStart")) {
+		if (!*value) {
+			for (size_t i = 0; i < u->nexec; i++) {
+				free(u->exec[i].cmd);
+				free(u->exec[i].src);
+			}
+			u->nexec = 0;
+			return;
+		}
+		ARRAY_GROW(u->exec, u->nexec + 1, u->exec_alloc);
+		u->exec[u->nexec].cmd = xstrdup(value);
+		u->exec[u->nexec++].src = xstrdup(src);
 	} else if (!strcmp(key, "EnvironmentFile")) {
 		if (!*value)
 			push(u, UA_FILE_RESET, NULL, 0, NULL, src, false);

@@ -16,6 +16,12 @@
  * drop-in sets the whole variable, so a unit that sets JAVA_TOOL_OPTIONS
  * itself (heap sizes, agents) is refused, naming where: trustform will not
  * drop the options the service had.
+ *
+ * The JVM reads JAVA_TOOL_OPTIONS first, then its command line (to which the
+ * java launcher prepends JDK_JAVA_OPTIONS), then _JAVA_OPTIONS: the last
+ * -Djavax.net.ssl.trustStore= wins. One in the unit's JDK_JAVA_OPTIONS or
+ * _JAVA_OPTIONS, or in ExecStart= (also through a $VAR word), that names
+ * another file makes the trust ineffective, reported with the file and line.
  */
 #include "model/step.h"
 #include "stores/files/envwrite.h"
@@ -121,6 +127,93 @@ static char *refusal(const struct store_inst *s, bool jks)
 	return why;
 }
 
+/* The truststore the last -Djavax.net.ssl.trustStore= in text names (NULL:
+ * none). With u, a word that is $NAME or ${NAME} (systemd expands those in
+ * ExecStart=) is read as NAME's value in the unit's environment. */
+static char *property_in(const char *text, const struct unit_env *u)
+{
+	char *val = NULL;
+	char **w;
+	size_t nw = unit_split_words(text, &w);
+	for (size_t i = 0; i < nw; i++) {
+		const char *word = w[i];
+		if (u && word[0] == '$') {
+			char *name = xstrdup(word + 1 + (word[1] == '{'));
+			if (word[1] == '{' && *name && name[strlen(name) - 1] == '}')
+				name[strlen(name) - 1] = '\0';
+			const char *v = unit_env_final(u, name, NULL);
+			free(name);
+			char *inner = v ? property_in(v, NULL) : NULL;
+			if (inner) {
+				free(val);
+				val = inner;
+			}
+			continue;
+		}
+		for (const char *p = strstr(word, PROPERTY); p; p = strstr(p + 1, PROPERTY)) {
+			const char *v = p + strlen(PROPERTY);
+			free(val);
+			val = xstrndup(v, strcspn(v, " \t\n\"'"));
+		}
+	}
+	for (size_t i = 0; i < nw; i++)
+		free(w[i]);
+	free(w);
+	return val;
+}
+
+/* Settings of the unit the JVM reads after JAVA_TOOL_OPTIONS that name
+ * another truststore: the drop-in is in place, its trust is not. */
+static size_t check_overrides(const struct store_inst *s, struct trust_set *out)
+{
+	const struct java *j = s->priv;
+	struct unit_env u;
+	size_t found = 0;
+	if (unit_env_load(&u, s->ctx->root, j->unit, DROPIN_NAME, NULL) < 0) {
+		err_clear();
+		return 0;
+	}
+	static const char *const later[] = {"JDK_JAVA_OPTIONS", "_JAVA_OPTIONS"};
+	for (size_t i = 0; i < sizeof(later) / sizeof(*later); i++) {
+		const char *src = NULL;
+		const char *v = unit_env_final(&u, later[i], &src);
+		char *ts = v ? property_in(v, NULL) : NULL;
+		if (ts && strcmp(ts, j->path)) {
+			char *shown = envw_printable(v), *where = envw_printable(src ? src : "?");
+			char *other = envw_printable(ts);
+			trust_set_ineffective(
+			    out,
+			    "%s: %s=\"%s\" reaches %s, and its JVMs read %s after "
+			    "trustform's " VAR ": they read the truststore %s, not "
+			    "%s; remove that option, or make it " PROPERTY "%s",
+			    where, later[i], shown, j->unit, later[i], other, j->path, j->path);
+			free(other);
+			free(shown);
+			free(where);
+			found++;
+		}
+		free(ts);
+	}
+	for (size_t i = 0; i < u.nexec; i++) {
+		char *ts = property_in(u.exec[i].cmd, &u);
+		if (ts && strcmp(ts, j->path)) {
+			char *shown = envw_printable(ts), *where = envw_printable(u.exec[i].src);
+			trust_set_ineffective(
+			    out,
+			    "%s: ExecStart= of %s passes " PROPERTY "%s, and the "
+			    "command line wins over trustform's " VAR ": its JVMs "
+			    "read %s, not %s; remove that option, or make it " PROPERTY "%s",
+			    where, j->unit, shown, shown, j->path, j->path);
+			free(shown);
+			free(where);
+			found++;
+		}
+		free(ts);
+	}
+	unit_env_dispose(&u);
+	return found;
+}
+
 int java_unit_read(struct store_inst *s, bool jks, struct trust_set *out)
 {
 	const struct java *j = s->priv;
@@ -140,7 +233,7 @@ int java_unit_read(struct store_inst *s, bool jks, struct trust_set *out)
 	} else if (!exists || !buf_equal(&have, want.ptr, want.len))
 		out->stale = xasprintf("%s %s: " VAR "=" PROPERTY "%s", j->dropin,
 				       exists ? "is out of date" : "will be written", j->path);
-	if (rc == 0)
+	if (rc == 0 && !check_overrides(s, out))
 		trust_set_note(out,
 			       "%s's JVMs read %s instead of their JDK's cacerts (" VAR
 			       "): it holds what this store holds and nothing else",

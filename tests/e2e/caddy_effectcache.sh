@@ -6,7 +6,11 @@
 # runs it 0 times; each input changed once makes the next plan run it again:
 # the binary touched, the binary replaced by a copy (another inode), the
 # Caddyfile's bytes, an imported file's bytes, a new file matched by an import
-# glob, a certificate file the Caddyfile names. A plan writes results only
+# glob, a certificate file the Caddyfile names; for a JSON config (which
+# validate provisions: it loads the certificate files load_files names), the
+# certificate file changed in place or replaced. A config with a relative
+# path that names a file (resolved from the working directory) is validated
+# every time. A plan writes results only
 # into the cache directory an apply made: before that, it creates nothing. A rejected file stays rejected
 # from the cache with Caddy's own message; apply and TRUSTFORM_READ_CACHE=off
 # never use the cache; a corrupt, foreign-writable or linked cache file is
@@ -127,4 +131,56 @@ check "  and the plan is clean" out_has 'No changes.'
 mv "$cache" "$T/cache.json"; ln -s "$T/cache.json" "$cache"
 check "a cache file that is a link: not followed, runs" is "$(plan_runs)" 1
 check "  and the link is replaced by a file of its own" test ! -L "$cache"
+# A JSON config: validate loads the files it names (apps.tls.certificates
+# .load_files), so a changed certificate file makes it run again.
+cat >"$T/json.caddy" <<CADDY
+{
+	admin off
+	skip_install_trust
+}
+https://a.internal:9443 {
+	tls $T/tls/site.pem $T/tls/site.key
+	respond "a"
+}
+CADDY
+caddy adapt --config "$T/json.caddy" --adapter caddyfile >"$R/etc/caddy/caddy.json" 2>/dev/null
+check "the JSON config names the certificate file" grep -q "\"$T/tls/site.pem\"" "$R/etc/caddy/caddy.json"
+sed 's|caddyfile: /etc/caddy/Caddyfile|json: /etc/caddy/caddy.json|' "$T/cfg/trust.yaml" >"$T/cfg/json.yaml"
+jargs=(-c "$T/cfg/json.yaml" --root "$R" --host h)
+jplan_runs() { runs "$TRUSTFORM" plan "${jargs[@]}"; }
+check "JSON config: apply runs validate" test "$(runs "$TRUSTFORM" apply "${jargs[@]}" --auto-approve)" -ge 1
+check "  the plan after: not run" is "$(jplan_runs)" 0
+check "  and the plan is clean" out_has 'No changes.'
+touch "$T/tls/site.pem"
+check "the certificate file the JSON names touched: runs again" is "$(jplan_runs)" 1
+check "  then not" is "$(jplan_runs)" 0
+mk_ca "$T/tls/ca2" "/CN=Other CA"
+mk_leaf "$T/tls/site2" "$T/tls/ca2"
+cat "$T/tls/site2.pem" >"$T/tls/site.pem"; cat "$T/tls/site2.key" >"$T/tls/site.key"
+check "its content replaced in place: runs again" is "$(jplan_runs)" 1
+check "  and the plan is clean" out_has 'No changes.'
+check "  then not" is "$(jplan_runs)" 0
+printf 'not a certificate\n' >"$T/tls/site.pem"
+check "replaced by something that is no certificate: runs again" is "$(jplan_runs)" 1
+check "  and Caddy's rejection is an error" out_has "validate\` rejects /etc/caddy/caddy.json"
+check "  the same again: not run" is "$(jplan_runs)" 0
+check "  and still rejected" out_has "validate\` rejects /etc/caddy/caddy.json"
+cat "$T/tls/site2.pem" >"$T/tls/site.pem"
+check "fixed: runs again" is "$(jplan_runs)" 1
+check "  and the plan is clean" out_has 'No changes.'
+
+# Relative paths: Caddy resolves them from its working directory (trustform's).
+sed "s|$T/tls/site|site|g" "$T/json.caddy" >"$T/rel.caddy"
+(cd "$T/tls" && caddy adapt --config "$T/rel.caddy" --adapter caddyfile >"$R/etc/caddy/caddy.json" 2>/dev/null)
+check "a JSON config naming site.pem (relative)" grep -q '"site.pem"' "$R/etc/caddy/caddy.json"
+(cd "$T/tls" && "$TRUSTFORM" apply "${jargs[@]}" --auto-approve >/dev/null 2>&1)
+check "  run where it names a file: validate runs every time" is "$(cd "$T/tls" && jplan_runs)" 1
+check "  and again" is "$(cd "$T/tls" && jplan_runs)" 1
+check "  (and the plan is clean)" out_has 'No changes.'
+cp "$T/rel.caddy" "$R/etc/caddy/Caddyfile"
+(cd "$T/tls" && "$TRUSTFORM" apply "${args[@]}" --auto-approve >/dev/null 2>&1)
+check "a Caddyfile naming site.pem (relative), where it names a file: runs every time" \
+  is "$(cd "$T/tls" && plan_runs)" 1
+check "  and again" is "$(cd "$T/tls" && plan_runs)" 1
+check "  (and the plan is clean)" out_has 'No changes.'
 done_testing

@@ -70,7 +70,7 @@ args=(-c "$C/trust.yaml" --root "$R" --host h)
 # only (and ENVFILE's variables: the unit's environment).
 java_of() {
   local envf=${2:-/dev/null}
-  run_env "$envf" "$1/bin/java" -cp "$T/classes" TlsClient localhost "$port" >"$T/java.out" 2>&1
+  run_env "$envf" "$1/bin/java" "${@:3}" -cp "$T/classes" TlsClient localhost "$port" >"$T/java.out" 2>&1
 }
 refused() { ! java_of "$@" && grep -q "unable to find valid certification path" "$T/java.out" ||
   { echo "  ($1: not refused for the certificate)" >&2; sed 's/^/  out: /' "$T/java.out" >&2; return 1; }; }
@@ -124,6 +124,38 @@ expect_rc 1 "a unit with its own JAVA_TOOL_OPTIONS" tf plan "${args[@]}" --detai
 check "  says where and what to do" err_has \
   "app.service sets JAVA_TOOL_OPTIONS=-Xmx1g in /etc/systemd/system/app.service.d/50-heap.conf:2, which trustform's drop-in would replace: add -Djavax.net.ssl.trustStore=/etc/trustform/java/app.jks to that setting yourself and remove unit: from this store"
 rm "$R/etc/systemd/system/app.service.d/50-heap.conf"
+# Settings the JVM reads after JAVA_TOOL_OPTIONS (_JAVA_OPTIONS, then the
+# command line) that name another truststore: the real JVM, with exactly the
+# unit's environment and command line, refuses; the plan says trust will not
+# take effect, naming the file and line.
+D=$R/etc/systemd/system/app.service.d
+printf '[Service]\nEnvironment=_JAVA_OPTIONS=-Djavax.net.ssl.trustStore=/etc/ssl/certs/java/cacerts\n' >"$D/60-opts.conf"
+unit_env_file "$R" app.service "$T/unit.env"
+check "_JAVA_OPTIONS names another truststore: /opt/jdk-y under app.service refuses" refused "$R/opt/jdk-y" "$T/unit.env"
+check "  having picked up both" grep -q "Picked up _JAVA_OPTIONS" "$T/java.out"
+expect_rc 1 "  plan" tf plan "${args[@]}" --detailed-exitcode
+check "  says trust will not take effect, where and why" out_has \
+  "Error: app (java): trust will not take effect: /etc/systemd/system/app.service.d/60-opts.conf:2: _JAVA_OPTIONS=\"-Djavax.net.ssl.trustStore=/etc/ssl/certs/java/cacerts\" reaches app.service, and its JVMs read _JAVA_OPTIONS after trustform's JAVA_TOOL_OPTIONS: they read the truststore /etc/ssl/certs/java/cacerts, not /etc/trustform/java/app.jks; remove that option, or make it -Djavax.net.ssl.trustStore=/etc/trustform/java/app.jks"
+check "  and does not claim the JVMs read the store" bash -c "! grep -q \"app.service's JVMs read /etc/trustform/java/app.jks\" '$T/.out'"
+printf '[Service]\nEnvironment=_JAVA_OPTIONS=-Djavax.net.ssl.trustStore=/etc/trustform/java/app.jks\n' >"$D/60-opts.conf"
+unit_env_file "$R" app.service "$T/unit.env"
+check "_JAVA_OPTIONS naming trustform's truststore: connects" connects "$R/opt/jdk-y" "$T/unit.env"
+expect_rc 2 "  and the plan has no error" tf plan "${args[@]}" --detailed-exitcode
+check "  (the JVMs read the store)" out_has "app.service's JVMs read /etc/trustform/java/app.jks instead"
+rm "$D/60-opts.conf"
+printf '[Service]\nExecStart=\nExecStart=/opt/jdk-y/bin/java \\\n  -Djavax.net.ssl.trustStore=/etc/ssl/certs/java/cacerts -jar /srv/app.jar\n' >"$D/60-exec.conf"
+unit_env_file "$R" app.service "$T/unit.env"
+check "ExecStart= names another truststore: the JVM given that option refuses" \
+  refused "$R/opt/jdk-y" "$T/unit.env" -Djavax.net.ssl.trustStore=/etc/ssl/certs/java/cacerts
+expect_rc 1 "  plan" tf plan "${args[@]}" --detailed-exitcode
+check "  says trust will not take effect, where and why" out_has \
+  "trust will not take effect: /etc/systemd/system/app.service.d/60-exec.conf:3: ExecStart= of app.service passes -Djavax.net.ssl.trustStore=/etc/ssl/certs/java/cacerts, and the command line wins over trustform's JAVA_TOOL_OPTIONS"
+printf '[Service]\nEnvironment=OPTS=-Djavax.net.ssl.trustStore=/srv/other.jks\nExecStart=\nExecStart=/opt/jdk-y/bin/java $OPTS -jar /srv/app.jar\n' >"$D/60-exec.conf"
+expect_rc 1 "ExecStart= with \$OPTS naming another truststore: plan" tf plan "${args[@]}" --detailed-exitcode
+check "  says so" out_has \
+  "/etc/systemd/system/app.service.d/60-exec.conf:4: ExecStart= of app.service passes -Djavax.net.ssl.trustStore=/srv/other.jks"
+rm "$D/60-exec.conf"
+expect_rc 2 "all removed: the plan has no error" tf plan "${args[@]}" --detailed-exitcode
 # A path that is no JDK: an error naming it; sdkman without users: at validate.
 sed -i 's/discover: \[opt\]/paths: [\/srv\/nojdk]/' "$C/trust.yaml"; mkdir -p "$R/srv/nojdk"
 expect_rc 1 "a path that is no JDK" tf plan "${args[@]}" --detailed-exitcode
