@@ -52,9 +52,10 @@ struct options {
 
 /* What an option sets in its command's options struct. */
 enum cli_opt_kind {
-	CLI_FLAG,   /* bool at off */
-	CLI_STRING, /* const char * at off: the argument */
-	CLI_PARSE,  /* parse(o, arg): checks and stores it (o: the whole struct) */
+	CLI_FLAG,     /* bool at off */
+	CLI_STRING,   /* const char * at off: the argument */
+	CLI_PARSE,    /* parse(o, arg): checks and stores it (o: the whole struct) */
+	CLI_DEADLINE, /* int at off: seconds given (at most 600), kept in milliseconds */
 };
 
 /* Which shared options a command takes (struct cli_command.shared). */
@@ -103,6 +104,17 @@ struct cli_opt {
 	{                                                                                          \
 		.name = name_, .arg = arg_, .help = help_, .kind = CLI_PARSE, .parse = fn,         \
 		.complete = complete_, .doc = doc_                                                 \
+	}
+/* --timeout SECS of the commands that connect to endpoints (plan, check,
+ * rotation status): one definition of the option and its docs. */
+#define CLI_OPT_DEADLINE(type, field)                                                              \
+	{                                                                                          \
+		.name = "timeout", .arg = "SECS",                                                  \
+		.help = "the whole connection to an endpoint, name\nresolution and handshake "     \
+			"included (default 5)",                                                    \
+		.kind = CLI_DEADLINE, .off = offsetof(type, field), .complete = "",                \
+		.doc = "The deadline of the whole connection to an endpoint, name resolution, "    \
+		       "connecting and the handshake included (default 5)."                        \
 	}
 #define CLI_OPT_END                                                                                \
 	{                                                                                          \

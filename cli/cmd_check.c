@@ -15,23 +15,8 @@ struct check_opts {
 	int timeout_ms; /* the whole connection to an endpoint; 0: the default */
 };
 
-static int set_timeout(void *v, const char *arg)
-{
-	struct check_opts *c = v;
-	double secs;
-	if (cli_seconds("--timeout", arg, 600, &secs) < 0)
-		return -1;
-	c->timeout_ms = (int)(secs * 1000);
-	return 0;
-}
-
 static const struct cli_opt check_opts[] = {
-    CLI_OPT_PARSE(set_timeout, "timeout", "SECS",
-		  "the whole connection to an endpoint, name\nresolution and handshake included "
-		  "(default 5)",
-		  "",
-		  "The deadline of the whole connection to an endpoint, name resolution, "
-		  "connecting and the handshake included (default 5)."),
+    CLI_OPT_DEADLINE(struct check_opts, timeout_ms),
     CLI_OPT_END,
 };
 

@@ -55,16 +55,6 @@ struct plan_opts {
 	int timeout_ms; /* the whole connection to an endpoint; 0: the default */
 };
 
-static int set_timeout(void *v, const char *arg)
-{
-	struct plan_opts *p = v;
-	double secs;
-	if (cli_seconds("--timeout", arg, 600, &secs) < 0)
-		return -1;
-	p->timeout_ms = (int)(secs * 1000);
-	return 0;
-}
-
 static const struct cli_opt plan_opts[] = {
     CLI_OPT_FLAG(struct plan_opts, detailed_exitcode, "detailed-exitcode",
 		 "0 no changes, 1 error, 2 changes pending",
@@ -84,12 +74,7 @@ static const struct cli_opt plan_opts[] = {
 		 "connect to no endpoint of connects_to: (CI without\na route)",
 		 "Connect to no endpoint of `connects_to:` (code review in CI has no route to "
 		 "the hosts' endpoints)."),
-    CLI_OPT_PARSE(set_timeout, "timeout", "SECS",
-		  "the whole connection to an endpoint, name\nresolution and handshake included "
-		  "(default 5)",
-		  "",
-		  "The deadline of the whole connection to an endpoint, name resolution, "
-		  "connecting and the handshake included (default 5)."),
+    CLI_OPT_DEADLINE(struct plan_opts, timeout_ms),
     CLI_OPT_END,
 };
 

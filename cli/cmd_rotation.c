@@ -20,27 +20,12 @@ struct rotation_opts {
 	int timeout_ms; /* the whole connection to an endpoint; 0: the default */
 };
 
-static int set_timeout(void *v, const char *arg)
-{
-	struct rotation_opts *c = v;
-	double secs;
-	if (cli_seconds("--timeout", arg, 600, &secs) < 0)
-		return -1;
-	c->timeout_ms = (int)(secs * 1000);
-	return 0;
-}
-
 static const struct cli_opt rotation_opts[] = {
     CLI_OPT_FLAG(struct rotation_opts, offline, "offline",
 		 "connect to no endpoint (the switch phase is then\nnot judged: unknown)",
 		 "Connect to no endpoint of `connects_to:`: the switch phase is then not "
 		 "judged, and a rotation waiting on it is blocked."),
-    CLI_OPT_PARSE(set_timeout, "timeout", "SECS",
-		  "the whole connection to an endpoint, name\nresolution and handshake included "
-		  "(default 5)",
-		  "",
-		  "The deadline of the whole connection to an endpoint, name resolution, "
-		  "connecting and the handshake included (default 5)."),
+    CLI_OPT_DEADLINE(struct rotation_opts, timeout_ms),
     CLI_OPT_END,
 };
 

@@ -89,6 +89,15 @@ static int set(void *o, const struct cli_opt *opt, const char *arg)
 		return 0;
 	case CLI_PARSE:
 		return opt->parse(o, arg);
+	case CLI_DEADLINE: {
+		char *name = xasprintf("--%s", opt->name);
+		double secs;
+		int rc = cli_seconds(name, arg, 600, &secs);
+		free(name);
+		if (rc == 0)
+			*(int *)((char *)o + opt->off) = (int)(secs * 1000);
+		return rc;
+	}
 	}
 	return -1;
 }
