@@ -75,26 +75,9 @@ static int pemb_owned(struct store_inst *s, struct store_files *fs)
 	return 0;
 }
 
-/* The file with the steps carried out; everything outside trustform's blocks
- * (what render is given as foreign) is kept byte for byte. */
-static int pemb_render(struct store_inst *s, struct plan_store *ps, struct store_files *fs)
-{
-	(void)s;
-	struct pem_file f;
-	struct buf out = BUF_INIT;
-	int rc = pem_file_from(&f, &fs->f[0]);
-	if (rc == 0) {
-		rc = pem_file_render(&f, ps, &out);
-		store_file_set(&fs->f[0], out.ptr, out.len);
-	}
-	buf_dispose(&out);
-	pem_file_dispose(&f);
-	return rc;
-}
-
 static const struct store_file_kind pemb_kind = {
     .files = pemb_owned,
-    .render = pemb_render,
+    .render = pem_file_render_store, /* everything outside trustform's blocks kept */
 };
 
 static void pemb_free(struct store_inst *s)

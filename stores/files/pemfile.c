@@ -417,3 +417,18 @@ int pem_file_apply(struct pem_file *f, struct plan_store *ps, struct fs_txn *txn
 	buf_dispose(&out);
 	return rc;
 }
+
+int pem_file_render_store(struct store_inst *s, struct plan_store *ps, struct store_files *fs)
+{
+	(void)s;
+	struct pem_file f;
+	struct buf out = BUF_INIT;
+	int rc = pem_file_from(&f, &fs->f[0]);
+	if (rc == 0) {
+		rc = pem_file_render(&f, ps, &out);
+		store_file_set(&fs->f[0], out.ptr, out.len);
+	}
+	buf_dispose(&out);
+	pem_file_dispose(&f);
+	return rc;
+}

@@ -24,6 +24,8 @@
 #include <sys/stat.h>
 
 struct plan_store;
+struct store_files;
+struct store_inst;
 struct store_file;
 
 struct pem_seg {
@@ -66,6 +68,9 @@ void pem_file_entries(const struct pem_file *f, struct trust_set *out);
  * that cannot be done fails (stale when its entry is gone). OP_REFRESH steps
  * are left to the caller. Returns -1 if any step failed. */
 int pem_file_render(struct pem_file *f, struct plan_store *ps, struct buf *out);
+/* A file store's render (struct store_file_kind) whose one file, fs->f[0],
+ * is a marked PEM file: pem-bundle, python's certifi mode. */
+int pem_file_render_store(struct store_inst *s, struct plan_store *ps, struct store_files *fs);
 /* pem_file_render, then the new file queued in txn when it changed (for a
  * caller with its own transaction; the stores go through the engine).
  * OP_REFRESH steps are left to the caller. Returns -1 if any step failed. */
