@@ -177,15 +177,7 @@ static int cmd_apply(void *v)
 	}
 	/* a removal of a rotation's old CA before its retire phase is refused */
 	if (plan_removes(&r.plan)) {
-		struct rotation_params rp = {.cfg = r.cfg,
-					     .res = r.res,
-					     .plan = &r.plan,
-					     .check = r.check,
-					     .not_checked = "no check",
-					     .now = r.opt.now,
-					     .targeted = r.opt.ntargets > 0,
-					     .host = r.ctx.host};
-		rotation_judge(&rot, &rp);
+		run_rotations(&r, "no check", &rot);
 		rotation_block_steps(&rot, &r.plan);
 	}
 	struct render_opts ro;

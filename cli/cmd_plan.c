@@ -117,15 +117,7 @@ static int cmd_plan(void *opts)
 	}
 	/* the rotations' phases, from what was read and checked; a removal
 	 * whose rotation has not reached retire is blocked */
-	struct rotation_params rp = {.cfg = r.cfg,
-				     .res = r.res,
-				     .plan = &r.plan,
-				     .check = r.check,
-				     .not_checked = "--offline",
-				     .now = r.opt.now,
-				     .targeted = r.opt.ntargets > 0,
-				     .host = r.ctx.host};
-	rotation_judge(&rot, &rp);
+	run_rotations(&r, "--offline", &rot);
 	rotation_block_steps(&rot, &r.plan);
 	struct render_opts ro;
 	run_render_opts(&r, "plan", &ro);

@@ -73,13 +73,7 @@ static int cmd_rotation(void *v)
 			r.check = &rep;
 		}
 	}
-	struct rotation_params rp = {.cfg = r.cfg,
-				     .res = r.res,
-				     .plan = &r.plan,
-				     .check = r.check,
-				     .not_checked = "--offline",
-				     .now = r.opt.now};
-	rotation_judge(&rot, &rp);
+	run_rotations(&r, "--offline", &rot);
 	if (o->json) {
 		struct json_doc doc;
 		run_json_doc(&r, "rotation", &doc);

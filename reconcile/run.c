@@ -5,6 +5,7 @@
 #include "reconcile/consumers.h"
 #include "reconcile/lifecycle.h"
 #include "reconcile/readcache.h"
+#include "reconcile/rotation.h"
 #include "stores/effectcache.h"
 #include "stores/storeconf.h"
 #include "stores/storeopt.h"
@@ -459,4 +460,17 @@ void run_check_params(const struct run *r, struct check_params *p)
 	    .now = r->opt.now,
 	    .timeout_ms = r->opt.timeout_ms,
 	};
+}
+
+void run_rotations(const struct run *r, const char *not_checked, struct rotation_list *out)
+{
+	struct rotation_params rp = {.cfg = r->cfg,
+				     .res = r->res,
+				     .plan = &r->plan,
+				     .check = r->check,
+				     .not_checked = not_checked,
+				     .now = r->opt.now,
+				     .targeted = r->opt.ntargets > 0,
+				     .host = r->ctx.host};
+	rotation_judge(out, &rp);
 }

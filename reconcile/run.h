@@ -109,5 +109,9 @@ void run_json_doc(const struct run *r, const char *operation, struct json_doc *d
 /* The endpoint check's inputs for this run after run_plan: the stores as
  * they will be after apply, the run's clock and timeout; no URLs given. */
 void run_check_params(const struct run *r, struct check_params *p);
+struct rotation_list;
+/* The rotations' phases from what the run read and checked (r->check, or
+ * not_checked says why there is none: "--offline"). */
+void run_rotations(const struct run *r, const char *not_checked, struct rotation_list *out);
 
 #endif

@@ -26,10 +26,8 @@ static char *lower(char *s)
  * `trusted-host` and `cert`. */
 static char *pip_key(char *s)
 {
-	lower(s);
-	for (char *c = s; *c; c++)
-		if (*c == '_')
-			*c = '-';
+	for (char *c = lower(s); *c; c++)
+		*c = *c == '_' ? '-' : *c;
 	if (!strncmp(s, "--", 2))
 		memmove(s, s + 2, strlen(s + 2) + 1);
 	return s;

@@ -478,12 +478,10 @@ int main(void)
 	for (size_t i = 0; i < sizeof(rows) / sizeof(*rows); i++)
 		run_row(&rows[i]);
 	refusal();
-
 	/* counting: a replacement is one add and one destroy */
 	struct plan p;
 	plan_init(&p);
 	struct plan_store *ps = plan_add_store(&p, NULL, "s", "s");
-	(void)ps;
 	ps->steps = xcalloc(3, sizeof(*ps->steps));
 	ps->n = 3;
 	ps->steps[0].action = ACT_REPLACE;
