@@ -85,7 +85,8 @@ static bool go_san_handled(X509 *x)
 	return ok;
 }
 
-#define GO_UNHANDLED "x509: unhandled critical extension"
+#define GO_UNHANDLED	     "x509: unhandled critical extension"
+#define GO_UNKNOWN_AUTHORITY "x509: certificate signed by unknown authority"
 #define FIX_NONCRIT                                                                                \
 	"the extension left out, or not marked critical (in its -addext or the -extfile)"
 
@@ -170,6 +171,27 @@ static void eku(X509 *x, unsigned mask, struct client_findings *out)
 	"a new key: openssl req -x509 -newkey rsa:3072 (or -newkey ec -pkeyopt "                   \
 	"ec_paramgen_curve:P-256) with the same -subj, then reissue its leaves"
 
+#define FIX_SERIAL                                                                                 \
+	"a positive serial number: openssl req -x509 -new -key <its key> -subj <its subject> "     \
+	"-set_serial 0x$(openssl rand -hex 16) (or no -set_serial: openssl picks a positive "      \
+	"one); its leaves verify under the reissued root (same key and subject)"
+
+/* Go 1.23 and later refuse to parse a certificate whose serial number is
+ * negative (RFC 5280 wants it positive): a root in the system bundle or
+ * SSL_CERT_FILE that Go cannot parse is left out of its pool, so nothing it
+ * issued verifies. GODEBUG=x509negativeserial=1 lifts it, per process. */
+static void go_serial(X509 *x, struct client_findings *out)
+{
+	const ASN1_INTEGER *s = X509_get0_serialNumber(x);
+	if (!s || ASN1_STRING_type(s) != V_ASN1_NEG_INTEGER)
+		return;
+	add(out, CLIENT_GO,
+	    xstrdup("a negative serial number, which Go 1.23 and later refuse to parse "
+		    "(\"x509: negative serial number\"; GODEBUG=x509negativeserial=1 lifts it "
+		    "for one process), so Go leaves the CA out of its pool"),
+	    FIX_SERIAL, GO_UNKNOWN_AUTHORITY);
+}
+
 static void key_size(X509 *x, unsigned mask, struct client_findings *out)
 {
 	EVP_PKEY *k = X509_get0_pubkey(x);
@@ -185,6 +207,13 @@ static void key_size(X509 *x, unsigned mask, struct client_findings *out)
 		    xasprintf("a %d-bit %s key (disabled: %s keySize < %d)", bits, alg, alg,
 			      rsa_dsa ? 1024 : 224),
 		    FIX_KEY, "Algorithm constraints check failed");
+	if ((mask & CLIENT_GO) && type == EVP_PKEY_RSA && bits < 1024)
+		add(out, CLIENT_GO,
+		    xasprintf("a %d-bit RSA key, which Go 1.24 and later refuse to verify with "
+			      "(\"crypto/rsa: %d-bit keys are insecure\": under 1024 bits; "
+			      "GODEBUG=rsa1024min=0 lifts it for one process)",
+			      bits, bits),
+		    FIX_KEY, GO_UNKNOWN_AUTHORITY);
 	if ((mask & CLIENT_OPENSSL) && sec > 0 && sec < 112)
 		add(out, CLIENT_OPENSSL,
 		    xasprintf("a %d-bit %s key, %d bits of security where level 2 wants 112", bits,
@@ -200,8 +229,10 @@ int client_judge(const struct cert *c, unsigned mask, struct client_findings *ou
 		err_set("OpenSSL could not parse CA %s", c->subject);
 		return -1;
 	}
-	if (mask & CLIENT_GO)
+	if (mask & CLIENT_GO) {
+		go_serial(x, out);
 		go_critical(x, out);
+	}
 	eku(x, mask, out);
 	key_size(x, mask, out);
 	X509_free(x);

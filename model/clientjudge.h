@@ -5,7 +5,12 @@
  * e2e/peers/rules_* tests): pure functions over the certificate, no I/O.
  *
  *   Go (crypto/x509, parser.go and verify.go's isValid, which it applies to
- *   roots too):
+ *   roots too; crypto/rsa). A Go program carries the crypto/x509 of the Go
+ *   that built it, which nothing in a store tells (the host's go toolchain,
+ *   if any, built none of the programs it runs): each rule is judged always,
+ *   for the Go releases it names. GODEBUG (x509negativeserial=1,
+ *   rsa1024min=0) lifts the two newest rules for one process; trustform does
+ *   not count on it:
  *     - a critical extension Go does not handle makes every chain through the
  *       CA fail ("x509: unhandled critical extension"): any extension outside
  *       keyUsage, basicConstraints, subjectAltName, nameConstraints, CRL
@@ -15,6 +20,11 @@
  *       1.24 (golang/go#68484);
  *     - a critical nameConstraints with a subtree other than DNS, IP, email or
  *       URI (a directoryName, say) is unhandled the same way;
+ *     - a negative serial number (Go 1.23 and later: ParseCertificate says
+ *       "x509: negative serial number", so the root is left out of the pool
+ *       and its servers are "signed by unknown authority");
+ *     - an RSA key under 1024 bits (Go 1.24 and later: crypto/rsa refuses to
+ *       verify with it, so no chain through the CA verifies);
  *     - an extendedKeyUsage on the CA without serverAuth or
  *       anyExtendedKeyUsage: "x509: certificate specifies an incompatible key
  *       usage" (OpenSSL refuses it too, unless it has serverAuth).

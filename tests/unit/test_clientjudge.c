@@ -1,7 +1,8 @@
 /* The rules of Go, Java and OpenSSL's security level (model/clientjudge.c),
  * over roots made here with OpenSSL's own extension syntax (the -addext
  * values of openssl req): each rule finds what breaks it, for the clients
- * asked about only, and nothing in a root that breaks none; and name
+ * asked about only, and nothing in a root that breaks none (Go's negative
+ * serial and RSA-under-1024 rules among them); and name
  * constraints held against a host. */
 #include "harness.h"
 #include "model/clientjudge.h"
@@ -12,6 +13,9 @@
 #include <openssl/x509v3.h>
 #include <string.h>
 
+/* The serial number of the next root() (3 unless a test sets it). */
+static long root_serial = 3;
+
 /* A self-signed root with the usual CA extensions plus exts ("name=value",
  * NULL-ended), its key from key (NULL: P-256). */
 static struct cert *root(EVP_PKEY *key, const char *const *exts)
@@ -19,7 +23,7 @@ static struct cert *root(EVP_PKEY *key, const char *const *exts)
 	EVP_PKEY *k = key ? key : EVP_EC_gen("P-256");
 	X509 *x = X509_new();
 	X509_set_version(x, 2);
-	ASN1_INTEGER_set(X509_get_serialNumber(x), 3);
+	ASN1_INTEGER_set(X509_get_serialNumber(x), root_serial);
 	X509_gmtime_adj(X509_getm_notBefore(x), -3600);
 	X509_gmtime_adj(X509_getm_notAfter(x), 86400L * 365);
 	X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_ASC,
@@ -110,10 +114,30 @@ static void go_rules(void)
 	       CLIENT_OPENSSL, NULL);
 }
 
+/* Go 1.23+ refuses a negative serial; a zero one is no rule of Go's. */
+static void serial_rules(void)
+{
+	root_serial = -12345;
+	expect("a negative serial", NULL, NULL, ALL, CLIENT_GO, "negative serial number");
+	expect("  Go 1.23's rule", NULL, NULL, CLIENT_GO, CLIENT_GO, "Go 1.23 and later");
+	expect("  not Java's nor OpenSSL's", NULL, NULL, CLIENT_JAVA | CLIENT_OPENSSL, 0, NULL);
+	root_serial = -1;
+	expect("serial -1", NULL, NULL, CLIENT_GO, CLIENT_GO, "x509negativeserial=1");
+	root_serial = 0;
+	expect("serial 0", NULL, NULL, ALL, 0, NULL);
+	root_serial = 3;
+}
+
 static void key_rules(void)
 {
-	expect("RSA 512", EVP_RSA_gen(512), NULL, ALL, CLIENT_JAVA | CLIENT_OPENSSL,
+	expect("RSA 512", EVP_RSA_gen(512), NULL, ALL, CLIENT_GO | CLIENT_JAVA | CLIENT_OPENSSL,
 	       "512-bit RSA key");
+	expect("RSA 1000: Go 1.24+", EVP_RSA_gen(1000), NULL, CLIENT_GO, CLIENT_GO,
+	       "Go 1.24 and later");
+	expect("RSA 1000: Java too", EVP_RSA_gen(1000), NULL, CLIENT_JAVA, CLIENT_JAVA,
+	       "1000-bit RSA key");
+	expect("RSA 1023", EVP_RSA_gen(1023), NULL, CLIENT_GO, CLIENT_GO, "1023-bit RSA key");
+	expect("RSA 1024: not Go's", EVP_RSA_gen(1024), NULL, CLIENT_GO, 0, NULL);
 	expect("RSA 1024", EVP_RSA_gen(1024), NULL, ALL, CLIENT_OPENSSL, "1024-bit RSA key");
 	expect("RSA 1024, Java only", EVP_RSA_gen(1024), NULL, CLIENT_JAVA, 0, NULL);
 	expect("RSA 2048", EVP_RSA_gen(2048), NULL, ALL, 0, NULL);
@@ -163,6 +187,7 @@ static void name_constraints(void)
 int main(void)
 {
 	go_rules();
+	serial_rules();
 	key_rules();
 	name_constraints();
 	return test_report();
