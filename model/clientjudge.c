@@ -172,9 +172,9 @@ static void eku(X509 *x, unsigned mask, struct client_findings *out)
 	"ec_paramgen_curve:P-256) with the same -subj, then reissue its leaves"
 
 #define FIX_SERIAL                                                                                 \
-	"a positive serial number: openssl req -x509 -new -key <its key> -subj <its subject> "     \
-	"-set_serial 0x$(openssl rand -hex 16) (or no -set_serial: openssl picks a positive "      \
-	"one); its leaves verify under the reissued root (same key and subject)"
+	"a positive serial number and the same key, subject and extensions, so that its leaves "   \
+	"still verify: openssl req -x509 -new -key <its key> -subj <its subject> -set_serial "     \
+	"0x$(openssl rand -hex 16) (or no -set_serial: openssl picks a positive one)"
 
 /* Go 1.23 and later refuse to parse a certificate whose serial number is
  * negative (RFC 5280 wants it positive): a root in the system bundle or
