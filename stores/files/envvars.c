@@ -31,7 +31,8 @@
 	  "restart (Go: read once per process; .NET re-reads within minutes and ignores "          \
 	  "TRUSTED CERTIFICATE blocks)",                                                           \
 	  "e2e/runtime/systemd, e2e/rules/python (Python ssl); e2e/runtime/clients_native (Go, "   \
-	  "Ruby); e2e/rules/go (Go's rules); .NET cannot be installed here: not proven")           \
+	  "Ruby); e2e/rules/go, e2e/rules/go_current (Go's rules); .NET cannot be installed "      \
+	  "here: not proven")                                                                      \
 	X("SSL_CERT_DIR", ENVVAR_DIR, NULL, ENVVAR_REPLACES, "OpenSSL, Go, .NET",                  \
 	  "restart; a colon-separated list of hashed-link directories: the env stores refuse it "  \
 	  "(they write one bundle file)",                                                          \
