@@ -79,7 +79,8 @@ static int load_from(struct store_files *fs, size_t from, char ***dirs, size_t *
 		struct store_file *f = &fs->f[i];
 		const char *slash = strrchr(f->host, '/');
 		size_t len = slash ? (size_t)(slash - f->host) : 0, j = 0;
-		while (j < *ndirs && !(strlen((*dirs)[j]) == len && !strncmp((*dirs)[j], f->host, len)))
+		while (j < *ndirs &&
+		       !(strlen((*dirs)[j]) == len && !strncmp((*dirs)[j], f->host, len)))
 			j++;
 		if (j == *ndirs) {
 			if (mkdir_parent(f->host) < 0)

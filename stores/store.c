@@ -184,8 +184,7 @@ struct store_file *store_files_get(struct store_files *fs, const char *host, con
 	return i == STRMAP_NONE ? store_files_add(fs, host, shown) : &fs->f[i];
 }
 
-struct store_file *store_files_add_link(struct store_files *fs, const char *host,
-					const char *shown)
+struct store_file *store_files_add_link(struct store_files *fs, const char *host, const char *shown)
 {
 	struct store_file *f = store_files_add(fs, host, shown);
 	f->link = true;

@@ -422,8 +422,7 @@ static char *extracted_in_effect(const struct anchors_family *fam, const struct 
 
 /* After the commit: the extract command, where it can run; the journal goes
  * once the extracted bundle shows the anchors. */
-int anchors_changed(const struct anchors_family *fam, struct store_inst *s,
-		    struct plan_store *ps)
+int anchors_changed(const struct anchors_family *fam, struct store_inst *s, struct plan_store *ps)
 {
 	char *say;
 	if (!extract_runnable(fam, s, &say)) {

@@ -34,8 +34,7 @@ int anchors_read(const struct anchors_family *fam, struct store_inst *s, struct 
 int anchors_files(const struct anchors_family *fam, struct store_inst *s, struct store_files *fs);
 int anchors_render(const struct anchors_family *fam, struct store_inst *s, struct plan_store *ps,
 		   struct store_files *fs);
-int anchors_changed(const struct anchors_family *fam, struct store_inst *s,
-		    struct plan_store *ps);
+int anchors_changed(const struct anchors_family *fam, struct store_inst *s, struct plan_store *ps);
 void anchors_free(struct store_inst *s);
 
 #endif
