@@ -107,9 +107,10 @@ static int unchanged(const struct store_file *f)
 	buf_init(&now.have);
 	bool same = load(&now) == 0 && now.exists == f->exists;
 	err_clear();
-	if (same && f->exists && (f->link || f->derived))
-		same = (now.st.st_mode & S_IFMT) == (f->st.st_mode & S_IFMT) &&
-		       now.st.st_ino == f->st.st_ino && now.st.st_dev == f->st.st_dev &&
+	if (same && f->exists && f->link)
+		same = (now.st.st_mode & S_IFMT) == (f->st.st_mode & S_IFMT);
+	if (same && f->exists && f->derived)
+		same = now.st.st_ino == f->st.st_ino && now.st.st_dev == f->st.st_dev &&
 		       now.st.st_size == f->st.st_size &&
 		       now.st.st_mtim.tv_sec == f->st.st_mtim.tv_sec &&
 		       now.st.st_mtim.tv_nsec == f->st.st_mtim.tv_nsec;

@@ -6,7 +6,7 @@
 #include <string.h>
 
 static int anchors_backend_read(struct store_inst *s, struct trust_set *out);
-extern const struct store_file_kind anchors_file_kind;
+static const struct store_file_kind anchors_file_kind;
 
 /* A family of the anchors backend: its name (titles, the read cache's key) and
  * the operations beyond the CAs' own: with a blocklist it can hold a
@@ -122,7 +122,7 @@ static int anchors_backend_changed(struct store_inst *s, struct plan_store *ps)
 	return anchors_changed(anchors_of(s), s, ps);
 }
 
-const struct store_file_kind anchors_file_kind = {
+static const struct store_file_kind anchors_file_kind = {
     .files = anchors_backend_files,
     .render = anchors_backend_render,
     .changed = anchors_backend_changed,
