@@ -1,25 +1,56 @@
 /*
  * The generic apply of a file store (stores/store.h, struct store_file_kind):
- * load each file the store owns, let the store render what each must hold,
- * write the changed ones through one transaction confined to the root,
- * compare-and-swap them against what render saw, commit, and end the steps.
- * The stores supply only what is their own.
+ * load each entry the store owns, let the store render what each must hold
+ * and derive what follows from that, write the changed entries through one
+ * transaction confined to the root, compare-and-swap them against what was
+ * loaded, commit, end the steps, and tell the store. The stores supply only
+ * what is their own.
  */
 #include "reconcile/apply_files.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/fsutil.h"
+#include "util/xalloc.h"
 
 #include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
-/* The file as it is now: missing, or a regular file read by the bounded
- * reader (through the root's jail, util/rootjail.h). */
+/* A link as it is now: missing, or anything (a link: its target text). */
+static int load_link(struct store_file *f)
+{
+	if (lstat(f->host, &f->st) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		err_set_errno(errno, "%s: cannot read", f->shown);
+		return -1;
+	}
+	f->exists = true;
+	if (!S_ISLNK(f->st.st_mode))
+		return 0;
+	char t[PATH_MAX];
+	ssize_t n = readlink(f->host, t, sizeof(t));
+	if (n < 0 || (size_t)n >= sizeof(t)) {
+		err_set_errno(n < 0 ? errno : ENAMETOOLONG, "%s: cannot read the link", f->shown);
+		return -1;
+	}
+	buf_add(&f->have, t, (size_t)n);
+	return 0;
+}
+
+/* The entry as it is now: a link, or missing, or a regular file (a derived
+ * one by its identity only, any other read by the bounded reader, through
+ * the root's jail, util/rootjail.h). */
 static int load(struct store_file *f)
 {
+	f->loaded = true;
 	f->exists = false;
 	buf_truncate(&f->have, 0);
+	if (f->link)
+		return load_link(f);
 	if (stat(f->host, &f->st) < 0) {
 		if (errno == ENOENT)
 			return 0;
@@ -32,7 +63,7 @@ static int load(struct store_file *f)
 			f->shown);
 		return -1;
 	}
-	if (buf_read_file(&f->have, f->host) < 0) {
+	if (!f->derived && buf_read_file(&f->have, f->host) < 0) {
 		err_set_errno(errno, "%s: cannot read", f->shown);
 		return -1;
 	}
@@ -40,42 +71,97 @@ static int load(struct store_file *f)
 	return 0;
 }
 
-/* Compare-and-swap: the file still holds what render was given (or is still
- * missing). -1 with TF_EMODIFIED otherwise. */
+/* Make each entry's directory (once per directory: mkdir_parent also clears
+ * a killed run's temp files there) and load entries from..n. */
+static int load_from(struct store_files *fs, size_t from, char ***dirs, size_t *ndirs)
+{
+	for (size_t i = from; i < fs->n; i++) {
+		struct store_file *f = &fs->f[i];
+		const char *slash = strrchr(f->host, '/');
+		size_t len = slash ? (size_t)(slash - f->host) : 0, j = 0;
+		while (j < *ndirs &&
+		       !(strlen((*dirs)[j]) == len && !strncmp((*dirs)[j], f->host, len)))
+			j++;
+		if (j == *ndirs) {
+			if (mkdir_parent(f->host) < 0)
+				return -1;
+			*dirs = xrealloc(*dirs, (*ndirs + 1) * sizeof(**dirs));
+			(*dirs)[(*ndirs)++] = xstrndup(f->host, len);
+		}
+		if (load(f) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Compare-and-swap: the entry is still what was loaded (or still missing).
+ * -1 with TF_EMODIFIED otherwise. */
 static int unchanged(const struct store_file *f)
 {
-	struct buf now = BUF_INIT;
-	bool exists = buf_read_file(&now, f->host) == 0;
-	int saved = errno;
-	bool same = exists ? f->exists && buf_equal(&f->have, now.ptr, now.len)
-			   : !f->exists && saved == ENOENT;
-	buf_dispose(&now);
+	struct store_file now;
+	memset(&now, 0, sizeof(now));
+	now.host = f->host;
+	now.shown = f->shown;
+	now.link = f->link;
+	now.derived = f->derived;
+	buf_init(&now.have);
+	bool same = load(&now) == 0 && now.exists == f->exists;
+	err_clear();
+	if (same && f->exists && f->link)
+		same = (now.st.st_mode & S_IFMT) == (f->st.st_mode & S_IFMT);
+	if (same && f->exists && f->derived)
+		same = now.st.st_ino == f->st.st_ino && now.st.st_dev == f->st.st_dev &&
+		       now.st.st_size == f->st.st_size &&
+		       now.st.st_mtim.tv_sec == f->st.st_mtim.tv_sec &&
+		       now.st.st_mtim.tv_nsec == f->st.st_mtim.tv_nsec;
+	if (same && f->exists && !f->derived)
+		same = buf_equal(&f->have, now.have.ptr, now.have.len);
+	buf_dispose(&now.have);
 	if (same)
 		return 0;
 	err_modified_why(f->shown, "it changed while trustapply ran");
 	return -1;
 }
 
-/* Queue every file render changed or removed; -1 with err set at the first
- * failure. */
+/* Whether an entry render or derive set before it was loaded holds it already. */
+static bool holds_want(const struct store_file *f)
+{
+	if (!f->exists || f->derived || (f->link && !S_ISLNK(f->st.st_mode)))
+		return false;
+	return buf_equal(&f->have, f->want.ptr, f->want.len);
+}
+
+static int queue_write(struct store_file *f, struct fs_txn *txn)
+{
+	if (f->link)
+		return fs_txn_symlink(txn, f->want.ptr, f->host);
+	struct file_owner own = FILE_OWNER_DEFAULT;
+	mode_t mode = f->mode ? f->mode : 0644;
+	if (f->exists && f->keep_mode) {
+		own = (struct file_owner){f->st.st_uid, f->st.st_gid};
+		mode = f->st.st_mode & 07777;
+	}
+	return fs_txn_write(txn, f->host, f->want.ptr, f->want.len, mode, own);
+}
+
+/* Queue every entry render or derive changed or removed, in their order (an
+ * entry marked first goes before all); -1 with err set at the first failure. */
 static int write_changed(struct store_files *fs, struct fs_txn *txn, bool *changed)
 {
 	for (size_t i = 0; i < fs->n; i++) {
 		struct store_file *f = &fs->f[i];
+		f->remove = f->remove && f->exists;
+		f->write = f->write && !holds_want(f);
 		if (f->remove) {
 			fs_txn_unlink(txn, f->host);
 			*changed = true;
 		}
 		if (!f->write)
 			continue;
-		struct file_owner own = FILE_OWNER_DEFAULT;
-		mode_t mode = 0644;
-		if (f->exists && f->keep_mode) {
-			own = (struct file_owner){f->st.st_uid, f->st.st_gid};
-			mode = f->st.st_mode & 07777;
-		}
-		if (fs_txn_write(txn, f->host, f->want.ptr, f->want.len, mode, own) < 0)
+		if (queue_write(f, txn) < 0)
 			return -1;
+		if (f->first)
+			fs_txn_first(txn, txn->n - 1);
 		*changed = true;
 	}
 	for (size_t i = 0; i < fs->n; i++)
@@ -84,34 +170,55 @@ static int write_changed(struct store_files *fs, struct fs_txn *txn, bool *chang
 	return 0;
 }
 
+/* Render, then derive, each followed by the load of the entries it named. -1
+ * with err set: the store failed as a whole; -1 without: some step failed. */
+static int render_all(struct store_inst *s, struct plan_store *ps, struct store_files *fs,
+		      char ***dirs, size_t *ndirs)
+{
+	const struct store_file_kind *k = s->backend->file;
+	size_t n = fs->n;
+	err_clear();
+	int rc = k->render(s, ps, fs);
+	if (rc < 0 && err_code() != TF_OK)
+		return -1;
+	if (load_from(fs, n, dirs, ndirs) < 0)
+		return -1;
+	n = fs->n;
+	if (k->derive && (k->derive(s, ps, fs) < 0 || load_from(fs, n, dirs, ndirs) < 0))
+		return -1;
+	return rc;
+}
+
 int apply_files(struct store_inst *s, struct plan_store *ps)
 {
 	const struct store_file_kind *k = s->backend->file;
 	struct store_files fs;
 	struct fs_txn txn;
+	char **dirs = NULL;
+	size_t ndirs = 0;
 	bool changed = false, committed = false;
 	memset(&fs, 0, sizeof(fs));
 	fs_txn_init(&txn);
 	int rc = k->files(s, &fs);
-	for (size_t i = 0; rc == 0 && i < fs.n; i++)
-		if (mkdir_parent(fs.f[i].host) < 0 || load(&fs.f[i]) < 0)
-			rc = -1;
-	if (rc == 0) {
-		err_clear();
-		rc = k->render(s, ps, &fs);
-	}
+	if (rc == 0)
+		rc = load_from(&fs, 0, &dirs, &ndirs);
+	if (rc == 0)
+		rc = render_all(s, ps, &fs, &dirs, &ndirs);
 	if (rc < 0 && err_code() != TF_OK)
 		goto out; /* the whole store: the applier fails the pending steps */
 	if (write_changed(&fs, &txn, &changed) < 0) {
-		plan_steps_fail_pending(ps); /* nothing is renamed: every file stays old */
+		plan_steps_fail_pending(ps); /* nothing is renamed: every entry stays old */
 		rc = -1;
 		goto out;
 	}
 	rc = plan_steps_finish(ps, &txn, rc, &committed);
-	if (committed && changed && k->changed && k->changed(s, ps) < 0)
+	if (committed && (changed || fs.run_changed) && k->changed && k->changed(s, ps) < 0)
 		rc = -1;
 out:
 	fs_txn_dispose(&txn);
 	store_files_dispose(&fs);
+	for (size_t i = 0; i < ndirs; i++)
+		free(dirs[i]);
+	free(dirs);
 	return rc;
 }

@@ -174,6 +174,20 @@ struct store_file *store_files_add(struct store_files *fs, const char *host, con
 	f->shown = xstrdup(shown);
 	buf_init(&f->have);
 	buf_init(&f->want);
+	strmap_put(&fs->by_host, f->host, fs->n - 1);
+	return f;
+}
+
+struct store_file *store_files_get(struct store_files *fs, const char *host, const char *shown)
+{
+	size_t i = strmap_get(&fs->by_host, host);
+	return i == STRMAP_NONE ? store_files_add(fs, host, shown) : &fs->f[i];
+}
+
+struct store_file *store_files_add_link(struct store_files *fs, const char *host, const char *shown)
+{
+	struct store_file *f = store_files_add(fs, host, shown);
+	f->link = true;
 	return f;
 }
 
@@ -186,19 +200,27 @@ void store_files_dispose(struct store_files *fs)
 		buf_dispose(&fs->f[i].want);
 	}
 	free(fs->f);
+	strmap_dispose(&fs->by_host);
 	memset(fs, 0, sizeof(*fs));
 }
 
+/* Before the engine loaded it, the entry's intent is kept; the engine drops
+ * what turns out to be no change once it has loaded it. */
 void store_file_set(struct store_file *f, const void *data, size_t len)
 {
 	buf_truncate(&f->want, 0);
 	buf_add(&f->want, data, len);
-	f->write = !f->exists || !buf_equal(&f->have, data, len);
+	f->write = !f->loaded || f->derived || !f->exists || !buf_equal(&f->have, data, len);
 	f->remove = false;
+}
+
+void store_file_set_link(struct store_file *f, const char *target)
+{
+	store_file_set(f, target, strlen(target));
 }
 
 void store_file_remove(struct store_file *f)
 {
 	f->write = false;
-	f->remove = f->exists;
+	f->remove = !f->loaded || f->exists;
 }

@@ -12,10 +12,12 @@
  *   - every backend: `read`, and `ops`, the operations it carries out (one
  *     bit per plan_op); the planner checks them once, at plan time, and
  *     refuses a step outside them with one text for every store;
- *   - a file store (`file`: struct store_file_kind): the files it owns and
- *     render(steps, what each holds now); reconcile/apply_files.c loads,
- *     compares-and-swaps, writes through the confined transaction, commits
- *     and ends the steps;
+ *   - a file store (`file`: struct store_file_kind): the files and links it
+ *     owns, render(steps, what each holds now), optionally derive (what
+ *     follows from the sources: a bundle, hash links) and changed (hooks, an
+ *     extract command); reconcile/apply_files.c loads, compares-and-swaps,
+ *     writes everything through one confined transaction, commits and ends
+ *     the steps; the system store (Debian and the anchors families) is one;
  *   - any other store: its own `apply`, under the contract below.
  *
  * A NULL slot means only "this optional step is absent"; the generic code
@@ -44,6 +46,7 @@
 #include "schema/diag.h"
 #include "schema/resolve.h"
 #include "util/buf.h"
+#include "util/strmap.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -150,32 +153,53 @@ struct store_type {
 	const char *schema_rules;
 };
 
-/* One file a file store owns, whole or in marked parts. */
+/* One entry a file store owns: a file, whole or in marked parts, or a
+ * symbolic link (store_files_add_link). */
 struct store_file {
 	char *host;	 /* where it is read and written (resolved under --root) */
 	char *shown;	 /* its in-root path, for messages */
-	bool keep_mode;	 /* rewritten with the owner and mode it has (else 0644, root's) */
-	bool exists;	 /* loaded by the engine: */
-	struct buf have; /* its bytes */
+	bool keep_mode;	 /* rewritten with the owner and mode it has (else `mode`, root's) */
+	mode_t mode;	 /* of a new file (0: 0644) */
+	bool link;	 /* a symbolic link: have and want are its target text */
+	bool derived;	 /* rebuilt whole from the sources (a bundle): the engine keeps
+			  * and compares its identity (stat), never its bytes, and
+			  * writes it whenever the store sets it */
+	bool first;	 /* committed before any other change: a journal of them */
+	bool loaded;	 /* the engine loaded it: */
+	bool exists;	 /* it exists (a link: it is one) */
+	struct buf have; /* its bytes (link: target; derived: none) */
 	struct stat st;	 /* its owner and mode, when it exists */
-	bool write;	 /* render: write want (store_file_set) */
+	bool write;	 /* render: write want (store_file_set, store_file_set_link) */
 	struct buf want;
 	bool remove; /* render: remove the file (store_file_remove) */
 };
 
-/* The files of one file store, in the order they are written. */
+/* The entries of one file store, in the order they are written. */
 struct store_files {
 	struct store_file *f;
 	size_t n, alloc;
+	struct strmap by_host; /* host -> index into f */
+	/* render: call the kind's `changed` after the commit even when no entry
+	 * changed (a journal of an interrupted run still to act on) */
+	bool run_changed;
 };
 
-/* Name a file the store owns (host and shown are copied). */
+/* Name a file the store owns (host and shown are copied). One named by files
+ * is loaded before render; one named by render or derive, when it returns. */
 struct store_file *store_files_add(struct store_files *fs, const char *host, const char *shown);
+/* The entry of that host path, added (as store_files_add) when there is none:
+ * two steps that touch one file share its entry. */
+struct store_file *store_files_get(struct store_files *fs, const char *host, const char *shown);
+/* The same for a symbolic link. */
+struct store_file *store_files_add_link(struct store_files *fs, const char *host,
+					const char *shown);
 void store_files_dispose(struct store_files *fs);
 /* What the file must hold: written when it differs from what it holds, or
  * does not exist. */
 void store_file_set(struct store_file *f, const void *data, size_t len);
-/* The file must not exist (removed when it does). */
+/* What the link must lead to (its target text): made when it differs. */
+void store_file_set_link(struct store_file *f, const char *target);
+/* The entry must not exist (removed when it does). */
 void store_file_remove(struct store_file *f);
 
 /*
@@ -184,26 +208,34 @@ void store_file_remove(struct store_file *f);
  * and what each must hold given the steps and what each holds now (what is
  * not trustform's in it among that); the engine (reconcile/apply_files.c)
  * does the generic work alike for every such store: it makes the files'
- * directories, loads each file (a regular file, by the bounded reader),
- * calls render, writes the changed files through one transaction confined to
- * the root (util/fsutil.h, util/rootjail.h) keeping an existing file's owner
- * and mode where keep_mode says so, compares-and-swaps each written file
- * against the bytes render saw just before the commit (changed meanwhile:
- * TF_EMODIFIED, the steps are stale), and ends every step from the codes.
+ * directories, loads each entry (a regular file by the bounded reader, or a
+ * link), calls render, then derive for what follows from the sources, writes
+ * the changed entries through one transaction confined to the root
+ * (util/fsutil.h, util/rootjail.h) keeping an existing file's owner and mode
+ * where keep_mode says so, compares-and-swaps each written entry against what
+ * it loaded just before the commit (changed meanwhile: TF_EMODIFIED, the steps
+ * are stale), ends every step from the codes, and calls changed.
  */
 struct store_file_kind {
 	/* Add the files the store owns (store_files_add). 0, or -1 with err set. */
 	int (*files)(struct store_inst *s, struct store_files *fs);
 	/* Carry out ps->steps on the loaded files: store_file_set each file that
-	 * must change; a step that cannot be done ends with its code
-	 * (plan_step_fail_err: TF_EMODIFIED when what the plan saw is gone).
-	 * Steps left pending are done once the files are committed. Returns 0;
-	 * -1 when some step failed (the others still go on); -1 with err set when
-	 * the store failed as a whole (nothing is written). */
+	 * must change (and name more: a new file, one a step removes); a step
+	 * that cannot be done ends with its code (plan_step_fail_err:
+	 * TF_EMODIFIED when what the plan saw is gone). Steps left pending are
+	 * done once the files are committed. Returns 0; -1 when some step failed
+	 * (the others still go on); -1 with err set when the store failed as a
+	 * whole (nothing is written). */
 	int (*render)(struct store_inst *s, struct plan_store *ps, struct store_files *fs);
-	/* Optional: after a commit that changed some file (restart a unit that
-	 * reads them). 0, or -1 with err set (the store's apply error); may set
-	 * ps->apply_note. */
+	/* Optional: after render, the entries that follow from what the sources
+	 * will hold (Debian's bundle and hash links): add and set them, in the
+	 * order they are to be written; they go in the same transaction. 0, or
+	 * -1 with err set (the whole store: nothing is written). */
+	int (*derive)(struct store_inst *s, struct plan_store *ps, struct store_files *fs);
+	/* Optional: after a commit that changed some entry, or any commit when
+	 * render set fs->run_changed (run the distribution's hooks or extract
+	 * command, restart a unit that reads the files). 0, or -1 with err set
+	 * (the store's apply error); may set ps->apply_note. */
 	int (*changed)(struct store_inst *s, struct plan_store *ps);
 };
 

@@ -255,7 +255,50 @@ int anchors_read(const struct anchors_family *fam, struct store_inst *s, struct 
 	return 0;
 }
 
-/* --- apply ----------------------------------------------------------------------- */
+/* --- apply: the file-store kind ---------------------------------------------- */
+
+/* What files found, for render (s->priv during an apply). */
+struct anchors_apply {
+	struct astate st;
+	struct buf journal; /* fingerprints of the anchors render removes */
+};
+
+void anchors_free(struct store_inst *s)
+{
+	struct anchors_apply *a = s->priv;
+	if (a) {
+		astate_dispose(&a->st);
+		buf_dispose(&a->journal);
+	}
+	free(a);
+	s->priv = NULL;
+}
+
+/* The journal of removed anchors (entry 0); render names the anchor files its
+ * steps touch. Every file trustform writes goes into the family's directories
+ * (and the journal's): refused when a link leads there, so that root_join
+ * cannot follow one out of the root. */
+int anchors_files(const struct anchors_family *fam, struct store_inst *s, struct store_files *fs)
+{
+	const char *dirs[] = {fam->anchors, fam->blocklist, JOURNAL_DIR};
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(*dirs); i++) {
+		char *host = dirs[i] ? own_dir_in_root(s->ctx->root, dirs[i]) : NULL;
+		if (dirs[i] && !host)
+			return -1; /* the whole store: the applier fails the steps */
+		free(host);
+	}
+	anchors_free(s);
+	struct anchors_apply *a = xcalloc(1, sizeof(*a));
+	buf_init(&a->journal);
+	s->priv = a;
+	astate_load(&a->st, fam, s->ctx->root);
+	char *jp = journal_path(fam);
+	char *host = root_join(s->ctx->root, jp);
+	store_files_add(fs, host, jp)->first = true; /* in place before what it records */
+	free(host);
+	free(jp);
+	return 0;
+}
 
 static const struct afile *find_file(const struct astate *st, const char *inroot)
 {
@@ -265,28 +308,26 @@ static const struct afile *find_file(const struct astate *st, const char *inroot
 	return NULL;
 }
 
-static int write_cert(const struct anchors_family *fam, const struct store_inst *s,
-		      const struct astate *st, bool blocked, const struct conf_ca *ca,
-		      struct fs_txn *txn)
+static void write_cert(const struct anchors_family *fam, const struct store_inst *s,
+		       const struct astate *st, bool blocked, const struct conf_ca *ca,
+		       struct store_files *fs)
 {
 	char *inroot = managed_path(fam, blocked, ca->name, ca->cert->fphex);
 	const struct afile *have = find_file(st, inroot);
-	int rc = 0;
 	if (!(have && have->certs.n == 1 && have->certs.items[0] == ca->cert)) {
 		size_t len;
 		char *pem = cert_to_pem(ca->cert, &len);
 		char *host = root_join(s->ctx->root, inroot); /* in a checked dir */
-		rc = fs_txn_write(txn, host, pem, len, 0644, FILE_OWNER_DEFAULT);
+		store_file_set(store_files_get(fs, host, inroot), pem, len);
 		free(host);
 		free(pem);
 	}
 	free(inroot);
-	return rc;
 }
 
 /* Remove the file of the seen entry if it still holds what the plan saw. */
 static int remove_seen(const struct store_inst *s, const struct astate *st,
-		       const struct trust_entry *seen, struct fs_txn *txn, struct buf *journal)
+		       const struct trust_entry *seen, struct store_files *fs, struct buf *journal)
 {
 	const struct afile *f = find_file(st, seen->where);
 	if (!f)
@@ -294,7 +335,7 @@ static int remove_seen(const struct store_inst *s, const struct astate *st,
 	if (trust_entry_removable(seen, &f->certs) < 0)
 		return -1;
 	char *host = root_join(s->ctx->root, seen->where);
-	fs_txn_unlink(txn, host);
+	store_file_remove(store_files_get(fs, host, seen->where));
 	free(host);
 	if (!f->blocked && f->certs.n == 1)
 		buf_printf(journal, "%s\n", f->certs.items[0]->fphex);
@@ -302,27 +343,27 @@ static int remove_seen(const struct store_inst *s, const struct astate *st,
 }
 
 static int do_step(const struct anchors_family *fam, const struct store_inst *s,
-		   const struct astate *st, const struct plan_step *step, struct fs_txn *txn,
+		   const struct astate *st, const struct plan_step *step, struct store_files *fs,
 		   struct buf *journal)
 {
 	switch (step->op) {
 	case OP_ADD:
-		return write_cert(fam, s, st, false, step->ca, txn);
+		write_cert(fam, s, st, false, step->ca, fs);
+		return 0;
 	case OP_ADD_DISTRUSTED:
-		return write_cert(fam, s, st, true, step->ca, txn);
+		write_cert(fam, s, st, true, step->ca, fs);
+		return 0;
 	case OP_REMOVE:
-		return remove_seen(s, st, &step->seen, txn, journal);
+		return remove_seen(s, st, &step->seen, fs, journal);
 	case OP_DISTRUST:
-		if (write_cert(fam, s, st, true, step->ca, txn) < 0)
-			return -1;
-		return remove_seen(s, st, &step->seen, txn, journal);
+		write_cert(fam, s, st, true, step->ca, fs);
+		return remove_seen(s, st, &step->seen, fs, journal);
 	case OP_REPLACE:
 	case OP_UPDATE: {
-		if (write_cert(fam, s, st, false, step->ca, txn) < 0)
-			return -1;
+		write_cert(fam, s, st, false, step->ca, fs);
 		char *want = managed_path(fam, false, step->ca->name, step->ca->cert->fphex);
 		int rc = strcmp(want, step->seen.where)
-			     ? remove_seen(s, st, &step->seen, txn, journal)
+			     ? remove_seen(s, st, &step->seen, fs, journal)
 			     : 0;
 		free(want);
 		return rc;
@@ -338,31 +379,30 @@ static int do_step(const struct anchors_family *fam, const struct store_inst *s,
 	return plan_step_unexpected(step);
 }
 
-/* The journal with lines added, written in txn as its first change: a run
- * killed during the commit never leaves an anchor removed and unjournalled,
- * and a transaction that is not committed leaves no journal line. */
-static int journal_add(const struct store_inst *s, const struct anchors_family *fam,
-		       const struct buf *lines, struct fs_txn *txn)
+/* Removed anchors are journalled, first in the same transaction: until
+ * extraction runs they are still trusted through the extracted bundle, and
+ * the plan must say so. A run killed during the commit never leaves an
+ * anchor removed and unjournalled; one that does not commit, no line. */
+int anchors_render(const struct anchors_family *fam, struct store_inst *s, struct plan_store *ps,
+		   struct store_files *fs)
 {
-	char *jp = journal_path(fam);
-	char *host = root_join(s->ctx->root, jp);
-	char *dir = own_dir_in_root(s->ctx->root, JOURNAL_DIR);
-	struct buf all = BUF_INIT;
+	struct anchors_apply *a = s->priv;
 	int rc = 0;
-	if (buf_read_file(&all, host) < 0 && errno != ENOENT) {
-		err_set_errno(errno, "%s: cannot read", jp);
-		rc = -1;
+	for (size_t i = 0; i < ps->n; i++)
+		if (do_step(fam, s, &a->st, &ps->steps[i], fs, &a->journal) < 0) {
+			plan_step_fail_err(&ps->steps[i]);
+			rc = -1;
+		}
+	if (a->journal.len) {
+		struct store_file *j = &fs->f[0];
+		struct buf all = BUF_INIT;
+		buf_add(&all, j->have.ptr, j->have.len);
+		buf_add(&all, a->journal.ptr, a->journal.len);
+		store_file_set(j, all.ptr, all.len);
+		buf_dispose(&all);
 	}
-	buf_add(&all, lines->ptr, lines->len);
-	if (rc == 0)
-		rc =
-		    !dir ? -1 : fs_txn_write(txn, host, all.ptr, all.len, 0644, FILE_OWNER_DEFAULT);
-	if (rc == 0)
-		fs_txn_first(txn, txn->n - 1);
-	buf_dispose(&all);
-	free(dir);
-	free(host);
-	free(jp);
+	fs->run_changed = true; /* any commit: extract (pending from before, too) */
+	anchors_free(s);
 	return rc;
 }
 
@@ -380,54 +420,20 @@ static char *extracted_in_effect(const struct anchors_family *fam, const struct 
 	return why;
 }
 
-int anchors_apply(const struct anchors_family *fam, struct store_inst *s, struct plan_store *ps)
+/* After the commit: the extract command, where it can run; the journal goes
+ * once the extracted bundle shows the anchors. */
+int anchors_changed(const struct anchors_family *fam, struct store_inst *s, struct plan_store *ps)
 {
-	struct astate st;
-	struct fs_txn txn;
-	struct buf journal = BUF_INIT;
-	int rc = 0;
-	/* Every file trustform writes goes into these directories (and the
-	 * journal's): refused when a link leads there, so that root_join below
-	 * cannot follow one out of the root. */
-	const char *dirs[] = {fam->anchors, fam->blocklist, JOURNAL_DIR};
-	for (size_t i = 0; i < sizeof(dirs) / sizeof(*dirs); i++) {
-		char *host = dirs[i] ? own_dir_in_root(s->ctx->root, dirs[i]) : NULL;
-		if (dirs[i] && !host)
-			return -1; /* the whole store: the applier fails the steps */
-		free(host);
-	}
-	astate_load(&st, fam, s->ctx->root);
-	fs_txn_init(&txn);
-	for (size_t i = 0; i < ps->n; i++)
-		if (do_step(fam, s, &st, &ps->steps[i], &txn, &journal) < 0) {
-			plan_step_fail_err(&ps->steps[i]);
-			rc = -1;
-		}
-	/* Removed anchors are journalled, first in the same transaction: until
-	 * extraction runs they are still trusted through the extracted bundle,
-	 * and the plan must say so. */
-	bool committed = false;
-	if (journal.len && journal_add(s, fam, &journal, &txn) < 0) {
-		/* nothing is committed that the journal would not record */
-		plan_steps_fail_pending(ps);
-		rc = -1;
-	} else {
-		rc = plan_steps_finish(ps, &txn, rc, &committed);
-	}
-	fs_txn_dispose(&txn);
-	buf_dispose(&journal);
-	astate_dispose(&st);
-	if (!committed)
-		return -1;
 	char *say;
 	if (!extract_runnable(fam, s, &say)) {
 		ps->apply_note = say;
-		return rc;
+		return 0;
 	}
 	free(say);
 	char *text = conf_store_str(s->conf, "extract_command") ? xstrdup("extract_command")
 								: extract_text(fam);
 	char *still = NULL;
+	int rc = 0;
 	if (run_extract(fam, s) < 0) {
 		rc = -1; /* the applier reports err */
 	} else if ((still = extracted_in_effect(fam, s)) != NULL) {

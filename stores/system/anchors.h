@@ -28,6 +28,13 @@ struct anchors_family {
 };
 
 int anchors_read(const struct anchors_family *fam, struct store_inst *s, struct trust_set *out);
-int anchors_apply(const struct anchors_family *fam, struct store_inst *s, struct plan_store *ps);
+/* The file-store kind (stores/store.h), for the family's backend: the
+ * journal, render of the anchor files, and the extract command after a
+ * commit; anchors_free is the backend's free. */
+int anchors_files(const struct anchors_family *fam, struct store_inst *s, struct store_files *fs);
+int anchors_render(const struct anchors_family *fam, struct store_inst *s, struct plan_store *ps,
+		   struct store_files *fs);
+int anchors_changed(const struct anchors_family *fam, struct store_inst *s, struct plan_store *ps);
+void anchors_free(struct store_inst *s);
 
 #endif

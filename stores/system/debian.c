@@ -1,9 +1,10 @@
 /*
  * The Debian (and Ubuntu) system store: reads ca-certificates' sources into a
- * trust_set, and applies plan steps by writing trustform's own files under
- * /usr/local/share/ca-certificates/trustform, `!` lines in
- * /etc/ca-certificates.conf for distro CAs, then regenerating /etc/ssl/certs
- * (debian_etc.c) and running the hooks (hooks.c) with + and - lines.
+ * trust_set; a file store (stores/store.h) whose render writes trustform's
+ * own files under /usr/local/share/ca-certificates/trustform and `!` lines in
+ * /etc/ca-certificates.conf for distro CAs, whose derive gives /etc/ssl/certs
+ * for the sources that leaves (debian_etc.c), all in the engine's one
+ * transaction, and whose changed runs the hooks (hooks.c) with + and - lines.
  */
 #include "stores/system/debian.h"
 #include "model/step.h"
@@ -133,7 +134,52 @@ static int deb_read(struct store_inst *s, struct trust_set *out)
 	return rc;
 }
 
-/* --- apply ------------------------------------------------------------------ */
+/* --- apply: the file-store kind ---------------------------------------------- */
+
+/* What files found, for render and derive (s->priv during an apply). */
+struct deb_apply {
+	struct deb_state st;
+	bool hooks;
+};
+
+static void deb_free(struct store_inst *s)
+{
+	struct deb_apply *a = s->priv;
+	if (a)
+		deb_state_dispose(&a->st);
+	free(a);
+	s->priv = NULL;
+}
+
+/* The files are ca-certificates.conf (entry 0) and, when the hooks run, their
+ * journal (entry 1); render names the local files its steps touch, derive
+ * /etc/ssl/certs' entries. */
+static int deb_files(struct store_inst *s, struct store_files *fs)
+{
+	const char *root = s->ctx->root;
+	deb_free(s);
+	struct deb_apply *a = xcalloc(1, sizeof(*a));
+	s->priv = a;
+	a->hooks = hooks_enabled(s);
+	char *mdir = own_dir_in_root(root, DEB_MANAGED);
+	char *jdir = a->hooks ? own_dir_in_root(root, "/var/lib/trustform") : NULL;
+	bool dirs = mdir && (!a->hooks || jdir);
+	free(mdir);
+	free(jdir);
+	if (!dirs || deb_state_load(&a->st, root) < 0)
+		return -1;
+	char *host = root_join(root, DEB_CONF);
+	store_files_add(fs, host, DEB_CONF);
+	free(host);
+	if (a->hooks) {
+		host = root_join(root, DEB_JOURNAL);
+		struct store_file *j = store_files_add(fs, host, DEB_JOURNAL);
+		j->mode = 0600;
+		j->first = true; /* a run killed during the commit still tells the hooks */
+		free(host);
+	}
+	return 0;
+}
 
 static const struct deb_src *find_local(const struct deb_state *st, const char *inroot)
 {
@@ -149,30 +195,27 @@ static bool src_holds(const struct deb_src *src, const unsigned char *fp)
 	return false;
 }
 
-static int write_managed(const struct store_inst *s, const struct deb_state *st,
-			 const struct conf_ca *ca, struct fs_txn *txn)
+static void write_managed(const struct store_inst *s, const struct deb_state *st,
+			  const struct conf_ca *ca, struct store_files *fs)
 {
 	char *rel = managed_rel(ca->name, ca->cert->fphex);
 	char *inroot = xasprintf("%s/%s", DEB_LOCALDIR, rel);
 	const struct deb_src *have = find_local(st, inroot);
-	int rc = 0;
-	if (have && have->certs.n == 1 && src_holds(have, ca->cert->fp))
-		goto out; /* already there: idempotent */
-	size_t len;
-	char *pem = cert_to_pem(ca->cert, &len);
-	char *host = root_join(s->ctx->root, inroot);
-	rc = fs_txn_write(txn, host, pem, len, 0644, FILE_OWNER_DEFAULT);
-	free(host);
-	free(pem);
-out:
+	if (!(have && have->certs.n == 1 && src_holds(have, ca->cert->fp))) {
+		size_t len;
+		char *pem = cert_to_pem(ca->cert, &len);
+		char *host = root_join(s->ctx->root, inroot);
+		store_file_set(store_files_get(fs, host, inroot), pem, len);
+		free(host);
+		free(pem);
+	}
 	free(rel);
 	free(inroot);
-	return rc;
 }
 
 /* Remove a local file, if it still holds what the plan saw. */
 static int remove_local(const struct store_inst *s, const struct deb_state *st,
-			const struct trust_entry *seen, struct fs_txn *txn)
+			const struct trust_entry *seen, struct store_files *fs)
 {
 	const struct deb_src *have = find_local(st, seen->where);
 	if (!have)
@@ -180,16 +223,15 @@ static int remove_local(const struct store_inst *s, const struct deb_state *st,
 	if (trust_entry_removable(seen, &have->certs) < 0)
 		return -1;
 	char *host = root_join(s->ctx->root, seen->where);
-	fs_txn_unlink(txn, host);
+	store_file_remove(store_files_get(fs, host, seen->where));
 	free(host);
 	return 0;
 }
 
-/* deselect holds the files to deselect, normalised as conf lines are. */
-static int write_conf(const struct store_inst *s, const struct deb_state *st, char **deselect,
-		      size_t n, struct fs_txn *txn)
+/* The conf with the files of deselect (normalised as conf lines are) turned
+ * into `!` lines, or added as such. */
+static void render_conf(const struct deb_state *st, char **deselect, size_t n, struct buf *out)
 {
-	struct buf out = BUF_INIT;
 	bool *done = xcalloc(n ? n : 1, sizeof(*done));
 	for (size_t i = 0; i < st->nconf; i++) {
 		const struct deb_conf_line *l = &st->conf[i];
@@ -201,46 +243,39 @@ static int write_conf(const struct store_inst *s, const struct deb_state *st, ch
 			}
 		}
 		if (hit)
-			buf_printf(&out, "!%s", l->name);
+			buf_printf(out, "!%s", l->name);
 		else
-			buf_puts(&out, l->raw);
+			buf_puts(out, l->raw);
 		bool last = i + 1 == st->nconf;
 		if (!last || (st->conf_raw.len && st->conf_raw.ptr[st->conf_raw.len - 1] == '\n'))
-			buf_putc(&out, '\n');
+			buf_putc(out, '\n');
 	}
 	for (size_t j = 0; j < n; j++) {
 		if (done[j])
 			continue;
-		if (out.len && out.ptr[out.len - 1] != '\n')
-			buf_putc(&out, '\n');
-		buf_printf(&out, "!%s\n", deselect[j] + 1); /* without the leading '/' */
+		if (out->len && out->ptr[out->len - 1] != '\n')
+			buf_putc(out, '\n');
+		buf_printf(out, "!%s\n", deselect[j] + 1); /* without the leading '/' */
 	}
-	char *host = root_join(s->ctx->root, DEB_CONF);
-	int rc = buf_equal(&st->conf_raw, out.ptr, out.len)
-		     ? 0
-		     : fs_txn_write(txn, host, out.ptr, out.len, 0644, FILE_OWNER_DEFAULT);
-	free(host);
 	free(done);
-	buf_dispose(&out);
-	return rc;
 }
 
 static int do_step(const struct store_inst *s, const struct deb_state *st,
 		   const struct plan_step *step, char ***deselect, size_t *ndeselect,
-		   struct fs_txn *txn)
+		   struct store_files *fs)
 {
 	switch (step->op) {
 	case OP_ADD:
-		return write_managed(s, st, step->ca, txn);
+		write_managed(s, st, step->ca, fs);
+		return 0;
 	case OP_REPLACE:
 	case OP_UPDATE: {
 		/* The new file first, so the CA is never missing in between. */
-		if (write_managed(s, st, step->ca, txn) < 0)
-			return -1;
+		write_managed(s, st, step->ca, fs);
 		char *rel = managed_rel(step->ca->name, step->ca->cert->fphex);
 		char *inroot = xasprintf("%s/%s", DEB_LOCALDIR, rel);
 		int rc =
-		    strcmp(inroot, step->seen.where) ? remove_local(s, st, &step->seen, txn) : 0;
+		    strcmp(inroot, step->seen.where) ? remove_local(s, st, &step->seen, fs) : 0;
 		free(rel);
 		free(inroot);
 		return rc;
@@ -260,7 +295,7 @@ static int do_step(const struct store_inst *s, const struct deb_state *st,
 			(*deselect)[(*ndeselect)++] = xstrdup(d->norm);
 			return 0;
 		}
-		return remove_local(s, st, &step->seen, txn);
+		return remove_local(s, st, &step->seen, fs);
 	case OP_REFRESH:
 		return 0;
 	case OP_RETRUST:
@@ -273,39 +308,81 @@ static int do_step(const struct store_inst *s, const struct deb_state *st,
 	return plan_step_unexpected(step);
 }
 
-struct journal_ctx {
-	const struct store_inst *s;
-	bool enabled;
-};
-
-/* Record the hook lines, as the first change of /etc/ssl/certs' transaction,
- * so that a run killed during the commit still tells the hooks next time, and
- * one that never commits leaves no line. */
-static int journal_write(struct fs_txn *txn, const struct buf *lines, void *arg)
+/* The deselections, in ca-certificates.conf (fs->f[0]), as long as it still
+ * holds what the sources were read from; else they are stale together. */
+static int render_deselect(const struct deb_state *st, struct plan_store *ps, char **deselect,
+			   size_t n, struct store_file *conf)
 {
-	struct journal_ctx *j = arg;
-	if (!j->enabled || !lines->len)
-		return 0;
-	char *path = root_join(j->s->ctx->root, DEB_JOURNAL);
-	struct buf all = BUF_INIT;
-	if (buf_read_file(&all, path) < 0 && errno != ENOENT) {
-		err_set_errno(errno, "%s: cannot read", path);
-		free(path);
+	if (!buf_equal(&conf->have, st->conf_raw.ptr, st->conf_raw.len)) {
+		err_modified_why(DEB_CONF, "it changed while trustapply ran");
+		for (size_t i = 0; i < ps->n; i++)
+			if (ps->steps[i].has_seen && ps->steps[i].seen.fixed &&
+			    ps->steps[i].result == STEP_PENDING)
+				plan_step_end(&ps->steps[i], TF_EMODIFIED, "%s", err_msg());
+		err_clear();
 		return -1;
 	}
-	buf_add(&all, lines->ptr, lines->len);
-	char *dir = own_dir_in_root(j->s->ctx->root, "/var/lib/trustform");
-	int rc = !dir ? -1 : fs_txn_write(txn, path, all.ptr, all.len, 0600, FILE_OWNER_DEFAULT);
-	if (rc == 0)
-		fs_txn_first(txn, txn->n - 1);
-	free(dir);
-	free(path);
-	buf_dispose(&all);
+	struct buf out = BUF_INIT;
+	render_conf(st, deselect, n, &out);
+	store_file_set(conf, out.ptr, out.len);
+	buf_dispose(&out);
+	return 0;
+}
+
+static int deb_render(struct store_inst *s, struct plan_store *ps, struct store_files *fs)
+{
+	struct deb_apply *a = s->priv;
+	char **deselect = NULL;
+	size_t ndeselect = 0;
+	int rc = 0;
+	for (size_t i = 0; i < ps->n; i++) {
+		struct plan_step *step = &ps->steps[i];
+		if (do_step(s, &a->st, step, &deselect, &ndeselect, fs) < 0) {
+			plan_step_fail_err(step);
+			rc = -1;
+		}
+	}
+	if (ndeselect && render_deselect(&a->st, ps, deselect, ndeselect, &fs->f[0]) < 0)
+		rc = -1;
+	for (size_t i = 0; i < ndeselect; i++)
+		free(deselect[i]);
+	free(deselect);
+	/* an interrupted run's hook lines: the hooks run even if nothing changes */
+	fs->run_changed = a->hooks && fs->f[1].exists;
 	return rc;
 }
 
-static int run_hooks(const struct store_inst *s)
+/* /etc/ssl/certs for the sources as render leaves them, and the hook lines,
+ * journalled as the transaction's first change: a run killed during the
+ * commit still tells the hooks next time, one that never commits leaves no
+ * line. */
+static int deb_derive(struct store_inst *s, struct plan_store *ps, struct store_files *fs)
 {
+	(void)ps;
+	struct deb_apply *a = s->priv;
+	struct buf lines = BUF_INIT;
+	deb_state_update(&a->st, fs);
+	int rc = deb_etc_derive(&a->st, fs, &lines);
+	if (rc == 0 && a->hooks && lines.len) {
+		struct store_file *j = &fs->f[1];
+		struct buf all = BUF_INIT;
+		buf_add(&all, j->have.ptr, j->have.len);
+		buf_add(&all, lines.ptr, lines.len);
+		store_file_set(j, all.ptr, all.len);
+		buf_dispose(&all);
+	}
+	buf_dispose(&lines);
+	deb_free(s);
+	return rc;
+}
+
+/* After the commit: the hooks, with the journalled lines; the journal goes
+ * once they all ran. */
+static int deb_changed(struct store_inst *s, struct plan_store *ps)
+{
+	(void)ps;
+	if (!hooks_enabled(s))
+		return 0;
 	char *path = root_join(s->ctx->root, DEB_JOURNAL);
 	struct buf lines = BUF_INIT;
 	int rc = 0;
@@ -319,70 +396,17 @@ static int run_hooks(const struct store_inst *s)
 	return rc;
 }
 
-static int deb_apply(struct store_inst *s, struct plan_store *ps)
-{
-	const char *root = s->ctx->root;
-	struct deb_state st;
-	char **deselect = NULL;
-	size_t ndeselect = 0;
-	int rc = 0;
-
-	char *mdir = own_dir_in_root(root, DEB_MANAGED);
-	if (!mdir || deb_state_load(&st, root) < 0) {
-		free(mdir);
-		return -1; /* the whole store: the applier fails the steps */
-	}
-	free(mdir);
-	char *etc = root_join(root, "/etc");
-	cleanup_stale_temps(etc); /* a killed run's ca-certificates.conf temp */
-	free(etc);
-	/* Sources first, as one transaction: trustform's files and the conf. */
-	struct fs_txn txn;
-	fs_txn_init(&txn);
-	for (size_t i = 0; i < ps->n; i++) {
-		struct plan_step *step = &ps->steps[i];
-		if (do_step(s, &st, step, &deselect, &ndeselect, &txn) < 0) {
-			plan_step_fail_err(step);
-			rc = -1;
-		}
-	}
-	if (ndeselect && write_conf(s, &st, deselect, ndeselect, &txn) < 0) {
-		/* the deselections' own failure: they take the error together */
-		int code = err_code() == TF_EMODIFIED ? TF_EMODIFIED : TF_ERROR;
-		for (size_t i = 0; i < ps->n; i++)
-			if (ps->steps[i].has_seen && ps->steps[i].seen.fixed)
-				plan_step_end(&ps->steps[i], code, "%s", err_msg());
-		err_clear();
-		rc = -1;
-	}
-	rc = plan_steps_finish(ps, &txn, rc, NULL);
-	fs_txn_dispose(&txn);
-	for (size_t i = 0; i < ndeselect; i++)
-		free(deselect[i]);
-	free(deselect);
-	deb_state_dispose(&st);
-
-	/* Regenerate /etc/ssl/certs from what the sources are now. */
-	struct journal_ctx j = {s, hooks_enabled(s)};
-	if (deb_state_load(&st, root) < 0 || deb_etc_apply(&st, journal_write, &j) < 0) {
-		/* The sources are written, but clients read /etc/ssl/certs: nothing
-		 * took effect, so nothing is done (the next plan shows the rest). */
-		for (size_t i = 0; i < ps->n; i++)
-			if (ps->steps[i].result == STEP_DONE)
-				plan_step_fail(&ps->steps[i],
-					       "written to " DEB_LOCALDIR " but not "
-					       "in effect: " DEB_ETCCERTS " could not be updated");
-		rc = -1; /* the applier reports err */
-	} else if (j.enabled && run_hooks(s) < 0) {
-		rc = -1;
-	}
-	deb_state_dispose(&st);
-	return rc;
-}
+static const struct store_file_kind deb_kind = {
+    .files = deb_files,
+    .render = deb_render,
+    .derive = deb_derive,
+    .changed = deb_changed,
+};
 
 const struct store_backend store_backend_debian = {
     .name = "debian",
     .ops = STORE_OPS_CA | STORE_OP(OP_DISTRUST) | STORE_OP(OP_REFRESH),
     .read = deb_read,
-    .apply = deb_apply,
+    .file = &deb_kind,
+    .free = deb_free,
 };

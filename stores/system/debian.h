@@ -1,6 +1,7 @@
 /*
  * Internals of the Debian system store, shared by its files:
- *   debian.c      sources (ca-certificates.conf, distro and local CAs), read, apply
+ *   debian_src.c  the sources (ca-certificates.conf, distro and local CAs)
+ *   debian.c      read, and the file-store kind: the files, render, derive
  *   debian_etc.c  /etc/ssl/certs as update-ca-certificates --fresh leaves it
  *   hooks.c       /etc/ca-certificates/update.d, run as update-ca-certificates does
  */
@@ -64,6 +65,9 @@ int deb_state_load(struct deb_state *st, const char *root);
 enum trust_state deb_conf_state(const struct deb_state *st, const struct deb_src *src);
 const struct deb_src *deb_find_distro(const struct deb_state *st, const char *rel);
 void deb_state_dispose(struct deb_state *st);
+/* Make st the sources as the apply leaves them: the conf and local files fs
+ * writes or removes (render's entries). */
+void deb_state_update(struct deb_state *st, const struct store_files *fs);
 /* "X.pem" for a source path, as update-ca-certificates names it. */
 char *deb_pem_name(const char *path);
 
@@ -74,13 +78,11 @@ struct deb_etc_diff {
 };
 /* Compare what is there with what the sources call for; 0 and diff filled. */
 int deb_etc_check(const struct deb_state *st, struct deb_etc_diff *diff);
-/* Make /etc/ssl/certs match the sources, in one transaction. The "+path"/
- * "-path" hook lines are computed first and handed to journal, which adds
- * their journal to the transaction as its first change. */
-struct fs_txn;
-int deb_etc_apply(const struct deb_state *st,
-		  int (*journal)(struct fs_txn *txn, const struct buf *lines, void *arg),
-		  void *arg);
+/* Add to fs what /etc/ssl/certs must become for the sources in st (links to
+ * make or remove, the bundle; the store's derived entries), and to hook_lines
+ * the "+path"/"-path" lines update-ca-certificates would give its hooks. 0,
+ * or -1 with err set. */
+int deb_etc_derive(const struct deb_state *st, struct store_files *fs, struct buf *hook_lines);
 
 /* Hooks (run-parts --test semantics). Returns -1 with err set if any failed. */
 int deb_hooks_list(const char *root, char ***names, size_t *n);

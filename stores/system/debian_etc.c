@@ -2,8 +2,10 @@
  * /etc/ssl/certs as `update-ca-certificates --fresh` leaves it for the current
  * sources: one "<name>.pem" link per source file, the OpenSSL subject-hash
  * links of `openssl rehash`, and ca-certificates.crt, the concatenation of the
- * sources (each ending in a newline). Computed in memory, compared with what
- * is there, and written link by link and file by file, each atomically.
+ * sources (each ending in a newline). Computed in memory from the sources as
+ * the apply leaves them, compared with what is there, and handed to the
+ * engine as the store's derived entries (written in the apply's one
+ * transaction, link by link and file by file, each compared-and-swapped).
  *
  * Links are written as the tree's own tool writes them, also under --root:
  * "<name>.pem" leads to the source's absolute path as seen inside the tree
@@ -330,10 +332,23 @@ static void hook_line(struct buf *lines, const char *root, const char *etc, char
 	buf_printf(lines, "%c%s%s/%s\n", sign, root ? root : "", etc, name);
 }
 
-int deb_etc_apply(const struct deb_state *st,
-		  int (*journal)(struct fs_txn *txn, const struct buf *lines, void *arg), void *arg)
+/* Add one /etc/ssl/certs link to fs: made to lead to target, or removed. */
+static void derive_link(struct store_files *fs, const char *etc_host, const char *dir_inroot,
+			const char *name, const char *target)
 {
-	struct buf lines = BUF_INIT, *hook_lines = &lines;
+	char *host = xasprintf("%s/%s", etc_host, name);
+	char *shown = xasprintf("%s/%s", dir_inroot, name);
+	struct store_file *f = store_files_add_link(fs, host, shown);
+	if (target)
+		store_file_set_link(f, target);
+	else
+		store_file_remove(f);
+	free(host);
+	free(shown);
+}
+
+int deb_etc_derive(const struct deb_state *st, struct store_files *fs, struct buf *hook_lines)
+{
 	struct etc_work w;
 	int rc = -1;
 	char *etc_pre = root_resolve_host(st->root, DEB_ETCCERTS);
@@ -343,10 +358,6 @@ int deb_etc_apply(const struct deb_state *st,
 	if (work_load(st, &w) < 0)
 		goto out;
 	char *etc_host = root_join(st->root, w.want.dir_inroot);
-	if (mkdir_p(etc_host, 0755) < 0) {
-		free(etc_host);
-		goto out;
-	}
 
 	/* Hook lines first, as update-ca-certificates collects them: additions in
 	 * bundle order, then removals. */
@@ -371,27 +382,17 @@ int deb_etc_apply(const struct deb_state *st,
 			hook_line(hook_lines, st->root, w.want.dir_inroot, '-', x->name);
 	}
 
-	/* One transaction: the journal of hook lines first, then new and changed
-	 * links (pem links, then hash links), then the links that must go (stale
-	 * hash links first), then the bundle. */
-	struct fs_txn txn;
-	fs_txn_init(&txn);
-	if (journal && journal(&txn, hook_lines, arg) < 0)
-		goto out_txn;
+	/* In the order they are written: new and changed links (pem links, then
+	 * hash links), then the links that must go (stale hash links first),
+	 * then the bundle. */
 	for (int pass = 0; pass < 2; pass++) {
 		for (size_t i = 0; i < w.want.n; i++) {
 			const struct ent *y = &w.want.e[i];
 			if (y->removed || y->type != ENT_LINK ||
 			    rehash_is_hash_name(y->name) != (pass == 1))
 				continue;
-			const struct ent *x = listing_find(&w.actual, y->name);
-			if (same_link(x, y))
-				continue;
-			char *path = xasprintf("%s/%s", etc_host, y->name);
-			int r = fs_txn_symlink(&txn, y->target, path);
-			free(path);
-			if (r < 0)
-				goto out_txn;
+			if (!same_link(listing_find(&w.actual, y->name), y))
+				derive_link(fs, etc_host, w.want.dir_inroot, y->name, y->target);
 		}
 	}
 	for (int pass = 0; pass < 2; pass++) {
@@ -400,31 +401,25 @@ int deb_etc_apply(const struct deb_state *st,
 			if (x->type != ENT_LINK || rehash_is_hash_name(x->name) != (pass == 0))
 				continue;
 			const struct ent *y = listing_find(&w.want, x->name);
-			if (y && y->type == ENT_LINK)
-				continue;
-			char *path = xasprintf("%s/%s", etc_host, x->name);
-			fs_txn_unlink(&txn, path);
-			free(path);
+			if (!y || y->type != ENT_LINK)
+				derive_link(fs, etc_host, w.want.dir_inroot, x->name, NULL);
 		}
 	}
 	if (bundle_needs_write(st, &w)) {
 		struct buf bundle = BUF_INIT;
 		build_bundle(st, &bundle);
 		char *path = xasprintf("%s/%s", etc_host, DEB_BUNDLE);
-		int r = fs_txn_write(&txn, path, bundle.ptr, bundle.len, 0644, FILE_OWNER_DEFAULT);
+		char *shown = xasprintf("%s/%s", w.want.dir_inroot, DEB_BUNDLE);
+		struct store_file *f = store_files_add(fs, path, shown);
+		f->derived = true;
+		store_file_set(f, bundle.ptr, bundle.len);
 		free(path);
+		free(shown);
 		buf_dispose(&bundle);
-		if (r < 0)
-			goto out_txn;
 	}
-	if (fs_txn_commit(&txn) < 0)
-		goto out_txn;
-	rc = 0;
-out_txn:
-	fs_txn_dispose(&txn);
 	free(etc_host);
+	rc = 0;
 out:
 	work_dispose(&w);
-	buf_dispose(&lines);
 	return rc;
 }

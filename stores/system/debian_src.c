@@ -334,3 +334,88 @@ int deb_state_load(struct deb_state *st, const char *root)
 	}
 	return 0;
 }
+
+/* --- the sources as an apply leaves them ---------------------------------- */
+
+static void conf_replace(struct deb_state *st, const struct buf *bytes)
+{
+	strmap_dispose(&st->conf_state);
+	for (size_t i = 0; i < st->nconf; i++) {
+		free(st->conf[i].raw);
+		free(st->conf[i].name);
+		free(st->conf[i].norm);
+	}
+	st->nconf = 0;
+	buf_truncate(&st->conf_raw, 0);
+	buf_add(&st->conf_raw, bytes->ptr, bytes->len);
+	parse_conf(st);
+	index_conf(st);
+}
+
+/* A local source the apply writes (want), or removes (NULL): the old one of
+ * that path goes, the new one joins at the end (sorted afterwards). */
+static void local_replace(struct deb_state *st, const char *inroot, const struct buf *want)
+{
+	size_t i = strmap_get(&st->local_by_inroot, inroot);
+	if (i != STRMAP_NONE) {
+		strmap_del(&st->local_by_inroot, inroot);
+		src_dispose(&st->local[i]);
+		st->local[i].inroot = NULL; /* a hole, dropped below */
+	}
+	if (!want)
+		return;
+	ARRAY_GROW(st->local, st->nlocal + 1, st->local_alloc);
+	struct deb_src *s = &st->local[st->nlocal++];
+	src_init(s, DEB_LOCALDIR, inroot + strlen(DEB_LOCALDIR) + 1, true);
+	buf_add(&s->bytes, want->ptr, want->len);
+	s->parsed_ok =
+	    cert_list_parse(&s->certs, s->bytes.ptr, s->bytes.len) == 0 && s->certs.n > 0;
+	strmap_put(&st->local_by_inroot, s->inroot, st->nlocal - 1);
+}
+
+static int src_rel_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct deb_src *)a)->rel, ((const struct deb_src *)b)->rel);
+}
+
+void deb_state_update(struct deb_state *st, const struct store_files *fs)
+{
+	static const char local[] = DEB_LOCALDIR "/";
+	for (size_t i = 0; i < fs->n; i++) {
+		const struct store_file *f = &fs->f[i];
+		if (!f->write && !f->remove)
+			continue;
+		if (!strcmp(f->shown, DEB_CONF))
+			conf_replace(st, f->remove ? &(struct buf)BUF_INIT : &f->want);
+		else if (!strncmp(f->shown, local, sizeof(local) - 1))
+			local_replace(st, f->shown, f->write ? &f->want : NULL);
+	}
+	size_t k = 0;
+	for (size_t i = 0; i < st->nlocal; i++)
+		if (st->local[i].inroot)
+			st->local[k++] = st->local[i];
+	st->nlocal = k;
+	if (k > 1)
+		qsort(st->local, k, sizeof(*st->local), src_rel_cmp);
+	strmap_dispose(&st->local_by_inroot);
+	for (size_t i = 0; i < st->nlocal; i++)
+		if (strmap_get(&st->local_by_inroot, st->local[i].inroot) == STRMAP_NONE)
+			strmap_put(&st->local_by_inroot, st->local[i].inroot, i);
+	/* Bundle order, as deb_state_load makes it: selected conf lines that
+	 * name a source, then the local files. An apply only ever deselects, so
+	 * every selected line's source is loaded already. */
+	st->nbundle = 0;
+	for (size_t i = 0; i < st->nconf; i++) {
+		size_t at = st->conf[i].kind == CONF_SELECT
+				? strmap_get(&st->distro_by_norm, st->conf[i].norm)
+				: STRMAP_NONE;
+		if (at == STRMAP_NONE)
+			continue;
+		ARRAY_GROW(st->bundle, st->nbundle + 1, st->bundle_alloc);
+		st->bundle[st->nbundle++] = &st->distro[at];
+	}
+	for (size_t i = 0; i < st->nlocal; i++) {
+		ARRAY_GROW(st->bundle, st->nbundle + 1, st->bundle_alloc);
+		st->bundle[st->nbundle++] = &st->local[i];
+	}
+}

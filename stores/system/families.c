@@ -6,7 +6,7 @@
 #include <string.h>
 
 static int anchors_backend_read(struct store_inst *s, struct trust_set *out);
-static int anchors_backend_apply(struct store_inst *s, struct plan_store *ps);
+static const struct store_file_kind anchors_file_kind;
 
 /* A family of the anchors backend: its name (titles, the read cache's key) and
  * the operations beyond the CAs' own: with a blocklist it can hold a
@@ -15,7 +15,7 @@ static int anchors_backend_apply(struct store_inst *s, struct plan_store *ps);
 #define ANCHORS_BACKEND(fam_name, fam_ops)                                                         \
 	{                                                                                          \
 		.name = fam_name, .ops = STORE_OPS_CA | STORE_OP(OP_REFRESH) | (fam_ops),          \
-		.read = anchors_backend_read, .apply = anchors_backend_apply,                      \
+		.read = anchors_backend_read, .file = &anchors_file_kind, .free = anchors_free,    \
 	}
 
 /* The os-release IDs of each family; together, the choices of `distro:`. */
@@ -106,10 +106,27 @@ static int anchors_backend_read(struct store_inst *s, struct trust_set *out)
 	return anchors_read(anchors_of(s), s, out);
 }
 
-static int anchors_backend_apply(struct store_inst *s, struct plan_store *ps)
+static int anchors_backend_files(struct store_inst *s, struct store_files *fs)
 {
-	return anchors_apply(anchors_of(s), s, ps);
+	return anchors_files(anchors_of(s), s, fs);
 }
+
+static int anchors_backend_render(struct store_inst *s, struct plan_store *ps,
+				  struct store_files *fs)
+{
+	return anchors_render(anchors_of(s), s, ps, fs);
+}
+
+static int anchors_backend_changed(struct store_inst *s, struct plan_store *ps)
+{
+	return anchors_changed(anchors_of(s), s, ps);
+}
+
+static const struct store_file_kind anchors_file_kind = {
+    .files = anchors_backend_files,
+    .render = anchors_backend_render,
+    .changed = anchors_backend_changed,
+};
 
 static bool word_in(const char *words, const char *w)
 {

@@ -4,8 +4,9 @@
 # read-only bind mount. 200 CAs to add: every file stays whole and the bundle
 # old, the summary counts nothing as added (the clients see none), the message
 # names the target, the filesystem's mount point and the remedy, and no temp
-# file is left or named. The next plan shows what is left, and once there is
-# space again one apply finishes. Needs root and mount(8).
+# file is left or named. The sources and /etc/ssl/certs are one transaction:
+# no CA file is written either, so the next plan shows all 200 still to add,
+# and once there is space again one apply finishes. Needs root and mount(8).
 . "$(dirname "$0")/../lib/common.sh"
 
 if [ "$(id -u)" != 0 ] || ! command -v mount >/dev/null; then
@@ -53,15 +54,17 @@ expect_rc 1 "apply on a full filesystem fails" tf apply "${args[@]}" --host h --
 check "nothing counted as added" out_has "Apply failed in 1 store(s): system (debian). Resources: 0 added, 0 changed, 0 destroyed."
 check "not 200 added" bash -c "! grep -q '200 added' '$T/.out'"
 check "names the target, the filesystem and the remedy" out_has "/etc/ssl/certs/ca-certificates.crt: cannot write its new content: no space left on the filesystem of /etc/ssl/certs (mounted at $C): free space there and run trustapply again; nothing in /etc/ssl/certs changed"
-check "each step says it is not in effect" out_has 'ca "c1": failed: written to /usr/local/share/ca-certificates but not in effect: /etc/ssl/certs could not be updated'
+check "each step says why it failed" out_has 'ca "c1": failed: /etc/ssl/certs/ca-certificates.crt: cannot write its new content: no space left'
 check "no step claims success" bash -c "! grep -q ': added$' '$T/.out'"
 check "no temp file named" bash -c "! grep -q tf-tmp '$T/.out' '$T/.err'"
 check "no temp file left" bash -c "! ls -A '$C' | grep -q tf-tmp"
 check "/etc/ssl/certs unchanged" test "$etc_before" = "$(tree_sum "$C")"
 check "the bundle is the old one, whole" cmp -s "$T/bundle.before" "$C/ca-certificates.crt"
+check "no CA file written either (one transaction)" \
+  bash -c "! ls -A '$R/usr/local/share/ca-certificates/trustform' | grep -q ."
 
 expect_rc 2 "the next plan shows what is left" tf plan "${args[@]}" --host h --detailed-exitcode
-check "the regeneration is left" out_has "Plan: 0 to add, 1 to change, 0 to destroy."
+check "all 200 are left, nothing half-written" out_has "Plan: 200 to add, 0 to change, 0 to destroy."
 
 rm -f "$FS/fill"
 expect_rc 0 "with space again, apply finishes" tf apply "${args[@]}" --host h --auto-approve

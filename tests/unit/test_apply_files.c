@@ -4,7 +4,9 @@
  * what they must hold; the engine writes them in one transaction, keeps a
  * file's mode where asked, compares-and-swaps each against what render saw
  * (another writer meanwhile: every step stale, nothing written), and a store
- * that fails as a whole writes nothing.
+ * that fails as a whole writes nothing. Derived entries (links, a bundle)
+ * and files render names late go in the same transaction; changed runs
+ * after any commit when render asks.
  */
 #include "harness.h"
 #include "reconcile/apply_files.h"
@@ -15,11 +17,12 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 static char dir[64];
-static enum { RENDER_OK, RENDER_MEDDLE, RENDER_FAIL, RENDER_STEP } mode;
+static enum { RENDER_OK, RENDER_MEDDLE, RENDER_FAIL, RENDER_STEP, RENDER_DERIVE, RENDER_NOOP } mode;
 static int changed_calls;
 
 static char *path_of(const char *base)
@@ -70,8 +73,20 @@ static int fake_render(struct store_inst *s, struct plan_store *ps, struct store
 		err_set("the store cannot go on");
 		return -1;
 	}
+	if (mode == RENDER_NOOP) {
+		fs->run_changed = true; /* a journal of an interrupted run, say */
+		return 0;
+	}
 	store_file_set(&fs->f[0], "new a\n", 6);
 	store_file_set(&fs->f[1], "new b\n", 6);
+	if (mode == RENDER_DERIVE) {
+		/* named late: loaded once render returns; gone.pem is removed */
+		char *g = path_of("gone.pem"), *n = path_of("never.pem");
+		store_file_remove(store_files_get(fs, g, "/gone.pem"));
+		store_file_remove(store_files_get(fs, n, "/never.pem"));
+		free(g);
+		free(n);
+	}
 	if (mode == RENDER_MEDDLE)
 		put("a.pem", "someone else's\n", 0600); /* another writer, after render */
 	if (mode == RENDER_STEP) {
@@ -90,8 +105,29 @@ static int fake_changed(struct store_inst *s, struct plan_store *ps)
 	return 0;
 }
 
+/* What follows from the sources: a link to a.pem, a stale link removed, and
+ * a bundle compared by identity only. */
+static int fake_derive(struct store_inst *s, struct plan_store *ps, struct store_files *fs)
+{
+	(void)s;
+	(void)ps;
+	if (mode != RENDER_DERIVE)
+		return 0;
+	CHECK(fs->n == 4 && fs->f[2].loaded && fs->f[2].exists && !fs->f[3].exists);
+	char *l = path_of("l.pem"), *old = path_of("old.0"), *bundle = path_of("bundle");
+	store_file_set_link(store_files_add_link(fs, l, "/l.pem"), "a.pem");
+	store_file_remove(store_files_add_link(fs, old, "/old.0"));
+	struct store_file *f = store_files_add(fs, bundle, "/bundle");
+	f->derived = true;
+	store_file_set(f, "new a\nnew b\n", 12);
+	free(l);
+	free(old);
+	free(bundle);
+	return 0;
+}
+
 static const struct store_file_kind fake_kind = {
-    .files = fake_owned, .render = fake_render, .changed = fake_changed};
+    .files = fake_owned, .render = fake_render, .derive = fake_derive, .changed = fake_changed};
 static const struct store_backend fake = {.name = "fake", .ops = STORE_OPS_CA, .file = &fake_kind};
 
 /* One run: a.pem holds "old a" (0600), sub/b.conf is missing. */
@@ -167,6 +203,36 @@ int main(void)
 	free(t);
 	plan_dispose(&p);
 
+	/* late and derived entries: one transaction */
+	mode = RENDER_DERIVE;
+	put("gone.pem", "old\n", 0644);
+	put("bundle", "old bundle\n", 0644);
+	char *l = path_of("l.pem"), *old = path_of("old.0"), *g = path_of("gone.pem");
+	char *bundle = path_of("bundle"), target[64];
+	unlink(l);
+	CHECK(symlink("gone.pem", old) == 0);
+	CHECK(run(&p, &ps) == 0);
+	CHECK(ps->steps[0].result == STEP_DONE && ps->steps[1].result == STEP_DONE);
+	ssize_t tn = readlink(l, target, sizeof(target) - 1);
+	CHECK(tn == 5 && !memcmp(target, "a.pem", 5));
+	CHECK(lstat(old, &st) < 0 && lstat(g, &st) < 0);
+	CHECK_STR((t = get("bundle")), "new a\nnew b\n");
+	free(t);
+	CHECK(changed_calls == 1);
+	plan_dispose(&p);
+
+	/* nothing to write, but render asks for changed */
+	mode = RENDER_NOOP;
+	CHECK(run(&p, &ps) == 0);
+	CHECK(ps->steps[0].result == STEP_DONE && changed_calls == 1);
+	plan_dispose(&p);
+
+	unlink(l);
+	unlink(bundle);
+	free(l);
+	free(old);
+	free(g);
+	free(bundle);
 	unlink(a);
 	unlink(b);
 	free(a);
