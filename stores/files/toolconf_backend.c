@@ -47,6 +47,11 @@ void tc_store_free(struct tc_store *p)
 	for (size_t i = 0; i < p->nvenvs; i++)
 		free(p->venvs[i]);
 	free(p->venvs);
+	for (size_t i = 0; i < p->nprojects; i++) {
+		free(p->projects[i].dir);
+		free(p->projects[i].why);
+	}
+	free(p->projects);
 	free(p);
 }
 
@@ -213,7 +218,7 @@ static int tc_read(struct store_inst *s, struct trust_set *out)
 	env_bundle_add_stale(out, sys_stale);
 	if (!p->nfiles)
 		trust_set_note(out, "no file to write: none of `users` is on this host");
-	tc_check_overrides(p, out);
+	tc_check_overrides(s, p, out);
 	env_overrides(s, p, out);
 	if (!p->user_scope && !p->nusers && p->nfiles) {
 		struct buf uf = BUF_INIT;
