@@ -69,14 +69,14 @@ static char *exec_venv(const struct tc_store *p, const struct unit_env *u)
 	return venv;
 }
 
-void tc_add_unit_projects(struct tc_store *p, const struct conf_store *cs,
-			  struct store_open *out)
+void tc_add_unit_projects(struct tc_store *p, const struct conf_store *cs, struct store_open *out)
 {
 	for (size_t i = 0; i < cs->consumers.n; i++) {
 		const char *unit = cs->consumers.items[i].unit;
 		struct unit_env u;
 		if (unit_env_load(&u, p->root, unit, NULL, NULL) < 0) {
-			store_open_note(out, "%s cannot be read (%s): where it runs %s is not checked",
+			store_open_note(out,
+					"%s cannot be read (%s): where it runs %s is not checked",
 					unit, err_msg(), p->t->tool);
 			err_clear();
 			continue;
@@ -91,8 +91,9 @@ void tc_add_unit_projects(struct tc_store *p, const struct conf_store *cs,
 				tc_add_venv(p, ex);
 			free(ex);
 		} else if (u.workdir && u.workdir[0] == '/') {
-			tc_add_project(p, u.workdir,
-				       xasprintf("WorkingDirectory= of %s, %s", unit, u.workdir_src));
+			tc_add_project(
+			    p, u.workdir,
+			    xasprintf("WorkingDirectory= of %s, %s", unit, u.workdir_src));
 		} else if (u.workdir) {
 			store_open_note(out,
 					"%s: WorkingDirectory=%s is not checked (a home that "
@@ -131,7 +132,8 @@ static char *npm_file(const struct tc_store *p, const char *dir)
 	bool found = false;
 	for (;;) {
 		const char *top = strcmp(d, "/") ? d : "";
-		char *pj = xasprintf("%s/package.json", top), *nm = xasprintf("%s/node_modules", top);
+		char *pj = xasprintf("%s/package.json", top),
+		     *nm = xasprintf("%s/node_modules", top);
 		found = in_tree(p, pj, false) || in_tree(p, nm, true);
 		free(pj);
 		free(nm);
@@ -154,7 +156,8 @@ static char *gitdir_of_file(const struct tc_store *p, const char *dotgit, const 
 	if (host && buf_read_file(&b, host) == 0 && b.len > 8 && !strncmp(b.ptr, "gitdir: ", 8)) {
 		size_t n = strcspn(b.ptr + 8, "\r\n");
 		const char *v = b.ptr + 8;
-		gd = v[0] == '/' ? xasprintf("%.*s", (int)n, v) : xasprintf("%s/%.*s", top, (int)n, v);
+		gd = v[0] == '/' ? xasprintf("%.*s", (int)n, v)
+				 : xasprintf("%s/%.*s", top, (int)n, v);
 	}
 	free(host);
 	buf_dispose(&b);
