@@ -303,6 +303,16 @@ sed 's|pip: { type: pip-config, users: \[alice\] }|pip: { type: pip-config, user
 expect_rc 1 "a venv's cert is an error" tf plan -c "$C/venv.yaml" --root "$R" --host h --detailed-exitcode
 check "  named" out_has \
   "/opt/app/venv/pip.conf:2 (read by the pip of /opt/app/venv): global.cert=/etc/trustform/other.pem wins over trustform's cert (/etc/pip.conf:3), so pip does not use"
+# ... and so is the venv a consumer unit runs (its ExecStart= program in the
+# venv's bin/), without venvs:
+mkdir -p "$R/etc/systemd/system"
+printf '[Service]\nExecStart=/opt/app/venv/bin/python -m app\n' >"$R/etc/systemd/system/api.service"
+sed 's|pip: { type: pip-config, users: \[alice\] }|pip: { type: pip-config, users: [alice], consumers: [{unit: api.service}] }|' \
+  "$C/trust.yaml" >"$C/venvunit.yaml"
+expect_rc 1 "the venv of a consumer unit: its cert is an error" tf plan -c "$C/venvunit.yaml" --root "$R" --host h --detailed-exitcode
+check "  named" out_has \
+  "/opt/app/venv/pip.conf:2 (read by the pip of /opt/app/venv): global.cert=/etc/trustform/other.pem wins over trustform's cert"
+rm "$R/etc/systemd/system/api.service"
 pip_venv() {
   rm -rf "$T/dl"
   in_tree "$T/roothome" "$R/opt/app/venv/bin/python" -m pip download --no-deps --no-cache-dir \
