@@ -15,7 +15,8 @@
  * ~/.npmrc, an includeIf, pip's [install] section) makes the trust
  * ineffective (toolconf_scan.c). Files in a home are written through the
  * root jail (no link the user made is followed) and new ones, with any
- * directory made for them, belong to the user (toolconf_backend.c). This
+ * directory made for them, belong to the user (the file-store engine,
+ * reconcile/apply_files.c, told so by toolconf_backend.c). This
  * file is the types: their options, checks, and how one opens on a host.
  */
 #include "stores/files/toolconf.h"

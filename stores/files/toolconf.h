@@ -3,7 +3,9 @@
  * to the file family: each points its tool's CA setting (pip `cert`, npm
  * `cafile`, git `http.sslCAInfo` or `http.<url>.sslCAInfo`) at a bundle
  * trustform writes for the store, in the system file or in users' own files.
- * toolconf.c is the store's types, toolconf_backend.c its read and apply;
+ * toolconf.c is the store's types, toolconf_backend.c its read and its
+ * files and render (a file store: the engine writes them), toolconf_units.c
+ * the projects and venvs where the tools run;
  * toolconf_scan.c reads the files the tool reads, in
  * its order, and finds what overrides trustform's setting.
  */
