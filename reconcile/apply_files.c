@@ -10,14 +10,98 @@
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/fsutil.h"
+#include "util/rootjail.h"
 #include "util/xalloc.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+/* --- a file in a user's home (struct store_file_user) ----------------------- */
+
+/* Read it without following a link at its end: the bytes, owner and mode of
+ * one descriptor (a file swapped between a read and a stat must not give a
+ * zero stat to a file that exists). */
+static int load_user_file(struct store_file *f)
+{
+	f->exists = buf_read_file_stat(&f->have, f->host, true, &f->st) == 0;
+	if (f->exists || errno == ENOENT)
+		return 0;
+	err_set_errno(errno, "%s: cannot read (%s's file: trustform never follows a link there)",
+		      f->shown, f->user->name);
+	return -1;
+}
+
+/* Make name in dfd (if missing) and give it to u, through the descriptor of
+ * the directory made now: never by name, which the user can swap for a link or
+ * a hard link to a file of root's between mkdir and chown. */
+static int mkdir_as(int dfd, const char *name, const struct store_file_user *u, const char *path)
+{
+	if (mkdirat(dfd, name, 0755) < 0) {
+		if (errno == EEXIST)
+			return 0;
+		err_set_errno(errno, "%s: cannot create directory for user %s", path_shown(path),
+			      u->name);
+		return -1;
+	}
+	int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		err_set_errno(errno, "%s: cannot open the directory made for user %s",
+			      path_shown(path), u->name);
+	} else if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 07022)) {
+		err_set("%s: changed while trustform made it for user %s (owner %u, mode %04o); "
+			"run trustapply again once nothing else works in that home",
+			path_shown(path), u->name, (unsigned)st.st_uid,
+			(unsigned)(st.st_mode & 07777));
+	} else if (fchown(fd, u->uid, u->gid) < 0) {
+		err_set_errno(errno, "%s: cannot give the directory made to user %s",
+			      path_shown(path), u->name);
+	} else {
+		close(fd);
+		return 0;
+	}
+	if (fd >= 0)
+		close(fd);
+	return -1;
+}
+
+/* The directories between the user's home and their file, made as theirs. */
+static int mkdir_user(const struct store_file *f)
+{
+	const struct store_file_user *u = f->user;
+	char *path = xstrdup(f->host);
+	size_t hl = strlen(u->home);
+	int rc = 0;
+	if (strncmp(path, u->home, hl) || path[hl] != '/') {
+		err_set("%s: resolves to %s, outside the home %s of user %s (%s); trustform "
+			"writes a user's files only inside their home: fix the link on the way",
+			f->shown, f->host, u->home_shown, u->name, u->home);
+		rc = -1;
+	}
+	for (char *c = rc ? NULL : path + hl + 1; c && rc == 0 && (c = strchr(c, '/')); c++) {
+		*c = '\0';
+		const char *base;
+		int dfd = jail_open_parent(path, &base);
+		if (dfd < 0 || mkdir_as(dfd, base, u, path) < 0) {
+			if (dfd < 0)
+				err_set_errno(errno, "%s: cannot create directory for user %s",
+					      path_shown(path), u->name);
+			rc = -1;
+		}
+		if (dfd >= 0)
+			close(dfd);
+		*c = '/';
+	}
+	free(path);
+	return rc;
+}
+
+/* --- the generic steps --------------------------------------------------------- */
 
 /* A link as it is now: missing, or anything (a link: its target text). */
 static int load_link(struct store_file *f)
@@ -51,6 +135,8 @@ static int load(struct store_file *f)
 	buf_truncate(&f->have, 0);
 	if (f->link)
 		return load_link(f);
+	if (f->user)
+		return load_user_file(f);
 	if (stat(f->host, &f->st) < 0) {
 		if (errno == ENOENT)
 			return 0;
@@ -77,6 +163,11 @@ static int load_from(struct store_files *fs, size_t from, char ***dirs, size_t *
 {
 	for (size_t i = from; i < fs->n; i++) {
 		struct store_file *f = &fs->f[i];
+		if (f->user) { /* its directories are the user's, made through descriptors */
+			if (mkdir_user(f) < 0 || load(f) < 0)
+				return -1;
+			continue;
+		}
 		const char *slash = strrchr(f->host, '/');
 		size_t len = slash ? (size_t)(slash - f->host) : 0, j = 0;
 		while (j < *ndirs &&
@@ -103,6 +194,7 @@ static int unchanged(const struct store_file *f)
 	now.host = f->host;
 	now.shown = f->shown;
 	now.link = f->link;
+	now.user = f->user;
 	now.derived = f->derived;
 	buf_init(&now.have);
 	bool same = load(&now) == 0 && now.exists == f->exists;
@@ -140,6 +232,8 @@ static int queue_write(struct store_file *f, struct fs_txn *txn)
 	if (f->exists && f->keep_mode) {
 		own = (struct file_owner){f->st.st_uid, f->st.st_gid};
 		mode = f->st.st_mode & 07777;
+	} else if (!f->exists && f->user) {
+		own = (struct file_owner){f->user->uid, f->user->gid};
 	}
 	return fs_txn_write(txn, f->host, f->want.ptr, f->want.len, mode, own);
 }

@@ -165,6 +165,25 @@ int store_state_key_file(struct buf *key, const char *host_path)
 	return 0;
 }
 
+static void store_file_user_free(struct store_file_user *u)
+{
+	if (!u)
+		return;
+	free(u->name);
+	free(u->home);
+	free(u->home_shown);
+	free(u);
+}
+
+void store_file_for_user(struct store_file *f, const char *name, const char *home,
+			 const char *home_shown, uid_t uid, gid_t gid)
+{
+	store_file_user_free(f->user);
+	f->user = xmalloc(sizeof(*f->user));
+	*f->user =
+	    (struct store_file_user){xstrdup(name), xstrdup(home), xstrdup(home_shown), uid, gid};
+}
+
 struct store_file *store_files_add(struct store_files *fs, const char *host, const char *shown)
 {
 	ARRAY_GROW(fs->f, fs->n + 1, fs->alloc);
@@ -198,6 +217,7 @@ void store_files_dispose(struct store_files *fs)
 		free(fs->f[i].shown);
 		buf_dispose(&fs->f[i].have);
 		buf_dispose(&fs->f[i].want);
+		store_file_user_free(fs->f[i].user);
 	}
 	free(fs->f);
 	strmap_dispose(&fs->by_host);

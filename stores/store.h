@@ -172,6 +172,23 @@ struct store_file {
 	bool write;	 /* render: write want (store_file_set, store_file_set_link) */
 	struct buf want;
 	bool remove; /* render: remove the file (store_file_remove) */
+	/* A file in a user's home (store_file_for_user), or NULL. */
+	struct store_file_user *user;
+};
+
+/* The user a file in their home belongs to: the engine reads the file
+ * without following a link at its end, makes the directories missing between
+ * the home and it as the user's (each given through the descriptor of the
+ * directory it made, never by name), and writes a new file as the user's
+ * (an existing one keeps its owner and mode); the write itself still goes
+ * through the root's confined transaction, as root. */
+struct store_file_user {
+	char *name;	  /* for messages */
+	char *home;	  /* the home's host path (resolved under --root): no directory is
+			     made outside it */
+	char *home_shown; /* its in-root path */
+	uid_t uid;
+	gid_t gid;
 };
 
 /* The entries of one file store, in the order they are written. */
@@ -201,6 +218,10 @@ void store_file_set(struct store_file *f, const void *data, size_t len);
 void store_file_set_link(struct store_file *f, const char *target);
 /* The entry must not exist (removed when it does). */
 void store_file_remove(struct store_file *f);
+/* The file is in user name's home (home: its host path, home_shown in-root):
+ * see struct store_file_user. Strings are copied. */
+void store_file_for_user(struct store_file *f, const char *name, const char *home,
+			 const char *home_shown, uid_t uid, gid_t gid);
 
 /*
  * The file-store kind (as p11-kit's save.c is for all its writers): a store

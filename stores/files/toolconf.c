@@ -15,7 +15,8 @@
  * ~/.npmrc, an includeIf, pip's [install] section) makes the trust
  * ineffective (toolconf_scan.c). Files in a home are written through the
  * root jail (no link the user made is followed) and new ones, with any
- * directory made for them, belong to the user (toolconf_backend.c). This
+ * directory made for them, belong to the user (the file-store engine,
+ * reconcile/apply_files.c, told so by toolconf_backend.c). This
  * file is the types: their options, checks, and how one opens on a host.
  */
 #include "stores/files/toolconf.h"
@@ -71,12 +72,27 @@ static const struct store_option pip_keys[] = {
     {.name = "venvs",
      .kind = OPT_LIST,
      .help = "venvs whose own `pip.conf` (read after every other file by the venv's pip) is "
-	     "checked for settings that override trustform's"},
+	     "checked for settings that override trustform's; so is the venv each of `consumers` "
+	     "runs (its `ExecStart=` program, or `VIRTUAL_ENV=`)"},
     {0},
 };
-static const struct store_option npm_keys[] = {TC_COMMON_OPTS, {0}};
+static const struct store_option npm_keys[] = {
+    TC_COMMON_OPTS,
+    {.name = "projects",
+     .kind = OPT_LIST,
+     .help = "directories npm runs in: the project's own `.npmrc` (in the nearest directory "
+	     "with a `package.json` or `node_modules`), read after every other file, is checked "
+	     "for settings that override trustform's; the `WorkingDirectory=` of each of "
+	     "`consumers` is checked too"},
+    {0},
+};
 static const struct store_option git_keys[] = {
     TC_COMMON_OPTS,
+    {.name = "projects",
+     .kind = OPT_LIST,
+     .help = "directories git runs in: the repository's own `.git/config` (and what it "
+	     "includes), read after every other file, is checked for settings that override "
+	     "trustform's; the `WorkingDirectory=` of each of `consumers` is checked too"},
     {.name = "url",
      .kind = OPT_STRING,
      .pattern = "^https://[^\"\\\\ \\t;#\\[\\]]+$",
@@ -108,14 +124,19 @@ static void tc_validate(const struct conf_store *cs, struct diag *d)
 		if (u->kind == YNODE_SCALAR && !userdb_name_ok(u->text))
 			store_conf_error(d, cs, u, "\"%s\" is not a user name", u->text);
 	}
-	const struct ynode *venvs = conf_store_node(cs, "venvs");
-	for (size_t i = 0; venvs && venvs->kind == YNODE_SEQ && i < venvs->n; i++) {
-		const struct ynode *v = venvs->items[i];
-		if (v->kind == YNODE_SCALAR && (v->text[0] != '/' || !envw_text_ok(v->text)))
-			store_conf_error(d, cs, v,
-					 "venv \"%s\" must be an absolute path (the "
-					 "venv's directory, e.g. /opt/app/venv)",
-					 v->text);
+	const char *const lists[] = {"venvs", "projects"};
+	const char *const eg[] = {"the venv's directory, e.g. /opt/app/venv",
+				  "the directory the tool runs in, e.g. /srv/app"};
+	for (size_t k = 0; k < 2; k++) {
+		const struct ynode *l = conf_store_node(cs, lists[k]);
+		for (size_t i = 0; l && l->kind == YNODE_SEQ && i < l->n; i++) {
+			const struct ynode *v = l->items[i];
+			if (v->kind == YNODE_SCALAR &&
+			    (v->text[0] != '/' || !envw_text_ok(v->text)))
+				store_conf_error(d, cs, v,
+						 "%s: \"%s\" must be an absolute path (%s)",
+						 lists[k], v->text, eg[k]);
+		}
 	}
 	if (b && b->kind == YNODE_SCALAR && !envw_value_ok(b->text))
 		store_conf_error(d, cs, b,
@@ -206,10 +227,12 @@ static int tc_open(const struct tool_def *t, const struct conf_store *cs, const 
 	p->url = url ? xstrdup(url) : NULL;
 	setting(p);
 	const struct ynode *venvs = conf_store_node(cs, "venvs");
-	for (size_t i = 0; venvs && venvs->kind == YNODE_SEQ && i < venvs->n; i++) {
-		p->venvs = xrealloc(p->venvs, (p->nvenvs + 1) * sizeof(*p->venvs));
-		p->venvs[p->nvenvs++] = xstrdup(venvs->items[i]->text);
-	}
+	for (size_t i = 0; venvs && venvs->kind == YNODE_SEQ && i < venvs->n; i++)
+		tc_add_venv(p, venvs->items[i]->text);
+	const struct ynode *prj = conf_store_node(cs, "projects");
+	for (size_t i = 0; prj && prj->kind == YNODE_SEQ && i < prj->n; i++)
+		tc_add_project(p, prj->items[i]->text, xstrdup("projects:"));
+	tc_add_unit_projects(p, cs, out);
 	if (!(p->bundle_host = root_resolve_host(ctx->root, p->bundle)) ||
 	    add_users(p, cs, ctx, out) < 0)
 		goto fail;

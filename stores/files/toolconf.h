@@ -3,7 +3,9 @@
  * to the file family: each points its tool's CA setting (pip `cert`, npm
  * `cafile`, git `http.sslCAInfo` or `http.<url>.sslCAInfo`) at a bundle
  * trustform writes for the store, in the system file or in users' own files.
- * toolconf.c is the store's types, toolconf_backend.c its read and apply;
+ * toolconf.c is the store's types, toolconf_backend.c its read and its
+ * files and render (a file store: the engine writes them), toolconf_units.c
+ * the projects and venvs where the tools run;
  * toolconf_scan.c reads the files the tool reads, in
  * its order, and finds what overrides trustform's setting.
  */
@@ -51,6 +53,13 @@ struct tc_user {
 	gid_t gid;
 };
 
+/* A directory a tool runs in: npm reads the project's own .npmrc, git the
+ * repository's .git/config, after every other file. */
+struct tc_project {
+	char *dir; /* in-root */
+	char *why; /* "projects:" or "WorkingDirectory= of app.service (FILE:LINE)" */
+};
+
 struct tc_store {
 	const struct tool_def *t;
 	const char *store; /* the store's name: the marker's */
@@ -68,6 +77,8 @@ struct tc_store {
 	size_t nusers;
 	char **venvs; /* pip: venvs whose pip.conf is checked (in-root) */
 	size_t nvenvs;
+	struct tc_project *projects; /* npm, git: where the tool runs (projects:, units) */
+	size_t nprojects;
 };
 
 /* The backend every instance runs (toolconf_backend.c), and the free of its
@@ -77,6 +88,18 @@ void tc_store_free(struct tc_store *p);
 
 /* Everything that defeats trustform's setting in the files the tool reads
  * (see toolconf_scan.c), as ineffective trust and notes of out. */
-void tc_check_overrides(const struct tc_store *p, struct trust_set *out);
+void tc_check_overrides(const struct store_inst *s, const struct tc_store *p,
+			struct trust_set *out);
+
+/* The projects and venvs of the store's declared consumers (toolconf_units.c):
+ * each unit's WorkingDirectory= (npm, git), and the venv it runs or names in
+ * VIRTUAL_ENV= (pip); what cannot be known is a note of out. */
+void tc_add_unit_projects(struct tc_store *p, const struct conf_store *cs, struct store_open *out);
+void tc_add_project(struct tc_store *p, const char *dir, char *why);
+void tc_add_venv(struct tc_store *p, const char *dir);
+/* The file a project's tool reads after every other one (in-root): npm's
+ * <project>/.npmrc, git's <gitdir>/config; NULL when there is none (a
+ * directory in no repository). */
+char *tc_project_file(const struct tc_store *p, const char *dir);
 
 #endif

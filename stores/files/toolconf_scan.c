@@ -13,11 +13,18 @@
  *         value wins, and `http.<url>.sslCAInfo` wins for its URLs over
  *         `http.sslCAInfo` wherever it is
  *
+ * and after them, for each of the store's projects (`projects:`, its
+ * consumers' WorkingDirectory=), npm's <project>/.npmrc and git's
+ * <gitdir>/config. A setting that wins but names a bundle holding every CA the
+ * store must hold (and none it must not) is a note, not an error.
+ *
  * Settings that turn verification off are reported as well (pip
  * `trusted-host`, npm `strict-ssl=false`, git `http.sslVerify=false`).
  */
+#include "model/cert.h"
 #include "stores/files/cfgsyntax.h"
 #include "stores/files/toolconf.h"
+#include "stores/storeopt.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/rootfs.h"
@@ -55,6 +62,7 @@ struct scan_ctx {
 	/* this reader's files read so far (resolved), and their entries */
 	char **read;
 	size_t nread, nentries;
+	const struct host_store *hs; /* the store's CAs, or NULL */
 };
 
 static void push(struct tc_seq *q, char *src, const char *name, const char *value, bool ours)
@@ -258,6 +266,37 @@ static bool wins(const struct tc_store *p, const struct tc_set *s, size_t i, siz
 	       (p->url || len > strlen("http..sslcainfo"));
 }
 
+/* Does the file a winning setting names hold every CA the store must hold,
+ * and none it must not? Then the tool still trusts what trustform says. */
+static bool holds_cas(const struct scan_ctx *c, const char *value)
+{
+	const struct host_store *hs = c->hs;
+	char *path = value && !strncmp(value, "~/", 2) && c->u
+			 ? xasprintf("%s/%s", c->u->home, value + 2)
+		     : value && value[0] == '/' ? xstrdup(value)
+						: NULL;
+	char *host = path ? root_resolve_host(c->p->root, path) : NULL;
+	struct buf b = BUF_INIT;
+	struct cert_list l = {0};
+	bool ok =
+	    hs && host && buf_read_file(&b, host) == 0 && cert_list_parse(&l, b.ptr, b.len) == 0;
+	size_t npresent = 0;
+	for (size_t i = 0; ok && i < hs->ncas; i++) {
+		const struct conf_ca *ca = hs->cas[i];
+		bool in = false;
+		for (size_t k = 0; ca->cert && k < l.n && !in; k++)
+			in = !memcmp(l.items[k]->fp, ca->cert->fp, FP_LEN);
+		npresent += ca->ensure == ENSURE_PRESENT;
+		ok = ca->cert && in == (ca->ensure == ENSURE_PRESENT);
+	}
+	err_clear();
+	cert_list_dispose(&l);
+	buf_dispose(&b);
+	free(host);
+	free(path);
+	return ok && npresent;
+}
+
 static void judge(struct scan_ctx *c, const struct tc_seq *q)
 {
 	const struct tc_store *p = c->p;
@@ -278,6 +317,14 @@ static void judge(struct scan_ctx *c, const struct tc_seq *q)
 			say_once(
 			    c, true, key,
 			    xasprintf("%s: %s=%s: %s; remove that line", s->src, name, val, why));
+		else if (wins(p, s, i, o) && holds_cas(c, s->value))
+			say_once(
+			    c, false, key,
+			    xasprintf("%s: %s=%s wins over trustform's %s (%s)%s%s; it holds "
+				      "every CA of this store, so %s trusts them (keep it in step, "
+				      "or remove that line)",
+				      s->src, name, val, p->t->key, ours, c->u ? " for user " : "",
+				      c->u ? c->u->name : "", p->t->tool));
 		else if (wins(p, s, i, o))
 			say_once(c, true, key,
 				 xasprintf("%s: %s=%s wins over trustform's %s (%s)%s%s, so %s "
@@ -303,15 +350,34 @@ static void load_venvs(struct scan_ctx *c, struct tc_seq *q)
 	}
 }
 
-void tc_check_overrides(const struct tc_store *p, struct trust_set *out)
+/* Each project's own file: npm's <project>/.npmrc, git's <gitdir>/config. */
+static void load_projects(struct scan_ctx *c, struct tc_seq *q)
+{
+	for (size_t i = 0; i < c->p->nprojects; i++) {
+		const struct tc_project *pr = &c->p->projects[i];
+		char *path = tc_project_file(c->p, pr->dir);
+		if (!path)
+			continue;
+		char *via =
+		    xasprintf(" (read by %s run in %s: %s)", c->p->t->tool, pr->dir, pr->why);
+		load(c, q, path, via, 0);
+		free(via);
+		free(path);
+	}
+}
+
+void tc_check_overrides(const struct store_inst *s, const struct tc_store *p, struct trust_set *out)
 {
 	char **seen = NULL;
 	size_t nseen = 0, seen_alloc = 0;
-	struct scan_ctx c = {p, NULL, out, &seen, &nseen, &seen_alloc, NULL, 0, 0};
+	struct resolved *r;
+	struct scan_ctx c = {p, NULL, out, &seen, &nseen, &seen_alloc, NULL, 0, 0, NULL};
+	c.hs = store_desired(s, &r);
 	if (!p->user_scope) {
 		struct tc_seq q = {0};
 		load(&c, &q, p->files[0].shown, "", 0);
 		load_venvs(&c, &q);
+		load_projects(&c, &q);
 		judge(&c, &q);
 		seq_dispose(&q);
 		reader_reset(&c);
@@ -326,6 +392,7 @@ void tc_check_overrides(const struct tc_store *p, struct trust_set *out)
 			free(path);
 		}
 		load_venvs(&c, &q);
+		load_projects(&c, &q);
 		judge(&c, &q);
 		seq_dispose(&q);
 		reader_reset(&c);
@@ -333,4 +400,5 @@ void tc_check_overrides(const struct tc_store *p, struct trust_set *out)
 	for (size_t i = 0; i < nseen; i++)
 		free(seen[i]);
 	free(seen);
+	resolved_free(r);
 }

@@ -66,6 +66,8 @@ void unit_env_dispose(struct unit_env *u)
 		free(u->exec[i].src);
 	}
 	free(u->exec);
+	free(u->workdir);
+	free(u->workdir_src);
 	memset(u, 0, sizeof(*u));
 }
 

@@ -37,6 +37,9 @@ struct unit_env {
 		char *cmd, *src;
 	} * exec;
 	size_t nexec, exec_alloc;
+	/* WorkingDirectory= in effect (its leading "-" dropped), and where it
+	 * was set; NULL when none is (or an empty one reset it) */
+	char *workdir, *workdir_src;
 };
 
 /* True for a unit name systemd accepts and that cannot leave a directory. */

@@ -200,6 +200,11 @@ static void parse_setting(struct unit_env *u, const char *root, const char *key,
 		ARRAY_GROW(u->exec, u->nexec + 1, u->exec_alloc);
 		u->exec[u->nexec].cmd = xstrdup(value);
 		u->exec[u->nexec++].src = xstrdup(src);
+	} else if (!strcmp(key, "WorkingDirectory")) {
+		free(u->workdir);
+		free(u->workdir_src);
+		u->workdir = *value ? xstrdup(value + (*value == '-')) : NULL;
+		u->workdir_src = *value ? xstrdup(src) : NULL;
 	} else if (!strcmp(key, "EnvironmentFile")) {
 		if (!*value)
 			push(u, UA_FILE_RESET, NULL, 0, NULL, src, false);

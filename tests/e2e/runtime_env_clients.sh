@@ -8,7 +8,8 @@
 # apply and connects after; the plan says that both variables replace their
 # client's bundle file (the hashed directory /etc/ssl/certs is still read), and with what: the store's CAs, and with system_set the
 # system set copied in before them (a server of the system set's CA is
-# reached; after the system set loses that CA, apply copies it again).
+# reached; after the system set loses that CA, apply copies it again). The
+# system store alone reaches both as well (no variable: the system bundle).
 . "$(dirname "$0")/../lib/common.sh"
 . "$TESTS_DIR/lib/clients.sh"
 
@@ -163,12 +164,28 @@ roles:
 hosts:
   h: [build]
 YAML
+# The system store alone reaches curl and git (no variable): each reads the
+# system bundle at its real path, here the tree's /etc/ssl/certs mounted
+# there in a private namespace; refused before apply, connects after.
+cp "$R/etc/ssl/certs/ca-certificates.crt" "$R2/etc/ssl/certs/"
+sys_curl() {
+  with_system_certs "$R2/etc/ssl/certs" env -i PATH=/usr/bin:/bin \
+    curl -sS --max-time 10 -o /dev/null "https://127.0.0.1:$port/index.html" 2>"$T/curl.err"
+}
+sys_git() {
+  with_system_certs "$R2/etc/ssl/certs" env -i PATH=/usr/bin:/bin HOME="$T" \
+    git ls-remote "https://127.0.0.1:$port/repo.git" >"$T/git.out" 2>"$T/git.err"
+}
+check "system store: curl (no variable) refused before apply" eval 'rc=0; sys_curl || rc=$?; [ "$rc" = 60 ]'
+check "system store: git (no variable) refused before apply" eval '! sys_git && grep -qi certificate "$T/git.err"'
 expect_rc 0 "system store and system_set: apply" tf apply -c "$C/two.yaml" --root "$R2" --host h --auto-approve
 expect_rc 0 "  the next plan is clean" tf plan -c "$C/two.yaml" --root "$R2" --host h --detailed-exitcode
 check "  the bundle starts with the system bundle apply wrote" cmp -n \
   "$(stat -c %s "$R2/etc/ssl/certs/ca-certificates.crt")" "$R2/etc/ssl/certs/ca-certificates.crt" \
   "$R2/etc/trustform/bundles/app.pem"
 check "  which holds corp" grep -qF "$(sed -n 2p "$C/cas/corp.pem")" "$R2/etc/ssl/certs/ca-certificates.crt"
+check "system store: curl connects after apply" sys_curl
+check "system store: git ls-remote after apply" eval 'sys_git && grep -q refs/heads/ "$T/git.out"'
 
 # A misspelt name of the table: "did you mean", at its line and column.
 sed -i 's/NODE_EXTRA_CA_CERTS\]/DENO_TLS_CA_STOR]/' "$C/trust.yaml"

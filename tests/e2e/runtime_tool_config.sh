@@ -11,7 +11,8 @@
 # after; every foreign byte of the files is kept; a user's later setting
 # (~/.npmrc, an [include] of ~/.gitconfig, a [download] section of pip.conf)
 # is reported as ineffective trust, naming the file and line, and the tool
-# really fails while it is there; scope: user writes the users' own files,
+# really fails while it is there, and so is a project's own (a project's
+# .npmrc, a repository's .git/config); scope: user writes the users' own files,
 # owned by them, and refuses a link a user put in place of one.
 . "$(dirname "$0")/../lib/common.sh"
 
@@ -210,6 +211,42 @@ check "  and what to do" out_has "replace the link with the file it points to"
 rm -r "$A/.npmrc" "$A/dotfiles"
 expect_rc 0 "overrides gone: clean again" tf plan "${args[@]}" --detailed-exitcode
 
+# A project's own settings win over every file above: npm reads the project's
+# .npmrc (the nearest directory up with a package.json), git a repository's
+# .git/config. With projects: (npm) or a consumer unit's WorkingDirectory=
+# (git), each is an error naming its line; the tool run there really fails.
+# A project setting naming a bundle that holds the store's CA is fine.
+mkdir -p "$R/srv/app/lib" "$R/etc/systemd/system"
+echo '{"name":"app","version":"1.0.0"}' >"$R/srv/app/package.json"
+printf 'cafile=/etc/trustform/other.pem\n' >"$R/srv/app/.npmrc"
+git init -q "$R/srv/repo"; mkdir -p "$R/srv/repo/sub"
+git -C "$R/srv/repo" config http.sslCAInfo /etc/trustform/other.pem
+printf '[Service]\nExecStart=/usr/bin/true\nWorkingDirectory=-/srv/repo/sub\n' >"$R/etc/systemd/system/app.service"
+sed -e 's|npm: { type: npm-config, path: /usr/etc/npmrc, users: \[alice\] }|npm: { type: npm-config, path: /usr/etc/npmrc, users: [alice], projects: [/srv/app/lib] }|' \
+  -e 's|git: { type: git-config, users: \[alice\] }|git: { type: git-config, users: [alice], consumers: [{unit: app.service}] }|' \
+  "$C/trust.yaml" >"$C/proj.yaml"
+pargs=(-c "$C/proj.yaml" --root "$R" --host h)
+in_dir() { local d=$1; shift; in_tree "$T/roothome" bash -c 'cd "$1" && shift && exec "$@"' sh "$d" "$@"; }
+npm_proj() { rm -rf "$T/npmcache"; in_dir "$R/srv/app/lib" npm view tfprobe description --registry "https://127.0.0.1:$port/" >"$T/npm.out" 2>&1 && grep -qx "probe package" "$T/npm.out"; }
+git_proj() { in_dir "$R/srv/repo/sub" git ls-remote "https://127.0.0.1:$port/repo.git" >"$T/git.out" 2>&1 && grep -q refs/heads/ "$T/git.out"; }
+check "npm outside the project connects" shown npm npm_view "$T/roothome"
+check "npm in the project really fails" eval '! npm_proj && grep -Eqi "UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_GET_ISSUER_CERT_LOCALLY" "$T/npm.out"'
+check "git in the repository really fails" eval '! git_proj && grep -qi certificate "$T/git.out"'
+expect_rc 1 "a project's override is an error" tf plan "${pargs[@]}" --detailed-exitcode
+check "  npm's project .npmrc named" out_has \
+  "npm (npm-config): trust will not take effect: /srv/app/.npmrc:1 (read by npm run in /srv/app/lib: projects:): cafile=/etc/trustform/other.pem wins over trustform's cafile (/usr/etc/npmrc:4), so npm does not use /etc/trustform/bundles/npm.pem; remove that line, or set it to /etc/trustform/bundles/npm.pem"
+gl=$(grep -n sslCAInfo "$R/srv/repo/.git/config" | cut -d: -f1)
+check "  git's .git/config named, through the unit" out_has \
+  "git (git-config): trust will not take effect: /srv/repo/.git/config:$gl (read by git run in /srv/repo/sub: WorkingDirectory= of app.service, /etc/systemd/system/app.service:3): http.sslcainfo=/etc/trustform/other.pem wins over trustform's sslCAInfo"
+cp "$C/cas/corp.pem" "$R/etc/trustform/app.pem"
+printf 'cafile=/etc/trustform/app.pem\n' >"$R/srv/app/.npmrc"
+git -C "$R/srv/repo" config http.sslCAInfo /etc/trustform/app.pem
+expect_rc 0 "project settings naming a bundle with the CA: clean" tf plan "${pargs[@]}" --detailed-exitcode
+check "  said as a note" out_has "/srv/app/.npmrc:1 (read by npm run in /srv/app/lib: projects:): cafile=/etc/trustform/app.pem wins over trustform's cafile (/usr/etc/npmrc:4); it holds every CA of this store"
+check "  npm in the project connects" shown npm npm_proj
+check "  git in the repository connects" shown git git_proj
+rm -r "$R/srv/app" "$R/srv/repo" "$R/etc/systemd/system/app.service" "$R/etc/trustform/app.pem"
+
 # pip refuses a file that sets cert twice in a section: a foreign cert there
 # is an error, and trustform does not add a second one.
 printf '[global]\ncert = /etc/ssl/certs/ca-certificates.crt\n' >"$R/etc/pip.conf"
@@ -266,6 +303,16 @@ sed 's|pip: { type: pip-config, users: \[alice\] }|pip: { type: pip-config, user
 expect_rc 1 "a venv's cert is an error" tf plan -c "$C/venv.yaml" --root "$R" --host h --detailed-exitcode
 check "  named" out_has \
   "/opt/app/venv/pip.conf:2 (read by the pip of /opt/app/venv): global.cert=/etc/trustform/other.pem wins over trustform's cert (/etc/pip.conf:3), so pip does not use"
+# ... and so is the venv a consumer unit runs (its ExecStart= program in the
+# venv's bin/), without venvs:
+mkdir -p "$R/etc/systemd/system"
+printf '[Service]\nExecStart=/opt/app/venv/bin/python -m app\n' >"$R/etc/systemd/system/api.service"
+sed 's|pip: { type: pip-config, users: \[alice\] }|pip: { type: pip-config, users: [alice], consumers: [{unit: api.service}] }|' \
+  "$C/trust.yaml" >"$C/venvunit.yaml"
+expect_rc 1 "the venv of a consumer unit: its cert is an error" tf plan -c "$C/venvunit.yaml" --root "$R" --host h --detailed-exitcode
+check "  named" out_has \
+  "/opt/app/venv/pip.conf:2 (read by the pip of /opt/app/venv): global.cert=/etc/trustform/other.pem wins over trustform's cert"
+rm "$R/etc/systemd/system/api.service"
 pip_venv() {
   rm -rf "$T/dl"
   in_tree "$T/roothome" "$R/opt/app/venv/bin/python" -m pip download --no-deps --no-cache-dir \

@@ -6,7 +6,9 @@
  * (another writer meanwhile: every step stale, nothing written), and a store
  * that fails as a whole writes nothing. Derived entries (links, a bundle)
  * and files render names late go in the same transaction; changed runs
- * after any commit when render asks.
+ * after any commit when render asks. A file in a user's home
+ * (store_file_for_user): the directories made for it and a new file are the
+ * user's, an existing one keeps its owner, and a link in its place is refused.
  */
 #include "harness.h"
 #include "reconcile/apply_files.h"
@@ -130,6 +132,82 @@ static const struct store_file_kind fake_kind = {
     .files = fake_owned, .render = fake_render, .derive = fake_derive, .changed = fake_changed};
 static const struct store_backend fake = {.name = "fake", .ops = STORE_OPS_CA, .file = &fake_kind};
 
+/* A store of one file in the home "home" of uid 4242 (gid 4243). */
+static int user_owned(struct store_inst *s, struct store_files *fs)
+{
+	(void)s;
+	char *home = path_of("home"), *f = path_of("home/.config/tool/conf");
+	struct store_file *sf = store_files_add(fs, f, "/home/u/.config/tool/conf");
+	sf->keep_mode = true;
+	store_file_for_user(sf, "u", home, "/home/u", 4242, 4243);
+	free(home);
+	free(f);
+	return 0;
+}
+
+static int user_render(struct store_inst *s, struct plan_store *ps, struct store_files *fs)
+{
+	(void)s;
+	(void)ps;
+	store_file_set(&fs->f[0], "new\n", 4);
+	return 0;
+}
+
+static const struct store_file_kind user_kind = {.files = user_owned, .render = user_render};
+static const struct store_backend user_fake = {
+    .name = "user", .ops = STORE_OPS_CA, .file = &user_kind};
+
+static int run_user(struct plan *p)
+{
+	plan_init(p);
+	struct store_inst *s = store_inst_new(&user_fake, NULL, NULL, "user", "user");
+	struct plan_store *ps = plan_add_store(p, s, "user", "user");
+	err_clear();
+	return apply_files(s, ps);
+}
+
+static void user_files(void)
+{
+	struct plan p;
+	struct stat st;
+	char *home = path_of("home"), *cfg = path_of("home/.config"),
+	     *tool = path_of("home/.config/tool"), *f = path_of("home/.config/tool/conf");
+	CHECK(mkdir(home, 0755) == 0);
+	/* a new file: it and the directories made for it are the user's */
+	CHECK(run_user(&p) == 0);
+	plan_dispose(&p);
+	CHECK(lstat(cfg, &st) == 0 && st.st_uid == 4242 && st.st_gid == 4243);
+	CHECK(lstat(tool, &st) == 0 && st.st_uid == 4242 && S_ISDIR(st.st_mode));
+	CHECK(lstat(f, &st) == 0 && st.st_uid == 4242 && (st.st_mode & 07777) == 0644);
+	/* an existing file keeps its owner and mode */
+	CHECK(chown(f, 0, 0) == 0 && chmod(f, 0600) == 0);
+	put("home/.config/tool/conf", "old\n", 0600);
+	CHECK(run_user(&p) == 0);
+	plan_dispose(&p);
+	CHECK(lstat(f, &st) == 0 && st.st_uid == 0 && (st.st_mode & 07777) == 0600);
+	/* a link the user put in its place is not followed: nothing written */
+	char *victim = path_of("victim");
+	put("victim", "root's\n", 0644);
+	CHECK(unlink(f) == 0 && symlink(victim, f) == 0);
+	CHECK(run_user(&p) == -1 && err_code() != TF_OK);
+	CHECK(strstr(err_msg(), "/home/u/.config/tool/conf") != NULL);
+	plan_dispose(&p);
+	char *t = get("victim");
+	CHECK_STR(t, "root's\n");
+	free(t);
+	err_clear();
+	unlink(f);
+	unlink(victim);
+	rmdir(tool);
+	rmdir(cfg);
+	rmdir(home);
+	free(victim);
+	free(home);
+	free(cfg);
+	free(tool);
+	free(f);
+}
+
 /* One run: a.pem holds "old a" (0600), sub/b.conf is missing. */
 static int run(struct plan *p, struct plan_store **out)
 {
@@ -233,6 +311,10 @@ int main(void)
 	free(old);
 	free(g);
 	free(bundle);
+
+	if (geteuid() == 0) /* giving files to another user needs root */
+		user_files();
+
 	unlink(a);
 	unlink(b);
 	free(a);

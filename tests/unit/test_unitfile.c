@@ -2,7 +2,7 @@
  * systemd unit reading (stores/unitfile.c), table-driven: word splitting with
  * systemd's quoting, unit names, and the final environment of a unit with
  * drop-ins (order by file name, masking by directory, UnsetEnvironment= last,
- * EnvironmentFile= after Environment=).
+ * EnvironmentFile= after Environment=), and the WorkingDirectory= in effect.
  */
 #include "harness.h"
 #include "stores/files/unitfile.h"
@@ -73,7 +73,8 @@ int main(void)
 	put(root, "/etc/systemd/system/web.service.d/10-x.conf",
 	    "[Service]\nEnvironment=A=etc10\n");
 	put(root, "/etc/systemd/system/web.service.d/20-y.conf",
-	    "[Service]\nEnvironment=E=1 F=drop\nUnsetEnvironment=F G=wrong\n");
+	    "[Service]\nEnvironment=E=1 F=drop\nUnsetEnvironment=F G=wrong\n"
+	    "WorkingDirectory=/srv/old\nWorkingDirectory=-/srv/web\n");
 	put(root, "/usr/lib/systemd/system/service.d/05-top.conf",
 	    "[Service]\nEnvironment=G=top\n");
 	put(root, "/etc/default/web", "B=file\n# comment\nH=\"quoted value\"\n");
@@ -96,6 +97,10 @@ int main(void)
 		CHECK_STR(u.files[2], "/etc/systemd/system/web.service.d/10-x.conf");
 		CHECK_STR(u.files[4], "/etc/systemd/system/web.service.d/90-trustform.conf");
 	}
+	/* the last WorkingDirectory= wins, its "-" dropped, named where it is set */
+	CHECK_STR(u.workdir ? u.workdir : "(none)", "/srv/web");
+	CHECK_STR(u.workdir_src ? u.workdir_src : "(none)",
+		  "/etc/systemd/system/web.service.d/20-y.conf:5");
 	unit_env_dispose(&u);
 	char *cmd = xasprintf("rm -rf '%s'", root);
 	CHECK(system(cmd) == 0);
