@@ -381,7 +381,7 @@ static void render_toml(const struct store_inst *s, struct store_files *fs)
 			toml = f;
 			continue;
 		}
-		if (f->exists) { /* toml_skip_reason: a file without a certificate */
+		if (f->exists && !f->write) { /* toml_skip_reason: no certificate in it */
 			struct crt *c = &st.f[st.n++];
 			c->base = (char *)base_of(f);
 			held_certs(f, &c->certs);
