@@ -2,6 +2,7 @@
 #include "cli/cli.h"
 #include "model/cert.h"
 #include "reconcile/cbom.h"
+#include "reconcile/plan.h"
 #include "reconcile/render.h"
 #include "reconcile/render_json.h"
 #include "reconcile/run.h"
@@ -9,6 +10,7 @@
 #include "util/text.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static void show_entries(const struct plan_store *ps, bool owned)
@@ -54,9 +56,11 @@ static void show_text(const struct run *r)
 		}
 		if (ps->actual.stale)
 			printf("  out of date: %s\n", text_disp(ps->actual.stale));
-		for (size_t j = 0; j < ps->actual.nineffective; j++)
-			printf("  error: trust will not take effect: %s\n",
-			       text_disp(ps->actual.ineffective[j]));
+		for (size_t j = 0; j < ps->actual.nineffective; j++) {
+			char *t = plan_store_error(ps, ps->actual.ineffective[j]);
+			printf("  error: trust will not take effect: %s\n", text_disp(t));
+			free(t);
+		}
 		for (size_t j = 0; j < ps->actual.nnotes; j++)
 			printf("  note: %s\n", text_disp(ps->actual.notes[j]));
 	}

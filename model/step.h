@@ -17,6 +17,7 @@
 #include <stddef.h>
 
 struct conf_ca;
+struct conf_store;
 struct fs_txn;
 struct store_inst;
 
@@ -112,7 +113,10 @@ struct plan_consumer {
 
 struct plan_store {
 	struct store_inst *inst; /* NULL if the store could not be opened */
-	char *address;		 /* copy, valid even without inst */
+	/* The configured store (where its YAML entry is), even without inst;
+	 * NULL for what no store entry configures. */
+	const struct conf_store *conf;
+	char *address; /* copy, valid even without inst */
 	char *title;
 	struct trust_set actual;
 	char *error; /* open or read failure */

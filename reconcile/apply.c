@@ -62,8 +62,7 @@ static void count(struct plan_counts *c, enum plan_action a)
 static void print_ineffective(FILE *out, const struct plan_store *ps)
 {
 	for (size_t i = 0; i < ps->actual.nineffective; i++) {
-		char *t =
-		    store_error_text(ps->inst ? ps->inst->conf : NULL, ps->actual.ineffective[i]);
+		char *t = plan_store_error(ps, ps->actual.ineffective[i]);
 		fprintf(out, "%s: trust will not take effect: %s\n", text_disp(ps->title),
 			text_disp(t));
 		free(t);
@@ -73,7 +72,7 @@ static void print_ineffective(FILE *out, const struct plan_store *ps)
 /* Give a store's runtime error its position (one helper). */
 static void locate(const struct plan_store *ps, char **msg)
 {
-	char *t = store_error_text(ps->inst ? ps->inst->conf : NULL, *msg);
+	char *t = plan_store_error(ps, *msg);
 	free(*msg);
 	*msg = t;
 }

@@ -97,7 +97,7 @@ static void refuse_unsupported(struct plan_store *ps)
 				      "out \"%s\", yet its read asked for it); this is a bug in "
 				      "trustform, please report it",
 				      ps->title, op, st->name, type, op);
-		st->refused = store_error_text(ps->inst ? ps->inst->conf : NULL, msg);
+		st->refused = plan_store_error(ps, msg);
 		free(msg);
 	}
 }

@@ -4,6 +4,7 @@
  */
 #include "reconcile/plan.h"
 #include "model/cert.h"
+#include "stores/storeopt.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/strmap.h"
@@ -66,6 +67,7 @@ struct plan_store *plan_add_store(struct plan *p, struct store_inst *inst, const
 	struct plan_store *ps = &p->stores[p->n++];
 	memset(ps, 0, sizeof(*ps));
 	ps->inst = inst;
+	ps->conf = inst ? inst->conf : NULL;
 	ps->address = xstrdup(address);
 	ps->title = xstrdup(title);
 	trust_set_init(&ps->actual);
@@ -171,4 +173,9 @@ const char *plan_step_resource(const struct plan_step *st)
 	default:
 		return "ca";
 	}
+}
+
+char *plan_store_error(const struct plan_store *ps, const char *msg)
+{
+	return store_error_text(ps->conf, msg);
 }

@@ -43,6 +43,13 @@ bool plan_store_changed(const struct plan_store *ps);
 /* The store failed for this run: it could not be read, or what it holds will
  * not take effect (trust_set_ineffective). */
 bool plan_store_failed(const struct plan_store *ps);
+/* A runtime error of the store as every output shows it: the one helper for
+ * its open and read errors, a refused or failed step, its apply error and
+ * trust that will not take effect, so that each names where the store is
+ * configured, "<msg> (store at trust.yaml:7:3)" (store_error_text with
+ * ps->conf); --json gives the same position as the diagnostic's range.
+ * Caller frees. */
+char *plan_store_error(const struct plan_store *ps, const char *msg);
 /* What a step is about: "ca", "files" (a store's generated files), or what a
  * store that is a CA itself holds: "root", "issuance", "setting". */
 const char *plan_step_resource(const struct plan_step *st);

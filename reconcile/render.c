@@ -336,8 +336,7 @@ void render_plan(FILE *out, const struct plan *p, const struct render_opts *o)
 		const struct plan_store *ps = &p->stores[i];
 		for (size_t j = 0; j < ps->actual.nineffective; j++) {
 			/* a runtime error of the store: with its position */
-			char *t = store_error_text(ps->inst ? ps->inst->conf : NULL,
-						   ps->actual.ineffective[j]);
+			char *t = plan_store_error(ps, ps->actual.ineffective[j]);
 			fprintf(out, "%sError:%s %s: trust will not take effect: %s\n",
 				col(o, C_RED), col(o, C_RESET), text_disp(ps->title), text_disp(t));
 			free(t);

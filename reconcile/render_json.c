@@ -48,6 +48,28 @@ static json_t *configuration(const struct json_doc *doc)
 	return c;
 }
 
+/* A diagnostic's range: where the item is written in the YAML. */
+static void set_range(json_t *d, const char *file, int line, int col)
+{
+	json_t *r = json_object();
+	json_object_set_new(r, "filename", jtext_new(file));
+	if (line > 0) {
+		json_t *start = json_object();
+		json_object_set_new(start, "line", json_integer(line));
+		json_object_set_new(start, "column", json_integer(col));
+		json_object_set_new(r, "start", start);
+	}
+	json_object_set_new(d, "range", r);
+}
+
+/* A store's runtime error: the range of its entry under stores: (or its
+ * section), the position plan_store_error names in the text. */
+static void store_range(json_t *d, const struct plan_store *ps)
+{
+	if (ps->conf && ps->conf->config_file && *ps->conf->config_file)
+		set_range(d, ps->conf->config_file, ps->conf->pos.line, ps->conf->pos.col);
+}
+
 static json_t *diagnostics(const struct json_doc *doc, const struct plan *p)
 {
 	json_t *arr = json_array();
@@ -57,22 +79,16 @@ static json_t *diagnostics(const struct json_doc *doc, const struct plan *p)
 		json_object_set_new(d, "severity",
 				    jtext_new(it->level == DIAG_ERROR ? "error" : "warning"));
 		json_object_set_new(d, "summary", jtext_new(it->msg));
-		if (it->file && *it->file) {
-			json_t *r = json_object();
-			json_object_set_new(r, "filename", jtext_new(it->file));
-			if (it->line > 0) {
-				json_t *start = json_object();
-				json_object_set_new(start, "line", json_integer(it->line));
-				json_object_set_new(start, "column", json_integer(it->col));
-				json_object_set_new(r, "start", start);
-			}
-			json_object_set_new(d, "range", r);
-		}
+		if (it->file && *it->file)
+			set_range(d, it->file, it->line, it->col);
 		json_array_append_new(arr, d);
 	}
 	for (size_t i = 0; p && i < p->n; i++) {
 		const struct plan_store *ps = &p->stores[i];
 		const char *why[] = {ps->error, ps->apply_error};
+		/* a runtime error of the store: with its position, as in text
+		 * (plan_store_error puts it in the message; here it is also the
+		 * diagnostic's range, format 1.5) */
 		for (size_t j = 0; j < 2; j++) {
 			if (!why[j])
 				continue;
@@ -80,6 +96,7 @@ static json_t *diagnostics(const struct json_doc *doc, const struct plan *p)
 			json_object_set_new(d, "severity", jtext_new("error"));
 			json_object_set_new(d, "summary", jtext_new(why[j]));
 			json_object_set_new(d, "address", jtext_new(ps->address));
+			store_range(d, ps);
 			json_array_append_new(arr, d);
 		}
 		for (size_t j = 0; !ps->error && j < ps->actual.nineffective; j++) {
@@ -88,6 +105,7 @@ static json_t *diagnostics(const struct json_doc *doc, const struct plan *p)
 			json_object_set_new(d, "summary", jtext_new("trust will not take effect"));
 			json_object_set_new(d, "detail", jtext_new(ps->actual.ineffective[j]));
 			json_object_set_new(d, "address", jtext_new(ps->address));
+			store_range(d, ps);
 			json_array_append_new(arr, d);
 		}
 	}

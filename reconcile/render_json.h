@@ -16,7 +16,7 @@
 #include <stdio.h>
 #include <time.h>
 
-#define JSON_FORMAT_VERSION "1.4"
+#define JSON_FORMAT_VERSION "1.5"
 
 struct git_checkout;
 struct apply_result;

@@ -77,8 +77,12 @@ static char *lacks_why(const struct plan_store *ps, const struct rotation *r, bo
 	if (ps->error)
 		return xasprintf("the store could not be read (%s): read it, then judge again",
 				 ps->error);
-	if (ps->actual.nineffective)
-		return xasprintf("its trust does not take effect: %s", ps->actual.ineffective[0]);
+	if (ps->actual.nineffective) {
+		char *t = plan_store_error(ps, ps->actual.ineffective[0]);
+		char *why = xasprintf("its trust does not take effect: %s", t);
+		free(t);
+		return why;
+	}
 	if (has_new && ps->actual.stale)
 		return xasprintf("\"%s\" is there, but the derived files are out of date (%s): "
 				 "apply regenerates them",

@@ -316,7 +316,7 @@ static void plan_instances(struct run *r, struct store_open *o, const struct hos
 					      "for it in %s",
 					      s->conf->name, s->target, other->inst->conf->name,
 					      r->cfg->path);
-			ps->error = store_error_text(s->conf, why);
+			ps->error = plan_store_error(ps, why);
 			free(why);
 			continue;
 		}
@@ -335,7 +335,7 @@ static void plan_instances(struct run *r, struct store_open *o, const struct hos
 			progress_show("reading", s->address, j + 1, n);
 		err_clear();
 		if (!s->read_cached && s->backend->read(s, &ps->actual) < 0) {
-			ps->error = store_error_text(s->conf, err_msg());
+			ps->error = plan_store_error(ps, err_msg());
 			continue;
 		}
 		trust_set_sort(&ps->actual);
@@ -353,6 +353,7 @@ static void add_open_notes(struct run *r, const struct conf_store *cs, const str
 		return;
 	char *title = xasprintf("%s (%s)", cs->name, cs->type);
 	struct plan_store *ps = plan_add_store(&r->plan, NULL, cs->name, title);
+	ps->conf = cs;
 	for (size_t i = 0; i < o->nnotes; i++)
 		trust_set_note(&ps->actual, "%s", o->notes[i]);
 	free(title);
@@ -367,7 +368,8 @@ static void plan_configured(struct run *r, const struct conf_store *cs, const st
 	if (cs->store_type->open(cs, &r->ctx, &o) < 0) {
 		char *title = xasprintf("%s (%s)", cs->name, cs->type);
 		struct plan_store *ps = plan_add_store(&r->plan, NULL, cs->name, title);
-		ps->error = store_error_text(cs, err_msg());
+		ps->conf = cs;
+		ps->error = plan_store_error(ps, err_msg());
 		free(title);
 	} else {
 		plan_instances(r, &o, hs);

@@ -12,13 +12,20 @@
  *   - every backend: `read`, and `ops`, the operations it carries out (one
  *     bit per plan_op); the planner checks them once, at plan time, and
  *     refuses a step outside them with one text for every store;
- *   - a file store (`file`: struct store_file_kind): the files and links it
- *     owns, render(steps, what each holds now), optionally derive (what
- *     follows from the sources: a bundle, hash links) and changed (hooks, an
- *     extract command); reconcile/apply_files.c loads, compares-and-swaps,
- *     writes everything through one confined transaction, commits and ends
- *     the steps; the system store (Debian and the anchors families) is one;
- *   - any other store: its own `apply`, under the contract below.
+ *   - a file store (`file`: struct store_file_kind; pem-bundle, shell-env,
+ *     systemd-env, java, chrome-policy, python in both modes, registry,
+ *     pip-config, npm-config, git-config, and the system store: Debian and
+ *     the anchors families): the files and links it owns, render(steps, what
+ *     each holds now), optionally derive (what follows from the sources: a
+ *     bundle, hash links) and changed (hooks, an extract command);
+ *     reconcile/apply_files.c loads, compares-and-swaps, writes everything
+ *     through one confined transaction, commits and ends the steps;
+ *   - any other store (nss, caddy): its own `apply`, under the contract below.
+ *
+ * Every runtime error of a store (open, read, a refused or failed step, apply,
+ * trust that will not take effect) reaches the output through the engine's one
+ * helper, plan_store_error (reconcile/plan.h), which names where the store is
+ * configured.
  *
  * A NULL slot means only "this optional step is absent"; the generic code
  * (schema/storeopts.c, reconcile/) owns the NULL checks.
@@ -238,7 +245,10 @@ void store_file_for_user(struct store_file *f, const char *name, const char *hom
  * are stale), ends every step from the codes, and calls changed.
  */
 struct store_file_kind {
-	/* Add the files the store owns (store_files_add). 0, or -1 with err set. */
+	/* Add the files the store owns (store_files_add), before any is loaded:
+	 * those the steps may write or remove (a file named and never set stays
+	 * as it is). 0, or -1 with err set: the store failed as a whole (a check
+	 * that must pass before anything is written), nothing is written. */
 	int (*files)(struct store_inst *s, struct store_files *fs);
 	/* Carry out ps->steps on the loaded files: store_file_set each file that
 	 * must change (and name more: a new file, one a step removes); a step

@@ -43,10 +43,11 @@ bool store_host_has_system(const struct store_inst *s);
 const struct host_store *store_desired(const struct store_inst *s, struct resolved **r);
 /* "trust.yaml:7:30" for a store option (the store's own position without it). */
 char *store_opt_pos(const struct conf_store *cs, const char *key);
-/* A runtime error of store cs as the run shows it: the engine's one helper
- * for open, read and apply errors and each failed step, so that every one
- * names where the store is configured: "<msg> (store at trust.yaml:7:3)".
- * cs NULL: msg as it is. Caller frees. */
+/* A runtime error of store cs as the run shows it, naming where the store is
+ * configured: "<msg> (store at trust.yaml:7:3)". The engine reaches it only
+ * through its one helper, plan_store_error (reconcile/plan.h), for open, read
+ * and apply errors, refused and failed steps and trust that will not take
+ * effect. cs NULL: msg as it is. Caller frees. */
 char *store_error_text(const struct conf_store *cs, const char *msg);
 
 #endif

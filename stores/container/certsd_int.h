@@ -1,7 +1,7 @@
 /*
- * Inside the registry store: one engine's certs.d directory as read
- * (certsd.c) and containerd's hosts.toml (certsd_toml.c). Private to
- * stores/container/.
+ * Inside the registry store: one engine's certs.d directory listed
+ * (certsd_dir.c), read (certsd.c), applied as a file store (certsd_apply.c),
+ * and containerd's hosts.toml (certsd_toml.c). Private to stores/container/.
  */
 #ifndef TF_CERTSD_INT_H
 #define TF_CERTSD_INT_H
@@ -43,6 +43,18 @@ struct dstate {
 	bool toml_exists, toml_ours;
 	struct buf toml;
 };
+
+/* certsd_dir.c: list the directory (0, or -1 with err set); st is always
+ * initialized, for dstate_dispose. */
+int dstate_load(struct dstate *st, const struct certsd *p, const char *root);
+void dstate_dispose(struct dstate *st);
+/* Only the client pairs of the directory, into st (for apply's hosts.toml). */
+void dstate_clients(struct dstate *st, const struct certsd *p, const char *root);
+/* qsort's order of file names (char * items). */
+int certsd_name_cmp(const void *a, const void *b);
+
+/* certsd_apply.c: the registry as a file store. */
+extern const struct store_file_kind certsd_kind;
 
 void toml_render(struct buf *out, const struct certsd *p, char *const *names, size_t n,
 		 const struct dstate *st);

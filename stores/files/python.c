@@ -422,7 +422,12 @@ static int py_read(struct store_inst *s, struct trust_set *out)
 	return 0;
 }
 
-static int py_apply(struct store_inst *s, struct plan_store *ps)
+/* The .pth in site-packages: a file store. Before anything is named, the
+ * venv's python must be able to import truststore (nothing is written
+ * otherwise). The .pth is root's (0644) in a directory the venv's owner may
+ * own: the engine's transaction is confined to the root, and a link there is
+ * never followed (util/rootjail.h). */
+static int py_pth_files(struct store_inst *s, struct store_files *fs)
 {
 	struct py_store *p = s->priv;
 	struct ts_check c;
@@ -433,8 +438,19 @@ static int py_apply(struct store_inst *s, struct plan_store *ps)
 	ts_check_dispose(&c);
 	if (crc < 0 || broken)
 		return -1; /* the whole store, err set; the applier reports it */
-	return py_pth_apply(s, p, ps);
+	store_files_add(fs, p->file_host, p->file);
+	return 0;
 }
+
+static int py_pth_render_store(struct store_inst *s, struct plan_store *ps, struct store_files *fs)
+{
+	return py_pth_render(s->priv, ps, &fs->f[0]);
+}
+
+static const struct store_file_kind py_pth_kind = {
+    .files = py_pth_files,
+    .render = py_pth_render_store,
+};
 
 /* certifi's cacert.pem: a file store, its mode kept; never created. */
 static int py_certifi_owned(struct store_inst *s, struct store_files *fs)
@@ -467,7 +483,7 @@ static const struct store_backend py_backend = {
     .name = "python",
     .ops = STORE_OPS_CA | STORE_OP(OP_REFRESH),
     .read = py_read,
-    .apply = py_apply,
+    .file = &py_pth_kind,
     .free = py_free,
 };
 

@@ -166,17 +166,10 @@ static void pth_dispose(struct pth *t)
 	buf_dispose(&t->raw);
 }
 
-static int pth_load(struct pth *t, const struct py_store *p)
+/* The .pth's lines, from its bytes. */
+static void pth_parse(struct pth *t)
 {
-	memset(t, 0, sizeof(*t));
-	if (buf_read_file(&t->raw, p->file_host) < 0) {
-		if (errno == ENOENT)
-			return 0;
-		err_set_errno(errno, "%s: cannot read", p->file);
-		return -1;
-	}
-	t->exists = true;
-	for (const char *l = t->raw.ptr; *l;) {
+	for (const char *l = t->raw.ptr ? t->raw.ptr : ""; *l;) {
 		size_t n = strcspn(l, "\n");
 		if (n == strlen(PTH_IMPORT) && !strncmp(l, PTH_IMPORT, n)) {
 			t->imports = true;
@@ -201,6 +194,19 @@ static int pth_load(struct pth *t, const struct py_store *p)
 		}
 		l += n + (l[n] == '\n');
 	}
+}
+
+static int pth_load(struct pth *t, const struct py_store *p)
+{
+	memset(t, 0, sizeof(*t));
+	if (buf_read_file(&t->raw, p->file_host) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		err_set_errno(errno, "%s: cannot read", p->file);
+		return -1;
+	}
+	t->exists = true;
+	pth_parse(t);
 	return 0;
 }
 
@@ -265,14 +271,15 @@ static bool same_line(const struct pth_line *l, const struct trust_entry *seen)
 	return !strcmp(l->name, seen->label) && !memcmp(l->fp, seen->fp, FP_LEN);
 }
 
-int py_pth_apply(struct store_inst *s, struct py_store *p, struct plan_store *ps)
+int py_pth_render(const struct py_store *p, struct plan_store *ps, struct store_file *f)
 {
 	struct pth t;
-	struct fs_txn txn;
 	int rc = 0;
-	if (pth_load(&t, p) < 0)
-		return -1; /* the whole store, err set */
-	fs_txn_init(&txn);
+	memset(&t, 0, sizeof(t));
+	t.exists = f->exists;
+	if (f->have.len)
+		buf_add(&t.raw, f->have.ptr, f->have.len);
+	pth_parse(&t);
 	for (size_t i = 0; i < ps->n; i++) {
 		struct plan_step *st = &ps->steps[i];
 		size_t at = t.n;
@@ -328,19 +335,11 @@ int py_pth_apply(struct store_inst *s, struct py_store *p, struct plan_store *ps
 	struct buf out = BUF_INIT;
 	if (t.n) {
 		pth_render(&out, t.ca, t.n);
-		if (!t.exists || !buf_equal(&t.raw, out.ptr, out.len))
-			if (fs_txn_write(&txn, p->file_host, out.ptr, out.len, 0644,
-					 FILE_OWNER_DEFAULT) < 0) {
-				plan_steps_fail_pending(ps);
-				rc = -1;
-			}
-	} else if (t.exists) {
-		fs_txn_unlink(&txn, p->file_host);
+		store_file_set(f, out.ptr, out.len);
+	} else {
+		store_file_remove(f); /* no CA left: no .pth */
 	}
-	rc = plan_steps_finish(ps, &txn, rc, NULL);
 	buf_dispose(&out);
-	fs_txn_dispose(&txn);
 	pth_dispose(&t);
-	(void)s;
 	return rc;
 }

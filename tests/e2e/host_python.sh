@@ -96,6 +96,28 @@ check "  quiet start again" quiet_start /opt/app/.venv
 check "  the .pth as trustform writes it" cmp "$T/good.pth" "$pth"
 expect_rc 0 "  plan clean" tf plan "${args[@]}" --detailed-exitcode
 
+# Stale: corp is renamed (an update of its .pth line) and lab added; while
+# apply waits for "yes", someone takes corp's line out of app's .pth. app's
+# update ends stale (what the plan saw is gone), its add is still done, and
+# the edit stays; iso's steps are done. Then the first config converges back.
+mk_ca "$C/cas/lab" "/CN=Lab Root"
+sed 's/^  corp: { file: cas\/corp.pem }$/  corpx: { file: cas\/corp.pem }\n  lab: { file: cas\/lab.pem }/; s/cas: \[corp\]/cas: [corpx, lab]/' \
+  "$C/trust.yaml" >"$C/stale.yaml"
+sargs=(-c "$C/stale.yaml" --root "$H" --host h)
+expect_rc 2 "stale: the rename is planned" tf plan "${sargs[@]}" --detailed-exitcode
+check "  as an update of app's line" out_has '~ ca "corpx"'
+expect_rc 1 "stale: apply fails" python3 "$SRC_DIR/tests/lib/apply_meanwhile.py" \
+  "sed -i '/^# trustform:ca corp /d' $pth" "$TRUSTFORM" apply "${sargs[@]}"
+check "  app's update changed since the plan" out_has 'app (python truststore): ca "corpx": failed: '
+check "  stale, not failed" out_has "changed since the plan was made"
+check "  app's add is done" out_has 'app (python truststore): ca "lab": added'
+check "  iso's update is done" out_has 'iso (python truststore): ca "corpx": updated'
+check "  the summary says to plan again" out_has "run trustplan again"
+check "  the edit stays: no corp line in app's .pth" bash -c '! grep -q "^# trustform:ca corp" "$1" && grep -q "^# trustform:ca lab " "$1"' _ "$pth"
+expect_rc 0 "  the first config converges back" tf apply "${args[@]}" --auto-approve
+check "  the .pth as trustform writes it" cmp "$T/good.pth" "$pth"
+expect_rc 0 "  plan clean" tf plan "${args[@]}" --detailed-exitcode
+
 # A .pth in place whose effect something else undoes, which apply cannot fix:
 # another .pth of the venv, run after trustform's (site.py runs them in name
 # order), that takes truststore out again. An error of the plan, never

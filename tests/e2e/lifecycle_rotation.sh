@@ -140,7 +140,7 @@ check "status: what blocks the next phase" out_has "blocks the next phase: 2 sto
 expect_rc 0 "h1: plan --json" run h1 plan --json
 cp "$T/.out" "$T/h1-overlap.json"
 check "plan JSON: validates" valid "$T/h1-overlap.json"
-check "plan JSON: format 1.4" bash -c "jq -e '.format_version == \"1.4\"' '$T/h1-overlap.json' >/dev/null"
+check "plan JSON: format 1.5" bash -c "jq -e '.format_version == \"1.5\"' '$T/h1-overlap.json' >/dev/null"
 check "plan JSON: the rotation's phase" bash -c "jq -e '.rotations[0] | .phase == \"overlap\" and .old == \"old-root\" and .new == \"new-root\" and ([.stores[] | select(.trusts_new | not)] | length) == 2' '$T/h1-overlap.json' >/dev/null"
 expect_rc 0 "h1: plan" run h1 plan
 check "plan: the Rotation section" out_has "Rotation (judged from what the stores hold and the endpoints serve now):"

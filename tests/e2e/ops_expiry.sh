@@ -58,7 +58,7 @@ check "check: soon" out_has "Warning: CA \"soon\" (cas/soon.pem) expires on $soo
 # JSON, against the schema
 expect_rc 0 "json plan" tf plan "${args[@]}" --json; cp "$T/.out" "$T/j/h1.json"
 jq_() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert $2, d.get('expiring')" "$1"; }
-check "json: format 1.4" jq_ "$T/j/h1.json" 'd["format_version"] == "1.4"'
+check "json: format 1.5" jq_ "$T/j/h1.json" 'd["format_version"] == "1.5"'
 check "json: two certificates, soon first" jq_ "$T/j/h1.json" '[x["name"] for x in d["expiring"]] == ["soon", "month"]'
 check "json: soon's fields" jq_ "$T/j/h1.json" \
   "d['expiring'][0]['kind'] == 'ca' and d['expiring'][0]['not_after'] == '$(end_of soon +%FT%TZ)' and d['expiring'][0]['days_left'] in (4, 5) and d['expiring'][0]['expired'] is False and d['expiring'][0]['stores'] == ['app', 'system'] and d['expiring'][0]['sha256'] == '$(fingerprint "$C/cas/soon.pem")'"

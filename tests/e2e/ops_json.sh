@@ -45,7 +45,7 @@ YAML
 args=(-c "$T/cfg/trust.yaml" --root "$R" --host h)
 
 jrun plan-add 2 plan "${args[@]}" --json --detailed-exitcode
-check "plan: format_version" jcheck plan-add 'd["format_version"] == "1.4"'
+check "plan: format_version" jcheck plan-add 'd["format_version"] == "1.5"'
 check "plan: three creates" jcheck plan-add \
   '[c["change"]["actions"] for c in d["resource_changes"]] == [["create"]] * 3'
 check "plan: Terraform-style address" jcheck plan-add \
