@@ -27,11 +27,11 @@ static bool map_op(struct store_inst *s, struct plan_step *st, struct store_entr
 {
 	const struct store_entry_kind *k = s->backend->entries;
 	const char *trusted = s->want_flags;
-	bool needs_ca = st->op == OP_ADD || st->op == OP_ADD_DISTRUSTED ||
-			st->op == OP_REPLACE || st->op == OP_UPDATE;
+	bool needs_ca = st->op == OP_ADD || st->op == OP_ADD_DISTRUSTED || st->op == OP_REPLACE ||
+			st->op == OP_UPDATE;
 	memset(op, 0, sizeof(*op));
-	if ((needs_ca && (!st->ca || !st->ca->cert)) || (st->op != OP_ADD &&
-	    st->op != OP_ADD_DISTRUSTED && !st->has_seen)) {
+	if ((needs_ca && (!st->ca || !st->ca->cert)) ||
+	    (st->op != OP_ADD && st->op != OP_ADD_DISTRUSTED && !st->has_seen)) {
 		plan_step_unexpected(st);
 		plan_step_fail_err(st);
 		return false;
