@@ -8,8 +8,8 @@
  * A fake entry store plays what an NSS child does.
  */
 #include "harness.h"
-#include "reconcile/apply.h"
 #include "model/cert.h"
+#include "reconcile/apply.h"
 #include "reconcile/apply_entries.h"
 #include "util/err.h"
 #include "util/xalloc.h"
@@ -198,8 +198,7 @@ static void test_codes(void)
 
 	CHECK(nevents == 4 && events[0] == EV_BEGIN_A && events[1] == EV_BEGIN_B &&
 	      events[2] == EV_RUN_A && events[3] == EV_RUN_B);
-	CHECK(p.stores[2].steps[0].result == STEP_DONE &&
-	      p.stores[3].steps[0].result == STEP_DONE);
+	CHECK(p.stores[2].steps[0].result == STEP_DONE && p.stores[3].steps[0].result == STEP_DONE);
 	CHECK(res.failed_stores == 2);
 	CHECK(err_code() == TF_OK);
 	fclose(out);
