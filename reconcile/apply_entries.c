@@ -125,10 +125,9 @@ int apply_entries(struct store_inst *s, struct plan_store *ps, struct entry_batc
 	bool whole = rc < 0 && err_code() != TF_OK, failed = false;
 	for (size_t i = 0; i < b->ops.n; i++) {
 		const struct store_entry_op *op = &b->ops.op[i];
-		struct plan_step *st = &ps->steps[b->step[i]];
-		if (op->ended)
-			plan_step_end(st, op->code, "%s", op->why ? op->why : "failed");
-		failed = failed || plan_step_failed(st);
+		if (op->ended) /* the outcome from the code alone */
+			plan_step_end(&ps->steps[b->step[i]], op->code, "%s",
+				      op->why ? op->why : "failed");
 	}
 	for (size_t j = 0; j < ps->n; j++)
 		failed = failed || plan_step_failed(&ps->steps[j]);
