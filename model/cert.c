@@ -126,6 +126,7 @@ struct cert *cert_from_der(const unsigned char *der, size_t len)
 	c->is_ca = bc && bc->ca;
 	BASIC_CONSTRAINTS_free(bc);
 	c->self_issued = self_issued(x);
+	c->name_constraints = X509_get_ext_by_NID(x, NID_name_constraints, -1) >= 0;
 	int pknid = 0;
 	c->sig_md_nid = NID_undef;
 	c->sig_nid = X509_get_signature_nid(x);
@@ -170,6 +171,18 @@ char *cert_name_rfc4514(const struct cert *c, bool issuer)
 	X509_free(x);
 	ERR_clear_error();
 	return out;
+}
+
+X509 *cert_x509_light(const struct cert *c)
+{
+	const unsigned char *p = c->der;
+	X509 *x = X509_new_ex(light_ctx(), NULL);
+	if (x && !d2i_X509(&x, &p, (long)c->der_len)) {
+		X509_free(x);
+		x = NULL;
+	}
+	ERR_clear_error();
+	return x;
 }
 
 X509 *cert_x509_full(const struct cert *c)

@@ -34,7 +34,8 @@ struct cert {
 	int key_nid;		    /* public-key algorithm (NID_rsaEncryption ...) */
 	int key_bits;		    /* RSA: the modulus size; 0 otherwise */
 	int sig_nid;		    /* its signature algorithm (NID_sha256WithRSAEncryption ...) */
-	int key_param_nid; /* EC: the named curve (NID_X9_62_prime256v1 ...); else NID_undef */
+	int key_param_nid;     /* EC: the named curve (NID_X9_62_prime256v1 ...); else NID_undef */
+	bool name_constraints; /* it has a nameConstraints extension */
 };
 
 /* What a blob of PEM or DER holds. */
@@ -62,6 +63,9 @@ void cert_list_dispose(struct cert_list *l);
 char *cert_name_rfc4514(const struct cert *c, bool issuer);
 /* A full OpenSSL parse, public key included (caller frees). */
 X509 *cert_x509_full(const struct cert *c);
+/* A parse that leaves the public key undecoded, for reading extensions
+ * (caller frees); NULL when the DER cannot be parsed. */
+X509 *cert_x509_light(const struct cert *c);
 /* Canonical PEM (64-column base64) of the DER; caller frees. */
 char *cert_to_pem(const struct cert *c, size_t *len);
 /* "2036-01-01" */

@@ -268,7 +268,9 @@ int nc_host_judge(const struct cert *c, const char *host, bool *has, char **why)
 {
 	*has = false;
 	*why = NULL;
-	X509 *x = cert_x509_full(c);
+	if (!c->name_constraints)
+		return 0;
+	X509 *x = cert_x509_light(c); /* an extension: the key need not be decoded */
 	if (!x) {
 		err_set("OpenSSL could not parse CA %s", c->subject);
 		return -1;
@@ -316,7 +318,9 @@ static void describe_list(struct buf *b, const char *what, STACK_OF(GENERAL_SUBT
 
 char *nc_describe(const struct cert *c)
 {
-	X509 *x = cert_x509_full(c);
+	if (!c->name_constraints)
+		return NULL; /* most CAs: no parse at all */
+	X509 *x = cert_x509_light(c);
 	NAME_CONSTRAINTS *nc = x ? X509_get_ext_d2i(x, NID_name_constraints, NULL, NULL) : NULL;
 	char *s = NULL;
 	if (nc) {

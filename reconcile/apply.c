@@ -1,5 +1,6 @@
 /* The applier; see apply.h. */
 #include "reconcile/apply.h"
+#include "reconcile/apply_entries.h"
 #include "reconcile/apply_files.h"
 #include "stores/storeopt.h"
 #include "util/buf.h"
@@ -191,6 +192,9 @@ void apply_plan(struct plan *p, FILE *out, struct apply_result *res)
 	memset(res, 0, sizeof(*res));
 	size_t todo = 0, done = 0;
 	size_t *total = xcalloc(p->n ? p->n : 1, sizeof(*total));
+	/* an entry store's operations, begun for every store before the first
+	 * store is finished (the NSS children run in parallel) */
+	struct entry_batch **batches = xcalloc(p->n ? p->n : 1, sizeof(*batches));
 	for (size_t i = 0; i < p->n; i++)
 		total[i] = p->stores[i].error ? p->stores[i].n : hold_refused(&p->stores[i]);
 	for (size_t i = 0; i < p->n; i++) {
@@ -198,8 +202,8 @@ void apply_plan(struct plan *p, FILE *out, struct apply_result *res)
 		if (ps->error || !ps->n)
 			continue;
 		todo++;
-		if (ps->inst->backend->apply_begin)
-			ps->inst->backend->apply_begin(ps->inst, ps);
+		if (ps->inst->backend->entries)
+			batches[i] = apply_entries_begin(ps->inst, ps);
 	}
 	size_t *order = apply_order(p);
 	for (size_t k = 0; k < p->n; k++) {
@@ -221,8 +225,11 @@ void apply_plan(struct plan *p, FILE *out, struct apply_result *res)
 		if (ps->n) {
 			if (todo > 1)
 				progress_show("applying", ps->address, ++done, todo);
-			rc = ps->inst->backend->file ? apply_files(ps->inst, ps)
-						     : ps->inst->backend->apply(ps->inst, ps);
+			const struct store_backend *be = ps->inst->backend;
+			rc = be->file	   ? apply_files(ps->inst, ps)
+			     : be->entries ? apply_entries(ps->inst, ps, batches[i])
+					   : be->apply(ps->inst, ps);
+			batches[i] = NULL;
 			progress_done();
 			apply_settle(ps, rc);
 		}
@@ -256,6 +263,9 @@ void apply_plan(struct plan *p, FILE *out, struct apply_result *res)
 		if (rc < 0 || step_failed || ps->apply_error || plan_store_failed(ps))
 			res->failed_stores++;
 	}
+	for (size_t i = 0; i < p->n; i++)
+		apply_entries_drop(batches[i]);
+	free(batches);
 	free(order);
 	free(total);
 }

@@ -244,3 +244,19 @@ void store_file_remove(struct store_file *f)
 	f->write = false;
 	f->remove = !f->loaded || f->exists;
 }
+
+void store_entry_op_end(struct store_entry_op *op, int code, const char *fmt, ...)
+{
+	op->ended = true;
+	op->code = code == TF_OK || code == TF_EMODIFIED ? code : TF_ERROR;
+	free(op->why);
+	op->why = NULL;
+	if (fmt && op->code != TF_OK) {
+		struct buf b = BUF_INIT;
+		va_list ap;
+		va_start(ap, fmt);
+		buf_vprintf(&b, fmt, ap);
+		va_end(ap);
+		op->why = buf_detach(&b);
+	}
+}

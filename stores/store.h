@@ -20,7 +20,12 @@
  *     bundle, hash links) and changed (hooks, an extract command);
  *     reconcile/apply_files.c loads, compares-and-swaps, writes everything
  *     through one confined transaction, commits and ends the steps;
- *   - any other store (nss, caddy): its own `apply`, under the contract below.
+ *   - an entry store (`entries`: struct store_entry_kind, NSS): the
+ *     operations add, remove and set-trust, each compare-and-swapping one
+ *     entry and returning a code; reconcile/apply_entries.c maps the steps
+ *     onto them, hands a store all of its operations at once (in parallel
+ *     with the other stores') and ends the steps from the codes;
+ *   - any other store (caddy): its own `apply`, under the contract below.
  *
  * Every runtime error of a store (open, read, a refused or failed step, apply,
  * trust that will not take effect) reaches the output through the engine's one
@@ -270,6 +275,69 @@ struct store_file_kind {
 	int (*changed)(struct store_inst *s, struct plan_store *ps);
 };
 
+/* --- the entry kind (NSS) ---------------------------------------------------
+ *
+ * A store of entries changed one at a time through a library (libnss3), not
+ * by writing files: each entry a certificate with a label (NSS's nickname)
+ * and trust flags. Such a store supplies three operations, add, remove and
+ * set-trust; the engine (reconcile/apply_entries.c) maps every plan step onto
+ * one of them, hands a store all of its operations at once (begin, so that
+ * many stores work in parallel: one NSS child per database) and ends each
+ * step from its operation's code. Every operation re-checks what the plan saw
+ * (compare-and-swap: the entry with that SHA-256 of its DER, with the label
+ * and flags the plan saw) and ends with a code: 0; TF_EMODIFIED when what the
+ * plan saw is gone or changed (the step is stale, "run trustplan again");
+ * TF_ERROR for any other failure. */
+enum store_entry_opcode {
+	/* Add cert as label with flags; done already when it is there so. With
+	 * seen: in place of that entry, which goes (a replacement). */
+	ENTRY_ADD,
+	/* Remove the entry seen; done already when no entry has its fingerprint. */
+	ENTRY_REMOVE,
+	/* Give the entry seen flags, and label when one is given (a rename). */
+	ENTRY_SET_TRUST,
+};
+
+struct store_entry_op {
+	enum store_entry_opcode op;
+	const struct trust_entry *seen; /* as the plan saw it (remove, set-trust;
+					 * a replacing add), or NULL */
+	const struct cert *cert;	/* add */
+	char *label;			/* add; set-trust: NULL keeps the entry's */
+	const char *flags;		/* add, set-trust: as the store writes them */
+	/* the outcome: store_entry_op_end */
+	bool ended;
+	int code; /* TF_OK, TF_ERROR or TF_EMODIFIED */
+	char *why;
+};
+
+struct store_entry_ops {
+	struct store_entry_op *op;
+	size_t n;
+};
+
+struct store_entry_kind {
+	/* What the engine makes of a CA's name for an entry's label (NSS:
+	 * "trustform-"): label_prefix and the name. */
+	const char *label_prefix;
+	/* The flags of an entry marked distrusted (NSS: "p,p,p"); the trusted
+	 * flags are the instance's want_flags. */
+	const char *distrust_flags;
+	/* Optional: start carrying out ops now (in a child), before run is called
+	 * for any store of the apply; ops stays valid until run has returned. */
+	void (*begin)(struct store_inst *s, struct store_entry_ops *ops);
+	/* Carry out ops in order (or finish what begin started): each ends with
+	 * store_entry_op_end. 0; or -1 with err set when the store failed as a
+	 * whole: the engine fails the steps of the ops not ended with that error
+	 * and its code. */
+	int (*run)(struct store_inst *s, struct store_entry_ops *ops);
+};
+
+/* An operation's end: its code (0, TF_ERROR, TF_EMODIFIED) and, when it
+ * failed, why (fmt may be NULL for none). */
+void store_entry_op_end(struct store_entry_op *op, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 /* What an instance runs. */
 struct store_backend {
 	/* Shown in titles ("system (debian)") and part of the read cache's key. */
@@ -285,17 +353,15 @@ struct store_backend {
 	 * the options read uses), much cheaper than reading; a plan then reuses
 	 * the last full read made by apply when the key is the same. -1: none now. */
 	int (*state_key)(struct store_inst *s, struct buf *key);
-	/* Optional: told every instance's steps before the first apply, so that a
-	 * backend can work on many instances at once (the nss store runs a child
-	 * per database, in parallel). apply is still called for each, in order. */
-	void (*apply_begin)(struct store_inst *s, struct plan_store *ps);
 	/* Carry out ps->steps, ending each with its code (see the failure
 	 * contract above). 0; or -1 with err set when the store failed as a whole
 	 * (steps still pending are failed with that error by the applier).
-	 * NULL for a file store: the engine applies it through `file`. */
+	 * NULL for a file or entry store: the engine applies it through its kind. */
 	int (*apply)(struct store_inst *s, struct plan_store *ps);
 	/* A file store: what it supplies (above); NULL for the others. */
 	const struct store_file_kind *file;
+	/* An entry store (NSS): its operations (above); NULL for the others. */
+	const struct store_entry_kind *entries;
 	/* Optional: free s->priv. */
 	void (*free)(struct store_inst *s);
 };

@@ -1,7 +1,8 @@
 /*
  * The `nss` store type (see nss.h): its options, its expansion into one
- * instance per database, and read/apply on the parent's side, which turn what
- * a database's child process reports into trust entries and step results.
+ * instance per database, and on the parent's side read and the entry
+ * operations (add, remove, set-trust; stores/store.h), which turn what a
+ * database's child process reports into trust entries and operation codes.
  */
 #include "stores/nss/nss.h"
 #include "model/cert.h"
@@ -81,8 +82,9 @@ static const char nss_schema_rules[] =
     "\"then\": { \"required\": [\"users\"] }";
 
 /* The instances of one configured store share a pool of children: the first
- * read queues a read of every database, the applier queues each database's
- * steps up front (apply_begin), and each instance then waits for its own. */
+ * read queues a read of every database, the engine queues each database's
+ * operations up front (the entry kind's begin), and each instance then waits
+ * for its own. */
 struct nss_family {
 	struct nss_pool *pool;
 	struct store_inst **insts;
@@ -315,51 +317,60 @@ static int nss_state_key(struct store_inst *s, struct buf *key)
 	return rc;
 }
 
-static void nss_apply_begin(struct store_inst *s, struct plan_store *ps)
+/* The entry kind's operations (stores/store.h): the database's child carries
+ * them out, in parallel with the other databases' (queued by begin), and
+ * sends each one's code back; the parent ends each from that code. */
+static void nss_ops_begin(struct store_inst *s, struct store_entry_ops *ops)
 {
 	struct nss_priv *p = s->priv;
 	if (!p->apply_job)
 		p->apply_job =
-		    nss_pool_add(p->family->pool, &p->db, s->ctx->root, store_trust(s->conf), ps);
+		    nss_pool_add(p->family->pool, &p->db, s->ctx->root, store_trust(s->conf), ops);
 }
 
-static int nss_apply(struct store_inst *s, struct plan_store *ps)
+static int nss_ops_run(struct store_inst *s, struct store_entry_ops *ops)
 {
 	struct nss_priv *p = s->priv;
 	struct nss_reply r;
-	nss_apply_begin(s, ps);
+	nss_ops_begin(s, ops);
 	int rc = nss_job_wait(p->family->pool, p->apply_job, &r);
 	p->apply_job = NULL;
-	/* a step not done takes the job's code (stale when the child said the
-	 * database changed since the plan), and says why */
-	int code = rc < 0 || r.error_code == TF_OK ? TF_ERROR : r.error_code;
-	const char *why = rc < 0 ? err_msg() : r.error;
-	bool told = false;
-	for (size_t i = 0; i < ps->n; i++) {
-		const struct nss_step_result *res = &r.steps[i];
-		if (res->reported) {
-			plan_step_end(&ps->steps[i], res->code, "%s", res->msg);
-		} else {
-			plan_step_end(&ps->steps[i], code, "not done: %s",
-				      why ? why : "the NSS process did not get to it");
-			told = true;
-		}
+	for (size_t i = 0; i < ops->n && i < r.nops; i++)
+		if (r.ops[i].reported)
+			store_entry_op_end(&ops->op[i], r.ops[i].code, "%s", r.ops[i].msg);
+	/* the database failed as a whole: the operations not done take its code
+	 * (as the child sent it) and why, from the engine */
+	bool left = false;
+	for (size_t i = 0; i < ops->n; i++)
+		left = left || !ops->op[i].ended;
+	if (rc == 0 && r.error_code == TF_EMODIFIED) {
+		err_modified_why(p->db.dir, "%s", r.error);
+		rc = -1;
+	} else if (rc == 0 && r.error_code != TF_OK) {
+		err_set("%s", r.error);
+		rc = -1;
 	}
-	if (rc < 0 && told)
-		err_clear();
+	if (rc < 0 && left)
+		err_prefix("not done");
 	nss_reply_dispose(&r);
-	return told ? 0 : rc; /* -1: the child failed after every step (err set) */
+	return rc;
 }
+
+static const struct store_entry_kind nss_entries = {
+    .label_prefix = NSS_NICK_PREFIX,
+    .distrust_flags = NSS_DISTRUST,
+    .begin = nss_ops_begin,
+    .run = nss_ops_run,
+};
 
 static const struct store_backend nss_backend = {
     .name = "nss",
-    .ops = STORE_OPS_CA | STORE_OP(OP_RETRUST) | STORE_OP(OP_DISTRUST) |
-	   STORE_OP(OP_ADD_DISTRUSTED) | STORE_OP(OP_REFRESH),
+    .ops =
+	STORE_OPS_CA | STORE_OP(OP_RETRUST) | STORE_OP(OP_DISTRUST) | STORE_OP(OP_ADD_DISTRUSTED),
     .caps = STORE_HAS_TRUST_FLAGS,
     .read = nss_read,
     .state_key = nss_state_key,
-    .apply_begin = nss_apply_begin,
-    .apply = nss_apply,
+    .entries = &nss_entries,
     .free = nss_free,
 };
 

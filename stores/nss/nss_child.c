@@ -3,13 +3,12 @@
  * drops to the database's owner (groups, gid, uid, each checked) before it
  * opens anything, so every file NSS writes stays the user's and no link a user
  * planted can turn a write of root's into a write somewhere else. It opens
- * exactly one database with libnss3, reads it or carries out the plan's steps
+ * exactly one database with libnss3, reads it or carries out the entry operations
  * (re-checking each entry against what the planner saw), and reports back over
  * a pipe as it goes (nss_wire.c). The parent never loads NSS; nss_job.c runs
  * the children. This file opens and reads; nss_child_apply.c changes.
  */
 #include "model/cert.h"
-#include "model/step.h"
 #include "stores/nss/nss_child_int.h"
 #include "stores/nss/nss_int.h"
 #include "util/err.h"
@@ -150,10 +149,10 @@ static bool has_file(const char *dir, const char *name)
 }
 
 void nss_child_main(int fd, const struct nss_db *db, const char *root, const char *trust,
-		    const struct plan_store *ps)
+		    const struct store_entry_ops *ops)
 {
 	char *dir = root_join(root, db->dir);
-	bool write = ps != NULL, create = false;
+	bool write = ops != NULL, create = false;
 	struct nssdb n = {0};
 	/* Nothing of the parent's stays open in the child but its end of the pipe. */
 	int nul = open("/dev/null", O_RDONLY);
@@ -187,7 +186,7 @@ void nss_child_main(int fd, const struct nss_db *db, const char *root, const cha
 	if (db_open(&n, dir, write, create, trust) < 0)
 		goto out;
 	if (write)
-		child_apply(&n, ps);
+		child_apply(&n, ops);
 	else
 		do_read(&n);
 	nss_wire_send(REPLY_FD, REC_END, 0, NULL, NULL);

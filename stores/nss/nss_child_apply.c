@@ -1,10 +1,10 @@
 /*
- * Changing one NSS database in its child (see nss_child.c): each step of the
- * plan re-checked against what the planner saw, carried out with libnss3,
- * reported as it goes, then the state the changes leave.
+ * Changing one NSS database in its child (see nss_child.c): the entry
+ * operations of stores/store.h (add, remove, set-trust), each re-checked
+ * against what the plan saw, carried out with libnss3 and its code reported
+ * as it goes, then the state the changes leave.
  */
 #include "model/cert.h"
-#include "model/step.h"
 #include "stores/nss/nss_child_int.h"
 #include "stores/nss/nss_int.h"
 #include "util/err.h"
@@ -135,21 +135,22 @@ static int retrust(struct nssdb *db, struct holdings *h, struct held *it, const 
 	return 0;
 }
 
-/* Compare-and-swap: the entry must be as the planner saw it; NULL (*why set)
- * when it is not: the step's code is then TF_EMODIFIED. */
-static struct held *seen_entry(struct holdings *h, const struct plan_step *st, char **why)
+/* Compare-and-swap: the entry must be as the plan saw it (the certificate by
+ * the SHA-256 of its DER, with the nickname and flags seen); NULL (*why set)
+ * when it is not: the operation's code is then TF_EMODIFIED. */
+static struct held *seen_entry(struct holdings *h, const struct trust_entry *seen, char **why)
 {
-	struct held *it = holdings_find(h, st->seen.fphex);
+	struct held *it = holdings_find(h, seen->fphex);
 	if (!it) {
-		char *gone = xasprintf("\"%s\" is no longer in it", st->seen.where);
+		char *gone = xasprintf("\"%s\" is no longer in it", seen->where);
 		*why = err_modified_text("the database", gone);
 		free(gone);
 		return NULL;
 	}
-	const char *had = st->seen.flags ? st->seen.flags : "";
-	if (strcmp(nss_where(it->nick), st->seen.where) || strcmp(it->flags, had)) {
+	const char *had = seen->flags ? seen->flags : "";
+	if (strcmp(nss_where(it->nick), seen->where) || strcmp(it->flags, had)) {
 		char *now = xasprintf("\"%s\" %s, planned for \"%s\" %s", nss_where(it->nick),
-				      it->flags, st->seen.where, had);
+				      it->flags, seen->where, had);
 		*why = err_modified_text("the entry", now);
 		free(now);
 		return NULL;
@@ -157,50 +158,41 @@ static struct held *seen_entry(struct holdings *h, const struct plan_step *st, c
 	return it;
 }
 
-static char *our_nick(const char *name)
+/* Add cert as nick; idempotent when it is there already so. These functions
+ * return 0, or with *why set TF_ERROR (-1), or TF_EMODIFIED when what the
+ * plan saw is not there any more. */
+static int add_entry(struct nssdb *db, struct holdings *h, const struct cert *cert,
+		     const char *nick, const char *flags, char **why)
 {
-	return xasprintf(NSS_NICK_PREFIX "%s", name);
-}
-
-/* Add ca under our nickname; idempotent when it is there already as ours.
- * These functions return 0, or with *why set TF_ERROR (-1), or TF_EMODIFIED
- * when what the plan saw is not there any more. */
-static int add_ca(struct nssdb *db, struct holdings *h, const struct conf_ca *ca, const char *flags,
-		  char **why)
-{
-	char *nick = our_nick(ca->name);
-	struct held *it = holdings_find(h, ca->cert->fphex);
-	int rc;
-	if (it && !strcmp(it->nick, nick) && !strcmp(it->flags, flags)) {
-		rc = 0;
-	} else if (it) {
+	struct held *it = holdings_find(h, cert->fphex);
+	if (it && !strcmp(it->nick, nick) && !strcmp(it->flags, flags))
+		return 0;
+	if (it) {
 		char *now = xasprintf("it now holds this certificate as \"%s\" %s",
 				      nss_where(it->nick), it->flags);
 		*why = err_modified_text("the database", now);
 		free(now);
-		rc = TF_EMODIFIED;
-	} else {
-		rc = import(db, h, ca->cert->der, ca->cert->der_len, nick, flags, why);
+		return TF_EMODIFIED;
 	}
-	free(nick);
-	return rc;
+	return import(db, h, cert->der, cert->der_len, nick, flags, why);
 }
 
-/* The new certificate first, so the CA is not missing in between. NSS refuses
- * one nickname for two subjects; then the old entry has to go first, and comes
- * back if the new one cannot be added. */
-static int replace_ca(struct nssdb *db, struct holdings *h, const struct plan_step *st, char **why)
+/* An add in place of the entry seen. The new certificate first, so the CA is
+ * not missing in between. NSS refuses one nickname for two subjects; then the
+ * old entry has to go first, and comes back if the new one cannot be added. */
+static int replace(struct nssdb *db, struct holdings *h, const struct store_entry_op *op,
+		   const char *flags, char **why)
 {
-	struct held *old = seen_entry(h, st, why);
+	struct held *old = seen_entry(h, op->seen, why);
 	if (!old)
 		return TF_EMODIFIED;
-	if (holdings_find(h, st->ca->cert->fphex)) {
-		int rc = add_ca(db, h, st->ca, db->want, why);
+	const struct cert *c = op->cert;
+	if (holdings_find(h, c->fphex)) {
+		int rc = add_entry(db, h, c, op->label, flags, why);
 		return rc < 0 ? rc : delete (old, why);
 	}
-	char *nick = our_nick(st->ca->name), *first = NULL;
-	const struct cert *c = st->ca->cert;
-	int rc = import(db, h, c->der, c->der_len, nick, db->want, &first);
+	char *first = NULL;
+	int rc = import(db, h, c->der, c->der_len, op->label, flags, &first);
 	if (rc == 0) {
 		rc = delete (old, why);
 	} else if (PORT_GetError() != SEC_ERROR_ADDING_CERT) {
@@ -212,7 +204,8 @@ static int replace_ca(struct nssdb *db, struct holdings *h, const struct plan_st
 			goto out;
 		}
 		rc = delete (old, why);
-		if (rc == 0 && (rc = import(db, h, c->der, c->der_len, nick, db->want, why)) < 0) {
+		if (rc == 0 &&
+		    (rc = import(db, h, c->der, c->der_len, op->label, flags, why)) < 0) {
 			/* put the old entry back; if even that fails, say the database
 			 * now holds neither */
 			char *lost = NULL;
@@ -231,69 +224,68 @@ static int replace_ca(struct nssdb *db, struct holdings *h, const struct plan_st
 	}
 out:
 	free(first);
-	free(nick);
 	return rc;
 }
 
 struct rename {
-	size_t step;
+	size_t op;
 	struct held *it;
 	char *nick;
 };
 
-/* 0, 1 (a rename done last), or a code as above */
-static int do_step(struct nssdb *db, struct holdings *h, const struct plan_step *st, size_t idx,
-		   struct rename *ren, size_t *nren, char **why)
+/* Give the entry seen flags, and op's label: the rename is done last (NSS
+ * renames only in the database, not in this process's memory: pk11pub.h).
+ * 0, 1 (a rename to do), or a code as above. */
+static int set_trust_op(struct nssdb *db, struct holdings *h, const struct store_entry_op *op,
+			const char *flags, size_t idx, struct rename *ren, size_t *nren, char **why)
 {
-	struct held *it;
-	switch (st->op) {
-	case OP_ADD:
-		return add_ca(db, h, st->ca, db->want, why);
-	case OP_ADD_DISTRUSTED:
-		return add_ca(db, h, st->ca, NSS_DISTRUST, why);
-	case OP_REMOVE:
-		if (!holdings_find(h, st->seen.fphex))
-			return 0; /* already gone */
-		it = seen_entry(h, st, why);
-		return it ? delete (it, why) : TF_EMODIFIED;
-	case OP_REPLACE:
-		return replace_ca(db, h, st, why);
-	case OP_UPDATE: {
-		if (!(it = seen_entry(h, st, why)))
-			return TF_EMODIFIED;
-		if (strcmp(it->flags, db->want) && retrust(db, h, it, db->want, why) < 0)
-			return -1;
-		char *nick = our_nick(st->ca->name);
-		if (strcmp(it->nick, nick)) {
-			/* NSS renames only in the database, not in this process's
-			 * memory (pk11pub.h): do it after everything else. */
-			ren[*nren].step = idx;
-			ren[*nren].it = it;
-			ren[(*nren)++].nick = nick;
-			return 1;
-		}
-		free(nick);
+	struct held *it = seen_entry(h, op->seen, why);
+	if (!it)
+		return TF_EMODIFIED;
+	if (strcmp(it->flags, flags) && retrust(db, h, it, flags, why) < 0)
+		return -1;
+	if (!op->label || !strcmp(it->nick, op->label))
 		return 0;
+	ren[*nren].op = idx;
+	ren[*nren].it = it;
+	ren[(*nren)++].nick = xstrdup(op->label);
+	return 1;
+}
+
+/* 0, 1 (a rename done last), or a code as above */
+static int do_op(struct nssdb *db, struct holdings *h, const struct store_entry_op *op, size_t idx,
+		 struct rename *ren, size_t *nren, char **why)
+{
+	char *flags = NULL;
+	if (op->op != ENTRY_REMOVE &&
+	    !(flags = child_canonical_trust(op->flags ? op->flags : ""))) {
+		*why = xasprintf("trust \"%s\" is not an NSS trust string",
+				 op->flags ? op->flags : "");
+		return -1;
 	}
-	case OP_RETRUST:
-		if (!(it = seen_entry(h, st, why)))
-			return TF_EMODIFIED;
-		return retrust(db, h, it, db->want, why);
-	case OP_DISTRUST:
-		if (!(it = seen_entry(h, st, why)))
-			return TF_EMODIFIED;
-		return retrust(db, h, it, NSS_DISTRUST, why);
-	case OP_REFRESH:
-		return 0;
-	case OP_ROOT_DRIFT:
-	case OP_REISSUE:
-	case OP_SET:
+	int rc = -1;
+	switch (op->op) {
+	case ENTRY_ADD:
+		rc = op->seen ? replace(db, h, op, flags, why)
+			      : add_entry(db, h, op->cert, op->label, flags, why);
+		break;
+	case ENTRY_REMOVE: {
+		struct held *it;
+		if (!holdings_find(h, op->seen->fphex))
+			rc = 0; /* already gone */
+		else
+			rc = (it = seen_entry(h, op->seen, why)) ? delete (it, why) : TF_EMODIFIED;
 		break;
 	}
-	plan_step_unexpected(st);
-	*why = xstrdup(err_msg());
-	err_clear();
-	return -1;
+	case ENTRY_SET_TRUST:
+		rc = set_trust_op(db, h, op, flags, idx, ren, nren, why);
+		break;
+	default:
+		*why = xasprintf("operation %d is none of add, remove, set-trust", (int)op->op);
+		break;
+	}
+	free(flags);
+	return rc;
 }
 
 /* The database after a successful apply, as a read would list it, so that the
@@ -334,20 +326,20 @@ static void send_state(struct nssdb *db, struct holdings *h)
 	buf_dispose(&b);
 }
 
-/* rc: 0, or the step's code (TF_ERROR, TF_EMODIFIED), sent as a code */
+/* rc: 0, or the operation's code (TF_ERROR, TF_EMODIFIED), sent as a code */
 static void report(size_t idx, int rc, const char *why)
 {
-	nss_wire_send_step(REPLY_FD, idx,
-			   rc == 0		? TF_OK
-			   : rc == TF_EMODIFIED ? TF_EMODIFIED
-						: TF_ERROR,
-			   why);
+	nss_wire_send_op(REPLY_FD, idx,
+			 rc == 0	      ? TF_OK
+			 : rc == TF_EMODIFIED ? TF_EMODIFIED
+					      : TF_ERROR,
+			 why);
 }
 
-void child_apply(struct nssdb *db, const struct plan_store *ps)
+void child_apply(struct nssdb *db, const struct store_entry_ops *ops)
 {
 	struct holdings h;
-	struct rename *ren = xcalloc(ps->n ? ps->n : 1, sizeof(*ren));
+	struct rename *ren = xcalloc(ops->n ? ops->n : 1, sizeof(*ren));
 	size_t nren = 0;
 	if (child_db_locked(db)) {
 		child_error("%s; nothing was changed", LOCKED_MSG);
@@ -357,9 +349,9 @@ void child_apply(struct nssdb *db, const struct plan_store *ps)
 	bool all_ok = true;
 	if (holdings_load(&h, db) < 0)
 		goto out;
-	for (size_t i = 0; i < ps->n; i++) {
+	for (size_t i = 0; i < ops->n; i++) {
 		char *why = NULL;
-		int rc = do_step(db, &h, &ps->steps[i], i, ren, &nren, &why);
+		int rc = do_op(db, &h, &ops->op[i], i, ren, &nren, &why);
 		if (rc <= 0)
 			report(i, rc, why);
 		all_ok = all_ok && rc >= 0;
@@ -377,7 +369,7 @@ void child_apply(struct nssdb *db, const struct plan_store *ps)
 			free(ren[i].it->new_nick);
 			ren[i].it->new_nick = xstrdup(ren[i].nick);
 		}
-		report(ren[i].step, rc, why);
+		report(ren[i].op, rc, why);
 		all_ok = all_ok && rc == 0;
 		free(why);
 	}

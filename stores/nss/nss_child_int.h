@@ -7,7 +7,7 @@
 #define TF_NSS_CHILD_INT_H
 
 #include "model/cert.h"
-#include "model/step.h"
+#include "stores/store.h"
 #include "util/strmap.h"
 
 #include <cert.h>
@@ -73,7 +73,7 @@ bool child_db_locked(struct nssdb *db);
 int holdings_load(struct holdings *h, struct nssdb *db);
 void holdings_dispose(struct holdings *h);
 struct held *holdings_find(struct holdings *h, const char *fphex);
-/* Carry out the plan's steps, reporting each and then the state. */
-void child_apply(struct nssdb *db, const struct plan_store *ps);
+/* Carry out the operations, reporting each one's code, then the state. */
+void child_apply(struct nssdb *db, const struct store_entry_ops *ops);
 
 #endif

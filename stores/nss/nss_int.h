@@ -2,16 +2,18 @@
  * The nss store (SPEC §3): the NSS databases of Chrome, Chromium and Firefox.
  *
  *   nss.c           the store type: options, one instance per database, read and
- *                   apply on the parent's side (the parent never loads NSS)
+ *                   the entry operations (add, remove, set-trust: stores/store.h)
+ *                   on the parent's side (the parent never loads NSS)
  *   nss_discover.c  which databases a store means on this host, who owns them,
  *                   and the checks that refuse a database before anything runs
  *   nss_child.c     the NSS work itself, in one child process per database,
  *                   running as the database's owner: opening and reading
- *   nss_child_apply.c  changing the database, step by step, in that child
+ *   nss_child_apply.c  changing the database, operation by operation, in that child
  *   nss_profiles.c  Firefox's profiles.ini
  *   nss_job.c       starting those children, a few at a time, and collecting
  *                   what they report
- *   nss_wire.c      the records the child sends back over its pipe
+ *   nss_wire.c      the records the child sends back over its pipe: entries, and
+ *                   each operation's code
  *   nss_policy.c    Firefox's enterprise policy (Certificates.Install)
  *
  * One process per database because NSS merges the trust of every database it
@@ -91,10 +93,11 @@ struct nss_entry {
 	char *flags; /* canonical, as certutil -L prints them */
 };
 
-struct nss_step_result {
+/* One operation's end, as the child sent it. */
+struct nss_op_result {
 	bool reported;
-	int code; /* TF_OK, TF_ERROR, or TF_EMODIFIED (the entry changed since the plan) */
-	char *msg;
+	int code;  /* TF_OK, TF_ERROR, or TF_EMODIFIED (the entry changed since the plan) */
+	char *msg; /* why it failed, only to show */
 };
 
 struct nss_reply {
@@ -108,13 +111,13 @@ struct nss_reply {
 	char *error;
 	char **notes; /* for the plan */
 	size_t nnotes;
-	struct nss_step_result *steps;
-	size_t nsteps;
+	struct nss_op_result *ops;
+	size_t nops;
 	bool complete;	/* the child reached its end */
 	bool has_state; /* an apply's items are the database after it */
 };
 
-void nss_reply_init(struct nss_reply *r, size_t nsteps);
+void nss_reply_init(struct nss_reply *r, size_t nops);
 void nss_reply_dispose(struct nss_reply *r);
 
 /* Records on the pipe: a type byte, a field count, and each field as a 32-bit
@@ -122,8 +125,8 @@ void nss_reply_dispose(struct nss_reply *r);
 enum nss_rec {
 	REC_WANT = 'W',	 /* flags */
 	REC_ENTRY = 'E', /* nickname, DER, flags */
-	REC_STEP = 'S',	 /* step index, code (nss_wire_send_step), message */
-	REC_ERROR = 'F', /* code (as in REC_STEP), message (nss_wire_send_error) */
+	REC_OP = 'O',	 /* operation index, code (nss_wire_send_op), message */
+	REC_ERROR = 'F', /* code (as in REC_OP), message (nss_wire_send_error) */
 	REC_NOTE = 'N',	 /* message for the plan */
 	REC_STATE = 'T', /* (apply) the entries that follow are the database after it */
 	REC_END = 'Z',
@@ -136,18 +139,22 @@ int nss_wire_send(int fd, enum nss_rec type, size_t nfields, const void *const *
 		  const size_t *len);
 int nss_wire_write(int fd, const struct buf *b);
 int nss_wire_send_str(int fd, enum nss_rec type, const char *a, const char *b, const char *c);
-/* One step's end: its index, its code (TF_OK, TF_ERROR or TF_EMODIFIED, sent
- * as one byte, its negation) and why it failed (NULL when done). */
-int nss_wire_send_step(int fd, size_t idx, int code, const char *msg);
-/* The whole job failed: its code (TF_ERROR or TF_EMODIFIED, as a step's)
- * decides what the parent does with the steps not done, msg says why. */
+/* One operation's end: its index, its code (TF_OK, TF_ERROR or TF_EMODIFIED,
+ * sent as one byte, its negation) and why it failed (NULL when done). The
+ * parent ends the operation from the code alone. */
+int nss_wire_send_op(int fd, size_t idx, int code, const char *msg);
+/* The whole job failed: its code (TF_ERROR or TF_EMODIFIED, as an
+ * operation's) decides what the parent does with the operations not done,
+ * msg says why. */
 int nss_wire_send_error(int fd, int code, const char *msg);
 /* Parse what a child sent; -1 with err set on a malformed stream. */
 int nss_wire_parse(struct nss_reply *r, const struct buf *in);
 
-/* The child's side: never returns. fd is its end of the pipe; ps NULL reads. */
+/* The child's side: never returns. fd is its end of the pipe; ops NULL reads,
+ * else it carries out the operations (stores/store.h) and reports each one's
+ * code. */
 void nss_child_main(int fd, const struct nss_db *db, const char *root, const char *trust,
-		    const struct plan_store *ps) __attribute__((noreturn));
+		    const struct store_entry_ops *ops) __attribute__((noreturn));
 
 /* Children run as jobs of a pool, a few at a time (one per processor): the
  * databases of a store are read, and changed, in parallel. A job's pointers
@@ -158,7 +165,7 @@ struct nss_pool *nss_pool_new(void);
 /* Waits for every job still running (nothing is left half-done), then frees. */
 void nss_pool_free(struct nss_pool *p);
 struct nss_job *nss_pool_add(struct nss_pool *p, const struct nss_db *db, const char *root,
-			     const char *trust, const struct plan_store *ps);
+			     const char *trust, const struct store_entry_ops *ops);
 /* Run the pool until j is done and hand over its reply (j is then gone).
  * Returns 0 when the child ran (r->error may still say the database failed),
  * -1 with err set when it could not be run or died. */

@@ -12,7 +12,6 @@
  * answered from what it said, without another child: a child that only opens
  * and lists 100 certificates costs about a third of what adding them did.
  */
-#include "model/step.h"
 #include "stores/nss/nss_int.h"
 #include "stores/store.h"
 #include "util/err.h"
@@ -34,7 +33,7 @@ enum job_state { JOB_QUEUED, JOB_RUNNING, JOB_DONE };
 struct nss_job {
 	const struct nss_db *db;
 	const char *root, *trust;
-	const struct plan_store *ps;
+	const struct store_entry_ops *ops; /* NULL: a read */
 	enum job_state state;
 	pid_t pid;
 	int fd;
@@ -105,8 +104,8 @@ static void after_keep(const struct nss_job *j, const struct nss_reply *r, bool 
 		after_drop(old);
 	if (!ran || !r->has_state || !r->complete || r->error_code != TF_OK || !r->want)
 		return;
-	for (size_t i = 0; i < r->nsteps; i++)
-		if (!r->steps[i].reported || r->steps[i].code != TF_OK)
+	for (size_t i = 0; i < r->nops; i++)
+		if (!r->ops[i].reported || r->ops[i].code != TF_OK)
 			return;
 	struct after_apply a = {.uid = j->db->owner.uid};
 	buf_init(&a.files);
@@ -174,16 +173,16 @@ static void job_free(struct nss_job *j)
 }
 
 struct nss_job *nss_pool_add(struct nss_pool *p, const struct nss_db *db, const char *root,
-			     const char *trust, const struct plan_store *ps)
+			     const char *trust, const struct store_entry_ops *ops)
 {
 	struct nss_job *j = xcalloc(1, sizeof(*j));
 	j->db = db;
 	j->root = root;
 	j->trust = trust;
-	j->ps = ps;
+	j->ops = ops;
 	j->fd = -1;
 	buf_init(&j->in);
-	if (!ps)
+	if (!ops)
 		after_answer(j);
 	ARRAY_GROW(p->jobs, p->n + 1, p->alloc);
 	p->jobs[p->n++] = j;
@@ -211,7 +210,7 @@ static void job_start(struct nss_pool *p, struct nss_job *j)
 	}
 	if (pid == 0) {
 		close(fds[0]);
-		nss_child_main(fds[1], j->db, j->root, j->trust, j->ps);
+		nss_child_main(fds[1], j->db, j->root, j->trust, j->ops);
 	}
 	close(fds[1]);
 	j->pid = pid;
@@ -266,7 +265,7 @@ static void pool_step(struct nss_pool *p)
 
 int nss_job_wait(struct nss_pool *p, struct nss_job *j, struct nss_reply *r)
 {
-	nss_reply_init(r, j->ps ? j->ps->n : 0);
+	nss_reply_init(r, j->ops ? j->ops->n : 0);
 	while (j->state != JOB_DONE)
 		pool_step(p);
 	int rc = 0;
@@ -287,7 +286,7 @@ int nss_job_wait(struct nss_pool *p, struct nss_job *j, struct nss_reply *r)
 			WEXITSTATUS(j->status), r->complete ? "" : " before it finished");
 		rc = -1;
 	}
-	if (j->ps)
+	if (j->ops)
 		after_keep(j, r, rc == 0);
 	for (size_t i = 0; i < p->n; i++) {
 		if (p->jobs[i] == j) {

@@ -9,16 +9,23 @@
  * Install; whatever else the file says is kept as it is, merged through
  * jansson, never rewritten by hand. A file trustform cannot parse is an error,
  * not something to overwrite.
+ *
+ * A file store (stores/store.h, struct store_file_kind): it names its files
+ * and renders them; the engine (reconcile/apply_files.c) loads them, writes
+ * them through the confined transaction, compares-and-swaps and ends the
+ * steps.
  */
 #include "model/cert.h"
 #include "model/step.h"
 #include "stores/nss/nss_int.h"
+#include "stores/storeopt.h"
 #include "util/err.h"
 #include "util/fsutil.h"
 #include "util/rootfs.h"
 #include "util/rootjail.h"
 #include "util/xalloc.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <jansson.h>
 #include <stdlib.h>
@@ -223,34 +230,45 @@ static bool listed(json_t *install, const char *item)
 	return false;
 }
 
-/* Steps change the JSON and queue files; the unlinks of files no longer
- * listed come after the policy is written, so Firefox never reads a path
- * that is gone. */
-static int do_step(const struct store_inst *s, const struct plan_step *st, json_t *install,
-		   struct fs_txn *txn, char ***gone, size_t *ngone)
+/* The file of fs whose in-root path is path, or NULL. */
+static struct store_file *file_of(struct store_files *fs, const char *path)
+{
+	for (size_t i = 0; i < fs->n; i++)
+		if (!strcmp(fs->f[i].shown, path))
+			return &fs->f[i];
+	return NULL;
+}
+
+/* A step: the JSON changed, its PEM file set or removed. 0, or -1 with err set. */
+static int do_step(const struct plan_step *st, json_t *install, struct store_files *fs)
 {
 	if (st->op == OP_ADD || st->op == OP_REPLACE || st->op == OP_UPDATE) {
 		char *path = managed_path(st->ca);
+		struct store_file *f = file_of(fs, path);
+		if (!f) {
+			err_set("%s: not among the files of the policy store (its CA is not "
+				"one the host's roles give it); run trustplan again",
+				path);
+			free(path);
+			return -1;
+		}
 		size_t len;
 		char *pem = cert_to_pem(st->ca->cert, &len);
-		char *host = root_join(s->ctx->root, path);
-		int rc = fs_txn_write(txn, host, pem, len, 0644, FILE_OWNER_DEFAULT);
-		if (rc == 0 && !listed(install, path))
-			json_array_append_new(install, json_string(path));
-		free(host);
+		store_file_set(f, pem, len);
 		free(pem);
+		if (!listed(install, path))
+			json_array_append_new(install, json_string(path));
 		bool same = st->has_seen && !strcmp(st->seen.where, path);
 		free(path);
-		if (rc < 0 || st->op == OP_ADD || same)
-			return rc;
+		if (st->op == OP_ADD || same)
+			return 0;
 	} else if (st->op != OP_REMOVE) {
 		return plan_step_unexpected(st);
 	}
 	unlist(install, st->seen.where);
-	if (st->seen.owned) {
-		*gone = xrealloc(*gone, (*ngone + 1) * sizeof(**gone));
-		(*gone)[(*ngone)++] = root_join(s->ctx->root, st->seen.where);
-	}
+	struct store_file *gone = st->seen.owned ? file_of(fs, st->seen.where) : NULL;
+	if (gone && gone->exists && !gone->write)
+		store_file_remove(gone);
 	return 0;
 }
 
@@ -266,64 +284,91 @@ static void prune(json_t *root)
 		json_object_del(pol, "Certificates");
 }
 
-static int policy_apply(struct store_inst *s, struct plan_store *ps)
+/* The files the policy store owns, in the order they are written: the PEM
+ * files of the CAs the host gives it (written before the policy lists them),
+ * policies.json, then the other files of trustform's directory (removed only
+ * after the policy no longer lists them: Firefox never reads a path that is
+ * gone). The directory is refused when a link leads there. */
+static int policy_files(struct store_inst *s, struct store_files *fs)
+{
+	char *dir = own_dir_in_root(s->ctx->root, CERT_DIR);
+	if (!dir)
+		return -1;
+	struct resolved *r;
+	const struct host_store *hs = store_desired(s, &r);
+	for (size_t i = 0; hs && i < hs->ncas; i++) {
+		const struct conf_ca *ca = hs->cas[i];
+		if (ca->ensure != ENSURE_PRESENT || !ca->cert)
+			continue;
+		char *path = managed_path(ca);
+		char *host = xasprintf("%s/%s", dir, path + strlen(CERT_DIR "/"));
+		store_files_add(fs, host, path);
+		free(host);
+		free(path);
+	}
+	resolved_free(r);
+	char *host = policy_host(s);
+	store_files_add(fs, host, POLICY_FILE);
+	free(host);
+	DIR *d = jail_opendir(dir);
+	struct dirent *de;
+	while (d && (de = readdir(d))) {
+		size_t n = strlen(de->d_name);
+		if (de->d_name[0] == '.' || n < 5 || strcmp(de->d_name + n - 4, ".pem"))
+			continue;
+		char *path = xasprintf(CERT_DIR "/%s", de->d_name);
+		if (!file_of(fs, path)) {
+			char *fhost = xasprintf("%s/%s", dir, de->d_name);
+			store_files_add(fs, fhost, path);
+			free(fhost);
+		}
+		free(path);
+	}
+	if (d)
+		closedir(d);
+	free(dir);
+	return 0;
+}
+
+/* policies.json with the steps carried out, whatever else it says kept. */
+static int policy_render(struct store_inst *s, struct plan_store *ps, struct store_files *fs)
 {
 	struct policy_priv *p = s->priv;
-	struct buf now = BUF_INIT;
-	struct fs_txn txn;
-	char **gone = NULL;
-	size_t ngone = 0;
-	json_t *install, *root = NULL;
-	int rc = -1;
-	fs_txn_init(&txn);
-	if (load_bytes(s, &now) < 0)
-		goto out;
-	if (!buf_equal(&p->seen, now.ptr, now.len)) {
+	struct store_file *pf = file_of(fs, POLICY_FILE);
+	if (!pf->exists)
+		buf_truncate(&pf->have, 0);
+	/* compare-and-swap against what the plan read */
+	if (pf->exists != p->existed || !buf_equal(&p->seen, pf->have.ptr, pf->have.len)) {
 		err_modified(POLICY_FILE);
-		goto out;
+		return -1; /* the whole store: the applier fails the steps */
 	}
-	if (!(root = parse_policy(s, &now, true, &install)))
-		goto out;
-	/* refused when a link leads there: root's writes stay in the root */
-	char *dir = own_dir_in_root(s->ctx->root, CERT_DIR);
-	bool made = dir != NULL;
-	free(dir);
-	if (!made)
-		goto out;
-	rc = 0;
+	json_t *install, *root = parse_policy(s, &pf->have, true, &install);
+	if (!root)
+		return -1;
+	int rc = 0;
 	for (size_t i = 0; i < ps->n; i++) {
-		if (do_step(s, &ps->steps[i], install, &txn, &gone, &ngone) < 0) {
+		if (do_step(&ps->steps[i], install, fs) < 0) {
 			plan_step_fail_err(&ps->steps[i]);
 			rc = -1;
 		}
 	}
 	prune(root);
 	char *text = json_dumps(root, JSON_INDENT(2));
-	char *host = policy_host(s);
 	struct buf out = BUF_INIT;
 	buf_puts(&out, text ? text : "{}");
 	buf_putc(&out, '\n');
 	/* a step that failed changed nothing: the others are written (stores/store.h) */
-	if (fs_txn_write(&txn, host, out.ptr, out.len, 0644, FILE_OWNER_DEFAULT) < 0) {
-		plan_steps_fail_pending(ps); /* not written: not done */
-		rc = -1;
-	} else {
-		for (size_t i = 0; i < ngone; i++)
-			fs_txn_unlink(&txn, gone[i]);
-		rc = plan_steps_finish(ps, &txn, rc, NULL);
-	}
+	store_file_set(pf, out.ptr, out.len);
 	buf_dispose(&out);
-	free(host);
 	free(text);
-out: /* an early failure is the whole store's: the applier fails the steps */
-	for (size_t i = 0; i < ngone; i++)
-		free(gone[i]);
-	free(gone);
-	fs_txn_dispose(&txn);
 	json_decref(root);
-	buf_dispose(&now);
 	return rc;
 }
+
+static const struct store_file_kind policy_kind = {
+    .files = policy_files,
+    .render = policy_render,
+};
 
 static void policy_free(struct store_inst *s)
 {
@@ -337,7 +382,7 @@ const struct store_backend store_backend_nss_policy = {
     .name = "firefox-policy",
     .ops = STORE_OPS_CA,
     .read = policy_read,
-    .apply = policy_apply,
+    .file = &policy_kind,
     .free = policy_free,
 };
 

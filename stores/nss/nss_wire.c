@@ -16,11 +16,11 @@
 
 #define MAX_FIELDS 3
 
-void nss_reply_init(struct nss_reply *r, size_t nsteps)
+void nss_reply_init(struct nss_reply *r, size_t nops)
 {
 	memset(r, 0, sizeof(*r));
-	r->nsteps = nsteps;
-	r->steps = xcalloc(nsteps ? nsteps : 1, sizeof(*r->steps));
+	r->nops = nops;
+	r->ops = xcalloc(nops ? nops : 1, sizeof(*r->ops));
 }
 
 void nss_reply_dispose(struct nss_reply *r)
@@ -31,9 +31,9 @@ void nss_reply_dispose(struct nss_reply *r)
 		free(r->items[i].flags);
 	}
 	free(r->items);
-	for (size_t i = 0; i < r->nsteps; i++)
-		free(r->steps[i].msg);
-	free(r->steps);
+	for (size_t i = 0; i < r->nops; i++)
+		free(r->ops[i].msg);
+	free(r->ops);
 	for (size_t i = 0; i < r->nnotes; i++)
 		free(r->notes[i]);
 	free(r->notes);
@@ -94,7 +94,7 @@ int nss_wire_send_str(int fd, enum nss_rec type, const char *a, const char *b, c
 	return nss_wire_send(fd, type, n, data, len);
 }
 
-int nss_wire_send_step(int fd, size_t idx, int code, const char *msg)
+int nss_wire_send_op(int fd, size_t idx, int code, const char *msg)
 {
 	char num[32];
 	snprintf(num, sizeof(num), "%zu", idx);
@@ -103,7 +103,7 @@ int nss_wire_send_step(int fd, size_t idx, int code, const char *msg)
 		msg = "";
 	const void *data[MAX_FIELDS] = {num, &c, msg};
 	size_t len[MAX_FIELDS] = {strlen(num), 1, strlen(msg)};
-	return nss_wire_send(fd, REC_STEP, MAX_FIELDS, data, len);
+	return nss_wire_send(fd, REC_OP, MAX_FIELDS, data, len);
 }
 
 int nss_wire_send_error(int fd, int code, const char *msg)
@@ -114,8 +114,8 @@ int nss_wire_send_error(int fd, int code, const char *msg)
 	return nss_wire_send(fd, REC_ERROR, 2, data, len);
 }
 
-/* A step's code from its byte: -1 if it is none of the codes. */
-static int step_code(const unsigned char *f, size_t n)
+/* An operation's code from its byte: -1 if it is none of the codes. */
+static int op_code(const unsigned char *f, size_t n)
 {
 	if (n != 1)
 		return -1;
@@ -190,17 +190,16 @@ int nss_wire_parse(struct nss_reply *r, const struct buf *in)
 			e->flags = field_str(f[2], flen[2]);
 			break;
 		}
-		case REC_STEP: {
+		case REC_OP: {
 			if (nf != 3)
 				goto bad;
 			char *idx = field_str(f[0], flen[0]), *end;
 			unsigned long i = strtoul(idx, &end, 10);
-			bool valid =
-			    *idx && !*end && i < r->nsteps && step_code(f[1], flen[1]) == 0;
+			bool valid = *idx && !*end && i < r->nops && op_code(f[1], flen[1]) == 0;
 			free(idx);
 			if (!valid)
 				goto bad;
-			struct nss_step_result *s = &r->steps[i];
+			struct nss_op_result *s = &r->ops[i];
 			s->reported = true;
 			s->code = -(int)f[1][0];
 			free(s->msg);
@@ -214,7 +213,7 @@ int nss_wire_parse(struct nss_reply *r, const struct buf *in)
 			r->notes[r->nnotes++] = field_str(f[0], flen[0]);
 			break;
 		case REC_ERROR: /* a failure: any code but TF_OK */
-			if (nf != 2 || step_code(f[0], flen[0]) < 0 || f[0][0] == 0)
+			if (nf != 2 || op_code(f[0], flen[0]) < 0 || f[0][0] == 0)
 				goto bad;
 			r->error_code = -(int)f[0][0];
 			free(r->error);

@@ -2,7 +2,7 @@
 # An NSS database that changed since the plan was made: the step whose entry
 # is not as the plan saw it fails as stale, and the summary says to plan
 # again. The database is changed in a child running as its owner; whether the
-# step is stale crosses the child's pipe as a code (nss_wire_send_step), not
+# step is stale crosses the child's pipe as a code (nss_wire_send_op), not
 # as words in its message. The other step is still carried out.
 . "$(dirname "$0")/../lib/common.sh"
 R=$T/root; mk_root "$R"

@@ -146,9 +146,9 @@ static void test_wire(void)
 	size_t len[3] = {4, sizeof(der), 3};
 	nss_wire_send_str(p[1], REC_WANT, "C,,", NULL, NULL);
 	nss_wire_send(p[1], REC_ENTRY, 3, f, len);
-	nss_wire_send_step(p[1], 1, TF_EMODIFIED, "the entry moved");
-	nss_wire_send_step(p[1], 0, TF_OK, NULL);
-	nss_wire_send_step(p[1], 2, TF_ERROR, "refused");
+	nss_wire_send_op(p[1], 1, TF_EMODIFIED, "the entry moved");
+	nss_wire_send_op(p[1], 0, TF_OK, NULL);
+	nss_wire_send_op(p[1], 2, TF_ERROR, "refused");
 	nss_wire_send(p[1], REC_END, 0, NULL, NULL);
 	close(p[1]);
 	struct buf in = BUF_INIT;
@@ -163,12 +163,11 @@ static void test_wire(void)
 	CHECK(r.complete && r.n == 1 && r.want && !strcmp(r.want, "C,,"));
 	CHECK(r.n == 1 && r.items[0].der_len == sizeof(der) &&
 	      !memcmp(r.items[0].der, der, sizeof(der)) && !strcmp(r.items[0].nick, "Corp"));
-	CHECK(r.steps[0].reported && r.steps[0].code == TF_OK);
+	CHECK(r.ops[0].reported && r.ops[0].code == TF_OK);
 	/* stale crosses the pipe as a code: the message need not say so */
-	CHECK(r.steps[1].reported && r.steps[1].code == TF_EMODIFIED &&
-	      !strcmp(r.steps[1].msg, "the entry moved"));
-	CHECK(r.steps[2].reported && r.steps[2].code == TF_ERROR &&
-	      !strcmp(r.steps[2].msg, "refused"));
+	CHECK(r.ops[1].reported && r.ops[1].code == TF_EMODIFIED &&
+	      !strcmp(r.ops[1].msg, "the entry moved"));
+	CHECK(r.ops[2].reported && r.ops[2].code == TF_ERROR && !strcmp(r.ops[2].msg, "refused"));
 	nss_reply_dispose(&r);
 	/* cut off in the middle of a record (a child that died): refused */
 	for (size_t cut = 1; cut < in.len; cut += 7) {
@@ -182,13 +181,13 @@ static void test_wire(void)
 	}
 	/* a step index out of range */
 	struct buf bad = BUF_INIT;
-	buf_add(&bad, "S\3\0\0\0\0019\0\0\0\1\0\0\0\0\0", 16);
+	buf_add(&bad, "O\3\0\0\0\0019\0\0\0\1\0\0\0\0\0", 16);
 	nss_reply_init(&r, 2);
 	CHECK(nss_wire_parse(&r, &bad) < 0);
 	nss_reply_dispose(&r);
 	/* a code that is none of the codes, or a word where the code goes */
-	const char *const codes[] = {"S\3\0\0\0\0011\0\0\0\1\3\0\0\0\0",
-				     "S\3\0\0\0\0011\0\0\0\2ok\0\0\0\0"};
+	const char *const codes[] = {"O\3\0\0\0\0011\0\0\0\1\3\0\0\0\0",
+				     "O\3\0\0\0\0011\0\0\0\2ok\0\0\0\0"};
 	const size_t clen[] = {16, 17};
 	for (size_t i = 0; i < 2; i++) {
 		buf_reset(&bad);
@@ -199,9 +198,9 @@ static void test_wire(void)
 	}
 	/* and one that is: index 1, stale */
 	buf_reset(&bad);
-	buf_add(&bad, "S\3\0\0\0\0011\0\0\0\1\2\0\0\0\0", 16);
+	buf_add(&bad, "O\3\0\0\0\0011\0\0\0\1\2\0\0\0\0", 16);
 	nss_reply_init(&r, 2);
-	CHECK(nss_wire_parse(&r, &bad) == 0 && r.steps[1].code == TF_EMODIFIED);
+	CHECK(nss_wire_parse(&r, &bad) == 0 && r.ops[1].code == TF_EMODIFIED);
 	nss_reply_dispose(&r);
 	/* the whole job's failure crosses as a code too, its text only to show */
 	int q[2];
@@ -215,7 +214,7 @@ static void test_wire(void)
 	close(q[0]);
 	nss_reply_init(&r, 1);
 	CHECK(nss_wire_parse(&r, &bad) == 0 && r.error_code == TF_EMODIFIED &&
-	      !strcmp(r.error, "cert9.db changed") && !r.steps[0].reported);
+	      !strcmp(r.error, "cert9.db changed") && !r.ops[0].reported);
 	nss_reply_dispose(&r);
 	/* an error without a code, or with TF_OK's: refused */
 	const char *const errs[] = {"F\1\0\0\0\4oops", "F\2\0\0\0\1\0\0\0\0\4oops"};
