@@ -303,9 +303,16 @@ static void summarize(struct rotation *r)
 		r->summary =
 		    xasprintf("retire (%s may be removed: %zu store%s still hold%s it)", o,
 			      r->holding_old, S(r->holding_old), r->holding_old == 1 ? "s" : "");
-		r->next = xasprintf("remove \"%s\": set it `ensure: absent` (or distrusted) and "
-				    "apply",
-				    o);
+		if (r->caddy && r->old->caddy)
+			r->next =
+			    xasprintf("remove \"%s\": set it `ensure: absent` (or distrusted), "
+				      "set the caddy: section's `ca: %s` (Caddy's PKI is "
+				      "then read from its CA %s), and apply",
+				      o, r->new->caddy, r->new->caddy);
+		else
+			r->next = xasprintf("remove \"%s\": set it `ensure: absent` (or "
+					    "distrusted) and apply",
+					    o);
 	}
 	r->blocks = b.len ? xstrdup(b.ptr) : NULL;
 	buf_dispose(&b);

@@ -264,6 +264,7 @@ for h in h1 h2 h3; do
   expect_rc 0 "$h: status: retire" status "$h"
   check "$h: retire" out_has "rotation \"caddy-local\" -> \"caddy-new\": retire (caddy-local may be removed: 2 stores still hold it)"
   check "$h: the site chains to the new root" out_has "ok     $EP: chains to \"caddy-new\""
+  check "$h: the next step names the caddy: section's ca" out_has "next: remove \"caddy-local\": set it \`ensure: absent\` (or distrusted), set the caddy: section's \`ca: newroot\` (Caddy's PKI is then read from its CA newroot), and apply"
 done
 
 # 5. retire: the old root removed everywhere; the caddy: section reads CA newroot

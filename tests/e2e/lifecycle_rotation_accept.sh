@@ -8,7 +8,8 @@
 #   - naming both, with the dead endpoint among connects_to: still blocked
 #     (what that one serves is not known), unless it is named too;
 #   - naming all: the plan says the breaks are accepted, `rotation status`
-#     says so and exits 0, apply removes the old root, and curl with the
+#     says so and exits 0 (and `report` over the JSON plan), apply removes
+#     the old root, and curl with the
 #     host's bundle then refuses the endpoints (the break was real);
 #   - in overlap (a store lacks the new root), naming every endpoint does not
 #     lift the block.
@@ -51,6 +52,7 @@ hosts:
 YAML
 }
 run() { tf "$@" -c "$C/trust.yaml" --root "$R" --host h --no-color; }
+valid() { local o; o=$(/usr/bin/python3 "$TESTS_DIR/lib/check_json.py" "$SRC_DIR/schema/output.schema.json" "$1"); grep -q ": valid$" <<<"$o" || { echo "  ($o)" | cut -c1-600 >&2; return 1; }; }
 
 # in overlap: the host trusts the old root only; naming every endpoint does not lift the block
 conf present
@@ -95,6 +97,15 @@ expect_rc 2 "both accepted: the plan has the removal" run plan --detailed-exitco
 check "plan: not blocked" bash -c "! grep -q '# blocked by' '$T/.out'"
 check "plan: the breaks, accepted" out_has "would break: $A"
 check "plan: accepted" out_has "accepted"
+run plan --json >"$T/h.json" 2>/dev/null || true
+check "plan JSON: the rotation's accepted breaks" bash -c "jq -e '.rotations[0].accepted_breaks == \"$A, $B\"' '$T/h.json' >/dev/null"
+check "plan JSON validates" valid "$T/h.json"
+expect_rc 2 "report over the plan" tf report "$T/h.json"
+check "report: the accepted breaks" out_has "accepted (accept_breaking): $A, $B"
+expect_rc 2 "report --json" tf report --json "$T/h.json"
+cp "$T/.out" "$T/report.json"
+check "report JSON validates, with the accepted breaks" bash -c "jq -e '.hosts[0].rotations[0].accepted_breaks == \"$A, $B\"' '$T/report.json' >/dev/null"
+check "report JSON validates" valid "$T/report.json"
 expect_rc 0 "both accepted: apply removes the old root" run apply --auto-approve
 check "apply: removed" out_has "ca \"old-root\": removed"
 check "the bundle no longer holds the old root" bash -c "! grep -qF '$(sed -n 2p "$C/cas/old.pem")' '$BUNDLE'"
