@@ -222,8 +222,8 @@ static void list_eps(struct buf *b, const struct rotation *r, enum rotation_chai
 #define S(n) ((n) == 1 ? "" : "s")
 
 /* Caddy's switch: its sites' internal issuer moves to the new CA, by a
- * reload (Caddy obtains each site's certificate from that CA and serves it;
- * connections in flight and new ones never fail), never a restart. */
+ * reload (Caddy obtains each site's certificate from that CA and serves it,
+ * keeping its listeners), never a restart, which drops every connection. */
 static char *caddy_switch_next(const struct rotation *r)
 {
 	const char *id = r->new->caddy, *n = r->new->name;
@@ -231,7 +231,7 @@ static char *caddy_switch_next(const struct rotation *r)
 	    "retire, once every endpoint is served from \"%s\": move Caddy's `tls internal` "
 	    "sites to its CA \"%s\" (Caddyfile: `tls { issuer internal { ca %s } }` in each "
 	    "site; JSON: the internal issuer's \"ca\": \"%s\"), then reload Caddy (`caddy "
-	    "reload`, not a restart: no connection fails); when \"%s\" is retired, set "
+	    "reload`, not a restart); when \"%s\" is retired, set "
 	    "caddy.ca: %s",
 	    n, id, id, id, r->old->name, id);
 }
