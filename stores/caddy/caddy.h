@@ -21,6 +21,7 @@ struct caddy_opts {
 	char *lifetime;		     /* intermediate_lifetime as configured, or NULL */
 	char *binary;		     /* in-root path of the caddy binary */
 	bool binary_set;	     /* configured, rather than the default */
+	bool other_ca;		     /* ca is not the section's: a rotation's new root */
 	char *stop, *start, *reload; /* shell commands, or NULL when not to run */
 	const char *root;	     /* --root, "" for / */
 };

@@ -98,7 +98,8 @@ void caddy_inst_free(struct store_inst *s)
 	}
 }
 
-char *caddy_export_command(const struct config *cfg, const char *root, const char *ca_id)
+char *caddy_export_command(const struct config *cfg, const char *root, const char *ca_id,
+			   bool other_ca)
 {
 	const char *file = NULL;
 	for (size_t i = 0; i < cfg->ncas && !file; i++)
@@ -112,8 +113,9 @@ char *caddy_export_command(const struct config *cfg, const char *root, const cha
 			   : xasprintf("cas/caddy-%s-root.pem", ca_id);
 		file = dflt;
 	}
-	char *cmd = xasprintf("trustform caddy export-root -c %s%s%s %s", cfg->path,
-			      *root ? " --root " : "", root, file);
+	char *cmd = xasprintf("trustform caddy export-root -c %s%s%s%s%s %s", cfg->path,
+			      *root ? " --root " : "", root, other_ca ? " --ca " : "",
+			      other_ca ? ca_id : "", file);
 	free(dflt);
 	return cmd;
 }

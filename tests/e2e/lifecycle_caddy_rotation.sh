@@ -17,7 +17,8 @@
 # No client ever refuses the chain Caddy serves, and not one request fails
 # outside Caddy's own two reloads; in those, Caddy 2.11 may fail a handshake
 # or reset a connection (counted and shown, see README: Caddy's own root).
-# On the way: `rotation status` names what blocks each phase (and tells the
+# On the way: Caddy's CA newroot is read on its host from the overlap on (a
+# file that is not its root is drift); `rotation status` names what blocks each phase (and tells the
 # operator what to edit in Caddy's config), an early removal is refused (a
 # host in overlap, then the endpoint that still chains to the old root), and
 # after the switch Caddy serves a leaf and intermediate that verify with the
@@ -208,6 +209,16 @@ check "export --ca: says what an id is" err_has "--ca \"../x\" is not a CA id"
 # 3. overlap: the configuration says the new root replaces the old one
 conf rotate
 expect_rc 0 "validate: caddy: newroot, replaces:" tf validate -c "$C/trust.yaml"
+# Caddy's CA newroot is read on h1 from now on: a file that is not its root
+# (the wrong file, or a root Caddy made again) is drift, with the export
+cp "$C/cas/caddy-newroot-root.pem" "$T/newroot.keep"
+mk_ca "$T/stray" "/CN=Not Caddy's Root"; cp "$T/stray.pem" "$C/cas/caddy-newroot-root.pem"
+expect_rc 2 "h1: plan: Caddy's newroot is not caddy-new" run h1 plan --detailed-exitcode
+check "h1: the drift of Caddy's CA newroot" out_has "caddy (pki newroot): caddy-new is not the root Caddy uses"
+check "h1: the fix exports with --ca newroot" out_has "--ca newroot $C/cas/caddy-newroot-root.pem"
+cp "$T/newroot.keep" "$C/cas/caddy-newroot-root.pem"
+expect_rc 0 "h1: plan with Caddy's newroot as exported" run h1 plan
+check "h1: no drift of Caddy's CA newroot" bash -c "! grep -q 'caddy (pki newroot)' '$T/.out'"
 check "the export now names the rotation" bash -c "'$TRUSTFORM' caddy export-root -c '$C/trust.yaml' --root '$T/h1' --host h1 --ca newroot '$C/cas/caddy-newroot-root.pem' 2>&1 | grep -qF 'Then apply on every host: the stores get the new root beside \"caddy-local\" (overlap)'"
 expect_rc 2 "h1: status: overlap" status h1
 check "h1: overlap, both stores" out_has "rotation \"caddy-local\" -> \"caddy-new\": overlap (2 stores still lack caddy-new)"
