@@ -14,7 +14,6 @@
 #include "util/fsutil.h"
 #include "util/xalloc.h"
 
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -53,17 +52,6 @@ static void judge_config(struct caddy_export *e, const struct config *cfg, const
 		e->pin = CADDY_PIN_OTHER;
 	else
 		e->pin = CADDY_PIN_CURRENT;
-}
-
-bool caddy_ca_id_ok(const char *id)
-{
-	size_t n = strlen(id);
-	if (!n || n > 64 || !isalnum((unsigned char)id[0]))
-		return false;
-	for (size_t i = 1; i < n; i++)
-		if (!isalnum((unsigned char)id[i]) && !strchr("._-", id[i]))
-			return false;
-	return true;
 }
 
 int caddy_export_root(struct caddy_export *e, struct config *cfg, const char *root,

@@ -13,6 +13,7 @@
 #include "util/rootjail.h"
 #include "util/xalloc.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -96,6 +97,17 @@ void caddy_inst_free(struct store_inst *s)
 		caddy_opts_dispose(s->priv);
 		free(s->priv);
 	}
+}
+
+bool caddy_ca_id_ok(const char *id)
+{
+	size_t n = strlen(id);
+	if (!n || n > 64 || !isalnum((unsigned char)id[0]))
+		return false;
+	for (size_t i = 1; i < n; i++)
+		if (!isalnum((unsigned char)id[i]) && !strchr("._-", id[i]))
+			return false;
+	return true;
 }
 
 char *caddy_export_command(const struct config *cfg, const char *root, const char *ca_id,
