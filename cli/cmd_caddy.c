@@ -40,8 +40,15 @@ static void next_steps(const struct config *cfg, const struct caddy_export *e, c
 			cfg->path, ca->pin_pos.line, ca->pin_pos.col,
 			e->pin == CADDY_PIN_OTHER ? "the previous root's" : "not " PIN_SYNTAX,
 			e->root->fphex);
-	fprintf(stderr, "Then apply: the stores get the new root, and a reissue of Caddy's "
-			"certificates held for it runs.\n");
+	if (ca && ca->replaced)
+		fprintf(stderr,
+			"Then apply on every host: the stores get the new root beside \"%s\" "
+			"(overlap); `trustform rotation status` says when Caddy's sites may move "
+			"to CA \"%s\".\n",
+			ca->replaced->name, e->ca_id);
+	else
+		fprintf(stderr, "Then apply: the stores get the new root, and a reissue of Caddy's "
+				"certificates held for it runs.\n");
 }
 
 static int write_stdout(const struct cert *root)
@@ -57,8 +64,25 @@ static int write_stdout(const struct cert *root)
 	return rc;
 }
 
-static int export_root(struct run *r, const struct options *o)
+struct caddy_cli_opts {
+	struct options common;
+	const char *ca;
+};
+
+static const struct cli_opt caddy_opts[] = {
+    CLI_OPT_STRING(struct caddy_cli_opts, ca, "ca", "ID",
+		   "export the root of Caddy's CA ID instead of the\ncaddy: section's ca (a "
+		   "rotation's new root)",
+		   "",
+		   "Export the root of Caddy's CA `ID` (a `pki { ca ID }` of the Caddyfile) "
+		   "instead of the caddy: section's `ca`: the new root of a rotation, for the "
+		   "CA marked `caddy: ID` that says `replaces:`."),
+    CLI_OPT_END,
+};
+
+static int export_root(struct run *r, const struct caddy_cli_opts *c)
 {
+	const struct options *o = &c->common;
 	if (o->nargs > 1)
 		return cli_usage_error(&cli_cmd_caddy,
 				       "unexpected argument \"%s\" (it takes at most one: the "
@@ -77,7 +101,7 @@ static int export_root(struct run *r, const struct options *o)
 	struct diag section;
 	diag_init(&section);
 	int code = EXIT_ERROR;
-	if (caddy_export_root(&e, r->cfg, o->root, out, &section) < 0) {
+	if (caddy_export_root(&e, r->cfg, o->root, c->ca, out, &section) < 0) {
 		if (section.errors)
 			diag_print(&section, stderr, o->color && isatty(STDERR_FILENO));
 		else
@@ -104,10 +128,10 @@ out:
 /* main() dispatches "caddy export-root" here; args are what follows it. */
 static int cmd_caddy(void *v)
 {
-	struct options *o = v;
+	struct caddy_cli_opts *c = v;
 	struct run r;
-	cli_run_init(&r, o);
-	int code = export_root(&r, o);
+	cli_run_init(&r, &c->common);
+	int code = export_root(&r, c);
 	run_dispose(&r);
 	return code;
 }
@@ -118,9 +142,10 @@ const struct cli_command cli_cmd_caddy = {
     .operands = "[FILE]",
     .summary = "write Caddy's current root as PEM (to commit beside the config)",
     .usage = "usage: trustform caddy export-root [options] [FILE]\n"
-	     "  writes Caddy's current root (of the CA in the config's caddy: section)\n"
-	     "  as PEM to FILE, or to standard output\n",
+	     "  writes Caddy's current root (of the CA in the config's caddy: section,\n"
+	     "  or of --ca ID) as PEM to FILE, or to standard output\n",
     .shared = CLI_SH_CONFIG | CLI_SH_GIT | CLI_SH_REF | CLI_SH_HOST | CLI_SH_ROOT | CLI_SH_LOCK,
-    .size = sizeof(struct options),
+    .opts = caddy_opts,
+    .size = sizeof(struct caddy_cli_opts),
     .run = cmd_caddy,
 };

@@ -119,6 +119,7 @@ static int cmd_plan(void *opts)
 	 * whose rotation has not reached retire is blocked */
 	run_rotations(&r, "--offline", &rot);
 	rotation_block_steps(&rot, &r.plan);
+	r.rotations = &rot;
 	struct render_opts ro;
 	run_render_opts(&r, "plan", &ro);
 	if (o->json) {

@@ -39,9 +39,7 @@ static void render_text(const struct run *r, const struct rotation_list *l)
 		return;
 	}
 	rotation_render(stdout, l);
-	size_t blocked = 0;
-	for (size_t i = 0; i < l->n; i++)
-		blocked += l->items[i].blocks != NULL;
+	size_t blocked = rotation_nblocked(l);
 	printf("\nRotation: %zu rotation%s on host %s, %zu blocked.\n", l->n, l->n == 1 ? "" : "s",
 	       r->ctx.host, blocked);
 }

@@ -25,11 +25,11 @@ _trustform_opts() { # COMMAND
     show) echo "-c --config --host --root --target --lock-timeout --json --no-color --git --ref --path --require-fresh --allow-unpinned --git-allowed-signers --format --help" ;;
     version) echo "--no-color --help" ;;
     check) echo "-c --config --host --root --target --lock-timeout --json --no-color --git --ref --path --require-fresh --allow-unpinned --git-allowed-signers --timeout --help" ;;
-    caddy) echo "-c --config --host --root --lock-timeout --no-color --git --ref --path --require-fresh --allow-unpinned --git-allowed-signers --help" ;;
+    caddy) echo "-c --config --host --root --lock-timeout --no-color --git --ref --path --require-fresh --allow-unpinned --git-allowed-signers --ca --help" ;;
     diff) echo "--root --json --no-color --git --path --require-fresh --allow-unpinned --git-allowed-signers --from --to --inventory --format --help" ;;
     report) echo "--json --no-color --format --help" ;;
     rotation) echo "-c --config --host --root --lock-timeout --json --no-color --git --ref --path --require-fresh --allow-unpinned --git-allowed-signers --offline --timeout --help" ;;
-    *) echo "-c --config --host --root --target --lock-timeout --json --no-color --git --ref --path --require-fresh --allow-unpinned --git-allowed-signers --detailed-exitcode --out --prometheus --syslog --offline --timeout --auto-approve --format --from --to --inventory --help" ;;
+    *) echo "-c --config --host --root --target --lock-timeout --json --no-color --git --ref --path --require-fresh --allow-unpinned --git-allowed-signers --detailed-exitcode --out --prometheus --syslog --offline --timeout --auto-approve --format --ca --from --to --inventory --help" ;;
   esac
 }
 # What OPTION's value is: file, dir, stores, hosts, words:W..., none
@@ -40,7 +40,7 @@ _trustform_optarg() { # OPTION
     --root) echo dir ;;
     --target) echo stores ;;
     --host) echo hosts ;;
-    --lock-timeout|--git|--ref|--timeout|--from|--to) echo none ;;
+    --lock-timeout|--git|--ref|--timeout|--ca|--from|--to) echo none ;;
     --format) echo "words:text json cyclonedx" ;;
   esac
 }

@@ -117,6 +117,7 @@ int drift_report(const struct run *r, bool failed)
 		    .success = r->planned && !failed,
 		    .now = o->now,
 		    .check = r->check,
+		    .rotations = r->rotations,
 		};
 		if (metrics_write(o->prometheus, &in) < 0) {
 			run_say_error(r, err_msg());

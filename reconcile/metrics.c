@@ -2,6 +2,7 @@
 #include "reconcile/metrics.h"
 #include "model/cert.h"
 #include "reconcile/check.h"
+#include "reconcile/rotation.h"
 #include "reconcile/verdict.h"
 #include "schema/gitsource.h"
 #include "util/buf.h"
@@ -246,6 +247,46 @@ static void break_metrics(struct buf *b, const struct metrics_input *in)
 	}
 }
 
+/* Each rotation (`replaces:`) that concerns the host: its phase as a number
+ * (0 overlap, 1 switch, 2 retire, 3 done), so that an alert can ask "below
+ * retire", and how many stores and endpoints block its next phase (none in
+ * retire and done; endpoints whose break accept_breaking accepts count as
+ * accepted, not blocking). */
+static void rotation_metrics(struct buf *b, const struct metrics_input *in)
+{
+	const struct rotation_list *l = in->rotations;
+	family(b, "trustform_rotation_phase",
+	       "The phase of the rotation of CA replaces to CA ca on this host: 0 overlap (a "
+	       "store lacks the new CA), 1 switch (an endpoint chains only to the old CA), 2 "
+	       "retire (the old CA may be removed), 3 done.");
+	for (size_t i = 0; i < l->n; i++) {
+		sample_start(b, "trustform_rotation_phase", in);
+		label(b, "ca", l->items[i].new->name, false);
+		label(b, "replaces", l->items[i].old->name, false);
+		buf_printf(b, "} %d\n", (int)l->items[i].phase);
+	}
+	family(b, "trustform_rotation_blockers",
+	       "What blocks the rotation's next phase: stores that lack the new CA (kind "
+	       "stores), endpoints that chain only to the old CA or could not be checked (kind "
+	       "endpoints); 0 when nothing blocks it or accept_breaking accepts every break.");
+	for (size_t i = 0; i < l->n; i++) {
+		const struct rotation *r = &l->items[i];
+		size_t n[2] = {0, 0};
+		if (r->phase == ROT_OVERLAP)
+			n[0] = r->lacking;
+		else if (r->phase == ROT_SWITCH && !r->accepted)
+			n[1] = r->old_only + r->unchecked;
+		static const char *const kinds[] = {"stores", "endpoints"};
+		for (size_t k = 0; k < 2; k++) {
+			sample_start(b, "trustform_rotation_blockers", in);
+			label(b, "ca", r->new->name, false);
+			label(b, "replaces", r->old->name, false);
+			label(b, "kind", kinds[k], false);
+			buf_printf(b, "} %zu\n", n[k]);
+		}
+	}
+}
+
 void metrics_render(struct buf *b, const struct metrics_input *in)
 {
 	if (in->check)
@@ -259,6 +300,8 @@ void metrics_render(struct buf *b, const struct metrics_input *in)
 	}
 	if (in->res)
 		ca_metrics(b, in);
+	if (in->rotations && in->rotations->n)
+		rotation_metrics(b, in);
 	if (in->git)
 		git_metrics(b, in);
 	if (in->config_origin) {

@@ -2,7 +2,8 @@
  * node_exporter textfile metrics of a drift check (`trustplan --prometheus
  * FILE`): changes pending per store, whether each store could be read, seconds
  * until each CA of the host expires, when the check last ran and whether it
- * succeeded, and the configuration it used. Written atomically (temp file in
+ * succeeded, the configuration it used, and each rotation's phase with what
+ * blocks it. Written atomically (temp file in
  * the same directory, renamed), so the collector never reads half a file; the
  * temp name does not end in .prom, so the collector never picks it up.
  */
@@ -18,6 +19,7 @@
 
 struct git_checkout;
 struct check_report;
+struct rotation_list;
 
 struct metrics_input {
 	const char *host;		/* or NULL when not known yet */
@@ -27,7 +29,8 @@ struct metrics_input {
 	const char *config_origin;	/* or NULL */
 	bool success;
 	time_t now;
-	const struct check_report *check; /* the endpoints were checked, or NULL */
+	const struct check_report *check;      /* the endpoints were checked, or NULL */
+	const struct rotation_list *rotations; /* the rotations judged, or NULL */
 };
 
 /* Render the metrics (text exposition format) into out. */

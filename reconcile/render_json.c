@@ -441,11 +441,9 @@ void render_json_rotation(FILE *out, const struct json_doc *doc, const struct pl
 {
 	json_t *o = doc_head(doc);
 	json_object_set_new(o, "rotations", rotation_json(l));
-	size_t blocked = 0, errors = 0;
-	for (size_t i = 0; i < l->n; i++) {
-		blocked += l->items[i].blocks != NULL;
+	size_t blocked = rotation_nblocked(l), errors = 0;
+	for (size_t i = 0; i < l->n; i++)
 		errors += l->items[i].errors;
-	}
 	json_t *s = json_object();
 	json_object_set_new(s, "rotations", json_integer((json_int_t)l->n));
 	json_object_set_new(s, "blocked", json_integer((json_int_t)blocked));

@@ -36,7 +36,8 @@ struct report_expiring {
 /* A rotation's phase on the host (format 1.3: rotations). */
 struct report_rotation {
 	char *old, *new, *phase, *summary;
-	char *blocks; /* or NULL */
+	char *blocks;	/* or NULL */
+	char *accepted; /* the breaks accept_breaking accepts (accepted_breaks), or NULL */
 };
 
 struct report_host {

@@ -32,6 +32,7 @@ void report_read_rotations(struct report_host *h, const json_t *plan_doc)
 		r->phase = dup_at(v, "phase");
 		r->summary = dup_at(v, "summary");
 		r->blocks = dup_at(v, "blocks");
+		r->accepted = dup_at(v, "accepted_breaks");
 		if (!r->old)
 			r->old = xstrdup("?");
 		if (!r->new)
@@ -51,6 +52,9 @@ void report_rotations_text(FILE *out, const struct report_host *h)
 		fprintf(out, " -> \"%s\": %s\n", text_disp(r->new), text_disp(r->summary));
 		if (r->blocks)
 			fprintf(out, "      blocks the next phase: %s\n", text_disp(r->blocks));
+		if (r->accepted)
+			fprintf(out, "      accepted (accept_breaking): %s\n",
+				text_disp(r->accepted));
 	}
 }
 
@@ -72,7 +76,10 @@ void report_rotations_markdown(FILE *out, const struct report *rep)
 			fprintf(out, "| %s → ", md_code(r->old, true));
 			fprintf(out, "%s ", md_code(r->new, true));
 			fprintf(out, "| %s ", md_text(r->summary));
-			fprintf(out, "| %s |\n", r->blocks ? md_text(r->blocks) : "");
+			fprintf(out, "| %s", r->blocks ? md_text(r->blocks) : "");
+			if (r->accepted)
+				fprintf(out, " (accepted: %s)", md_text(r->accepted));
+			fputs(" |\n", out);
 		}
 	}
 }
@@ -91,6 +98,8 @@ json_t *report_rotations_json(const struct report_host *h)
 			jtext_set(o, "blocks", r->blocks);
 		else
 			json_object_set_new(o, "blocks", json_null());
+		if (r->accepted)
+			jtext_set(o, "accepted_breaks", r->accepted);
 		json_array_append_new(arr, o);
 	}
 	return arr;
@@ -105,6 +114,7 @@ void report_rotations_dispose(struct report_host *h)
 		free(r->phase);
 		free(r->summary);
 		free(r->blocks);
+		free(r->accepted);
 	}
 	free(h->rotations);
 	h->rotations = NULL;

@@ -225,6 +225,37 @@ static void list_eps(struct buf *b, const struct rotation *r, enum rotation_chai
 
 #define S(n) ((n) == 1 ? "" : "s")
 
+/* Caddy's switch: its sites' internal issuer moves to the new CA, by a
+ * reload (Caddy obtains each site's certificate from that CA and serves it,
+ * keeping its listeners), never a restart, which drops every connection. */
+static char *caddy_switch_next(const struct rotation *r)
+{
+	const char *id = r->new->caddy, *n = r->new->name;
+	return xasprintf(
+	    "retire, once every endpoint is served from \"%s\": move Caddy's `tls internal` "
+	    "sites to its CA \"%s\" (Caddyfile: `tls { issuer internal { ca %s } }` in each "
+	    "site; JSON: the internal issuer's \"ca\": \"%s\"), then reload Caddy (`caddy "
+	    "reload`, not a restart); when \"%s\" is retired, set "
+	    "caddy.ca: %s",
+	    n, id, id, id, r->old->name, id);
+}
+
+/* Switch, blocked only by endpoints that chain only to the old CA, each
+ * named in its accept_breaking: those URLs; anything else (an endpoint not
+ * named, one not checked) leaves the block, and NULL. */
+static char *accepted_breaks(const struct rotation *r)
+{
+	if (!r->old_only || r->unchecked)
+		return NULL;
+	for (size_t i = 0; i < r->neps; i++)
+		if (r->eps[i].chain == ROT_CHAIN_OLD &&
+		    !conf_ca_accepts_break(r->old, r->eps[i].url))
+			return NULL;
+	struct buf b = BUF_INIT;
+	list_eps(&b, r, ROT_CHAIN_OLD);
+	return buf_detach(&b);
+}
+
 static void summarize(struct rotation *r)
 {
 	struct buf b = BUF_INIT;
@@ -241,8 +272,11 @@ static void summarize(struct rotation *r)
 			   r->lacking == 1 ? "s" : "", n);
 		list_stores(&b, r);
 		r->next = xasprintf("switch, once every store that holds \"%s\" trusts \"%s\" "
-				    "(apply with both CAs present)",
-				    o, n);
+				    "(apply with both CAs present)%s",
+				    o, n,
+				    r->caddy ? "; not before: Caddy must not issue from the new "
+					       "root until every host trusts it"
+					     : "");
 	} else if (r->old_only || r->unchecked) {
 		r->phase = ROT_SWITCH;
 		if (r->old_only)
@@ -263,17 +297,26 @@ static void summarize(struct rotation *r)
 				   r->unchecked, S(r->unchecked));
 			list_eps(&b, r, ROT_CHAIN_UNKNOWN);
 		}
-		r->next = xasprintf("retire, once every endpoint is served from \"%s\" (issue "
-				    "the servers' certificates from it)",
-				    n);
+		r->next = r->caddy ? caddy_switch_next(r)
+				   : xasprintf("retire, once every endpoint is served from \"%s\" "
+					       "(issue the servers' certificates from it)",
+					       n);
+		r->accepted = accepted_breaks(r);
 	} else {
 		r->phase = ROT_RETIRE;
 		r->summary =
 		    xasprintf("retire (%s may be removed: %zu store%s still hold%s it)", o,
 			      r->holding_old, S(r->holding_old), r->holding_old == 1 ? "s" : "");
-		r->next = xasprintf("remove \"%s\": set it `ensure: absent` (or distrusted) and "
-				    "apply",
-				    o);
+		if (r->caddy && r->old->caddy)
+			r->next =
+			    xasprintf("remove \"%s\": set it `ensure: absent` (or distrusted), "
+				      "set the caddy: section's `ca: %s` (Caddy's PKI is "
+				      "then read from its CA %s), and apply",
+				      o, r->new->caddy, r->new->caddy);
+		else
+			r->next = xasprintf("remove \"%s\": set it `ensure: absent` (or "
+					    "distrusted) and apply",
+					    o);
 	}
 	r->blocks = b.len ? xstrdup(b.ptr) : NULL;
 	buf_dispose(&b);
@@ -286,7 +329,7 @@ void rotation_judge(struct rotation_list *l, const struct rotation_params *p)
 		const struct conf_ca *nw = &p->cfg->cas[i];
 		if (!nw->replaced)
 			continue;
-		struct rotation r = {.old = nw->replaced, .new = nw};
+		struct rotation r = {.old = nw->replaced, .new = nw, .caddy = nw->caddy != NULL};
 		bool concerns = false;
 		judge_stores(&r, p, &concerns);
 		if (concerns && p->targeted && p->host)
@@ -307,7 +350,7 @@ size_t rotation_block_steps(const struct rotation_list *l, struct plan *p)
 	size_t n = 0;
 	for (size_t k = 0; k < l->n; k++) {
 		const struct rotation *r = &l->items[k];
-		if (!r->blocks || !r->old->cert)
+		if (!r->blocks || r->accepted || !r->old->cert)
 			continue;
 		for (size_t i = 0; i < p->n; i++)
 			for (size_t j = 0; j < p->stores[i].n; j++) {
@@ -328,12 +371,17 @@ size_t rotation_block_steps(const struct rotation_list *l, struct plan *p)
 	return n;
 }
 
+size_t rotation_nblocked(const struct rotation_list *l)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < l->n; i++)
+		n += l->items[i].blocks && !l->items[i].accepted;
+	return n;
+}
+
 bool rotation_blocked(const struct rotation_list *l)
 {
-	for (size_t i = 0; i < l->n; i++)
-		if (l->items[i].blocks)
-			return true;
-	return false;
+	return rotation_nblocked(l) > 0;
 }
 
 void rotation_list_dispose(struct rotation_list *l)
@@ -349,6 +397,7 @@ void rotation_list_dispose(struct rotation_list *l)
 		free(r->summary);
 		free(r->blocks);
 		free(r->next);
+		free(r->accepted);
 	}
 	free(l->items);
 	memset(l, 0, sizeof(*l));

@@ -60,6 +60,14 @@ struct rotation {
 	char *summary; /* "overlap (2 stores still lack new-root)" */
 	char *blocks;  /* what blocks the next phase, or NULL (retire, done) */
 	char *next;    /* the next step, in words */
+	/* switch, and every endpoint that blocks it chains only to the old CA and
+	 * is named in the old CA's accept_breaking: the operator accepted exactly
+	 * those breaks, so its removal is not blocked. The URLs, ", "-separated,
+	 * or NULL. */
+	char *accepted;
+	/* The new CA is Caddy's (`caddy: <id>`): the switch is Caddy's sites
+	 * moving to that CA, which the next step says how to do. */
+	bool caddy;
 };
 
 struct rotation_list {
@@ -85,10 +93,14 @@ struct rotation_params {
  * holds or should hold either CA). */
 void rotation_judge(struct rotation_list *l, const struct rotation_params *p);
 /* Mark the plan's removals and distrusts of an old CA whose retire phase has
- * not come as blocked. Returns how many. */
+ * not come as blocked (unless the rotation's blockers are all accepted
+ * breaks: rotation.accepted). Returns how many. */
 size_t rotation_block_steps(const struct rotation_list *l, struct plan *p);
-/* Whether some rotation cannot take its next step yet (overlap, switch). */
+/* Whether some rotation cannot take its next step yet (overlap, switch, and
+ * not every blocker accepted). */
 bool rotation_blocked(const struct rotation_list *l);
+/* How many rotations are blocked so. */
+size_t rotation_nblocked(const struct rotation_list *l);
 void rotation_list_dispose(struct rotation_list *l);
 const char *rotation_phase_name(enum rotation_phase ph);
 

@@ -47,6 +47,12 @@ void rotation_render(FILE *out, const struct rotation_list *l)
 		}
 		if (r->blocks)
 			fprintf(out, "      blocks the next phase: %s\n", text_disp(r->blocks));
+		if (r->accepted)
+			fprintf(
+			    out,
+			    "      accepted: \"%s\" lists the break of %s under accept_breaking: "
+			    "its removal is not blocked\n",
+			    text_disp(r->old->name), text_disp(r->accepted));
 		fprintf(out, "      next: %s\n", text_disp(r->next));
 	}
 }
@@ -70,6 +76,8 @@ json_t *rotation_json(const struct rotation_list *l)
 		else
 			json_object_set_new(o, "blocks", json_null());
 		jtext_set(o, "next", r->next);
+		if (r->accepted)
+			jtext_set(o, "accepted_breaks", r->accepted);
 		json_t *st = json_array();
 		for (size_t j = 0; j < r->nstores; j++) {
 			const struct rotation_store *s = &r->stores[j];

@@ -20,6 +20,7 @@
 
 struct check_report;
 struct check_params;
+struct rotation_list;
 
 /* What a run loads, reads and reports: the application's own options. The CLI
  * fills them from its command line (cli_run_opts); nothing here knows of
@@ -66,10 +67,11 @@ struct run {
 	struct plan plan;
 	struct run_lock lock;
 	char *roles_text;
-	struct git_checkout *git;	  /* the config came from git, or NULL */
-	char *failure;			  /* why the run failed before the plan, or NULL */
-	bool planned;			  /* run_plan ran */
-	const struct check_report *check; /* the endpoints were checked, or NULL */
+	struct git_checkout *git;	       /* the config came from git, or NULL */
+	char *failure;			       /* why the run failed before the plan, or NULL */
+	bool planned;			       /* run_plan ran */
+	const struct check_report *check;      /* the endpoints were checked, or NULL */
+	const struct rotation_list *rotations; /* judged (plan), for the metrics, or NULL */
 };
 
 /* o is copied. */
@@ -109,7 +111,6 @@ void run_json_doc(const struct run *r, const char *operation, struct json_doc *d
 /* The endpoint check's inputs for this run after run_plan: the stores as
  * they will be after apply, the run's clock and timeout; no URLs given. */
 void run_check_params(const struct run *r, struct check_params *p);
-struct rotation_list;
 /* The rotations' phases from what the run read and checked (r->check, or
  * not_checked says why there is none: "--offline"). */
 void run_rotations(const struct run *r, const char *not_checked, struct rotation_list *out);

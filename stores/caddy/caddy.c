@@ -4,6 +4,7 @@
  * them: the options as loaded (caddy_opts.c) and running Caddy (caddy_exec.c).
  */
 #include "stores/caddy/caddy.h"
+#include "schema/config.h"
 #include "stores/caddy/caddy_int.h"
 #include "util/err.h"
 #include "util/fsutil.h"
@@ -31,6 +32,34 @@ static struct store_inst *new_inst(const struct store_backend *backend, const st
 	return s;
 }
 
+/* A rotation of Caddy's root (a present CA marked `caddy: <id>` that
+ * replaces another, <id> not the section's ca): Caddy's CA <id> is read too,
+ * so that its root is checked against that CA from the overlap on (a root
+ * Caddy made again after the export would otherwise be switched to while no
+ * host trusts it), and its intermediate and leaves like the section's. */
+static void open_rotation_pkis(const struct conf_store *cs, const struct run_ctx *ctx,
+			       const char *section_ca, struct store_open *out)
+{
+	for (size_t i = 0; ctx->cfg && i < ctx->cfg->ncas; i++) {
+		const struct conf_ca *ca = &ctx->cfg->cas[i];
+		if (!ca->caddy || !ca->replaced || ca->ensure != ENSURE_PRESENT ||
+		    !strcmp(ca->caddy, section_ca) || !caddy_ca_id_ok(ca->caddy))
+			continue;
+		char *addr = xasprintf("caddy.pki.%s", ca->caddy);
+		char *title = xasprintf("caddy (pki %s)", ca->caddy);
+		struct store_inst *s = new_inst(&store_backend_caddy_pki, cs, ctx, addr, title);
+		struct caddy_opts *o = s->priv;
+		free(o->ca);
+		o->ca = xstrdup(ca->caddy);
+		o->other_ca = true;
+		free(o->lifetime); /* the section's intermediate_lifetime is its ca's */
+		o->lifetime = NULL;
+		store_open_add(out, s);
+		free(addr);
+		free(title);
+	}
+}
+
 /* The PKI, and the Caddyfile or JSON config when one is configured. */
 static int caddy_open(const struct conf_store *cs, const struct run_ctx *ctx,
 		      struct store_open *out)
@@ -54,6 +83,7 @@ static int caddy_open(const struct conf_store *cs, const struct run_ctx *ctx,
 	store_open_add(out, pki);
 	free(addr);
 	free(title);
+	open_rotation_pkis(cs, ctx, o.ca, out);
 	caddy_opts_dispose(&o);
 	return 0;
 }

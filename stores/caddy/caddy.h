@@ -21,6 +21,7 @@ struct caddy_opts {
 	char *lifetime;		     /* intermediate_lifetime as configured, or NULL */
 	char *binary;		     /* in-root path of the caddy binary */
 	bool binary_set;	     /* configured, rather than the default */
+	bool other_ca;		     /* ca is not the section's: a rotation's new root */
 	char *stop, *start, *reload; /* shell commands, or NULL when not to run */
 	const char *root;	     /* --root, "" for / */
 };
@@ -51,11 +52,14 @@ struct caddy_export {
 };
 
 /* `trustform caddy export-root`: check the caddy: section as the registry
- * does (its findings into d), read Caddy's current root from its data
- * directory under root, and write it as PEM to out_file (atomically), unless
- * that is NULL. 0, or -1 with err set (and d's errors, when the section has
- * any). */
+ * does (its findings into d), read Caddy's current root of CA ca_id (NULL:
+ * the section's ca; another id: a second CA of Caddy's pki, the new root of
+ * a rotation) from its data directory under root, and write it as PEM to
+ * out_file (atomically), unless that is NULL. 0, or -1 with err set (and d's
+ * errors, when the section has any). */
 int caddy_export_root(struct caddy_export *e, struct config *cfg, const char *root,
-		      const char *out_file, struct diag *d);
+		      const char *ca_id, const char *out_file, struct diag *d);
+/* Whether id is a CA id as the caddy: section's ca option takes it. */
+bool caddy_ca_id_ok(const char *id);
 void caddy_export_dispose(struct caddy_export *e);
 #endif

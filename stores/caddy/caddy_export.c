@@ -1,7 +1,8 @@
 /*
  * The caddy store's export operation (`trustform caddy export-root`): Caddy's
  * current root of the CA the caddy: section names, read from its data
- * directory only, and where the configuration stands with it (the CA marked
+ * directory only (or of another CA of Caddy's, --ca: a rotation's new
+ * root), and where the configuration stands with it (the CA marked
  * `caddy: <id>` and its sha256: pin, parsed once by the loader), written
  * atomically to a file when one is given. The section
  * is checked as the registry checks it for every command, since the rest of
@@ -54,9 +55,15 @@ static void judge_config(struct caddy_export *e, const struct config *cfg, const
 }
 
 int caddy_export_root(struct caddy_export *e, struct config *cfg, const char *root,
-		      const char *out_file, struct diag *d)
+		      const char *ca_id, const char *out_file, struct diag *d)
 {
 	memset(e, 0, sizeof(*e));
+	if (ca_id && !caddy_ca_id_ok(ca_id)) {
+		err_set("--ca \"%s\" is not a CA id (a letter or digit, then up to 63 letters, "
+			"digits, '.', '_' or '-'); give the id of Caddy's `pki { ca <id> }`",
+			ca_id);
+		return -1;
+	}
 	if (!cfg->caddy.present) {
 		err_set("%s has no caddy: section; add one with data_dir (Caddy's data "
 			"directory) and ca",
@@ -72,6 +79,10 @@ int caddy_export_root(struct caddy_export *e, struct config *cfg, const char *ro
 	}
 	struct caddy_opts o;
 	caddy_opts_load(&o, cs, root);
+	if (ca_id) {
+		free(o.ca);
+		o.ca = xstrdup(ca_id);
+	}
 	e->ca_id = xstrdup(o.ca);
 	int rc = caddy_root_load(&o, &e->root, &e->where);
 	caddy_opts_dispose(&o);

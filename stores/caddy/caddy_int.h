@@ -42,7 +42,8 @@ extern const struct store_backend store_backend_caddy_pki;
 extern const struct store_backend store_backend_caddy_config;
 
 /* `trustform caddy export-root …` for this run, written to out_file. */
-char *caddy_export_command(const struct config *cfg, const char *root, const char *ca_id);
+char *caddy_export_command(const struct config *cfg, const char *root, const char *ca_id,
+			   bool other_ca);
 
 /* The PKI store (caddy_pki.c) and its reissue step (caddy_reissue.c). */
 #define START_WAIT_SECONDS 30 /* for Caddy's new intermediate and leaves after a start */

@@ -13,6 +13,7 @@
 #include "util/rootjail.h"
 #include "util/xalloc.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -98,7 +99,19 @@ void caddy_inst_free(struct store_inst *s)
 	}
 }
 
-char *caddy_export_command(const struct config *cfg, const char *root, const char *ca_id)
+bool caddy_ca_id_ok(const char *id)
+{
+	size_t n = strlen(id);
+	if (!n || n > 64 || !isalnum((unsigned char)id[0]))
+		return false;
+	for (size_t i = 1; i < n; i++)
+		if (!isalnum((unsigned char)id[i]) && !strchr("._-", id[i]))
+			return false;
+	return true;
+}
+
+char *caddy_export_command(const struct config *cfg, const char *root, const char *ca_id,
+			   bool other_ca)
 {
 	const char *file = NULL;
 	for (size_t i = 0; i < cfg->ncas && !file; i++)
@@ -112,8 +125,9 @@ char *caddy_export_command(const struct config *cfg, const char *root, const cha
 			   : xasprintf("cas/caddy-%s-root.pem", ca_id);
 		file = dflt;
 	}
-	char *cmd = xasprintf("trustform caddy export-root -c %s%s%s %s", cfg->path,
-			      *root ? " --root " : "", root, file);
+	char *cmd = xasprintf("trustform caddy export-root -c %s%s%s%s%s %s", cfg->path,
+			      *root ? " --root " : "", root, other_ca ? " --ca " : "",
+			      other_ca ? ca_id : "", file);
 	free(dflt);
 	return cmd;
 }

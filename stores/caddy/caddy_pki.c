@@ -273,7 +273,8 @@ static int pki_read(struct store_inst *s, struct trust_set *out)
 		trust_entry_describe(&out->items[out->n - 1], sc.root);
 		out->items[out->n - 1].fixed = true;
 		out->own_root_id = xstrdup(o->ca);
-		out->own_root_export = caddy_export_command(s->ctx->cfg, s->ctx->root, o->ca);
+		out->own_root_export =
+		    caddy_export_command(s->ctx->cfg, s->ctx->root, o->ca, o->other_ca);
 		free(where);
 	}
 	if (sc.inter) {

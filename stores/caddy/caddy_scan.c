@@ -361,7 +361,7 @@ char *caddy_held_why(const struct store_inst *s, const struct pki_scan *sc)
 	}
 	if (!marked)
 		return NULL;
-	char *cmd = caddy_export_command(cfg, s->ctx->root, o->ca), *pin = NULL;
+	char *cmd = caddy_export_command(cfg, s->ctx->root, o->ca, o->other_ca), *pin = NULL;
 	if (marked->pin)
 		pin = xasprintf(" and update its sha256: pin (%s:%d:%d) to the new fingerprint",
 				cfg->path, marked->pin_pos.line, marked->pin_pos.col);

@@ -8,7 +8,8 @@
 # -enddate, no clock moved), an endpoint whose clients refuse it (a real
 # openssl s_server), one that does not answer; the same host converged and
 # clean (no alert); a check that failed long ago (failing, not running); the
-# configuration from git, its remote gone for two days (stale).
+# configuration from git, its remote gone for two days (stale); a rotation
+# whose overlap has been blocked for three days.
 # The restart-pending series alone is written by the test: under --root
 # trustform never asks systemd, so no run here has a sample of it; its name
 # and help come from the real file, its labels from the real store.
@@ -99,10 +100,23 @@ expect_rc 0 "two days on the cached copy" env TRUSTFORM_NOW=$(($(date +%s) + 2 *
   "$TRUSTFORM" plan "${gargs[@]}" --prometheus "$M/stale.prom"
 check "stale: fetched two days ago" grep -q '^trustform_git_fetch_age_seconds{host="h"} 1728[0-9][0-9]$' "$M/stale.prom"
 
+# 5. a rotation (next replaces root) whose new root no host store holds yet:
+# overlap, blocked by the store; three days later the alert fires. The plan
+# is --offline: the endpoint is not what blocks it.
+mk_ca "$C/cas/next" "/CN=Alerts Next Root" 400
+sed -e 's|^  root: { file: cas/root.pem }$|&\n  next: { file: cas/next.pem, replaces: root }|' \
+  -e 's|cas: \[root\]|cas: [root, next]|' "$C/trust.yaml" >"$C/rotation.yaml"
+expect_rc 0 "a plan with a blocked rotation writes its metrics" \
+  tf plan -c "$C/rotation.yaml" --root "$R" --host h --offline --prometheus "$M/rotation.prom"
+check "rotation: the phase (overlap: 0)" grep -qx 'trustform_rotation_phase{host="h",ca="next",replaces="root"} 0' "$M/rotation.prom"
+check "rotation: one store blocks it" grep -qx 'trustform_rotation_blockers{host="h",ca="next",replaces="root",kind="stores"} 1' "$M/rotation.prom"
+check "rotation: no endpoint blocks it yet" grep -qx 'trustform_rotation_blockers{host="h",ca="next",replaces="root",kind="endpoints"} 0' "$M/rotation.prom"
+check "the clean plan has no rotation" bash -c "! grep -q trustform_rotation '$M/clean.prom'"
+
 # the test file: input series from the four files, expected alerts from the oracle
 expect_rc 0 "the promtool test file is made from the metrics" python3 "$TESTS_DIR/lib/alert_rules_test.py" \
   "$RULES" "$T/rules.test.json" "drift=$M/drift.prom@7200" "clean=$M/clean.prom@7200" \
-  "failed=$M/failed.prom@14400" "stale=$M/stale.prom@7200"
+  "failed=$M/failed.prom@14400" "stale=$M/stale.prom@7200" "rotation=$M/rotation.prom@259200"
 cp "$T/.out" "$T/expected.txt"
 n() { awk -v g="$1" -v a="$2" '$1 == g && $2 == a { print $3 }' "$T/expected.txt"; }
 check "drift: soon in store app, and Caddy's intermediate, are expiring" test "$(n drift TrustformCAExpiring)" = 2
@@ -118,6 +132,10 @@ check "failed: the check fails" test "$(n failed TrustformCheckFailing)" = 1
 check "failed: and has not run for hours" test "$(n failed TrustformCheckNotRunning)" = 1
 check "stale: the configuration is stale" test "$(n stale TrustformConfigStale)" = 1
 check "stale: nothing else" test "$(grep -c '^stale .* [1-9]' "$T/expected.txt")" = 1
+check "rotation: blocked for three days, the alert fires" test "$(n rotation TrustformRotationBlocked)" = 1
+for g in drift clean failed stale; do
+  check "$g: no rotation alert" test "$(n "$g" TrustformRotationBlocked)" = 0
+done
 soon_end=$(date -u -d "$(openssl x509 -in "$C/cas/soon.pem" -noout -enddate | cut -d= -f2)" '+%Y-%m-%d %H:%M:%S +0000 UTC')
 check "the alert of soon carries openssl's date" \
   grep -qF "\"summary\": \"ca \\\"soon\\\" expires on $soon_end (h, store app)\"" "$T/rules.test.json"

@@ -59,7 +59,14 @@ def expected(samples, eval_s):
         by.setdefault(name, []).append((labels, value))
     ident = ('host', 'store', 'kind', 'ca', 'sha256')
     expiry = {key(l, ident): v for l, v in by.get('trustform_ca_expiry_timestamp_seconds', [])}
+    blocked = {}
+    for l, v in by.get('trustform_rotation_blockers', []):
+        k = key(l, ('host', 'ca', 'replaces'))
+        blocked[k] = blocked.get(k, 0) + v
     return {
+        'TrustformRotationBlocked': [(dict(zip(('host', 'ca', 'replaces'), k)), v)
+                                     for k, v in sorted(blocked.items())
+                                     if v > 0 and eval_s >= 2 * 86400],
         'TrustformCAExpiring': [(l, expiry[key(l, ident)])
                                 for l, v in by.get('trustform_ca_expiring', []) if v == 1],
         'TrustformDrift': [(l, v) for l, v in by.get('trustform_drift', []) if v == 1],
