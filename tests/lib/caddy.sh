@@ -7,6 +7,7 @@
 # lays them out (/var/lib/caddy/.local/share/caddy, /etc/caddy/Caddyfile);
 # picks the admin and HTTPS ports. Sets CADDY_ADMIN, CADDY_HTTPS, CADDY_FILE,
 # CADDY_DATA, and CADDY_START/CADDY_STOP (the commands trustform is given).
+CADDY_RO_STORES='for d in /usr/local/share/ca-certificates /usr/share/ca-certificates /etc/ssl/certs /etc/ca-certificates.conf /etc/pki /usr/lib/jvm /etc/ssl/certs/java; do [ -e $d ] && { mount --bind $d $d && mount -o remount,bind,ro $d $d || exit 1; }; done;'
 caddy_sandbox() {
   local r=$1
   export XDG_DATA_HOME=$r/var/lib/caddy/.local/share XDG_CONFIG_HOME=$r/var/lib/caddy/.config
@@ -16,7 +17,11 @@ caddy_sandbox() {
   CADDY_FILE=$r/etc/caddy/Caddyfile
   CADDY_ADMIN=$(free_port); CADDY_HTTPS=$(free_port)
   while [ "$CADDY_HTTPS" = "$CADDY_ADMIN" ]; do CADDY_HTTPS=$(free_port); done
-  CADDY_START="caddy start --config $CADDY_FILE --adapter caddyfile --pidfile $T/caddy.pid >>$T/caddy.log 2>&1"
+  # Caddy runs in a mount namespace where this machine's trust stores are
+  # read-only: whatever its configuration says (Caddy 2.11 installs the
+  # `local` CA's root unless every CA says install_trust false), it can never
+  # write a root into this machine's store.
+  CADDY_START="unshare -m --propagation private sh -c '$CADDY_RO_STORES exec caddy start --config $CADDY_FILE --adapter caddyfile --pidfile $T/caddy.pid' >>$T/caddy.log 2>&1"
   CADDY_STOP="caddy stop --address 127.0.0.1:$CADDY_ADMIN >>$T/caddy.log 2>&1"
   trap 'caddy_kill; cleanup' EXIT
 }
