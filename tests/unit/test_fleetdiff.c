@@ -80,12 +80,12 @@ static void host_index_semantics(void)
 	CHECK(x.nglobs == 4);
 	struct buf b = BUF_INIT;
 	static const char *const cases[][2] = {
-	    {"web-1", "a"},	     /* an exact entry alone, globs not consulted */
-	    {"web-2", "b"},	     /* a glob */
-	    {"x-1", "c"},	     /* another glob */
-	    {"db-1", "c, a, b"},     /* three globs, the file's order, each role once */
-	    {"db-x", "b, c"},	     /* one glob, its roles in its order */
-	    {"mail", "-"},	     /* nothing matches */
+	    {"web-1", "a"},	    /* an exact entry alone, globs not consulted */
+	    {"web-2", "b"},	    /* a glob */
+	    {"x-1", "c"},	    /* another glob */
+	    {"db-1", "c, a, b"},    /* three globs, the file's order, each role once */
+	    {"db-x", "b, c"},	    /* one glob, its roles in its order */
+	    {"mail", "-"},	    /* nothing matches */
 	    {"web-1.example", "b"}, /* an exact name is not a prefix */
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -174,7 +174,8 @@ static void replacements_at_scale(void)
 	}
 	buf_printf(&yo, "  gone: { file: old-%03d.pem }\n", N);
 	buf_printf(&yn, "  fresh: { file: new-%03d.pem }\n", N);
-	buf_printf(&yo, "roles:\n  r: { stores: [s], cas: [%s, gone] }\nhosts:\n  h: [r]\n", cas.ptr);
+	buf_printf(&yo, "roles:\n  r: { stores: [s], cas: [%s, gone] }\nhosts:\n  h: [r]\n",
+		   cas.ptr);
 	buf_printf(&yn, "roles:\n  r: { stores: [s], cas: [%s, fresh] }\nhosts:\n  h: [r]\n",
 		   cas.ptr);
 	struct config *co = load("old.yaml", yo.ptr), *cn = load("new.yaml", yn.ptr);
