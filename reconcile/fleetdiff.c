@@ -4,6 +4,7 @@
 #include "schema/resolve.h"
 #include "util/buf.h"
 #include "util/err.h"
+#include "util/strmap.h"
 #include "util/xalloc.h"
 
 #include <stdlib.h>
@@ -19,6 +20,7 @@ struct want {
 struct wants {
 	struct want *v;
 	size_t n;
+	struct strmap by_fp; /* fingerprint -> its first want */
 };
 
 static enum fd_state state_of(enum ensure e)
@@ -30,20 +32,28 @@ static void wants_of(struct wants *w, const struct host_store *hs)
 {
 	w->v = xcalloc(hs && hs->ncas ? hs->ncas : 1, sizeof(*w->v));
 	w->n = 0;
+	strmap_init(&w->by_fp);
 	for (size_t i = 0; hs && i < hs->ncas; i++) {
 		const struct conf_ca *ca = hs->cas[i];
 		if (!ca->cert)
 			continue; /* the loader reported it: the diff is not run */
-		w->v[w->n++] = (struct want){ca->cert->fphex, ca->name, state_of(ca->ensure)};
+		w->v[w->n] = (struct want){ca->cert->fphex, ca->name, state_of(ca->ensure)};
+		if (strmap_get(&w->by_fp, ca->cert->fphex) == STRMAP_NONE)
+			strmap_put(&w->by_fp, ca->cert->fphex, w->n);
+		w->n++;
 	}
+}
+
+static void wants_dispose(struct wants *w)
+{
+	strmap_dispose(&w->by_fp);
+	free(w->v);
 }
 
 static const struct want *find_fp(const struct wants *w, const char *fp)
 {
-	for (size_t i = 0; i < w->n; i++)
-		if (!strcmp(w->v[i].fp, fp))
-			return &w->v[i];
-	return NULL;
+	size_t i = strmap_get(&w->by_fp, fp);
+	return i == STRMAP_NONE ? NULL : &w->v[i];
 }
 
 static const struct host_store *find_store(const struct resolved *r, const char *name)
@@ -96,6 +106,43 @@ static void push(struct fd_host *h, const struct fd_change *c)
 	h->changes[h->nchanges++] = *c;
 }
 
+/* Same name, trusted before and after, new fingerprint: the add and the
+ * removal of the store's changes (from first on) become one replacement, -/+.
+ * A CA name is one key of its file, so a store has at most one add and one
+ * such removal of a name: a map from name to removal pairs them. */
+static void pair_replacements(struct fd_host *h, size_t first)
+{
+	struct strmap rm; /* name -> the index of its removal */
+	strmap_init(&rm);
+	for (size_t j = first; j < h->nchanges; j++) {
+		const struct fd_change *c = &h->changes[j];
+		if (!strcmp(c->op, "remove") && c->before == FD_PRESENT && c->after == FD_NONE &&
+		    strmap_get(&rm, c->name) == STRMAP_NONE)
+			strmap_put(&rm, c->name, j);
+	}
+	bool *gone = xcalloc(h->nchanges - first + 1, sizeof(*gone));
+	for (size_t i = first; rm.n && i < h->nchanges; i++) {
+		struct fd_change *add = &h->changes[i];
+		if (strcmp(add->op, "add") || add->before != FD_NONE)
+			continue;
+		size_t j = strmap_del(&rm, add->name);
+		if (j == STRMAP_NONE)
+			continue;
+		add->op = "replace";
+		add->symbol = "-/+";
+		add->before = FD_PRESENT;
+		add->fp_before = h->changes[j].fp_before;
+		gone[j - first] = true;
+	}
+	size_t k = first;
+	for (size_t i = first; i < h->nchanges; i++)
+		if (!gone[i - first])
+			h->changes[k++] = h->changes[i];
+	h->nchanges = k;
+	free(gone);
+	strmap_dispose(&rm);
+}
+
 /* The changes of one store: every fingerprint whose state differs; an add and
  * a removal under the same CA name become one replacement. */
 static void diff_store(struct fd_host *h, const char *store, const struct host_store *o,
@@ -130,31 +177,11 @@ static void diff_store(struct fd_host *h, const char *store, const struct host_s
 		classify(&c);
 		push(h, &c);
 	}
-	/* same name, trusted before and after, new fingerprint: -/+ */
-	for (size_t i = first; i < h->nchanges; i++) {
-		struct fd_change *add = &h->changes[i];
-		if (strcmp(add->op, "add") || add->before != FD_NONE)
-			continue;
-		for (size_t j = first; j < h->nchanges; j++) {
-			struct fd_change *rm = &h->changes[j];
-			if (strcmp(rm->op, "remove") || rm->before != FD_PRESENT ||
-			    rm->after != FD_NONE || strcmp(rm->name, add->name))
-				continue;
-			add->op = "replace";
-			add->symbol = "-/+";
-			add->before = FD_PRESENT;
-			add->fp_before = rm->fp_before;
-			memmove(rm, rm + 1, (h->nchanges - j - 1) * sizeof(*rm));
-			h->nchanges--;
-			if (j < i)
-				i--;
-			break;
-		}
-	}
+	pair_replacements(h, first);
 	if (h->nchanges > first)
 		qsort(h->changes + first, h->nchanges - first, sizeof(*h->changes), change_cmp);
-	free(wo.v);
-	free(wn.v);
+	wants_dispose(&wo);
+	wants_dispose(&wn);
 }
 
 static char *roles_text(const struct resolved *r)
@@ -188,10 +215,12 @@ static char **store_names(const struct resolved *o, const struct resolved *n, si
 	return v;
 }
 
-static void diff_host(struct fleet_diff *d, struct fd_host *h)
+/* xo, xn: the host entries of the old and the new file, indexed once for all hosts */
+static void diff_host(struct fleet_diff *d, struct fd_host *h, const struct host_index *xo,
+		      const struct host_index *xn)
 {
-	struct resolved *o = resolve_host(d->old, h->name, NULL, 0);
-	struct resolved *n = resolve_host(d->new, h->name, NULL, 0);
+	struct resolved *o = resolve_host_indexed(xo, h->name, NULL, 0);
+	struct resolved *n = resolve_host_indexed(xn, h->name, NULL, 0);
 	err_clear(); /* matching no entry is an answer here, not an error */
 	h->roles_before = roles_text(o);
 	h->roles_after = roles_text(n);
@@ -256,14 +285,19 @@ void fleet_diff_build(struct fleet_diff *d, const struct config *old, const stru
 			names[n++] = new->hosts[i].pattern;
 	}
 	qsort(names, n, sizeof(*names), str_cmp);
+	struct host_index xo, xn;
+	host_index_init(&xo, old);
+	host_index_init(&xn, new);
 	d->hosts = xcalloc(n ? n : 1, sizeof(*d->hosts));
 	for (size_t i = 0; i < n; i++) {
 		if (d->nhosts && !strcmp(d->hosts[d->nhosts - 1].name, names[i]))
 			continue;
 		struct fd_host *h = &d->hosts[d->nhosts++];
 		h->name = xstrdup(names[i]);
-		diff_host(d, h);
+		diff_host(d, h, &xo, &xn);
 	}
+	host_index_dispose(&xo);
+	host_index_dispose(&xn);
 	free(names);
 }
 

@@ -59,6 +59,17 @@ static int load_yaml(struct names *nm, const char *path, const struct buf *b)
 	return 0;
 }
 
+/* The host name that starts a line: up to a blank or the line's end (not
+ * strcspn, which reads on through the rest of the file when the line holds
+ * no blank, making a long inventory quadratic). */
+static size_t name_len(const char *s, const char *e)
+{
+	const char *p = s;
+	while (p < e && *p != ' ' && *p != '\t')
+		p++;
+	return (size_t)(p - s);
+}
+
 /* INI: `[group]` sections hold one host a line (then its variables);
  * `[group:vars]` and `[group:children]` hold no host names. */
 static int load_ini(struct names *nm, const char *path, const char *text)
@@ -90,9 +101,7 @@ static int load_ini(struct names *nm, const char *path, const char *text)
 		}
 		if (!hosts_section)
 			continue;
-		size_t n = strcspn(s, " \t");
-		if (n > (size_t)(e - s))
-			n = (size_t)(e - s);
+		size_t n = name_len(s, e);
 		if (memchr(s, '=', n)) {
 			err_set("%s:%d: \"%.*s\" is a variable, not a host name; put variables "
 				"after the name (NAME key=value) or under [group:vars]",

@@ -2,6 +2,7 @@
 #include "schema/resolve.h"
 #include "util/buf.h"
 #include "util/err.h"
+#include "util/strmap.h"
 #include "util/xalloc.h"
 
 #include <fnmatch.h>
@@ -76,27 +77,68 @@ static void fill_store(const struct config *cfg, const struct resolved *r, size_
 	free(in);
 }
 
-struct resolved *resolve_host(const struct config *cfg, const char *host, char *const *targets,
-			      size_t ntargets)
+void host_index_init(struct host_index *x, const struct config *cfg)
 {
-	struct resolved *r = xcalloc(1, sizeof(*r));
-
-	const struct conf_host *exact = NULL;
-	for (size_t i = 0; i < cfg->nhosts; i++)
-		if (!has_glob(cfg->hosts[i].pattern) && strcmp(cfg->hosts[i].pattern, host) == 0)
-			exact = &cfg->hosts[i];
-	bool matched = false;
+	memset(x, 0, sizeof(*x));
+	x->cfg = cfg;
+	strmap_init(&x->exact);
+	x->globs = xcalloc(cfg->nhosts ? cfg->nhosts : 1, sizeof(*x->globs));
 	for (size_t i = 0; i < cfg->nhosts; i++) {
-		const struct conf_host *h = &cfg->hosts[i];
-		bool match =
-		    exact ? h == exact : has_glob(h->pattern) && fnmatch(h->pattern, host, 0) == 0;
-		if (!match)
+		if (has_glob(cfg->hosts[i].pattern))
+			x->globs[x->nglobs++] = i;
+		else
+			strmap_put(&x->exact, cfg->hosts[i].pattern, i); /* the last one counts */
+	}
+}
+
+void host_index_dispose(struct host_index *x)
+{
+	strmap_dispose(&x->exact);
+	free(x->globs);
+	memset(x, 0, sizeof(*x));
+}
+
+/* The roles of the host's entries: its exact entry alone if it has one,
+ * else those of every glob that matches it, in the file's order. */
+static bool match_roles(const struct host_index *x, const char *host, struct resolved *r)
+{
+	const struct config *cfg = x->cfg;
+	size_t exact = strmap_get(&x->exact, host);
+	if (exact != STRMAP_NONE) {
+		const struct conf_host *h = &cfg->hosts[exact];
+		for (size_t j = 0; j < h->nroles; j++)
+			add_role(r, &cfg->roles[h->roles[j]]);
+		return true;
+	}
+	bool matched = false;
+	for (size_t i = 0; i < x->nglobs; i++) {
+		const struct conf_host *h = &cfg->hosts[x->globs[i]];
+		if (fnmatch(h->pattern, host, 0) != 0)
 			continue;
 		matched = true;
 		for (size_t j = 0; j < h->nroles; j++)
 			add_role(r, &cfg->roles[h->roles[j]]);
 	}
-	if (!matched) {
+	return matched;
+}
+
+struct resolved *resolve_host(const struct config *cfg, const char *host, char *const *targets,
+			      size_t ntargets)
+{
+	struct host_index x;
+	host_index_init(&x, cfg);
+	struct resolved *r = resolve_host_indexed(&x, host, targets, ntargets);
+	host_index_dispose(&x);
+	return r;
+}
+
+struct resolved *resolve_host_indexed(const struct host_index *x, const char *host,
+				      char *const *targets, size_t ntargets)
+{
+	const struct config *cfg = x->cfg;
+	struct resolved *r = xcalloc(1, sizeof(*r));
+
+	if (!match_roles(x, host, r)) {
 		err_set("%s: host \"%s\" matches no entry under hosts:; add `%s: [role]` or a "
 			"glob that matches it, or pass --host NAME",
 			cfg->path, host, host);

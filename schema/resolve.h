@@ -7,6 +7,7 @@
 #define TF_RESOLVE_H
 
 #include "schema/config.h"
+#include "util/strmap.h"
 
 struct host_store {
 	const struct conf_store *store;
@@ -29,5 +30,21 @@ struct resolved {
 struct resolved *resolve_host(const struct config *cfg, const char *host, char *const *targets,
 			      size_t ntargets);
 void resolved_free(struct resolved *r);
+
+/* The host entries of a configuration indexed for resolving many hosts (a
+ * fleet diff over an inventory): exact names in a map, the globs in a list.
+ * The configuration must outlive the index. */
+struct host_index {
+	const struct config *cfg;
+	struct strmap exact; /* pattern -> its last entry */
+	size_t *globs;	     /* the glob entries, in the file's order */
+	size_t nglobs;
+};
+
+void host_index_init(struct host_index *x, const struct config *cfg);
+void host_index_dispose(struct host_index *x);
+/* resolve_host, with the entries looked up in x (O(globs), not O(entries)). */
+struct resolved *resolve_host_indexed(const struct host_index *x, const char *host,
+				      char *const *targets, size_t ntargets);
 
 #endif
