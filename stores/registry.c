@@ -35,3 +35,14 @@ const struct store_type *store_type_find(const char *name)
 			return store_types[i];
 	return NULL;
 }
+
+const struct store_readers *store_readers_of(const struct conf_store *cs)
+{
+	static const struct store_readers none = {0};
+	return cs && cs->store_type ? &cs->store_type->readers : &none;
+}
+
+bool store_reads(const struct conf_store *cs, unsigned flag)
+{
+	return (store_readers_of(cs)->flags & flag) != 0;
+}
