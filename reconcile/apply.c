@@ -2,6 +2,7 @@
 #include "reconcile/apply.h"
 #include "reconcile/apply_entries.h"
 #include "reconcile/apply_files.h"
+#include "stores/store.h"
 #include "stores/storeopt.h"
 #include "util/buf.h"
 #include "util/err.h"
@@ -170,8 +171,7 @@ static size_t refuse_held(struct plan_store *ps, size_t total)
 
 static bool is_system(const struct plan_store *ps)
 {
-	return ps->inst && ps->inst->conf && !ps->inst->conf->section &&
-	       !strcmp(ps->inst->conf->type, "system");
+	return ps->inst && store_reads(ps->inst->conf, STORE_READ_SYSTEM);
 }
 
 /* The order stores are applied in: the system stores first, since an env

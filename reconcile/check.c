@@ -2,6 +2,7 @@
 #include "reconcile/check.h"
 #include "model/cert.h"
 #include "reconcile/distroset.h"
+#include "stores/store.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/rootfs.h"
@@ -211,7 +212,7 @@ static bool env_lists(const struct conf_store *cs, const char *var)
 static const struct plan_store *system_store(const struct plan *p)
 {
 	for (size_t i = 0; i < p->n; i++)
-		if (p->stores[i].inst && !strcmp(p->stores[i].inst->conf->type, "system"))
+		if (p->stores[i].inst && store_reads(p->stores[i].inst->conf, STORE_READ_SYSTEM))
 			return &p->stores[i];
 	return NULL;
 }
@@ -308,7 +309,7 @@ static void find_breaks(const struct check_endpoint *ce, const struct plan_store
 	anchors_of(&now, ps, true);
 	/* a Node store's clients, now: Node's bundled roots (and the system
 	 * store as it is), as after apply */
-	if (!strcmp(ps->inst->conf->type, "systemd-env"))
+	if (store_reads(ps->inst->conf, STORE_READ_NODE))
 		free(node_anchors(&now, ps, p, moz, true));
 	verify_with(ce, p, cas, ncas, &now, &vr);
 	bool ok_now = vr.cause == VERIFY_OK;
@@ -362,7 +363,7 @@ static bool judge(struct check_endpoint *ce, const struct plan_store *ps,
 	}
 	struct anchors a = {0};
 	anchors_after_apply(&a, ps);
-	if (!strcmp(ps->inst->conf->type, "systemd-env"))
+	if (store_reads(ps->inst->conf, STORE_READ_NODE))
 		v->note = node_anchors(&a, ps, p, moz, false);
 	if (a.uncertain && !v->note)
 		v->note = xasprintf("%zu trusted entries of the store were not read in full; "
@@ -380,7 +381,7 @@ static bool fails_in_system(const struct check_endpoint *ce)
 {
 	for (size_t i = 0; i < ce->nv; i++)
 		if (!ce->v[i].error && ce->v[i].vr.cause != VERIFY_OK && ce->v[i].ps->inst &&
-		    !strcmp(ce->v[i].ps->inst->conf->type, "system"))
+		    store_reads(ce->v[i].ps->inst->conf, STORE_READ_SYSTEM))
 			return true;
 	return false;
 }

@@ -2,6 +2,7 @@
 #include "reconcile/clientreaders.h"
 #include "model/clientjudge.h"
 #include "schema/endpoint.h"
+#include "stores/store.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/xalloc.h"
@@ -23,14 +24,10 @@ static const struct {
     {"AWS_CA_BUNDLE", CLIENT_OPENSSL},
 };
 
-static bool env_store(const char *type)
-{
-	return !strcmp(type, "systemd-env") || !strcmp(type, "shell-env");
-}
-
 bool client_env_sets(const struct conf_store *cs, const char *var)
 {
-	const struct ynode *env = env_store(cs->type) ? conf_store_node(cs, "env") : NULL;
+	const struct ynode *env =
+	    store_reads(cs, STORE_READ_ENV) ? conf_store_node(cs, "env") : NULL;
 	if (!env || env->kind != YNODE_SEQ)
 		return false;
 	for (size_t i = 0; i < env->n; i++) {
@@ -45,18 +42,11 @@ bool client_env_sets(const struct conf_store *cs, const char *var)
  * through what (caller frees). */
 static unsigned store_clients(const struct conf_store *cs, char **how)
 {
+	const struct store_readers *r = store_readers_of(cs);
 	*how = NULL;
-	if (!strcmp(cs->type, "system")) {
-		*how = xstrdup("the system bundle");
-		return CLIENT_GO | CLIENT_OPENSSL;
-	}
-	if (!strcmp(cs->type, "python")) {
-		*how = xstrdup("the venv");
-		return CLIENT_OPENSSL;
-	}
-	if (!strcmp(cs->type, "java")) {
-		*how = xstrdup("the truststore");
-		return CLIENT_JAVA;
+	if (r->clients) {
+		*how = xstrdup(r->how);
+		return r->clients;
 	}
 	unsigned mask = 0;
 	struct buf b = BUF_INIT;
@@ -170,7 +160,7 @@ void client_readers_store(struct plan_store *ps, const struct host_store *hs,
 	const struct conf_store *cs = ps->inst->conf;
 	char *how = NULL;
 	unsigned mask = store_clients(cs, &how);
-	bool chrome = !strcmp(cs->type, "nss") || !strcmp(cs->type, "chrome-policy");
+	bool chrome = store_reads(cs, STORE_READ_CHROME);
 	for (size_t i = 0; i < hs->ncas; i++) {
 		const struct conf_ca *ca = hs->cas[i];
 		if (ca->ensure != ENSURE_PRESENT || !ca->cert)

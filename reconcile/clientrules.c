@@ -4,6 +4,7 @@
 #include "reconcile/clientreaders.h"
 #include "stores/effectcache.h"
 #include "stores/pyhost.h"
+#include "stores/store.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/xalloc.h"
@@ -25,7 +26,7 @@ static const char *const py_vars[] = {"REQUESTS_CA_BUNDLE", "SSL_CERT_FILE", "PI
  * env store setting a variable Python reads: the host's Python 3.13+. */
 static char *strict_reader(const struct conf_store *cs, const char *root)
 {
-	if (!strcmp(cs->type, "python")) {
+	if (store_reads(cs, STORE_READ_VENV_PYTHON)) {
 		const char *venv = conf_store_str(cs, "venv");
 		char *ver = NULL;
 		int minor = venv ? pyhost_venv_minor(root, venv, &ver) : -1;
@@ -36,7 +37,7 @@ static char *strict_reader(const struct conf_store *cs, const char *root)
 		return who;
 	}
 	struct buf via = BUF_INIT;
-	if (strcmp(cs->type, "system") != 0) {
+	if (!store_reads(cs, STORE_READ_SYSTEM)) {
 		for (size_t i = 0; i < sizeof(py_vars) / sizeof(*py_vars); i++)
 			if (client_env_sets(cs, py_vars[i]))
 				buf_printf(&via, "%s%s", via.len ? ", " : ", through ", py_vars[i]);
@@ -187,9 +188,9 @@ static void judge_anchor(struct plan_store *ps, const struct host_store *hs,
 			 const struct conf_ca *ca, const struct config *cfg, const char *root)
 {
 	const struct cert *c = ca->cert;
-	const char *type = ps->inst->conf->type;
-	bool system = !strcmp(type, "system");
-	if (c->self_issued || !(system || !strcmp(type, "python") || !strcmp(type, "pem-bundle")))
+	const struct conf_store *cs = ps->inst->conf;
+	bool system = store_reads(cs, STORE_READ_SYSTEM);
+	if (c->self_issued || !store_reads(cs, STORE_READ_OPENSSL_CHAIN))
 		return;
 	size_t n;
 	bool named;

@@ -3,6 +3,7 @@
 #include "reconcile/consumers.h"
 #include "reconcile/journal.h"
 #include "schema/consumers.h"
+#include "stores/store.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/fsutil.h"
@@ -80,7 +81,7 @@ static void collect(struct plan *p, struct plan_store *ps)
 		const struct store_client *cl = o ? o->client : NULL;
 		if (!cl || o == s)
 			continue;
-		if (cl->system_roots && !s->conf->section && !strcmp(s->conf->type, "system"))
+		if (cl->system_roots && store_reads(s->conf, STORE_READ_SYSTEM))
 			add(ps, cl->unit, CONSUMER_RESTART,
 			    "Caddy (the caddy role) reads the system roots once per process: a "
 			    "reload keeps the old ones",

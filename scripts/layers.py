@@ -19,6 +19,11 @@ cli/ nothing prints to a terminal or ends the program: an object under cli/'s
 floor that uses stdout, stderr, exit() or printf() and the like fails (a
 stream the CLI passes in is fine; _exit() in a forked child is not an exit
 code of the program).
+And outside stores/ nothing decides by a store type's name: a string
+comparison of a variable or field named `type` (cs->type, conf->type, ...)
+with the name of a registered type ("system", "nss", ...) fails; the engine
+asks the type's registration instead (struct store_type's readers,
+store_reads), so that a new type is one file plus one registry line.
 
 Usage: layers.py SOURCE_DIR BUILD_DIR. Prints each offending edge (file ->
 file, and the symbols for calls) and exits 1; exits 0 when clean. ALLOWED
@@ -53,6 +58,48 @@ ALLOWED_TERMINAL = {
     "util/xalloc.c": "the out-of-memory message before abort()",
 }
 TERMINAL = {"stdout", "stderr", "exit", "printf", "vprintf", "puts", "putchar", "perror"}
+
+
+# A store type's registration: `const struct store_type store_type_x = {`,
+# then its `.name = "x"`.
+TYPE_DEF = re.compile(r'const\s+struct\s+store_type\s+\w+\s*=\s*\{[^}]*?\.name\s*=\s*"([^"]+)"', re.S)
+# strcmp/strncmp/strcasecmp of something named ...type with a string literal,
+# either way round.
+TYPE_CMP = re.compile(
+    r'\bstr(?:n?case)?n?cmp\s*\(\s*(?:[\w.>\[\]-]*\btype\s*,\s*"([^"]*)"'
+    r'|"([^"]*)"\s*,\s*[\w.>\[\]-]*\btype\b)'
+)
+
+
+def type_names(root):
+    names = set()
+    for d, _, files in os.walk(os.path.join(root, "stores")):
+        for f in files:
+            if f.endswith(".c"):
+                with open(os.path.join(d, f), encoding="utf-8", errors="replace") as fh:
+                    names.update(TYPE_DEF.findall(fh.read()))
+    return names
+
+
+def type_name_tests(root):
+    """Each comparison of a `type` with a registered type's name outside stores/."""
+    names, found = type_names(root), []
+    if not names:
+        return ["layers: no store type registrations found under stores/"]
+    for path in sources(root):
+        if path.startswith("stores/"):
+            continue
+        with open(os.path.join(root, path), encoding="utf-8", errors="replace") as fh:
+            for no, line in enumerate(fh, 1):
+                for m in TYPE_CMP.finditer(line):
+                    lit = m.group(1) if m.group(1) is not None else m.group(2)
+                    if lit in names:
+                        found.append(
+                            f"type name compared outside stores/: {path}:{no}: "
+                            f'"{lit}" ({m.group(0).strip()}...); ask the type instead '
+                            "(its readers in stores/store.h, store_reads)"
+                        )
+    return found
 
 
 def floor(path):
@@ -211,6 +258,7 @@ def main():
         bad.append("allowed edge no longer there (remove it from ALLOWED): " + " -> ".join(key))
     for comp in sorted(set(ALLOWED_CIRCLES) - found):
         bad.append("allowed circle no longer there (remove it): " + ", ".join(comp))
+    bad.extend(type_name_tests(root))
     for line in bad:
         print(line)
     if bad:

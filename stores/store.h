@@ -140,6 +140,40 @@ struct store_open {
 	size_t nnotes, notes_alloc;
 };
 
+/* Who reads a store's CAs, as its type declares it: the engine asks this
+ * (store_reads, store_readers_of), never compares type names
+ * (reconcile/clientreaders.c, clientrules.c, check.c, apply.c, consumers.c). */
+enum {
+	/* The host's system trust store: applied before every other store (an
+	 * env store copies the bundle it writes); the host's Python 3.13+ (strict
+	 * mode), Node with NODE_USE_SYSTEM_CA and a Caddy reading the system roots
+	 * read it; an endpoint it refuses puts the distribution's own set in
+	 * question. */
+	STORE_READ_SYSTEM = 1u << 0,
+	/* Its `env:` option lists the variables (SSL_CERT_FILE, REQUESTS_CA_BUNDLE,
+	 * ...) that point their readers (Go, OpenSSL's clients, Python) at its
+	 * bundle. */
+	STORE_READ_ENV = 1u << 1,
+	/* Read by the Python of the venv its `venv` option names (strict mode
+	 * from 3.13 on, as its pyvenv.cfg says). */
+	STORE_READ_VENV_PYTHON = 1u << 2,
+	/* Its clients take an anchor by OpenSSL's default chain rule (an
+	 * intermediate without its root is none). */
+	STORE_READ_OPENSSL_CHAIN = 1u << 3,
+	/* Read by Chrome and Chromium, which hold a root's name constraints
+	 * for every host. */
+	STORE_READ_CHROME = 1u << 4,
+	/* Read by Node when its `env:` lists NODE_EXTRA_CA_CERTS (beside Node's
+	 * bundled roots) or NODE_USE_SYSTEM_CA (with the system store). */
+	STORE_READ_NODE = 1u << 5,
+};
+
+struct store_readers {
+	unsigned flags;	  /* STORE_READ_* */
+	unsigned clients; /* CLIENT_* (model/clientjudge.h) reading every CA of it as an anchor */
+	const char *how;  /* through what, in words ("the system bundle"), with clients */
+};
+
 /* A configurable store type: what the registry holds. */
 struct store_type {
 	/* `type:` in the config ("system", "nss", …; "caddy" for the caddy: section). */
@@ -163,6 +197,8 @@ struct store_type {
 	const char *summary;
 	const struct store_files_doc *files;
 	const char *schema_rules;
+	/* Who reads its CAs (zero: no client the engine judges for it). */
+	struct store_readers readers;
 };
 
 /* One entry a file store owns: a file, whole or in marked parts, or a
@@ -434,6 +470,10 @@ void store_open_note(struct store_open *o, const char *fmt, ...)
  * (caddy) are configured by their top-level section, not under stores:. */
 extern const struct store_type *const store_types[];
 const struct store_type *store_type_find(const char *name);
+/* What the configured store's type declares of its readers (none for a
+ * store the loader did not check), and whether it has flag (STORE_READ_*). */
+const struct store_readers *store_readers_of(const struct conf_store *cs);
+bool store_reads(const struct conf_store *cs, unsigned flag);
 
 /* trustform's file names carry the CA's name and the first 12 hex digits of
  * its fingerprint: "<dir>/<name>-<sha256[:12]><suffix>". The name of such a

@@ -480,4 +480,5 @@ const struct store_type store_type_chrome_policy = {
     .options = cpol_keys,
     .validate = cpol_validate,
     .open = cpol_open,
+    .readers = {.flags = STORE_READ_CHROME},
 };

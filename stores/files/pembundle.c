@@ -104,4 +104,5 @@ const struct store_type store_type_pem_bundle = {
     .files = pemb_files,
     .options = pemb_keys,
     .open = pemb_open,
+    .readers = {.flags = STORE_READ_OPENSSL_CHAIN},
 };

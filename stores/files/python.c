@@ -18,6 +18,7 @@
  *                     importable is an error before anything is written.
  */
 #include "stores/files/python.h"
+#include "model/clientjudge.h"
 #include "model/step.h"
 #include "stores/effectcache.h"
 #include "stores/files/files.h"
@@ -494,4 +495,7 @@ const struct store_type store_type_python = {
     .files = py_files,
     .options = py_keys,
     .open = py_open,
+    .readers = {.flags = STORE_READ_VENV_PYTHON | STORE_READ_OPENSSL_CHAIN,
+		.clients = CLIENT_OPENSSL,
+		.how = "the venv"},
 };

@@ -375,4 +375,5 @@ const struct store_type store_type_shell_env = {
     .options = shenv_keys,
     .validate = shenv_validate,
     .open = shenv_open,
+    .readers = {.flags = STORE_READ_ENV},
 };

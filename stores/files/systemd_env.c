@@ -489,4 +489,5 @@ const struct store_type store_type_systemd_env = {
     .options = senv_keys,
     .validate = senv_validate,
     .open = senv_open,
+    .readers = {.flags = STORE_READ_ENV | STORE_READ_NODE},
 };

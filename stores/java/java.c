@@ -10,6 +10,7 @@
  * next run of that hook would undo it; the system store feeds it instead.
  */
 #include "stores/java/java.h"
+#include "model/clientjudge.h"
 #include "model/step.h"
 #include "stores/java/java_int.h"
 #include "stores/java/keystore.h"
@@ -415,4 +416,5 @@ const struct store_type store_type_java = {
     .options = java_keys,
     .validate = java_validate,
     .open = java_open,
+    .readers = {.clients = CLIENT_JAVA, .how = "the truststore"},
 };

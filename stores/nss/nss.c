@@ -383,4 +383,5 @@ const struct store_type store_type_nss = {
     .options = nss_keys,
     .validate = nss_validate,
     .open = nss_open,
+    .readers = {.flags = STORE_READ_CHROME},
 };

@@ -4,6 +4,7 @@
  * looked up in the table of families.c.
  */
 #include "stores/system/system.h"
+#include "model/clientjudge.h"
 #include "stores/osrelease.h"
 #include "stores/store.h"
 #include "stores/system/families.h"
@@ -95,4 +96,7 @@ const struct store_type store_type_system = {
     .files = system_files,
     .options = system_keys,
     .open = system_open,
+    .readers = {.flags = STORE_READ_SYSTEM | STORE_READ_OPENSSL_CHAIN,
+		.clients = CLIENT_GO | CLIENT_OPENSSL,
+		.how = "the system bundle"},
 };
