@@ -60,6 +60,10 @@ void cert_list_dispose(struct cert_list *l);
  * form, UTF-8 kept as it is), for tools other than trustform: caller frees;
  * NULL when the DER cannot be parsed. */
 char *cert_name_rfc4514(const struct cert *c, bool issuer);
+/* An OpenSSL parse without the public key decoded (its extensions, names and
+ * dates; no signature can be verified with it); caller frees; NULL when the
+ * DER cannot be parsed. */
+X509 *cert_x509_light(const struct cert *c);
 /* A full OpenSSL parse, public key included (caller frees). */
 X509 *cert_x509_full(const struct cert *c);
 /* Canonical PEM (64-column base64) of the DER; caller frees. */
