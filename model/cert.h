@@ -50,6 +50,11 @@ struct cert_list {
  * the same DER (a config CA and trustform's copy of it in a store) is parsed
  * once and shared; cert_free drops a reference. */
 struct cert *cert_from_der(const unsigned char *der, size_t len);
+/* The same certificate without a parse: DER and what an earlier parse of it
+ * made of it (known: subject, issuer, dates, subject_hash and the flags and
+ * NIDs), as the read cache keeps them. NULL unless the DER hashes to
+ * known->fp. The SHA-1 is computed. */
+struct cert *cert_from_known(const unsigned char *der, size_t len, const struct cert *known);
 void cert_free(struct cert *c);
 /* Parse every certificate of a PEM text, or a single DER certificate.
  * Returns 0; -1 with err set when the data is neither. */

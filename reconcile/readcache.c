@@ -9,15 +9,19 @@
 #include "util/xalloc.h"
 
 #include <jansson.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define CACHE_DIR    "/var/cache/trustform/read"
 #define CACHE_FORMAT "trustform-read-cache"
 /* 2: the certificates' DER too ("ders"), so that an entry from the cache is
- * described as fully as one read (the plan's inventory, `check`) */
-#define CACHE_VERSION 2
+ * described as fully as one read (the plan's inventory, `check`);
+ * 3: "since" (the racy rule of stat-keyed keys), and with each DER what its
+ * parse made of it ("certs"), so that a hit parses no certificate */
+#define CACHE_VERSION 3
 
 static void sha256_hex(char out[FP_HEX_LEN + 1], const void *data, size_t len)
 {
@@ -27,10 +31,19 @@ static void sha256_hex(char out[FP_HEX_LEN + 1], const void *data, size_t len)
 	hex_encode(out, md, FP_LEN);
 }
 
-char *readcache_key(struct store_inst *s)
+long long readcache_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+char *readcache_key(struct store_inst *s, long long since)
 {
 	if (!s->backend->state_key)
 		return NULL;
+	s->key_since = since;
+	s->key_racy = 0;
 	struct buf key = BUF_INIT;
 	/* What the instance is, the configuration (labels can depend on its CA
 	 * names), then what the store holds. */
@@ -59,8 +72,8 @@ static char *cache_path(const char *root, const struct store_inst *s)
 	return host;
 }
 
-/* ders[fphex] = base64 of each entry's DER */
-static json_t *ders_json(const struct trust_set *set)
+/* certs[fphex] = {der: base64 of the DER, and what its parse made of it} */
+static json_t *certs_json(const struct trust_set *set)
 {
 	json_t *o = json_object();
 	for (size_t i = 0; i < set->n; i++) {
@@ -69,36 +82,105 @@ static json_t *ders_json(const struct trust_set *set)
 			continue;
 		char *b64 = xmalloc(4 * ((c->der_len + 2) / 3) + 1);
 		EVP_EncodeBlock((unsigned char *)b64, c->der, (int)c->der_len);
-		json_object_set_new(o, c->fphex, json_string(b64));
+		json_object_set_new(
+		    o, c->fphex,
+		    json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:b, s:b, s:[i,i,i,i,i]}", "der", b64,
+			      "subject", c->subject, "issuer", c->issuer, "not_before",
+			      (json_int_t)c->not_before, "not_after", (json_int_t)c->not_after,
+			      "subject_hash", (json_int_t)c->subject_hash, "ca", c->is_ca,
+			      "self_issued", c->self_issued, "nids", c->sig_md_nid, c->key_nid,
+			      c->key_bits, c->sig_nid, c->key_param_nid));
 		free(b64);
 	}
 	return o;
 }
 
+/* One certificate from the cache: without a parse when the cache was written
+ * by the same libcrypto (its NIDs), else parsed again. */
+static struct cert *cert_json(const json_t *o, const struct trust_entry *e, bool same_lib)
+{
+	const char *b64 = json_string_value(json_object_get(o, "der"));
+	size_t n = b64 ? strlen(b64) : 0;
+	if (!n || n % 4 || n > ((size_t)2 << 20))
+		return NULL;
+	unsigned char *der = xmalloc(n / 4 * 3);
+	int len = EVP_DecodeBlock(der, (const unsigned char *)b64, (int)n);
+	len -= (b64[n - 1] == '=') + (b64[n - 2] == '=');
+	struct cert known = {0}, *c = NULL;
+	json_int_t nb = 0, na = 0, sh = 0;
+	int ca = 0, si = 0;
+	if (len > 0 && same_lib &&
+	    json_unpack((json_t *)o, "{s:s, s:s, s:I, s:I, s:I, s:b, s:b, s:[i,i,i,i,i]}",
+			"subject", &known.subject, "issuer", &known.issuer, "not_before", &nb,
+			"not_after", &na, "subject_hash", &sh, "ca", &ca, "self_issued", &si,
+			"nids", &known.sig_md_nid, &known.key_nid, &known.key_bits, &known.sig_nid,
+			&known.key_param_nid) == 0) {
+		memcpy(known.fp, e->fp, FP_LEN);
+		known.not_before = (time_t)nb;
+		known.not_after = (time_t)na;
+		known.subject_hash = (unsigned long)sh;
+		known.is_ca = ca;
+		known.self_issued = si;
+		c = cert_from_known(der, (size_t)len, &known);
+	} else if (len > 0) {
+		c = cert_from_der(der, (size_t)len);
+		err_clear();
+		if (c && memcmp(c->fp, e->fp, FP_LEN)) {
+			cert_free(c);
+			c = NULL;
+		}
+	}
+	free(der);
+	return c;
+}
+
 /* Give each entry its certificate again; one whose DER is missing or does not
  * hash to its fingerprint stays as the set said (subject and date only). */
-static void describe_from_ders(struct trust_set *set, json_t *ders)
+static void describe_from_certs(struct trust_set *set, json_t *certs, bool same_lib)
 {
 	for (size_t i = 0; i < set->n; i++) {
 		struct trust_entry *e = &set->items[i];
-		const char *b64 = json_string_value(json_object_get(ders, e->fphex));
-		size_t n = b64 ? strlen(b64) : 0;
-		if (!n || n % 4 || n > ((size_t)2 << 20))
-			continue;
-		unsigned char *der = xmalloc(n / 4 * 3);
-		int len = EVP_DecodeBlock(der, (const unsigned char *)b64, (int)n);
-		len -= (b64[n - 1] == '=') + (b64[n - 2] == '=');
-		struct cert *c = len > 0 ? cert_from_der(der, (size_t)len) : NULL;
-		err_clear();
-		if (c && !memcmp(c->fp, e->fp, FP_LEN))
+		json_t *o = json_object_get(certs, e->fphex);
+		struct cert *c = o ? cert_json(o, e, same_lib) : NULL;
+		if (c)
 			trust_entry_describe(e, c);
 		cert_free(c);
-		free(der);
 	}
 }
 
-int readcache_load(const char *root, struct store_inst *s, const char *key, struct trust_set *out)
+static void write_doc(const char *root, const struct store_inst *s, json_t *doc, bool create)
 {
+	char *dir = root_join(root, CACHE_DIR);
+	char *path = cache_path(root, s);
+	char *text = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
+	if (text && (create ? mkdir_p(dir, 0700) == 0 : is_dir(dir)))
+		atomic_write(path, text, strlen(text), 0600);
+	err_clear();
+	free(text);
+	free(path);
+	free(dir);
+}
+
+/* A hit whose key held racy files (changed within the timestamp granularity
+ * of the key's time): once they are old enough, the same state keyed again
+ * from now holds none, and the next plans hash nothing. Written only into the
+ * directory an apply made. */
+static void refresh_racy(const char *root, struct store_inst *s, json_t *doc)
+{
+	long long now = readcache_now();
+	char *key = readcache_key(s, now);
+	if (key && s->key_racy == 0) {
+		json_object_set_new(doc, "key", json_string(key));
+		json_object_set_new(doc, "since", json_integer(now));
+		write_doc(root, s, doc, false);
+	}
+	free(key);
+}
+
+int readcache_load(const char *root, struct store_inst *s, struct trust_set *out)
+{
+	if (!s->backend->state_key)
+		return -1;
 	char *path = cache_path(root, s);
 	json_t *doc = json_load_file(path, 0, NULL);
 	free(path);
@@ -108,43 +190,46 @@ int readcache_load(const char *root, struct store_inst *s, const char *key, stru
 	const char *fmt = json_string_value(json_object_get(doc, "format"));
 	const char *have = json_string_value(json_object_get(doc, "key"));
 	const char *addr = json_string_value(json_object_get(doc, "address"));
+	json_t *since = json_object_get(doc, "since");
+	char *key = NULL;
 	if (fmt && !strcmp(fmt, CACHE_FORMAT) &&
 	    json_integer_value(json_object_get(doc, "version")) == CACHE_VERSION && have &&
-	    !strcmp(have, key) && addr && !strcmp(addr, s->address))
+	    json_is_integer(since) && addr && !strcmp(addr, s->address))
+		key = readcache_key(s, json_integer_value(since));
+	if (key && !strcmp(have, key))
 		rc = trust_set_from_json(json_object_get(doc, "set"), out);
+	free(key);
 	if (rc == 0) {
-		describe_from_ders(out, json_object_get(doc, "ders"));
+		bool same_lib = json_integer_value(json_object_get(doc, "openssl")) ==
+				(json_int_t)OpenSSL_version_num();
+		describe_from_certs(out, json_object_get(doc, "certs"), same_lib);
 		/* what the full read made of the wanted trust (NSS canonicalises it) */
 		const char *want = json_string_value(json_object_get(doc, "want_flags"));
 		if (want) {
 			free(s->want_flags);
 			s->want_flags = xstrdup(want);
 		}
+		if (s->key_racy)
+			refresh_racy(root, s, doc);
 	}
 	json_decref(doc);
 	return rc;
 }
 
-void readcache_save(const char *root, const struct store_inst *s, const char *key,
+void readcache_save(const char *root, const struct store_inst *s, const char *key, long long since,
 		    const struct trust_set *set)
 {
-	char *dir = root_join(root, CACHE_DIR);
-	char *path = cache_path(root, s);
 	json_t *doc = json_object();
 	json_object_set_new(doc, "format", json_string(CACHE_FORMAT));
 	json_object_set_new(doc, "version", json_integer(CACHE_VERSION));
 	json_object_set_new(doc, "address", json_string(s->address));
 	json_object_set_new(doc, "key", json_string(key));
+	json_object_set_new(doc, "since", json_integer(since));
 	json_object_set_new(doc, "set", trust_set_json(set));
-	json_object_set_new(doc, "ders", ders_json(set));
+	json_object_set_new(doc, "openssl", json_integer((json_int_t)OpenSSL_version_num()));
+	json_object_set_new(doc, "certs", certs_json(set));
 	if (s->want_flags)
 		json_object_set_new(doc, "want_flags", json_string(s->want_flags));
-	char *text = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
-	if (text && mkdir_p(dir, 0700) == 0)
-		atomic_write(path, text, strlen(text), 0600);
-	err_clear();
-	free(text);
+	write_doc(root, s, doc, true);
 	json_decref(doc);
-	free(path);
-	free(dir);
 }

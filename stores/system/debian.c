@@ -30,11 +30,6 @@ static char *managed_rel(const char *name, const char *fphex)
 	return xasprintf(MANAGED_PREFIX "%s-%.12s.crt", name, fphex);
 }
 
-static bool hooks_enabled(const struct store_inst *s)
-{
-	return conf_store_bool(s->conf, "run_hooks", !*s->ctx->root);
-}
-
 static void add_src_entries(struct trust_set *out, const struct deb_src *src, const char *label,
 			    bool owned, enum trust_state state)
 {
@@ -108,14 +103,14 @@ static int deb_read(struct store_inst *s, struct trust_set *out)
 	int rc = deb_etc_check(&st, &diff);
 	if (rc == 0) {
 		char *journal = root_join(root, DEB_JOURNAL);
-		bool pending = hooks_enabled(s) && path_exists(journal);
+		bool pending = deb_hooks_enabled(s) && path_exists(journal);
 		free(journal);
 		struct buf why = BUF_INIT;
 		describe_stale(&diff, pending, &why);
 		if (why.len)
 			out->stale = buf_detach(&why);
 		buf_dispose(&why);
-		if (*root && !hooks_enabled(s)) {
+		if (*root && !deb_hooks_enabled(s)) {
 			char **hooks;
 			size_t n;
 			deb_hooks_list(root, &hooks, &n);
@@ -363,7 +358,7 @@ static int deb_apply(struct store_inst *s, struct plan_store *ps)
 	deb_state_dispose(&st);
 
 	/* Regenerate /etc/ssl/certs from what the sources are now. */
-	struct journal_ctx j = {s, hooks_enabled(s)};
+	struct journal_ctx j = {s, deb_hooks_enabled(s)};
 	if (deb_state_load(&st, root) < 0 || deb_etc_apply(&st, journal_write, &j) < 0) {
 		/* The sources are written, but clients read /etc/ssl/certs: nothing
 		 * took effect, so nothing is done (the next plan shows the rest). */
@@ -384,5 +379,6 @@ const struct store_backend store_backend_debian = {
     .name = "debian",
     .ops = STORE_OPS_CA | STORE_OP(OP_DISTRUST) | STORE_OP(OP_REFRESH),
     .read = deb_read,
+    .state_key = deb_state_key,
     .apply = deb_apply,
 };
