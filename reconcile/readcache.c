@@ -19,8 +19,10 @@
 #define CACHE_FORMAT "trustform-read-cache"
 /* 2: the certificates' DER too ("ders"), so that an entry from the cache is
  * described as fully as one read (the plan's inventory, `check`);
- * 3: "since" (the racy rule of stat-keyed keys), and with each DER what its
- * parse made of it ("certs"), so that a hit parses no certificate */
+ * 3: "since" (the racy rule of stat-keyed keys), and each certificate as its
+ * parse left it ("certs"; the DERs in a binary file beside the record, where
+ * JSON's base64 made reading the record most of a hit), so that a hit parses
+ * no certificate */
 #define CACHE_VERSION 3
 
 static void sha256_hex(char out[FP_HEX_LEN + 1], const void *data, size_t len)
@@ -72,44 +74,44 @@ static char *cache_path(const char *root, const struct store_inst *s)
 	return host;
 }
 
-/* certs[fphex] = {der: base64 of the DER, and what its parse made of it} */
-static json_t *certs_json(const struct trust_set *set)
+/* certs[fphex] = {at, len: where its DER is in the record's .der file, and
+ * what its parse made of it}; ders gets the DERs, one after the other. */
+static json_t *certs_json(const struct trust_set *set, struct buf *ders)
 {
 	json_t *o = json_object();
 	for (size_t i = 0; i < set->n; i++) {
 		const struct cert *c = set->items[i].cert;
-		if (!c || c->der_len > (size_t)1 << 20)
+		if (!c || json_object_get(o, c->fphex))
 			continue;
-		char *b64 = xmalloc(4 * ((c->der_len + 2) / 3) + 1);
-		EVP_EncodeBlock((unsigned char *)b64, c->der, (int)c->der_len);
 		json_object_set_new(
 		    o, c->fphex,
-		    json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:b, s:b, s:[i,i,i,i,i]}", "der", b64,
-			      "subject", c->subject, "issuer", c->issuer, "not_before",
+		    json_pack("{s:I, s:I, s:s, s:s, s:I, s:I, s:I, s:b, s:b, s:[i,i,i,i,i]}", "at",
+			      (json_int_t)ders->len, "len", (json_int_t)c->der_len, "subject",
+			      c->subject, "issuer", c->issuer, "not_before",
 			      (json_int_t)c->not_before, "not_after", (json_int_t)c->not_after,
 			      "subject_hash", (json_int_t)c->subject_hash, "ca", c->is_ca,
 			      "self_issued", c->self_issued, "nids", c->sig_md_nid, c->key_nid,
 			      c->key_bits, c->sig_nid, c->key_param_nid));
-		free(b64);
+		buf_add(ders, c->der, c->der_len);
 	}
 	return o;
 }
 
 /* One certificate from the cache: without a parse when the cache was written
- * by the same libcrypto (its NIDs), else parsed again. */
-static struct cert *cert_json(const json_t *o, const struct trust_entry *e, bool same_lib)
+ * by the same libcrypto (its NIDs), else parsed again; NULL unless its DER is
+ * in ders and hashes to the entry's fingerprint. */
+static struct cert *cert_json(const json_t *o, const struct trust_entry *e, const struct buf *ders,
+			      bool same_lib)
 {
-	const char *b64 = json_string_value(json_object_get(o, "der"));
-	size_t n = b64 ? strlen(b64) : 0;
-	if (!n || n % 4 || n > ((size_t)2 << 20))
+	json_int_t at = json_integer_value(json_object_get(o, "at"));
+	json_int_t len = json_integer_value(json_object_get(o, "len"));
+	if (at < 0 || len <= 0 || (size_t)at > ders->len || (size_t)len > ders->len - (size_t)at)
 		return NULL;
-	unsigned char *der = xmalloc(n / 4 * 3);
-	int len = EVP_DecodeBlock(der, (const unsigned char *)b64, (int)n);
-	len -= (b64[n - 1] == '=') + (b64[n - 2] == '=');
+	const unsigned char *der = (const unsigned char *)ders->ptr + at;
 	struct cert known = {0}, *c = NULL;
 	json_int_t nb = 0, na = 0, sh = 0;
 	int ca = 0, si = 0;
-	if (len > 0 && same_lib &&
+	if (same_lib &&
 	    json_unpack((json_t *)o, "{s:s, s:s, s:I, s:I, s:I, s:b, s:b, s:[i,i,i,i,i]}",
 			"subject", &known.subject, "issuer", &known.issuer, "not_before", &nb,
 			"not_after", &na, "subject_hash", &sh, "ca", &ca, "self_issued", &si,
@@ -121,40 +123,53 @@ static struct cert *cert_json(const json_t *o, const struct trust_entry *e, bool
 		known.subject_hash = (unsigned long)sh;
 		known.is_ca = ca;
 		known.self_issued = si;
-		c = cert_from_known(der, (size_t)len, &known);
-	} else if (len > 0) {
-		c = cert_from_der(der, (size_t)len);
-		err_clear();
-		if (c && memcmp(c->fp, e->fp, FP_LEN)) {
-			cert_free(c);
-			c = NULL;
-		}
+		return cert_from_known(der, (size_t)len, &known);
 	}
-	free(der);
+	c = cert_from_der(der, (size_t)len);
+	err_clear();
+	if (c && memcmp(c->fp, e->fp, FP_LEN)) {
+		cert_free(c);
+		c = NULL;
+	}
 	return c;
 }
 
 /* Give each entry its certificate again; one whose DER is missing or does not
  * hash to its fingerprint stays as the set said (subject and date only). */
-static void describe_from_certs(struct trust_set *set, json_t *certs, bool same_lib)
+static void describe_from_certs(struct trust_set *set, json_t *certs, const struct buf *ders,
+				bool same_lib)
 {
 	for (size_t i = 0; i < set->n; i++) {
 		struct trust_entry *e = &set->items[i];
 		json_t *o = json_object_get(certs, e->fphex);
-		struct cert *c = o ? cert_json(o, e, same_lib) : NULL;
+		struct cert *c = o ? cert_json(o, e, ders, same_lib) : NULL;
 		if (c)
 			trust_entry_describe(e, c);
 		cert_free(c);
 	}
 }
 
-static void write_doc(const char *root, const struct store_inst *s, json_t *doc, bool create)
+/* The record's DERs beside it: "<name>.der" for "<name>.json". */
+static char *der_path(const char *json_path)
+{
+	size_t n = strlen(json_path);
+	return xasprintf("%.*s.der", (int)(n > 5 ? n - 5 : n), json_path);
+}
+
+/* The record (and first its DERs, when given: a record never names DERs
+ * that are not written yet). */
+static void write_doc(const char *root, const struct store_inst *s, json_t *doc,
+		      const struct buf *ders, bool create)
 {
 	char *dir = root_join(root, CACHE_DIR);
 	char *path = cache_path(root, s);
 	char *text = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
-	if (text && (create ? mkdir_p(dir, 0700) == 0 : is_dir(dir)))
-		atomic_write(path, text, strlen(text), 0600);
+	if (text && (create ? mkdir_p(dir, 0700) == 0 : is_dir(dir))) {
+		char *dp = der_path(path);
+		if (!ders || atomic_write(dp, ders->ptr ? ders->ptr : "", ders->len, 0600) == 0)
+			atomic_write(path, text, strlen(text), 0600);
+		free(dp);
+	}
 	err_clear();
 	free(text);
 	free(path);
@@ -172,7 +187,7 @@ static void refresh_racy(const char *root, struct store_inst *s, json_t *doc)
 	if (key && s->key_racy == 0) {
 		json_object_set_new(doc, "key", json_string(key));
 		json_object_set_new(doc, "since", json_integer(now));
-		write_doc(root, s, doc, false);
+		write_doc(root, s, doc, NULL, false);
 	}
 	free(key);
 }
@@ -182,7 +197,13 @@ int readcache_load(const char *root, struct store_inst *s, struct trust_set *out
 	if (!s->backend->state_key)
 		return -1;
 	char *path = cache_path(root, s);
-	json_t *doc = json_load_file(path, 0, NULL);
+	/* read whole, then parsed from memory: jansson reads a FILE a locked
+	 * getc at a time */
+	struct buf text = BUF_INIT;
+	json_t *doc =
+	    buf_read_file(&text, path) == 0 ? json_loadb(text.ptr, text.len, 0, NULL) : NULL;
+	err_clear();
+	buf_dispose(&text);
 	free(path);
 	int rc = -1;
 	if (!doc)
@@ -202,7 +223,15 @@ int readcache_load(const char *root, struct store_inst *s, struct trust_set *out
 	if (rc == 0) {
 		bool same_lib = json_integer_value(json_object_get(doc, "openssl")) ==
 				(json_int_t)OpenSSL_version_num();
-		describe_from_certs(out, json_object_get(doc, "certs"), same_lib);
+		char *jp = cache_path(root, s), *dp = der_path(jp);
+		struct buf ders = BUF_INIT;
+		if (buf_read_file(&ders, dp) < 0)
+			buf_truncate(&ders, 0); /* no DER: entries keep subject and date */
+		err_clear();
+		describe_from_certs(out, json_object_get(doc, "certs"), &ders, same_lib);
+		buf_dispose(&ders);
+		free(dp);
+		free(jp);
 		/* what the full read made of the wanted trust (NSS canonicalises it) */
 		const char *want = json_string_value(json_object_get(doc, "want_flags"));
 		if (want) {
@@ -227,9 +256,11 @@ void readcache_save(const char *root, const struct store_inst *s, const char *ke
 	json_object_set_new(doc, "since", json_integer(since));
 	json_object_set_new(doc, "set", trust_set_json(set));
 	json_object_set_new(doc, "openssl", json_integer((json_int_t)OpenSSL_version_num()));
-	json_object_set_new(doc, "certs", certs_json(set));
+	struct buf ders = BUF_INIT;
+	json_object_set_new(doc, "certs", certs_json(set, &ders));
 	if (s->want_flags)
 		json_object_set_new(doc, "want_flags", json_string(s->want_flags));
-	write_doc(root, s, doc, true);
+	write_doc(root, s, doc, &ders, true);
+	buf_dispose(&ders);
 	json_decref(doc);
 }
