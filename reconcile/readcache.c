@@ -192,10 +192,9 @@ static void refresh_racy(const char *root, struct store_inst *s, json_t *doc)
 	free(key);
 }
 
-int readcache_load(const char *root, struct store_inst *s, struct trust_set *out)
+/* The record of an instance, if it is one of this version for its address. */
+static json_t *load_doc(const char *root, const struct store_inst *s)
 {
-	if (!s->backend->state_key)
-		return -1;
 	char *path = cache_path(root, s);
 	/* read whole, then parsed from memory: jansson reads a FILE a locked
 	 * getc at a time */
@@ -205,21 +204,36 @@ int readcache_load(const char *root, struct store_inst *s, struct trust_set *out
 	err_clear();
 	buf_dispose(&text);
 	free(path);
-	int rc = -1;
-	if (!doc)
-		return -1;
 	const char *fmt = json_string_value(json_object_get(doc, "format"));
-	const char *have = json_string_value(json_object_get(doc, "key"));
 	const char *addr = json_string_value(json_object_get(doc, "address"));
-	json_t *since = json_object_get(doc, "since");
-	char *key = NULL;
-	if (fmt && !strcmp(fmt, CACHE_FORMAT) &&
-	    json_integer_value(json_object_get(doc, "version")) == CACHE_VERSION && have &&
-	    json_is_integer(since) && addr && !strcmp(addr, s->address))
-		key = readcache_key(s, json_integer_value(since));
-	if (key && !strcmp(have, key))
-		rc = trust_set_from_json(json_object_get(doc, "set"), out);
+	if (doc && !(fmt && !strcmp(fmt, CACHE_FORMAT) &&
+		     json_integer_value(json_object_get(doc, "version")) == CACHE_VERSION &&
+		     json_is_string(json_object_get(doc, "key")) &&
+		     json_is_integer(json_object_get(doc, "since")) && addr &&
+		     !strcmp(addr, s->address))) {
+		json_decref(doc);
+		doc = NULL;
+	}
+	return doc;
+}
+
+/* Whether the record's key is the instance's key now (taken at its time). */
+static bool doc_holds(struct store_inst *s, const json_t *doc)
+{
+	char *key = readcache_key(s, json_integer_value(json_object_get(doc, "since")));
+	bool same = key && !strcmp(key, json_string_value(json_object_get(doc, "key")));
 	free(key);
+	return same;
+}
+
+int readcache_load(const char *root, struct store_inst *s, struct trust_set *out)
+{
+	if (!s->backend->state_key)
+		return -1;
+	json_t *doc = load_doc(root, s);
+	int rc = -1;
+	if (doc && doc_holds(s, doc))
+		rc = trust_set_from_json(json_object_get(doc, "set"), out);
 	if (rc == 0) {
 		bool same_lib = json_integer_value(json_object_get(doc, "openssl")) ==
 				(json_int_t)OpenSSL_version_num();
@@ -245,10 +259,17 @@ int readcache_load(const char *root, struct store_inst *s, struct trust_set *out
 	return rc;
 }
 
-void readcache_save(const char *root, const struct store_inst *s, const char *key, long long since,
+void readcache_save(const char *root, struct store_inst *s, const char *key, long long since,
 		    const struct trust_set *set)
 {
-	json_t *doc = json_object();
+	/* a record that still holds this state is kept: an apply with nothing to
+	 * do writes nothing */
+	json_t *doc = load_doc(root, s);
+	bool holds = doc && doc_holds(s, doc);
+	json_decref(doc);
+	if (holds)
+		return;
+	doc = json_object();
 	json_object_set_new(doc, "format", json_string(CACHE_FORMAT));
 	json_object_set_new(doc, "version", json_integer(CACHE_VERSION));
 	json_object_set_new(doc, "address", json_string(s->address));

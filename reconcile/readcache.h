@@ -25,8 +25,9 @@ char *readcache_key(struct store_inst *s, long long since);
  * (into the directory an apply made) so that later plans hash nothing. */
 int readcache_load(const char *root, struct store_inst *s, struct trust_set *out);
 /* Remember a full read under the key taken (at since) just before it (best
- * effort: a failure only costs speed later). */
-void readcache_save(const char *root, const struct store_inst *s, const char *key, long long since,
+ * effort: a failure only costs speed later); a record that still holds the
+ * instance's state now is left as it is. */
+void readcache_save(const char *root, struct store_inst *s, const char *key, long long since,
 		    const struct trust_set *set);
 
 #endif
