@@ -40,6 +40,7 @@ same_as_full_read() {
   TRUSTFORM_READ_CACHE=off tf plan "${args[@]}" --root "$R" --detailed-exitcode >"$T/full.out" 2>&1 || b=$?
   diff -u "$T/full.out" "$T/cached.out" && [ "$a" = "$b" ]
 }
+first() { echo "$1"; }	# the first of its arguments (no pipe into head: pipefail)
 n=0
 fresh() {	# a converged tree whose files are old enough not to be racy
   n=$((n + 1)); R=$T/root$n
@@ -63,7 +64,7 @@ differs() { check "$1: the plan shows it" bash -c '! diff -q "$1" "$2" >/dev/nul
 # Content changed, size and mtime kept (touch -r): one base64 character of a
 # distro CA's signature, and of the bundle.
 fresh "distro content"
-f=$(ls "$R"/usr/share/ca-certificates/mozilla/*.crt | head -1)
+f=$(first "$R"/usr/share/ca-certificates/mozilla/*.crt)
 cp -p "$f" "$T/ref"
 python3 - "$f" <<'PY'
 import sys
@@ -85,17 +86,16 @@ check "bundle content: named stale" grep -q 'differs from the concatenation' "$T
 
 # A link retargeted to another source.
 fresh "link"
-l=$(find "$R/etc/ssl/certs" -maxdepth 1 -type l -name '*.pem' | sort | head -1)
-o=$(find "$R/etc/ssl/certs" -maxdepth 1 -type l -name '*.pem' | sort | sed -n 2p)
+links=("$R"/etc/ssl/certs/*.pem); l=${links[0]} o=${links[1]}
 ln -sfn "$(readlink "$o")" "$l"
 changed "link"; differs "link"
 
 # Mode and owner of a source.
 fresh "mode"
-chmod 600 "$(ls "$R"/usr/share/ca-certificates/mozilla/*.crt | head -1)"
+chmod 600 "$(first "$R"/usr/share/ca-certificates/mozilla/*.crt)"
 changed "mode"
 fresh "owner"
-chown 4242 "$(ls "$R"/usr/local/share/ca-certificates/trustform/*.crt | head -1)"
+chown 4242 "$(first "$R"/usr/local/share/ca-certificates/trustform/*.crt)"
 changed "owner"
 
 # A source added, a source removed.
@@ -104,14 +104,14 @@ cp "$T/other.pem" "$R/usr/local/share/ca-certificates/other.crt"
 changed "added"; differs "added"
 check "added: its link is to create" grep -q '1 link(s) to create' "$T/cached.out"
 fresh "removed"
-rm "$(ls "$R"/usr/local/share/ca-certificates/trustform/*.crt | head -1)"
+rm "$(first "$R"/usr/local/share/ca-certificates/trustform/*.crt)"
 changed "removed"; differs "removed"
 
 # Racy: right after the apply (no pause), trustform's own file changed with
 # its size, mtime and owner kept; the cache's key holds it by content.
 n=$((n + 1)); R=$T/root$n; cp -a "$P" "$R"
 expect_rc 0 "apply (racy)" tf apply "${args[@]}" --root "$R" --auto-approve
-m=$(ls "$R"/usr/local/share/ca-certificates/trustform/*.crt | head -1)
+m=$(first "$R"/usr/local/share/ca-certificates/trustform/*.crt)
 cp -p "$m" "$T/ref"
 python3 - "$m" <<'PY'
 import sys
