@@ -262,7 +262,7 @@ int nc_host_judge(const struct cert *c, const char *host, bool *has, char **why)
 {
 	*has = false;
 	*why = NULL;
-	X509 *x = cert_x509_full(c);
+	X509 *x = cert_x509_light(c); /* its extensions: no key decoded */
 	if (!x) {
 		err_set("OpenSSL could not parse CA %s", c->subject);
 		return -1;
@@ -310,7 +310,7 @@ static void describe_list(struct buf *b, const char *what, STACK_OF(GENERAL_SUBT
 
 char *nc_describe(const struct cert *c)
 {
-	X509 *x = cert_x509_full(c);
+	X509 *x = cert_x509_light(c);
 	NAME_CONSTRAINTS *nc = x ? X509_get_ext_d2i(x, NID_name_constraints, NULL, NULL) : NULL;
 	char *s = NULL;
 	if (nc) {
