@@ -152,6 +152,33 @@ struct cert *cert_from_der(const unsigned char *der, size_t len)
 	return c;
 }
 
+struct cert *cert_from_known(const unsigned char *der, size_t len, const struct cert *known)
+{
+	unsigned char fp[FP_LEN];
+	unsigned int mdlen = 0;
+	EVP_Digest(der, len, fp, &mdlen, EVP_sha256(), NULL);
+	if (memcmp(fp, known->fp, FP_LEN))
+		return NULL;
+	size_t hit = strmap_get(&cache, known->fphex);
+	if (hit != STRMAP_NONE) {
+		struct cert *c = (struct cert *)(uintptr_t)hit;
+		c->refs++;
+		return c;
+	}
+	struct cert *c = xcalloc(1, sizeof(*c));
+	*c = *known;
+	c->refs = 1;
+	c->der = xmalloc(len);
+	memcpy(c->der, der, len);
+	c->der_len = len;
+	hex_encode(c->fphex, fp, FP_LEN);
+	EVP_Digest(der, len, c->sha1, &mdlen, EVP_sha1(), NULL);
+	c->subject = xstrdup(known->subject ? known->subject : "");
+	c->issuer = xstrdup(known->issuer ? known->issuer : "");
+	strmap_put(&cache, c->fphex, (size_t)(uintptr_t)c);
+	return c;
+}
+
 char *cert_name_rfc4514(const struct cert *c, bool issuer)
 {
 	const unsigned char *p = c->der;

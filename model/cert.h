@@ -51,6 +51,11 @@ struct cert_list {
  * the same DER (a config CA and trustform's copy of it in a store) is parsed
  * once and shared; cert_free drops a reference. */
 struct cert *cert_from_der(const unsigned char *der, size_t len);
+/* The same certificate without a parse: DER and what an earlier parse of it
+ * made of it (known: subject, issuer, dates, subject_hash and the flags and
+ * NIDs), as the read cache keeps them. NULL unless the DER hashes to
+ * known->fp. The SHA-1 is computed. */
+struct cert *cert_from_known(const unsigned char *der, size_t len, const struct cert *known);
 void cert_free(struct cert *c);
 /* Parse every certificate of a PEM text, or a single DER certificate.
  * Returns 0; -1 with err set when the data is neither. */
@@ -61,11 +66,12 @@ void cert_list_dispose(struct cert_list *l);
  * form, UTF-8 kept as it is), for tools other than trustform: caller frees;
  * NULL when the DER cannot be parsed. */
 char *cert_name_rfc4514(const struct cert *c, bool issuer);
+/* An OpenSSL parse without the public key decoded (its extensions, names and
+ * dates; no signature can be verified with it); caller frees; NULL when the
+ * DER cannot be parsed. */
+X509 *cert_x509_light(const struct cert *c);
 /* A full OpenSSL parse, public key included (caller frees). */
 X509 *cert_x509_full(const struct cert *c);
-/* A parse that leaves the public key undecoded, for reading extensions
- * (caller frees); NULL when the DER cannot be parsed. */
-X509 *cert_x509_light(const struct cert *c);
 /* Canonical PEM (64-column base64) of the DER; caller frees. */
 char *cert_to_pem(const struct cert *c, size_t *len);
 /* "2036-01-01" */

@@ -192,11 +192,34 @@ static void go_serial(X509 *x, struct client_findings *out)
 	    FIX_SERIAL, GO_UNKNOWN_AUTHORITY);
 }
 
-static void key_size(X509 *x, unsigned mask, struct client_findings *out)
+/* A key none of the rules can refuse, known from the certificate's own
+ * fields without decoding it: RSA of 2048 bits or more (112 bits of security),
+ * an EC key on a named curve of 256 bits or more, Ed25519 and Ed448. */
+static bool key_strong(const struct cert *c)
 {
-	EVP_PKEY *k = X509_get0_pubkey(x);
-	if (!k)
+	switch (c->key_nid) {
+	case NID_rsaEncryption:
+		return c->key_bits >= 2048;
+	case NID_ED25519:
+	case NID_ED448:
+		return true;
+	case NID_X9_62_id_ecPublicKey:
+		return c->key_param_nid == NID_X9_62_prime256v1 ||
+		       c->key_param_nid == NID_secp384r1 || c->key_param_nid == NID_secp521r1;
+	}
+	return false;
+}
+
+static void key_size(const struct cert *c, unsigned mask, struct client_findings *out)
+{
+	if (key_strong(c))
+		return; /* no key decoder started: most of a full parse's cost */
+	X509 *x = cert_x509_full(c);
+	EVP_PKEY *k = x ? X509_get0_pubkey(x) : NULL;
+	if (!k) {
+		X509_free(x);
 		return;
+	}
 	int bits = EVP_PKEY_get_bits(k), sec = EVP_PKEY_get_security_bits(k);
 	int type = EVP_PKEY_get_base_id(k);
 	const char *alg = type == EVP_PKEY_RSA ? "RSA" : type == EVP_PKEY_DSA ? "DSA" : "EC";
@@ -219,12 +242,14 @@ static void key_size(X509 *x, unsigned mask, struct client_findings *out)
 		    xasprintf("a %d-bit %s key, %d bits of security where level 2 wants 112", bits,
 			      alg, sec),
 		    FIX_KEY, "CA certificate key too weak");
+	X509_free(x);
 }
 
 int client_judge(const struct cert *c, unsigned mask, struct client_findings *out)
 {
 	memset(out, 0, sizeof(*out));
-	X509 *x = cert_x509_full(c);
+	/* the extensions from a parse that leaves the key undecoded */
+	X509 *x = cert_x509_light(c);
 	if (!x) {
 		err_set("OpenSSL could not parse CA %s", c->subject);
 		return -1;
@@ -234,7 +259,7 @@ int client_judge(const struct cert *c, unsigned mask, struct client_findings *ou
 		go_critical(x, out);
 	}
 	eku(x, mask, out);
-	key_size(x, mask, out);
+	key_size(c, mask, out);
 	X509_free(x);
 	ERR_clear_error();
 	return 0;

@@ -1,6 +1,7 @@
 /* Consumers of stores, and whether their running processes hold the old
  * trust; see consumers.h. */
 #include "reconcile/consumers.h"
+#include "reconcile/consumers_int.h"
 #include "reconcile/journal.h"
 #include "schema/consumers.h"
 #include "stores/store.h"
@@ -116,82 +117,6 @@ bool consumers_systemd_usable(const char *root, const char **why)
 		return false;
 	}
 	return true;
-}
-
-struct unit_state {
-	char load[32], active[32];
-	long long pid, start_mono;
-};
-
-static int unit_show(const char *unit, struct unit_state *u, char **why)
-{
-	memset(u, 0, sizeof(*u));
-	const char *argv[] = {
-	    "systemctl",   "show", "-p",      "LoadState", "-p",
-	    "ActiveState", "-p",   "MainPID", "-p",	   "ExecMainStartTimestampMonotonic",
-	    "--",	   unit,   NULL};
-	struct buf out = BUF_INIT;
-	err_clear();
-	int st = proc_run(argv, NULL, &out);
-	if (st != 0) {
-		char *last = st < 0 ? xstrdup(err_msg()) : proc_last_line(&out);
-		*why = xasprintf("systemctl show %s failed: %s", unit, last);
-		free(last);
-		buf_dispose(&out);
-		return -1;
-	}
-	char *save = NULL;
-	for (char *l = strtok_r(out.ptr ? out.ptr : "", "\n", &save); l;
-	     l = strtok_r(NULL, "\n", &save)) {
-		char *eq = strchr(l, '=');
-		if (!eq)
-			continue;
-		*eq++ = '\0';
-		if (!strcmp(l, "LoadState"))
-			snprintf(u->load, sizeof(u->load), "%s", eq);
-		else if (!strcmp(l, "ActiveState"))
-			snprintf(u->active, sizeof(u->active), "%s", eq);
-		else if (!strcmp(l, "MainPID"))
-			u->pid = atoll(eq);
-		else if (!strcmp(l, "ExecMainStartTimestampMonotonic"))
-			u->start_mono = atoll(eq);
-	}
-	buf_dispose(&out);
-	return 0;
-}
-
-/* What systemd said of each unit, asked once per plan: a unit is the
- * consumer of several stores (caddy.service of the system store and of the
- * bundles its Caddyfile names). */
-struct unit_seen {
-	const char *unit;
-	struct unit_state u;
-	int rc;
-	char *why;
-};
-struct unit_cache {
-	struct unit_seen *v;
-	size_t n;
-};
-
-static const struct unit_seen *unit_get(struct unit_cache *uc, const char *unit)
-{
-	for (size_t i = 0; i < uc->n; i++)
-		if (!strcmp(uc->v[i].unit, unit))
-			return &uc->v[i];
-	uc->v = xrealloc(uc->v, (uc->n + 1) * sizeof(*uc->v));
-	struct unit_seen *e = &uc->v[uc->n++];
-	e->unit = unit;
-	e->why = NULL;
-	e->rc = unit_show(unit, &e->u, &e->why);
-	return e;
-}
-
-static void unit_cache_dispose(struct unit_cache *uc)
-{
-	for (size_t i = 0; i < uc->n; i++)
-		free(uc->v[i].why);
-	free(uc->v);
 }
 
 /* A unit's main process is active from its fork, but runs the service's
@@ -334,6 +259,8 @@ void consumers_plan(struct plan *p, const char *root)
 	}
 	char *boot = journal_boot_id();
 	struct unit_cache uc = {0};
+	if (usable)
+		unit_cache_fill(&uc, p);
 	for (size_t i = 0; i < p->n; i++) {
 		struct plan_store *ps = &p->stores[i];
 		for (size_t k = 0; k < ps->nconsumers; k++) {

@@ -292,11 +292,16 @@ static bool may_use_cache(const struct run *r)
 	const char *env = getenv("TRUSTFORM_READ_CACHE");
 	if (env && !strcmp(env, "off"))
 		return false;
-	/* checking endpoints needs every certificate of the stores, which the
-	 * cache does not keep */
-	if (!r->opt.offline && check_host_has_endpoints(r->res))
-		return false;
+	/* endpoints are checked against every certificate of the stores: the
+	 * cache keeps each one (DER and what its parse made of it) */
 	return r->opt.read_cache;
+}
+
+static void take_read_key(struct store_inst *s)
+{
+	free(s->read_key);
+	s->read_key_since = readcache_now();
+	s->read_key = readcache_key(s, s->read_key_since);
 }
 
 /* Read each instance and diff it; the plan takes ownership of them. Cache hits
@@ -320,10 +325,11 @@ static void plan_instances(struct run *r, struct store_open *o, const struct hos
 			free(why);
 			continue;
 		}
-		char *key = may_use_cache(r) ? readcache_key(s) : NULL;
-		if (key && readcache_load(r->ctx.root, s, key, &ps->actual) == 0)
+		if (may_use_cache(r) && readcache_load(r->ctx.root, s, &ps->actual) == 0)
 			s->read_cached = true;
-		free(key);
+		else if (!r->opt.read_cache && s->backend->state_key)
+			/* an apply saves this read under the key taken before it */
+			take_read_key(s);
 	}
 	o->n = 0; /* the plan has them */
 	for (size_t j = 0; j < n; j++) {
@@ -392,10 +398,8 @@ void run_plan(struct run *r)
 
 static void save_store(const char *root, struct store_inst *s, const struct trust_set *set)
 {
-	char *key = readcache_key(s);
-	if (key)
-		readcache_save(root, s, key, set);
-	free(key);
+	if (s->read_key)
+		readcache_save(root, s, s->read_key, s->read_key_since, set);
 }
 
 /* Whether a configured store had steps in this run: its state changed. */
@@ -442,6 +446,7 @@ void run_save_read_cache(struct run *r)
 		if (!ps->inst->backend->state_key)
 			continue;
 		err_clear();
+		take_read_key(ps->inst);
 		if (ps->inst->backend->read(ps->inst, &ps->actual) < 0)
 			continue;
 		trust_set_sort(&ps->actual);

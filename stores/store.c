@@ -36,6 +36,7 @@ void store_inst_free(struct store_inst *s)
 	free(s->title);
 	free(s->want_flags);
 	free(s->target);
+	free(s->read_key);
 	for (size_t i = 0; i < s->nconsumers; i++) {
 		struct store_consumer *c = &s->consumers[i];
 		free(c->unit);
@@ -182,6 +183,44 @@ void store_file_for_user(struct store_file *f, const char *name, const char *hom
 	f->user = xmalloc(sizeof(*f->user));
 	*f->user =
 	    (struct store_file_user){xstrdup(name), xstrdup(home), xstrdup(home_shown), uid, gid};
+}
+
+int store_state_key_stat(struct store_inst *s, struct buf *key, const char *host_path,
+			 const struct stat *have)
+{
+	struct stat st;
+	if (have) {
+		st = *have;
+	} else if (stat(host_path, &st) < 0) {
+		if (errno != ENOENT && errno != ENOTDIR)
+			return -1;
+		buf_printf(key, "missing %zu:%s\n", strlen(host_path), host_path);
+		return 0;
+	}
+	long long m = (long long)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
+	long long c = (long long)st.st_ctim.tv_sec * 1000000000LL + st.st_ctim.tv_nsec;
+	buf_printf(key, "stat %zu:%s %llu %llu %o %lu %lu %lld %lld %lld", strlen(host_path),
+		   host_path, (unsigned long long)st.st_dev, (unsigned long long)st.st_ino,
+		   (unsigned)st.st_mode, (unsigned long)st.st_uid, (unsigned long)st.st_gid,
+		   (long long)st.st_size, m, c);
+	if (S_ISREG(st.st_mode) && (m > c ? m : c) >= s->key_since - STORE_KEY_RACY_NS) {
+		/* racy: changed too recently for its stat to tell a later change */
+		struct buf data = BUF_INIT;
+		if (buf_read_file(&data, host_path) < 0) {
+			buf_dispose(&data);
+			return -1;
+		}
+		unsigned char md[FP_LEN];
+		char hex[FP_HEX_LEN + 1];
+		unsigned int n;
+		EVP_Digest(data.ptr, data.len, md, &n, EVP_sha256(), NULL);
+		hex_encode(hex, md, FP_LEN);
+		buf_printf(key, " racy %zu %s", data.len, hex);
+		buf_dispose(&data);
+		s->key_racy++;
+	}
+	buf_putc(key, '\n');
+	return 0;
 }
 
 struct store_file *store_files_add(struct store_files *fs, const char *host, const char *shown)

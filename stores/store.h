@@ -387,7 +387,9 @@ struct store_backend {
 	/* Optional: append a key that changes whenever anything `read` depends on
 	 * changes (content hashes of the store's files, their owners and modes,
 	 * the options read uses), much cheaper than reading; a plan then reuses
-	 * the last full read made by apply when the key is the same. -1: none now. */
+	 * the last full read made by apply when the key is the same. -1: none now.
+	 * A key may identify files by stat (store_state_key_stat) instead of by
+	 * content, when reading is costly by parsing rather than by I/O. */
 	int (*state_key)(struct store_inst *s, struct buf *key);
 	/* Carry out ps->steps, ending each with its code (see the failure
 	 * contract above). 0; or -1 with err set when the store failed as a whole
@@ -437,6 +439,17 @@ struct store_inst {
 	 * over it; NULL when the instance cannot collide with another. */
 	char *target;
 	bool read_cached; /* this run takes its state from the read cache: no read */
+	/* For state_key (set by the read cache): a file whose mtime or ctime is
+	 * not older than key_since (ns since the epoch) less the coarsest
+	 * timestamp granularity is keyed by content too (racy-git's rule: a change
+	 * made in the same tick as the read leaves its stat as it was); key_racy
+	 * counts them. */
+	long long key_since;
+	size_t key_racy;
+	/* The key taken just before this run's full read (apply saves the read
+	 * under it), or NULL. */
+	char *read_key;
+	long long read_key_since;
 	/* The one slot through which a store learns the desired state: the CAs
 	 * the host's roles give it, set by the engine before read (a store that
 	 * judges what it holds against them, chrome-policy, reads them here
@@ -485,5 +498,15 @@ char *store_managed_name(const char *base, const char *prefix, const char *suffi
 /* For state_key: append a file's identity to key: owner, group, mode, size
  * and the SHA-256 of its content, or that it is missing. -1 if unreadable. */
 int store_state_key_file(struct buf *key, const char *host_path);
+/* For state_key: a file's identity by stat, following links (device, inode,
+ * mode, owner, group, size, mtime and ctime in ns), or that it is missing;
+ * with the SHA-256 of its content too when it is racy (see key_since). st:
+ * its stat when the caller has it, or NULL. -1 if it cannot be stat'ed or a
+ * racy one read. */
+int store_state_key_stat(struct store_inst *s, struct buf *key, const char *host_path,
+			 const struct stat *st);
+/* The granularity margin of the racy rule: 2 s (FAT; ext3 and HFS+ keep
+ * seconds, and the kernel stamps files from a clock a tick behind). */
+#define STORE_KEY_RACY_NS 2000000000LL
 
 #endif

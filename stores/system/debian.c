@@ -31,11 +31,6 @@ static char *managed_rel(const char *name, const char *fphex)
 	return xasprintf(MANAGED_PREFIX "%s-%.12s.crt", name, fphex);
 }
 
-static bool hooks_enabled(const struct store_inst *s)
-{
-	return conf_store_bool(s->conf, "run_hooks", !*s->ctx->root);
-}
-
 static void add_src_entries(struct trust_set *out, const struct deb_src *src, const char *label,
 			    bool owned, enum trust_state state)
 {
@@ -109,14 +104,14 @@ static int deb_read(struct store_inst *s, struct trust_set *out)
 	int rc = deb_etc_check(&st, &diff);
 	if (rc == 0) {
 		char *journal = root_join(root, DEB_JOURNAL);
-		bool pending = hooks_enabled(s) && path_exists(journal);
+		bool pending = deb_hooks_enabled(s) && path_exists(journal);
 		free(journal);
 		struct buf why = BUF_INIT;
 		describe_stale(&diff, pending, &why);
 		if (why.len)
 			out->stale = buf_detach(&why);
 		buf_dispose(&why);
-		if (*root && !hooks_enabled(s)) {
+		if (*root && !deb_hooks_enabled(s)) {
 			char **hooks;
 			size_t n;
 			deb_hooks_list(root, &hooks, &n);
@@ -160,7 +155,7 @@ static int deb_files(struct store_inst *s, struct store_files *fs)
 	deb_free(s);
 	struct deb_apply *a = xcalloc(1, sizeof(*a));
 	s->priv = a;
-	a->hooks = hooks_enabled(s);
+	a->hooks = deb_hooks_enabled(s);
 	char *mdir = own_dir_in_root(root, DEB_MANAGED);
 	char *jdir = a->hooks ? own_dir_in_root(root, "/var/lib/trustform") : NULL;
 	bool dirs = mdir && (!a->hooks || jdir);
@@ -381,7 +376,7 @@ static int deb_derive(struct store_inst *s, struct plan_store *ps, struct store_
 static int deb_changed(struct store_inst *s, struct plan_store *ps)
 {
 	(void)ps;
-	if (!hooks_enabled(s))
+	if (!deb_hooks_enabled(s))
 		return 0;
 	char *path = root_join(s->ctx->root, DEB_JOURNAL);
 	struct buf lines = BUF_INIT;
@@ -407,6 +402,7 @@ const struct store_backend store_backend_debian = {
     .name = "debian",
     .ops = STORE_OPS_CA | STORE_OP(OP_DISTRUST) | STORE_OP(OP_REFRESH),
     .read = deb_read,
+    .state_key = deb_state_key,
     .file = &deb_kind,
     .free = deb_free,
 };

@@ -3,6 +3,7 @@
  *   debian_src.c  the sources (ca-certificates.conf, distro and local CAs)
  *   debian.c      read, and the file-store kind: the files, render, derive
  *   debian_etc.c  /etc/ssl/certs as update-ca-certificates --fresh leaves it
+ *   debian_key.c  the read cache's key: the stat identity of all of it
  *   hooks.c       /etc/ca-certificates/update.d, run as update-ca-certificates does
  */
 #ifndef TF_DEBIAN_H
@@ -12,6 +13,8 @@
 #include "stores/store.h"
 #include "util/buf.h"
 #include "util/strmap.h"
+
+#include <sys/stat.h>
 
 extern const struct store_backend store_backend_debian;
 
@@ -60,6 +63,20 @@ struct deb_state {
 };
 
 int deb_state_load(struct deb_state *st, const char *root);
+/* Every *.crt under dir (in root) as update-ca-certificates finds them (find
+ * -L), sorted by rel: where to read each, and its stat (the file's, links
+ * followed). */
+struct deb_found {
+	char *rel;  /* path below dir, as find -L prints it */
+	char *host; /* where to read it */
+	struct stat st;
+};
+void deb_tree_find(const char *root, const char *dir, struct deb_found **files, size_t *n);
+void deb_found_free(struct deb_found *files, size_t n);
+/* The store's state_key (debian_key.c): the stat identity of everything the
+ * read depends on, so that a plan with nothing to do parses nothing. */
+int deb_state_key(struct store_inst *s, struct buf *key);
+bool deb_hooks_enabled(const struct store_inst *s);
 /* What ca-certificates.conf makes of a distro file: selected (trusted),
  * deselected with `!` (distrusted), or neither (inert). */
 enum trust_state deb_conf_state(const struct deb_state *st, const struct deb_src *src);

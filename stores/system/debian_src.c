@@ -104,14 +104,9 @@ static void parse_conf(struct deb_state *st)
 
 /* --- walking a tree as find -L does ------------------------------------------ */
 
-struct found {
-	char *rel;  /* path below the walked directory, as find -L prints it */
-	char *host; /* where to read it */
-};
-
 struct walk {
 	const char *root;
-	struct found *files;
+	struct deb_found *files;
 	size_t n, alloc;
 	dev_t devs[64];
 	ino_t inos[64];
@@ -176,6 +171,7 @@ static void walk_dir(struct walk *w, const char *inroot_dir, const char *host_di
 			ARRAY_GROW(w->files, w->n + 1, w->alloc);
 			w->files[w->n].rel = rel;
 			w->files[w->n].host = host;
+			w->files[w->n].st = st;
 			w->n++;
 			continue;
 		}
@@ -190,7 +186,30 @@ out:
 
 static int found_cmp(const void *a, const void *b)
 {
-	return strcmp(((const struct found *)a)->rel, ((const struct found *)b)->rel);
+	return strcmp(((const struct deb_found *)a)->rel, ((const struct deb_found *)b)->rel);
+}
+
+void deb_tree_find(const char *root, const char *dir, struct deb_found **files, size_t *n)
+{
+	struct walk w = {.root = root};
+	char *host = root_resolve_host(root, dir);
+	if (host)
+		walk_dir(&w, dir, host, "");
+	free(host);
+	if (w.n > 1)
+		qsort(w.files, w.n, sizeof(*w.files), found_cmp);
+	free(w.seen);
+	*files = w.files;
+	*n = w.n;
+}
+
+void deb_found_free(struct deb_found *files, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(files[i].rel);
+		free(files[i].host);
+	}
+	free(files);
 }
 
 static void src_init(struct deb_src *s, const char *dir, const char *rel, bool local)
@@ -225,25 +244,18 @@ static int load_src(struct deb_src *s, const char *root, const char *dir, const 
 static void load_tree(struct deb_state *st, const char *dir, bool local, struct deb_src **arr,
 		      size_t *n, size_t *alloc)
 {
-	struct walk w = {.root = st->root};
-	char *host = root_resolve_host(st->root, dir);
-	if (host)
-		walk_dir(&w, dir, host, "");
-	free(host);
-	if (w.n > 1)
-		qsort(w.files, w.n, sizeof(*w.files), found_cmp);
-	for (size_t i = 0; i < w.n; i++) {
+	struct deb_found *files;
+	size_t nfiles;
+	deb_tree_find(st->root, dir, &files, &nfiles);
+	for (size_t i = 0; i < nfiles; i++) {
 		ARRAY_GROW(*arr, *n + 1, *alloc);
-		src_init(&(*arr)[*n], dir, w.files[i].rel, local);
-		if (src_read(&(*arr)[*n], w.files[i].host) == 0)
+		src_init(&(*arr)[*n], dir, files[i].rel, local);
+		if (src_read(&(*arr)[*n], files[i].host) == 0)
 			(*n)++;
 		else
 			src_dispose(&(*arr)[*n]);
-		free(w.files[i].rel);
-		free(w.files[i].host);
 	}
-	free(w.files);
-	free(w.seen);
+	deb_found_free(files, nfiles);
 }
 
 const struct deb_src *deb_find_distro(const struct deb_state *st, const char *rel)

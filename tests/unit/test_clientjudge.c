@@ -142,6 +142,10 @@ static void key_rules(void)
 	expect("RSA 1024, Java only", EVP_RSA_gen(1024), NULL, CLIENT_JAVA, 0, NULL);
 	expect("RSA 2048", EVP_RSA_gen(2048), NULL, ALL, 0, NULL);
 	expect("P-384", EVP_EC_gen("P-384"), NULL, ALL, 0, NULL);
+	/* a curve the light path does not know: the key is decoded and judged */
+	expect("P-192", EVP_EC_gen("P-192"), NULL, ALL, CLIENT_JAVA | CLIENT_OPENSSL,
+	       "192-bit EC key");
+	expect("P-224", EVP_EC_gen("P-224"), NULL, ALL, 0, NULL);
 }
 
 /* host against a root with the constraints exts: want (1 outside, 0 inside) */
