@@ -6,75 +6,14 @@
 #include "util/rootjail.h"
 #include "util/xalloc.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#define TEMP_MARK ".tf-tmp-"
-
-static long writes_done;
-
-void fault_point(void)
-{
-	static long crash_after = -1;
-	if (crash_after == -1) {
-		const char *s = getenv("TRUSTFORM_TEST_CRASH_AFTER_WRITES");
-		crash_after = (s && *s) ? strtol(s, NULL, 10) : 0;
-	}
-	writes_done++;
-	if (crash_after > 0 && writes_done == crash_after) {
-		fflush(NULL);
-		kill(getpid(), SIGKILL);
-	}
-}
-
-/* TRUSTFORM_TEST_FAIL_WRITE=N:ERRNO (ENOSPC, EROFS, EIO, EDQUOT or a number):
- * the N-th write point (a file's data, a symlink, a rename or an unlink)
- * fails with that errno, as a full or read-only file system would make it. */
-static int injected_failure(void)
-{
-	static long fail_at = -1, points;
-	static int fail_errno;
-	if (fail_at == -1) {
-		const char *s = getenv("TRUSTFORM_TEST_FAIL_WRITE");
-		char *end;
-		fail_at = 0;
-		if (s && *s) {
-			long n = strtol(s, &end, 10);
-			const char *e = *end == ':' ? end + 1 : "EIO";
-			static const struct {
-				const char *name;
-				int err;
-			} names[] = {
-			    {"ENOSPC", ENOSPC},
-			    {"EROFS", EROFS},
-			    {"EIO", EIO},
-			    {"EDQUOT", EDQUOT},
-			};
-			fail_errno = atoi(e);
-			for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++)
-				if (!strcmp(e, names[i].name))
-					fail_errno = names[i].err;
-			fail_at = fail_errno > 0 ? n : 0;
-		}
-	}
-	if (fail_at <= 0 || ++points != fail_at)
-		return 0;
-	errno = fail_errno;
-	return -1;
-}
-
-bool is_temp_name(const char *name)
-{
-	return strstr(name, TEMP_MARK) != NULL;
-}
 
 static int write_all(int fd, const void *data, size_t len)
 {
@@ -118,84 +57,6 @@ int durable_unlink(const char *path)
 	return rc;
 }
 
-int mkdir_p(const char *path, mode_t mode)
-{
-	char *p = xstrdup(path);
-	int rc = 0;
-	for (char *s = p + 1;; s++) {
-		if (*s != '/' && *s != '\0')
-			continue;
-		char saved = *s;
-		*s = '\0';
-		const char *base;
-		int dfd = jail_open_parent(p, &base);
-		if (dfd < 0 || (mkdirat(dfd, base, mode) < 0 && errno != EEXIST)) {
-			err_set_errno(errno, "%s: cannot create directory", path_shown(p));
-			if (dfd >= 0)
-				close(dfd);
-			rc = -1;
-			break;
-		}
-		close(dfd);
-		*s = saved;
-		if (saved == '\0')
-			break;
-	}
-	if (rc == 0) {
-		int fd = jail_open(path, O_RDONLY | O_DIRECTORY, 0);
-		if (fd < 0) {
-			err_set_errno(errno, "%s: is not a directory trustform can write into",
-				      path_shown(path));
-			rc = -1;
-		} else {
-			close(fd);
-		}
-	}
-	free(p);
-	return rc;
-}
-
-int mkdir_parent(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-	if (!slash || slash == path)
-		return 0;
-	char *dir = xstrndup(path, (size_t)(slash - path));
-	int rc = mkdir_p(dir, 0755);
-	if (rc == 0)
-		cleanup_stale_temps(dir);
-	free(dir);
-	return rc;
-}
-
-void cleanup_stale_temps(const char *dir)
-{
-	int fd = jail_open(dir, O_RDONLY | O_DIRECTORY, 0);
-	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-	struct dirent *de;
-	if (!d) {
-		if (fd >= 0)
-			close(fd);
-		return;
-	}
-	while ((de = readdir(d)) != NULL)
-		if (de->d_name[0] == '.' && is_temp_name(de->d_name))
-			unlinkat(dirfd(d), de->d_name, 0);
-	closedir(d);
-}
-
-bool path_exists(const char *path)
-{
-	struct stat st;
-	return lstat(path, &st) == 0;
-}
-
-bool is_dir(const char *path)
-{
-	struct stat st;
-	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
 /* --- transactions --------------------------------------------------------- */
 
 void fs_txn_init(struct fs_txn *t)
@@ -209,6 +70,7 @@ static struct fs_txn_op *txn_push(struct fs_txn *t)
 	struct fs_txn_op *op = &t->ops[t->n++];
 	memset(op, 0, sizeof(*op));
 	op->dirfd = -1;
+	op->fd = -1;
 	return op;
 }
 
@@ -255,7 +117,7 @@ static char *temp_make(int dirfd, const char *base, int (*how)(int, const char *
 		       void *arg)
 {
 	for (int attempt = 0;; attempt++) {
-		char *tmp = xasprintf(".%.*s" TEMP_MARK "XXXXXX", 64, base);
+		char *tmp = xasprintf(".%.*s" FS_TEMP_MARK "XXXXXX", 64, base);
 		char *x = tmp + strlen(tmp) - 6;
 		unsigned long r = (unsigned long)random() ^ ((unsigned long)getpid() << 8) ^
 				  ((unsigned long)attempt << 20);
@@ -272,6 +134,27 @@ static char *temp_make(int dirfd, const char *base, int (*how)(int, const char *
 	}
 }
 
+/* Keep what op's temp file (or link) is: its descriptor, while few are held. */
+static void txn_pin(struct fs_txn *t, struct fs_txn_op *op, int fd, const struct stat *st)
+{
+	op->dev = st->st_dev;
+	op->ino = st->st_ino;
+	op->ctim = st->st_ctim;
+	if (t->npinned < FS_TXN_PINNED) {
+		op->fd = fd;
+		t->npinned++;
+	} else {
+		close(fd);
+	}
+}
+
+static bool txn_same(const struct fs_txn_op *op, const struct stat *st)
+{
+	return st->st_dev == op->dev && st->st_ino == op->ino &&
+	       st->st_ctim.tv_sec == op->ctim.tv_sec && st->st_ctim.tv_nsec == op->ctim.tv_nsec &&
+	       (op->is_file ? S_ISREG(st->st_mode) : S_ISLNK(st->st_mode));
+}
+
 struct file_arg {
 	int fd;
 };
@@ -285,7 +168,7 @@ static int make_file(int dirfd, const char *name, void *arg)
 
 static int make_link(int dirfd, const char *name, void *arg)
 {
-	if (injected_failure() < 0)
+	if (fs_injected_failure() < 0)
 		return -1;
 	return symlinkat((const char *)arg, dirfd, name);
 }
@@ -303,7 +186,7 @@ int fs_txn_write(struct fs_txn *t, const char *path, const void *data, size_t le
 		fs_err_write(errno, path, "cannot create a temporary file beside it", true);
 		return -1;
 	}
-	if (injected_failure() < 0 || write_all(a.fd, data, len) < 0 ||
+	if (fs_injected_failure() < 0 || write_all(a.fd, data, len) < 0 ||
 	    ((owner.uid != (uid_t)-1 || owner.gid != (gid_t)-1) &&
 	     fchown(a.fd, owner.uid, owner.gid) < 0) ||
 	    fchmod(a.fd, mode) < 0) {
@@ -313,7 +196,14 @@ int fs_txn_write(struct fs_txn *t, const char *path, const void *data, size_t le
 		free(tmp);
 		return -1;
 	}
-	close(a.fd);
+	struct stat st;
+	if (fstat(a.fd, &st) < 0) {
+		fs_err_write(errno, path, "cannot write its new content", true);
+		close(a.fd);
+		unlinkat(dirfd, tmp, 0);
+		free(tmp);
+		return -1;
+	}
 	struct fs_txn_op *op = txn_push(t);
 	op->kind = TXN_RENAME;
 	op->tmp = tmp;
@@ -321,6 +211,7 @@ int fs_txn_write(struct fs_txn *t, const char *path, const void *data, size_t le
 	op->base = op->path + (base - path);
 	op->dirfd = dirfd;
 	op->is_file = true;
+	txn_pin(t, op, a.fd, &st);
 	return 0;
 }
 
@@ -335,7 +226,24 @@ int fs_txn_symlink(struct fs_txn *t, const char *target, const char *path)
 		fs_err_write(errno, path, "cannot create symlink beside it", true);
 		return -1;
 	}
+	/* held by an O_PATH descriptor: the link itself, checked to be ours */
+	int fd = openat(dirfd, tmp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	struct stat st;
+	char got[PATH_MAX];
+	ssize_t n = fd < 0 || fstat(fd, &st) < 0 ? -1 : readlinkat(fd, "", got, sizeof(got));
+	if (n < 0 || !S_ISLNK(st.st_mode) || (size_t)n != strlen(target) ||
+	    memcmp(got, target, (size_t)n)) {
+		if (n >= 0)
+			errno = EBUSY;
+		fs_err_write(errno, path, "cannot create symlink beside it", true);
+		if (fd >= 0)
+			close(fd);
+		unlinkat(dirfd, tmp, 0);
+		free(tmp);
+		return -1;
+	}
 	struct fs_txn_op *op = txn_push(t);
+	txn_pin(t, op, fd, &st);
 	op->kind = TXN_RENAME;
 	op->tmp = tmp;
 	op->path = xstrdup(path);
@@ -357,6 +265,31 @@ void fs_txn_unlink(struct fs_txn *t, const char *path)
 		op->dir_error = xstrdup(err_msg());
 }
 
+static void txn_swapped(const struct fs_txn_op *op)
+{
+	err_set("%s: its temporary file %s was removed or replaced by another process "
+		"before it was renamed into place; nothing was changed; find what else "
+		"writes in that directory and run again",
+		path_shown(op->path), op->tmp);
+}
+
+/* Every temp name is still what this transaction made there (no rename yet). */
+static int txn_verify_temps(const struct fs_txn *t)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		const struct fs_txn_op *op = &t->ops[i];
+		struct stat st;
+		if (op->kind != TXN_RENAME || op->dirfd < 0 || !op->tmp)
+			continue;
+		if (fstatat(op->dirfd, op->tmp, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    !txn_same(op, &st)) {
+			txn_swapped(op);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* Make the prepared files' data durable before any of them is renamed into
  * place: one filesystem flush for many files, fsync for a few. */
 static int txn_flush_data(struct fs_txn *t)
@@ -373,10 +306,21 @@ static int txn_flush_data(struct fs_txn *t)
 	for (size_t i = 0; i < t->n && rc == 0; i++) {
 		if (!t->ops[i].is_file)
 			continue;
-		int fd = openat(t->ops[i].dirfd, t->ops[i].tmp, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		/* the descriptor made it with, or (not held) the name opened again
+		 * without blocking on a FIFO put in its place */
+		int fd = t->ops[i].fd >= 0 ? t->ops[i].fd
+					   : openat(t->ops[i].dirfd, t->ops[i].tmp,
+						    O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 		struct stat st;
 		if (fd < 0 || fstat(fd, &st) < 0) {
 			rc = -1;
+			if (errno == ENOENT || errno == ELOOP || errno == ENXIO) {
+				txn_swapped(&t->ops[i]);
+				rc = -2;
+			}
+		} else if (!txn_same(&t->ops[i], &st)) {
+			txn_swapped(&t->ops[i]);
+			rc = -2;
 		} else if (!many) {
 			rc = fsync(fd);
 		} else {
@@ -389,10 +333,10 @@ static int txn_flush_data(struct fs_txn *t)
 				synced[nsynced++] = st.st_dev;
 			}
 		}
-		if (rc < 0)
+		if (rc == -1)
 			fs_err_write(errno, t->ops[i].path, "cannot make its new content durable",
 				     true);
-		if (fd >= 0)
+		if (fd >= 0 && fd != t->ops[i].fd)
 			close(fd);
 	}
 	free(synced);
@@ -424,7 +368,7 @@ int fs_txn_commit(struct fs_txn *t)
 				t->ops[i].dir_error);
 			return -1;
 		}
-	if (txn_flush_data(t) < 0)
+	if (txn_flush_data(t) < 0 || txn_verify_temps(t) < 0)
 		return -1;
 	int rc = 0;
 	for (size_t i = 0; i < t->n && rc == 0; i++) {
@@ -432,7 +376,7 @@ int fs_txn_commit(struct fs_txn *t)
 		if (op->dirfd < 0)
 			continue;
 		if (op->kind == TXN_RENAME) {
-			if (injected_failure() < 0 ||
+			if (fs_injected_failure() < 0 ||
 			    renameat(op->dirfd, op->tmp, op->dirfd, op->base) < 0) {
 				fs_err_write(errno, op->path, "cannot rename into place", i == 0);
 				rc = -1;
@@ -440,7 +384,7 @@ int fs_txn_commit(struct fs_txn *t)
 			}
 			free(op->tmp);
 			op->tmp = NULL;
-		} else if ((injected_failure() < 0 || unlinkat(op->dirfd, op->base, 0) < 0) &&
+		} else if ((fs_injected_failure() < 0 || unlinkat(op->dirfd, op->base, 0) < 0) &&
 			   errno != ENOENT) {
 			fs_err_write(errno, op->path, "cannot remove", i == 0);
 			rc = -1;
@@ -469,6 +413,8 @@ void fs_txn_dispose(struct fs_txn *t)
 				unlinkat(t->ops[i].dirfd, t->ops[i].tmp, 0);
 			free(t->ops[i].tmp);
 		}
+		if (t->ops[i].fd >= 0)
+			close(t->ops[i].fd);
 		free(t->ops[i].path);
 		free(t->ops[i].dir_error);
 	}

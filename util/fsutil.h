@@ -48,7 +48,17 @@ struct fs_txn_op {
 	int dirfd;	  /* its directory, opened once, confined to --root (rootjail.h) */
 	char *dir_error;  /* TXN_UNLINK: why its directory could not be opened */
 	bool is_file;	  /* a regular file whose data needs flushing */
+	/* TXN_RENAME: the temp file or link made, as fstat saw it (commit
+	 * refuses one another process swapped), and held open (O_PATH for a
+	 * link) so that its inode number cannot be reused: the first
+	 * FS_TXN_PINNED ones; a transaction of more (a distribution's CA
+	 * directory, root's own) only compares dev, inode and ctime. */
+	int fd;
+	dev_t dev;
+	ino_t ino;
+	struct timespec ctim;
 };
+#define FS_TXN_PINNED 256
 
 /* The directories a transaction works in, each opened once: every create,
  * rename, link and unlink is made relative to them, never by path again. */
@@ -63,6 +73,7 @@ struct fs_txn {
 	size_t n, alloc;
 	struct fs_txn_dir *dirs;
 	size_t ndirs, dirs_alloc;
+	size_t npinned;
 };
 
 void fs_txn_init(struct fs_txn *t);
@@ -76,7 +87,10 @@ void fs_txn_first(struct fs_txn *t, size_t i);
 /* The host path of op i's prepared temp file (to show it to a checker such as
  * `caddy validate` before commit), or NULL; caller frees. */
 char *fs_txn_tmp_path(const struct fs_txn *t, size_t i);
-/* Apply in order; -1 with err set at the first failure (earlier ops stay done). */
+/* Apply in order; -1 with err set at the first failure (earlier ops stay done).
+ * Before anything is renamed, every temp name must still be the very file or
+ * link this transaction made (dev/ino): in a directory a user owns, another
+ * process may have removed it or put a FIFO there; then nothing is renamed. */
 int fs_txn_commit(struct fs_txn *t);
 /* Drop what was not committed (removes prepared temp files); frees t. */
 void fs_txn_dispose(struct fs_txn *t);
@@ -88,9 +102,12 @@ int mkdir_parent(const char *path);
 /* Remove leftover temp files of killed runs in dir (names this module makes). */
 void cleanup_stale_temps(const char *dir);
 bool is_temp_name(const char *name);
+#define FS_TEMP_MARK ".tf-tmp-"
 
 /* Count one durable change; kills the process when the test switch says so. */
 void fault_point(void);
+/* -1 with errno set when TRUSTFORM_TEST_FAIL_WRITE says this write point fails. */
+int fs_injected_failure(void);
 
 bool path_exists(const char *path);
 bool is_dir(const char *path);

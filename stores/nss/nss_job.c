@@ -11,6 +11,12 @@
  * and its files are still exactly as the child left them, that read is
  * answered from what it said, without another child: a child that only opens
  * and lists 100 certificates costs about a third of what adding them did.
+ *
+ * A child runs as the database's owner, who can stop it (kill -STOP), and a
+ * hung file system (a network home) can stall libnss3: a child that sends
+ * nothing for TRUSTFORM_NSS_TIMEOUT seconds (default 60), or more than
+ * NSS_REPLY_MAX bytes, is killed and its database fails, so the run (which
+ * holds the lock) always ends.
  */
 #include "stores/nss/nss_int.h"
 #include "stores/store.h"
@@ -21,12 +27,16 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
-#define MAX_PARALLEL 8
+#define MAX_PARALLEL	    8
+#define NSS_REPLY_MAX	    (64u << 20)
+#define NSS_TIMEOUT_DEFAULT 60
 
 enum job_state { JOB_QUEUED, JOB_RUNNING, JOB_DONE };
 
@@ -39,8 +49,29 @@ struct nss_job {
 	int fd;
 	struct buf in;
 	int status;
-	char *start_error;
+	char *start_error; /* it never ran, or it was killed: why */
+	long long last_ms; /* when it started or last sent something */
 };
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* TRUSTFORM_NSS_TIMEOUT: seconds a child may stay silent (default 60). */
+static long nss_timeout_s(void)
+{
+	static long secs;
+	if (!secs) {
+		const char *s = getenv("TRUSTFORM_NSS_TIMEOUT");
+		char *end = NULL;
+		long v = s && *s ? strtol(s, &end, 10) : 0;
+		secs = v > 0 && end && !*end ? v : NSS_TIMEOUT_DEFAULT;
+	}
+	return secs;
+}
 
 /* What an apply child left: its database's files, and the read reply they give. */
 struct after_apply {
@@ -215,6 +246,7 @@ static void job_start(struct nss_pool *p, struct nss_job *j)
 	close(fds[1]);
 	j->pid = pid;
 	j->fd = fds[0];
+	j->last_ms = now_ms();
 	j->state = JOB_RUNNING;
 	p->running++;
 }
@@ -227,6 +259,38 @@ static void job_reap(struct nss_pool *p, struct nss_job *j)
 		;
 	j->state = JOB_DONE;
 	p->running--;
+}
+
+/* Kill a child that hangs or floods, reap it, and fail its database. */
+static void job_kill(struct nss_pool *p, struct nss_job *j, bool flood)
+{
+	kill(j->pid, SIGKILL); /* a stopped process dies too */
+	if (flood)
+		j->start_error =
+		    xasprintf("the NSS process for %s sent more than %u MiB; it was killed: check "
+			      "that database's files (cert9.db, key4.db) and pkcs11.txt%s",
+			      j->db->dir, NSS_REPLY_MAX >> 20,
+			      j->ops ? "; run trustplan to see what is left to do" : "");
+	else
+		j->start_error = xasprintf(
+		    "the NSS process for %s did not answer within %ld s "
+		    "(TRUSTFORM_NSS_TIMEOUT); it was killed: check who stops it (kill -STOP, "
+		    "a debugger, its owner) or whether the file system it is on hangs (a "
+		    "network home), then run again%s",
+		    j->db->dir, nss_timeout_s(),
+		    j->ops ? "; run trustplan to see what is left to do" : "");
+	job_reap(p, j);
+}
+
+/* The milliseconds poll may wait for the first silent child's deadline. */
+static int pool_wait_ms(const struct nss_pool *p, long long now)
+{
+	long long first = -1;
+	for (size_t i = 0; i < p->n; i++)
+		if (p->jobs[i]->state == JOB_RUNNING && (first < 0 || p->jobs[i]->last_ms < first))
+			first = p->jobs[i]->last_ms;
+	long long rest = first + nss_timeout_s() * 1000 - now;
+	return rest < 0 ? 0 : rest > 60000 ? 60000 : (int)rest;
 }
 
 /* Start what may start, then wait for output from the running ones. */
@@ -247,18 +311,26 @@ static void pool_step(struct nss_pool *p)
 		pfd[n].events = POLLIN;
 		who[n++] = p->jobs[i];
 	}
-	if (poll(pfd, n, -1) > 0) {
+	if (poll(pfd, n, pool_wait_ms(p, now_ms())) > 0) {
 		char chunk[65536];
 		for (size_t i = 0; i < n; i++) {
 			if (!(pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
 				continue;
 			ssize_t got = read(who[i]->fd, chunk, sizeof(chunk));
-			if (got > 0)
+			if (got > 0 && who[i]->in.len + (size_t)got > NSS_REPLY_MAX) {
+				job_kill(p, who[i], true);
+			} else if (got > 0) {
 				buf_add(&who[i]->in, chunk, (size_t)got);
-			else if (got == 0 || errno != EINTR)
+				who[i]->last_ms = now_ms();
+			} else if (got == 0 || errno != EINTR) {
 				job_reap(p, who[i]);
+			}
 		}
 	}
+	long long now = now_ms();
+	for (size_t i = 0; i < n; i++)
+		if (who[i]->state == JOB_RUNNING && now - who[i]->last_ms >= nss_timeout_s() * 1000)
+			job_kill(p, who[i], false);
 	free(pfd);
 	free(who);
 }

@@ -230,6 +230,83 @@ static void test_txn_commit_failure_reports(void)
 	free(a), free(sub);
 }
 
+enum swap { SWAP_FIFO, SWAP_REMOVE, SWAP_FILE, SWAP_LINK };
+
+/* Another process (the owner of a user's directory) changes the last temp
+ * file of a prepared transaction of nfiles files before commit: commit must
+ * neither block (a FIFO) nor rename anything, and say which file and why. */
+static void txn_swapped_case(enum swap how, int nfiles)
+{
+	setup();
+	put("z.pem", "old\n");
+	struct fs_txn t;
+	fs_txn_init(&t);
+	for (int i = 0; i < nfiles - 1; i++) {
+		char name[32];
+		snprintf(name, sizeof(name), "f%03d.pem", i);
+		char *p = at(name);
+		CHECK(fs_txn_write(&t, p, "new\n", 4, 0644, FILE_OWNER_DEFAULT) == 0);
+		free(p);
+	}
+	char *z = at("z.pem");
+	CHECK(fs_txn_write(&t, z, "new\n", 4, 0644, FILE_OWNER_DEFAULT) == 0);
+	char *tmp = fs_txn_tmp_path(&t, t.n - 1);
+	CHECK(tmp && unlink(tmp) == 0);
+	if (how == SWAP_FIFO)
+		CHECK(mkfifo(tmp, 0644) == 0);
+	else if (how == SWAP_FILE)
+		CHECK(atomic_write(tmp, "evil\n", 5, 0644) == 0);
+	else if (how == SWAP_LINK)
+		CHECK(symlink("/etc/shadow", tmp) == 0);
+	err_clear();
+	int rc = fs_txn_commit(&t);
+	CHECK(rc == -1);
+	CHECK_MSG(strstr(err_msg(), "z.pem") && strstr(err_msg(), "another process") &&
+		      strstr(err_msg(), "nothing was changed"),
+		  "error names the file and why: %s", err_msg());
+	fs_txn_dispose(&t);
+	CONTENT("z.pem", "old\n");
+	CONTENT("f000.pem", NULL); /* nothing renamed, not even the files before it */
+	LISTING("z.pem");	   /* every temp file removed */
+	free(tmp);
+	free(z);
+}
+
+static void test_txn_temp_swapped(void)
+{
+	for (int n = 2; n <= 20; n += 18) { /* fsync each, and syncfs for many */
+		txn_swapped_case(SWAP_FIFO, n);
+		txn_swapped_case(SWAP_REMOVE, n);
+		txn_swapped_case(SWAP_FILE, n);
+		txn_swapped_case(SWAP_LINK, n);
+	}
+	/* more than are held open: the last one is found again by name (a FIFO
+	 * must not block); a new file could reuse its inode number there */
+	txn_swapped_case(SWAP_FIFO, FS_TXN_PINNED + 20);
+	txn_swapped_case(SWAP_REMOVE, FS_TXN_PINNED + 20);
+	txn_swapped_case(SWAP_LINK, FS_TXN_PINNED + 20);
+}
+
+/* A prepared symlink replaced by another one is refused too. */
+static void test_txn_link_swapped(void)
+{
+	setup();
+	struct fs_txn t;
+	fs_txn_init(&t);
+	char *a = at("a.pem"), *l = at("abcd1234.0");
+	CHECK(fs_txn_write(&t, a, "A\n", 2, 0644, FILE_OWNER_DEFAULT) == 0);
+	CHECK(fs_txn_symlink(&t, "a.pem", l) == 0);
+	char *tmp = fs_txn_tmp_path(&t, 1);
+	CHECK(tmp && unlink(tmp) == 0 && symlink("/etc/shadow", tmp) == 0);
+	err_clear();
+	CHECK(fs_txn_commit(&t) == -1);
+	CHECK_MSG(strstr(err_msg(), "abcd1234.0") != NULL, "names the link: %s", err_msg());
+	fs_txn_dispose(&t);
+	CONTENT("a.pem", NULL);
+	LISTING("");
+	free(tmp), free(a), free(l);
+}
+
 static void test_stale_temps(void)
 {
 	setup();
@@ -300,6 +377,8 @@ int main(void)
 	test_txn_discard();
 	test_txn_replace_link_with_file();
 	test_txn_retarget_link();
+	test_txn_temp_swapped();
+	test_txn_link_swapped();
 	test_txn_commit_failure_reports();
 	test_stale_temps();
 	test_durable_unlink();
