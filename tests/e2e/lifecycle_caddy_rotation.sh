@@ -50,11 +50,14 @@ site() {
 	skip_install_trust
 	auto_https disable_redirects
 	renew_interval 2s
+	servers {
+		protocols h1 h2
+	}
 	$1
 }
 
 https://localhost:$CADDY_HTTPS {
-	bind 127.0.0.1
+	bind fd/3
 	$2
 	respond "hello from caddy"
 }
@@ -81,11 +84,21 @@ TLS="tls {
 	}"
 site "" "$TLS"
 never_installs || { echo "FAIL: the Caddyfile would let Caddy install its root into this machine's trust store" >&2; exit 1; }
-sh -c "$CADDY_START" || { cat "$T/caddy.log" >&2; exit 1; }
+# Caddy gets its listening socket from systemd-socket-activate (as from a
+# caddy.socket unit: the site says `bind fd/3`), so that every configuration
+# serves the one socket: without it, each configuration binds a socket of its
+# own (SO_REUSEPORT) and the kernel resets the connections still queued on the
+# old one when a reload closes it (README: Caddy's own root).
+unshare -m --propagation private sh -c "$CADDY_RO_STORES exec systemd-socket-activate -E XDG_DATA_HOME \
+  -E XDG_CONFIG_HOME -E HOME -l 127.0.0.1:$CADDY_HTTPS $(command -v caddy) run --config $CADDY_FILE \
+  --adapter caddyfile --pidfile $T/caddy.pid" >>"$T/caddy.log" 2>&1 &
+caddy_pid=$!
+server_started "$caddy_pid"
 caddy_watchdog
-until [ -s "$CADDY_DATA/certificates/local/localhost/localhost.crt" ] &&
-      (exec 3<>"/dev/tcp/127.0.0.1/$CADDY_HTTPS") 2>/dev/null; do
-  caddy_started_alive "$T/caddy.pid" "$T/caddy.log" || { cat "$T/caddy.log" >&2; exit 1; }
+# (systemd-socket-activate starts Caddy on the first connection)
+until (exec 3<>"/dev/tcp/127.0.0.1/$CADDY_HTTPS") 2>/dev/null &&
+      [ -s "$CADDY_DATA/certificates/local/localhost/localhost.crt" ]; do
+  kill -0 "$caddy_pid" 2>/dev/null || { cat "$T/caddy.log" >&2; exit 1; }
   sleep 0.05
 done
 EP=https://localhost:$CADDY_HTTPS
