@@ -225,19 +225,27 @@ static void list_eps(struct buf *b, const struct rotation *r, enum rotation_chai
 
 #define S(n) ((n) == 1 ? "" : "s")
 
-/* Caddy's switch: its sites' internal issuer moves to the new CA, by a
- * reload (Caddy obtains each site's certificate from that CA and serves it,
- * keeping its listeners), never a restart, which drops every connection. */
+/* Caddy's switch: the CA its sites already use (the old one's id) takes the
+ * new CA's root and intermediate, by a reload; the sites' issuer does not
+ * change. Caddy 2.11 drops a site's certificate from its cache before it loads
+ * one from another issuer (a reload that changes the issuer's CA id fails
+ * handshakes), while a certificate of the same issuer is replaced in place
+ * when Caddy renews it: so no handshake fails (README, "Caddy's own root"). */
 static char *caddy_switch_next(const struct rotation *r)
 {
 	const char *id = r->new->caddy, *n = r->new->name;
+	const char *old = r->old->caddy ? r->old->caddy : "local";
 	return xasprintf(
-	    "retire, once every endpoint is served from \"%s\": move Caddy's `tls internal` "
-	    "sites to its CA \"%s\" (Caddyfile: `tls { issuer internal { ca %s } }` in each "
-	    "site; JSON: the internal issuer's \"ca\": \"%s\"), then reload Caddy (`caddy "
-	    "reload`, not a restart); when \"%s\" is retired, set "
-	    "caddy.ca: %s",
-	    n, id, id, id, r->old->name, id);
+	    "retire, once every endpoint is served from \"%s\": give Caddy's CA \"%s\" the "
+	    "root and intermediate of its CA \"%s\", keeping the sites' issuer (Caddyfile "
+	    "pki option: `ca %s { root { cert D/root.crt key D/root.key } intermediate { cert "
+	    "D/intermediate.crt key D/intermediate.key } }`, D being "
+	    "<data_dir>/pki/authorities/%s; JSON: the CA's \"root\" and \"intermediate\"), "
+	    "then reload Caddy (`caddy reload`, not a restart; do not move the sites to CA "
+	    "\"%s\": that reload fails handshakes); Caddy serves the new chain from each "
+	    "site's next renewal (in the last third of its lifetime); when \"%s\" is "
+	    "retired, set caddy.ca: %s",
+	    n, old, id, old, id, id, r->old->name, id);
 }
 
 /* Switch, blocked only by endpoints that chain only to the old CA, each

@@ -157,11 +157,16 @@ static void caddy_and_metrics(void)
 						      "from the new root") != NULL,
 				  "caddy overlap: %s", r->next);
 		} else {
-			CHECK_MSG(r->phase == ROT_SWITCH &&
-				      strstr(r->next, "`tls { issuer internal { ca newroot } }`") &&
-				      strstr(r->next, "then reload Caddy") &&
-				      strstr(r->next, "set caddy.ca: newroot"),
-				  "caddy switch: %s", r->next);
+			CHECK_MSG(
+			    r->phase == ROT_SWITCH &&
+				strstr(
+				    r->next,
+				    "`ca local { root { cert D/root.crt key D/root.key } "
+				    "intermediate { cert D/intermediate.crt key D/intermediate.key "
+				    "} }`, D being <data_dir>/pki/authorities/newroot") &&
+				strstr(r->next, "then reload Caddy") &&
+				strstr(r->next, "set caddy.ca: newroot"),
+			    "caddy switch: %s", r->next);
 			CHECK_MSG(r->accepted == NULL, "not checked: nothing accepted (%s)",
 				  r->accepted);
 		}
