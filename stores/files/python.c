@@ -19,7 +19,6 @@
  */
 #include "stores/files/python.h"
 #include "model/clientjudge.h"
-#include "model/step.h"
 #include "stores/effectcache.h"
 #include "stores/files/files.h"
 #include "stores/files/pemfile.h"
@@ -31,7 +30,6 @@
 #include "util/rootjail.h"
 #include "util/xalloc.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
