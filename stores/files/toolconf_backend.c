@@ -294,7 +294,7 @@ static int tc_render(struct store_inst *s, struct plan_store *ps, struct store_f
 		if (render_file(p, sf->shown, &sf->have, &want, &dup) < 0) {
 			buf_dispose(&want);
 			if (!sf->user)
-				return -1; /* the whole store: nothing is written */
+				return -1;     /* the whole store: nothing is written */
 			store_file_refuse(sf); /* that user's alone */
 			continue;
 		}
