@@ -31,8 +31,9 @@ static int load_user_file(struct store_file *f)
 	f->exists = buf_read_file_stat(&f->have, f->host, true, &f->st) == 0;
 	if (f->exists || errno == ENOENT)
 		return 0;
-	err_set_errno(errno, "%s: cannot read (%s's file: trustform never follows a link there)",
-		      f->shown, f->user->name);
+	err_set("%s: cannot read (%s); it is %s's file and trustform never follows a link "
+		"there: make it a regular file (or remove it), and run trustapply again",
+		f->shown, buf_strerror(errno), f->user->name);
 	return -1;
 }
 
@@ -103,33 +104,54 @@ static int mkdir_user(const struct store_file *f)
 
 /* --- the generic steps --------------------------------------------------------- */
 
-/* A link as it is now: missing, or anything (a link: its target text). */
+/* A link as it is now: missing, or anything but a directory (a link: its
+ * target text), judged through the root's jail (util/rootjail.h) as the
+ * write will be: the lstat and readlink of the name in its parent's
+ * descriptor, never a host path resolved by this machine's links. */
 static int load_link(struct store_file *f)
 {
-	if (lstat(f->host, &f->st) < 0) {
-		if (errno == ENOENT)
+	const char *base;
+	int dfd = jail_open_parent(f->host, &base);
+	if (dfd < 0 || fstatat(dfd, base, &f->st, AT_SYMLINK_NOFOLLOW) < 0) {
+		int e = errno;
+		if (dfd >= 0)
+			close(dfd);
+		if (e == ENOENT)
 			return 0;
-		err_set_errno(errno, "%s: cannot read", f->shown);
+		err_set_errno(e, "%s: cannot read", f->shown);
 		return -1;
 	}
 	f->exists = true;
-	if (!S_ISLNK(f->st.st_mode))
-		return 0;
-	char t[PATH_MAX];
-	ssize_t n = readlink(f->host, t, sizeof(t));
-	if (n < 0 || (size_t)n >= sizeof(t)) {
-		err_set_errno(n < 0 ? errno : ENAMETOOLONG, "%s: cannot read the link", f->shown);
-		return -1;
+	int rc = 0;
+	if (S_ISDIR(f->st.st_mode)) {
+		err_set("%s is a directory where trustform writes a symbolic link; move the "
+			"directory elsewhere (or remove it) and run trustapply again",
+			f->shown);
+		rc = -1;
+	} else if (S_ISLNK(f->st.st_mode)) {
+		char t[PATH_MAX];
+		ssize_t n = readlinkat(dfd, base, t, sizeof(t));
+		if (n < 0 || (size_t)n >= sizeof(t)) {
+			err_set_errno(n < 0 ? errno : ENAMETOOLONG, "%s: cannot read the link",
+				      f->shown);
+			rc = -1;
+		} else {
+			buf_add(&f->have, t, (size_t)n);
+		}
 	}
-	buf_add(&f->have, t, (size_t)n);
-	return 0;
+	close(dfd);
+	return rc;
 }
 
 /* The entry as it is now: a link, or missing, or a regular file (a derived
- * one by its identity only, any other read by the bounded reader, through
- * the root's jail, util/rootjail.h). */
+ * one by its identity only, any other read by the bounded reader), each
+ * through one descriptor opened in the root's jail (util/rootjail.h): the
+ * stat is that of the bytes read. A derived entry its store loaded already
+ * (the stat of the descriptor it read, f->loaded) is kept as it is. */
 static int load(struct store_file *f)
 {
+	if (f->loaded && f->derived)
+		return 0;
 	f->loaded = true;
 	f->exists = false;
 	buf_truncate(&f->have, 0);
@@ -137,22 +159,22 @@ static int load(struct store_file *f)
 		return load_link(f);
 	if (f->user)
 		return load_user_file(f);
-	if (stat(f->host, &f->st) < 0) {
+	int fd = -1;
+	if (f->derived)
+		fd = buf_open_regular(f->host, 0, &f->st);
+	if (f->derived ? fd < 0 : buf_read_file_stat(&f->have, f->host, false, &f->st) < 0) {
 		if (errno == ENOENT)
 			return 0;
-		err_set_errno(errno, "%s: cannot read", f->shown);
+		if (errno == EMEDIUMTYPE)
+			err_set("%s %s; trustform writes only regular files: replace it with "
+				"one, or point the store elsewhere",
+				f->shown, buf_strerror(errno));
+		else
+			err_set("%s: cannot read (%s)", f->shown, buf_strerror(errno));
 		return -1;
 	}
-	if (!S_ISREG(f->st.st_mode)) {
-		err_set("%s is not a regular file; trustform writes only regular files: replace "
-			"it with one, or point the store elsewhere",
-			f->shown);
-		return -1;
-	}
-	if (!f->derived && buf_read_file(&f->have, f->host) < 0) {
-		err_set_errno(errno, "%s: cannot read", f->shown);
-		return -1;
-	}
+	if (fd >= 0)
+		close(fd);
 	f->exists = true;
 	return 0;
 }
@@ -164,8 +186,11 @@ static int load_from(struct store_files *fs, size_t from, char ***dirs, size_t *
 	for (size_t i = from; i < fs->n; i++) {
 		struct store_file *f = &fs->f[i];
 		if (f->user) { /* its directories are the user's, made through descriptors */
-			if (mkdir_user(f) < 0 || load(f) < 0)
-				return -1;
+			if (!f->refused && (mkdir_user(f) < 0 || load(f) < 0)) {
+				f->exists = false; /* that user's alone: the others go on */
+				buf_truncate(&f->have, 0);
+				store_file_refuse(f);
+			}
 			continue;
 		}
 		const char *slash = strrchr(f->host, '/');
@@ -197,6 +222,8 @@ static int unchanged(const struct store_file *f)
 	now.user = f->user;
 	now.derived = f->derived;
 	buf_init(&now.have);
+	/* a derived entry's identity: the descriptor's, ctime included (a write
+	 * in place can put back the size and the mtime, never the ctime) */
 	bool same = load(&now) == 0 && now.exists == f->exists;
 	err_clear();
 	if (same && f->exists && f->link)
@@ -205,7 +232,9 @@ static int unchanged(const struct store_file *f)
 		same = now.st.st_ino == f->st.st_ino && now.st.st_dev == f->st.st_dev &&
 		       now.st.st_size == f->st.st_size &&
 		       now.st.st_mtim.tv_sec == f->st.st_mtim.tv_sec &&
-		       now.st.st_mtim.tv_nsec == f->st.st_mtim.tv_nsec;
+		       now.st.st_mtim.tv_nsec == f->st.st_mtim.tv_nsec &&
+		       now.st.st_ctim.tv_sec == f->st.st_ctim.tv_sec &&
+		       now.st.st_ctim.tv_nsec == f->st.st_ctim.tv_nsec;
 	if (same && f->exists && !f->derived)
 		same = buf_equal(&f->have, now.have.ptr, now.have.len);
 	buf_dispose(&now.have);
@@ -244,6 +273,10 @@ static int write_changed(struct store_files *fs, struct fs_txn *txn, bool *chang
 {
 	for (size_t i = 0; i < fs->n; i++) {
 		struct store_file *f = &fs->f[i];
+		if (f->refused) { /* left as it is: reported by apply_files */
+			f->write = f->remove = false;
+			continue;
+		}
 		f->remove = f->remove && f->exists;
 		f->write = f->write && !holds_want(f);
 		if (f->remove) {
@@ -283,6 +316,21 @@ static int render_all(struct store_inst *s, struct plan_store *ps, struct store_
 	return rc;
 }
 
+/* The entries left as they are (store_file_refuse): the store's apply error,
+ * each with its reason, once the others are written. */
+static void report_refused(struct plan_store *ps, const struct store_files *fs)
+{
+	struct buf why = BUF_INIT;
+	for (size_t i = 0; i < fs->n; i++)
+		if (fs->f[i].refused)
+			buf_printf(&why, "%s%s", why.len ? "; " : "", fs->f[i].refused);
+	if (why.len && !ps->apply_error)
+		buf_printf(&why, " (left as it is; the store's other files were written)");
+	if (why.len && !ps->apply_error)
+		ps->apply_error = buf_detach(&why);
+	buf_dispose(&why);
+}
+
 int apply_files(struct store_inst *s, struct plan_store *ps)
 {
 	const struct store_file_kind *k = s->backend->file;
@@ -306,6 +354,7 @@ int apply_files(struct store_inst *s, struct plan_store *ps)
 		goto out;
 	}
 	rc = plan_steps_finish(ps, &txn, rc, &committed);
+	report_refused(ps, &fs);
 	if (committed && (changed || fs.run_changed) && k->changed && k->changed(s, ps) < 0)
 		rc = -1;
 out:

@@ -2,6 +2,7 @@
  * open found, trustform's file names, state keys. Below the registry. */
 #include "stores/store.h"
 #include "util/buf.h"
+#include "util/err.h"
 #include "util/rootfs.h"
 #include "util/strv.h"
 #include "util/xalloc.h"
@@ -257,6 +258,7 @@ void store_files_dispose(struct store_files *fs)
 		buf_dispose(&fs->f[i].have);
 		buf_dispose(&fs->f[i].want);
 		store_file_user_free(fs->f[i].user);
+		free(fs->f[i].refused);
 	}
 	free(fs->f);
 	strmap_dispose(&fs->by_host);
@@ -276,6 +278,15 @@ void store_file_set(struct store_file *f, const void *data, size_t len)
 void store_file_set_link(struct store_file *f, const char *target)
 {
 	store_file_set(f, target, strlen(target));
+}
+
+void store_file_refuse(struct store_file *f)
+{
+	free(f->refused);
+	f->refused = xstrdup(err_code() != TF_OK ? err_msg() : "cannot be read");
+	err_clear();
+	f->write = false;
+	f->remove = false;
 }
 
 void store_file_remove(struct store_file *f)

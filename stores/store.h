@@ -222,6 +222,10 @@ struct store_file {
 	bool remove; /* render: remove the file (store_file_remove) */
 	/* A file in a user's home (store_file_for_user), or NULL. */
 	struct store_file_user *user;
+	/* Why it is left as it is (store_file_refuse), or NULL: a user's file
+	 * that cannot be read or rendered is that user's problem alone; the
+	 * engine writes every other entry and reports this one. */
+	char *refused;
 };
 
 /* The user a file in their home belongs to: the engine reads the file
@@ -266,6 +270,10 @@ void store_file_set(struct store_file *f, const void *data, size_t len);
 void store_file_set_link(struct store_file *f, const char *target);
 /* The entry must not exist (removed when it does). */
 void store_file_remove(struct store_file *f);
+/* Leave the entry as it is, for the reason in util/err (taken and cleared):
+ * the engine writes the other entries and makes the reason the store's apply
+ * error (a user's file: one user cannot veto the others' and the bundle). */
+void store_file_refuse(struct store_file *f);
 /* The file is in user name's home (home: its host path, home_shown in-root):
  * see struct store_file_user. Strings are copied. */
 void store_file_for_user(struct store_file *f, const char *name, const char *home,

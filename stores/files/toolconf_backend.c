@@ -101,7 +101,9 @@ static int view_load(struct tc_view *v, const struct tc_store *p, const struct t
 	 * descriptor for the bytes and their owner and mode */
 	v->exists = buf_read_file_stat(&v->have, f->host, f->user >= 0, &v->st) == 0;
 	if (!v->exists && errno != ENOENT) {
-		err_set_errno(errno, "%s: cannot read", f->shown);
+		err_set("%s: cannot read (%s): make it a regular file (or remove it), and run "
+			"trustapply again",
+			f->shown, buf_strerror(errno));
 		return -1;
 	}
 	return render_file(p, f->shown, &v->have, &v->want, &v->dup_line);
@@ -197,6 +199,17 @@ static int tc_read(struct store_inst *s, struct trust_set *out)
 	for (size_t i = 0; i < p->nfiles && rc == 0; i++) {
 		struct tc_view v;
 		rc = view_load(&v, p, &p->files[i]);
+		if (rc < 0 && p->files[i].user >= 0) {
+			/* that user's alone: never a veto over the bundle and the
+			 * other users' files (trustapply writes those) */
+			trust_set_ineffective(out, "%s; until then %s does not use %s for %s",
+					      err_msg(), p->t->tool, p->bundle,
+					      p->users[p->files[i].user].name);
+			err_clear();
+			view_dispose(&v);
+			rc = 0;
+			continue;
+		}
 		if (rc == 0 && v.dup_line)
 			trust_set_ineffective(out,
 					      "%s:%zu: `%s` is set here already, and %s refuses a "
@@ -276,9 +289,14 @@ static int tc_render(struct store_inst *s, struct plan_store *ps, struct store_f
 		struct store_file *sf = &fs->f[i + 1];
 		struct buf want = BUF_INIT;
 		size_t dup;
+		if (sf->refused)
+			continue; /* a user's file that cannot be read: reported */
 		if (render_file(p, sf->shown, &sf->have, &want, &dup) < 0) {
 			buf_dispose(&want);
-			return -1; /* the whole store: nothing is written */
+			if (!sf->user)
+				return -1;     /* the whole store: nothing is written */
+			store_file_refuse(sf); /* that user's alone */
+			continue;
 		}
 		store_file_set(sf, want.ptr, want.len);
 		buf_dispose(&want);

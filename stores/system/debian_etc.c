@@ -132,13 +132,16 @@ static void bundle_info(const struct deb_state *st, struct rh_info *out)
 }
 
 /* Whether the file at host holds exactly the bundle of the sources: read in
- * chunks and compared piece by piece, never held whole. */
-static bool bundle_matches(const struct deb_state *st, const char *host, bool *exists)
+ * chunks and compared piece by piece, never held whole. *known: the file was
+ * missing, or *sb is the stat of the descriptor read (the identity the engine
+ * compares-and-swaps the bundle against, reconcile/apply_files.c). */
+static bool bundle_matches(const struct deb_state *st, const char *host, bool *exists,
+			   struct stat *sb, bool *known)
 {
-	struct stat sb;
-	int fd = buf_open_regular(host, 0, &sb);
+	int fd = buf_open_regular(host, 0, sb);
 	FILE *f = fd >= 0 ? fdopen(fd, "rb") : NULL;
 	*exists = f != NULL || (fd < 0 && errno != ENOENT);
+	*known = f != NULL || (fd < 0 && errno == ENOENT);
 	if (!f) {
 		if (fd >= 0)
 			close(fd);
@@ -230,6 +233,9 @@ static void compute_desired(const struct deb_state *st, const struct listing *ac
 		    rehash_is_hash_name(want->e[i].name))
 			listing_remove(want, &want->e[i]);
 	for (size_t i = 0; i < nlinks; i++) {
+		const struct ent *d = listing_find(want, links[i].name);
+		if (d && d->type == ENT_DIR)
+			continue; /* as for <name>.pem: a directory there is not ours */
 		struct ent *e = listing_put(want, links[i].name);
 		e->type = ENT_LINK;
 		e->target = xstrdup(links[i].target);
@@ -250,6 +256,8 @@ struct etc_work {
 	struct rh_info bundle_info;
 	struct rh_info *src_info; /* per source, in bundle order */
 	bool bundle_exists, bundle_same;
+	bool bundle_known; /* bundle_st: the stat of the bundle read, or it is missing */
+	struct stat bundle_st;
 };
 
 static int work_load(const struct deb_state *st, struct etc_work *w)
@@ -260,7 +268,8 @@ static int work_load(const struct deb_state *st, struct etc_work *w)
 	w->actual.dirs = &w->dirs;
 	char *bpath = xasprintf("%s/%s", w->actual.dir_inroot, DEB_BUNDLE);
 	char *host = root_join(st->root, bpath);
-	w->bundle_same = bundle_matches(st, host, &w->bundle_exists);
+	w->bundle_same =
+	    bundle_matches(st, host, &w->bundle_exists, &w->bundle_st, &w->bundle_known);
 	free(host);
 	free(bpath);
 	bundle_info(st, &w->bundle_info);
@@ -412,6 +421,11 @@ int deb_etc_derive(const struct deb_state *st, struct store_files *fs, struct bu
 		char *shown = xasprintf("%s/%s", w.want.dir_inroot, DEB_BUNDLE);
 		struct store_file *f = store_files_add(fs, path, shown);
 		f->derived = true;
+		if (w.bundle_known) { /* the identity of what was read, not a later stat */
+			f->loaded = true;
+			f->exists = w.bundle_exists;
+			f->st = w.bundle_st;
+		}
 		store_file_set(f, bundle.ptr, bundle.len);
 		free(path);
 		free(shown);

@@ -13,7 +13,9 @@
 # is reported as ineffective trust, naming the file and line, and the tool
 # really fails while it is there, and so is a project's own (a project's
 # .npmrc, a repository's .git/config); scope: user writes the users' own files,
-# owned by them, and refuses a link a user put in place of one.
+# owned by them, and refuses a link a user put in place of one; one user's
+# broken file (a damaged block, a FIFO) fails that file alone, never the
+# bundle and another user's file.
 . "$(dirname "$0")/../lib/common.sh"
 
 for t in npm git unshare; do
@@ -286,6 +288,35 @@ check "  and why" out_has "trustform never follows a link there"
 tf apply "${uargs[@]}" --auto-approve >/dev/null 2>&1 || true
 check "  apply did not write through it" cmp "$R2/etc/passwd" "$R/etc/passwd"
 check "  the link is still hers" test -L "$A2/.npmrc"
+
+# One user's broken ~/.npmrc is hers alone: a lone begin marker (or a FIFO)
+# of alice's never vetoes removing a CA from the bundle and bob's file.
+R4=$T/root4; mk_root "$R4"; mkdir -p "$R4/home/alice" "$R4/home/bob"
+printf 'alice:x:4242:4242::/home/alice:/bin/sh\nbob:x:4243:4243::/home/bob:/bin/sh\n' >"$R4/etc/passwd"
+printf 'alice:x:4242:\nbob:x:4243:\n' >"$R4/etc/group"
+chown 4242:4242 "$R4/home/alice"; chown 4243:4243 "$R4/home/bob"; cp "$T/other.pem" "$C/cas/other.pem"
+printf 'version: 1\ncas:\n  corp: { file: cas/corp.pem }\n  other: { file: cas/other.pem }\nstores:\n  npm: { type: npm-config, scope: user, users: [alice, bob] }\nroles:\n  build: { cas: [corp, other], stores: [npm] }\nhosts:\n  h: [build]\n' >"$C/two.yaml"
+sed 's/cas: \[corp, other\], stores/cas: [other], stores/' "$C/two.yaml" >"$C/two-rm.yaml"
+R_SAVE=$R; R=$R4
+expect_rc 0 "two users: apply" tf apply -c "$C/two.yaml" --root "$R4" --host h --auto-approve
+check "  bob's npm connects" shown npm npm_view "$R4/home/bob"
+printf '# trustform:begin npm\nregistry=https://127.0.0.1/\n' >"$R4/home/alice/.npmrc"
+cp "$R4/home/alice/.npmrc" "$T/alice-npmrc"
+expect_rc 1 "alice's damaged block: the removal fails her file alone" \
+  tf apply -c "$C/two-rm.yaml" --root "$R4" --host h --auto-approve
+check "  naming her file and the fix" out_has "/home/alice/.npmrc:1: trustform's block of store npm is damaged"
+check "  her file left as it is" cmp "$R4/home/alice/.npmrc" "$T/alice-npmrc"
+check "  bob's npm refuses the CA removed from the bundle" npm_refused "$R4/home/bob"
+expect_rc 1 "  the plan: her file alone, as trust that will not take effect" \
+  tf plan -c "$C/two-rm.yaml" --root "$R4" --host h --detailed-exitcode
+check "  named" out_has "trust will not take effect: /home/alice/.npmrc:1: trustform's block of store npm is damaged"
+rm "$R4/home/alice/.npmrc"; mkfifo -m 0644 "$R4/home/alice/.npmrc"
+expect_rc 1 "alice's FIFO: the CA back fails her file alone" \
+  tf apply -c "$C/two.yaml" --root "$R4" --host h --auto-approve
+check "  naming it" out_has "/home/alice/.npmrc: cannot read (is a FIFO, not a regular file)"
+check "  her FIFO left as it is" test -p "$R4/home/alice/.npmrc"
+check "  bob's npm connects again" shown npm npm_view "$R4/home/bob"
+R=$R_SAVE
 
 # Without users:, the users' files are not checked, and the plan says so.
 sed 's/, users: \[alice\]//' "$C/trust.yaml" >"$C/nousers.yaml"

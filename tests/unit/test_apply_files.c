@@ -8,15 +8,22 @@
  * and files render names late go in the same transaction; changed runs
  * after any commit when render asks. A file in a user's home
  * (store_file_for_user): the directories made for it and a new file are the
- * user's, an existing one keeps its owner, and a link in its place is refused.
+ * user's, an existing one keeps its owner, and a link (or a FIFO) in its
+ * place is that user's alone: left as it is and reported, the shared file and
+ * the other user's still written. A directory where a link goes fails the
+ * store before any write; a derived bundle rewritten in place (size and mtime
+ * put back) is caught by its ctime; under a root, an absolute link inside the
+ * image is read as the image's.
  */
 #include "harness.h"
 #include "reconcile/apply_files.h"
 #include "reconcile/plan.h"
 #include "util/buf.h"
 #include "util/err.h"
+#include "util/rootjail.h"
 #include "util/xalloc.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +31,15 @@
 #include <unistd.h>
 
 static char dir[64];
-static enum { RENDER_OK, RENDER_MEDDLE, RENDER_FAIL, RENDER_STEP, RENDER_DERIVE, RENDER_NOOP } mode;
+static enum {
+	RENDER_OK,
+	RENDER_MEDDLE,
+	RENDER_FAIL,
+	RENDER_STEP,
+	RENDER_DERIVE,
+	RENDER_NOOP,
+	RENDER_INPLACE
+} mode;
 static int changed_calls;
 
 static char *path_of(const char *base)
@@ -107,12 +122,35 @@ static int fake_changed(struct store_inst *s, struct plan_store *ps)
 	return 0;
 }
 
+/* A derived bundle whose identity the store took from the descriptor it read
+ * (as Debian's does), then rewritten in place: same inode, same size, the
+ * mtime put back; only the ctime tells. */
+static int derive_inplace(struct store_files *fs)
+{
+	char *bundle = path_of("bundle");
+	struct store_file *f = store_files_add(fs, bundle, "/bundle");
+	f->derived = true;
+	int fd = open(bundle, O_RDWR | O_CLOEXEC);
+	CHECK(fd >= 0 && fstat(fd, &f->st) == 0);
+	f->loaded = f->exists = true;
+	usleep(50000); /* past the file system's clock tick */
+	CHECK(pwrite(fd, "OLD BUNDLE\n", 11, 0) == 11);
+	struct timespec ts[2] = {f->st.st_atim, f->st.st_mtim};
+	CHECK(futimens(fd, ts) == 0);
+	close(fd);
+	store_file_set(f, "new a\nnew b\n", 12);
+	free(bundle);
+	return 0;
+}
+
 /* What follows from the sources: a link to a.pem, a stale link removed, and
  * a bundle compared by identity only. */
 static int fake_derive(struct store_inst *s, struct plan_store *ps, struct store_files *fs)
 {
 	(void)s;
 	(void)ps;
+	if (mode == RENDER_INPLACE)
+		return derive_inplace(fs);
 	if (mode != RENDER_DERIVE)
 		return 0;
 	CHECK(fs->n == 4 && fs->f[2].loaded && fs->f[2].exists && !fs->f[3].exists);
@@ -189,8 +227,9 @@ static void user_files(void)
 	char *victim = path_of("victim");
 	put("victim", "root's\n", 0644);
 	CHECK(unlink(f) == 0 && symlink(victim, f) == 0);
-	CHECK(run_user(&p) == -1 && err_code() != TF_OK);
-	CHECK(strstr(err_msg(), "/home/u/.config/tool/conf") != NULL);
+	CHECK(run_user(&p) == 0 && err_code() == TF_OK);
+	CHECK(p.n == 1 && p.stores[0].apply_error &&
+	      strstr(p.stores[0].apply_error, "/home/u/.config/tool/conf") != NULL);
 	plan_dispose(&p);
 	char *t = get("victim");
 	CHECK_STR(t, "root's\n");
@@ -206,6 +245,110 @@ static void user_files(void)
 	free(cfg);
 	free(tool);
 	free(f);
+}
+
+/* A shared file and the files of two users, a (home, uid 4242) and b (home2,
+ * uid 4244): one user's file that cannot be read is left alone and reported,
+ * never a veto over the shared file and the other user's. */
+static int users_owned(struct store_inst *s, struct store_files *fs)
+{
+	(void)s;
+	char *sh = path_of("shared"), *ha = path_of("home"), *fa = path_of("home/.npmrc"),
+	     *hb = path_of("home2"), *fb = path_of("home2/.npmrc");
+	store_files_add(fs, sh, "/shared");
+	store_file_for_user(store_files_add(fs, fa, "/home/a/.npmrc"), "a", ha, "/home/a", 4242,
+			    4243);
+	store_file_for_user(store_files_add(fs, fb, "/home/b/.npmrc"), "b", hb, "/home/b", 4244,
+			    4245);
+	free(sh), free(ha), free(fa), free(hb), free(fb);
+	return 0;
+}
+
+static int users_render(struct store_inst *s, struct plan_store *ps, struct store_files *fs)
+{
+	(void)s;
+	(void)ps;
+	for (size_t i = 0; i < fs->n; i++)
+		store_file_set(&fs->f[i], "new\n", 4); /* a refused one too: the engine skips it */
+	return 0;
+}
+
+static const struct store_file_kind users_kind = {.files = users_owned, .render = users_render};
+static const struct store_backend users_fake = {
+    .name = "users", .ops = STORE_OPS_CA, .file = &users_kind};
+
+static void users_one_broken(void)
+{
+	struct plan p;
+	char *ha = path_of("home"), *hb = path_of("home2"), *fa = path_of("home/.npmrc");
+	CHECK(mkdir(ha, 0755) == 0 && mkdir(hb, 0755) == 0 && mkfifo(fa, 0644) == 0);
+	plan_init(&p);
+	struct store_inst *s = store_inst_new(&users_fake, NULL, NULL, "users", "users");
+	struct plan_store *ps = plan_add_store(&p, s, "users", "users");
+	plan_store_add_step(ps, ACT_DELETE, OP_REMOVE, "x", NULL, NULL);
+	err_clear();
+	CHECK(apply_files(s, ps) == 0 && err_code() == TF_OK);
+	CHECK(ps->steps[0].result == STEP_DONE);
+	CHECK(ps->apply_error && strstr(ps->apply_error, "/home/a/.npmrc") &&
+	      strstr(ps->apply_error, "FIFO") && !strstr(ps->apply_error, "/home/b"));
+	char *t;
+	CHECK_STR((t = get("shared")), "new\n");
+	free(t);
+	CHECK_STR((t = get("home2/.npmrc")), "new\n");
+	free(t);
+	struct stat st;
+	CHECK(lstat(fa, &st) == 0 && S_ISFIFO(st.st_mode));
+	plan_dispose(&p);
+	char *sh = path_of("shared"), *fb = path_of("home2/.npmrc");
+	unlink(sh), unlink(fb), unlink(fa), rmdir(ha), rmdir(hb);
+	free(sh), free(fb), free(fa), free(ha), free(hb);
+}
+
+/* Under a root (the jail): a file that is an absolute link inside the image
+ * is read as the image's, never as this machine's file of that name. */
+static bool jail_seen;
+
+static int jail_owned(struct store_inst *s, struct store_files *fs)
+{
+	(void)s;
+	char *f = path_of("j.conf");
+	store_files_add(fs, f, "/j.conf");
+	free(f);
+	return 0;
+}
+
+static int jail_render(struct store_inst *s, struct plan_store *ps, struct store_files *fs)
+{
+	(void)s;
+	(void)ps;
+	jail_seen = fs->f[0].exists && buf_equal(&fs->f[0].have, "image\n", 6);
+	return 0;
+}
+
+static const struct store_file_kind jail_kind = {.files = jail_owned, .render = jail_render};
+static const struct store_backend jail_fake = {
+    .name = "jail", .ops = STORE_OPS_CA, .file = &jail_kind};
+
+static void jail_links(void)
+{
+	char *f = path_of("j.conf");
+	CHECK(access("/tf-apply-files-image-only.conf", F_OK) < 0);
+	put("tf-apply-files-image-only.conf", "image\n", 0644);
+	CHECK(symlink("/tf-apply-files-image-only.conf", f) == 0);
+	CHECK(jail_set_root(dir) == 0);
+	struct plan p;
+	plan_init(&p);
+	struct store_inst *s = store_inst_new(&jail_fake, NULL, NULL, "jail", "jail");
+	struct plan_store *ps = plan_add_store(&p, s, "jail", "jail");
+	err_clear();
+	jail_seen = false;
+	CHECK(apply_files(s, ps) == 0);
+	CHECK(jail_seen);
+	plan_dispose(&p);
+	jail_reset();
+	char *img = path_of("tf-apply-files-image-only.conf");
+	unlink(f), unlink(img);
+	free(f), free(img);
 }
 
 /* One run: a.pem holds "old a" (0600), sub/b.conf is missing. */
@@ -289,6 +432,18 @@ int main(void)
 	char *bundle = path_of("bundle"), target[64];
 	unlink(l);
 	CHECK(symlink("gone.pem", old) == 0);
+	/* a directory where a link goes: the whole store, before any write */
+	CHECK(mkdir(l, 0755) == 0);
+	CHECK(run(&p, &ps) == -1 && err_code() != TF_OK);
+	CHECK(strstr(err_msg(), "/l.pem is a directory") != NULL);
+	CHECK_STR((t = get("a.pem")), "old a\n");
+	free(t);
+	CHECK_STR((t = get("bundle")), "old bundle\n");
+	free(t);
+	CHECK(lstat(g, &st) == 0 && lstat(old, &st) == 0);
+	err_clear();
+	plan_dispose(&p);
+	CHECK(rmdir(l) == 0);
 	CHECK(run(&p, &ps) == 0);
 	CHECK(ps->steps[0].result == STEP_DONE && ps->steps[1].result == STEP_DONE);
 	ssize_t tn = readlink(l, target, sizeof(target) - 1);
@@ -305,6 +460,19 @@ int main(void)
 	CHECK(ps->steps[0].result == STEP_DONE && changed_calls == 1);
 	plan_dispose(&p);
 
+	/* a derived bundle rewritten in place after the store read it, its size
+	 * and mtime kept: the ctime tells; stale, nothing renamed */
+	mode = RENDER_INPLACE;
+	put("bundle", "old bundle\n", 0644);
+	CHECK(run(&p, &ps) == -1);
+	CHECK(ps->steps[0].result == STEP_STALE && ps->steps[1].result == STEP_STALE);
+	CHECK_STR((t = get("bundle")), "OLD BUNDLE\n");
+	free(t);
+	CHECK_STR((t = get("a.pem")), "old a\n");
+	free(t);
+	plan_dispose(&p);
+	jail_links();
+
 	unlink(l);
 	unlink(bundle);
 	free(l);
@@ -312,8 +480,10 @@ int main(void)
 	free(g);
 	free(bundle);
 
-	if (geteuid() == 0) /* giving files to another user needs root */
+	if (geteuid() == 0) { /* giving files to another user needs root */
 		user_files();
+		users_one_broken();
+	}
 
 	unlink(a);
 	unlink(b);
