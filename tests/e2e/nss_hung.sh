@@ -9,22 +9,7 @@
 . "$(dirname "$0")/../lib/common.sh"
 
 R=$T/root; mk_root "$R"
-for i in 1 2 3; do
-  mk_user "$R" "u$i" "$((4310 + i))"
-  mk_nssdb "$R/home/u$i/.pki/nssdb"; chown -R "$((4310 + i)):$((4310 + i))" "$R/home/u$i"
-done
-mkdir -p "$T/cfg/cas"; mk_ca "$T/cfg/cas/corp" "/CN=Corp Root"
-cat >"$T/cfg/trust.yaml" <<'YAML'
-version: 1
-cas:
-  corp: { file: cas/corp.pem }
-stores:
-  browsers: { type: nss, discover: [chrome], users: [u1, u2, u3] }
-roles:
-  desk: { cas: [corp], stores: [browsers] }
-hosts:
-  h: [desk]
-YAML
+nss_three_users "$R" 4310
 
 # Run trustform (the arguments), and stop its first child running as UID as
 # soon as it shows in /proc/PID/task/PID/children (a plan takes tens of

@@ -5,22 +5,7 @@
 . "$(dirname "$0")/../lib/common.sh"
 
 R=$T/root; mk_root "$R"
-for i in 1 2 3; do
-  mk_user "$R" "u$i" "$((4300 + i))"
-  mk_nssdb "$R/home/u$i/.pki/nssdb"; chown -R "$((4300 + i)):$((4300 + i))" "$R/home/u$i"
-done
-mkdir -p "$T/cfg/cas"; mk_ca "$T/cfg/cas/corp" "/CN=Corp Root"
-cat >"$T/cfg/trust.yaml" <<'YAML'
-version: 1
-cas:
-  corp: { file: cas/corp.pem }
-stores:
-  browsers: { type: nss, discover: [chrome], users: [u1, u2, u3] }
-roles:
-  desk: { cas: [corp], stores: [browsers] }
-hosts:
-  h: [desk]
-YAML
+nss_three_users "$R" 4300
 cp -a "$R" "$T/root2"
 cmd="$TRUSTFORM apply -c $T/cfg/trust.yaml --root $R --host h --auto-approve"
 script -qec "$cmd" /dev/null >"$T/tty.out" 2>&1

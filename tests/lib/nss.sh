@@ -48,3 +48,26 @@ mk_firefox_profile() {
   [ -z "$uid" ] || chown -R "$uid:$uid" "$home/.mozilla"
 }
 
+
+# nss_three_users ROOT BASE: users u1..u3 (uids BASE+1..BASE+3) in ROOT, each
+# with an empty Chrome database their own, and $T/cfg/trust.yaml giving CA
+# corp ($T/cfg/cas/corp.pem) to an nss store of their three databases.
+nss_three_users() {
+  local r=$1 base=$2 i
+  for i in 1 2 3; do
+    mk_user "$r" "u$i" "$((base + i))"
+    mk_nssdb "$r/home/u$i/.pki/nssdb"; chown -R "$((base + i)):$((base + i))" "$r/home/u$i"
+  done
+  mkdir -p "$T/cfg/cas"; mk_ca "$T/cfg/cas/corp" "/CN=Corp Root"
+  cat >"$T/cfg/trust.yaml" <<'YAML'
+version: 1
+cas:
+  corp: { file: cas/corp.pem }
+stores:
+  browsers: { type: nss, discover: [chrome], users: [u1, u2, u3] }
+roles:
+  desk: { cas: [corp], stores: [browsers] }
+hosts:
+  h: [desk]
+YAML
+}
