@@ -9,11 +9,11 @@
 #include "schema/gitsource.h"
 #include "util/buf.h"
 #include "util/err.h"
+#include "util/hex.h"
 #include "util/rootfs.h"
 #include "util/xalloc.h"
 
 #include <errno.h>
-#include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
@@ -53,11 +53,7 @@ int planfile_file_sha256(char out[FP_HEX_LEN + 1], const char *path)
 		buf_dispose(&b);
 		return -1;
 	}
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int len = 0;
-	if (EVP_Digest(b.ptr, b.len, md, &len, EVP_sha256(), NULL) != 1)
-		abort(); /* OpenSSL without SHA-256: nothing else would work either */
-	hex_encode(out, md, FP_LEN);
+	sha256_hex(out, b.ptr, b.len);
 	buf_dispose(&b);
 	return 0;
 }

@@ -5,12 +5,12 @@
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/fsutil.h"
+#include "util/hex.h"
 #include "util/rootfs.h"
 #include "util/xalloc.h"
 
 #include <jansson.h>
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -24,14 +24,6 @@
  * JSON's base64 made reading the record most of a hit), so that a hit parses
  * no certificate */
 #define CACHE_VERSION 3
-
-static void sha256_hex(char out[FP_HEX_LEN + 1], const void *data, size_t len)
-{
-	unsigned char md[FP_LEN];
-	unsigned int n;
-	EVP_Digest(data, len, md, &n, EVP_sha256(), NULL);
-	hex_encode(out, md, FP_LEN);
-}
 
 long long readcache_now(void)
 {

@@ -16,7 +16,6 @@
 #include <git2/sys/errors.h>
 #endif
 #include <glob.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,11 +85,8 @@ char *gitsrc_normalize_rel(const char *dir, const char *file)
 /* <root>/var/cache/trustform/git/<name>-<sha256(url)[:16]>.git */
 char *gitsrc_cache_path(const char *root, const char *url)
 {
-	unsigned char md[32];
-	unsigned int mdlen;
-	char hex[65];
-	EVP_Digest(url, strlen(url), md, &mdlen, EVP_sha256(), NULL);
-	hex_encode(hex, md, 32);
+	char hex[FP_HEX_LEN + 1];
+	sha256_hex(hex, url, strlen(url));
 	const char *base = url + strlen(url);
 	while (base > url && base[-1] == '/')
 		base--;

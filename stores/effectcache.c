@@ -10,7 +10,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
-#include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -37,14 +36,6 @@ void effect_cache_use(bool on)
 bool effect_cache_in_use(void)
 {
 	return use_cache && !cache_off();
-}
-
-static void sha256_hex(char out[FP_HEX_LEN + 1], const void *data, size_t len)
-{
-	unsigned char md[FP_LEN];
-	unsigned int n;
-	EVP_Digest(data, len, md, &n, EVP_sha256(), NULL);
-	hex_encode(out, md, FP_LEN);
 }
 
 void effect_key_init(struct effect_key *k, const char *kind, const char *id)

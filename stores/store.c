@@ -3,13 +3,13 @@
 #include "stores/store.h"
 #include "util/buf.h"
 #include "util/err.h"
+#include "util/hex.h"
 #include "util/rootfs.h"
 #include "util/strv.h"
 #include "util/xalloc.h"
 
 #include <ctype.h>
 #include <errno.h>
-#include <openssl/evp.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -156,11 +156,8 @@ int store_state_key_file(struct buf *key, const char *host_path)
 	}
 	if (!S_ISREG(st.st_mode) || buf_read_file(&data, host_path) < 0)
 		return -1;
-	unsigned char md[FP_LEN];
 	char hex[FP_HEX_LEN + 1];
-	unsigned int n;
-	EVP_Digest(data.ptr, data.len, md, &n, EVP_sha256(), NULL);
-	hex_encode(hex, md, FP_LEN);
+	sha256_hex(hex, data.ptr, data.len);
 	buf_printf(key, "%s: %lu %lu %o %zu %s\n", host_path, (unsigned long)st.st_uid,
 		   (unsigned long)st.st_gid, (unsigned)st.st_mode, data.len, hex);
 	buf_dispose(&data);
@@ -211,11 +208,8 @@ int store_state_key_stat(struct store_inst *s, struct buf *key, const char *host
 			buf_dispose(&data);
 			return -1;
 		}
-		unsigned char md[FP_LEN];
 		char hex[FP_HEX_LEN + 1];
-		unsigned int n;
-		EVP_Digest(data.ptr, data.len, md, &n, EVP_sha256(), NULL);
-		hex_encode(hex, md, FP_LEN);
+		sha256_hex(hex, data.ptr, data.len);
 		buf_printf(key, " racy %zu %s", data.len, hex);
 		buf_dispose(&data);
 		s->key_racy++;

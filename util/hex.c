@@ -1,7 +1,10 @@
 /* Hex encoding and fingerprint parsing; see hex.h. */
 #include "util/hex.h"
 
+#include <openssl/evp.h>
+
 #include <ctype.h>
+#include <stdlib.h>
 
 void hex_encode(char *out, const unsigned char *in, size_t n)
 {
@@ -39,4 +42,13 @@ bool fp_parse(unsigned char out[FP_LEN], const char *text)
 		nibbles++;
 	}
 	return nibbles == 2 * FP_LEN;
+}
+
+void sha256_hex(char out[FP_HEX_LEN + 1], const void *data, size_t len)
+{
+	unsigned char md[FP_LEN];
+	unsigned int n;
+	if (EVP_Digest(data, len, md, &n, EVP_sha256(), NULL) != 1)
+		abort(); /* OpenSSL without SHA-256: nothing else would work either */
+	hex_encode(out, md, FP_LEN);
 }

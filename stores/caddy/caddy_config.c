@@ -17,12 +17,12 @@
 #include "stores/caddy/caddyfile.h"
 #include "util/err.h"
 #include "util/fsutil.h"
+#include "util/hex.h"
 #include "util/rootfs.h"
 #include "util/rootjail.h"
 #include "util/xalloc.h"
 
 #include <errno.h>
-#include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -43,11 +43,8 @@ static const char *conf_path(const struct caddy_opts *o)
 
 static char *digest_hex(const struct buf *b)
 {
-	unsigned char md[32];
-	char hex[65];
-	unsigned int n;
-	EVP_Digest(b->ptr, b->len, md, &n, EVP_sha256(), NULL);
-	hex_encode(hex, md, 32);
+	char hex[FP_HEX_LEN + 1];
+	sha256_hex(hex, b->ptr, b->len);
 	return xstrdup(hex);
 }
 

@@ -21,13 +21,13 @@
 #include "stores/system/debian.h"
 #include "util/err.h"
 #include "util/fsutil.h"
+#include "util/hex.h"
 #include "util/rootfs.h"
 #include "util/xalloc.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -116,11 +116,8 @@ static int key_conf(struct store_inst *s, struct buf *key, const struct srcset *
 		return 0;
 	}
 	free(host);
-	unsigned char md[32];
-	char hex[65];
-	unsigned int mdlen;
-	EVP_Digest(conf.ptr, conf.len, md, &mdlen, EVP_sha256(), NULL);
-	hex_encode(hex, md, 32);
+	char hex[FP_HEX_LEN + 1];
+	sha256_hex(hex, conf.ptr, conf.len);
 	buf_printf(key, "conf %zu %s\n", conf.len, hex);
 	int rc = 0;
 	for (const char *p = conf.ptr, *end = p + conf.len; p && p < end && rc == 0;) {
