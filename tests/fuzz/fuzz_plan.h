@@ -2,7 +2,8 @@
  * Shared by the harnesses that fuzz a whole plan over a private root
  * (fuzz_stores, fuzz_toolconf): the root with a fixed, valid configuration
  * and its CA, and one plan of it, which must plan every store (a plan that
- * fails to start, or leaves a store out, is the harness's bug: abort).
+ * fails to start, or shows fewer stores than configured, is the harness's
+ * bug: abort).
  */
 #ifndef TF_FUZZ_PLAN_H
 #define TF_FUZZ_PLAN_H
@@ -37,8 +38,9 @@ static const char *fuzz_plan_root(const char *config)
 }
 
 /* Plan host "fuzz" of cfg_path under the root: nstores stores, each read or
- * failed; with the environment variable show set, each store's outcome on
- * stderr. */
+ * failed (a store with notes that belong to none of its instances, as a
+ * unit's WorkingDirectory= that is not checked, shows once more); with the environment variable
+ * show set, each store's outcome on stderr. */
 static void fuzz_plan_run(const char *cfg_path, size_t nstores, const char *show)
 {
 	struct run_opts o = {
@@ -58,7 +60,7 @@ static void fuzz_plan_run(const char *cfg_path, size_t nstores, const char *show
 	if (run_start(&r, false) < 0)
 		abort();
 	run_plan(&r);
-	if (r.plan.n != nstores)
+	if (r.plan.n < nstores) /* a store with notes of its own shows twice */
 		abort();
 	if (getenv(show))
 		for (size_t i = 0; i < r.plan.n; i++)
