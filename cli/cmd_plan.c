@@ -106,7 +106,8 @@ static int cmd_plan(void *opts)
 	if (!p->offline && check_host_has_endpoints(r.res)) {
 		run_check_params(&r, &cp);
 		if (check_collect(&rep, &cp) == 0) {
-			check_start(&rep, &cp);
+			if (check_beside_reads(r.res))
+				check_start(&rep, &cp);
 			checking = true;
 		}
 	}

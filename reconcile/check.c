@@ -392,8 +392,18 @@ void check_run(struct check_report *rep, const struct check_params *p)
 	check_judge(rep, p);
 }
 
+bool check_beside_reads(const struct resolved *res)
+{
+	for (size_t i = 0; res && i < res->nstores; i++)
+		if (store_forks_workers(res->stores[i].store))
+			return false;
+	return true;
+}
+
 void check_judge(struct check_report *rep, const struct check_params *p)
 {
+	if (!rep->probing) /* not started beside the reads: connect now */
+		check_start(rep, p);
 	check_wait(rep);
 	struct verify_ca *cas = xcalloc(p->cfg->ncas ? p->cfg->ncas : 1, sizeof(*cas));
 	size_t ncas = 0;

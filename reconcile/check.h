@@ -71,6 +71,11 @@ void check_run(struct check_report *rep, const struct check_params *p);
 void check_start(struct check_report *rep, const struct check_params *p);
 void check_wait(struct check_report *rep);
 void check_judge(struct check_report *rep, const struct check_params *p);
+/* Whether the connections may run while the host's stores are read: not when
+ * a store forks workers that do not exec (an NSS database's libnss3 process),
+ * since a fork while the connections' thread holds a lock of OpenSSL or libc
+ * leaves the worker waiting on it; check_judge then connects itself. */
+bool check_beside_reads(const struct resolved *res);
 void check_report_dispose(struct check_report *rep);
 
 /* Where the text report goes, which decides its tense: `trustform check`; a

@@ -51,3 +51,9 @@ bool store_reads(const struct conf_store *cs, unsigned flag)
 {
 	return (store_readers_of(cs)->flags & flag) != 0;
 }
+
+bool store_forks_workers(const struct conf_store *cs)
+{
+	const struct store_type *t = cs ? store_type_find(cs->type) : NULL;
+	return t && t->forks_workers;
+}

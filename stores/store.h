@@ -199,6 +199,10 @@ struct store_type {
 	const char *schema_rules;
 	/* Who reads its CAs (zero: no client the engine judges for it). */
 	struct store_readers readers;
+	/* Its instances fork worker processes that do not exec (libnss3, one
+	 * per database): nothing may run in another thread while they start,
+	 * or a worker can inherit a lock held there and wait on it forever. */
+	bool forks_workers;
 };
 
 /* What an instance runs. */
@@ -314,6 +318,8 @@ const struct store_type *store_type_find(const char *name);
  * store the loader did not check), and whether it has flag (STORE_READ_*). */
 const struct store_readers *store_readers_of(const struct conf_store *cs);
 bool store_reads(const struct conf_store *cs, unsigned flag);
+/* The store's type forks workers that do not exec (store_type.forks_workers). */
+bool store_forks_workers(const struct conf_store *cs);
 
 /* trustform's file names carry the CA's name and the first 12 hex digits of
  * its fingerprint: "<dir>/<name>-<sha256[:12]><suffix>". The name of such a

@@ -384,4 +384,5 @@ const struct store_type store_type_nss = {
     .validate = nss_validate,
     .open = nss_open,
     .readers = {.flags = STORE_READ_CHROME},
+    .forks_workers = true,
 };
