@@ -182,23 +182,9 @@ poll() {
     fi
   done >>"$T/poll-$1.log"
 }
-declare -A poller
-for h in h1 h2 h3; do
-  : >"$T/poll-$h.log"
-  poll "$h" & poller[$h]=$!
-  _bg_pids+=("${poller[$h]}")
-done
+pollers_start poll h1 h2 h3
 # settle: every poller has made at least three more rounds since now
-settle() {
-  local h n
-  for h in h1 h2 h3; do
-    n=$(wc -l <"$T/poll-$h.log")
-    while [ "$(wc -l <"$T/poll-$h.log")" -lt $((n + 9)) ]; do
-      kill -0 "${poller[$h]}" 2>/dev/null || { fail "the poller of $h stopped"; return; }
-      sleep 0.1
-    done
-  done
-}
+settle() { pollers_settle 9; }
 settle
 # mark TEXT: a line in each poller's log, so a failure is placed in a phase
 mark() { local h; for h in h1 h2 h3; do echo "== $1" >>"$T/poll-$h.log"; done; }
@@ -332,7 +318,7 @@ settle
 
 # the clients: not one failure, through every phase
 touch "$T/stop"
-for h in h1 h2 h3; do wait "${poller[$h]}" 2>/dev/null || true; done
+pollers_wait
 # outside: the poll log without Caddy's own reloads (from the marker before
 # one to the rounds after Caddy serves what the new configuration says);
 # inside: those windows

@@ -108,23 +108,9 @@ poll() {
     done
   done >>"$T/poll-$1.log"
 }
-declare -A poller
-for h in h1 h2 h3; do
-  : >"$T/poll-$h.log"
-  poll "$h" & poller[$h]=$!
-  _bg_pids+=("${poller[$h]}")
-done
+pollers_start poll h1 h2 h3
 # settle: every poller has made at least two more rounds (12 requests) since now
-settle() {
-  local h n
-  for h in h1 h2 h3; do
-    n=$(wc -l <"$T/poll-$h.log")
-    while [ "$(wc -l <"$T/poll-$h.log")" -lt $((n + 12)) ]; do
-      kill -0 "${poller[$h]}" 2>/dev/null || { fail "the poller of $h stopped"; return; }
-      sleep 0.1
-    done
-  done
-}
+settle() { pollers_settle 12; }
 settle
 status() { run "$1" rotation status; }
 
@@ -244,7 +230,7 @@ settle
 
 # the clients: not one failure, through every phase
 touch "$T/stop"
-for h in h1 h2 h3; do wait "${poller[$h]}" 2>/dev/null || true; done
+pollers_wait
 for h in h1 h2 h3; do
   n=$(grep -c '^ok ' "$T/poll-$h.log" || true)
   check "$h: the clients made requests ($n)" test "$n" -gt 100

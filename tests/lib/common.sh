@@ -168,6 +168,34 @@ server_started() {
   _bg_pids+=($!)
 }
 
+# pollers_start FN HOST...: run `FN HOST` in the background for each HOST
+# (a client loop writing one line per request into $T/poll-HOST.log, which
+# starts empty); cleanup stops them. pollers_settle N: each has written N
+# more lines since now (fails the test if one stopped). pollers_wait: wait
+# for them to end.
+declare -A poller
+pollers_start() {
+  local fn=$1 h
+  shift
+  _pollers=("$@")
+  for h in "$@"; do
+    : >"$T/poll-$h.log"
+    "$fn" "$h" & poller[$h]=$!
+    _bg_pids+=("${poller[$h]}"); _bg_start[${poller[$h]}]=$(_proc_start "${poller[$h]}" || echo gone)
+  done
+}
+pollers_settle() {
+  local h n
+  for h in "${_pollers[@]}"; do
+    n=$(wc -l <"$T/poll-$h.log")
+    while [ "$(wc -l <"$T/poll-$h.log")" -lt $((n + $1)) ]; do
+      kill -0 "${poller[$h]}" 2>/dev/null || { fail "the poller of $h stopped"; return; }
+      sleep 0.1
+    done
+  done
+}
+pollers_wait() { local h; for h in "${_pollers[@]}"; do wait "${poller[$h]}" 2>/dev/null || true; done; }
+
 # pidfile_watchdog PIDFILE: a daemon of this test that writes its pid to
 # PIDFILE (Caddy's `caddy start`, restarted under new pids) is killed when the
 # test's shell is gone.
