@@ -35,11 +35,7 @@ rule_root "$C/cas/ncdir" "/CN=DirName NC Root" ec -config "$T/nc.cnf" \
 rule_root "$C/cas/polc" "/CN=Policy Constraints Root" ec \
   -addext 'policyConstraints=critical,inhibitPolicyMapping:0'
 rule_root "$C/cas/eku" "/CN=Client Auth Root" ec -addext extendedKeyUsage=clientAuth
-declare -A port
-for n in good ncdir polc eku; do
-  rule_leaf "$T/$n" "$C/cas/$n" localhost
-  port[$n]=$(free_port); start_tls_server "$T/$n" "${port[$n]}"
-done
+rule_servers good ncdir polc eku
 
 cat >"$C/trust.yaml" <<'YAML'
 version: 1

@@ -47,11 +47,7 @@ check "negserial: its serial is negative" bash -c \
   'openssl x509 -in "$1" -noout -serial | grep -q "^serial=-"' _ "$C/cas/negserial.pem"
 check "rsa1000: a 1000-bit RSA key" bash -c \
   'openssl x509 -in "$1" -noout -text | grep -q "Public-Key: (1000 bit)"' _ "$C/cas/rsa1000.pem"
-declare -A port
-for n in good negserial rsa1000; do
-  rule_leaf "$T/$n" "$C/cas/$n" localhost
-  port[$n]=$(free_port); start_tls_server "$T/$n" "${port[$n]}"
-done
+rule_servers good negserial rsa1000
 
 cat >"$C/trust.yaml" <<'YAML'
 version: 1

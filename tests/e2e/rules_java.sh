@@ -25,11 +25,7 @@ C=$T/cfg; mkdir -p "$C/cas"
 rule_root "$C/cas/good" "/CN=Good Root" ec
 rule_root "$C/cas/rsa512" "/CN=RSA 512 Root" rsa:512
 rule_root "$C/cas/rsa1024" "/CN=RSA 1024 Root" rsa:1024
-declare -A port
-for n in good rsa512 rsa1024; do
-  rule_leaf "$T/$n" "$C/cas/$n" localhost
-  port[$n]=$(free_port); start_tls_server "$T/$n" "${port[$n]}"
-done
+rule_servers good rsa512 rsa1024
 cat >"$C/trust.yaml" <<'YAML'
 version: 1
 cas:

@@ -26,11 +26,7 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$C
   -subj "/CN=BC Not Critical Root" -days 365 -addext basicConstraints=CA:TRUE \
   -addext keyUsage=critical,keyCertSign,cRLSign -addext subjectKeyIdentifier=hash \
   -addext authorityKeyIdentifier=none -out "$C/cas/bc.pem" 2>/dev/null
-declare -A port
-for n in good bc; do
-  rule_leaf "$T/$n" "$C/cas/$n" localhost
-  port[$n]=$(free_port); start_tls_server "$T/$n" "${port[$n]}"
-done
+rule_servers good bc
 
 cat >"$C/trust.yaml" <<'YAML'
 version: 1

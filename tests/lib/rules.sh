@@ -26,6 +26,17 @@ rule_leaf() {
     -days 30 -extfile "$base.ext" -out "$base.pem" 2>/dev/null
 }
 
+# rule_servers NAME...: for each root $C/cas/NAME, a leaf for localhost under
+# it and an openssl s_server serving it on 127.0.0.1 at ${port[NAME]}
+declare -A port
+rule_servers() {
+  local n
+  for n in "$@"; do
+    rule_leaf "$T/$n" "$C/cas/$n" localhost
+    port[$n]=$(free_port); start_tls_server "$T/$n" "${port[$n]}"
+  done
+}
+
 # err_for STORE CA TEXT...: the last command's output has an error of STORE
 # about CA that says each TEXT
 err_for() {
