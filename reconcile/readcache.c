@@ -22,8 +22,10 @@
  * 3: "since" (the racy rule of stat-keyed keys), and each certificate as its
  * parse left it ("certs"; the DERs in a binary file beside the record, where
  * JSON's base64 made reading the record most of a hit), so that a hit parses
- * no certificate */
-#define CACHE_VERSION 3
+ * no certificate;
+ * 4: whether each certificate has nameConstraints ("nc"): a certificate
+ * from the cache is one that Chrome's name-constraint rule must still see */
+#define CACHE_VERSION 4
 
 long long readcache_now(void)
 {
@@ -77,13 +79,13 @@ static json_t *certs_json(const struct trust_set *set, struct buf *ders)
 			continue;
 		json_object_set_new(
 		    o, c->fphex,
-		    json_pack("{s:I, s:I, s:s, s:s, s:I, s:I, s:I, s:b, s:b, s:[i,i,i,i,i]}", "at",
-			      (json_int_t)ders->len, "len", (json_int_t)c->der_len, "subject",
-			      c->subject, "issuer", c->issuer, "not_before",
-			      (json_int_t)c->not_before, "not_after", (json_int_t)c->not_after,
-			      "subject_hash", (json_int_t)c->subject_hash, "ca", c->is_ca,
-			      "self_issued", c->self_issued, "nids", c->sig_md_nid, c->key_nid,
-			      c->key_bits, c->sig_nid, c->key_param_nid));
+		    json_pack(
+			"{s:I, s:I, s:s, s:s, s:I, s:I, s:I, s:b, s:b, s:b, s:[i,i,i,i,i]}", "at",
+			(json_int_t)ders->len, "len", (json_int_t)c->der_len, "subject", c->subject,
+			"issuer", c->issuer, "not_before", (json_int_t)c->not_before, "not_after",
+			(json_int_t)c->not_after, "subject_hash", (json_int_t)c->subject_hash, "ca",
+			c->is_ca, "self_issued", c->self_issued, "nc", c->name_constraints, "nids",
+			c->sig_md_nid, c->key_nid, c->key_bits, c->sig_nid, c->key_param_nid));
 		buf_add(ders, c->der, c->der_len);
 	}
 	return o;
@@ -102,19 +104,20 @@ static struct cert *cert_json(const json_t *o, const struct trust_entry *e, cons
 	const unsigned char *der = (const unsigned char *)ders->ptr + at;
 	struct cert known = {0}, *c = NULL;
 	json_int_t nb = 0, na = 0, sh = 0;
-	int ca = 0, si = 0;
+	int ca = 0, si = 0, nc = 0;
 	if (same_lib &&
-	    json_unpack((json_t *)o, "{s:s, s:s, s:I, s:I, s:I, s:b, s:b, s:[i,i,i,i,i]}",
+	    json_unpack((json_t *)o, "{s:s, s:s, s:I, s:I, s:I, s:b, s:b, s:b, s:[i,i,i,i,i]}",
 			"subject", &known.subject, "issuer", &known.issuer, "not_before", &nb,
-			"not_after", &na, "subject_hash", &sh, "ca", &ca, "self_issued", &si,
-			"nids", &known.sig_md_nid, &known.key_nid, &known.key_bits, &known.sig_nid,
-			&known.key_param_nid) == 0) {
+			"not_after", &na, "subject_hash", &sh, "ca", &ca, "self_issued", &si, "nc",
+			&nc, "nids", &known.sig_md_nid, &known.key_nid, &known.key_bits,
+			&known.sig_nid, &known.key_param_nid) == 0) {
 		memcpy(known.fp, e->fp, FP_LEN);
 		known.not_before = (time_t)nb;
 		known.not_after = (time_t)na;
 		known.subject_hash = (unsigned long)sh;
 		known.is_ca = ca;
 		known.self_issued = si;
+		known.name_constraints = nc;
 		return cert_from_known(der, (size_t)len, &known);
 	}
 	c = cert_from_der(der, (size_t)len);
